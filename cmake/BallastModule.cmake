@@ -1,0 +1,33 @@
+# ballast_module(NAME DIR DEPS...): one library per module from DIR/src/*.cpp with DIR/include as
+# its public include directory. A module with no sources yet is an INTERFACE library, so the
+# dependency graph is stated in full from the start.
+function(ballast_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp)
+  if(srcs)
+    add_library(${name} ${srcs})
+    target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()
+
+# ballast_test(NAME DIR LIBS...): one GoogleTest executable from DIR/*_test.cpp, registered with
+# CTest test by test (gtest_discover_tests) and labelled with the module name.
+function(ballast_test name)
+  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${name} ${srcs})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    BALLAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    BALLAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
+    BALLAST_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name})
+endfunction()

@@ -1,0 +1,126 @@
+// Bounded lock-free queues between threads: moodycamel behind a small wrapper.
+//
+// One queue per producer-to-consumer link. Capacity is fixed at construction: a push never
+// allocates and never drops; when the queue is full try_push returns false and the producer
+// decides (push_wait spins with an idle strategy and counts the waits).
+#pragma once
+
+#include <atomic>
+#include <concurrentqueue/concurrentqueue.h>
+#include <cstddef>
+#include <cstdint>
+#include <readerwriterqueue/readerwriterqueue.h>
+#include <type_traits>
+
+#include "ballast/core/invariant.hpp"
+
+namespace ballast {
+
+/// Single-producer single-consumer bounded queue (moodycamel::ReaderWriterQueue).
+/// Thread: exactly one producer thread calls try_push/push_wait, one consumer thread try_pop.
+template <class T>
+class SpscQueue {
+  static_assert(std::is_trivially_copyable_v<T>, "queue elements are copied by value");
+
+ public:
+  /// Holds at least `capacity` elements; all memory is allocated here.
+  explicit SpscQueue(std::size_t capacity) : q_(capacity), capacity_(q_.max_capacity()) {}
+  SpscQueue(const SpscQueue&) = delete;
+  SpscQueue& operator=(const SpscQueue&) = delete;
+
+  /// Appends `v`; returns false (and counts it) when the queue is full. Never allocates.
+  [[nodiscard]] bool try_push(const T& v) noexcept {
+    if (q_.try_enqueue(v)) return true;
+    full_events_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+
+  /// Appends `v`, waiting with `idle` while the queue is full (explicit backpressure: the producer
+  /// slows down, nothing is dropped). Returns how many times it had to wait.
+  template <class Idle>
+  std::uint64_t push_wait(const T& v, Idle& idle) noexcept {
+    std::uint64_t waits = 0;
+    while (!try_push(v)) {
+      idle.idle(0);
+      ++waits;
+    }
+    idle.reset();
+    return waits;
+  }
+
+  /// Takes the oldest element into `out`; returns false when empty.
+  [[nodiscard]] bool try_pop(T& out) noexcept { return q_.try_dequeue(out); }
+
+  std::size_t size_approx() const noexcept { return q_.size_approx(); }
+  std::size_t capacity() const noexcept { return capacity_; }
+  /// How many pushes found the queue full (each retry counts).
+  std::uint64_t full_events() const noexcept { return full_events_.load(std::memory_order_relaxed); }
+
+ private:
+  moodycamel::ReaderWriterQueue<T> q_;
+  std::size_t capacity_;
+  // Written by the producer, read by anyone: its own line keeps it off the queue's hot lines.
+  alignas(64) std::atomic<std::uint64_t> full_events_{0};
+};
+
+/// Multi-producer single-consumer bounded queue (moodycamel::ConcurrentQueue with producer tokens).
+/// For links where several producer threads share one consumer (operator commands, logs).
+/// Order is FIFO per producer; across producers it is the order the consumer happens to see.
+template <class T>
+class MpscQueue {
+  static_assert(std::is_trivially_copyable_v<T>, "queue elements are copied by value");
+  using Inner = moodycamel::ConcurrentQueue<T>;
+
+ public:
+  /// A producer's handle; each producer thread makes its own and keeps it.
+  class Producer {
+   public:
+    [[nodiscard]] bool try_push(const T& v) noexcept {
+      if (q_->q_.try_enqueue(token_, v)) return true;
+      q_->full_events_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    template <class Idle>
+    std::uint64_t push_wait(const T& v, Idle& idle) noexcept {
+      std::uint64_t waits = 0;
+      while (!try_push(v)) {
+        idle.idle(0);
+        ++waits;
+      }
+      idle.reset();
+      return waits;
+    }
+
+   private:
+    friend class MpscQueue;
+    explicit Producer(MpscQueue* q) : q_(q), token_(q->q_) {}
+    MpscQueue* q_;
+    moodycamel::ProducerToken token_;
+  };
+
+  /// Preallocates room for `capacity` elements shared by up to `max_producers` producers; each
+  /// producer can hold at most its share once blocks are claimed.
+  MpscQueue(std::size_t capacity, std::size_t max_producers)
+      : q_(capacity, max_producers, 0), max_producers_(max_producers) {}
+  MpscQueue(const MpscQueue&) = delete;
+  MpscQueue& operator=(const MpscQueue&) = delete;
+
+  /// Makes a producer handle (cold path: allocates its token). At most max_producers.
+  Producer make_producer() {
+    const auto n = producers_.fetch_add(1, std::memory_order_relaxed);
+    BALLAST_INVARIANT(n < max_producers_, "MpscQueue: more producers than configured");
+    return Producer(this);
+  }
+
+  [[nodiscard]] bool try_pop(T& out) noexcept { return q_.try_dequeue(out); }
+  std::size_t size_approx() const noexcept { return q_.size_approx(); }
+  std::uint64_t full_events() const noexcept { return full_events_.load(std::memory_order_relaxed); }
+
+ private:
+  Inner q_;
+  std::size_t max_producers_;
+  std::atomic<std::size_t> producers_{0};
+  alignas(64) std::atomic<std::uint64_t> full_events_{0};
+};
+
+}  // namespace ballast
