@@ -29,5 +29,11 @@ function(ballast_test name)
     BALLAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     BALLAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
     BALLAST_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name})
+  set(env "")
+  if(BALLAST_SANITIZE STREQUAL "thread")
+    set(env "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp")
+  elseif(BALLAST_SANITIZE STREQUAL "address")
+    set(env "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
 endfunction()

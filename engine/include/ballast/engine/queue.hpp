@@ -6,6 +6,22 @@
 #pragma once
 
 #include <atomic>
+
+// ThreadSanitizer does not model the standalone fences ReaderWriterQueue relies on. moodycamel
+// annotates them with happens-before edges, but only detects TSan under clang; under GCC's
+// -fsanitize=thread we switch the same annotations on here, before its headers are read.
+#if defined(__SANITIZE_THREAD__) && !defined(AE_TSAN_ANNOTATE_RELEASE)
+namespace moodycamel {
+inline int ae_tsan_global;
+}
+extern "C" void AnnotateHappensBefore(const char*, int, void*);
+extern "C" void AnnotateHappensAfter(const char*, int, void*);
+#define AE_TSAN_ANNOTATE_RELEASE() \
+  AnnotateHappensBefore(__FILE__, __LINE__, static_cast<void*>(&::moodycamel::ae_tsan_global))
+#define AE_TSAN_ANNOTATE_ACQUIRE() \
+  AnnotateHappensAfter(__FILE__, __LINE__, static_cast<void*>(&::moodycamel::ae_tsan_global))
+#endif
+
 #include <concurrentqueue/concurrentqueue.h>
 #include <cstddef>
 #include <cstdint>
@@ -66,20 +82,33 @@ class SpscQueue {
 /// Multi-producer single-consumer bounded queue (moodycamel::ConcurrentQueue with producer tokens).
 /// For links where several producer threads share one consumer (operator commands, logs).
 /// Order is FIFO per producer; across producers it is the order the consumer happens to see.
-template <class T>
+///
+/// Bounding: ConcurrentQueue's explicit producers keep the blocks they take from the preallocated
+/// pool and never return them, so with a plain capacity one fast producer can take every block
+/// and starve the others for good (seen in tests). Each producer's sub-queue is therefore capped
+/// at kPerProducer elements (the MAX_SUBQUEUE_SIZE trait) and the pool is sized for every producer
+/// to hold its cap: a producer is refused only when its own share is full.
+template <class T, std::size_t kPerProducer = 1024>
 class MpscQueue {
   static_assert(std::is_trivially_copyable_v<T>, "queue elements are copied by value");
-  using Inner = moodycamel::ConcurrentQueue<T>;
+  struct Traits : moodycamel::ConcurrentQueueDefaultTraits {
+    static const std::size_t MAX_SUBQUEUE_SIZE = kPerProducer;
+  };
+  static_assert(kPerProducer >= Traits::BLOCK_SIZE && kPerProducer % Traits::BLOCK_SIZE == 0,
+                "per-producer capacity must be a multiple of the block size (32)");
+  using Inner = moodycamel::ConcurrentQueue<T, Traits>;
 
  public:
   /// A producer's handle; each producer thread makes its own and keeps it.
   class Producer {
    public:
+    /// Appends `v`; false (and counted) when this producer's share is full. Never allocates.
     [[nodiscard]] bool try_push(const T& v) noexcept {
       if (q_->q_.try_enqueue(token_, v)) return true;
       q_->full_events_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
+    /// Appends `v`, waiting with `idle` while full. Returns how many times it waited.
     template <class Idle>
     std::uint64_t push_wait(const T& v, Idle& idle) noexcept {
       std::uint64_t waits = 0;
@@ -95,13 +124,12 @@ class MpscQueue {
     friend class MpscQueue;
     explicit Producer(MpscQueue* q) : q_(q), token_(q->q_) {}
     MpscQueue* q_;
-    moodycamel::ProducerToken token_;
+    typename Inner::producer_token_t token_;
   };
 
-  /// Preallocates room for `capacity` elements shared by up to `max_producers` producers; each
-  /// producer can hold at most its share once blocks are claimed.
-  MpscQueue(std::size_t capacity, std::size_t max_producers)
-      : q_(capacity, max_producers, 0), max_producers_(max_producers) {}
+  /// Preallocates room for `max_producers` producers of kPerProducer elements each.
+  explicit MpscQueue(std::size_t max_producers)
+      : q_(kPerProducer, max_producers, 0), max_producers_(max_producers) {}
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
@@ -114,6 +142,7 @@ class MpscQueue {
 
   [[nodiscard]] bool try_pop(T& out) noexcept { return q_.try_dequeue(out); }
   std::size_t size_approx() const noexcept { return q_.size_approx(); }
+  static constexpr std::size_t per_producer_capacity() noexcept { return kPerProducer; }
   std::uint64_t full_events() const noexcept { return full_events_.load(std::memory_order_relaxed); }
 
  private:
