@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -226,9 +227,15 @@ TEST(CoreLoop, ReplayOfALiveMultiProducerRunGivesIdenticalOutputs) {
     IdleStrategy idle(IdleKind::kYield);
     live_loop.run(idle);
   });
-  auto produce = [](SpscQueue<Event>& q, std::uint32_t inst) {
+  // Loose lock-step (neither producer gets more than 500 events ahead of the other) so the two
+  // streams really interleave even when the machine is loaded and one thread would otherwise
+  // finish before the other starts.
+  std::atomic<int> produced[2] = {0, 0};
+  auto produce = [&produced](SpscQueue<Event>& q, std::uint32_t inst) {
     IdleStrategy idle(IdleKind::kYield);
     for (int i = 0; i < kPerProducer; ++i) {
+      while (i > produced[1 - inst].load(std::memory_order_relaxed) + 500) std::this_thread::yield();
+      produced[inst].store(i, std::memory_order_relaxed);
       if (i % 5 == 4) {
         TradePrinted t{};
         t.instrument = InstrumentId{inst};
@@ -240,6 +247,7 @@ TEST(CoreLoop, ReplayOfALiveMultiProducerRunGivesIdenticalOutputs) {
       // Let timers come due mid-stream so TimerFired inputs interleave with market data.
       if (i % 2'000 == 0) std::this_thread::sleep_for(50us);
     }
+    produced[inst].store(kPerProducer + 1'000, std::memory_order_relaxed);
   };
   std::thread pa(produce, std::ref(market_a), 0u);
   std::thread pb(produce, std::ref(market_b), 1u);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour:  scripts/build.sh release|asan|tsan [cmake --build args...]
+#   release -> build/        (Release, program + tests + benchmarks)
+#   asan    -> build-asan/   (Debug, ASan+UBSan, tests)
+#   tsan    -> build-tsan/   (RelWithDebInfo, TSan, tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+shift || true
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+case "$flavour" in
+  release) dir=build; opts=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan) dir=build-asan; opts=(-DCMAKE_BUILD_TYPE=Debug -DBALLAST_SANITIZE=address -DBALLAST_BUILD_BENCH=OFF) ;;
+  tsan) dir=build-tsan; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBALLAST_SANITIZE=thread -DBALLAST_BUILD_BENCH=OFF) ;;
+  *) echo "build: unknown flavour '$flavour' (expected release, asan or tsan)" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" -G Ninja "${opts[@]}" "${launcher[@]}" >/dev/null
+cmake --build "$dir" -j "$(nproc)" "$@"

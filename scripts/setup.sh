@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Ballast needs (idempotent), then configures and builds Release.
+#   scripts/setup.sh            install + build (build/)
+#   scripts/setup.sh --deps     install only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libquickfix-dev libyaml-cpp-dev libeigen3-dev libboost-dev
+  libconcurrentqueue-dev libreaderwriterqueue-dev
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-scipy python3-cvxopt
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    APT=(apt-get)
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    APT=(sudo apt-get)
+  else
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: installing them needs root or password-less sudo; run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${APT[@]}" update -qq
+  "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all Debian packages present"
+fi
+
+[[ "${1:-}" == "--deps" ]] && exit 0
+exec scripts/build.sh release

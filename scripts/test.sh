@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command (and .ci/run): installs what is missing, builds, and passes:
+#   1. the include-direction check,
+#   2. Release build: every unit and scenario test,
+#   3. ASan+UBSan build: every unit test,
+#   4. TSan build: the queue and core-loop tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+scripts/setup.sh --deps
+
+echo "== include-direction check"
+scripts/check_includes.sh
+scripts/check_includes.sh --self-test
+
+echo "== Release build and tests"
+scripts/build.sh release
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+echo "== ASan+UBSan build and tests"
+scripts/build.sh asan
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+echo "== TSan build: queue and core-loop tests"
+scripts/build.sh tsan --target engine_tests
+ctest --test-dir build-tsan --output-on-failure -L engine_tests
+
+echo "== all checks passed in $(( $(date +%s) - start )) s"
