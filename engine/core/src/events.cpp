@@ -25,8 +25,32 @@ BALLAST_EVENT_NAME(CancelRejected)
 BALLAST_EVENT_NAME(MessageRejected)
 BALLAST_EVENT_NAME(SessionStatusChanged)
 BALLAST_EVENT_NAME(ControlCommand)
+BALLAST_EVENT_NAME(MarketDataHeld)
+BALLAST_EVENT_NAME(RebalanceTriggered)
 #undef BALLAST_EVENT_NAME
 }  // namespace
+
+const char* to_string(HeldReason r) noexcept {
+  switch (r) {
+    case HeldReason::kZeroOrMissing: return "zero_or_missing";
+    case HeldReason::kCrossed: return "crossed";
+    case HeldReason::kOutlier: return "outlier";
+    case HeldReason::kStale: return "stale";
+  }
+  return "unknown";
+}
+
+const char* to_string(TriggerRule r) noexcept {
+  switch (r) {
+    case TriggerRule::kAbsoluteBand: return "absolute_band";
+    case TriggerRule::kRelativeBand: return "relative_band";
+    case TriggerRule::kTrackingError: return "tracking_error";
+    case TriggerRule::kCalendar: return "calendar";
+    case TriggerRule::kHybrid: return "hybrid";
+    case TriggerRule::kCashFlow: return "cash_flow";
+  }
+  return "unknown";
+}
 
 const char* event_name(const Event& e) noexcept {
   return std::visit([](const auto& ev) { return name_of<std::decay_t<decltype(ev)>>(); }, e);

@@ -219,6 +219,63 @@ struct SessionStatusChanged {
   SessionState state{SessionState::kDisconnected};
 };
 
+// ---------------------------------------------------------------- market-data quality, drift
+
+/// Why a market-data update was held back instead of used.
+enum class HeldReason : std::uint8_t {
+  kZeroOrMissing,  ///< a zero or negative price or size on a side the mark needs
+  kCrossed,        ///< bid above ask
+  kOutlier,        ///< moved more than max_move_bps from the last good price; waits for the next tick
+  kStale,          ///< no good price for longer than stale_after
+};
+const char* to_string(HeldReason r) noexcept;
+
+/// A market-data update (or an instrument's price as a whole, for kStale) was held back.
+/// Prices held back never move a portfolio's weights, so they never trigger a rebalance.
+struct MarketDataHeld {
+  EventHeader hdr{};
+  InstrumentId instrument{};
+  HeldReason reason{HeldReason::kZeroOrMissing};
+  Price bid{};            ///< the update's bid (quotes)
+  Price ask{};            ///< the update's ask (quotes)
+  Price price{};          ///< the update's trade/close price, or the candidate mark
+  Price last_good{};      ///< the mark in use
+  Timestamp last_good_time{};
+};
+
+/// The rule that asked for a rebalance.
+enum class TriggerRule : std::uint8_t {
+  kAbsoluteBand,
+  kRelativeBand,
+  kTrackingError,
+  kCalendar,
+  kHybrid,  ///< calendar time reached and the drift condition held
+  kCashFlow,
+};
+const char* to_string(TriggerRule r) noexcept;
+
+/// A rebalance is due for an account, and why. The full per-instrument record (weights, targets,
+/// prices used and their times) is in the drift monitor's why-log under `why_id`.
+struct RebalanceTriggered {
+  EventHeader hdr{};
+  AccountId account{};
+  ModelId model{};
+  TriggerRule rule{TriggerRule::kAbsoluteBand};
+  std::uint8_t rules_held{0};  ///< bit (1 << TriggerRule) for every condition that held
+  double max_abs_drift{0};     ///< max |w - t| over instruments and cash
+  double max_rel_drift{0};     ///< max |w - t| / t over targets > 0
+  double half_turnover{0};     ///< 0.5 * sum |w - t|: one-way turnover to the targets
+  double tracking_error{-1};   ///< annualised, against the targets; -1 = no risk model
+  double band_utilization{0};  ///< max over instruments of drift / band (> 1 = breached)
+  InstrumentId worst{};        ///< the instrument with the largest |w - t| (invalid = cash)
+  double worst_weight{0};
+  double worst_target{0};
+  Price worst_price{};
+  Timestamp worst_price_time{};
+  Money nav{};
+  std::uint64_t why_id{0};
+};
+
 // ---------------------------------------------------------------- control
 
 enum class ControlAction : std::uint8_t {
@@ -238,7 +295,8 @@ struct ControlCommand {
 using Event = std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired,
                            ScheduleTimer, CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder,
                            QueryOrderStatus, ExecutionReported, CancelRejected, MessageRejected,
-                           SessionStatusChanged, ControlCommand>;
+                           SessionStatusChanged, ControlCommand, MarketDataHeld,
+                           RebalanceTriggered>;
 
 static_assert(std::is_trivially_copyable_v<Event>, "events must be trivially copyable");
 static_assert(sizeof(Event) <= 192, "keep events small: they are copied through queues");

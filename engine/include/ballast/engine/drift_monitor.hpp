@@ -1,0 +1,132 @@
+// The drift/trigger monitor: keeps every account's weights current on every tick and decides,
+// per account, when a rebalance is due and why (RebalanceTriggered).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/core/exchange_time.hpp"
+#include "ballast/engine/engine_config.hpp"
+#include "ballast/engine/market_state.hpp"
+#include "ballast/engine/outbox.hpp"
+#include "ballast/engine/portfolio_book.hpp"
+#include "ballast/engine/tracking_error.hpp"
+
+namespace ballast {
+
+/// The drift figures of one account at one instant.
+struct DriftFigures {
+  bool complete = false;       ///< every held instrument has a fresh mark and NAV > 0
+  double nav = 0;              ///< in currency units
+  double max_abs = 0;          ///< max |w - t| over instruments and cash
+  double max_rel = 0;          ///< max |w - t| / t over targets > 0 (zero targets excluded)
+  double half_turnover = 0;    ///< 0.5 * sum |w - t| over instruments and cash
+  double abs_utilization = 0;  ///< max |w - t| / band (absolute bands)
+  double rel_utilization = 0;  ///< max |w - t| / (band * t) (relative bands)
+  double tracking_error = -1;  ///< annualised; -1 when not computed
+  double est_cost = 0;         ///< estimated one-way cost of trading back, fraction of NAV
+  std::int64_t worst_slot = -1;  ///< slot with the largest |w - t|; -1 = cash
+  double worst_weight = 0;
+  double worst_target = 0;
+};
+
+/// One line of a why-record: an instrument's weight, target, and the price used with its time.
+struct WhyLine {
+  InstrumentId instrument{};  ///< invalid = cash
+  double weight = 0;
+  double target = 0;
+  Price price{};
+  Timestamp price_time{};
+};
+
+/// The monitor. A component: on_event(event, now, outbox); no threads, no clock of its own.
+/// Thread: the core thread only. No allocation per event after construction (the why-log is a
+/// preallocated ring).
+class DriftMonitor {
+ public:
+  struct Options {
+    double commission_bps = 1.0;          ///< per side, for the cost-benefit gate
+    std::size_t why_log_lines = 1 << 20;  ///< ring capacity (lines) of the why-log
+    Duration stale_check_every = std::chrono::seconds(1);
+  };
+  /// Owner tag of the monitor's timers ("DRFT").
+  static constexpr std::uint32_t kTimerOwner = 0x44524654;
+
+  /// `profiles` are the trigger settings accounts refer to by index (model's or their own).
+  DriftMonitor(PortfolioBook& book, MarketState& market, std::vector<TriggerConfig> profiles,
+               const TrackingErrorModel* te_model, Options opt);
+  DriftMonitor(PortfolioBook& book, MarketState& market, std::vector<TriggerConfig> profiles,
+               const TrackingErrorModel* te_model = nullptr)
+      : DriftMonitor(book, market, std::move(profiles), te_model, Options{}) {}
+
+  void on_event(const Event& e, Timestamp now, Outbox& out);
+
+  /// Drift figures of one account now (also used by the full sweep and tests).
+  DriftFigures figures(AccountId a, Timestamp now) const noexcept;
+  /// Recomputes every account's figures (the full sweep); returns how many are complete.
+  std::size_t sweep(Timestamp now) const noexcept;
+
+  /// The why-record of a RebalanceTriggered, or empty if the ring has overwritten it.
+  std::span<const WhyLine> why(std::uint64_t why_id) const noexcept;
+
+  struct Counters {
+    std::uint64_t ticks = 0;            ///< market-data events that moved a mark
+    std::uint64_t account_updates = 0;  ///< account-position revaluations + evaluations
+    std::uint64_t triggers = 0;
+    std::uint64_t incomplete = 0;       ///< evaluations skipped: missing or stale price
+    std::uint64_t gated_hours = 0, gated_cool_down = 0, gated_rearm = 0, gated_cost = 0,
+                  gated_pending = 0;
+  };
+  const Counters& counters() const noexcept { return c_; }
+
+ private:
+  enum class Context : std::uint8_t { kTick, kCalendar, kCashFlow };
+  struct AccountTriggerState {
+    Timestamp last_trigger{};
+    bool triggered = false;  // last_trigger is meaningful
+    bool armed = true;
+  };
+  void on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out);
+  void evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out);
+  void fire(AccountId a, const DriftFigures& f, TriggerRule rule, std::uint8_t held,
+            Timestamp now, Outbox& out);
+  bool in_trading_hours(const TriggerConfig& t, Timestamp now) noexcept;
+  void schedule_timers(Timestamp now, Outbox& out);
+  void schedule_calendar(std::uint32_t profile, Timestamp now, Outbox& out);
+  double band_multiplier(InstrumentId i, const TriggerConfig& t) const noexcept;
+
+  PortfolioBook& book_;
+  MarketState& market_;
+  std::vector<TriggerConfig> profiles_;
+  const TrackingErrorModel* te_;
+  Options opt_;
+  std::vector<AccountTriggerState> state_;
+  // Cash-flow triggers: the flow that asked, per account, consumed by the next evaluation.
+  std::vector<double> pending_flow_share_;
+  // Scratch for tracking error (max slots of one account).
+  mutable std::vector<InstrumentId> te_inst_;
+  mutable std::vector<double> te_active_;
+  // Why-log ring.
+  std::vector<WhyLine> why_lines_;
+  struct WhyRef {
+    std::uint64_t id;
+    std::uint64_t start;  // absolute line number
+    std::uint32_t count;
+  };
+  std::vector<WhyRef> why_refs_;
+  std::uint64_t why_next_line_ = 0;
+  std::uint64_t why_next_id_ = 1;
+  bool timers_started_ = false;
+  // Local-time cache (one conversion per distinct `now`).
+  Timestamp local_for_{INT64_MIN};
+  ExchangeLocalTime local_{};
+  Counters c_;
+};
+
+/// Returns the first scheduled time of `cal` strictly after `now` (US/Eastern trading days,
+/// weekends skipped, no holiday calendar).
+Timestamp next_calendar_time(const CalendarTrigger& cal, Timestamp now) noexcept;
+
+}  // namespace ballast

@@ -1,0 +1,152 @@
+// Portfolio state for many accounts: models, holdings, cash, pending orders, exact NAV.
+//
+// Layout (for 10^5..10^6 accounts): each account owns a contiguous range of holding slots, one
+// per instrument it holds or its model targets, stored as parallel arrays (structure of arrays);
+// an index from instrument to the slots that hold it lets a tick touch only those accounts.
+// NAV is kept exactly, in units of 1e-15 of the account currency (Qty raw x Price raw), so the
+// incremental update on a tick equals a full recomputation to the last digit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/engine/market_state.hpp"
+
+namespace ballast {
+
+/// A model portfolio: target weights shared by the accounts that follow it.
+struct Model {
+  ModelId id{};
+  std::string key;  ///< the configuration id
+  std::string name;
+  std::vector<InstrumentId> instruments;
+  std::vector<double> weights;  ///< parallel to instruments
+  double cash_weight = 0.0;
+  std::uint32_t trigger_profile = 0;
+};
+
+/// What an account looks like at start.
+struct AccountSpec {
+  std::string key;
+  ModelId model{};
+  Money cash{};
+  std::vector<std::pair<InstrumentId, Qty>> positions;
+  /// Never traded; excluded from drift, its target weight spread pro rata over the others.
+  std::vector<InstrumentId> restricted;
+  /// Per-instrument absolute / relative bands replacing the profile's (negative = no override).
+  struct Band {
+    InstrumentId instrument{};
+    double absolute = -1;
+    double relative = -1;
+  };
+  std::vector<Band> bands;
+  std::uint32_t trigger_profile = 0;
+};
+
+/// Slot flags.
+enum SlotFlag : std::uint8_t { kSlotRestricted = 1 };
+
+/// All accounts and models. Thread: the core thread only. After add_* at start, the hot path
+/// (revalue, apply_cash_flow, pending updates) allocates nothing.
+class PortfolioBook {
+ public:
+  explicit PortfolioBook(std::size_t instruments);
+
+  /// Reserves room (call before adding many accounts).
+  void reserve(std::size_t accounts, std::size_t slots);
+
+  /// Adds a model. Error: empty key, a weight outside [0, 1], weights + cash not summing to 1.
+  Result<ModelId> add_model(Model m);
+  /// Adds an account following an existing model; its slots are the model's instruments followed
+  /// by any other instrument it holds. Error: unknown model, duplicate instrument in positions.
+  Result<AccountId> add_account(const AccountSpec& spec, const MarketState& market);
+
+  std::size_t accounts() const noexcept { return acct_.size(); }
+  std::size_t slots() const noexcept { return slot_inst_.size(); }
+  const Model& model(ModelId m) const noexcept { return models_[m.value]; }
+  std::size_t models() const noexcept { return models_.size(); }
+  const std::string& account_key(AccountId a) const noexcept { return keys_[a.value]; }
+
+  // -- hot path ---------------------------------------------------------------------------
+
+  /// Applies an instrument's mark change to the NAV of every account holding it. Exact.
+  void revalue(InstrumentId i, const MarkChange& c) noexcept;
+  /// The slots (across all accounts) of instrument i.
+  std::span<const std::uint32_t> holders(InstrumentId i) const noexcept {
+    return {index_[i.value].data(), index_[i.value].size()};
+  }
+  AccountId account_of(std::uint32_t slot) const noexcept { return AccountId{slot_acct_[slot]}; }
+
+  /// Adds a deposit (> 0) or withdrawal (< 0) to cash and NAV.
+  void apply_cash_flow(AccountId a, Money amount) noexcept;
+  /// Books a fill: position += signed qty, cash -= signed notional (rounded half-even to the
+  /// currency's 1e-6), NAV recomputed from the marks. Returns false when the account has no slot
+  /// for the instrument and one cannot be added without allocating (add_slot first).
+  bool apply_fill(AccountId a, InstrumentId i, Side side, Qty qty, Price px,
+                  const MarketState& market) noexcept;
+  /// Adds to the signed pending order quantity (buys +, sells -) of the account's slot.
+  bool add_pending(AccountId a, InstrumentId i, Qty signed_qty) noexcept;
+
+  // -- per-account reads --------------------------------------------------------------------
+
+  /// NAV in units of 1e-15 (exact).
+  __int128 nav_exact(AccountId a) const noexcept { return acct_[a.value].nav_e15; }
+  Money nav(AccountId a) const noexcept;
+  Money cash(AccountId a) const noexcept { return acct_[a.value].cash; }
+  ModelId model_of(AccountId a) const noexcept { return acct_[a.value].model; }
+  std::uint32_t trigger_profile(AccountId a) const noexcept { return acct_[a.value].trigger_profile; }
+  double cash_target(AccountId a) const noexcept { return acct_[a.value].cash_target; }
+  std::uint32_t first_slot(AccountId a) const noexcept { return acct_[a.value].first_slot; }
+  std::uint32_t slot_count(AccountId a) const noexcept { return acct_[a.value].n_slots; }
+  /// Index into band_overrides() for this account's first slot, or -1.
+  std::int32_t band_override_base(AccountId a) const noexcept { return acct_[a.value].band_base; }
+  bool has_pending(AccountId a) const noexcept;
+  Qty position(AccountId a, InstrumentId i) const noexcept;
+
+  InstrumentId slot_instrument(std::uint32_t s) const noexcept { return InstrumentId{slot_inst_[s]}; }
+  std::int64_t slot_qty_raw(std::uint32_t s) const noexcept { return slot_qty_[s]; }
+  std::int64_t slot_pending_raw(std::uint32_t s) const noexcept { return slot_pending_[s]; }
+  double slot_target(std::uint32_t s) const noexcept { return slot_target_[s]; }
+  std::uint8_t slot_flags(std::uint32_t s) const noexcept { return slot_flags_[s]; }
+  /// Absolute/relative band overrides, two floats per slot of accounts that have any.
+  const std::vector<float>& band_overrides() const noexcept { return bands_; }
+
+  /// Recomputes an account's NAV from scratch (tests compare it with the incremental one).
+  __int128 recompute_nav(AccountId a, const MarketState& market) const noexcept;
+  /// Bytes used by accounts, slots and the index (for the memory-per-account benchmark).
+  std::size_t memory_bytes() const noexcept;
+
+ private:
+  struct Account {
+    __int128 nav_e15 = 0;
+    Money cash{};
+    double cash_target = 0;
+    std::uint32_t first_slot = 0;
+    std::uint32_t n_slots = 0;
+    ModelId model{};
+    std::uint32_t trigger_profile = 0;
+    std::int32_t band_base = -1;
+  };
+  std::int64_t find_slot(AccountId a, InstrumentId i) const noexcept;
+
+  std::size_t n_instruments_;
+  std::vector<Model> models_;
+  std::vector<Account> acct_;
+  std::vector<std::string> keys_;
+  // Slots (structure of arrays).
+  std::vector<std::uint32_t> slot_inst_;
+  std::vector<std::uint32_t> slot_acct_;
+  std::vector<std::int64_t> slot_qty_;
+  std::vector<std::int64_t> slot_pending_;
+  std::vector<double> slot_target_;
+  std::vector<std::uint8_t> slot_flags_;
+  std::vector<float> bands_;
+  std::vector<std::vector<std::uint32_t>> index_;
+};
+
+}  // namespace ballast

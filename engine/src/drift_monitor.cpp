@@ -1,0 +1,439 @@
+// The drift/trigger monitor.
+#include "ballast/engine/drift_monitor.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ballast {
+
+namespace {
+
+using namespace std::chrono;
+
+constexpr std::uint32_t kStaleCookie = 0xFFFF'FFFF;
+
+// A band is breached when drift exceeds it by more than this relative margin: a weight exactly at
+// the band (0.65 against 0.60 +- 0.05) is not a breach, although 0.65 - 0.60 is 0.05000000000000004
+// in binary floating point. 1e-9 of a band is far below any tradable weight difference.
+constexpr double kBreach = 1.0 + 1e-9;
+
+TimerId timer_id(std::uint32_t low) noexcept {
+  return TimerId{(static_cast<std::uint64_t>(DriftMonitor::kTimerOwner) << 32) | low};
+}
+
+weekday to_chrono(Weekday w) noexcept {
+  switch (w) {
+    case Weekday::kMonday: return Monday;
+    case Weekday::kTuesday: return Tuesday;
+    case Weekday::kWednesday: return Wednesday;
+    case Weekday::kThursday: return Thursday;
+    case Weekday::kFriday: return Friday;
+  }
+  return Friday;
+}
+
+sys_days first_weekday_of(year_month ym) noexcept {
+  sys_days d{ym / day{1}};
+  while (!is_weekday(weekday{d})) d += days{1};
+  return d;
+}
+sys_days last_weekday_of(year_month ym) noexcept {
+  sys_days d{ym / last};
+  while (!is_weekday(weekday{d})) d -= days{1};
+  return d;
+}
+
+bool calendar_matches(const CalendarTrigger& cal, sys_days d) noexcept {
+  const year_month_day ymd{d};
+  const year_month ym{ymd.year(), ymd.month()};
+  const unsigned m = static_cast<unsigned>(ymd.month());
+  switch (cal.frequency) {
+    case CalendarFrequency::kDaily:
+      return true;
+    case CalendarFrequency::kWeekly:
+      return weekday{d} == to_chrono(cal.weekday);
+    case CalendarFrequency::kMonthly:
+      return d == (cal.day == PeriodDay::kFirst ? first_weekday_of(ym) : last_weekday_of(ym));
+    case CalendarFrequency::kQuarterly:
+      if (cal.day == PeriodDay::kFirst) return m % 3 == 1 && d == first_weekday_of(ym);
+      return m % 3 == 0 && d == last_weekday_of(ym);
+  }
+  return false;
+}
+
+}  // namespace
+
+Timestamp next_calendar_time(const CalendarTrigger& cal, Timestamp now) noexcept {
+  const ExchangeLocalTime local = to_us_eastern(now);
+  const sys_days today{local.date};
+  for (int k = 0; k < 400; ++k) {
+    const sys_days d = today + days{k};
+    if (!is_weekday(weekday{d}) || !calendar_matches(cal, d)) continue;
+    const Timestamp t = us_eastern_to_utc(year_month_day{d}, cal.at.minutes);
+    if (t > now) return t;
+  }
+  BALLAST_INVARIANT(false, "no calendar date within 400 days");
+  return now;
+}
+
+DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
+                           std::vector<TriggerConfig> profiles, const TrackingErrorModel* te_model,
+                           Options opt)
+    : book_(book),
+      market_(market),
+      profiles_(std::move(profiles)),
+      te_(te_model),
+      opt_(opt),
+      state_(book.accounts()),
+      pending_flow_share_(book.accounts(), 0.0),
+      why_lines_(opt.why_log_lines),
+      why_refs_(std::max<std::size_t>(opt.why_log_lines / 4, 16)) {
+  BALLAST_INVARIANT(!profiles_.empty(), "DriftMonitor needs at least one trigger profile");
+  std::uint32_t max_slots = 0;
+  for (std::uint32_t a = 0; a < book.accounts(); ++a) {
+    BALLAST_INVARIANT(book.trigger_profile(AccountId{a}) < profiles_.size(),
+                      "account refers to an unknown trigger profile");
+    max_slots = std::max(max_slots, book.slot_count(AccountId{a}));
+  }
+  te_inst_.resize(max_slots);
+  te_active_.resize(max_slots);
+  int lookback = 0;
+  for (const auto& p : profiles_) {
+    if (p.volatility_adaptive.enabled) lookback = std::max(lookback, p.volatility_adaptive.lookback_days);
+  }
+  if (lookback > 0) market_.set_vol_lookback(lookback);
+}
+
+double DriftMonitor::band_multiplier(InstrumentId i, const TriggerConfig& t) const noexcept {
+  if (!t.volatility_adaptive.enabled) return 1.0;
+  const double vol = market_.realized_vol(i);
+  if (vol < 0) return 1.0;  // not enough history yet: bands as configured
+  const auto& v = t.volatility_adaptive;
+  return std::clamp(vol / v.reference_vol, v.min_multiplier, v.max_multiplier);
+}
+
+DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
+  DriftFigures f;
+  const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
+  const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
+  f.nav = nav;
+  if (!(nav > 0)) return f;
+  const double inv = 1.0 / nav;
+  const std::uint32_t first = book_.first_slot(a);
+  const std::uint32_t n = book_.slot_count(a);
+  const std::int32_t bb = book_.band_override_base(a);
+  const float* ov = bb >= 0 ? book_.band_overrides().data() + bb : nullptr;
+  const double commission = opt_.commission_bps * 1e-4;
+  const bool need_te = te_ != nullptr && (prof.tracking_error.enabled || prof.cost_benefit.enabled);
+  double sum = 0;
+  std::size_t te_n = 0;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t s = first + k;
+    const InstrumentId inst = book_.slot_instrument(s);
+    const std::int64_t q = book_.slot_qty_raw(s);
+    double w = 0;
+    if (q != 0) {
+      if (!market_.is_fresh(inst, now)) return f;  // incomplete: a held price is missing or stale
+      w = static_cast<double>(q) * static_cast<double>(market_.mark_for(inst, q).raw) * 1e-15 * inv;
+    }
+    if (book_.slot_flags(s) & kSlotRestricted) continue;
+    const double t = book_.slot_target(s);
+    const double dev = std::fabs(w - t);
+    sum += dev;
+    if (dev > f.max_abs) {
+      f.max_abs = dev;
+      f.worst_slot = s;
+      f.worst_weight = w;
+      f.worst_target = t;
+    }
+    const double mult = band_multiplier(inst, prof);
+    double ab = prof.absolute.band;
+    double rb = prof.relative.band;
+    if (ov != nullptr) {
+      if (ov[2 * k] >= 0) ab = ov[2 * k];
+      if (ov[2 * k + 1] >= 0) rb = ov[2 * k + 1];
+    }
+    f.abs_utilization = std::max(f.abs_utilization, dev / (ab * mult));
+    if (t > 0) {
+      f.max_rel = std::max(f.max_rel, dev / t);
+      f.rel_utilization = std::max(f.rel_utilization, dev / (rb * mult * t));
+    }
+    f.est_cost += dev * (market_.half_spread(inst) + commission);
+    if (need_te) {
+      te_inst_[te_n] = inst;
+      te_active_[te_n] = w - t;
+      ++te_n;
+    }
+  }
+  // Cash: a weight like any other, with no volatility and no trading cost.
+  const double wc = static_cast<double>(book_.cash(a).raw) * 1e-6 * inv;
+  const double tc = book_.cash_target(a);
+  const double devc = std::fabs(wc - tc);
+  sum += devc;
+  if (devc > f.max_abs) {
+    f.max_abs = devc;
+    f.worst_slot = -1;
+    f.worst_weight = wc;
+    f.worst_target = tc;
+  }
+  f.abs_utilization = std::max(f.abs_utilization, devc / prof.absolute.band);
+  if (tc > 0) {
+    f.max_rel = std::max(f.max_rel, devc / tc);
+    f.rel_utilization = std::max(f.rel_utilization, devc / (prof.relative.band * tc));
+  }
+  f.half_turnover = 0.5 * sum;
+  if (need_te) {
+    f.tracking_error =
+        std::sqrt(std::max(0.0, te_->active_variance(te_inst_.data(), te_active_.data(), te_n)));
+  }
+  f.complete = true;
+  return f;
+}
+
+std::size_t DriftMonitor::sweep(Timestamp now) const noexcept {
+  std::size_t complete = 0;
+  for (std::uint32_t a = 0; a < book_.accounts(); ++a) complete += figures(AccountId{a}, now).complete;
+  return complete;
+}
+
+bool DriftMonitor::in_trading_hours(const TriggerConfig& t, Timestamp now) noexcept {
+  if (now != local_for_) {
+    local_ = to_us_eastern(now);
+    local_for_ = now;
+  }
+  return is_weekday(local_.weekday) && local_.minute_of_day >= t.trading_hours.start.minutes &&
+         local_.minute_of_day < t.trading_hours.end.minutes;
+}
+
+void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out) {
+  ++c_.account_updates;
+  const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
+  AccountTriggerState& st = state_[a.value];
+  if (ctx == Context::kTick && pending_flow_share_[a.value] > 0) ctx = Context::kCashFlow;
+  const DriftFigures f = figures(a, now);
+  if (!f.complete) {
+    ++c_.incomplete;
+    return;
+  }
+  const bool te_on = prof.tracking_error.enabled && f.tracking_error >= 0;
+  double util = 0;
+  if (prof.absolute.enabled) util = std::max(util, f.abs_utilization);
+  if (prof.relative.enabled) util = std::max(util, f.rel_utilization);
+  if (te_on) util = std::max(util, f.tracking_error / prof.tracking_error.threshold);
+  if (!st.armed && util < prof.rearm_fraction) st.armed = true;
+
+  const bool abs_held = prof.absolute.enabled && f.abs_utilization > kBreach;
+  const bool rel_held = prof.relative.enabled && f.rel_utilization > kBreach;
+  const bool te_held = te_on && f.tracking_error > prof.tracking_error.threshold * kBreach;
+  const int enabled = int{prof.absolute.enabled} + int{prof.relative.enabled} + int{te_on};
+  const int held_n = int{abs_held} + int{rel_held} + int{te_held};
+  const bool drift = enabled > 0 && (prof.combine == TriggerCombine::kAny ? held_n > 0 : held_n == enabled);
+  std::uint8_t held = 0;
+  if (abs_held) held |= 1u << static_cast<int>(TriggerRule::kAbsoluteBand);
+  if (rel_held) held |= 1u << static_cast<int>(TriggerRule::kRelativeBand);
+  if (te_held) held |= 1u << static_cast<int>(TriggerRule::kTrackingError);
+
+  TriggerRule rule;
+  bool drift_driven = true;
+  switch (ctx) {
+    case Context::kTick:
+      // Hybrid: drift alone never triggers between scheduled times.
+      if (!drift || (prof.calendar.enabled && prof.calendar.hybrid)) return;
+      if (!st.armed) {
+        ++c_.gated_rearm;
+        return;
+      }
+      rule = abs_held ? TriggerRule::kAbsoluteBand
+                      : (rel_held ? TriggerRule::kRelativeBand : TriggerRule::kTrackingError);
+      break;
+    case Context::kCalendar:
+      if (prof.calendar.hybrid) {
+        if (!drift) return;
+        rule = TriggerRule::kHybrid;
+      } else {
+        rule = TriggerRule::kCalendar;
+        drift_driven = false;
+      }
+      break;
+    case Context::kCashFlow:
+      rule = TriggerRule::kCashFlow;
+      drift_driven = false;
+      held |= 1u << static_cast<int>(TriggerRule::kCashFlow);
+      break;
+  }
+  if (!in_trading_hours(prof, now)) {
+    ++c_.gated_hours;
+    return;
+  }
+  if (st.triggered && now - st.last_trigger < prof.cool_down) {
+    ++c_.gated_cool_down;
+    return;
+  }
+  if (book_.has_pending(a)) {
+    ++c_.gated_pending;
+    return;
+  }
+  if (drift_driven && prof.cost_benefit.enabled) {
+    // Benefit: the dollar tracking error removed (annualised TE x NAV); cost: the one-way cost of
+    // trading back (half spread + commission on every weight moved). Without a risk model the
+    // benefit is unknown and the gate lets the trigger through (docs/drift.md).
+    if (f.tracking_error >= 0 && f.tracking_error < prof.cost_benefit.multiplier * f.est_cost) {
+      ++c_.gated_cost;
+      return;
+    }
+  }
+  fire(a, f, rule, held, now, out);
+}
+
+void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, std::uint8_t held,
+                        Timestamp now, Outbox& out) {
+  AccountTriggerState& st = state_[a.value];
+  st.last_trigger = now;
+  st.triggered = true;
+  st.armed = false;
+  pending_flow_share_[a.value] = 0;
+  ++c_.triggers;
+
+  // Why-record: every instrument's weight, target and the price used, plus cash.
+  const std::uint32_t first = book_.first_slot(a);
+  const std::uint32_t n = book_.slot_count(a);
+  const std::size_t cap = why_lines_.size();
+  std::uint64_t why_id = 0;
+  if (n + 1 <= cap) {
+    why_id = why_next_id_++;
+    // A record never wraps around the ring's end: why() hands out one contiguous span.
+    std::uint64_t start = why_next_line_;
+    if (start % cap + n + 1 > cap) start += cap - start % cap;
+    const double inv = 1.0 / f.nav;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const std::uint32_t s = first + k;
+      const InstrumentId inst = book_.slot_instrument(s);
+      const std::int64_t q = book_.slot_qty_raw(s);
+      const Price px = market_.mark_for(inst, q);
+      WhyLine& l = why_lines_[(start + k) % cap];
+      l.instrument = inst;
+      l.weight = static_cast<double>(q) * static_cast<double>(px.raw) * 1e-15 * inv;
+      l.target = book_.slot_target(s);
+      l.price = px;
+      l.price_time = market_.mark_time(inst);
+    }
+    WhyLine& c = why_lines_[(start + n) % cap];
+    c = WhyLine{};
+    c.weight = static_cast<double>(book_.cash(a).raw) * 1e-6 * inv;
+    c.target = book_.cash_target(a);
+    why_next_line_ = start + n + 1;
+    why_refs_[(why_id - 1) % why_refs_.size()] = WhyRef{why_id, start, n + 1};
+  }
+
+  RebalanceTriggered ev{};
+  ev.hdr.event_time = now;
+  ev.account = a;
+  ev.model = book_.model_of(a);
+  ev.rule = rule;
+  ev.rules_held = held;
+  ev.max_abs_drift = f.max_abs;
+  ev.max_rel_drift = f.max_rel;
+  ev.half_turnover = f.half_turnover;
+  ev.tracking_error = f.tracking_error;
+  const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
+  ev.band_utilization = std::max(prof.absolute.enabled ? f.abs_utilization : 0.0,
+                                 prof.relative.enabled ? f.rel_utilization : 0.0);
+  ev.worst_weight = f.worst_weight;
+  ev.worst_target = f.worst_target;
+  if (f.worst_slot >= 0) {
+    const auto s = static_cast<std::uint32_t>(f.worst_slot);
+    ev.worst = book_.slot_instrument(s);
+    ev.worst_price = market_.mark_for(ev.worst, book_.slot_qty_raw(s));
+    ev.worst_price_time = market_.mark_time(ev.worst);
+  }
+  ev.nav = book_.nav(a);
+  ev.why_id = why_id;
+  out.emit(ev);
+}
+
+std::span<const WhyLine> DriftMonitor::why(std::uint64_t why_id) const noexcept {
+  if (why_id == 0 || why_id >= why_next_id_) return {};
+  const WhyRef& r = why_refs_[(why_id - 1) % why_refs_.size()];
+  const std::size_t cap = why_lines_.size();
+  if (r.id != why_id || r.start + cap < why_next_line_) return {};
+  return {why_lines_.data() + r.start % cap, r.count};
+}
+
+void DriftMonitor::on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out) {
+  ++c_.ticks;
+  book_.revalue(i, c);
+  for (std::uint32_t s : book_.holders(i)) {
+    if (book_.slot_qty_raw(s) == 0) continue;
+    evaluate(book_.account_of(s), now, Context::kTick, out);
+  }
+}
+
+void DriftMonitor::schedule_calendar(std::uint32_t profile, Timestamp now, Outbox& out) {
+  ScheduleTimer t{};
+  t.timer = timer_id(profile);
+  t.due = next_calendar_time(profiles_[profile].calendar, now);
+  t.owner = kTimerOwner;
+  t.cookie = profile;
+  out.emit(t);
+}
+
+void DriftMonitor::schedule_timers(Timestamp now, Outbox& out) {
+  ScheduleTimer stale{};
+  stale.timer = timer_id(kStaleCookie);
+  stale.due = now + opt_.stale_check_every;
+  stale.owner = kTimerOwner;
+  stale.cookie = kStaleCookie;
+  out.emit(stale);
+  for (std::uint32_t p = 0; p < profiles_.size(); ++p) {
+    if (profiles_[p].calendar.enabled) schedule_calendar(p, now, out);
+  }
+}
+
+void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
+  if (!timers_started_) {
+    timers_started_ = true;
+    schedule_timers(now, out);
+  }
+  if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
+    const MarkChange c = market_.on_quote(*q, now, out);
+    if (c.changed) on_mark_change(q->instrument, c, now, out);
+  } else if (const auto* t = std::get_if<TradePrinted>(&e)) {
+    const MarkChange c = market_.on_trade(*t, now, out);
+    if (c.changed) on_mark_change(t->instrument, c, now, out);
+  } else if (const auto* b = std::get_if<BarClosed>(&e)) {
+    const MarkChange c = market_.on_bar(*b, now, out);
+    if (c.changed) on_mark_change(b->instrument, c, now, out);
+  } else if (const auto* cf = std::get_if<CashFlowReceived>(&e)) {
+    if (cf->account.value >= book_.accounts()) return;
+    book_.apply_cash_flow(cf->account, cf->amount);
+    const TriggerConfig& prof = profiles_[book_.trigger_profile(cf->account)];
+    const double nav = static_cast<double>(book_.nav_exact(cf->account)) * 1e-15;
+    const double share = nav > 0 ? std::fabs(cf->amount.to_double()) / nav : 1.0;
+    if (prof.cash_flow.enabled && share > prof.cash_flow.nav_share) {
+      pending_flow_share_[cf->account.value] = share;
+      evaluate(cf->account, now, Context::kCashFlow, out);
+    }
+  } else if (const auto* tf = std::get_if<TimerFired>(&e)) {
+    if (tf->owner != kTimerOwner) return;
+    if (tf->cookie == kStaleCookie) {
+      market_.check_stale(now, out);
+      ScheduleTimer next{};
+      next.timer = tf->timer;
+      next.due = now + opt_.stale_check_every;
+      next.owner = kTimerOwner;
+      next.cookie = kStaleCookie;
+      out.emit(next);
+      return;
+    }
+    const auto profile = static_cast<std::uint32_t>(tf->cookie);
+    if (profile >= profiles_.size()) return;
+    for (std::uint32_t a = 0; a < book_.accounts(); ++a) {
+      if (book_.trigger_profile(AccountId{a}) == profile) {
+        evaluate(AccountId{a}, now, Context::kCalendar, out);
+      }
+    }
+    schedule_calendar(profile, now, out);
+  }
+}
+
+}  // namespace ballast
