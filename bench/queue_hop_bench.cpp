@@ -59,7 +59,9 @@ Small make_msg<Small>(std::uint64_t tsc) {
 std::uint64_t stamp_of(const Event& e) {
   return static_cast<std::uint64_t>(ballast::header(e).event_time.ns);
 }
-std::uint64_t stamp_of(const Small& m) { return m.stamp; }
+std::uint64_t stamp_of(const Small& m) {
+  return m.stamp;
+}
 
 void pin(int cpu) {
   cpu_set_t set;
@@ -210,7 +212,9 @@ Result run_impl(const char* name, std::size_t samples, std::size_t messages, dou
     lat.erase(lat.begin(), lat.begin() + static_cast<std::ptrdiff_t>(warmup));
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double p) {
-      return static_cast<double>(lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))]) / tpn;
+      return static_cast<double>(
+                 lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))]) /
+             tpn;
     };
     double sum = 0;
     for (auto v : lat) sum += static_cast<double>(v);
@@ -251,18 +255,22 @@ int main(int argc, char** argv) {
   std::string json;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--samples" && i + 1 < argc) samples = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--messages" && i + 1 < argc) messages = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--json" && i + 1 < argc) json = argv[++i];
+    if (a == "--samples" && i + 1 < argc)
+      samples = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--messages" && i + 1 < argc)
+      messages = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--json" && i + 1 < argc)
+      json = argv[++i];
     else {
       std::fprintf(stderr, "usage: queue_hop_bench [--samples N] [--messages N] [--json FILE]\n");
       return 2;
     }
   }
   const double tpn = tsc_per_ns();
-  std::printf("queue hop: %zu latency samples, %zu messages for throughput, %u cores, TSC %.3f GHz, "
-              "message %zu bytes\n",
-              samples, messages, std::thread::hardware_concurrency(), tpn, sizeof(Event));
+  std::printf(
+      "queue hop: %zu latency samples, %zu messages for throughput, %u cores, TSC %.3f GHz, "
+      "message %zu bytes\n",
+      samples, messages, std::thread::hardware_concurrency(), tpn, sizeof(Event));
   std::vector<Result> rs;
   rs.push_back(run_impl<MoodyLink<Event>>("moodycamel", samples, messages, tpn));
   rs.push_back(run_impl<MutexLink>("mutex+cv", samples, messages / 10, tpn));
@@ -270,9 +278,10 @@ int main(int argc, char** argv) {
   rs.push_back(run_impl<MoodyLink<Small>>("moodycamel/16B", samples, messages, tpn));
   rs.push_back(run_impl<BoostLink<Small>>("boost/16B", samples, messages, tpn));
   rs.push_back(run_impl<CacheLineFloor>("cache-line floor", samples, messages, tpn));
-  std::printf("rows without /16B carry the engine's 160-byte Event; the floor is one 64-byte line\n");
-  std::printf("%-16s %10s %10s %10s %10s %14s\n", "queue", "p50 ns", "p99 ns", "p99.9 ns", "mean ns",
-              "msgs/s");
+  std::printf(
+      "rows without /16B carry the engine's 160-byte Event; the floor is one 64-byte line\n");
+  std::printf("%-16s %10s %10s %10s %10s %14s\n", "queue", "p50 ns", "p99 ns", "p99.9 ns",
+              "mean ns", "msgs/s");
   for (const auto& r : rs) {
     std::printf("%-16s %10.0f %10.0f %10.0f %10.0f %14.0f\n", r.name.c_str(), r.p50_ns, r.p99_ns,
                 r.p999_ns, r.mean_ns, r.msgs_per_s);
@@ -280,8 +289,10 @@ int main(int argc, char** argv) {
   const double ratio = rs[0].msgs_per_s / rs[1].msgs_per_s;
   const bool lat_ok = rs[0].p50_ns <= 150.0;
   const bool thr_ok = ratio >= 10.0;
-  std::printf("target moodycamel p50 <= 150 ns: %.0f ns -> %s\n", rs[0].p50_ns, lat_ok ? "MET" : "MISSED");
-  std::printf("target moodycamel >= 10x mutex throughput: %.1fx -> %s\n", ratio, thr_ok ? "MET" : "MISSED");
+  std::printf("target moodycamel p50 <= 150 ns: %.0f ns -> %s\n", rs[0].p50_ns,
+              lat_ok ? "MET" : "MISSED");
+  std::printf("target moodycamel >= 10x mutex throughput: %.1fx -> %s\n", ratio,
+              thr_ok ? "MET" : "MISSED");
   if (!json.empty()) {
     std::ofstream f(json);
     f << "{\"benchmark\":\"queue_hop\",\"results\":[";

@@ -23,11 +23,16 @@ TimerId timer_id(std::uint32_t low) noexcept {
 
 weekday to_chrono(Weekday w) noexcept {
   switch (w) {
-    case Weekday::kMonday: return Monday;
-    case Weekday::kTuesday: return Tuesday;
-    case Weekday::kWednesday: return Wednesday;
-    case Weekday::kThursday: return Thursday;
-    case Weekday::kFriday: return Friday;
+    case Weekday::kMonday:
+      return Monday;
+    case Weekday::kTuesday:
+      return Tuesday;
+    case Weekday::kWednesday:
+      return Wednesday;
+    case Weekday::kThursday:
+      return Thursday;
+    case Weekday::kFriday:
+      return Friday;
   }
   return Friday;
 }
@@ -85,7 +90,6 @@ DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
       te_(te_model),
       opt_(opt),
       state_(book.accounts()),
-      pending_flow_share_(book.accounts(), 0.0),
       why_lines_(opt.why_log_lines),
       why_refs_(std::max<std::size_t>(opt.why_log_lines / 4, 16)) {
   BALLAST_INVARIANT(!profiles_.empty(), "DriftMonitor needs at least one trigger profile");
@@ -99,9 +103,68 @@ DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
   te_active_.resize(max_slots);
   int lookback = 0;
   for (const auto& p : profiles_) {
-    if (p.volatility_adaptive.enabled) lookback = std::max(lookback, p.volatility_adaptive.lookback_days);
+    if (p.volatility_adaptive.enabled)
+      lookback = std::max(lookback, p.volatility_adaptive.lookback_days);
   }
   if (lookback > 0) market_.set_vol_lookback(lookback);
+  for (const auto& p : profiles_) {
+    // The fast path decides "no band breached" for plain any-of absolute/relative bands; other
+    // conditions (all-of, tracking error, volatility-scaled bands) always take the full path.
+    fast_ok_.push_back((p.absolute.enabled || p.relative.enabled) &&
+                       p.combine == TriggerCombine::kAny && !p.tracking_error.enabled &&
+                       !p.volatility_adaptive.enabled);
+  }
+}
+
+double DriftMonitor::fast_band(const TriggerConfig& prof, std::uint32_t k, const float* ov,
+                               double target) const noexcept {
+  double ab = prof.absolute.band;
+  double rb = prof.relative.band;
+  if (ov != nullptr) {
+    if (ov[2 * k] >= 0) ab = ov[2 * k];
+    if (ov[2 * k + 1] >= 0) rb = ov[2 * k + 1];
+  }
+  double b = prof.absolute.enabled ? ab : 1e300;
+  if (prof.relative.enabled && target > 0) b = std::min(b, rb * target);
+  // Safety margin: near the edge the full evaluation decides, so both paths always agree.
+  return b * (1.0 - 1e-7);
+}
+
+void DriftMonitor::compute_bounds(AccountId a, AccountTriggerState& st) const noexcept {
+  st.bounds_valid = false;
+  const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
+  if (!fast_ok_[book_.trigger_profile(a)]) return;
+  const Slot* sl = book_.slot_data(a);
+  const std::uint32_t n = book_.slot_count(a);
+  const HotMark* hot = market_.hot();
+  const std::int32_t bb = book_.band_override_base(a);
+  const float* ov = bb >= 0 ? book_.band_overrides().data() + bb : nullptr;
+  double lo = 0;
+  double hi = 1e300;
+  auto fold = [&](double v, double t, double b) {
+    // In band iff t - b <= v / N <= t + b, for N > 0 and v >= 0.
+    if (v < 0) return false;  // short positions: always the full path
+    if (v == 0) return t <= b;
+    lo = std::max(lo, v / (t + b));
+    if (t - b > 0) hi = std::min(hi, v / (t - b));
+    return true;
+  };
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Slot& s = sl[k];
+    if (s.flags & kSlotRestricted) continue;
+    const double v =
+        static_cast<double>(s.qty) * (s.qty > 0 ? hot[s.inst].long_e15 : hot[s.inst].short_e15);
+    if (!fold(v, s.target, fast_band(prof, k, ov, s.target))) return;
+  }
+  const double cash = static_cast<double>(book_.cash(a).raw) * 1e-6;
+  const double tc = book_.cash_target(a);
+  double bc = prof.absolute.enabled ? prof.absolute.band : 1e300;
+  if (prof.relative.enabled && tc > 0) bc = std::min(bc, prof.relative.band * tc);
+  if (!fold(cash, tc, bc * (1.0 - 1e-7))) return;
+  if (!(lo < hi)) return;
+  st.nav_lo = lo;
+  st.nav_hi = hi;
+  st.bounds_valid = true;
 }
 
 double DriftMonitor::band_multiplier(InstrumentId i, const TriggerConfig& t) const noexcept {
@@ -119,49 +182,60 @@ DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
   f.nav = nav;
   if (!(nav > 0)) return f;
   const double inv = 1.0 / nav;
-  const std::uint32_t first = book_.first_slot(a);
+  const Slot* sl = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
+  const HotMark* hot = market_.hot();
+  // A mark is fresh when now - time <= stale_after (no mark: time is INT64_MIN, never fresh).
+  const std::int64_t fresh_from = now.ns - market_.config().stale_after.count();
   const std::int32_t bb = book_.band_override_base(a);
   const float* ov = bb >= 0 ? book_.band_overrides().data() + bb : nullptr;
-  const double commission = opt_.commission_bps * 1e-4;
+  const bool vol_adaptive = prof.volatility_adaptive.enabled;
+  const bool need_cost = prof.cost_benefit.enabled;
   const bool need_te = te_ != nullptr && (prof.tracking_error.enabled || prof.cost_benefit.enabled);
-  double sum = 0;
+  const double commission = opt_.commission_bps * 1e-4;
+  const double inv_abs_band = 1.0 / prof.absolute.band;
+  const double inv_rel_band = 1.0 / prof.relative.band;
+  double sum = 0, max_abs = 0, max_rel = 0, abs_u = 0, rel_u = 0, cost = 0;
+  std::int64_t worst = -1;
+  double worst_w = 0;
   std::size_t te_n = 0;
   for (std::uint32_t k = 0; k < n; ++k) {
-    const std::uint32_t s = first + k;
-    const InstrumentId inst = book_.slot_instrument(s);
-    const std::int64_t q = book_.slot_qty_raw(s);
+    const Slot& s = sl[k];
+    const HotMark& h = hot[s.inst];
     double w = 0;
-    if (q != 0) {
-      if (!market_.is_fresh(inst, now)) return f;  // incomplete: a held price is missing or stale
-      w = static_cast<double>(q) * static_cast<double>(market_.mark_for(inst, q).raw) * 1e-15 * inv;
+    if (s.qty != 0) {
+      if (h.time_ns < fresh_from) return f;  // incomplete: a held price is missing or stale
+      w = static_cast<double>(s.qty) * (s.qty > 0 ? h.long_e15 : h.short_e15) * inv;
     }
-    if (book_.slot_flags(s) & kSlotRestricted) continue;
-    const double t = book_.slot_target(s);
-    const double dev = std::fabs(w - t);
+    if (s.flags & kSlotRestricted) continue;
+    const double dev = std::fabs(w - s.target);
     sum += dev;
-    if (dev > f.max_abs) {
-      f.max_abs = dev;
-      f.worst_slot = s;
-      f.worst_weight = w;
-      f.worst_target = t;
+    if (dev > max_abs) {
+      max_abs = dev;
+      worst = k;
+      worst_w = w;
     }
-    const double mult = band_multiplier(inst, prof);
-    double ab = prof.absolute.band;
-    double rb = prof.relative.band;
+    double ia = inv_abs_band;
+    double ir = inv_rel_band;
     if (ov != nullptr) {
-      if (ov[2 * k] >= 0) ab = ov[2 * k];
-      if (ov[2 * k + 1] >= 0) rb = ov[2 * k + 1];
+      if (ov[2 * k] >= 0) ia = 1.0 / ov[2 * k];
+      if (ov[2 * k + 1] >= 0) ir = 1.0 / ov[2 * k + 1];
     }
-    f.abs_utilization = std::max(f.abs_utilization, dev / (ab * mult));
-    if (t > 0) {
-      f.max_rel = std::max(f.max_rel, dev / t);
-      f.rel_utilization = std::max(f.rel_utilization, dev / (rb * mult * t));
+    if (vol_adaptive) {
+      const double m = band_multiplier(InstrumentId{s.inst}, prof);
+      ia /= m;
+      ir /= m;
     }
-    f.est_cost += dev * (market_.half_spread(inst) + commission);
+    abs_u = std::max(abs_u, dev * ia);
+    if (s.target > 0) {
+      const double r = dev / s.target;
+      max_rel = std::max(max_rel, r);
+      rel_u = std::max(rel_u, r * ir);
+    }
+    if (need_cost) cost += dev * (h.half_spread + commission);
     if (need_te) {
-      te_inst_[te_n] = inst;
-      te_active_[te_n] = w - t;
+      te_inst_[te_n] = InstrumentId{s.inst};
+      te_active_[te_n] = w - s.target;
       ++te_n;
     }
   }
@@ -170,17 +244,27 @@ DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
   const double tc = book_.cash_target(a);
   const double devc = std::fabs(wc - tc);
   sum += devc;
+  f.max_abs = max_abs;
+  if (worst >= 0) {
+    f.worst_slot = book_.first_slot(a) + static_cast<std::uint32_t>(worst);
+    f.worst_weight = worst_w;
+    f.worst_target = sl[worst].target;
+  }
   if (devc > f.max_abs) {
     f.max_abs = devc;
     f.worst_slot = -1;
     f.worst_weight = wc;
     f.worst_target = tc;
   }
-  f.abs_utilization = std::max(f.abs_utilization, devc / prof.absolute.band);
+  abs_u = std::max(abs_u, devc * inv_abs_band);
   if (tc > 0) {
-    f.max_rel = std::max(f.max_rel, devc / tc);
-    f.rel_utilization = std::max(f.rel_utilization, devc / (prof.relative.band * tc));
+    max_rel = std::max(max_rel, devc / tc);
+    rel_u = std::max(rel_u, devc / tc * inv_rel_band);
   }
+  f.max_rel = max_rel;
+  f.abs_utilization = abs_u;
+  f.rel_utilization = rel_u;
+  f.est_cost = cost;
   f.half_turnover = 0.5 * sum;
   if (need_te) {
     f.tracking_error =
@@ -192,7 +276,8 @@ DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
 
 std::size_t DriftMonitor::sweep(Timestamp now) const noexcept {
   std::size_t complete = 0;
-  for (std::uint32_t a = 0; a < book_.accounts(); ++a) complete += figures(AccountId{a}, now).complete;
+  for (std::uint32_t a = 0; a < book_.accounts(); ++a)
+    complete += figures(AccountId{a}, now).complete;
   return complete;
 }
 
@@ -206,15 +291,27 @@ bool DriftMonitor::in_trading_hours(const TriggerConfig& t, Timestamp now) noexc
 }
 
 void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out) {
-  ++c_.account_updates;
+  ++c_.full_evaluations;
   const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
   AccountTriggerState& st = state_[a.value];
-  if (ctx == Context::kTick && pending_flow_share_[a.value] > 0) ctx = Context::kCashFlow;
+  st.bounds_valid = false;
+  if (ctx == Context::kTick && st.flow_share > 0) ctx = Context::kCashFlow;
+  // Hybrid calendar: drift alone never triggers between scheduled times.
+  if (ctx == Context::kTick && prof.calendar.enabled && prof.calendar.hybrid) return;
   const DriftFigures f = figures(a, now);
   if (!f.complete) {
     ++c_.incomplete;
     return;
   }
+  // Whatever happens below, the next tick may use the fast path if the account is armed.
+  struct BoundsOnExit {
+    const DriftMonitor& m;
+    AccountId a;
+    AccountTriggerState& st;
+    ~BoundsOnExit() {
+      if (st.armed && st.flow_share == 0) m.compute_bounds(a, st);
+    }
+  } bounds_on_exit{*this, a, st};
   const bool te_on = prof.tracking_error.enabled && f.tracking_error >= 0;
   double util = 0;
   if (prof.absolute.enabled) util = std::max(util, f.abs_utilization);
@@ -227,7 +324,8 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   const bool te_held = te_on && f.tracking_error > prof.tracking_error.threshold * kBreach;
   const int enabled = int{prof.absolute.enabled} + int{prof.relative.enabled} + int{te_on};
   const int held_n = int{abs_held} + int{rel_held} + int{te_held};
-  const bool drift = enabled > 0 && (prof.combine == TriggerCombine::kAny ? held_n > 0 : held_n == enabled);
+  const bool drift =
+      enabled > 0 && (prof.combine == TriggerCombine::kAny ? held_n > 0 : held_n == enabled);
   std::uint8_t held = 0;
   if (abs_held) held |= 1u << static_cast<int>(TriggerRule::kAbsoluteBand);
   if (rel_held) held |= 1u << static_cast<int>(TriggerRule::kRelativeBand);
@@ -237,8 +335,7 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   bool drift_driven = true;
   switch (ctx) {
     case Context::kTick:
-      // Hybrid: drift alone never triggers between scheduled times.
-      if (!drift || (prof.calendar.enabled && prof.calendar.hybrid)) return;
+      if (!drift) return;
       if (!st.armed) {
         ++c_.gated_rearm;
         return;
@@ -291,7 +388,7 @@ void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, st
   st.last_trigger = now;
   st.triggered = true;
   st.armed = false;
-  pending_flow_share_[a.value] = 0;
+  st.flow_share = 0;
   ++c_.triggers;
 
   // Why-record: every instrument's weight, target and the price used, plus cash.
@@ -361,10 +458,51 @@ std::span<const WhyLine> DriftMonitor::why(std::uint64_t why_id) const noexcept 
 
 void DriftMonitor::on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out) {
   ++c_.ticks;
-  book_.revalue(i, c);
-  for (std::uint32_t s : book_.holders(i)) {
-    if (book_.slot_qty_raw(s) == 0) continue;
-    evaluate(book_.account_of(s), now, Context::kTick, out);
+  const std::int64_t d_long = c.new_long.raw - c.old_long.raw;
+  const std::int64_t d_short = c.new_short.raw - c.old_short.raw;
+  const HotMark& h = market_.hot()[i.value];
+  const std::int64_t fresh_from = now.ns - market_.config().stale_after.count();
+  const auto holders = book_.holders(i);
+  const std::size_t n = holders.size();
+  // Holders are scattered over a large book: fetch a few accounts ahead so their cache misses
+  // overlap instead of stalling one after another.
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t k = 0; k < n && k < kAhead; ++k) book_.prefetch_holder(holders[k]);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      book_.prefetch_holder(holders[k + kAhead]);
+      __builtin_prefetch(&state_[book_.account_of(holders[k + kAhead]).value]);
+    }
+    const std::uint32_t s = holders[k];
+    const std::int64_t q = book_.revalue_slot(s, d_long, d_short);
+    if (q == 0) continue;
+    ++c_.account_updates;
+    const AccountId a = book_.account_of(s);
+    AccountTriggerState& st = state_[a.value];
+    if (opt_.fast_path && st.bounds_valid && q > 0 && h.time_ns >= fresh_from) {
+      // Fast path. Every other holding kept its value, so it is still in band while NAV stays in
+      // [nav_lo, nav_hi]; this holding's new value is checked directly and folded in.
+      const Slot& sl = book_.slot(s);
+      const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
+      if (nav >= st.nav_lo && nav <= st.nav_hi) {
+        const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
+        const std::int32_t bb = book_.band_override_base(a);
+        const float* ov = bb >= 0 ? book_.band_overrides().data() + bb : nullptr;
+        const double b = (sl.flags & kSlotRestricted)
+                             ? 1e300
+                             : fast_band(prof, s - book_.first_slot(a), ov, sl.target);
+        const double v = static_cast<double>(q) * h.long_e15;
+        if (std::fabs(v / nav - sl.target) <= b) {
+          if (b < 1e300) {
+            st.nav_lo = std::max(st.nav_lo, v / (sl.target + b));
+            if (sl.target - b > 0) st.nav_hi = std::min(st.nav_hi, v / (sl.target - b));
+          }
+          ++c_.fast_path;
+          continue;
+        }
+      }
+    }
+    evaluate(a, now, Context::kTick, out);
   }
 }
 
@@ -406,11 +544,12 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
   } else if (const auto* cf = std::get_if<CashFlowReceived>(&e)) {
     if (cf->account.value >= book_.accounts()) return;
     book_.apply_cash_flow(cf->account, cf->amount);
+    state_[cf->account.value].bounds_valid = false;  // cash changed: its constraint moved
     const TriggerConfig& prof = profiles_[book_.trigger_profile(cf->account)];
     const double nav = static_cast<double>(book_.nav_exact(cf->account)) * 1e-15;
     const double share = nav > 0 ? std::fabs(cf->amount.to_double()) / nav : 1.0;
     if (prof.cash_flow.enabled && share > prof.cash_flow.nav_share) {
-      pending_flow_share_[cf->account.value] = share;
+      state_[cf->account.value].flow_share = share;
       evaluate(cf->account, now, Context::kCashFlow, out);
     }
   } else if (const auto* tf = std::get_if<TimerFired>(&e)) {

@@ -18,7 +18,16 @@ Price mid_of(Price bid, Price ask) noexcept {
 }  // namespace
 
 MarketState::MarketState(std::size_t instruments, const MarketDataQualityConfig& cfg)
-    : cfg_(cfg), s_(instruments) {}
+    : cfg_(cfg), s_(instruments), hot_(instruments) {}
+
+void MarketState::refresh_hot(InstrumentId id) noexcept {
+  const Inst& s = s_[id.value];
+  HotMark& h = hot_[id.value];
+  h.long_e15 = static_cast<double>(s.mark_long.raw) * 1e-15;
+  h.short_e15 = static_cast<double>(s.mark_short.raw) * 1e-15;
+  h.time_ns = s.has_mark ? s.mark_time.ns : INT64_MIN;
+  h.half_spread = half_spread(id);
+}
 
 void MarketState::set_vol_lookback(int days) {
   vol_lookback_ = days > 0 ? days : 0;
@@ -52,8 +61,8 @@ void MarketState::hold(InstrumentId id, HeldReason r, Price bid, Price ask, Pric
 }
 
 MarkChange MarketState::accept(InstrumentId id, Price cand_long, Price cand_short, Price bid,
-                               Price ask, Price last, Timestamp ev_time, Timestamp now,
-                               Outbox& out, Price shown_bid, Price shown_ask, Price shown_price) {
+                               Price ask, Price last, Timestamp ev_time, Timestamp now, Outbox& out,
+                               Price shown_bid, Price shown_ask, Price shown_price) {
   Inst& s = s_[id.value];
   if (s.has_mark && is_outlier(s.mark_long, cand_long)) {
     // A jump. Accept it only when the previous update was held for the same jump (confirmed).
@@ -80,6 +89,7 @@ MarkChange MarketState::accept(InstrumentId id, Price cand_long, Price cand_shor
   if (bid.raw > 0) s.bid = bid;
   if (ask.raw > 0) s.ask = ask;
   if (last.raw > 0) s.last = last;
+  refresh_hot(id);
   return c;
 }
 
@@ -98,6 +108,7 @@ MarkChange MarketState::on_quote(const QuoteUpdated& q, Timestamp now, Outbox& o
       // Quotes do not move a last-price mark; keep them for spreads and collars.
       s.bid = q.bid;
       s.ask = q.ask;
+      refresh_hot(q.instrument);
       return {};
     case MarkPolicy::kMid: {
       const Price m = mid_of(q.bid, q.ask);
@@ -134,8 +145,8 @@ MarkChange MarketState::on_bar(const BarClosed& b, Timestamp now, Outbox& out) {
   if (vol_lookback_ > 0 && b.period_ns >= kNsPerDay / 2) {
     const std::int64_t day = b.hdr.event_time.ns / kNsPerDay;
     if (s.prev_close_day >= 0 && day > s.prev_close_day && s.prev_close.raw > 0) {
-      const double r = std::log(static_cast<double>(b.close.raw) /
-                                static_cast<double>(s.prev_close.raw));
+      const double r =
+          std::log(static_cast<double>(b.close.raw) / static_cast<double>(s.prev_close.raw));
       returns_[b.instrument.value * static_cast<std::size_t>(vol_lookback_) + s.ret_head] = r;
       s.ret_head = (s.ret_head + 1) % static_cast<std::uint32_t>(vol_lookback_);
       if (s.ret_count < static_cast<std::uint32_t>(vol_lookback_)) ++s.ret_count;

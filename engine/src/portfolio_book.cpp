@@ -20,12 +20,9 @@ PortfolioBook::PortfolioBook(std::size_t instruments)
 void PortfolioBook::reserve(std::size_t accounts, std::size_t slots) {
   acct_.reserve(accounts);
   keys_.reserve(accounts);
-  slot_inst_.reserve(slots);
+  slots_.reserve(slots);
   slot_acct_.reserve(slots);
-  slot_qty_.reserve(slots);
   slot_pending_.reserve(slots);
-  slot_target_.reserve(slots);
-  slot_flags_.reserve(slots);
 }
 
 Result<ModelId> PortfolioBook::add_model(Model m) {
@@ -55,7 +52,8 @@ Result<ModelId> PortfolioBook::add_model(Model m) {
 
 Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const MarketState& market) {
   if (spec.model.value >= models_.size()) {
-    return Error{"account '" + spec.key + "': unknown model id " + std::to_string(spec.model.value)};
+    return Error{"account '" + spec.key + "': unknown model id " +
+                 std::to_string(spec.model.value)};
   }
   const Model& m = models_[spec.model.value];
   const AccountId id{static_cast<std::uint32_t>(acct_.size())};
@@ -64,7 +62,7 @@ Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const Mark
   a.model = spec.model;
   a.cash_target = m.cash_weight;
   a.trigger_profile = spec.trigger_profile;
-  a.first_slot = static_cast<std::uint32_t>(slot_inst_.size());
+  a.first_slot = static_cast<std::uint32_t>(slots_.size());
 
   auto is_restricted = [&](InstrumentId i) {
     for (auto r : spec.restricted) {
@@ -81,14 +79,15 @@ Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const Mark
   const double scale = free_w > 0 ? (1.0 - m.cash_weight) / free_w : 0.0;
 
   auto push_slot = [&](InstrumentId inst, double target) {
-    slot_inst_.push_back(inst.value);
-    slot_acct_.push_back(id.value);
-    slot_qty_.push_back(0);
-    slot_pending_.push_back(0);
     const bool restricted = is_restricted(inst);
-    slot_target_.push_back(restricted ? 0.0 : target * scale);
-    slot_flags_.push_back(restricted ? kSlotRestricted : 0);
-    index_[inst.value].push_back(static_cast<std::uint32_t>(slot_inst_.size() - 1));
+    Slot sl;
+    sl.inst = inst.value;
+    sl.target = restricted ? 0.0 : target * scale;
+    sl.flags = restricted ? kSlotRestricted : 0;
+    slots_.push_back(sl);
+    slot_acct_.push_back(id.value);
+    slot_pending_.push_back(0);
+    index_[inst.value].push_back(static_cast<std::uint32_t>(slots_.size() - 1));
   };
   for (std::size_t k = 0; k < m.instruments.size(); ++k) push_slot(m.instruments[k], m.weights[k]);
   a.n_slots = static_cast<std::uint32_t>(m.instruments.size());
@@ -97,18 +96,19 @@ Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const Mark
 
   for (const auto& [inst, qty] : spec.positions) {
     if (inst.value >= n_instruments_) {
-      return Error{"account '" + spec.key + "': unknown instrument id " + std::to_string(inst.value)};
+      return Error{"account '" + spec.key + "': unknown instrument id " +
+                   std::to_string(inst.value)};
     }
     std::int64_t s = find_slot(id, inst);
     if (s < 0) {
       push_slot(inst, 0.0);
       ++acct_.back().n_slots;
-      s = static_cast<std::int64_t>(slot_inst_.size() - 1);
-    } else if (slot_qty_[static_cast<std::size_t>(s)] != 0) {
+      s = static_cast<std::int64_t>(slots_.size() - 1);
+    } else if (slots_[static_cast<std::size_t>(s)].qty != 0) {
       return Error{"account '" + spec.key + "': instrument id " + std::to_string(inst.value) +
                    " appears twice in positions"};
     }
-    slot_qty_[static_cast<std::size_t>(s)] = qty.raw;
+    slots_[static_cast<std::size_t>(s)].qty = qty.raw;
   }
   // Restricted instruments that are neither in the model nor held need no slot.
   if (!spec.bands.empty()) {
@@ -131,7 +131,7 @@ Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const Mark
 std::int64_t PortfolioBook::find_slot(AccountId a, InstrumentId i) const noexcept {
   const Account& acc = acct_[a.value];
   for (std::uint32_t s = acc.first_slot; s < acc.first_slot + acc.n_slots; ++s) {
-    if (slot_inst_[s] == i.value) return s;
+    if (slots_[s].inst == i.value) return s;
   }
   return -1;
 }
@@ -140,8 +140,8 @@ __int128 PortfolioBook::recompute_nav(AccountId a, const MarketState& market) co
   const Account& acc = acct_[a.value];
   __int128 nav = static_cast<__int128>(acc.cash.raw) * Price::kScale;
   for (std::uint32_t s = acc.first_slot; s < acc.first_slot + acc.n_slots; ++s) {
-    const std::int64_t q = slot_qty_[s];
-    if (q != 0) nav += value_e15(q, market.mark_for(InstrumentId{slot_inst_[s]}, q));
+    const std::int64_t q = slots_[s].qty;
+    if (q != 0) nav += value_e15(q, market.mark_for(InstrumentId{slots_[s].inst}, q));
   }
   return nav;
 }
@@ -150,7 +150,7 @@ void PortfolioBook::revalue(InstrumentId i, const MarkChange& c) noexcept {
   const std::int64_t d_long = c.new_long.raw - c.old_long.raw;
   const std::int64_t d_short = c.new_short.raw - c.old_short.raw;
   for (std::uint32_t s : index_[i.value]) {
-    const std::int64_t q = slot_qty_[s];
+    const std::int64_t q = slots_[s].qty;
     if (q == 0) continue;
     acct_[slot_acct_[s]].nav_e15 += static_cast<__int128>(q) * (q > 0 ? d_long : d_short);
   }
@@ -167,7 +167,7 @@ bool PortfolioBook::apply_fill(AccountId a, InstrumentId i, Side side, Qty qty, 
   const std::int64_t s = find_slot(a, i);
   if (s < 0) return false;
   const std::int64_t signed_raw = side == Side::kBuy ? qty.raw : -qty.raw;
-  slot_qty_[static_cast<std::size_t>(s)] += signed_raw;
+  slots_[static_cast<std::size_t>(s)].qty += signed_raw;
   Account& acc = acct_[a.value];
   acc.cash -= notional(px, Qty{signed_raw}, Rounding::kHalfEven);
   acc.nav_e15 = recompute_nav(a, market);
@@ -191,7 +191,7 @@ bool PortfolioBook::has_pending(AccountId a) const noexcept {
 
 Qty PortfolioBook::position(AccountId a, InstrumentId i) const noexcept {
   const std::int64_t s = find_slot(a, i);
-  return s < 0 ? Qty{} : Qty{slot_qty_[static_cast<std::size_t>(s)]};
+  return s < 0 ? Qty{} : Qty{slots_[static_cast<std::size_t>(s)].qty};
 }
 
 Money PortfolioBook::nav(AccountId a) const noexcept {
@@ -205,8 +205,7 @@ std::size_t PortfolioBook::memory_bytes() const noexcept {
   for (const auto& k : keys_) {
     if (k.capacity() > 15) b += k.capacity() + 1;  // beyond the small-string buffer
   }
-  b += slot_inst_.capacity() * 4 + slot_acct_.capacity() * 4 + slot_qty_.capacity() * 8 +
-       slot_pending_.capacity() * 8 + slot_target_.capacity() * 8 + slot_flags_.capacity() +
+  b += slots_.capacity() * sizeof(Slot) + slot_acct_.capacity() * 4 + slot_pending_.capacity() * 8 +
        bands_.capacity() * sizeof(float);
   for (const auto& v : index_) b += v.capacity() * 4 + sizeof(v);
   return b;

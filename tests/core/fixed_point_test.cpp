@@ -10,8 +10,12 @@
 namespace ballast {
 namespace {
 
-Price px(const char* s) { return Price::parse(s).value(); }
-Qty qty(const char* s) { return Qty::parse(s).value(); }
+Price px(const char* s) {
+  return Price::parse(s).value();
+}
+Qty qty(const char* s) {
+  return Qty::parse(s).value();
+}
 
 TEST(FixedPoint, ParsesPlainDecimalsExactly) {
   EXPECT_EQ(px("450.01").raw, 450'010'000'000);
@@ -120,8 +124,7 @@ TEST(FixedPoint, RoundTripsRandomValuesAndRandomText) {
       text.append(fs);
       text.append("000");
     }
-    const std::int64_t expect =
-        (au * Price::kScale + frac * pow10_i64(9 - d)) * (neg ? -1 : 1);
+    const std::int64_t expect = (au * Price::kScale + frac * pow10_i64(9 - d)) * (neg ? -1 : 1);
     auto r = Price::parse(text);
     ASSERT_TRUE(r.ok()) << text;
     ASSERT_EQ(r.value().raw, expect) << text;
@@ -154,7 +157,7 @@ TEST(FixedPoint, NotionalRoundsWithTheGivenRule) {
   EXPECT_EQ(notional(p, q, Rounding::kUp).raw, 1);
   EXPECT_EQ(notional(px("0.3333333"), qty("3"), Rounding::kHalfEven).raw, 1'000'000);  // 0.9999999
   EXPECT_EQ(notional(px("0.3333333"), qty("3"), Rounding::kDown).raw, 999'999);
-  EXPECT_EQ(notional(px("-2.5"), qty("0.000001"), Rounding::kHalfEven).raw, -2);    // -2.5e-6
+  EXPECT_EQ(notional(px("-2.5"), qty("0.000001"), Rounding::kHalfEven).raw, -2);  // -2.5e-6
   EXPECT_EQ(notional(px("-2.5"), qty("0.000001"), Rounding::kHalfAwayFromZero).raw, -3);
 }
 
@@ -187,7 +190,8 @@ TEST(FixedPoint, QuantitiesRoundTowardZeroToWholeLots) {
   EXPECT_EQ(round_qty_to_lot(qty("-250"), lot), qty("-200"));
   EXPECT_EQ(round_qty_to_lot(qty("99.999999"), lot), qty("0"));
   EXPECT_EQ(round_qty_to_lot(qty("300"), lot), qty("300"));
-  EXPECT_EQ(round_qty_to_lot(Qty::parse("1.2345678", Rounding::kDown).value(), qty("0.001")), qty("1.234"));
+  EXPECT_EQ(round_qty_to_lot(Qty::parse("1.2345678", Rounding::kDown).value(), qty("0.001")),
+            qty("1.234"));
 }
 
 TEST(FixedPoint, FromDoubleUsesTheExplicitRule) {

@@ -23,8 +23,8 @@ std::string render(const Event& e) {
   std::string s = std::string(event_name(e)) + "#" + std::to_string(h.seq) + "@" +
                   std::to_string(h.receive_time.ns);
   if (const auto* o = std::get_if<SubmitOrder>(&e)) {
-    s += " order=" + std::to_string(o->order.value) + " inst=" +
-         std::to_string(o->instrument.value) + " qty=" + o->qty.to_string() +
+    s += " order=" + std::to_string(o->order.value) +
+         " inst=" + std::to_string(o->instrument.value) + " qty=" + o->qty.to_string() +
          " px=" + o->limit.to_string();
   } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
     s += " orig=" + std::to_string(c->orig_order.value);
@@ -137,7 +137,7 @@ TEST(CoreLoop, DispatchesInFixedOrderAndRoutesEmittedEventsBreadthFirst) {
   EXPECT_EQ(sink.outputs[0].rfind("SubmitOrder#4", 0), 0u) << sink.outputs[0];
   EXPECT_EQ(sink.outputs[1].rfind("QueryOrderStatus#6", 0), 0u) << sink.outputs[1];
   EXPECT_EQ(querier.seen, (std::vector<std::string>{"QuoteUpdated", "QuoteUpdated", "QuoteUpdated",
-                                                     "SubmitOrder", "QueryOrderStatus"}));
+                                                    "SubmitOrder", "QueryOrderStatus"}));
   EXPECT_EQ(loop.last_seq(), 6u);  // 3 inputs, SubmitOrder, ScheduleTimer, QueryOrderStatus
   EXPECT_EQ(loop.timers().pending(), 1u);
 }
@@ -234,7 +234,8 @@ TEST(CoreLoop, ReplayOfALiveMultiProducerRunGivesIdenticalOutputs) {
   auto produce = [&produced](SpscQueue<Event>& q, std::uint32_t inst) {
     IdleStrategy idle(IdleKind::kYield);
     for (int i = 0; i < kPerProducer; ++i) {
-      while (i > produced[1 - inst].load(std::memory_order_relaxed) + 500) std::this_thread::yield();
+      while (i > produced[1 - inst].load(std::memory_order_relaxed) + 500)
+        std::this_thread::yield();
       produced[inst].store(i, std::memory_order_relaxed);
       if (i % 5 == 4) {
         TradePrinted t{};

@@ -13,16 +13,23 @@ namespace ballast::test {
 
 using namespace std::chrono_literals;
 
-inline Price px(const char* s) { return Price::parse(s).value(); }
-inline Qty qty(const char* s) { return Qty::parse(s).value(); }
-inline Money money(const char* s) { return Money::parse(s).value(); }
+inline Price px(const char* s) {
+  return Price::parse(s).value();
+}
+inline Qty qty(const char* s) {
+  return Qty::parse(s).value();
+}
+inline Money money(const char* s) {
+  return Money::parse(s).value();
+}
 
 /// 2024-03-05 (a Tuesday, EST) at hh:mm New York time, as UTC.
 inline Timestamp ny(int hh, int mm, int day = 5, int month = 3) {
   using namespace std::chrono;
-  return us_eastern_to_utc(year_month_day{year{2024}, std::chrono::month{static_cast<unsigned>(month)},
-                                          std::chrono::day{static_cast<unsigned>(day)}},
-                           hh * 60 + mm);
+  return us_eastern_to_utc(
+      year_month_day{year{2024}, std::chrono::month{static_cast<unsigned>(month)},
+                     std::chrono::day{static_cast<unsigned>(day)}},
+      hh * 60 + mm);
 }
 
 inline QuoteUpdated quote(InstrumentId i, const char* bid, const char* ask, Timestamp t,
@@ -37,7 +44,8 @@ inline QuoteUpdated quote(InstrumentId i, const char* bid, const char* ask, Time
   return q;
 }
 
-inline TradePrinted trade(InstrumentId i, const char* price, Timestamp t, const char* size = "100") {
+inline TradePrinted trade(InstrumentId i, const char* price, Timestamp t,
+                          const char* size = "100") {
   TradePrinted tr{};
   tr.hdr.event_time = t;
   tr.instrument = i;

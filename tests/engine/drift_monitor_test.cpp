@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <random>
 
 #include "drift_fixtures.hpp"
 
@@ -169,7 +171,7 @@ TEST_F(MonitorTest, CoolDownHoldsASecondTriggerUntilItEnds) {
   prof.cool_down = std::chrono::minutes(30);
   auto mon = monitor();
   ASSERT_EQ(tick(mon, "110", ny(10, 0)).size(), 1u);
-  EXPECT_TRUE(tick(mon, "80", ny(10, 5)).empty());   // back inside: re-arms
+  EXPECT_TRUE(tick(mon, "80", ny(10, 5)).empty());    // back inside: re-arms
   EXPECT_TRUE(tick(mon, "110", ny(10, 10)).empty());  // breached, but cooling down
   EXPECT_EQ(mon.counters().gated_cool_down, 1u);
   EXPECT_EQ(tick(mon, "110.5", ny(10, 30)).size(), 1u);  // exactly 30 minutes later
@@ -183,7 +185,7 @@ TEST_F(MonitorTest, HysteresisReArmsOnlyBelowTheLowerBand) {
   EXPECT_TRUE(tick(mon, "95", ny(10, 1)).empty());    // 1235/1935 = 0.638: 3.8 points, not re-armed
   EXPECT_TRUE(tick(mon, "110", ny(10, 2)).empty());
   EXPECT_EQ(mon.counters().gated_rearm, 1u);
-  EXPECT_TRUE(tick(mon, "85", ny(10, 3)).empty());    // 1105/1805 = 0.612: re-armed
+  EXPECT_TRUE(tick(mon, "85", ny(10, 3)).empty());  // 1105/1805 = 0.612: re-armed
   EXPECT_EQ(tick(mon, "110", ny(10, 4)).size(), 1u);
 }
 
@@ -193,10 +195,10 @@ TEST_F(MonitorTest, TradingHoursWindowGatesTriggers) {
   prof.trading_hours.end = TimeOfDay::at(16, 0);
   auto mon = monitor();
   EXPECT_TRUE(tick(mon, "110", ny(9, 29)).empty());
-  EXPECT_TRUE(tick(mon, "110.1", ny(16, 0)).empty());             // end is exclusive
-  EXPECT_TRUE(tick(mon, "110.2", ny(12, 0, 9)).empty());          // Saturday 2024-03-09
+  EXPECT_TRUE(tick(mon, "110.1", ny(16, 0)).empty());     // end is exclusive
+  EXPECT_TRUE(tick(mon, "110.2", ny(12, 0, 9)).empty());  // Saturday 2024-03-09
   EXPECT_EQ(mon.counters().gated_hours, 3u);
-  EXPECT_EQ(tick(mon, "110.3", ny(9, 30)).size(), 1u);            // start is inclusive
+  EXPECT_EQ(tick(mon, "110.3", ny(9, 30)).size(), 1u);  // start is inclusive
 }
 
 TEST_F(MonitorTest, PendingOrdersHoldTheNextTrigger) {
@@ -385,6 +387,134 @@ TEST_F(MonitorTest, HeldBackPricesNeverTriggerARebalance) {
   mon.on_event(quote(d.spy, "0", "150", ny(10, 1)), ny(10, 1), out);    // zero bid
   EXPECT_TRUE(of_type<RebalanceTriggered>(out).empty());
   EXPECT_EQ(of_type<MarketDataHeld>(out).size(), 2u);
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+using namespace test;
+
+// The NAV-interval fast path must never change a decision: two monitors over identical books,
+// one with the fast path and one evaluating every touched account in full, see the same random
+// walk and must emit the same triggers at the same times.
+TEST(DriftMonitorFastPath, DecidesExactlyLikeTheFullEvaluation) {
+  constexpr int kInstruments = 12;
+  struct World {
+    MarketState market;
+    PortfolioBook book;
+    explicit World(const MarketDataQualityConfig& q)
+        : market(kInstruments, q), book(kInstruments) {}
+  };
+  MarketDataQualityConfig q = Desk::default_quality();
+  q.max_move_bps = 2'000;
+  auto build = [&](World& w) {
+    std::mt19937_64 rng(11);
+    Outbox o;
+    for (std::uint32_t i = 0; i < kInstruments; ++i) {
+      (void)w.market.on_quote(quote(InstrumentId{i}, "100", "100", ny(9, 0)), ny(9, 0), o);
+    }
+    for (int m = 0; m < 3; ++m) {
+      Model model;
+      model.key = "M" + std::to_string(m);
+      for (std::uint32_t i = 0; i < 6; ++i) {
+        model.instruments.push_back(
+            InstrumentId{(i * 2 + static_cast<std::uint32_t>(m)) % kInstruments});
+        model.weights.push_back(0.16);
+      }
+      model.cash_weight = 0.04;
+      (void)w.book.add_model(model).value();
+    }
+    for (int a = 0; a < 300; ++a) {
+      const auto m = static_cast<std::uint32_t>(a % 3);
+      const Model& model = w.book.model(ModelId{m});
+      AccountSpec s;
+      s.key = "A" + std::to_string(a);
+      s.model = ModelId{m};
+      s.cash = Money::from_units(static_cast<std::int64_t>(200 + rng() % 800));
+      for (auto inst : model.instruments) {
+        s.positions.push_back(
+            {inst, Qty::from_units(static_cast<std::int64_t>(100 + rng() % 200))});
+      }
+      s.trigger_profile = static_cast<std::uint32_t>(a % 2);
+      if (a % 7 == 0) s.restricted = {model.instruments[1]};
+      if (a % 5 == 0) s.bands.push_back({model.instruments[0], 0.02, -1});
+      (void)w.book.add_account(s, w.market).value();
+    }
+  };
+  TriggerConfig abs = quiet_triggers();
+  abs.absolute = {true, 0.04};
+  abs.rearm_fraction = 0.7;
+  abs.cool_down = std::chrono::minutes(2);
+  TriggerConfig rel = quiet_triggers();
+  rel.absolute = {true, 0.06};
+  rel.relative = {true, 0.2};
+  World fast_world(q), full_world(q);
+  build(fast_world);
+  build(full_world);
+  DriftMonitor fast(fast_world.book, fast_world.market, {abs, rel}, nullptr, {});
+  DriftMonitor full(full_world.book, full_world.market, {abs, rel}, nullptr, {.fast_path = false});
+  std::mt19937_64 rng(5);
+  std::vector<std::int64_t> cents(kInstruments, 10'000);
+  Timestamp t = ny(9, 30);
+  std::size_t triggers = 0;
+  for (int tick = 0; tick < 30'000; ++tick) {
+    t += std::chrono::seconds(1);
+    const auto i = static_cast<std::uint32_t>(rng() % kInstruments);
+    cents[i] = std::max<std::int64_t>(2'000, cents[i] + static_cast<std::int64_t>(rng() % 41) - 20);
+    QuoteUpdated qu = quote(InstrumentId{i}, "1", "1", t);
+    qu.bid = qu.ask = Price{cents[i] * 10'000'000};
+    Outbox of, ou;
+    fast.on_event(qu, t, of);
+    full.on_event(qu, t, ou);
+    auto a = of_type<RebalanceTriggered>(of);
+    auto b = of_type<RebalanceTriggered>(ou);
+    ASSERT_EQ(a.size(), b.size()) << "tick " << tick;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      ASSERT_EQ(a[k].account, b[k].account) << "tick " << tick;
+      ASSERT_EQ(a[k].rule, b[k].rule);
+      ASSERT_EQ(a[k].max_abs_drift, b[k].max_abs_drift);
+    }
+    triggers += a.size();
+    // Execute each rebalance at the marks (whole shares, toward the targets) in both worlds, as the
+    // order manager will, and tell the monitors the holdings changed.
+    for (const auto& ev : a) {
+      for (World* w : {&fast_world, &full_world}) {
+        const double nav = static_cast<double>(w->book.nav_exact(ev.account)) * 1e-15;
+        const std::uint32_t first = w->book.first_slot(ev.account);
+        for (std::uint32_t k = 0; k < w->book.slot_count(ev.account); ++k) {
+          const Slot& sl = w->book.slot(first + k);
+          if (sl.flags & kSlotRestricted) continue;
+          const InstrumentId inst{sl.inst};
+          const Price mark = w->market.mark_long(inst);
+          const auto want = static_cast<std::int64_t>(sl.target * nav / mark.to_double());
+          const std::int64_t have = sl.qty / Qty::kScale;
+          if (want == have) continue;
+          ASSERT_TRUE(w->book.apply_fill(ev.account, inst, want > have ? Side::kBuy : Side::kSell,
+                                         Qty::from_units(std::abs(want - have)), mark, w->market));
+        }
+      }
+      fast.invalidate(ev.account);
+      full.invalidate(ev.account);
+    }
+    // Now and then a cash flow (the fast path must notice the account changed).
+    if (tick % 1'000 == 999) {
+      CashFlowReceived cf{};
+      cf.account = AccountId{static_cast<std::uint32_t>(rng() % 300)};
+      cf.amount = Money::from_units(500);
+      fast.on_event(cf, t, of);
+      full.on_event(cf, t, ou);
+    }
+  }
+  EXPECT_GT(triggers, 50u) << "the walk must actually trigger for the comparison to mean much";
+  EXPECT_GT(fast.counters().fast_path, fast.counters().account_updates * 8 / 10);
+  EXPECT_EQ(full.counters().fast_path, 0u);
+  EXPECT_EQ(fast.counters().triggers, full.counters().triggers);
+  std::printf("fast path: %llu of %llu updates, %zu triggers\n",
+              static_cast<unsigned long long>(fast.counters().fast_path),
+              static_cast<unsigned long long>(fast.counters().account_updates), triggers);
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ TEST_F(MarketStateTest, HoldsAnOutlierUntilTheNextTickConfirmsIt) {
 
 TEST_F(MarketStateTest, DiscardsAnUnconfirmedOutlier) {
   (void)m.on_quote(quote(i, "100", "100", t0), t0, out);
-  (void)m.on_quote(quote(i, "0.5", "0.5", t0 + 1s), t0 + 1s, out);   // fat finger
+  (void)m.on_quote(quote(i, "0.5", "0.5", t0 + 1s), t0 + 1s, out);         // fat finger
   auto c = m.on_quote(quote(i, "100.1", "100.1", t0 + 2s), t0 + 2s, out);  // back to normal
   EXPECT_TRUE(c.changed);
   EXPECT_EQ(m.mark_long(i), px("100.1"));

@@ -90,7 +90,8 @@ TEST(PortfolioBook, RejectsBadModelsAndAccounts) {
   AccountSpec s;
   s.key = "X";
   s.model = ModelId{7};
-  EXPECT_NE(d.book.add_account(s, d.market).error().message.find("unknown model"), std::string::npos);
+  EXPECT_NE(d.book.add_account(s, d.market).error().message.find("unknown model"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ TEST(MpscQueue, KeepsPerProducerOrderAndLosesNothing) {
     threads.emplace_back([&q, p] {
       auto prod = q.make_producer();
       IdleStrategy idle(IdleKind::kYield);
-      for (std::uint64_t i = 0; i < kCount; ++i) prod.push_wait({static_cast<std::uint32_t>(p), i}, idle);
+      for (std::uint64_t i = 0; i < kCount; ++i)
+        prod.push_wait({static_cast<std::uint32_t>(p), i}, idle);
     });
   }
   std::vector<std::uint64_t> next(kProducers, 0);
@@ -111,8 +112,12 @@ TEST(MpscQueue, IsBoundedAndReportsFullness) {
 
 TEST(SpscQueue, CarriesEngineEvents) {
   SpscQueue<Event> q(4);
-  ASSERT_TRUE(q.try_push(QuoteUpdated{.hdr = {}, .instrument = InstrumentId{2}, .bid = Price{1},
-                                      .bid_size = Qty{2}, .ask = Price{3}, .ask_size = Qty{4}}));
+  ASSERT_TRUE(q.try_push(QuoteUpdated{.hdr = {},
+                                      .instrument = InstrumentId{2},
+                                      .bid = Price{1},
+                                      .bid_size = Qty{2},
+                                      .ask = Price{3},
+                                      .ask_size = Qty{4}}));
   Event e;
   ASSERT_TRUE(q.try_pop(e));
   EXPECT_EQ(std::get<QuoteUpdated>(e).ask.raw, 3);

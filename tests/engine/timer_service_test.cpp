@@ -33,7 +33,7 @@ TEST(TimerService, CancelledTimersNeverFireAndRescheduleReplaces) {
   t.schedule(at(1, 100));
   t.schedule(at(2, 150));
   t.cancel(TimerId{1});
-  t.cancel(TimerId{42});  // unknown: ignored
+  t.cancel(TimerId{42});      // unknown: ignored
   t.schedule(at(2, 500, 7));  // replaces the earlier timer 2
   EXPECT_EQ(t.pending(), 1u);
   EXPECT_EQ(t.next_due()->ns, 500);

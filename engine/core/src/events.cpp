@@ -6,9 +6,11 @@ namespace ballast {
 namespace {
 template <class T>
 constexpr const char* name_of() noexcept;
-#define BALLAST_EVENT_NAME(T) \
-  template <>                 \
-  constexpr const char* name_of<T>() noexcept { return #T; }
+#define BALLAST_EVENT_NAME(T)                   \
+  template <>                                   \
+  constexpr const char* name_of<T>() noexcept { \
+    return #T;                                  \
+  }
 BALLAST_EVENT_NAME(QuoteUpdated)
 BALLAST_EVENT_NAME(TradePrinted)
 BALLAST_EVENT_NAME(BarClosed)
@@ -32,22 +34,32 @@ BALLAST_EVENT_NAME(RebalanceTriggered)
 
 const char* to_string(HeldReason r) noexcept {
   switch (r) {
-    case HeldReason::kZeroOrMissing: return "zero_or_missing";
-    case HeldReason::kCrossed: return "crossed";
-    case HeldReason::kOutlier: return "outlier";
-    case HeldReason::kStale: return "stale";
+    case HeldReason::kZeroOrMissing:
+      return "zero_or_missing";
+    case HeldReason::kCrossed:
+      return "crossed";
+    case HeldReason::kOutlier:
+      return "outlier";
+    case HeldReason::kStale:
+      return "stale";
   }
   return "unknown";
 }
 
 const char* to_string(TriggerRule r) noexcept {
   switch (r) {
-    case TriggerRule::kAbsoluteBand: return "absolute_band";
-    case TriggerRule::kRelativeBand: return "relative_band";
-    case TriggerRule::kTrackingError: return "tracking_error";
-    case TriggerRule::kCalendar: return "calendar";
-    case TriggerRule::kHybrid: return "hybrid";
-    case TriggerRule::kCashFlow: return "cash_flow";
+    case TriggerRule::kAbsoluteBand:
+      return "absolute_band";
+    case TriggerRule::kRelativeBand:
+      return "relative_band";
+    case TriggerRule::kTrackingError:
+      return "tracking_error";
+    case TriggerRule::kCalendar:
+      return "calendar";
+    case TriggerRule::kHybrid:
+      return "hybrid";
+    case TriggerRule::kCashFlow:
+      return "cash_flow";
   }
   return "unknown";
 }

@@ -38,7 +38,7 @@ Result<std::int64_t> parse_decimal(std::string_view text, int decimals, bool exa
     if (mag >= kLimit) return fail("out of range");
   }
   int frac_digits = 0;
-  int first_excess = -1;       // first digit beyond `decimals`, or -1
+  int first_excess = -1;             // first digit beyond `decimals`, or -1
   bool excess_nonzero_tail = false;  // any non-zero digit after first_excess
   bool excess_nonzero = false;
   if (i < text.size() && text[i] == '.') {
@@ -72,12 +72,24 @@ Result<std::int64_t> parse_decimal(std::string_view text, int decimals, bool exa
     const bool above_half = first_excess > 5 || (first_excess == 5 && excess_nonzero_tail);
     const bool exactly_half = first_excess == 5 && !excess_nonzero_tail;
     switch (mode) {
-      case Rounding::kTowardZero: away = false; break;
-      case Rounding::kAwayFromZero: away = true; break;
-      case Rounding::kDown: away = negative; break;
-      case Rounding::kUp: away = !negative; break;
-      case Rounding::kHalfEven: away = above_half || (exactly_half && (mag % 2 == 1)); break;
-      case Rounding::kHalfAwayFromZero: away = above_half || exactly_half; break;
+      case Rounding::kTowardZero:
+        away = false;
+        break;
+      case Rounding::kAwayFromZero:
+        away = true;
+        break;
+      case Rounding::kDown:
+        away = negative;
+        break;
+      case Rounding::kUp:
+        away = !negative;
+        break;
+      case Rounding::kHalfEven:
+        away = above_half || (exactly_half && (mag % 2 == 1));
+        break;
+      case Rounding::kHalfAwayFromZero:
+        away = above_half || exactly_half;
+        break;
     }
     if (away) mag += 1;
   }
@@ -94,7 +106,8 @@ std::size_t format_decimal(std::int64_t raw, int decimals, int min_decimals, cha
   if (min_decimals > decimals) min_decimals = decimals;
   const bool negative = raw < 0;
   // Unsigned magnitude handles INT64_MIN.
-  std::uint64_t mag = negative ? ~static_cast<std::uint64_t>(raw) + 1 : static_cast<std::uint64_t>(raw);
+  std::uint64_t mag =
+      negative ? ~static_cast<std::uint64_t>(raw) + 1 : static_cast<std::uint64_t>(raw);
   char digits[24];
   int n = 0;
   do {

@@ -5,12 +5,18 @@ namespace ballast {
 
 const char* to_string(AssetClass c) noexcept {
   switch (c) {
-    case AssetClass::kEquity: return "equity";
-    case AssetClass::kFixedIncome: return "fixed_income";
-    case AssetClass::kCommodity: return "commodity";
-    case AssetClass::kRealEstate: return "real_estate";
-    case AssetClass::kCash: return "cash";
-    case AssetClass::kOther: return "other";
+    case AssetClass::kEquity:
+      return "equity";
+    case AssetClass::kFixedIncome:
+      return "fixed_income";
+    case AssetClass::kCommodity:
+      return "commodity";
+    case AssetClass::kRealEstate:
+      return "real_estate";
+    case AssetClass::kCash:
+      return "cash";
+    case AssetClass::kOther:
+      return "other";
   }
   return "other";
 }

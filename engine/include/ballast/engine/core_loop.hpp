@@ -46,10 +46,10 @@ enum class TimerMode : std::uint8_t { kLive, kRecorded };
 
 /// Counters, read by the core thread or after it stopped.
 struct CoreLoopStats {
-  std::uint64_t inputs = 0;            ///< events taken in (queues, timers, process())
-  std::uint64_t emitted = 0;           ///< events components emitted
+  std::uint64_t inputs = 0;   ///< events taken in (queues, timers, process())
+  std::uint64_t emitted = 0;  ///< events components emitted
   std::uint64_t timers_fired = 0;
-  std::uint64_t outbound_waits = 0;    ///< times the sink was full and the loop waited
+  std::uint64_t outbound_waits = 0;  ///< times the sink was full and the loop waited
   std::uint64_t passes = 0;
 };
 
@@ -61,9 +61,9 @@ template <class Clock, class Handler, class Sink>
 class CoreLoop {
  public:
   struct Options {
-    std::size_t batch_size = 256;        ///< max events taken from one queue per pass
+    std::size_t batch_size = 256;  ///< max events taken from one queue per pass
     TimerMode timers = TimerMode::kLive;
-    std::size_t max_cascade = 1'000'000; ///< emitted events per input before it is a bug
+    std::size_t max_cascade = 1'000'000;  ///< emitted events per input before it is a bug
   };
 
   CoreLoop(Clock& clock, Handler& handler, Sink& sink, Options opt = {})

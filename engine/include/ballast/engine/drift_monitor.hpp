@@ -18,15 +18,15 @@ namespace ballast {
 
 /// The drift figures of one account at one instant.
 struct DriftFigures {
-  bool complete = false;       ///< every held instrument has a fresh mark and NAV > 0
-  double nav = 0;              ///< in currency units
-  double max_abs = 0;          ///< max |w - t| over instruments and cash
-  double max_rel = 0;          ///< max |w - t| / t over targets > 0 (zero targets excluded)
-  double half_turnover = 0;    ///< 0.5 * sum |w - t| over instruments and cash
-  double abs_utilization = 0;  ///< max |w - t| / band (absolute bands)
-  double rel_utilization = 0;  ///< max |w - t| / (band * t) (relative bands)
-  double tracking_error = -1;  ///< annualised; -1 when not computed
-  double est_cost = 0;         ///< estimated one-way cost of trading back, fraction of NAV
+  bool complete = false;         ///< every held instrument has a fresh mark and NAV > 0
+  double nav = 0;                ///< in currency units
+  double max_abs = 0;            ///< max |w - t| over instruments and cash
+  double max_rel = 0;            ///< max |w - t| / t over targets > 0 (zero targets excluded)
+  double half_turnover = 0;      ///< 0.5 * sum |w - t| over instruments and cash
+  double abs_utilization = 0;    ///< max |w - t| / band (absolute bands)
+  double rel_utilization = 0;    ///< max |w - t| / (band * t) (relative bands)
+  double tracking_error = -1;    ///< annualised; -1 when not computed
+  double est_cost = 0;           ///< estimated one-way cost of trading back, fraction of NAV
   std::int64_t worst_slot = -1;  ///< slot with the largest |w - t|; -1 = cash
   double worst_weight = 0;
   double worst_target = 0;
@@ -50,6 +50,10 @@ class DriftMonitor {
     double commission_bps = 1.0;          ///< per side, for the cost-benefit gate
     std::size_t why_log_lines = 1 << 20;  ///< ring capacity (lines) of the why-log
     Duration stale_check_every = std::chrono::seconds(1);
+    /// Decide "no band breached" from the account's NAV interval when possible (on_mark_change).
+    /// Off: every touched account gets the full evaluation (same decisions, slower; for tests
+    /// and as the benchmark's baseline).
+    bool fast_path = true;
   };
   /// Owner tag of the monitor's timers ("DRFT").
   static constexpr std::uint32_t kTimerOwner = 0x44524654;
@@ -63,6 +67,10 @@ class DriftMonitor {
 
   void on_event(const Event& e, Timestamp now, Outbox& out);
 
+  /// Must be called after anything outside the monitor changes an account's holdings or cash
+  /// (fills, corrections): the next tick then re-evaluates the account in full.
+  void invalidate(AccountId a) noexcept { state_[a.value].bounds_valid = false; }
+
   /// Drift figures of one account now (also used by the full sweep and tests).
   DriftFigures figures(AccountId a, Timestamp now) const noexcept;
   /// Recomputes every account's figures (the full sweep); returns how many are complete.
@@ -74,8 +82,10 @@ class DriftMonitor {
   struct Counters {
     std::uint64_t ticks = 0;            ///< market-data events that moved a mark
     std::uint64_t account_updates = 0;  ///< account-position revaluations + evaluations
+    std::uint64_t fast_path = 0;        ///< of which decided by the NAV-interval check alone
+    std::uint64_t full_evaluations = 0;
     std::uint64_t triggers = 0;
-    std::uint64_t incomplete = 0;       ///< evaluations skipped: missing or stale price
+    std::uint64_t incomplete = 0;  ///< evaluations skipped: missing or stale price
     std::uint64_t gated_hours = 0, gated_cool_down = 0, gated_rearm = 0, gated_cost = 0,
                   gated_pending = 0;
   };
@@ -83,15 +93,27 @@ class DriftMonitor {
 
  private:
   enum class Context : std::uint8_t { kTick, kCalendar, kCashFlow };
+  /// Per-account trigger state. [nav_lo, nav_hi] is the NAV range within which every holding
+  /// whose price did not change since the last full evaluation stays inside its band (with a
+  /// safety margin); see on_mark_change.
   struct AccountTriggerState {
     Timestamp last_trigger{};
+    double nav_lo = 0;
+    double nav_hi = 0;
+    double flow_share = 0;   // a cash-flow trigger waiting for the next evaluation
     bool triggered = false;  // last_trigger is meaningful
     bool armed = true;
+    bool bounds_valid = false;
   };
   void on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out);
   void evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out);
-  void fire(AccountId a, const DriftFigures& f, TriggerRule rule, std::uint8_t held,
-            Timestamp now, Outbox& out);
+  /// Recomputes [nav_lo, nav_hi] for an account (after a full evaluation that did not fire).
+  void compute_bounds(AccountId a, AccountTriggerState& st) const noexcept;
+  /// The band a holding must stay within for the fast path (0 = none can be stated).
+  double fast_band(const TriggerConfig& prof, std::uint32_t slot_index_in_account, const float* ov,
+                   double target) const noexcept;
+  void fire(AccountId a, const DriftFigures& f, TriggerRule rule, std::uint8_t held, Timestamp now,
+            Outbox& out);
   bool in_trading_hours(const TriggerConfig& t, Timestamp now) noexcept;
   void schedule_timers(Timestamp now, Outbox& out);
   void schedule_calendar(std::uint32_t profile, Timestamp now, Outbox& out);
@@ -103,8 +125,7 @@ class DriftMonitor {
   const TrackingErrorModel* te_;
   Options opt_;
   std::vector<AccountTriggerState> state_;
-  // Cash-flow triggers: the flow that asked, per account, consumed by the next evaluation.
-  std::vector<double> pending_flow_share_;
+  std::vector<std::uint8_t> fast_ok_;  // per profile: band conditions the fast path can decide
   // Scratch for tracking error (max slots of one account).
   mutable std::vector<InstrumentId> te_inst_;
   mutable std::vector<double> te_active_;

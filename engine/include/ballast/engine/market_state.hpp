@@ -21,6 +21,16 @@ struct MarkChange {
   Price new_short{};
 };
 
+/// The part of an instrument's state the drift loop reads for every holding, packed in 32 bytes:
+/// marks pre-scaled so that qty_raw x mark_e15 is the position's value in currency units.
+struct HotMark {
+  double long_e15 = 0;               ///< mark_long raw x 1e-15
+  double short_e15 = 0;              ///< mark_short raw x 1e-15
+  std::int64_t time_ns = INT64_MIN;  ///< mark time; INT64_MIN = no mark yet
+  double half_spread = 0;            ///< half the quoted spread / mid; 0 without a 2-sided quote
+};
+static_assert(sizeof(HotMark) == 32);
+
 /// Per-instrument market state. Thread: the core thread only. No allocation after construction.
 ///
 /// Filter rules (docs/drift.md has the full statement):
@@ -68,6 +78,9 @@ class MarketState {
   /// Sets how many daily returns realized_vol uses (allocates: call at start).
   void set_vol_lookback(int days);
 
+  /// Packed per-instrument marks for the drift loop (index = InstrumentId).
+  const HotMark* hot() const noexcept { return hot_.data(); }
+
   std::size_t size() const noexcept { return s_.size(); }
   const MarketDataQualityConfig& config() const noexcept { return cfg_; }
 
@@ -94,12 +107,14 @@ class MarketState {
   MarkChange accept(InstrumentId id, Price cand_long, Price cand_short, Price bid, Price ask,
                     Price last, Timestamp ev_time, Timestamp now, Outbox& out, Price shown_bid,
                     Price shown_ask, Price shown_price);
+  void refresh_hot(InstrumentId id) noexcept;
   void hold(InstrumentId id, HeldReason r, Price bid, Price ask, Price price, Timestamp now,
             Outbox& out);
   bool is_outlier(Price from, Price to) const noexcept;
 
   MarketDataQualityConfig cfg_;
   std::vector<Inst> s_;
+  std::vector<HotMark> hot_;
   std::vector<double> returns_;  // vol_lookback_ per instrument
   int vol_lookback_ = 0;
   std::uint64_t held_[4] = {0, 0, 0, 0};

@@ -1,7 +1,8 @@
 // Portfolio state for many accounts: models, holdings, cash, pending orders, exact NAV.
 //
 // Layout (for 10^5..10^6 accounts): each account owns a contiguous range of holding slots, one
-// per instrument it holds or its model targets, stored as parallel arrays (structure of arrays);
+// per instrument it holds or its model targets (the fields the drift loop reads packed together,
+// the rest in parallel arrays);
 // an index from instrument to the slots that hold it lets a tick touch only those accounts.
 // NAV is kept exactly, in units of 1e-15 of the account currency (Qty raw x Price raw), so the
 // incremental update on a tick equals a full recomputation to the last digit.
@@ -51,6 +52,15 @@ struct AccountSpec {
 /// Slot flags.
 enum SlotFlag : std::uint8_t { kSlotRestricted = 1 };
 
+/// One holding of one account: what the drift loop reads, packed in 24 bytes.
+struct Slot {
+  std::int64_t qty = 0;  ///< Qty raw
+  double target = 0;     ///< target weight
+  std::uint32_t inst = 0;
+  std::uint8_t flags = 0;
+};
+static_assert(sizeof(Slot) == 24);
+
 /// All accounts and models. Thread: the core thread only. After add_* at start, the hot path
 /// (revalue, apply_cash_flow, pending updates) allocates nothing.
 class PortfolioBook {
@@ -67,7 +77,7 @@ class PortfolioBook {
   Result<AccountId> add_account(const AccountSpec& spec, const MarketState& market);
 
   std::size_t accounts() const noexcept { return acct_.size(); }
-  std::size_t slots() const noexcept { return slot_inst_.size(); }
+  std::size_t slots() const noexcept { return slots_.size(); }
   const Model& model(ModelId m) const noexcept { return models_[m.value]; }
   std::size_t models() const noexcept { return models_.size(); }
   const std::string& account_key(AccountId a) const noexcept { return keys_[a.value]; }
@@ -81,6 +91,21 @@ class PortfolioBook {
     return {index_[i.value].data(), index_[i.value].size()};
   }
   AccountId account_of(std::uint32_t slot) const noexcept { return AccountId{slot_acct_[slot]}; }
+
+  /// Applies a mark change (raw deltas for long and short marks) to one slot's account NAV and
+  /// returns the slot's quantity (raw). The fused per-holder form of revalue().
+  std::int64_t revalue_slot(std::uint32_t s, std::int64_t d_long, std::int64_t d_short) noexcept {
+    const std::int64_t q = slots_[s].qty;
+    if (q != 0)
+      acct_[slot_acct_[s]].nav_e15 += static_cast<__int128>(q) * (q > 0 ? d_long : d_short);
+    return q;
+  }
+  /// Prefetches what a tick reads for the holder in slot s (its slot and its account).
+  void prefetch_holder(std::uint32_t s) const noexcept {
+    __builtin_prefetch(&slots_[s]);
+    __builtin_prefetch(&acct_[slot_acct_[s]]);
+  }
+  const Slot& slot(std::uint32_t s) const noexcept { return slots_[s]; }
 
   /// Adds a deposit (> 0) or withdrawal (< 0) to cash and NAV.
   void apply_cash_flow(AccountId a, Money amount) noexcept;
@@ -99,7 +124,9 @@ class PortfolioBook {
   Money nav(AccountId a) const noexcept;
   Money cash(AccountId a) const noexcept { return acct_[a.value].cash; }
   ModelId model_of(AccountId a) const noexcept { return acct_[a.value].model; }
-  std::uint32_t trigger_profile(AccountId a) const noexcept { return acct_[a.value].trigger_profile; }
+  std::uint32_t trigger_profile(AccountId a) const noexcept {
+    return acct_[a.value].trigger_profile;
+  }
   double cash_target(AccountId a) const noexcept { return acct_[a.value].cash_target; }
   std::uint32_t first_slot(AccountId a) const noexcept { return acct_[a.value].first_slot; }
   std::uint32_t slot_count(AccountId a) const noexcept { return acct_[a.value].n_slots; }
@@ -108,11 +135,17 @@ class PortfolioBook {
   bool has_pending(AccountId a) const noexcept;
   Qty position(AccountId a, InstrumentId i) const noexcept;
 
-  InstrumentId slot_instrument(std::uint32_t s) const noexcept { return InstrumentId{slot_inst_[s]}; }
-  std::int64_t slot_qty_raw(std::uint32_t s) const noexcept { return slot_qty_[s]; }
+  InstrumentId slot_instrument(std::uint32_t s) const noexcept {
+    return InstrumentId{slots_[s].inst};
+  }
+  std::int64_t slot_qty_raw(std::uint32_t s) const noexcept { return slots_[s].qty; }
   std::int64_t slot_pending_raw(std::uint32_t s) const noexcept { return slot_pending_[s]; }
-  double slot_target(std::uint32_t s) const noexcept { return slot_target_[s]; }
-  std::uint8_t slot_flags(std::uint32_t s) const noexcept { return slot_flags_[s]; }
+  double slot_target(std::uint32_t s) const noexcept { return slots_[s].target; }
+  std::uint8_t slot_flags(std::uint32_t s) const noexcept { return slots_[s].flags; }
+  /// The account's slots, contiguous.
+  const Slot* slot_data(AccountId a) const noexcept {
+    return slots_.data() + acct_[a.value].first_slot;
+  }
   /// Absolute/relative band overrides, two floats per slot of accounts that have any.
   const std::vector<float>& band_overrides() const noexcept { return bands_; }
 
@@ -138,13 +171,10 @@ class PortfolioBook {
   std::vector<Model> models_;
   std::vector<Account> acct_;
   std::vector<std::string> keys_;
-  // Slots (structure of arrays).
-  std::vector<std::uint32_t> slot_inst_;
+  // Slots: the hot part packed, the rest in parallel arrays.
+  std::vector<Slot> slots_;
   std::vector<std::uint32_t> slot_acct_;
-  std::vector<std::int64_t> slot_qty_;
   std::vector<std::int64_t> slot_pending_;
-  std::vector<double> slot_target_;
-  std::vector<std::uint8_t> slot_flags_;
   std::vector<float> bands_;
   std::vector<std::vector<std::uint32_t>> index_;
 };

@@ -23,9 +23,9 @@ extern "C" void AnnotateHappensAfter(const char*, int, void*);
 #endif
 
 #include <concurrentqueue/concurrentqueue.h>
+#include <readerwriterqueue/readerwriterqueue.h>
 #include <cstddef>
 #include <cstdint>
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <type_traits>
 
 #include "ballast/core/invariant.hpp"
@@ -70,7 +70,9 @@ class SpscQueue {
   std::size_t size_approx() const noexcept { return q_.size_approx(); }
   std::size_t capacity() const noexcept { return capacity_; }
   /// How many pushes found the queue full (each retry counts).
-  std::uint64_t full_events() const noexcept { return full_events_.load(std::memory_order_relaxed); }
+  std::uint64_t full_events() const noexcept {
+    return full_events_.load(std::memory_order_relaxed);
+  }
 
  private:
   moodycamel::ReaderWriterQueue<T> q_;
@@ -143,7 +145,9 @@ class MpscQueue {
   [[nodiscard]] bool try_pop(T& out) noexcept { return q_.try_dequeue(out); }
   std::size_t size_approx() const noexcept { return q_.size_approx(); }
   static constexpr std::size_t per_producer_capacity() noexcept { return kPerProducer; }
-  std::uint64_t full_events() const noexcept { return full_events_.load(std::memory_order_relaxed); }
+  std::uint64_t full_events() const noexcept {
+    return full_events_.load(std::memory_order_relaxed);
+  }
 
  private:
   Inner q_;

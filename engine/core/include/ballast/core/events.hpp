@@ -225,8 +225,8 @@ struct SessionStatusChanged {
 enum class HeldReason : std::uint8_t {
   kZeroOrMissing,  ///< a zero or negative price or size on a side the mark needs
   kCrossed,        ///< bid above ask
-  kOutlier,        ///< moved more than max_move_bps from the last good price; waits for the next tick
-  kStale,          ///< no good price for longer than stale_after
+  kOutlier,  ///< moved more than max_move_bps from the last good price; waits for the next tick
+  kStale,    ///< no good price for longer than stale_after
 };
 const char* to_string(HeldReason r) noexcept;
 
@@ -236,10 +236,10 @@ struct MarketDataHeld {
   EventHeader hdr{};
   InstrumentId instrument{};
   HeldReason reason{HeldReason::kZeroOrMissing};
-  Price bid{};            ///< the update's bid (quotes)
-  Price ask{};            ///< the update's ask (quotes)
-  Price price{};          ///< the update's trade/close price, or the candidate mark
-  Price last_good{};      ///< the mark in use
+  Price bid{};        ///< the update's bid (quotes)
+  Price ask{};        ///< the update's ask (quotes)
+  Price price{};      ///< the update's trade/close price, or the candidate mark
+  Price last_good{};  ///< the mark in use
   Timestamp last_good_time{};
 };
 
@@ -279,9 +279,9 @@ struct RebalanceTriggered {
 // ---------------------------------------------------------------- control
 
 enum class ControlAction : std::uint8_t {
-  kKillSwitchOn,    ///< block new orders, cancel working children (global or one account)
+  kKillSwitchOn,  ///< block new orders, cancel working children (global or one account)
   kKillSwitchOff,
-  kShutdown,        ///< stop taking new work, drain, exit
+  kShutdown,  ///< stop taking new work, drain, exit
 };
 
 /// An operator command (CLI, signal handler, HTTP).
@@ -292,11 +292,11 @@ struct ControlCommand {
 };
 
 /// All events, in one variant. Adding a type here is how a new message enters the engine.
-using Event = std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired,
-                           ScheduleTimer, CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder,
-                           QueryOrderStatus, ExecutionReported, CancelRejected, MessageRejected,
-                           SessionStatusChanged, ControlCommand, MarketDataHeld,
-                           RebalanceTriggered>;
+using Event =
+    std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired, ScheduleTimer,
+                 CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder, QueryOrderStatus,
+                 ExecutionReported, CancelRejected, MessageRejected, SessionStatusChanged,
+                 ControlCommand, MarketDataHeld, RebalanceTriggered>;
 
 static_assert(std::is_trivially_copyable_v<Event>, "events must be trivially copyable");
 static_assert(sizeof(Event) <= 192, "keep events small: they are copied through queues");

@@ -19,8 +19,8 @@ using CivilDate = std::chrono::year_month_day;
 /// Local wall-clock time at the exchange.
 struct ExchangeLocalTime {
   CivilDate date{};
-  int minute_of_day = 0;        ///< 0..1439
-  std::int64_t ns_of_day = 0;   ///< nanoseconds after local midnight
+  int minute_of_day = 0;       ///< 0..1439
+  std::int64_t ns_of_day = 0;  ///< nanoseconds after local midnight
   std::chrono::weekday weekday{};
 };
 

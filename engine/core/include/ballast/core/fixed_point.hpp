@@ -66,7 +66,9 @@ constexpr __int128 div_round(__int128 num, __int128 den, Rounding mode) noexcept
   return q;
 }
 
-constexpr bool fits_i64(__int128 v) noexcept { return v >= INT64_MIN && v <= INT64_MAX; }
+constexpr bool fits_i64(__int128 v) noexcept {
+  return v >= INT64_MIN && v <= INT64_MAX;
+}
 
 /// Parses decimal text into a raw integer scaled by 10^decimals. With exact, digits beyond
 /// `decimals` must be zero; otherwise they are resolved with `mode`. `what` names the type in
@@ -249,12 +251,24 @@ std::optional<Fixed<Tag, Decimals>> Fixed<Tag, Decimals>::from_double(double v,
   const long double af = neg ? -frac : frac;
   bool away = false;
   switch (mode) {
-    case Rounding::kTowardZero: away = false; break;
-    case Rounding::kAwayFromZero: away = true; break;
-    case Rounding::kDown: away = neg; break;
-    case Rounding::kUp: away = !neg; break;
-    case Rounding::kHalfEven: away = af > 0.5L || (af == 0.5L && (base % 2 != 0)); break;
-    case Rounding::kHalfAwayFromZero: away = af >= 0.5L; break;
+    case Rounding::kTowardZero:
+      away = false;
+      break;
+    case Rounding::kAwayFromZero:
+      away = true;
+      break;
+    case Rounding::kDown:
+      away = neg;
+      break;
+    case Rounding::kUp:
+      away = !neg;
+      break;
+    case Rounding::kHalfEven:
+      away = af > 0.5L || (af == 0.5L && (base % 2 != 0));
+      break;
+    case Rounding::kHalfAwayFromZero:
+      away = af >= 0.5L;
+      break;
   }
   if (away) base += neg ? -1 : 1;
   return Fixed{base};

@@ -30,7 +30,11 @@ using TimerId = Id<struct TimerIdTag, std::uint64_t>;
 /// Buy or sell.
 enum class Side : std::uint8_t { kBuy = 1, kSell = 2 };
 
-constexpr const char* to_string(Side s) noexcept { return s == Side::kBuy ? "buy" : "sell"; }
-constexpr Side opposite(Side s) noexcept { return s == Side::kBuy ? Side::kSell : Side::kBuy; }
+constexpr const char* to_string(Side s) noexcept {
+  return s == Side::kBuy ? "buy" : "sell";
+}
+constexpr Side opposite(Side s) noexcept {
+  return s == Side::kBuy ? Side::kSell : Side::kBuy;
+}
 
 }  // namespace ballast

@@ -1,4 +1,5 @@
-// Instruments: dense InstrumentId into a table loaded at start (symbol, tick, lot, currency, class).
+// Instruments: dense InstrumentId into a table loaded at start (symbol, tick, lot, currency,
+// class).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// Result<T>: a value or a human-readable error, for failures at a boundary (config, files, sockets).
+// Result<T>: a value or a human-readable error, for failures at a boundary (config, files,
+// sockets).
 #pragma once
 
 #include <string>
@@ -18,8 +19,8 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}       // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
