@@ -3,7 +3,9 @@
 // Rule: daylight time (UTC-4) from the second Sunday of March to the day before the first Sunday
 // of November (rules since 2007); 1987-2006: first Sunday of April to the day before the last
 // Sunday of October; standard time (UTC-5) otherwise. The switch at 02:00 local is ignored: the
-// whole date takes the offset that applies during trading hours. Weekends are not trading days;
+// whole date takes the offset that applies during trading hours, so at a change the hour before
+// and the hour after local midnight of the changeover date share UTC times (to_us_eastern gives the
+// earlier date for them); trading hours are far from it. Weekends are not trading days;
 // exchange holidays are not modelled (a calendar trigger on a holiday fires on that weekday).
 #pragma once
 
