@@ -7,7 +7,9 @@ namespace ballast {
 namespace {
 
 using namespace std::chrono;
-CivilDate ymd(int y, unsigned m, unsigned d) { return CivilDate{year{y}, month{m}, day{d}}; }
+CivilDate ymd(int y, unsigned m, unsigned d) {
+  return CivilDate{year{y}, month{m}, day{d}};
+}
 
 TEST(UsEasternOffset, FollowsTheDaylightSavingRulesByDate) {
   EXPECT_EQ(us_eastern_utc_offset(ymd(2012, 6, 21)), -4h);
@@ -28,8 +30,9 @@ TEST(UsEasternOffset, FollowsTheDaylightSavingRulesByDate) {
 TEST(UsEasternTime, ConvertsBothWaysAroundMidnightAndDst) {
   // 09:30 EDT on 2012-06-21 is 13:30 UTC.
   const Timestamp open = us_eastern_to_utc(ymd(2012, 6, 21), 9 * 60 + 30);
-  EXPECT_EQ(open.ns, (sys_days{ymd(2012, 6, 21)}.time_since_epoch().count() * 86'400LL + 13 * 3600 + 1800) *
-                         1'000'000'000LL);
+  EXPECT_EQ(open.ns,
+            (sys_days{ymd(2012, 6, 21)}.time_since_epoch().count() * 86'400LL + 13 * 3600 + 1800) *
+                1'000'000'000LL);
   const ExchangeLocalTime t = to_us_eastern(open);
   EXPECT_EQ(t.date, ymd(2012, 6, 21));
   EXPECT_EQ(t.minute_of_day, 9 * 60 + 30);

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -125,6 +126,9 @@ class CoreLoop {
 
   void request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
   bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
+
+  /// When the earliest pending timer is due (simulated-time drivers step the clock to it).
+  std::optional<Timestamp> next_timer_due() noexcept { return timers_.next_due(); }
 
   std::uint64_t last_seq() const noexcept { return seq_; }
   const CoreLoopStats& stats() const noexcept { return stats_; }
