@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds Release and runs every benchmark, each comparing against its baseline in the same run.
+# Results go to stdout and to build/bench-results/ (JSON where the benchmark writes it).
+#   tools/run_benchmarks.sh            all benchmarks, full size
+#   tools/run_benchmarks.sh --quick    smaller runs (a smoke test: numbers are not comparable)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+scripts/build.sh release --target queue_hop_bench drift_bench >/dev/null
+mkdir -p build/bench-results
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== queue hop (issue 2)"
+if ((quick)); then
+  build/bench/queue_hop_bench --samples 20000 --messages 500000 --json build/bench-results/queue_hop.json || true
+else
+  build/bench/queue_hop_bench --json build/bench-results/queue_hop.json || true
+fi
+echo "== drift monitor (issue 3)"
+if ((quick)); then
+  build/bench/drift_bench --accounts 10000 --ticks 2000 || true
+else
+  build/bench/drift_bench || true
+fi
