@@ -331,7 +331,7 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   if (rel_held) held |= 1u << static_cast<int>(TriggerRule::kRelativeBand);
   if (te_held) held |= 1u << static_cast<int>(TriggerRule::kTrackingError);
 
-  TriggerRule rule;
+  TriggerRule rule = TriggerRule::kAbsoluteBand;
   bool drift_driven = true;
   switch (ctx) {
     case Context::kTick:
