@@ -1,0 +1,152 @@
+// The rebalancing optimizer: the trade list that brings an account back toward its targets at the
+// least cost, inside its constraints, re-solved incrementally (docs/optimizer.md has the maths).
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ballast/core/result.hpp"
+
+namespace ballast {
+
+/// Annualised covariance of returns over n instruments: dense, or factor form B F B' + diag(d).
+struct Covariance {
+  Eigen::MatrixXd dense;       ///< n x n; empty in factor form
+  Eigen::MatrixXd loadings;    ///< B, n x k (factor form)
+  Eigen::MatrixXd factor_cov;  ///< F, k x k, positive definite (factor form)
+  Eigen::VectorXd specific;    ///< d, n, > 0 (factor form)
+
+  bool is_factor() const noexcept { return dense.size() == 0; }
+  Eigen::Index size() const noexcept { return is_factor() ? specific.size() : dense.rows(); }
+  /// Sigma x.
+  Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
+};
+
+enum class RebalanceMode : std::uint8_t { kFull, kBandEdge };
+
+/// One account's rebalancing problem in weight space (fractions of NAV). Cash is separate.
+struct RebalanceProblem {
+  Covariance sigma;
+  Eigen::VectorXd target;   ///< t, n
+  Eigen::VectorXd current;  ///< w0, n: holdings including working orders, at current prices
+  double current_cash = 0;  ///< w0_c = 1 - sum w0
+  Eigen::VectorXd cost;     ///< c_i per unit of traded weight (half spread + commission), n
+  Eigen::VectorXd impact;   ///< m_i, n (empty = none)
+  Eigen::VectorXd alpha;    ///< expected returns, n (empty = none)
+  Eigen::VectorXd lower;    ///< l, n (empty = 0: long-only)
+  Eigen::VectorXd upper;    ///< u, n (empty = 1)
+  double cash_buffer = 0;   ///< w_c >= cash_buffer
+  double turnover_cap = std::numeric_limits<double>::infinity();  ///< sum |w - w0| <= T
+  std::vector<std::uint8_t> no_buy;                               ///< n flags or empty
+  std::vector<std::uint8_t> no_sell;                              ///< n flags or empty
+  RebalanceMode mode = RebalanceMode::kFull;
+  Eigen::VectorXd band;  ///< beta_i for band-edge mode, n
+  double tracking_weight = 1.0;
+  double cost_weight = 1.0;
+  double impact_weight = 0.0;
+
+  Eigen::Index size() const noexcept { return target.size(); }
+  /// Checks sizes, finiteness and ranges; the message names the field and the first bad index.
+  Status validate() const;
+};
+
+/// Where an instrument ended up relative to its constraints.
+enum class WeightStatus : std::uint8_t { kBought, kSold, kNoTrade, kAtLower, kAtUpper };
+
+struct RebalanceSolution {
+  Eigen::VectorXd weights;  ///< w, n
+  double cash = 0;
+  double objective = 0;  ///< the sum of the terms below
+  double tracking_term = 0, cost_term = 0, impact_term = 0, alpha_term = 0, proximity_term = 0;
+  double turnover = 0;             ///< sum |w - w0|
+  double budget_multiplier = 0;    ///< nu
+  double turnover_multiplier = 0;  ///< mu >= 0
+  std::vector<WeightStatus> status;
+  bool cash_at_buffer = false;
+  bool turnover_active = false;
+  int iterations = 0;
+  bool warm = false;        ///< started from the previous solution
+  bool polished = false;    ///< exact solution on the identified active set
+  bool converged = false;   ///< ADMM met its tolerances (or the polish succeeded)
+  double kkt_residual = 0;  ///< scaled; see docs/optimizer.md
+};
+
+struct OptimizerSettings {
+  double eps_abs = 1e-10;
+  double eps_rel = 1e-10;
+  int max_iterations = 20'000;
+  double relaxation = 1.6;
+  double rho = 0;  ///< 0: chosen from the problem's scale at load()
+  bool polish = true;
+};
+
+/// Solves rebalancing problems, keeping its factorisation and last solution between solves.
+/// Thread: one thread. load() allocates and factorises (cold path); update_*() and solve() do not
+/// allocate for the same problem size (the polish allocates only when the free set grows).
+class RebalanceOptimizer {
+ public:
+  explicit RebalanceOptimizer(OptimizerSettings s = {}) : settings_(s) {}
+
+  /// Takes a new problem: factorises P + rho I. The next solve is cold.
+  Status load(const RebalanceProblem& p);
+  /// A price move or a fill: new current weights. Keeps the factorisation; the next solve warm.
+  Status update_current(const Eigen::VectorXd& current, double current_cash);
+  /// New targets (keeps the factorisation).
+  Status update_targets(const Eigen::VectorXd& target);
+  /// New cost rates (keeps the factorisation).
+  Status update_costs(const Eigen::VectorXd& cost);
+  /// Fixes instrument i at its current weight (min-trade-size re-solves); keeps the factorisation.
+  void freeze(Eigen::Index i);
+
+  /// Solves, warm from the previous solution when there is one. Error: infeasible (names the
+  /// instrument or constraint) or not loaded.
+  Result<RebalanceSolution> solve();
+
+  const RebalanceProblem& problem() const noexcept { return p_; }
+  struct Counters {
+    std::uint64_t cold = 0, warm = 0, warm_fallbacks = 0, polish_rejected = 0, factorizations = 0;
+  };
+  const Counters& counters() const noexcept { return c_; }
+
+ private:
+  void build_box();
+  Status check_feasible() const;
+  void build_linear_term();
+  Eigen::VectorXd apply_p(const Eigen::VectorXd& x) const;  // N = n + 1
+  void solve_k(const Eigen::VectorXd& rhs, Eigen::VectorXd& out) const;
+  void prox(const Eigen::VectorXd& v, Eigen::VectorXd& z, double& mu) const;
+  double turnover_at(const Eigen::VectorXd& v, double mu) const;
+  bool run_admm(RebalanceSolution& sol, bool warm);
+  bool polish(RebalanceSolution& sol);
+  void finish(RebalanceSolution& sol) const;
+
+  OptimizerSettings settings_;
+  RebalanceProblem p_;
+  bool loaded_ = false;
+  bool have_solution_ = false;
+  double rho_ = 1;
+  double lambda_te_ = 1, eps_prox_ = 0;
+  // Extended (n + 1, cash last) data.
+  Eigen::VectorXd lo_, hi_, w0_, cbar_, q_, mdiag_;
+  // K = P + rho I factorisation: dense LLT, or diagonal + Woodbury core for the factor form.
+  Eigen::LLT<Eigen::MatrixXd> k_llt_;
+  Eigen::VectorXd k_diag_inv_;
+  Eigen::MatrixXd wb_b_;  // B scaled: D^-1 B (n+1 x k)
+  Eigen::LLT<Eigen::MatrixXd> wb_core_;
+  Eigen::VectorXd k_inv_ones_;
+  double ones_k_inv_ones_ = 0;
+  // ADMM state and scratch.
+  Eigen::VectorXd x_, z_, u_, z_prev_, rhs_, y_, v_;
+  double mu_ = 0;
+  Counters c_;
+};
+
+/// KKT residual of a candidate (w, cash) with multipliers (nu, mu), scaled as in
+/// docs/optimizer.md. Independent of the solver's internals (tests use their own check too).
+double rebalance_kkt_residual(const RebalanceProblem& p, const Eigen::VectorXd& w, double cash,
+                              double nu, double mu);
+
+}  // namespace ballast

@@ -1,0 +1,633 @@
+// The rebalancing optimizer: ADMM with a cached factorisation, then an exact polish.
+#include "ballast/engine/optimizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ballast {
+
+namespace {
+
+using Eigen::Index;
+using Eigen::VectorXd;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double soft(double d, double thr) noexcept {
+  return d > thr ? d - thr : (d < -thr ? d + thr : 0.0);
+}
+
+std::string at(const char* field, Index i) {
+  return std::string(field) + "[" + std::to_string(i) + "]";
+}
+
+}  // namespace
+
+VectorXd Covariance::multiply(const VectorXd& x) const {
+  if (!is_factor()) return dense * x;
+  return loadings * (factor_cov * (loadings.transpose() * x)) + specific.cwiseProduct(x);
+}
+
+Status RebalanceProblem::validate() const {
+  const Index n = size();
+  if (n == 0) return Error{"rebalance problem: no instruments (target is empty)"};
+  auto same = [&](const VectorXd& v, const char* name, bool optional) -> Status {
+    if (optional && v.size() == 0) return Ok{};
+    if (v.size() != n) {
+      return Error{std::string("rebalance problem: ") + name + " has " + std::to_string(v.size()) +
+                   " entries, expected " + std::to_string(n)};
+    }
+    for (Index i = 0; i < n; ++i) {
+      if (!std::isfinite(v[i]))
+        return Error{"rebalance problem: " + at(name, i) + " is not finite"};
+    }
+    return Ok{};
+  };
+  for (auto s :
+       {same(target, "target", false), same(current, "current", false), same(cost, "cost", false),
+        same(impact, "impact", true), same(alpha, "alpha", true), same(lower, "lower", true),
+        same(upper, "upper", true)}) {
+    if (!s) return s;
+  }
+  if (mode == RebalanceMode::kBandEdge) {
+    if (auto s = same(band, "band", false); !s) return s;
+    for (Index i = 0; i < n; ++i) {
+      if (band[i] < 0) return Error{"rebalance problem: " + at("band", i) + " is negative"};
+    }
+  }
+  for (Index i = 0; i < n; ++i) {
+    if (cost[i] < 0) return Error{"rebalance problem: " + at("cost", i) + " is negative"};
+    if (impact.size() && impact[i] < 0) {
+      return Error{"rebalance problem: " + at("impact", i) + " is negative"};
+    }
+  }
+  if (sigma.size() != n) {
+    return Error{"rebalance problem: covariance is " + std::to_string(sigma.size()) + " x " +
+                 std::to_string(sigma.size()) + ", expected " + std::to_string(n)};
+  }
+  if (sigma.is_factor()) {
+    const Index k = sigma.loadings.cols();
+    if (sigma.loadings.rows() != n || sigma.factor_cov.rows() != k ||
+        sigma.factor_cov.cols() != k) {
+      return Error{"rebalance problem: factor covariance has inconsistent shapes"};
+    }
+    for (Index i = 0; i < n; ++i) {
+      if (!(sigma.specific[i] > 0)) {
+        return Error{"rebalance problem: " + at("specific variance", i) + " must be > 0"};
+      }
+    }
+  } else if (sigma.dense.cols() != n) {
+    return Error{"rebalance problem: covariance is not square"};
+  }
+  if (no_buy.size() != 0 && static_cast<Index>(no_buy.size()) != n) {
+    return Error{"rebalance problem: no_buy has the wrong length"};
+  }
+  if (no_sell.size() != 0 && static_cast<Index>(no_sell.size()) != n) {
+    return Error{"rebalance problem: no_sell has the wrong length"};
+  }
+  if (!(cash_buffer >= 0 && cash_buffer < 1)) {
+    return Error{"rebalance problem: cash_buffer must be in [0, 1)"};
+  }
+  if (!(turnover_cap >= 0)) return Error{"rebalance problem: turnover_cap must be >= 0"};
+  if (!(tracking_weight >= 0 && cost_weight >= 0 && impact_weight >= 0)) {
+    return Error{"rebalance problem: objective weights must be >= 0"};
+  }
+  return Ok{};
+}
+
+// ------------------------------------------------------------------ set-up
+
+void RebalanceOptimizer::build_box() {
+  const Index n = p_.size();
+  lo_.resize(n + 1);
+  hi_.resize(n + 1);
+  w0_.resize(n + 1);
+  cbar_.resize(n + 1);
+  for (Index i = 0; i < n; ++i) {
+    double lo = p_.lower.size() ? p_.lower[i] : 0.0;
+    double hi = p_.upper.size() ? p_.upper[i] : 1.0;
+    const double w0 = p_.current[i];
+    if (!p_.no_sell.empty() && p_.no_sell[static_cast<std::size_t>(i)]) lo = std::max(lo, w0);
+    if (!p_.no_buy.empty() && p_.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, w0);
+    if (p_.mode == RebalanceMode::kBandEdge) {
+      lo = std::max(lo, p_.target[i] - p_.band[i]);
+      hi = std::min(hi, p_.target[i] + p_.band[i]);
+    }
+    lo_[i] = lo;
+    hi_[i] = hi;
+    w0_[i] = w0;
+    cbar_[i] = p_.cost_weight * p_.cost[i];
+  }
+  lo_[n] = p_.cash_buffer;
+  hi_[n] = 1.0;
+  w0_[n] = p_.current_cash;
+  cbar_[n] = 0.0;
+}
+
+Status RebalanceOptimizer::check_feasible() const {
+  const Index n = p_.size();
+  double min_turnover = 0, lo_sum = 0, hi_sum = 0;
+  for (Index i = 0; i < n; ++i) {
+    if (lo_[i] > hi_[i] + 1e-12) {
+      return Error{"infeasible: instrument " + std::to_string(i) + " has an empty range [" +
+                   std::to_string(lo_[i]) + ", " + std::to_string(hi_[i]) +
+                   "] (bounds, no-buy/no-sell and band together)"};
+    }
+    min_turnover += std::max({0.0, lo_[i] - w0_[i], w0_[i] - hi_[i]});
+    lo_sum += lo_[i];
+    hi_sum += hi_[i];
+  }
+  if (min_turnover > p_.turnover_cap + 1e-12) {
+    return Error{"infeasible: reaching the bounds needs turnover " + std::to_string(min_turnover) +
+                 " but turnover_cap is " + std::to_string(p_.turnover_cap)};
+  }
+  if (lo_sum + p_.cash_buffer > 1 + 1e-12) {
+    return Error{"infeasible: lower bounds plus the cash buffer exceed 1"};
+  }
+  if (hi_sum + 1.0 < 1 - 1e-12) return Error{"infeasible: upper bounds cannot reach the budget"};
+  return Ok{};
+}
+
+void RebalanceOptimizer::build_linear_term() {
+  // q = -2 lambda_te Sigma t - 2 lambda_m diag(m) w0 - alpha - 2 eps w0 (cash entry 0).
+  const Index n = p_.size();
+  q_.setZero(n + 1);
+  if (lambda_te_ > 0) q_.head(n) = -2.0 * lambda_te_ * p_.sigma.multiply(p_.target);
+  for (Index i = 0; i < n; ++i) q_[i] -= mdiag_[i] * w0_[i];  // mdiag = 2 (lambda_m m + eps)
+  if (p_.alpha.size()) q_.head(n) -= p_.alpha;
+}
+
+VectorXd RebalanceOptimizer::apply_p(const VectorXd& x) const {
+  const Index n = p_.size();
+  VectorXd out = VectorXd::Zero(n + 1);
+  if (lambda_te_ > 0) out.head(n) = 2.0 * lambda_te_ * p_.sigma.multiply(x.head(n));
+  out.head(n) += mdiag_.head(n).cwiseProduct(x.head(n));
+  return out;
+}
+
+Status RebalanceOptimizer::load(const RebalanceProblem& p) {
+  if (auto s = p.validate(); !s) return s;
+  p_ = p;
+  loaded_ = false;
+  have_solution_ = false;
+  const Index n = p_.size();
+  lambda_te_ = p_.mode == RebalanceMode::kBandEdge ? 0.0 : p_.tracking_weight;
+  eps_prox_ = p_.mode == RebalanceMode::kBandEdge ? 1e-6 : 0.0;
+  build_box();
+  // Diagonal part of P besides 2 lambda_te Sigma: 2 lambda_m m_i + 2 eps.
+  mdiag_.setZero(n + 1);
+  for (Index i = 0; i < n; ++i) {
+    mdiag_[i] = 2.0 * (p_.impact_weight * (p_.impact.size() ? p_.impact[i] : 0.0) + eps_prox_);
+  }
+  // rho from the scale of P's diagonal (ADMM converges fastest with rho near P's magnitude).
+  double diag_mean = 0;
+  for (Index i = 0; i < n; ++i) {
+    double d = mdiag_[i];
+    if (lambda_te_ > 0) {
+      d += 2.0 * lambda_te_ *
+           (p_.sigma.is_factor()
+                ? p_.sigma.specific[i] + p_.sigma.loadings.row(i) * p_.sigma.factor_cov *
+                                             p_.sigma.loadings.row(i).transpose()
+                : p_.sigma.dense(i, i));
+    }
+    diag_mean += d;
+  }
+  diag_mean /= static_cast<double>(n);
+  // Near-linear problems (band-edge mode, costs only) have a tiny P: rho then follows the cost
+  // scale (dual values ~ c, primal steps ~ 0.1 of NAV), or the prox thresholds c/rho explode.
+  const double cost_scale = 10.0 * cbar_.head(n).mean();
+  rho_ = settings_.rho > 0 ? settings_.rho : std::max({1e-6, diag_mean, cost_scale});
+  // Factorise K = P + rho I.
+  ++c_.factorizations;
+  if (!p_.sigma.is_factor() || lambda_te_ == 0) {
+    if (lambda_te_ == 0) {
+      k_diag_inv_ = (mdiag_.array() + rho_).inverse().matrix();
+      k_llt_ = Eigen::LLT<Eigen::MatrixXd>();
+      wb_b_.resize(0, 0);
+    } else {
+      Eigen::MatrixXd k = Eigen::MatrixXd::Zero(n + 1, n + 1);
+      k.topLeftCorner(n, n) = 2.0 * lambda_te_ * p_.sigma.dense;
+      k.diagonal() += mdiag_;
+      k.diagonal().array() += rho_;
+      k_llt_.compute(k);
+      if (k_llt_.info() != Eigen::Success) return Error{"covariance is not positive semidefinite"};
+      k_diag_inv_.resize(0);
+    }
+  } else {
+    // K = Dk + Bt Ft Bt' with Dk diagonal: Woodbury, core C = Ft^-1 + Bt' Dk^-1 Bt (k x k).
+    const Index k = p_.sigma.loadings.cols();
+    VectorXd dk = mdiag_.array() + rho_;
+    dk.head(n) += 2.0 * lambda_te_ * p_.sigma.specific;
+    k_diag_inv_ = dk.cwiseInverse();
+    wb_b_ = Eigen::MatrixXd::Zero(n + 1, k);
+    wb_b_.topRows(n) = p_.sigma.loadings;
+    Eigen::LLT<Eigen::MatrixXd> f_llt((2.0 * lambda_te_) * p_.sigma.factor_cov);
+    if (f_llt.info() != Eigen::Success) return Error{"factor covariance is not positive definite"};
+    Eigen::MatrixXd core = f_llt.solve(Eigen::MatrixXd::Identity(k, k));
+    core += wb_b_.transpose() * k_diag_inv_.asDiagonal() * wb_b_;
+    wb_core_.compute(core);
+    if (wb_core_.info() != Eigen::Success)
+      return Error{"factor model core is not positive definite"};
+  }
+  k_inv_ones_.resize(n + 1);
+  solve_k(VectorXd::Ones(n + 1), k_inv_ones_);
+  ones_k_inv_ones_ = k_inv_ones_.sum();
+  build_linear_term();
+  for (auto* v : {&x_, &z_, &u_, &z_prev_, &rhs_, &y_, &v_}) v->setZero(n + 1);
+  loaded_ = true;
+  return Ok{};
+}
+
+Status RebalanceOptimizer::update_current(const VectorXd& current, double current_cash) {
+  if (!loaded_) return Error{"optimizer: update_current before load"};
+  if (current.size() != p_.size()) return Error{"optimizer: current has the wrong length"};
+  p_.current = current;
+  p_.current_cash = current_cash;
+  build_box();
+  build_linear_term();
+  return Ok{};
+}
+
+Status RebalanceOptimizer::update_targets(const VectorXd& target) {
+  if (!loaded_) return Error{"optimizer: update_targets before load"};
+  if (target.size() != p_.size()) return Error{"optimizer: target has the wrong length"};
+  p_.target = target;
+  build_box();
+  build_linear_term();
+  return Ok{};
+}
+
+Status RebalanceOptimizer::update_costs(const VectorXd& cost) {
+  if (!loaded_) return Error{"optimizer: update_costs before load"};
+  if (cost.size() != p_.size()) return Error{"optimizer: cost has the wrong length"};
+  p_.cost = cost;
+  build_box();
+  return Ok{};
+}
+
+void RebalanceOptimizer::freeze(Index i) {
+  if (p_.no_buy.empty()) p_.no_buy.assign(static_cast<std::size_t>(p_.size()), 0);
+  if (p_.no_sell.empty()) p_.no_sell.assign(static_cast<std::size_t>(p_.size()), 0);
+  p_.no_buy[static_cast<std::size_t>(i)] = 1;
+  p_.no_sell[static_cast<std::size_t>(i)] = 1;
+  build_box();
+}
+
+void RebalanceOptimizer::solve_k(const VectorXd& rhs, VectorXd& out) const {
+  if (wb_b_.size() != 0) {
+    // Woodbury: K^-1 r = Dk^-1 r - Dk^-1 B C^-1 B' Dk^-1 r.
+    const VectorXd dr = k_diag_inv_.cwiseProduct(rhs);
+    out = dr - k_diag_inv_.cwiseProduct(wb_b_ * wb_core_.solve(wb_b_.transpose() * dr));
+  } else if (k_diag_inv_.size() != 0) {
+    out = k_diag_inv_.cwiseProduct(rhs);
+  } else {
+    out = k_llt_.solve(rhs);
+  }
+}
+
+// ------------------------------------------------------------------ ADMM
+
+double RebalanceOptimizer::turnover_at(const VectorXd& v, double mu) const {
+  const Index n = p_.size();
+  double t = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double d =
+        std::clamp(soft(v[i] - w0_[i], (cbar_[i] + mu) / rho_), lo_[i] - w0_[i], hi_[i] - w0_[i]);
+    t += std::fabs(d);
+  }
+  return t;
+}
+
+void RebalanceOptimizer::prox(const VectorXd& v, VectorXd& z, double& mu) const {
+  const Index n = p_.size();
+  mu = 0;
+  if (std::isfinite(p_.turnover_cap) && turnover_at(v, 0.0) > p_.turnover_cap) {
+    // Turnover is non-increasing in mu: bisect for the mu that meets the cap.
+    double lo = 0, hi = 1;
+    while (turnover_at(v, hi) > p_.turnover_cap && hi < 1e12) hi *= 2;
+    for (int it = 0; it < 100 && hi - lo > 1e-15 * std::max(1.0, hi); ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (turnover_at(v, mid) > p_.turnover_cap ? lo : hi) = mid;
+    }
+    mu = hi;
+  }
+  for (Index i = 0; i < n; ++i) {
+    z[i] = w0_[i] + std::clamp(soft(v[i] - w0_[i], (cbar_[i] + mu) / rho_), lo_[i] - w0_[i],
+                               hi_[i] - w0_[i]);
+  }
+  z[n] = std::clamp(v[n], lo_[n], hi_[n]);
+}
+
+bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
+  const Index n = p_.size();
+  if (!warm) {
+    prox(w0_, z_, mu_);
+    u_.setZero();
+  }
+  const double alpha = settings_.relaxation;
+  int it = 0;
+  bool converged = false;
+  for (; it < settings_.max_iterations; ++it) {
+    rhs_ = rho_ * (z_ - u_) - q_;
+    solve_k(rhs_, y_);
+    const double nu = (y_.sum() - 1.0) / ones_k_inv_ones_;
+    x_ = y_ - nu * k_inv_ones_;
+    v_ = alpha * x_ + (1.0 - alpha) * z_;  // over-relaxation
+    z_prev_ = z_;
+    v_ += u_;
+    prox(v_, z_, mu_);
+    u_ = v_ - z_;
+    if (it % 5 == 4 || it + 1 == settings_.max_iterations) {
+      const double r_prim = (x_ - z_).lpNorm<Eigen::Infinity>();
+      const double r_dual = rho_ * (z_ - z_prev_).lpNorm<Eigen::Infinity>();
+      const double scale_p = std::max(x_.lpNorm<Eigen::Infinity>(), z_.lpNorm<Eigen::Infinity>());
+      const double scale_d = rho_ * u_.lpNorm<Eigen::Infinity>();
+      if (r_prim <= settings_.eps_abs + settings_.eps_rel * scale_p &&
+          r_dual <= settings_.eps_abs + settings_.eps_rel * scale_d) {
+        converged = true;
+        ++it;
+        break;
+      }
+    }
+  }
+  sol.iterations += it;
+  sol.weights = z_.head(n);
+  sol.cash = z_[n];
+  // Multipliers from the scaled dual: rho u is the subgradient of g at z, so the budget
+  // multiplier is recovered from the cash row (cash has no cost): (Pz + q)_c + nu = -rho u_c.
+  sol.budget_multiplier = -rho_ * u_[n] - q_[n];
+  sol.turnover_multiplier = mu_;
+  return converged;
+}
+
+// ------------------------------------------------------------------ polish
+
+bool RebalanceOptimizer::polish(RebalanceSolution& sol) {
+  const Index n = p_.size();
+  const double tol = 1e-7;
+  // Classify. fixed[i] = value it is fixed at, or NaN if free (then sign[i] is its trade side).
+  VectorXd fixed(n + 1);
+  VectorXd sign = VectorXd::Zero(n + 1);
+  std::vector<Index> free_idx;
+  for (Index i = 0; i < n; ++i) {
+    const double w = z_[i];
+    if (std::fabs(w - w0_[i]) <= tol && w0_[i] >= lo_[i] - tol && w0_[i] <= hi_[i] + tol) {
+      fixed[i] = w0_[i];
+    } else if (std::fabs(w - lo_[i]) <= tol) {
+      fixed[i] = lo_[i];
+    } else if (std::fabs(w - hi_[i]) <= tol) {
+      fixed[i] = hi_[i];
+    } else {
+      fixed[i] = std::numeric_limits<double>::quiet_NaN();
+      sign[i] = w > w0_[i] ? 1.0 : -1.0;
+      free_idx.push_back(i);
+    }
+  }
+  const bool cash_fixed = std::fabs(z_[n] - lo_[n]) <= tol || std::fabs(z_[n] - hi_[n]) <= tol;
+  fixed[n] = std::fabs(z_[n] - lo_[n]) <= tol ? lo_[n] : hi_[n];
+  double fixed_turnover = 0;
+  for (Index i = 0; i < n; ++i) {
+    if (!std::isnan(fixed[i])) fixed_turnover += std::fabs(fixed[i] - w0_[i]);
+  }
+  const bool turnover_active = std::isfinite(p_.turnover_cap) && mu_ > 0 &&
+                               std::fabs(turnover_at(v_, mu_) - p_.turnover_cap) <= 1e-6;
+  const Index m = static_cast<Index>(free_idx.size());
+
+  // Free instruments x_F solve  M x_F = b - A' lambda,  A x_F = c  with M = P_FF,
+  // b = -(q_F + P_FX x_X + cbar_F .* s_F), rows of A: budget (if cash is fixed; otherwise cash
+  // absorbs the budget and nu = 0 since cash has no curvature, cost or alpha) and turnover.
+  VectorXd xfull = VectorXd::Zero(n + 1);
+  for (Index i = 0; i < n; ++i) xfull[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
+  VectorXd px = apply_p(xfull);  // P x_X (free entries zero)
+  Eigen::MatrixXd mff(m, m);
+  VectorXd b(m);
+  {
+    // Columns of P for the free set: P e_j. Factor form is cheap through multiply(); the dense
+    // form reads the matrix. m <= n.
+    if (p_.sigma.is_factor() && lambda_te_ > 0) {
+      Eigen::MatrixXd bf(m, p_.sigma.loadings.cols());
+      for (Index a = 0; a < m; ++a)
+        bf.row(a) = p_.sigma.loadings.row(free_idx[static_cast<std::size_t>(a)]);
+      mff = 2.0 * lambda_te_ * (bf * p_.sigma.factor_cov * bf.transpose());
+      for (Index a = 0; a < m; ++a)
+        mff(a, a) += 2.0 * lambda_te_ * p_.sigma.specific[free_idx[static_cast<std::size_t>(a)]];
+    } else {
+      for (Index a = 0; a < m; ++a) {
+        for (Index c = 0; c < m; ++c) {
+          mff(a, c) = lambda_te_ > 0 ? 2.0 * lambda_te_ *
+                                           p_.sigma.dense(free_idx[static_cast<std::size_t>(a)],
+                                                          free_idx[static_cast<std::size_t>(c)])
+                                     : 0.0;
+        }
+      }
+    }
+    for (Index a = 0; a < m; ++a) {
+      const Index i = free_idx[static_cast<std::size_t>(a)];
+      mff(a, a) += mdiag_[i];
+      b[a] = -(q_[i] + px[i] + cbar_[i] * sign[i]);
+    }
+  }
+  std::vector<VectorXd> rows;
+  std::vector<double> rhs;
+  double fixed_sum = 0;
+  for (Index i = 0; i < n; ++i) {
+    if (!std::isnan(fixed[i])) fixed_sum += fixed[i];
+  }
+  if (cash_fixed) {
+    rows.push_back(VectorXd::Ones(m));
+    rhs.push_back(1.0 - fixed[n] - fixed_sum);
+  }
+  if (turnover_active) {
+    VectorXd s(m);
+    double c = p_.turnover_cap - fixed_turnover;
+    for (Index a = 0; a < m; ++a) {
+      const Index i = free_idx[static_cast<std::size_t>(a)];
+      s[a] = sign[i];
+      c += sign[i] * w0_[i];
+    }
+    rows.push_back(s);
+    rhs.push_back(c);
+  }
+  VectorXd xf(m);
+  VectorXd lambda = VectorXd::Zero(static_cast<Index>(rows.size()));
+  if (m > 0) {
+    Eigen::LLT<Eigen::MatrixXd> llt(mff);
+    if (llt.info() != Eigen::Success) return false;
+    const VectorXd mb = llt.solve(b);
+    const Index r = static_cast<Index>(rows.size());
+    if (r > 0) {
+      Eigen::MatrixXd at(m, r);
+      for (Index j = 0; j < r; ++j) at.col(j) = rows[static_cast<std::size_t>(j)];
+      const Eigen::MatrixXd mat = llt.solve(at);
+      Eigen::MatrixXd s = at.transpose() * mat;
+      VectorXd sr = at.transpose() * mb;
+      for (Index j = 0; j < r; ++j) sr[j] -= rhs[static_cast<std::size_t>(j)];
+      lambda = s.fullPivLu().solve(sr);
+      xf = mb - mat * lambda;
+    } else {
+      xf = mb;
+    }
+  } else if (!rows.empty()) {
+    // Nothing free: the fixed point must satisfy the constraints by itself.
+    if (cash_fixed && std::fabs(rhs[0]) > 1e-9) return false;
+  }
+  // Assemble and check primal feasibility and the trade sides.
+  VectorXd w(n);
+  for (Index i = 0; i < n; ++i) w[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
+  for (Index a = 0; a < m; ++a) {
+    const Index i = free_idx[static_cast<std::size_t>(a)];
+    w[i] = xf[a];
+    if (w[i] < lo_[i] - 1e-12 || w[i] > hi_[i] + 1e-12) return false;
+    if (sign[i] * (w[i] - w0_[i]) < -1e-12) return false;
+  }
+  const double cash = cash_fixed ? fixed[n] : 1.0 - w.sum();
+  if (cash < lo_[n] - 1e-12 || cash > hi_[n] + 1e-12) return false;
+  double nu = 0;
+  double mu = 0;
+  std::size_t row = 0;
+  if (cash_fixed) nu = lambda[static_cast<Index>(row++)];
+  if (turnover_active) mu = lambda[static_cast<Index>(row)];
+  if (mu < -1e-12) return false;
+  mu = std::max(mu, 0.0);
+  const double kkt = rebalance_kkt_residual(p_, w, cash, nu, mu);
+  if (!(kkt <= 1e-9)) return false;
+  sol.weights = w;
+  sol.cash = cash;
+  sol.budget_multiplier = nu;
+  sol.turnover_multiplier = mu;
+  return true;
+}
+
+// ------------------------------------------------------------------ results
+
+void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
+  const Index n = p_.size();
+  const VectorXd w = sol.weights;
+  const VectorXd dt = w - p_.target;
+  const VectorXd dw = w - p_.current;
+  sol.tracking_term = lambda_te_ > 0 ? lambda_te_ * dt.dot(p_.sigma.multiply(dt)) : 0.0;
+  sol.cost_term = 0;
+  sol.impact_term = 0;
+  sol.turnover = 0;
+  sol.status.resize(static_cast<std::size_t>(n));
+  const double tol = 1e-9;
+  for (Index i = 0; i < n; ++i) {
+    sol.cost_term += cbar_[i] * std::fabs(dw[i]);
+    sol.impact_term += 0.5 * (mdiag_[i] - 2.0 * eps_prox_) * dw[i] * dw[i];
+    sol.turnover += std::fabs(dw[i]);
+    WeightStatus st;
+    if (std::fabs(dw[i]) <= tol) {
+      st = WeightStatus::kNoTrade;
+    } else if (w[i] <= lo_[i] + tol) {
+      st = WeightStatus::kAtLower;
+    } else if (w[i] >= hi_[i] - tol) {
+      st = WeightStatus::kAtUpper;
+    } else {
+      st = dw[i] > 0 ? WeightStatus::kBought : WeightStatus::kSold;
+    }
+    sol.status[static_cast<std::size_t>(i)] = st;
+  }
+  sol.proximity_term = eps_prox_ * dw.squaredNorm();
+  sol.alpha_term = p_.alpha.size() ? -p_.alpha.dot(w) : 0.0;
+  sol.objective =
+      sol.tracking_term + sol.cost_term + sol.impact_term + sol.alpha_term + sol.proximity_term;
+  sol.cash_at_buffer = sol.cash <= lo_[n] + tol;
+  sol.turnover_active = std::isfinite(p_.turnover_cap) && sol.turnover >= p_.turnover_cap - 1e-9;
+  sol.kkt_residual =
+      rebalance_kkt_residual(p_, w, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
+}
+
+Result<RebalanceSolution> RebalanceOptimizer::solve() {
+  if (!loaded_) return Error{"optimizer: solve before load"};
+  if (auto s = check_feasible(); !s) return s.error();
+  RebalanceSolution sol;
+  const bool warm = have_solution_;
+  sol.warm = warm;
+  bool ok = run_admm(sol, warm);
+  if (warm) {
+    ++c_.warm;
+    if (!ok) {
+      ++c_.warm_fallbacks;
+      sol.warm = false;
+      ok = run_admm(sol, false);
+    }
+  } else {
+    ++c_.cold;
+  }
+  sol.converged = ok;
+  if (settings_.polish) {
+    if (polish(sol)) {
+      sol.polished = true;
+      sol.converged = true;
+    } else {
+      ++c_.polish_rejected;
+    }
+  }
+  finish(sol);
+  have_solution_ = true;
+  return sol;
+}
+
+double rebalance_kkt_residual(const RebalanceProblem& p, const VectorXd& w, double cash, double nu,
+                              double mu) {
+  const Index n = p.size();
+  const bool band = p.mode == RebalanceMode::kBandEdge;
+  const double lte = band ? 0.0 : p.tracking_weight;
+  const double eps = band ? 1e-6 : 0.0;
+  VectorXd g = VectorXd::Zero(n);
+  if (lte > 0) g = 2.0 * lte * p.sigma.multiply(w - p.target);
+  double scale = 1.0 + g.lpNorm<Eigen::Infinity>();
+  double worst = 0;
+  double turnover = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double m = p.impact.size() ? p.impact[i] : 0.0;
+    const double dw = w[i] - p.current[i];
+    g[i] += 2.0 * p.impact_weight * m * dw + 2.0 * eps * dw + nu;
+    if (p.alpha.size()) g[i] -= p.alpha[i];
+    turnover += std::fabs(dw);
+    double lo = p.lower.size() ? p.lower[i] : 0.0;
+    double hi = p.upper.size() ? p.upper[i] : 1.0;
+    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
+      lo = std::max(lo, p.current[i]);
+    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, p.current[i]);
+    if (band) {
+      lo = std::max(lo, p.target[i] - p.band[i]);
+      hi = std::min(hi, p.target[i] + p.band[i]);
+    }
+    const double s = p.cost_weight * p.cost[i] + mu;
+    const double tol = 1e-10;
+    // Primal feasibility.
+    worst = std::max({worst, lo - w[i], w[i] - hi});
+    const bool at_lo = w[i] <= lo + tol;
+    const bool at_hi = w[i] >= hi - tol;
+    // The subgradient of s|w - w0| is s sign(dw), or any value in [-s, s] at dw = 0. The normal
+    // cone adds any value <= 0 at the lower bound and >= 0 at the upper bound:
+    // find the distance from -g to  s * d|.| + N_box.
+    double lo_sub = std::fabs(dw) <= tol ? -s : (dw > 0 ? s : -s);
+    double hi_sub = std::fabs(dw) <= tol ? s : (dw > 0 ? s : -s);
+    if (at_lo) lo_sub = -kInf;
+    if (at_hi) hi_sub = kInf;
+    const double need = -g[i];
+    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    worst = std::max(worst, viol / scale);
+  }
+  // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, 1].
+  {
+    worst = std::max({worst, p.cash_buffer - cash, cash - 1.0});
+    const double need = -nu;
+    double lo_sub = 0, hi_sub = 0;
+    if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
+    if (cash >= 1.0 - 1e-10) hi_sub = kInf;
+    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    worst = std::max(worst, viol / scale);
+  }
+  worst = std::max(worst, std::fabs(w.sum() + cash - 1.0));
+  if (std::isfinite(p.turnover_cap)) {
+    worst = std::max(worst, turnover - p.turnover_cap);
+    worst = std::max(worst, std::fabs(mu * (p.turnover_cap - turnover)) / scale);
+  }
+  if (mu < 0) worst = std::max(worst, -mu);
+  return worst;
+}
+
+}  // namespace ballast
