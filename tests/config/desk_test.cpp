@@ -36,7 +36,9 @@ TEST(BuildDesk, BuildsTheDemoDeskFromItsConfiguration) {
   double sum = book.cash_target(acc4);
   for (std::uint32_t k = 0; k < book.slot_count(acc4); ++k) {
     const Slot& sl = book.slot(book.first_slot(acc4) + k);
-    if (InstrumentId{sl.inst} == s.instruments.find("EEM")) EXPECT_TRUE(sl.flags & kSlotRestricted);
+    if (InstrumentId{sl.inst} == s.instruments.find("EEM")) {
+      EXPECT_TRUE(sl.flags & kSlotRestricted);
+    }
     sum += sl.target;
   }
   EXPECT_NEAR(sum, 1.0, 1e-12);
