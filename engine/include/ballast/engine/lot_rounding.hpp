@@ -1,0 +1,49 @@
+// From optimizer weights to whole-lot trades: the one place doubles cross back to fixed point.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ballast/core/fixed_point.hpp"
+
+namespace ballast {
+
+/// One instrument of an account, for lot rounding.
+struct LotLine {
+  Price price{};      ///< mark used for the rebalance (> 0)
+  Qty lot{};          ///< lot size (> 0)
+  Qty position{};     ///< current holding including working orders (may be an odd lot)
+  double target = 0;  ///< the optimizer's post-trade weight
+  double lower = 0;   ///< bounds on the post-trade weight
+  double upper = 1;
+  bool no_buy = false;
+  bool no_sell = false;
+  double cost_rate = 0;  ///< estimated cost per unit of traded value (cash reserve for fees)
+};
+
+/// The trades, and what rounding had to do.
+struct LotResult {
+  std::vector<Qty> trades;            ///< signed, whole lots (buys > 0)
+  Money cash_after{};                 ///< cash after every trade at its price, less estimated costs
+  std::uint32_t bound_adjusted = 0;   ///< rounded away from zero to stay inside a bound
+  std::uint32_t buys_trimmed = 0;     ///< lots taken off buys to keep the cash floor
+  std::uint32_t dropped_small = 0;    ///< trades below min_trade_value set to zero
+  std::vector<std::uint8_t> dropped;  ///< per line: 1 when dropped as too small
+};
+
+/// Rounds the optimizer's weights to whole-lot trades. The rule (docs/optimizer.md):
+///  1. desired trade d = target x NAV / price - position, in lots, rounded toward zero (never
+///     trade more than the optimizer asked);
+///  2. clamped to the lot counts that keep the post-trade weight within [lower, upper] and respect
+///     no-buy / no-sell (rounding away from zero only when a bound requires it);
+///  3. trades worth less than min_trade_value are dropped unless a bound requires them;
+///  4. while cash after trades and estimated costs is below cash_buffer x NAV, one lot comes off
+///     the buy with the largest remaining notional: first buys no bound requires, then, because
+///     cash comes before reaching a lower bound, the others (never past zero: a buy never becomes
+///     a sell). Cash ends at or above the floor unless every buy is gone.
+/// NAV is cash + sum position x price, exact. Deterministic; allocates only the result.
+LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
+                        Money min_trade_value = Money::zero());
+
+}  // namespace ballast

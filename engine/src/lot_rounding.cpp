@@ -1,0 +1,106 @@
+// Weights -> whole-lot trades.
+#include "ballast/engine/lot_rounding.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ballast {
+
+LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
+                        Money min_trade_value) {
+  const std::size_t n = lines.size();
+  LotResult r;
+  r.trades.assign(n, Qty{});
+  r.dropped.assign(n, 0);
+  Money nav = cash;
+  for (const auto& l : lines) nav += notional(l.price, l.position, Rounding::kHalfEven);
+  const double navd = nav.to_double();
+  std::vector<std::int64_t> k(n, 0), k_min(n, 0), k_max(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const LotLine& l = lines[i];
+    BALLAST_INVARIANT(l.price.raw > 0 && l.lot.raw > 0,
+                      "lot rounding needs positive prices and lots");
+    const double p = l.price.to_double();
+    const double lot = l.lot.to_double();
+    const double pos = l.position.to_double();
+    // Lot counts whose post-trade weight stays inside [lower, upper]; a hair of slack so a
+    // weight exactly on a bound is inside.
+    const double slack = 1e-12;
+    double lo = std::ceil((l.lower * navd / p - pos) / lot - slack);
+    double hi = std::floor((l.upper * navd / p - pos) / lot + slack);
+    if (l.no_buy) hi = std::min(hi, 0.0);
+    if (l.no_sell) lo = std::max(lo, 0.0);
+    const double desired = (l.target * navd / p - pos) / lot;
+    double ki = std::trunc(desired);
+    if (lo <= hi) {
+      if (ki < lo || ki > hi) ++r.bound_adjusted;
+      ki = std::clamp(ki, lo, hi);
+    } else {
+      // No lot count satisfies every constraint: keep the position (no trade).
+      ki = 0;
+      lo = hi = 0;
+    }
+    k[i] = static_cast<std::int64_t>(ki);
+    k_min[i] = static_cast<std::int64_t>(std::max(lo, -1e15));
+    k_max[i] = static_cast<std::int64_t>(std::min(hi, 1e15));
+  }
+  auto trade_value = [&](std::size_t i, std::int64_t lots) {
+    return notional(lines[i].price, lines[i].lot * lots, Rounding::kHalfEven);
+  };
+  // Small trades: dropped unless a bound forces them (0 outside [k_min, k_max]).
+  for (std::size_t i = 0; i < n; ++i) {
+    if (k[i] == 0 || min_trade_value.raw <= 0) continue;
+    if (trade_value(i, k[i]).abs() < min_trade_value && k_min[i] <= 0 && k_max[i] >= 0) {
+      k[i] = 0;
+      r.dropped[i] = 1;
+      ++r.dropped_small;
+    }
+  }
+  const double floor_value = cash_buffer * navd;
+  auto cash_after = [&] {
+    Money c = cash;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (k[i] == 0) continue;
+      const Money v = trade_value(i, k[i]);
+      c -= v;
+      const auto fee =
+          Money::from_double(std::fabs(v.to_double()) * lines[i].cost_rate, Rounding::kUp);
+      c -= fee.value_or(Money{});
+    }
+    return c;
+  };
+  Money c = cash_after();
+  while (c.to_double() < floor_value) {
+    // Take one lot off the largest buy that may shrink: first among buys no bound requires, then
+    // (cash comes before reaching a lower bound) among the rest, never past zero.
+    std::size_t best = n;
+    double best_value = 0;
+    for (int pass = 0; pass < 2 && best == n; ++pass) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (k[i] > 0 && (pass == 1 || k[i] > k_min[i])) {
+          const double v = trade_value(i, k[i]).to_double();
+          if (v > best_value) {
+            best_value = v;
+            best = i;
+          }
+        }
+      }
+    }
+    if (best == n) break;  // no buy left: the floor is unreachable from the sells alone
+    // As many lots as the shortfall needs at once (lots can be tiny: 0.001 of a share).
+    const double per_lot = trade_value(best, 1).to_double() * (1.0 + lines[best].cost_rate);
+    const double shortfall = floor_value - c.to_double();
+    const std::int64_t room =
+        k[best] > k_min[best] ? k[best] - std::max<std::int64_t>(k_min[best], 0) : k[best];
+    const auto need = static_cast<std::int64_t>(std::ceil(shortfall / per_lot));
+    const std::int64_t take = std::clamp<std::int64_t>(need, 1, room);
+    k[best] -= take;
+    r.buys_trimmed += static_cast<std::uint32_t>(std::min<std::int64_t>(take, UINT32_MAX));
+    c = cash_after();
+  }
+  for (std::size_t i = 0; i < n; ++i) r.trades[i] = lines[i].lot * k[i];
+  r.cash_after = c;
+  return r;
+}
+
+}  // namespace ballast
