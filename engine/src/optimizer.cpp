@@ -223,8 +223,8 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
     wb_b_.topRows(n) = p_.sigma.loadings;
     Eigen::LLT<Eigen::MatrixXd> f_llt((2.0 * lambda_te_) * p_.sigma.factor_cov);
     if (f_llt.info() != Eigen::Success) return Error{"factor covariance is not positive definite"};
-    Eigen::MatrixXd core = f_llt.solve(Eigen::MatrixXd::Identity(k, k));
-    core += wb_b_.transpose() * k_diag_inv_.asDiagonal() * wb_b_;
+    ft_inv_ = f_llt.solve(Eigen::MatrixXd::Identity(k, k));
+    Eigen::MatrixXd core = ft_inv_ + wb_b_.transpose() * k_diag_inv_.asDiagonal() * wb_b_;
     wb_core_.compute(core);
     if (wb_core_.info() != Eigen::Success)
       return Error{"factor model core is not positive definite"};
@@ -362,131 +362,169 @@ bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
 
 // ------------------------------------------------------------------ polish
 
-bool RebalanceOptimizer::polish(RebalanceSolution& sol) {
+RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_point() const {
   const Index n = p_.size();
   const double tol = 1e-7;
-  // Classify. fixed[i] = value it is fixed at, or NaN if free (then sign[i] is its trade side).
-  VectorXd fixed(n + 1);
-  VectorXd sign = VectorXd::Zero(n + 1);
-  std::vector<Index> free_idx;
+  ActiveSet a;
+  a.fixed.resize(n + 1);
+  a.sign = VectorXd::Zero(n + 1);
   for (Index i = 0; i < n; ++i) {
     const double w = z_[i];
     if (std::fabs(w - w0_[i]) <= tol && w0_[i] >= lo_[i] - tol && w0_[i] <= hi_[i] + tol) {
-      fixed[i] = w0_[i];
+      a.fixed[i] = w0_[i];
     } else if (std::fabs(w - lo_[i]) <= tol) {
-      fixed[i] = lo_[i];
+      a.fixed[i] = lo_[i];
     } else if (std::fabs(w - hi_[i]) <= tol) {
-      fixed[i] = hi_[i];
+      a.fixed[i] = hi_[i];
     } else {
-      fixed[i] = std::numeric_limits<double>::quiet_NaN();
-      sign[i] = w > w0_[i] ? 1.0 : -1.0;
-      free_idx.push_back(i);
+      a.fixed[i] = std::numeric_limits<double>::quiet_NaN();
+      a.sign[i] = w > w0_[i] ? 1.0 : -1.0;
     }
   }
-  const bool cash_fixed = std::fabs(z_[n] - lo_[n]) <= tol || std::fabs(z_[n] - hi_[n]) <= tol;
-  fixed[n] = std::fabs(z_[n] - lo_[n]) <= tol ? lo_[n] : hi_[n];
-  double fixed_turnover = 0;
-  for (Index i = 0; i < n; ++i) {
-    if (!std::isnan(fixed[i])) fixed_turnover += std::fabs(fixed[i] - w0_[i]);
-  }
-  const bool turnover_active = std::isfinite(p_.turnover_cap) && mu_ > 0 &&
-                               std::fabs(turnover_at(v_, mu_) - p_.turnover_cap) <= 1e-6;
-  const Index m = static_cast<Index>(free_idx.size());
+  a.cash_fixed = std::fabs(z_[n] - lo_[n]) <= tol || std::fabs(z_[n] - hi_[n]) <= tol;
+  a.fixed[n] = std::fabs(z_[n] - lo_[n]) <= tol ? lo_[n] : hi_[n];
+  a.turnover_active = std::isfinite(p_.turnover_cap) && mu_ > 0 &&
+                      std::fabs(turnover_at(v_, mu_) - p_.turnover_cap) <= 1e-6;
+  return a;
+}
 
-  // Free instruments x_F solve  M x_F = b - A' lambda,  A x_F = c  with M = P_FF,
-  // b = -(q_F + P_FX x_X + cbar_F .* s_F), rows of A: budget (if cash is fixed; otherwise cash
-  // absorbs the budget and nu = 0 since cash has no curvature, cost or alpha) and turnover.
-  VectorXd xfull = VectorXd::Zero(n + 1);
-  for (Index i = 0; i < n; ++i) xfull[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
-  VectorXd px = apply_p(xfull);  // P x_X (free entries zero)
-  Eigen::MatrixXd mff(m, m);
-  VectorXd b(m);
-  {
-    // Columns of P for the free set: P e_j. Factor form is cheap through multiply(); the dense
-    // form reads the matrix. m <= n.
-    if (p_.sigma.is_factor() && lambda_te_ > 0) {
-      Eigen::MatrixXd bf(m, p_.sigma.loadings.cols());
-      for (Index a = 0; a < m; ++a)
-        bf.row(a) = p_.sigma.loadings.row(free_idx[static_cast<std::size_t>(a)]);
-      mff = 2.0 * lambda_te_ * (bf * p_.sigma.factor_cov * bf.transpose());
-      for (Index a = 0; a < m; ++a)
-        mff(a, a) += 2.0 * lambda_te_ * p_.sigma.specific[free_idx[static_cast<std::size_t>(a)]];
-    } else {
-      for (Index a = 0; a < m; ++a) {
-        for (Index c = 0; c < m; ++c) {
-          mff(a, c) = lambda_te_ > 0 ? 2.0 * lambda_te_ *
-                                           p_.sigma.dense(free_idx[static_cast<std::size_t>(a)],
-                                                          free_idx[static_cast<std::size_t>(c)])
-                                     : 0.0;
-        }
-      }
-    }
-    for (Index a = 0; a < m; ++a) {
-      const Index i = free_idx[static_cast<std::size_t>(a)];
-      mff(a, a) += mdiag_[i];
-      b[a] = -(q_[i] + px[i] + cbar_[i] * sign[i]);
-    }
-  }
-  std::vector<VectorXd> rows;
-  std::vector<double> rhs;
-  double fixed_sum = 0;
+RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_previous(
+    const RebalanceSolution& prev) const {
+  const Index n = p_.size();
+  ActiveSet a;
+  a.fixed.resize(n + 1);
+  a.sign = VectorXd::Zero(n + 1);
   for (Index i = 0; i < n; ++i) {
-    if (!std::isnan(fixed[i])) fixed_sum += fixed[i];
-  }
-  if (cash_fixed) {
-    rows.push_back(VectorXd::Ones(m));
-    rhs.push_back(1.0 - fixed[n] - fixed_sum);
-  }
-  if (turnover_active) {
-    VectorXd s(m);
-    double c = p_.turnover_cap - fixed_turnover;
-    for (Index a = 0; a < m; ++a) {
-      const Index i = free_idx[static_cast<std::size_t>(a)];
-      s[a] = sign[i];
-      c += sign[i] * w0_[i];
+    switch (prev.status[static_cast<std::size_t>(i)]) {
+      case WeightStatus::kNoTrade:
+        a.fixed[i] = w0_[i];
+        break;
+      case WeightStatus::kAtLower:
+        a.fixed[i] = lo_[i];
+        break;
+      case WeightStatus::kAtUpper:
+        a.fixed[i] = hi_[i];
+        break;
+      case WeightStatus::kBought:
+      case WeightStatus::kSold:
+        a.fixed[i] = std::numeric_limits<double>::quiet_NaN();
+        a.sign[i] = prev.status[static_cast<std::size_t>(i)] == WeightStatus::kBought ? 1.0 : -1.0;
+        break;
     }
-    rows.push_back(s);
-    rhs.push_back(c);
+  }
+  a.cash_fixed = prev.cash_at_buffer;
+  a.fixed[n] = lo_[n];
+  a.turnover_active = prev.turnover_active;
+  return a;
+}
+
+bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution& sol) {
+  const Index n = p_.size();
+  const VectorXd& fixed = a.fixed;
+  const VectorXd& sign = a.sign;
+  free_.clear();
+  double fixed_turnover = 0, fixed_sum = 0;
+  for (Index i = 0; i < n; ++i) {
+    if (std::isnan(fixed[i])) {
+      free_.push_back(i);
+    } else {
+      fixed_turnover += std::fabs(fixed[i] - w0_[i]);
+      fixed_sum += fixed[i];
+    }
+  }
+  const Index m = static_cast<Index>(free_.size());
+  // Free instruments x_F solve  M x_F = b - A' lambda,  A x_F = c  with M = P_FF,
+  // b = -(q_F + P_FX x_X + cbar_F .* s_F); rows of A: the budget (when cash is fixed; otherwise
+  // cash absorbs it and nu = 0, cash having no curvature, cost or alpha) and the turnover cap.
+  VectorXd xfix = VectorXd::Zero(n + 1);
+  for (Index i = 0; i < n; ++i) xfix[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
+  const VectorXd px = apply_p(xfix);
+  VectorXd b(m);
+  for (Index r = 0; r < m; ++r) {
+    const Index i = free_[static_cast<std::size_t>(r)];
+    b[r] = -(q_[i] + px[i] + cbar_[i] * sign[i]);
+  }
+  Eigen::MatrixXd at(m, 2);
+  VectorXd c(2);
+  Index rows = 0;
+  if (a.cash_fixed) {
+    at.col(rows).setOnes();
+    c[rows++] = 1.0 - fixed[n] - fixed_sum;
+  }
+  if (a.turnover_active) {
+    double cv = p_.turnover_cap - fixed_turnover;
+    for (Index r = 0; r < m; ++r) {
+      const Index i = free_[static_cast<std::size_t>(r)];
+      at(r, rows) = sign[i];
+      cv += sign[i] * w0_[i];
+    }
+    c[rows++] = cv;
   }
   VectorXd xf(m);
-  VectorXd lambda = VectorXd::Zero(static_cast<Index>(rows.size()));
+  VectorXd lambda = VectorXd::Zero(rows);
   if (m > 0) {
-    Eigen::LLT<Eigen::MatrixXd> llt(mff);
-    if (llt.info() != Eigen::Success) return false;
-    const VectorXd mb = llt.solve(b);
-    const Index r = static_cast<Index>(rows.size());
-    if (r > 0) {
-      Eigen::MatrixXd at(m, r);
-      for (Index j = 0; j < r; ++j) at.col(j) = rows[static_cast<std::size_t>(j)];
-      const Eigen::MatrixXd mat = llt.solve(at);
-      Eigen::MatrixXd s = at.transpose() * mat;
-      VectorXd sr = at.transpose() * mb;
-      for (Index j = 0; j < r; ++j) sr[j] -= rhs[static_cast<std::size_t>(j)];
-      lambda = s.fullPivLu().solve(sr);
+    // M^-1 [b, A']: Woodbury in factor form (O(m k^2)), a dense Cholesky otherwise.
+    Eigen::MatrixXd rhs(m, 1 + rows);
+    rhs.col(0) = b;
+    rhs.rightCols(rows) = at.leftCols(rows);
+    Eigen::MatrixXd sol_m;
+    if (p_.sigma.is_factor() && lambda_te_ > 0) {
+      const Index k = p_.sigma.loadings.cols();
+      VectorXd dinv(m);
+      Eigen::MatrixXd bf(m, k);
+      for (Index r = 0; r < m; ++r) {
+        const Index i = free_[static_cast<std::size_t>(r)];
+        dinv[r] = 1.0 / (2.0 * lambda_te_ * p_.sigma.specific[i] + mdiag_[i]);
+        bf.row(r) = p_.sigma.loadings.row(i);
+      }
+      Eigen::MatrixXd core = ft_inv_ + bf.transpose() * dinv.asDiagonal() * bf;
+      Eigen::LLT<Eigen::MatrixXd> cl(core);
+      if (cl.info() != Eigen::Success) return false;
+      const Eigen::MatrixXd dr = dinv.asDiagonal() * rhs;
+      sol_m = dr - dinv.asDiagonal() * (bf * cl.solve(bf.transpose() * dr));
+    } else {
+      Eigen::MatrixXd mff(m, m);
+      for (Index r = 0; r < m; ++r) {
+        for (Index q = 0; q < m; ++q) {
+          mff(r, q) = lambda_te_ > 0 ? 2.0 * lambda_te_ *
+                                           p_.sigma.dense(free_[static_cast<std::size_t>(r)],
+                                                          free_[static_cast<std::size_t>(q)])
+                                     : 0.0;
+        }
+        mff(r, r) += mdiag_[free_[static_cast<std::size_t>(r)]];
+      }
+      Eigen::LLT<Eigen::MatrixXd> llt(mff);
+      if (llt.info() != Eigen::Success) return false;
+      sol_m = llt.solve(rhs);
+    }
+    const VectorXd mb = sol_m.col(0);
+    if (rows > 0) {
+      const Eigen::MatrixXd mat = sol_m.rightCols(rows);
+      const Eigen::MatrixXd sch = at.leftCols(rows).transpose() * mat;
+      const VectorXd sr = at.leftCols(rows).transpose() * mb - c.head(rows);
+      lambda = sch.fullPivLu().solve(sr);
       xf = mb - mat * lambda;
     } else {
       xf = mb;
     }
-  } else if (!rows.empty()) {
-    // Nothing free: the fixed point must satisfy the constraints by itself.
-    if (cash_fixed && std::fabs(rhs[0]) > 1e-9) return false;
+  } else if (a.cash_fixed && std::fabs(c[0]) > 1e-12) {
+    return false;  // nothing free and the fixed point misses the budget
   }
   // Assemble and check primal feasibility and the trade sides.
   VectorXd w(n);
   for (Index i = 0; i < n; ++i) w[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
-  for (Index a = 0; a < m; ++a) {
-    const Index i = free_idx[static_cast<std::size_t>(a)];
-    w[i] = xf[a];
+  for (Index r = 0; r < m; ++r) {
+    const Index i = free_[static_cast<std::size_t>(r)];
+    w[i] = xf[r];
     if (w[i] < lo_[i] - 1e-12 || w[i] > hi_[i] + 1e-12) return false;
     if (sign[i] * (w[i] - w0_[i]) < -1e-12) return false;
   }
-  const double cash = cash_fixed ? fixed[n] : 1.0 - w.sum();
+  const double cash = a.cash_fixed ? fixed[n] : 1.0 - w.sum();
   if (cash < lo_[n] - 1e-12 || cash > hi_[n] + 1e-12) return false;
-  double nu = 0;
-  double mu = 0;
-  std::size_t row = 0;
-  if (cash_fixed) nu = lambda[static_cast<Index>(row++)];
-  if (turnover_active) mu = lambda[static_cast<Index>(row)];
+  double nu = 0, mu = 0;
+  Index row = 0;
+  if (a.cash_fixed) nu = lambda[row++];
+  if (a.turnover_active) mu = lambda[row];
   if (mu < -1e-12) return false;
   mu = std::max(mu, 0.0);
   const double kkt = rebalance_kkt_residual(p_, w, cash, nu, mu);
@@ -543,6 +581,21 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   RebalanceSolution sol;
   const bool warm = have_solution_;
   sol.warm = warm;
+  // Incremental path: after a price move or a fill the active set (which instruments trade,
+  // which sit at a bound) rarely changes. Solve on the previous one exactly; the KKT check inside
+  // decides whether that is the optimum. Otherwise run ADMM from the previous (z, u).
+  if (warm && settings_.polish && solve_active_set(classify_previous(last_), sol)) {
+    ++c_.warm;
+    ++c_.active_set_hits;
+    sol.polished = true;
+    sol.converged = true;
+    finish(sol);
+    // Keep ADMM's state consistent with the new solution for the next warm start.
+    z_.head(p_.size()) = sol.weights;
+    z_[p_.size()] = sol.cash;
+    last_ = sol;
+    return sol;
+  }
   bool ok = run_admm(sol, warm);
   if (warm) {
     ++c_.warm;
@@ -556,7 +609,7 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   }
   sol.converged = ok;
   if (settings_.polish) {
-    if (polish(sol)) {
+    if (solve_active_set(classify_point(), sol)) {
       sol.polished = true;
       sol.converged = true;
     } else {
@@ -565,6 +618,7 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   }
   finish(sol);
   have_solution_ = true;
+  last_ = sol;
   return sol;
 }
 

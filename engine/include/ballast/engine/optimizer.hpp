@@ -108,6 +108,7 @@ class RebalanceOptimizer {
   const RebalanceProblem& problem() const noexcept { return p_; }
   struct Counters {
     std::uint64_t cold = 0, warm = 0, warm_fallbacks = 0, polish_rejected = 0, factorizations = 0;
+    std::uint64_t active_set_hits = 0;  ///< warm solves answered by the previous active set
   };
   const Counters& counters() const noexcept { return c_; }
 
@@ -120,7 +121,17 @@ class RebalanceOptimizer {
   void prox(const Eigen::VectorXd& v, Eigen::VectorXd& z, double& mu) const;
   double turnover_at(const Eigen::VectorXd& v, double mu) const;
   bool run_admm(RebalanceSolution& sol, bool warm);
-  bool polish(RebalanceSolution& sol);
+  /// A guess of the optimum's active set: fixed values (NaN = free) and the free trades' sides.
+  struct ActiveSet {
+    Eigen::VectorXd fixed;  ///< n + 1 (cash last)
+    Eigen::VectorXd sign;   ///< +1 bought, -1 sold (free instruments)
+    bool cash_fixed = false;
+    bool turnover_active = false;
+  };
+  ActiveSet classify_point() const;                                  // from the ADMM point
+  ActiveSet classify_previous(const RebalanceSolution& prev) const;  // from the last solution
+  /// Solves exactly on the active set and accepts the point only if it meets the KKT conditions.
+  bool solve_active_set(const ActiveSet& a, RebalanceSolution& sol);
   void finish(RebalanceSolution& sol) const;
 
   OptimizerSettings settings_;
@@ -136,6 +147,9 @@ class RebalanceOptimizer {
   Eigen::VectorXd k_diag_inv_;
   Eigen::MatrixXd wb_b_;  // B scaled: D^-1 B (n+1 x k)
   Eigen::LLT<Eigen::MatrixXd> wb_core_;
+  Eigen::MatrixXd ft_inv_;  // (2 lambda_te F)^-1, factor form
+  std::vector<Eigen::Index> free_;
+  RebalanceSolution last_;
   Eigen::VectorXd k_inv_ones_;
   double ones_k_inv_ones_ = 0;
   // ADMM state and scratch.
