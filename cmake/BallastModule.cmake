@@ -25,6 +25,7 @@ function(ballast_test name)
   endif()
   add_executable(${name} ${srcs})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     BALLAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     BALLAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-scripts/build.sh release --target queue_hop_bench drift_bench >/dev/null
+scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench >/dev/null
 mkdir -p build/bench-results
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== queue hop (issue 2)"
@@ -21,4 +21,10 @@ if ((quick)); then
   build/bench/drift_bench --accounts 10000 --ticks 2000 || true
 else
   build/bench/drift_bench || true
+fi
+echo "== rebalancing optimizer (issue 4), cvxopt in the same run"
+if ((quick)); then
+  (cd build && bench/optimizer_bench --quick --no-cvxopt) || true
+else
+  (cd build && bench/optimizer_bench) || true
 fi

@@ -197,6 +197,15 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   // scale (dual values ~ c, primal steps ~ 0.1 of NAV), or the prox thresholds c/rho explode.
   const double cost_scale = 10.0 * cbar_.head(n).mean();
   rho_ = settings_.rho > 0 ? settings_.rho : std::max({1e-6, diag_mean, cost_scale});
+  if (auto f = factorize(); !f) return f;
+  build_linear_term();
+  for (auto* v : {&x_, &z_, &u_, &z_prev_, &rhs_, &y_, &v_}) v->setZero(n + 1);
+  loaded_ = true;
+  return Ok{};
+}
+
+Status RebalanceOptimizer::factorize() {
+  const Index n = p_.size();
   // Factorise K = P + rho I.
   ++c_.factorizations;
   if (!p_.sigma.is_factor() || lambda_te_ == 0) {
@@ -232,9 +241,6 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   k_inv_ones_.resize(n + 1);
   solve_k(VectorXd::Ones(n + 1), k_inv_ones_);
   ones_k_inv_ones_ = k_inv_ones_.sum();
-  build_linear_term();
-  for (auto* v : {&x_, &z_, &u_, &z_prev_, &rhs_, &y_, &v_}) v->setZero(n + 1);
-  loaded_ = true;
   return Ok{};
 }
 
@@ -326,6 +332,7 @@ bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
   }
   const double alpha = settings_.relaxation;
   int it = 0;
+  int last_rho_change = 0;
   bool converged = false;
   for (; it < settings_.max_iterations; ++it) {
     rhs_ = rho_ * (z_ - u_) - q_;
@@ -347,6 +354,20 @@ bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
         converged = true;
         ++it;
         break;
+      }
+      // Adaptive penalty (as OSQP): when the scaled residuals are far apart, rescale rho by the
+      // square root of their ratio, rescale the scaled dual, refactorise. At most every 50
+      // iterations: a refactorisation costs O(n k^2) (factor form) or O(n^3) (dense, small n).
+      if (settings_.rho <= 0 && it - last_rho_change >= 50) {
+        const double ratio = std::sqrt((r_prim / std::max(scale_p, 1e-30)) /
+                                       std::max(r_dual / std::max(scale_d, 1e-30), 1e-30));
+        if ((ratio > 5.0 || ratio < 0.2) && std::isfinite(ratio)) {
+          const double new_rho = std::clamp(rho_ * ratio, 1e-8, 1e8);
+          u_ *= rho_ / new_rho;
+          rho_ = new_rho;
+          (void)factorize();
+          last_rho_change = it;
+        }
       }
     }
   }
@@ -507,33 +528,107 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
     } else {
       xf = mb;
     }
-  } else if (a.cash_fixed && std::fabs(c[0]) > 1e-12) {
-    return false;  // nothing free and the fixed point misses the budget
   }
-  // Assemble and check primal feasibility and the trade sides.
-  VectorXd w(n);
-  for (Index i = 0; i < n; ++i) w[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
-  for (Index r = 0; r < m; ++r) {
-    const Index i = free_[static_cast<std::size_t>(r)];
-    w[i] = xf[r];
-    if (w[i] < lo_[i] - 1e-12 || w[i] > hi_[i] + 1e-12) return false;
-    if (sign[i] * (w[i] - w0_[i]) < -1e-12) return false;
-  }
-  const double cash = a.cash_fixed ? fixed[n] : 1.0 - w.sum();
-  if (cash < lo_[n] - 1e-12 || cash > hi_[n] + 1e-12) return false;
-  double nu = 0, mu = 0;
+  const bool cash_absorbs = m == 0 && a.cash_fixed && std::fabs(c[0]) > 1e-12;
+  // The candidate (it may violate bounds or sides: refine_active_set() repairs the guess).
+  cand_w_.resize(n);
+  for (Index i = 0; i < n; ++i) cand_w_[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
+  for (Index r = 0; r < m; ++r) cand_w_[free_[static_cast<std::size_t>(r)]] = xf[r];
+  // Nothing free and the fixed point misses the budget: cash takes the difference (the next
+  // refinement sees whether that breaks the buffer).
+  cand_cash_ = a.cash_fixed && !cash_absorbs ? fixed[n] : 1.0 - cand_w_.sum();
   Index row = 0;
-  if (a.cash_fixed) nu = lambda[row++];
-  if (a.turnover_active) mu = lambda[row];
-  if (mu < -1e-12) return false;
-  mu = std::max(mu, 0.0);
-  const double kkt = rebalance_kkt_residual(p_, w, cash, nu, mu);
-  if (!(kkt <= 1e-9)) return false;
-  sol.weights = w;
-  sol.cash = cash;
-  sol.budget_multiplier = nu;
-  sol.turnover_multiplier = mu;
+  cand_nu_ = a.cash_fixed ? lambda[row++] : 0.0;
+  cand_mu_ = a.turnover_active ? lambda[row] : 0.0;
+  (void)sol;
   return true;
+}
+
+bool RebalanceOptimizer::active_set_solve(ActiveSet a, RebalanceSolution& sol) {
+  for (int round = 0; round < settings_.active_set_rounds; ++round) {
+    if (!solve_active_set(a, sol)) return false;
+    if (accept_candidate(sol)) return true;
+    if (!refine_active_set(a)) return false;
+  }
+  return false;
+}
+
+bool RebalanceOptimizer::accept_candidate(RebalanceSolution& sol) const {
+  const double kkt =
+      rebalance_kkt_residual(p_, cand_w_, cand_cash_, cand_nu_, std::max(cand_mu_, 0.0));
+  if (!(kkt <= 1e-9) || cand_mu_ < -1e-12) return false;
+  sol.weights = cand_w_;
+  sol.cash = cand_cash_;
+  sol.budget_multiplier = cand_nu_;
+  sol.turnover_multiplier = std::max(cand_mu_, 0.0);
+  return true;
+}
+
+bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
+  // One primal-dual active-set step: fix what the candidate violates, free what its multipliers
+  // say should move. Returns false when nothing changed (the guess is as good as it gets).
+  const Index n = p_.size();
+  const double tol = 1e-12;
+  bool changed = false;
+  VectorXd x(n + 1);
+  x.head(n) = cand_w_;
+  x[n] = cand_cash_;
+  const VectorXd g = apply_p(x) + q_;  // + nu below
+  const double mu = std::max(cand_mu_, 0.0);
+  double turnover = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double w = cand_w_[i];
+    turnover += std::fabs(w - w0_[i]);
+    if (std::isnan(a.fixed[i])) {
+      if (a.sign[i] * (w - w0_[i]) < -tol) {  // crossed w0: no trade (or the nearest bound)
+        a.fixed[i] = std::clamp(w0_[i], lo_[i], hi_[i]);
+        changed = true;
+      } else if (w < lo_[i] - tol) {
+        a.fixed[i] = lo_[i];
+        changed = true;
+      } else if (w > hi_[i] + tol) {
+        a.fixed[i] = hi_[i];
+        changed = true;
+      }
+      continue;
+    }
+    const double gi = g[i] + cand_nu_;
+    const double sc = cbar_[i] + mu;
+    const double dw = a.fixed[i] - w0_[i];
+    // Free the variable when moving off its fixed value in some direction lowers the objective
+    // and that direction is open: d/dw of the Lagrangian is gi + sc (up) or gi - sc (down),
+    // with the cost's side taken from where the move goes relative to w0.
+    const double up_slope = gi + (dw >= 0 ? sc : -sc);
+    const double down_slope = gi + (dw > 0 ? sc : -sc);
+    if (up_slope < -1e-11 && a.fixed[i] < hi_[i] - tol) {
+      a.fixed[i] = std::numeric_limits<double>::quiet_NaN();
+      a.sign[i] = dw >= 0 ? 1.0 : -1.0;
+      changed = true;
+    } else if (down_slope > 1e-11 && a.fixed[i] > lo_[i] + tol) {
+      a.fixed[i] = std::numeric_limits<double>::quiet_NaN();
+      a.sign[i] = dw > 0 ? 1.0 : -1.0;
+      changed = true;
+    }
+  }
+  // Cash: at the buffer it needs nu >= 0; free it must stay above the buffer.
+  if (a.cash_fixed && cand_nu_ < -1e-11) {
+    a.cash_fixed = false;
+    changed = true;
+  } else if (!a.cash_fixed && cand_cash_ < lo_[n] - tol) {
+    a.cash_fixed = true;
+    a.fixed[n] = lo_[n];
+    changed = true;
+  }
+  // Turnover cap: active needs mu >= 0; inactive must not exceed the cap.
+  if (a.turnover_active && cand_mu_ < -1e-11) {
+    a.turnover_active = false;
+    changed = true;
+  } else if (!a.turnover_active && std::isfinite(p_.turnover_cap) &&
+             turnover > p_.turnover_cap + 1e-12) {
+    a.turnover_active = true;
+    changed = true;
+  }
+  return changed;
 }
 
 // ------------------------------------------------------------------ results
@@ -584,7 +679,7 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   // Incremental path: after a price move or a fill the active set (which instruments trade,
   // which sit at a bound) rarely changes. Solve on the previous one exactly; the KKT check inside
   // decides whether that is the optimum. Otherwise run ADMM from the previous (z, u).
-  if (warm && settings_.polish && solve_active_set(classify_previous(last_), sol)) {
+  if (warm && settings_.polish && active_set_solve(classify_previous(last_), sol)) {
     ++c_.warm;
     ++c_.active_set_hits;
     sol.polished = true;
@@ -609,7 +704,7 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   }
   sol.converged = ok;
   if (settings_.polish) {
-    if (solve_active_set(classify_point(), sol)) {
+    if (active_set_solve(classify_point(), sol)) {
       sol.polished = true;
       sol.converged = true;
     } else {

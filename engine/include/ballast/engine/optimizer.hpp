@@ -75,12 +75,14 @@ struct RebalanceSolution {
 };
 
 struct OptimizerSettings {
-  double eps_abs = 1e-10;
-  double eps_rel = 1e-10;
+  double eps_abs = 1e-8;  // ADMM only has to find the active set: the polish is exact
+  double eps_rel = 1e-8;
   int max_iterations = 20'000;
   double relaxation = 1.6;
   double rho = 0;  ///< 0: chosen from the problem's scale at load()
   bool polish = true;
+  /// Primal-dual active-set rounds tried (warm start and polish) before ADMM decides.
+  int active_set_rounds = 12;
 };
 
 /// Solves rebalancing problems, keeping its factorisation and last solution between solves.
@@ -114,6 +116,7 @@ class RebalanceOptimizer {
 
  private:
   void build_box();
+  Status factorize();  // K = P + rho I for the current rho
   Status check_feasible() const;
   void build_linear_term();
   Eigen::VectorXd apply_p(const Eigen::VectorXd& x) const;  // N = n + 1
@@ -130,8 +133,14 @@ class RebalanceOptimizer {
   };
   ActiveSet classify_point() const;                                  // from the ADMM point
   ActiveSet classify_previous(const RebalanceSolution& prev) const;  // from the last solution
-  /// Solves exactly on the active set and accepts the point only if it meets the KKT conditions.
+  /// Solves exactly on the active set into the candidate (false: singular system).
   bool solve_active_set(const ActiveSet& a, RebalanceSolution& sol);
+  /// Accepts the candidate when it meets the KKT conditions.
+  bool accept_candidate(RebalanceSolution& sol) const;
+  /// One primal-dual active-set step from the candidate; false when nothing changed.
+  bool refine_active_set(ActiveSet& a) const;
+  /// Up to active_set_rounds of solve, check, refine.
+  bool active_set_solve(ActiveSet a, RebalanceSolution& sol);
   void finish(RebalanceSolution& sol) const;
 
   OptimizerSettings settings_;
@@ -149,6 +158,8 @@ class RebalanceOptimizer {
   Eigen::LLT<Eigen::MatrixXd> wb_core_;
   Eigen::MatrixXd ft_inv_;  // (2 lambda_te F)^-1, factor form
   std::vector<Eigen::Index> free_;
+  Eigen::VectorXd cand_w_;
+  double cand_cash_ = 0, cand_nu_ = 0, cand_mu_ = 0;
   RebalanceSolution last_;
   Eigen::VectorXd k_inv_ones_;
   double ones_k_inv_ones_ = 0;
