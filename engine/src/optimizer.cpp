@@ -17,6 +17,67 @@ double soft(double d, double thr) noexcept {
   return d > thr ? d - thr : (d < -thr ? d + thr : 0.0);
 }
 
+double kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sigma_dt,
+                const VectorXd& w, double cash, double nu, double mu) {
+  const Index n = p.size();
+  const bool band = p.mode == RebalanceMode::kBandEdge;
+  const double lte = band ? 0.0 : p.tracking_weight;
+  const double eps = band ? 1e-6 : 0.0;
+  // g_i = 2 lte (Sigma (w - t))_i + impact + proximity + nu - alpha, built per instrument below.
+  double scale = 1.0 + 2.0 * lte * sigma_dt.lpNorm<Eigen::Infinity>();
+  double worst = 0;
+  double turnover = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double m = p.impact.size() ? p.impact[i] : 0.0;
+    const double dw = w[i] - p.current[i];
+    double gi = 2.0 * lte * sigma_dt[i] + 2.0 * p.impact_weight * m * dw + 2.0 * eps * dw + nu;
+    if (p.alpha.size()) gi -= p.alpha[i];
+    turnover += std::fabs(dw);
+    double lo = p.lower.size() ? p.lower[i] : 0.0;
+    double hi = p.upper.size() ? p.upper[i] : 1.0;
+    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
+      lo = std::max(lo, p.current[i]);
+    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, p.current[i]);
+    if (band) {
+      lo = std::max(lo, p.target[i] - p.band[i]);
+      hi = std::min(hi, p.target[i] + p.band[i]);
+    }
+    const double s = p.cost_weight * p.cost[i] + mu;
+    const double tol = 1e-10;
+    // Primal feasibility.
+    worst = std::max({worst, lo - w[i], w[i] - hi});
+    const bool at_lo = w[i] <= lo + tol;
+    const bool at_hi = w[i] >= hi - tol;
+    // The subgradient of s|w - w0| is s sign(dw), or any value in [-s, s] at dw = 0. The normal
+    // cone adds any value <= 0 at the lower bound and >= 0 at the upper bound:
+    // find the distance from -g to  s * d|.| + N_box.
+    double lo_sub = std::fabs(dw) <= tol ? -s : (dw > 0 ? s : -s);
+    double hi_sub = std::fabs(dw) <= tol ? s : (dw > 0 ? s : -s);
+    if (at_lo) lo_sub = -kInf;
+    if (at_hi) hi_sub = kInf;
+    const double need = -gi;
+    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    worst = std::max(worst, viol / scale);
+  }
+  // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, 1].
+  {
+    worst = std::max({worst, p.cash_buffer - cash, cash - 1.0});
+    const double need = -nu;
+    double lo_sub = 0, hi_sub = 0;
+    if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
+    if (cash >= 1.0 - 1e-10) hi_sub = kInf;
+    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    worst = std::max(worst, viol / scale);
+  }
+  worst = std::max(worst, std::fabs(w.sum() + cash - 1.0));
+  if (std::isfinite(p.turnover_cap)) {
+    worst = std::max(worst, turnover - p.turnover_cap);
+    worst = std::max(worst, std::fabs(mu * (p.turnover_cap - turnover)) / scale);
+  }
+  if (mu < 0) worst = std::max(worst, -mu);
+  return worst;
+}
+
 std::string at(const char* field, Index i) {
   return std::string(field) + "[" + std::to_string(i) + "]";
 }
@@ -26,6 +87,18 @@ std::string at(const char* field, Index i) {
 VectorXd Covariance::multiply(const VectorXd& x) const {
   if (!is_factor()) return dense * x;
   return loadings * (factor_cov * (loadings.transpose() * x)) + specific.cwiseProduct(x);
+}
+
+void Covariance::multiply_into(const Eigen::Ref<const VectorXd>& x, Eigen::Ref<VectorXd> out,
+                               VectorXd& tk1, VectorXd& tk2) const {
+  if (!is_factor()) {
+    out.noalias() = dense * x;
+    return;
+  }
+  tk1.noalias() = loadings.transpose() * x;
+  tk2.noalias() = factor_cov * tk1;
+  out.noalias() = loadings * tk2;
+  out += specific.cwiseProduct(x);
 }
 
 Status RebalanceProblem::validate() const {
@@ -152,17 +225,21 @@ void RebalanceOptimizer::build_linear_term() {
   // q = -2 lambda_te Sigma t - 2 lambda_m diag(m) w0 - alpha - 2 eps w0 (cash entry 0).
   const Index n = p_.size();
   q_.setZero(n + 1);
-  if (lambda_te_ > 0) q_.head(n) = -2.0 * lambda_te_ * p_.sigma.multiply(p_.target);
+  if (lambda_te_ > 0) q_.head(n) = -2.0 * lambda_te_ * ws_.sigma_t;
   for (Index i = 0; i < n; ++i) q_[i] -= mdiag_[i] * w0_[i];  // mdiag = 2 (lambda_m m + eps)
   if (p_.alpha.size()) q_.head(n) -= p_.alpha;
 }
 
-VectorXd RebalanceOptimizer::apply_p(const VectorXd& x) const {
+void RebalanceOptimizer::apply_p_into(const VectorXd& x, VectorXd& out) const {
   const Index n = p_.size();
-  VectorXd out = VectorXd::Zero(n + 1);
-  if (lambda_te_ > 0) out.head(n) = 2.0 * lambda_te_ * p_.sigma.multiply(x.head(n));
+  if (lambda_te_ > 0) {
+    p_.sigma.multiply_into(x.head(n), out.head(n), ws_.tk1, ws_.tk2);
+    out.head(n) *= 2.0 * lambda_te_;
+  } else {
+    out.head(n).setZero();
+  }
   out.head(n) += mdiag_.head(n).cwiseProduct(x.head(n));
-  return out;
+  out[n] = 0.0;
 }
 
 Status RebalanceOptimizer::load(const RebalanceProblem& p) {
@@ -197,6 +274,24 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   // scale (dual values ~ c, primal steps ~ 0.1 of NAV), or the prox thresholds c/rho explode.
   const double cost_scale = 10.0 * cbar_.head(n).mean();
   rho_ = settings_.rho > 0 ? settings_.rho : std::max({1e-6, diag_mean, cost_scale});
+  const Index kf = p_.sigma.is_factor() ? p_.sigma.loadings.cols() : 0;
+  ws_.tk1.resize(kf);
+  ws_.tk2.resize(kf);
+  for (auto* v : {&ws_.v1, &ws_.v2, &ws_.v3}) v->resize(n + 1);
+  ws_.b.resize(n);
+  ws_.dinv.resize(n);
+  for (auto* mtx : {&ws_.rhs, &ws_.rhsd, &ws_.solm}) mtx->resize(n, 3);
+  ws_.bf.resize(n, kf);
+  ws_.bfs.resize(n, kf);
+  ws_.kx3.resize(kf, 3);
+  ws_.core.resize(kf, kf);
+  ws_.mff.resize(p_.sigma.is_factor() ? 0 : n, p_.sigma.is_factor() ? 0 : n);
+  ws_.sigma_t.resize(n);
+  p_.sigma.multiply_into(p_.target, ws_.sigma_t, ws_.tk1, ws_.tk2);
+  cand_w_.resize(n);
+  free_.reserve(static_cast<std::size_t>(n));
+  as_.fixed.resize(n + 1);
+  as_.sign.resize(n + 1);
   if (auto f = factorize(); !f) return f;
   build_linear_term();
   for (auto* v : {&x_, &z_, &u_, &z_prev_, &rhs_, &y_, &v_}) v->setZero(n + 1);
@@ -258,6 +353,7 @@ Status RebalanceOptimizer::update_targets(const VectorXd& target) {
   if (!loaded_) return Error{"optimizer: update_targets before load"};
   if (target.size() != p_.size()) return Error{"optimizer: target has the wrong length"};
   p_.target = target;
+  p_.sigma.multiply_into(p_.target, ws_.sigma_t, ws_.tk1, ws_.tk2);
   build_box();
   build_linear_term();
   return Ok{};
@@ -282,12 +378,16 @@ void RebalanceOptimizer::freeze(Index i) {
 void RebalanceOptimizer::solve_k(const VectorXd& rhs, VectorXd& out) const {
   if (wb_b_.size() != 0) {
     // Woodbury: K^-1 r = Dk^-1 r - Dk^-1 B C^-1 B' Dk^-1 r.
-    const VectorXd dr = k_diag_inv_.cwiseProduct(rhs);
-    out = dr - k_diag_inv_.cwiseProduct(wb_b_ * wb_core_.solve(wb_b_.transpose() * dr));
+    ws_.v3 = k_diag_inv_.cwiseProduct(rhs);
+    ws_.tk1.noalias() = wb_b_.transpose() * ws_.v3;
+    wb_core_.solveInPlace(ws_.tk1);
+    out.noalias() = wb_b_ * ws_.tk1;
+    out = ws_.v3 - k_diag_inv_.cwiseProduct(out);
   } else if (k_diag_inv_.size() != 0) {
     out = k_diag_inv_.cwiseProduct(rhs);
   } else {
-    out = k_llt_.solve(rhs);
+    out = rhs;
+    k_llt_.solveInPlace(out);
   }
 }
 
@@ -383,12 +483,10 @@ bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
 
 // ------------------------------------------------------------------ polish
 
-RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_point() const {
+void RebalanceOptimizer::classify_point(ActiveSet& a) const {
   const Index n = p_.size();
   const double tol = 1e-7;
-  ActiveSet a;
-  a.fixed.resize(n + 1);
-  a.sign = VectorXd::Zero(n + 1);
+  a.sign.setZero();
   for (Index i = 0; i < n; ++i) {
     const double w = z_[i];
     if (std::fabs(w - w0_[i]) <= tol && w0_[i] >= lo_[i] - tol && w0_[i] <= hi_[i] + tol) {
@@ -406,15 +504,11 @@ RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_point() const {
   a.fixed[n] = std::fabs(z_[n] - lo_[n]) <= tol ? lo_[n] : hi_[n];
   a.turnover_active = std::isfinite(p_.turnover_cap) && mu_ > 0 &&
                       std::fabs(turnover_at(v_, mu_) - p_.turnover_cap) <= 1e-6;
-  return a;
 }
 
-RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_previous(
-    const RebalanceSolution& prev) const {
+void RebalanceOptimizer::classify_previous(const RebalanceSolution& prev, ActiveSet& a) const {
   const Index n = p_.size();
-  ActiveSet a;
-  a.fixed.resize(n + 1);
-  a.sign = VectorXd::Zero(n + 1);
+  a.sign.setZero();
   for (Index i = 0; i < n; ++i) {
     switch (prev.status[static_cast<std::size_t>(i)]) {
       case WeightStatus::kNoTrade:
@@ -436,10 +530,10 @@ RebalanceOptimizer::ActiveSet RebalanceOptimizer::classify_previous(
   a.cash_fixed = prev.cash_at_buffer;
   a.fixed[n] = lo_[n];
   a.turnover_active = prev.turnover_active;
-  return a;
 }
 
 bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution& sol) {
+  (void)sol;
   const Index n = p_.size();
   const VectorXd& fixed = a.fixed;
   const VectorXd& sign = a.sign;
@@ -457,54 +551,60 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
   // Free instruments x_F solve  M x_F = b - A' lambda,  A x_F = c  with M = P_FF,
   // b = -(q_F + P_FX x_X + cbar_F .* s_F); rows of A: the budget (when cash is fixed; otherwise
   // cash absorbs it and nu = 0, cash having no curvature, cost or alpha) and the turnover cap.
-  VectorXd xfix = VectorXd::Zero(n + 1);
+  VectorXd& xfix = ws_.v1;
+  VectorXd& px = ws_.v2;
   for (Index i = 0; i < n; ++i) xfix[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
-  const VectorXd px = apply_p(xfix);
-  VectorXd b(m);
+  xfix[n] = 0.0;
+  apply_p_into(xfix, px);
+  Index rows = 0;
+  double c[2] = {0, 0};
+  auto rhs = ws_.rhs.topRows(m);
   for (Index r = 0; r < m; ++r) {
     const Index i = free_[static_cast<std::size_t>(r)];
-    b[r] = -(q_[i] + px[i] + cbar_[i] * sign[i]);
+    rhs(r, 0) = -(q_[i] + px[i] + cbar_[i] * sign[i]);
   }
-  Eigen::MatrixXd at(m, 2);
-  VectorXd c(2);
-  Index rows = 0;
   if (a.cash_fixed) {
-    at.col(rows).setOnes();
+    rhs.col(1 + rows).setOnes();
     c[rows++] = 1.0 - fixed[n] - fixed_sum;
   }
   if (a.turnover_active) {
     double cv = p_.turnover_cap - fixed_turnover;
     for (Index r = 0; r < m; ++r) {
       const Index i = free_[static_cast<std::size_t>(r)];
-      at(r, rows) = sign[i];
+      rhs(r, 1 + rows) = sign[i];
       cv += sign[i] * w0_[i];
     }
     c[rows++] = cv;
   }
-  VectorXd xf(m);
-  VectorXd lambda = VectorXd::Zero(rows);
+  const Index nc = 1 + rows;
+  double lambda[2] = {0, 0};
   if (m > 0) {
-    // M^-1 [b, A']: Woodbury in factor form (O(m k^2)), a dense Cholesky otherwise.
-    Eigen::MatrixXd rhs(m, 1 + rows);
-    rhs.col(0) = b;
-    rhs.rightCols(rows) = at.leftCols(rows);
-    Eigen::MatrixXd sol_m;
+    // sol = M^-1 [b, A']: Woodbury in factor form (O(m k^2)), a Cholesky in place otherwise.
+    auto sol_m = ws_.solm.topLeftCorner(m, nc);
     if (p_.sigma.is_factor() && lambda_te_ > 0) {
       const Index k = p_.sigma.loadings.cols();
-      VectorXd dinv(m);
-      Eigen::MatrixXd bf(m, k);
       for (Index r = 0; r < m; ++r) {
         const Index i = free_[static_cast<std::size_t>(r)];
-        dinv[r] = 1.0 / (2.0 * lambda_te_ * p_.sigma.specific[i] + mdiag_[i]);
-        bf.row(r) = p_.sigma.loadings.row(i);
+        ws_.dinv[r] = 1.0 / (2.0 * lambda_te_ * p_.sigma.specific[i] + mdiag_[i]);
+        ws_.bf.row(r) = p_.sigma.loadings.row(i);
       }
-      Eigen::MatrixXd core = ft_inv_ + bf.transpose() * dinv.asDiagonal() * bf;
-      Eigen::LLT<Eigen::MatrixXd> cl(core);
-      if (cl.info() != Eigen::Success) return false;
-      const Eigen::MatrixXd dr = dinv.asDiagonal() * rhs;
-      sol_m = dr - dinv.asDiagonal() * (bf * cl.solve(bf.transpose() * dr));
+      auto dinv = ws_.dinv.head(m);
+      auto bf = ws_.bf.topRows(m);
+      auto bfs = ws_.bfs.topRows(m);
+      bfs = dinv.asDiagonal() * bf;
+      ws_.core.noalias() = bf.transpose() * bfs;
+      ws_.core += ft_inv_;
+      ws_.core_llt.compute(ws_.core);
+      if (ws_.core_llt.info() != Eigen::Success) return false;
+      auto rhsd = ws_.rhsd.topLeftCorner(m, nc);
+      rhsd = dinv.asDiagonal() * rhs.leftCols(nc);
+      auto kx = ws_.kx3.topLeftCorner(k, nc);
+      kx.noalias() = bf.transpose() * rhsd;
+      ws_.core_llt.solveInPlace(kx);
+      sol_m.noalias() = bfs * kx;
+      sol_m = rhsd - sol_m;
     } else {
-      Eigen::MatrixXd mff(m, m);
+      auto mff = ws_.mff.topLeftCorner(m, m);
       for (Index r = 0; r < m; ++r) {
         for (Index q = 0; q < m; ++q) {
           mff(r, q) = lambda_te_ > 0 ? 2.0 * lambda_te_ *
@@ -514,37 +614,49 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
         }
         mff(r, r) += mdiag_[free_[static_cast<std::size_t>(r)]];
       }
-      Eigen::LLT<Eigen::MatrixXd> llt(mff);
+      Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(mff);  // in place: no allocation
       if (llt.info() != Eigen::Success) return false;
-      sol_m = llt.solve(rhs);
+      sol_m = rhs.leftCols(nc);
+      llt.solveInPlace(sol_m);
     }
-    const VectorXd mb = sol_m.col(0);
+    // Schur complement (rows <= 2): S lambda = A M^-1 b - c.
     if (rows > 0) {
-      const Eigen::MatrixXd mat = sol_m.rightCols(rows);
-      const Eigen::MatrixXd sch = at.leftCols(rows).transpose() * mat;
-      const VectorXd sr = at.leftCols(rows).transpose() * mb - c.head(rows);
-      lambda = sch.fullPivLu().solve(sr);
-      xf = mb - mat * lambda;
-    } else {
-      xf = mb;
+      double sm[2][2] = {{0, 0}, {0, 0}};
+      double sr[2] = {0, 0};
+      for (Index j = 0; j < rows; ++j) {
+        sr[j] = rhs.col(1 + j).dot(sol_m.col(0)) - c[j];
+        for (Index l = 0; l < rows; ++l) sm[j][l] = rhs.col(1 + j).dot(sol_m.col(1 + l));
+      }
+      if (rows == 1) {
+        if (sm[0][0] == 0) return false;
+        lambda[0] = sr[0] / sm[0][0];
+      } else {
+        const double det = sm[0][0] * sm[1][1] - sm[0][1] * sm[1][0];
+        if (det == 0) return false;
+        lambda[0] = (sr[0] * sm[1][1] - sr[1] * sm[0][1]) / det;
+        lambda[1] = (sm[0][0] * sr[1] - sm[1][0] * sr[0]) / det;
+      }
+    }
+    for (Index r = 0; r < m; ++r) {
+      double x = sol_m(r, 0);
+      for (Index j = 0; j < rows; ++j) x -= sol_m(r, 1 + j) * lambda[j];
+      ws_.b[r] = x;
     }
   }
   const bool cash_absorbs = m == 0 && a.cash_fixed && std::fabs(c[0]) > 1e-12;
   // The candidate (it may violate bounds or sides: refine_active_set() repairs the guess).
-  cand_w_.resize(n);
   for (Index i = 0; i < n; ++i) cand_w_[i] = std::isnan(fixed[i]) ? 0.0 : fixed[i];
-  for (Index r = 0; r < m; ++r) cand_w_[free_[static_cast<std::size_t>(r)]] = xf[r];
+  for (Index r = 0; r < m; ++r) cand_w_[free_[static_cast<std::size_t>(r)]] = ws_.b[r];
   // Nothing free and the fixed point misses the budget: cash takes the difference (the next
   // refinement sees whether that breaks the buffer).
   cand_cash_ = a.cash_fixed && !cash_absorbs ? fixed[n] : 1.0 - cand_w_.sum();
   Index row = 0;
   cand_nu_ = a.cash_fixed ? lambda[row++] : 0.0;
   cand_mu_ = a.turnover_active ? lambda[row] : 0.0;
-  (void)sol;
   return true;
 }
 
-bool RebalanceOptimizer::active_set_solve(ActiveSet a, RebalanceSolution& sol) {
+bool RebalanceOptimizer::active_set_solve(ActiveSet& a, RebalanceSolution& sol) {
   for (int round = 0; round < settings_.active_set_rounds; ++round) {
     if (!solve_active_set(a, sol)) return false;
     if (accept_candidate(sol)) return true;
@@ -554,8 +666,7 @@ bool RebalanceOptimizer::active_set_solve(ActiveSet a, RebalanceSolution& sol) {
 }
 
 bool RebalanceOptimizer::accept_candidate(RebalanceSolution& sol) const {
-  const double kkt =
-      rebalance_kkt_residual(p_, cand_w_, cand_cash_, cand_nu_, std::max(cand_mu_, 0.0));
+  const double kkt = kkt_residual(cand_w_, cand_cash_, cand_nu_, std::max(cand_mu_, 0.0));
   if (!(kkt <= 1e-9) || cand_mu_ < -1e-12) return false;
   sol.weights = cand_w_;
   sol.cash = cand_cash_;
@@ -570,10 +681,12 @@ bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
   const Index n = p_.size();
   const double tol = 1e-12;
   bool changed = false;
-  VectorXd x(n + 1);
+  VectorXd& x = ws_.v1;
   x.head(n) = cand_w_;
   x[n] = cand_cash_;
-  const VectorXd g = apply_p(x) + q_;  // + nu below
+  VectorXd& g = ws_.v2;
+  apply_p_into(x, g);
+  g += q_;  // + nu below
   const double mu = std::max(cand_mu_, 0.0);
   double turnover = 0;
   for (Index i = 0; i < n; ++i) {
@@ -635,61 +748,114 @@ bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
 
 void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
   const Index n = p_.size();
-  const VectorXd w = sol.weights;
-  const VectorXd dt = w - p_.target;
-  const VectorXd dw = w - p_.current;
-  sol.tracking_term = lambda_te_ > 0 ? lambda_te_ * dt.dot(p_.sigma.multiply(dt)) : 0.0;
+  const VectorXd& w = sol.weights;
+  auto dt = ws_.v1.head(n);
+  auto sdt = ws_.v2.head(n);
+  dt = w - p_.target;
+  if (lambda_te_ > 0) {
+    p_.sigma.multiply_into(dt, sdt, ws_.tk1, ws_.tk2);
+    sol.tracking_term = lambda_te_ * dt.dot(sdt);
+  } else {
+    sol.tracking_term = 0.0;
+  }
   sol.cost_term = 0;
   sol.impact_term = 0;
   sol.turnover = 0;
+  sol.proximity_term = 0;
   sol.status.resize(static_cast<std::size_t>(n));
   const double tol = 1e-9;
   for (Index i = 0; i < n; ++i) {
-    sol.cost_term += cbar_[i] * std::fabs(dw[i]);
-    sol.impact_term += 0.5 * (mdiag_[i] - 2.0 * eps_prox_) * dw[i] * dw[i];
-    sol.turnover += std::fabs(dw[i]);
+    const double dw = w[i] - p_.current[i];
+    sol.cost_term += cbar_[i] * std::fabs(dw);
+    sol.impact_term += 0.5 * (mdiag_[i] - 2.0 * eps_prox_) * dw * dw;
+    sol.proximity_term += eps_prox_ * dw * dw;
+    sol.turnover += std::fabs(dw);
     WeightStatus st;
-    if (std::fabs(dw[i]) <= tol) {
+    if (std::fabs(dw) <= tol) {
       st = WeightStatus::kNoTrade;
     } else if (w[i] <= lo_[i] + tol) {
       st = WeightStatus::kAtLower;
     } else if (w[i] >= hi_[i] - tol) {
       st = WeightStatus::kAtUpper;
     } else {
-      st = dw[i] > 0 ? WeightStatus::kBought : WeightStatus::kSold;
+      st = dw > 0 ? WeightStatus::kBought : WeightStatus::kSold;
     }
     sol.status[static_cast<std::size_t>(i)] = st;
   }
-  sol.proximity_term = eps_prox_ * dw.squaredNorm();
   sol.alpha_term = p_.alpha.size() ? -p_.alpha.dot(w) : 0.0;
   sol.objective =
       sol.tracking_term + sol.cost_term + sol.impact_term + sol.alpha_term + sol.proximity_term;
   sol.cash_at_buffer = sol.cash <= lo_[n] + tol;
   sol.turnover_active = std::isfinite(p_.turnover_cap) && sol.turnover >= p_.turnover_cap - 1e-9;
-  sol.kkt_residual =
-      rebalance_kkt_residual(p_, w, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
+  sol.kkt_residual = kkt_residual(w, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
+}
+
+double RebalanceOptimizer::kkt_residual(const VectorXd& w, double cash, double nu,
+                                        double mu) const {
+  const Index n = p_.size();
+  auto sdt = ws_.v3.head(n);
+  if (lambda_te_ > 0) {
+    ws_.v2.head(n) = w - p_.target;
+    p_.sigma.multiply_into(ws_.v2.head(n), sdt, ws_.tk1, ws_.tk2);
+  } else {
+    sdt.setZero();
+  }
+  return kkt_core(p_, sdt, w, cash, nu, mu);
 }
 
 Result<RebalanceSolution> RebalanceOptimizer::solve() {
-  if (!loaded_) return Error{"optimizer: solve before load"};
-  if (auto s = check_feasible(); !s) return s.error();
   RebalanceSolution sol;
+  if (auto s = solve_into(sol); !s) return s.error();
+  return sol;
+}
+
+Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
+  if (!loaded_) return Error{"optimizer: solve before load"};
+  if (auto s = check_feasible(); !s) return s;
   const bool warm = have_solution_;
   sol.warm = warm;
+  sol.iterations = 0;
+  sol.polished = false;
+  sol.converged = false;
   // Incremental path: after a price move or a fill the active set (which instruments trade,
-  // which sit at a bound) rarely changes. Solve on the previous one exactly; the KKT check inside
-  // decides whether that is the optimum. Otherwise run ADMM from the previous (z, u).
-  if (warm && settings_.polish && active_set_solve(classify_previous(last_), sol)) {
-    ++c_.warm;
-    ++c_.active_set_hits;
-    sol.polished = true;
-    sol.converged = true;
-    finish(sol);
-    // Keep ADMM's state consistent with the new solution for the next warm start.
-    z_.head(p_.size()) = sol.weights;
-    z_[p_.size()] = sol.cash;
-    last_ = sol;
-    return sol;
+  // which sit at a bound) rarely changes. Solve on the previous one exactly, repairing the guess
+  // a few times if needed; the KKT check decides. Otherwise run ADMM from the previous (z, u).
+  if (warm && settings_.polish) {
+    classify_previous(last_, as_);
+    if (active_set_solve(as_, sol)) {
+      ++c_.warm;
+      ++c_.active_set_hits;
+      sol.polished = true;
+      sol.converged = true;
+      finish(sol);
+      // Keep ADMM's state consistent with the new solution for the next warm start.
+      z_.head(p_.size()) = sol.weights;
+      z_[p_.size()] = sol.cash;
+      last_ = sol;
+      return Ok{};
+    }
+    // A second guess that needs no history: every instrument trades toward its target, cash
+    // as before. Cheap next to ADMM, and often right for an account new to this optimizer
+    // (batch mode solves one model's accounts in turn).
+    const Index n = p_.size();
+    for (Index i = 0; i < n; ++i) {
+      as_.fixed[i] = std::numeric_limits<double>::quiet_NaN();
+      as_.sign[i] = p_.target[i] >= w0_[i] ? 1.0 : -1.0;
+    }
+    as_.cash_fixed = last_.cash_at_buffer;
+    as_.fixed[n] = lo_[n];
+    as_.turnover_active = false;
+    if (active_set_solve(as_, sol)) {
+      ++c_.warm;
+      ++c_.active_set_hits;
+      sol.polished = true;
+      sol.converged = true;
+      finish(sol);
+      z_.head(n) = sol.weights;
+      z_[n] = sol.cash;
+      last_ = sol;
+      return Ok{};
+    }
   }
   bool ok = run_admm(sol, warm);
   if (warm) {
@@ -704,7 +870,8 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   }
   sol.converged = ok;
   if (settings_.polish) {
-    if (active_set_solve(classify_point(), sol)) {
+    classify_point(as_);
+    if (active_set_solve(as_, sol)) {
       sol.polished = true;
       sol.converged = true;
     } else {
@@ -714,69 +881,13 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   finish(sol);
   have_solution_ = true;
   last_ = sol;
-  return sol;
+  return Ok{};
 }
 
 double rebalance_kkt_residual(const RebalanceProblem& p, const VectorXd& w, double cash, double nu,
                               double mu) {
-  const Index n = p.size();
-  const bool band = p.mode == RebalanceMode::kBandEdge;
-  const double lte = band ? 0.0 : p.tracking_weight;
-  const double eps = band ? 1e-6 : 0.0;
-  VectorXd g = VectorXd::Zero(n);
-  if (lte > 0) g = 2.0 * lte * p.sigma.multiply(w - p.target);
-  double scale = 1.0 + g.lpNorm<Eigen::Infinity>();
-  double worst = 0;
-  double turnover = 0;
-  for (Index i = 0; i < n; ++i) {
-    const double m = p.impact.size() ? p.impact[i] : 0.0;
-    const double dw = w[i] - p.current[i];
-    g[i] += 2.0 * p.impact_weight * m * dw + 2.0 * eps * dw + nu;
-    if (p.alpha.size()) g[i] -= p.alpha[i];
-    turnover += std::fabs(dw);
-    double lo = p.lower.size() ? p.lower[i] : 0.0;
-    double hi = p.upper.size() ? p.upper[i] : 1.0;
-    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
-      lo = std::max(lo, p.current[i]);
-    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, p.current[i]);
-    if (band) {
-      lo = std::max(lo, p.target[i] - p.band[i]);
-      hi = std::min(hi, p.target[i] + p.band[i]);
-    }
-    const double s = p.cost_weight * p.cost[i] + mu;
-    const double tol = 1e-10;
-    // Primal feasibility.
-    worst = std::max({worst, lo - w[i], w[i] - hi});
-    const bool at_lo = w[i] <= lo + tol;
-    const bool at_hi = w[i] >= hi - tol;
-    // The subgradient of s|w - w0| is s sign(dw), or any value in [-s, s] at dw = 0. The normal
-    // cone adds any value <= 0 at the lower bound and >= 0 at the upper bound:
-    // find the distance from -g to  s * d|.| + N_box.
-    double lo_sub = std::fabs(dw) <= tol ? -s : (dw > 0 ? s : -s);
-    double hi_sub = std::fabs(dw) <= tol ? s : (dw > 0 ? s : -s);
-    if (at_lo) lo_sub = -kInf;
-    if (at_hi) hi_sub = kInf;
-    const double need = -g[i];
-    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
-    worst = std::max(worst, viol / scale);
-  }
-  // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, 1].
-  {
-    worst = std::max({worst, p.cash_buffer - cash, cash - 1.0});
-    const double need = -nu;
-    double lo_sub = 0, hi_sub = 0;
-    if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
-    if (cash >= 1.0 - 1e-10) hi_sub = kInf;
-    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
-    worst = std::max(worst, viol / scale);
-  }
-  worst = std::max(worst, std::fabs(w.sum() + cash - 1.0));
-  if (std::isfinite(p.turnover_cap)) {
-    worst = std::max(worst, turnover - p.turnover_cap);
-    worst = std::max(worst, std::fabs(mu * (p.turnover_cap - turnover)) / scale);
-  }
-  if (mu < 0) worst = std::max(worst, -mu);
-  return worst;
+  const VectorXd sdt = p.sigma.multiply(w - p.target);
+  return kkt_core(p, sdt, w, cash, nu, mu);
 }
 
 }  // namespace ballast

@@ -23,6 +23,9 @@ struct Covariance {
   Eigen::Index size() const noexcept { return is_factor() ? specific.size() : dense.rows(); }
   /// Sigma x.
   Eigen::VectorXd multiply(const Eigen::VectorXd& x) const;
+  /// out = Sigma x without allocating: `tk1`, `tk2` are k-sized scratch (factor form).
+  void multiply_into(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Ref<Eigen::VectorXd> out,
+                     Eigen::VectorXd& tk1, Eigen::VectorXd& tk2) const;
 };
 
 enum class RebalanceMode : std::uint8_t { kFull, kBandEdge };
@@ -106,6 +109,9 @@ class RebalanceOptimizer {
   /// Solves, warm from the previous solution when there is one. Error: infeasible (names the
   /// instrument or constraint) or not loaded.
   Result<RebalanceSolution> solve();
+  /// As solve(), into `out`, reusing its storage: after the first solve of a problem size, a
+  /// warm solve answered by the active-set path allocates nothing (batch mode).
+  Status solve_into(RebalanceSolution& out);
 
   const RebalanceProblem& problem() const noexcept { return p_; }
   struct Counters {
@@ -119,7 +125,7 @@ class RebalanceOptimizer {
   Status factorize();  // K = P + rho I for the current rho
   Status check_feasible() const;
   void build_linear_term();
-  Eigen::VectorXd apply_p(const Eigen::VectorXd& x) const;  // N = n + 1
+
   void solve_k(const Eigen::VectorXd& rhs, Eigen::VectorXd& out) const;
   void prox(const Eigen::VectorXd& v, Eigen::VectorXd& z, double& mu) const;
   double turnover_at(const Eigen::VectorXd& v, double mu) const;
@@ -131,8 +137,8 @@ class RebalanceOptimizer {
     bool cash_fixed = false;
     bool turnover_active = false;
   };
-  ActiveSet classify_point() const;                                  // from the ADMM point
-  ActiveSet classify_previous(const RebalanceSolution& prev) const;  // from the last solution
+  void classify_point(ActiveSet& a) const;                                    // from the ADMM point
+  void classify_previous(const RebalanceSolution& prev, ActiveSet& a) const;  // from the last one
   /// Solves exactly on the active set into the candidate (false: singular system).
   bool solve_active_set(const ActiveSet& a, RebalanceSolution& sol);
   /// Accepts the candidate when it meets the KKT conditions.
@@ -140,7 +146,9 @@ class RebalanceOptimizer {
   /// One primal-dual active-set step from the candidate; false when nothing changed.
   bool refine_active_set(ActiveSet& a) const;
   /// Up to active_set_rounds of solve, check, refine.
-  bool active_set_solve(ActiveSet a, RebalanceSolution& sol);
+  bool active_set_solve(ActiveSet& a, RebalanceSolution& sol);
+  void apply_p_into(const Eigen::VectorXd& x, Eigen::VectorXd& out) const;
+  double kkt_residual(const Eigen::VectorXd& w, double cash, double nu, double mu) const;
   void finish(RebalanceSolution& sol) const;
 
   OptimizerSettings settings_;
@@ -161,6 +169,21 @@ class RebalanceOptimizer {
   Eigen::VectorXd cand_w_;
   double cand_cash_ = 0, cand_nu_ = 0, cand_mu_ = 0;
   RebalanceSolution last_;
+  ActiveSet as_;
+  /// Scratch sized at load(): hot paths use blocks of these and never allocate.
+  struct Workspace {
+    mutable Eigen::VectorXd tk1, tk2;    // k
+    mutable Eigen::VectorXd v1, v2, v3;  // n + 1
+    Eigen::VectorXd b, dinv;             // n (head(m) used)
+    Eigen::MatrixXd rhs, rhsd, solm;     // n x 3
+    Eigen::MatrixXd bf, bfs;             // n x k
+    Eigen::MatrixXd kx3;                 // k x 3
+    Eigen::MatrixXd core;                // k x k
+    Eigen::LLT<Eigen::MatrixXd> core_llt;
+    Eigen::MatrixXd mff;      // n x n (dense covariance only)
+    Eigen::VectorXd sigma_t;  // Sigma t
+  };
+  mutable Workspace ws_;
   Eigen::VectorXd k_inv_ones_;
   double ones_k_inv_ones_ = 0;
   // ADMM state and scratch.
