@@ -10,6 +10,7 @@
 #include "ballast/config/config.hpp"
 #include "ballast/version.hpp"
 #include "logging.hpp"
+#include "optimize_command.hpp"
 
 namespace {
 
@@ -41,6 +42,13 @@ int main(int argc, char** argv) {
       "or prints a summary and exits 0.");
   check->add_option("file", config_path, "YAML configuration file")->required();
 
+  std::string problem_path;
+  auto* optimize = app.add_subcommand(
+      "optimize",
+      "Solves one rebalancing problem given as JSON (docs/optimize.md) and prints the solution "
+      "as JSON: weights, trades in shares, objective terms, active constraints, timing.");
+  optimize->add_option("--input", problem_path, "problem file (JSON)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,6 +74,8 @@ int main(int argc, char** argv) {
     spdlog::info("check-config {}", config_path);
     rc = ballast::config::check_config_main(config_path, std::cout, std::cerr);
     spdlog::info("check-config {}: {}", config_path, rc == 0 ? "ok" : "problems found");
+  } else if (*optimize) {
+    rc = ballast::tools::optimize_main(problem_path, std::cout, std::cerr);
   } else {
     std::cout << app.help();
   }

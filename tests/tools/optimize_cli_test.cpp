@@ -1,0 +1,126 @@
+// `ballast optimize`: the shipped example, closed forms through JSON, and bad input.
+#include "optimize_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace ballast::tools {
+namespace {
+
+using json = nlohmann::json;
+
+struct CliRun {
+  int rc;
+  std::string out, err;
+};
+
+CliRun run_file(const std::string& path) {
+  std::ostringstream out, err;
+  const int rc = optimize_main(path, out, err);
+  return {rc, out.str(), err.str()};
+}
+
+CliRun run_text(const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / "ballast_optimize_test.json";
+  std::ofstream(path) << text;
+  return run_file(path.string());
+}
+
+const char* kTwoAssets = R"({
+  "instruments": ["A", "B"],
+  "covariance": [[0.04, 0.01], [0.01, 0.0225]],
+  "current": {"weights": {"A": 0.7, "B": 0.3}, "cash": 0.0},
+  "targets": {"A": 0.6, "B": 0.4}
+})";
+
+TEST(OptimizeCommand, SolvesTheShippedExampleIntoWholeShareTrades) {
+  const CliRun r = run_file(std::string(BALLAST_SOURCE_DIR) + "/docs/examples/optimize_etf12.json");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["status"], "optimal");
+  EXPECT_TRUE(j["polished"]);
+  EXPECT_LT(j["kkt_residual"].get<double>(), 1e-8);
+  EXPECT_EQ(j["risk_model"]["estimator"], "ledoit_wolf");
+  EXPECT_EQ(j["risk_model"]["observations"], 252);
+  ASSERT_EQ(j["instruments"].size(), 12u);
+  double traded = 0;
+  for (const auto& row : j["instruments"]) {
+    const std::string shares = row["trade_shares"];
+    EXPECT_EQ(shares.find('.'), std::string::npos) << "whole shares: " << shares;
+    if (row["symbol"] == "TIP") {
+      EXPECT_GE(std::stod(shares), 0.0);  // no_sell
+    }
+    traded += std::fabs(std::stod(std::string(row["trade_value"])));
+  }
+  EXPECT_GT(traded, 0.0);
+  const double nav = std::stod(std::string(j["nav"]));
+  EXPECT_GE(std::stod(std::string(j["cash_after_trades"])), 0.005 * nav);
+}
+
+TEST(OptimizeCommand, WithNoCostsTheSolutionIsTheTarget) {
+  const CliRun r = run_text(kTwoAssets);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_NEAR(j["instruments"][0]["weight"].get<double>(), 0.6, 1e-12);
+  EXPECT_NEAR(j["instruments"][1]["weight"].get<double>(), 0.4, 1e-12);
+  EXPECT_NEAR(j["objective"]["tracking"].get<double>(), 0.0, 1e-20);
+}
+
+TEST(OptimizeCommand, ReportsAnInfeasibleProblemAsSuch) {
+  json p = json::parse(kTwoAssets);
+  p["no_sell"] = {"A"};
+  p["upper"] = {{"A", 0.5}};
+  const CliRun r = run_text(p.dump());
+  EXPECT_EQ(r.rc, 1);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["status"], "infeasible");
+  EXPECT_NE(std::string(j["reason"]).find("instrument 0"), std::string::npos);
+}
+
+TEST(OptimizeCommand, BadInputNamesTheFieldAndExitsWithTwo) {
+  struct Case {
+    std::string text, expect;
+  };
+  json unknown_key = json::parse(kTwoAssets);
+  unknown_key["turnover_capp"] = 0.2;
+  json unknown_inst = json::parse(kTwoAssets);
+  unknown_inst["targets"]["C"] = 0.1;
+  json wrong_type = json::parse(kTwoAssets);
+  wrong_type["cash_buffer"] = "lots";
+  json no_cov = json::parse(kTwoAssets);
+  no_cov.erase("covariance");
+  json bad_price = json::parse(kTwoAssets);
+  bad_price["current"] = {{"holdings", {{"A", 10}}},
+                          {"prices", {{"A", "1.0000000001"}, {"B", "2"}}}};
+  json bad_file = json::parse(kTwoAssets);
+  bad_file.erase("covariance");
+  bad_file["price_history"] = {{"file", "/nonexistent/prices.csv"}};
+  const Case cases[] = {
+      {"{\n  \"instruments\": [\"A\",\n  ]\n}", ":3:3: not valid JSON"},
+      {unknown_key.dump(), "$.turnover_capp: unknown key"},
+      {unknown_inst.dump(), "$.targets.C: unknown instrument 'C'"},
+      {wrong_type.dump(), "$.cash_buffer: expected a number, got string"},
+      {no_cov.dump(), "expected exactly one of covariance"},
+      {bad_price.dump(),
+       "$.current.prices.A: invalid price '1.0000000001': more than 9 decimal places"},
+      {bad_file.dump(), "$.price_history.file"},
+  };
+  for (const auto& c : cases) {
+    const CliRun r = run_text(c.text);
+    EXPECT_EQ(r.rc, 2) << c.expect;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos)
+        << "expected '" << c.expect << "' in: " << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  const CliRun missing = run_file("/nonexistent/problem.json");
+  EXPECT_EQ(missing.rc, 2);
+  EXPECT_NE(missing.err.find("cannot read the file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ballast::tools
