@@ -285,7 +285,10 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   ws_.bfs.resize(n, kf);
   ws_.kx3.resize(kf, 3);
   ws_.core.resize(kf, kf);
-  ws_.mff.resize(p_.sigma.is_factor() ? 0 : n, p_.sigma.is_factor() ? 0 : n);
+  // The reduced system is formed densely unless the Woodbury route applies (factor form with a
+  // tracking term); band-edge mode with a factor covariance therefore needs it too.
+  const bool dense_reduced = !p_.sigma.is_factor() || lambda_te_ == 0;
+  ws_.mff.resize(dense_reduced ? n : 0, dense_reduced ? n : 0);
   ws_.sigma_t.resize(n);
   p_.sigma.multiply_into(p_.target, ws_.sigma_t, ws_.tk1, ws_.tk2);
   cand_w_.resize(n);
@@ -834,25 +837,29 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
       last_ = sol;
       return Ok{};
     }
-    // A second guess that needs no history: every instrument trades toward its target, cash
-    // as before. Cheap next to ADMM, and often right for an account new to this optimizer
-    // (batch mode solves one model's accounts in turn).
+  }
+  // A guess that needs no history: every instrument trades toward its target, the cash buffer
+  // binding if it did last time. Cheap next to ADMM, and often right for a cold problem or an
+  // account new to this optimizer (batch mode solves one model's accounts in turn).
+  if (settings_.polish) {
     const Index n = p_.size();
     for (Index i = 0; i < n; ++i) {
       as_.fixed[i] = std::numeric_limits<double>::quiet_NaN();
       as_.sign[i] = p_.target[i] >= w0_[i] ? 1.0 : -1.0;
     }
-    as_.cash_fixed = last_.cash_at_buffer;
+    as_.cash_fixed = warm ? last_.cash_at_buffer : lo_[n] >= hi_[n];
     as_.fixed[n] = lo_[n];
     as_.turnover_active = false;
     if (active_set_solve(as_, sol)) {
-      ++c_.warm;
+      ++(warm ? c_.warm : c_.cold);
       ++c_.active_set_hits;
       sol.polished = true;
       sol.converged = true;
       finish(sol);
       z_.head(n) = sol.weights;
       z_[n] = sol.cash;
+      if (!warm) u_.setZero();  // warm: keep the duals, the next ADMM start is better for them
+      have_solution_ = true;
       last_ = sol;
       return Ok{};
     }

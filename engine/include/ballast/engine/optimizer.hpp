@@ -116,7 +116,7 @@ class RebalanceOptimizer {
   const RebalanceProblem& problem() const noexcept { return p_; }
   struct Counters {
     std::uint64_t cold = 0, warm = 0, warm_fallbacks = 0, polish_rejected = 0, factorizations = 0;
-    std::uint64_t active_set_hits = 0;  ///< warm solves answered by the previous active set
+    std::uint64_t active_set_hits = 0;  ///< solves answered by an exact active-set solve, no ADMM
   };
   const Counters& counters() const noexcept { return c_; }
 
