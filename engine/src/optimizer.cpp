@@ -61,11 +61,11 @@ double kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sig
   }
   // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, 1].
   {
-    worst = std::max({worst, p.cash_buffer - cash, cash - 1.0});
+    worst = std::max({worst, p.cash_buffer - cash, cash - p.cash_max});
     const double need = -nu;
     double lo_sub = 0, hi_sub = 0;
     if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
-    if (cash >= 1.0 - 1e-10) hi_sub = kInf;
+    if (cash >= p.cash_max - 1e-10) hi_sub = kInf;
     const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
     worst = std::max(worst, viol / scale);
   }
@@ -161,6 +161,9 @@ Status RebalanceProblem::validate() const {
   if (!(cash_buffer >= 0 && cash_buffer < 1)) {
     return Error{"rebalance problem: cash_buffer must be in [0, 1)"};
   }
+  if (!(cash_max >= cash_buffer && cash_max <= 1)) {
+    return Error{"rebalance problem: cash_max must be in [cash_buffer, 1]"};
+  }
   if (!(turnover_cap >= 0)) return Error{"rebalance problem: turnover_cap must be >= 0"};
   if (!(tracking_weight >= 0 && cost_weight >= 0 && impact_weight >= 0)) {
     return Error{"rebalance problem: objective weights must be >= 0"};
@@ -192,7 +195,7 @@ void RebalanceOptimizer::build_box() {
     cbar_[i] = p_.cost_weight * p_.cost[i];
   }
   lo_[n] = p_.cash_buffer;
-  hi_[n] = 1.0;
+  hi_[n] = p_.cash_max;
   w0_[n] = p_.current_cash;
   cbar_[n] = 0.0;
 }
@@ -217,7 +220,9 @@ Status RebalanceOptimizer::check_feasible() const {
   if (lo_sum + p_.cash_buffer > 1 + 1e-12) {
     return Error{"infeasible: lower bounds plus the cash buffer exceed 1"};
   }
-  if (hi_sum + 1.0 < 1 - 1e-12) return Error{"infeasible: upper bounds cannot reach the budget"};
+  if (hi_sum + p_.cash_max < 1 - 1e-12) {
+    return Error{"infeasible: upper bounds and cash_max cannot reach the budget"};
+  }
   return Ok{};
 }
 
@@ -530,8 +535,8 @@ void RebalanceOptimizer::classify_previous(const RebalanceSolution& prev, Active
         break;
     }
   }
-  a.cash_fixed = prev.cash_at_buffer;
-  a.fixed[n] = lo_[n];
+  a.cash_fixed = prev.cash_at_buffer || prev.cash_at_max;
+  a.fixed[n] = prev.cash_at_buffer ? lo_[n] : hi_[n];
   a.turnover_active = prev.turnover_active;
 }
 
@@ -726,13 +731,21 @@ bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
       changed = true;
     }
   }
-  // Cash: at the buffer it needs nu >= 0; free it must stay above the buffer.
-  if (a.cash_fixed && cand_nu_ < -1e-11) {
+  // Cash: at the buffer it needs nu >= 0, at its maximum nu <= 0 (both, when they coincide);
+  // free it must stay between them.
+  const bool at_lo = a.cash_fixed && a.fixed[n] == lo_[n];
+  const bool at_hi = a.cash_fixed && a.fixed[n] == hi_[n];
+  if (a.cash_fixed && lo_[n] < hi_[n] &&
+      ((at_lo && cand_nu_ < -1e-11) || (at_hi && cand_nu_ > 1e-11))) {
     a.cash_fixed = false;
     changed = true;
   } else if (!a.cash_fixed && cand_cash_ < lo_[n] - tol) {
     a.cash_fixed = true;
     a.fixed[n] = lo_[n];
+    changed = true;
+  } else if (!a.cash_fixed && cand_cash_ > hi_[n] + tol) {
+    a.cash_fixed = true;
+    a.fixed[n] = hi_[n];
     changed = true;
   }
   // Turnover cap: active needs mu >= 0; inactive must not exceed the cap.
@@ -789,6 +802,7 @@ void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
   sol.objective =
       sol.tracking_term + sol.cost_term + sol.impact_term + sol.alpha_term + sol.proximity_term;
   sol.cash_at_buffer = sol.cash <= lo_[n] + tol;
+  sol.cash_at_max = sol.cash >= hi_[n] - tol;
   sol.turnover_active = std::isfinite(p_.turnover_cap) && sol.turnover >= p_.turnover_cap - 1e-9;
   sol.kkt_residual = kkt_residual(w, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
 }
@@ -847,8 +861,8 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
       as_.fixed[i] = std::numeric_limits<double>::quiet_NaN();
       as_.sign[i] = p_.target[i] >= w0_[i] ? 1.0 : -1.0;
     }
-    as_.cash_fixed = warm ? last_.cash_at_buffer : lo_[n] >= hi_[n];
-    as_.fixed[n] = lo_[n];
+    as_.cash_fixed = warm ? (last_.cash_at_buffer || last_.cash_at_max) : lo_[n] >= hi_[n];
+    as_.fixed[n] = warm && last_.cash_at_max && !last_.cash_at_buffer ? hi_[n] : lo_[n];
     as_.turnover_active = false;
     if (active_set_solve(as_, sol)) {
       ++(warm ? c_.warm : c_.cold);

@@ -42,6 +42,7 @@ struct RebalanceProblem {
   Eigen::VectorXd lower;    ///< l, n (empty = 0: long-only)
   Eigen::VectorXd upper;    ///< u, n (empty = 1)
   double cash_buffer = 0;   ///< w_c >= cash_buffer
+  double cash_max = 1;      ///< w_c <= cash_max (0 = fully invested)
   double turnover_cap = std::numeric_limits<double>::infinity();  ///< sum |w - w0| <= T
   std::vector<std::uint8_t> no_buy;                               ///< n flags or empty
   std::vector<std::uint8_t> no_sell;                              ///< n flags or empty
@@ -69,6 +70,7 @@ struct RebalanceSolution {
   double turnover_multiplier = 0;  ///< mu >= 0
   std::vector<WeightStatus> status;
   bool cash_at_buffer = false;
+  bool cash_at_max = false;
   bool turnover_active = false;
   int iterations = 0;
   bool warm = false;        ///< started from the previous solution

@@ -107,3 +107,29 @@ Result<Eigen::VectorXd> glide_path_weights(const std::vector<GlidePoint>& path,
                                            const Eigen::VectorXd& defensive);
 
 }  // namespace ballast
+
+namespace ballast {
+
+/// Bounds for the long-only allocation models: per-asset weight bounds (empty = 0 and 1).
+/// Fully invested: the weights sum to 1.
+struct LongOnlyOptions {
+  Eigen::VectorXd lower{};
+  Eigen::VectorXd upper{};
+};
+
+/// Minimum variance, long-only and fully invested: min w' cov w s.t. sum w = 1, l <= w <= u.
+/// Solved exactly by the rebalancing optimizer (target 0, no costs, no cash).
+Result<Eigen::VectorXd> minimum_variance(const Eigen::MatrixXd& cov, const LongOnlyOptions& = {});
+
+/// Mean-variance, long-only and fully invested: max mu'w - (risk_aversion / 2) w' cov w.
+Result<Eigen::VectorXd> mean_variance(const Eigen::MatrixXd& cov, const Eigen::VectorXd& mu,
+                                      double risk_aversion, const LongOnlyOptions& = {});
+
+/// Maximum Sharpe ratio (mu'w - risk_free) / sqrt(w' cov w), long-only and fully invested: the
+/// tangency portfolio, found on the long-only mean-variance frontier (golden-section search over
+/// the risk aversion, on which the Sharpe ratio is unimodal). Error when no portfolio has an
+/// expected return above risk_free.
+Result<Eigen::VectorXd> max_sharpe(const Eigen::MatrixXd& cov, const Eigen::VectorXd& mu,
+                                   double risk_free = 0.0, const LongOnlyOptions& = {});
+
+}  // namespace ballast
