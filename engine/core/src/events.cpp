@@ -29,6 +29,9 @@ BALLAST_EVENT_NAME(SessionStatusChanged)
 BALLAST_EVENT_NAME(ControlCommand)
 BALLAST_EVENT_NAME(MarketDataHeld)
 BALLAST_EVENT_NAME(RebalanceTriggered)
+BALLAST_EVENT_NAME(ChildOrderProposed)
+BALLAST_EVENT_NAME(OrderDenied)
+BALLAST_EVENT_NAME(KillSwitchTripped)
 #undef BALLAST_EVENT_NAME
 }  // namespace
 
@@ -60,6 +63,42 @@ const char* to_string(TriggerRule r) noexcept {
       return "hybrid";
     case TriggerRule::kCashFlow:
       return "cash_flow";
+  }
+  return "unknown";
+}
+
+const char* to_string(DenyReason r) noexcept {
+  switch (r) {
+    case DenyReason::kKillSwitch: return "kill_switch";
+    case DenyReason::kRestricted: return "restricted";
+    case DenyReason::kNoBuy: return "no_buy";
+    case DenyReason::kNoSell: return "no_sell";
+    case DenyReason::kMaxQuantity: return "max_quantity";
+    case DenyReason::kMaxNotional: return "max_notional";
+    case DenyReason::kReferencePriceMissing: return "reference_price_missing";
+    case DenyReason::kReferencePriceStale: return "reference_price_stale";
+    case DenyReason::kPriceCollar: return "price_collar";
+    case DenyReason::kAdvShare: return "adv_share";
+    case DenyReason::kInstrumentWeightLimit: return "instrument_weight_limit";
+    case DenyReason::kAssetClassWeightLimit: return "asset_class_weight_limit";
+    case DenyReason::kShortSale: return "short_sale";
+    case DenyReason::kOversell: return "oversell";
+    case DenyReason::kCashInsufficient: return "cash_insufficient";
+    case DenyReason::kMaxOpenOrders: return "max_open_orders";
+    case DenyReason::kOrderRate: return "order_rate";
+    case DenyReason::kDuplicate: return "duplicate";
+    case DenyReason::kDailyGrossNotional: return "daily_gross_notional";
+    case DenyReason::kCount: break;
+  }
+  return "unknown";
+}
+
+const char* to_string(KillReason r) noexcept {
+  switch (r) {
+    case KillReason::kOperator: return "operator";
+    case KillReason::kRejectStorm: return "reject_storm";
+    case KillReason::kOrderRate: return "order_rate";
+    case KillReason::kSentIntendedMismatch: return "sent_intended_mismatch";
   }
   return "unknown";
 }

@@ -109,6 +109,75 @@ struct SubmitOrder {
   Price limit{};
 };
 
+/// A slicer's child order before compliance: the gate turns it into a SubmitOrder or an
+/// OrderDenied. Same fields as SubmitOrder, plus the slicer's reference (arrival) price.
+struct ChildOrderProposed {
+  EventHeader hdr{};
+  OrderId order{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  SessionId session{};
+  Side side{Side::kBuy};
+  OrdType type{OrdType::kLimit};
+  TimeInForce tif{TimeInForce::kDay};
+  Qty qty{};
+  Price limit{};
+  Price reference{};  ///< arrival or decision price the slicer used
+  OrderId replaces{};  ///< valid: a cancel/replace of this working child (qty/limit change)
+};
+
+/// Why the compliance gate refused a child order (one reason: the first rule broken, in the
+/// gate's fixed rule order).
+enum class DenyReason : std::uint8_t {
+  kKillSwitch,
+  kRestricted,
+  kNoBuy,
+  kNoSell,
+  kMaxQuantity,
+  kMaxNotional,
+  kReferencePriceMissing,
+  kReferencePriceStale,
+  kPriceCollar,
+  kAdvShare,
+  kInstrumentWeightLimit,
+  kAssetClassWeightLimit,
+  kShortSale,
+  kOversell,
+  kCashInsufficient,
+  kMaxOpenOrders,
+  kOrderRate,
+  kDuplicate,
+  kDailyGrossNotional,
+  kCount,  ///< number of reasons (for counters), not a reason
+};
+const char* to_string(DenyReason r) noexcept;
+
+/// The compliance gate refused a child order (or a replace).
+struct OrderDenied {
+  EventHeader hdr{};
+  OrderId order{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  Side side{Side::kBuy};
+  Qty qty{};
+  Price limit{};
+  DenyReason reason{DenyReason::kKillSwitch};
+};
+
+/// Why a kill switch tripped.
+enum class KillReason : std::uint8_t { kOperator, kRejectStorm, kOrderRate, kSentIntendedMismatch };
+const char* to_string(KillReason r) noexcept;
+
+/// A kill switch tripped (account invalid = global): new orders are blocked and every working
+/// child is being cancelled.
+struct KillSwitchTripped {
+  EventHeader hdr{};
+  AccountId account{};
+  KillReason reason{KillReason::kOperator};
+};
+
 /// Cancels a working child order.
 struct CancelOrder {
   EventHeader hdr{};
