@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench >/dev/null
+scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench >/dev/null
 mkdir -p build/bench-results
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== queue hop (issue 2)"
@@ -28,3 +28,5 @@ if ((quick)); then
 else
   (cd build && bench/optimizer_bench) || true
 fi
+echo "== slicer decisions (issue 5)"
+build/bench/slicer_bench || true
