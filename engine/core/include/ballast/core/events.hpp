@@ -123,7 +123,7 @@ struct ChildOrderProposed {
   TimeInForce tif{TimeInForce::kDay};
   Qty qty{};
   Price limit{};
-  Price reference{};  ///< arrival or decision price the slicer used
+  Price reference{};   ///< arrival or decision price the slicer used
   OrderId replaces{};  ///< valid: a cancel/replace of this working child (qty/limit change)
 };
 
@@ -361,11 +361,11 @@ struct ControlCommand {
 };
 
 /// All events, in one variant. Adding a type here is how a new message enters the engine.
-using Event =
-    std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired, ScheduleTimer,
-                 CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder, QueryOrderStatus,
-                 ExecutionReported, CancelRejected, MessageRejected, SessionStatusChanged,
-                 ControlCommand, MarketDataHeld, RebalanceTriggered>;
+using Event = std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired,
+                           ScheduleTimer, CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder,
+                           QueryOrderStatus, ExecutionReported, CancelRejected, MessageRejected,
+                           SessionStatusChanged, ControlCommand, MarketDataHeld, RebalanceTriggered,
+                           ChildOrderProposed, OrderDenied, KillSwitchTripped>;
 
 static_assert(std::is_trivially_copyable_v<Event>, "events must be trivially copyable");
 static_assert(sizeof(Event) <= 192, "keep events small: they are copied through queues");

@@ -1,0 +1,510 @@
+// The compliance gate component: fills the rule inputs, books working children, runs the kill
+// switch.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "ballast/risk/compliance.hpp"
+
+namespace ballast {
+
+namespace {
+using i128 = __int128;
+constexpr std::int64_t kDayNs = 86'400'000'000'000;
+
+std::int64_t to_ppb(double v) noexcept {
+  return static_cast<std::int64_t>(std::llround(v * static_cast<double>(kPpb)));
+}
+}  // namespace
+
+// ------------------------------------------------------------------------------- FixedMap
+
+template <class V>
+ComplianceGate::FixedMap<V>::FixedMap(std::size_t capacity)
+    : slots_(std::bit_ceil(std::max<std::size_t>(capacity * 2, 16))),
+      mask_(slots_.size() - 1),
+      limit_(capacity) {}
+
+template <class V>
+std::size_t ComplianceGate::FixedMap<V>::home(std::uint64_t key) const noexcept {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask_;
+}
+
+template <class V>
+V* ComplianceGate::FixedMap<V>::find(std::uint64_t key) noexcept {
+  for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+    if (slots_[i].id == key) return &slots_[i];
+    if (slots_[i].id == 0) return nullptr;
+  }
+}
+
+template <class V>
+V* ComplianceGate::FixedMap<V>::insert(std::uint64_t key) noexcept {
+  if (V* v = find(key)) return v;
+  if (size_ >= limit_) return nullptr;
+  std::size_t i = home(key);
+  while (slots_[i].id != 0) i = (i + 1) & mask_;
+  slots_[i] = V{};
+  slots_[i].id = key;
+  ++size_;
+  return &slots_[i];
+}
+
+template <class V>
+void ComplianceGate::FixedMap<V>::erase(std::uint64_t key) noexcept {
+  std::size_t i = home(key);
+  while (slots_[i].id != key) {
+    if (slots_[i].id == 0) return;
+    i = (i + 1) & mask_;
+  }
+  // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+  for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+    if (slots_[j].id == 0) break;
+    const std::size_t h = home(slots_[j].id);
+    const bool movable = ((j - h) & mask_) >= ((j - i) & mask_);
+    if (movable) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i] = V{};
+  --size_;
+}
+
+// ------------------------------------------------------------------------------- TimeRing
+
+void ComplianceGate::TimeRing::push(Timestamp t) noexcept {
+  if (t_.empty()) return;
+  t_[head_] = t;
+  head_ = (head_ + 1) % t_.size();
+  if (n_ < t_.size()) ++n_;
+}
+
+std::uint32_t ComplianceGate::TimeRing::count_after(Timestamp after) const noexcept {
+  std::uint32_t c = 0;
+  std::size_t i = head_;
+  // Times are pushed in order, so walk from the newest back until one is old enough.
+  for (std::size_t k = 0; k < n_; ++k) {
+    i = (i == 0 ? t_.size() : i) - 1;
+    if (t_[i] <= after) break;
+    ++c;
+  }
+  return c;
+}
+
+// ------------------------------------------------------------------------------- gate
+
+ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTable& instruments,
+                               PortfolioBook& book, const MarketState& market,
+                               const ComplianceGateOptions& opts)
+    : instruments_(instruments),
+      book_(book),
+      market_(market),
+      cfg_(cfg),
+      opts_(opts),
+      n_instruments_(instruments.size()),
+      weight_ppb_(instruments.size(), to_ppb(cfg.max_weight.default_max)),
+      class_of_(instruments.size(), AssetClass::kEquity),
+      global_flags_(instruments.size(), 0),
+      account_flags_(book.accounts() * instruments.size(), 0),
+      adv_raw_(instruments.size(), 0),
+      slot_(book.slots()),
+      pend_buy_notional_(book.accounts(), 0),
+      kill_account_(book.accounts(), 0),
+      orders_(opts.max_working_orders),
+      parents_(opts.max_parents),
+      session_rate_(opts.max_sessions, TimeRing(cfg.max_orders_per_second)),
+      proposals_(static_cast<std::size_t>(cfg.kill_switch.order_rate_runaway) + 1),
+      rejects_(cfg.kill_switch.reject_storm_count),
+      mismatch_tol_ppb_(to_ppb(cfg.kill_switch.mismatch_tolerance)),
+      next_cancel_id_(opts.first_cancel_id) {
+  for (const auto& in : instruments) class_of_[in.id.value] = in.asset_class;
+  for (const auto& sym : cfg.restricted) {
+    const InstrumentId i = instruments.find(sym);
+    if (i.valid()) global_flags_[i.value] |= kComplianceRestricted;
+  }
+  for (const auto& l : cfg.max_weight.instruments) {
+    const InstrumentId i = instruments.find(l.symbol);
+    if (i.valid()) weight_ppb_[i.value] = to_ppb(l.max_weight);
+  }
+  if (cfg.max_order_qty) lim_.max_order_qty_raw = cfg.max_order_qty->raw;
+  if (cfg.max_order_notional) lim_.max_order_notional_raw = cfg.max_order_notional->raw;
+  if (cfg.daily_gross_notional_limit)
+    lim_.daily_gross_limit_raw = cfg.daily_gross_notional_limit->raw;
+  lim_.collar_ppb = static_cast<std::int64_t>(std::llround(cfg.price_collar_bps * 1e5));
+  lim_.reference_stale_after = cfg.reference_stale_after;
+  lim_.max_adv_share_ppb = to_ppb(cfg.max_adv_share);
+  lim_.instrument_weight_ppb = weight_ppb_.data();
+  lim_.instrument_weight_count = weight_ppb_.size();
+  lim_.default_weight_ppb = to_ppb(cfg.max_weight.default_max);
+  for (const auto& l : cfg.max_weight.asset_classes)
+    lim_.class_weight_ppb[static_cast<std::size_t>(l.asset_class)] = to_ppb(l.max_weight);
+  lim_.max_open_orders = cfg.max_open_orders_per_instrument;
+  lim_.max_orders_per_second = cfg.max_orders_per_second;
+  lim_.duplicate_window = cfg.duplicate_window;
+}
+
+void ComplianceGate::set_account_overrides(AccountId a, const AccountOverrides& ov) {
+  auto add = [&](const std::vector<std::string>& syms, std::uint8_t flag) {
+    for (const auto& sym : syms) {
+      const InstrumentId i = instruments_.find(sym);
+      if (i.valid()) add_account_flags(a, i, flag);
+    }
+  };
+  add(ov.restricted, kComplianceRestricted);
+  add(ov.no_buy, kComplianceNoBuy);
+  add(ov.no_sell, kComplianceNoSell);
+}
+
+void ComplianceGate::add_account_flags(AccountId a, InstrumentId i, std::uint8_t flags) {
+  BALLAST_INVARIANT(a.value < book_.accounts() && i.value < n_instruments_,
+                    "compliance flags: account or instrument out of range");
+  account_flags_[static_cast<std::size_t>(a.value) * n_instruments_ + i.value] |= flags;
+}
+
+void ComplianceGate::set_adv(InstrumentId i, Qty adv) noexcept {
+  if (i.value < adv_raw_.size()) adv_raw_[i.value] = adv.raw;
+}
+
+bool ComplianceGate::register_parent(OrderId parent, AccountId a, Qty intended) noexcept {
+  if (!parent.valid() || parent.value == 0) return false;
+  Parent* p = parents_.insert(parent.value);
+  if (p == nullptr) return false;
+  p->account = a.value;
+  p->intended_raw = intended.raw;
+  return true;
+}
+
+void ComplianceGate::unregister_parent(OrderId parent) noexcept {
+  parents_.erase(parent.value);
+}
+
+std::int64_t ComplianceGate::find_slot(AccountId a, InstrumentId i) const noexcept {
+  if (a.value >= book_.accounts()) return -1;
+  const std::uint32_t first = book_.first_slot(a);
+  const std::uint32_t n = book_.slot_count(a);
+  const Slot* s = book_.slot_data(a);
+  for (std::uint32_t k = 0; k < n; ++k)
+    if (s[k].inst == i.value) return static_cast<std::int64_t>(first) + k;
+  return -1;
+}
+
+std::uint32_t ComplianceGate::open_orders(AccountId a, InstrumentId i) const noexcept {
+  const std::int64_t s = find_slot(a, i);
+  return s < 0 ? 0 : slot_[static_cast<std::size_t>(s)].open;
+}
+
+Money ComplianceGate::daily_gross() const noexcept {
+  return Money{static_cast<std::int64_t>(daily_gross_e15_ / 1'000'000'000)};
+}
+
+void ComplianceGate::roll_day(Timestamp now) noexcept {
+  const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
+  if (day != day_) {
+    day_ = day;
+    daily_gross_e15_ = 0;
+  }
+}
+
+bool ComplianceGate::fill_state(const ChildOrderProposed& o, Timestamp now,
+                                ComplianceState& s) noexcept {
+  const std::int64_t slot = find_slot(o.account, o.instrument);
+  if (slot < 0 || o.instrument.value >= n_instruments_) return false;
+  roll_day(now);
+  const std::uint32_t i = o.instrument.value;
+  const SlotState& ss = slot_[static_cast<std::size_t>(slot)];
+  s.kill_global = kill_global_;
+  s.kill_account = kill_account_[o.account.value] != 0;
+  s.restrictions = static_cast<std::uint8_t>(
+      global_flags_[i] |
+      account_flags_[static_cast<std::size_t>(o.account.value) * n_instruments_ + i]);
+  s.asset_class = class_of_[i];
+  s.reference = market_.has_mark(o.instrument) ? market_.mark_long(o.instrument) : Price{};
+  s.reference_time = market_.mark_time(o.instrument);
+  s.adv = Qty{adv_raw_[i]};
+  s.position = Qty{book_.slot_qty_raw(static_cast<std::uint32_t>(slot))};
+  s.pending_buy = Qty{ss.pend_buy_raw};
+  s.pending_sell = Qty{ss.pend_sell_raw};
+  s.cash = book_.cash(o.account);
+  s.pending_buy_notional_e15 = pend_buy_notional_[o.account.value];
+  s.nav = book_.nav(o.account);
+  s.open_orders = ss.open;
+  if (o.replaces.valid()) {
+    // A replace is judged as if the order it replaces were not there.
+    Working* w = orders_.find(o.replaces.value);
+    if (w != nullptr && w->slot == static_cast<std::uint32_t>(slot)) {
+      if (w->side == Side::kBuy) {
+        s.pending_buy.raw -= w->leaves_raw;
+        s.pending_buy_notional_e15 -= static_cast<i128>(w->leaves_raw) * w->price_raw;
+      } else {
+        s.pending_sell.raw -= w->leaves_raw;
+      }
+      if (s.open_orders > 0) --s.open_orders;
+    }
+  }
+  // Same asset class, other holdings: position plus working buys at their long marks.
+  i128 other = 0;
+  const std::uint32_t first = book_.first_slot(o.account);
+  const std::uint32_t n = book_.slot_count(o.account);
+  const Slot* sd = book_.slot_data(o.account);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t inst = sd[k].inst;
+    if (inst == i || class_of_[inst] != s.asset_class) continue;
+    const InstrumentId id{inst};
+    if (!market_.has_mark(id)) continue;
+    other +=
+        (static_cast<i128>(sd[k].qty) + slot_[first + k].pend_buy_raw) * market_.mark_long(id).raw;
+  }
+  s.class_other_value_e15 = other;
+  const std::size_t sess = o.session.value;
+  s.session_orders_last_s = sess < session_rate_.size()
+                                ? session_rate_[sess].count_after(now - std::chrono::seconds(1))
+                                : 0;
+  s.recent = ss.recent.data();
+  s.recent_count = static_cast<std::uint32_t>(kRecentPerSlot);
+  s.daily_gross_e15 = daily_gross_e15_;
+  return true;
+}
+
+void ComplianceGate::deny(const ChildOrderProposed& o, DenyReason r, Timestamp now,
+                          ComplianceOutbox& out) {
+  ++counters_.denied[static_cast<std::size_t>(r)];
+  OrderDenied d;
+  d.hdr.event_time = now;
+  d.order = o.order;
+  d.parent = o.parent;
+  d.account = o.account;
+  d.instrument = o.instrument;
+  d.side = o.side;
+  d.qty = o.qty;
+  d.limit = o.limit;
+  d.reason = r;
+  out.emit(d);
+}
+
+void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out) {
+  if (scope.valid()) {
+    if (scope.value >= kill_account_.size()) return;
+    kill_account_[scope.value] = 1;
+  } else {
+    kill_global_ = true;
+  }
+  ++counters_.kill_trips;
+  KillSwitchTripped k;
+  k.hdr.event_time = now;
+  k.account = scope;
+  k.reason = why;
+  out.emit(k);
+  orders_.for_each([&](Working& w) {
+    if (w.cancel_sent || (scope.valid() && w.account != scope.value)) return;
+    w.cancel_sent = true;
+    CancelOrder c{};
+    c.hdr.event_time = now;
+    c.order = OrderId{next_cancel_id_++};
+    c.orig_order = OrderId{w.id};
+    c.session = SessionId{w.session};
+    ++counters_.cancels_sent;
+    out.emit(c);
+  });
+}
+
+void ComplianceGate::release(Working& w, std::int64_t qty_raw) noexcept {
+  qty_raw = std::clamp<std::int64_t>(qty_raw, 0, w.leaves_raw);
+  SlotState& ss = slot_[w.slot];
+  if (w.side == Side::kBuy) {
+    ss.pend_buy_raw -= qty_raw;
+    pend_buy_notional_[w.account] -= static_cast<i128>(qty_raw) * w.price_raw;
+  } else {
+    ss.pend_sell_raw -= qty_raw;
+  }
+  (void)book_.add_pending(AccountId{w.account}, InstrumentId{w.instrument},
+                          Qty{w.side == Side::kBuy ? -qty_raw : qty_raw});
+  w.leaves_raw -= qty_raw;
+}
+
+void ComplianceGate::remove(std::uint64_t id) noexcept {
+  Working* w = orders_.find(id);
+  if (w == nullptr) return;
+  release(*w, w->leaves_raw);
+  SlotState& ss = slot_[w->slot];
+  if (ss.open > 0) --ss.open;
+  orders_.erase(id);
+}
+
+void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timestamp now,
+                                             ComplianceOutbox& out) {
+  // Runaway detector: counts proposals (denied ones too), so a looping slicer trips it.
+  proposals_.push(now);
+  if (!kill_global_ && proposals_.full() && now - proposals_.oldest() < std::chrono::seconds(1))
+    trip(AccountId{}, KillReason::kOrderRate, now, out);
+
+  ComplianceState s;
+  if (!fill_state(o, now, s)) {
+    deny(o, DenyReason::kRestricted, now, out);
+    return;
+  }
+  if (const auto r = check(o, s, lim_, now)) {
+    deny(o, *r, now, out);
+    return;
+  }
+  const std::int64_t slot = find_slot(o.account, o.instrument);
+  Working* old = o.replaces.valid() ? orders_.find(o.replaces.value) : nullptr;
+  if (o.order.value == 0 || !o.order.valid() ||
+      (orders_.find(o.order.value) != nullptr && o.order != o.replaces)) {
+    // An id already working (or unusable as a key) would corrupt the book: a duplicate.
+    deny(o, DenyReason::kDuplicate, now, out);
+    return;
+  }
+  const std::int64_t old_leaves = old != nullptr ? old->leaves_raw : 0;
+
+  // Sent-versus-intended: the child that would overshoot its parent never leaves.
+  Parent* p = o.parent.valid() && o.parent.value != 0 ? parents_.find(o.parent.value) : nullptr;
+  if (p != nullptr) {
+    const i128 sent = static_cast<i128>(p->sent_raw) + o.qty.raw - old_leaves;
+    if (sent * kPpb > static_cast<i128>(p->intended_raw) * (kPpb + mismatch_tol_ppb_)) {
+      trip(AccountId{p->account}, KillReason::kSentIntendedMismatch, now, out);
+      deny(o, DenyReason::kKillSwitch, now, out);
+      return;
+    }
+  }
+  if (old != nullptr) remove(o.replaces.value);
+  Working* w = orders_.insert(o.order.value);
+  if (w == nullptr) {
+    // The working table is full: nothing more can be tracked, so nothing more may go out.
+    deny(o, DenyReason::kMaxOpenOrders, now, out);
+    return;
+  }
+  if (p != nullptr) p->sent_raw += o.qty.raw - old_leaves;
+  w->parent = o.parent.value;
+  w->account = o.account.value;
+  w->instrument = o.instrument.value;
+  w->slot = static_cast<std::uint32_t>(slot);
+  w->session = o.session.value;
+  w->side = o.side;
+  w->leaves_raw = o.qty.raw;
+  w->price_raw = notional_price(o, s).raw;
+  SlotState& ss = slot_[static_cast<std::size_t>(slot)];
+  ++ss.open;
+  if (o.side == Side::kBuy) {
+    ss.pend_buy_raw += o.qty.raw;
+    pend_buy_notional_[o.account.value] += static_cast<i128>(o.qty.raw) * w->price_raw;
+  } else {
+    ss.pend_sell_raw += o.qty.raw;
+  }
+  (void)book_.add_pending(o.account, o.instrument,
+                          Qty{o.side == Side::kBuy ? o.qty.raw : -o.qty.raw});
+  ss.recent[ss.recent_head] = RecentOrder{now, o.account, o.instrument, o.side, o.qty, o.limit};
+  ss.recent_head = static_cast<std::uint32_t>((ss.recent_head + 1) % kRecentPerSlot);
+  if (o.session.value < session_rate_.size()) session_rate_[o.session.value].push(now);
+  daily_gross_e15_ += static_cast<i128>(o.qty.raw) * w->price_raw;
+
+  if (o.replaces.valid()) {
+    ReplaceOrder r;
+    r.hdr.event_time = now;
+    r.order = o.order;
+    r.orig_order = o.replaces;
+    r.session = o.session;
+    r.qty = o.qty;
+    r.limit = o.limit;
+    ++counters_.replaced;
+    out.emit(r);
+  } else {
+    SubmitOrder so;
+    so.hdr.event_time = now;
+    so.order = o.order;
+    so.parent = o.parent;
+    so.account = o.account;
+    so.instrument = o.instrument;
+    so.session = o.session;
+    so.side = o.side;
+    so.type = o.type;
+    so.tif = o.tif;
+    so.qty = o.qty;
+    so.limit = o.limit;
+    ++counters_.submitted;
+    out.emit(so);
+  }
+}
+
+void ComplianceGate::note_reject(Timestamp now, ComplianceOutbox& out) {
+  rejects_.push(now);
+  if (!kill_global_ && rejects_.full() &&
+      now - rejects_.oldest() <= cfg_.kill_switch.reject_storm_window)
+    trip(AccountId{}, KillReason::kRejectStorm, now, out);
+}
+
+void ComplianceGate::on_execution_reported(const ExecutionReported& e, Timestamp now,
+                                           ComplianceOutbox& out) {
+  switch (e.exec_type) {
+    case ExecType::kPartialFill:
+    case ExecType::kFill:
+    case ExecType::kTrade: {
+      Working* w = orders_.find(e.order.value);
+      if (w == nullptr && e.orig_order.valid()) w = orders_.find(e.orig_order.value);
+      if (w == nullptr) return;
+      release(*w, e.last_qty.raw);
+      if (w->leaves_raw <= 0 || e.status == OrdStatus::kFilled) remove(w->id);
+      return;
+    }
+    case ExecType::kCanceled:
+    case ExecType::kExpired:
+    case ExecType::kDoneForDay:
+    case ExecType::kStopped:
+    case ExecType::kRejected: {
+      if (e.orig_order.valid()) remove(e.orig_order.value);
+      remove(e.order.value);
+      if (e.exec_type == ExecType::kRejected) note_reject(now, out);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void ComplianceGate::on_message_rejected(const MessageRejected& e, Timestamp now,
+                                         ComplianceOutbox& out) {
+  if (e.order.valid()) remove(e.order.value);
+  note_reject(now, out);
+}
+
+void ComplianceGate::on_cancel_rejected(const CancelRejected&, Timestamp now,
+                                        ComplianceOutbox& out) {
+  note_reject(now, out);
+}
+
+void ComplianceGate::on_control_command(const ControlCommand& c, Timestamp now,
+                                        ComplianceOutbox& out) {
+  if (c.action == ControlAction::kKillSwitchOn) {
+    trip(c.account, KillReason::kOperator, now, out);
+  } else if (c.action == ControlAction::kKillSwitchOff) {
+    if (c.account.valid()) {
+      if (c.account.value < kill_account_.size()) kill_account_[c.account.value] = 0;
+    } else {
+      kill_global_ = false;
+      // A fresh start: old rejects and proposals must not re-trip the switch at once.
+      rejects_.clear();
+      proposals_.clear();
+    }
+  }
+}
+
+void ComplianceGate::on_event(const Event& e, Timestamp now, ComplianceOutbox& out) {
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, ChildOrderProposed>) {
+          on_child_order_proposed(ev, now, out);
+        } else if constexpr (std::is_same_v<T, ExecutionReported>) {
+          on_execution_reported(ev, now, out);
+        } else if constexpr (std::is_same_v<T, MessageRejected>) {
+          on_message_rejected(ev, now, out);
+        } else if constexpr (std::is_same_v<T, CancelRejected>) {
+          on_cancel_rejected(ev, now, out);
+        } else if constexpr (std::is_same_v<T, ControlCommand>) {
+          on_control_command(ev, now, out);
+        }
+      },
+      e);
+}
+
+}  // namespace ballast
