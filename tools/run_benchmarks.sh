@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench >/dev/null
+scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench compliance_bench >/dev/null
 mkdir -p build/bench-results
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== queue hop (issue 2)"
@@ -30,3 +30,5 @@ else
 fi
 echo "== slicer decisions (issue 5)"
 build/bench/slicer_bench || true
+echo "== compliance check (issue 5)"
+build/bench/compliance_bench || true
