@@ -317,8 +317,6 @@ void ComplianceGate::release(Working& w, std::int64_t qty_raw) noexcept {
   } else {
     ss.pend_sell_raw -= qty_raw;
   }
-  (void)book_.add_pending(AccountId{w.account}, InstrumentId{w.instrument},
-                          Qty{w.side == Side::kBuy ? -qty_raw : qty_raw});
   w.leaves_raw -= qty_raw;
 }
 
@@ -391,8 +389,6 @@ void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timest
   } else {
     ss.pend_sell_raw += o.qty.raw;
   }
-  (void)book_.add_pending(o.account, o.instrument,
-                          Qty{o.side == Side::kBuy ? o.qty.raw : -o.qty.raw});
   ss.recent[ss.recent_head] = RecentOrder{now, o.account, o.instrument, o.side, o.qty, o.limit};
   ss.recent_head = static_cast<std::uint32_t>((ss.recent_head + 1) % kRecentPerSlot);
   if (o.session.value < session_rate_.size()) session_rate_[o.session.value].push(now);

@@ -141,7 +141,8 @@ class ComplianceGate {
  public:
   /// Builds the limits from `cfg` (symbols resolved in `instruments`). The instruments, book and
   /// market must outlive the gate and the book's accounts must all be added already: the gate sizes
-  /// its per-holding arrays from it and mirrors working quantities into it with add_pending.
+  /// its per-holding arrays from it. The gate keeps its own working quantities for its rules; the
+  /// book's pending quantities belong to the order manager (execution/), their only writer.
   ComplianceGate(const ComplianceConfig& cfg, const InstrumentTable& instruments,
                  PortfolioBook& book, const MarketState& market,
                  const ComplianceGateOptions& opts = {});

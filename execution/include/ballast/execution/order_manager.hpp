@@ -1,0 +1,190 @@
+// OrderManager: parents, children and fills. Applies execution reports through the child state
+// machine and books every new fill exactly once into the PortfolioBook.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/engine/market_state.hpp"
+#include "ballast/engine/outbox.hpp"
+#include "ballast/engine/portfolio_book.hpp"
+#include "ballast/execution/block_allocation.hpp"
+#include "ballast/execution/child_order.hpp"
+#include "ballast/execution/exec_ledger.hpp"
+#include "ballast/execution/flat_id_map.hpp"
+
+namespace ballast {
+
+/// Capacities fixed at construction; nothing on the report path grows past them.
+struct OrderManagerLimits {
+  std::size_t max_children = 1u << 16;      ///< child orders (replacements count) per run
+  std::size_t max_parents = 1u << 14;       ///< parents and blocks
+  std::size_t max_exec_ids = 1u << 17;      ///< trades + busts + corrections per trading day
+  std::size_t max_positions = 1u << 16;     ///< (account, instrument) pairs with a cost basis
+  std::size_t max_block_shares = 1u << 16;  ///< accounts summed over all blocks
+};
+
+/// A parent order: one account's (or one block's) intent in one instrument.
+struct ParentOrder {
+  OrderId id{};
+  AccountId account{};  ///< invalid for a block
+  InstrumentId instrument{};
+  Side side{Side::kBuy};
+  Qty intended{};                ///< 0 when the parent was only seen through its children
+  Qty filled{};                  ///< net of busts
+  __int128 notional_e15{0};      ///< sum of fill qty raw x px raw (exact)
+  Qty lot{};                     ///< blocks: allocation lot
+  std::uint32_t first_share{0};  ///< blocks: range in the share table
+  std::uint32_t n_shares{0};
+  Qty unallocated{};  ///< blocks: filled beyond what the accounts asked for (overfill)
+  bool block{false};
+
+  /// Average fill price, rounded half-even to the price scale; 0 when nothing is filled.
+  Price avg_px() const noexcept;
+};
+
+/// Weighted-average cost and realized P&L of one account in one instrument (docs/execution.md,
+/// "Fills"). Cost is kept exactly in 1e-15 currency units; values here are rounded half-even.
+struct CostBasis {
+  Qty qty{};              ///< signed position the basis covers
+  Price avg_cost{};       ///< cost / qty; 0 when flat
+  Money realized{};       ///< realized P&L since start
+  bool estimated{false};  ///< a position held before start without a seeded basis
+};
+
+/// Counts of everything the manager saw; never reset.
+struct OrderManagerCounters {
+  std::uint64_t reports{0};
+  std::uint64_t fills{0};
+  std::uint64_t duplicates{0};
+  std::uint64_t out_of_order{0};
+  std::uint64_t fills_after_cancel_request{0};
+  std::uint64_t unsolicited_cancels{0};
+  std::uint64_t cancel_rejects{0};
+  std::uint64_t replace_rejects{0};
+  std::uint64_t busts{0};
+  std::uint64_t corrections{0};
+  std::uint64_t unknown_exec_refs{0};
+  std::uint64_t overfills{0};
+  std::uint64_t late_reports{0};
+  std::uint64_t unknown_orders{0};      ///< reports/commands for ids we never saw
+  std::uint64_t ledger_full{0};         ///< fills applied without de-duplication
+  std::uint64_t unbooked_fills{0};      ///< PortfolioBook had no slot: position not updated
+  std::uint64_t capacity_exhausted{0};  ///< SubmitOrder/ReplaceOrder dropped: pool full
+  std::uint64_t block_busts{0};         ///< busts/corrections on block children: not re-allocated
+  std::uint64_t block_overfills{0};     ///< block fills beyond the accounts' requests
+};
+
+/// Called after a fill (or bust) changed an account's position and cash: the composition root
+/// points it at DriftMonitor::invalidate, keeping execution independent of the drift monitor.
+using AccountChangedFn = void (*)(void* ctx, AccountId account);
+
+/// Tracks parents and children, applies broker reports, books fills.
+///
+/// Inputs (on_event): SubmitOrder (a child the compliance gate approved), CancelOrder,
+/// ReplaceOrder, ExecutionReported, CancelRejected, MessageRejected; others are ignored. It emits
+/// nothing: results are queries and counters.
+/// Pending quantities in the PortfolioBook: the manager is their only writer. A single-account
+/// child's leaves are pending while it is live; a block's accounts have their unallocated
+/// requests pending until close_block().
+/// Thread: the core thread only. No allocation after construction on the event path.
+class OrderManager {
+ public:
+  OrderManager(PortfolioBook& book, const MarketState& market, OrderManagerLimits limits = {});
+
+  /// The hook called once per account per booked fill/bust/correction (nullptr = none).
+  void set_account_changed_hook(AccountChangedFn fn, void* ctx) noexcept;
+
+  void on_event(const Event& e, Timestamp now, Outbox& out) noexcept;
+
+  void on_submit_order(const SubmitOrder& s) noexcept;
+  void on_cancel_order(const CancelOrder& c) noexcept;
+  void on_replace_order(const ReplaceOrder& r) noexcept;
+  void on_execution_reported(const ExecutionReported& r) noexcept;
+  void on_cancel_rejected(const CancelRejected& r) noexcept;
+  void on_message_rejected(const MessageRejected& r) noexcept;
+
+  // -- set-up (cold) ------------------------------------------------------------------------
+
+  /// Declares a parent with its intended quantity. False: id known, or no room.
+  bool open_parent(OrderId id, AccountId account, InstrumentId instrument, Side side,
+                   Qty intended) noexcept;
+  /// Declares a block: children whose `parent` is `id` have their fills allocated to `shares`
+  /// (BlockAllocator rule, over what each account still lacks). The accounts' requests become
+  /// pending. False: id known, no room, lot <= 0, a negative request or a repeated account.
+  bool open_block(OrderId id, InstrumentId instrument, Side side, Qty lot,
+                  std::span<const BlockShare> shares);
+  /// Releases the pending quantity the block's accounts did not get. False: not a block.
+  bool close_block(OrderId id) noexcept;
+  /// Seeds the cost basis of a position held before start. False: no room.
+  bool set_cost_basis(AccountId a, InstrumentId i, Qty qty, Price avg_cost) noexcept;
+
+  // -- reads --------------------------------------------------------------------------------
+
+  const ChildOrder* child(OrderId id) const noexcept;
+  const ParentOrder* parent(OrderId id) const noexcept;
+  /// Cost basis of (a, i); all zero when never traded or seeded.
+  CostBasis cost_basis(AccountId a, InstrumentId i) const noexcept;
+  /// How much of block `id` went to account `a` so far (0 when unknown).
+  Qty block_allocated(OrderId id, AccountId a) const noexcept;
+  const OrderManagerCounters& counters() const noexcept { return counters_; }
+  /// Flags of the last report handled (for tests and the why-log).
+  std::uint32_t last_flags() const noexcept { return last_flags_; }
+
+ private:
+  struct Basis {
+    std::int64_t qty{0};   // Qty raw
+    __int128 cost_e15{0};  // signed cost of the open position, qty raw x px raw
+    __int128 realized_e15{0};
+    bool estimated{false};
+    bool priced{false};  // cost_e15 holds a cost (seeded or from the first fill)
+  };
+  struct ShareState {
+    AccountId account{};
+    Qty requested{};
+    Qty allocated{};
+  };
+
+  ChildOrder* find_child(OrderId id) noexcept;
+  /// The child a report addressed to `id` belongs to: a child, or the order a cancel request
+  /// targets; an inactive replacement routes to the order it replaces.
+  ChildOrder* resolve(OrderId id) noexcept;
+  void reject_replacement(ChildOrder& old) noexcept;
+  ParentOrder* find_parent(OrderId id) noexcept;
+  ParentOrder* parent_for(const ChildOrder& c) noexcept;
+  Basis* basis_for(AccountId a, InstrumentId i) noexcept;
+  /// Books a signed fill (buys +) into position, cash, cost basis; calls the hook.
+  void book(AccountId a, InstrumentId i, Qty signed_qty, Price px) noexcept;
+  void apply_outcome(ChildOrder& c, const ReportOutcome& o) noexcept;
+  void book_child_fill(ChildOrder& c, Qty signed_qty, Price px) noexcept;
+  void allocate_block(ParentOrder& p, Qty qty, Price px) noexcept;
+  void count(std::uint32_t flags) noexcept;
+  /// Moves the book's pending by the change of a child's leaves.
+  void sync_pending(const ChildOrder& c, Qty leaves_before) noexcept;
+
+  PortfolioBook& book_;
+  const MarketState& market_;
+  OrderManagerLimits limits_;
+  AccountChangedFn hook_{nullptr};
+  void* hook_ctx_{nullptr};
+
+  std::vector<ChildOrder> children_;
+  FlatIdMap child_index_;   // child ids -> children_
+  FlatIdMap cancel_index_;  // cancel-request ids (ClOrdID of a 35=F) -> children_
+  std::vector<ParentOrder> parents_;
+  FlatIdMap parent_index_;
+  std::vector<Basis> bases_;
+  FlatIdMap basis_index_;
+  std::vector<ShareState> shares_;
+  ExecLedger ledger_;
+  BlockAllocator allocator_;
+  std::vector<BlockShare> alloc_in_;  // scratch for block allocation
+  std::vector<Qty> alloc_out_;
+  OrderManagerCounters counters_{};
+  std::uint32_t last_flags_{0};
+};
+
+}  // namespace ballast

@@ -1,0 +1,271 @@
+// ChildOrder: FIX order state machine (rules in docs/execution.md, "Orders").
+#include "ballast/execution/child_order.hpp"
+
+namespace ballast {
+
+const char* to_string(OrderState s) noexcept {
+  switch (s) {
+    case OrderState::kPendingNew:
+      return "pending_new";
+    case OrderState::kNew:
+      return "new";
+    case OrderState::kPartiallyFilled:
+      return "partially_filled";
+    case OrderState::kFilled:
+      return "filled";
+    case OrderState::kPendingCancel:
+      return "pending_cancel";
+    case OrderState::kCanceled:
+      return "canceled";
+    case OrderState::kPendingReplace:
+      return "pending_replace";
+    case OrderState::kReplaced:
+      return "replaced";
+    case OrderState::kRejected:
+      return "rejected";
+    case OrderState::kExpired:
+      return "expired";
+    case OrderState::kDoneForDay:
+      return "done_for_day";
+  }
+  return "?";
+}
+
+ChildOrder::ChildOrder(const SubmitOrder& s) noexcept
+    : id_(s.order),
+      parent_(s.parent),
+      account_(s.account),
+      instrument_(s.instrument),
+      session_(s.session),
+      side_(s.side),
+      qty_(s.qty),
+      limit_(s.limit) {}
+
+ChildOrder ChildOrder::replacement_of(const ChildOrder& orig, OrderId id, Qty qty,
+                                      Price limit) noexcept {
+  ChildOrder c = orig;
+  c.id_ = id;
+  c.replaces_ = orig.id_;
+  c.replaced_by_ = OrderId{};
+  c.qty_ = qty;
+  c.limit_ = limit;
+  c.cum_ = Qty{};
+  c.broker_cum_ = Qty{};
+  c.flags_ = 0;
+  c.terminal_ = OrderState::kNew;
+  c.pending_ = Pending::kNone;
+  c.has_terminal_ = false;
+  c.acked_ = false;
+  c.active_ = false;
+  return c;
+}
+
+OrderState ChildOrder::state() const noexcept {
+  if (!active_) return has_terminal_ ? terminal_ : OrderState::kPendingNew;
+  if (has_terminal_ && terminal_ == OrderState::kReplaced) return OrderState::kReplaced;
+  if (qty_.raw > 0 && cum_ >= qty_) return OrderState::kFilled;
+  if (has_terminal_) return terminal_;
+  if (pending_ == Pending::kCancel) return OrderState::kPendingCancel;
+  if (pending_ == Pending::kReplace) return OrderState::kPendingReplace;
+  if (!acked_) return OrderState::kPendingNew;
+  return cum_.raw > 0 ? OrderState::kPartiallyFilled : OrderState::kNew;
+}
+
+Qty ChildOrder::leaves() const noexcept {
+  if (!live() || cum_ >= qty_) return Qty{};
+  return qty_ - cum_;
+}
+
+void ChildOrder::set_terminal(OrderState s) noexcept {
+  pending_ = Pending::kNone;
+  if (has_terminal_) return;  // the first terminal report wins; later ones are stale
+  has_terminal_ = true;
+  terminal_ = s;
+}
+
+void ChildOrder::on_cancel_request() noexcept {
+  if (has_terminal_) return;
+  pending_ = Pending::kCancel;
+}
+
+void ChildOrder::on_replace_request(OrderId replacement) noexcept {
+  if (has_terminal_) return;
+  pending_ = Pending::kReplace;
+  replaced_by_ = replacement;
+}
+
+std::uint32_t ChildOrder::on_cancel_rejected(CancelRejectResponseTo to) noexcept {
+  const std::uint32_t f =
+      to == CancelRejectResponseTo::kReplace ? kFlagReplaceRejected : kFlagCancelRejected;
+  if (to == CancelRejectResponseTo::kReplace) replaced_by_ = OrderId{};
+  // Only the request the reject answers is withdrawn; a terminal order stays terminal.
+  if ((to == CancelRejectResponseTo::kCancel && pending_ == Pending::kCancel) ||
+      (to == CancelRejectResponseTo::kReplace && pending_ == Pending::kReplace)) {
+    pending_ = Pending::kNone;
+  }
+  flags_ |= f;
+  return f;
+}
+
+std::uint32_t ChildOrder::on_message_rejected() noexcept {
+  if (acked_ || has_terminal_ || cum_.raw != 0) return kFlagIgnored;
+  set_terminal(OrderState::kRejected);
+  return 0;
+}
+
+void ChildOrder::activate(Qty chain_cum) noexcept {
+  active_ = true;
+  acked_ = true;
+  cum_ = chain_cum;
+  broker_cum_ = chain_cum;
+}
+
+void ChildOrder::add_chain_fill(Qty q) noexcept {
+  cum_ += q;
+  if (cum_ > qty_) flags_ |= kFlagOverfill;
+}
+
+ReportOutcome ChildOrder::on_trade(const ExecutionReported& r, ExecLedger& ledger) noexcept {
+  ReportOutcome o;
+  if (r.last_qty.raw <= 0) {
+    o.flags = kFlagIgnored;
+    return o;
+  }
+  if (r.exec_id.empty()) {
+    o.flags |= kFlagNoExecId;
+  } else {
+    ExecRecord* rec = nullptr;
+    switch (ledger.insert(r.session, r.exec_id, id_, r.last_qty, r.last_px, &rec)) {
+      case ExecLedger::Insert::kDuplicate:
+        o.flags = kFlagDuplicate;
+        return o;
+      case ExecLedger::Insert::kFull:
+        o.flags |= kFlagLedgerFull;
+        break;
+      case ExecLedger::Insert::kInserted:
+        break;
+    }
+  }
+  if (r.cum_qty < broker_cum_) o.flags |= kFlagOutOfOrder;
+  if (r.cum_qty > broker_cum_) broker_cum_ = r.cum_qty;
+  if (has_terminal_) o.flags |= kFlagLateReport;
+  if (pending_ == Pending::kCancel) o.flags |= kFlagFillAfterCancelRequest;
+  if (pending_ == Pending::kReplace) o.flags |= kFlagFillAfterReplaceRequest;
+  acked_ = true;
+  cum_ += r.last_qty;
+  if (cum_ > qty_) o.flags |= kFlagOverfill;
+  o.effect = FillEffect::kFill;
+  o.qty = r.last_qty;
+  o.px = r.last_px;
+  return o;
+}
+
+ReportOutcome ChildOrder::on_bust_or_correct(const ExecutionReported& r,
+                                             ExecLedger& ledger) noexcept {
+  ReportOutcome o;
+  const bool bust = r.exec_type == ExecType::kTradeCancel;
+  // The bust/correction is itself de-duplicated on its own ExecID.
+  if (!r.exec_id.empty()) {
+    if (ledger.find(r.session, r.exec_id) != nullptr) {
+      o.flags = kFlagDuplicate;
+      return o;
+    }
+  }
+  ExecRecord* ref = ledger.find(r.session, r.exec_ref_id);
+  if (ref == nullptr || ref->busted || ref->qty.raw <= 0) {
+    o.flags = kFlagUnknownExecRef;
+    return o;
+  }
+  if (!r.exec_id.empty()) {
+    ExecRecord* self = nullptr;
+    if (ledger.insert(r.session, r.exec_id, id_, Qty{}, Price{}, &self) ==
+        ExecLedger::Insert::kFull) {
+      o.flags |= kFlagLedgerFull;
+    }
+  } else {
+    o.flags |= kFlagNoExecId;
+  }
+  // CumQty legitimately falls on a bust: the broker's figure replaces the high-water mark.
+  broker_cum_ = r.cum_qty;
+  if (bust) {
+    ref->busted = true;
+    cum_ -= ref->qty;
+    o.effect = FillEffect::kBust;
+    o.qty = ref->qty;
+    o.px = ref->px;
+    o.flags |= kFlagBust;
+  } else {
+    o.effect = FillEffect::kCorrect;
+    o.old_qty = ref->qty;
+    o.old_px = ref->px;
+    o.qty = r.last_qty;
+    o.px = r.last_px;
+    cum_ = cum_ - ref->qty + r.last_qty;
+    ref->qty = r.last_qty;
+    ref->px = r.last_px;
+    if (r.last_qty.raw <= 0) ref->busted = true;  // corrected to nothing: a bust in effect
+    o.flags |= kFlagCorrection;
+  }
+  if (cum_ > qty_) o.flags |= kFlagOverfill;
+  return o;
+}
+
+ReportOutcome ChildOrder::on_report(const ExecutionReported& r, ExecLedger& ledger) noexcept {
+  ReportOutcome o;
+  switch (r.exec_type) {
+    case ExecType::kTrade:
+    case ExecType::kPartialFill:
+    case ExecType::kFill:
+      o = on_trade(r, ledger);
+      break;
+    case ExecType::kTradeCancel:
+    case ExecType::kTradeCorrect:
+      o = on_bust_or_correct(r, ledger);
+      break;
+    case ExecType::kNew:
+    case ExecType::kPendingCancel:
+    case ExecType::kPendingReplace:
+    case ExecType::kOrderStatus:
+    case ExecType::kStopped:
+      // Acknowledgements: they show the broker holds the order, never move the state back.
+      acked_ = true;
+      if (r.cum_qty > broker_cum_) broker_cum_ = r.cum_qty;
+      break;
+    case ExecType::kPendingNew:
+      if (acked_ || has_terminal_) o.flags = kFlagIgnored;
+      break;
+    case ExecType::kCanceled:
+      if (has_terminal_) {
+        if (terminal_ != OrderState::kCanceled) o.flags = kFlagIgnored;
+        break;
+      }
+      if (pending_ != Pending::kCancel) o.flags |= kFlagUnsolicitedCancel;
+      acked_ = true;
+      set_terminal(OrderState::kCanceled);
+      break;
+    case ExecType::kReplaced:
+      if (has_terminal_ && terminal_ != OrderState::kReplaced) {
+        o.flags = kFlagIgnored;
+        break;
+      }
+      acked_ = true;
+      set_terminal(OrderState::kReplaced);
+      break;
+    case ExecType::kRejected:
+      if (has_terminal_ && terminal_ != OrderState::kRejected) o.flags = kFlagIgnored;
+      set_terminal(OrderState::kRejected);
+      break;
+    case ExecType::kExpired:
+      if (has_terminal_ && terminal_ != OrderState::kExpired) o.flags = kFlagIgnored;
+      set_terminal(OrderState::kExpired);
+      break;
+    case ExecType::kDoneForDay:
+      if (has_terminal_ && terminal_ != OrderState::kDoneForDay) o.flags = kFlagIgnored;
+      set_terminal(OrderState::kDoneForDay);
+      break;
+  }
+  flags_ |= o.flags;
+  return o;
+}
+
+}  // namespace ballast

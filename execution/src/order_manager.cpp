@@ -1,0 +1,506 @@
+// OrderManager: children, parents, blocks, fills and cost basis (docs/execution.md).
+#include "ballast/execution/order_manager.hpp"
+
+#include <algorithm>
+
+namespace ballast {
+
+namespace {
+
+constexpr Qty signed_qty(Side side, Qty q) noexcept {
+  return side == Side::kBuy ? q : -q;
+}
+
+constexpr std::int64_t abs64(std::int64_t v) noexcept {
+  return v < 0 ? -v : v;
+}
+
+std::int64_t round_e15(__int128 v, std::int64_t den) noexcept {
+  const __int128 r = detail::div_round(v, den, Rounding::kHalfEven);
+  BALLAST_INVARIANT(detail::fits_i64(r), "cost basis out of range");
+  return static_cast<std::int64_t>(r);
+}
+
+}  // namespace
+
+Price ParentOrder::avg_px() const noexcept {
+  if (filled.raw == 0) return Price{};
+  return Price{round_e15(notional_e15, filled.raw)};
+}
+
+OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
+                           OrderManagerLimits limits)
+    : book_(book),
+      market_(market),
+      limits_(limits),
+      child_index_(limits.max_children),
+      cancel_index_(limits.max_children),
+      parent_index_(limits.max_parents),
+      basis_index_(limits.max_positions),
+      ledger_(limits.max_exec_ids),
+      allocator_(limits.max_block_shares),
+      alloc_in_(limits.max_block_shares),
+      alloc_out_(limits.max_block_shares) {
+  children_.reserve(limits.max_children);
+  parents_.reserve(limits.max_parents);
+  bases_.reserve(limits.max_positions);
+  shares_.reserve(limits.max_block_shares);
+}
+
+void OrderManager::set_account_changed_hook(AccountChangedFn fn, void* ctx) noexcept {
+  hook_ = fn;
+  hook_ctx_ = ctx;
+}
+
+void OrderManager::on_event(const Event& e, Timestamp /*now*/, Outbox& /*out*/) noexcept {
+  if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+    on_submit_order(*s);
+  } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
+    on_execution_reported(*r);
+  } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
+    on_cancel_order(*c);
+  } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
+    on_replace_order(*rp);
+  } else if (const auto* cr = std::get_if<CancelRejected>(&e)) {
+    on_cancel_rejected(*cr);
+  } else if (const auto* mr = std::get_if<MessageRejected>(&e)) {
+    on_message_rejected(*mr);
+  }
+}
+
+// ------------------------------------------------------------------------------- lookups
+
+ChildOrder* OrderManager::find_child(OrderId id) noexcept {
+  const std::uint32_t i = child_index_.find(id.value);
+  return i == FlatIdMap::kNone ? nullptr : &children_[i];
+}
+
+const ChildOrder* OrderManager::child(OrderId id) const noexcept {
+  const std::uint32_t i = child_index_.find(id.value);
+  return i == FlatIdMap::kNone ? nullptr : &children_[i];
+}
+
+ChildOrder* OrderManager::resolve(OrderId id) noexcept {
+  ChildOrder* c = find_child(id);
+  if (c == nullptr) {
+    const std::uint32_t i = cancel_index_.find(id.value);
+    return i == FlatIdMap::kNone ? nullptr : &children_[i];
+  }
+  if (!c->active() && c->replaces().valid()) {
+    // Reports during a pending replace may carry the new ClOrdID; the old order is the one
+    // working until the broker says Replaced.
+    if (ChildOrder* old = find_child(c->replaces())) return old;
+  }
+  return c;
+}
+
+ParentOrder* OrderManager::find_parent(OrderId id) noexcept {
+  const std::uint32_t i = parent_index_.find(id.value);
+  return i == FlatIdMap::kNone ? nullptr : &parents_[i];
+}
+
+const ParentOrder* OrderManager::parent(OrderId id) const noexcept {
+  const std::uint32_t i = parent_index_.find(id.value);
+  return i == FlatIdMap::kNone ? nullptr : &parents_[i];
+}
+
+ParentOrder* OrderManager::parent_for(const ChildOrder& c) noexcept {
+  return c.parent().valid() ? find_parent(c.parent()) : nullptr;
+}
+
+// ------------------------------------------------------------------------------- set-up
+
+bool OrderManager::open_parent(OrderId id, AccountId account, InstrumentId instrument, Side side,
+                               Qty intended) noexcept {
+  if (!id.valid() || parents_.size() >= limits_.max_parents) return false;
+  if (!parent_index_.insert(id.value, static_cast<std::uint32_t>(parents_.size()))) return false;
+  parents_.push_back(ParentOrder{
+      .id = id, .account = account, .instrument = instrument, .side = side, .intended = intended});
+  return true;
+}
+
+bool OrderManager::open_block(OrderId id, InstrumentId instrument, Side side, Qty lot,
+                              std::span<const BlockShare> shares) {
+  if (!id.valid() || lot.raw <= 0 || parents_.size() >= limits_.max_parents ||
+      shares_.size() + shares.size() > limits_.max_block_shares ||
+      parent_index_.find(id.value) != FlatIdMap::kNone) {
+    return false;
+  }
+  std::vector<std::uint32_t> ids;  // cold path: checking for repeated accounts
+  Qty total{};
+  for (const BlockShare& s : shares) {
+    if (s.requested.raw < 0 || !s.account.valid()) return false;
+    ids.push_back(s.account.value);
+    total += s.requested;
+  }
+  std::sort(ids.begin(), ids.end());
+  if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) return false;
+  if (!parent_index_.insert(id.value, static_cast<std::uint32_t>(parents_.size()))) return false;
+  parents_.push_back(ParentOrder{.id = id,
+                                 .instrument = instrument,
+                                 .side = side,
+                                 .intended = total,
+                                 .lot = lot,
+                                 .first_share = static_cast<std::uint32_t>(shares_.size()),
+                                 .n_shares = static_cast<std::uint32_t>(shares.size()),
+                                 .block = true});
+  for (const BlockShare& s : shares) {
+    shares_.push_back(ShareState{.account = s.account, .requested = s.requested});
+    (void)book_.add_pending(s.account, instrument, signed_qty(side, s.requested));
+  }
+  return true;
+}
+
+bool OrderManager::close_block(OrderId id) noexcept {
+  ParentOrder* p = find_parent(id);
+  if (p == nullptr || !p->block) return false;
+  for (std::uint32_t k = 0; k < p->n_shares; ++k) {
+    ShareState& s = shares_[p->first_share + k];
+    const Qty rest = s.requested - s.allocated;
+    if (rest.raw > 0) (void)book_.add_pending(s.account, p->instrument, -signed_qty(p->side, rest));
+    s.requested = s.allocated;
+  }
+  return true;
+}
+
+bool OrderManager::set_cost_basis(AccountId a, InstrumentId i, Qty qty, Price avg_cost) noexcept {
+  Basis* b = basis_for(a, i);
+  if (b == nullptr) return false;
+  b->qty = qty.raw;
+  b->cost_e15 = static_cast<__int128>(qty.raw) * avg_cost.raw;
+  b->estimated = false;
+  b->priced = true;
+  return true;
+}
+
+OrderManager::Basis* OrderManager::basis_for(AccountId a, InstrumentId i) noexcept {
+  const std::uint64_t key = (static_cast<std::uint64_t>(a.value) << 32) | i.value;
+  const std::uint32_t idx = basis_index_.find(key);
+  if (idx != FlatIdMap::kNone) return &bases_[idx];
+  if (bases_.size() >= limits_.max_positions) return nullptr;
+  if (!basis_index_.insert(key, static_cast<std::uint32_t>(bases_.size()))) return nullptr;
+  Basis b;
+  // A position from before start: its cost is unknown until set_cost_basis; book() prices it at
+  // the first fill and marks it estimated.
+  b.qty = book_.position(a, i).raw;
+  b.estimated = b.qty != 0;
+  bases_.push_back(b);
+  return &bases_.back();
+}
+
+CostBasis OrderManager::cost_basis(AccountId a, InstrumentId i) const noexcept {
+  const std::uint64_t key = (static_cast<std::uint64_t>(a.value) << 32) | i.value;
+  const std::uint32_t idx = basis_index_.find(key);
+  if (idx == FlatIdMap::kNone) return CostBasis{};
+  const Basis& b = bases_[idx];
+  CostBasis r;
+  r.qty = Qty{b.qty};
+  r.avg_cost = b.qty == 0 ? Price{} : Price{round_e15(b.cost_e15, b.qty)};
+  r.realized = Money{round_e15(b.realized_e15, Price::kScale)};
+  r.estimated = b.estimated;
+  return r;
+}
+
+Qty OrderManager::block_allocated(OrderId id, AccountId a) const noexcept {
+  const ParentOrder* p = parent(id);
+  if (p == nullptr || !p->block) return Qty{};
+  for (std::uint32_t k = 0; k < p->n_shares; ++k) {
+    const ShareState& s = shares_[p->first_share + k];
+    if (s.account == a) return s.allocated;
+  }
+  return Qty{};
+}
+
+// ------------------------------------------------------------------------------- commands
+
+void OrderManager::on_submit_order(const SubmitOrder& s) noexcept {
+  if (find_child(s.order) != nullptr) return;  // the same command seen twice
+  if (children_.size() >= limits_.max_children) {
+    ++counters_.capacity_exhausted;
+    return;
+  }
+  if (!child_index_.insert(s.order.value, static_cast<std::uint32_t>(children_.size()))) {
+    ++counters_.capacity_exhausted;
+    return;
+  }
+  children_.emplace_back(s);
+  ChildOrder& c = children_.back();
+  if (s.parent.valid() && find_parent(s.parent) == nullptr) {
+    (void)open_parent(s.parent, s.account, s.instrument, s.side, Qty{});
+  }
+  sync_pending(c, Qty{});
+}
+
+void OrderManager::on_cancel_order(const CancelOrder& c) noexcept {
+  const std::uint32_t idx = child_index_.find(c.orig_order.value);
+  if (idx == FlatIdMap::kNone) {
+    ++counters_.unknown_orders;
+    return;
+  }
+  children_[idx].on_cancel_request();
+  (void)cancel_index_.insert(c.order.value, idx);
+}
+
+void OrderManager::on_replace_order(const ReplaceOrder& r) noexcept {
+  const std::uint32_t idx = child_index_.find(r.orig_order.value);
+  if (idx == FlatIdMap::kNone) {
+    ++counters_.unknown_orders;
+    return;
+  }
+  if (children_.size() >= limits_.max_children ||
+      !child_index_.insert(r.order.value, static_cast<std::uint32_t>(children_.size()))) {
+    ++counters_.capacity_exhausted;
+    return;
+  }
+  children_.push_back(ChildOrder::replacement_of(children_[idx], r.order, r.qty, r.limit));
+  children_[idx].on_replace_request(r.order);
+}
+
+// ------------------------------------------------------------------------------- reports
+
+void OrderManager::sync_pending(const ChildOrder& c, Qty leaves_before) noexcept {
+  const ParentOrder* p = c.parent().valid() ? parent(c.parent()) : nullptr;
+  if (p != nullptr && p->block) return;  // block accounts' pending follows the allocation
+  const Qty delta = c.leaves() - leaves_before;
+  if (delta.raw != 0 && c.account().valid()) {
+    (void)book_.add_pending(c.account(), c.instrument(), signed_qty(c.side(), delta));
+  }
+}
+
+void OrderManager::count(std::uint32_t f) noexcept {
+  counters_.duplicates += (f & kFlagDuplicate) != 0;
+  counters_.out_of_order += (f & kFlagOutOfOrder) != 0;
+  counters_.fills_after_cancel_request += (f & kFlagFillAfterCancelRequest) != 0;
+  counters_.unsolicited_cancels += (f & kFlagUnsolicitedCancel) != 0;
+  counters_.cancel_rejects += (f & kFlagCancelRejected) != 0;
+  counters_.replace_rejects += (f & kFlagReplaceRejected) != 0;
+  counters_.busts += (f & kFlagBust) != 0;
+  counters_.corrections += (f & kFlagCorrection) != 0;
+  counters_.unknown_exec_refs += (f & kFlagUnknownExecRef) != 0;
+  counters_.overfills += (f & kFlagOverfill) != 0;
+  counters_.late_reports += (f & kFlagLateReport) != 0;
+  counters_.ledger_full += (f & kFlagLedgerFull) != 0;
+}
+
+void OrderManager::reject_replacement(ChildOrder& old) noexcept {
+  if (!old.replaced_by().valid()) return;
+  ChildOrder* repl = find_child(old.replaced_by());
+  if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
+}
+
+void OrderManager::on_execution_reported(const ExecutionReported& r) noexcept {
+  ++counters_.reports;
+  if (r.exec_type == ExecType::kReplaced) {
+    ChildOrder* repl = find_child(r.order);
+    ChildOrder* old = find_child(r.orig_order);
+    if (old == nullptr && repl != nullptr && repl->replaces().valid()) {
+      old = find_child(repl->replaces());
+    }
+    if (old == nullptr) {
+      ++counters_.unknown_orders;
+      return;
+    }
+    const Qty old_leaves = old->leaves();
+    const ReportOutcome o = old->on_report(r, ledger_);
+    sync_pending(*old, old_leaves);
+    if (repl != nullptr && !repl->active() && old->state() == OrderState::kReplaced) {
+      repl->activate(old->cum_qty());
+      sync_pending(*repl, Qty{});
+    } else if (repl == nullptr) {
+      ++counters_.unknown_orders;  // a replace we never asked for: the old order is done
+    }
+    last_flags_ = o.flags;
+    count(o.flags);
+    return;
+  }
+
+  ChildOrder* c = resolve(r.order);
+  if (c == nullptr && r.orig_order.valid()) c = resolve(r.orig_order);
+  if (c == nullptr) {
+    ++counters_.unknown_orders;
+    last_flags_ = 0;
+    return;
+  }
+  const Qty before = c->leaves();
+  const ReportOutcome o = c->on_report(r, ledger_);
+  apply_outcome(*c, o);
+  sync_pending(*c, before);
+  if (is_terminal(c->state()) && c->state() != OrderState::kReplaced) reject_replacement(*c);
+  last_flags_ = o.flags;
+  count(o.flags);
+}
+
+void OrderManager::on_cancel_rejected(const CancelRejected& r) noexcept {
+  ChildOrder* c = nullptr;
+  if (r.response_to == CancelRejectResponseTo::kReplace) {
+    c = find_child(r.orig_order);
+    ChildOrder* repl = find_child(r.order);
+    if (c == nullptr && repl != nullptr && repl->replaces().valid())
+      c = find_child(repl->replaces());
+    if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
+  } else {
+    c = find_child(r.orig_order);
+    if (c == nullptr) c = resolve(r.order);
+  }
+  if (c == nullptr) {
+    ++counters_.unknown_orders;
+    return;
+  }
+  const std::uint32_t f = c->on_cancel_rejected(r.response_to);
+  last_flags_ = f;
+  count(f);
+}
+
+void OrderManager::on_message_rejected(const MessageRejected& r) noexcept {
+  ChildOrder* c = find_child(r.order);
+  if (c == nullptr) {
+    // A refused cancel request: the order keeps working.
+    const std::uint32_t idx = cancel_index_.find(r.order.value);
+    if (idx == FlatIdMap::kNone) {
+      ++counters_.unknown_orders;
+      return;
+    }
+    last_flags_ = children_[idx].on_cancel_rejected(CancelRejectResponseTo::kCancel);
+    count(last_flags_);
+    return;
+  }
+  if (!c->active() && c->replaces().valid()) {
+    // A refused replace request: the replacement dies, the old order keeps working.
+    (void)c->on_message_rejected();
+    if (ChildOrder* old = find_child(c->replaces())) {
+      last_flags_ = old->on_cancel_rejected(CancelRejectResponseTo::kReplace);
+      count(last_flags_);
+    }
+    return;
+  }
+  const Qty before = c->leaves();
+  last_flags_ = c->on_message_rejected();
+  sync_pending(*c, before);
+}
+
+// ------------------------------------------------------------------------------- booking
+
+void OrderManager::apply_outcome(ChildOrder& c, const ReportOutcome& o) noexcept {
+  if (o.effect == FillEffect::kNone) return;
+  ParentOrder* p = parent_for(c);
+  const auto add_to_parent = [&](Qty q, Price px) {
+    if (p == nullptr) return;
+    p->filled += q;
+    p->notional_e15 += static_cast<__int128>(q.raw) * px.raw;
+  };
+  if (p != nullptr && p->block) {
+    if (o.effect == FillEffect::kFill) {
+      ++counters_.fills;
+      add_to_parent(o.qty, o.px);
+      allocate_block(*p, o.qty, o.px);
+    } else {
+      // A bust on a block child cannot be traced to the accounts' per-fill allocations here:
+      // counted for the operator, parent corrected, accounts untouched.
+      ++counters_.block_busts;
+      if (o.effect == FillEffect::kBust) {
+        add_to_parent(-o.qty, o.px);
+      } else {
+        add_to_parent(-o.old_qty, o.old_px);
+        add_to_parent(o.qty, o.px);
+      }
+    }
+    return;
+  }
+  switch (o.effect) {
+    case FillEffect::kFill:
+      ++counters_.fills;
+      add_to_parent(o.qty, o.px);
+      book(c.account(), c.instrument(), signed_qty(c.side(), o.qty), o.px);
+      if (c.state() == OrderState::kReplaced && c.replaced_by().valid()) {
+        // A fill on the old ClOrdID after Replaced also fills the replacement (one chain).
+        if (ChildOrder* next = find_child(c.replaced_by()); next != nullptr && next->active()) {
+          const Qty before = next->leaves();
+          next->add_chain_fill(o.qty);
+          sync_pending(*next, before);
+        }
+      }
+      break;
+    case FillEffect::kBust:
+      add_to_parent(-o.qty, o.px);
+      book(c.account(), c.instrument(), -signed_qty(c.side(), o.qty), o.px);
+      break;
+    case FillEffect::kCorrect:
+      add_to_parent(-o.old_qty, o.old_px);
+      add_to_parent(o.qty, o.px);
+      book(c.account(), c.instrument(), -signed_qty(c.side(), o.old_qty), o.old_px);
+      if (o.qty.raw > 0) book(c.account(), c.instrument(), signed_qty(c.side(), o.qty), o.px);
+      break;
+    case FillEffect::kNone:
+      break;
+  }
+}
+
+void OrderManager::allocate_block(ParentOrder& p, Qty qty, Price px) noexcept {
+  const std::size_t n = p.n_shares;
+  Qty room{};
+  for (std::size_t k = 0; k < n; ++k) {
+    const ShareState& s = shares_[p.first_share + k];
+    alloc_in_[k] = BlockShare{.account = s.account, .requested = s.requested - s.allocated};
+    room += alloc_in_[k].requested;
+  }
+  Qty q = qty;
+  if (q > room) {
+    p.unallocated += q - room;
+    ++counters_.block_overfills;
+    q = room;
+  }
+  if (q.raw <= 0) return;
+  allocator_.allocate(std::span<const BlockShare>(alloc_in_.data(), n), q, p.lot,
+                      std::span<Qty>(alloc_out_.data(), n));
+  for (std::size_t k = 0; k < n; ++k) {
+    const Qty a = alloc_out_[k];
+    if (a.raw == 0) continue;
+    ShareState& s = shares_[p.first_share + k];
+    s.allocated += a;
+    (void)book_.add_pending(s.account, p.instrument, -signed_qty(p.side, a));
+    book(s.account, p.instrument, signed_qty(p.side, a), px);
+  }
+}
+
+void OrderManager::book(AccountId a, InstrumentId i, Qty signed_fill, Price px) noexcept {
+  if (!a.valid() || signed_fill.raw == 0) return;
+  Basis* b = basis_for(a, i);  // before the fill: a new entry starts from the book's position
+  const Side side = signed_fill.raw > 0 ? Side::kBuy : Side::kSell;
+  if (!book_.apply_fill(a, i, side, signed_fill.abs(), px, market_)) {
+    ++counters_.unbooked_fills;
+    return;
+  }
+  if (b == nullptr) {
+    ++counters_.capacity_exhausted;
+  } else {
+    if (!b->priced) {
+      b->cost_e15 = static_cast<__int128>(b->qty) * px.raw;
+      b->priced = true;
+    }
+    const std::int64_t q = b->qty;
+    const std::int64_t f = signed_fill.raw;
+    if (q == 0 || (q > 0) == (f > 0)) {
+      b->cost_e15 += static_cast<__int128>(f) * px.raw;
+      b->qty += f;
+    } else {
+      // Closing (part of) the position: the closed share of the cost leaves at average cost.
+      const std::int64_t closed = std::min(abs64(f), abs64(q));
+      const std::int64_t fc = f > 0 ? closed : -closed;
+      const __int128 removed =
+          closed == abs64(q)
+              ? b->cost_e15
+              : detail::div_round(b->cost_e15 * closed, abs64(q), Rounding::kHalfEven);
+      b->realized_e15 += -static_cast<__int128>(fc) * px.raw - removed;
+      b->cost_e15 -= removed;
+      b->qty += fc;
+      const std::int64_t rest = f - fc;  // flips through zero: the rest opens at px
+      if (rest != 0) {
+        b->cost_e15 += static_cast<__int128>(rest) * px.raw;
+        b->qty += rest;
+      }
+    }
+  }
+  if (hook_ != nullptr) hook_(hook_ctx_, a);
+}
+
+}  // namespace ballast
