@@ -314,7 +314,6 @@ Status RebalanceOptimizer::factorize() {
   if (!p_.sigma.is_factor() || lambda_te_ == 0) {
     if (lambda_te_ == 0) {
       k_diag_inv_ = (mdiag_.array() + rho_).inverse().matrix();
-      k_llt_ = Eigen::LLT<Eigen::MatrixXd>();
       wb_b_.resize(0, 0);
     } else {
       Eigen::MatrixXd k = Eigen::MatrixXd::Zero(n + 1, n + 1);
@@ -324,6 +323,7 @@ Status RebalanceOptimizer::factorize() {
       k_llt_.compute(k);
       if (k_llt_.info() != Eigen::Success) return Error{"covariance is not positive semidefinite"};
       k_diag_inv_.resize(0);
+      wb_b_.resize(0, 0);
     }
   } else {
     // K = Dk + Bt Ft Bt' with Dk diagonal: Woodbury, core C = Ft^-1 + Bt' Dk^-1 Bt (k x k).

@@ -69,36 +69,60 @@ const char* to_string(TriggerRule r) noexcept {
 
 const char* to_string(DenyReason r) noexcept {
   switch (r) {
-    case DenyReason::kKillSwitch: return "kill_switch";
-    case DenyReason::kRestricted: return "restricted";
-    case DenyReason::kNoBuy: return "no_buy";
-    case DenyReason::kNoSell: return "no_sell";
-    case DenyReason::kMaxQuantity: return "max_quantity";
-    case DenyReason::kMaxNotional: return "max_notional";
-    case DenyReason::kReferencePriceMissing: return "reference_price_missing";
-    case DenyReason::kReferencePriceStale: return "reference_price_stale";
-    case DenyReason::kPriceCollar: return "price_collar";
-    case DenyReason::kAdvShare: return "adv_share";
-    case DenyReason::kInstrumentWeightLimit: return "instrument_weight_limit";
-    case DenyReason::kAssetClassWeightLimit: return "asset_class_weight_limit";
-    case DenyReason::kShortSale: return "short_sale";
-    case DenyReason::kOversell: return "oversell";
-    case DenyReason::kCashInsufficient: return "cash_insufficient";
-    case DenyReason::kMaxOpenOrders: return "max_open_orders";
-    case DenyReason::kOrderRate: return "order_rate";
-    case DenyReason::kDuplicate: return "duplicate";
-    case DenyReason::kDailyGrossNotional: return "daily_gross_notional";
-    case DenyReason::kCount: break;
+    case DenyReason::kKillSwitch:
+      return "kill_switch";
+    case DenyReason::kRestricted:
+      return "restricted";
+    case DenyReason::kNoBuy:
+      return "no_buy";
+    case DenyReason::kNoSell:
+      return "no_sell";
+    case DenyReason::kMaxQuantity:
+      return "max_quantity";
+    case DenyReason::kMaxNotional:
+      return "max_notional";
+    case DenyReason::kReferencePriceMissing:
+      return "reference_price_missing";
+    case DenyReason::kReferencePriceStale:
+      return "reference_price_stale";
+    case DenyReason::kPriceCollar:
+      return "price_collar";
+    case DenyReason::kAdvShare:
+      return "adv_share";
+    case DenyReason::kInstrumentWeightLimit:
+      return "instrument_weight_limit";
+    case DenyReason::kAssetClassWeightLimit:
+      return "asset_class_weight_limit";
+    case DenyReason::kShortSale:
+      return "short_sale";
+    case DenyReason::kOversell:
+      return "oversell";
+    case DenyReason::kCashInsufficient:
+      return "cash_insufficient";
+    case DenyReason::kMaxOpenOrders:
+      return "max_open_orders";
+    case DenyReason::kOrderRate:
+      return "order_rate";
+    case DenyReason::kDuplicate:
+      return "duplicate";
+    case DenyReason::kDailyGrossNotional:
+      return "daily_gross_notional";
+    case DenyReason::kCount:
+      break;
   }
   return "unknown";
 }
 
 const char* to_string(KillReason r) noexcept {
   switch (r) {
-    case KillReason::kOperator: return "operator";
-    case KillReason::kRejectStorm: return "reject_storm";
-    case KillReason::kOrderRate: return "order_rate";
-    case KillReason::kSentIntendedMismatch: return "sent_intended_mismatch";
+    case KillReason::kOperator:
+      return "operator";
+    case KillReason::kRejectStorm:
+      return "reject_storm";
+    case KillReason::kOrderRate:
+      return "order_rate";
+    case KillReason::kSentIntendedMismatch:
+      return "sent_intended_mismatch";
   }
   return "unknown";
 }

@@ -68,29 +68,9 @@ Result<std::int64_t> parse_decimal(std::string_view text, int decimals, bool exa
       return Error{std::string("invalid ") + what + " " + quoted(text) + ": more than " +
                    std::to_string(decimals) + " decimal places"};
     }
-    bool away = false;
     const bool above_half = first_excess > 5 || (first_excess == 5 && excess_nonzero_tail);
-    const bool exactly_half = first_excess == 5 && !excess_nonzero_tail;
-    switch (mode) {
-      case Rounding::kTowardZero:
-        away = false;
-        break;
-      case Rounding::kAwayFromZero:
-        away = true;
-        break;
-      case Rounding::kDown:
-        away = negative;
-        break;
-      case Rounding::kUp:
-        away = !negative;
-        break;
-      case Rounding::kHalfEven:
-        away = above_half || (exactly_half && (mag % 2 == 1));
-        break;
-      case Rounding::kHalfAwayFromZero:
-        away = above_half || exactly_half;
-        break;
-    }
+    const int half = above_half ? 1 : (first_excess == 5 ? 0 : -1);
+    const bool away = rounds_away(mode, negative, half, mag % 2 == 1);
     if (away) mag += 1;
   }
   // INT64_MIN's magnitude is one more than INT64_MAX's.

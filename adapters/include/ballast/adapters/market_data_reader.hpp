@@ -21,7 +21,8 @@
 namespace ballast {
 
 /// A calendar date (proleptic Gregorian).
-// CivilDate (std::chrono::year_month_day) and us_eastern_utc_offset come from core/exchange_time.hpp.
+// CivilDate (std::chrono::year_month_day) and us_eastern_utc_offset come from
+// core/exchange_time.hpp.
 
 /// Years whose every instant fits a Timestamp (int64 ns since 1970 spans 1677-09-21 to
 /// 2262-04-11), whole years only.

@@ -39,31 +39,37 @@ constexpr std::int64_t pow10_i64(int n) noexcept {
 
 namespace detail {
 
-/// Divides num by den (den > 0) with the given rounding. Exact integer arithmetic.
-constexpr __int128 div_round(__int128 num, __int128 den, Rounding mode) noexcept {
-  __int128 q = num / den;  // truncates toward zero
-  __int128 r = num % den;  // same sign as num
-  if (r == 0) return q;
-  const bool negative = num < 0;
+/// Whether a value strictly between two representable neighbours moves away from zero (to the
+/// larger magnitude) under `mode`. `half` compares the discarded fraction with one half (-1 below,
+/// 0 exactly, +1 above); `odd` says whether the truncated magnitude is odd (for ties to even).
+constexpr bool rounds_away(Rounding mode, bool negative, int half, bool odd) noexcept {
   switch (mode) {
     case Rounding::kTowardZero:
-      return q;
+      return false;
     case Rounding::kAwayFromZero:
-      return negative ? q - 1 : q + 1;
+      return true;
     case Rounding::kDown:
-      return negative ? q - 1 : q;
+      return negative;
     case Rounding::kUp:
-      return negative ? q : q + 1;
+      return !negative;
     case Rounding::kHalfEven:
-    case Rounding::kHalfAwayFromZero: {
-      const __int128 twice = (r < 0 ? -r : r) * 2;
-      bool away = twice > den;
-      if (twice == den) away = mode == Rounding::kHalfAwayFromZero || (q % 2 != 0);
-      if (!away) return q;
-      return negative ? q - 1 : q + 1;
-    }
+      return half > 0 || (half == 0 && odd);
+    case Rounding::kHalfAwayFromZero:
+      return half >= 0;
   }
-  return q;
+  return false;
+}
+
+/// Divides num by den (den > 0) with the given rounding. Exact integer arithmetic.
+constexpr __int128 div_round(__int128 num, __int128 den, Rounding mode) noexcept {
+  const __int128 q = num / den;  // truncates toward zero
+  const __int128 r = num % den;  // same sign as num
+  if (r == 0) return q;
+  const bool negative = num < 0;
+  const __int128 twice = (r < 0 ? -r : r) * 2;
+  const int half = twice < den ? -1 : (twice == den ? 0 : 1);
+  if (!rounds_away(mode, negative, half, q % 2 != 0)) return q;
+  return negative ? q - 1 : q + 1;
 }
 
 constexpr bool fits_i64(__int128 v) noexcept {
