@@ -1,0 +1,78 @@
+// The slicing engine: works parent orders through the slicer on an interval timer and proposes
+// child orders (new, replace, cancel) to the compliance gate; reads fills back from the order
+// manager. A component: on_event(event, now, outbox); no threads, no clock of its own.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/core/instrument.hpp"
+#include "ballast/engine/market_state.hpp"
+#include "ballast/engine/outbox.hpp"
+#include "ballast/execution/execution_config.hpp"
+#include "ballast/execution/order_id.hpp"
+#include "ballast/execution/order_manager.hpp"
+#include "ballast/execution/slicer.hpp"
+
+namespace ballast {
+
+/// A parent order to work.
+struct ParentRequest {
+  OrderId id{};
+  AccountId account{};
+  InstrumentId instrument{};
+  SessionId session{};
+  Side side{Side::kBuy};
+  Qty quantity{};
+};
+
+/// Thread: the core thread only. Parents live in a table preallocated at construction.
+class SlicingEngine {
+ public:
+  /// Owner tag of the engine's interval timer ("SLCE").
+  static constexpr std::uint32_t kTimerOwner = 0x534C4345;
+
+  /// The config, profile, instruments, market, order manager and id generator must outlive it.
+  SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& profile,
+                const InstrumentTable& instruments, const MarketState& market, OrderManager& om,
+                ClOrdIdGenerator& ids, std::size_t max_parents = 4096);
+
+  /// Starts working a parent now: registers it with the order manager, takes the arrival price
+  /// (the mark) and starts the interval timer if it is not running. Error: table full, id known
+  /// to the order manager, non-positive quantity, no price for the instrument.
+  Status start_parent(const ParentRequest& r, Timestamp now, Outbox& out);
+
+  void on_event(const Event& e, Timestamp now, Outbox& out);
+
+  std::size_t active() const noexcept { return active_; }
+  struct Counters {
+    std::uint64_t proposed = 0, replaced = 0, cancelled = 0, denied = 0, finished = 0;
+    std::uint64_t left_over = 0;  ///< parents finished with quantity left (on_horizon_end: leave)
+  };
+  const Counters& counters() const noexcept { return c_; }
+
+ private:
+  struct Parent {
+    ParentRequest req{};
+    ParentState st{};
+    OrderId live{};      ///< the current child (proposed or working), invalid when none
+    OrderId replaced{};  ///< the child a proposed replace would replace (still working if denied)
+    bool active = false;
+  };
+  void step(Parent& p, Timestamp now, Outbox& out);
+  void schedule(Timestamp now, Outbox& out);
+
+  const ExecutionConfig& cfg_;
+  const VolumeProfile& profile_;
+  const InstrumentTable& instruments_;
+  const MarketState& market_;
+  OrderManager& om_;
+  ClOrdIdGenerator& ids_;
+  std::vector<Parent> parents_;
+  std::size_t active_ = 0;
+  bool timer_running_ = false;
+  Counters c_;
+};
+
+}  // namespace ballast

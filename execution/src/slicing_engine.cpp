@@ -1,0 +1,152 @@
+// The slicing engine.
+#include "ballast/execution/slicing_engine.hpp"
+
+#include "ballast/core/exchange_time.hpp"
+
+namespace ballast {
+
+namespace {
+constexpr std::uint64_t kTimerCookie = 1;
+}  // namespace
+
+SlicingEngine::SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& profile,
+                             const InstrumentTable& instruments, const MarketState& market,
+                             OrderManager& om, ClOrdIdGenerator& ids, std::size_t max_parents)
+    : cfg_(cfg), profile_(profile), instruments_(instruments), market_(market), om_(om), ids_(ids) {
+  parents_.reserve(max_parents);
+}
+
+Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox& out) {
+  if (r.quantity.raw <= 0)
+    return Error{"parent " + std::to_string(r.id.value) + ": quantity must be > 0"};
+  if (!instruments_.contains(r.instrument) || !market_.has_mark(r.instrument)) {
+    return Error{"parent " + std::to_string(r.id.value) + ": no price for the instrument yet"};
+  }
+  if (parents_.size() == parents_.capacity()) return Error{"slicing engine: parent table full"};
+  if (!om_.open_parent(r.id, r.account, r.instrument, r.side, r.quantity)) {
+    return Error{"parent " + std::to_string(r.id.value) +
+                 ": the order manager refused it (id known or full)"};
+  }
+  Parent p;
+  p.req = r;
+  p.st.side = r.side;
+  p.st.quantity = r.quantity;
+  p.st.arrival = market_.mark_long(r.instrument);
+  p.st.start = now;
+  p.st.end = now + cfg_.horizon;
+  const ExchangeLocalTime lt = to_us_eastern(now);
+  p.st.start_minute = static_cast<double>(lt.ns_of_day) / 60e9;
+  p.st.end_minute = p.st.start_minute + static_cast<double>(cfg_.horizon.count()) / 60e9;
+  p.active = true;
+  parents_.push_back(p);
+  ++active_;
+  if (!timer_running_) schedule(now, out);
+  return Ok{};
+}
+
+void SlicingEngine::schedule(Timestamp now, Outbox& out) {
+  ScheduleTimer t{};
+  t.timer = TimerId{(static_cast<std::uint64_t>(kTimerOwner) << 32) | kTimerCookie};
+  t.due = now + cfg_.interval;
+  t.owner = kTimerOwner;
+  t.cookie = kTimerCookie;
+  out.emit(t);
+  timer_running_ = true;
+}
+
+void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
+  const ParentOrder* po = om_.parent(p.req.id);
+  p.st.filled = po != nullptr ? po->filled : Qty{};
+  const ChildOrder* child = p.live.valid() ? om_.child(p.live) : nullptr;
+  if (child != nullptr && child->leaves().raw <= 0) {
+    p.live = OrderId{};  // done (filled, cancelled, rejected)
+    child = nullptr;
+  }
+  p.st.working = child != nullptr ? child->leaves() : Qty{};
+  p.st.working_limit = child != nullptr ? child->limit() : Price{};
+  const Instrument& inst = instruments_[p.req.instrument];
+  MarketSnapshot m;
+  m.bid = market_.bid(p.req.instrument);
+  m.ask = market_.ask(p.req.instrument);
+  m.tick = inst.tick_size;
+  m.lot = inst.lot_size;
+  const double minute = static_cast<double>(to_us_eastern(now).ns_of_day) / 60e9;
+  const SliceDecision d = decide(cfg_, profile_, p.st, m, now, minute);
+  auto propose = [&](Qty qty, OrderId replaces) {
+    ChildOrderProposed o{};
+    o.hdr.event_time = now;
+    o.order = ids_.next();
+    o.parent = p.req.id;
+    o.account = p.req.account;
+    o.instrument = p.req.instrument;
+    o.session = p.req.session;
+    o.side = p.req.side;
+    o.type = OrdType::kLimit;
+    o.qty = qty;
+    o.limit = d.limit;
+    o.reference = p.st.arrival;
+    o.replaces = replaces;
+    out.emit(o);
+    p.replaced = replaces;
+    p.live = o.order;
+  };
+  auto cancel_live = [&] {
+    if (child == nullptr) return;
+    CancelOrder c{};
+    c.hdr.event_time = now;
+    c.order = ids_.next();
+    c.orig_order = p.live;
+    c.session = p.req.session;
+    out.emit(c);
+    ++c_.cancelled;
+  };
+  switch (d.action) {
+    case SliceDecision::Action::kNone:
+      break;
+    case SliceDecision::Action::kNew:
+      propose(d.quantity, OrderId{});
+      ++c_.proposed;
+      break;
+    case SliceDecision::Action::kReplace:
+      // FIX replaces state the new total quantity: what the child already filled plus the new
+      // working quantity.
+      propose(child->cum_qty() + d.quantity, p.live);
+      ++c_.replaced;
+      break;
+    case SliceDecision::Action::kCancel:
+      cancel_live();
+      break;
+    case SliceDecision::Action::kFinished:
+      cancel_live();
+      if (d.left_over.raw > 0) ++c_.left_over;
+      ++c_.finished;
+      p.active = false;
+      --active_;
+      break;
+  }
+}
+
+void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
+  if (const auto* t = std::get_if<TimerFired>(&e)) {
+    if (t->owner != kTimerOwner) return;
+    timer_running_ = false;
+    for (Parent& p : parents_) {
+      if (p.active) step(p, now, out);
+    }
+    if (active_ > 0) schedule(now, out);
+  } else if (const auto* tr = std::get_if<TradePrinted>(&e)) {
+    for (Parent& p : parents_) {
+      if (p.active && p.req.instrument == tr->instrument) p.st.market_volume += tr->size;
+    }
+  } else if (const auto* dn = std::get_if<OrderDenied>(&e)) {
+    for (Parent& p : parents_) {
+      if (p.active && p.live == dn->order) {
+        p.live = p.replaced;  // a denied replace leaves the old child working
+        p.replaced = OrderId{};
+        ++c_.denied;
+      }
+    }
+  }
+}
+
+}  // namespace ballast
