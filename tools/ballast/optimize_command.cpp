@@ -427,8 +427,11 @@ int run(const std::string& input_path, std::ostream& out) {
   }
   result["instruments"] = rows;
   if (in_shares) {
-    result["nav"] = nav.to_string(2);
-    result["cash_after_trades"] = lots.cash_after.to_string(2);
+    // Money to the cent for display (half-even); the trades themselves are exact.
+    const Money cent = Money::parse("0.01").value();
+    result["nav"] = round_to_increment(nav, cent, Rounding::kHalfEven).to_string(2);
+    result["cash_after_trades"] =
+        round_to_increment(lots.cash_after, cent, Rounding::kHalfEven).to_string(2);
     result["lots"] = {{"bound_adjusted", lots.bound_adjusted},
                       {"buys_trimmed", lots.buys_trimmed},
                       {"dropped_small", lots.dropped_small}};
