@@ -826,6 +826,22 @@ Result<RebalanceSolution> RebalanceOptimizer::solve() {
   return sol;
 }
 
+Status RebalanceOptimizer::accept_exact(RebalanceSolution& sol, bool warm) {
+  ++(warm ? c_.warm : c_.cold);
+  ++c_.active_set_hits;
+  sol.polished = true;
+  sol.converged = true;
+  finish(sol);
+  // Keep ADMM's state consistent with the new solution for the next warm start; a warm start
+  // keeps its duals (the next ADMM fallback converges faster with them).
+  z_.head(p_.size()) = sol.weights;
+  z_[p_.size()] = sol.cash;
+  if (!warm) u_.setZero();
+  have_solution_ = true;
+  last_ = sol;
+  return Ok{};
+}
+
 Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
   if (!loaded_) return Error{"optimizer: solve before load"};
   if (auto s = check_feasible(); !s) return s;
@@ -839,18 +855,7 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
   // a few times if needed; the KKT check decides. Otherwise run ADMM from the previous (z, u).
   if (warm && settings_.polish) {
     classify_previous(last_, as_);
-    if (active_set_solve(as_, sol)) {
-      ++c_.warm;
-      ++c_.active_set_hits;
-      sol.polished = true;
-      sol.converged = true;
-      finish(sol);
-      // Keep ADMM's state consistent with the new solution for the next warm start.
-      z_.head(p_.size()) = sol.weights;
-      z_[p_.size()] = sol.cash;
-      last_ = sol;
-      return Ok{};
-    }
+    if (active_set_solve(as_, sol)) return accept_exact(sol, true);
   }
   // A guess that needs no history: every instrument trades toward its target, the cash buffer
   // binding if it did last time. Cheap next to ADMM, and often right for a cold problem or an
@@ -864,19 +869,7 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
     as_.cash_fixed = warm ? (last_.cash_at_buffer || last_.cash_at_max) : lo_[n] >= hi_[n];
     as_.fixed[n] = warm && last_.cash_at_max && !last_.cash_at_buffer ? hi_[n] : lo_[n];
     as_.turnover_active = false;
-    if (active_set_solve(as_, sol)) {
-      ++(warm ? c_.warm : c_.cold);
-      ++c_.active_set_hits;
-      sol.polished = true;
-      sol.converged = true;
-      finish(sol);
-      z_.head(n) = sol.weights;
-      z_[n] = sol.cash;
-      if (!warm) u_.setZero();  // warm: keep the duals, the next ADMM start is better for them
-      have_solution_ = true;
-      last_ = sol;
-      return Ok{};
-    }
+    if (active_set_solve(as_, sol)) return accept_exact(sol, warm);
   }
   bool ok = run_admm(sol, warm);
   if (warm) {

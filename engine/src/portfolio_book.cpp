@@ -149,11 +149,7 @@ __int128 PortfolioBook::recompute_nav(AccountId a, const MarketState& market) co
 void PortfolioBook::revalue(InstrumentId i, const MarkChange& c) noexcept {
   const std::int64_t d_long = c.new_long.raw - c.old_long.raw;
   const std::int64_t d_short = c.new_short.raw - c.old_short.raw;
-  for (std::uint32_t s : index_[i.value]) {
-    const std::int64_t q = slots_[s].qty;
-    if (q == 0) continue;
-    acct_[slot_acct_[s]].nav_e15 += static_cast<__int128>(q) * (q > 0 ? d_long : d_short);
-  }
+  for (std::uint32_t s : index_[i.value]) (void)revalue_slot(s, d_long, d_short);
 }
 
 void PortfolioBook::apply_cash_flow(AccountId a, Money amount) noexcept {

@@ -236,9 +236,6 @@ TEST_F(MonitorTest, CalendarFiresOnScheduleAndHybridOnlyWhenDriftHolds) {
   TriggerConfig hybrid = plain;
   hybrid.calendar.hybrid = true;
   hybrid.absolute = {true, 0.05};
-  // Second account on the hybrid profile.
-  DriftMonitor mon(d.book, d.market, {plain, hybrid});
-  (void)mon;
   Desk d2;
   const auto m2 = d2.model_60_40();
   d2.price_all(ny(9, 0), "80", "100");

@@ -149,6 +149,8 @@ class RebalanceOptimizer {
   bool refine_active_set(ActiveSet& a) const;
   /// Up to active_set_rounds of solve, check, refine.
   bool active_set_solve(ActiveSet& a, RebalanceSolution& sol);
+  /// Finishes a solve answered exactly by the active-set path (no ADMM).
+  Status accept_exact(RebalanceSolution& sol, bool warm);
   void apply_p_into(const Eigen::VectorXd& x, Eigen::VectorXd& out) const;
   double kkt_residual(const Eigen::VectorXd& w, double cash, double nu, double mu) const;
   void finish(RebalanceSolution& sol) const;
