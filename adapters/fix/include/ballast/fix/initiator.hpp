@@ -1,0 +1,117 @@
+// Ballast's FIX initiator: order-routing sessions to brokers (and market data from them), over
+// QuickFIX. The public interface is plain C++14 so the engine (C++20) can use it; QuickFIX types
+// stay inside adapters/fix/src.
+//
+// Threads: QuickFIX calls back on its own thread(s); every callback is handed to the Listener at
+// once (the bridge puts it on the core's inbound queue). start()/stop()/disconnect() are control
+// calls and must all come from one thread (QuickFIX crashes on concurrent control calls:
+// quickfix #346, #613, #300). send() may be called from any one thread at a time (the FIX
+// sender thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ballast/fix/fix_messages.hpp"
+
+namespace ballast {
+namespace fix {
+
+/// Receives everything that comes in. Called on QuickFIX's threads; implementations must be
+/// thread-safe and quick (copy and enqueue).
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  virtual void on_execution_report(const ExecutionReport& r) = 0;
+  virtual void on_cancel_reject(const CancelReject& r) = 0;
+  virtual void on_session_reject(const SessionReject& r) = 0;
+  virtual void on_business_reject(const BusinessReject& r) = 0;
+  virtual void on_session_status(const SessionStatus& s) = 0;
+  virtual void on_market_data(const MarketDataUpdate& m) = 0;
+};
+
+/// One initiator session. Validation errors name the session and the setting.
+struct SessionConfig {
+  std::string name;            ///< for messages and file names
+  std::string begin_string;    ///< "FIX.4.2" or "FIX.4.4"
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string sender_comp_id;
+  std::string target_comp_id;
+  int heartbeat_s = 30;
+  std::string username;  ///< Username (553) on Logon; empty: not sent. Never logged.
+  std::string password;  ///< Password (554) on Logon; empty: not sent. Never logged.
+  bool tls = false;      ///< QuickFIX's SSL initiator
+  std::string ca_file;   ///< required with tls (QuickFIX does not verify the server without one)
+  std::string cert_file;
+  std::string key_file;
+  std::string store_dir;  ///< FileStore directory (created)
+  std::string log_dir;    ///< message/event logs (created); 553/554 redacted
+  /// QuickFIX XML dictionary for inbound validation; empty: Ballast's own (trimmed) dictionary
+  /// for begin_string, written next to the store.
+  std::string data_dictionary;
+  int reconnect_min_ms = 1000;  ///< back-off after a drop doubles from min to max
+  int reconnect_max_ms = 30000;
+  /// A resent (PossDupFlag) order message older than this goes out as a gap fill (DoNotSend).
+  std::int64_t stale_resend_max_age_ns = 5000000000LL;
+  /// Symbols to subscribe (MarketDataRequest, snapshot + updates, top of book and trades) after
+  /// every logon; empty: no market data on this session.
+  std::vector<std::string> md_symbols;
+  /// The engine's own record of the next sequence numbers (from its journal). When set, start()
+  /// refuses (kRefused, with both values in the text) if the FileStore disagrees.
+  bool check_seqnums = false;
+  std::uint64_t expected_next_sender_seq = 0;
+  std::uint64_t expected_next_target_seq = 0;
+};
+
+struct InitiatorConfig {
+  std::vector<SessionConfig> sessions;  ///< the index in this vector is the session number
+};
+
+/// Counters; read from any thread (relaxed).
+struct InitiatorCounters {
+  std::uint64_t sent = 0;            ///< application messages handed to QuickFIX
+  std::uint64_t send_failures = 0;   ///< unknown session or QuickFIX refused
+  std::uint64_t received = 0;        ///< application messages received
+  std::uint64_t invalid_inbound = 0; ///< failed dictionary/field checks (session Reject sent)
+  std::uint64_t stale_resends_suppressed = 0;  ///< resent orders turned into gap fills
+  std::uint64_t logons = 0;
+  std::uint64_t disconnects = 0;
+};
+
+class Initiator {
+ public:
+  /// Builds the QuickFIX settings, stores and logs. nullptr with `error` set (naming the session
+  /// and the setting) when the configuration is unusable.
+  static std::unique_ptr<Initiator> create(const InitiatorConfig& cfg, Listener& listener,
+                                           std::string& error);
+  virtual ~Initiator() = default;
+
+  /// Checks stored sequence numbers (check_seqnums) and starts connecting. Control thread.
+  /// False with `error` set when it cannot start; a refused session reports kRefused and is not
+  /// started while the others are.
+  virtual bool start(std::string& error) = 0;
+  /// Logs out every session and stops. Control thread. Idempotent.
+  virtual void stop() = 0;
+
+  /// Sends (or, while disconnected, stores for resend) an application message. False: unknown
+  /// session or a field QuickFIX refused (counted). Any one thread.
+  virtual bool send(const NewOrder& m) = 0;
+  virtual bool send(const CancelRequest& m) = 0;
+  virtual bool send(const ReplaceRequest& m) = 0;
+  virtual bool send(const StatusRequest& m) = 0;
+
+  virtual bool logged_on(std::uint16_t session) const = 0;
+  /// Next outgoing / expected incoming sequence numbers of the session's store.
+  virtual void seqnums(std::uint16_t session, std::uint64_t& next_sender,
+                       std::uint64_t& next_target) const = 0;
+  /// Drops the session's TCP connection (tests, operator); it reconnects with back-off.
+  /// Control thread.
+  virtual void disconnect(std::uint16_t session) = 0;
+  virtual InitiatorCounters counters() const = 0;
+};
+
+}  // namespace fix
+}  // namespace ballast
