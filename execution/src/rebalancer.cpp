@@ -31,7 +31,7 @@ void Rebalancer::start(AccountId a, InstrumentId i, Side side, Qty qty, Timestam
   r.id = ids_.next();
   r.account = a;
   r.instrument = i;
-  r.session = session_;
+  r.session = router_ != nullptr ? router_->route(a, i) : session_;
   r.side = side;
   r.quantity = qty;
   if (slicer_.start_parent(r, now, out)) ++c_.parents;

@@ -125,6 +125,19 @@ class OrderManager {
   // -- reads --------------------------------------------------------------------------------
 
   const ChildOrder* child(OrderId id) const noexcept;
+  /// Calls f(const ChildOrder&) for every child that is live (working at the broker or sent and
+  /// not yet answered), in the order they were sent. Cold path (recovery, reconnects, reports).
+  template <class F>
+  void for_each_live_child(F&& f) const {
+    for (const ChildOrder& c : children_) {
+      if (c.live()) f(c);
+    }
+  }
+  /// Calls f(const ParentOrder&) for every parent and block.
+  template <class F>
+  void for_each_parent(F&& f) const {
+    for (const ParentOrder& p : parents_) f(p);
+  }
   const ParentOrder* parent(OrderId id) const noexcept;
   /// Cost basis of (a, i); all zero when never traded or seeded.
   CostBasis cost_basis(AccountId a, InstrumentId i) const noexcept;

@@ -15,6 +15,7 @@
 #include "ballast/engine/outbox.hpp"
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/execution/order_id.hpp"
+#include "ballast/execution/session_router.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 
 namespace ballast {
@@ -34,6 +35,10 @@ class Rebalancer {
              SlicingEngine& slicer, ClOrdIdGenerator& parent_ids, SessionId session);
 
   void on_event(const Event& e, Timestamp now, Outbox& out);
+
+  /// Routes parents by account and instrument (the router must outlive the rebalancer); without
+  /// one every parent goes to the session given at construction.
+  void set_router(const SessionRouter* router) noexcept { router_ = router; }
 
   struct Counters {
     std::uint64_t rebalances = 0, parents = 0, buys_waiting = 0, solve_errors = 0;
@@ -62,6 +67,7 @@ class Rebalancer {
   SlicingEngine& slicer_;
   ClOrdIdGenerator& ids_;
   SessionId session_;
+  const SessionRouter* router_ = nullptr;
   std::vector<WaitingBuy> waiting_;
   Counters c_;
 };

@@ -1,0 +1,133 @@
+// The bridge between the engine's events and the FIX adapter's plain message structs
+// (adapters/fix, C++14). Inbound: a fix::Listener that turns broker messages into core events on
+// the core's inbound queue. Outbound: turns the core's order intents into FIX messages for the
+// initiator, keeping what a cancel or status request needs to repeat (symbol, side, quantity).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/core/instrument.hpp"
+#include "ballast/engine/queue.hpp"
+#include "ballast/fix/fix_messages.hpp"
+#include "ballast/fix/initiator.hpp"
+
+namespace ballast {
+
+/// The core's inbound queue for adapter threads.
+using InboundQueue = MpscQueue<Event>;
+
+// ------------------------------------------------------------------------ conversions (pure)
+
+/// FIX ExecType (150) as sent, with FIX 4.2's ExecTransType (20), to the engine's ExecType.
+/// False for a value the engine does not know.
+bool to_exec_type(char exec_type, char exec_trans_type, ExecType& out) noexcept;
+/// FIX OrdStatus (39) to the engine's; false for an unknown value.
+bool to_ord_status(char ord_status, OrdStatus& out) noexcept;
+/// Side '1'/'2' (and '5' sell short as a sell); false otherwise.
+bool to_side(char side, Side& out) noexcept;
+
+/// Fills `out` from a broker's execution report. False (and `why` set) when a field the engine
+/// needs is unusable; the report is then dropped with a counted error, never half-applied.
+bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*& why) noexcept;
+void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept;
+
+// ------------------------------------------------------------------------ inbound
+
+/// Counters of the inbound bridge (any thread, relaxed).
+struct FixInboundCounters {
+  std::atomic<std::uint64_t> reports{0}, cancel_rejects{0}, rejects{0}, status{0}, market_data{0};
+  std::atomic<std::uint64_t> dropped_reports{0};   ///< a field the engine needs was unusable
+  std::atomic<std::uint64_t> unknown_symbols{0};   ///< market data for a symbol not traded
+  std::atomic<std::uint64_t> queue_waits{0};       ///< the core queue was full; waited
+};
+
+/// A fix::Listener that pushes events onto the core's inbound queue. Thread-safe: QuickFIX may
+/// call it from several threads; each thread gets its own queue producer.
+class FixInbound final : public fix::Listener {
+ public:
+  /// `market_time`, when given, is raised to each market-data event's time (the demo's market
+  /// clock follows the replayed tape).
+  FixInbound(const InstrumentTable& instruments, InboundQueue& queue,
+             std::atomic<std::int64_t>* market_time = nullptr);
+
+  void on_execution_report(const fix::ExecutionReport& r) override;
+  void on_cancel_reject(const fix::CancelReject& r) override;
+  void on_session_reject(const fix::SessionReject& r) override;
+  void on_business_reject(const fix::BusinessReject& r) override;
+  void on_session_status(const fix::SessionStatus& s) override;
+  void on_market_data(const fix::MarketDataUpdate& m) override;
+
+  const FixInboundCounters& counters() const noexcept { return c_; }
+  /// The last session status text per session (cold; for the operator).
+  std::string last_status(std::uint16_t session) const;
+
+ private:
+  void push(const Event& e);
+  InboundQueue::Producer& producer();
+
+  const InstrumentTable& instruments_;
+  InboundQueue& queue_;
+  std::atomic<std::int64_t>* market_time_;
+  std::unordered_map<std::string, InstrumentId> symbols_;  // read-only after construction
+  mutable std::mutex mu_;                                   // producers_ and status_
+  std::vector<std::pair<std::uint64_t, InboundQueue::Producer*>> producers_;
+  std::vector<std::unique_ptr<InboundQueue::Producer>> owned_;
+  std::unordered_map<std::uint16_t, std::string> status_;
+  FixInboundCounters c_;
+};
+
+// ------------------------------------------------------------------------ outbound
+
+struct FixOutboundCounters {
+  std::uint64_t new_orders = 0, cancels = 0, replaces = 0, status_requests = 0;
+  std::uint64_t send_failures = 0;  ///< the initiator refused (unknown session, bad field)
+  std::uint64_t unknown_orders = 0; ///< cancel/replace/status for an order never sent
+};
+
+/// Turns order intents into FIX messages and hands them to the initiator. One thread (the FIX
+/// sender thread). Remembers every order it sent (symbol, side, quantity, account) for the
+/// cancels, replaces and status requests that refer to it.
+class FixOutbound {
+ public:
+  /// `account_keys[a]` is the Account (1) sent for AccountId a.
+  FixOutbound(const InstrumentTable& instruments, std::vector<std::string> account_keys,
+              fix::Initiator& initiator);
+
+  /// Sends what `e` asks for when it is an order intent (SubmitOrder, CancelOrder, ReplaceOrder,
+  /// QueryOrderStatus); ignores other events. False when the initiator refused it (counted).
+  bool on_event(const Event& e);
+
+  /// Asks for the status of every order sent on `session` that is not known to be done (after a
+  /// logon: the working-order policy "requery").
+  std::size_t query_working(std::uint16_t session);
+  /// Marks an order done (filled, cancelled, rejected) so query_working skips it.
+  void mark_done(OrderId id);
+
+  const FixOutboundCounters& counters() const noexcept { return c_; }
+
+ private:
+  struct Sent {
+    InstrumentId instrument{};
+    AccountId account{};
+    std::uint16_t session = 0;
+    Side side{Side::kBuy};
+    OrdType type{OrdType::kLimit};
+    TimeInForce tif{TimeInForce::kDay};
+    Qty qty{};
+    bool done = false;
+  };
+  const InstrumentTable& instruments_;
+  std::vector<std::string> accounts_;
+  fix::Initiator& initiator_;
+  std::unordered_map<std::uint64_t, Sent> sent_;
+  FixOutboundCounters c_;
+};
+
+}  // namespace ballast

@@ -1,0 +1,416 @@
+#include "ballast/adapters/fix_bridge.hpp"
+
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "ballast/engine/idle_strategy.hpp"
+#include "ballast/execution/order_id.hpp"
+
+namespace ballast {
+
+// ------------------------------------------------------------------------ conversions
+
+bool to_exec_type(char exec_type, char exec_trans_type, ExecType& out) noexcept {
+  // FIX 4.2 marks busts, corrections and status replies in ExecTransType (20), not ExecType.
+  switch (exec_trans_type) {
+    case '1': out = ExecType::kTradeCancel; return true;
+    case '2': out = ExecType::kTradeCorrect; return true;
+    case '3': out = ExecType::kOrderStatus; return true;
+    default: break;
+  }
+  switch (exec_type) {
+    case '0': out = ExecType::kNew; return true;
+    case '1': out = ExecType::kPartialFill; return true;
+    case '2': out = ExecType::kFill; return true;
+    case '3': out = ExecType::kDoneForDay; return true;
+    case '4': out = ExecType::kCanceled; return true;
+    case '5': out = ExecType::kReplaced; return true;
+    case '6': out = ExecType::kPendingCancel; return true;
+    case '7': out = ExecType::kStopped; return true;
+    case '8': out = ExecType::kRejected; return true;
+    case 'A': out = ExecType::kPendingNew; return true;
+    case 'C': out = ExecType::kExpired; return true;
+    case 'E': out = ExecType::kPendingReplace; return true;
+    case 'F': out = ExecType::kTrade; return true;
+    case 'G': out = ExecType::kTradeCorrect; return true;
+    case 'H': out = ExecType::kTradeCancel; return true;
+    case 'I': out = ExecType::kOrderStatus; return true;
+    default: return false;
+  }
+}
+
+bool to_ord_status(char s, OrdStatus& out) noexcept {
+  switch (s) {
+    case '0': out = OrdStatus::kNew; return true;
+    case '1': out = OrdStatus::kPartiallyFilled; return true;
+    case '2': out = OrdStatus::kFilled; return true;
+    case '3': out = OrdStatus::kDoneForDay; return true;
+    case '4': out = OrdStatus::kCanceled; return true;
+    case '5': out = OrdStatus::kReplaced; return true;
+    case '6': out = OrdStatus::kPendingCancel; return true;
+    case '7': out = OrdStatus::kStopped; return true;
+    case '8': out = OrdStatus::kRejected; return true;
+    case 'A': out = OrdStatus::kPendingNew; return true;
+    case 'C': out = OrdStatus::kExpired; return true;
+    case 'E': out = OrdStatus::kPendingReplace; return true;
+    default: return false;
+  }
+}
+
+bool to_side(char side, Side& out) noexcept {
+  switch (side) {
+    case '1': out = Side::kBuy; return true;
+    case '2':
+    case '5': out = Side::kSell; return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+OrderId order_id_of(const char* text) noexcept {
+  const auto id = parse_cl_ord_id(std::string_view(text));
+  return id ? *id : OrderId{};
+}
+
+}  // namespace
+
+bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*& why) noexcept {
+  out = ExecutionReported{};
+  out.hdr.event_time = Timestamp{r.transact_time_ns};
+  out.order = order_id_of(r.cl_ord_id);
+  out.orig_order = order_id_of(r.orig_cl_ord_id);
+  out.session = SessionId{r.session};
+  if (!to_exec_type(r.exec_type, r.exec_trans_type, out.exec_type)) {
+    why = "unknown ExecType (150)";
+    return false;
+  }
+  if (!to_ord_status(r.ord_status, out.status)) {
+    why = "unknown OrdStatus (39)";
+    return false;
+  }
+  if (!to_side(r.side, out.side)) {
+    why = "unknown Side (54)";
+    return false;
+  }
+  if (r.last_qty < 0 || r.cum_qty < 0 || r.leaves_qty < 0 || r.last_px < 0) {
+    why = "negative LastQty, CumQty, LeavesQty or LastPx";
+    return false;
+  }
+  out.last_qty = Qty::from_raw(r.last_qty);
+  out.last_px = Price::from_raw(r.last_px);
+  out.cum_qty = Qty::from_raw(r.cum_qty);
+  out.leaves_qty = Qty::from_raw(r.leaves_qty);
+  out.avg_px = Price::from_raw(r.avg_px);
+  if (r.exec_id[0] == '\0') {
+    why = "missing ExecID (17)";
+    return false;
+  }
+  if (!out.exec_id.assign(r.exec_id)) {
+    why = "ExecID (17) longer than 31 characters";
+    return false;
+  }
+  if (!out.exec_ref_id.assign(r.exec_ref_id)) {
+    why = "ExecRefID (19) longer than 31 characters";
+    return false;
+  }
+  return true;
+}
+
+void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept {
+  out = CancelRejected{};
+  out.order = order_id_of(r.cl_ord_id);
+  out.orig_order = order_id_of(r.orig_cl_ord_id);
+  out.session = SessionId{r.session};
+  out.response_to =
+      r.response_to == '2' ? CancelRejectResponseTo::kReplace : CancelRejectResponseTo::kCancel;
+  out.reason = r.reason;
+}
+
+// ------------------------------------------------------------------------ inbound
+
+FixInbound::FixInbound(const InstrumentTable& instruments, InboundQueue& queue,
+                       std::atomic<std::int64_t>* market_time)
+    : instruments_(instruments), queue_(queue), market_time_(market_time) {
+  for (std::uint32_t i = 0; i < instruments_.size(); ++i) {
+    symbols_.emplace(instruments_[InstrumentId{i}].symbol, InstrumentId{i});
+  }
+}
+
+InboundQueue::Producer& FixInbound::producer() {
+  // One producer per calling thread (QuickFIX may use several); a short lock on first use only
+  // per thread, then a thread-local cache.
+  thread_local const FixInbound* cached_owner = nullptr;
+  thread_local InboundQueue::Producer* cached = nullptr;
+  if (cached_owner == this) return *cached;
+  const auto me = std::hash<std::thread::id>{}(std::this_thread::get_id());
+  std::lock_guard<std::mutex> lock(mu_);
+  InboundQueue::Producer* p = nullptr;
+  for (auto& [tid, prod] : producers_) {
+    if (tid == me) p = prod;
+  }
+  if (p == nullptr) {
+    owned_.push_back(std::make_unique<InboundQueue::Producer>(queue_.make_producer()));
+    p = owned_.back().get();
+    producers_.emplace_back(me, p);
+  }
+  cached_owner = this;
+  cached = p;
+  return *p;
+}
+
+void FixInbound::push(const Event& e) {
+  auto& p = producer();
+  if (p.try_push(e)) return;
+  // Never drop a broker message: wait for the core to catch up.
+  IdleStrategy idle;
+  c_.queue_waits.fetch_add(1, std::memory_order_relaxed);
+  p.push_wait(e, idle);
+}
+
+void FixInbound::on_execution_report(const fix::ExecutionReport& r) {
+  ExecutionReported ev;
+  const char* why = "";
+  if (!to_event(r, ev, why)) {
+    c_.dropped_reports.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu_);
+    status_[r.session] = std::string("dropped an execution report for ClOrdID '") + r.cl_ord_id +
+                         "' ExecID '" + r.exec_id + "': " + why;
+    return;
+  }
+  c_.reports.fetch_add(1, std::memory_order_relaxed);
+  push(ev);
+}
+
+void FixInbound::on_cancel_reject(const fix::CancelReject& r) {
+  CancelRejected ev;
+  to_event(r, ev);
+  c_.cancel_rejects.fetch_add(1, std::memory_order_relaxed);
+  push(ev);
+}
+
+void FixInbound::on_session_reject(const fix::SessionReject& r) {
+  MessageRejected ev{};
+  ev.order = order_id_of(r.cl_ord_id);
+  ev.session = SessionId{r.session};
+  ev.reason = r.reason;
+  ev.business = false;
+  c_.rejects.fetch_add(1, std::memory_order_relaxed);
+  push(ev);
+}
+
+void FixInbound::on_business_reject(const fix::BusinessReject& r) {
+  MessageRejected ev{};
+  ev.order = order_id_of(r.business_ref_id);
+  ev.session = SessionId{r.session};
+  ev.reason = r.reason;
+  ev.business = true;
+  c_.rejects.fetch_add(1, std::memory_order_relaxed);
+  push(ev);
+}
+
+void FixInbound::on_session_status(const fix::SessionStatus& s) {
+  SessionStatusChanged ev{};
+  ev.session = SessionId{s.session};
+  switch (s.state) {
+    case fix::SessionState::kLoggedOn: ev.state = SessionState::kLoggedOn; break;
+    case fix::SessionState::kLoggedOut: ev.state = SessionState::kLoggedOut; break;
+    case fix::SessionState::kRefused: ev.state = SessionState::kDisconnected; break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_[s.session] = s.text;
+  }
+  c_.status.fetch_add(1, std::memory_order_relaxed);
+  push(ev);
+}
+
+void FixInbound::on_market_data(const fix::MarketDataUpdate& m) {
+  const auto it = symbols_.find(m.symbol);
+  if (it == symbols_.end()) {
+    c_.unknown_symbols.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  c_.market_data.fetch_add(1, std::memory_order_relaxed);
+  const Timestamp t{m.time_ns};
+  if (market_time_ != nullptr && m.time_ns > 0) {
+    std::int64_t cur = market_time_->load(std::memory_order_relaxed);
+    while (cur < m.time_ns &&
+           !market_time_->compare_exchange_weak(cur, m.time_ns, std::memory_order_release)) {
+    }
+  }
+  if (m.has_quote) {
+    QuoteUpdated q{};
+    q.hdr.event_time = t;
+    q.instrument = it->second;
+    q.bid = Price::from_raw(m.bid);
+    q.bid_size = Qty::from_raw(m.bid_size);
+    q.ask = Price::from_raw(m.ask);
+    q.ask_size = Qty::from_raw(m.ask_size);
+    push(q);
+  }
+  if (m.has_trade) {
+    TradePrinted tp{};
+    tp.hdr.event_time = t;
+    tp.instrument = it->second;
+    tp.price = Price::from_raw(m.trade_px);
+    tp.size = Qty::from_raw(m.trade_size);
+    push(tp);
+  }
+}
+
+std::string FixInbound::last_status(std::uint16_t session) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = status_.find(session);
+  return it == status_.end() ? std::string() : it->second;
+}
+
+// ------------------------------------------------------------------------ outbound
+
+namespace {
+
+char fix_side(Side s) noexcept { return s == Side::kBuy ? '1' : '2'; }
+char fix_ord_type(OrdType t) noexcept { return t == OrdType::kMarket ? '1' : '2'; }
+char fix_tif(TimeInForce t) noexcept {
+  switch (t) {
+    case TimeInForce::kDay: return '0';
+    case TimeInForce::kGtc: return '1';
+    case TimeInForce::kIoc: return '3';
+  }
+  return '0';
+}
+
+template <std::size_t N>
+void put_id(char (&dst)[N], OrderId id) noexcept {
+  static_assert(N > kMaxClOrdIdLength);
+  const std::size_t n = format_cl_ord_id(id, dst);
+  dst[n] = '\0';
+}
+
+}  // namespace
+
+FixOutbound::FixOutbound(const InstrumentTable& instruments, std::vector<std::string> account_keys,
+                         fix::Initiator& initiator)
+    : instruments_(instruments), accounts_(std::move(account_keys)), initiator_(initiator) {
+  sent_.reserve(1u << 16);
+}
+
+bool FixOutbound::on_event(const Event& e) {
+  if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+    fix::NewOrder m;
+    m.session = s->session.value;
+    put_id(m.cl_ord_id, s->order);
+    if (s->account.value < accounts_.size()) fix::set_text(m.account, accounts_[s->account.value]);
+    fix::set_text(m.symbol, instruments_[s->instrument].symbol);
+    m.side = fix_side(s->side);
+    m.ord_type = fix_ord_type(s->type);
+    m.time_in_force = fix_tif(s->tif);
+    m.qty = s->qty.raw;
+    m.price = s->limit.raw;
+    m.transact_time_ns = s->hdr.event_time.ns;
+    sent_[s->order.value] =
+        Sent{s->instrument, s->account, m.session, s->side, s->type, s->tif, s->qty, false};
+    ++c_.new_orders;
+    if (initiator_.send(m)) return true;
+    ++c_.send_failures;
+    return false;
+  }
+  if (const auto* c = std::get_if<CancelOrder>(&e)) {
+    const auto it = sent_.find(c->orig_order.value);
+    if (it == sent_.end()) {
+      ++c_.unknown_orders;
+      return false;
+    }
+    const Sent& o = it->second;
+    fix::CancelRequest m;
+    m.session = o.session;
+    put_id(m.cl_ord_id, c->order);
+    put_id(m.orig_cl_ord_id, c->orig_order);
+    if (o.account.value < accounts_.size()) fix::set_text(m.account, accounts_[o.account.value]);
+    fix::set_text(m.symbol, instruments_[o.instrument].symbol);
+    m.side = fix_side(o.side);
+    m.qty = o.qty.raw;
+    m.transact_time_ns = c->hdr.event_time.ns;
+    ++c_.cancels;
+    if (initiator_.send(m)) return true;
+    ++c_.send_failures;
+    return false;
+  }
+  if (const auto* r = std::get_if<ReplaceOrder>(&e)) {
+    const auto it = sent_.find(r->orig_order.value);
+    if (it == sent_.end()) {
+      ++c_.unknown_orders;
+      return false;
+    }
+    Sent o = it->second;
+    fix::ReplaceRequest m;
+    m.session = o.session;
+    put_id(m.cl_ord_id, r->order);
+    put_id(m.orig_cl_ord_id, r->orig_order);
+    if (o.account.value < accounts_.size()) fix::set_text(m.account, accounts_[o.account.value]);
+    fix::set_text(m.symbol, instruments_[o.instrument].symbol);
+    m.side = fix_side(o.side);
+    m.ord_type = fix_ord_type(o.type);
+    m.time_in_force = fix_tif(o.tif);
+    m.qty = r->qty.raw;
+    m.price = r->limit.raw;
+    m.transact_time_ns = r->hdr.event_time.ns;
+    o.qty = r->qty;
+    sent_[r->order.value] = o;
+    ++c_.replaces;
+    if (initiator_.send(m)) return true;
+    ++c_.send_failures;
+    return false;
+  }
+  if (const auto* q = std::get_if<QueryOrderStatus>(&e)) {
+    const auto it = sent_.find(q->order.value);
+    if (it == sent_.end()) {
+      ++c_.unknown_orders;
+      return false;
+    }
+    fix::StatusRequest m;
+    m.session = it->second.session;
+    put_id(m.cl_ord_id, q->order);
+    fix::set_text(m.symbol, instruments_[it->second.instrument].symbol);
+    m.side = fix_side(it->second.side);
+    ++c_.status_requests;
+    if (initiator_.send(m)) return true;
+    ++c_.send_failures;
+    return false;
+  }
+  if (const auto* x = std::get_if<ExecutionReported>(&e)) {
+    // Outbound sinks see inputs too when the runtime forwards them: a terminal report ends the
+    // order's life for query_working.
+    if (x->status == OrdStatus::kFilled || x->status == OrdStatus::kCanceled ||
+        x->status == OrdStatus::kRejected || x->status == OrdStatus::kExpired ||
+        x->status == OrdStatus::kDoneForDay || x->status == OrdStatus::kReplaced) {
+      mark_done(x->exec_type == ExecType::kReplaced ? x->orig_order : x->order);
+    }
+  }
+  return true;
+}
+
+std::size_t FixOutbound::query_working(std::uint16_t session) {
+  std::size_t n = 0;
+  for (const auto& [id, o] : sent_) {
+    if (o.done || o.session != session) continue;
+    fix::StatusRequest m;
+    m.session = session;
+    put_id(m.cl_ord_id, OrderId{id});
+    fix::set_text(m.symbol, instruments_[o.instrument].symbol);
+    m.side = fix_side(o.side);
+    ++c_.status_requests;
+    if (!initiator_.send(m)) ++c_.send_failures;
+    ++n;
+  }
+  return n;
+}
+
+void FixOutbound::mark_done(OrderId id) {
+  const auto it = sent_.find(id.value);
+  if (it != sent_.end()) it->second.done = true;
+}
+
+}  // namespace ballast
