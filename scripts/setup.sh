@@ -40,5 +40,21 @@ else
   echo "setup: all Debian packages present"
 fi
 
+# npm packages of the interop tests (jspurefix, an independent FIX engine), exactly as locked in
+# tests/interop/package-lock.json; skipped when already installed from this lock file. Without
+# npm (or when npm ci fails) the jspurefix interop tests skip and say why.
+interop=tests/interop
+if [[ -f $interop/node_modules/.package-lock.json && $interop/node_modules/.package-lock.json -nt $interop/package-lock.json ]]; then
+  echo "setup: npm packages of $interop present"
+elif command -v npm >/dev/null 2>&1; then
+  echo "setup: npm ci in $interop"
+  if ! (cd "$interop" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); then
+    rm -rf "$interop/node_modules"
+    echo "setup: npm ci failed in $interop; the jspurefix interop tests will be skipped" >&2
+  fi
+else
+  echo "setup: npm not found; the jspurefix interop tests will be skipped" >&2
+fi
+
 [[ "${1:-}" == "--deps" ]] && exit 0
 exec scripts/build.sh release
