@@ -7,9 +7,10 @@ Rules (docs/architecture.md, "Module dependencies"):
   * Each module includes only project headers of the modules below it:
       core       -> core
       engine     -> core, engine
+      journal    -> core, engine, journal
       risk       -> core, engine, risk
       execution  -> core, engine, risk, execution
-      adapters   -> core, engine, risk, execution, adapters, fix
+      adapters   -> core, engine, risk, execution, adapters, fix, journal
       fix (adapters/fix/, C++14) -> fix only (engine headers are C++20)
       config     -> everything except tools
       tools, tests, bench -> anything
@@ -27,11 +28,12 @@ SOURCE_EXT = ('.hpp', '.cpp', '.h', '.cc', '.hh', '.ipp')
 ALLOWED = {
     'core': {'core'},
     'engine': {'core', 'engine'},
+    'journal': {'core', 'engine', 'journal'},
     'risk': {'core', 'engine', 'risk'},
     'execution': {'core', 'engine', 'risk', 'execution'},
-    'adapters': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix'},
+    'adapters': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'journal'},
     'fix': {'fix'},
-    'config': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config'},
+    'config': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config', 'journal'},
 }
 
 
@@ -41,7 +43,7 @@ def module_of(rel):
     if rel.startswith('adapters/fix/'):
         return 'fix'
     top = rel.split('/', 1)[0]
-    if top in ('engine', 'risk', 'execution', 'adapters', 'config'):
+    if top in ('engine', 'journal', 'risk', 'execution', 'adapters', 'config'):
         return top
     if top in ('tools', 'tests', 'bench'):
         return 'free'
@@ -89,12 +91,17 @@ def self_test():
         'risk/src/x.cpp': '#include "ballast/execution/order.hpp"\n',
         'execution/src/x.cpp': '#include <quickfix/Session.h>\n',
         'adapters/src/x.cpp': '#include "ballast/config/config.hpp"\n',
+        'journal/src/x.cpp': '#include "ballast/risk/compliance.hpp"\n',
+        'engine/src/y.cpp': '#include "ballast/journal/journal_writer.hpp"\n',
         'tests/x_test.cpp': '#include <quickfix/Session.h>\n',
     }
     fine = {
         'adapters/fix/src/x.cpp': '#include <quickfix/Session.h>\n',
         'config/src/x.cpp': '#include <yaml-cpp/yaml.h>\n#include "ballast/adapters/a.hpp"\n',
         'tools/ballast/x.cpp': '#include "ballast/config/config.hpp"\n',
+        'journal/src/y.cpp': '#include "ballast/engine/queue.hpp"\n#include "ballast/journal/format.hpp"\n',
+        'config/src/y.cpp': '#include "ballast/journal/journal_writer.hpp"\n',
+        'adapters/src/y.cpp': '#include "ballast/journal/journal_reader.hpp"\n',
     }
     with tempfile.TemporaryDirectory() as d:
         for rel, text in {**cases, **fine}.items():
