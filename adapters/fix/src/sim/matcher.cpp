@@ -2,6 +2,7 @@
 #include "sim/matcher.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace ballast {
@@ -55,7 +56,7 @@ TopOfBook Matcher::top(const std::string& symbol) const {
 
 bool Matcher::known_symbol(const std::string& symbol) const {
   auto it = books_.find(symbol);
-  return it != books_.end() && it->second.top.known;
+  return it != books_.end() && it->second.on_tape;
 }
 
 std::size_t Matcher::resting() const noexcept {
@@ -122,7 +123,8 @@ void Matcher::close(Order& o, Book& b) {
 
 void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
   if (e.time_ns > tape_time_ns_) tape_time_ns_ = e.time_ns;
-  Book& b = books_[std::string(e.symbol)];
+  Book& b = books_[std::string(e.symbol, ::strnlen(e.symbol, sizeof(e.symbol)))];
+  b.on_tape = true;
   if (e.is_trade) {
     std::int64_t buy_budget = e.size > 0 ? e.size : 0;
     std::int64_t sell_budget = buy_budget;

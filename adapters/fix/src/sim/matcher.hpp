@@ -166,7 +166,7 @@ class Matcher {
 
   std::int64_t tape_time_ns() const noexcept { return tape_time_ns_; }
   TopOfBook top(const std::string& symbol) const;
-  /// Symbols seen on the tape so far.
+  /// True once the tape has carried an event (quote or trade) for `symbol`.
   bool known_symbol(const std::string& symbol) const;
   /// Orders working now.
   std::size_t resting() const noexcept;
@@ -183,6 +183,7 @@ class Matcher {
   };
   struct Book {
     TopOfBook top;
+    bool on_tape = false;        ///< the tape has mentioned this symbol
     std::int64_t bid_avail = 0;  ///< displayed bid size not yet taken by our fills
     std::int64_t ask_avail = 0;
     std::vector<std::uint64_t> resting;  ///< order keys, time priority

@@ -89,6 +89,8 @@ class BrokerSim {
 
   /// Starts listening. False with `error` set (e.g. port in use).
   virtual bool start(std::string& error) = 0;
+  /// The port listened on: the configured one, or (port 0) the free one start() picked.
+  virtual int port() const = 0;
   /// Logs out every session and stops listening; flushes the message log. Idempotent.
   virtual void stop() = 0;
 

@@ -1,0 +1,946 @@
+// broker-sim: the QuickFIX acceptor around the matching core (matcher.hpp). See broker_sim.hpp
+// for the interface and docs/fix.md ("broker-sim") for the behaviour and the message-log format.
+//
+// Threads and locks:
+//  * QuickFIX calls back on its connection threads (ThreadedSocketAcceptor: one per connection;
+//    that kind of acceptor is used because a connection can be dropped from another thread by
+//    closing its socket, which the disconnect schedule needs).
+//  * on_tape() runs on the caller's replay thread.
+//  * One sim thread ("worker") applies client requests once their ack latency has passed and is
+//    the only thread that sends and disconnects.
+//  * `mu_` guards all state. Nothing calls into QuickFIX while holding it: reports become FIX
+//    messages under `mu_` and go to `outbox_` in the order the matcher produced them; the worker
+//    sends them after releasing `mu_`. QuickFIX may hold a session's mutex while it calls us
+//    (fromApp, onLogon, the log), so the only nesting is QuickFIX -> mu_, never the reverse.
+//  * The message log has its own lock, taken last and alone.
+#include "ballast/fix/broker_sim.hpp"
+
+// QuickFIX 1.15's Application uses dynamic exception specifications; C++14 overrides must repeat
+// them, and GCC warns that they are deprecated.
+#pragma GCC diagnostic ignored "-Wdeprecated"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <quickfix/Application.h>
+#include <quickfix/Exceptions.h>
+#include <quickfix/FileStore.h>
+#include <quickfix/Group.h>
+#include <quickfix/Log.h>
+#include <quickfix/Message.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/ThreadedSocketAcceptor.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "ballast/fix/fix_decimal.hpp"
+#include "common/embedded.hpp"
+#include "common/redacting_log.hpp"
+#include "sim/matcher.hpp"
+
+namespace ballast {
+namespace fix {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Tape time of the outgoing message being sent on this thread (-1: none); the message log
+/// stamps OUT lines with it so a report carries the tape time it was produced at.
+thread_local std::int64_t t_out_tape_time = -1;
+
+bool make_dirs(const std::string& path, const char* what, std::string& error) {
+  if (path.empty()) {
+    error = std::string(what) + ": empty path";
+    return false;
+  }
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    const std::string part = path.substr(0, pos);
+    if (part.empty()) continue;
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      error = std::string(what) + ": cannot create directory " + part + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    error = std::string(what) + ": " + path + " is not a directory";
+    return false;
+  }
+  return true;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/// A free TCP port on all interfaces (QuickFIX's acceptor binds INADDR_ANY).
+int pick_free_port(std::string& error) {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return 0;
+  }
+  sockaddr_in a;
+  std::memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  a.sin_port = 0;
+  socklen_t len = sizeof(a);
+  int port = 0;
+  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  } else {
+    error = std::string("bind port 0: ") + std::strerror(errno);
+  }
+  ::close(s);
+  return port;
+}
+
+/// The message log: one line per message, appended with write(2) so a line is in the kernel
+/// the moment it is logged (it survives a crash of any process, this one included).
+class MessageLog {
+ public:
+  ~MessageLog() { close(); }
+  bool open(const std::string& path, std::string& error) {
+    std::lock_guard<std::mutex> lk(mu_);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      error = "message_log: cannot open " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  /// `<tape_time_ns> <IN|OUT> <session> <message>`: SOH shown as '|', other control bytes as
+  /// \xHH, 553/554 values as ***.
+  void write(std::int64_t tape_ns, const char* dir, const std::string& session, const std::string& msg) {
+    const std::string clean = redact_credentials(msg);
+    std::string line = std::to_string(tape_ns);
+    line += ' ';
+    line += dir;
+    line += ' ';
+    line += session;
+    line += ' ';
+    line.reserve(line.size() + clean.size() + 2);
+    for (unsigned char c : clean) {
+      if (c == 0x01) {
+        line += '|';
+      } else if (c < 0x20 || c == 0x7f) {
+        char buf[5];
+        std::snprintf(buf, sizeof(buf), "\\x%02X", c);
+        line += buf;
+      } else {
+        line += static_cast<char>(c);
+      }
+    }
+    line += '\n';
+    std::lock_guard<std::mutex> lk(mu_);
+    if (fd_ < 0) return;
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // nothing sensible to do from inside QuickFIX's logging
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  int fd_ = -1;
+};
+
+/// A QuickFIX Log that writes every message to the message log and hands everything to the
+/// QuickFIX file log (H1's redacting one) as well.
+class TeeLog : public FIX::Log {
+ public:
+  TeeLog(FIX::LogFactory& inner_factory, FIX::Log* inner, MessageLog& mlog,
+         const std::atomic<std::int64_t>& tape, std::string session)
+      : inner_factory_(inner_factory), inner_(inner), mlog_(mlog), tape_(tape), session_(std::move(session)) {}
+  ~TeeLog() override {
+    if (inner_ != nullptr) inner_factory_.destroy(inner_);
+  }
+  void clear() override {
+    if (inner_ != nullptr) inner_->clear();
+  }
+  void backup() override {
+    if (inner_ != nullptr) inner_->backup();
+  }
+  void onIncoming(const std::string& s) override {
+    mlog_.write(tape_.load(std::memory_order_acquire), "IN", session_, s);
+    if (inner_ != nullptr) inner_->onIncoming(s);
+  }
+  void onOutgoing(const std::string& s) override {
+    const std::int64_t t = t_out_tape_time >= 0 ? t_out_tape_time : tape_.load(std::memory_order_acquire);
+    mlog_.write(t, "OUT", session_, s);
+    if (inner_ != nullptr) inner_->onOutgoing(s);
+  }
+  void onEvent(const std::string& s) override {
+    if (inner_ != nullptr) inner_->onEvent(s);
+  }
+
+ private:
+  FIX::LogFactory& inner_factory_;
+  FIX::Log* inner_;
+  MessageLog& mlog_;
+  const std::atomic<std::int64_t>& tape_;
+  std::string session_;
+};
+
+class TeeLogFactory : public FIX::LogFactory {
+ public:
+  TeeLogFactory(FIX::LogFactory& inner, MessageLog& mlog, const std::atomic<std::int64_t>& tape)
+      : inner_(inner), mlog_(mlog), tape_(tape) {}
+  /// The acceptor's own log: messages for no known session (logged with session "-").
+  FIX::Log* create() override { return new TeeLog(inner_, inner_.create(), mlog_, tape_, "-"); }
+  FIX::Log* create(const FIX::SessionID& id) override {
+    return new TeeLog(inner_, inner_.create(id), mlog_, tape_, id.toString());
+  }
+  void destroy(FIX::Log* log) override { delete log; }
+
+ private:
+  FIX::LogFactory& inner_;
+  MessageLog& mlog_;
+  const std::atomic<std::int64_t>& tape_;
+};
+
+std::string qty_text(std::int64_t raw) { return format_decimal(raw, kQtyDecimals); }
+std::string px_text(std::int64_t raw) { return format_decimal(raw, kPriceDecimals); }
+
+const char* ord_rej_reason(sim::RejectReason r, bool fix44) {
+  switch (r) {
+    case sim::RejectReason::kDuplicateClOrdId: return "6";
+    case sim::RejectReason::kUnknownOrder: return "5";
+    case sim::RejectReason::kTooLate: return "4";
+    default: return fix44 ? "99" : "0";  // 4.2 has no "other": 0 = broker option
+  }
+}
+
+const char* cxl_rej_reason(sim::RejectReason r, bool fix44) {
+  switch (r) {
+    case sim::RejectReason::kTooLate: return "0";
+    case sim::RejectReason::kUnknownOrder: return "1";
+    case sim::RejectReason::kDuplicateClOrdId: return fix44 ? "6" : "2";
+    default: return fix44 ? "99" : "2";  // 4.2: 2 = broker option
+  }
+}
+
+FIX::Message build_report(const sim::Report& r, bool fix44) {
+  FIX::Message m;
+  if (r.type == sim::ReportType::kCancelReject) {
+    m.getHeader().setField(35, "9");
+    m.setField(37, r.order_id);
+    m.setField(11, r.cl_ord_id);
+    m.setField(41, r.orig_cl_ord_id);
+    m.setField(39, std::string(1, r.ord_status));
+    if (!r.account.empty()) m.setField(1, r.account);
+    m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
+    m.setField(434, std::string(1, r.response_to));
+    m.setField(102, cxl_rej_reason(r.reason, fix44));
+    if (!r.text.empty()) m.setField(58, r.text);
+    return m;
+  }
+  char exec_type = '0';
+  switch (r.type) {
+    case sim::ReportType::kNew: exec_type = '0'; break;
+    case sim::ReportType::kTrade: exec_type = fix44 ? 'F' : r.ord_status; break;
+    case sim::ReportType::kCanceled: exec_type = '4'; break;
+    case sim::ReportType::kReplaced: exec_type = '5'; break;
+    case sim::ReportType::kRejected: exec_type = '8'; break;
+    case sim::ReportType::kStatus: exec_type = fix44 ? 'I' : r.ord_status; break;
+    case sim::ReportType::kCancelReject: break;
+  }
+  const bool known = r.order_id != "NONE";
+  m.getHeader().setField(35, "8");
+  m.setField(37, r.order_id);
+  m.setField(11, r.cl_ord_id);
+  if (!r.orig_cl_ord_id.empty()) m.setField(41, r.orig_cl_ord_id);
+  m.setField(17, r.exec_id);
+  if (!fix44) m.setField(20, r.type == sim::ReportType::kStatus ? "3" : "0");
+  m.setField(150, std::string(1, exec_type));
+  m.setField(39, std::string(1, r.ord_status));
+  if (r.type == sim::ReportType::kRejected ||
+      (r.type == sim::ReportType::kStatus && r.reason != sim::RejectReason::kNone)) {
+    m.setField(103, ord_rej_reason(r.reason, fix44));
+  }
+  if (!r.account.empty()) m.setField(1, r.account);
+  m.setField(55, r.symbol);
+  m.setField(54, std::string(1, r.side));
+  if (known) {
+    if (r.order_qty > 0) m.setField(38, qty_text(r.order_qty));
+    m.setField(40, std::string(1, r.ord_type));
+    if (r.price > 0) m.setField(44, px_text(r.price));
+  }
+  if (r.type == sim::ReportType::kTrade) {
+    m.setField(32, qty_text(r.last_qty));  // LastShares (4.2) / LastQty (4.4)
+    m.setField(31, px_text(r.last_px));
+  }
+  m.setField(151, qty_text(r.leaves_qty));
+  m.setField(14, qty_text(r.cum_qty));
+  m.setField(6, px_text(r.avg_px));
+  m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
+  if (!r.text.empty()) m.setField(58, r.text);
+  return m;
+}
+
+/// MDEntryDate (YYYYMMDD) and MDEntryTime (HH:MM:SS.sss) of a tape time.
+void md_date_time(std::int64_t ns, std::string& date, std::string& time) {
+  const std::string ts = format_utc_timestamp_ms(ns);  // YYYYMMDD-HH:MM:SS.sss
+  const std::size_t dash = ts.find('-');
+  date = ts.substr(0, dash);
+  time = dash == std::string::npos ? std::string() : ts.substr(dash + 1);
+}
+
+const int kFullGroupOrder[] = {269, 270, 271, 272, 273, 0};
+const int kIncGroupOrder[] = {279, 269, 55, 270, 271, 272, 273, 0};
+
+std::string symbol_of(const TapeEvent& e) { return std::string(e.symbol, ::strnlen(e.symbol, sizeof(e.symbol))); }
+
+class BrokerSimImpl final : public BrokerSim, public FIX::Application {
+ public:
+  explicit BrokerSimImpl(const BrokerSimConfig& cfg, std::uint64_t run)
+      : cfg_(cfg), matcher_(matcher_config(cfg, run)), disconnect_fired_(cfg.disconnect_at_ns.size(), false) {
+    port_ = cfg.port;
+    for (const SimSession& s : cfg.sessions) {
+      FIX::SessionID id(s.begin_string, s.sender_comp_id, s.target_comp_id);
+      SessionInfo info;
+      info.id = id;
+      info.fix44 = s.begin_string == "FIX.4.4";
+      sessions_.emplace(id.toString(), info);
+    }
+  }
+  ~BrokerSimImpl() override { stop(); }
+
+  static sim::MatcherConfig matcher_config(const BrokerSimConfig& cfg, std::uint64_t run) {
+    sim::MatcherConfig m;
+    m.reject_rate = cfg.reject_rate;
+    m.unsolicited_cancel_rate = cfg.unsolicited_cancel_rate;
+    m.seed = cfg.seed;
+    m.id_prefix = "R" + std::to_string(run) + "-";
+    return m;
+  }
+
+  bool start(std::string& error) override {
+    if (started_) {
+      error = "broker-sim: already started";
+      return false;
+    }
+    if (!mlog_.open(cfg_.message_log, error)) return false;
+    if (port_ == 0) {
+      port_ = pick_free_port(error);
+      if (port_ == 0) return false;
+    }
+    try {
+      FIX::SessionSettings settings;
+      FIX::Dictionary defaults;
+      defaults.setString(FIX::CONNECTION_TYPE, "acceptor");
+      defaults.setInt(FIX::SOCKET_ACCEPT_PORT, port_);
+      defaults.setBool(FIX::SOCKET_REUSE_ADDRESS, true);
+      defaults.setString(FIX::FILE_STORE_PATH, cfg_.store_dir);
+      defaults.setString(FIX::START_TIME, "00:00:00");
+      defaults.setString(FIX::END_TIME, "00:00:00");
+      defaults.setInt(FIX::HEARTBTINT, cfg_.heartbeat_s);
+      defaults.setBool(FIX::USE_DATA_DICTIONARY, true);
+      settings.set(defaults);
+      for (const SimSession& s : cfg_.sessions) {
+        std::string dict;
+        if (!dictionary_for(s.begin_string, dict, error)) return false;
+        FIX::Dictionary d;
+        d.setString(FIX::BEGINSTRING, s.begin_string);
+        d.setString(FIX::SENDERCOMPID, s.sender_comp_id);
+        d.setString(FIX::TARGETCOMPID, s.target_comp_id);
+        d.setString(FIX::DATA_DICTIONARY, dict);
+        settings.set(FIX::SessionID(s.begin_string, s.sender_comp_id, s.target_comp_id), d);
+      }
+      store_factory_.reset(new FIX::FileStoreFactory(cfg_.store_dir));
+      file_logs_.reset(new RedactingFileLogFactory(cfg_.log_dir));
+      tee_logs_.reset(new TeeLogFactory(*file_logs_, mlog_, tape_ns_));
+      acceptor_.reset(new FIX::ThreadedSocketAcceptor(*this, *store_factory_, settings, *tee_logs_));
+      acceptor_->start();
+    } catch (const FIX::Exception& e) {
+      error = "broker-sim: QuickFIX refused to start on port " + std::to_string(port_) + ": " + e.what();
+      acceptor_.reset();
+      return false;
+    }
+    started_ = true;
+    worker_ = std::thread([this] { run_worker(); });
+    return true;
+  }
+
+  int port() const override { return port_; }
+
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (acceptor_) {
+      try {
+        acceptor_->stop();
+      } catch (const std::exception&) {
+      }
+      acceptor_.reset();
+    }
+    mlog_.close();
+  }
+
+  void on_tape(const TapeEvent& e) override {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      // The disconnect schedule first: the event's own reports then wait for the reconnect
+      // and go out on the resend.
+      bool drop = false;
+      for (std::size_t i = 0; i < cfg_.disconnect_at_ns.size(); ++i) {
+        if (!disconnect_fired_[i] && e.time_ns >= cfg_.disconnect_at_ns[i]) {
+          disconnect_fired_[i] = true;
+          drop = true;
+        }
+      }
+      if (drop) push_disconnect();
+      reports_.clear();
+      matcher_.on_tape(e, reports_);
+      tape_ns_.store(matcher_.tape_time_ns(), std::memory_order_release);
+      queue_reports(reports_);
+      publish_market_data(e);
+    }
+    cv_.notify_all();
+  }
+
+  std::int64_t tape_time_ns() const override { return tape_ns_.load(std::memory_order_acquire); }
+
+  std::vector<SimFill> fills() const override {
+    std::lock_guard<std::mutex> lk(mu_);
+    return fills_;
+  }
+
+  BrokerSimCounters counters() const override {
+    std::lock_guard<std::mutex> lk(mu_);
+    BrokerSimCounters c = counters_;
+    c.resting = matcher_.resting();
+    return c;
+  }
+
+  int logged_on() const override {
+    std::lock_guard<std::mutex> lk(mu_);
+    return static_cast<int>(logged_on_.size());
+  }
+
+  // ------------------------------------------------------------------ FIX::Application
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override {
+    std::lock_guard<std::mutex> lk(mu_);
+    logged_on_.insert(id.toString());
+    ++counters_.logons;
+  }
+  void onLogout(const FIX::SessionID& id) override {
+    std::lock_guard<std::mutex> lk(mu_);
+    logged_on_.erase(id.toString());
+  }
+  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                                    FIX::IncorrectTagValue, FIX::RejectLogon) override {}
+
+  void fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                                         FIX::IncorrectTagValue,
+                                                                         FIX::UnsupportedMessageType) override {
+    const std::string& type = msg.getHeader().getField(35);
+    const std::string key = id.toString();
+    Inbound in;
+    in.kind = type.size() == 1 ? type[0] : '?';
+    switch (in.kind) {
+      case 'D':
+        in.order.session = key;
+        in.order.cl_ord_id = msg.getField(11);
+        if (msg.isSetField(1)) in.order.account = msg.getField(1);
+        in.order.symbol = msg.getField(55);
+        in.order.side = get_char(msg, 54);
+        in.order.ord_type = get_char(msg, 40);
+        in.order.time_in_force = msg.isSetField(59) ? get_char(msg, 59) : '0';
+        in.order.qty = get_decimal(msg, 38, kQtyDecimals);
+        if (in.order.ord_type == '2') in.order.price = get_decimal(msg, 44, kPriceDecimals);
+        break;
+      case 'F':
+        in.cancel.session = key;
+        in.cancel.cl_ord_id = msg.getField(11);
+        in.cancel.orig_cl_ord_id = msg.getField(41);
+        in.cancel.symbol = msg.getField(55);
+        in.cancel.side = get_char(msg, 54);
+        break;
+      case 'G':
+        in.replace.session = key;
+        in.replace.cl_ord_id = msg.getField(11);
+        in.replace.orig_cl_ord_id = msg.getField(41);
+        in.replace.symbol = msg.getField(55);
+        in.replace.side = get_char(msg, 54);
+        in.replace.ord_type = get_char(msg, 40);
+        in.replace.qty = get_decimal(msg, 38, kQtyDecimals);
+        if (in.replace.ord_type == '2') in.replace.price = get_decimal(msg, 44, kPriceDecimals);
+        break;
+      case 'H':
+        in.status.session = key;
+        in.status.cl_ord_id = msg.getField(11);
+        in.status.symbol = msg.getField(55);
+        in.status.side = get_char(msg, 54);
+        break;
+      case 'V':
+        on_market_data_request(msg, id);
+        cv_.notify_all();
+        return;
+      default:
+        throw FIX::UnsupportedMessageType();
+    }
+    in.due = Clock::now() + std::chrono::microseconds(cfg_.ack_latency_us);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      inbound_.push_back(std::move(in));
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  struct SessionInfo {
+    FIX::SessionID id;
+    bool fix44 = true;
+  };
+  struct Inbound {
+    char kind = '?';
+    Clock::time_point due;
+    sim::NewOrderRequest order;
+    sim::CancelOrderRequest cancel;
+    sim::ReplaceOrderRequest replace;
+    sim::StatusOrderRequest status;
+  };
+  struct OutItem {
+    bool disconnect = false;
+    FIX::SessionID id;
+    FIX::Message msg;
+    std::int64_t tape_ns = 0;
+  };
+  struct MdSub {
+    FIX::SessionID id;
+    std::string key;
+    std::string req_id;
+    std::vector<std::string> symbols;
+    bool bids = false, offers = false, trades = false;
+  };
+
+  static char get_char(const FIX::FieldMap& m, int tag) {
+    const std::string& v = m.getField(tag);
+    if (v.size() != 1) throw FIX::IncorrectTagValue(tag);
+    return v[0];
+  }
+  static std::int64_t get_decimal(const FIX::FieldMap& m, int tag, int decimals) {
+    const std::string& v = m.getField(tag);
+    std::int64_t out = 0;
+    if (!parse_decimal(v, decimals, out)) throw FIX::IncorrectDataFormat(tag, v);
+    return out;
+  }
+
+  bool dictionary_for(const std::string& begin_string, std::string& path, std::string& error) {
+    if (!cfg_.data_dictionary_dir.empty()) {
+      const std::string name = begin_string == "FIX.4.2" ? "FIX42.xml" : "FIX44.xml";
+      path = cfg_.data_dictionary_dir + "/" + name;
+      if (!file_exists(path)) {
+        error = "broker-sim: data_dictionary_dir " + cfg_.data_dictionary_dir + " has no " + name;
+        return false;
+      }
+      return true;
+    }
+    return write_embedded_dictionary(begin_string, cfg_.store_dir + "/dictionaries", path, error);
+  }
+
+  // ---- everything below runs with mu_ held
+
+  void push_disconnect() {
+    OutItem it;
+    it.disconnect = true;
+    outbox_.push_back(std::move(it));
+  }
+
+  void push(const FIX::SessionID& id, FIX::Message&& m, std::int64_t tape_ns) {
+    OutItem it;
+    it.id = id;
+    it.msg = std::move(m);
+    it.tape_ns = tape_ns;
+    outbox_.push_back(std::move(it));
+  }
+
+  void queue_reports(const std::vector<sim::Report>& reports) {
+    for (const sim::Report& r : reports) {
+      auto s = sessions_.find(r.session);
+      if (s == sessions_.end()) continue;  // cannot happen: requests come from known sessions
+      switch (r.type) {
+        case sim::ReportType::kTrade: {
+          ++counters_.fills;
+          SimFill f;
+          f.session = r.session;
+          f.account = r.account;
+          f.symbol = r.symbol;
+          f.cl_ord_id = r.cl_ord_id;
+          f.exec_id = r.exec_id;
+          f.side = r.side;
+          f.qty = r.last_qty;
+          f.price = r.last_px;
+          f.tape_time_ns = r.tape_time_ns;
+          fills_.push_back(std::move(f));
+          break;
+        }
+        case sim::ReportType::kRejected:
+        case sim::ReportType::kCancelReject: ++counters_.rejects; break;
+        case sim::ReportType::kCanceled:
+          if (r.unsolicited) ++counters_.unsolicited_cancels;
+          break;
+        default: break;
+      }
+      push(s->second.id, build_report(r, s->second.fix44), r.tape_time_ns);
+    }
+  }
+
+  void apply(const Inbound& in) {
+    reports_.clear();
+    switch (in.kind) {
+      case 'D': {
+        ++counters_.orders;
+        matcher_.new_order(in.order, reports_);
+        const bool accepted = !reports_.empty() && reports_.front().type == sim::ReportType::kNew;
+        queue_reports(reports_);
+        if (accepted) ++accepted_orders_;
+        if (accepted && cfg_.disconnect_after_orders > 0 && !after_orders_fired_ &&
+            accepted_orders_ >= cfg_.disconnect_after_orders) {
+          after_orders_fired_ = true;
+          push_disconnect();
+        }
+        return;
+      }
+      case 'F':
+        ++counters_.cancels;
+        matcher_.cancel(in.cancel, reports_);
+        break;
+      case 'G':
+        ++counters_.replaces;
+        matcher_.replace(in.replace, reports_);
+        break;
+      case 'H':
+        ++counters_.status_requests;
+        matcher_.status(in.status, reports_);
+        break;
+      default: return;
+    }
+    queue_reports(reports_);
+  }
+
+  void on_market_data_request(const FIX::Message& msg, const FIX::SessionID& id) {
+    const std::string req_id = msg.getField(262);
+    const char sub_type = get_char(msg, 263);
+    if (sub_type != '0' && sub_type != '1' && sub_type != '2') throw FIX::IncorrectTagValue(263);
+    MdSub sub;
+    sub.id = id;
+    sub.key = id.toString();
+    sub.req_id = req_id;
+    const std::size_t ntypes = msg.groupCount(267);
+    for (std::size_t i = 1; i <= ntypes; ++i) {
+      const char t = get_char(msg.getGroupRef(static_cast<int>(i), 267), 269);
+      if (t == '0') sub.bids = true;
+      if (t == '1') sub.offers = true;
+      if (t == '2') sub.trades = true;
+    }
+    const std::size_t nsyms = msg.groupCount(146);
+    for (std::size_t i = 1; i <= nsyms; ++i) sub.symbols.push_back(msg.getGroupRef(static_cast<int>(i), 146).getField(55));
+
+    std::lock_guard<std::mutex> lk(mu_);
+    const bool fix44 = sessions_.at(sub.key).fix44;
+    // Any request with this MDReqID on this session ends the earlier one.
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      if (it->key == sub.key && it->req_id == req_id) {
+        it = subs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (sub_type == '2') return;
+    std::string unknown;
+    for (const std::string& s : sub.symbols) {
+      if (!matcher_.known_symbol(s)) {
+        unknown = s;
+        break;
+      }
+    }
+    if (sub.symbols.empty() || !unknown.empty() || (!sub.bids && !sub.offers && !sub.trades)) {
+      FIX::Message y;
+      y.getHeader().setField(35, "Y");
+      y.setField(262, req_id);
+      if (!unknown.empty() || sub.symbols.empty()) {
+        y.setField(281, "0");  // unknown symbol
+        y.setField(58, sub.symbols.empty() ? "no symbols requested" : "unknown symbol " + unknown);
+      } else {
+        y.setField(281, fix44 ? "8" : "0");  // unsupported MDEntryType (4.4 only has the code)
+        y.setField(58, "only MDEntryType 0, 1 and 2 are served");
+      }
+      ++counters_.md_messages;
+      push(id, std::move(y), matcher_.tape_time_ns());
+      return;
+    }
+    for (const std::string& s : sub.symbols) {
+      const sim::TopOfBook top = matcher_.top(s);
+      FIX::Message w;
+      w.getHeader().setField(35, "W");
+      w.setField(262, req_id);
+      w.setField(55, s);
+      std::string date, time;
+      md_date_time(top.time_ns, date, time);
+      auto entry = [&](const char* type, std::int64_t px, std::int64_t size) {
+        FIX::Group g(268, 269, kFullGroupOrder);
+        g.setField(269, type);
+        g.setField(270, px_text(px));
+        g.setField(271, qty_text(size));
+        g.setField(272, date);
+        g.setField(273, time);
+        w.addGroup(g);
+      };
+      if (sub.bids && top.bid > 0) entry("0", top.bid, top.bid_size);
+      if (sub.offers && top.ask > 0) entry("1", top.ask, top.ask_size);
+      if (!w.isSetField(268)) w.setField(268, "0");
+      ++counters_.md_messages;
+      push(id, std::move(w), matcher_.tape_time_ns());
+    }
+    if (sub_type == '1') {
+      ++counters_.md_subscriptions;
+      subs_.push_back(std::move(sub));
+    }
+  }
+
+  void publish_market_data(const TapeEvent& e) {
+    if (subs_.empty()) return;
+    const std::string sym = symbol_of(e);
+    std::string date, time;
+    md_date_time(e.time_ns, date, time);
+    for (const MdSub& sub : subs_) {
+      bool wanted = false;
+      for (const std::string& s : sub.symbols) wanted = wanted || s == sym;
+      if (!wanted) continue;
+      FIX::Message x;
+      x.getHeader().setField(35, "X");
+      x.setField(262, sub.req_id);
+      auto entry = [&](const char* action, const char* type, std::int64_t px, std::int64_t size) {
+        FIX::Group g(268, 279, kIncGroupOrder);
+        g.setField(279, action);
+        g.setField(269, type);
+        g.setField(55, sym);
+        if (px > 0) {
+          g.setField(270, px_text(px));
+          g.setField(271, qty_text(size));
+        }
+        g.setField(272, date);
+        g.setField(273, time);
+        x.addGroup(g);
+      };
+      int n = 0;
+      if (e.is_trade) {
+        if (sub.trades) {
+          entry("0", "2", e.price, e.size);
+          ++n;
+        }
+      } else {
+        // 279=1 change; a side the tape shows empty is deleted (279=2, no price).
+        if (sub.bids) {
+          entry(e.bid > 0 ? "1" : "2", "0", e.bid, e.bid_size);
+          ++n;
+        }
+        if (sub.offers) {
+          entry(e.ask > 0 ? "1" : "2", "1", e.ask, e.ask_size);
+          ++n;
+        }
+      }
+      if (n == 0) continue;
+      ++counters_.md_messages;
+      push(sub.id, std::move(x), e.time_ns);
+    }
+  }
+
+  // ---- the worker
+
+  void run_worker() {
+    std::unique_lock<std::mutex> lk(mu_);
+    std::deque<OutItem> sending;
+    for (;;) {
+      const Clock::time_point now = Clock::now();
+      while (!inbound_.empty() && inbound_.front().due <= now && !stopping_) {
+        apply(inbound_.front());
+        inbound_.pop_front();
+      }
+      if (!outbox_.empty()) {
+        sending.swap(outbox_);
+        lk.unlock();
+        int dropped = send_all(sending);
+        sending.clear();
+        lk.lock();
+        counters_.disconnects += static_cast<std::uint64_t>(dropped);
+        continue;
+      }
+      if (stopping_) return;  // requests still waiting out their latency are dropped
+      if (!inbound_.empty()) {
+        cv_.wait_until(lk, inbound_.front().due);
+      } else {
+        cv_.wait(lk);
+      }
+    }
+  }
+
+  /// Sends (or disconnects) in order; returns how many sessions were disconnected.
+  int send_all(std::deque<OutItem>& items) {
+    int dropped = 0;
+    for (OutItem& it : items) {
+      if (it.disconnect) {
+        for (const auto& s : sessions_) {
+          FIX::Session* session = FIX::Session::lookupSession(s.second.id);
+          if (session != nullptr && session->isLoggedOn()) {
+            session->disconnect();
+            ++dropped;
+          }
+        }
+        continue;
+      }
+      t_out_tape_time = it.tape_ns;
+      try {
+        FIX::Session::sendToTarget(it.msg, it.id);
+      } catch (const FIX::SessionNotFound&) {
+        // the acceptor is stopping; nothing to send to
+      }
+      t_out_tape_time = -1;
+    }
+    return dropped;
+  }
+
+  const BrokerSimConfig cfg_;
+  int port_ = 0;
+  bool started_ = false;
+  std::atomic<std::int64_t> tape_ns_{0};
+  MessageLog mlog_;
+  std::unique_ptr<FIX::FileStoreFactory> store_factory_;
+  std::unique_ptr<RedactingFileLogFactory> file_logs_;
+  std::unique_ptr<TeeLogFactory> tee_logs_;
+  std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
+  std::thread worker_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  sim::Matcher matcher_;
+  std::vector<sim::Report> reports_;
+  std::map<std::string, SessionInfo> sessions_;  ///< const after construction
+  std::set<std::string> logged_on_;
+  std::deque<Inbound> inbound_;
+  std::deque<OutItem> outbox_;
+  std::vector<MdSub> subs_;
+  std::vector<SimFill> fills_;
+  BrokerSimCounters counters_;
+  std::vector<bool> disconnect_fired_;
+  std::uint64_t accepted_orders_ = 0;
+  bool after_orders_fired_ = false;
+};
+
+/// Bumps and returns the run number kept in `store_dir`/broker_sim.run (1 for a fresh store), so
+/// ExecIDs and OrderIDs stay unique across restarts on the same store.
+bool next_run_number(const std::string& store_dir, std::uint64_t& run, std::string& error) {
+  const std::string path = store_dir + "/broker_sim.run";
+  run = 0;
+  {
+    std::ifstream in(path);
+    if (in) in >> run;
+  }
+  ++run;
+  std::ofstream out(path, std::ios::trunc);
+  out << run << '\n';
+  out.flush();
+  if (!out) {
+    error = "broker-sim: cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<BrokerSim> BrokerSim::create(const BrokerSimConfig& cfg, std::string& error) {
+  std::vector<std::string> problems;
+  if (cfg.sessions.empty()) problems.push_back("sessions: at least one session is required");
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
+    const SimSession& s = cfg.sessions[i];
+    const std::string where = "sessions[" + std::to_string(i) + "]";
+    if (s.begin_string != "FIX.4.2" && s.begin_string != "FIX.4.4")
+      problems.push_back(where + ".begin_string: '" + s.begin_string + "' (expected FIX.4.2 or FIX.4.4)");
+    if (s.sender_comp_id.empty()) problems.push_back(where + ".sender_comp_id: empty");
+    if (s.target_comp_id.empty()) problems.push_back(where + ".target_comp_id: empty");
+    if (!ids.insert(s.begin_string + ":" + s.sender_comp_id + "->" + s.target_comp_id).second)
+      problems.push_back(where + ": duplicate session " + s.begin_string + ":" + s.sender_comp_id + "->" +
+                         s.target_comp_id);
+  }
+  if (cfg.port < 0 || cfg.port > 65535) problems.push_back("port: " + std::to_string(cfg.port) + " (expected 0-65535)");
+  if (cfg.heartbeat_s <= 0) problems.push_back("heartbeat_s: must be positive");
+  if (cfg.store_dir.empty()) problems.push_back("store_dir: required");
+  if (cfg.log_dir.empty()) problems.push_back("log_dir: required");
+  if (cfg.message_log.empty()) problems.push_back("message_log: required");
+  if (cfg.ack_latency_us < 0) problems.push_back("ack_latency_us: must not be negative");
+  if (!(cfg.reject_rate >= 0.0 && cfg.reject_rate <= 1.0)) problems.push_back("reject_rate: expected 0..1");
+  if (!(cfg.unsolicited_cancel_rate >= 0.0 && cfg.unsolicited_cancel_rate <= 1.0))
+    problems.push_back("unsolicited_cancel_rate: expected 0..1");
+  if (cfg.bind_host != "0.0.0.0" && cfg.bind_host != "127.0.0.1" && cfg.bind_host != "localhost" &&
+      !cfg.bind_host.empty()) {
+    // QuickFIX 1.15's acceptor has no bind-address setting: it always listens on all interfaces.
+    problems.push_back("bind_host: '" + cfg.bind_host +
+                       "' cannot be honoured (QuickFIX 1.15 listens on all interfaces; use 127.0.0.1 or 0.0.0.0)");
+  }
+  if (!problems.empty()) {
+    error = "broker-sim configuration:";
+    for (const std::string& p : problems) error += "\n  " + p;
+    return nullptr;
+  }
+  if (!make_dirs(cfg.store_dir, "store_dir", error)) return nullptr;
+  if (!make_dirs(cfg.log_dir, "log_dir", error)) return nullptr;
+  const std::size_t slash = cfg.message_log.rfind('/');
+  if (slash != std::string::npos && slash > 0 &&
+      !make_dirs(cfg.message_log.substr(0, slash), "message_log", error))
+    return nullptr;
+  std::uint64_t run = 0;
+  if (!next_run_number(cfg.store_dir, run, error)) return nullptr;
+  return std::unique_ptr<BrokerSim>(new BrokerSimImpl(cfg, run));
+}
+
+}  // namespace fix
+}  // namespace ballast
