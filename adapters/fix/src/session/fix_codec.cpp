@@ -1,0 +1,427 @@
+// Ballast structs <-> QuickFIX messages (see fix_codec.hpp).
+#include "session/fix_codec.hpp"
+
+#include <quickfix/Exceptions.h>
+#include <quickfix/Group.h>
+
+#include <cstring>
+
+#include "ballast/fix/fix_decimal.hpp"
+
+namespace ballast {
+namespace fix {
+namespace codec {
+
+namespace {
+
+// ------------------------------------------------------------------------------ outbound helpers
+
+template <std::size_t N>
+std::string str(const char (&a)[N]) {
+  std::size_t n = 0;
+  while (n < N && a[n] != '\0') ++n;
+  return std::string(a, n);
+}
+
+bool printable(const std::string& s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// Sets a text field; false with `error` when required and empty or when it holds control bytes.
+bool put_text(FIX::FieldMap& m, int tag, const std::string& v, bool required, const char* what,
+              const char* msg_name, std::string& error) {
+  if (v.empty()) {
+    if (!required) return true;
+    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is empty";
+    return false;
+  }
+  if (!printable(v)) {
+    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) +
+            ") holds a control character";
+    return false;
+  }
+  m.setField(tag, v);
+  return true;
+}
+
+bool put_char(FIX::FieldMap& m, int tag, char c, const char* what, const char* msg_name,
+              std::string& error) {
+  if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is not a FIX char";
+    return false;
+  }
+  m.setField(tag, std::string(1, c));
+  return true;
+}
+
+bool put_qty(FIX::FieldMap& m, int tag, std::int64_t raw, const char* msg_name, std::string& error) {
+  if (raw <= 0) {
+    error = std::string(msg_name) + ": OrderQty (38) must be > 0, got raw " + std::to_string(raw);
+    return false;
+  }
+  m.setField(tag, format_decimal(raw, kQtyDecimals));
+  return true;
+}
+
+bool put_limit_price(FIX::FieldMap& m, char ord_type, std::int64_t raw, const char* msg_name,
+                     std::string& error) {
+  if (ord_type == '1') return true;  // market: no Price
+  if (raw <= 0) {
+    error = std::string(msg_name) + ": Price (44) must be > 0 for OrdType " + std::string(1, ord_type) +
+            ", got raw " + std::to_string(raw);
+    return false;
+  }
+  m.setField(44, format_decimal(raw, kPriceDecimals));
+  return true;
+}
+
+void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) { m.setField(tag, format_utc_timestamp_ms(ns)); }
+
+void start(FIX::Message& out, const char* type) {
+  out.clear();
+  out.getHeader().setField(35, type);
+}
+
+// ------------------------------------------------------------------------------- inbound helpers
+
+// Copies an identifier; a value too long for the struct is refused (IncorrectTagValue), never cut.
+template <std::size_t N>
+void get_id(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
+  dst[0] = '\0';
+  if (!m.isSetField(tag)) return;
+  if (!set_text(dst, m.getField(tag))) throw FIX::IncorrectTagValue(tag);
+}
+
+// Free text (58): longer values are cut and end in "..." (it is for people, not for matching).
+template <std::size_t N>
+void get_free_text(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
+  dst[0] = '\0';
+  if (!m.isSetField(tag)) return;
+  const std::string& v = m.getField(tag);
+  if (!set_text(dst, v)) {
+    std::string cut = v.substr(0, N - 4) + "...";
+    set_text(dst, cut);
+  }
+}
+
+char get_char(const FIX::FieldMap& m, int tag, char dflt) {
+  if (!m.isSetField(tag)) return dflt;
+  const std::string& v = m.getField(tag);
+  if (v.size() != 1) throw FIX::IncorrectDataFormat(tag);
+  return v[0];
+}
+
+std::int64_t get_decimal(const FIX::FieldMap& m, int tag, int decimals) {
+  if (!m.isSetField(tag)) return 0;
+  std::int64_t raw = 0;
+  if (!parse_decimal(m.getField(tag), decimals, raw)) throw FIX::IncorrectDataFormat(tag);
+  return raw;
+}
+
+int get_int(const FIX::FieldMap& m, int tag, int dflt) {
+  if (!m.isSetField(tag)) return dflt;
+  const std::string& v = m.getField(tag);
+  if (v.empty() || v.size() > 9) throw FIX::IncorrectDataFormat(tag);
+  int n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') throw FIX::IncorrectDataFormat(tag);
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::int64_t get_time(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  std::int64_t ns = 0;
+  if (!parse_utc_timestamp(v.data(), v.size(), ns)) throw FIX::IncorrectDataFormat(tag);
+  return ns;
+}
+
+bool yes(const FIX::FieldMap& m, int tag) { return m.isSetField(tag) && m.getField(tag) == "Y"; }
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------- outbound
+
+bool build(const NewOrder& m, Version v, FIX::Message& out, std::string& error) {
+  const char* n = "NewOrderSingle";
+  start(out, "D");
+  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
+      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
+      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
+      !put_char(out, 54, m.side, "Side", n, error) || !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
+      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) || !put_qty(out, 38, m.qty, n, error) ||
+      !put_limit_price(out, m.ord_type, m.price, n, error)) {
+    return false;
+  }
+  if (v == Version::kFix42) out.setField(21, "1");  // HandlInst: automated, no intervention
+  put_time(out, 60, m.transact_time_ns);
+  return true;
+}
+
+bool build(const CancelRequest& m, Version v, FIX::Message& out, std::string& error) {
+  (void)v;
+  const char* n = "OrderCancelRequest";
+  start(out, "F");
+  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
+      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
+      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
+      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
+      !put_char(out, 54, m.side, "Side", n, error) || !put_qty(out, 38, m.qty, n, error)) {
+    return false;
+  }
+  put_time(out, 60, m.transact_time_ns);
+  return true;
+}
+
+bool build(const ReplaceRequest& m, Version v, FIX::Message& out, std::string& error) {
+  const char* n = "OrderCancelReplaceRequest";
+  start(out, "G");
+  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
+      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
+      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
+      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
+      !put_char(out, 54, m.side, "Side", n, error) || !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
+      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) || !put_qty(out, 38, m.qty, n, error) ||
+      !put_limit_price(out, m.ord_type, m.price, n, error)) {
+    return false;
+  }
+  if (v == Version::kFix42) out.setField(21, "1");
+  put_time(out, 60, m.transact_time_ns);
+  return true;
+}
+
+bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& error) {
+  (void)v;
+  const char* n = "OrderStatusRequest";
+  start(out, "H");
+  return put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) &&
+         put_text(out, 55, str(m.symbol), true, "Symbol", n, error) &&
+         put_char(out, 54, m.side, "Side", n, error);
+}
+
+void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out) {
+  start(out, "V");
+  out.setField(262, req_id);
+  out.setField(263, "1");  // snapshot + updates
+  out.setField(264, "1");  // top of book
+  out.setField(265, "1");  // incremental refresh
+  for (const char* type : {"0", "1", "2"}) {  // bid, offer, trade
+    FIX::Group g(267, 269);
+    g.setField(269, type);
+    out.addGroup(g);
+  }
+  FIX::Group sym(146, 55);
+  sym.setField(55, symbol);
+  out.addGroup(sym);
+}
+
+// -------------------------------------------------------------------------------------- inbound
+
+void parse(const FIX::Message& msg, ExecutionReport& out) {
+  out = ExecutionReport{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_id(msg, 41, out.orig_cl_ord_id);
+  get_id(msg, 37, out.order_id);
+  get_id(msg, 17, out.exec_id);
+  get_id(msg, 19, out.exec_ref_id);
+  out.exec_trans_type = get_char(msg, 20, '0');
+  get_id(msg, 1, out.account);
+  get_id(msg, 55, out.symbol);
+  out.exec_type = get_char(msg, 150, '0');
+  out.ord_status = get_char(msg, 39, '0');
+  out.side = get_char(msg, 54, '1');
+  out.order_qty = get_decimal(msg, 38, kQtyDecimals);
+  out.last_qty = get_decimal(msg, 32, kQtyDecimals);  // LastQty (4.4) / LastShares (4.2)
+  out.last_px = get_decimal(msg, 31, kPriceDecimals);
+  out.cum_qty = get_decimal(msg, 14, kQtyDecimals);
+  out.leaves_qty = get_decimal(msg, 151, kQtyDecimals);
+  out.avg_px = get_decimal(msg, 6, kPriceDecimals);
+  out.transact_time_ns = get_time(msg, 60);
+  out.poss_dup = yes(msg.getHeader(), 43) || yes(msg.getHeader(), 97);
+  get_free_text(msg, 58, out.text);
+}
+
+void parse(const FIX::Message& msg, CancelReject& out) {
+  out = CancelReject{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_id(msg, 41, out.orig_cl_ord_id);
+  out.ord_status = get_char(msg, 39, '0');
+  out.response_to = get_char(msg, 434, '1');
+  out.reason = get_int(msg, 102, -1);
+  get_free_text(msg, 58, out.text);
+}
+
+void parse(const FIX::Message& msg, BusinessReject& out) {
+  out = BusinessReject{};
+  get_id(msg, 372, out.ref_msg_type);
+  get_id(msg, 379, out.business_ref_id);
+  out.reason = get_int(msg, 380, -1);
+  get_free_text(msg, 58, out.text);
+}
+
+void parse_md_reject(const FIX::Message& msg, BusinessReject& out) {
+  out = BusinessReject{};
+  set_text(out.ref_msg_type, std::string("V"));
+  get_id(msg, 262, out.business_ref_id);
+  if (msg.isSetField(281)) {
+    const std::string& r = msg.getField(281);
+    out.reason = r.size() == 1 ? static_cast<unsigned char>(r[0]) : -1;  // MDReqRejReason is a char
+  }
+  get_free_text(msg, 58, out.text);
+}
+
+void parse(const FIX::Message& msg, SessionReject& out) {
+  out = SessionReject{};
+  out.ref_seq_num = static_cast<std::uint64_t>(get_int(msg, 45, 0));
+  get_id(msg, 372, out.ref_msg_type);
+  out.ref_tag = get_int(msg, 371, 0);
+  out.reason = get_int(msg, 373, -1);
+  get_free_text(msg, 58, out.text);
+}
+
+std::string cl_ord_id_of(const FIX::Message& msg) {
+  return msg.isSetField(11) ? msg.getField(11) : std::string();
+}
+
+// ---------------------------------------------------------------------------------- market data
+
+namespace {
+
+// MDEntryDate (272) + MDEntryTime (273) when present (a time alone takes SendingTime's date),
+// else SendingTime (52).
+std::int64_t entry_time(const FIX::FieldMap& entry, const std::string& sending_time) {
+  std::string date;
+  if (entry.isSetField(272)) {
+    date = entry.getField(272);
+  } else if (sending_time.size() >= 8) {
+    date = sending_time.substr(0, 8);
+  }
+  if (entry.isSetField(273) && !date.empty()) {
+    const std::string text = date + "-" + entry.getField(273);
+    std::int64_t ns = 0;
+    if (!parse_utc_timestamp(text.data(), text.size(), ns)) throw FIX::IncorrectDataFormat(273);
+    return ns;
+  }
+  if (entry.isSetField(272)) {
+    const std::string text = date + "-00:00:00";
+    std::int64_t ns = 0;
+    if (!parse_utc_timestamp(text.data(), text.size(), ns)) throw FIX::IncorrectDataFormat(272);
+    return ns;
+  }
+  std::int64_t ns = 0;
+  parse_utc_timestamp(sending_time.data(), sending_time.size(), ns);
+  return ns;
+}
+
+}  // namespace
+
+void TopOfBook::apply(const FIX::Message& msg, std::uint16_t session,
+                      std::vector<MarketDataUpdate>& out) {
+  const std::string type = msg.getHeader().getField(35);
+  const bool snapshot = type == "W";
+  const std::string sending_time = msg.getHeader().isSetField(52) ? msg.getHeader().getField(52) : "";
+  std::int64_t sending_ns = 0;
+  parse_utc_timestamp(sending_time.data(), sending_time.size(), sending_ns);
+
+  struct Pending {
+    bool quote_dirty = false;
+    std::int64_t time_ns = 0;
+  };
+  std::map<std::string, Pending> touched;
+  std::vector<std::string> order;  // symbols in the order first seen
+
+  auto emit = [&](const std::string& symbol, const Book& b, bool trade, std::int64_t px,
+                  std::int64_t size, std::int64_t time_ns) {
+    MarketDataUpdate u;
+    u.session = session;
+    set_text(u.symbol, symbol);
+    u.snapshot = snapshot;
+    u.has_quote = b.has_quote;
+    u.bid = b.bid;
+    u.bid_size = b.bid_size;
+    u.ask = b.ask;
+    u.ask_size = b.ask_size;
+    u.has_trade = trade;
+    u.trade_px = px;
+    u.trade_size = size;
+    u.time_ns = time_ns;
+    out.push_back(u);
+  };
+
+  std::string symbol;
+  if (snapshot) {
+    if (!msg.isSetField(55)) throw FIX::RequiredTagMissing(55);
+    symbol = msg.getField(55);
+    char check[sizeof(MarketDataUpdate{}.symbol)];
+    if (!set_text(check, symbol)) throw FIX::IncorrectTagValue(55);
+    Book& b = books_[symbol];
+    b = Book{};
+    b.has_quote = true;  // a full refresh defines both sides (absent: empty)
+    touched[symbol].quote_dirty = true;
+    order.push_back(symbol);
+  }
+
+  const std::size_t n = msg.groupCount(268);
+  for (std::size_t i = 1; i <= n; ++i) {
+    const FIX::FieldMap& e = msg.getGroupRef(static_cast<int>(i), 268);
+    if (!snapshot && e.isSetField(55)) {
+      symbol = e.getField(55);  // an entry without Symbol repeats the previous entry's
+      char check[sizeof(MarketDataUpdate{}.symbol)];
+      if (!set_text(check, symbol)) throw FIX::IncorrectTagValue(55);
+    }
+    if (symbol.empty()) throw FIX::RequiredTagMissing(55);
+    const char entry_type = get_char(e, 269, '\0');
+    const char action = snapshot ? '0' : get_char(e, 279, '0');  // 0 new, 1 change, 2 delete
+    const std::int64_t px = get_decimal(e, 270, kPriceDecimals);
+    const std::int64_t size = get_decimal(e, 271, kQtyDecimals);
+    const std::int64_t t = entry_time(e, sending_time);
+    if (touched.find(symbol) == touched.end()) order.push_back(symbol);
+    Pending& p = touched[symbol];
+    p.time_ns = t;
+    Book& b = books_[symbol];
+    switch (entry_type) {
+      case '0':
+      case '1': {
+        const bool bid = entry_type == '0';
+        std::int64_t& side_px = bid ? b.bid : b.ask;
+        std::int64_t& side_size = bid ? b.bid_size : b.ask_size;
+        if (action == '2') {
+          side_px = 0;
+          side_size = 0;
+        } else if (snapshot && side_px != 0) {
+          // a full refresh with more than one level: keep the best
+          if (bid ? px > side_px : px < side_px) {
+            side_px = px;
+            side_size = size;
+          }
+        } else {
+          side_px = px;
+          side_size = size;
+        }
+        b.has_quote = true;
+        p.quote_dirty = true;
+        break;
+      }
+      case '2':
+        if (action == '2') break;  // a deleted trade entry carries nothing new
+        emit(symbol, b, true, px, size, t);
+        p.quote_dirty = false;  // the quote went out with the trade
+        break;
+      default:
+        break;  // entry types Ballast did not ask for
+    }
+  }
+  for (const std::string& s : order) {
+    const Pending& p = touched[s];
+    if (p.quote_dirty) emit(s, books_[s], false, 0, 0, p.time_ns != 0 ? p.time_ns : sending_ns);
+  }
+}
+
+}  // namespace codec
+}  // namespace fix
+}  // namespace ballast

@@ -1,0 +1,918 @@
+// Ballast's FIX initiator over QuickFIX 1.15 (see include/ballast/fix/initiator.hpp and docs/fix.md).
+//
+// Shape:
+//  - One QuickFIX initiator per transport group: a SocketInitiator for the plain-TCP sessions and
+//    one SSLSocketInitiator per distinct (CA, client cert, key) for TLS sessions (QuickFIX reads
+//    SSL settings from the [DEFAULT] section only, so sessions with different TLS settings cannot
+//    share one). Each runs its own QuickFIX thread; Listener callbacks come from those threads.
+//  - Back-off: QuickFIX reconnects every ReconnectInterval seconds, fixed. Ballast sets it to 0
+//    and gates attempts itself: when a session's connection ends (QuickFIX logs "Disconnecting"
+//    from Session::disconnect, on the QuickFIX thread), the session is disabled at once
+//    (Session::logout(), a flag) and the initiator's control thread re-enables it
+//    (Session::logon()) after the back-off delay; QuickFIX connects on its next tick (<= 1 s,
+//    its socket monitor's timeout).
+//  - Stored sequence numbers are checked before QuickFIX opens the FileStore (opening it would
+//    rewrite a corrupt .seqnums file as 1/1).
+#include "ballast/fix/initiator.hpp"
+
+// Debian's libquickfix is built with SSL, but its installed headers only declare the SSL classes
+// when HAVE_SSL is set.
+#ifndef HAVE_SSL
+#define HAVE_SSL 1
+#endif
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <quickfix/Application.h>
+#include <quickfix/DataDictionary.h>
+#include <quickfix/Exceptions.h>
+#include <quickfix/Initiator.h>
+#include <quickfix/Log.h>
+#include <quickfix/Message.h>
+#include <quickfix/SSLSocketInitiator.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketInitiator.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "ballast/fix/fix_decimal.hpp"
+#include "common/embedded.hpp"
+#include "common/redacting_log.hpp"
+#include "common/redacting_store.hpp"
+#include "session/backoff.hpp"
+#include "session/fix_codec.hpp"
+#include "session/seqnum_file.hpp"
+
+// QuickFIX 1.15's Application and Log declare dynamic exception specifications; C++14 overrides
+// must repeat them, and GCC warns that they are deprecated.
+#pragma GCC diagnostic ignored "-Wdeprecated"
+
+namespace ballast {
+namespace fix {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t wall_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Status text is for people: a text longer than the struct's array is cut with "...".
+void set_status_text(SessionStatus& s, const std::string& text) {
+  if (!set_text(s.text, text)) {
+    const std::size_t n = sizeof(s.text) - 4;
+    set_text(s.text, text.substr(0, n) + "...");
+  }
+}
+
+bool make_dirs(const std::string& dir, std::string& error) {
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    const std::string partial = dir.substr(0, pos);
+    if (partial.empty()) continue;
+    if (::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST) {
+      error = "cannot create directory " + partial + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+bool has_control(const std::string& s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+/// Resolves `host` to a numeric IPv4 address once, at start: QuickFIX does not retry a connect
+/// whose name lookup failed (quickfix #289), and a numeric address never needs a lookup.
+bool resolve(const std::string& host, std::string& ip, std::string& error) {
+  addrinfo hints;
+  std::memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0 || res == nullptr) {
+    error = "cannot resolve host '" + host + "': " + ::gai_strerror(rc);
+    return false;
+  }
+  char buf[NI_MAXHOST];
+  const int rc2 = ::getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof(buf), nullptr, 0, NI_NUMERICHOST);
+  ::freeaddrinfo(res);
+  if (rc2 != 0) {
+    error = "cannot resolve host '" + host + "': " + ::gai_strerror(rc2);
+    return false;
+  }
+  ip = buf;
+  return true;
+}
+
+}  // namespace
+
+class InitiatorImpl;
+
+// ------------------------------------------------------------------------------ per-session state
+
+struct SessionRuntime {
+  SessionConfig cfg;
+  std::uint16_t index = 0;
+  codec::Version version = codec::Version::kFix44;
+  FIX::SessionID id;
+  std::string dictionary_path;
+  std::string seqnums_file;
+  std::string ip;
+  // Lifetime: set in start(), cleared in stop(), both under InitiatorImpl::session_mu_.
+  FIX::Session* session = nullptr;
+  bool refused = false;
+  std::uint64_t refused_sender = 0, refused_target = 0;
+  std::atomic<bool> logged_on{false};
+  // Back-off and reconnect schedule: guarded by InitiatorImpl::mu_.
+  Backoff backoff{1000, 30000};
+  bool reenable_pending = false;
+  Clock::time_point reenable_at{};
+  int last_delay_ms = 0;
+  std::string last_logout_text;
+  // Market data: touched on the session's QuickFIX thread only.
+  codec::TopOfBook book;
+  std::uint64_t md_round = 0;
+  // Sequence number -> ClOrdID of recent outbound order messages (session Rejects name the
+  // sequence number only). Guarded by ring_mu.
+  std::mutex ring_mu;
+  static constexpr std::size_t kRing = 4096;
+  std::vector<std::pair<std::uint64_t, std::string>> ring = std::vector<std::pair<std::uint64_t, std::string>>(kRing);
+};
+
+// ---------------------------------------------------------------- QuickFIX callbacks -> impl
+
+class App : public FIX::Application {
+ public:
+  explicit App(InitiatorImpl& impl) : impl_(impl) {}
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override;
+  void onLogout(const FIX::SessionID& id) override;
+  void toAdmin(FIX::Message& msg, const FIX::SessionID& id) override;
+  void toApp(FIX::Message& msg, const FIX::SessionID& id) throw(FIX::DoNotSend) override;
+  void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id) throw(
+      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override;
+  void fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(
+      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
+      FIX::UnsupportedMessageType) override;
+
+ private:
+  InitiatorImpl& impl_;
+};
+
+/// A session's log: QuickFIX's FileLog with 553/554 redacted, plus a hook on QuickFIX's
+/// connection events (the only signal QuickFIX gives for a failed connect).
+class HookLog : public FIX::Log {
+ public:
+  HookLog(FIX::Log* inner, InitiatorImpl* impl, std::uint16_t index)
+      : inner_(inner), impl_(impl), index_(index) {}
+  void clear() override { inner_->clear(); }
+  void backup() override { inner_->backup(); }
+  void onIncoming(const std::string& s) override { inner_->onIncoming(s); }
+  void onOutgoing(const std::string& s) override { inner_->onOutgoing(s); }
+  void onEvent(const std::string& s) override;
+
+ private:
+  std::unique_ptr<FIX::Log> inner_;
+  InitiatorImpl* impl_;
+  std::uint16_t index_;
+};
+
+class HookLogFactory : public FIX::LogFactory {
+ public:
+  HookLogFactory(InitiatorImpl* impl, std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> dirs,
+                 std::string global_dir)
+      : impl_(impl), dirs_(std::move(dirs)), global_dir_(std::move(global_dir)) {}
+  FIX::Log* create() override { return RedactingFileLogFactory(global_dir_).create(); }
+  FIX::Log* create(const FIX::SessionID& id) override {
+    const auto it = dirs_.find(id);
+    if (it == dirs_.end()) return RedactingFileLogFactory(global_dir_).create(id);
+    return new HookLog(RedactingFileLogFactory(it->second.second).create(id), impl_, it->second.first);
+  }
+  void destroy(FIX::Log* log) override { delete log; }
+
+ private:
+  InitiatorImpl* impl_;
+  std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> dirs_;
+  std::string global_dir_;
+};
+
+/// One QuickFIX initiator and what it needs; members are destroyed bottom-up, so the initiator
+/// (which owns the sessions) goes before the factories its sessions were made from.
+struct TransportGroup {
+  std::vector<std::uint16_t> members;
+  bool tls = false;
+  std::unique_ptr<FIX::SessionSettings> settings;
+  std::unique_ptr<RedactingFileStoreFactory> stores;
+  std::unique_ptr<HookLogFactory> logs;
+  std::unique_ptr<FIX::Initiator> initiator;
+};
+
+// ---------------------------------------------------------------------------------- the impl
+
+class InitiatorImpl final : public Initiator {
+ public:
+  InitiatorImpl(const InitiatorConfig& cfg, Listener& listener) : listener_(listener), app_(*this) {
+    for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
+      std::unique_ptr<SessionRuntime> rt(new SessionRuntime());
+      rt->cfg = cfg.sessions[i];
+      rt->index = static_cast<std::uint16_t>(i);
+      rt->version = rt->cfg.begin_string == "FIX.4.2" ? codec::Version::kFix42 : codec::Version::kFix44;
+      rt->id = FIX::SessionID(rt->cfg.begin_string, rt->cfg.sender_comp_id, rt->cfg.target_comp_id);
+      rt->backoff = Backoff(rt->cfg.reconnect_min_ms, rt->cfg.reconnect_max_ms);
+      rt->seqnums_file = seqnums_path(rt->cfg.store_dir, rt->cfg.begin_string, rt->cfg.sender_comp_id,
+                                      rt->cfg.target_comp_id);
+      by_id_[rt->id] = rt->index;
+      sessions_.push_back(std::move(rt));
+    }
+  }
+  ~InitiatorImpl() override { stop(); }
+
+  bool prepare(std::string& error);  // create(): directories and dictionaries
+
+  bool start(std::string& error) override;
+  void stop() override;
+  bool send(const NewOrder& m) override { return send_built(m.session, m); }
+  bool send(const CancelRequest& m) override { return send_built(m.session, m); }
+  bool send(const ReplaceRequest& m) override { return send_built(m.session, m); }
+  bool send(const StatusRequest& m) override { return send_built(m.session, m); }
+  bool logged_on(std::uint16_t session) const override {
+    return session < sessions_.size() && sessions_[session]->logged_on.load();
+  }
+  void seqnums(std::uint16_t session, std::uint64_t& next_sender, std::uint64_t& next_target) const override;
+  void disconnect(std::uint16_t session) override;
+  InitiatorCounters counters() const override {
+    InitiatorCounters c;
+    c.sent = sent_.load(std::memory_order_relaxed);
+    c.send_failures = send_failures_.load(std::memory_order_relaxed);
+    c.received = received_.load(std::memory_order_relaxed);
+    c.invalid_inbound = invalid_inbound_.load(std::memory_order_relaxed);
+    c.stale_resends_suppressed = stale_.load(std::memory_order_relaxed);
+    c.logons = logons_.load(std::memory_order_relaxed);
+    c.disconnects = disconnects_.load(std::memory_order_relaxed);
+    return c;
+  }
+
+  // --- from QuickFIX's threads
+  SessionRuntime* find(const FIX::SessionID& id) {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : sessions_[it->second].get();
+  }
+  void on_logon(SessionRuntime& rt);
+  void on_logout(SessionRuntime& rt);
+  void to_admin(SessionRuntime& rt, FIX::Message& msg);
+  void to_app(SessionRuntime& rt, FIX::Message& msg);
+  void from_admin(SessionRuntime& rt, const FIX::Message& msg);
+  void from_app(SessionRuntime& rt, const FIX::Message& msg);
+  void on_connection_ended(std::uint16_t index);
+
+ private:
+  template <typename M>
+  bool send_built(std::uint16_t index, const M& m);
+  void status(SessionRuntime& rt, SessionState state, const std::string& text, bool from_session);
+  void refuse(SessionRuntime& rt, const std::string& text);
+  bool build_group(TransportGroup& g, std::string& error);
+  void control_loop();
+  void wake_quickfix(FIX::Session* s);
+
+  Listener& listener_;
+  App app_;
+  std::vector<std::unique_ptr<SessionRuntime>> sessions_;
+  std::map<FIX::SessionID, std::uint16_t> by_id_;
+  std::vector<std::unique_ptr<TransportGroup>> groups_;
+  bool started_ = false;  // control thread only
+  std::atomic<bool> stopping_{false};
+  // Session pointers' lifetime (send/seqnums/disconnect vs start/stop).
+  mutable std::mutex session_mu_;
+  // Back-off schedule and the control thread.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool control_stop_ = false;
+  std::thread control_;
+
+  std::atomic<std::uint64_t> sent_{0}, send_failures_{0}, received_{0}, invalid_inbound_{0}, stale_{0},
+      logons_{0}, disconnects_{0};
+};
+
+// ------------------------------------------------------------------------------------- create
+
+std::unique_ptr<Initiator> Initiator::create(const InitiatorConfig& cfg, Listener& listener,
+                                             std::string& error) {
+  error.clear();
+  if (cfg.sessions.empty()) {
+    error = "FIX initiator: no sessions configured";
+    return nullptr;
+  }
+  if (cfg.sessions.size() > 65535) {
+    error = "FIX initiator: too many sessions";
+    return nullptr;
+  }
+  std::map<std::string, std::string> seen;
+  for (const SessionConfig& s : cfg.sessions) {
+    const std::string who = "FIX session '" + s.name + "': ";
+    auto bad = [&](const std::string& what) {
+      error = who + what;
+      return nullptr;
+    };
+    if (s.name.empty() || s.name.find_first_of("/\\ \t") != std::string::npos || has_control(s.name)) {
+      return bad("name must be non-empty, without spaces or slashes");
+    }
+    if (s.begin_string != "FIX.4.2" && s.begin_string != "FIX.4.4") {
+      return bad("begin_string must be FIX.4.2 or FIX.4.4, got '" + s.begin_string + "'");
+    }
+    if (s.host.empty()) return bad("host is empty");
+    if (s.port <= 0 || s.port > 65535) return bad("port must be 1..65535, got " + std::to_string(s.port));
+    if (s.sender_comp_id.empty() || has_control(s.sender_comp_id) ||
+        s.sender_comp_id.find_first_of("/ ") != std::string::npos) {
+      return bad("sender_comp_id must be non-empty, without spaces or slashes");
+    }
+    if (s.target_comp_id.empty() || has_control(s.target_comp_id) ||
+        s.target_comp_id.find_first_of("/ ") != std::string::npos) {
+      return bad("target_comp_id must be non-empty, without spaces or slashes");
+    }
+    if (s.heartbeat_s <= 0 || s.heartbeat_s > 3600) {
+      return bad("heartbeat_s must be 1..3600, got " + std::to_string(s.heartbeat_s));
+    }
+    if (has_control(s.username) || has_control(s.password)) return bad("username/password hold a control character");
+    if (s.tls) {
+      if (s.ca_file.empty()) {
+        return bad("tls needs ca_file (QuickFIX does not verify the server certificate without one)");
+      }
+      if (!readable(s.ca_file)) return bad("ca_file '" + s.ca_file + "' is not readable");
+      if (s.cert_file.empty() != s.key_file.empty()) return bad("cert_file and key_file go together");
+      if (!s.cert_file.empty() && !readable(s.cert_file)) return bad("cert_file '" + s.cert_file + "' is not readable");
+      if (!s.key_file.empty() && !readable(s.key_file)) return bad("key_file '" + s.key_file + "' is not readable");
+    }
+    if (s.store_dir.empty()) return bad("store_dir is empty");
+    if (s.log_dir.empty()) return bad("log_dir is empty");
+    if (s.reconnect_min_ms <= 0 || s.reconnect_max_ms < s.reconnect_min_ms) {
+      return bad("reconnect_min_ms must be > 0 and <= reconnect_max_ms (" + std::to_string(s.reconnect_min_ms) +
+                 ", " + std::to_string(s.reconnect_max_ms) + ")");
+    }
+    if (s.stale_resend_max_age_ns <= 0) return bad("stale_resend_max_age_ns must be > 0");
+    for (const std::string& sym : s.md_symbols) {
+      if (sym.empty() || sym.size() >= sizeof(MarketDataUpdate{}.symbol) || has_control(sym)) {
+        return bad("md_symbols entry '" + sym + "' is empty or longer than 15 characters");
+      }
+    }
+    if (s.check_seqnums && (s.expected_next_sender_seq == 0 || s.expected_next_target_seq == 0)) {
+      return bad("check_seqnums needs expected_next_sender_seq and expected_next_target_seq >= 1");
+    }
+    const std::string key = s.begin_string + ":" + s.sender_comp_id + "->" + s.target_comp_id;
+    if (seen.count(key) != 0) return bad("same BeginString/SenderCompID/TargetCompID as session '" + seen[key] + "'");
+    seen[key] = s.name;
+  }
+  std::unique_ptr<InitiatorImpl> impl(new InitiatorImpl(cfg, listener));
+  if (!impl->prepare(error)) return nullptr;
+  return std::unique_ptr<Initiator>(impl.release());
+}
+
+bool InitiatorImpl::prepare(std::string& error) {
+  for (auto& p : sessions_) {
+    SessionRuntime& rt = *p;
+    const std::string who = "FIX session '" + rt.cfg.name + "': ";
+    std::string e;
+    if (!make_dirs(rt.cfg.store_dir, e)) {
+      error = who + "store_dir: " + e;
+      return false;
+    }
+    if (!make_dirs(rt.cfg.log_dir, e)) {
+      error = who + "log_dir: " + e;
+      return false;
+    }
+    if (rt.cfg.data_dictionary.empty()) {
+      if (!write_embedded_dictionary(rt.cfg.begin_string, rt.cfg.store_dir, rt.dictionary_path, e)) {
+        error = who + "data dictionary: " + e;
+        return false;
+      }
+    } else {
+      rt.dictionary_path = rt.cfg.data_dictionary;
+    }
+    try {
+      FIX::DataDictionary dd(rt.dictionary_path);
+      if (dd.getVersion() != rt.cfg.begin_string) {
+        error = who + "data_dictionary '" + rt.dictionary_path + "' is for " + dd.getVersion() + ", not " +
+                rt.cfg.begin_string;
+        return false;
+      }
+    } catch (const std::exception& ex) {
+      error = who + "data_dictionary '" + rt.dictionary_path + "' does not load: " + ex.what();
+      return false;
+    }
+  }
+  return true;
+}
+
+// -------------------------------------------------------------------------------- start / stop
+
+void InitiatorImpl::status(SessionRuntime& rt, SessionState state, const std::string& text, bool from_session) {
+  SessionStatus s;
+  s.session = rt.index;
+  s.state = state;
+  if (from_session && rt.session != nullptr) {
+    s.next_sender_seq = static_cast<std::uint64_t>(rt.session->getExpectedSenderNum());
+    s.next_target_seq = static_cast<std::uint64_t>(rt.session->getExpectedTargetNum());
+  } else {
+    s.next_sender_seq = rt.refused_sender;
+    s.next_target_seq = rt.refused_target;
+  }
+  set_status_text(s, text);
+  listener_.on_session_status(s);
+}
+
+void InitiatorImpl::refuse(SessionRuntime& rt, const std::string& text) {
+  rt.refused = true;
+  status(rt, SessionState::kRefused, text, false);
+}
+
+bool InitiatorImpl::build_group(TransportGroup& g, std::string& error) {
+  g.settings.reset(new FIX::SessionSettings());
+  FIX::Dictionary defaults;
+  defaults.setString("ConnectionType", "initiator");
+  // Ballast gates reconnects itself (back-off); QuickFIX may try whenever a session is enabled.
+  defaults.setString("ReconnectInterval", "0");
+  defaults.setString("SocketNodelay", "Y");
+  std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> log_dirs;
+  const SessionConfig& first = sessions_[g.members.front()]->cfg;
+  if (g.tls) {
+    defaults.setString("SSLProtocol", "all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1");
+    defaults.setString("CertificationAuthoritiesFile", first.ca_file);
+    defaults.setString("CertificateVerifyLevel", "1");
+    if (!first.cert_file.empty()) {
+      defaults.setString("ClientCertificateFile", first.cert_file);
+      defaults.setString("ClientCertificateKeyFile", first.key_file);
+    }
+  }
+  try {
+    g.settings->set(defaults);
+    for (const std::uint16_t i : g.members) {
+      const SessionRuntime& rt = *sessions_[i];
+      FIX::Dictionary d;
+      d.setString("BeginString", rt.cfg.begin_string);
+      d.setString("SenderCompID", rt.cfg.sender_comp_id);
+      d.setString("TargetCompID", rt.cfg.target_comp_id);
+      d.setString("SocketConnectHost", rt.ip);
+      d.setString("SocketConnectPort", std::to_string(rt.cfg.port));
+      d.setString("HeartBtInt", std::to_string(rt.cfg.heartbeat_s));
+      d.setString("StartTime", "00:00:00");
+      d.setString("EndTime", "00:00:00");
+      d.setString("FileStorePath", rt.cfg.store_dir);
+      d.setString("FileLogPath", rt.cfg.log_dir);
+      d.setString("UseDataDictionary", "Y");
+      d.setString("DataDictionary", rt.dictionary_path);
+      d.setString("PersistMessages", "Y");
+      d.setString("ResetOnLogon", "N");
+      d.setString("ResetOnLogout", "N");
+      d.setString("ResetOnDisconnect", "N");
+      g.settings->set(rt.id, d);
+      log_dirs[rt.id] = std::make_pair(i, rt.cfg.log_dir);
+    }
+    g.stores.reset(new RedactingFileStoreFactory(*g.settings));
+    g.logs.reset(new HookLogFactory(this, log_dirs, first.log_dir));
+    if (g.tls) {
+      g.initiator.reset(new FIX::SSLSocketInitiator(app_, *g.stores, *g.settings, *g.logs));
+    } else {
+      g.initiator.reset(new FIX::SocketInitiator(app_, *g.stores, *g.settings, *g.logs));
+    }
+  } catch (const std::exception& ex) {
+    std::string names;
+    for (const std::uint16_t i : g.members) names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
+    error = "FIX sessions " + names + ": QuickFIX refused the settings: " + ex.what();
+    return false;
+  }
+  return true;
+}
+
+bool InitiatorImpl::start(std::string& error) {
+  error.clear();
+  if (started_) {
+    error = "FIX initiator: already started";
+    return false;
+  }
+  stopping_ = false;
+  std::string refused_names;
+  for (auto& p : sessions_) {
+    SessionRuntime& rt = *p;
+    rt.refused = false;
+    rt.refused_sender = rt.refused_target = 0;
+    rt.logged_on = false;
+    std::uint64_t s = 0, t = 0;
+    std::string what;
+    const SeqnumFile st = read_seqnums(rt.seqnums_file, s, t, what);
+    rt.refused_sender = s;
+    rt.refused_target = t;
+    std::string e;
+    if (st == SeqnumFile::kCorrupt) {
+      refuse(rt, "store file " + rt.seqnums_file + " is corrupt (" + what +
+                     "); QuickFIX would restart at 1/1; not logging on");
+    } else if (rt.cfg.check_seqnums &&
+               (st == SeqnumFile::kMissing ? (rt.cfg.expected_next_sender_seq != 1 || rt.cfg.expected_next_target_seq != 1)
+                                           : (s != rt.cfg.expected_next_sender_seq || t != rt.cfg.expected_next_target_seq))) {
+      const std::string stored = st == SeqnumFile::kMissing ? std::string("no store (1/1)")
+                                                            : std::to_string(s) + "/" + std::to_string(t);
+      refuse(rt, "seqnums disagree: store " + stored + " but engine expects " +
+                     std::to_string(rt.cfg.expected_next_sender_seq) + "/" +
+                     std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " + rt.seqnums_file);
+    } else if (!resolve(rt.cfg.host, rt.ip, e)) {
+      refuse(rt, e);
+    }
+    if (rt.refused) refused_names += (refused_names.empty() ? "'" : ", '") + rt.cfg.name + "'";
+  }
+  // Group the sessions that can start by transport.
+  std::map<std::string, std::size_t> group_of;
+  std::vector<std::unique_ptr<TransportGroup>> groups;
+  for (auto& p : sessions_) {
+    if (p->refused) continue;
+    const std::string key = p->cfg.tls ? "tls|" + p->cfg.ca_file + "|" + p->cfg.cert_file + "|" + p->cfg.key_file : "tcp";
+    auto it = group_of.find(key);
+    if (it == group_of.end()) {
+      it = group_of.emplace(key, groups.size()).first;
+      groups.emplace_back(new TransportGroup());
+      groups.back()->tls = p->cfg.tls;
+    }
+    groups[it->second]->members.push_back(p->index);
+  }
+  if (groups.empty()) {
+    error = "FIX initiator: every session was refused (" + refused_names + "); see their session status";
+    return false;
+  }
+  for (auto& g : groups) {
+    if (!build_group(*g, error)) return false;  // nothing started yet; groups are destroyed
+  }
+  {
+    std::lock_guard<std::mutex> lk(session_mu_);
+    for (auto& g : groups) {
+      for (const std::uint16_t i : g->members) sessions_[i]->session = FIX::Session::lookupSession(sessions_[i]->id);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    control_stop_ = false;
+    for (auto& p : sessions_) p->reenable_pending = false;
+  }
+  groups_ = std::move(groups);
+  started_ = true;
+  control_ = std::thread([this] { control_loop(); });
+  for (auto& g : groups_) {
+    try {
+      g->initiator->start();
+    } catch (const std::exception& ex) {
+      std::string names;
+      for (const std::uint16_t i : g->members) names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
+      error = "FIX sessions " + names + ": QuickFIX could not start: " + ex.what();
+      stop();
+      return false;
+    }
+  }
+  return true;
+}
+
+void InitiatorImpl::wake_quickfix(FIX::Session* s) {
+  // QuickFIX's socket thread sleeps in select() for up to a second between timer ticks; the
+  // peer's answer to a TestRequest wakes it, so a pending logout goes out at once.
+  FIX::Message test;
+  test.getHeader().setField(35, "1");
+  test.setField(112, "ballast-" + std::to_string(wall_now_ns()));
+  s->send(test);
+}
+
+void InitiatorImpl::stop() {
+  if (!started_) return;
+  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    control_stop_ = true;
+  }
+  cv_.notify_all();
+  if (control_.joinable()) control_.join();
+
+  // Log out what is logged on. QuickFIX sends the Logout on its thread's next tick; its thread
+  // sleeps in select() for up to a second, and stops only when it wakes. So: mark the sessions
+  // for logout, let FIX::Initiator::stop() set its stop flag (it then waits for the thread), and
+  // only then wake the thread with a TestRequest: the peer's answer wakes it, it sends the
+  // Logout in the same pass and leaves. (The peer's answering Logout is not read; the next
+  // logon's resend request fills that one-message gap.)
+  std::vector<FIX::Session*> logged_on;
+  for (auto& g : groups_) {
+    for (const std::uint16_t i : g->members) {
+      SessionRuntime& rt = *sessions_[i];
+      if (rt.session != nullptr && rt.session->isLoggedOn()) {
+        rt.session->logout("Ballast stopping");
+        logged_on.push_back(rt.session);
+      }
+    }
+  }
+  std::vector<std::thread> stoppers;
+  for (auto& g : groups_) {
+    FIX::Initiator* qf = g->initiator.get();
+    stoppers.emplace_back([qf] { qf->stop(true); });
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  for (auto& g : groups_) {
+    while (!g->initiator->isStopped() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  for (FIX::Session* s : logged_on) wake_quickfix(s);
+  for (std::thread& t : stoppers) t.join();
+  // QuickFIX's threads have ended: the stores hold the final sequence numbers.
+  for (auto& g : groups_) {
+    for (const std::uint16_t i : g->members) {
+      SessionRuntime& rt = *sessions_[i];
+      rt.logged_on = false;
+      status(rt, SessionState::kLoggedOut, "stopped", true);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lk(session_mu_);
+    for (auto& p : sessions_) p->session = nullptr;
+  }
+  groups_.clear();
+  started_ = false;
+}
+
+void InitiatorImpl::control_loop() {
+  std::unique_lock<std::mutex> lk(mu_);
+  while (!control_stop_) {
+    const auto now = Clock::now();
+    auto next = Clock::time_point::max();
+    std::vector<FIX::Session*> enable;
+    for (auto& p : sessions_) {
+      if (!p->reenable_pending) continue;
+      if (p->reenable_at <= now) {
+        p->reenable_pending = false;
+        if (p->session != nullptr) enable.push_back(p->session);
+      } else {
+        next = std::min(next, p->reenable_at);
+      }
+    }
+    if (!enable.empty()) {
+      // Session::logon() takes QuickFIX's session-state lock, which QuickFIX holds when it calls
+      // the log hook that takes mu_: never hold mu_ across it.
+      lk.unlock();
+      for (FIX::Session* s : enable) s->logon();
+      lk.lock();
+      continue;
+    }
+    if (next == Clock::time_point::max()) {
+      cv_.wait(lk);
+    } else {
+      cv_.wait_until(lk, next);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------ control
+
+void InitiatorImpl::seqnums(std::uint16_t session, std::uint64_t& next_sender, std::uint64_t& next_target) const {
+  next_sender = next_target = 0;
+  if (session >= sessions_.size()) return;
+  const SessionRuntime& rt = *sessions_[session];
+  {
+    std::lock_guard<std::mutex> lk(session_mu_);
+    if (rt.session != nullptr) {
+      next_sender = static_cast<std::uint64_t>(rt.session->getExpectedSenderNum());
+      next_target = static_cast<std::uint64_t>(rt.session->getExpectedTargetNum());
+      return;
+    }
+  }
+  std::string what;
+  if (read_seqnums(rt.seqnums_file, next_sender, next_target, what) == SeqnumFile::kMissing) {
+    next_sender = next_target = 1;  // what QuickFIX starts a new store at
+  }
+}
+
+void InitiatorImpl::disconnect(std::uint16_t session) {
+  if (session >= sessions_.size()) return;
+  std::lock_guard<std::mutex> lk(session_mu_);
+  SessionRuntime& rt = *sessions_[session];
+  if (rt.session == nullptr || !rt.session->isLoggedOn()) return;
+  rt.session->logout("Ballast: disconnect requested");
+  wake_quickfix(rt.session);
+}
+
+template <typename M>
+bool InitiatorImpl::send_built(std::uint16_t index, const M& m) {
+  if (index >= sessions_.size()) {
+    send_failures_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  SessionRuntime& rt = *sessions_[index];
+  FIX::Message msg;
+  std::string error;
+  if (!codec::build(m, rt.version, msg, error)) {
+    send_failures_.fetch_add(1, std::memory_order_relaxed);
+    rt.session != nullptr ? rt.session->getLog()->onEvent("Ballast refused to send: " + error) : void();
+    return false;
+  }
+  bool ok = false;
+  {
+    std::lock_guard<std::mutex> lk(session_mu_);
+    if (rt.session != nullptr) ok = rt.session->send(msg);
+  }
+  (ok ? sent_ : send_failures_).fetch_add(1, std::memory_order_relaxed);
+  return ok;
+}
+
+// ------------------------------------------------------------------------ QuickFIX callbacks
+
+void InitiatorImpl::on_logon(SessionRuntime& rt) {
+  logons_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    rt.backoff.on_logon();
+    rt.last_logout_text.clear();
+  }
+  rt.logged_on = true;
+  status(rt, SessionState::kLoggedOn,
+         "logged on to " + rt.cfg.host + ":" + std::to_string(rt.cfg.port) + " as " + rt.cfg.sender_comp_id + "->" +
+             rt.cfg.target_comp_id + " (" + rt.cfg.begin_string + ")",
+         true);
+  if (!rt.cfg.md_symbols.empty()) {
+    rt.book.clear();  // the snapshots that answer these requests rebuild it
+    ++rt.md_round;
+    for (const std::string& sym : rt.cfg.md_symbols) {
+      FIX::Message req;
+      codec::build_md_request(rt.cfg.name + "-" + std::to_string(rt.md_round) + "-" + sym, sym, req);
+      rt.session->send(req);
+    }
+  }
+}
+
+void InitiatorImpl::on_logout(SessionRuntime& rt) {
+  const bool was = rt.logged_on.exchange(false);
+  if (was) disconnects_.fetch_add(1, std::memory_order_relaxed);
+  if (stopping_) return;  // stop() reports the final state itself
+  std::string text;
+  int delay = 0;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    text = rt.last_logout_text;
+    delay = rt.last_delay_ms;
+  }
+  status(rt, SessionState::kLoggedOut,
+         std::string(was ? "disconnected" : "logon failed") + (text.empty() ? "" : " (" + text + ")") +
+             "; reconnecting in " + std::to_string(delay) + " ms",
+         true);
+}
+
+void InitiatorImpl::on_connection_ended(std::uint16_t index) {
+  if (stopping_ || index >= sessions_.size()) return;
+  SessionRuntime& rt = *sessions_[index];
+  if (rt.session == nullptr) return;
+  // Disable first (a flag QuickFIX reads before every connect), then schedule the re-enable.
+  rt.session->logout();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    rt.last_delay_ms = rt.backoff.next_delay_ms();
+    rt.reenable_at = Clock::now() + std::chrono::milliseconds(rt.last_delay_ms);
+    rt.reenable_pending = true;
+  }
+  cv_.notify_all();
+}
+
+void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
+  const std::string& type = msg.getHeader().getField(35);
+  if (type == "A") {
+    if (!rt.cfg.username.empty()) msg.setField(553, rt.cfg.username);
+    if (!rt.cfg.password.empty()) msg.setField(554, rt.cfg.password);
+  } else if (type == "3") {
+    // QuickFIX rejects an inbound message that failed the dictionary or Ballast's field checks.
+    invalid_inbound_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
+  const FIX::Header& h = msg.getHeader();
+  const std::string& type = h.getField(35);
+  const bool resend = h.isSetField(43) && h.getField(43) == "Y";
+  if (resend) {
+    if (type == "V") {
+      // A subscription from an earlier connection: every logon subscribes afresh.
+      throw FIX::DoNotSend();
+    }
+    if (type == "D" || type == "F" || type == "G") {
+      std::int64_t sent_ns = 0;
+      const int tag = h.isSetField(122) ? 122 : 60;
+      const std::string t = tag == 122 ? h.getField(122) : (msg.isSetField(60) ? msg.getField(60) : std::string());
+      const bool known = parse_utc_timestamp(t.data(), t.size(), sent_ns);
+      const std::int64_t age = wall_now_ns() - sent_ns;
+      if (!known || age > rt.cfg.stale_resend_max_age_ns) {
+        stale_.fetch_add(1, std::memory_order_relaxed);
+        rt.session->getLog()->onEvent("Ballast: stale resend of " + type + " ClOrdID " + codec::cl_ord_id_of(msg) +
+                                      " (" + (known ? std::to_string(age / 1000000) + " ms old" : "no send time") +
+                                      ") goes out as a gap fill");
+        throw FIX::DoNotSend();
+      }
+    }
+    return;
+  }
+  if (type == "D" || type == "F" || type == "G" || type == "H") {
+    const std::uint64_t seq = static_cast<std::uint64_t>(std::strtoull(h.getField(34).c_str(), nullptr, 10));
+    std::lock_guard<std::mutex> lk(rt.ring_mu);
+    rt.ring[seq % SessionRuntime::kRing] = std::make_pair(seq, codec::cl_ord_id_of(msg));
+  }
+}
+
+void InitiatorImpl::from_admin(SessionRuntime& rt, const FIX::Message& msg) {
+  const std::string& type = msg.getHeader().getField(35);
+  if (type == "3") {
+    SessionReject r;
+    codec::parse(msg, r);
+    r.session = rt.index;
+    {
+      std::lock_guard<std::mutex> lk(rt.ring_mu);
+      const auto& e = rt.ring[r.ref_seq_num % SessionRuntime::kRing];
+      if (e.first == r.ref_seq_num && r.ref_seq_num != 0) set_text(r.cl_ord_id, e.second);
+    }
+    listener_.on_session_reject(r);
+  } else if (type == "5") {
+    const std::string text = msg.isSetField(58) ? msg.getField(58) : std::string();
+    std::lock_guard<std::mutex> lk(mu_);
+    rt.last_logout_text = text;
+  }
+}
+
+void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
+  received_.fetch_add(1, std::memory_order_relaxed);
+  const std::string& type = msg.getHeader().getField(35);
+  if (type == "8") {
+    ExecutionReport r;
+    codec::parse(msg, r);
+    r.session = rt.index;
+    listener_.on_execution_report(r);
+  } else if (type == "9") {
+    CancelReject r;
+    codec::parse(msg, r);
+    r.session = rt.index;
+    listener_.on_cancel_reject(r);
+  } else if (type == "j") {
+    BusinessReject r;
+    codec::parse(msg, r);
+    r.session = rt.index;
+    listener_.on_business_reject(r);
+  } else if (type == "W" || type == "X") {
+    std::vector<MarketDataUpdate> updates;
+    rt.book.apply(msg, rt.index, updates);
+    for (const MarketDataUpdate& u : updates) listener_.on_market_data(u);
+  } else if (type == "Y") {
+    BusinessReject r;
+    codec::parse_md_reject(msg, r);
+    r.session = rt.index;
+    listener_.on_business_reject(r);
+  } else {
+    throw FIX::UnsupportedMessageType();
+  }
+}
+
+// ----------------------------------------------------------------------- App / HookLog glue
+
+void App::onLogon(const FIX::SessionID& id) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.on_logon(*rt);
+}
+void App::onLogout(const FIX::SessionID& id) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.on_logout(*rt);
+}
+void App::toAdmin(FIX::Message& msg, const FIX::SessionID& id) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.to_admin(*rt, msg);
+}
+void App::toApp(FIX::Message& msg, const FIX::SessionID& id) throw(FIX::DoNotSend) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.to_app(*rt, msg);
+}
+void App::fromAdmin(const FIX::Message& msg, const FIX::SessionID& id) throw(
+    FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.from_admin(*rt, msg);
+}
+void App::fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(
+    FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) {
+  if (SessionRuntime* rt = impl_.find(id)) impl_.from_app(*rt, msg);
+}
+
+void HookLog::onEvent(const std::string& s) {
+  inner_->onEvent(s);
+  // Session::disconnect() logs this whenever a connection (or a connect attempt) ends.
+  if (s.compare(0, 13, "Disconnecting") == 0) impl_->on_connection_ended(index_);
+}
+
+}  // namespace fix
+}  // namespace ballast
