@@ -181,6 +181,21 @@ TEST(FixInitiator, Fix44OrderCancelReplaceStatusRoundTripWithExactDecimals) {
   EXPECT_EQ(k.received, 5u);
   EXPECT_EQ(k.logons, 1u);
   EXPECT_TRUE(rig.listener.session_rejects().empty()) << "the acceptor validated every message";
+
+  // stop() logs out (the acceptor sees the Logout) and reports the store's final numbers.
+  std::uint64_t sender = 0, target = 0;
+  rig.initiator->seqnums(0, sender, target);
+  rig.initiator->stop();
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_admin("5") >= 1; }, 2000));
+  EXPECT_EQ(last_of(rig.acceptor.admin_messages(), "5")->getField(58), "Ballast stopping");
+  const SessionStatus last = rig.listener.statuses().back();
+  EXPECT_EQ(last.state, SessionState::kLoggedOut);
+  EXPECT_STREQ(last.text, "stopped");
+  EXPECT_EQ(last.next_sender_seq, sender + 2) << "the TestRequest that wakes QuickFIX, and the Logout";
+  std::uint64_t s2 = 0, t2 = 0;
+  rig.initiator->seqnums(0, s2, t2);
+  EXPECT_EQ(s2, last.next_sender_seq) << "read back from the .seqnums file";
+  EXPECT_EQ(t2, last.next_target_seq);
 }
 
 TEST(FixInitiator, Fix42SendsHandlInstAndKeepsExecTransType) {

@@ -1,0 +1,128 @@
+// The message codec and the back-off policy without a network.
+#include "session/fix_codec.hpp"
+
+#include <quickfix/DataDictionary.h>
+#include <quickfix/Exceptions.h>
+
+#include <gtest/gtest.h>
+
+#include "ballast/fix/fix_decimal.hpp"
+#include "common/embedded.hpp"
+#include "fix_test_support.hpp"
+#include "session/backoff.hpp"
+
+namespace ballast {
+namespace fix {
+namespace {
+
+FIX::Message parse44(const std::string& pipes) {
+  static TempDir dir("codec");
+  static std::string path;
+  if (path.empty()) {
+    std::string error;
+    write_embedded_dictionary("FIX.4.4", dir.path(), path, error);
+  }
+  static FIX::DataDictionary dd(path);
+  // A well-formed frame (BodyLength second, CheckSum last) or QuickFIX parses groups differently;
+  // their values are not checked here.
+  const std::string framed = "8=FIX.4.4|9=0|" + pipes.substr(std::string("8=FIX.4.4|").size()) + "10=000|";
+  FIX::Message m;
+  m.setString(raw_fix(framed), false, &dd);
+  return m;
+}
+
+TEST(FixBackoff, DoublesFromMinToMaxAndResetsOnLogon) {
+  Backoff b(900, 5000);
+  EXPECT_EQ(b.next_delay_ms(), 900);
+  EXPECT_EQ(b.next_delay_ms(), 1800);
+  EXPECT_EQ(b.next_delay_ms(), 3600);
+  EXPECT_EQ(b.next_delay_ms(), 5000);
+  EXPECT_EQ(b.next_delay_ms(), 5000);
+  b.on_logon();
+  EXPECT_EQ(b.next_delay_ms(), 900);
+  Backoff big(1 << 30, 2000000000);
+  EXPECT_EQ(big.next_delay_ms(), 1 << 30);
+  EXPECT_EQ(big.next_delay_ms(), 2000000000) << "no overflow";
+}
+
+TEST(FixCodec, ExecutionReportIdentifiersAreRefusedWhenTooLongNotCut) {
+  const std::string id(40, 'E');
+  FIX::Message m = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|17=" + id +
+                           "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
+  ExecutionReport r;
+  EXPECT_THROW(codec::parse(m, r), FIX::IncorrectTagValue);
+  FIX::Message ok = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|43=Y|37=O|17=E1|150=F|"
+                            "39=1|55=AAPL|54=2|38=0.000001|32=0.000001|31=0.000000001|151=0|14=0.000001|"
+                            "6=12|58=" + std::string(100, 't') + "|");
+  codec::parse(ok, r);
+  EXPECT_EQ(r.order_qty, 1);
+  EXPECT_EQ(r.last_px, 1);
+  EXPECT_EQ(r.avg_px, 12000000000LL);
+  EXPECT_TRUE(r.poss_dup);
+  EXPECT_EQ(std::string(r.text).size(), sizeof(r.text) - 1);
+  EXPECT_EQ(std::string(r.text).substr(sizeof(r.text) - 4), "...");
+}
+
+TEST(FixCodec, IncrementalBeforeSnapshotAndSeveralSymbolsInOneMessage) {
+  codec::TopOfBook book;
+  std::vector<MarketDataUpdate> out;
+  // X before any W: a trade alone has no quote yet; entries without Symbol take the previous one.
+  book.apply(parse44("8=FIX.4.4|35=X|49=B|56=A|34=2|52=20240102-10:00:00.000|268=3|"
+                     "279=0|269=2|55=AAA|270=10.5|271=3|"
+                     "279=0|269=0|270=10.25|271=7|"
+                     "279=0|269=1|55=BBB|270=20|271=1|"),
+             3, out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_STREQ(out[0].symbol, "AAA");
+  EXPECT_TRUE(out[0].has_trade);
+  EXPECT_FALSE(out[0].has_quote);
+  EXPECT_EQ(out[0].trade_px, 10500000000LL);
+  EXPECT_EQ(out[0].session, 3);
+  EXPECT_STREQ(out[1].symbol, "AAA");
+  EXPECT_TRUE(out[1].has_quote);
+  EXPECT_EQ(out[1].bid, 10250000000LL);
+  EXPECT_EQ(out[1].ask, 0);
+  EXPECT_STREQ(out[2].symbol, "BBB");
+  EXPECT_EQ(out[2].ask, 20000000000LL);
+  std::int64_t t = 0;
+  ASSERT_TRUE(parse_utc_timestamp("20240102-10:00:00", 17, t));
+  EXPECT_EQ(out[2].time_ns, t) << "SendingTime when the entry has no MDEntryDate/Time";
+  // A full refresh with two bid levels keeps the best.
+  out.clear();
+  book.apply(parse44("8=FIX.4.4|35=W|49=B|56=A|34=3|52=20240102-10:00:01|55=AAA|268=3|"
+                     "269=0|270=10.2|271=1|269=0|270=10.3|271=2|269=1|270=10.4|271=5|"),
+             3, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].snapshot);
+  EXPECT_EQ(out[0].bid, 10300000000LL);
+  EXPECT_EQ(out[0].bid_size, 2000000);
+  EXPECT_EQ(out[0].ask, 10400000000LL);
+  EXPECT_FALSE(out[0].has_trade);
+  // An inexact price in market data is refused like anywhere else.
+  EXPECT_THROW(book.apply(parse44("8=FIX.4.4|35=X|49=B|56=A|34=4|52=20240102-10:00:02|268=1|"
+                                  "279=1|269=0|55=AAA|270=1.0000000001|271=1|"),
+                          3, out),
+               FIX::IncorrectDataFormat);
+}
+
+TEST(FixCodec, OutboundStructsBecomeExactText) {
+  NewOrder o;
+  set_text(o.cl_ord_id, std::string("N1"));
+  set_text(o.symbol, std::string("AAPL"));
+  o.ord_type = '1';  // market: no Price even if one is set
+  o.price = 5;
+  o.qty = 1500000;
+  FIX::Message m;
+  std::string error;
+  ASSERT_TRUE(codec::build(o, codec::Version::kFix44, m, error)) << error;
+  EXPECT_FALSE(m.isSetField(44));
+  EXPECT_EQ(m.getField(38), "1.5");
+  EXPECT_FALSE(m.isSetField(1)) << "empty Account is not sent";
+  set_text(o.symbol, std::string("AA\x01PL"));
+  EXPECT_FALSE(codec::build(o, codec::Version::kFix44, m, error));
+  EXPECT_NE(error.find("Symbol (55)"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace fix
+}  // namespace ballast
