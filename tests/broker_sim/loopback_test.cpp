@@ -261,6 +261,22 @@ TEST(BrokerSimLoopback, Fix42ExecutionReportsUseExecTransTypeAndLastShares) {
   EXPECT_EQ(field(r[0], 102), "2");
   EXPECT_EQ(field(r[0], 39), "1");
 
+  // Market data in FIX 4.2 too: W, then X for a trade.
+  ASSERT_TRUE(c.send(c.md_request("M42", '1', {"AAPL"})));
+  ASSERT_TRUE(c.wait_count("W", 1));
+  const FIX::Message w = c.received("W")[0];
+  ASSERT_EQ(w.groupCount(268), 2u);
+  EXPECT_EQ(w.getGroupRef(1, 268).getField(270), "580");
+  EXPECT_EQ(w.getGroupRef(2, 268).getField(270), "580.1");
+  EXPECT_EQ(w.getGroupRef(2, 268).getField(271), "70");  // the tape's size, not what we took
+  sim.on_tape(trade("AAPL", kT0 + 7000000, px(58005), sh(5)));
+  ASSERT_TRUE(c.wait_count("X", 1));
+  const FIX::Message x = c.received("X")[0];
+  ASSERT_EQ(x.groupCount(268), 1u);
+  EXPECT_EQ(x.getGroupRef(1, 268).getField(269), "2");
+  EXPECT_EQ(x.getGroupRef(1, 268).getField(270), "580.05");
+  EXPECT_EQ(x.getGroupRef(1, 268).getField(273), "14:30:00.007");
+
   rig.stop();
   int bad = 0;
   const auto lines = read_message_log(cfg.message_log, bad);
@@ -365,6 +381,9 @@ TEST(BrokerSimLoopback, DisconnectAfterOrdersThenResendOnReconnect) {
   ASSERT_TRUE(c.send(c.new_order("O3", "SPY", '1', sh(10), px(13500))));
   ASSERT_TRUE(wait_for([&] { return c.for_cl_ord_id("O3").size() >= 1; }));
   sim.on_tape(trade("SPY", kT0 + 60000000, px(13490), sh(20)));
+  // The tape moves on before the initiator is back: the resent fill is still logged with the
+  // tape time it was produced at.
+  sim.on_tape(quote("SPY", kT0 + 70000000, px(13600), sh(500), px(13610), sh(200)));
   ASSERT_TRUE(wait_for([&] { return sim.counters().disconnects == 2; }));
   ASSERT_TRUE(wait_for([&] { return c.for_cl_ord_id("O3").size() >= 2; }, 8000));
   EXPECT_GE(c.logons(), 3);
@@ -376,7 +395,11 @@ TEST(BrokerSimLoopback, DisconnectAfterOrdersThenResendOnReconnect) {
   const auto lines = read_message_log(cfg.message_log, bad);
   EXPECT_EQ(bad, 0);
   expect_same_fills(fills_in_log(lines), sim.fills());
-  EXPECT_EQ(sim.fills().size(), 3u);
+  ASSERT_EQ(sim.fills().size(), 3u);
+  EXPECT_EQ(sim.fills()[2].tape_time_ns, kT0 + 60000000);
+  bool resent = false;
+  for (const LogLine& l : lines) resent = resent || (l.get(17) == sim.fills()[2].exec_id && l.get(43) == "Y");
+  EXPECT_TRUE(resent) << "the fill made while disconnected should go out as a resend";
   // Every ExecutionReport the sim produced reached the client exactly once as an app message
   // (QuickFIX drops a PossDup it already has).
   std::set<std::string> got;

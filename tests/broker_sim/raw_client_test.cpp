@@ -79,6 +79,14 @@ TEST_F(RawClientTest, UnknownSessionIsDropped) {
   ASSERT_TRUE(raw.send(frame("FIX.4.4", logon_body(1, "STRANGER"))));
   EXPECT_TRUE(raw.wait_closed());
   EXPECT_EQ(raw.seen().find("35=A"), std::string::npos);
+  // Logged against no session ("-"), credentials redacted.
+  int bad = 0;
+  bool logged = false;
+  for (const LogLine& l : read_message_log(dir_ / "sim_messages.log", bad)) {
+    logged = logged || (l.session == "-" && l.dir == "IN" && l.get(49) == "STRANGER" && l.get(554) == "***");
+  }
+  EXPECT_TRUE(logged);
+  EXPECT_EQ(bad, 0);
   expect_good_session_serves("G3");
 }
 

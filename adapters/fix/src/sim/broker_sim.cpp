@@ -38,6 +38,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -174,10 +175,32 @@ class MessageLog {
     }
   }
 
+  /// The tape time an outgoing application message was produced at, by session and MsgSeqNum,
+  /// so its resend (43=Y, sent later from QuickFIX's thread) is logged with the same time.
+  void remember(const std::string& session, int seq, std::int64_t tape_ns) {
+    std::lock_guard<std::mutex> lk(mu_);
+    produced_[std::make_pair(session, seq)] = tape_ns;
+  }
+  bool recall(const std::string& session, int seq, std::int64_t& tape_ns) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = produced_.find(std::make_pair(session, seq));
+    if (it == produced_.end()) return false;
+    tape_ns = it->second;
+    return true;
+  }
+
  private:
   std::mutex mu_;
   int fd_ = -1;
+  std::map<std::pair<std::string, int>, std::int64_t> produced_;
 };
+
+/// MsgSeqNum of a raw resent message (PossDupFlag 43=Y), or 0.
+int resent_seq(const std::string& raw) {
+  if (raw.find("\x01" "43=Y\x01") == std::string::npos) return 0;
+  const std::size_t p = raw.find("\x01" "34=");
+  return p == std::string::npos ? 0 : std::atoi(raw.c_str() + p + 4);
+}
 
 /// A QuickFIX Log that writes every message to the message log and hands everything to the
 /// QuickFIX file log (H1's redacting one) as well.
@@ -200,7 +223,11 @@ class TeeLog : public FIX::Log {
     if (inner_ != nullptr) inner_->onIncoming(s);
   }
   void onOutgoing(const std::string& s) override {
-    const std::int64_t t = t_out_tape_time >= 0 ? t_out_tape_time : tape_.load(std::memory_order_acquire);
+    std::int64_t t = t_out_tape_time;
+    if (t < 0) {
+      const int seq = resent_seq(s);
+      if (seq == 0 || !mlog_.recall(session_, seq, t)) t = tape_.load(std::memory_order_acquire);
+    }
     mlog_.write(t, "OUT", session_, s);
     if (inner_ != nullptr) inner_->onOutgoing(s);
   }
@@ -467,7 +494,17 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   }
   void onLogout(const FIX::SessionID& id) override {
     std::lock_guard<std::mutex> lk(mu_);
-    logged_on_.erase(id.toString());
+    const std::string key = id.toString();
+    logged_on_.erase(key);
+    // Market-data subscriptions end with the session (the initiator subscribes again after its
+    // next logon); stale quotes are not queued for a resend.
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      if (it->key == key) {
+        it = subs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
@@ -533,7 +570,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
 
  private:
   struct SessionInfo {
-    FIX::SessionID id;
+    FIX::SessionID id{"", "", ""};  // (the default constructor leaves a bool uninitialised)
     bool fix44 = true;
   };
   struct Inbound {
@@ -546,12 +583,12 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   };
   struct OutItem {
     bool disconnect = false;
-    FIX::SessionID id;
+    FIX::SessionID id{"", "", ""};  // (the default constructor leaves a bool uninitialised)
     FIX::Message msg;
     std::int64_t tape_ns = 0;
   };
   struct MdSub {
-    FIX::SessionID id;
+    FIX::SessionID id{"", "", ""};  // (the default constructor leaves a bool uninitialised)
     std::string key;
     std::string req_id;
     std::vector<std::string> symbols;
@@ -837,6 +874,9 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       t_out_tape_time = it.tape_ns;
       try {
         FIX::Session::sendToTarget(it.msg, it.id);
+        if (it.msg.getHeader().isSetField(34)) {
+          mlog_.remember(it.id.toString(), std::atoi(it.msg.getHeader().getField(34).c_str()), it.tape_ns);
+        }
       } catch (const FIX::SessionNotFound&) {
         // the acceptor is stopping; nothing to send to
       }
