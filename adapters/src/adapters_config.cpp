@@ -37,6 +37,8 @@ const char* to_string(MarketDataKind v) noexcept {
       return "minute_bars";
     case MarketDataKind::kDailyCloses:
       return "daily_closes";
+    case MarketDataKind::kTape:
+      return "tape";
     case MarketDataKind::kFix:
       return "fix";
   }

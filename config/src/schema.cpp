@@ -448,7 +448,7 @@ void read_market_data(Document& doc, const Field& f, MarketDataConfig& md) {
     if (auto k = r.require("kind")) {
       read_enum(doc, *k, s.kind,
                 {MarketDataKind::kLobster, MarketDataKind::kTaq, MarketDataKind::kMinuteBars,
-                 MarketDataKind::kDailyCloses, MarketDataKind::kFix},
+                 MarketDataKind::kDailyCloses, MarketDataKind::kFix, MarketDataKind::kTape},
                 kName);
     }
     const auto one = r.take("path");

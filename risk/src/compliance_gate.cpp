@@ -463,8 +463,13 @@ void ComplianceGate::on_message_rejected(const MessageRejected& e, Timestamp now
   note_reject(now, out);
 }
 
-void ComplianceGate::on_cancel_rejected(const CancelRejected&, Timestamp now,
+void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
                                         ComplianceOutbox& out) {
+  // A refused replace never lived at the broker: stop counting the replacement as working
+  // (typically the original filled first). The original's own entry was released when the
+  // replace went out, so the gate stops counting it too; fills on it still reach the book through
+  // the order manager.
+  if (e.response_to == CancelRejectResponseTo::kReplace) remove(e.order.value);
   note_reject(now, out);
 }
 

@@ -10,7 +10,9 @@
 #include "ballast/config/config.hpp"
 #include "ballast/version.hpp"
 #include "logging.hpp"
+#include "demo_command.hpp"
 #include "optimize_command.hpp"
+#include "run_command.hpp"
 
 namespace {
 
@@ -49,6 +51,72 @@ int main(int argc, char** argv) {
       "as JSON: weights, trades in shares, objective terms, active constraints, timing.");
   optimize->add_option("--input", problem_path, "problem file (JSON)")->required();
 
+  ballast::tools::DemoOptions demo_opt;
+  auto* demo = app.add_subcommand(
+      "demo",
+      "Runs the whole loop on this machine: broker-sim and the engine talk FIX over loopback "
+      "while a recorded NASDAQ day (shipped in data/) is replayed; 3 models x 1000 accounts with "
+      "drifted weights trigger, optimize, slice, pass compliance, trade and end on target. "
+      "Prints live progress and a summary (docs/demo.md).");
+  demo->add_option("--accounts", demo_opt.accounts_per_model, "accounts per model (3 models)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  demo->add_option("--speed", demo_opt.speed, "replay speed, x recorded (0 = as fast as possible)")
+      ->check(CLI::Range(0.0, 100000.0))
+      ->capture_default_str();
+  demo->add_option("--fix-version", demo_opt.fix_version, "FIX.4.4 or FIX.4.2")
+      ->check(CLI::IsMember({"FIX.4.4", "FIX.4.2"}))
+      ->capture_default_str();
+  demo->add_option("--dir", demo_opt.dir, "working directory for FIX stores and logs (wiped)")
+      ->capture_default_str();
+  demo->add_option("--seed", demo_opt.seed, "seed of the drifted starting weights")
+      ->capture_default_str();
+  demo->add_option("--disconnect-after", demo_opt.disconnect_after_orders,
+                   "broker-sim drops the session after this many orders (0 = never)")
+      ->capture_default_str();
+  demo->add_option("--reject-rate", demo_opt.reject_rate, "share of orders broker-sim rejects")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  demo->add_flag("!--no-progress", demo_opt.progress, "no live progress line");
+
+  ballast::tools::RunOptions run_opt;
+  auto* run = app.add_subcommand(
+      "run", "Runs the engine against the FIX sessions and market data of a configuration "
+             "(live or paper) until SIGINT/SIGTERM (docs/run.md).");
+  run->add_option("--config", run_opt.config, "YAML configuration file")->required();
+  run->add_option("--epoch", run_opt.epoch,
+                  "restart counter for ClOrdIDs (default: the journal directory's counter + 1)");
+
+  ballast::tools::BrokerSimOptions sim_opt;
+  auto* sim = app.add_subcommand(
+      "broker-sim",
+      "A FIX acceptor that behaves like a broker plus exchange, filling against a replayed tape "
+      "and serving it as market data; logs every message (docs/fix.md).");
+  sim->add_option("--port", sim_opt.port, "TCP port on 127.0.0.1")->required();
+  sim->add_option("--tape", sim_opt.tape, "tape file (default: the shipped NASDAQ day)");
+  sim->add_option("--speed", sim_opt.speed, "replay speed, x recorded (0 = as fast as possible)")
+      ->capture_default_str();
+  sim->add_option("--fix-version", sim_opt.fix_version, "FIX.4.4 or FIX.4.2")
+      ->check(CLI::IsMember({"FIX.4.4", "FIX.4.2"}))
+      ->capture_default_str();
+  sim->add_option("--sender", sim_opt.sender, "broker-sim's SenderCompID")->capture_default_str();
+  sim->add_option("--target", sim_opt.target, "the client's SenderCompID")->capture_default_str();
+  sim->add_option("--dir", sim_opt.dir, "store, logs and the message log")->capture_default_str();
+  sim->add_option("--ack-latency-us", sim_opt.ack_latency_us, "ack delay")->capture_default_str();
+  sim->add_option("--reject-rate", sim_opt.reject_rate, "share of orders rejected")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sim->add_option("--unsolicited-cancel-rate", sim_opt.unsolicited_cancel_rate,
+                  "per tape event, share of resting orders cancelled")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sim->add_option("--disconnect-after", sim_opt.disconnect_after_orders,
+                  "drop every session after this many orders (0 = never)")
+      ->capture_default_str();
+  sim->add_option("--wait-logon-s", sim_opt.wait_logon_s,
+                  "seconds to wait for a subscriber before replaying")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,6 +144,12 @@ int main(int argc, char** argv) {
     spdlog::info("check-config {}: {}", config_path, rc == 0 ? "ok" : "problems found");
   } else if (*optimize) {
     rc = ballast::tools::optimize_main(problem_path, std::cout, std::cerr);
+  } else if (*demo) {
+    rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
+  } else if (*run) {
+    rc = ballast::tools::run_main(run_opt, std::cout, std::cerr);
+  } else if (*sim) {
+    rc = ballast::tools::broker_sim_main(sim_opt, std::cout, std::cerr);
   } else {
     std::cout << app.help();
   }

@@ -131,8 +131,15 @@ struct FixConfig {
 // Market-data sources
 
 /// lobster: LOBSTER message+orderbook files. taq: trade and quote ticks. minute_bars, daily_closes:
-/// bar files. fix: market data from a FIX session.
-enum class MarketDataKind : std::uint8_t { kLobster, kTaq, kMinuteBars, kDailyCloses, kFix };
+/// bar files. tape: Ballast's tape format. fix: market data from a FIX session.
+enum class MarketDataKind : std::uint8_t {
+  kLobster,
+  kTaq,
+  kMinuteBars,
+  kDailyCloses,
+  kFix,
+  kTape,  ///< Ballast's own tape file (adapters/tape_file.hpp)
+};
 /// recorded: replay at the recorded pace. fast: as fast as the engine takes it. speed: recorded
 /// pace times `speed`.
 enum class ReplayPace : std::uint8_t { kRecorded, kFast, kSpeed };

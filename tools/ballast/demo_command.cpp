@@ -1,0 +1,683 @@
+#include "demo_command.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "ballast/adapters/market_data_daily.hpp"
+#include "ballast/adapters/replay_pacer.hpp"
+#include "ballast/adapters/tape_file.hpp"
+#include "ballast/config/config.hpp"
+#include "ballast/core/exchange_time.hpp"
+#include "ballast/fix/broker_sim.hpp"
+#include "ballast/fix/fix_decimal.hpp"
+#include "ballast/risk/returns.hpp"
+#include "ballast/risk/risk_model.hpp"
+#include "engine_runtime.hpp"
+
+#ifndef BALLAST_DATA_DIR
+#define BALLAST_DATA_DIR "data"
+#endif
+
+namespace ballast::tools {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+/// The demo desk: instruments, three models, triggers, execution and compliance settings. The
+/// accounts are generated (drifted starting weights) and the FIX port is chosen at run time.
+constexpr const char* kDemoYaml = R"(version: 1
+engine:
+  idle_strategy: back_off
+instruments:
+  - {symbol: AAPL, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}
+  - {symbol: AMZN, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}
+  - {symbol: GOOG, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}
+triggers:
+  combine: any
+  absolute: {band: 0.03}
+  cash_flow: {nav_share: 0.02}
+  cool_down: 30m
+  rearm_fraction: 0.8
+  trading_hours: {start: "09:35", end: "15:55"}
+  cost_benefit: {enabled: false}
+models:
+  - id: growth
+    name: "Growth"
+    weights: {AAPL: 0.40, AMZN: 0.25, GOOG: 0.30}
+    cash_buffer: 0.05
+  - id: balanced
+    name: "Balanced"
+    weights: {AAPL: 0.30, AMZN: 0.20, GOOG: 0.20}
+    cash_buffer: 0.30
+  - id: conservative
+    name: "Conservative"
+    weights: {AAPL: 0.20, AMZN: 0.10, GOOG: 0.15}
+    cash_buffer: 0.55
+market_data_quality:
+  stale_after: 30m
+  max_move_bps: 1000
+  mark: mid
+optimizer:
+  mode: full
+  turnover_cap: 1.0
+  long_only: true
+  min_trade_value: 200.00
+  risk_model: {estimator: ledoit_wolf, lookback_days: 200}
+execution:
+  algo: twap
+  horizon: 20m
+  interval: 2m
+  jitter: {fraction: 0.1, seed: 7}
+  limit: {policy: mid}
+  min_child_qty: 1
+  on_horizon_end: cross
+  participation_cap: 1.0
+compliance:
+  max_order_qty: 100000
+  max_order_notional: 5000000.00
+  daily_gross_notional_limit: 2000000000.00
+  price_collar_bps: 300
+  reference_stale_after: 30m
+  max_adv_share: 0.5
+  max_open_orders_per_instrument: 5
+  max_orders_per_second: 20000
+  kill_switch:
+    reject_storm_count: 100000
+    reject_storm_window: 10s
+    order_rate_runaway: 100000
+fix:
+  sessions:
+    - name: broker-sim
+      fix_version: FIX.4.4
+      host: 127.0.0.1
+      port: 9878
+      sender_comp_id: BALLAST
+      target_comp_id: BROKERSIM
+      heartbeat_s: 5
+      store_dir: var/demo/fix/store
+      log_dir: var/demo/fix/log
+      reconnect: {min_backoff: 200ms, max_backoff: 2s}
+      on_disconnect: requery
+market_data:
+  sources:
+    - name: broker-sim-md
+      kind: fix
+      session: broker-sim
+journal:
+  dir: var/demo/journal
+logging:
+  level: warn
+  console: true
+)";
+
+fs::path data_file(const std::string& given, const char* shipped) {
+  if (!given.empty()) return given;
+  fs::path local = fs::path("data") / shipped;
+  if (fs::exists(local)) return local;
+  return fs::path(BALLAST_DATA_DIR) / shipped;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    socklen_t len = sizeof a;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+std::string thousands(std::uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string local_hms(Timestamp t, std::chrono::minutes offset) {
+  const std::int64_t sec = t.ns / 1'000'000'000 + offset.count() * 60;
+  std::int64_t day = ((sec % 86400) + 86400) % 86400;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", static_cast<int>(day / 3600),
+                static_cast<int>(day / 60 % 60), static_cast<int>(day % 60));
+  return buf;
+}
+
+/// Prefix sums of one symbol's tape prints, for interval VWAPs.
+struct Prints {
+  std::vector<std::int64_t> time;
+  std::vector<long double> px_qty;  // cumulative price x size
+  std::vector<long double> qty;     // cumulative size
+  void add(std::int64_t t, double px, double q) {
+    time.push_back(t);
+    px_qty.push_back((px_qty.empty() ? 0.0L : px_qty.back()) + static_cast<long double>(px) * q);
+    qty.push_back((qty.empty() ? 0.0L : qty.back()) + q);
+  }
+  /// VWAP of prints in [from, to]; 0 when none.
+  double vwap(std::int64_t from, std::int64_t to) const {
+    const auto lo = std::lower_bound(time.begin(), time.end(), from) - time.begin();
+    const auto hi = std::upper_bound(time.begin(), time.end(), to) - time.begin();
+    if (hi <= lo) return 0;
+    const long double pq = px_qty[static_cast<std::size_t>(hi - 1)] - (lo > 0 ? px_qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
+    const long double q = qty[static_cast<std::size_t>(hi - 1)] - (lo > 0 ? qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
+    return q > 0 ? static_cast<double>(pq / q) : 0.0;
+  }
+};
+
+/// One field of a '|'-delimited FIX message in a broker-sim message-log line ("" when absent).
+std::string_view field(std::string_view msg, std::string_view tag_eq) {
+  std::size_t pos = 0;
+  while (pos < msg.size()) {
+    const std::size_t end = msg.find('|', pos);
+    const std::string_view f = msg.substr(pos, end == std::string_view::npos ? msg.npos : end - pos);
+    if (f.substr(0, tag_eq.size()) == tag_eq) return f.substr(tag_eq.size());
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  return {};
+}
+
+/// The tape, read once into memory (the summary needs its prints too), as an EventReader.
+class VectorReader final : public EventReader {
+ public:
+  VectorReader(const std::vector<Event>& events, std::size_t from) : events_(events), i_(from) {}
+  std::optional<Event> next() override {
+    if (i_ >= events_.size()) return std::nullopt;
+    return events_[i_++];
+  }
+  std::string position() const override { return "event " + std::to_string(i_); }
+
+ private:
+  const std::vector<Event>& events_;
+  std::size_t i_;
+};
+
+/// broker-sim's tape event for a quote or trade; false for other events.
+bool to_tape(const Event& e, const InstrumentTable& instruments, fix::TapeEvent& te) {
+  te = fix::TapeEvent{};
+  if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
+    fix::set_text(te.symbol, instruments[q->instrument].symbol);
+    te.bid = q->bid.raw;
+    te.bid_size = q->bid_size.raw;
+    te.ask = q->ask.raw;
+    te.ask_size = q->ask_size.raw;
+  } else if (const auto* tp = std::get_if<TradePrinted>(&e)) {
+    fix::set_text(te.symbol, instruments[tp->instrument].symbol);
+    te.is_trade = true;
+    te.price = tp->price.raw;
+    te.size = tp->size.raw;
+  } else {
+    return false;
+  }
+  te.time_ns = header(e).event_time.ns;
+  return true;
+}
+
+struct LogRecon {
+  std::map<std::pair<std::string, std::string>, std::int64_t> positions;  // (account, symbol) -> qty raw
+  std::uint64_t fills = 0, new_orders = 0, duplicate_cl_ord_ids = 0;
+  std::string error;
+};
+
+/// Reads broker-sim's message log: every distinct fill it sent (ExecID de-duplicates resends) and
+/// every NewOrderSingle it received.
+LogRecon read_message_log(const std::string& path) {
+  LogRecon r;
+  std::ifstream in(path);
+  if (!in) {
+    r.error = "cannot open broker-sim's message log " + path;
+    return r;
+  }
+  std::unordered_set<std::string> exec_ids, cl_ord_ids;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string t, dir, session;
+    ls >> t >> dir >> session;
+    std::string msg;
+    std::getline(ls, msg);
+    const std::string_view m(msg);
+    const std::string_view type = field(m, "35=");
+    if (dir == "IN" && type == "D" && field(m, "43=") != "Y") {
+      ++r.new_orders;
+      if (!cl_ord_ids.insert(std::string(field(m, "11="))).second) ++r.duplicate_cl_ord_ids;
+    }
+    if (dir != "OUT" || type != "8") continue;
+    const std::string_view last = field(m, "32=");
+    if (last.empty()) continue;
+    std::int64_t q = 0;
+    if (!fix::parse_decimal(std::string(last), 6, q) || q <= 0) continue;
+    if (!exec_ids.insert(std::string(field(m, "17="))).second) continue;
+    ++r.fills;
+    const bool buy = field(m, "54=") == "1";
+    r.positions[{std::string(field(m, "1=")), std::string(field(m, "55="))}] += buy ? q : -q;
+  }
+  return r;
+}
+
+}  // namespace
+
+DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
+  DemoResult res;
+  const auto wall_start = Clock::now();
+  auto fail = [&](const std::string& why) {
+    err << "ballast demo: " << why << "\n";
+    res.exit_code = 1;
+    return res;
+  };
+
+  // -- configuration ----------------------------------------------------------------------------
+  auto loaded = config::load_string(kDemoYaml, "embedded demo configuration");
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.diagnostics) err << config::format(d) << "\n";
+    return fail("the embedded configuration is invalid (a build problem)");
+  }
+  config::Settings s = std::move(*loaded.settings);
+  const fs::path dir = opt.dir;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  const int port = free_port();
+  if (port == 0) return fail("no free TCP port on 127.0.0.1");
+  auto& fsess = s.fix.sessions.at(0);
+  fsess.port = port;
+  fsess.fix_version = opt.fix_version == "FIX.4.2" ? FixVersion::kFix42 : FixVersion::kFix44;
+  fsess.store_dir = (dir / "fix/store").string();
+  fsess.log_dir = (dir / "fix/log").string();
+
+  // -- the recorded day ---------------------------------------------------------------------------
+  const fs::path tape_path = data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv");
+  auto reader = TapeFileReader::open(tape_path.string(), s.instruments);
+  if (!reader) return fail(reader.error().message);
+  std::vector<Event> tape;
+  tape.reserve(200'000);
+  const std::size_t n = s.instruments.size();
+  std::vector<Price> first_mid(n);
+  std::vector<Prints> prints(n);
+  std::vector<Qty> volume(n);
+  const auto offset = reader.value().session().utc_offset;
+  const std::int64_t midnight_utc = reader.value().session().to_utc(0).ns;
+  while (auto e = reader.value().next()) {
+    if (opt.end_seconds > 0 &&
+        header(*e).event_time.ns - midnight_utc >= std::int64_t{opt.end_seconds} * 1'000'000'000) {
+      break;
+    }
+    if (const auto* q = std::get_if<QuoteUpdated>(&*e)) {
+      auto& fm = first_mid[q->instrument.value];
+      if (fm.raw == 0 && q->bid.raw > 0 && q->ask.raw > 0) fm = Price::from_raw((q->bid.raw + q->ask.raw) / 2);
+    } else if (const auto* t = std::get_if<TradePrinted>(&*e)) {
+      prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(), t->size.to_double());
+      volume[t->instrument.value] = volume[t->instrument.value] + t->size;
+    }
+    tape.push_back(*e);
+  }
+  if (const Error* e = reader.value().error()) return fail(e->message);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (first_mid[i].raw == 0) {
+      return fail("the tape " + tape_path.string() + " has no two-sided quote for " +
+                  s.instruments[InstrumentId{static_cast<std::uint32_t>(i)}].symbol);
+    }
+  }
+
+  // -- the risk model from daily closes ----------------------------------------------------------
+  const fs::path closes_path = data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv");
+  auto closes = load_daily_closes(closes_path.string());
+  if (!closes) return fail(closes.error().message);
+  Eigen::MatrixXd prices(static_cast<Eigen::Index>(closes.value().rows()), static_cast<Eigen::Index>(n));
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
+    const auto col = closes.value().column(sym);
+    if (!col) return fail(closes_path.string() + " has no column '" + sym + "'");
+    for (std::size_t r = 0; r < closes.value().rows(); ++r) {
+      const auto p = closes.value().at(r, *col);
+      prices(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = p ? p->to_double() : std::nan("");
+    }
+  }
+  auto rets = returns_from_prices(prices, ReturnKind::kLog);
+  if (!rets) return fail(closes_path.string() + ": " + rets.error().message);
+  RiskModelOptions ro;
+  ro.config = s.optimizer.risk_model;
+  auto rm = RiskModel::estimate(rets.value().values, ro);
+  if (!rm) return fail(closes_path.string() + ": " + rm.error().message);
+
+  // -- the desk: accounts with drifted starting weights -------------------------------------------
+  std::mt19937_64 rng(opt.seed);
+  std::uniform_real_distribution<double> nav_dist(100'000.0, 1'000'000.0);
+  std::uniform_real_distribution<double> noise(-0.07, 0.07);
+  std::vector<std::vector<double>> start_weights;
+  for (const ModelConfig& model : s.models) {
+    for (int k = 0; k < opt.accounts_per_model; ++k) {
+      AccountConfig a;
+      char id[48];
+      std::snprintf(id, sizeof id, "%s-%04d", model.id.c_str(), k + 1);
+      a.id = id;
+      a.name = id;
+      a.model = model.id;
+      a.triggers = model.triggers;
+      const double nav = std::round(nav_dist(rng));
+      std::vector<double> w(n, 0.0);
+      double invested = 0;
+      for (const TargetWeight& t : model.weights) {
+        const auto i = s.instruments.find(t.symbol).value;
+        w[i] = std::max(0.0, t.weight + noise(rng));
+        invested += w[i];
+      }
+      if (invested > 0.97) {
+        for (double& x : w) x *= 0.97 / invested;
+      }
+      std::int64_t cash_cents = static_cast<std::int64_t>(nav * 100);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const double px = first_mid[i].to_double();
+        const auto shares = static_cast<std::int64_t>(std::floor(w[i] * nav / px));
+        if (shares <= 0) continue;
+        a.positions.push_back({s.instruments[InstrumentId{i}].symbol, Qty::from_units(shares)});
+        cash_cents -= static_cast<std::int64_t>(std::llround(static_cast<double>(shares) * px * 100));
+      }
+      a.cash = Money::from_raw(cash_cents * (Money::kScale / 100));
+      start_weights.push_back(std::move(w));
+      s.accounts.push_back(std::move(a));
+    }
+  }
+  if (const auto v = config::validate(s); !v.empty()) {
+    return fail("generated desk is invalid: " + v.front().path + ": " + v.front().message);
+  }
+
+  // -- broker-sim ---------------------------------------------------------------------------------
+  fix::BrokerSimConfig sc;
+  sc.port = port;
+  sc.sessions.push_back({to_string(fsess.fix_version), fsess.target_comp_id, fsess.sender_comp_id});
+  sc.heartbeat_s = fsess.heartbeat_s;
+  sc.store_dir = (dir / "broker-sim/store").string();
+  sc.log_dir = (dir / "broker-sim/log").string();
+  sc.message_log = (dir / "broker-sim/messages.log").string();
+  sc.ack_latency_us = opt.ack_latency_us;
+  sc.reject_rate = opt.reject_rate;
+  sc.disconnect_after_orders = opt.disconnect_after_orders;
+  sc.seed = opt.seed;
+  res.message_log = sc.message_log;
+  std::string error;
+  auto sim = fix::BrokerSim::create(sc, error);
+  if (!sim) return fail("broker-sim: " + error);
+  if (!sim->start(error)) return fail("broker-sim: " + error);
+
+  // The opening book: the tape up to every symbol's first quote goes to broker-sim before the
+  // engine logs on, so its market-data subscription gets a snapshot.
+  std::size_t opening = 0;
+  {
+    std::vector<bool> quoted(n, false);
+    std::size_t missing = n;
+    for (; opening < tape.size() && missing > 0; ++opening) {
+      fix::TapeEvent te;
+      if (!to_tape(tape[opening], s.instruments, te)) continue;
+      sim->on_tape(te);
+      if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]); q && !quoted[q->instrument.value]) {
+        quoted[q->instrument.value] = true;
+        --missing;
+      }
+    }
+  }
+
+  // -- the engine -----------------------------------------------------------------------------------
+  app::RuntimeOptions ropt;
+  ropt.market_clock = true;
+  ropt.epoch = 1;
+  ropt.covariance = rm.value().covariance;
+  for (std::size_t i = 0; i < n; ++i) ropt.adv.push_back(volume[i]);
+  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  if (!engine) {
+    sim->stop();
+    return fail(engine.error().message);
+  }
+  app::EngineRuntime& eng = *engine.value();
+  if (auto st = eng.start(); !st) {
+    sim->stop();
+    return fail(st.error().message);
+  }
+  // Logon and the market-data subscription before the first tick.
+  const auto logon_deadline = Clock::now() + std::chrono::seconds(15);
+  while ((eng.live().sessions_up.load() == 0 || sim->counters().md_subscriptions == 0) &&
+         Clock::now() < logon_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (eng.live().sessions_up.load() == 0 || sim->counters().md_subscriptions == 0) {
+    const std::string why = eng.session_status(0);
+    eng.stop();
+    sim->stop();
+    return fail("the engine did not log on to broker-sim within 15 s" +
+                (why.empty() ? std::string() : ": " + why));
+  }
+
+  // -- replay ---------------------------------------------------------------------------------------
+  const bool tty = opt.progress && ::isatty(STDERR_FILENO) != 0;
+  auto progress_line = [&](std::int64_t tape_ns, double rate) {
+    const auto& l = eng.live();
+    std::ostringstream p;
+    p << "[demo] " << local_hms(Timestamp{tape_ns}, offset) << " ET  " << std::setw(7)
+      << thousands(static_cast<std::uint64_t>(rate)) << " ev/s  triggers " << thousands(l.triggers.load())
+      << "  orders " << thousands(l.children.load()) << "  fills " << thousands(l.fills.load())
+      << "  denials " << thousands(l.denials.load()) << "  working " << thousands(l.working.load());
+    return p.str();
+  };
+  const auto replay_start = Clock::now();
+  auto last_progress = replay_start;
+  std::uint64_t last_count = 0;
+  std::uint64_t k = 0;
+  auto schedule = opt.speed > 0 ? ReplaySchedule::make(ReplayPace::kSpeed, opt.speed)
+                                : Result<ReplaySchedule>(ReplaySchedule::fast());
+  if (!schedule) {
+    eng.stop();
+    sim->stop();
+    return fail("--speed: " + schedule.error().message);
+  }
+  SteadyReplayClock replay_clock;
+  ReplayPacer pacer(schedule.value(), replay_clock);
+  VectorReader tape_reader(tape, opening);
+  pacer.run(tape_reader, [&](const Event& e) {
+    const std::int64_t t = header(e).event_time.ns;
+    fix::TapeEvent te;
+    if (!to_tape(e, s.instruments, te)) return;
+    sim->on_tape(te);
+    ++k;
+    const auto now = Clock::now();
+    if (opt.progress && now - last_progress >= std::chrono::milliseconds(tty ? 250 : 5000)) {
+      const double secs = std::chrono::duration<double>(now - last_progress).count();
+      const double rate = static_cast<double>(k - last_count) / secs;
+      err << (tty ? "\r" : "") << progress_line(t, rate) << (tty ? "\033[K" : "\n") << std::flush;
+      last_progress = now;
+      last_count = k;
+    }
+  });
+  // The session is over: cancel what is still working (the kill switch cancels every working
+  // child and blocks new ones) and wait for broker-sim's answers.
+  const std::uint64_t working_at_close = eng.live().working.load();
+  eng.control(ControlAction::kKillSwitchOn);
+  const auto settle_deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < settle_deadline && eng.live().working.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // late fills racing the cancels
+  if (opt.progress) {
+    err << (tty ? "\r" : "") << progress_line(header(tape.back()).event_time.ns, 0)
+        << (tty ? "\033[K\n" : "\n") << std::flush;
+  }
+  eng.stop();
+  sim->stop();
+  res.seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
+
+  // -- summary --------------------------------------------------------------------------------------
+  const auto& book = eng.book();
+  const auto& ins = eng.instruments();
+  const Timestamp end_time{eng.live().engine_time_ns.load()};
+  struct ModelDrift {
+    std::uint64_t accounts = 0, out_before = 0, out_after = 0;
+    double sum_before = 0, worst_before = 0, sum_after = 0, worst_after = 0;
+  };
+  std::vector<ModelDrift> md(s.models.size());
+  const double band = s.triggers.absolute.band;
+  for (std::size_t a = 0; a < eng.accounts().size(); ++a) {
+    const AccountId id = eng.accounts()[a];
+    const std::size_t m = book.model_of(id).value;
+    // Before: the starting weights at the opening mids (what the accounts were built from).
+    const ModelConfig& model = s.models[m];
+    double before = 0, cash_w = 1.0;
+    double nav0 = book.cash(id).to_double();
+    (void)nav0;
+    const auto& acct = s.accounts[a];
+    double navs = acct.cash.to_double();
+    std::vector<double> val(n, 0.0);
+    for (const auto& p : acct.positions) {
+      const auto i = ins.find(p.symbol).value;
+      val[i] = p.qty.to_double() * first_mid[i].to_double();
+      navs += val[i];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      double target = 0;
+      for (const auto& t : model.weights) {
+        if (ins.find(t.symbol).value == i) target = t.weight;
+      }
+      before = std::max(before, std::abs(val[i] / navs - target));
+      cash_w -= val[i] / navs;
+    }
+    before = std::max(before, std::abs(cash_w - model.cash_buffer));
+    const auto f = eng.monitor().figures(id, end_time);
+    const double after = f.max_abs;
+    auto& d = md[m];
+    ++d.accounts;
+    d.sum_before += before;
+    d.worst_before = std::max(d.worst_before, before);
+    d.sum_after += after;
+    d.worst_after = std::max(d.worst_after, after);
+    if (before > band) ++d.out_before;
+    if (f.abs_utilization > 1.0) ++d.out_after;
+  }
+  const auto& l = eng.live();
+  res.accounts = eng.accounts().size();
+  res.parents = l.parents.load();
+  res.children = l.children.load();
+  res.fills = l.fills.load();
+  res.denials = l.denials.load();
+  res.rejects = l.rejects.load();
+  res.still_working = l.working.load();
+  res.sim_disconnects = sim->counters().disconnects;
+  res.logons = eng.fix_counters().logons;
+  for (const auto& d : md) {
+    res.accounts_outside_band_before += d.out_before;
+    res.accounts_outside_band_after += d.out_after;
+  }
+
+  out << "\nBallast demo: NASDAQ 2012-06-21 (AAPL, AMZN, GOOG), " << s.models.size() << " models x "
+      << opt.accounts_per_model << " accounts, replayed at "
+      << (opt.speed > 0 ? std::to_string(static_cast<int>(opt.speed)) + "x" : std::string("full speed"))
+      << " over " << to_string(fsess.fix_version) << " on 127.0.0.1:" << port << "\n\n";
+  out << "Drift, max |weight - target| per account (band " << std::fixed << std::setprecision(1)
+      << band * 100 << "%):\n";
+  out << "  model          accounts   before: mean   worst  outside   after: mean   worst  outside\n";
+  for (std::size_t m = 0; m < md.size(); ++m) {
+    const auto& d = md[m];
+    if (d.accounts == 0) continue;
+    out << "  " << std::left << std::setw(14) << s.models[m].id << std::right << std::setw(9)
+        << d.accounts << std::setprecision(2) << std::setw(14) << 100 * d.sum_before / static_cast<double>(d.accounts)
+        << "%" << std::setw(7) << 100 * d.worst_before << "%" << std::setw(9) << d.out_before
+        << std::setw(13) << 100 * d.sum_after / static_cast<double>(d.accounts) << "%" << std::setw(7)
+        << 100 * d.worst_after << "%" << std::setw(9) << d.out_after << "\n";
+  }
+  out << "\nOrders: " << thousands(eng.rebalances()) << " rebalances, " << thousands(res.parents)
+      << " parent orders, " << thousands(res.children) << " child orders, " << thousands(res.fills)
+      << " fills, " << thousands(res.rejects) << " rejects; " << working_at_close
+      << " children working at the end of the tape, cancelled; " << res.still_working
+      << " left working\n";
+  out << "Compliance denials: ";
+  bool any = false;
+  for (int r = 0; r < static_cast<int>(DenyReason::kCount); ++r) {
+    const auto c = eng.gate().denied(static_cast<DenyReason>(r));
+    if (c == 0) continue;
+    out << (any ? ", " : "") << to_string(static_cast<DenyReason>(r)) << " " << c;
+    any = true;
+  }
+  out << (any ? "" : "none") << "\n";
+  // Slippage, notional-weighted, positive = cost.
+  long double w_arr = 0, w_vwap = 0, wn = 0, wn_vwap = 0;
+  for (const app::ParentRecord& p : eng.parents()) {
+    if (p.filled.raw <= 0) continue;
+    const double avg = static_cast<double>(p.notional_e15) / static_cast<double>(p.filled.raw) / 1e9;
+    const double notional = avg * p.filled.to_double();
+    const double sign = p.side == Side::kBuy ? 1.0 : -1.0;
+    const double arr = p.arrival.to_double();
+    if (arr > 0) {
+      w_arr += notional * sign * (avg - arr) / arr * 1e4;
+      wn += notional;
+    }
+    const double vw = prints[p.instrument.value].vwap(p.start.ns, p.last_fill.ns);
+    if (vw > 0) {
+      w_vwap += notional * sign * (avg - vw) / vw * 1e4;
+      wn_vwap += notional;
+    }
+  }
+  out << std::setprecision(2) << "Slippage (notional-weighted, bps, + = cost): vs arrival "
+      << (wn > 0 ? static_cast<double>(w_arr / wn) : 0.0) << ", vs interval VWAP "
+      << (wn_vwap > 0 ? static_cast<double>(w_vwap / wn_vwap) : 0.0) << "\n";
+
+  // Reconciliation with the ground truth: broker-sim's message log.
+  const LogRecon recon = read_message_log(res.message_log);
+  if (!recon.error.empty()) return fail(recon.error);
+  res.log_fills = recon.fills;
+  res.duplicate_cl_ord_ids = recon.duplicate_cl_ord_ids;
+  for (std::size_t a = 0; a < eng.accounts().size(); ++a) {
+    const AccountId id = eng.accounts()[a];
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::int64_t start = 0;
+      for (const auto& p : s.accounts[a].positions) {
+        if (p.symbol == ins[InstrumentId{i}].symbol) start = p.qty.raw;
+      }
+      const std::int64_t traded = book.position(id, InstrumentId{i}).raw - start;
+      const auto it = recon.positions.find({book.account_key(id), ins[InstrumentId{i}].symbol});
+      const std::int64_t sim_traded = it == recon.positions.end() ? 0 : it->second;
+      ++res.positions_checked;
+      if (traded != sim_traded) {
+        if (res.position_mismatches < 5) {
+          err << "position mismatch " << book.account_key(id) << " " << ins[InstrumentId{i}].symbol
+              << ": Ballast traded " << Qty::from_raw(traded).to_string() << ", broker-sim filled "
+              << Qty::from_raw(sim_traded).to_string() << "\n";
+        }
+        ++res.position_mismatches;
+      }
+    }
+  }
+  out << "Reconciliation: " << thousands(res.positions_checked) << " positions, "
+      << thousands(recon.fills) << " fills in broker-sim's message log, "
+      << (res.position_mismatches == 0 ? std::string("all equal to Ballast's book")
+                                       : thousands(res.position_mismatches) + " MISMATCHES")
+      << "; duplicate ClOrdIDs: " << res.duplicate_cl_ord_ids << "\n";
+  out << "Files: " << res.message_log << " (every FIX message), " << fsess.log_dir << "\n";
+  out << std::setprecision(1) << "Done in " << res.seconds << " s.\n";
+  if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
+  return res;
+}
+
+}  // namespace ballast::tools

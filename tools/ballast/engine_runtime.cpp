@@ -1,0 +1,471 @@
+#include "engine_runtime.hpp"
+
+#include <chrono>
+#include <thread>
+#include <unordered_map>
+
+#include "ballast/adapters/fix_bridge.hpp"
+#include "ballast/core/clock.hpp"
+#include "ballast/engine/core_loop.hpp"
+#include "ballast/engine/desk.hpp"
+#include "ballast/engine/idle_strategy.hpp"
+#include "ballast/engine/market_state.hpp"
+#include "ballast/execution/order_id.hpp"
+#include "ballast/execution/rebalancer.hpp"
+#include "ballast/execution/session_router.hpp"
+#include "ballast/execution/session_supervisor.hpp"
+#include "ballast/execution/slicing_engine.hpp"
+
+namespace ballast::app {
+
+namespace {
+
+/// The core's clock: the wall clock, or (replays through a simulator) the latest market-data
+/// time the inbound bridge has seen.
+struct RuntimeClock {
+  const std::atomic<std::int64_t>* market = nullptr;
+  Timestamp now() const noexcept {
+    if (market != nullptr) return Timestamp{market->load(std::memory_order_acquire)};
+    return LiveClock{}.now();
+  }
+};
+
+/// Watches the event stream for the progress line and the end-of-run reports: counts, and each
+/// parent's arrival price and fills. Last in the chain, so every other component has already
+/// handled the event. Allocates only when a new parent appears (cold).
+class Audit {
+ public:
+  Audit(LiveStats& live, const OrderManager& om, const ComplianceGate& gate,
+        const SlicingEngine& slicer, const SessionSupervisor& supervisor, std::size_t sessions)
+      : live_(live), om_(om), gate_(gate), slicer_(slicer), sup_(supervisor), sessions_(sessions) {
+    records_.reserve(1u << 14);
+    index_.reserve(1u << 14);
+  }
+
+  void on_event(const Event& e, Timestamp now, Outbox&) {
+    live_.inputs.store(live_.inputs.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+    live_.engine_time_ns.store(now.ns, std::memory_order_relaxed);
+    std::visit([&](const auto& ev) { on(ev, now); }, e);
+    live_.working.store(gate_.working_orders(), std::memory_order_relaxed);
+    live_.active_parents.store(slicer_.active(), std::memory_order_relaxed);
+  }
+
+  const std::vector<ParentRecord>& records() const noexcept { return records_; }
+
+ private:
+  static void bump(std::atomic<std::uint64_t>& a) {
+    a.store(a.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  void on(const QuoteUpdated&, Timestamp) { bump(live_.quotes); }
+  void on(const TradePrinted&, Timestamp) { bump(live_.trades); }
+  void on(const RebalanceTriggered&, Timestamp) { bump(live_.triggers); }
+  void on(const OrderDenied&, Timestamp) { bump(live_.denials); }
+  void on(const MessageRejected&, Timestamp) { bump(live_.rejects); }
+  void on(const MarketDataHeld&, Timestamp) { bump(live_.held); }
+  void on(const SessionStatusChanged&, Timestamp) {
+    int up = 0;
+    for (std::size_t s = 0; s < sessions_; ++s) up += sup_.logged_on(SessionId{static_cast<std::uint16_t>(s)});
+    live_.sessions_up.store(up, std::memory_order_relaxed);
+  }
+  void on(const ChildOrderProposed& c, Timestamp now) {
+    auto [it, fresh] = index_.try_emplace(c.parent.value, records_.size());
+    if (fresh) {
+      ParentRecord r;
+      r.id = c.parent;
+      r.account = c.account;
+      r.instrument = c.instrument;
+      r.side = c.side;
+      r.arrival = c.reference;
+      r.start = now;
+      records_.push_back(r);
+      bump(live_.parents);
+    }
+    ++records_[it->second].children;
+  }
+  void on(const SubmitOrder&, Timestamp) { bump(live_.children); }
+  void on(const ExecutionReported& x, Timestamp now) {
+    if (x.last_qty.raw <= 0) return;
+    if (x.exec_type != ExecType::kTrade && x.exec_type != ExecType::kPartialFill &&
+        x.exec_type != ExecType::kFill) {
+      return;
+    }
+    // The order manager ran first: count the fill only when it booked it (not a duplicate).
+    if (om_.counters().fills == last_fills_) return;
+    last_fills_ = om_.counters().fills;
+    bump(live_.fills);
+    const ChildOrder* c = om_.child(x.order);
+    if (c == nullptr) return;
+    const auto it = index_.find(c->parent().value);
+    if (it == index_.end()) return;
+    ParentRecord& r = records_[it->second];
+    r.filled = r.filled + x.last_qty;
+    r.notional_e15 += static_cast<__int128>(x.last_qty.raw) * x.last_px.raw;
+    r.last_fill = now;
+  }
+  template <class T>
+  void on(const T&, Timestamp) {}
+
+  LiveStats& live_;
+  const OrderManager& om_;
+  const ComplianceGate& gate_;
+  const SlicingEngine& slicer_;
+  const SessionSupervisor& sup_;
+  std::size_t sessions_;
+  std::vector<ParentRecord> records_;
+  std::unordered_map<std::uint64_t, std::size_t> index_;
+  std::uint64_t last_fills_ = 0;
+};
+
+bool is_order_intent(const Event& e) noexcept {
+  return std::holds_alternative<SubmitOrder>(e) || std::holds_alternative<CancelOrder>(e) ||
+         std::holds_alternative<ReplaceOrder>(e) || std::holds_alternative<QueryOrderStatus>(e);
+}
+
+/// The core loop's sink: order intents go to the FIX sender thread's queue.
+struct OutboundSink {
+  SpscQueue<Event>* out = nullptr;
+  void on_input(const Event&) {}
+  bool try_publish(const Event& e) {
+    if (!is_order_intent(e)) return true;
+    return out->try_push(e);
+  }
+};
+
+void invalidate_hook(void* ctx, AccountId a) { static_cast<DriftMonitor*>(ctx)->invalidate(a); }
+
+}  // namespace
+
+using Chain = ComponentChain<DriftMonitor, SlicingEngine, ComplianceGate, OrderManager,
+                             SessionSupervisor, Rebalancer, Audit>;
+
+struct EngineRuntime::Impl {
+  config::Settings s;
+  RuntimeOptions opt;
+  LiveStats live;
+  std::atomic<std::int64_t> market_time{0};
+  RuntimeClock clock;
+
+  MarketState market;
+  PortfolioBook book;
+  DeskBuild desk;
+  std::unique_ptr<DriftMonitor> monitor;
+  std::unique_ptr<ComplianceGate> gate;
+  std::unique_ptr<OrderManager> om;
+  ClOrdIdGenerator parent_ids;
+  ClOrdIdGenerator child_ids;
+  VolumeProfile profile;
+  std::unique_ptr<SlicingEngine> slicer;
+  SessionRouter router;
+  std::unique_ptr<Rebalancer> rebalancer;
+  std::unique_ptr<SessionSupervisor> supervisor;
+  std::unique_ptr<Audit> audit;
+  std::unique_ptr<Chain> chain;
+
+  InboundQueue inbound;
+  SpscQueue<Event> outbound;
+  OutboundSink sink;
+  std::unique_ptr<CoreLoop<RuntimeClock, Chain, OutboundSink>> loop;
+
+  std::unique_ptr<FixInbound> fix_in;
+  std::unique_ptr<fix::Initiator> initiator;
+  std::unique_ptr<FixOutbound> fix_out;
+  std::vector<std::string> session_names;
+
+  std::unique_ptr<EngineRuntime::Feed> control_feed;
+  std::thread core_thread;
+  std::thread sender_thread;
+  std::atomic<bool> sender_stop{false};
+  bool started = false;
+  bool stopped = false;
+
+  Impl(const config::Settings& settings, RuntimeOptions o)
+      : s(settings),
+        opt(std::move(o)),
+        market(s.instruments.size(), s.market_data_quality),
+        book(s.instruments.size()),
+        parent_ids(opt.epoch * 2),
+        child_ids(opt.epoch * 2 + 1),
+        profile(VolumeProfile::flat(570, 960)),
+        inbound(8),
+        outbound(s.engine.queues.outbound) {}
+};
+
+EngineRuntime::EngineRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EngineRuntime::~EngineRuntime() { stop(); }
+
+Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Settings& settings,
+                                                             RuntimeOptions opt) {
+  const auto n = static_cast<Eigen::Index>(settings.instruments.size());
+  if (opt.covariance.rows() != n || opt.covariance.cols() != n) {
+    return Error("the covariance is " + std::to_string(opt.covariance.rows()) + "x" +
+                 std::to_string(opt.covariance.cols()) + ", expected " + std::to_string(n) + "x" +
+                 std::to_string(n) + " (one row per instrument)");
+  }
+  if (opt.epoch == 0 || opt.epoch >= 0x7FFFFFFFu) {
+    return Error("the run epoch must be in 1..2147483646, got " + std::to_string(opt.epoch));
+  }
+  auto impl = std::make_unique<Impl>(settings, std::move(opt));
+  Impl& m = *impl;
+  const config::Settings& s = m.s;
+
+  auto desk = build_desk(s.instruments, s.models, s.accounts, m.market, m.book);
+  if (!desk) return desk.error();
+  m.desk = std::move(desk.value());
+  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles);
+
+  ComplianceGateOptions gopt;
+  gopt.max_working_orders = m.opt.max_children;
+  gopt.max_parents = m.opt.max_parents;
+  gopt.max_sessions = std::max<std::size_t>(16, s.fix.sessions.size());
+  m.gate = std::make_unique<ComplianceGate>(s.compliance, s.instruments, m.book, m.market, gopt);
+  for (std::size_t k = 0; k < s.accounts.size(); ++k) {
+    m.gate->set_account_overrides(m.desk.accounts[k], s.accounts[k].overrides);
+  }
+  for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
+    const Qty adv = i < m.opt.adv.size() ? m.opt.adv[i] : Qty::from_units(1'000'000'000);
+    m.gate->set_adv(InstrumentId{i}, adv);
+  }
+
+  OrderManagerLimits lim;
+  lim.max_children = m.opt.max_children;
+  lim.max_parents = m.opt.max_parents;
+  lim.max_exec_ids = m.opt.max_children * 2;
+  lim.max_positions = std::max<std::size_t>(1u << 16, m.book.slots() * 2);
+  m.om = std::make_unique<OrderManager>(m.book, m.market, lim);
+  m.om->set_account_changed_hook(&invalidate_hook, m.monitor.get());
+
+  if (!m.opt.profile.empty()) {
+    auto p = VolumeProfile::from_buckets(m.opt.profile);
+    if (!p) return Error("volume profile: " + p.error().message);
+    m.profile = std::move(p.value());
+  }
+  m.slicer = std::make_unique<SlicingEngine>(s.execution, m.profile, s.instruments, m.market,
+                                             *m.om, m.child_ids, m.opt.max_parents);
+
+  // Sessions: initiators in configuration order are session indexes 0..k-1.
+  std::vector<WorkingOrderPolicy> policies;
+  fix::InitiatorConfig icfg;
+  for (const FixSessionConfig& fs : s.fix.sessions) {
+    if (!fs.enabled || fs.role != FixRole::kInitiator) continue;
+    fix::SessionConfig c;
+    c.name = fs.name;
+    c.begin_string = to_string(fs.fix_version);
+    c.host = fs.host;
+    c.port = fs.port.value_or(0);
+    c.sender_comp_id = fs.sender_comp_id;
+    c.target_comp_id = fs.target_comp_id;
+    c.heartbeat_s = fs.heartbeat_s;
+    c.username = fs.username;
+    c.password = fs.password.reveal();
+    c.tls = fs.tls.enabled;
+    c.ca_file = fs.tls.ca_file;
+    c.cert_file = fs.tls.cert_file;
+    c.key_file = fs.tls.key_file;
+    c.store_dir = fs.store_dir;
+    c.log_dir = fs.log_dir;
+    c.data_dictionary = fs.data_dictionary;
+    c.reconnect_min_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(fs.reconnect.min_backoff).count());
+    c.reconnect_max_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(fs.reconnect.max_backoff).count());
+    c.stale_resend_max_age_ns = fs.stale_resend_max_age.count();
+    for (const MarketDataSourceConfig& src : s.market_data.sources) {
+      if (src.kind != MarketDataKind::kFix || src.session != fs.name) continue;
+      if (src.symbols.empty()) {
+        for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
+          c.md_symbols.push_back(s.instruments[InstrumentId{i}].symbol);
+        }
+      } else {
+        for (const SymbolMapping& sm : src.symbols) c.md_symbols.push_back(sm.source);
+      }
+    }
+    policies.push_back(fs.on_disconnect == DisconnectAction::kCancel ? WorkingOrderPolicy::kCancel
+                                                                     : WorkingOrderPolicy::kRequery);
+    m.session_names.push_back(fs.name);
+    icfg.sessions.push_back(std::move(c));
+  }
+  auto session_index = [&](const std::string& name) -> std::optional<SessionId> {
+    for (std::size_t k = 0; k < m.session_names.size(); ++k) {
+      if (m.session_names[k] == name) return SessionId{static_cast<std::uint16_t>(k)};
+    }
+    return std::nullopt;
+  };
+  SessionId def{0};
+  if (!s.fix.routing.default_session.empty()) {
+    const auto d = session_index(s.fix.routing.default_session);
+    if (!d) {
+      return Error("fix.routing.default_session '" + s.fix.routing.default_session +
+                   "' is not an enabled initiator session");
+    }
+    def = *d;
+  }
+  m.router = SessionRouter(def);
+  for (std::size_t k = 0; k < s.fix.routing.rules.size(); ++k) {
+    const RoutingRule& r = s.fix.routing.rules[k];
+    const auto sid = session_index(r.session);
+    if (!sid) {
+      return Error("fix.routing.rules[" + std::to_string(k) + "].session '" + r.session +
+                   "' is not an enabled initiator session");
+    }
+    SessionRouter::Rule rule;
+    rule.session = *sid;
+    if (!r.instrument.empty()) rule.instrument = s.instruments.find(r.instrument);
+    if (!r.account.empty()) {
+      for (std::size_t a = 0; a < s.accounts.size(); ++a) {
+        if (s.accounts[a].id == r.account) rule.account = m.desk.accounts[a];
+      }
+    }
+    m.router.add_rule(rule);
+  }
+
+  m.rebalancer = std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer,
+                                              m.opt.covariance, 0.0, m.opt.commission_bps,
+                                              *m.slicer, m.parent_ids, def);
+  m.rebalancer->set_router(&m.router);
+  m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
+  m.audit = std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor,
+                                    policies.size());
+  m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
+                                    *m.rebalancer, *m.audit);
+  m.sink.out = &m.outbound;
+  if (m.opt.market_clock) m.clock.market = &m.market_time;
+  typename CoreLoop<RuntimeClock, Chain, OutboundSink>::Options lo;
+  lo.batch_size = s.engine.batch_size;
+  lo.max_cascade = s.engine.max_cascade;
+  m.loop = std::make_unique<CoreLoop<RuntimeClock, Chain, OutboundSink>>(m.clock, *m.chain,
+                                                                         m.sink, lo);
+  m.loop->add_inbound(m.inbound);
+
+  m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound,
+                                          m.opt.market_clock ? &m.market_time : nullptr);
+  if (!icfg.sessions.empty()) {
+    std::string err;
+    m.initiator = fix::Initiator::create(icfg, *m.fix_in, err);
+    if (!m.initiator) return Error("fix: " + err);
+    std::vector<std::string> keys;
+    keys.reserve(m.book.accounts());
+    for (std::uint32_t a = 0; a < m.book.accounts(); ++a) keys.push_back(m.book.account_key(AccountId{a}));
+    m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
+  }
+  return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
+}
+
+Status EngineRuntime::start() {
+  Impl& m = *impl_;
+  if (m.started) return Error("the engine is already started");
+  m.started = true;
+  m.core_thread = std::thread([&m] {
+    IdleStrategy idle(IdleStrategy::Params{.kind = m.s.engine.idle_strategy,
+                                           .max_spins = m.s.engine.back_off.max_spins,
+                                           .max_yields = m.s.engine.back_off.max_yields,
+                                           .min_park = m.s.engine.back_off.min_park,
+                                           .max_park = m.s.engine.back_off.max_park});
+    m.loop->run(idle);
+  });
+  if (m.fix_out) {
+    m.sender_thread = std::thread([&m] {
+      IdleStrategy idle;
+      Event e;
+      for (;;) {
+        int n = 0;
+        while (m.outbound.try_pop(e)) {
+          m.fix_out->on_event(e);
+          ++n;
+        }
+        if (n == 0 && m.sender_stop.load(std::memory_order_acquire)) {
+          if (!m.outbound.try_pop(e)) break;
+          m.fix_out->on_event(e);
+          continue;
+        }
+        idle.idle(n);
+      }
+    });
+    std::string err;
+    if (!m.initiator->start(err)) {
+      stop();
+      return Error("fix: " + err);
+    }
+  }
+  return Ok{};
+}
+
+void EngineRuntime::stop() {
+  Impl& m = *impl_;
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.loop->request_stop();
+  if (m.core_thread.joinable()) m.core_thread.join();
+  m.sender_stop.store(true, std::memory_order_release);
+  if (m.sender_thread.joinable()) m.sender_thread.join();
+  if (m.initiator) m.initiator->stop();
+  // Anything QuickFIX delivered after the core stopped is still on the queue: handle it so the
+  // book reflects every fill the broker reported.
+  while (m.loop->do_work() > 0) {
+  }
+}
+
+namespace {
+class QueueFeed final : public EngineRuntime::Feed {
+ public:
+  QueueFeed(InboundQueue& q, std::atomic<std::int64_t>* market_time)
+      : producer_(q.make_producer()), market_time_(market_time) {}
+  void push(const Event& e) override {
+    if (market_time_ != nullptr) {
+      const std::int64_t t = header(e).event_time.ns;
+      std::int64_t cur = market_time_->load(std::memory_order_relaxed);
+      while (cur < t && !market_time_->compare_exchange_weak(cur, t, std::memory_order_release)) {
+      }
+    }
+    if (producer_.try_push(e)) return;
+    IdleStrategy idle;
+    producer_.push_wait(e, idle);
+  }
+
+ private:
+  InboundQueue::Producer producer_;
+  std::atomic<std::int64_t>* market_time_;
+};
+}  // namespace
+
+std::unique_ptr<EngineRuntime::Feed> EngineRuntime::make_feed() {
+  return std::make_unique<QueueFeed>(impl_->inbound,
+                                     impl_->opt.market_clock ? &impl_->market_time : nullptr);
+}
+
+void EngineRuntime::control(ControlAction action, AccountId account) {
+  if (!impl_->control_feed) impl_->control_feed = make_feed();
+  ControlCommand c{};
+  c.action = action;
+  c.account = account;
+  c.hdr.event_time = impl_->clock.now();
+  impl_->control_feed->push(c);
+}
+
+const LiveStats& EngineRuntime::live() const noexcept { return impl_->live; }
+std::string EngineRuntime::session_status(std::uint16_t s) const {
+  return impl_->fix_in->last_status(s);
+}
+fix::InitiatorCounters EngineRuntime::fix_counters() const {
+  return impl_->initiator ? impl_->initiator->counters() : fix::InitiatorCounters{};
+}
+void EngineRuntime::disconnect(std::uint16_t s) {
+  if (impl_->initiator) impl_->initiator->disconnect(s);
+}
+const config::Settings& EngineRuntime::settings() const noexcept { return impl_->s; }
+const InstrumentTable& EngineRuntime::instruments() const noexcept { return impl_->s.instruments; }
+const PortfolioBook& EngineRuntime::book() const noexcept { return impl_->book; }
+const OrderManager& EngineRuntime::orders() const noexcept { return *impl_->om; }
+const ComplianceGate& EngineRuntime::gate() const noexcept { return *impl_->gate; }
+const DriftMonitor& EngineRuntime::monitor() const noexcept { return *impl_->monitor; }
+const std::vector<ParentRecord>& EngineRuntime::parents() const noexcept {
+  return impl_->audit->records();
+}
+std::uint64_t EngineRuntime::rebalances() const noexcept {
+  return impl_->rebalancer->counters().rebalances;
+}
+const std::vector<AccountId>& EngineRuntime::accounts() const noexcept {
+  return impl_->desk.accounts;
+}
+
+}  // namespace ballast::app

@@ -1,0 +1,126 @@
+// The engine runtime: the composition root that turns a configuration into a running engine.
+//
+// Threads (docs/architecture.md): the core thread runs the CoreLoop over the component chain
+// (drift monitor -> slicing engine -> compliance gate -> order manager -> session supervisor ->
+// rebalancer -> audit); QuickFIX's thread calls the inbound bridge, which puts broker messages and
+// market data on the core's inbound queue; the FIX sender thread takes order intents off the
+// outbound queue and hands them to the initiator; the caller's thread is the control thread
+// (initiator start/stop). Nothing but queues connects them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "ballast/config/config.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/engine/drift_monitor.hpp"
+#include "ballast/engine/portfolio_book.hpp"
+#include "ballast/execution/order_manager.hpp"
+#include "ballast/execution/slicer.hpp"
+#include "ballast/fix/initiator.hpp"
+#include "ballast/risk/compliance.hpp"
+
+namespace ballast::app {
+
+/// What the progress line reads while the engine runs. Written by the core thread (relaxed).
+struct LiveStats {
+  std::atomic<std::uint64_t> inputs{0}, quotes{0}, trades{0}, triggers{0}, parents{0};
+  std::atomic<std::uint64_t> children{0}, fills{0}, denials{0}, rejects{0}, held{0};
+  std::atomic<std::uint64_t> working{0};         ///< children live at brokers now
+  std::atomic<std::uint64_t> active_parents{0};  ///< parents the slicer is still working
+  std::atomic<std::int64_t> engine_time_ns{0};   ///< the core's clock at the last event
+  std::atomic<int> sessions_up{0};
+};
+
+/// One parent order as the audit saw it: for slippage reports.
+struct ParentRecord {
+  OrderId id{};
+  AccountId account{};
+  InstrumentId instrument{};
+  Side side{Side::kBuy};
+  Price arrival{};  ///< the slicer's reference price for the first child
+  Timestamp start{};
+  Timestamp last_fill{};
+  Qty filled{};
+  __int128 notional_e15{0};  ///< sum of fill qty raw x px raw
+  std::uint32_t children = 0;
+};
+
+struct RuntimeOptions {
+  /// The engine's clock follows market-data time (recorded sessions replayed through a broker
+  /// simulator) instead of the wall clock.
+  bool market_clock = false;
+  /// Restart counter: the ClOrdIDs of this run use epochs 2*epoch and 2*epoch+1, so they never
+  /// repeat an earlier run's. 1..0x7FFFFFFE.
+  std::uint32_t epoch = 1;
+  /// Annualised covariance over the instrument universe (instrument id order), n x n.
+  Eigen::MatrixXd covariance;
+  /// Average daily volume per instrument (compliance ADV share); empty: 1e9 shares each.
+  std::vector<Qty> adv;
+  /// The VWAP/POV volume profile; empty buckets: flat over the regular session.
+  std::vector<VolumeProfile::Bucket> profile;
+  /// Working orders after a logon, per session index (missing: requery).
+  double commission_bps = 1.0;
+  std::size_t max_children = 1u << 18;
+  std::size_t max_parents = 1u << 16;
+};
+
+class EngineRuntime {
+ public:
+  /// Builds every component (the desk from settings.models/accounts). Errors name what is wrong.
+  static Result<std::unique_ptr<EngineRuntime>> create(const config::Settings& settings,
+                                                       RuntimeOptions opt);
+  ~EngineRuntime();
+  EngineRuntime(const EngineRuntime&) = delete;
+  EngineRuntime& operator=(const EngineRuntime&) = delete;
+
+  /// Starts the core and sender threads and the FIX sessions. Control thread.
+  Status start();
+  /// Stops the sessions and threads; every event already queued is handled first. Idempotent.
+  void stop();
+
+  const LiveStats& live() const noexcept;
+  /// Text of the last status change of FIX session s.
+  std::string session_status(std::uint16_t s) const;
+  fix::InitiatorCounters fix_counters() const;
+  /// Drops FIX session s (tests, operator): it reconnects with back-off. Control thread.
+  void disconnect(std::uint16_t s);
+
+  /// A market-data feed from a thread of the caller's (file replays): push() puts an event on the
+  /// core's inbound queue (waiting while it is full) and, with the market clock, advances it.
+  class Feed {
+   public:
+    virtual ~Feed() = default;
+    virtual void push(const Event& e) = 0;
+  };
+  /// One feed per producing thread; at most 4. Before start() or from the control thread.
+  std::unique_ptr<Feed> make_feed();
+  /// Sends an operator command to the core (kill switch on/off, shutdown). Control thread.
+  void control(ControlAction action, AccountId account = AccountId{});
+
+  // Reads below: only after stop(), or before start() (the core thread owns the state).
+  const config::Settings& settings() const noexcept;
+  const InstrumentTable& instruments() const noexcept;
+  const PortfolioBook& book() const noexcept;
+  const OrderManager& orders() const noexcept;
+  const ComplianceGate& gate() const noexcept;
+  const DriftMonitor& monitor() const noexcept;
+  const std::vector<ParentRecord>& parents() const noexcept;
+  /// Rebalances started, solve errors, triggers skipped while one was in progress.
+  std::uint64_t rebalances() const noexcept;
+  /// The account ids in configuration order.
+  const std::vector<AccountId>& accounts() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit EngineRuntime(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ballast::app

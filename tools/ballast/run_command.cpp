@@ -1,0 +1,384 @@
+#include "run_command.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "ballast/adapters/market_data_daily.hpp"
+#include "ballast/adapters/market_data_lobster.hpp"
+#include "ballast/adapters/replay_pacer.hpp"
+#include "ballast/adapters/tape_file.hpp"
+#include "ballast/config/config.hpp"
+#include "ballast/core/exchange_time.hpp"
+#include "ballast/fix/broker_sim.hpp"
+#include "ballast/risk/returns.hpp"
+#include "ballast/risk/risk_model.hpp"
+#include "engine_runtime.hpp"
+
+#ifndef BALLAST_DATA_DIR
+#define BALLAST_DATA_DIR "data"
+#endif
+
+namespace ballast::tools {
+
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = &on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// Replays `reader` into `deliver` with the source's pace; stops when g_stop is set (a watcher
+/// calls pacer.stop(): the signal handler itself only sets the flag).
+template <class F>
+Status replay(EventReader& reader, const ReplaySchedule& schedule, F&& deliver) {
+  SteadyReplayClock clock;
+  ReplayPacer pacer(schedule, clock);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pacer.stop();
+  });
+  const ReplayReport report = pacer.run(reader, deliver);
+  done.store(true);
+  watcher.join();
+  return report.status;
+}
+
+/// Opens one file market-data source as a single time-ordered stream.
+Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& src,
+                                                 const InstrumentTable& instruments) {
+  std::vector<std::unique_ptr<EventReader>> parts;
+  for (const std::string& path : src.paths) {
+    switch (src.kind) {
+      case MarketDataKind::kTape: {
+        auto r = TapeFileReader::open(path, instruments);
+        if (!r) return r.error();
+        parts.push_back(std::make_unique<TapeFileReader>(std::move(r.value())));
+        break;
+      }
+      case MarketDataKind::kLobster: {
+        auto name = parse_lobster_file_name(path);
+        if (!name) return name.error();
+        auto s = lobster_source(path, us_eastern_utc_offset(name.value().date));
+        if (!s) return s.error();
+        auto r = LobsterReader::open(s.value(), instruments);
+        if (!r) return r.error();
+        parts.push_back(std::make_unique<LobsterReader>(std::move(r.value())));
+        break;
+      }
+      case MarketDataKind::kDailyCloses: {
+        auto t = load_daily_closes(path);
+        if (!t) return t.error();
+        std::vector<std::string> symbols;
+        for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+          if (t.value().column(instruments[InstrumentId{i}].symbol)) {
+            symbols.push_back(instruments[InstrumentId{i}].symbol);
+          }
+        }
+        auto r = DailyCloseReader::open(
+            std::make_shared<const DailyCloseTable>(std::move(t.value())), instruments, symbols);
+        if (!r) return r.error();
+        parts.push_back(std::make_unique<DailyCloseReader>(std::move(r.value())));
+        break;
+      }
+      default:
+        return Error("market_data source '" + src.name + "': kind " + to_string(src.kind) +
+                     " is not replayed by `ballast run` yet; use tape, lobster, daily_closes or "
+                     "fix");
+    }
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  return std::unique_ptr<EventReader>(std::make_unique<TimeOrderedMerge>(std::move(parts)));
+}
+
+/// The restart counter kept in the journal directory (written and fsynced before any order).
+Result<std::uint32_t> next_epoch(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error("cannot create " + dir + ": " + ec.message());
+  const fs::path p = fs::path(dir) / "epoch";
+  std::uint32_t prev = 0;
+  if (std::ifstream in(p); in) {
+    if (!(in >> prev)) return Error(p.string() + ": expected a restart counter (an integer)");
+  }
+  const std::uint32_t next = prev + 1;
+  const std::string tmp = p.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Error("cannot write " + tmp);
+  const std::string text = std::to_string(next) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), p.c_str()) != 0) return Error("cannot write " + p.string());
+  return next;
+}
+
+}  // namespace
+
+int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
+  auto loaded = config::load_file(opt.config);
+  if (!loaded.ok()) {
+    for (const auto& d : loaded.diagnostics) err << config::format(d) << "\n";
+    return 2;
+  }
+  const config::Settings& s = *loaded.settings;
+  // The risk model: from the first daily-closes source.
+  const MarketDataSourceConfig* closes_src = nullptr;
+  bool fix_md = false;
+  for (const auto& src : s.market_data.sources) {
+    if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
+    if (src.kind == MarketDataKind::kFix) fix_md = true;
+  }
+  if (closes_src == nullptr || closes_src->paths.empty()) {
+    err << opt.config << ": market_data.sources: `ballast run` needs a daily_closes source for "
+        << "the risk model (optimizer.risk_model)\n";
+    return 2;
+  }
+  auto table = load_daily_closes(closes_src->paths.front());
+  if (!table) {
+    err << table.error().message << "\n";
+    return 2;
+  }
+  const auto n = static_cast<Eigen::Index>(s.instruments.size());
+  Eigen::MatrixXd prices(static_cast<Eigen::Index>(table.value().rows()), n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
+    const auto col = table.value().column(sym);
+    if (!col) {
+      err << closes_src->paths.front() << ": no column '" << sym << "' (every instrument needs "
+          << "a price history for the risk model)\n";
+      return 2;
+    }
+    for (std::size_t r = 0; r < table.value().rows(); ++r) {
+      const auto p = table.value().at(r, *col);
+      prices(static_cast<Eigen::Index>(r), j) = p ? p->to_double() : std::nan("");
+    }
+  }
+  auto rets = returns_from_prices(prices, ReturnKind::kLog);
+  if (!rets) {
+    err << closes_src->paths.front() << ": " << rets.error().message << "\n";
+    return 2;
+  }
+  RiskModelOptions ro;
+  ro.config = s.optimizer.risk_model;
+  auto rm = RiskModel::estimate(rets.value().values, ro);
+  if (!rm) {
+    err << closes_src->paths.front() << ": " << rm.error().message << "\n";
+    return 2;
+  }
+
+  app::RuntimeOptions ropt;
+  ropt.covariance = rm.value().covariance;
+  // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
+  // on a recorded day); with a FIX feed the wall clock rules.
+  ropt.market_clock = !fix_md;
+  if (opt.epoch != 0) {
+    ropt.epoch = opt.epoch;
+  } else {
+    auto e = next_epoch(s.journal.dir);
+    if (!e) {
+      err << "ballast run: " << e.error().message << "\n";
+      return 1;
+    }
+    ropt.epoch = e.value();
+  }
+  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  if (!engine) {
+    err << "ballast run: " << engine.error().message << "\n";
+    return 2;
+  }
+  app::EngineRuntime& eng = *engine.value();
+  // Intraday file sources: one replay thread each.
+  std::vector<std::unique_ptr<EventReader>> readers;
+  std::vector<const MarketDataSourceConfig*> reader_src;
+  for (const auto& src : s.market_data.sources) {
+    if (src.kind == MarketDataKind::kFix || &src == closes_src) continue;
+    auto r = open_source(src, s.instruments);
+    if (!r) {
+      err << "ballast run: market_data source '" << src.name << "': " << r.error().message << "\n";
+      return 2;
+    }
+    readers.push_back(std::move(r.value()));
+    reader_src.push_back(&src);
+  }
+  install_signal_handlers();
+  if (auto st = eng.start(); !st) {
+    err << "ballast run: " << st.error().message << "\n";
+    return 1;
+  }
+  std::vector<std::thread> feeds;
+  std::atomic<int> feeds_done{0};
+  std::vector<std::string> feed_errors(readers.size());
+  for (std::size_t k = 0; k < readers.size(); ++k) {
+    feeds.emplace_back([&, k, feed = eng.make_feed()]() mutable {
+      const auto* src = reader_src[k];
+      auto schedule = ReplaySchedule::make(src->pace, src->speed);
+      if (!schedule) {
+        feed_errors[k] = schedule.error().message;
+        feeds_done.fetch_add(1);
+        return;
+      }
+      auto st = replay(*readers[k], schedule.value(), [&](const Event& e) { feed->push(e); });
+      if (!st) feed_errors[k] = st.error().message;
+      feeds_done.fetch_add(1);
+    });
+  }
+  out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
+      << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
+  auto last = SteadyClock::now();
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!readers.empty() && feeds_done.load() == static_cast<int>(readers.size()) && !fix_md &&
+        s.fix.sessions.empty()) {
+      break;  // nothing left to do: recorded files replayed, no sessions
+    }
+    if (SteadyClock::now() - last >= std::chrono::seconds(5)) {
+      const auto& l = eng.live();
+      err << "[run] sessions up " << l.sessions_up.load() << "  events " << l.inputs.load()
+          << "  triggers " << l.triggers.load() << "  orders " << l.children.load() << "  fills "
+          << l.fills.load() << "  denials " << l.denials.load() << "  working "
+          << l.working.load() << "\n";
+      last = SteadyClock::now();
+    }
+  }
+  g_stop.store(true);
+  for (auto& t : feeds) t.join();
+  eng.stop();
+  int rc = 0;
+  for (std::size_t k = 0; k < feed_errors.size(); ++k) {
+    if (feed_errors[k].empty()) continue;
+    err << "ballast run: market_data source '" << reader_src[k]->name << "': " << feed_errors[k]
+        << "\n";
+    rc = 1;
+  }
+  const auto& l = eng.live();
+  out << "ballast run: stopped. " << eng.rebalances() << " rebalances, " << l.children.load()
+      << " child orders, " << l.fills.load() << " fills, " << l.denials.load() << " denials, "
+      << l.working.load() << " still working\n";
+  return rc;
+}
+
+int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream& err) {
+  const fs::path tape_path =
+      !opt.tape.empty() ? fs::path(opt.tape)
+      : fs::exists("data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv")
+          ? fs::path("data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv")
+          : fs::path(BALLAST_DATA_DIR) / "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv";
+  // The tape's symbols make the instrument table (the simulator trades whatever it replays).
+  InstrumentTable instruments;
+  {
+    std::ifstream in(tape_path);
+    if (!in) {
+      err << "ballast broker-sim: cannot open the tape " << tape_path.string() << "\n";
+      return 2;
+    }
+    std::set<std::string> symbols;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      const auto a = line.find(',');
+      const auto b = line.find(',', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      symbols.insert(line.substr(a + 1, b - a - 1));
+    }
+    for (const auto& sym : symbols) {
+      Instrument ins;
+      ins.symbol = sym;
+      if (auto r = instruments.add(ins); !r) {
+        err << "ballast broker-sim: " << tape_path.string() << ": " << r.error().message << "\n";
+        return 2;
+      }
+    }
+  }
+  auto reader = TapeFileReader::open(tape_path.string(), instruments);
+  if (!reader) {
+    err << "ballast broker-sim: " << reader.error().message << "\n";
+    return 2;
+  }
+  fix::BrokerSimConfig sc;
+  sc.port = opt.port;
+  sc.sessions.push_back({opt.fix_version, opt.sender, opt.target});
+  sc.store_dir = (fs::path(opt.dir) / "store").string();
+  sc.log_dir = (fs::path(opt.dir) / "log").string();
+  sc.message_log = (fs::path(opt.dir) / "messages.log").string();
+  sc.ack_latency_us = opt.ack_latency_us;
+  sc.reject_rate = opt.reject_rate;
+  sc.unsolicited_cancel_rate = opt.unsolicited_cancel_rate;
+  sc.disconnect_after_orders = opt.disconnect_after_orders;
+  std::string error;
+  auto sim = fix::BrokerSim::create(sc, error);
+  if (!sim || !sim->start(error)) {
+    err << "ballast broker-sim: " << error << "\n";
+    return 1;
+  }
+  install_signal_handlers();
+  out << "broker-sim: listening on 127.0.0.1:" << opt.port << " (" << opt.fix_version << ", "
+      << opt.sender << " <- " << opt.target << "), message log " << sc.message_log << std::endl;
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(opt.wait_logon_s);
+  while (!g_stop.load() && sim->counters().md_subscriptions == 0 && SteadyClock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  out << "broker-sim: replaying " << tape_path.string() << " at "
+      << (opt.speed > 0 ? std::to_string(opt.speed) + "x" : std::string("full speed")) << std::endl;
+  auto schedule = opt.speed > 0 ? ReplaySchedule::make(ReplayPace::kSpeed, opt.speed)
+                                : Result<ReplaySchedule>(ReplaySchedule::fast());
+  if (!schedule) {
+    err << "ballast broker-sim: --speed: " << schedule.error().message << "\n";
+    sim->stop();
+    return 2;
+  }
+  auto st = replay(reader.value(), schedule.value(), [&](const Event& e) {
+    fix::TapeEvent te;
+    if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
+      fix::set_text(te.symbol, instruments[q->instrument].symbol);
+      te.bid = q->bid.raw;
+      te.bid_size = q->bid_size.raw;
+      te.ask = q->ask.raw;
+      te.ask_size = q->ask_size.raw;
+    } else if (const auto* t = std::get_if<TradePrinted>(&e)) {
+      fix::set_text(te.symbol, instruments[t->instrument].symbol);
+      te.is_trade = true;
+      te.price = t->price.raw;
+      te.size = t->size.raw;
+    } else {
+      return;
+    }
+    te.time_ns = header(e).event_time.ns;
+    sim->on_tape(te);
+  });
+  const auto linger = SteadyClock::now() + std::chrono::seconds(5);
+  while (!g_stop.load() && SteadyClock::now() < linger) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  sim->stop();
+  const auto c = sim->counters();
+  out << "broker-sim: " << c.orders << " orders, " << c.fills << " fills, " << c.rejects
+      << " rejects, " << c.cancels << " cancels, " << c.disconnects << " disconnects\n";
+  if (!st) {
+    err << "ballast broker-sim: " << st.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ballast::tools

@@ -1,0 +1,37 @@
+// `ballast run --config FILE` (the engine against the configured FIX sessions and market data)
+// and `ballast broker-sim` (the simulator on its own, for a separate engine process).
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace ballast::tools {
+
+struct RunOptions {
+  std::string config;
+  std::uint32_t epoch = 0;  ///< 0: the journal directory's restart counter + 1
+};
+
+/// Runs until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.
+int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
+
+struct BrokerSimOptions {
+  int port = 0;
+  std::string tape;  ///< empty: the shipped NASDAQ day
+  double speed = 60.0;
+  std::string fix_version = "FIX.4.4";
+  std::string sender = "BROKERSIM";
+  std::string target = "BALLAST";
+  std::string dir = "var/broker-sim";
+  std::int64_t ack_latency_us = 0;
+  double reject_rate = 0.0;
+  double unsolicited_cancel_rate = 0.0;
+  std::uint64_t disconnect_after_orders = 0;
+  int wait_logon_s = 60;
+};
+
+/// Serves until the tape ends (then 5 s more) or SIGINT/SIGTERM.
+int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace ballast::tools
