@@ -148,7 +148,7 @@ void format_record(const JournalRecord& r, std::string_view segment, bool json, 
       append_int(out, r.offset);
     }
     if (type != nullptr) {
-      out += ",\"type\":\"";
+      out += ",\"event\":\"";
       out += type;
       out += '"';
     }

@@ -26,7 +26,7 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
 
 enum class DumpFormat : std::uint8_t {
   kText,  ///< "#12 input QuoteUpdated seq=5 event_time=2026-11-21T14:30:00.000000001Z ..."
-  kJson,  ///< one JSON object per line: {"rec":12,"kind":"input","type":"QuoteUpdated",...}
+  kJson,  ///< one JSON object per line: {"rec":12,"kind":"input","event":"QuoteUpdated",...}
 };
 
 struct DumpOptions {
