@@ -3,7 +3,13 @@
 // here (not broker-sim) so these tests depend on nothing but QuickFIX.
 #pragma once
 
+// Debian's libquickfix is built with SSL; its headers declare the SSL classes only with HAVE_SSL.
+#ifndef HAVE_SSL
+#define HAVE_SSL 1
+#endif
+
 #include <quickfix/Application.h>
+#include <quickfix/SSLSocketAcceptor.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Group.h>
 #include <quickfix/Message.h>
@@ -40,6 +46,12 @@ class TestAcceptor : public FIX::Application {
       : begin_(begin), port_(port), dir_(dir), id_(begin, "BROKER", "BALLAST") {}
   ~TestAcceptor() override { stop(); }
 
+  /// TLS with this server certificate and key (PEM) instead of plain TCP.
+  void use_tls(const std::string& cert, const std::string& key) {
+    tls_cert_ = cert;
+    tls_key_ = key;
+  }
+
   bool start() {
     std::string dict, error;
     if (!write_embedded_dictionary(begin_, dir_ + "/acceptor", dict, error)) return false;
@@ -52,6 +64,10 @@ class TestAcceptor : public FIX::Application {
     defaults.setString("FileStorePath", dir_ + "/acceptor/store");
     defaults.setString("UseDataDictionary", "Y");
     defaults.setString("DataDictionary", dict);
+    if (!tls_cert_.empty()) {
+      defaults.setString("ServerCertificateFile", tls_cert_);
+      defaults.setString("ServerCertificateKeyFile", tls_key_);
+    }
     settings_.set(defaults);
     FIX::Dictionary d;
     d.setString("BeginString", begin_);
@@ -59,7 +75,11 @@ class TestAcceptor : public FIX::Application {
     d.setString("TargetCompID", "BALLAST");
     settings_.set(id_, d);
     stores_.reset(new FIX::FileStoreFactory(settings_));
-    acceptor_.reset(new FIX::SocketAcceptor(*this, *stores_, settings_));
+    if (tls_cert_.empty()) {
+      acceptor_.reset(new FIX::SocketAcceptor(*this, *stores_, settings_));
+    } else {
+      acceptor_.reset(new FIX::SSLSocketAcceptor(*this, *stores_, settings_));
+    }
     acceptor_->start();
     return true;
   }
@@ -219,7 +239,8 @@ class TestAcceptor : public FIX::Application {
   FIX::SessionID id_;
   FIX::SessionSettings settings_;
   std::unique_ptr<FIX::FileStoreFactory> stores_;
-  std::unique_ptr<FIX::SocketAcceptor> acceptor_;
+  std::unique_ptr<FIX::Acceptor> acceptor_;
+  std::string tls_cert_, tls_key_;
   std::mutex mu_;
   std::vector<FIX::Message> app_, admin_;
   std::atomic<int> exec_seq_{0};

@@ -152,6 +152,7 @@ struct SessionRuntime {
   Clock::time_point reenable_at{};
   int last_delay_ms = 0;
   std::string last_logout_text;
+  Clock::time_point last_attempt{};
   // Market data: touched on the session's QuickFIX thread only.
   codec::TopOfBook book;
   std::uint64_t md_round = 0;
@@ -186,8 +187,10 @@ class App : public FIX::Application {
 /// connection events (the only signal QuickFIX gives for a failed connect).
 class HookLog : public FIX::Log {
  public:
-  HookLog(FIX::Log* inner, InitiatorImpl* impl, std::uint16_t index)
-      : inner_(inner), impl_(impl), index_(index) {}
+  /// `index` is the session's; kGroupLog marks an initiator's global log (SSL events).
+  static constexpr int kGroupLog = -1;
+  HookLog(FIX::Log* inner, InitiatorImpl* impl, int index, std::vector<std::uint16_t> group = {})
+      : inner_(inner), impl_(impl), index_(index), group_(std::move(group)) {}
   void clear() override { inner_->clear(); }
   void backup() override { inner_->backup(); }
   void onIncoming(const std::string& s) override { inner_->onIncoming(s); }
@@ -197,7 +200,8 @@ class HookLog : public FIX::Log {
  private:
   std::unique_ptr<FIX::Log> inner_;
   InitiatorImpl* impl_;
-  std::uint16_t index_;
+  int index_;
+  std::vector<std::uint16_t> group_;
 };
 
 class HookLogFactory : public FIX::LogFactory {
@@ -205,7 +209,11 @@ class HookLogFactory : public FIX::LogFactory {
   HookLogFactory(InitiatorImpl* impl, std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> dirs,
                  std::string global_dir)
       : impl_(impl), dirs_(std::move(dirs)), global_dir_(std::move(global_dir)) {}
-  FIX::Log* create() override { return RedactingFileLogFactory(global_dir_).create(); }
+  FIX::Log* create() override {
+    std::vector<std::uint16_t> members;
+    for (const auto& d : dirs_) members.push_back(d.second.first);
+    return new HookLog(RedactingFileLogFactory(global_dir_).create(), impl_, HookLog::kGroupLog, members);
+  }
   FIX::Log* create(const FIX::SessionID& id) override {
     const auto it = dirs_.find(id);
     if (it == dirs_.end()) return RedactingFileLogFactory(global_dir_).create(id);
@@ -287,6 +295,8 @@ class InitiatorImpl final : public Initiator {
   void from_admin(SessionRuntime& rt, const FIX::Message& msg);
   void from_app(SessionRuntime& rt, const FIX::Message& msg);
   void on_connection_ended(std::uint16_t index);
+  void on_connect_attempt(std::uint16_t index);
+  void on_tls_handshake_failed(const std::vector<std::uint16_t>& group);
 
  private:
   template <typename M>
@@ -791,6 +801,24 @@ void InitiatorImpl::on_connection_ended(std::uint16_t index) {
   cv_.notify_all();
 }
 
+void InitiatorImpl::on_connect_attempt(std::uint16_t index) {
+  std::lock_guard<std::mutex> lk(mu_);
+  sessions_[index]->last_attempt = Clock::now();
+}
+
+void InitiatorImpl::on_tls_handshake_failed(const std::vector<std::uint16_t>& group) {
+  // The handshake runs on the group's QuickFIX thread right after that session's connect: the
+  // member that attempted last is the one that failed.
+  int latest = -1;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (const std::uint16_t i : group) {
+      if (latest < 0 || sessions_[i]->last_attempt > sessions_[static_cast<std::uint16_t>(latest)]->last_attempt) latest = i;
+    }
+  }
+  if (latest >= 0) on_connection_ended(static_cast<std::uint16_t>(latest));
+}
+
 void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
   const std::string& type = msg.getHeader().getField(35);
   if (type == "A") {
@@ -910,8 +938,16 @@ void App::fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(
 
 void HookLog::onEvent(const std::string& s) {
   inner_->onEvent(s);
+  if (index_ == kGroupLog) {
+    // SSLSocketInitiator drops a connection whose TLS handshake failed without
+    // Session::disconnect(), so without this the session would be retried at once, forever.
+    if (s.compare(0, 17, "SSL_connect faile") == 0) impl_->on_tls_handshake_failed(group_);
+    return;
+  }
+  const std::uint16_t index = static_cast<std::uint16_t>(index_);
   // Session::disconnect() logs this whenever a connection (or a connect attempt) ends.
-  if (s.compare(0, 13, "Disconnecting") == 0) impl_->on_connection_ended(index_);
+  if (s.compare(0, 13, "Disconnecting") == 0) impl_->on_connection_ended(index);
+  if (s.compare(0, 13, "Connecting to") == 0) impl_->on_connect_attempt(index);
 }
 
 }  // namespace fix
