@@ -30,7 +30,9 @@ namespace {
 using namespace ballast;
 using Clock = std::chrono::steady_clock;
 
-double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double secs(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 // 90% quotes, 5% trades, 5% execution reports (the inbound mix of a trading day).
 std::vector<Event> make_events(std::size_t n) {
@@ -122,7 +124,8 @@ double raw_write(const std::string& dir, std::uint64_t bytes, bool sync_at_end) 
   std::vector<char> chunk(1 << 20, 'x');
   const auto t0 = Clock::now();
   for (std::uint64_t done = 0; done < bytes;) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), bytes - done));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), bytes - done));
     if (::write(fd, chunk.data(), n) != static_cast<ssize_t>(n)) std::exit(2);
     done += n;
   }
@@ -156,7 +159,8 @@ double raw_read(const std::string& dir, std::uint64_t& sum) {
   const auto t0 = Clock::now();
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     const int fd = ::open(e.path().c_str(), O_RDONLY);
-    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) sum += static_cast<unsigned char>(buf[0]);
+    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;)
+      sum += static_cast<unsigned char>(buf[0]);
     ::close(fd);
   }
   return secs(Clock::now() - t0);
@@ -177,7 +181,8 @@ double replay(const std::string& dir, std::uint64_t& events) {
   ManualClock clock{Timestamp{0}};
   NullHandler h;
   NullSink sink;
-  CoreLoop<ManualClock, NullHandler, NullSink> loop(clock, h, sink, {.timers = TimerMode::kRecorded});
+  CoreLoop<ManualClock, NullHandler, NullSink> loop(clock, h, sink,
+                                                    {.timers = TimerMode::kRecorded});
   JournalReader r = JournalReader::open(dir);
   JournalRecord rec;
   while (r.next(rec)) {
@@ -220,8 +225,10 @@ int main(int argc, char** argv) {
   const std::string dir = root + "/j";
   const auto ev = make_events(n);
 
-  std::printf("journal_bench: %zu events (90%% QuoteUpdated, 5%% TradePrinted, 5%% ExecutionReported), dir %s\n",
-              n, root.c_str());
+  std::printf(
+      "journal_bench: %zu events (90%% QuoteUpdated, 5%% TradePrinted, 5%% ExecutionReported), dir "
+      "%s\n",
+      n, root.c_str());
   std::printf("crc32c: %s\n", crc32c_hardware() ? "sse4.2" : "software");
   {
     std::vector<unsigned char> buf(96);
@@ -250,7 +257,8 @@ int main(int argc, char** argv) {
   const double raw_none = raw_write(root + "/raw", none.bytes, false);
   const AppendResult group = append_all(dir, FsyncPolicy::kGroup, ev, n);
   const double raw_group = raw_write(root + "/raw", group.bytes, true);
-  const AppendResult per = append_all(dir + "_per", FsyncPolicy::kPerEvent, ev, std::min(n, n_per_event));
+  const AppendResult per =
+      append_all(dir + "_per", FsyncPolicy::kPerEvent, ev, std::min(n, n_per_event));
   std::filesystem::remove_all(dir + "_per");
   auto row = [](const char* name, double events, const AppendResult& r) {
     std::printf("%-34s %12.0f %10.1f %9.3f %8llu %10llu\n", name, events / r.seconds,
@@ -275,14 +283,16 @@ int main(int argc, char** argv) {
     best_replay = std::min(best_replay, replay(dir, replayed));
     if (replayed != n || events != n) {
       std::fprintf(stderr, "read %llu, replayed %llu, expected %zu\n",
-                   static_cast<unsigned long long>(events), static_cast<unsigned long long>(replayed), n);
+                   static_cast<unsigned long long>(events),
+                   static_cast<unsigned long long>(replayed), n);
       return 1;
     }
   }
-  std::printf("\n%-34s %12s %10s %9s\n", "read (best of 3, page cache)", "events/s", "MB/s", "seconds");
+  std::printf("\n%-34s %12s %10s %9s\n", "read (best of 3, page cache)", "events/s", "MB/s",
+              "seconds");
   std::printf("%-34s %12.0f %10.1f %9.3f\n", "JournalReader (CRC + decode)",
-              static_cast<double>(n) / best_read, static_cast<double>(group.bytes) / best_read / 1e6,
-              best_read);
+              static_cast<double>(n) / best_read,
+              static_cast<double>(group.bytes) / best_read / 1e6, best_read);
   std::printf("%-34s %12s %10.1f %9.3f\n", "  baseline: raw read(), 1 MiB", "-",
               static_cast<double>(group.bytes) / best_raw / 1e6, best_raw);
   std::printf("%-34s %12.0f %10s %9.3f\n", "replay into CoreLoop::process",

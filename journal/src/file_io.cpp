@@ -74,17 +74,38 @@ std::string errno_text(int err) {
   if (err < 0) err = -err;
   const char* name = nullptr;
   switch (err) {
-    case ENOSPC: name = "ENOSPC"; break;
-    case EIO: name = "EIO"; break;
-    case EDQUOT: name = "EDQUOT"; break;
-    case EROFS: name = "EROFS"; break;
-    case EFBIG: name = "EFBIG"; break;
-    case EBADF: name = "EBADF"; break;
-    case EACCES: name = "EACCES"; break;
-    case EEXIST: name = "EEXIST"; break;
-    case ENOENT: name = "ENOENT"; break;
-    case EINVAL: name = "EINVAL"; break;
-    default: break;
+    case ENOSPC:
+      name = "ENOSPC";
+      break;
+    case EIO:
+      name = "EIO";
+      break;
+    case EDQUOT:
+      name = "EDQUOT";
+      break;
+    case EROFS:
+      name = "EROFS";
+      break;
+    case EFBIG:
+      name = "EFBIG";
+      break;
+    case EBADF:
+      name = "EBADF";
+      break;
+    case EACCES:
+      name = "EACCES";
+      break;
+    case EEXIST:
+      name = "EEXIST";
+      break;
+    case ENOENT:
+      name = "ENOENT";
+      break;
+    case EINVAL:
+      name = "EINVAL";
+      break;
+    default:
+      break;
   }
   std::string s = std::error_code(err, std::generic_category()).message();
   if (name != nullptr) {

@@ -23,9 +23,15 @@ constexpr std::size_t kOffEpoch = 48;
 constexpr std::size_t kOffEngineVersion = 56;  // 32 bytes, NUL-padded
 constexpr std::size_t kOffHeaderCrc = 124;     // CRC32C of bytes [0, 124)
 
-void store_u16(unsigned char* p, std::uint16_t v) noexcept { std::memcpy(p, &v, 2); }
-void store_u32(unsigned char* p, std::uint32_t v) noexcept { std::memcpy(p, &v, 4); }
-void store_u64(unsigned char* p, std::uint64_t v) noexcept { std::memcpy(p, &v, 8); }
+void store_u16(unsigned char* p, std::uint16_t v) noexcept {
+  std::memcpy(p, &v, 2);
+}
+void store_u32(unsigned char* p, std::uint32_t v) noexcept {
+  std::memcpy(p, &v, 4);
+}
+void store_u64(unsigned char* p, std::uint64_t v) noexcept {
+  std::memcpy(p, &v, 8);
+}
 
 std::string hex64(std::uint64_t v) {
   char buf[24];
@@ -71,8 +77,8 @@ constexpr auto kLoad = load_table(std::make_index_sequence<kAlternatives>{});
 constexpr auto kSizes = size_table(std::make_index_sequence<kAlternatives>{});
 static_assert(kAlternatives < 256, "the event type is one byte in a record");
 
-constexpr std::size_t kSessionStartBody = 24;      // u64 epoch, i64 wall ns, u32 pid, u32 zero
-constexpr std::size_t kFixCheckpointBody = 32;     // u32 session, u32 zero, u64, u64, i64 time
+constexpr std::size_t kSessionStartBody = 24;   // u64 epoch, i64 wall ns, u32 pid, u32 zero
+constexpr std::size_t kFixCheckpointBody = 32;  // u32 session, u32 zero, u64, u64, i64 time
 static_assert(kFixCheckpointBody <= kMaxBodySize && kMaxNoteBytes <= kMaxBodySize);
 
 }  // namespace

@@ -61,7 +61,9 @@ std::string JournalProblem::message() const {
   return segment + ": byte " + std::to_string(offset) + ": " + what;
 }
 
-JournalReader::JournalReader(JournalReader&& o) noexcept { *this = std::move(o); }
+JournalReader::JournalReader(JournalReader&& o) noexcept {
+  *this = std::move(o);
+}
 
 JournalReader& JournalReader::operator=(JournalReader&& o) noexcept {
   if (this == &o) return *this;
@@ -84,7 +86,9 @@ JournalReader& JournalReader::operator=(JournalReader&& o) noexcept {
   return *this;
 }
 
-JournalReader::~JournalReader() { unmap(); }
+JournalReader::~JournalReader() {
+  unmap();
+}
 
 void JournalReader::unmap() noexcept {
   if (mapped_ && data_ != nullptr && size_ > 0) {
@@ -149,8 +153,8 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
     }
     s.size = static_cast<std::uint64_t>(st.st_size);
     if (s.size < kSegmentHeaderSize) {
-      std::string what = "file is " + std::to_string(s.size) +
-                         " bytes, shorter than the 128-byte segment header";
+      std::string what =
+          "file is " + std::to_string(s.size) + " bytes, shorter than the 128-byte segment header";
       if (last && r.opt_.allow_torn_tail) {
         // A crash while a new segment was being created: nothing in it was ever durable.
         r.segments_.pop_back();
@@ -164,8 +168,8 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
     auto h = decode_segment_header(hdr);
     if (!h) {
       JournalProblemKind kind = JournalProblemKind::kHeader;
-      const bool crc_ok = std::memcmp(hdr, kJournalMagic, 8) == 0 &&
-                          load_u32(hdr + 124) == crc32c(hdr, 124);
+      const bool crc_ok =
+          std::memcmp(hdr, kJournalMagic, 8) == 0 && load_u32(hdr + 124) == crc32c(hdr, 124);
       if (crc_ok && load_u32(hdr + 8) != kJournalFormatVersion) {
         kind = JournalProblemKind::kVersion;
       } else if (crc_ok && load_u64(hdr + 16) != kEventLayoutFingerprint) {
@@ -258,7 +262,7 @@ bool JournalReader::valid_record_after(std::uint64_t from) const noexcept {
 
 // A damaged or partial record at `offset`. In the last segment with nothing valid after it, it
 // is a torn tail (a write cut short by a crash or a full disk); anywhere else it is damage.
-bool JournalReader::at_problem(std::uint64_t offset, std::string what, bool truncated) {
+bool JournalReader::at_problem(std::uint64_t offset, std::string what) {
   const bool last = cur_ + 1 == segments_.size();
   if (last && !valid_record_after(offset)) {
     TornTail t{segments_[cur_].path, offset, size_ - offset, false, what};
@@ -273,7 +277,6 @@ bool JournalReader::at_problem(std::uint64_t offset, std::string what, bool trun
              what + "); opening the journal for append cuts them off");
     return false;
   }
-  (void)truncated;
   fail(JournalProblemKind::kCorruptRecord, offset,
        what + (last ? " (valid records follow: damage, not a torn tail)" : ""));
   return false;
@@ -306,30 +309,26 @@ bool JournalReader::next(JournalRecord& out) {
   const std::uint64_t at = pos_;
   const std::uint64_t left = size_ - at;
   if (left < kRecordFrameSize) {
-    return at_problem(at, "partial record frame: " + std::to_string(left) + " bytes left, a frame is 8",
-                      true);
+    return at_problem(
+        at, "partial record frame: " + std::to_string(left) + " bytes left, a frame is 8");
   }
   const std::uint32_t len = load_u32(data_ + at);
   if (len < kPayloadHeaderSize || len > kMaxPayloadSize) {
-    return at_problem(at,
-                      "record length " + std::to_string(len) + " out of range [" +
-                          std::to_string(kPayloadHeaderSize) + ", " +
-                          std::to_string(kMaxPayloadSize) + "]",
-                      false);
+    return at_problem(at, "record length " + std::to_string(len) + " out of range [" +
+                              std::to_string(kPayloadHeaderSize) + ", " +
+                              std::to_string(kMaxPayloadSize) + "]");
   }
   if (len > left - kRecordFrameSize) {
-    return at_problem(at,
-                      "record of " + std::to_string(len) + " payload bytes runs past the end of the file (" +
-                          std::to_string(left - kRecordFrameSize) + " bytes left)",
-                      true);
+    return at_problem(at, "record of " + std::to_string(len) +
+                              " payload bytes runs past the end of the file (" +
+                              std::to_string(left - kRecordFrameSize) + " bytes left)");
   }
   const unsigned char* payload = data_ + at + kRecordFrameSize;
   const std::uint32_t stored = load_u32(data_ + at + 4);
   const std::uint32_t computed = crc32c(payload, len);
   if (stored != computed) {
     return at_problem(at, "record CRC32C mismatch: stored " + hex32(stored) + ", computed " +
-                              hex32(computed) + " over " + std::to_string(len) + " payload bytes",
-                      false);
+                              hex32(computed) + " over " + std::to_string(len) + " payload bytes");
   }
   if (const char* why = decode_payload(payload, len, out)) {
     fail(JournalProblemKind::kCorruptRecord, at,

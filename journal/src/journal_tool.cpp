@@ -27,7 +27,9 @@ concept IdType = requires(const V& v) {
   v.value;
 };
 template <class V>
-concept TextField = requires(const V& v) { v.view(); };
+concept TextField = requires(const V& v) {
+  v.view();
+};
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -255,8 +257,7 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
   }
   if (!reader.ok()) {
     const JournalProblem& p = *reader.problem();
-    err << "journal " << dir << ": DAMAGED (" << to_string(p.kind) << ")\n"
-        << p.message() << '\n';
+    err << "journal " << dir << ": DAMAGED (" << to_string(p.kind) << ")\n" << p.message() << '\n';
     if (reader.records_read() > 0) {
       err << reader.records_read() << " good record(s) before it, seq " << first_seq << ".."
           << last_seq << '\n';
@@ -275,8 +276,8 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
   if (torn) {
     const TornTail& t = *reader.torn_tail();
     o << "torn tail: " << t.segment << ": byte " << t.offset << ": " << t.bytes << " byte(s) ("
-      << t.what << "); the next open for append cuts " << (t.header_incomplete ? "the file" : "them")
-      << " off\n";
+      << t.what << "); the next open for append cuts "
+      << (t.header_incomplete ? "the file" : "them") << " off\n";
   }
   if (!segs.empty()) {
     o << "segments: " << segs.size() << " (" << file_name(segs.front().path) << " .. "
@@ -300,7 +301,8 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
     Event probe;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((I == i ? (void)probe.emplace<I>() : (void)0), ...);
-    }(std::make_index_sequence<std::variant_size_v<Event>>{});
+    }
+    (std::make_index_sequence<std::variant_size_v<Event>>{});
     o << (any ? ", " : " ") << event_name(probe) << ' ' << by_event[i];
     any = true;
   }

@@ -40,7 +40,9 @@ bool has_segments(const std::string& dir) {
 
 }  // namespace
 
-const char* journal_engine_version() noexcept { return BALLAST_ENGINE_VERSION; }
+const char* journal_engine_version() noexcept {
+  return BALLAST_ENGINE_VERSION;
+}
 
 JournalWriterOptions JournalWriterOptions::from_config(const JournalConfig& c) {
   JournalWriterOptions o;
@@ -91,16 +93,17 @@ JournalWriter::JournalWriter(JournalWriterOptions opt, JournalIo& io)
       io_(io),
       queue_(opt_.queue_capacity),
       buf_(new unsigned char[opt_.write_buffer_bytes]),
-      producer_idle_(IdleStrategy::Params{IdleKind::kBackOff, 100, 50,
-                                          std::chrono::microseconds(1),
+      producer_idle_(IdleStrategy::Params{IdleKind::kBackOff, 100, 50, std::chrono::microseconds(1),
                                           std::chrono::microseconds(20)}) {
   if (opt_.engine_version.empty()) opt_.engine_version = journal_engine_version();
 }
 
-JournalWriter::~JournalWriter() { stop(); }
+JournalWriter::~JournalWriter() {
+  stop();
+}
 
 Result<std::unique_ptr<JournalWriter>> JournalWriter::open(JournalWriterOptions opt,
-                                                          JournalIo& io) {
+                                                           JournalIo& io) {
   if (auto v = opt.validate(); !v) return v.error();
   std::unique_ptr<JournalWriter> w(new JournalWriter(std::move(opt), io));
   if (auto s = w->recover_or_create(); !s) {
@@ -150,8 +153,8 @@ Status JournalWriter::recover_or_create() {
       }
     }
     if (!r.ok()) {
-      return Error{"journal " + opt_.dir + " cannot be opened for append: " +
-                   r.problem()->message() +
+      return Error{"journal " + opt_.dir +
+                   " cannot be opened for append: " + r.problem()->message() +
                    ". Nothing was written; inspect it with `ballast journal verify`."};
     }
     for (const auto& [k, c] : fix) recovery_.fix_checkpoints.push_back(c);
@@ -159,7 +162,8 @@ Status JournalWriter::recover_or_create() {
     if (r.torn_tail()) {
       const TornTail& t = *r.torn_tail();
       recovery_.torn_tail = t;
-      const int err = t.header_incomplete ? io_.remove(t.segment) : io_.truncate(t.segment, t.offset);
+      const int err =
+          t.header_incomplete ? io_.remove(t.segment) : io_.truncate(t.segment, t.offset);
       if (err < 0) {
         return Error{"journal " + t.segment + ": cannot cut the torn tail at byte " +
                      std::to_string(t.offset) + ": " + errno_text(err)};
@@ -332,8 +336,8 @@ bool JournalWriter::sync_now() {
   if (e < 0) {
     // Never retried: after a failed fsync the kernel may have dropped the dirty pages.
     set_failed("journal fsync failed: " + seg_path_ + " (" + std::to_string(file_size_) +
-               " bytes): " + errno_text(e) + "; records up to seq " +
-               std::to_string(wr_last_seq_) + " were written but are not known to be durable");
+               " bytes): " + errno_text(e) + "; records up to seq " + std::to_string(wr_last_seq_) +
+               " were written but are not known to be durable");
     return false;
   }
   unsynced_ = false;
@@ -415,7 +419,9 @@ void JournalWriter::append(const PendingRecord& r) noexcept {
   if (waits > 0) queue_waits_.fetch_add(waits, std::memory_order_relaxed);
 }
 
-bool JournalWriter::try_append(const PendingRecord& r) noexcept { return queue_.try_push(r); }
+bool JournalWriter::try_append(const PendingRecord& r) noexcept {
+  return queue_.try_push(r);
+}
 
 void JournalWriter::append_note(std::string_view text) noexcept {
   PendingRecord r{RecordKind::kNote, JournalNote{}};

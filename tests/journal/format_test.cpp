@@ -157,7 +157,8 @@ TEST(JournalFormat, VisitFieldsCoversEveryByteOfEveryEvent) {
           std::set<std::string> names;
           visit_fields(ev, [&](const char* name, const auto& v) {
             covered += sizeof(v);
-            EXPECT_TRUE(names.insert(name).second) << event_name(e) << " names " << name << " twice";
+            EXPECT_TRUE(names.insert(name).second)
+                << event_name(e) << " names " << name << " twice";
           });
           EXPECT_EQ(covered + padding_bytes<T>(), sizeof(T)) << event_name(e);
         },

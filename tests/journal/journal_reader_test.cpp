@@ -47,7 +47,9 @@ JournalProblem first_problem(const std::string& dir, bool allow_torn = false) {
   return r.ok() ? JournalProblem{} : *r.problem();
 }
 
-std::uint64_t file_size(const std::string& p) { return std::filesystem::file_size(p); }
+std::uint64_t file_size(const std::string& p) {
+  return std::filesystem::file_size(p);
+}
 
 TEST(JournalReader, FlippedByteInAnEarlierSegmentIsLocatedBySegmentAndOffset) {
   TempDir d;

@@ -44,7 +44,9 @@ class TempDir {
   std::string path_;
 };
 
-inline Timestamp ts(std::int64_t ns) { return Timestamp{ns}; }
+inline Timestamp ts(std::int64_t ns) {
+  return Timestamp{ns};
+}
 
 /// One event of every alternative, every field set to a non-default value.
 inline std::vector<Event> sample_events() {
@@ -73,10 +75,20 @@ inline std::vector<Event> sample_events() {
   v.push_back(ReplaceOrder{hdr(++s), OrderId{1003}, OrderId{1001}, SessionId{2},
                            Qty::parse("50").value(), Price::parse("101.1").value()});
   v.push_back(QueryOrderStatus{hdr(++s), OrderId{1001}, SessionId{2}});
-  ExecutionReported er{hdr(++s), OrderId{1001}, OrderId{}, SessionId{1}, ExecType::kTrade,
-                       OrdStatus::kPartiallyFilled, Side::kSell, Qty::parse("40").value(),
-                       Price::parse("101.2").value(), Qty::parse("40").value(),
-                       Qty::parse("60").value(), Price::parse("101.2").value(), {}, {}};
+  ExecutionReported er{hdr(++s),
+                       OrderId{1001},
+                       OrderId{},
+                       SessionId{1},
+                       ExecType::kTrade,
+                       OrdStatus::kPartiallyFilled,
+                       Side::kSell,
+                       Qty::parse("40").value(),
+                       Price::parse("101.2").value(),
+                       Qty::parse("40").value(),
+                       Qty::parse("60").value(),
+                       Price::parse("101.2").value(),
+                       {},
+                       {}};
   er.exec_id.assign("EXEC-\"1\"\\x");
   er.exec_ref_id.assign("REF-9");
   v.push_back(er);
@@ -93,11 +105,10 @@ inline std::vector<Event> sample_events() {
                                  0.051, 0.25, 0.07, 0.031, 1.02, InstrumentId{3}, 0.65, 0.6,
                                  Price::parse("101.25").value(), ts(1'700'000'000'000'000'000),
                                  Money::parse("1000000.5").value(), 77});
-  v.push_back(ChildOrderProposed{hdr(++s), OrderId{1004}, OrderId{900}, AccountId{7},
-                                 InstrumentId{3}, SessionId{1}, Side::kBuy, OrdType::kLimit,
-                                 TimeInForce::kGtc, Qty::parse("10").value(),
-                                 Price::parse("101.3").value(), Price::parse("101.25").value(),
-                                 OrderId{1001}});
+  v.push_back(ChildOrderProposed{
+      hdr(++s), OrderId{1004}, OrderId{900}, AccountId{7}, InstrumentId{3}, SessionId{1},
+      Side::kBuy, OrdType::kLimit, TimeInForce::kGtc, Qty::parse("10").value(),
+      Price::parse("101.3").value(), Price::parse("101.25").value(), OrderId{1001}});
   v.push_back(OrderDenied{hdr(++s), OrderId{1005}, OrderId{900}, AccountId{7}, InstrumentId{3},
                           Side::kBuy, Qty::parse("10").value(), Price::parse("101.3").value(),
                           DenyReason::kPriceCollar});

@@ -19,7 +19,8 @@ void write_samples(const std::string& dir) {
   auto w = JournalWriter::open(test::manual_options(dir));
   ASSERT_TRUE(w);
   for (const Event& e : test::sample_events()) w.value()->append_input(e);
-  w.value()->append_fix_checkpoint(FixSeqCheckpoint{2, 31, 17, test::ts(1'700'000'000'000'000'000)});
+  w.value()->append_fix_checkpoint(
+      FixSeqCheckpoint{2, 31, 17, test::ts(1'700'000'000'000'000'000)});
   w.value()->append_note("after \"open\"\n");
   w.value()->stop();
 }
@@ -129,11 +130,14 @@ TEST(JournalDump, JsonLinesCarryEveryFieldOfEveryEvent) {
     EXPECT_EQ(j["event"], std::string(event_name(samples[i])));
     EXPECT_EQ(j["segment"], "journal-00000000000000000001.seg");
     std::size_t fields = 0;
-    std::visit([&](const auto& ev) { visit_fields(ev, [&](const char* name, const auto&) {
-                 ++fields;
-                 EXPECT_TRUE(j.contains(name)) << name << " in " << ls[i + 1];
-               }); },
-               samples[i]);
+    std::visit(
+        [&](const auto& ev) {
+          visit_fields(ev, [&](const char* name, const auto&) {
+            ++fields;
+            EXPECT_TRUE(j.contains(name)) << name << " in " << ls[i + 1];
+          });
+        },
+        samples[i]);
     EXPECT_EQ(j.size(), fields + 5) << ls[i + 1];  // + rec, kind, segment, offset, event
   }
   const auto q = nlohmann::json::parse(ls[1]);

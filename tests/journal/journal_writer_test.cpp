@@ -20,7 +20,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::TempDir;
 
-std::unique_ptr<JournalWriter> open_ok(const JournalWriterOptions& o, JournalIo& io = posix_journal_io()) {
+std::unique_ptr<JournalWriter> open_ok(const JournalWriterOptions& o,
+                                       JournalIo& io = posix_journal_io()) {
   auto w = JournalWriter::open(o, io);
   EXPECT_TRUE(w) << (w ? "" : w.error().message);
   return w ? std::move(w).value() : nullptr;
@@ -175,7 +176,8 @@ TEST(JournalWriter, GroupPolicyWithZeroIntervalSyncsEachBatch) {
   auto w = open_ok(o, io);
   io.reset_counts();
   for (int batch = 1; batch <= 3; ++batch) {
-    for (int i = 0; i < 5; ++i) w->append_input(test::quote(static_cast<std::uint64_t>(batch * 5 + i)));
+    for (int i = 0; i < 5; ++i)
+      w->append_input(test::quote(static_cast<std::uint64_t>(batch * 5 + i)));
     w->do_work();
     EXPECT_EQ(io.syncs.load(), batch);
     EXPECT_EQ(w->durable_seq(), static_cast<std::uint64_t>(batch * 5 + 4));

@@ -1,9 +1,10 @@
 // The journal's on-disk format: segment header, record framing, record kinds and the event-layout
 // fingerprint. docs/journal.md has the byte layout; this header is its single source of truth.
 //
-// A journal is a directory of append-only segment files `journal-<first record seq, 20 digits>.seg`.
-// Each starts with a 128-byte header (magic, format version, layout fingerprint, first record seq,
-// segment index, creation time, epoch, engine version, CRC32C), followed by records:
+// A journal is a directory of append-only segment files `journal-<first record seq, 20
+// digits>.seg`. Each starts with a 128-byte header (magic, format version, layout fingerprint,
+// first record seq, segment index, creation time, epoch, engine version, CRC32C), followed by
+// records:
 //   [u32 payload length][u32 CRC32C of the payload][payload]
 //   payload = [u64 record seq][u8 kind][u8 type][u16 zero][body]
 // Record seqs number every record of the journal 1, 2, 3... with no gaps, across segments and
@@ -45,9 +46,9 @@ static_assert(sizeof(Event) <= kMaxBodySize);
 
 /// What a record holds.
 enum class RecordKind : std::uint8_t {
-  kInput = 1,             ///< an input event, in the core loop's sequence order (replay feeds these)
-  kIntent = 2,            ///< an outbound intent (SubmitOrder, CancelOrder, ...), emitted by the core
-  kSessionStart = 3,      ///< a writer opened the journal: epoch (restart counter), time, pid
+  kInput = 1,         ///< an input event, in the core loop's sequence order (replay feeds these)
+  kIntent = 2,        ///< an outbound intent (SubmitOrder, CancelOrder, ...), emitted by the core
+  kSessionStart = 3,  ///< a writer opened the journal: epoch (restart counter), time, pid
   kFixSeqCheckpoint = 4,  ///< a FIX session's next sender/target sequence numbers
   kNote = 5,              ///< free-form text (operator notes, markers)
 };
@@ -154,7 +155,8 @@ std::size_t encode_record(std::uint64_t seq, const PendingRecord& r, unsigned ch
 
 /// Decodes a payload whose CRC was checked. Returns nullptr, or a static description of what is
 /// wrong (unknown kind/type, a body size that does not match the type, nonzero reserved bytes).
-const char* decode_payload(const unsigned char* payload, std::size_t n, JournalRecord& out) noexcept;
+const char* decode_payload(const unsigned char* payload, std::size_t n,
+                           JournalRecord& out) noexcept;
 
 /// Reads a little-endian u32 / u64 at p.
 inline std::uint32_t load_u32(const unsigned char* p) noexcept {

@@ -37,11 +37,11 @@ struct JournalProblem {
 
 /// A partial record (or a partial segment header) at the end of the last segment.
 struct TornTail {
-  std::string segment;         ///< file path
-  std::uint64_t offset{0};     ///< where the good data ends (the file is cut back to this)
-  std::uint64_t bytes{0};      ///< bytes after `offset`
+  std::string segment;            ///< file path
+  std::uint64_t offset{0};        ///< where the good data ends (the file is cut back to this)
+  std::uint64_t bytes{0};         ///< bytes after `offset`
   bool header_incomplete{false};  ///< the whole file is shorter than a segment header
-  std::string what;            ///< why the bytes at `offset` are not a record
+  std::string what;               ///< why the bytes at `offset` are not a record
 };
 
 /// One segment file.
@@ -93,7 +93,7 @@ class JournalReader {
   bool enter_segment(std::size_t i);
   void unmap() noexcept;
   void fail(JournalProblemKind kind, std::uint64_t offset, std::string what);
-  bool at_problem(std::uint64_t offset, std::string what, bool truncated);
+  bool at_problem(std::uint64_t offset, std::string what);
   bool valid_record_after(std::uint64_t from) const noexcept;
 
   std::string dir_;
@@ -106,8 +106,8 @@ class JournalReader {
   const unsigned char* data_ = nullptr;
   std::uint64_t size_ = 0;
   std::uint64_t pos_ = 0;
-  std::uint64_t expected_seq_ = 0;     // next record seq
-  std::uint64_t last_event_seq_ = 0;   // in the current session
+  std::uint64_t expected_seq_ = 0;    // next record seq
+  std::uint64_t last_event_seq_ = 0;  // in the current session
   std::uint64_t epoch_ = 0;
   std::uint64_t records_ = 0;
   bool done_ = false;

@@ -31,7 +31,7 @@ enum class DumpFormat : std::uint8_t {
 
 struct DumpOptions {
   DumpFormat format = DumpFormat::kText;
-  std::uint64_t from_seq = 0;  ///< first record seq printed
+  std::uint64_t from_seq = 0;                                        ///< first record seq printed
   std::uint64_t to_seq = std::numeric_limits<std::uint64_t>::max();  ///< last record seq printed
   bool events_only = false;  ///< skip meta records (session start, FIX checkpoints, notes)
 };

@@ -41,7 +41,7 @@ struct JournalWriterOptions {
   std::uint64_t segment_bytes = 64ull << 20;  ///< roll over before a segment passes this size
   FsyncPolicy fsync = FsyncPolicy::kGroup;
   std::chrono::microseconds group_commit{200};
-  std::size_t queue_capacity = 65'536;       ///< records between the core and the writer
+  std::size_t queue_capacity = 65'536;        ///< records between the core and the writer
   std::size_t write_buffer_bytes = 1u << 20;  ///< records are batched into one write()
   std::size_t batch = 4'096;                  ///< max records taken per pass
   bool threaded = true;  ///< false: no thread; the owner calls do_work()/flush() (tests)
@@ -57,13 +57,13 @@ struct JournalWriterOptions {
 
 /// What open() found and did.
 struct JournalRecovery {
-  bool created = false;             ///< no segment existed: a new journal was started
-  std::size_t segments = 0;         ///< segments found (after any repair)
-  std::uint64_t records = 0;        ///< good records found
-  std::uint64_t last_seq = 0;       ///< last record seq before this session
+  bool created = false;        ///< no segment existed: a new journal was started
+  std::size_t segments = 0;    ///< segments found (after any repair)
+  std::uint64_t records = 0;   ///< good records found
+  std::uint64_t last_seq = 0;  ///< last record seq before this session
   std::uint64_t previous_epoch = 0;
-  std::uint64_t last_event_seq = 0;  ///< last event seq of the previous session
-  std::uint64_t epoch = 0;           ///< this session's epoch (previous + 1)
+  std::uint64_t last_event_seq = 0;   ///< last event seq of the previous session
+  std::uint64_t epoch = 0;            ///< this session's epoch (previous + 1)
   std::optional<TornTail> torn_tail;  ///< what was cut off (a partial record after a crash)
   std::vector<FixSeqCheckpoint> fix_checkpoints;  ///< latest per session index, by index
 
@@ -73,10 +73,10 @@ struct JournalRecovery {
 
 /// Counters; readable from any thread.
 struct JournalWriterStats {
-  std::uint64_t records = 0;    ///< records written (handed to the OS)
+  std::uint64_t records = 0;  ///< records written (handed to the OS)
   std::uint64_t bytes = 0;
-  std::uint64_t writes = 0;     ///< write() calls
-  std::uint64_t syncs = 0;      ///< fdatasync() calls on segment data
+  std::uint64_t writes = 0;  ///< write() calls
+  std::uint64_t syncs = 0;   ///< fdatasync() calls on segment data
   std::uint64_t segments_created = 0;
   std::uint64_t queue_waits = 0;  ///< producer found the queue full (each retry)
   std::uint64_t dropped = 0;      ///< records discarded after the writer failed
@@ -123,17 +123,22 @@ class JournalWriter {
   /// Highest event seq (EventHeader::seq, this session) whose record, and every record before
   /// it, is durable under the fsync policy. Acquire: a reader that sees S may release any output
   /// whose seq is <= S. Stops advancing when the writer fails.
-  std::uint64_t durable_seq() const noexcept { return durable_seq_.load(std::memory_order_acquire); }
+  std::uint64_t durable_seq() const noexcept {
+    return durable_seq_.load(std::memory_order_acquire);
+  }
   /// The same in record seqs (journal-wide numbering, meta records included).
   std::uint64_t durable_record_seq() const noexcept {
     return durable_record_seq_.load(std::memory_order_acquire);
   }
   /// Highest event seq handed to the OS (write() returned), durable or not.
-  std::uint64_t written_seq() const noexcept { return written_seq_.load(std::memory_order_acquire); }
+  std::uint64_t written_seq() const noexcept {
+    return written_seq_.load(std::memory_order_acquire);
+  }
   bool is_durable(std::uint64_t event_seq) const noexcept { return durable_seq() >= event_seq; }
   /// Waits (spin, yield, then short sleeps) until `event_seq` is durable, the writer failed, or
   /// `timeout` passed.
-  DurableWait wait_durable(std::uint64_t event_seq, std::chrono::nanoseconds timeout) const noexcept;
+  DurableWait wait_durable(std::uint64_t event_seq,
+                           std::chrono::nanoseconds timeout) const noexcept;
 
   /// True once a write, fsync, or segment creation failed; the engine must stop new orders.
   bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
