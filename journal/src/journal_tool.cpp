@@ -262,7 +262,7 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
       err << reader.records_read() << " good record(s) before it, seq " << first_seq << ".."
           << last_seq << '\n';
     } else {
-      err << "no good record before it\n";
+      err << "found before any record was read\n";
     }
     return 1;
   }

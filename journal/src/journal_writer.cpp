@@ -309,8 +309,9 @@ bool JournalWriter::write_out() {
     if (n <= 0) {
       // A partial record may now be on disk: recovery cuts it off as a torn tail.
       set_failed("journal write failed: " + seg_path_ + " at byte " + std::to_string(file_size_) +
-                 ": " + errno_text(n < 0 ? static_cast<int>(n) : -EIO) + "; records up to seq " +
-                 std::to_string(buf_last_seq_) + " were not written");
+                 ": " + errno_text(n < 0 ? static_cast<int>(n) : -EIO) + "; record seqs " +
+                 std::to_string(wr_last_seq_ + 1) + ".." + std::to_string(buf_last_seq_) +
+                 " were not (fully) written");
       return false;
     }
     off += static_cast<std::size_t>(n);
