@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds Release, and runs the main job.
-# Until the end-to-end demo lands (issue 6) the main job shows what exists: the version, a check
-# of the demo desk's configuration, and one real rebalance (a Ledoit-Wolf risk model from the
-# shipped ETF prices, the optimizer, whole-share trades).
+# The README's main command: installs what is missing, builds Release, and runs `ballast demo`:
+# broker-sim and the engine over loopback FIX on the shipped NASDAQ day, 3 models x 1000 accounts
+# (docs/demo.md). Extra arguments go to `ballast demo` (e.g. --accounts 200 --speed 1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-./build/tools/ballast --version
-./build/tools/ballast check-config config/examples/demo.yaml
-echo
-echo "== one rebalance: docs/examples/optimize_etf12.json"
-./build/tools/ballast optimize --input docs/examples/optimize_etf12.json | python3 scripts/show_rebalance.py
+exec ./build/tools/ballast demo "$@"

@@ -14,6 +14,12 @@ PACKAGES=(
   python3 python3-numpy python3-scipy python3-cvxopt
 )
 
+# Node.js and npm run the jspurefix interop peer; a machine that already has them (from any
+# source) keeps its own, since Debian's npm package conflicts with other Node.js builds.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -144,7 +144,7 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (const auto* r = std::get_if<RebalanceTriggered>(&e)) {
     bool queued = false;
     for (const auto& w : waiting_) queued = queued || w.account == r->account;
-    if (book_.has_pending(r->account) || queued) {
+    if (book_.has_pending(r->account) || queued || slicer_.has_active_parent(r->account)) {
       ++c_.skipped_in_progress;
       return;
     }

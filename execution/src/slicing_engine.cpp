@@ -40,6 +40,10 @@ Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox
   p.active = true;
   parents_.push_back(p);
   ++active_;
+  if (r.account.value >= active_by_account_.size()) {
+    active_by_account_.resize(r.account.value + 1, 0);  // cold: a parent start
+  }
+  ++active_by_account_[r.account.value];
   if (!timer_running_) schedule(now, out);
   return Ok{};
 }
@@ -122,6 +126,7 @@ void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       ++c_.finished;
       p.active = false;
       --active_;
+      if (p.req.account.value < active_by_account_.size()) --active_by_account_[p.req.account.value];
       break;
   }
 }

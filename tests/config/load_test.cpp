@@ -343,7 +343,7 @@ TEST(Load, ChecksMarketDataSources) {
   EXPECT_NE(find(r, "market_data.sources[2]: use either path or paths, not both"), nullptr);
   EXPECT_NE(find(r, "market_data.sources[3].symbols.SPY.US: unknown instrument 'QQQ'"), nullptr);
   EXPECT_NE(find(r,
-                 "'lobstr' is not one of lobster, taq, minute_bars, daily_closes, fix; did "
+                 "'lobstr' is not one of lobster, taq, minute_bars, daily_closes, fix, tape; did "
                  "you mean 'lobster'?"),
             nullptr);
 }

@@ -86,7 +86,7 @@ optimizer:
 execution:
   algo: twap
   horizon: 20m
-  interval: 2m
+  interval: 5m
   jitter: {fraction: 0.1, seed: 7}
   limit: {policy: mid}
   min_child_qty: 1

@@ -14,7 +14,7 @@ namespace ballast::tools {
 
 struct DemoOptions {
   int accounts_per_model = 1000;  ///< three models
-  double speed = 600.0;           ///< replay speed (x recorded); 0 = as fast as possible
+  double speed = 300.0;           ///< replay speed (x recorded); 0 = as fast as possible
   std::string fix_version = "FIX.4.4";
   std::string dir = "var/demo";  ///< FIX store/logs, broker-sim message log (wiped at start)
   std::string tape;              ///< empty: the shipped NASDAQ extract

@@ -1,6 +1,7 @@
 // The ballast program: subcommands over the engine's modules (composition root).
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -78,6 +79,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   demo->add_flag("!--no-progress", demo_opt.progress, "no live progress line");
+  std::string demo_until;
+  demo->add_option("--until", demo_until, "stop the replay at this New York time (HH:MM)")
+      ->check([](const std::string& v) {
+        return v.size() == 5 && v[2] == ':' && std::isdigit(v[0]) && std::isdigit(v[1]) &&
+                       std::isdigit(v[3]) && std::isdigit(v[4])
+                   ? std::string()
+                   : std::string("expected HH:MM");
+      });
 
   ballast::tools::RunOptions run_opt;
   auto* run = app.add_subcommand(
@@ -145,6 +154,9 @@ int main(int argc, char** argv) {
   } else if (*optimize) {
     rc = ballast::tools::optimize_main(problem_path, std::cout, std::cerr);
   } else if (*demo) {
+    if (!demo_until.empty()) {
+      demo_opt.end_seconds = std::stoi(demo_until.substr(0, 2)) * 3600 + std::stoi(demo_until.substr(3, 2)) * 60;
+    }
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
   } else if (*run) {
     rc = ballast::tools::run_main(run_opt, std::cout, std::cerr);

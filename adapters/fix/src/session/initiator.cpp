@@ -836,8 +836,13 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
   const bool resend = h.isSetField(43) && h.getField(43) == "Y";
   if (resend) {
     if (type == "V") {
-      // A subscription from an earlier connection: every logon subscribes afresh.
-      throw FIX::DoNotSend();
+      // A subscription from an earlier connection: every logon subscribes afresh, so the old one
+      // goes out as a gap fill. This connection's own requests (MDReqID carries the logon round)
+      // are resent: the broker may ask for them when our logon overtook its resend request.
+      const std::string current = rt.cfg.name + "-" + std::to_string(rt.md_round) + "-";
+      if (!msg.isSetField(262) || msg.getField(262).compare(0, current.size(), current) != 0) {
+        throw FIX::DoNotSend();
+      }
     }
     if (type == "D" || type == "F" || type == "G") {
       std::int64_t sent_ns = 0;

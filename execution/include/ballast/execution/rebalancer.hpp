@@ -22,7 +22,7 @@ namespace ballast {
 
 /// Thread: the core thread only. The solve allocates (a rebalance is a cold path next to ticks);
 /// nothing on the per-tick path does. In the component chain it comes after the order manager,
-/// so the fills it reacts to are already booked. A trigger for an account with orders working or
+/// so the fills it reacts to are already booked. A trigger for an account with orders working, a parent still being sliced or
 /// buys still queued is skipped (counted).
 class Rebalancer {
  public:

@@ -46,6 +46,11 @@ class SlicingEngine {
   void on_event(const Event& e, Timestamp now, Outbox& out);
 
   std::size_t active() const noexcept { return active_; }
+  /// Whether account `a` has a parent still being worked (children may all be done between
+  /// slices, so the book's pending quantities alone do not show it).
+  bool has_active_parent(AccountId a) const noexcept {
+    return a.value < active_by_account_.size() && active_by_account_[a.value] != 0;
+  }
   struct Counters {
     std::uint64_t proposed = 0, replaced = 0, cancelled = 0, denied = 0, finished = 0;
     std::uint64_t left_over = 0;  ///< parents finished with quantity left (on_horizon_end: leave)
@@ -71,6 +76,7 @@ class SlicingEngine {
   ClOrdIdGenerator& ids_;
   std::vector<Parent> parents_;
   std::size_t active_ = 0;
+  std::vector<std::uint32_t> active_by_account_;
   bool timer_running_ = false;
   Counters c_;
 };
