@@ -214,6 +214,8 @@ void FixInbound::on_business_reject(const fix::BusinessReject& r) {
 void FixInbound::on_session_status(const fix::SessionStatus& s) {
   SessionStatusChanged ev{};
   ev.session = SessionId{s.session};
+  ev.next_sender_seq = s.next_sender_seq;
+  ev.next_target_seq = s.next_target_seq;
   switch (s.state) {
     case fix::SessionState::kLoggedOn: ev.state = SessionState::kLoggedOn; break;
     case fix::SessionState::kLoggedOut: ev.state = SessionState::kLoggedOut; break;

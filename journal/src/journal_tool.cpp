@@ -208,7 +208,7 @@ std::string format_utc(Timestamp t) {
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[48];
+  char buf[160];  // room for any int64 in every field (GCC checks -Wformat-truncation)
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09lldZ",
                 static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
                 static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),

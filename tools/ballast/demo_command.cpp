@@ -310,6 +310,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   fsess.fix_version = opt.fix_version == "FIX.4.2" ? FixVersion::kFix42 : FixVersion::kFix44;
   fsess.store_dir = (dir / "fix/store").string();
   fsess.log_dir = (dir / "fix/log").string();
+  s.journal.dir = (dir / "journal").string();
 
   // -- the recorded day ---------------------------------------------------------------------------
   const fs::path tape_path = data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv");
@@ -674,7 +675,9 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       << (res.position_mismatches == 0 ? std::string("all equal to Ballast's book")
                                        : thousands(res.position_mismatches) + " MISMATCHES")
       << "; duplicate ClOrdIDs: " << res.duplicate_cl_ord_ids << "\n";
-  out << "Files: " << res.message_log << " (every FIX message), " << fsess.log_dir << "\n";
+  out << "Journal: " << eng.journal_status() << "\n";
+  out << "Files: " << res.message_log << " (every FIX message), " << fsess.log_dir << ", "
+      << s.journal.dir << " (ballast journal verify|dump)\n";
   out << std::setprecision(1) << "Done in " << res.seconds << " s.\n";
   if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
   return res;

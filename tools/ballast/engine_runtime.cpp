@@ -15,6 +15,8 @@
 #include "ballast/execution/session_router.hpp"
 #include "ballast/execution/session_supervisor.hpp"
 #include "ballast/execution/slicing_engine.hpp"
+#include "ballast/journal/journal_tap.hpp"
+#include "ballast/journal/journal_writer.hpp"
 
 namespace ballast::app {
 
@@ -117,17 +119,29 @@ class Audit {
   std::uint64_t last_fills_ = 0;
 };
 
-bool is_order_intent(const Event& e) noexcept {
-  return std::holds_alternative<SubmitOrder>(e) || std::holds_alternative<CancelOrder>(e) ||
-         std::holds_alternative<ReplaceOrder>(e) || std::holds_alternative<QueryOrderStatus>(e);
-}
-
-/// The core loop's sink: order intents go to the FIX sender thread's queue.
+/// The core loop's sink. Every input is journaled before the components see it (FIX sequence
+/// numbers reported with a session status become checkpoints); every order intent is journaled,
+/// then queued for the FIX sender thread, which releases it once the journal says it is durable.
 struct OutboundSink {
   SpscQueue<Event>* out = nullptr;
-  void on_input(const Event&) {}
+  JournalWriter* journal = nullptr;
+  std::uint64_t journaled_seq = 0;  // the intent last journaled (the loop retries a full queue)
+  void on_input(const Event& e) {
+    if (journal == nullptr) return;
+    journal->append_input(e);
+    if (const auto* st = std::get_if<SessionStatusChanged>(&e);
+        st != nullptr && st->next_sender_seq != 0) {
+      journal->append_fix_checkpoint(FixSeqCheckpoint{st->session.value, st->next_sender_seq,
+                                                      st->next_target_seq, st->hdr.receive_time});
+    }
+  }
   bool try_publish(const Event& e) {
     if (!is_order_intent(e)) return true;
+    const std::uint64_t seq = header(e).seq;
+    if (journal != nullptr && journaled_seq != seq) {
+      if (!journal->try_append_intent(e)) return false;
+      journaled_seq = seq;
+    }
     return out->try_push(e);
   }
 };
@@ -162,6 +176,9 @@ struct EngineRuntime::Impl {
   std::unique_ptr<Audit> audit;
   std::unique_ptr<Chain> chain;
 
+  std::unique_ptr<JournalWriter> journal;
+  std::atomic<std::uint64_t> held_for_journal{0};  // intents not released: the journal failed
+  std::atomic<bool> journal_trip_sent{false};
   InboundQueue inbound;
   SpscQueue<Event> outbound;
   OutboundSink sink;
@@ -202,11 +219,21 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
                  std::to_string(opt.covariance.cols()) + ", expected " + std::to_string(n) + "x" +
                  std::to_string(n) + " (one row per instrument)");
   }
-  if (opt.epoch == 0 || opt.epoch >= 0x7FFFFFFFu) {
+  // The journal first: its restart counter is this run's epoch (ClOrdIDs never repeat).
+  std::unique_ptr<JournalWriter> journal;
+  if (settings.journal.enabled) {
+    auto w = JournalWriter::open(JournalWriterOptions::from_config(settings.journal));
+    if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
+    journal = std::move(w.value());
+    if (opt.epoch == 0) opt.epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);
+  }
+  if (opt.epoch == 0) opt.epoch = 1;
+  if (opt.epoch >= 0x7FFFFFFFu) {
     return Error("the run epoch must be in 1..2147483646, got " + std::to_string(opt.epoch));
   }
   auto impl = std::make_unique<Impl>(settings, std::move(opt));
   Impl& m = *impl;
+  m.journal = std::move(journal);
   const config::Settings& s = m.s;
 
   auto desk = build_desk(s.instruments, s.models, s.accounts, m.market, m.book);
@@ -329,6 +356,7 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;
+  m.sink.journal = m.journal.get();
   if (m.opt.market_clock) m.clock.market = &m.market_time;
   typename CoreLoop<RuntimeClock, Chain, OutboundSink>::Options lo;
   lo.batch_size = s.engine.batch_size;
@@ -364,18 +392,38 @@ Status EngineRuntime::start() {
     m.loop->run(idle);
   });
   if (m.fix_out) {
-    m.sender_thread = std::thread([&m] {
+    std::shared_ptr<Feed> trip_feed(make_feed());
+    m.sender_thread = std::thread([&m, trip_feed] {
       IdleStrategy idle;
+      const bool gate = m.journal != nullptr && m.s.journal.release_after_durable;
+      // Releases one intent: only once the journal holds it durably. When the journal has
+      // failed, the intent is held back (never reported as sent) and new orders are stopped.
+      auto release = [&](const Event& e) {
+        if (gate) {
+          const std::uint64_t seq = header(e).seq;
+          while (!m.journal->is_durable(seq) && !m.journal->failed()) cpu_relax();
+          if (!m.journal->is_durable(seq)) {
+            m.held_for_journal.fetch_add(1, std::memory_order_relaxed);
+            if (!m.journal_trip_sent.exchange(true)) {
+              ControlCommand c{};
+              c.action = ControlAction::kKillSwitchOn;
+              trip_feed->push(c);
+            }
+            return;
+          }
+        }
+        m.fix_out->on_event(e);
+      };
       Event e;
       for (;;) {
         int n = 0;
         while (m.outbound.try_pop(e)) {
-          m.fix_out->on_event(e);
+          release(e);
           ++n;
         }
         if (n == 0 && m.sender_stop.load(std::memory_order_acquire)) {
           if (!m.outbound.try_pop(e)) break;
-          m.fix_out->on_event(e);
+          release(e);
           continue;
         }
         idle.idle(n);
@@ -403,6 +451,17 @@ void EngineRuntime::stop() {
   // book reflects every fill the broker reported.
   while (m.loop->do_work() > 0) {
   }
+  if (m.journal) m.journal->stop();
+}
+
+std::string EngineRuntime::journal_status() const {
+  const Impl& m = *impl_;
+  if (!m.journal) return "journal off";
+  if (m.journal->failed()) {
+    return "JOURNAL FAILED: " + m.journal->error() + "; new orders stopped, " +
+           std::to_string(m.held_for_journal.load()) + " order messages held back";
+  }
+  return m.journal->recovery().summary(m.journal->dir());
 }
 
 namespace {

@@ -56,8 +56,8 @@ struct RuntimeOptions {
   /// simulator) instead of the wall clock.
   bool market_clock = false;
   /// Restart counter: the ClOrdIDs of this run use epochs 2*epoch and 2*epoch+1, so they never
-  /// repeat an earlier run's. 1..0x7FFFFFFE.
-  std::uint32_t epoch = 1;
+  /// repeat an earlier run's. 0: the journal's (previous run + 1), or 1 without a journal.
+  std::uint32_t epoch = 0;
   /// Annualised covariance over the instrument universe (instrument id order), n x n.
   Eigen::MatrixXd covariance;
   /// Average daily volume per instrument (compliance ADV share); empty: 1e9 shares each.
@@ -88,6 +88,8 @@ class EngineRuntime {
   /// Text of the last status change of FIX session s.
   std::string session_status(std::uint16_t s) const;
   fix::InitiatorCounters fix_counters() const;
+  /// One line on the journal: what recovery found, or why it failed (then new orders stopped).
+  std::string journal_status() const;
   /// Drops FIX session s (tests, operator): it reconnects with back-off. Control thread.
   void disconnect(std::uint16_t s);
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ballast/config/config.hpp"
+#include "ballast/journal/journal_tool.hpp"
 #include "ballast/version.hpp"
 #include "logging.hpp"
 #include "demo_command.hpp"
@@ -126,6 +127,24 @@ int main(int argc, char** argv) {
                   "seconds to wait for a subscriber before replaying")
       ->capture_default_str();
 
+  auto* journal = app.add_subcommand("journal", "Checks or prints a journal (docs/journal.md).");
+  journal->require_subcommand(1);
+  std::string journal_dir;
+  ballast::VerifyOptions verify_opt;
+  auto* jverify = journal->add_subcommand(
+      "verify", "Checks every segment and record: exit 0 with a summary, or 1 naming the first "
+                "problem (segment, byte offset, what was expected).");
+  jverify->add_option("dir", journal_dir, "journal directory")->required();
+  jverify->add_flag("--strict", verify_opt.strict, "a torn tail is an error too");
+  ballast::DumpOptions dump_opt;
+  bool dump_json = false;
+  auto* jdump = journal->add_subcommand("dump", "Prints every record, as text or JSON lines.");
+  jdump->add_option("dir", journal_dir, "journal directory")->required();
+  jdump->add_flag("--json", dump_json, "JSON lines instead of text");
+  jdump->add_option("--from", dump_opt.from_seq, "first record seq");
+  jdump->add_option("--to", dump_opt.to_seq, "last record seq");
+  jdump->add_flag("--events-only", dump_opt.events_only, "no meta records");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -158,6 +177,11 @@ int main(int argc, char** argv) {
       demo_opt.end_seconds = std::stoi(demo_until.substr(0, 2)) * 3600 + std::stoi(demo_until.substr(3, 2)) * 60;
     }
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
+  } else if (*jverify) {
+    rc = ballast::journal_verify(journal_dir, std::cout, std::cerr, verify_opt);
+  } else if (*jdump) {
+    if (dump_json) dump_opt.format = ballast::DumpFormat::kJson;
+    rc = ballast::journal_dump(journal_dir, std::cout, std::cerr, dump_opt);
   } else if (*run) {
     rc = ballast::tools::run_main(run_opt, std::cout, std::cerr);
   } else if (*sim) {

@@ -1,6 +1,5 @@
 #include "run_command.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -111,28 +110,6 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
   return std::unique_ptr<EventReader>(std::make_unique<TimeOrderedMerge>(std::move(parts)));
 }
 
-/// The restart counter kept in the journal directory (written and fsynced before any order).
-Result<std::uint32_t> next_epoch(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Error("cannot create " + dir + ": " + ec.message());
-  const fs::path p = fs::path(dir) / "epoch";
-  std::uint32_t prev = 0;
-  if (std::ifstream in(p); in) {
-    if (!(in >> prev)) return Error(p.string() + ": expected a restart counter (an integer)");
-  }
-  const std::uint32_t next = prev + 1;
-  const std::string tmp = p.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Error("cannot write " + tmp);
-  const std::string text = std::to_string(next) + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), p.c_str()) != 0) return Error("cannot write " + p.string());
-  return next;
-}
-
 }  // namespace
 
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
@@ -192,16 +169,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
   // on a recorded day); with a FIX feed the wall clock rules.
   ropt.market_clock = !fix_md;
-  if (opt.epoch != 0) {
-    ropt.epoch = opt.epoch;
-  } else {
-    auto e = next_epoch(s.journal.dir);
-    if (!e) {
-      err << "ballast run: " << e.error().message << "\n";
-      return 1;
-    }
-    ropt.epoch = e.value();
-  }
+  ropt.epoch = opt.epoch;  // 0: the journal's restart counter
   auto engine = app::EngineRuntime::create(s, std::move(ropt));
   if (!engine) {
     err << "ballast run: " << engine.error().message << "\n";
@@ -243,6 +211,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       feeds_done.fetch_add(1);
     });
   }
+  out << "ballast run: " << eng.journal_status() << "\n";
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
       << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
   auto last = SteadyClock::now();
@@ -275,6 +244,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   out << "ballast run: stopped. " << eng.rebalances() << " rebalances, " << l.children.load()
       << " child orders, " << l.fills.load() << " fills, " << l.denials.load() << " denials, "
       << l.working.load() << " still working\n";
+  out << "ballast run: " << eng.journal_status() << "\n";
   return rc;
 }
 

@@ -190,6 +190,8 @@ void visit_fields(const SessionStatusChanged& e, F&& f) {
   visit_fields(e.hdr, f);
   f("session", e.session);
   f("state", e.state);
+  f("next_sender_seq", e.next_sender_seq);
+  f("next_target_seq", e.next_target_seq);
 }
 template <class F>
 void visit_fields(const MarketDataHeld& e, F&& f) {

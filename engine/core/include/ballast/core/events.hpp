@@ -286,6 +286,8 @@ struct SessionStatusChanged {
   EventHeader hdr{};
   SessionId session{};
   SessionState state{SessionState::kDisconnected};
+  std::uint64_t next_sender_seq{0};  ///< the session store's next outgoing MsgSeqNum (0: unknown)
+  std::uint64_t next_target_seq{0};  ///< the next incoming MsgSeqNum it expects (0: unknown)
 };
 
 // ---------------------------------------------------------------- market-data quality, drift
