@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench compliance_bench tick_to_order_bench >/dev/null
+scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench compliance_bench tick_to_order_bench journal_bench >/dev/null
 mkdir -p build/bench-results
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== queue hop (issue 2)"
@@ -32,6 +32,8 @@ echo "== slicer decisions (issue 5)"
 build/bench/slicer_bench || true
 echo "== compliance check (issue 5)"
 build/bench/compliance_bench || true
+echo "== journal append and read (issue 7)"
+build/bench/journal_bench || true
 echo "== tick to order (issue 6, benchmark 2)"
 if ((quick)); then
   build/bench/tick_to_order_bench --quick --json build/bench-results/tick_to_order.json || true
