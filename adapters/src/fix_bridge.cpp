@@ -15,56 +15,126 @@ namespace ballast {
 bool to_exec_type(char exec_type, char exec_trans_type, ExecType& out) noexcept {
   // FIX 4.2 marks busts, corrections and status replies in ExecTransType (20), not ExecType.
   switch (exec_trans_type) {
-    case '1': out = ExecType::kTradeCancel; return true;
-    case '2': out = ExecType::kTradeCorrect; return true;
-    case '3': out = ExecType::kOrderStatus; return true;
-    default: break;
+    case '1':
+      out = ExecType::kTradeCancel;
+      return true;
+    case '2':
+      out = ExecType::kTradeCorrect;
+      return true;
+    case '3':
+      out = ExecType::kOrderStatus;
+      return true;
+    default:
+      break;
   }
   switch (exec_type) {
-    case '0': out = ExecType::kNew; return true;
-    case '1': out = ExecType::kPartialFill; return true;
-    case '2': out = ExecType::kFill; return true;
-    case '3': out = ExecType::kDoneForDay; return true;
-    case '4': out = ExecType::kCanceled; return true;
-    case '5': out = ExecType::kReplaced; return true;
-    case '6': out = ExecType::kPendingCancel; return true;
-    case '7': out = ExecType::kStopped; return true;
-    case '8': out = ExecType::kRejected; return true;
-    case 'A': out = ExecType::kPendingNew; return true;
-    case 'C': out = ExecType::kExpired; return true;
-    case 'E': out = ExecType::kPendingReplace; return true;
-    case 'F': out = ExecType::kTrade; return true;
-    case 'G': out = ExecType::kTradeCorrect; return true;
-    case 'H': out = ExecType::kTradeCancel; return true;
-    case 'I': out = ExecType::kOrderStatus; return true;
-    default: return false;
+    case '0':
+      out = ExecType::kNew;
+      return true;
+    case '1':
+      out = ExecType::kPartialFill;
+      return true;
+    case '2':
+      out = ExecType::kFill;
+      return true;
+    case '3':
+      out = ExecType::kDoneForDay;
+      return true;
+    case '4':
+      out = ExecType::kCanceled;
+      return true;
+    case '5':
+      out = ExecType::kReplaced;
+      return true;
+    case '6':
+      out = ExecType::kPendingCancel;
+      return true;
+    case '7':
+      out = ExecType::kStopped;
+      return true;
+    case '8':
+      out = ExecType::kRejected;
+      return true;
+    case 'A':
+      out = ExecType::kPendingNew;
+      return true;
+    case 'C':
+      out = ExecType::kExpired;
+      return true;
+    case 'E':
+      out = ExecType::kPendingReplace;
+      return true;
+    case 'F':
+      out = ExecType::kTrade;
+      return true;
+    case 'G':
+      out = ExecType::kTradeCorrect;
+      return true;
+    case 'H':
+      out = ExecType::kTradeCancel;
+      return true;
+    case 'I':
+      out = ExecType::kOrderStatus;
+      return true;
+    default:
+      return false;
   }
 }
 
 bool to_ord_status(char s, OrdStatus& out) noexcept {
   switch (s) {
-    case '0': out = OrdStatus::kNew; return true;
-    case '1': out = OrdStatus::kPartiallyFilled; return true;
-    case '2': out = OrdStatus::kFilled; return true;
-    case '3': out = OrdStatus::kDoneForDay; return true;
-    case '4': out = OrdStatus::kCanceled; return true;
-    case '5': out = OrdStatus::kReplaced; return true;
-    case '6': out = OrdStatus::kPendingCancel; return true;
-    case '7': out = OrdStatus::kStopped; return true;
-    case '8': out = OrdStatus::kRejected; return true;
-    case 'A': out = OrdStatus::kPendingNew; return true;
-    case 'C': out = OrdStatus::kExpired; return true;
-    case 'E': out = OrdStatus::kPendingReplace; return true;
-    default: return false;
+    case '0':
+      out = OrdStatus::kNew;
+      return true;
+    case '1':
+      out = OrdStatus::kPartiallyFilled;
+      return true;
+    case '2':
+      out = OrdStatus::kFilled;
+      return true;
+    case '3':
+      out = OrdStatus::kDoneForDay;
+      return true;
+    case '4':
+      out = OrdStatus::kCanceled;
+      return true;
+    case '5':
+      out = OrdStatus::kReplaced;
+      return true;
+    case '6':
+      out = OrdStatus::kPendingCancel;
+      return true;
+    case '7':
+      out = OrdStatus::kStopped;
+      return true;
+    case '8':
+      out = OrdStatus::kRejected;
+      return true;
+    case 'A':
+      out = OrdStatus::kPendingNew;
+      return true;
+    case 'C':
+      out = OrdStatus::kExpired;
+      return true;
+    case 'E':
+      out = OrdStatus::kPendingReplace;
+      return true;
+    default:
+      return false;
   }
 }
 
 bool to_side(char side, Side& out) noexcept {
   switch (side) {
-    case '1': out = Side::kBuy; return true;
+    case '1':
+      out = Side::kBuy;
+      return true;
     case '2':
-    case '5': out = Side::kSell; return true;
-    default: return false;
+    case '5':
+      out = Side::kSell;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -217,9 +287,15 @@ void FixInbound::on_session_status(const fix::SessionStatus& s) {
   ev.next_sender_seq = s.next_sender_seq;
   ev.next_target_seq = s.next_target_seq;
   switch (s.state) {
-    case fix::SessionState::kLoggedOn: ev.state = SessionState::kLoggedOn; break;
-    case fix::SessionState::kLoggedOut: ev.state = SessionState::kLoggedOut; break;
-    case fix::SessionState::kRefused: ev.state = SessionState::kDisconnected; break;
+    case fix::SessionState::kLoggedOn:
+      ev.state = SessionState::kLoggedOn;
+      break;
+    case fix::SessionState::kLoggedOut:
+      ev.state = SessionState::kLoggedOut;
+      break;
+    case fix::SessionState::kRefused:
+      ev.state = SessionState::kDisconnected;
+      break;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -273,13 +349,20 @@ std::string FixInbound::last_status(std::uint16_t session) const {
 
 namespace {
 
-char fix_side(Side s) noexcept { return s == Side::kBuy ? '1' : '2'; }
-char fix_ord_type(OrdType t) noexcept { return t == OrdType::kMarket ? '1' : '2'; }
+char fix_side(Side s) noexcept {
+  return s == Side::kBuy ? '1' : '2';
+}
+char fix_ord_type(OrdType t) noexcept {
+  return t == OrdType::kMarket ? '1' : '2';
+}
 char fix_tif(TimeInForce t) noexcept {
   switch (t) {
-    case TimeInForce::kDay: return '0';
-    case TimeInForce::kGtc: return '1';
-    case TimeInForce::kIoc: return '3';
+    case TimeInForce::kDay:
+      return '0';
+    case TimeInForce::kGtc:
+      return '1';
+    case TimeInForce::kIoc:
+      return '3';
   }
   return '0';
 }

@@ -55,9 +55,8 @@ Result<Price> price_field(const LineReader& in, std::string_view text, std::size
 /// A size field: shares, exact decimal text with at most 6 decimals; > 0, or >= 0.
 Result<Qty> size_field(const LineReader& in, std::string_view text, std::size_t index,
                        std::string_view name, bool allow_zero) {
-  const std::string_view expected =
-      allow_zero ? "a number of shares >= 0 with at most 6 decimals"
-                 : "a number of shares > 0 with at most 6 decimals";
+  const std::string_view expected = allow_zero ? "a number of shares >= 0 with at most 6 decimals"
+                                               : "a number of shares > 0 with at most 6 decimals";
   auto q = Qty::parse(text);
   if (!q || q.value().raw < 0 || (!allow_zero && q.value().raw == 0)) {
     return field_error(in, index, name, expected, text);
@@ -228,9 +227,9 @@ std::optional<Event> TapeFileReader::parse_row(std::string_view line) {
   std::array<std::string_view, 7> f{};
   const std::size_t n = md_text::split_fields(line, f);
   if (n < 3) {
-    return fail(md_text::line_error(
-        in_, "expected a row " + std::string(kQuoteLayout) + " or " + std::string(kTradeLayout) +
-                 ", got " + std::to_string(n) + (n == 1 ? " field" : " fields")));
+    return fail(md_text::line_error(in_, "expected a row " + std::string(kQuoteLayout) + " or " +
+                                             std::string(kTradeLayout) + ", got " +
+                                             std::to_string(n) + (n == 1 ? " field" : " fields")));
   }
   const auto t = md_text::parse_int(f[0]);
   if (!t || *t < 0 || *t >= kNsPerDay || f[0].starts_with('-')) {

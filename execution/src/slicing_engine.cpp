@@ -126,7 +126,8 @@ void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       ++c_.finished;
       p.active = false;
       --active_;
-      if (p.req.account.value < active_by_account_.size()) --active_by_account_[p.req.account.value];
+      if (p.req.account.value < active_by_account_.size())
+        --active_by_account_[p.req.account.value];
       break;
   }
 }

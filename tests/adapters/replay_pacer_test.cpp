@@ -127,8 +127,8 @@ TEST(ReplaySchedule, MakesRecordedFastAndSpeedSchedulesAndRejectsBadSpeeds) {
   EXPECT_EQ(slow.value().wall_offset(1s), 2s);
   EXPECT_TRUE(ReplaySchedule::make(ReplayPace::kSpeed, 1'000'000.0).ok());
   EXPECT_TRUE(ReplaySchedule::make(ReplayPace::kSpeed, 0.000001).ok());
-  for (const double bad : {0.0, -1.0, 1'000'000.5, 0.0000001, std::nan(""),
-                           std::numeric_limits<double>::infinity()}) {
+  for (const double bad :
+       {0.0, -1.0, 1'000'000.5, 0.0000001, std::nan(""), std::numeric_limits<double>::infinity()}) {
     auto r = ReplaySchedule::make(ReplayPace::kSpeed, bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_TRUE(test::contains(r.error().message, "expected a factor from 0.000001 to 1000000"));
@@ -163,9 +163,9 @@ TEST(ReplayPacer, RecordedPaceDeliversEachEventExactlyAtItsRecordedGap) {
     EXPECT_EQ(got[i].event_time, kOpen + at[i]) << i;
   }
   // One sleep per distinct later time, straight to the due time (max_sleep is longer).
-  EXPECT_EQ(clock.sleeps, (std::vector<Timestamp>{kWallStart + 1'500ms, kWallStart + 4s,
-                                                  kWallStart + 4'000'000'001ns,
-                                                  kWallStart + 6h + 29min + 59s}));
+  EXPECT_EQ(clock.sleeps,
+            (std::vector<Timestamp>{kWallStart + 1'500ms, kWallStart + 4s,
+                                    kWallStart + 4'000'000'001ns, kWallStart + 6h + 29min + 59s}));
   EXPECT_EQ(rep.end, ReplayEnd::kEndOfData);
   EXPECT_TRUE(rep.status.ok());
   EXPECT_EQ(rep.delivered, at.size());
@@ -191,8 +191,7 @@ TEST(ReplayPacer, SixHundredTimesSpeedPlaysTheRegularSessionIn39Seconds) {
   const auto got = run_fake(ReplaySchedule::make(ReplayPace::kSpeed, 600.0).value(), clock,
                             trades_at(at), 24h, nullptr);
   EXPECT_EQ(walls(got), (std::vector<Timestamp>{kWallStart, kWallStart + 1s, kWallStart + 6s,
-                                                kWallStart + 38'999'999'999ns,
-                                                kWallStart + 39s}));
+                                                kWallStart + 38'999'999'999ns, kWallStart + 39s}));
 }
 
 TEST(ReplayPacer, FastModeNeverReadsTheClockNorSleeps) {
@@ -210,8 +209,8 @@ TEST(ReplayPacer, FastModeNeverReadsTheClockNorSleeps) {
 
 TEST(ReplayPacer, LongWaitsAreCutIntoSleepsOfAtMostMaxSleepAndStillLandExactly) {
   FakeClock clock(kWallStart);
-  const auto got = run_fake(ReplaySchedule::recorded(), clock, trades_at({0ns, 1'005ms}), 20ms,
-                            nullptr);
+  const auto got =
+      run_fake(ReplaySchedule::recorded(), clock, trades_at({0ns, 1'005ms}), 20ms, nullptr);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[1].wall, kWallStart + 1'005ms);
   ASSERT_EQ(clock.sleeps.size(), 51u);  // 50 x 20 ms, then the last 5 ms
@@ -305,10 +304,9 @@ TEST(ReplayPacer, AReaderErrorEndsTheRunWithTheErrorAfterEveryEventBeforeIt) {
 
 TEST(ReplayPacer, EventsThatGoBackInTimeAreDueAtOnce) {
   FakeClock clock(kWallStart);
-  const auto got = run_fake(ReplaySchedule::recorded(), clock, trades_at({5s, 2s, 6s}), 24h,
-                            nullptr);
-  EXPECT_EQ(walls(got),
-            (std::vector<Timestamp>{kWallStart, kWallStart, kWallStart + 1s}));
+  const auto got =
+      run_fake(ReplaySchedule::recorded(), clock, trades_at({5s, 2s, 6s}), 24h, nullptr);
+  EXPECT_EQ(walls(got), (std::vector<Timestamp>{kWallStart, kWallStart, kWallStart + 1s}));
 }
 
 TEST(ReplayPacer, PacesTheShippedTapeAt600TimesOnTheFakeClock) {

@@ -47,8 +47,8 @@ std::string show(const Event& e, const InstrumentTable& table) {
       << ',' << q->bid_size.to_string() << ',' << q->ask.to_string() << ','
       << q->ask_size.to_string();
   } else if (const auto* t = std::get_if<TradePrinted>(&e)) {
-    o << t->hdr.event_time.ns << ',' << table[t->instrument].symbol << ",T,"
-      << t->price.to_string() << ',' << t->size.to_string();
+    o << t->hdr.event_time.ns << ',' << table[t->instrument].symbol << ",T," << t->price.to_string()
+      << ',' << t->size.to_string();
   } else {
     o << "other event " << event_name(e);
   }
@@ -197,7 +197,8 @@ TEST(ParseUtcOffset, AcceptsSignedHoursAndMinutesOnly) {
   EXPECT_EQ(parse_utc_offset("-04:00"), std::chrono::minutes{-240});
   EXPECT_EQ(parse_utc_offset("+05:30"), std::chrono::minutes{330});
   EXPECT_EQ(parse_utc_offset("+00:00"), std::chrono::minutes{0});
-  for (const char* bad : {"-4:00", "04:00", "-04:60", "-24:00", "-04-00", "-0400", "", "-04:00 x"}) {
+  for (const char* bad :
+       {"-4:00", "04:00", "-04:60", "-24:00", "-04-00", "-0400", "", "-04:00 x"}) {
     EXPECT_FALSE(parse_utc_offset(bad).has_value()) << bad;
   }
 }
@@ -215,8 +216,9 @@ TEST(TapeFileReader, OpenErrorsNameTheFileAndWhatWasExpected) {
       {"time_ns,symbol\n",
        "tape.csv:1: expected '# ballast tape v1' as the first line (a Ballast tape file), got "
        "'time_ns,symbol'"},
-      {"", "tape.csv:1: expected '# ballast tape v1' as the first line (a Ballast tape file), got "
-           "'end of file'"},
+      {"",
+       "tape.csv:1: expected '# ballast tape v1' as the first line (a Ballast tape file), got "
+       "'end of file'"},
       {"# ballast tape v1\n# date: 2012-06-31\n",
        "tape.csv:2: header 'date': expected a date YYYY-MM-DD, got '2012-06-31'"},
       {"# ballast tape v1\n# date: 20120621\n",
@@ -253,8 +255,9 @@ TEST(TapeFileReader, TheFirstMalformedRowEndsTheStreamWithFileLineFieldAndExpect
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"abc,AAPL,T,1,1", "field 1 (time_ns): expected nanoseconds after local midnight, 0 to "
-                         "86399999999999, got 'abc'"},
+      {"abc,AAPL,T,1,1",
+       "field 1 (time_ns): expected nanoseconds after local midnight, 0 to "
+       "86399999999999, got 'abc'"},
       {"-1,AAPL,T,1,1", "field 1 (time_ns): expected nanoseconds after local midnight"},
       {"-0,AAPL,T,1,1", "field 1 (time_ns): expected nanoseconds after local midnight"},
       {"+34200000000000,AAPL,T,1,1", "field 1 (time_ns): expected nanoseconds"},
@@ -268,16 +271,17 @@ TEST(TapeFileReader, TheFirstMalformedRowEndsTheStreamWithFileLineFieldAndExpect
        "field 2 (symbol): expected a symbol in the instrument table (unknown symbol 'IBM')"},
       {"34200000000000,AAPL,X,1,1", "field 3 (kind): expected Q or T, got 'X'"},
       {"34200000000000,AAPL,q,1,1,1,1", "field 3 (kind): expected Q or T, got 'q'"},
-      {"34200000000000,AAPL", "expected a row time_ns,symbol,Q,bid,bid_size,ask,ask_size or "
-                              "time_ns,symbol,T,price,size, got 2 fields"},
-      {"34200000000000,AAPL,T,1,1,1,1",
-       "expected 5 fields (time_ns,symbol,T,price,size), got 7"},
+      {"34200000000000,AAPL",
+       "expected a row time_ns,symbol,Q,bid,bid_size,ask,ask_size or "
+       "time_ns,symbol,T,price,size, got 2 fields"},
+      {"34200000000000,AAPL,T,1,1,1,1", "expected 5 fields (time_ns,symbol,T,price,size), got 7"},
       {"34200000000000,AAPL,Q,1,1",
        "expected 7 fields (time_ns,symbol,Q,bid,bid_size,ask,ask_size), got 5"},
       {"34200000000000,AAPL,Q,1,1,1,1,1",
        "expected 7 fields (time_ns,symbol,Q,bid,bid_size,ask,ask_size), got 8"},
-      {"34200000000000,AAPL,T,0,1", "field 4 (price): expected a decimal price > 0 with at most 9 "
-                                    "decimals, got '0'"},
+      {"34200000000000,AAPL,T,0,1",
+       "field 4 (price): expected a decimal price > 0 with at most 9 "
+       "decimals, got '0'"},
       {"34200000000000,AAPL,T,585.3300000001,1", "field 4 (price): expected a decimal price > 0"},
       {"34200000000000,AAPL,T,-1,1", "field 4 (price): expected a decimal price > 0"},
       {"34200000000000,AAPL,T,1e3,1", "field 4 (price): expected a decimal price > 0"},
@@ -489,7 +493,8 @@ TEST(ShippedDailyCloses, LoadWithTheDailyReaderAndEqualTheirSource) {
   EXPECT_EQ(t.dates.back(), CivilDate{std::chrono::year{2012} / 6 / 20});
   for (const auto& cell : t.cells) EXPECT_TRUE(cell.has_value());
 
-  const std::string stocks = test::data_path("daily/pyportfolioopt/tests_stock_prices_1989_2018.csv");
+  const std::string stocks =
+      test::data_path("daily/pyportfolioopt/tests_stock_prices_1989_2018.csv");
   const std::string spy = test::data_path("daily/pyportfolioopt/tests_spy_prices.csv");
   if (!std::filesystem::exists(stocks)) GTEST_SKIP() << "no ../shared/data";
   auto s1 = load_daily_closes(stocks);
@@ -497,9 +502,8 @@ TEST(ShippedDailyCloses, LoadWithTheDailyReaderAndEqualTheirSource) {
   ASSERT_TRUE(s1.ok() && s2.ok());
   // Every source day in the range is in the extract (no day dropped).
   const auto in_range = [&](const DailyCloseTable& src) {
-    return std::count_if(src.dates.begin(), src.dates.end(), [&](CivilDate d) {
-      return d >= t.dates.front() && d <= t.dates.back();
-    });
+    return std::count_if(src.dates.begin(), src.dates.end(),
+                         [&](CivilDate d) { return d >= t.dates.front() && d <= t.dates.back(); });
   };
   EXPECT_EQ(in_range(s1.value()), 267);
   EXPECT_EQ(in_range(s2.value()), 267);

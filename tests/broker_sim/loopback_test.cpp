@@ -87,7 +87,8 @@ void expect_log_has_everything(const std::vector<LogLine>& lines, const TestInit
   }
   for (const FIX::Message& m : client.received()) {
     const std::string seq = m.getHeader().getField(34);
-    EXPECT_TRUE(out_seqs.count(seq)) << "received message seq " << seq << " missing from the message log";
+    EXPECT_TRUE(out_seqs.count(seq))
+        << "received message seq " << seq << " missing from the message log";
   }
   EXPECT_TRUE(in_types.count("A")) << "Logon not logged";
 }
@@ -176,7 +177,8 @@ TEST(BrokerSimLoopback, Fix44OrdersFillsCancelReplaceStatusAndMessageLog) {
   EXPECT_EQ(field(b1[3], 150), "I");
   EXPECT_EQ(field(b1[3], 39), "2");
   EXPECT_EQ(field(b1[3], 14), "300");
-  EXPECT_EQ(field(b1[3], 6), "136.106666667");  // (200 x 136.10 + 100 x 136.12) / 300, rounded at 1e-9
+  EXPECT_EQ(field(b1[3], 6),
+            "136.106666667");  // (200 x 136.10 + 100 x 136.12) / 300, rounded at 1e-9
   auto nope = c.for_cl_ord_id("NOPE");
   EXPECT_EQ(field(nope[0], 150), "I");
   EXPECT_EQ(field(nope[0], 39), "8");
@@ -398,7 +400,8 @@ TEST(BrokerSimLoopback, DisconnectAfterOrdersThenResendOnReconnect) {
   ASSERT_EQ(sim.fills().size(), 3u);
   EXPECT_EQ(sim.fills()[2].tape_time_ns, kT0 + 60000000);
   bool resent = false;
-  for (const LogLine& l : lines) resent = resent || (l.get(17) == sim.fills()[2].exec_id && l.get(43) == "Y");
+  for (const LogLine& l : lines)
+    resent = resent || (l.get(17) == sim.fills()[2].exec_id && l.get(43) == "Y");
   EXPECT_TRUE(resent) << "the fill made while disconnected should go out as a resend";
   // Every ExecutionReport the sim produced reached the client exactly once as an app message
   // (QuickFIX drops a PossDup it already has).

@@ -15,11 +15,15 @@ namespace sim {
 namespace {
 
 constexpr std::int64_t kCent = 10000000;  // 0.01 in raw 1e-9 units
-constexpr std::int64_t px(std::int64_t cents) { return cents * kCent; }
-constexpr std::int64_t sh(std::int64_t shares) { return shares * 1000000; }
+constexpr std::int64_t px(std::int64_t cents) {
+  return cents * kCent;
+}
+constexpr std::int64_t sh(std::int64_t shares) {
+  return shares * 1000000;
+}
 
-TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz, std::int64_t ask,
-                std::int64_t ask_sz) {
+TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz,
+                std::int64_t ask, std::int64_t ask_sz) {
   TapeEvent e;
   std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
   e.time_ns = t;
@@ -160,8 +164,8 @@ TEST_F(MatcherTest, PassiveFillOnlyWhenATradePrintsThroughTheLimit) {
   r = run_tape(trade("SPY", 3000, px(10004), sh(30)));  // through the buy
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].cl_ord_id, "B");
-  EXPECT_EQ(r[0].last_px, px(10005));  // at the order's limit
-  EXPECT_EQ(r[0].last_qty, sh(30));    // up to the trade's size
+  EXPECT_EQ(r[0].last_px, px(10005));                     // at the order's limit
+  EXPECT_EQ(r[0].last_qty, sh(30));                       // up to the trade's size
   r = run_tape(trade("SPY", 4000, px(10009), sh(1000)));  // through the sell
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].cl_ord_id, "S");
@@ -221,7 +225,8 @@ TEST_F(MatcherTest, CancelRemovesTheOrderAndRejectsUnknownOrClosed) {
   EXPECT_EQ(out[0].ord_status, '4');
   EXPECT_EQ(out[0].leaves_qty, 0);
   EXPECT_EQ(m.resting(), 0u);
-  EXPECT_TRUE(run_tape(trade("SPY", 2000, px(9000), sh(1000))).empty()) << "cancelled orders never fill";
+  EXPECT_TRUE(run_tape(trade("SPY", 2000, px(9000), sh(1000))).empty())
+      << "cancelled orders never fill";
 
   out.clear();
   m.cancel(CancelOrderRequest{"S1", "A-c2", "A-c", "SPY", '1'}, out);
@@ -421,7 +426,8 @@ std::vector<std::string> unsolicited(std::uint64_t seed) {
   Matcher m(cfg);
   std::vector<Report> out;
   m.on_tape(quote("SPY", 1, px(10000), sh(200), px(10010), sh(300)), out);
-  for (int i = 0; i < 100; ++i) m.new_order(order("O" + std::to_string(i), '1', sh(1), px(9000)), out);
+  for (int i = 0; i < 100; ++i)
+    m.new_order(order("O" + std::to_string(i), '1', sh(1), px(9000)), out);
   out.clear();
   for (int t = 0; t < 20; ++t) m.on_tape(trade("SPY", 10 + t, px(10005), sh(1)), out);
   std::vector<std::string> ids;

@@ -10,7 +10,8 @@ namespace test {
 namespace {
 
 std::string header(const std::string& type, int seq, const std::string& sender = "RAW") {
-  return "35=" + type + "|49=" + sender + "|56=BROKERSIM|34=" + std::to_string(seq) + "|52=" + utc_now_text() + "|";
+  return "35=" + type + "|49=" + sender + "|56=BROKERSIM|34=" + std::to_string(seq) +
+         "|52=" + utc_now_text() + "|";
 }
 std::string logon_body(int seq, const std::string& sender = "RAW") {
   return header("A", seq, sender) + "98=0|108=30|553=rawuser|554=rawpass|";
@@ -83,7 +84,8 @@ TEST_F(RawClientTest, UnknownSessionIsDropped) {
   int bad = 0;
   bool logged = false;
   for (const LogLine& l : read_message_log(dir_ / "sim_messages.log", bad)) {
-    logged = logged || (l.session == "-" && l.dir == "IN" && l.get(49) == "STRANGER" && l.get(554) == "***");
+    logged = logged ||
+             (l.session == "-" && l.dir == "IN" && l.get(49) == "STRANGER" && l.get(554) == "***");
   }
   EXPECT_TRUE(logged);
   EXPECT_EQ(bad, 0);
@@ -92,47 +94,83 @@ TEST_F(RawClientTest, UnknownSessionIsDropped) {
 
 TEST_F(RawClientTest, AfterLogonBadMessagesGetSessionRejectsAndTheSessionLives) {
   {
-  RawClient raw(sim_->port());
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", logon_body(1))));
-  ASSERT_TRUE(raw.read_until("35=A\x01")) << raw.seen();
-  ASSERT_TRUE(wait_for([&] { return sim_->logged_on() == 2; }));
+    RawClient raw(sim_->port());
+    ASSERT_TRUE(raw.send(frame("FIX.4.4", logon_body(1))));
+    ASSERT_TRUE(raw.read_until("35=A\x01")) << raw.seen();
+    ASSERT_TRUE(wait_for([&] { return sim_->logged_on() == 2; }));
 
-  // NewOrderSingle without Side (54, required by the dictionary): Reject, RefTagID 54, reason 1
-  // (required tag missing).
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 2) + "11=R1|21=1|55=SPY|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
-  ASSERT_TRUE(raw.read_until("\x01" "45=2\x01")) << raw.seen();
-  EXPECT_NE(raw.seen().find("35=3\x01"), std::string::npos) << raw.seen();
-  EXPECT_NE(raw.seen().find("\x01" "371=54\x01"), std::string::npos) << raw.seen();
-  EXPECT_NE(raw.seen().find("\x01" "373=1\x01"), std::string::npos) << raw.seen();
+    // NewOrderSingle without Side (54, required by the dictionary): Reject, RefTagID 54, reason 1
+    // (required tag missing).
+    ASSERT_TRUE(raw.send(
+        frame("FIX.4.4",
+              header("D", 2) + "11=R1|21=1|55=SPY|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
+    ASSERT_TRUE(
+        raw.read_until("\x01"
+                       "45=2\x01"))
+        << raw.seen();
+    EXPECT_NE(raw.seen().find("35=3\x01"), std::string::npos) << raw.seen();
+    EXPECT_NE(raw.seen().find("\x01"
+                              "371=54\x01"),
+              std::string::npos)
+        << raw.seen();
+    EXPECT_NE(raw.seen().find("\x01"
+                              "373=1\x01"),
+              std::string::npos)
+        << raw.seen();
 
-  // Without Symbol (in FIX 4.4 inside the Instrument component, so only the sim notices):
-  // BusinessMessageReject, reason 5 (conditionally required field missing).
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 3) + "11=R1|21=1|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
-  ASSERT_TRUE(raw.read_until("\x01" "45=3\x01")) << raw.seen();
-  EXPECT_NE(raw.seen().find("35=j\x01"), std::string::npos) << raw.seen();
-  EXPECT_NE(raw.seen().find("\x01" "380=5\x01"), std::string::npos) << raw.seen();
+    // Without Symbol (in FIX 4.4 inside the Instrument component, so only the sim notices):
+    // BusinessMessageReject, reason 5 (conditionally required field missing).
+    ASSERT_TRUE(raw.send(frame(
+        "FIX.4.4", header("D", 3) + "11=R1|21=1|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
+    ASSERT_TRUE(
+        raw.read_until("\x01"
+                       "45=3\x01"))
+        << raw.seen();
+    EXPECT_NE(raw.seen().find("35=j\x01"), std::string::npos) << raw.seen();
+    EXPECT_NE(raw.seen().find("\x01"
+                              "380=5\x01"),
+              std::string::npos)
+        << raw.seen();
 
-  // Unknown MsgType: Reject with reason 11 (invalid MsgType).
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("ZZ", 4) + "58=hello|")));
-  ASSERT_TRUE(raw.read_until("\x01" "45=4\x01")) << raw.seen();
-  EXPECT_NE(raw.seen().find("\x01" "373=11\x01"), std::string::npos) << raw.seen();
+    // Unknown MsgType: Reject with reason 11 (invalid MsgType).
+    ASSERT_TRUE(raw.send(frame("FIX.4.4", header("ZZ", 4) + "58=hello|")));
+    ASSERT_TRUE(
+        raw.read_until("\x01"
+                       "45=4\x01"))
+        << raw.seen();
+    EXPECT_NE(raw.seen().find("\x01"
+                              "373=11\x01"),
+              std::string::npos)
+        << raw.seen();
 
-  // A bad price text: Reject with reason 6 (incorrect data format).
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 5) +
-                                            "11=R2|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1.2.3|")));
-  ASSERT_TRUE(raw.read_until("\x01" "45=5\x01")) << raw.seen();
-  EXPECT_NE(raw.seen().find("\x01" "373=6\x01"), std::string::npos) << raw.seen();
+    // A bad price text: Reject with reason 6 (incorrect data format).
+    ASSERT_TRUE(raw.send(frame(
+        "FIX.4.4",
+        header("D", 5) + "11=R2|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1.2.3|")));
+    ASSERT_TRUE(
+        raw.read_until("\x01"
+                       "45=5\x01"))
+        << raw.seen();
+    EXPECT_NE(raw.seen().find("\x01"
+                              "373=6\x01"),
+              std::string::npos)
+        << raw.seen();
 
-  // A message with a bad checksum is dropped without an answer (and does not use up a sequence
-  // number); the session still answers a TestRequest.
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 6) + "11=R3|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1|",
-                             0, true)));
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("1", 6) + "112=PING|")));
-  ASSERT_TRUE(raw.read_until("\x01" "112=PING\x01")) << raw.seen();
-  EXPECT_FALSE(raw.closed());
-  EXPECT_EQ(raw.seen().find("11=R3"), std::string::npos);
+    // A message with a bad checksum is dropped without an answer (and does not use up a sequence
+    // number); the session still answers a TestRequest.
+    ASSERT_TRUE(raw.send(
+        frame("FIX.4.4",
+              header("D", 6) + "11=R3|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1|",
+              0, true)));
+    ASSERT_TRUE(raw.send(frame("FIX.4.4", header("1", 6) + "112=PING|")));
+    ASSERT_TRUE(
+        raw.read_until("\x01"
+                       "112=PING\x01"))
+        << raw.seen();
+    EXPECT_FALSE(raw.closed());
+    EXPECT_EQ(raw.seen().find("11=R3"), std::string::npos);
 
-  expect_good_session_serves("G4");
+    expect_good_session_serves("G4");
   }  // the raw client hangs up
 
   // The message log shows the garbage that reached the session, credentials redacted.

@@ -44,13 +44,17 @@ namespace fix {
 namespace test {
 
 constexpr std::int64_t kCent = 10000000;  // 0.01 in raw 1e-9 units
-constexpr std::int64_t px(std::int64_t cents) { return cents * kCent; }
-constexpr std::int64_t sh(std::int64_t shares) { return shares * 1000000; }
+constexpr std::int64_t px(std::int64_t cents) {
+  return cents * kCent;
+}
+constexpr std::int64_t sh(std::int64_t shares) {
+  return shares * 1000000;
+}
 /// 2012-06-21 14:30:00 UTC, a plausible tape start.
 constexpr std::int64_t kT0 = 1340289000LL * 1000000000LL;
 
-inline TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz, std::int64_t ask,
-                       std::int64_t ask_sz) {
+inline TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz,
+                       std::int64_t ask, std::int64_t ask_sz) {
   TapeEvent e;
   std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
   e.time_ns = t;
@@ -81,8 +85,10 @@ class TempDir {
   }
   ~TempDir() {
     if (!path_.empty() && std::getenv("BROKER_SIM_KEEP_TMP") == nullptr) {
-      ::nftw(path_.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f); }, 16,
-             FTW_DEPTH | FTW_PHYS);
+      ::nftw(
+          path_.c_str(),
+          [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f); }, 16,
+          FTW_DEPTH | FTW_PHYS);
     }
   }
   const std::string& path() const { return path_; }
@@ -122,20 +128,23 @@ inline SimSession sim_session(const std::string& begin, const std::string& targe
 inline std::string field(const FIX::Message& m, int tag) {
   return m.isSetField(tag) ? m.getField(tag) : std::string();
 }
-inline std::string msg_type(const FIX::Message& m) { return m.getHeader().getField(35); }
+inline std::string msg_type(const FIX::Message& m) {
+  return m.getHeader().getField(35);
+}
 
 /// A real QuickFIX initiator (SocketInitiator) for one session; records every application
 /// message it receives.
 class TestInitiator : public FIX::Application {
  public:
-  TestInitiator(const std::string& begin_string, int port, const std::string& dir, const std::string& sender = "BALLAST",
-                const std::string& target = "BROKERSIM")
+  TestInitiator(const std::string& begin_string, int port, const std::string& dir,
+                const std::string& sender = "BALLAST", const std::string& target = "BROKERSIM")
       : id_(begin_string, sender, target), port_(port), dir_(dir) {}
   ~TestInitiator() override { stop(); }
 
   bool start(std::string& error) {
     std::string dict;
-    if (!write_embedded_dictionary(id_.getBeginString().getString(), dir_ + "/dict", dict, error)) return false;
+    if (!write_embedded_dictionary(id_.getBeginString().getString(), dir_ + "/dict", dict, error))
+      return false;
     try {
       FIX::SessionSettings settings;
       FIX::Dictionary d;
@@ -211,8 +220,8 @@ class TestInitiator : public FIX::Application {
   }
 
   /// NewOrderSingle; price 0: market.
-  FIX::Message new_order(const std::string& cl_ord_id, const std::string& symbol, char side, std::int64_t qty,
-                         std::int64_t price) const {
+  FIX::Message new_order(const std::string& cl_ord_id, const std::string& symbol, char side,
+                         std::int64_t qty, std::int64_t price) const {
     FIX::Message m;
     m.getHeader().setField(35, "D");
     m.setField(11, cl_ord_id);
@@ -227,8 +236,8 @@ class TestInitiator : public FIX::Application {
     m.setField(59, "0");
     return m;
   }
-  FIX::Message cancel(const std::string& cl_ord_id, const std::string& orig, const std::string& symbol, char side,
-                      std::int64_t qty) const {
+  FIX::Message cancel(const std::string& cl_ord_id, const std::string& orig,
+                      const std::string& symbol, char side, std::int64_t qty) const {
     FIX::Message m;
     m.getHeader().setField(35, "F");
     m.setField(11, cl_ord_id);
@@ -239,8 +248,9 @@ class TestInitiator : public FIX::Application {
     m.setField(38, format_decimal(qty, 6));
     return m;
   }
-  FIX::Message replace(const std::string& cl_ord_id, const std::string& orig, const std::string& symbol, char side,
-                       std::int64_t qty, std::int64_t price) const {
+  FIX::Message replace(const std::string& cl_ord_id, const std::string& orig,
+                       const std::string& symbol, char side, std::int64_t qty,
+                       std::int64_t price) const {
     FIX::Message m;
     m.getHeader().setField(35, "G");
     m.setField(11, cl_ord_id);
@@ -263,7 +273,8 @@ class TestInitiator : public FIX::Application {
     return m;
   }
   /// MarketDataRequest: 263 = '1' subscribe, '2' unsubscribe, '0' snapshot; bid, offer, trade.
-  FIX::Message md_request(const std::string& req_id, char sub, const std::vector<std::string>& symbols) const {
+  FIX::Message md_request(const std::string& req_id, char sub,
+                          const std::vector<std::string>& symbols) const {
     FIX::Message m;
     m.getHeader().setField(35, "V");
     m.setField(262, req_id);
@@ -300,14 +311,16 @@ class TestInitiator : public FIX::Application {
     }
   }
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
-                                                                      FIX::IncorrectTagValue, FIX::RejectLogon) override {
+  void fromAdmin(const FIX::Message& m,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {
     std::lock_guard<std::mutex> lk(mu_);
     admin_.push_back(m);
   }
-  void fromApp(const FIX::Message& m, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
-                                                                    FIX::IncorrectTagValue,
-                                                                    FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message& m,
+               const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                            FIX::IncorrectTagValue,
+                                            FIX::UnsupportedMessageType) override {
     std::lock_guard<std::mutex> lk(mu_);
     app_.push_back(m);
   }
@@ -334,9 +347,9 @@ class TestInitiator : public FIX::Application {
 /// One line of the message log.
 struct LogLine {
   std::int64_t tape_ns = 0;
-  std::string dir;      ///< IN or OUT
-  std::string session;  ///< e.g. FIX.4.4:BROKERSIM->BALLAST
-  std::string text;     ///< the message, '|' for SOH
+  std::string dir;                    ///< IN or OUT
+  std::string session;                ///< e.g. FIX.4.4:BROKERSIM->BALLAST
+  std::string text;                   ///< the message, '|' for SOH
   std::map<int, std::string> fields;  ///< last value per tag
   std::string get(int tag) const {
     auto it = fields.find(tag);
@@ -372,7 +385,8 @@ inline std::vector<LogLine> read_message_log(const std::string& path, int& bad) 
       if (bar == std::string::npos) bar = l.text.size();
       const std::string kv = l.text.substr(pos, bar - pos);
       const std::size_t eq = kv.find('=');
-      if (eq != std::string::npos) l.fields[std::atoi(kv.substr(0, eq).c_str())] = kv.substr(eq + 1);
+      if (eq != std::string::npos)
+        l.fields[std::atoi(kv.substr(0, eq).c_str())] = kv.substr(eq + 1);
       pos = bar + 1;
     }
     out.push_back(std::move(l));
@@ -381,12 +395,13 @@ inline std::vector<LogLine> read_message_log(const std::string& path, int& bad) 
 }
 
 /// A FIX message framed by hand (BodyLength and CheckSum computed unless told otherwise).
-inline std::string frame(const std::string& begin, const std::string& body_with_bars, int body_length_delta = 0,
-                         bool bad_checksum = false) {
+inline std::string frame(const std::string& begin, const std::string& body_with_bars,
+                         int body_length_delta = 0, bool bad_checksum = false) {
   std::string body = body_with_bars;
   for (char& c : body)
     if (c == '|') c = '\x01';
-  std::string msg = "8=" + begin + "\x01" + "9=" + std::to_string(static_cast<int>(body.size()) + body_length_delta) +
+  std::string msg = "8=" + begin + "\x01" +
+                    "9=" + std::to_string(static_cast<int>(body.size()) + body_length_delta) +
                     "\x01" + body;
   unsigned sum = 0;
   for (unsigned char c : msg) sum += c;
@@ -422,7 +437,9 @@ class RawClient {
     if (fd_ >= 0) ::close(fd_);
   }
   bool connected() const { return fd_ >= 0; }
-  bool send(const std::string& s) { return fd_ >= 0 && ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == ssize_t(s.size()); }
+  bool send(const std::string& s) {
+    return fd_ >= 0 && ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == ssize_t(s.size());
+  }
   /// Reads until a complete message whose text contains `needle` arrives (true), the peer closes
   /// (closed set), or the timeout passes. Everything read is kept in `seen()`.
   bool read_until(const std::string& needle, int timeout_ms = 3000) {

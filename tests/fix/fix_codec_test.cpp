@@ -25,7 +25,8 @@ FIX::Message parse44(const std::string& pipes) {
   static FIX::DataDictionary dd(path);
   // A well-formed frame (BodyLength second, CheckSum last) or QuickFIX parses groups differently;
   // their values are not checked here.
-  const std::string framed = "8=FIX.4.4|9=0|" + pipes.substr(std::string("8=FIX.4.4|").size()) + "10=000|";
+  const std::string framed =
+      "8=FIX.4.4|9=0|" + pipes.substr(std::string("8=FIX.4.4|").size()) + "10=000|";
   FIX::Message m;
   m.setString(raw_fix(framed), false, &dd);
   return m;
@@ -51,9 +52,11 @@ TEST(FixCodec, ExecutionReportIdentifiersAreRefusedWhenTooLongNotCut) {
                            "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
   ExecutionReport r;
   EXPECT_THROW(codec::parse(m, r), FIX::IncorrectTagValue);
-  FIX::Message ok = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|43=Y|37=O|17=E1|150=F|"
-                            "39=1|55=AAPL|54=2|38=0.000001|32=0.000001|31=0.000000001|151=0|14=0.000001|"
-                            "6=12|58=" + std::string(100, 't') + "|");
+  FIX::Message ok = parse44(
+      "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|43=Y|37=O|17=E1|150=F|"
+      "39=1|55=AAPL|54=2|38=0.000001|32=0.000001|31=0.000000001|151=0|14=0.000001|"
+      "6=12|58=" +
+      std::string(100, 't') + "|");
   codec::parse(ok, r);
   EXPECT_EQ(r.order_qty, 1);
   EXPECT_EQ(r.last_px, 1);

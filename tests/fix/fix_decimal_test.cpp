@@ -69,7 +69,13 @@ TEST(FixDecimal, FormatsShortestExactText) {
 }
 
 TEST(FixDecimal, RoundTripsThroughText) {
-  const std::int64_t values[] = {1, 7, 10, 999999999, 1000000000, 123456789012345LL, -42,
+  const std::int64_t values[] = {1,
+                                 7,
+                                 10,
+                                 999999999,
+                                 1000000000,
+                                 123456789012345LL,
+                                 -42,
                                  std::numeric_limits<std::int64_t>::max(),
                                  std::numeric_limits<std::int64_t>::min()};
   for (const std::int64_t v : values) {
@@ -95,10 +101,10 @@ TEST(FixTimestamp, ParsesUtcTimestampsWithAnyPrecision) {
 
 TEST(FixTimestamp, RefusesMalformedTimestamps) {
   std::int64_t ns = 0;
-  for (const std::string bad : {"20230229-00:00:00", "20240230-00:00:00", "20241301-00:00:00",
-                                "20240101-24:00:00", "20240101 00:00:00", "20240101-00:00:00.",
-                                "20240101-00:00:00.1234567890", "2024010-00:00:00",
-                                "20240101-00:60:00", "20240101-00:00:00Z"}) {
+  for (const std::string bad :
+       {"20230229-00:00:00", "20240230-00:00:00", "20241301-00:00:00", "20240101-24:00:00",
+        "20240101 00:00:00", "20240101-00:00:00.", "20240101-00:00:00.1234567890",
+        "2024010-00:00:00", "20240101-00:60:00", "20240101-00:00:00Z"}) {
     EXPECT_FALSE(parse_utc_timestamp(bad.data(), bad.size(), ns)) << bad;
   }
 }

@@ -29,7 +29,8 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -63,7 +64,10 @@ NewOrder order(const char* cl, const char* sym, char side, std::int64_t qty, std
 /// An acceptor, a listener and an initiator in one test; torn down initiator first.
 struct Rig {
   explicit Rig(const std::string& begin, const char* tag = "rig")
-      : dir(tag), port(free_port()), acceptor(begin, port, dir.path()), cfg(session_config(begin, port, dir.path())) {}
+      : dir(tag),
+        port(free_port()),
+        acceptor(begin, port, dir.path()),
+        cfg(session_config(begin, port, dir.path())) {}
   ~Rig() {
     initiator.reset();
     acceptor.stop();
@@ -192,7 +196,8 @@ TEST(FixInitiator, Fix44OrderCancelReplaceStatusRoundTripWithExactDecimals) {
   const SessionStatus last = rig.listener.statuses().back();
   EXPECT_EQ(last.state, SessionState::kLoggedOut);
   EXPECT_STREQ(last.text, "stopped");
-  EXPECT_EQ(last.next_sender_seq, sender + 2) << "the TestRequest that wakes QuickFIX, and the Logout";
+  EXPECT_EQ(last.next_sender_seq, sender + 2)
+      << "the TestRequest that wakes QuickFIX, and the Logout";
   std::uint64_t s2 = 0, t2 = 0;
   rig.initiator->seqnums(0, s2, t2);
   EXPECT_EQ(s2, last.next_sender_seq) << "read back from the .seqnums file";
@@ -246,8 +251,8 @@ TEST(FixInitiator, RefusesToSendAnInvalidOrderAndCountsIt) {
   ASSERT_TRUE(rig.start());
   ASSERT_TRUE(rig.wait_logged_on());
   EXPECT_FALSE(rig.initiator->send(order("", "AAPL", '1', 1000000, 1000000000)));  // no ClOrdID
-  EXPECT_FALSE(rig.initiator->send(order("Z1", "AAPL", '1', 0, 1000000000)));     // no quantity
-  EXPECT_FALSE(rig.initiator->send(order("Z2", "AAPL", '1', 1000000, 0)));         // limit without price
+  EXPECT_FALSE(rig.initiator->send(order("Z1", "AAPL", '1', 0, 1000000000)));      // no quantity
+  EXPECT_FALSE(rig.initiator->send(order("Z2", "AAPL", '1', 1000000, 0)));  // limit without price
   NewOrder unknown = order("Z3", "AAPL", '1', 1000000, 1000000000);
   unknown.session = 7;
   EXPECT_FALSE(rig.initiator->send(unknown));
@@ -264,7 +269,8 @@ void send_while_disconnected(Rig& rig, const NewOrder& o) {
   rig.initiator->disconnect(0);
   ASSERT_TRUE(wait_until([&] { return !rig.initiator->logged_on(0); }, 3000));
   ASSERT_TRUE(rig.initiator->send(o)) << "stored for resend while disconnected";
-  ASSERT_TRUE(wait_until([&] { return rig.acceptor.logons.load() >= 2 && rig.initiator->logged_on(0); }, 5000));
+  ASSERT_TRUE(wait_until(
+      [&] { return rig.acceptor.logons.load() >= 2 && rig.initiator->logged_on(0); }, 5000));
 }
 
 TEST(FixInitiator, StaleResendBecomesAGapFill) {
@@ -289,7 +295,8 @@ TEST(FixInitiator, StaleResendBecomesAGapFill) {
   EXPECT_EQ(rig.initiator->counters().stale_resends_suppressed, 1u);
   bool gap_fill = false;
   for (const FIX::Message& m : rig.acceptor.admin_messages()) {
-    if (m.getHeader().getField(35) == "4" && m.isSetField(123) && m.getField(123) == "Y") gap_fill = true;
+    if (m.getHeader().getField(35) == "4" && m.isSetField(123) && m.getField(123) == "Y")
+      gap_fill = true;
   }
   EXPECT_TRUE(gap_fill);
 }
@@ -350,7 +357,8 @@ TEST(FixInitiator, RefusesASessionWhoseStoredSeqnumsDisagreeAndStartsTheOthers) 
   EXPECT_EQ(s, 5u);
   EXPECT_EQ(t, 7u);
   init.reset();
-  EXPECT_EQ(read_file(path), "0000000005 : 0000000007") << "QuickFIX never opened the refused store";
+  EXPECT_EQ(read_file(path), "0000000005 : 0000000007")
+      << "QuickFIX never opened the refused store";
   acceptor.stop();
 }
 
@@ -372,7 +380,8 @@ TEST(FixInitiator, AgreeingSeqnumsStartAndAllRefusedFailsStart) {
   EXPECT_NE(std::string(listener.statuses()[0].text).find("no store (1/1)"), std::string::npos)
       << listener.statuses()[0].text;
   // Agreeing numbers start.
-  write_file(seqnums_path(cfg.store_dir, "FIX.4.4", "BALLAST", "BROKER"), "0000000001 : 0000000002");
+  write_file(seqnums_path(cfg.store_dir, "FIX.4.4", "BALLAST", "BROKER"),
+             "0000000001 : 0000000002");
   EXPECT_TRUE(init->start(error)) << error;
   init->stop();
   init->stop();  // idempotent
@@ -454,7 +463,9 @@ class HangUpServer {
   std::vector<Clock::time_point> accepts_;
 };
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 TEST(FixInitiator, ReconnectBackOffDoublesUpToMaxAndResetsAfterLogon) {
   TempDir dir("backoff");
@@ -475,7 +486,8 @@ TEST(FixInitiator, ReconnectBackOffDoublesUpToMaxAndResetsAfterLogon) {
   ASSERT_TRUE(wait_until([&] { return server->accepts().size() >= 4; }, 9000));
   const std::vector<Clock::time_point> at = server->accepts();
   server->close();
-  const double d1 = seconds(at[1] - at[0]), d2 = seconds(at[2] - at[1]), d3 = seconds(at[3] - at[2]);
+  const double d1 = seconds(at[1] - at[0]), d2 = seconds(at[2] - at[1]),
+               d3 = seconds(at[3] - at[2]);
   EXPECT_GE(d1, 0.85);
   EXPECT_LT(d1, 1.7);
   EXPECT_GE(d2, 1.75) << "doubled";
@@ -563,7 +575,8 @@ TEST(FixInitiator, InvalidInboundGetsASessionRejectIsCountedAndTheSessionStaysUp
   FIX::Message inexact = rig.acceptor.er(req, "F", "2", "10", "0", "10", "1.0000000001");
   ASSERT_TRUE(rig.acceptor.send(inexact));
   ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_admin("3") >= 2; }, 3000));
-  EXPECT_EQ(last_of(rig.acceptor.admin_messages(), "3")->getField(373), "6") << "incorrect data format";
+  EXPECT_EQ(last_of(rig.acceptor.admin_messages(), "3")->getField(373), "6")
+      << "incorrect data format";
 
   FIX::Message good = rig.acceptor.er(req, "F", "2", "10", "0", "10", "1.000000001");
   ASSERT_TRUE(rig.acceptor.send(good));
@@ -651,12 +664,15 @@ TEST(FixInitiator, SubscribesAfterLogonAndTurnsWAndXIntoTopOfBookUpdates) {
 // createSSLContext/loadSSLCert/loadCAInfo/enable_DH_ECDH). LeakSanitizer's fast unwinder cannot
 // see QuickFIX's frames below OpenSSL's, so these leaks are suppressed by module: Ballast itself
 // never calls OpenSSL, so nothing of ours is hidden.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libcrypto.so\nleak:libssl.so\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libcrypto.so\nleak:libssl.so\n";
+}
 
 /// A self-signed certificate and key made with the openssl command; false when there is none.
 bool make_cert(const std::string& dir, const std::string& name) {
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name + " -keyout " +
-                          dir + "/" + name + ".key -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name +
+                          " -keyout " + dir + "/" + name + ".key -out " + dir + "/" + name +
+                          ".pem >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
 }
 
@@ -691,9 +707,11 @@ TEST(FixInitiator, TlsLogsOnWithTheBrokersCaAndBacksOffWhenTheCertificateDoesNot
     } else {
       EXPECT_FALSE(wait_until([&] { return init->logged_on(0); }, 2500));
       // Failed handshakes back off like failed connects (QuickFIX alone would retry at once).
-      const std::string events = read_file(cfg.log_dir + "/FIX.4.4-BALLAST-BROKER.event.current.log");
+      const std::string events =
+          read_file(cfg.log_dir + "/FIX.4.4-BALLAST-BROKER.event.current.log");
       int attempts = 0;
-      for (std::size_t p = events.find("Connecting to"); p != std::string::npos; p = events.find("Connecting to", p + 1)) {
+      for (std::size_t p = events.find("Connecting to"); p != std::string::npos;
+           p = events.find("Connecting to", p + 1)) {
         ++attempts;
       }
       EXPECT_GE(attempts, 2);

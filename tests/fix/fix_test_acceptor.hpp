@@ -9,10 +9,10 @@
 #endif
 
 #include <quickfix/Application.h>
-#include <quickfix/SSLSocketAcceptor.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Group.h>
 #include <quickfix/Message.h>
+#include <quickfix/SSLSocketAcceptor.h>
 #include <quickfix/Session.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketAcceptor.h>
@@ -24,10 +24,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/embedded.hpp"
@@ -138,14 +138,16 @@ class TestAcceptor : public FIX::Application {
   void onLogout(const FIX::SessionID&) override {}
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
+  void fromAdmin(const FIX::Message& m,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {
     std::lock_guard<std::mutex> lk(mu_);
     admin_.push_back(m);
   }
-  void fromApp(const FIX::Message& m, const FIX::SessionID&) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message& m,
+               const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                            FIX::IncorrectTagValue,
+                                            FIX::UnsupportedMessageType) override {
     {
       std::lock_guard<std::mutex> lk(mu_);
       app_.push_back(m);
@@ -169,9 +171,9 @@ class TestAcceptor : public FIX::Application {
   bool is42() const { return begin_ == "FIX.4.2"; }
 
   /// An ExecutionReport answering `req` (ClOrdID, Symbol, Side copied from it).
-  FIX::Message er(const FIX::Message& req, const std::string& exec_type, const std::string& ord_status,
-                  const std::string& cum, const std::string& leaves, const std::string& last_qty,
-                  const std::string& last_px) {
+  FIX::Message er(const FIX::Message& req, const std::string& exec_type,
+                  const std::string& ord_status, const std::string& cum, const std::string& leaves,
+                  const std::string& last_qty, const std::string& last_px) {
     FIX::Message r;
     r.getHeader().setField(35, "8");
     r.setField(37, "ORD-" + req.getField(11));

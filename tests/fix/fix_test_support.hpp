@@ -26,7 +26,8 @@ class TempDir {
  public:
   explicit TempDir(const std::string& tag) {
     const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/ballast_fix_" + tag + "_XXXXXX";
+    std::string tmpl =
+        std::string(base != nullptr ? base : "/tmp") + "/ballast_fix_" + tag + "_XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (::mkdtemp(buf.data()) != nullptr) path_ = buf.data();
@@ -95,7 +96,8 @@ inline void write_file(const std::string& path, const std::string& text) {
 }
 
 /// Files under `dir` whose bytes contain `needle`.
-inline std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {
+inline std::vector<std::string> files_containing(const std::string& dir,
+                                                 const std::string& needle) {
   std::vector<std::string> files, hits;
   list_files(dir, files);
   for (const std::string& f : files) {

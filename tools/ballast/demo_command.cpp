@@ -155,7 +155,8 @@ int free_port() {
 
 std::string thousands(std::uint64_t v) {
   std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
@@ -183,8 +184,10 @@ struct Prints {
     const auto lo = std::lower_bound(time.begin(), time.end(), from) - time.begin();
     const auto hi = std::upper_bound(time.begin(), time.end(), to) - time.begin();
     if (hi <= lo) return 0;
-    const long double pq = px_qty[static_cast<std::size_t>(hi - 1)] - (lo > 0 ? px_qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
-    const long double q = qty[static_cast<std::size_t>(hi - 1)] - (lo > 0 ? qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
+    const long double pq = px_qty[static_cast<std::size_t>(hi - 1)] -
+                           (lo > 0 ? px_qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
+    const long double q = qty[static_cast<std::size_t>(hi - 1)] -
+                          (lo > 0 ? qty[static_cast<std::size_t>(lo - 1)] : 0.0L);
     return q > 0 ? static_cast<double>(pq / q) : 0.0;
   }
 };
@@ -194,7 +197,8 @@ std::string_view field(std::string_view msg, std::string_view tag_eq) {
   std::size_t pos = 0;
   while (pos < msg.size()) {
     const std::size_t end = msg.find('|', pos);
-    const std::string_view f = msg.substr(pos, end == std::string_view::npos ? msg.npos : end - pos);
+    const std::string_view f =
+        msg.substr(pos, end == std::string_view::npos ? msg.npos : end - pos);
     if (f.substr(0, tag_eq.size()) == tag_eq) return f.substr(tag_eq.size());
     if (end == std::string_view::npos) break;
     pos = end + 1;
@@ -239,7 +243,8 @@ bool to_tape(const Event& e, const InstrumentTable& instruments, fix::TapeEvent&
 }
 
 struct LogRecon {
-  std::map<std::pair<std::string, std::string>, std::int64_t> positions;  // (account, symbol) -> qty raw
+  std::map<std::pair<std::string, std::string>, std::int64_t>
+      positions;  // (account, symbol) -> qty raw
   std::uint64_t fills = 0, new_orders = 0, duplicate_cl_ord_ids = 0;
   std::string error;
 };
@@ -313,7 +318,8 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   s.journal.dir = (dir / "journal").string();
 
   // -- the recorded day ---------------------------------------------------------------------------
-  const fs::path tape_path = data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv");
+  const fs::path tape_path =
+      data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv");
   auto reader = TapeFileReader::open(tape_path.string(), s.instruments);
   if (!reader) return fail(reader.error().message);
   std::vector<Event> tape;
@@ -331,9 +337,11 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
     }
     if (const auto* q = std::get_if<QuoteUpdated>(&*e)) {
       auto& fm = first_mid[q->instrument.value];
-      if (fm.raw == 0 && q->bid.raw > 0 && q->ask.raw > 0) fm = Price::from_raw((q->bid.raw + q->ask.raw) / 2);
+      if (fm.raw == 0 && q->bid.raw > 0 && q->ask.raw > 0)
+        fm = Price::from_raw((q->bid.raw + q->ask.raw) / 2);
     } else if (const auto* t = std::get_if<TradePrinted>(&*e)) {
-      prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(), t->size.to_double());
+      prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(),
+                                      t->size.to_double());
       volume[t->instrument.value] = volume[t->instrument.value] + t->size;
     }
     tape.push_back(*e);
@@ -347,17 +355,20 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   }
 
   // -- the risk model from daily closes ----------------------------------------------------------
-  const fs::path closes_path = data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv");
+  const fs::path closes_path =
+      data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv");
   auto closes = load_daily_closes(closes_path.string());
   if (!closes) return fail(closes.error().message);
-  Eigen::MatrixXd prices(static_cast<Eigen::Index>(closes.value().rows()), static_cast<Eigen::Index>(n));
+  Eigen::MatrixXd prices(static_cast<Eigen::Index>(closes.value().rows()),
+                         static_cast<Eigen::Index>(n));
   for (std::size_t j = 0; j < n; ++j) {
     const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
     const auto col = closes.value().column(sym);
     if (!col) return fail(closes_path.string() + " has no column '" + sym + "'");
     for (std::size_t r = 0; r < closes.value().rows(); ++r) {
       const auto p = closes.value().at(r, *col);
-      prices(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = p ? p->to_double() : std::nan("");
+      prices(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) =
+          p ? p->to_double() : std::nan("");
     }
   }
   auto rets = returns_from_prices(prices, ReturnKind::kLog);
@@ -398,7 +409,8 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
         const auto shares = static_cast<std::int64_t>(std::floor(w[i] * nav / px));
         if (shares <= 0) continue;
         a.positions.push_back({s.instruments[InstrumentId{i}].symbol, Qty::from_units(shares)});
-        cash_cents -= static_cast<std::int64_t>(std::llround(static_cast<double>(shares) * px * 100));
+        cash_cents -=
+            static_cast<std::int64_t>(std::llround(static_cast<double>(shares) * px * 100));
       }
       a.cash = Money::from_raw(cash_cents * (Money::kScale / 100));
       start_weights.push_back(std::move(w));
@@ -437,14 +449,16 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       fix::TapeEvent te;
       if (!to_tape(tape[opening], s.instruments, te)) continue;
       sim->on_tape(te);
-      if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]); q && !quoted[q->instrument.value]) {
+      if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]);
+          q && !quoted[q->instrument.value]) {
         quoted[q->instrument.value] = true;
         --missing;
       }
     }
   }
 
-  // -- the engine -----------------------------------------------------------------------------------
+  // -- the engine
+  // -----------------------------------------------------------------------------------
   app::RuntimeOptions ropt;
   ropt.market_clock = true;
   ropt.epoch = 1;
@@ -474,15 +488,17 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
                 (why.empty() ? std::string() : ": " + why));
   }
 
-  // -- replay ---------------------------------------------------------------------------------------
+  // -- replay
+  // ---------------------------------------------------------------------------------------
   const bool tty = opt.progress && ::isatty(STDERR_FILENO) != 0;
   auto progress_line = [&](std::int64_t tape_ns, double rate) {
     const auto& l = eng.live();
     std::ostringstream p;
     p << "[demo] " << local_hms(Timestamp{tape_ns}, offset) << " ET  " << std::setw(7)
-      << thousands(static_cast<std::uint64_t>(rate)) << " ev/s  triggers " << thousands(l.triggers.load())
-      << "  orders " << thousands(l.children.load()) << "  fills " << thousands(l.fills.load())
-      << "  denials " << thousands(l.denials.load()) << "  working " << thousands(l.working.load());
+      << thousands(static_cast<std::uint64_t>(rate)) << " ev/s  triggers "
+      << thousands(l.triggers.load()) << "  orders " << thousands(l.children.load()) << "  fills "
+      << thousands(l.fills.load()) << "  denials " << thousands(l.denials.load()) << "  working "
+      << thousands(l.working.load());
     return p.str();
   };
   const auto replay_start = Clock::now();
@@ -531,7 +547,8 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   sim->stop();
   res.seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
 
-  // -- summary --------------------------------------------------------------------------------------
+  // -- summary
+  // --------------------------------------------------------------------------------------
   const auto& book = eng.book();
   const auto& ins = eng.instruments();
   const Timestamp end_time{eng.live().engine_time_ns.load()};
@@ -594,18 +611,21 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
 
   out << "\nBallast demo: NASDAQ 2012-06-21 (AAPL, AMZN, GOOG), " << s.models.size() << " models x "
       << opt.accounts_per_model << " accounts, replayed at "
-      << (opt.speed > 0 ? std::to_string(static_cast<int>(opt.speed)) + "x" : std::string("full speed"))
+      << (opt.speed > 0 ? std::to_string(static_cast<int>(opt.speed)) + "x"
+                        : std::string("full speed"))
       << " over " << to_string(fsess.fix_version) << " on 127.0.0.1:" << port << "\n\n";
   out << "Drift, max |weight - target| per account (band " << std::fixed << std::setprecision(1)
       << band * 100 << "%):\n";
-  out << "  model          accounts   before: mean   worst  outside   after: mean   worst  outside\n";
+  out << "  model          accounts   before: mean   worst  outside   after: mean   worst  "
+         "outside\n";
   for (std::size_t m = 0; m < md.size(); ++m) {
     const auto& d = md[m];
     if (d.accounts == 0) continue;
     out << "  " << std::left << std::setw(14) << s.models[m].id << std::right << std::setw(9)
-        << d.accounts << std::setprecision(2) << std::setw(14) << 100 * d.sum_before / static_cast<double>(d.accounts)
-        << "%" << std::setw(7) << 100 * d.worst_before << "%" << std::setw(9) << d.out_before
-        << std::setw(13) << 100 * d.sum_after / static_cast<double>(d.accounts) << "%" << std::setw(7)
+        << d.accounts << std::setprecision(2) << std::setw(14)
+        << 100 * d.sum_before / static_cast<double>(d.accounts) << "%" << std::setw(7)
+        << 100 * d.worst_before << "%" << std::setw(9) << d.out_before << std::setw(13)
+        << 100 * d.sum_after / static_cast<double>(d.accounts) << "%" << std::setw(7)
         << 100 * d.worst_after << "%" << std::setw(9) << d.out_after << "\n";
   }
   out << "\nOrders: " << thousands(eng.rebalances()) << " rebalances, " << thousands(res.parents)
@@ -626,7 +646,8 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   long double w_arr = 0, w_vwap = 0, wn = 0, wn_vwap = 0;
   for (const app::ParentRecord& p : eng.parents()) {
     if (p.filled.raw <= 0) continue;
-    const double avg = static_cast<double>(p.notional_e15) / static_cast<double>(p.filled.raw) / 1e9;
+    const double avg =
+        static_cast<double>(p.notional_e15) / static_cast<double>(p.filled.raw) / 1e9;
     const double notional = avg * p.filled.to_double();
     const double sign = p.side == Side::kBuy ? 1.0 : -1.0;
     const double arr = p.arrival.to_double();

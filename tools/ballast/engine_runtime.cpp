@@ -45,8 +45,7 @@ class Audit {
   }
 
   void on_event(const Event& e, Timestamp now, Outbox&) {
-    live_.inputs.store(live_.inputs.load(std::memory_order_relaxed) + 1,
-                       std::memory_order_relaxed);
+    live_.inputs.store(live_.inputs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     live_.engine_time_ns.store(now.ns, std::memory_order_relaxed);
     std::visit([&](const auto& ev) { on(ev, now); }, e);
     live_.working.store(gate_.working_orders(), std::memory_order_relaxed);
@@ -67,7 +66,8 @@ class Audit {
   void on(const MarketDataHeld&, Timestamp) { bump(live_.held); }
   void on(const SessionStatusChanged&, Timestamp) {
     int up = 0;
-    for (std::size_t s = 0; s < sessions_; ++s) up += sup_.logged_on(SessionId{static_cast<std::uint16_t>(s)});
+    for (std::size_t s = 0; s < sessions_; ++s)
+      up += sup_.logged_on(SessionId{static_cast<std::uint16_t>(s)});
     live_.sessions_up.store(up, std::memory_order_relaxed);
   }
   void on(const ChildOrderProposed& c, Timestamp now) {
@@ -146,7 +146,9 @@ struct OutboundSink {
   }
 };
 
-void invalidate_hook(void* ctx, AccountId a) { static_cast<DriftMonitor*>(ctx)->invalidate(a); }
+void invalidate_hook(void* ctx, AccountId a) {
+  static_cast<DriftMonitor*>(ctx)->invalidate(a);
+}
 
 }  // namespace
 
@@ -209,7 +211,9 @@ struct EngineRuntime::Impl {
 };
 
 EngineRuntime::EngineRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EngineRuntime::~EngineRuntime() { stop(); }
+EngineRuntime::~EngineRuntime() {
+  stop();
+}
 
 Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Settings& settings,
                                                              RuntimeOptions opt) {
@@ -267,8 +271,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     if (!p) return Error("volume profile: " + p.error().message);
     m.profile = std::move(p.value());
   }
-  m.slicer = std::make_unique<SlicingEngine>(s.execution, m.profile, s.instruments, m.market,
-                                             *m.om, m.child_ids, m.opt.max_parents);
+  m.slicer = std::make_unique<SlicingEngine>(s.execution, m.profile, s.instruments, m.market, *m.om,
+                                             m.child_ids, m.opt.max_parents);
 
   // Sessions: initiators in configuration order are session indexes 0..k-1.
   std::vector<WorkingOrderPolicy> policies;
@@ -307,8 +311,9 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
         for (const SymbolMapping& sm : src.symbols) c.md_symbols.push_back(sm.source);
       }
     }
-    policies.push_back(fs.on_disconnect == DisconnectAction::kCancel ? WorkingOrderPolicy::kCancel
-                                                                     : WorkingOrderPolicy::kRequery);
+    policies.push_back(fs.on_disconnect == DisconnectAction::kCancel
+                           ? WorkingOrderPolicy::kCancel
+                           : WorkingOrderPolicy::kRequery);
     m.session_names.push_back(fs.name);
     icfg.sessions.push_back(std::move(c));
   }
@@ -346,13 +351,13 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     m.router.add_rule(rule);
   }
 
-  m.rebalancer = std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer,
-                                              m.opt.covariance, 0.0, m.opt.commission_bps,
-                                              *m.slicer, m.parent_ids, def);
+  m.rebalancer =
+      std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer, m.opt.covariance,
+                                   0.0, m.opt.commission_bps, *m.slicer, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
-  m.audit = std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor,
-                                    policies.size());
+  m.audit =
+      std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor, policies.size());
   m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;
@@ -361,8 +366,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   typename CoreLoop<RuntimeClock, Chain, OutboundSink>::Options lo;
   lo.batch_size = s.engine.batch_size;
   lo.max_cascade = s.engine.max_cascade;
-  m.loop = std::make_unique<CoreLoop<RuntimeClock, Chain, OutboundSink>>(m.clock, *m.chain,
-                                                                         m.sink, lo);
+  m.loop =
+      std::make_unique<CoreLoop<RuntimeClock, Chain, OutboundSink>>(m.clock, *m.chain, m.sink, lo);
   m.loop->add_inbound(m.inbound);
 
   m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound,
@@ -373,7 +378,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     if (!m.initiator) return Error("fix: " + err);
     std::vector<std::string> keys;
     keys.reserve(m.book.accounts());
-    for (std::uint32_t a = 0; a < m.book.accounts(); ++a) keys.push_back(m.book.account_key(AccountId{a}));
+    for (std::uint32_t a = 0; a < m.book.accounts(); ++a)
+      keys.push_back(m.book.account_key(AccountId{a}));
     m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
   }
   return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
@@ -501,7 +507,9 @@ void EngineRuntime::control(ControlAction action, AccountId account) {
   impl_->control_feed->push(c);
 }
 
-const LiveStats& EngineRuntime::live() const noexcept { return impl_->live; }
+const LiveStats& EngineRuntime::live() const noexcept {
+  return impl_->live;
+}
 std::string EngineRuntime::session_status(std::uint16_t s) const {
   return impl_->fix_in->last_status(s);
 }
@@ -511,12 +519,24 @@ fix::InitiatorCounters EngineRuntime::fix_counters() const {
 void EngineRuntime::disconnect(std::uint16_t s) {
   if (impl_->initiator) impl_->initiator->disconnect(s);
 }
-const config::Settings& EngineRuntime::settings() const noexcept { return impl_->s; }
-const InstrumentTable& EngineRuntime::instruments() const noexcept { return impl_->s.instruments; }
-const PortfolioBook& EngineRuntime::book() const noexcept { return impl_->book; }
-const OrderManager& EngineRuntime::orders() const noexcept { return *impl_->om; }
-const ComplianceGate& EngineRuntime::gate() const noexcept { return *impl_->gate; }
-const DriftMonitor& EngineRuntime::monitor() const noexcept { return *impl_->monitor; }
+const config::Settings& EngineRuntime::settings() const noexcept {
+  return impl_->s;
+}
+const InstrumentTable& EngineRuntime::instruments() const noexcept {
+  return impl_->s.instruments;
+}
+const PortfolioBook& EngineRuntime::book() const noexcept {
+  return impl_->book;
+}
+const OrderManager& EngineRuntime::orders() const noexcept {
+  return *impl_->om;
+}
+const ComplianceGate& EngineRuntime::gate() const noexcept {
+  return *impl_->gate;
+}
+const DriftMonitor& EngineRuntime::monitor() const noexcept {
+  return *impl_->monitor;
+}
 const std::vector<ParentRecord>& EngineRuntime::parents() const noexcept {
   return impl_->audit->records();
 }

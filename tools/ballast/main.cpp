@@ -11,8 +11,8 @@
 #include "ballast/config/config.hpp"
 #include "ballast/journal/journal_tool.hpp"
 #include "ballast/version.hpp"
-#include "logging.hpp"
 #include "demo_command.hpp"
+#include "logging.hpp"
 #include "optimize_command.hpp"
 #include "run_command.hpp"
 
@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
 
   ballast::tools::RunOptions run_opt;
   auto* run = app.add_subcommand(
-      "run", "Runs the engine against the FIX sessions and market data of a configuration "
-             "(live or paper) until SIGINT/SIGTERM (docs/run.md).");
+      "run",
+      "Runs the engine against the FIX sessions and market data of a configuration "
+      "(live or paper) until SIGINT/SIGTERM (docs/run.md).");
   run->add_option("--config", run_opt.config, "YAML configuration file")->required();
   run->add_option("--epoch", run_opt.epoch,
                   "restart counter for ClOrdIDs (default: the journal directory's counter + 1)");
@@ -132,8 +133,9 @@ int main(int argc, char** argv) {
   std::string journal_dir;
   ballast::VerifyOptions verify_opt;
   auto* jverify = journal->add_subcommand(
-      "verify", "Checks every segment and record: exit 0 with a summary, or 1 naming the first "
-                "problem (segment, byte offset, what was expected).");
+      "verify",
+      "Checks every segment and record: exit 0 with a summary, or 1 naming the first "
+      "problem (segment, byte offset, what was expected).");
   jverify->add_option("dir", journal_dir, "journal directory")->required();
   jverify->add_flag("--strict", verify_opt.strict, "a torn tail is an error too");
   ballast::DumpOptions dump_opt;
@@ -174,7 +176,8 @@ int main(int argc, char** argv) {
     rc = ballast::tools::optimize_main(problem_path, std::cout, std::cerr);
   } else if (*demo) {
     if (!demo_until.empty()) {
-      demo_opt.end_seconds = std::stoi(demo_until.substr(0, 2)) * 3600 + std::stoi(demo_until.substr(3, 2)) * 60;
+      demo_opt.end_seconds =
+          std::stoi(demo_until.substr(0, 2)) * 3600 + std::stoi(demo_until.substr(3, 2)) * 60;
     }
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
   } else if (*jverify) {

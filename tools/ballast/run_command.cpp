@@ -36,7 +36,9 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -54,7 +56,8 @@ Status replay(EventReader& reader, const ReplaySchedule& schedule, F&& deliver) 
   ReplayPacer pacer(schedule, clock);
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    while (!done.load() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!done.load() && !g_stop.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     pacer.stop();
   });
   const ReplayReport report = pacer.run(reader, deliver);
@@ -225,8 +228,8 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       const auto& l = eng.live();
       err << "[run] sessions up " << l.sessions_up.load() << "  events " << l.inputs.load()
           << "  triggers " << l.triggers.load() << "  orders " << l.children.load() << "  fills "
-          << l.fills.load() << "  denials " << l.denials.load() << "  working "
-          << l.working.load() << "\n";
+          << l.fills.load() << "  denials " << l.denials.load() << "  working " << l.working.load()
+          << "\n";
       last = SteadyClock::now();
     }
   }

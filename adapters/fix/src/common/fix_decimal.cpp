@@ -30,7 +30,9 @@ constexpr std::uint64_t kPow10[] = {1ULL,
                                     1000000000000000000ULL};
 constexpr int kMaxDecimals = 18;
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
@@ -55,7 +57,9 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y += m <= 2 ? 1 : 0;
 }
 
-bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
   static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -85,9 +89,9 @@ bool parse_decimal(const char* text, std::size_t len, int decimals, std::int64_t
     i = 1;
   }
   // The magnitude is accumulated in uint64; the limit is 2^63 for a negative value.
-  const std::uint64_t limit = negative
-                                  ? static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1
-                                  : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  const std::uint64_t limit =
+      negative ? static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1
+               : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   std::uint64_t mag = 0;
   int digits = 0;
   int frac = 0;
@@ -128,7 +132,8 @@ std::size_t format_decimal(std::int64_t raw, int decimals, char* buf) noexcept {
   if (decimals < 0) decimals = 0;
   if (decimals > kMaxDecimals) decimals = kMaxDecimals;
   const bool negative = raw < 0;
-  const std::uint64_t mag = negative ? 0 - static_cast<std::uint64_t>(raw) : static_cast<std::uint64_t>(raw);
+  const std::uint64_t mag =
+      negative ? 0 - static_cast<std::uint64_t>(raw) : static_cast<std::uint64_t>(raw);
   const std::uint64_t scale = kPow10[decimals];
   std::uint64_t whole = mag / scale;
   std::uint64_t frac = mag % scale;
@@ -208,9 +213,10 @@ std::string format_utc_timestamp_ms(std::int64_t ns) {
   unsigned m = 0, d = 0;
   civil_from_days(days, y, m, d);
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04lld%02u%02u-%02lld:%02lld:%02lld.%03lld", static_cast<long long>(y), m,
-                d, static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
-                static_cast<long long>(sod % 60), static_cast<long long>(rem / 1000000));
+  std::snprintf(buf, sizeof(buf), "%04lld%02u%02u-%02lld:%02lld:%02lld.%03lld",
+                static_cast<long long>(y), m, d, static_cast<long long>(sod / 3600),
+                static_cast<long long>(sod / 60 % 60), static_cast<long long>(sod % 60),
+                static_cast<long long>(rem / 1000000));
   return buf;
 }
 

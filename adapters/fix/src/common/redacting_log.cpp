@@ -58,13 +58,17 @@ std::string redact_credentials(const std::string& msg) {
 
 RedactingFileLogFactory::RedactingFileLogFactory(const std::string& dir) : dir_(dir) {}
 
-FIX::Log* RedactingFileLogFactory::create() { return new RedactingFileLog(new FIX::FileLog(dir_)); }
+FIX::Log* RedactingFileLogFactory::create() {
+  return new RedactingFileLog(new FIX::FileLog(dir_));
+}
 
 FIX::Log* RedactingFileLogFactory::create(const FIX::SessionID& id) {
   return new RedactingFileLog(new FIX::FileLog(dir_, id));
 }
 
-void RedactingFileLogFactory::destroy(FIX::Log* log) { delete log; }
+void RedactingFileLogFactory::destroy(FIX::Log* log) {
+  delete log;
+}
 
 }  // namespace fix
 }  // namespace ballast

@@ -24,7 +24,8 @@ class RedactingStore : public FIX::MessageStore {
   bool set(int seq, const std::string& msg) throw(FIX::IOException) override {
     return inner_->set(seq, redact_and_reframe(msg));
   }
-  void get(int begin, int end, std::vector<std::string>& out) const throw(FIX::IOException) override {
+  void get(int begin, int end, std::vector<std::string>& out) const
+      throw(FIX::IOException) override {
     inner_->get(begin, end, out);
   }
   int getNextSenderMsgSeqNum() const throw(FIX::IOException) override {
@@ -39,8 +40,12 @@ class RedactingStore : public FIX::MessageStore {
   void setNextTargetMsgSeqNum(int v) throw(FIX::IOException) override {
     inner_->setNextTargetMsgSeqNum(v);
   }
-  void incrNextSenderMsgSeqNum() throw(FIX::IOException) override { inner_->incrNextSenderMsgSeqNum(); }
-  void incrNextTargetMsgSeqNum() throw(FIX::IOException) override { inner_->incrNextTargetMsgSeqNum(); }
+  void incrNextSenderMsgSeqNum() throw(FIX::IOException) override {
+    inner_->incrNextSenderMsgSeqNum();
+  }
+  void incrNextTargetMsgSeqNum() throw(FIX::IOException) override {
+    inner_->incrNextTargetMsgSeqNum();
+  }
   FIX::UtcTimeStamp getCreationTime() const throw(FIX::IOException) override {
     return inner_->getCreationTime();
   }
@@ -81,7 +86,9 @@ FIX::MessageStore* RedactingFileStoreFactory::create(const FIX::SessionID& id) {
   return new RedactingStore(files_.create(id));
 }
 
-void RedactingFileStoreFactory::destroy(FIX::MessageStore* store) { delete store; }
+void RedactingFileStoreFactory::destroy(FIX::MessageStore* store) {
+  delete store;
+}
 
 }  // namespace fix
 }  // namespace ballast

@@ -6,7 +6,8 @@ namespace fix {
 
 class Backoff {
  public:
-  Backoff(int min_ms, int max_ms) : min_ms_(min_ms), max_ms_(max_ms < min_ms ? min_ms : max_ms), next_ms_(min_ms) {}
+  Backoff(int min_ms, int max_ms)
+      : min_ms_(min_ms), max_ms_(max_ms < min_ms ? min_ms : max_ms), next_ms_(min_ms) {}
   /// The delay before the next attempt after a failure or drop; doubles the one after it.
   int next_delay_ms() {
     const int d = next_ms_;

@@ -50,14 +50,16 @@ bool put_text(FIX::FieldMap& m, int tag, const std::string& v, bool required, co
 bool put_char(FIX::FieldMap& m, int tag, char c, const char* what, const char* msg_name,
               std::string& error) {
   if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is not a FIX char";
+    error =
+        std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is not a FIX char";
     return false;
   }
   m.setField(tag, std::string(1, c));
   return true;
 }
 
-bool put_qty(FIX::FieldMap& m, int tag, std::int64_t raw, const char* msg_name, std::string& error) {
+bool put_qty(FIX::FieldMap& m, int tag, std::int64_t raw, const char* msg_name,
+             std::string& error) {
   if (raw <= 0) {
     error = std::string(msg_name) + ": OrderQty (38) must be > 0, got raw " + std::to_string(raw);
     return false;
@@ -70,15 +72,17 @@ bool put_limit_price(FIX::FieldMap& m, char ord_type, std::int64_t raw, const ch
                      std::string& error) {
   if (ord_type == '1') return true;  // market: no Price
   if (raw <= 0) {
-    error = std::string(msg_name) + ": Price (44) must be > 0 for OrdType " + std::string(1, ord_type) +
-            ", got raw " + std::to_string(raw);
+    error = std::string(msg_name) + ": Price (44) must be > 0 for OrdType " +
+            std::string(1, ord_type) + ", got raw " + std::to_string(raw);
     return false;
   }
   m.setField(44, format_decimal(raw, kPriceDecimals));
   return true;
 }
 
-void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) { m.setField(tag, format_utc_timestamp_ms(ns)); }
+void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) {
+  m.setField(tag, format_utc_timestamp_ms(ns));
+}
 
 void start(FIX::Message& out, const char* type) {
   out.clear();
@@ -141,7 +145,9 @@ std::int64_t get_time(const FIX::FieldMap& m, int tag) {
   return ns;
 }
 
-bool yes(const FIX::FieldMap& m, int tag) { return m.isSetField(tag) && m.getField(tag) == "Y"; }
+bool yes(const FIX::FieldMap& m, int tag) {
+  return m.isSetField(tag) && m.getField(tag) == "Y";
+}
 
 }  // namespace
 
@@ -153,9 +159,10 @@ bool build(const NewOrder& m, Version v, FIX::Message& out, std::string& error) 
   if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
       !put_text(out, 1, str(m.account), false, "Account", n, error) ||
       !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) || !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) || !put_qty(out, 38, m.qty, n, error) ||
-      !put_limit_price(out, m.ord_type, m.price, n, error)) {
+      !put_char(out, 54, m.side, "Side", n, error) ||
+      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
+      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
+      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
     return false;
   }
   if (v == Version::kFix42) out.setField(21, "1");  // HandlInst: automated, no intervention
@@ -185,9 +192,10 @@ bool build(const ReplaceRequest& m, Version v, FIX::Message& out, std::string& e
       !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
       !put_text(out, 1, str(m.account), false, "Account", n, error) ||
       !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) || !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) || !put_qty(out, 38, m.qty, n, error) ||
-      !put_limit_price(out, m.ord_type, m.price, n, error)) {
+      !put_char(out, 54, m.side, "Side", n, error) ||
+      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
+      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
+      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
     return false;
   }
   if (v == Version::kFix42) out.setField(21, "1");
@@ -207,9 +215,9 @@ bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& er
 void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out) {
   start(out, "V");
   out.setField(262, req_id);
-  out.setField(263, "1");  // snapshot + updates
-  out.setField(264, "1");  // top of book
-  out.setField(265, "1");  // incremental refresh
+  out.setField(263, "1");                     // snapshot + updates
+  out.setField(264, "1");                     // top of book
+  out.setField(265, "1");                     // incremental refresh
   for (const char* type : {"0", "1", "2"}) {  // bid, offer, trade
     FIX::Group g(267, 269);
     g.setField(269, type);
@@ -324,7 +332,8 @@ void TopOfBook::apply(const FIX::Message& msg, std::uint16_t session,
                       std::vector<MarketDataUpdate>& out) {
   const std::string type = msg.getHeader().getField(35);
   const bool snapshot = type == "W";
-  const std::string sending_time = msg.getHeader().isSetField(52) ? msg.getHeader().getField(52) : "";
+  const std::string sending_time =
+      msg.getHeader().isSetField(52) ? msg.getHeader().getField(52) : "";
   std::int64_t sending_ns = 0;
   parse_utc_timestamp(sending_time.data(), sending_time.size(), sending_ns);
 

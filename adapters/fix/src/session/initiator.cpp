@@ -1,4 +1,5 @@
-// Ballast's FIX initiator over QuickFIX 1.15 (see include/ballast/fix/initiator.hpp and docs/fix.md).
+// Ballast's FIX initiator over QuickFIX 1.15 (see include/ballast/fix/initiator.hpp and
+// docs/fix.md).
 //
 // Shape:
 //  - One QuickFIX initiator per transport group: a SocketInitiator for the plain-TCP sessions and
@@ -94,7 +95,9 @@ bool make_dirs(const std::string& dir, std::string& error) {
   return true;
 }
 
-bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+bool readable(const std::string& path) {
+  return ::access(path.c_str(), R_OK) == 0;
+}
 
 bool has_control(const std::string& s) {
   for (const char c : s) {
@@ -117,7 +120,8 @@ bool resolve(const std::string& host, std::string& ip, std::string& error) {
     return false;
   }
   char buf[NI_MAXHOST];
-  const int rc2 = ::getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof(buf), nullptr, 0, NI_NUMERICHOST);
+  const int rc2 =
+      ::getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof(buf), nullptr, 0, NI_NUMERICHOST);
   ::freeaddrinfo(res);
   if (rc2 != 0) {
     error = "cannot resolve host '" + host + "': " + ::gai_strerror(rc2);
@@ -160,7 +164,8 @@ struct SessionRuntime {
   // sequence number only). Guarded by ring_mu.
   std::mutex ring_mu;
   static constexpr std::size_t kRing = 4096;
-  std::vector<std::pair<std::uint64_t, std::string>> ring = std::vector<std::pair<std::uint64_t, std::string>>(kRing);
+  std::vector<std::pair<std::uint64_t, std::string>> ring =
+      std::vector<std::pair<std::uint64_t, std::string>>(kRing);
 };
 
 // ---------------------------------------------------------------- QuickFIX callbacks -> impl
@@ -173,11 +178,13 @@ class App : public FIX::Application {
   void onLogout(const FIX::SessionID& id) override;
   void toAdmin(FIX::Message& msg, const FIX::SessionID& id) override;
   void toApp(FIX::Message& msg, const FIX::SessionID& id) throw(FIX::DoNotSend) override;
-  void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override;
-  void fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override;
+  void fromAdmin(const FIX::Message& msg,
+                 const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                 FIX::IncorrectTagValue, FIX::RejectLogon) override;
+  void fromApp(const FIX::Message& msg,
+               const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                               FIX::IncorrectTagValue,
+                                               FIX::UnsupportedMessageType) override;
 
  private:
   InitiatorImpl& impl_;
@@ -206,18 +213,21 @@ class HookLog : public FIX::Log {
 
 class HookLogFactory : public FIX::LogFactory {
  public:
-  HookLogFactory(InitiatorImpl* impl, std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> dirs,
+  HookLogFactory(InitiatorImpl* impl,
+                 std::map<FIX::SessionID, std::pair<std::uint16_t, std::string>> dirs,
                  std::string global_dir)
       : impl_(impl), dirs_(std::move(dirs)), global_dir_(std::move(global_dir)) {}
   FIX::Log* create() override {
     std::vector<std::uint16_t> members;
     for (const auto& d : dirs_) members.push_back(d.second.first);
-    return new HookLog(RedactingFileLogFactory(global_dir_).create(), impl_, HookLog::kGroupLog, members);
+    return new HookLog(RedactingFileLogFactory(global_dir_).create(), impl_, HookLog::kGroupLog,
+                       members);
   }
   FIX::Log* create(const FIX::SessionID& id) override {
     const auto it = dirs_.find(id);
     if (it == dirs_.end()) return RedactingFileLogFactory(global_dir_).create(id);
-    return new HookLog(RedactingFileLogFactory(it->second.second).create(id), impl_, it->second.first);
+    return new HookLog(RedactingFileLogFactory(it->second.second).create(id), impl_,
+                       it->second.first);
   }
   void destroy(FIX::Log* log) override { delete log; }
 
@@ -247,11 +257,12 @@ class InitiatorImpl final : public Initiator {
       std::unique_ptr<SessionRuntime> rt(new SessionRuntime());
       rt->cfg = cfg.sessions[i];
       rt->index = static_cast<std::uint16_t>(i);
-      rt->version = rt->cfg.begin_string == "FIX.4.2" ? codec::Version::kFix42 : codec::Version::kFix44;
+      rt->version =
+          rt->cfg.begin_string == "FIX.4.2" ? codec::Version::kFix42 : codec::Version::kFix44;
       rt->id = FIX::SessionID(rt->cfg.begin_string, rt->cfg.sender_comp_id, rt->cfg.target_comp_id);
       rt->backoff = Backoff(rt->cfg.reconnect_min_ms, rt->cfg.reconnect_max_ms);
-      rt->seqnums_file = seqnums_path(rt->cfg.store_dir, rt->cfg.begin_string, rt->cfg.sender_comp_id,
-                                      rt->cfg.target_comp_id);
+      rt->seqnums_file = seqnums_path(rt->cfg.store_dir, rt->cfg.begin_string,
+                                      rt->cfg.sender_comp_id, rt->cfg.target_comp_id);
       by_id_[rt->id] = rt->index;
       sessions_.push_back(std::move(rt));
     }
@@ -269,7 +280,8 @@ class InitiatorImpl final : public Initiator {
   bool logged_on(std::uint16_t session) const override {
     return session < sessions_.size() && sessions_[session]->logged_on.load();
   }
-  void seqnums(std::uint16_t session, std::uint64_t& next_sender, std::uint64_t& next_target) const override;
+  void seqnums(std::uint16_t session, std::uint64_t& next_sender,
+               std::uint64_t& next_target) const override;
   void disconnect(std::uint16_t session) override;
   InitiatorCounters counters() const override {
     InitiatorCounters c;
@@ -322,8 +334,8 @@ class InitiatorImpl final : public Initiator {
   bool control_stop_ = false;
   std::thread control_;
 
-  std::atomic<std::uint64_t> sent_{0}, send_failures_{0}, received_{0}, invalid_inbound_{0}, stale_{0},
-      logons_{0}, disconnects_{0};
+  std::atomic<std::uint64_t> sent_{0}, send_failures_{0}, received_{0}, invalid_inbound_{0},
+      stale_{0}, logons_{0}, disconnects_{0};
 };
 
 // ------------------------------------------------------------------------------------- create
@@ -346,14 +358,16 @@ std::unique_ptr<Initiator> Initiator::create(const InitiatorConfig& cfg, Listene
       error = who + what;
       return nullptr;
     };
-    if (s.name.empty() || s.name.find_first_of("/\\ \t") != std::string::npos || has_control(s.name)) {
+    if (s.name.empty() || s.name.find_first_of("/\\ \t") != std::string::npos ||
+        has_control(s.name)) {
       return bad("name must be non-empty, without spaces or slashes");
     }
     if (s.begin_string != "FIX.4.2" && s.begin_string != "FIX.4.4") {
       return bad("begin_string must be FIX.4.2 or FIX.4.4, got '" + s.begin_string + "'");
     }
     if (s.host.empty()) return bad("host is empty");
-    if (s.port <= 0 || s.port > 65535) return bad("port must be 1..65535, got " + std::to_string(s.port));
+    if (s.port <= 0 || s.port > 65535)
+      return bad("port must be 1..65535, got " + std::to_string(s.port));
     if (s.sender_comp_id.empty() || has_control(s.sender_comp_id) ||
         s.sender_comp_id.find_first_of("/ ") != std::string::npos) {
       return bad("sender_comp_id must be non-empty, without spaces or slashes");
@@ -365,21 +379,27 @@ std::unique_ptr<Initiator> Initiator::create(const InitiatorConfig& cfg, Listene
     if (s.heartbeat_s <= 0 || s.heartbeat_s > 3600) {
       return bad("heartbeat_s must be 1..3600, got " + std::to_string(s.heartbeat_s));
     }
-    if (has_control(s.username) || has_control(s.password)) return bad("username/password hold a control character");
+    if (has_control(s.username) || has_control(s.password))
+      return bad("username/password hold a control character");
     if (s.tls) {
       if (s.ca_file.empty()) {
-        return bad("tls needs ca_file (QuickFIX does not verify the server certificate without one)");
+        return bad(
+            "tls needs ca_file (QuickFIX does not verify the server certificate without one)");
       }
       if (!readable(s.ca_file)) return bad("ca_file '" + s.ca_file + "' is not readable");
-      if (s.cert_file.empty() != s.key_file.empty()) return bad("cert_file and key_file go together");
-      if (!s.cert_file.empty() && !readable(s.cert_file)) return bad("cert_file '" + s.cert_file + "' is not readable");
-      if (!s.key_file.empty() && !readable(s.key_file)) return bad("key_file '" + s.key_file + "' is not readable");
+      if (s.cert_file.empty() != s.key_file.empty())
+        return bad("cert_file and key_file go together");
+      if (!s.cert_file.empty() && !readable(s.cert_file))
+        return bad("cert_file '" + s.cert_file + "' is not readable");
+      if (!s.key_file.empty() && !readable(s.key_file))
+        return bad("key_file '" + s.key_file + "' is not readable");
     }
     if (s.store_dir.empty()) return bad("store_dir is empty");
     if (s.log_dir.empty()) return bad("log_dir is empty");
     if (s.reconnect_min_ms <= 0 || s.reconnect_max_ms < s.reconnect_min_ms) {
-      return bad("reconnect_min_ms must be > 0 and <= reconnect_max_ms (" + std::to_string(s.reconnect_min_ms) +
-                 ", " + std::to_string(s.reconnect_max_ms) + ")");
+      return bad("reconnect_min_ms must be > 0 and <= reconnect_max_ms (" +
+                 std::to_string(s.reconnect_min_ms) + ", " + std::to_string(s.reconnect_max_ms) +
+                 ")");
     }
     if (s.stale_resend_max_age_ns <= 0) return bad("stale_resend_max_age_ns must be > 0");
     for (const std::string& sym : s.md_symbols) {
@@ -391,7 +411,8 @@ std::unique_ptr<Initiator> Initiator::create(const InitiatorConfig& cfg, Listene
       return bad("check_seqnums needs expected_next_sender_seq and expected_next_target_seq >= 1");
     }
     const std::string key = s.begin_string + ":" + s.sender_comp_id + "->" + s.target_comp_id;
-    if (seen.count(key) != 0) return bad("same BeginString/SenderCompID/TargetCompID as session '" + seen[key] + "'");
+    if (seen.count(key) != 0)
+      return bad("same BeginString/SenderCompID/TargetCompID as session '" + seen[key] + "'");
     seen[key] = s.name;
   }
   std::unique_ptr<InitiatorImpl> impl(new InitiatorImpl(cfg, listener));
@@ -413,7 +434,8 @@ bool InitiatorImpl::prepare(std::string& error) {
       return false;
     }
     if (rt.cfg.data_dictionary.empty()) {
-      if (!write_embedded_dictionary(rt.cfg.begin_string, rt.cfg.store_dir, rt.dictionary_path, e)) {
+      if (!write_embedded_dictionary(rt.cfg.begin_string, rt.cfg.store_dir, rt.dictionary_path,
+                                     e)) {
         error = who + "data dictionary: " + e;
         return false;
       }
@@ -423,8 +445,8 @@ bool InitiatorImpl::prepare(std::string& error) {
     try {
       FIX::DataDictionary dd(rt.dictionary_path);
       if (dd.getVersion() != rt.cfg.begin_string) {
-        error = who + "data_dictionary '" + rt.dictionary_path + "' is for " + dd.getVersion() + ", not " +
-                rt.cfg.begin_string;
+        error = who + "data_dictionary '" + rt.dictionary_path + "' is for " + dd.getVersion() +
+                ", not " + rt.cfg.begin_string;
         return false;
       }
     } catch (const std::exception& ex) {
@@ -437,7 +459,8 @@ bool InitiatorImpl::prepare(std::string& error) {
 
 // -------------------------------------------------------------------------------- start / stop
 
-void InitiatorImpl::status(SessionRuntime& rt, SessionState state, const std::string& text, bool from_session) {
+void InitiatorImpl::status(SessionRuntime& rt, SessionState state, const std::string& text,
+                           bool from_session) {
   SessionStatus s;
   s.session = rt.index;
   s.state = state;
@@ -508,7 +531,8 @@ bool InitiatorImpl::build_group(TransportGroup& g, std::string& error) {
     }
   } catch (const std::exception& ex) {
     std::string names;
-    for (const std::uint16_t i : g.members) names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
+    for (const std::uint16_t i : g.members)
+      names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
     error = "FIX sessions " + names + ": QuickFIX refused the settings: " + ex.what();
     return false;
   }
@@ -538,13 +562,17 @@ bool InitiatorImpl::start(std::string& error) {
       refuse(rt, "store file " + rt.seqnums_file + " is corrupt (" + what +
                      "); QuickFIX would restart at 1/1; not logging on");
     } else if (rt.cfg.check_seqnums &&
-               (st == SeqnumFile::kMissing ? (rt.cfg.expected_next_sender_seq != 1 || rt.cfg.expected_next_target_seq != 1)
-                                           : (s != rt.cfg.expected_next_sender_seq || t != rt.cfg.expected_next_target_seq))) {
-      const std::string stored = st == SeqnumFile::kMissing ? std::string("no store (1/1)")
-                                                            : std::to_string(s) + "/" + std::to_string(t);
+               (st == SeqnumFile::kMissing
+                    ? (rt.cfg.expected_next_sender_seq != 1 || rt.cfg.expected_next_target_seq != 1)
+                    : (s != rt.cfg.expected_next_sender_seq ||
+                       t != rt.cfg.expected_next_target_seq))) {
+      const std::string stored = st == SeqnumFile::kMissing
+                                     ? std::string("no store (1/1)")
+                                     : std::to_string(s) + "/" + std::to_string(t);
       refuse(rt, "seqnums disagree: store " + stored + " but engine expects " +
                      std::to_string(rt.cfg.expected_next_sender_seq) + "/" +
-                     std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " + rt.seqnums_file);
+                     std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " +
+                     rt.seqnums_file);
     } else if (!resolve(rt.cfg.host, rt.ip, e)) {
       refuse(rt, e);
     }
@@ -555,7 +583,9 @@ bool InitiatorImpl::start(std::string& error) {
   std::vector<std::unique_ptr<TransportGroup>> groups;
   for (auto& p : sessions_) {
     if (p->refused) continue;
-    const std::string key = p->cfg.tls ? "tls|" + p->cfg.ca_file + "|" + p->cfg.cert_file + "|" + p->cfg.key_file : "tcp";
+    const std::string key =
+        p->cfg.tls ? "tls|" + p->cfg.ca_file + "|" + p->cfg.cert_file + "|" + p->cfg.key_file
+                   : "tcp";
     auto it = group_of.find(key);
     if (it == group_of.end()) {
       it = group_of.emplace(key, groups.size()).first;
@@ -565,7 +595,8 @@ bool InitiatorImpl::start(std::string& error) {
     groups[it->second]->members.push_back(p->index);
   }
   if (groups.empty()) {
-    error = "FIX initiator: every session was refused (" + refused_names + "); see their session status";
+    error = "FIX initiator: every session was refused (" + refused_names +
+            "); see their session status";
     return false;
   }
   for (auto& g : groups) {
@@ -574,7 +605,8 @@ bool InitiatorImpl::start(std::string& error) {
   {
     std::lock_guard<std::mutex> lk(session_mu_);
     for (auto& g : groups) {
-      for (const std::uint16_t i : g->members) sessions_[i]->session = FIX::Session::lookupSession(sessions_[i]->id);
+      for (const std::uint16_t i : g->members)
+        sessions_[i]->session = FIX::Session::lookupSession(sessions_[i]->id);
     }
   }
   {
@@ -590,7 +622,8 @@ bool InitiatorImpl::start(std::string& error) {
       g->initiator->start();
     } catch (const std::exception& ex) {
       std::string names;
-      for (const std::uint16_t i : g->members) names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
+      for (const std::uint16_t i : g->members)
+        names += (names.empty() ? "'" : ", '") + sessions_[i]->cfg.name + "'";
       error = "FIX sessions " + names + ": QuickFIX could not start: " + ex.what();
       stop();
       return false;
@@ -641,7 +674,8 @@ void InitiatorImpl::stop() {
   }
   const auto deadline = Clock::now() + std::chrono::seconds(1);
   for (auto& g : groups_) {
-    while (!g->initiator->isStopped() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    while (!g->initiator->isStopped() && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   for (FIX::Session* s : logged_on) wake_quickfix(s);
   for (std::thread& t : stoppers) t.join();
@@ -694,7 +728,8 @@ void InitiatorImpl::control_loop() {
 
 // ------------------------------------------------------------------------------------ control
 
-void InitiatorImpl::seqnums(std::uint16_t session, std::uint64_t& next_sender, std::uint64_t& next_target) const {
+void InitiatorImpl::seqnums(std::uint16_t session, std::uint64_t& next_sender,
+                            std::uint64_t& next_target) const {
   next_sender = next_target = 0;
   if (session >= sessions_.size()) return;
   const SessionRuntime& rt = *sessions_[session];
@@ -732,7 +767,8 @@ bool InitiatorImpl::send_built(std::uint16_t index, const M& m) {
   std::string error;
   if (!codec::build(m, rt.version, msg, error)) {
     send_failures_.fetch_add(1, std::memory_order_relaxed);
-    rt.session != nullptr ? rt.session->getLog()->onEvent("Ballast refused to send: " + error) : void();
+    rt.session != nullptr ? rt.session->getLog()->onEvent("Ballast refused to send: " + error)
+                          : void();
     return false;
   }
   bool ok = false;
@@ -755,15 +791,17 @@ void InitiatorImpl::on_logon(SessionRuntime& rt) {
   }
   rt.logged_on = true;
   status(rt, SessionState::kLoggedOn,
-         "logged on to " + rt.cfg.host + ":" + std::to_string(rt.cfg.port) + " as " + rt.cfg.sender_comp_id + "->" +
-             rt.cfg.target_comp_id + " (" + rt.cfg.begin_string + ")",
+         "logged on to " + rt.cfg.host + ":" + std::to_string(rt.cfg.port) + " as " +
+             rt.cfg.sender_comp_id + "->" + rt.cfg.target_comp_id + " (" + rt.cfg.begin_string +
+             ")",
          true);
   if (!rt.cfg.md_symbols.empty()) {
     rt.book.clear();  // the snapshots that answer these requests rebuild it
     ++rt.md_round;
     for (const std::string& sym : rt.cfg.md_symbols) {
       FIX::Message req;
-      codec::build_md_request(rt.cfg.name + "-" + std::to_string(rt.md_round) + "-" + sym, sym, req);
+      codec::build_md_request(rt.cfg.name + "-" + std::to_string(rt.md_round) + "-" + sym, sym,
+                              req);
       rt.session->send(req);
     }
   }
@@ -781,8 +819,9 @@ void InitiatorImpl::on_logout(SessionRuntime& rt) {
     delay = rt.last_delay_ms;
   }
   status(rt, SessionState::kLoggedOut,
-         std::string(was ? "disconnected" : "logon failed") + (text.empty() ? "" : " (" + text + ")") +
-             "; reconnecting in " + std::to_string(delay) + " ms",
+         std::string(was ? "disconnected" : "logon failed") +
+             (text.empty() ? "" : " (" + text + ")") + "; reconnecting in " +
+             std::to_string(delay) + " ms",
          true);
 }
 
@@ -813,7 +852,9 @@ void InitiatorImpl::on_tls_handshake_failed(const std::vector<std::uint16_t>& gr
   {
     std::lock_guard<std::mutex> lk(mu_);
     for (const std::uint16_t i : group) {
-      if (latest < 0 || sessions_[i]->last_attempt > sessions_[static_cast<std::uint16_t>(latest)]->last_attempt) latest = i;
+      if (latest < 0 ||
+          sessions_[i]->last_attempt > sessions_[static_cast<std::uint16_t>(latest)]->last_attempt)
+        latest = i;
     }
   }
   if (latest >= 0) on_connection_ended(static_cast<std::uint16_t>(latest));
@@ -847,21 +888,24 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
     if (type == "D" || type == "F" || type == "G") {
       std::int64_t sent_ns = 0;
       const int tag = h.isSetField(122) ? 122 : 60;
-      const std::string t = tag == 122 ? h.getField(122) : (msg.isSetField(60) ? msg.getField(60) : std::string());
+      const std::string t =
+          tag == 122 ? h.getField(122) : (msg.isSetField(60) ? msg.getField(60) : std::string());
       const bool known = parse_utc_timestamp(t.data(), t.size(), sent_ns);
       const std::int64_t age = wall_now_ns() - sent_ns;
       if (!known || age > rt.cfg.stale_resend_max_age_ns) {
         stale_.fetch_add(1, std::memory_order_relaxed);
-        rt.session->getLog()->onEvent("Ballast: stale resend of " + type + " ClOrdID " + codec::cl_ord_id_of(msg) +
-                                      " (" + (known ? std::to_string(age / 1000000) + " ms old" : "no send time") +
-                                      ") goes out as a gap fill");
+        rt.session->getLog()->onEvent(
+            "Ballast: stale resend of " + type + " ClOrdID " + codec::cl_ord_id_of(msg) + " (" +
+            (known ? std::to_string(age / 1000000) + " ms old" : "no send time") +
+            ") goes out as a gap fill");
         throw FIX::DoNotSend();
       }
     }
     return;
   }
   if (type == "D" || type == "F" || type == "G" || type == "H") {
-    const std::uint64_t seq = static_cast<std::uint64_t>(std::strtoull(h.getField(34).c_str(), nullptr, 10));
+    const std::uint64_t seq =
+        static_cast<std::uint64_t>(std::strtoull(h.getField(34).c_str(), nullptr, 10));
     std::lock_guard<std::mutex> lk(rt.ring_mu);
     rt.ring[seq % SessionRuntime::kRing] = std::make_pair(seq, codec::cl_ord_id_of(msg));
   }
@@ -932,12 +976,15 @@ void App::toAdmin(FIX::Message& msg, const FIX::SessionID& id) {
 void App::toApp(FIX::Message& msg, const FIX::SessionID& id) throw(FIX::DoNotSend) {
   if (SessionRuntime* rt = impl_.find(id)) impl_.to_app(*rt, msg);
 }
-void App::fromAdmin(const FIX::Message& msg, const FIX::SessionID& id) throw(
-    FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) {
+void App::fromAdmin(const FIX::Message& msg,
+                    const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                    FIX::IncorrectTagValue, FIX::RejectLogon) {
   if (SessionRuntime* rt = impl_.find(id)) impl_.from_admin(*rt, msg);
 }
-void App::fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(
-    FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) {
+void App::fromApp(const FIX::Message& msg,
+                  const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                  FIX::IncorrectTagValue,
+                                                  FIX::UnsupportedMessageType) {
   if (SessionRuntime* rt = impl_.find(id)) impl_.from_app(*rt, msg);
 }
 

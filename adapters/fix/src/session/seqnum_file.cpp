@@ -40,14 +40,16 @@ SeqnumFile read_seqnums(const std::string& path, std::uint64_t& next_sender,
   const std::size_t n = std::fread(buf, 1, sizeof(buf), f);
   std::fclose(f);
   // Exactly "NNNNNNNNNN : NNNNNNNNNN" (23 bytes), as FileStore::setSeqNum writes it.
-  if (n != 23 || buf[10] != ' ' || buf[11] != ':' || buf[12] != ' ' || !digits10(buf, next_sender) ||
-      !digits10(buf + 13, next_target) || next_sender == 0 || next_target == 0) {
+  if (n != 23 || buf[10] != ' ' || buf[11] != ':' || buf[12] != ' ' ||
+      !digits10(buf, next_sender) || !digits10(buf + 13, next_target) || next_sender == 0 ||
+      next_target == 0) {
     next_sender = next_target = 0;
     std::string shown(buf, n < 40 ? n : 40);
     for (char& c : shown) {
       if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
     }
-    what = n == 0 ? std::string("empty") : "unreadable contents '" + shown + "' (" + std::to_string(n) + " bytes)";
+    what = n == 0 ? std::string("empty")
+                  : "unreadable contents '" + shown + "' (" + std::to_string(n) + " bytes)";
     return SeqnumFile::kCorrupt;
   }
   return SeqnumFile::kOk;

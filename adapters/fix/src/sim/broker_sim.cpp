@@ -38,10 +38,10 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -139,7 +139,8 @@ class MessageLog {
   }
   /// `<tape_time_ns> <IN|OUT> <session> <message>`: SOH shown as '|', other control bytes as
   /// \xHH, 553/554 values as ***.
-  void write(std::int64_t tape_ns, const char* dir, const std::string& session, const std::string& msg) {
+  void write(std::int64_t tape_ns, const char* dir, const std::string& session,
+             const std::string& msg) {
     const std::string clean = redact_credentials(msg);
     std::string line = std::to_string(tape_ns);
     line += ' ';
@@ -197,8 +198,12 @@ class MessageLog {
 
 /// MsgSeqNum of a raw resent message (PossDupFlag 43=Y), or 0.
 int resent_seq(const std::string& raw) {
-  if (raw.find("\x01" "43=Y\x01") == std::string::npos) return 0;
-  const std::size_t p = raw.find("\x01" "34=");
+  if (raw.find("\x01"
+               "43=Y\x01") == std::string::npos)
+    return 0;
+  const std::size_t p = raw.find(
+      "\x01"
+      "34=");
   return p == std::string::npos ? 0 : std::atoi(raw.c_str() + p + 4);
 }
 
@@ -208,7 +213,11 @@ class TeeLog : public FIX::Log {
  public:
   TeeLog(FIX::LogFactory& inner_factory, FIX::Log* inner, MessageLog& mlog,
          const std::atomic<std::int64_t>& tape, std::string session)
-      : inner_factory_(inner_factory), inner_(inner), mlog_(mlog), tape_(tape), session_(std::move(session)) {}
+      : inner_factory_(inner_factory),
+        inner_(inner),
+        mlog_(mlog),
+        tape_(tape),
+        session_(std::move(session)) {}
   ~TeeLog() override {
     if (inner_ != nullptr) inner_factory_.destroy(inner_);
   }
@@ -260,24 +269,36 @@ class TeeLogFactory : public FIX::LogFactory {
   const std::atomic<std::int64_t>& tape_;
 };
 
-std::string qty_text(std::int64_t raw) { return format_decimal(raw, kQtyDecimals); }
-std::string px_text(std::int64_t raw) { return format_decimal(raw, kPriceDecimals); }
+std::string qty_text(std::int64_t raw) {
+  return format_decimal(raw, kQtyDecimals);
+}
+std::string px_text(std::int64_t raw) {
+  return format_decimal(raw, kPriceDecimals);
+}
 
 const char* ord_rej_reason(sim::RejectReason r, bool fix44) {
   switch (r) {
-    case sim::RejectReason::kDuplicateClOrdId: return "6";
-    case sim::RejectReason::kUnknownOrder: return "5";
-    case sim::RejectReason::kTooLate: return "4";
-    default: return fix44 ? "99" : "0";  // 4.2 has no "other": 0 = broker option
+    case sim::RejectReason::kDuplicateClOrdId:
+      return "6";
+    case sim::RejectReason::kUnknownOrder:
+      return "5";
+    case sim::RejectReason::kTooLate:
+      return "4";
+    default:
+      return fix44 ? "99" : "0";  // 4.2 has no "other": 0 = broker option
   }
 }
 
 const char* cxl_rej_reason(sim::RejectReason r, bool fix44) {
   switch (r) {
-    case sim::RejectReason::kTooLate: return "0";
-    case sim::RejectReason::kUnknownOrder: return "1";
-    case sim::RejectReason::kDuplicateClOrdId: return fix44 ? "6" : "2";
-    default: return fix44 ? "99" : "2";  // 4.2: 2 = broker option
+    case sim::RejectReason::kTooLate:
+      return "0";
+    case sim::RejectReason::kUnknownOrder:
+      return "1";
+    case sim::RejectReason::kDuplicateClOrdId:
+      return fix44 ? "6" : "2";
+    default:
+      return fix44 ? "99" : "2";  // 4.2: 2 = broker option
   }
 }
 
@@ -298,13 +319,26 @@ FIX::Message build_report(const sim::Report& r, bool fix44) {
   }
   char exec_type = '0';
   switch (r.type) {
-    case sim::ReportType::kNew: exec_type = '0'; break;
-    case sim::ReportType::kTrade: exec_type = fix44 ? 'F' : r.ord_status; break;
-    case sim::ReportType::kCanceled: exec_type = '4'; break;
-    case sim::ReportType::kReplaced: exec_type = '5'; break;
-    case sim::ReportType::kRejected: exec_type = '8'; break;
-    case sim::ReportType::kStatus: exec_type = fix44 ? 'I' : r.ord_status; break;
-    case sim::ReportType::kCancelReject: break;
+    case sim::ReportType::kNew:
+      exec_type = '0';
+      break;
+    case sim::ReportType::kTrade:
+      exec_type = fix44 ? 'F' : r.ord_status;
+      break;
+    case sim::ReportType::kCanceled:
+      exec_type = '4';
+      break;
+    case sim::ReportType::kReplaced:
+      exec_type = '5';
+      break;
+    case sim::ReportType::kRejected:
+      exec_type = '8';
+      break;
+    case sim::ReportType::kStatus:
+      exec_type = fix44 ? 'I' : r.ord_status;
+      break;
+    case sim::ReportType::kCancelReject:
+      break;
   }
   const bool known = r.order_id != "NONE";
   m.getHeader().setField(35, "8");
@@ -350,12 +384,16 @@ void md_date_time(std::int64_t ns, std::string& date, std::string& time) {
 const int kFullGroupOrder[] = {269, 270, 271, 272, 273, 0};
 const int kIncGroupOrder[] = {279, 269, 55, 270, 271, 272, 273, 0};
 
-std::string symbol_of(const TapeEvent& e) { return std::string(e.symbol, ::strnlen(e.symbol, sizeof(e.symbol))); }
+std::string symbol_of(const TapeEvent& e) {
+  return std::string(e.symbol, ::strnlen(e.symbol, sizeof(e.symbol)));
+}
 
 class BrokerSimImpl final : public BrokerSim, public FIX::Application {
  public:
   explicit BrokerSimImpl(const BrokerSimConfig& cfg, std::uint64_t run)
-      : cfg_(cfg), matcher_(matcher_config(cfg, run)), disconnect_fired_(cfg.disconnect_at_ns.size(), false) {
+      : cfg_(cfg),
+        matcher_(matcher_config(cfg, run)),
+        disconnect_fired_(cfg.disconnect_at_ns.size(), false) {
     port_ = cfg.port;
     for (const SimSession& s : cfg.sessions) {
       FIX::SessionID id(s.begin_string, s.sender_comp_id, s.target_comp_id);
@@ -411,10 +449,12 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       store_factory_.reset(new FIX::FileStoreFactory(cfg_.store_dir));
       file_logs_.reset(new RedactingFileLogFactory(cfg_.log_dir));
       tee_logs_.reset(new TeeLogFactory(*file_logs_, mlog_, tape_ns_));
-      acceptor_.reset(new FIX::ThreadedSocketAcceptor(*this, *store_factory_, settings, *tee_logs_));
+      acceptor_.reset(
+          new FIX::ThreadedSocketAcceptor(*this, *store_factory_, settings, *tee_logs_));
       acceptor_->start();
     } catch (const FIX::Exception& e) {
-      error = "broker-sim: QuickFIX refused to start on port " + std::to_string(port_) + ": " + e.what();
+      error = "broker-sim: QuickFIX refused to start on port " + std::to_string(port_) + ": " +
+              e.what();
       acceptor_.reset();
       return false;
     }
@@ -508,12 +548,14 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
-                                                                    FIX::IncorrectTagValue, FIX::RejectLogon) override {}
+  void fromAdmin(const FIX::Message&,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {}
 
-  void fromApp(const FIX::Message& msg, const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
-                                                                         FIX::IncorrectTagValue,
-                                                                         FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message& msg,
+               const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                               FIX::IncorrectTagValue,
+                                               FIX::UnsupportedMessageType) override {
     const std::string& type = msg.getHeader().getField(35);
     const std::string key = id.toString();
     Inbound in;
@@ -657,11 +699,14 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
           break;
         }
         case sim::ReportType::kRejected:
-        case sim::ReportType::kCancelReject: ++counters_.rejects; break;
+        case sim::ReportType::kCancelReject:
+          ++counters_.rejects;
+          break;
         case sim::ReportType::kCanceled:
           if (r.unsolicited) ++counters_.unsolicited_cancels;
           break;
-        default: break;
+        default:
+          break;
       }
       push(s->second.id, build_report(r, s->second.fix44), r.tape_time_ns);
     }
@@ -695,7 +740,8 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         ++counters_.status_requests;
         matcher_.status(in.status, reports_);
         break;
-      default: return;
+      default:
+        return;
     }
     queue_reports(reports_);
   }
@@ -716,7 +762,8 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       if (t == '2') sub.trades = true;
     }
     const std::size_t nsyms = msg.groupCount(146);
-    for (std::size_t i = 1; i <= nsyms; ++i) sub.symbols.push_back(msg.getGroupRef(static_cast<int>(i), 146).getField(55));
+    for (std::size_t i = 1; i <= nsyms; ++i)
+      sub.symbols.push_back(msg.getGroupRef(static_cast<int>(i), 146).getField(55));
 
     std::lock_guard<std::mutex> lk(mu_);
     const bool fix44 = sessions_.at(sub.key).fix44;
@@ -875,7 +922,8 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       try {
         FIX::Session::sendToTarget(it.msg, it.id);
         if (it.msg.getHeader().isSetField(34)) {
-          mlog_.remember(it.id.toString(), std::atoi(it.msg.getHeader().getField(34).c_str()), it.tape_ns);
+          mlog_.remember(it.id.toString(), std::atoi(it.msg.getHeader().getField(34).c_str()),
+                         it.tape_ns);
         }
       } catch (const FIX::SessionNotFound&) {
         // the acceptor is stopping; nothing to send to
@@ -944,27 +992,31 @@ std::unique_ptr<BrokerSim> BrokerSim::create(const BrokerSimConfig& cfg, std::st
     const SimSession& s = cfg.sessions[i];
     const std::string where = "sessions[" + std::to_string(i) + "]";
     if (s.begin_string != "FIX.4.2" && s.begin_string != "FIX.4.4")
-      problems.push_back(where + ".begin_string: '" + s.begin_string + "' (expected FIX.4.2 or FIX.4.4)");
+      problems.push_back(where + ".begin_string: '" + s.begin_string +
+                         "' (expected FIX.4.2 or FIX.4.4)");
     if (s.sender_comp_id.empty()) problems.push_back(where + ".sender_comp_id: empty");
     if (s.target_comp_id.empty()) problems.push_back(where + ".target_comp_id: empty");
     if (!ids.insert(s.begin_string + ":" + s.sender_comp_id + "->" + s.target_comp_id).second)
-      problems.push_back(where + ": duplicate session " + s.begin_string + ":" + s.sender_comp_id + "->" +
-                         s.target_comp_id);
+      problems.push_back(where + ": duplicate session " + s.begin_string + ":" + s.sender_comp_id +
+                         "->" + s.target_comp_id);
   }
-  if (cfg.port < 0 || cfg.port > 65535) problems.push_back("port: " + std::to_string(cfg.port) + " (expected 0-65535)");
+  if (cfg.port < 0 || cfg.port > 65535)
+    problems.push_back("port: " + std::to_string(cfg.port) + " (expected 0-65535)");
   if (cfg.heartbeat_s <= 0) problems.push_back("heartbeat_s: must be positive");
   if (cfg.store_dir.empty()) problems.push_back("store_dir: required");
   if (cfg.log_dir.empty()) problems.push_back("log_dir: required");
   if (cfg.message_log.empty()) problems.push_back("message_log: required");
   if (cfg.ack_latency_us < 0) problems.push_back("ack_latency_us: must not be negative");
-  if (!(cfg.reject_rate >= 0.0 && cfg.reject_rate <= 1.0)) problems.push_back("reject_rate: expected 0..1");
+  if (!(cfg.reject_rate >= 0.0 && cfg.reject_rate <= 1.0))
+    problems.push_back("reject_rate: expected 0..1");
   if (!(cfg.unsolicited_cancel_rate >= 0.0 && cfg.unsolicited_cancel_rate <= 1.0))
     problems.push_back("unsolicited_cancel_rate: expected 0..1");
   if (cfg.bind_host != "0.0.0.0" && cfg.bind_host != "127.0.0.1" && cfg.bind_host != "localhost" &&
       !cfg.bind_host.empty()) {
     // QuickFIX 1.15's acceptor has no bind-address setting: it always listens on all interfaces.
-    problems.push_back("bind_host: '" + cfg.bind_host +
-                       "' cannot be honoured (QuickFIX 1.15 listens on all interfaces; use 127.0.0.1 or 0.0.0.0)");
+    problems.push_back(
+        "bind_host: '" + cfg.bind_host +
+        "' cannot be honoured (QuickFIX 1.15 listens on all interfaces; use 127.0.0.1 or 0.0.0.0)");
   }
   if (!problems.empty()) {
     error = "broker-sim configuration:";

@@ -11,9 +11,15 @@ namespace sim {
 
 namespace {
 
-bool valid_side(char s) { return s == '1' || s == '2'; }
-bool valid_ord_type(char t) { return t == '1' || t == '2'; }
-bool valid_tif(char t) { return t == '0' || t == '1' || t == '3' || t == '4'; }
+bool valid_side(char s) {
+  return s == '1' || s == '2';
+}
+bool valid_ord_type(char t) {
+  return t == '1' || t == '2';
+}
+bool valid_tif(char t) {
+  return t == '0' || t == '1' || t == '3' || t == '4';
+}
 
 /// Average price, rounded half away from zero; exact integer arithmetic.
 std::int64_t average(__int128 notional, std::int64_t cum) {
@@ -47,7 +53,9 @@ Matcher::Order* Matcher::find(const std::string& session, const std::string& cl_
   return o == orders_.end() ? nullptr : &o->second;
 }
 
-std::string Matcher::next_exec_id() { return cfg_.id_prefix + "E" + std::to_string(next_exec_++); }
+std::string Matcher::next_exec_id() {
+  return cfg_.id_prefix + "E" + std::to_string(next_exec_++);
+}
 
 TopOfBook Matcher::top(const std::string& symbol) const {
   auto it = books_.find(symbol);
@@ -140,8 +148,10 @@ void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
     }
   } else {
     TopOfBook& t = b.top;
-    if (!t.known || e.bid != t.bid || e.bid_size != t.bid_size) b.bid_avail = e.bid > 0 ? e.bid_size : 0;
-    if (!t.known || e.ask != t.ask || e.ask_size != t.ask_size) b.ask_avail = e.ask > 0 ? e.ask_size : 0;
+    if (!t.known || e.bid != t.bid || e.bid_size != t.bid_size)
+      b.bid_avail = e.bid > 0 ? e.bid_size : 0;
+    if (!t.known || e.ask != t.ask || e.ask_size != t.ask_size)
+      b.ask_avail = e.ask > 0 ? e.ask_size : 0;
     t.known = true;
     t.bid = e.bid;
     t.bid_size = e.bid_size;
@@ -156,7 +166,8 @@ void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
   for (std::uint64_t key : b.resting) {
     Order& o = orders_.at(key);
     if (!o.open) continue;
-    if (cfg_.unsolicited_cancel_rate > 0.0 && cancel_rng_.uniform() < cfg_.unsolicited_cancel_rate) {
+    if (cfg_.unsolicited_cancel_rate > 0.0 &&
+        cancel_rng_.uniform() < cfg_.unsolicited_cancel_rate) {
       o.open = false;
       o.ord_status = '4';
       Report r = base_report(o, ReportType::kCanceled);

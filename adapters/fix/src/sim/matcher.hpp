@@ -86,8 +86,8 @@ enum class ReportType : std::uint8_t {
 /// CxlRejReason values.
 enum class RejectReason : std::uint8_t {
   kNone,
-  kRandom,          ///< reject_rate
-  kInvalid,         ///< bad quantity, price, side or order type
+  kRandom,   ///< reject_rate
+  kInvalid,  ///< bad quantity, price, side or order type
   kDuplicateClOrdId,
   kUnknownOrder,
   kTooLate,         ///< order already filled or cancelled
@@ -147,7 +147,9 @@ class SplitMix64 {
     return z ^ (z >> 31);
   }
   /// Uniform in [0, 1) with 53 bits.
-  double uniform() noexcept { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform() noexcept {
+    return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0);
+  }
 
  private:
   std::uint64_t state_;

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -43,9 +43,9 @@ void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept;
 /// Counters of the inbound bridge (any thread, relaxed).
 struct FixInboundCounters {
   std::atomic<std::uint64_t> reports{0}, cancel_rejects{0}, rejects{0}, status{0}, market_data{0};
-  std::atomic<std::uint64_t> dropped_reports{0};   ///< a field the engine needs was unusable
-  std::atomic<std::uint64_t> unknown_symbols{0};   ///< market data for a symbol not traded
-  std::atomic<std::uint64_t> queue_waits{0};       ///< the core queue was full; waited
+  std::atomic<std::uint64_t> dropped_reports{0};  ///< a field the engine needs was unusable
+  std::atomic<std::uint64_t> unknown_symbols{0};  ///< market data for a symbol not traded
+  std::atomic<std::uint64_t> queue_waits{0};      ///< the core queue was full; waited
 };
 
 /// A fix::Listener that pushes events onto the core's inbound queue. Thread-safe: QuickFIX may
@@ -76,7 +76,7 @@ class FixInbound final : public fix::Listener {
   InboundQueue& queue_;
   std::atomic<std::int64_t>* market_time_;
   std::unordered_map<std::string, InstrumentId> symbols_;  // read-only after construction
-  mutable std::mutex mu_;                                   // producers_ and status_
+  mutable std::mutex mu_;                                  // producers_ and status_
   std::vector<std::pair<std::uint64_t, InboundQueue::Producer*>> producers_;
   std::vector<std::unique_ptr<InboundQueue::Producer>> owned_;
   std::unordered_map<std::uint16_t, std::string> status_;
@@ -87,8 +87,8 @@ class FixInbound final : public fix::Listener {
 
 struct FixOutboundCounters {
   std::uint64_t new_orders = 0, cancels = 0, replaces = 0, status_requests = 0;
-  std::uint64_t send_failures = 0;  ///< the initiator refused (unknown session, bad field)
-  std::uint64_t unknown_orders = 0; ///< cancel/replace/status for an order never sent
+  std::uint64_t send_failures = 0;   ///< the initiator refused (unknown session, bad field)
+  std::uint64_t unknown_orders = 0;  ///< cancel/replace/status for an order never sent
 };
 
 /// Turns order intents into FIX messages and hands them to the initiator. One thread (the FIX

@@ -59,8 +59,9 @@ struct TapeOptions {
 /// (price 0 and size 0: that side is empty); trade price and size > 0. Blank lines and lines
 /// starting with '#' are skipped anywhere; header values are read before the first row only.
 ///
-/// Memory stays flat: one line buffer and a symbol cache (at most 1024 distinct symbols). Single-threaded.
-/// The InstrumentTable must outlive the reader (symbols are resolved as rows arrive).
+/// Memory stays flat: one line buffer and a symbol cache (at most 1024 distinct symbols).
+/// Single-threaded. The InstrumentTable must outlive the reader (symbols are resolved as rows
+/// arrive).
 class TapeFileReader final : public EventReader {
  public:
   /// Opens the file and reads its header. Errors: a file that cannot be opened, a first line

@@ -22,8 +22,8 @@ namespace ballast {
 
 /// Thread: the core thread only. The solve allocates (a rebalance is a cold path next to ticks);
 /// nothing on the per-tick path does. In the component chain it comes after the order manager,
-/// so the fills it reacts to are already booked. A trigger for an account with orders working, a parent still being sliced or
-/// buys still queued is skipped (counted).
+/// so the fills it reacts to are already booked. A trigger for an account with orders working, a
+/// parent still being sliced or buys still queued is skipped (counted).
 class Rebalancer {
  public:
   /// `universe_cov`: annualised covariance over the whole instrument universe (n x n, instrument

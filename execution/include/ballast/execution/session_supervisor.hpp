@@ -31,9 +31,7 @@ class SessionSupervisor {
   };
   const Counters& counters() const noexcept { return c_; }
   /// Whether session s is logged on now.
-  bool logged_on(SessionId s) const noexcept {
-    return s.value < up_.size() && up_[s.value] != 0;
-  }
+  bool logged_on(SessionId s) const noexcept { return s.value < up_.size() && up_[s.value] != 0; }
 
  private:
   const OrderManager& om_;

@@ -168,7 +168,8 @@ class ComplianceGate {
   void on_execution_reported(const ExecutionReported& e, Timestamp now, ComplianceOutbox& out);
   /// A session/business reject: feeds the storm detector; a tied order is no longer working.
   void on_message_rejected(const MessageRejected& e, Timestamp now, ComplianceOutbox& out);
-  /// A refused cancel/replace: feeds the storm detector; a refused replace stops counting as working.
+  /// A refused cancel/replace: feeds the storm detector; a refused replace stops counting as
+  /// working.
   void on_cancel_rejected(const CancelRejected& e, Timestamp now, ComplianceOutbox& out);
   /// kKillSwitchOn / kKillSwitchOff, global (invalid account) or for one account.
   void on_control_command(const ControlCommand& c, Timestamp now, ComplianceOutbox& out);

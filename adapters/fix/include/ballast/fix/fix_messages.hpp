@@ -43,11 +43,11 @@ struct NewOrder {
   char cl_ord_id[24] = {};
   char account[32] = {};  ///< Account (1); empty: not sent
   char symbol[16] = {};
-  char side = '1';           ///< Side (54): '1' buy, '2' sell
-  char ord_type = '2';       ///< OrdType (40): '1' market, '2' limit
-  char time_in_force = '0';  ///< TimeInForce (59): '0' day, '1' GTC, '3' IOC
-  std::int64_t qty = 0;      ///< OrderQty (38), raw 1e-6
-  std::int64_t price = 0;    ///< Price (44), raw 1e-9; not sent for market orders
+  char side = '1';                    ///< Side (54): '1' buy, '2' sell
+  char ord_type = '2';                ///< OrdType (40): '1' market, '2' limit
+  char time_in_force = '0';           ///< TimeInForce (59): '0' day, '1' GTC, '3' IOC
+  std::int64_t qty = 0;               ///< OrderQty (38), raw 1e-6
+  std::int64_t price = 0;             ///< Price (44), raw 1e-9; not sent for market orders
   std::int64_t transact_time_ns = 0;  ///< TransactTime (60), ns since the epoch (UTC)
 };
 
@@ -96,7 +96,7 @@ struct ExecutionReport {
   char orig_cl_ord_id[24] = {};  ///< empty when absent
   char order_id[32] = {};        ///< OrderID (37), the broker's
   char exec_id[32] = {};
-  char exec_ref_id[32] = {};  ///< empty when absent
+  char exec_ref_id[32] = {};   ///< empty when absent
   char exec_trans_type = '0';  ///< FIX 4.2 ExecTransType (20): '0' new, '1' cancel, '2' correct
   char account[32] = {};
   char symbol[16] = {};
@@ -147,8 +147,8 @@ struct BusinessReject {
 
 enum class SessionState : std::uint8_t {
   kLoggedOn,
-  kLoggedOut,     ///< logout or disconnect; reconnecting with back-off
-  kRefused,       ///< Ballast refused to log on (e.g. sequence numbers disagree); not retrying
+  kLoggedOut,  ///< logout or disconnect; reconnecting with back-off
+  kRefused,    ///< Ballast refused to log on (e.g. sequence numbers disagree); not retrying
 };
 
 /// A session's state changed (also: why).
@@ -167,8 +167,8 @@ struct MarketDataUpdate {
   std::uint16_t session = 0;
   char symbol[16] = {};
   bool snapshot = false;
-  bool has_quote = false;   ///< bid/ask fields valid (0 price: side empty)
-  std::int64_t bid = 0;     ///< raw 1e-9
+  bool has_quote = false;  ///< bid/ask fields valid (0 price: side empty)
+  std::int64_t bid = 0;    ///< raw 1e-9
   std::int64_t bid_size = 0;
   std::int64_t ask = 0;
   std::int64_t ask_size = 0;

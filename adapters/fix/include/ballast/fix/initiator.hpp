@@ -34,8 +34,8 @@ class Listener {
 
 /// One initiator session. Validation errors name the session and the setting.
 struct SessionConfig {
-  std::string name;            ///< for messages and file names
-  std::string begin_string;    ///< "FIX.4.2" or "FIX.4.4"
+  std::string name;          ///< for messages and file names
+  std::string begin_string;  ///< "FIX.4.2" or "FIX.4.4"
   std::string host = "127.0.0.1";
   int port = 0;
   std::string sender_comp_id;
@@ -72,10 +72,10 @@ struct InitiatorConfig {
 
 /// Counters; read from any thread (relaxed).
 struct InitiatorCounters {
-  std::uint64_t sent = 0;            ///< application messages handed to QuickFIX
-  std::uint64_t send_failures = 0;   ///< unknown session or QuickFIX refused
-  std::uint64_t received = 0;        ///< application messages received
-  std::uint64_t invalid_inbound = 0; ///< failed dictionary/field checks (session Reject sent)
+  std::uint64_t sent = 0;             ///< application messages handed to QuickFIX
+  std::uint64_t send_failures = 0;    ///< unknown session or QuickFIX refused
+  std::uint64_t received = 0;         ///< application messages received
+  std::uint64_t invalid_inbound = 0;  ///< failed dictionary/field checks (session Reject sent)
   std::uint64_t stale_resends_suppressed = 0;  ///< resent orders turned into gap fills
   std::uint64_t logons = 0;
   std::uint64_t disconnects = 0;
