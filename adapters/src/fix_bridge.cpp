@@ -396,7 +396,7 @@ bool FixOutbound::on_event(const Event& e) {
     m.price = s->limit.raw;
     m.transact_time_ns = s->hdr.event_time.ns;
     sent_[s->order.value] =
-        Sent{s->instrument, s->account, m.session, s->side, s->type, s->tif, s->qty, false};
+        Sent{s->instrument, s->account, m.session, s->side, s->type, s->tif, s->qty};
     ++c_.new_orders;
     if (initiator_.send(m)) return true;
     ++c_.send_failures;
@@ -465,37 +465,31 @@ bool FixOutbound::on_event(const Event& e) {
     ++c_.send_failures;
     return false;
   }
-  if (const auto* x = std::get_if<ExecutionReported>(&e)) {
-    // Outbound sinks see inputs too when the runtime forwards them: a terminal report ends the
-    // order's life for query_working.
-    if (x->status == OrdStatus::kFilled || x->status == OrdStatus::kCanceled ||
-        x->status == OrdStatus::kRejected || x->status == OrdStatus::kExpired ||
-        x->status == OrdStatus::kDoneForDay || x->status == OrdStatus::kReplaced) {
-      mark_done(x->exec_type == ExecType::kReplaced ? x->orig_order : x->order);
-    }
-  }
   return true;
 }
 
-std::size_t FixOutbound::query_working(std::uint16_t session) {
-  std::size_t n = 0;
-  for (const auto& [id, o] : sent_) {
-    if (o.done || o.session != session) continue;
-    fix::StatusRequest m;
-    m.session = session;
-    put_id(m.cl_ord_id, OrderId{id});
-    fix::set_text(m.symbol, instruments_[o.instrument].symbol);
-    m.side = fix_side(o.side);
-    ++c_.status_requests;
-    if (!initiator_.send(m)) ++c_.send_failures;
-    ++n;
-  }
-  return n;
-}
+}  // namespace ballast
 
-void FixOutbound::mark_done(OrderId id) {
-  const auto it = sent_.find(id.value);
-  if (it != sent_.end()) it->second.done = true;
+namespace ballast {
+
+bool to_tape_event(const Event& e, const InstrumentTable& instruments, fix::TapeEvent& te) {
+  te = fix::TapeEvent{};
+  if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
+    fix::set_text(te.symbol, instruments[q->instrument].symbol);
+    te.bid = q->bid.raw;
+    te.bid_size = q->bid_size.raw;
+    te.ask = q->ask.raw;
+    te.ask_size = q->ask_size.raw;
+  } else if (const auto* tp = std::get_if<TradePrinted>(&e)) {
+    fix::set_text(te.symbol, instruments[tp->instrument].symbol);
+    te.is_trade = true;
+    te.price = tp->price.raw;
+    te.size = tp->size.raw;
+  } else {
+    return false;
+  }
+  te.time_ns = header(e).event_time.ns;
+  return true;
 }
 
 }  // namespace ballast

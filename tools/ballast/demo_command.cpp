@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/adapters/market_data_daily.hpp"
 #include "ballast/adapters/replay_pacer.hpp"
 #include "ballast/adapters/tape_file.hpp"
@@ -220,27 +221,6 @@ class VectorReader final : public EventReader {
   const std::vector<Event>& events_;
   std::size_t i_;
 };
-
-/// broker-sim's tape event for a quote or trade; false for other events.
-bool to_tape(const Event& e, const InstrumentTable& instruments, fix::TapeEvent& te) {
-  te = fix::TapeEvent{};
-  if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
-    fix::set_text(te.symbol, instruments[q->instrument].symbol);
-    te.bid = q->bid.raw;
-    te.bid_size = q->bid_size.raw;
-    te.ask = q->ask.raw;
-    te.ask_size = q->ask_size.raw;
-  } else if (const auto* tp = std::get_if<TradePrinted>(&e)) {
-    fix::set_text(te.symbol, instruments[tp->instrument].symbol);
-    te.is_trade = true;
-    te.price = tp->price.raw;
-    te.size = tp->size.raw;
-  } else {
-    return false;
-  }
-  te.time_ns = header(e).event_time.ns;
-  return true;
-}
 
 struct LogRecon {
   std::map<std::pair<std::string, std::string>, std::int64_t>
@@ -447,7 +427,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
     std::size_t missing = n;
     for (; opening < tape.size() && missing > 0; ++opening) {
       fix::TapeEvent te;
-      if (!to_tape(tape[opening], s.instruments, te)) continue;
+      if (!to_tape_event(tape[opening], s.instruments, te)) continue;
       sim->on_tape(te);
       if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]);
           q && !quoted[q->instrument.value]) {
@@ -518,7 +498,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   pacer.run(tape_reader, [&](const Event& e) {
     const std::int64_t t = header(e).event_time.ns;
     fix::TapeEvent te;
-    if (!to_tape(e, s.instruments, te)) return;
+    if (!to_tape_event(e, s.instruments, te)) return;
     sim->on_tape(te);
     ++k;
     const auto now = Clock::now();
@@ -564,8 +544,6 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
     // Before: the starting weights at the opening mids (what the accounts were built from).
     const ModelConfig& model = s.models[m];
     double before = 0, cash_w = 1.0;
-    double nav0 = book.cash(id).to_double();
-    (void)nav0;
     const auto& acct = s.accounts[a];
     double navs = acct.cash.to_double();
     std::vector<double> val(n, 0.0);

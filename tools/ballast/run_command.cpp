@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/adapters/market_data_daily.hpp"
 #include "ballast/adapters/market_data_lobster.hpp"
 #include "ballast/adapters/replay_pacer.hpp"
@@ -322,21 +323,7 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
   }
   auto st = replay(reader.value(), schedule.value(), [&](const Event& e) {
     fix::TapeEvent te;
-    if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
-      fix::set_text(te.symbol, instruments[q->instrument].symbol);
-      te.bid = q->bid.raw;
-      te.bid_size = q->bid_size.raw;
-      te.ask = q->ask.raw;
-      te.ask_size = q->ask_size.raw;
-    } else if (const auto* t = std::get_if<TradePrinted>(&e)) {
-      fix::set_text(te.symbol, instruments[t->instrument].symbol);
-      te.is_trade = true;
-      te.price = t->price.raw;
-      te.size = t->size.raw;
-    } else {
-      return;
-    }
-    te.time_ns = header(e).event_time.ns;
+    if (!to_tape_event(e, instruments, te)) return;
     sim->on_tape(te);
   });
   const auto linger = SteadyClock::now() + std::chrono::seconds(5);

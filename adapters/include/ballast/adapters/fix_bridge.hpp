@@ -15,6 +15,7 @@
 #include "ballast/core/events.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/queue.hpp"
+#include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/fix_messages.hpp"
 #include "ballast/fix/initiator.hpp"
 
@@ -37,6 +38,8 @@ bool to_side(char side, Side& out) noexcept;
 /// needs is unusable; the report is then dropped with a counted error, never half-applied.
 bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*& why) noexcept;
 void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept;
+/// broker-sim's tape event for a QuoteUpdated or TradePrinted; false for any other event.
+bool to_tape_event(const Event& e, const InstrumentTable& instruments, fix::TapeEvent& te);
 
 // ------------------------------------------------------------------------ inbound
 
@@ -104,12 +107,6 @@ class FixOutbound {
   /// QueryOrderStatus); ignores other events. False when the initiator refused it (counted).
   bool on_event(const Event& e);
 
-  /// Asks for the status of every order sent on `session` that is not known to be done (after a
-  /// logon: the working-order policy "requery").
-  std::size_t query_working(std::uint16_t session);
-  /// Marks an order done (filled, cancelled, rejected) so query_working skips it.
-  void mark_done(OrderId id);
-
   const FixOutboundCounters& counters() const noexcept { return c_; }
 
  private:
@@ -121,7 +118,6 @@ class FixOutbound {
     OrdType type{OrdType::kLimit};
     TimeInForce tif{TimeInForce::kDay};
     Qty qty{};
-    bool done = false;
   };
   const InstrumentTable& instruments_;
   std::vector<std::string> accounts_;
