@@ -210,6 +210,47 @@ ReportOutcome ChildOrder::on_bust_or_correct(const ExecutionReported& r,
   return o;
 }
 
+ReportOutcome ChildOrder::on_status(const ExecutionReported& r) noexcept {
+  // The answer to an OrderStatusRequest (sent for every working order after each logon). Fill
+  // reports are de-duplicated by ExecID, and a status report carries the broker's CumQty: when
+  // it is above what we booked, a fill report was lost (the engine died after QuickFIX took the
+  // message and before the journal had it). The difference is booked now, at AvgPx (the price
+  // of the lost fills is not in the report). Status reports arrive after any resent fills of
+  // the same session (FIX delivers in sequence order), so a late original cannot follow.
+  ReportOutcome o;
+  if (r.cum_qty > broker_cum_) broker_cum_ = r.cum_qty;
+  const bool closed = r.status == OrdStatus::kCanceled || r.status == OrdStatus::kRejected ||
+                      r.status == OrdStatus::kExpired || r.status == OrdStatus::kDoneForDay ||
+                      r.status == OrdStatus::kFilled;
+  if (r.status != OrdStatus::kRejected || cum_.raw > 0 || r.cum_qty.raw > 0) acked_ = true;
+  if (active_ && r.cum_qty > cum_ && (!has_terminal_ || terminal_ != OrderState::kReplaced)) {
+    o.effect = FillEffect::kFill;
+    o.qty = r.cum_qty - cum_;
+    o.px = r.avg_px.raw > 0 ? r.avg_px : r.last_px;
+    o.flags |= kFlagReconciled;
+    cum_ = r.cum_qty;
+    if (cum_ > qty_) o.flags |= kFlagOverfill;
+  }
+  if (closed && r.status != OrdStatus::kFilled && !has_terminal_) {
+    switch (r.status) {
+      case OrdStatus::kCanceled:
+        set_terminal(OrderState::kCanceled);
+        break;
+      case OrdStatus::kRejected:
+        set_terminal(OrderState::kRejected);
+        break;
+      case OrdStatus::kExpired:
+        set_terminal(OrderState::kExpired);
+        break;
+      default:
+        set_terminal(OrderState::kDoneForDay);
+        break;
+    }
+    o.flags |= kFlagClosedByStatus;
+  }
+  return o;
+}
+
 ReportOutcome ChildOrder::on_report(const ExecutionReported& r, ExecLedger& ledger) noexcept {
   ReportOutcome o;
   switch (r.exec_type) {
@@ -222,10 +263,12 @@ ReportOutcome ChildOrder::on_report(const ExecutionReported& r, ExecLedger& ledg
     case ExecType::kTradeCorrect:
       o = on_bust_or_correct(r, ledger);
       break;
+    case ExecType::kOrderStatus:
+      o = on_status(r);
+      break;
     case ExecType::kNew:
     case ExecType::kPendingCancel:
     case ExecType::kPendingReplace:
-    case ExecType::kOrderStatus:
     case ExecType::kStopped:
       // Acknowledgements: they show the broker holds the order, never move the state back.
       acked_ = true;

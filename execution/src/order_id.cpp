@@ -9,6 +9,12 @@ ClOrdIdGenerator::ClOrdIdGenerator(std::uint32_t epoch) noexcept : epoch_(epoch)
   BALLAST_INVARIANT(epoch != UINT32_MAX, "order id epoch 0xFFFFFFFF is reserved");
 }
 
+void ClOrdIdGenerator::reset(std::uint32_t epoch) noexcept {
+  BALLAST_INVARIANT(epoch != UINT32_MAX, "order id epoch 0xFFFFFFFF is reserved");
+  epoch_ = epoch;
+  counter_ = 0;
+}
+
 OrderId ClOrdIdGenerator::next() noexcept {
   BALLAST_INVARIANT(counter_ < UINT32_MAX - 1, "order id counter exhausted in this run");
   ++counter_;

@@ -280,6 +280,8 @@ void OrderManager::count(std::uint32_t f) noexcept {
   counters_.overfills += (f & kFlagOverfill) != 0;
   counters_.late_reports += (f & kFlagLateReport) != 0;
   counters_.ledger_full += (f & kFlagLedgerFull) != 0;
+  counters_.reconciled_fills += (f & kFlagReconciled) != 0;
+  counters_.closed_by_status += (f & kFlagClosedByStatus) != 0;
 }
 
 void OrderManager::reject_replacement(ChildOrder& old) noexcept {

@@ -452,6 +452,15 @@ void ComplianceGate::on_execution_reported(const ExecutionReported& e, Timestamp
       if (e.exec_type == ExecType::kRejected) note_reject(now, out);
       return;
     }
+    case ExecType::kOrderStatus:
+      // The answer to a status request after a logon: a finished order (filled while we were
+      // away, canceled, or unknown at the broker) is no longer working.
+      if (e.status == OrdStatus::kFilled || e.status == OrdStatus::kCanceled ||
+          e.status == OrdStatus::kRejected || e.status == OrdStatus::kExpired ||
+          e.status == OrdStatus::kDoneForDay) {
+        remove(e.order.value);
+      }
+      return;
     default:
       return;
   }

@@ -495,3 +495,83 @@ TEST(ExecLedger, ReportsFullInsteadOfGrowing) {
 
 }  // namespace
 }  // namespace ballast
+
+namespace ballast {
+namespace {
+
+ExecutionReported status_report(OrderId id, OrdStatus st, std::int64_t cum, std::int64_t avg_px) {
+  ExecutionReported r{};
+  r.order = id;
+  r.session = SessionId{1};
+  r.exec_type = ExecType::kOrderStatus;
+  r.status = st;
+  r.cum_qty = Qty::from_units(cum);
+  r.avg_px = Price::from_units(avg_px);
+  r.exec_id.assign("S1");
+  return r;
+}
+
+ChildOrder hundred_share_buy() {
+  SubmitOrder s{};
+  s.order = OrderId{7};
+  s.side = Side::kBuy;
+  s.qty = Qty::from_units(100);
+  s.limit = Price::from_units(100);
+  return ChildOrder(s);
+}
+
+TEST(ChildOrderStatus, BooksTheFillsAStatusReportShowsAndWeNeverReceived) {
+  ChildOrder o = hundred_share_buy();
+  ExecLedger ledger(16);
+  (void)run(o, ledger, trade("E1", 30, 30, 101));
+  // The broker says 100 filled at an average of 102: 70 shares were reported while we were down.
+  const ReportOutcome r = o.on_report(status_report(o.id(), OrdStatus::kFilled, 100, 102), ledger);
+  EXPECT_EQ(r.effect, FillEffect::kFill);
+  EXPECT_EQ(r.qty, Qty::from_units(70));
+  EXPECT_EQ(r.px, Price::from_units(102));
+  EXPECT_NE(r.flags & kFlagReconciled, 0u);
+  EXPECT_EQ(o.state(), OrderState::kFilled);
+  // The same status again books nothing.
+  const ReportOutcome again =
+      o.on_report(status_report(o.id(), OrdStatus::kFilled, 100, 102), ledger);
+  EXPECT_EQ(again.effect, FillEffect::kNone);
+  EXPECT_EQ(o.cum_qty(), Qty::from_units(100));
+}
+
+TEST(ChildOrderStatus, AStatusMatchingOurFillsChangesNothing) {
+  ChildOrder o = hundred_share_buy();
+  ExecLedger ledger(16);
+  (void)run(o, ledger, kAck);
+  (void)run(o, ledger, trade("E1", 40, 40));
+  const ReportOutcome r =
+      o.on_report(status_report(o.id(), OrdStatus::kPartiallyFilled, 40, 100), ledger);
+  EXPECT_EQ(r.effect, FillEffect::kNone);
+  EXPECT_EQ(r.flags, 0u);
+  EXPECT_EQ(o.state(), OrderState::kPartiallyFilled);
+}
+
+TEST(ChildOrderStatus, AnOrderUnknownAtTheBrokerIsClosed) {
+  // Sent (journaled) but the engine died before QuickFIX put it on the wire: the broker answers
+  // the status request with OrdStatus Rejected; the order must stop counting as working.
+  ChildOrder o = hundred_share_buy();
+  ExecLedger ledger(16);
+  const ReportOutcome r = o.on_report(status_report(o.id(), OrdStatus::kRejected, 0, 0), ledger);
+  EXPECT_EQ(r.effect, FillEffect::kNone);
+  EXPECT_NE(r.flags & kFlagClosedByStatus, 0u);
+  EXPECT_EQ(o.state(), OrderState::kRejected);
+  EXPECT_EQ(o.leaves(), Qty{});
+}
+
+TEST(ChildOrderStatus, ACanceledOrderKeepsItsFillsAndCloses) {
+  ChildOrder o = hundred_share_buy();
+  ExecLedger ledger(16);
+  (void)run(o, ledger, kAck);
+  const ReportOutcome r = o.on_report(status_report(o.id(), OrdStatus::kCanceled, 20, 99), ledger);
+  EXPECT_EQ(r.effect, FillEffect::kFill);
+  EXPECT_EQ(r.qty, Qty::from_units(20));
+  EXPECT_EQ(o.state(), OrderState::kCanceled);
+  EXPECT_EQ(o.cum_qty(), Qty::from_units(20));
+}
+
+}  // namespace
+}  // namespace ballast

@@ -88,6 +88,11 @@ class CoreLoop {
         c != nullptr && c->action == ControlAction::kShutdown) {
       stop_.store(true, std::memory_order_relaxed);
     }
+    if (opt_.timers == TimerMode::kRecorded) {
+      // A recorded firing takes the timer out of the service, as popping it did in the live run,
+      // so a switch to live timers (recovery) does not fire it a second time.
+      if (const auto* t = std::get_if<TimerFired>(&e)) timers_.cancel(t->timer);
+    }
     sink_.on_input(e);
     dispatch(e, now);
   }
@@ -123,6 +128,11 @@ class CoreLoop {
     while (do_work() > 0) {
     }
   }
+
+  /// Switches between live and recorded timers (recovery replays the journal with recorded
+  /// timers, then goes live with the timers the replay left pending). Core thread only.
+  void set_timer_mode(TimerMode m) noexcept { opt_.timers = m; }
+  TimerMode timer_mode() const noexcept { return opt_.timers; }
 
   void request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
   bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }

@@ -50,6 +50,12 @@ enum OrderFlag : std::uint32_t {
   kFlagLedgerFull = 1u << 12,  ///< applied without de-duplication (ExecLedger full)
   kFlagIgnored = 1u << 13,     ///< no effect: stale state report or a zero-quantity trade
   kFlagNoExecId = 1u << 14,    ///< economic report without ExecID: applied, not de-duplicated
+  /// A status report (ExecType I) showed more filled than the fills we received (a fill report
+  /// lost in a crash): the difference was booked at the report's AvgPx.
+  kFlagReconciled = 1u << 15,
+  /// A status report said the order is done (canceled, rejected, expired, unknown at the
+  /// broker): the order was closed on the broker's word.
+  kFlagClosedByStatus = 1u << 16,
 };
 
 /// The economic effect of one report.
@@ -129,6 +135,7 @@ class ChildOrder {
   enum class Pending : std::uint8_t { kNone, kCancel, kReplace };
   void set_terminal(OrderState s) noexcept;
   ReportOutcome on_trade(const ExecutionReported& r, ExecLedger& ledger) noexcept;
+  ReportOutcome on_status(const ExecutionReported& r) noexcept;
   ReportOutcome on_bust_or_correct(const ExecutionReported& r, ExecLedger& ledger) noexcept;
 
   OrderId id_{};

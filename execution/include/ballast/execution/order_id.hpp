@@ -25,6 +25,9 @@ class ClOrdIdGenerator {
   /// per run is a bug, not a load).
   [[nodiscard]] OrderId next() noexcept;
 
+  /// Starts a new run: `epoch`, counter back to 0 (journal replay crossing a restart).
+  void reset(std::uint32_t epoch) noexcept;
+
   std::uint32_t epoch() const noexcept { return epoch_; }
   /// Ids issued so far in this run.
   std::uint32_t issued() const noexcept { return counter_; }

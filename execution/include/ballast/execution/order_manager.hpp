@@ -76,6 +76,8 @@ struct OrderManagerCounters {
   std::uint64_t capacity_exhausted{0};  ///< SubmitOrder/ReplaceOrder dropped: pool full
   std::uint64_t block_busts{0};         ///< busts/corrections on block children: not re-allocated
   std::uint64_t block_overfills{0};     ///< block fills beyond the accounts' requests
+  std::uint64_t reconciled_fills{0};    ///< fills booked from a status report's CumQty
+  std::uint64_t closed_by_status{0};    ///< orders closed by a status report (e.g. unknown)
 };
 
 /// Called after a fill (or bust) changed an account's position and cash: the composition root
