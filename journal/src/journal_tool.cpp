@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ostream>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "ballast/journal/event_fields.hpp"
 #include "ballast/journal/journal_reader.hpp"
@@ -134,6 +136,21 @@ class FieldWriter {
   bool json_;
 };
 
+std::vector<std::pair<std::string, std::string>> field_texts(const Event& e) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::visit(
+      [&](const auto& ev) {
+        visit_fields(ev, [&](const char* name, const auto& v) {
+          std::string text;
+          FieldWriter w(text, false);
+          w(name, v);  // " name=value"
+          out.emplace_back(name, text.substr(std::string_view(name).size() + 2));
+        });
+      },
+      e);
+  return out;
+}
+
 void format_record(const JournalRecord& r, std::string_view segment, bool json, std::string& out) {
   const char* type = nullptr;
   if (const Event* e = r.event()) type = event_name(*e);
@@ -184,6 +201,22 @@ std::string file_name(const std::string& path) {
 }
 
 }  // namespace
+
+std::string describe_event_difference(const Event& journal, const Event& replay) {
+  if (journal.index() != replay.index()) {
+    return std::string("event type: journal ") + event_name(journal) + ", replay " +
+           event_name(replay);
+  }
+  const auto a = field_texts(journal);
+  const auto b = field_texts(replay);
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i].second != b[i].second) {
+      return std::string(event_name(journal)) + "." + a[i].first + ": journal " + a[i].second +
+             ", replay " + b[i].second;
+    }
+  }
+  return {};
+}
 
 std::string format_utc(Timestamp t) {
   // Howard Hinnant's civil_from_days.

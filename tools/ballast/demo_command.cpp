@@ -1,9 +1,11 @@
 #include "demo_command.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -267,29 +269,32 @@ LogRecon read_message_log(const std::string& path) {
 
 }  // namespace
 
-DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
-  DemoResult res;
-  const auto wall_start = Clock::now();
-  auto fail = [&](const std::string& why) {
-    err << "ballast demo: " << why << "\n";
-    res.exit_code = 1;
-    return res;
-  };
+namespace {
 
-  // -- configuration ----------------------------------------------------------------------------
+/// Everything the demo derives from its options, deterministically: the desk, the tape, the
+/// risk model. A restart (crash recovery) or `ballast replay` rebuilds exactly this.
+struct DemoSetup {
+  config::Settings s;
+  std::vector<Event> tape;
+  std::vector<Price> first_mid;
+  std::vector<Prints> prints;
+  std::vector<Qty> volume;
+  std::chrono::minutes offset{0};
+  Eigen::MatrixXd covariance;
+  std::string tape_path, closes_path;
+};
+
+Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
+  DemoSetup d;
   auto loaded = config::load_string(kDemoYaml, "embedded demo configuration");
   if (!loaded.ok()) {
-    for (const auto& d : loaded.diagnostics) err << config::format(d) << "\n";
-    return fail("the embedded configuration is invalid (a build problem)");
+    std::string why = "the embedded configuration is invalid (a build problem)";
+    for (const auto& diag : loaded.diagnostics) why += "\n" + config::format(diag);
+    return Error(why);
   }
-  config::Settings s = std::move(*loaded.settings);
+  d.s = std::move(*loaded.settings);
+  config::Settings& s = d.s;
   const fs::path dir = opt.dir;
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
-  const int port = free_port();
-  if (port == 0) return fail("no free TCP port on 127.0.0.1");
   auto& fsess = s.fix.sessions.at(0);
   fsess.port = port;
   fsess.fix_version = opt.fix_version == "FIX.4.2" ? FixVersion::kFix42 : FixVersion::kFix44;
@@ -297,18 +302,18 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   fsess.log_dir = (dir / "fix/log").string();
   s.journal.dir = (dir / "journal").string();
 
-  // -- the recorded day ---------------------------------------------------------------------------
+  // -- the recorded day
   const fs::path tape_path =
       data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv");
+  d.tape_path = fs::absolute(tape_path).lexically_normal().string();
   auto reader = TapeFileReader::open(tape_path.string(), s.instruments);
-  if (!reader) return fail(reader.error().message);
-  std::vector<Event> tape;
-  tape.reserve(200'000);
+  if (!reader) return reader.error();
+  d.tape.reserve(200'000);
   const std::size_t n = s.instruments.size();
-  std::vector<Price> first_mid(n);
-  std::vector<Prints> prints(n);
-  std::vector<Qty> volume(n);
-  const auto offset = reader.value().session().utc_offset;
+  d.first_mid.assign(n, Price{});
+  d.prints.assign(n, Prints{});
+  d.volume.assign(n, Qty{});
+  d.offset = reader.value().session().utc_offset;
   const std::int64_t midnight_utc = reader.value().session().to_utc(0).ns;
   while (auto e = reader.value().next()) {
     if (opt.end_seconds > 0 &&
@@ -316,35 +321,36 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       break;
     }
     if (const auto* q = std::get_if<QuoteUpdated>(&*e)) {
-      auto& fm = first_mid[q->instrument.value];
+      auto& fm = d.first_mid[q->instrument.value];
       if (fm.raw == 0 && q->bid.raw > 0 && q->ask.raw > 0)
         fm = Price::from_raw((q->bid.raw + q->ask.raw) / 2);
     } else if (const auto* t = std::get_if<TradePrinted>(&*e)) {
-      prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(),
-                                      t->size.to_double());
-      volume[t->instrument.value] = volume[t->instrument.value] + t->size;
+      d.prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(),
+                                        t->size.to_double());
+      d.volume[t->instrument.value] = d.volume[t->instrument.value] + t->size;
     }
-    tape.push_back(*e);
+    d.tape.push_back(*e);
   }
-  if (const Error* e = reader.value().error()) return fail(e->message);
+  if (const Error* e = reader.value().error()) return *e;
   for (std::size_t i = 0; i < n; ++i) {
-    if (first_mid[i].raw == 0) {
-      return fail("the tape " + tape_path.string() + " has no two-sided quote for " +
-                  s.instruments[InstrumentId{static_cast<std::uint32_t>(i)}].symbol);
+    if (d.first_mid[i].raw == 0) {
+      return Error("the tape " + tape_path.string() + " has no two-sided quote for " +
+                   s.instruments[InstrumentId{static_cast<std::uint32_t>(i)}].symbol);
     }
   }
 
-  // -- the risk model from daily closes ----------------------------------------------------------
+  // -- the risk model from daily closes
   const fs::path closes_path =
       data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv");
+  d.closes_path = fs::absolute(closes_path).lexically_normal().string();
   auto closes = load_daily_closes(closes_path.string());
-  if (!closes) return fail(closes.error().message);
+  if (!closes) return closes.error();
   Eigen::MatrixXd prices(static_cast<Eigen::Index>(closes.value().rows()),
                          static_cast<Eigen::Index>(n));
   for (std::size_t j = 0; j < n; ++j) {
     const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
     const auto col = closes.value().column(sym);
-    if (!col) return fail(closes_path.string() + " has no column '" + sym + "'");
+    if (!col) return Error(closes_path.string() + " has no column '" + sym + "'");
     for (std::size_t r = 0; r < closes.value().rows(); ++r) {
       const auto p = closes.value().at(r, *col);
       prices(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) =
@@ -352,17 +358,17 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
     }
   }
   auto rets = returns_from_prices(prices, ReturnKind::kLog);
-  if (!rets) return fail(closes_path.string() + ": " + rets.error().message);
+  if (!rets) return Error(closes_path.string() + ": " + rets.error().message);
   RiskModelOptions ro;
   ro.config = s.optimizer.risk_model;
   auto rm = RiskModel::estimate(rets.value().values, ro);
-  if (!rm) return fail(closes_path.string() + ": " + rm.error().message);
+  if (!rm) return Error(closes_path.string() + ": " + rm.error().message);
+  d.covariance = rm.value().covariance;
 
-  // -- the desk: accounts with drifted starting weights -------------------------------------------
+  // -- the desk: accounts with drifted starting weights
   std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> nav_dist(100'000.0, 1'000'000.0);
   std::uniform_real_distribution<double> noise(-0.07, 0.07);
-  std::vector<std::vector<double>> start_weights;
   for (const ModelConfig& model : s.models) {
     for (int k = 0; k < opt.accounts_per_model; ++k) {
       AccountConfig a;
@@ -385,7 +391,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       }
       std::int64_t cash_cents = static_cast<std::int64_t>(nav * 100);
       for (std::uint32_t i = 0; i < n; ++i) {
-        const double px = first_mid[i].to_double();
+        const double px = d.first_mid[i].to_double();
         const auto shares = static_cast<std::int64_t>(std::floor(w[i] * nav / px));
         if (shares <= 0) continue;
         a.positions.push_back({s.instruments[InstrumentId{i}].symbol, Qty::from_units(shares)});
@@ -393,15 +399,77 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
             static_cast<std::int64_t>(std::llround(static_cast<double>(shares) * px * 100));
       }
       a.cash = Money::from_raw(cash_cents * (Money::kScale / 100));
-      start_weights.push_back(std::move(w));
       s.accounts.push_back(std::move(a));
     }
   }
   if (const auto v = config::validate(s); !v.empty()) {
-    return fail("generated desk is invalid: " + v.front().path + ": " + v.front().message);
+    return Error("generated desk is invalid: " + v.front().path + ": " + v.front().message);
   }
+  return d;
+}
 
-  // -- broker-sim ---------------------------------------------------------------------------------
+app::RuntimeOptions runtime_options(const DemoSetup& d) {
+  app::RuntimeOptions ropt;
+  ropt.market_clock = true;
+  ropt.covariance = d.covariance;
+  for (const Qty v : d.volume) ropt.adv.push_back(v);
+  return ropt;
+}
+
+}  // namespace
+
+Manifest demo_manifest(const DemoOptions& opt) {
+  Manifest m;
+  m.values["kind"] = "demo";
+  m.values["accounts_per_model"] = std::to_string(opt.accounts_per_model);
+  m.values["seed"] = std::to_string(opt.seed);
+  m.values["fix_version"] = opt.fix_version;
+  m.values["end_seconds"] = std::to_string(opt.end_seconds);
+  m.values["tape"] = fs::absolute(data_file(opt.tape,
+                                            "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv"))
+                         .lexically_normal()
+                         .string();
+  m.values["closes"] =
+      fs::absolute(data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv"))
+          .lexically_normal()
+          .string();
+  return m;
+}
+
+Result<DemoOptions> demo_options_from(const Manifest& m) {
+  if (m.get("kind") != "demo") return Error("manifest kind is '" + m.get("kind") + "', not demo");
+  DemoOptions o;
+  try {
+    o.accounts_per_model = std::stoi(m.get("accounts_per_model"));
+    o.seed = std::stoull(m.get("seed"));
+    o.end_seconds = std::stoi(m.get("end_seconds"));
+  } catch (const std::exception&) {
+    return Error("manifest: accounts_per_model, seed and end_seconds must be integers");
+  }
+  o.fix_version = m.get("fix_version");
+  o.tape = m.get("tape");
+  o.closes = m.get("closes");
+  return o;
+}
+
+Result<std::unique_ptr<app::EngineRuntime>> demo_replay_engine(const DemoOptions& opt) {
+  auto d = build_setup(opt, 1);
+  if (!d) return d.error();
+  app::RuntimeOptions ropt = runtime_options(d.value());
+  ropt.offline = true;
+  return app::EngineRuntime::create(d.value().s, std::move(ropt));
+}
+
+namespace {
+
+std::atomic<bool> g_term{false};
+extern "C" void on_term(int) {
+  g_term.store(true);
+}
+
+fix::BrokerSimConfig sim_config(const DemoOptions& opt, const config::Settings& s, int port) {
+  const auto& fsess = s.fix.sessions.at(0);
+  const fs::path dir = opt.dir;
   fix::BrokerSimConfig sc;
   sc.port = port;
   sc.sessions.push_back({to_string(fsess.fix_version), fsess.target_comp_id, fsess.sender_comp_id});
@@ -413,38 +481,118 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
   sc.reject_rate = opt.reject_rate;
   sc.disconnect_after_orders = opt.disconnect_after_orders;
   sc.seed = opt.seed;
+  return sc;
+}
+
+/// Feeds the tape up to every symbol's first quote to broker-sim; returns where it stopped.
+std::size_t prime_opening_book(const std::vector<Event>& tape, const InstrumentTable& ins,
+                               fix::BrokerSim& sim) {
+  std::size_t opening = 0;
+  std::vector<bool> quoted(ins.size(), false);
+  std::size_t missing = ins.size();
+  for (; opening < tape.size() && missing > 0; ++opening) {
+    fix::TapeEvent te;
+    if (!to_tape_event(tape[opening], ins, te)) continue;
+    sim.on_tape(te);
+    if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]);
+        q && !quoted[q->instrument.value]) {
+      quoted[q->instrument.value] = true;
+      --missing;
+    }
+  }
+  return opening;
+}
+
+/// Compares Ballast's book with broker-sim's message log (the ground truth): what each account
+/// traded per symbol, distinct fills, duplicate ClOrdIDs. False when the log cannot be read.
+bool reconcile(const app::EngineRuntime& eng, const config::Settings& s, DemoResult& res,
+               std::ostream& out, std::ostream& err) {
+  const auto& book = eng.book();
+  const auto& ins = eng.instruments();
+  const auto n = static_cast<std::uint32_t>(ins.size());
+  const LogRecon recon = read_message_log(res.message_log);
+  if (!recon.error.empty()) {
+    err << recon.error << "\n";
+    return false;
+  }
+  res.log_fills = recon.fills;
+  res.duplicate_cl_ord_ids = recon.duplicate_cl_ord_ids;
+  res.reconciled_fills = eng.orders().counters().reconciled_fills;
+  for (std::size_t a = 0; a < eng.accounts().size(); ++a) {
+    const AccountId id = eng.accounts()[a];
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::int64_t start = 0;
+      for (const auto& p : s.accounts[a].positions) {
+        if (p.symbol == ins[InstrumentId{i}].symbol) start = p.qty.raw;
+      }
+      const std::int64_t traded = book.position(id, InstrumentId{i}).raw - start;
+      const auto it = recon.positions.find({book.account_key(id), ins[InstrumentId{i}].symbol});
+      const std::int64_t sim_traded = it == recon.positions.end() ? 0 : it->second;
+      ++res.positions_checked;
+      if (traded != sim_traded) {
+        if (res.position_mismatches < 5) {
+          err << "position mismatch " << book.account_key(id) << " " << ins[InstrumentId{i}].symbol
+              << ": Ballast traded " << Qty::from_raw(traded).to_string() << ", broker-sim filled "
+              << Qty::from_raw(sim_traded).to_string() << "\n";
+        }
+        ++res.position_mismatches;
+      }
+    }
+  }
+  out << "Reconciliation: " << thousands(res.positions_checked) << " positions, "
+      << thousands(recon.fills) << " fills in broker-sim's message log, "
+      << (res.position_mismatches == 0 ? std::string("all equal to Ballast's book")
+                                       : thousands(res.position_mismatches) + " MISMATCHES")
+      << "; duplicate ClOrdIDs: " << res.duplicate_cl_ord_ids;
+  if (res.reconciled_fills > 0) {
+    out << "; " << res.reconciled_fills << " fills learned from status reports after a restart";
+  }
+  out << "\n";
+  return true;
+}
+
+DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
+  DemoResult res;
+  const auto wall_start = Clock::now();
+  auto fail = [&](const std::string& why) {
+    err << "ballast demo: " << why << "\n";
+    res.exit_code = 1;
+    return res;
+  };
+
+  const fs::path dir = opt.dir;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  const int port = free_port();
+  if (port == 0) return fail("no free TCP port on 127.0.0.1");
+  auto setup = build_setup(opt, port);
+  if (!setup) return fail(setup.error().message);
+  DemoSetup& d = setup.value();
+  config::Settings& s = d.s;
+  auto& fsess = s.fix.sessions.at(0);
+  const std::vector<Event>& tape = d.tape;
+  const std::size_t n = s.instruments.size();
+  const auto offset = d.offset;
+  if (auto st = check_or_write_manifest(s.journal.dir, demo_manifest(opt)); !st) {
+    return fail(st.error().message);
+  }
+
+  // -- broker-sim ---------------------------------------------------------------------------------
+  const fix::BrokerSimConfig sc = sim_config(opt, s, port);
   res.message_log = sc.message_log;
   std::string error;
   auto sim = fix::BrokerSim::create(sc, error);
   if (!sim) return fail("broker-sim: " + error);
   if (!sim->start(error)) return fail("broker-sim: " + error);
-
   // The opening book: the tape up to every symbol's first quote goes to broker-sim before the
   // engine logs on, so its market-data subscription gets a snapshot.
-  std::size_t opening = 0;
-  {
-    std::vector<bool> quoted(n, false);
-    std::size_t missing = n;
-    for (; opening < tape.size() && missing > 0; ++opening) {
-      fix::TapeEvent te;
-      if (!to_tape_event(tape[opening], s.instruments, te)) continue;
-      sim->on_tape(te);
-      if (const auto* q = std::get_if<QuoteUpdated>(&tape[opening]);
-          q && !quoted[q->instrument.value]) {
-        quoted[q->instrument.value] = true;
-        --missing;
-      }
-    }
-  }
+  const std::size_t opening = prime_opening_book(tape, s.instruments, *sim);
 
   // -- the engine
   // -----------------------------------------------------------------------------------
-  app::RuntimeOptions ropt;
-  ropt.market_clock = true;
-  ropt.epoch = 1;
-  ropt.covariance = rm.value().covariance;
-  for (std::size_t i = 0; i < n; ++i) ropt.adv.push_back(volume[i]);
-  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  auto engine = app::EngineRuntime::create(s, runtime_options(d));
   if (!engine) {
     sim->stop();
     return fail(engine.error().message);
@@ -549,7 +697,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
     std::vector<double> val(n, 0.0);
     for (const auto& p : acct.positions) {
       const auto i = ins.find(p.symbol).value;
-      val[i] = p.qty.to_double() * first_mid[i].to_double();
+      val[i] = p.qty.to_double() * d.first_mid[i].to_double();
       navs += val[i];
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -633,7 +781,7 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       w_arr += notional * sign * (avg - arr) / arr * 1e4;
       wn += notional;
     }
-    const double vw = prints[p.instrument.value].vwap(p.start.ns, p.last_fill.ns);
+    const double vw = d.prints[p.instrument.value].vwap(p.start.ns, p.last_fill.ns);
     if (vw > 0) {
       w_vwap += notional * sign * (avg - vw) / vw * 1e4;
       wn_vwap += notional;
@@ -643,43 +791,170 @@ DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err
       << (wn > 0 ? static_cast<double>(w_arr / wn) : 0.0) << ", vs interval VWAP "
       << (wn_vwap > 0 ? static_cast<double>(w_vwap / wn_vwap) : 0.0) << "\n";
 
-  // Reconciliation with the ground truth: broker-sim's message log.
-  const LogRecon recon = read_message_log(res.message_log);
-  if (!recon.error.empty()) return fail(recon.error);
-  res.log_fills = recon.fills;
-  res.duplicate_cl_ord_ids = recon.duplicate_cl_ord_ids;
-  for (std::size_t a = 0; a < eng.accounts().size(); ++a) {
-    const AccountId id = eng.accounts()[a];
-    for (std::uint32_t i = 0; i < n; ++i) {
-      std::int64_t start = 0;
-      for (const auto& p : s.accounts[a].positions) {
-        if (p.symbol == ins[InstrumentId{i}].symbol) start = p.qty.raw;
-      }
-      const std::int64_t traded = book.position(id, InstrumentId{i}).raw - start;
-      const auto it = recon.positions.find({book.account_key(id), ins[InstrumentId{i}].symbol});
-      const std::int64_t sim_traded = it == recon.positions.end() ? 0 : it->second;
-      ++res.positions_checked;
-      if (traded != sim_traded) {
-        if (res.position_mismatches < 5) {
-          err << "position mismatch " << book.account_key(id) << " " << ins[InstrumentId{i}].symbol
-              << ": Ballast traded " << Qty::from_raw(traded).to_string() << ", broker-sim filled "
-              << Qty::from_raw(sim_traded).to_string() << "\n";
-        }
-        ++res.position_mismatches;
-      }
-    }
-  }
-  out << "Reconciliation: " << thousands(res.positions_checked) << " positions, "
-      << thousands(recon.fills) << " fills in broker-sim's message log, "
-      << (res.position_mismatches == 0 ? std::string("all equal to Ballast's book")
-                                       : thousands(res.position_mismatches) + " MISMATCHES")
-      << "; duplicate ClOrdIDs: " << res.duplicate_cl_ord_ids << "\n";
+  if (!reconcile(eng, s, res, out, err)) return fail("cannot reconcile: " + res.message_log);
   out << "Journal: " << eng.journal_status() << "\n";
   out << "Files: " << res.message_log << " (every FIX message), " << fsess.log_dir << ", "
       << s.journal.dir << " (ballast journal verify|dump)\n";
   out << std::setprecision(1) << "Done in " << res.seconds << " s.\n";
   if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
   return res;
+}
+
+
+/// --role broker: broker-sim alone, replaying the tape once the engine has subscribed; then it
+/// stays up (resends, status requests of a restarted engine) until SIGTERM or linger_s.
+DemoResult run_demo_broker(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
+  DemoResult res;
+  auto fail = [&](const std::string& why) {
+    err << "ballast demo --role broker: " << why << "\n";
+    res.exit_code = 1;
+    return res;
+  };
+  if (opt.port <= 0) return fail("--port is required");
+  auto setup = build_setup(opt, opt.port);
+  if (!setup) return fail(setup.error().message);
+  const DemoSetup& d = setup.value();
+  struct sigaction sa {};
+  sa.sa_handler = &on_term;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  const fix::BrokerSimConfig sc = sim_config(opt, d.s, opt.port);
+  const fs::path done_marker = fs::path(opt.dir) / "broker-sim/tape-done";
+  std::error_code ec;
+  fs::remove(done_marker, ec);
+  std::string error;
+  auto sim = fix::BrokerSim::create(sc, error);
+  if (!sim) return fail(error);
+  if (!sim->start(error)) return fail(error);
+  const std::size_t opening = prime_opening_book(d.tape, d.s.instruments, *sim);
+  out << "broker-sim: listening on 127.0.0.1:" << opt.port << ", message log " << sc.message_log
+      << std::endl;
+  while (!g_term.load() && sim->counters().md_subscriptions == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto schedule = opt.speed > 0 ? ReplaySchedule::make(ReplayPace::kSpeed, opt.speed)
+                                : Result<ReplaySchedule>(ReplaySchedule::fast());
+  if (!schedule) {
+    sim->stop();
+    return fail("--speed: " + schedule.error().message);
+  }
+  SteadyReplayClock replay_clock;
+  ReplayPacer pacer(schedule.value(), replay_clock);
+  VectorReader tape_reader(d.tape, opening);
+  std::atomic<bool> replay_done{false};
+  std::thread watcher([&] {
+    while (!replay_done.load() && !g_term.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pacer.stop();
+  });
+  pacer.run(tape_reader, [&](const Event& e) {
+    fix::TapeEvent te;
+    if (to_tape_event(e, d.s.instruments, te)) sim->on_tape(te);
+  });
+  replay_done.store(true);
+  watcher.join();
+  { std::ofstream(done_marker) << "tape replayed\n"; }
+  out << "broker-sim: tape replayed" << std::endl;
+  const auto linger_end =
+      Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(opt.linger_s * 1000));
+  while (!g_term.load() && Clock::now() < linger_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  sim->stop();
+  const auto c = sim->counters();
+  out << "broker-sim: " << c.orders << " orders, " << c.fills << " fills, " << c.disconnects
+      << " disconnects" << std::endl;
+  return res;
+}
+
+/// --role engine: the engine alone against a broker-sim on --port. Recovers from the journal in
+/// dir/journal when one exists (a restart after kill -9); once broker-sim has replayed the tape
+/// it cancels what is still working and reconciles with broker-sim's message log.
+DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
+  DemoResult res;
+  const auto wall_start = Clock::now();
+  auto fail = [&](const std::string& why) {
+    err << "ballast demo --role engine: " << why << "\n";
+    res.exit_code = 1;
+    return res;
+  };
+  if (opt.port <= 0) return fail("--port is required");
+  auto setup = build_setup(opt, opt.port);
+  if (!setup) return fail(setup.error().message);
+  const DemoSetup& d = setup.value();
+  const config::Settings& s = d.s;
+  res.message_log = (fs::path(opt.dir) / "broker-sim/messages.log").string();
+  const fs::path done_marker = fs::path(opt.dir) / "broker-sim/tape-done";
+  if (auto st = check_or_write_manifest(s.journal.dir, demo_manifest(opt)); !st) {
+    return fail(st.error().message);
+  }
+  auto engine = app::EngineRuntime::create(s, runtime_options(d));
+  if (!engine) return fail(engine.error().message);
+  app::EngineRuntime& eng = *engine.value();
+  const app::ReplayReport& rec = eng.recovery();
+  out << "engine: " << eng.journal_status() << std::endl;
+  if (rec.runs > 0) {
+    out << "engine: recovered " << rec.runs << " earlier run(s): " << rec.inputs
+        << " inputs re-run, " << rec.intents_matched << " journaled order messages reproduced, "
+        << rec.unjournaled_at_crash << " never journaled (never sent), "
+        << eng.gate().working_orders() << " orders working" << std::endl;
+  }
+  if (auto st = eng.start(); !st) return fail(st.error().message);
+  bool finished = false;
+  Clock::time_point up_since{};
+  auto last_progress = Clock::now();
+  while (Clock::now() - wall_start < std::chrono::minutes(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const bool up = eng.live().sessions_up.load() > 0;
+    if (!up) {
+      up_since = {};
+    } else if (up_since == Clock::time_point{}) {
+      up_since = Clock::now();
+    }
+    if (opt.progress && Clock::now() - last_progress >= std::chrono::seconds(5)) {
+      const auto& l = eng.live();
+      err << "[engine] " << local_hms(Timestamp{l.engine_time_ns.load()}, d.offset)
+          << " ET  orders " << l.children.load() << "  fills " << l.fills.load() << "  working "
+          << l.working.load() << "\n";
+      last_progress = Clock::now();
+    }
+    if (up && Clock::now() - up_since >= std::chrono::seconds(2) && fs::exists(done_marker)) {
+      finished = true;
+      break;
+    }
+  }
+  if (!finished) {
+    const std::string why = eng.session_status(0);
+    eng.stop();
+    return fail("broker-sim did not finish the tape within 30 minutes" +
+                (why.empty() ? std::string() : " (FIX: " + why + ")"));
+  }
+  eng.control(ControlAction::kKillSwitchOn);
+  const auto settle_deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < settle_deadline && eng.live().working.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // late fills racing the cancels
+  eng.stop();
+  res.accounts = eng.accounts().size();
+  res.children = eng.live().children.load();
+  res.fills = eng.live().fills.load();
+  res.still_working = eng.live().working.load();
+  res.logons = eng.fix_counters().logons;
+  if (!reconcile(eng, s, res, out, err)) return fail("cannot reconcile: " + res.message_log);
+  out << "Journal: " << eng.journal_status() << "\n";
+  res.seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
+  return res;
+}
+
+}  // namespace
+
+DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err) {
+  if (opt.role == "broker") return run_demo_broker(opt, out, err);
+  if (opt.role == "engine") return run_demo_engine(opt, out, err);
+  return run_demo_all(opt, out, err);
 }
 
 }  // namespace ballast::tools

@@ -8,7 +8,12 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
+
+#include "ballast/core/result.hpp"
+#include "engine_runtime.hpp"
+#include "manifest.hpp"
 
 namespace ballast::tools {
 
@@ -27,6 +32,14 @@ struct DemoOptions {
   std::uint64_t disconnect_after_orders = 0;
   double reject_rate = 0.0;
   std::int64_t ack_latency_us = 0;
+  /// "all": broker-sim and engine in this process (the demo). For crash tests, the two halves
+  /// as separate processes sharing `dir` and `port`: "broker" (broker-sim replaying the tape,
+  /// until SIGTERM or `linger_s` after the tape) and "engine" (the engine; resumes from the
+  /// journal in dir/journal after a crash; at the end of the tape it reconciles against
+  /// dir/broker-sim/messages.log). Neither wipes `dir`.
+  std::string role = "all";
+  int port = 0;  ///< roles broker/engine: the TCP port on 127.0.0.1
+  double linger_s = 600;
 };
 
 struct DemoResult {
@@ -38,9 +51,16 @@ struct DemoResult {
   std::uint64_t duplicate_cl_ord_ids = 0;  ///< NewOrderSingles in the log sharing a ClOrdID
   std::uint64_t sim_disconnects = 0, logons = 0;
   std::uint64_t still_working = 0;
+  std::uint64_t reconciled_fills = 0;  ///< booked from status reports (fills lost in a crash)
   double seconds = 0;
   std::string message_log;
 };
+
+/// The demo's options as a run manifest (next to its journal), and back.
+Manifest demo_manifest(const DemoOptions& opt);
+Result<DemoOptions> demo_options_from(const Manifest& m);
+/// The demo's engine with no FIX session and no journal writer: for `ballast replay`.
+Result<std::unique_ptr<app::EngineRuntime>> demo_replay_engine(const DemoOptions& opt);
 
 /// Runs the demo; progress on `progress` (a live line), the summary on `out`, problems on `err`.
 DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err);

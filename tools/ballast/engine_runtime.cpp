@@ -15,7 +15,9 @@
 #include "ballast/execution/session_router.hpp"
 #include "ballast/execution/session_supervisor.hpp"
 #include "ballast/execution/slicing_engine.hpp"
+#include "ballast/journal/journal_reader.hpp"
 #include "ballast/journal/journal_tap.hpp"
+#include "ballast/journal/journal_tool.hpp"
 #include "ballast/journal/journal_writer.hpp"
 
 namespace ballast::app {
@@ -26,7 +28,10 @@ namespace {
 /// time the inbound bridge has seen.
 struct RuntimeClock {
   const std::atomic<std::int64_t>* market = nullptr;
+  bool manual = false;  // journal replay: the recorded receive time of the input in hand
+  Timestamp manual_now{};
   Timestamp now() const noexcept {
+    if (manual) return manual_now;
     if (market != nullptr) return Timestamp{market->load(std::memory_order_acquire)};
     return LiveClock{}.now();
   }
@@ -126,8 +131,11 @@ struct OutboundSink {
   SpscQueue<Event>* out = nullptr;
   JournalWriter* journal = nullptr;
   std::uint64_t journaled_seq = 0;  // the intent last journaled (the loop retries a full queue)
+  // Journal replay: nothing is journaled or sent; intents are collected for verification.
+  bool replaying = false;
+  std::vector<Event>* regenerated = nullptr;
   void on_input(const Event& e) {
-    if (journal == nullptr) return;
+    if (journal == nullptr || replaying) return;
     journal->append_input(e);
     if (const auto* st = std::get_if<SessionStatusChanged>(&e);
         st != nullptr && st->next_sender_seq != 0) {
@@ -137,6 +145,10 @@ struct OutboundSink {
   }
   bool try_publish(const Event& e) {
     if (!is_order_intent(e)) return true;
+    if (replaying) {
+      regenerated->push_back(e);
+      return true;
+    }
     const std::uint64_t seq = header(e).seq;
     if (journal != nullptr && journaled_seq != seq) {
       if (!journal->try_append_intent(e)) return false;
@@ -197,6 +209,9 @@ struct EngineRuntime::Impl {
   std::atomic<bool> sender_stop{false};
   bool started = false;
   bool stopped = false;
+  ReplayReport recovery_report;
+
+  Status replay(const std::string& dir, bool verify, std::uint64_t stop_epoch, ReplayReport& rep);
 
   Impl(const config::Settings& settings, RuntimeOptions o)
       : s(settings),
@@ -225,11 +240,18 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   }
   // The journal first: its restart counter is this run's epoch (ClOrdIDs never repeat).
   std::unique_ptr<JournalWriter> journal;
-  if (settings.journal.enabled) {
+  if (settings.journal.enabled && !opt.offline) {
     auto w = JournalWriter::open(JournalWriterOptions::from_config(settings.journal));
     if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
     journal = std::move(w.value());
-    if (opt.epoch == 0) opt.epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);
+    const auto journal_epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);
+    if (opt.epoch != 0 && opt.epoch != journal_epoch) {
+      return Error("the run epoch " + std::to_string(opt.epoch) + " was given, but the journal " +
+                   settings.journal.dir + " makes this run epoch " +
+                   std::to_string(journal_epoch) +
+                   " (its restart counter): leave the epoch to the journal");
+    }
+    opt.epoch = journal_epoch;
   }
   if (opt.epoch == 0) opt.epoch = 1;
   if (opt.epoch >= 0x7FFFFFFFu) {
@@ -372,7 +394,38 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
 
   m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound,
                                           m.opt.market_clock ? &m.market_time : nullptr);
-  if (!icfg.sessions.empty()) {
+  // Recovery: a journal with earlier runs is replayed into the core before anything connects,
+  // so the order book, positions and working orders are what the last run left (docs/journal.md).
+  if (m.journal && !m.journal->recovery().created) {
+    ReplayReport& rep = m.recovery_report;
+    if (auto st = m.replay(m.journal->dir(), true, m.journal->epoch(), rep); !st) {
+      return Error("refusing to trade: recovery from journal " + m.journal->dir() +
+                   " failed: " + st.error().message);
+    }
+    if (!rep.divergence.empty()) {
+      return Error("refusing to trade: replaying journal " + m.journal->dir() +
+                   " does not reproduce what it recorded (" + rep.divergence +
+                   "); the configuration, the data files or the build differ from the recorded "
+                   "run");
+    }
+    m.parent_ids.reset(m.opt.epoch * 2);
+    m.child_ids.reset(m.opt.epoch * 2 + 1);
+    if (rep.last_receive_time.ns > 0) m.market_time.store(rep.last_receive_time.ns);
+    // The FIX stores must not be behind what the journal saw (a reset or replaced store would
+    // make QuickFIX silently restart at 1): at least the last checkpoint, per session.
+    const auto& cps = m.journal->recovery().fix_checkpoints;
+    for (std::size_t k = 0; k < icfg.sessions.size(); ++k) {
+      for (const FixSeqCheckpoint& cp : cps) {
+        if (cp.session_index != k || cp.next_sender == 0) continue;
+        icfg.sessions[k].check_seqnums = true;
+        icfg.sessions[k].seqnums_at_least = true;
+        icfg.sessions[k].expected_next_sender_seq = cp.next_sender;
+        icfg.sessions[k].expected_next_target_seq = cp.next_target;
+      }
+    }
+  }
+
+  if (!icfg.sessions.empty() && !m.opt.offline) {
     std::string err;
     m.initiator = fix::Initiator::create(icfg, *m.fix_in, err);
     if (!m.initiator) return Error("fix: " + err);
@@ -383,6 +436,153 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
   }
   return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
+}
+
+namespace {
+std::uint64_t fnv1a_bytes(std::uint64_t h, const unsigned char* p, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+}  // namespace
+
+Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uint64_t stop_epoch,
+                                   ReplayReport& rep) {
+  const auto t0 = std::chrono::steady_clock::now();
+  JournalReader reader = JournalReader::open(dir, ReaderOptions{.allow_torn_tail = true});
+  if (!reader.ok()) return Error(reader.problem()->message());
+  std::vector<Event> regen;
+  regen.reserve(1024);
+  std::size_t head = 0;  // regenerated intents before `head` are matched
+  sink.replaying = true;
+  sink.regenerated = &regen;
+  clock.manual = true;
+  loop->set_timer_mode(TimerMode::kRecorded);
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  unsigned char buf[kMaxRecordSize];
+  auto hash_event = [&](const Event& e) {
+    const std::size_t n = encode_record(0, PendingRecord{RecordKind::kIntent, e}, buf);
+    hash = fnv1a_bytes(hash, buf, n);
+  };
+  // Regenerated intents never journaled: the run stopped (crashed) before writing them.
+  auto end_of_run = [&] {
+    for (std::size_t i = head; i < regen.size(); ++i) hash_event(regen[i]);
+    rep.unjournaled_at_crash += regen.size() - head;
+    regen.clear();
+    head = 0;
+  };
+  JournalRecord rec;
+  bool stopped_at_run = false;
+  while (rep.divergence.empty() && reader.next(rec)) {
+    ++rep.records;
+    switch (rec.kind) {
+      case RecordKind::kSessionStart: {
+        const auto& ss = std::get<SessionStart>(rec.body);
+        if (stop_epoch != 0 && ss.epoch >= stop_epoch) {
+          stopped_at_run = true;
+          break;
+        }
+        end_of_run();
+        const auto e = static_cast<std::uint32_t>(ss.epoch & 0x7FFFFFFFu);
+        parent_ids.reset(e * 2);
+        child_ids.reset(e * 2 + 1);
+        ++rep.runs;
+        break;
+      }
+      case RecordKind::kInput: {
+        const Event& in = *rec.event();
+        const EventHeader& h = header(in);
+        if (h.seq != loop->last_seq() + 1) {
+          rep.divergence = "input " + std::string(event_name(in)) + " at journal record " +
+                           std::to_string(rec.seq) + " has seq " + std::to_string(h.seq) +
+                           ", the replayed core is at seq " + std::to_string(loop->last_seq() + 1) +
+                           " (the decisions before it emitted a different number of events)";
+          break;
+        }
+        // Intents the previous input should have produced and the journal does not have.
+        if (verify && head < regen.size()) {
+          const Event& x = regen[head];
+          rep.divergence = "seq " + std::to_string(header(x).seq) + ": the replay produced " +
+                           event_name(x) + " which the journal does not have";
+          break;
+        }
+        for (std::size_t i = head; i < regen.size(); ++i) hash_event(regen[i]);
+        regen.clear();
+        head = 0;
+        clock.manual_now = h.receive_time;
+        loop->process(in);
+        rep.intents_regenerated += regen.size();
+        ++rep.inputs;
+        rep.last_event_seq = h.seq;
+        rep.last_receive_time = h.receive_time;
+        break;
+      }
+      case RecordKind::kIntent: {
+        const Event& j = *rec.event();
+        ++rep.intents_journaled;
+        if (head >= regen.size()) {
+          if (verify) {
+            rep.divergence = "seq " + std::to_string(header(j).seq) + ": the journal has " +
+                             event_name(j) + " which the replay did not produce";
+          }
+          break;
+        }
+        const Event& x = regen[head++];
+        hash_event(x);
+        if (verify) {
+          const std::string d = header(j).seq != header(x).seq
+                                    ? "seq: journal " + std::to_string(header(j).seq) +
+                                          ", replay " + std::to_string(header(x).seq)
+                                    : describe_event_difference(j, x);
+          if (!d.empty()) {
+            rep.divergence = "seq " + std::to_string(header(j).seq) + ": " + d;
+            break;
+          }
+        }
+        ++rep.intents_matched;
+        break;
+      }
+      default:
+        break;
+    }
+    if (stopped_at_run) break;
+  }
+  if (!reader.ok() && rep.divergence.empty()) {
+    sink.replaying = false;
+    clock.manual = false;
+    loop->set_timer_mode(TimerMode::kLive);
+    return Error(reader.problem()->message());
+  }
+  rep.torn_tail = reader.torn_tail().has_value();
+  if (rep.divergence.empty()) end_of_run();
+  // The final positions are part of the output.
+  for (const AccountId a : desk.accounts) {
+    for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
+      const std::int64_t q = book.position(a, InstrumentId{i}).raw;
+      hash = fnv1a_bytes(hash, reinterpret_cast<const unsigned char*>(&q), sizeof q);
+    }
+  }
+  rep.output_hash = hash;
+  sink.replaying = false;
+  sink.regenerated = nullptr;
+  clock.manual = false;
+  loop->set_timer_mode(TimerMode::kLive);
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return Ok{};
+}
+
+Result<ReplayReport> EngineRuntime::replay_journal(const std::string& dir, bool verify) {
+  Impl& m = *impl_;
+  if (m.started) return Error("replay_journal: the engine is already running");
+  ReplayReport rep;
+  if (auto st = m.replay(dir, verify, 0, rep); !st) return st.error();
+  return rep;
+}
+
+const ReplayReport& EngineRuntime::recovery() const noexcept {
+  return impl_->recovery_report;
 }
 
 Status EngineRuntime::start() {

@@ -14,6 +14,7 @@
 #include "demo_command.hpp"
 #include "logging.hpp"
 #include "optimize_command.hpp"
+#include "replay_command.hpp"
 #include "run_command.hpp"
 
 namespace {
@@ -80,6 +81,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   demo->add_flag("!--no-progress", demo_opt.progress, "no live progress line");
+  demo->add_option("--role", demo_opt.role,
+                   "all: broker-sim and engine in this process; broker / engine: one half each, "
+                   "as separate processes sharing --dir and --port (crash tests; neither wipes "
+                   "--dir, the engine recovers from its journal)")
+      ->check(CLI::IsMember({"all", "broker", "engine"}))
+      ->capture_default_str();
+  demo->add_option("--port", demo_opt.port, "roles broker/engine: TCP port on 127.0.0.1");
+  demo->add_option("--linger", demo_opt.linger_s,
+                   "role broker: seconds to stay up after the tape (SIGTERM ends it sooner)")
+      ->capture_default_str();
   std::string demo_until;
   demo->add_option("--until", demo_until, "stop the replay at this New York time (HH:MM)")
       ->check([](const std::string& v) {
@@ -128,6 +139,14 @@ int main(int argc, char** argv) {
                   "seconds to wait for a subscriber before replaying")
       ->capture_default_str();
 
+  ballast::tools::ReplayOptions replay_opt;
+  auto* replay = app.add_subcommand(
+      "replay",
+      "Rebuilds the engine a journal was written by (its manifest.txt) and re-runs every "
+      "recorded input; --verify compares the regenerated order messages with the journaled "
+      "ones and reports the first divergence (docs/journal.md).");
+  replay->add_option("--journal", replay_opt.journal, "journal directory")->required();
+  replay->add_flag("--verify", replay_opt.verify, "compare with the journaled order messages");
   auto* journal = app.add_subcommand("journal", "Checks or prints a journal (docs/journal.md).");
   journal->require_subcommand(1);
   std::string journal_dir;
@@ -185,6 +204,8 @@ int main(int argc, char** argv) {
   } else if (*jdump) {
     if (dump_json) dump_opt.format = ballast::DumpFormat::kJson;
     rc = ballast::journal_dump(journal_dir, std::cout, std::cerr, dump_opt);
+  } else if (*replay) {
+    rc = ballast::tools::replay_main(replay_opt, std::cout, std::cerr);
   } else if (*run) {
     rc = ballast::tools::run_main(run_opt, std::cout, std::cerr);
   } else if (*sim) {

@@ -116,63 +116,131 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
 
 }  // namespace
 
-int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
-  auto loaded = config::load_file(opt.config);
-  if (!loaded.ok()) {
-    for (const auto& d : loaded.diagnostics) err << config::format(d) << "\n";
-    return 2;
+namespace {
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "unreadable";
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    for (std::streamsize i = 0; i < in.gcount(); ++i) {
+      h ^= static_cast<unsigned char>(buf[i]);
+      h *= 0x100000001b3ull;
+    }
   }
-  const config::Settings& s = *loaded.settings;
+  char out[24];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+struct RunSetup {
+  config::Settings s;
+  app::RuntimeOptions ropt;
+  bool fix_md = false;
+  std::string closes_path;
+};
+
+/// The configuration and the risk model from its first daily-closes source. Exit-code-2 errors.
+Result<RunSetup> run_setup(const std::string& config_path) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded.ok()) {
+    std::string why;
+    for (const auto& d : loaded.diagnostics) why += (why.empty() ? "" : "\n") + config::format(d);
+    return Error(why);
+  }
+  RunSetup r;
+  r.s = *loaded.settings;
+  const config::Settings& s = r.s;
   // The risk model: from the first daily-closes source.
   const MarketDataSourceConfig* closes_src = nullptr;
-  bool fix_md = false;
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
-    if (src.kind == MarketDataKind::kFix) fix_md = true;
+    if (src.kind == MarketDataKind::kFix) r.fix_md = true;
   }
   if (closes_src == nullptr || closes_src->paths.empty()) {
-    err << opt.config << ": market_data.sources: `ballast run` needs a daily_closes source for "
-        << "the risk model (optimizer.risk_model)\n";
-    return 2;
+    return Error(config_path + ": market_data.sources: `ballast run` needs a daily_closes source "
+                 "for the risk model (optimizer.risk_model)");
   }
+  r.closes_path = closes_src->paths.front();
   auto table = load_daily_closes(closes_src->paths.front());
-  if (!table) {
-    err << table.error().message << "\n";
-    return 2;
-  }
+  if (!table) return table.error();
   const auto n = static_cast<Eigen::Index>(s.instruments.size());
   Eigen::MatrixXd prices(static_cast<Eigen::Index>(table.value().rows()), n);
   for (Eigen::Index j = 0; j < n; ++j) {
     const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
     const auto col = table.value().column(sym);
     if (!col) {
-      err << closes_src->paths.front() << ": no column '" << sym << "' (every instrument needs "
-          << "a price history for the risk model)\n";
-      return 2;
+      return Error(closes_src->paths.front() + ": no column '" + sym +
+                   "' (every instrument needs a price history for the risk model)");
     }
-    for (std::size_t r = 0; r < table.value().rows(); ++r) {
-      const auto p = table.value().at(r, *col);
-      prices(static_cast<Eigen::Index>(r), j) = p ? p->to_double() : std::nan("");
+    for (std::size_t row = 0; row < table.value().rows(); ++row) {
+      const auto p = table.value().at(row, *col);
+      prices(static_cast<Eigen::Index>(row), j) = p ? p->to_double() : std::nan("");
     }
   }
   auto rets = returns_from_prices(prices, ReturnKind::kLog);
-  if (!rets) {
-    err << closes_src->paths.front() << ": " << rets.error().message << "\n";
-    return 2;
-  }
+  if (!rets) return Error(closes_src->paths.front() + ": " + rets.error().message);
   RiskModelOptions ro;
   ro.config = s.optimizer.risk_model;
   auto rm = RiskModel::estimate(rets.value().values, ro);
-  if (!rm) {
-    err << closes_src->paths.front() << ": " << rm.error().message << "\n";
-    return 2;
-  }
-
-  app::RuntimeOptions ropt;
-  ropt.covariance = rm.value().covariance;
+  if (!rm) return Error(closes_src->paths.front() + ": " + rm.error().message);
+  r.ropt.covariance = rm.value().covariance;
   // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
   // on a recorded day); with a FIX feed the wall clock rules.
-  ropt.market_clock = !fix_md;
+  r.ropt.market_clock = !r.fix_md;
+  return r;
+}
+
+Manifest run_manifest(const std::string& config_path, const RunSetup& r) {
+  Manifest m;
+  m.values["kind"] = "run";
+  m.values["config"] = fs::absolute(config_path).lexically_normal().string();
+  m.values["config_hash"] = file_hash(config_path);
+  m.values["closes"] = fs::absolute(r.closes_path).lexically_normal().string();
+  m.values["closes_hash"] = file_hash(r.closes_path);
+  return m;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m) {
+  const std::string& config_path = m.get("config");
+  if (file_hash(config_path) != m.get("config_hash")) {
+    return Error(config_path + " is not the configuration the journal was written with (its "
+                 "content changed)");
+  }
+  auto r = run_setup(config_path);
+  if (!r) return r.error();
+  if (file_hash(r.value().closes_path) != m.get("closes_hash")) {
+    return Error(r.value().closes_path + " is not the price history the journal was written with");
+  }
+  app::RuntimeOptions ropt = std::move(r.value().ropt);
+  ropt.offline = true;
+  return app::EngineRuntime::create(r.value().s, std::move(ropt));
+}
+
+int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
+  auto setup = run_setup(opt.config);
+  if (!setup) {
+    err << setup.error().message << "\n";
+    return 2;
+  }
+  const config::Settings& s = setup.value().s;
+  const bool fix_md = setup.value().fix_md;
+  const MarketDataSourceConfig* closes_src = nullptr;
+  for (const auto& src : s.market_data.sources) {
+    if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
+  }
+  if (s.journal.enabled) {
+    if (auto st = check_or_write_manifest(s.journal.dir, run_manifest(opt.config, setup.value()));
+        !st) {
+      err << "ballast run: " << st.error().message << "\n";
+      return 2;
+    }
+  }
+  app::RuntimeOptions ropt = std::move(setup.value().ropt);
   ropt.epoch = opt.epoch;  // 0: the journal's restart counter
   auto engine = app::EngineRuntime::create(s, std::move(ropt));
   if (!engine) {

@@ -4,7 +4,12 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
+
+#include "ballast/core/result.hpp"
+#include "engine_runtime.hpp"
+#include "manifest.hpp"
 
 namespace ballast::tools {
 
@@ -15,6 +20,10 @@ struct RunOptions {
 
 /// Runs until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
+
+/// The engine of a `ballast run` journal (manifest kind run), offline: for `ballast replay`.
+/// Refuses when the configuration or price-history file changed since the journal was written.
+Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m);
 
 struct BrokerSimOptions {
   int port = 0;

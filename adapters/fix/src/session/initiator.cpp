@@ -420,6 +420,16 @@ std::unique_ptr<Initiator> Initiator::create(const InitiatorConfig& cfg, Listene
   return std::unique_ptr<Initiator>(impl.release());
 }
 
+namespace {
+/// The store's next sender/target numbers against the engine's record of them.
+bool seqnums_agree(std::uint64_t sender, std::uint64_t target, const SessionConfig& c) {
+  if (c.seqnums_at_least) {
+    return sender >= c.expected_next_sender_seq && target >= c.expected_next_target_seq;
+  }
+  return sender == c.expected_next_sender_seq && target == c.expected_next_target_seq;
+}
+}  // namespace
+
 bool InitiatorImpl::prepare(std::string& error) {
   for (auto& p : sessions_) {
     SessionRuntime& rt = *p;
@@ -562,14 +572,13 @@ bool InitiatorImpl::start(std::string& error) {
       refuse(rt, "store file " + rt.seqnums_file + " is corrupt (" + what +
                      "); QuickFIX would restart at 1/1; not logging on");
     } else if (rt.cfg.check_seqnums &&
-               (st == SeqnumFile::kMissing
-                    ? (rt.cfg.expected_next_sender_seq != 1 || rt.cfg.expected_next_target_seq != 1)
-                    : (s != rt.cfg.expected_next_sender_seq ||
-                       t != rt.cfg.expected_next_target_seq))) {
+               !seqnums_agree(st == SeqnumFile::kMissing ? 1 : s,
+                              st == SeqnumFile::kMissing ? 1 : t, rt.cfg)) {
       const std::string stored = st == SeqnumFile::kMissing
                                      ? std::string("no store (1/1)")
                                      : std::to_string(s) + "/" + std::to_string(t);
       refuse(rt, "seqnums disagree: store " + stored + " but engine expects " +
+                     (rt.cfg.seqnums_at_least ? "at least " : "") +
                      std::to_string(rt.cfg.expected_next_sender_seq) + "/" +
                      std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " +
                      rt.seqnums_file);

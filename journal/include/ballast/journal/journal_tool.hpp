@@ -48,6 +48,10 @@ int journal_dump(const std::string& dir, std::ostream& out, std::ostream& err,
 void format_record_text(const JournalRecord& r, std::string& out);
 void format_record_json(const JournalRecord& r, std::string_view segment, std::string& out);
 
+/// The first field in which two events differ, as "<Type>.<field>: journal <a>, replay <b>"
+/// (or the two event types when they differ); empty when every field is equal.
+std::string describe_event_difference(const Event& journal, const Event& replay);
+
 /// "2026-11-21T14:30:00.000000001Z" (UTC, nanoseconds).
 std::string format_utc(Timestamp t);
 

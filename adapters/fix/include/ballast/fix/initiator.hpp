@@ -62,6 +62,9 @@ struct SessionConfig {
   /// The engine's own record of the next sequence numbers (from its journal). When set, start()
   /// refuses (kRefused, with both values in the text) if the FileStore disagrees.
   bool check_seqnums = false;
+  /// With check_seqnums: the store may be ahead of the expected values (the engine's journal
+  /// records checkpoints, and QuickFIX's store moves on between them), never behind.
+  bool seqnums_at_least = false;
   std::uint64_t expected_next_sender_seq = 0;
   std::uint64_t expected_next_target_seq = 0;
 };

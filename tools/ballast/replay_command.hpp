@@ -1,0 +1,20 @@
+// `ballast replay --journal DIR [--verify]`: rebuilds the engine a journal was written by (from
+// the run manifest next to it) and re-runs every recorded input through it; with --verify the
+// regenerated order messages are compared with the journaled ones. docs/journal.md.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace ballast::tools {
+
+struct ReplayOptions {
+  std::string journal;  ///< journal directory (with manifest.txt)
+  bool verify = false;
+};
+
+/// 0: replayed (and, with verify, no divergence); 1: a divergence or an unreadable journal;
+/// 2: bad input (no manifest, options that cannot be rebuilt).
+int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err);
+
+}  // namespace ballast::tools
