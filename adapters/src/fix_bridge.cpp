@@ -382,6 +382,19 @@ FixOutbound::FixOutbound(const InstrumentTable& instruments, std::vector<std::st
   sent_.reserve(1u << 16);
 }
 
+void FixOutbound::remember(const Event& e) {
+  if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+    sent_[s->order.value] =
+        Sent{s->instrument, s->account, s->session.value, s->side, s->type, s->tif, s->qty};
+  } else if (const auto* r = std::get_if<ReplaceOrder>(&e)) {
+    const auto it = sent_.find(r->orig_order.value);
+    if (it == sent_.end()) return;
+    Sent o = it->second;
+    o.qty = r->qty;
+    sent_[r->order.value] = o;
+  }
+}
+
 bool FixOutbound::on_event(const Event& e) {
   if (const auto* s = std::get_if<SubmitOrder>(&e)) {
     fix::NewOrder m;

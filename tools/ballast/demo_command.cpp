@@ -425,10 +425,10 @@ Manifest demo_manifest(const DemoOptions& opt) {
   m.values["seed"] = std::to_string(opt.seed);
   m.values["fix_version"] = opt.fix_version;
   m.values["end_seconds"] = std::to_string(opt.end_seconds);
-  m.values["tape"] = fs::absolute(data_file(opt.tape,
-                                            "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv"))
-                         .lexically_normal()
-                         .string();
+  m.values["tape"] =
+      fs::absolute(data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv"))
+          .lexically_normal()
+          .string();
   m.values["closes"] =
       fs::absolute(data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv"))
           .lexically_normal()
@@ -452,11 +452,11 @@ Result<DemoOptions> demo_options_from(const Manifest& m) {
   return o;
 }
 
-Result<std::unique_ptr<app::EngineRuntime>> demo_replay_engine(const DemoOptions& opt) {
-  auto d = build_setup(opt, 1);
+Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, bool offline) {
+  auto d = build_setup(opt, opt.port > 0 ? opt.port : 1);
   if (!d) return d.error();
   app::RuntimeOptions ropt = runtime_options(d.value());
-  ropt.offline = true;
+  ropt.offline = offline;
   return app::EngineRuntime::create(d.value().s, std::move(ropt));
 }
 
@@ -799,7 +799,6 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
   return res;
 }
-
 
 /// --role broker: broker-sim alone, replaying the tape once the engine has subscribed; then it
 /// stays up (resends, status requests of a restarted engine) until SIGTERM or linger_s.

@@ -59,8 +59,9 @@ struct DemoResult {
 /// The demo's options as a run manifest (next to its journal), and back.
 Manifest demo_manifest(const DemoOptions& opt);
 Result<DemoOptions> demo_options_from(const Manifest& m);
-/// The demo's engine with no FIX session and no journal writer: for `ballast replay`.
-Result<std::unique_ptr<app::EngineRuntime>> demo_replay_engine(const DemoOptions& opt);
+/// The demo's engine as `opt` builds it, not started. offline (`ballast replay`): no FIX
+/// session and no journal writer; otherwise it opens (and recovers from) opt.dir/journal.
+Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, bool offline);
 
 /// Runs the demo; progress on `progress` (a live line), the summary on `out`, problems on `err`.
 DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err);

@@ -247,8 +247,7 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     const auto journal_epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);
     if (opt.epoch != 0 && opt.epoch != journal_epoch) {
       return Error("the run epoch " + std::to_string(opt.epoch) + " was given, but the journal " +
-                   settings.journal.dir + " makes this run epoch " +
-                   std::to_string(journal_epoch) +
+                   settings.journal.dir + " makes this run epoch " + std::to_string(journal_epoch) +
                    " (its restart counter): leave the epoch to the journal");
     }
     opt.epoch = journal_epoch;
@@ -394,6 +393,30 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
 
   m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound,
                                           m.opt.market_clock ? &m.market_time : nullptr);
+  // The FIX stores must not be behind what the journal saw (a reset or replaced store would make
+  // QuickFIX silently restart at 1): at least the last checkpoint, per session.
+  if (m.journal && !m.journal->recovery().created) {
+    const auto& cps = m.journal->recovery().fix_checkpoints;
+    for (std::size_t k = 0; k < icfg.sessions.size(); ++k) {
+      for (const FixSeqCheckpoint& cp : cps) {
+        if (cp.session_index != k || cp.next_sender == 0) continue;
+        icfg.sessions[k].check_seqnums = true;
+        icfg.sessions[k].seqnums_at_least = true;
+        icfg.sessions[k].expected_next_sender_seq = cp.next_sender;
+        icfg.sessions[k].expected_next_target_seq = cp.next_target;
+      }
+    }
+  }
+  if (!icfg.sessions.empty() && !m.opt.offline) {
+    std::string err;
+    m.initiator = fix::Initiator::create(icfg, *m.fix_in, err);
+    if (!m.initiator) return Error("fix: " + err);
+    std::vector<std::string> keys;
+    keys.reserve(m.book.accounts());
+    for (std::uint32_t a = 0; a < m.book.accounts(); ++a)
+      keys.push_back(m.book.account_key(AccountId{a}));
+    m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
+  }
   // Recovery: a journal with earlier runs is replayed into the core before anything connects,
   // so the order book, positions and working orders are what the last run left (docs/journal.md).
   if (m.journal && !m.journal->recovery().created) {
@@ -411,29 +434,6 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     m.parent_ids.reset(m.opt.epoch * 2);
     m.child_ids.reset(m.opt.epoch * 2 + 1);
     if (rep.last_receive_time.ns > 0) m.market_time.store(rep.last_receive_time.ns);
-    // The FIX stores must not be behind what the journal saw (a reset or replaced store would
-    // make QuickFIX silently restart at 1): at least the last checkpoint, per session.
-    const auto& cps = m.journal->recovery().fix_checkpoints;
-    for (std::size_t k = 0; k < icfg.sessions.size(); ++k) {
-      for (const FixSeqCheckpoint& cp : cps) {
-        if (cp.session_index != k || cp.next_sender == 0) continue;
-        icfg.sessions[k].check_seqnums = true;
-        icfg.sessions[k].seqnums_at_least = true;
-        icfg.sessions[k].expected_next_sender_seq = cp.next_sender;
-        icfg.sessions[k].expected_next_target_seq = cp.next_target;
-      }
-    }
-  }
-
-  if (!icfg.sessions.empty() && !m.opt.offline) {
-    std::string err;
-    m.initiator = fix::Initiator::create(icfg, *m.fix_in, err);
-    if (!m.initiator) return Error("fix: " + err);
-    std::vector<std::string> keys;
-    keys.reserve(m.book.accounts());
-    for (std::uint32_t a = 0; a < m.book.accounts(); ++a)
-      keys.push_back(m.book.account_key(AccountId{a}));
-    m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
   }
   return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
 }
@@ -463,6 +463,7 @@ Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uin
   std::uint64_t hash = 0xcbf29ce484222325ull;
   unsigned char buf[kMaxRecordSize];
   auto hash_event = [&](const Event& e) {
+    if (fix_out) fix_out->remember(e);  // recovery: what earlier runs sent (or would have)
     const std::size_t n = encode_record(0, PendingRecord{RecordKind::kIntent, e}, buf);
     hash = fnv1a_bytes(hash, buf, n);
   };

@@ -37,8 +37,9 @@ Result<Manifest> read_manifest(const std::string& journal_dir) {
   const std::string path = path_of(journal_dir);
   std::ifstream in(path);
   if (!in) {
-    return Error(path + ": cannot open (a journal written by `ballast demo` or `ballast run` has "
-                        "one next to its segments)");
+    return Error(path +
+                 ": cannot open (a journal written by `ballast demo` or `ballast run` has "
+                 "one next to its segments)");
   }
   Manifest m;
   std::string line;
@@ -80,8 +81,8 @@ Status check_or_write_manifest(const std::string& journal_dir, const Manifest& m
     }
     for (const auto& [k, v] : old.value().values) {
       if (m.values.count(k) == 0) {
-        return Error(path + ": the journal was written with " + k + "=" + v +
-                     ", this run has no " + k);
+        return Error(path + ": the journal was written with " + k + "=" + v + ", this run has no " +
+                     k);
       }
     }
     return Ok{};

@@ -33,7 +33,7 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       err << "ballast replay: " << opt.journal << "/manifest.txt: " << o.error().message << "\n";
       return 2;
     }
-    engine = demo_replay_engine(o.value());
+    engine = demo_engine(o.value(), true);
   } else if (man.get("kind") == "run") {
     engine = run_replay_engine(man);
   } else {

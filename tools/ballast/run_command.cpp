@@ -160,7 +160,8 @@ Result<RunSetup> run_setup(const std::string& config_path) {
     if (src.kind == MarketDataKind::kFix) r.fix_md = true;
   }
   if (closes_src == nullptr || closes_src->paths.empty()) {
-    return Error(config_path + ": market_data.sources: `ballast run` needs a daily_closes source "
+    return Error(config_path +
+                 ": market_data.sources: `ballast run` needs a daily_closes source "
                  "for the risk model (optimizer.risk_model)");
   }
   r.closes_path = closes_src->paths.front();
@@ -208,7 +209,8 @@ Manifest run_manifest(const std::string& config_path, const RunSetup& r) {
 Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m) {
   const std::string& config_path = m.get("config");
   if (file_hash(config_path) != m.get("config_hash")) {
-    return Error(config_path + " is not the configuration the journal was written with (its "
+    return Error(config_path +
+                 " is not the configuration the journal was written with (its "
                  "content changed)");
   }
   auto r = run_setup(config_path);

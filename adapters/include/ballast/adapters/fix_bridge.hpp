@@ -106,6 +106,10 @@ class FixOutbound {
   /// Sends what `e` asks for when it is an order intent (SubmitOrder, CancelOrder, ReplaceOrder,
   /// QueryOrderStatus); ignores other events. False when the initiator refused it (counted).
   bool on_event(const Event& e);
+  /// Records what an order intent sent by an earlier run said, without sending anything (crash
+  /// recovery replays the journal through here), so later cancels, replaces and status requests
+  /// that refer to it can be built. Before the sender thread starts.
+  void remember(const Event& e);
 
   const FixOutboundCounters& counters() const noexcept { return c_; }
 

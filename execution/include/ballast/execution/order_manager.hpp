@@ -132,7 +132,8 @@ class OrderManager {
   template <class F>
   void for_each_live_child(F&& f) const {
     for (const ChildOrder& c : children_) {
-      if (c.live()) f(c);
+      // Filled orders are done even without a terminal report flag (state() derives kFilled).
+      if (c.live() && c.state() != OrderState::kFilled) f(c);
     }
   }
   /// Calls f(const ParentOrder&) for every parent and block.
