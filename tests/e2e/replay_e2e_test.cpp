@@ -5,10 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include <atomic>
+#include <cerrno>
+#include <set>
+
+#include "ballast/execution/order_id.hpp"
+#include "ballast/journal/journal_reader.hpp"
 #include "demo_command.hpp"
 #include "manifest.hpp"
 #include "replay_command.hpp"
@@ -128,6 +135,69 @@ TEST(RunManifest, ARestartWithOtherOptionsIsRefusedNamingTheKey) {
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("seed=42"), std::string::npos) << st.error().message;
   EXPECT_NE(st.error().message.find("seed=7"), std::string::npos) << st.error().message;
+}
+
+/// Real files, until `limit` bytes have been written: then every write fails with ENOSPC (what a
+/// full disk returns), as the kernel would report it.
+class FullDiskIo final : public PosixJournalIo {
+ public:
+  explicit FullDiskIo(std::int64_t limit) : limit_(limit) {}
+  std::int64_t write(int fd, const void* data, std::size_t n) override {
+    if (written_.load() + static_cast<std::int64_t>(n) > limit_) return -ENOSPC;
+    const std::int64_t r = PosixJournalIo::write(fd, data, n);
+    if (r > 0) written_.fetch_add(r);
+    return r;
+  }
+
+ private:
+  std::int64_t limit_;
+  std::atomic<std::int64_t> written_{0};
+};
+
+TEST(JournalFailure, AFullDiskStopsNewOrdersSaysWhyAndNoUnjournaledOrderReachesTheBroker) {
+  DemoOptions o = small_demo("disk-full");
+  o.end_seconds = 10 * 3600 + 15 * 60;  // 09:30-10:15
+  FullDiskIo io(600 * 1024);  // the disk fills up in the middle of the first rebalances
+  o.journal_io = &io;
+  std::ostringstream out, err;
+  const DemoResult r = run_demo(o, out, err);
+  const std::string log = out.str() + err.str();
+  EXPECT_EQ(r.exit_code, 0) << log;
+  EXPECT_NE(log.find("JOURNAL FAILED"), std::string::npos) << log;
+  EXPECT_NE(log.find("No space left on device"), std::string::npos) << log;
+  EXPECT_NE(log.find("new orders stopped"), std::string::npos) << log;
+  // Positions still equal what broker-sim filled (the engine kept booking fills).
+  EXPECT_EQ(r.position_mismatches, 0u) << log;
+  // Every order broker-sim received is a durable SubmitOrder/ReplaceOrder in the journal.
+  std::set<std::string> journaled;
+  JournalReader rd =
+      JournalReader::open(o.dir + "/journal", ReaderOptions{.allow_torn_tail = true});
+  ASSERT_TRUE(rd.ok()) << rd.problem()->message();
+  JournalRecord rec;
+  while (rd.next(rec)) {
+    if (rec.kind != RecordKind::kIntent) continue;
+    if (const auto* s = std::get_if<SubmitOrder>(rec.event()))
+      journaled.insert(to_cl_ord_id(s->order));
+    if (const auto* s = std::get_if<ReplaceOrder>(rec.event()))
+      journaled.insert(to_cl_ord_id(s->order));
+  }
+  ASSERT_TRUE(rd.ok()) << rd.problem()->message();
+  ASSERT_FALSE(journaled.empty());
+  std::ifstream in(r.message_log);
+  std::string line;
+  std::size_t orders = 0, missing = 0;
+  while (std::getline(in, line)) {
+    if (line.find(" IN ") == std::string::npos) continue;
+    if (line.find("|35=D|") == std::string::npos && line.find("|35=G|") == std::string::npos)
+      continue;
+    const auto p = line.find("|11=");
+    ASSERT_NE(p, std::string::npos) << line;
+    const std::string id = line.substr(p + 4, line.find('|', p + 4) - p - 4);
+    ++orders;
+    if (journaled.count(id) == 0) ++missing;
+  }
+  EXPECT_GT(orders, 0u);
+  EXPECT_EQ(missing, 0u) << "orders sent to the broker that the journal does not hold";
 }
 
 }  // namespace

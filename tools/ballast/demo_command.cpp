@@ -592,7 +592,9 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
 
   // -- the engine
   // -----------------------------------------------------------------------------------
-  auto engine = app::EngineRuntime::create(s, runtime_options(d));
+  app::RuntimeOptions ropt = runtime_options(d);
+  ropt.journal_io = opt.journal_io;
+  auto engine = app::EngineRuntime::create(s, std::move(ropt));
   if (!engine) {
     sim->stop();
     return fail(engine.error().message);

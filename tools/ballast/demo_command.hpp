@@ -40,6 +40,8 @@ struct DemoOptions {
   std::string role = "all";
   int port = 0;  ///< roles broker/engine: the TCP port on 127.0.0.1
   double linger_s = 600;
+  /// Tests: the engine journal's file operations (injected write failures); null: POSIX.
+  JournalIo* journal_io = nullptr;
 };
 
 struct DemoResult {

@@ -241,7 +241,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   // The journal first: its restart counter is this run's epoch (ClOrdIDs never repeat).
   std::unique_ptr<JournalWriter> journal;
   if (settings.journal.enabled && !opt.offline) {
-    auto w = JournalWriter::open(JournalWriterOptions::from_config(settings.journal));
+    auto w = JournalWriter::open(JournalWriterOptions::from_config(settings.journal),
+                                 opt.journal_io != nullptr ? *opt.journal_io : posix_journal_io());
     if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
     journal = std::move(w.value());
     const auto journal_epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);

@@ -23,6 +23,7 @@
 #include "ballast/execution/order_manager.hpp"
 #include "ballast/execution/slicer.hpp"
 #include "ballast/fix/initiator.hpp"
+#include "ballast/journal/file_io.hpp"
 #include "ballast/risk/compliance.hpp"
 
 namespace ballast::app {
@@ -68,6 +69,8 @@ struct RuntimeOptions {
   double commission_bps = 1.0;
   /// No FIX sessions and no journal writer: the runtime only replays (`ballast replay`).
   bool offline = false;
+  /// The journal's file operations (tests inject write failures); null: POSIX.
+  JournalIo* journal_io = nullptr;
   std::size_t max_children = 1u << 18;
   std::size_t max_parents = 1u << 16;
 };
