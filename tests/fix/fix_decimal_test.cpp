@@ -104,7 +104,9 @@ TEST(FixTimestamp, RefusesMalformedTimestamps) {
   for (const std::string bad :
        {"20230229-00:00:00", "20240230-00:00:00", "20241301-00:00:00", "20240101-24:00:00",
         "20240101 00:00:00", "20240101-00:00:00.", "20240101-00:00:00.1234567890",
-        "2024010-00:00:00", "20240101-00:60:00", "20240101-00:00:00Z"}) {
+        "2024010-00:00:00", "20240101-00:60:00", "20240101-00:00:00Z",
+        // outside the int64-nanosecond range (a hostile TransactTime must not overflow)
+        "99991231-23:59:59", "16000101-00:00:00"}) {
     EXPECT_FALSE(parse_utc_timestamp(bad.data(), bad.size(), ns)) << bad;
   }
 }

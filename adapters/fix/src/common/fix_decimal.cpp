@@ -182,6 +182,9 @@ bool parse_utc_timestamp(const char* text, std::size_t len, std::int64_t& ns) no
       minute > 59 || second > 60) {
     return false;
   }
+  // Nanoseconds since 1970 in int64 reach from 1677-09-21 to 2262-04-11: outside whole years of
+  // that range the product below would overflow (a hostile TransactTime of 9999...).
+  if (year < 1678 || year > 2261) return false;
   std::int64_t frac_ns = 0;
   if (len > 17) {
     if (text[17] != '.' || len == 18 || len > 27) return false;
