@@ -201,9 +201,19 @@ void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept {
 
 // ------------------------------------------------------------------------ inbound
 
+namespace {
+std::uint64_t next_instance() {
+  static std::atomic<std::uint64_t> n{0};
+  return n.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace
+
 FixInbound::FixInbound(const InstrumentTable& instruments, InboundQueue& queue,
                        std::atomic<std::int64_t>* market_time)
-    : instruments_(instruments), queue_(queue), market_time_(market_time) {
+    : instruments_(instruments),
+      queue_(queue),
+      market_time_(market_time),
+      instance_(next_instance()) {
   for (std::uint32_t i = 0; i < instruments_.size(); ++i) {
     symbols_.emplace(instruments_[InstrumentId{i}].symbol, InstrumentId{i});
   }
@@ -211,10 +221,11 @@ FixInbound::FixInbound(const InstrumentTable& instruments, InboundQueue& queue,
 
 InboundQueue::Producer& FixInbound::producer() {
   // One producer per calling thread (QuickFIX may use several); a short lock on first use only
-  // per thread, then a thread-local cache.
-  thread_local const FixInbound* cached_owner = nullptr;
+  // per thread, then a thread-local cache. The cache is keyed by an id no other FixInbound ever
+  // has: a new bridge built at a dead one's address must not find the dead one's producer.
+  thread_local std::uint64_t cached_owner = 0;
   thread_local InboundQueue::Producer* cached = nullptr;
-  if (cached_owner == this) return *cached;
+  if (cached_owner == instance_) return *cached;
   const auto me = std::hash<std::thread::id>{}(std::this_thread::get_id());
   std::lock_guard<std::mutex> lock(mu_);
   InboundQueue::Producer* p = nullptr;
@@ -226,7 +237,7 @@ InboundQueue::Producer& FixInbound::producer() {
     p = owned_.back().get();
     producers_.emplace_back(me, p);
   }
-  cached_owner = this;
+  cached_owner = instance_;
   cached = p;
   return *p;
 }

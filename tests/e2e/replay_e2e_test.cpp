@@ -10,8 +10,10 @@
 #include <sstream>
 #include <string>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <set>
 
 #include "ballast/execution/order_id.hpp"
@@ -91,6 +93,47 @@ TEST(JournalReplay, TheCommandPrintsTheHashAndNoDivergence) {
   EXPECT_EQ(hash_line(out1.str()), hash_line(out2.str()));
 }
 
+TEST(FixLogReplay, TheRecordedFixLogsReproduceTheRecordedOrders) {
+  // Both the simulator's message log and the engine's own QuickFIX FileLog, fed back as if live
+  // into the same desk: the engine makes (nearly) the same orders under the same ClOrdIDs. A FIX
+  // log does not record when the core took each message relative to its timers, so a timer can
+  // land on the other side of a message: exact reproduction is the journal's job (above).
+  const DemoOptions& o = recorded();
+  for (const std::string& log :
+       {o.dir + "/broker-sim/messages.log",
+        o.dir + "/fix/log/FIX.4.4-BALLAST-BROKERSIM.messages.current.log"}) {
+    ReplayOptions ro;
+    ro.journal = journal_dir(o);
+    ro.fix_log = log;
+    std::ostringstream out, err;
+    EXPECT_EQ(replay_main(ro, out, err), 0) << log << "\n" << out.str() << err.str();
+    const std::string text = out.str();
+    const auto p = text.find("new orders: ");
+    ASSERT_NE(p, std::string::npos) << text;
+    unsigned long ours = 0, logged = 0, same = 0;
+    std::string line = text.substr(p + 12);
+    line.erase(std::remove(line.begin(), line.end(), ','), line.end());
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lu by the engine %lu in the log %lu with the same", &ours,
+                          &logged, &same),
+              3)
+        << text;
+    EXPECT_GT(logged, 100u) << text;
+    EXPECT_GE(same * 100, logged * 98) << text;
+    EXPECT_GE(same * 100, ours * 98) << text;
+  }
+}
+
+TEST(FixLogReplay, ALogWithUnreadableMessagesNamesTheLineAndGoesOn) {
+  const DemoOptions& o = recorded();
+  ReplayOptions ro;
+  ro.journal = journal_dir(o);
+  ro.fix_log = std::string(BALLAST_SOURCE_DIR) + "/tests/data/fix_logs/ballast/corrupt_middle.log";
+  std::ostringstream out, err;
+  EXPECT_EQ(replay_main(ro, out, err), 1) << out.str() << err.str();
+  EXPECT_NE(err.str().find("corrupt_middle.log:"), std::string::npos) << err.str();
+  EXPECT_NE(out.str().find("engine inputs"), std::string::npos) << out.str();
+}
+
 TEST(JournalReplay, AnEngineBuiltDifferentlyIsCaughtAtTheFirstDivergence) {
   DemoOptions other = recorded();
   other.seed = 4242;  // other starting weights: other decisions
@@ -157,7 +200,7 @@ class FullDiskIo final : public PosixJournalIo {
 TEST(JournalFailure, AFullDiskStopsNewOrdersSaysWhyAndNoUnjournaledOrderReachesTheBroker) {
   DemoOptions o = small_demo("disk-full");
   o.end_seconds = 10 * 3600 + 15 * 60;  // 09:30-10:15
-  FullDiskIo io(600 * 1024);  // the disk fills up in the middle of the first rebalances
+  FullDiskIo io(600 * 1024);            // the disk fills up in the middle of the first rebalances
   o.journal_io = &io;
   std::ostringstream out, err;
   const DemoResult r = run_demo(o, out, err);

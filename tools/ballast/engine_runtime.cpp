@@ -583,6 +583,28 @@ Result<ReplayReport> EngineRuntime::replay_journal(const std::string& dir, bool 
   return rep;
 }
 
+void EngineRuntime::feed_offline(const Event& e, Timestamp receive_time,
+                                 std::vector<Event>& intents) {
+  Impl& m = *impl_;
+  m.sink.replaying = true;
+  m.sink.regenerated = &intents;
+  m.clock.manual = true;
+  if (receive_time > m.clock.manual_now) m.clock.manual_now = receive_time;
+  while (m.loop->do_work() > 0) {
+  }
+  m.loop->process(e);
+}
+
+void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) {
+  Impl& m = *impl_;
+  m.sink.replaying = true;
+  m.sink.regenerated = &intents;
+  m.clock.manual = true;
+  if (now > m.clock.manual_now) m.clock.manual_now = now;
+  while (m.loop->do_work() > 0) {
+  }
+}
+
 const ReplayReport& EngineRuntime::recovery() const noexcept {
   return impl_->recovery_report;
 }

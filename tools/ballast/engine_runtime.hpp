@@ -111,6 +111,14 @@ class EngineRuntime {
   /// (sequence number, field, both values) stops the replay and is reported. Errors: the journal
   /// cannot be read (segment and offset named).
   Result<ReplayReport> replay_journal(const std::string& dir, bool verify);
+  /// Offline runtimes (`ballast replay --fix-log`): takes one input as if it arrived at
+  /// `receive_time`; live timers due by then fire first. Appends the order intents the core
+  /// emitted to `intents`. Before start() only.
+  void feed_offline(const Event& e, Timestamp receive_time, std::vector<Event>& intents);
+  /// Offline runtimes: fires the timers due by `now` (the end of a fed log), as the live clock
+  /// would have; appends the order intents to `intents`.
+  void advance_offline(Timestamp now, std::vector<Event>& intents);
+
   /// What recovery found at create() (a journal with earlier runs is replayed into the core).
   const ReplayReport& recovery() const noexcept;
 

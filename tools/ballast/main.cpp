@@ -145,7 +145,13 @@ int main(int argc, char** argv) {
       "Rebuilds the engine a journal was written by (its manifest.txt) and re-runs every "
       "recorded input; --verify compares the regenerated order messages with the journaled "
       "ones and reports the first divergence (docs/journal.md).");
-  replay->add_option("--journal", replay_opt.journal, "journal directory")->required();
+  replay->add_option("--journal", replay_opt.journal,
+                     "journal directory (with --fix-log: only its manifest, for the desk)");
+  replay->add_option("--fix-log", replay_opt.fix_log,
+                     "a recorded FIX message log fed into the engine as if live; the engine's "
+                     "orders are compared with the log's");
+  replay->add_option("--config", replay_opt.config,
+                     "with --fix-log: the desk of this configuration instead of a journal's");
   replay->add_flag("--verify", replay_opt.verify, "compare with the journaled order messages");
   auto* journal = app.add_subcommand("journal", "Checks or prints a journal (docs/journal.md).");
   journal->require_subcommand(1);

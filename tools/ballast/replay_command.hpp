@@ -11,6 +11,11 @@ namespace ballast::tools {
 struct ReplayOptions {
   std::string journal;  ///< journal directory (with manifest.txt)
   bool verify = false;
+  /// `--fix-log FILE`: a recorded FIX message log (QuickFIX FileLog, broker-sim's message log,
+  /// other layouts: docs/fix.md) fed into the engine of `journal`'s manifest (or `config`) as if
+  /// live; the engine's orders are compared with the orders the log recorded.
+  std::string fix_log{};
+  std::string config{};  ///< with --fix-log: the desk of a `ballast run` configuration
 };
 
 /// 0: replayed (and, with verify, no divergence); 1: a divergence or an unreadable journal;

@@ -223,6 +223,15 @@ Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m)
   return app::EngineRuntime::create(r.value().s, std::move(ropt));
 }
 
+Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string& config_path) {
+  auto r = run_setup(config_path);
+  if (!r) return r.error();
+  app::RuntimeOptions ropt = std::move(r.value().ropt);
+  ropt.offline = true;
+  ropt.market_clock = true;
+  return app::EngineRuntime::create(r.value().s, std::move(ropt));
+}
+
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   auto setup = run_setup(opt.config);
   if (!setup) {

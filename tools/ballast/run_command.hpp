@@ -25,6 +25,9 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
 /// Refuses when the configuration or price-history file changed since the journal was written.
 Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m);
 
+/// The engine of a configuration, offline (no FIX, no journal writer): `ballast replay --fix-log`.
+Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string& config_path);
+
 struct BrokerSimOptions {
   int port = 0;
   std::string tape;  ///< empty: the shipped NASDAQ day

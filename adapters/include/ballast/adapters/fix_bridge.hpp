@@ -79,7 +79,8 @@ class FixInbound final : public fix::Listener {
   InboundQueue& queue_;
   std::atomic<std::int64_t>* market_time_;
   std::unordered_map<std::string, InstrumentId> symbols_;  // read-only after construction
-  mutable std::mutex mu_;                                  // producers_ and status_
+  const std::uint64_t instance_;  // unique per object ever built: keys the thread-local cache
+  mutable std::mutex mu_;         // producers_ and status_
   std::vector<std::pair<std::uint64_t, InboundQueue::Producer*>> producers_;
   std::vector<std::unique_ptr<InboundQueue::Producer>> owned_;
   std::unordered_map<std::uint16_t, std::string> status_;
