@@ -571,9 +571,8 @@ bool InitiatorImpl::start(std::string& error) {
     if (st == SeqnumFile::kCorrupt) {
       refuse(rt, "store file " + rt.seqnums_file + " is corrupt (" + what +
                      "); QuickFIX would restart at 1/1; not logging on");
-    } else if (rt.cfg.check_seqnums &&
-               !seqnums_agree(st == SeqnumFile::kMissing ? 1 : s,
-                              st == SeqnumFile::kMissing ? 1 : t, rt.cfg)) {
+    } else if (rt.cfg.check_seqnums && !seqnums_agree(st == SeqnumFile::kMissing ? 1 : s,
+                                                      st == SeqnumFile::kMissing ? 1 : t, rt.cfg)) {
       const std::string stored = st == SeqnumFile::kMissing
                                      ? std::string("no store (1/1)")
                                      : std::to_string(s) + "/" + std::to_string(t);
