@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
-scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench compliance_bench tick_to_order_bench journal_bench >/dev/null
+scripts/build.sh release --target queue_hop_bench drift_bench optimizer_bench slicer_bench compliance_bench tick_to_order_bench journal_bench fix_path_bench >/dev/null
 mkdir -p build/bench-results
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== queue hop (issue 2)"
@@ -39,4 +39,10 @@ if ((quick)); then
   build/bench/tick_to_order_bench --quick --json build/bench-results/tick_to_order.json || true
 else
   build/bench/tick_to_order_bench --json build/bench-results/tick_to_order.json || true
+fi
+echo "== FIX path, raw QuickFIX vs Ballast (issue 6, benchmark 1)"
+if ((quick)); then
+  build/bench/fix_path_bench --quick --json build/bench-results/fix_path.json || true
+else
+  build/bench/fix_path_bench --json build/bench-results/fix_path.json || true
 fi
