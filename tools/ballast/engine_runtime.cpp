@@ -463,14 +463,17 @@ Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uin
   loop->set_timer_mode(TimerMode::kRecorded);
   std::uint64_t hash = 0xcbf29ce484222325ull;
   unsigned char buf[kMaxRecordSize];
-  auto hash_event = [&](const Event& e) {
-    if (fix_out) fix_out->remember(e);  // recovery: what earlier runs sent (or would have)
+  // Called exactly once per regenerated intent (matched, or left over at an input or a run's
+  // end): it goes into the output hash and, in recovery, into the FIX sender's memory of what
+  // earlier runs sent (or would have), so later cancels and status requests can refer to it.
+  auto take_intent = [&](const Event& e) {
+    if (fix_out) fix_out->remember(e);
     const std::size_t n = encode_record(0, PendingRecord{RecordKind::kIntent, e}, buf);
     hash = fnv1a_bytes(hash, buf, n);
   };
   // Regenerated intents never journaled: the run stopped (crashed) before writing them.
   auto end_of_run = [&] {
-    for (std::size_t i = head; i < regen.size(); ++i) hash_event(regen[i]);
+    for (std::size_t i = head; i < regen.size(); ++i) take_intent(regen[i]);
     rep.unjournaled_at_crash += regen.size() - head;
     regen.clear();
     head = 0;
@@ -510,7 +513,7 @@ Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uin
                            event_name(x) + " which the journal does not have";
           break;
         }
-        for (std::size_t i = head; i < regen.size(); ++i) hash_event(regen[i]);
+        for (std::size_t i = head; i < regen.size(); ++i) take_intent(regen[i]);
         regen.clear();
         head = 0;
         clock.manual_now = h.receive_time;
@@ -532,7 +535,7 @@ Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uin
           break;
         }
         const Event& x = regen[head++];
-        hash_event(x);
+        take_intent(x);
         if (verify) {
           const std::string d = header(j).seq != header(x).seq
                                     ? "seq: journal " + std::to_string(header(j).seq) +
