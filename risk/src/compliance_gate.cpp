@@ -81,15 +81,24 @@ void ComplianceGate::TimeRing::push(Timestamp t) noexcept {
 }
 
 std::uint32_t ComplianceGate::TimeRing::count_after(Timestamp after) const noexcept {
-  std::uint32_t c = 0;
-  std::size_t i = head_;
-  // Times are pushed in order, so walk from the newest back until one is old enough.
-  for (std::size_t k = 0; k < n_; ++k) {
-    i = (i == 0 ? t_.size() : i) - 1;
-    if (t_[i] <= after) break;
-    ++c;
+  // Times are pushed in order, so the ring is sorted from its oldest entry: binary-search
+  // for the first entry newer than `after` (a rate of 20k orders/s kept 20k entries, and
+  // walking them cost 9 us per order).
+  const std::size_t cap = t_.size();
+  const std::size_t start = n_ == cap ? head_ : 0;
+  std::size_t lo = 0;
+  std::size_t hi = n_;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    std::size_t idx = start + mid;
+    if (idx >= cap) idx -= cap;
+    if (t_[idx] <= after) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
   }
-  return c;
+  return static_cast<std::uint32_t>(n_ - lo);
 }
 
 // ------------------------------------------------------------------------------- gate

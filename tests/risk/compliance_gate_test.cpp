@@ -152,6 +152,32 @@ TEST(ComplianceGate, DeniesAndCountsPerReason) {
   EXPECT_EQ(denial(d.propose(d.order(7, 0, d.spy, Side::kBuy, "3"))), std::nullopt);
 }
 
+TEST(ComplianceGate, CountsASessionsOrdersOverTheLastSecondAcrossTheRingsWrap) {
+  ComplianceConfig c;
+  c.max_orders_per_second = 3;
+  c.max_open_orders_per_instrument = 100;
+  Desk d(c);
+  int n = 0;
+  auto send = [&](std::chrono::milliseconds at) {
+    d.quote(d.spy, kNow + at);
+    ++n;  // a different quantity each time, so the duplicate rule stays out of it
+    return denial(d.propose(
+        d.order(static_cast<std::uint64_t>(n), 0, d.spy, Side::kBuy, std::to_string(n).c_str()),
+        kNow + at));
+  };
+  EXPECT_EQ(send(0ms), std::nullopt);
+  EXPECT_EQ(send(100ms), std::nullopt);
+  EXPECT_EQ(send(200ms), std::nullopt);
+  EXPECT_EQ(send(300ms), DenyReason::kOrderRate);   // three in the last second
+  EXPECT_EQ(send(1000ms), std::nullopt);            // the one at 0 is exactly a second old
+  EXPECT_EQ(send(1050ms), DenyReason::kOrderRate);  // 100, 200 and 1000
+  EXPECT_EQ(send(1250ms), std::nullopt);            // only 1000 is left; the ring wraps here
+  EXPECT_EQ(send(1300ms), std::nullopt);            // 1000 and 1250
+  EXPECT_EQ(send(1400ms), DenyReason::kOrderRate);  // 1000, 1250 and 1300
+  EXPECT_EQ(send(2300ms), std::nullopt);            // 1300 only
+  EXPECT_EQ(d.gate->denied(DenyReason::kOrderRate), 3u);
+}
+
 TEST(ComplianceGate, SellsCountWorkingSellsAgainstTheHolding) {
   Desk d;
   EXPECT_EQ(denial(d.propose(d.order(1, 0, d.spy, Side::kSell, "600"))), std::nullopt);
