@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ballast {
 
@@ -173,6 +174,33 @@ double DriftMonitor::band_multiplier(InstrumentId i, const TriggerConfig& t) con
   if (vol < 0) return 1.0;  // not enough history yet: bands as configured
   const auto& v = t.volatility_adaptive;
   return std::clamp(vol / v.reference_vol, v.min_multiplier, v.max_multiplier);
+}
+
+double DriftMonitor::band(AccountId a, std::uint32_t k) const noexcept {
+  const TriggerConfig& prof = profile(a);
+  const Slot& s = book_.slot_data(a)[k];
+  const std::int32_t bb = book_.band_override_base(a);
+  const float* ov = bb >= 0 ? book_.band_overrides().data() + bb : nullptr;
+  double ab = prof.absolute.band;
+  double rb = prof.relative.band;
+  if (ov != nullptr) {
+    if (ov[2 * k] >= 0) ab = ov[2 * k];
+    if (ov[2 * k + 1] >= 0) rb = ov[2 * k + 1];
+  }
+  const double m = band_multiplier(InstrumentId{s.inst}, prof);
+  double b = std::numeric_limits<double>::infinity();
+  if (prof.absolute.enabled) b = ab * m;
+  if (prof.relative.enabled && s.target > 0) b = std::min(b, rb * s.target * m);
+  return b;
+}
+
+double DriftMonitor::cash_band(AccountId a) const noexcept {
+  const TriggerConfig& prof = profile(a);
+  const double tc = book_.cash_target(a);
+  double b = std::numeric_limits<double>::infinity();
+  if (prof.absolute.enabled) b = prof.absolute.band;
+  if (prof.relative.enabled && tc > 0) b = std::min(b, prof.relative.band * tc);
+  return b;
 }
 
 DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {

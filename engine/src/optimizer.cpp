@@ -375,6 +375,32 @@ Status RebalanceOptimizer::update_costs(const VectorXd& cost) {
   return Ok{};
 }
 
+Status RebalanceOptimizer::update_bands(const VectorXd& band) {
+  if (!loaded_) return Error{"optimizer: update_bands before load"};
+  if (p_.mode != RebalanceMode::kBandEdge) return Error{"optimizer: bands need band-edge mode"};
+  if (band.size() != p_.size()) return Error{"optimizer: band has the wrong length"};
+  for (Index i = 0; i < band.size(); ++i) {
+    if (!(band[i] >= 0) || !std::isfinite(band[i])) {
+      return Error{"optimizer: band[" + std::to_string(i) + "] must be finite and >= 0"};
+    }
+  }
+  p_.band = band;
+  build_box();
+  return Ok{};
+}
+
+Status RebalanceOptimizer::update_cash_bounds(double cash_buffer, double cash_max) {
+  if (!loaded_) return Error{"optimizer: update_cash_bounds before load"};
+  if (!(cash_buffer >= 0) || !(cash_max <= 1) || !(cash_buffer <= cash_max)) {
+    return Error{"optimizer: cash bounds must satisfy 0 <= cash_buffer <= cash_max <= 1, got " +
+                 std::to_string(cash_buffer) + " and " + std::to_string(cash_max)};
+  }
+  p_.cash_buffer = cash_buffer;
+  p_.cash_max = cash_max;
+  build_box();
+  return Ok{};
+}
+
 void RebalanceOptimizer::freeze(Index i) {
   if (p_.no_buy.empty()) p_.no_buy.assign(static_cast<std::size_t>(p_.size()), 0);
   if (p_.no_sell.empty()) p_.no_sell.assign(static_cast<std::size_t>(p_.size()), 0);

@@ -1,7 +1,9 @@
 // The rebalancer.
 #include "ballast/execution/rebalancer.hpp"
 
-#include "ballast/engine/lot_rounding.hpp"
+#include <algorithm>
+#include <cmath>
+
 #include "ballast/execution/cash_sequencer.hpp"
 
 namespace ballast {
@@ -37,63 +39,158 @@ void Rebalancer::start(AccountId a, InstrumentId i, Side side, Qty qty, Timestam
   if (slicer_.start_parent(r, now, out)) ++c_.parents;
 }
 
-void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
-  ++c_.rebalances;
+Rebalancer::Solver* Rebalancer::find_solver(const Slot* slots, std::uint32_t n) noexcept {
+  for (auto& sp : solvers_) {
+    Solver& v = *sp;
+    if (v.instruments.size() != n) continue;
+    bool same = true;
+    for (std::uint32_t k = 0; k < n && same; ++k) {
+      same = v.instruments[k] == slots[k].inst &&
+             v.restricted[k] == ((slots[k].flags & kSlotRestricted) != 0 ? 1 : 0);
+    }
+    if (same) return &v;
+  }
+  return nullptr;
+}
+
+Rebalancer::Solver* Rebalancer::solve(AccountId a) {
   const Slot* slots = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
   const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
-  if (!(nav > 0) || n == 0) return;
-  RebalanceProblem p;
-  p.sigma.dense.resize(n, n);
-  p.target.resize(n);
-  p.current.resize(n);
-  p.cost.resize(n);
-  p.upper = Eigen::VectorXd::Ones(n);
-  p.lower = Eigen::VectorXd::Zero(n);
-  p.no_buy.assign(n, 0);
-  p.no_sell.assign(n, 0);
+  if (!(nav > 0) || n == 0) return nullptr;
+  const bool band_edge = cfg_.mode == OptimizerMode::kBandEdge;
+  Solver* v = find_solver(slots, n);
+  const bool fresh = v == nullptr;
+  if (fresh) {
+    if (solvers_.size() < kMaxSolvers) {
+      solvers_.push_back(std::make_unique<Solver>());
+      v = solvers_.back().get();
+    } else {
+      auto lru = std::min_element(
+          solvers_.begin(), solvers_.end(),
+          [](const auto& x, const auto& y) { return x->last_used < y->last_used; });
+      *lru = std::make_unique<Solver>();
+      v = lru->get();
+    }
+    v->instruments.resize(n);
+    v->restricted.resize(n);
+    for (std::uint32_t k = 0; k < n; ++k) {
+      v->instruments[k] = slots[k].inst;
+      v->restricted[k] = (slots[k].flags & kSlotRestricted) != 0 ? 1 : 0;
+    }
+    v->current.resize(n);
+    v->target.resize(n);
+    v->cost.resize(n);
+    v->band.resize(n);
+  }
+  v->last_used = ++use_clock_;
+  // The band-edge line: the monitor's band scaled to its re-arm line, less a margin for lots.
+  const double rearm = monitor_ != nullptr ? monitor_->profile(a).rearm_fraction * 0.95 : 0.0;
+  auto band_at = [&](std::uint32_t k) {
+    const double b = monitor_ != nullptr ? monitor_->band(a, k) * rearm : 1.0;
+    return std::isfinite(b) ? std::min(b, 1.0) : 1.0;
+  };
+  lines_.resize(n);
   double invested = 0;
-  std::vector<LotLine> lines(n);
+  bool targets_changed = fresh;
   for (std::uint32_t k = 0; k < n; ++k) {
     const Slot& s = slots[k];
     const InstrumentId inst{s.inst};
-    for (std::uint32_t l = 0; l < n; ++l) p.sigma.dense(k, l) = cov_(s.inst, slots[l].inst);
     // Holdings count working orders: the book's pending quantities are the order manager's.
     const std::int64_t q = s.qty + book_.slot_pending_raw(book_.first_slot(a) + k);
     const Price mark = market_.mark_for(inst, q);
-    p.current[k] = static_cast<double>(q) * static_cast<double>(mark.raw) * 1e-15 / nav;
-    invested += p.current[k];
-    p.target[k] = s.target;
-    p.cost[k] = market_.half_spread(inst) + commission_;
-    if (s.flags & kSlotRestricted) p.no_buy[k] = p.no_sell[k] = 1;
-    if (cfg_.long_only) p.lower[k] = 0;
-    LotLine& l = lines[k];
+    v->current[k] = static_cast<double>(q) * static_cast<double>(mark.raw) * 1e-15 / nav;
+    invested += v->current[k];
+    targets_changed = targets_changed || v->target[k] != s.target;
+    v->target[k] = s.target;
+    v->cost[k] = market_.half_spread(inst) + commission_;
+    if (band_edge) v->band[k] = band_at(k);
+    LotLine& l = lines_[k];
+    l = LotLine{};
     l.price = mark;
     l.lot = instruments_[inst].lot_size;
     l.position = Qty{q};
-    l.lower = p.lower[k];
-    l.upper = p.upper[k];
-    l.no_buy = p.no_buy[k];
-    l.no_sell = p.no_sell[k];
-    l.cost_rate = p.cost[k];
+    l.lower = 0;  // long-only: the optimizer's lower bounds are 0 too
+    l.upper = 1;
+    l.no_buy = l.no_sell = v->restricted[k] != 0;
+    l.cost_rate = v->cost[k];
   }
-  p.current_cash = 1.0 - invested;
-  p.cash_buffer = cfg_.cash_buffer;
-  p.turnover_cap = cfg_.turnover_cap;
-  p.tracking_weight = cfg_.tracking_weight;
-  p.cost_weight = cfg_.cost_weight;
-  p.impact_weight = cfg_.impact_weight;
-  RebalanceOptimizer opt;
-  if (!opt.load(p)) {
+  const double current_cash = 1.0 - invested;
+  // Cash bounds: the buffer, and in band-edge mode the cash weight's own band around its target.
+  double cash_lo = cfg_.cash_buffer;
+  double cash_hi = 1.0;
+  if (band_edge && monitor_ != nullptr) {
+    const double tc = book_.cash_target(a);
+    const double bc = monitor_->cash_band(a) * rearm;
+    if (std::isfinite(bc)) {
+      cash_lo = std::max(cash_lo, tc - bc);
+      cash_hi = std::min(1.0, tc + bc);
+    }
+  }
+  Status st = Ok{};
+  if (fresh) {
+    RebalanceProblem p;
+    p.sigma.dense.resize(n, n);
+    for (std::uint32_t k = 0; k < n; ++k)
+      for (std::uint32_t l = 0; l < n; ++l)
+        p.sigma.dense(k, l) = cov_(slots[k].inst, slots[l].inst);
+    p.target = v->target;
+    p.current = v->current;
+    p.cost = v->cost;
+    p.current_cash = current_cash;
+    p.upper = Eigen::VectorXd::Ones(n);
+    p.lower = Eigen::VectorXd::Zero(n);
+    p.no_buy.assign(v->restricted.begin(), v->restricted.end());
+    p.no_sell.assign(v->restricted.begin(), v->restricted.end());
+    p.cash_buffer = cash_lo;
+    p.cash_max = cash_hi;
+    p.turnover_cap = cfg_.turnover_cap;
+    p.tracking_weight = cfg_.tracking_weight;
+    p.cost_weight = cfg_.cost_weight;
+    p.impact_weight = cfg_.impact_weight;
+    if (band_edge) {
+      p.mode = RebalanceMode::kBandEdge;
+      p.band = v->band;
+    }
+    ++c_.solver_loads;
+    st = v->opt.load(p);
+  } else {
+    ++c_.solver_reuses;
+    // Targets are the model's: unchanged between accounts of a model, and they cost a
+    // covariance product to update.
+    if (targets_changed) st = v->opt.update_targets(v->target);
+    if (st) st = v->opt.update_costs(v->cost);
+    if (st && band_edge) st = v->opt.update_bands(v->band);
+    if (st) st = v->opt.update_cash_bounds(cash_lo, cash_hi);
+    if (st) st = v->opt.update_current(v->current, current_cash);
+  }
+  if (!st) {
     ++c_.solve_errors;
-    return;
+    // A solver that failed to load holds no usable state: forget its shape.
+    if (fresh) v->instruments.clear();
+    return nullptr;
   }
-  auto sol = opt.solve();
-  if (!sol) {
+  const std::uint64_t hits_before = v->opt.counters().active_set_hits;
+  if (!v->opt.solve_into(v->sol)) {
     ++c_.solve_errors;
-    return;
+    return nullptr;
   }
-  for (std::uint32_t k = 0; k < n; ++k) lines[k].target = sol.value().weights[k];
+  if (!fresh && v->sol.warm && v->opt.counters().active_set_hits != hits_before) ++c_.exact_warm;
+  return v;
+}
+
+bool Rebalancer::warm_up(AccountId a) {
+  return solve(a) != nullptr;
+}
+
+void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
+  ++c_.rebalances;
+  Solver* sv = solve(a);
+  if (sv == nullptr) return;
+  const Slot* slots = book_.slot_data(a);
+  const std::uint32_t n = book_.slot_count(a);
+  std::vector<LotLine>& lines = lines_;
+  for (std::uint32_t k = 0; k < n; ++k) lines[k].target = sv->sol.weights[k];
   const LotResult lots =
       round_to_lots(lines, book_.cash(a), cfg_.cash_buffer, cfg_.min_trade_value);
   // Sells start now; buys wait for the cash the sells raise (release()).

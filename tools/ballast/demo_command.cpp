@@ -761,6 +761,11 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
       << " fills, " << thousands(res.rejects) << " rejects; " << working_at_close
       << " children working at the end of the tape, cancelled; " << res.still_working
       << " left working\n";
+  const auto sv = eng.solver_stats();
+  out << "Optimizer: " << thousands(sv.loads + sv.reuses) << " solves, " << thousands(sv.loads)
+      << " cold (a new account shape), " << thousands(sv.reuses) << " warm on a kept solver ("
+      << thousands(sv.exact_warm) << " answered exactly from the previous active set), "
+      << thousands(sv.errors) << " errors\n";
   out << "Compliance denials: ";
   bool any = false;
   for (int r = 0; r < static_cast<int>(DenyReason::kCount); ++r) {

@@ -377,6 +377,7 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
       std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer, m.opt.covariance,
                                    0.0, m.opt.commission_bps, *m.slicer, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
+  m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
   m.audit =
       std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor, policies.size());
@@ -769,6 +770,10 @@ const std::vector<ParentRecord>& EngineRuntime::parents() const noexcept {
 }
 std::uint64_t EngineRuntime::rebalances() const noexcept {
   return impl_->rebalancer->counters().rebalances;
+}
+EngineRuntime::SolverStats EngineRuntime::solver_stats() const noexcept {
+  const auto& c = impl_->rebalancer->counters();
+  return SolverStats{c.solver_loads, c.solver_reuses, c.exact_warm, c.solve_errors};
 }
 const std::vector<AccountId>& EngineRuntime::accounts() const noexcept {
   return impl_->desk.accounts;

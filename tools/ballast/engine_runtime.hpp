@@ -158,6 +158,12 @@ class EngineRuntime {
   const std::vector<ParentRecord>& parents() const noexcept;
   /// Rebalances started, solve errors, triggers skipped while one was in progress.
   std::uint64_t rebalances() const noexcept;
+  /// The rebalancer's solver counters: solves that loaded a solver (cold), solves on a kept
+  /// one (warm), warm solves the active-set path answered alone, and solve errors.
+  struct SolverStats {
+    std::uint64_t loads = 0, reuses = 0, exact_warm = 0, errors = 0;
+  };
+  SolverStats solver_stats() const noexcept;
   /// The account ids in configuration order.
   const std::vector<AccountId>& accounts() const noexcept;
 

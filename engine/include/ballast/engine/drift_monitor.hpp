@@ -76,6 +76,18 @@ class DriftMonitor {
   /// Recomputes every account's figures (the full sweep); returns how many are complete.
   std::size_t sweep(Timestamp now) const noexcept;
 
+  /// The trigger settings account `a` follows.
+  const TriggerConfig& profile(AccountId a) const noexcept {
+    return profiles_[book_.trigger_profile(a)];
+  }
+  /// The band slot k of account `a` must stay within, in absolute weight: the tighter of the
+  /// enabled absolute and relative bands, with the account's overrides and the volatility
+  /// multiplier applied (what the drift evaluation compares against); +infinity when no band is
+  /// enabled.
+  double band(AccountId a, std::uint32_t k) const noexcept;
+  /// The same for the account's cash weight (no overrides, no volatility multiplier).
+  double cash_band(AccountId a) const noexcept;
+
   /// The why-record of a RebalanceTriggered, or empty if the ring has overwritten it.
   std::span<const WhyLine> why(std::uint64_t why_id) const noexcept;
 

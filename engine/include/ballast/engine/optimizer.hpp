@@ -105,6 +105,10 @@ class RebalanceOptimizer {
   Status update_targets(const Eigen::VectorXd& target);
   /// New cost rates (keeps the factorisation).
   Status update_costs(const Eigen::VectorXd& cost);
+  /// New band-edge bands (keeps the factorisation).
+  Status update_bands(const Eigen::VectorXd& band);
+  /// New cash bounds: cash_buffer <= w_c <= cash_max (keeps the factorisation).
+  Status update_cash_bounds(double cash_buffer, double cash_max);
   /// Fixes instrument i at its current weight (min-trade-size re-solves); keeps the factorisation.
   void freeze(Eigen::Index i);
 
