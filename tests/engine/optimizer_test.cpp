@@ -213,6 +213,42 @@ TEST(Optimizer, WarmReSolveAfterAPriceMoveMatchesAColdSolve) {
   EXPECT_EQ(warm.counters().factorizations, 1u);
 }
 
+TEST(Optimizer, BandsAndCashBoundsUpdatedInPlaceMatchAColdSolve) {
+  Gen g(8);
+  RebalanceProblem p = g.problem(30, false);
+  p.mode = RebalanceMode::kBandEdge;
+  p.band = VectorXd::Constant(30, 0.02);
+  RebalanceOptimizer warm;
+  ASSERT_TRUE(warm.load(p).ok());
+  ASSERT_TRUE(warm.solve().ok());
+  // Tighter bands on a third of the names, a cash range around 3 %.
+  VectorXd band = p.band;
+  for (Eigen::Index i = 0; i < band.size(); i += 3) band[i] = 0.005;
+  ASSERT_TRUE(warm.update_bands(band).ok());
+  ASSERT_TRUE(warm.update_cash_bounds(0.01, 0.05).ok());
+  auto w = warm.solve();
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  RebalanceProblem q = p;
+  q.band = band;
+  q.cash_buffer = 0.01;
+  q.cash_max = 0.05;
+  const auto c = solve(q);
+  EXPECT_LT(kkt(q, w.value()), 1e-7);
+  EXPECT_LT((w.value().weights - c.weights).cwiseAbs().maxCoeff(), 1e-6);
+  EXPECT_GE(w.value().cash, 0.01 - 1e-9);
+  EXPECT_LE(w.value().cash, 0.05 + 1e-9);
+  // Bad values are refused with the field named, and the solver keeps its problem.
+  band[4] = -1;
+  const auto bad = warm.update_bands(band);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("band[4]"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(warm.update_cash_bounds(0.2, 0.1).ok());
+  EXPECT_EQ(warm.problem().cash_max, 0.05);
+  RebalanceOptimizer full;
+  ASSERT_TRUE(full.load(g.problem(5, false)).ok());
+  EXPECT_FALSE(full.update_bands(VectorXd::Zero(5)).ok()) << "bands need band-edge mode";
+}
+
 TEST(Optimizer, SaysWhyAProblemIsInfeasible) {
   Gen g(7);
   RebalanceProblem p = g.problem(5, false);
