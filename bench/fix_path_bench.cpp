@@ -5,9 +5,10 @@
 //   ballast: the same orders through Ballast's own path, built here the way the runtime
 //            (tools/ballast/engine_runtime.cpp) wires it: a bench "strategy" component in the
 //            CoreLoop emits a ChildOrderProposed -> ComplianceGate (risk/) -> SubmitOrder ->
-//            OrderManager (execution/) state machine -> outbound sink: intent handed to the
-//            JournalWriter, pushed on the SPSC queue -> FIX sender thread (released once durable
-//            when the journal mode asks for it) -> FixOutbound -> fix::Initiator::send ->
+//            OrderManager (execution/) state machine -> the runtime's OutboundSink: intent handed
+//            to the JournalWriter, pushed on the SPSC queue -> the runtime's FIX sender loop
+//            (IntentSender, tools/ballast/intent_sender.hpp: released once durable when the
+//            journal mode asks for it) -> FixOutbound -> fix::Initiator::send ->
 //            acceptor -> ExecutionReports -> fix::Initiator (codec, dictionary) -> FixInbound ->
 //            MPSC inbound queue -> CoreLoop: input journaled, DriftMonitor, ComplianceGate,
 //            OrderManager books the fill, SessionSupervisor -> the strategy sees the booked fill:
@@ -29,8 +30,9 @@
 //
 // Usage: fix_path_bench [--rounds N] [--orders N] [--tput-orders N] [--window W] [--slices N]
 //                       [--acceptor lean|sim] [--journal handoff|group|per_event|off]
-//                       [--idle back_off|yield|busy_spin] [--spins N] [--yields N]
-//                       [--max-park-us N] [--quick] [--keep] [--json FILE]
+//                       [--idle back_off|yield|busy_spin] [--sender-idle back_off|yield|busy_spin]
+//                       [--spins N] [--yields N] [--max-park-us N] [--quick] [--keep]
+//                       [--json FILE]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -46,6 +48,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +70,7 @@
 #include "ballast/journal/journal_writer.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "fix_raw_peer.hpp"
+#include "intent_sender.hpp"
 
 namespace {
 
@@ -101,7 +105,8 @@ struct Options {
   std::uint64_t slices = 10;  // per round and mode, alternating the paths
   bool lean = true;           // broker-sim: --acceptor sim (see docs/BENCHMARKS.md: no TCP_NODELAY)
   JournalMode journal = JournalMode::kHandoff;
-  IdleKind idle = CoreLoopConfig{}.idle_strategy;
+  IdleKind idle = CoreLoopConfig{}.idle_strategy;  // engine.idle_strategy: the core thread
+  std::optional<IdleKind> sender_idle;             // engine.sender_idle_strategy (unset: idle)
   BackOffConfig back_off{};  // core and sender threads (the runtime's defaults)
   bool keep = false;
   std::string json;
@@ -236,33 +241,37 @@ class StampingListener final : public fix::Listener {
   Probe& probe_;
 };
 
-/// The runtime's outbound sink (tools/ballast/engine_runtime.cpp, OutboundSink), line for line:
-/// every input journaled before dispatch (session checkpoints too); every order intent journaled,
-/// then queued for the FIX sender thread. Plus one stamp when an intent is queued.
+/// The runtime's outbound sink (app::OutboundSink, tools/ballast/intent_sender.hpp): every input
+/// journaled before dispatch (session checkpoints too); every order intent journaled, then queued
+/// for the FIX sender thread. Plus one stamp when an intent is handed to it.
 struct Sink {
-  SpscQueue<Event>* out = nullptr;
-  JournalWriter* journal = nullptr;
-  std::uint64_t journaled_seq = 0;
+  app::OutboundSink inner;
   std::int64_t last_queued_ns = 0;
-  void on_input(const Event& e) {
-    if (journal == nullptr) return;
-    journal->append_input(e);
-    if (const auto* st = std::get_if<SessionStatusChanged>(&e);
-        st != nullptr && st->next_sender_seq != 0) {
-      journal->append_fix_checkpoint(FixSeqCheckpoint{st->session.value, st->next_sender_seq,
-                                                      st->next_target_seq, st->hdr.receive_time});
-    }
-  }
+  void on_input(const Event& e) { inner.on_input(e); }
   bool try_publish(const Event& e) {
-    if (!is_order_intent(e)) return true;
-    const std::uint64_t seq = header(e).seq;
-    if (journal != nullptr && journaled_seq != seq) {
-      if (!journal->try_append_intent(e)) return false;
-      journaled_seq = seq;
-    }
-    last_queued_ns = mono_ns();  // before the push: the sender may pop it at once
-    return out->try_push(e);
+    // Before the journal hand-off and the push: the sender may pop it at once.
+    if (is_order_intent(e)) last_queued_ns = mono_ns();
+    return inner.try_publish(e);
   }
+};
+
+/// The sender loop's destination as the runtime's (FixOutbound), with the probe's stamps: taken
+/// off the queue, released by the journal gate, handed to the initiator.
+class StampingDestination final : public app::IntentDestination {
+ public:
+  StampingDestination(FixOutbound& out, Probe& probe) : out_(out), probe_(probe) {}
+  void on_taken(const Event&) override {
+    probe_.popped.store(mono_ns(), std::memory_order_relaxed);
+  }
+  void send(const Event& e) override {
+    probe_.released.store(mono_ns(), std::memory_order_relaxed);
+    out_.on_event(e);
+    probe_.sent.store(mono_ns(), std::memory_order_relaxed);
+  }
+
+ private:
+  FixOutbound& out_;
+  Probe& probe_;
 };
 
 /// One phase of the Ballast path as the strategy runs it. The main thread fills the plan and
@@ -580,12 +589,12 @@ struct BallastPath {
   std::unique_ptr<StampingListener> listener;
   std::unique_ptr<fix::Initiator> initiator;
   std::unique_ptr<FixOutbound> fix_out;
+  std::unique_ptr<StampingDestination> destination;
+  std::unique_ptr<app::IntentSender> sender;  // the runtime's FIX sender loop
   std::unique_ptr<InboundQueue::Producer> feed;
   std::thread core_thread, sender_thread;
-  std::atomic<bool> sender_stop{false};
-  std::atomic<std::uint64_t> held{0};
   std::atomic<pid_t> core_tid{0}, sender_tid{0};
-  IdleStrategy::Params idle_params{};
+  IdleStrategy::Params idle_params{}, sender_idle_params{};
   ThreadRoles* roles = nullptr;
 
   BallastPath() : market(1, bench_quality()), book(1) {}
@@ -594,8 +603,10 @@ struct BallastPath {
              std::string& error) {
     CoreLoopConfig c;
     c.idle_strategy = opt.idle;
+    c.sender_idle_strategy = opt.sender_idle;
     c.back_off = opt.back_off;
     idle_params = c.idle_params();
+    sender_idle_params = c.sender_idle_params();
     if (!build_desk(instruments, market, book, clock.now(), error)) return false;
 
     TriggerConfig quiet;  // no rebalance may start: only the benchmark's orders trade
@@ -641,8 +652,8 @@ struct BallastPath {
       journal = std::move(w.value());
       release_after_durable = jc.release_after_durable;
     }
-    sink.out = &outbound;
-    sink.journal = journal.get();
+    sink.inner.out = &outbound;
+    sink.inner.journal = journal.get();
     loop = std::make_unique<Loop>(clock, *chain, sink, Loop::Options{});
     loop->add_inbound(inbound);
 
@@ -663,6 +674,11 @@ struct BallastPath {
     if (!initiator) return false;
     fix_out = std::make_unique<FixOutbound>(
         instruments, std::vector<std::string>{book.account_key(AccountId{0})}, *initiator);
+    destination = std::make_unique<StampingDestination>(*fix_out, probe);
+    app::IntentSenderOptions so;
+    so.idle = sender_idle_params;
+    so.release_after_durable = release_after_durable;
+    sender = std::make_unique<app::IntentSender>(outbound, *destination, journal.get(), so);
     feed = std::make_unique<InboundQueue::Producer>(inbound.make_producer());
     return true;
   }
@@ -674,39 +690,11 @@ struct BallastPath {
       IdleStrategy is(idle_params);
       loop->run(is);
     });
-    // The runtime's FIX sender thread (engine_runtime.cpp), with three stamps.
+    // The runtime's FIX sender thread (engine_runtime.cpp): its loop, with the three stamps of
+    // StampingDestination.
     sender_thread = std::thread([this] {
       sender_tid.store(::gettid());
-      IdleStrategy is(idle_params);  // the runtime: IdleStrategy{} (= the default back-off)
-      const bool gated = journal != nullptr && release_after_durable;
-      auto release = [&](const Event& e) {
-        probe.popped.store(mono_ns(), std::memory_order_relaxed);
-        if (gated) {
-          const std::uint64_t seq = header(e).seq;
-          while (!journal->is_durable(seq) && !journal->failed()) cpu_relax();
-          if (!journal->is_durable(seq)) {
-            held.fetch_add(1, std::memory_order_relaxed);
-            return;
-          }
-        }
-        probe.released.store(mono_ns(), std::memory_order_relaxed);
-        fix_out->on_event(e);
-        probe.sent.store(mono_ns(), std::memory_order_relaxed);
-      };
-      Event e;
-      for (;;) {
-        int n = 0;
-        while (outbound.try_pop(e)) {
-          release(e);
-          ++n;
-        }
-        if (n == 0 && sender_stop.load(std::memory_order_acquire)) {
-          if (!outbound.try_pop(e)) break;
-          release(e);
-          continue;
-        }
-        is.idle(n);
-      }
+      sender->run();
     });
     while (core_tid.load() == 0 || sender_tid.load() == 0) std::this_thread::yield();
     roles->set(core_tid.load(), "ballast core loop");
@@ -760,7 +748,7 @@ struct BallastPath {
   void stop() {
     if (loop) loop->request_stop();
     if (core_thread.joinable()) core_thread.join();
-    sender_stop.store(true, std::memory_order_release);
+    if (sender) sender->request_stop();
     if (sender_thread.joinable()) sender_thread.join();
     if (initiator) initiator->stop();
     if (loop) {
@@ -822,8 +810,9 @@ int usage() {
                "[--slices N] [--warmup N]\n"
                "                      [--acceptor sim|lean] [--journal "
                "handoff|group|per_event|off]\n"
-               "                      [--idle back_off|yield|busy_spin] [--spins N] [--yields N] "
-               "[--max-park-us N]\n"
+               "                      [--idle back_off|yield|busy_spin] [--sender-idle "
+               "back_off|yield|busy_spin]\n"
+               "                      [--spins N] [--yields N] [--max-park-us N]\n"
                "                      [--quick] [--keep] [--json FILE]\n");
   return 2;
 }
@@ -870,17 +859,19 @@ int main(int argc, char** argv) {
       } else {
         return usage();
       }
-    } else if (a == "--idle" && i + 1 < argc) {
+    } else if ((a == "--idle" || a == "--sender-idle") && i + 1 < argc) {
       const std::string s = argv[++i];
+      IdleKind k = IdleKind::kBackOff;
       if (s == "back_off") {
-        opt.idle = IdleKind::kBackOff;
+        k = IdleKind::kBackOff;
       } else if (s == "yield") {
-        opt.idle = IdleKind::kYield;
+        k = IdleKind::kYield;
       } else if (s == "busy_spin") {
-        opt.idle = IdleKind::kBusySpin;
+        k = IdleKind::kBusySpin;
       } else {
         return usage();
       }
+      (a == "--idle" ? opt.idle : opt.sender_idle.emplace()) = k;
     } else if (a == "--spins") {
       if (!arg_num(i, argc, argv, v)) return usage();
       opt.back_off.max_spins = static_cast<std::uint32_t>(v);
@@ -928,11 +919,12 @@ int main(int argc, char** argv) {
       "FIX path (issue 6, benchmark 1): raw QuickFIX initiator vs Ballast's path, same "
       "acceptor, loopback TCP\n");
   std::printf(
-      "  acceptor: %s; journal: %s; idle strategy (core + sender): %s (back-off: %u spins, %u "
-      "yields, park %lld..%lld us)\n",
+      "  acceptor: %s; journal: %s; idle strategy: core %s, FIX sender %s (back-off: %u spins, "
+      "%u yields, park %lld..%lld us)\n",
       opt.lean ? "lean QuickFIX acceptor (SocketAcceptor, answers inside fromApp)"
                : "broker-sim (ThreadedSocketAcceptor + matching thread, ack latency 0)",
-      journal_name(opt.journal), idle_kind_name(opt.idle), opt.back_off.max_spins,
+      journal_name(opt.journal), idle_kind_name(opt.idle),
+      idle_kind_name(opt.sender_idle.value_or(opt.idle)), opt.back_off.max_spins,
       opt.back_off.max_yields,
       static_cast<long long>(
           std::chrono::duration_cast<std::chrono::microseconds>(opt.back_off.min_park).count()),
@@ -1195,6 +1187,14 @@ int main(int argc, char** argv) {
                 ballast->journal->failed() ? " (FAILED)" : "");
   }
   {
+    const app::IntentSenderCounters sc = ballast->sender->counters();
+    std::printf("; FIX sender: %llu sent, %llu waited for durability, %llu held back",
+                static_cast<unsigned long long>(sc.sent),
+                static_cast<unsigned long long>(sc.durable_waits),
+                static_cast<unsigned long long>(sc.held));
+    if (sc.held > 0) rc = 1;
+  }
+  {
     // The book must hold exactly what the fills say: every order's fill booked once.
     __int128 pos = Qty::from_units(1'000'000).raw;
     __int128 cash_e15 = static_cast<__int128>(Money::from_units(100'000'000).raw) * 1'000'000'000;
@@ -1290,7 +1290,8 @@ int main(int argc, char** argv) {
     if (!opt.json.empty()) {
       if (FILE* f = std::fopen(opt.json.c_str(), "w")) {
         std::fprintf(f,
-                     "{\"acceptor\": \"%s\", \"journal\": \"%s\", \"idle\": \"%s\", \"rounds\": "
+                     "{\"acceptor\": \"%s\", \"journal\": \"%s\", \"idle\": \"%s\", "
+                     "\"sender_idle\": \"%s\", \"rounds\": "
                      "%zu, \"latency_orders\": %llu, \"throughput_orders\": %llu, \"window\": %u, "
                      "\"raw_p50_ns\": %.0f, \"ballast_p50_ns\": %.0f, \"added_p50_ns\": %.0f, "
                      "\"raw_p99_ns\": %.0f, \"ballast_p99_ns\": %.0f, \"raw_p999_ns\": %.0f, "
@@ -1302,8 +1303,8 @@ int main(int argc, char** argv) {
                      : opt.journal == JournalMode::kGroup ? "group"
                      : opt.journal == JournalMode::kOff   ? "off"
                                                           : "per_event",
-                     idle_kind_name(opt.idle), rounds.size(),
-                     static_cast<unsigned long long>(opt.lat_orders),
+                     idle_kind_name(opt.idle), idle_kind_name(opt.sender_idle.value_or(opt.idle)),
+                     rounds.size(), static_cast<unsigned long long>(opt.lat_orders),
                      static_cast<unsigned long long>(opt.tput_orders), opt.window, median(raw50),
                      median(bal50), add50, median(raw99), median(bal99), median(raw999),
                      median(bal999), median(rtp), median(btp), rat, tput_ok ? "true" : "false",

@@ -238,8 +238,8 @@ std::string summary(const Settings& s) {
   o << "; cool-down " << format_duration(t.cool_down) << ", hours "
     << t.trading_hours.start.to_string() << "-" << t.trading_hours.end.to_string() << '\n';
 
-  o << "engine: idle " << idle_kind_name(s.engine.idle_strategy) << ", batch "
-    << s.engine.batch_size << '\n';
+  o << "engine: idle " << idle_kind_name(s.engine.idle_strategy) << ", FIX sender idle "
+    << idle_kind_name(s.engine.sender_idle()) << ", batch " << s.engine.batch_size << '\n';
   o << "optimizer: " << to_string(s.optimizer.mode) << ", risk model "
     << to_string(s.optimizer.risk_model.estimator) << ", turnover cap "
     << format_double(s.optimizer.turnover_cap) << '\n';

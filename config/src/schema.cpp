@@ -31,6 +31,11 @@ void read_engine(Document& doc, const Field& f, CoreLoopConfig& c) {
   MapReader m(doc, f);
   m.get_enum("idle_strategy", c.idle_strategy,
              {IdleKind::kBusySpin, IdleKind::kYield, IdleKind::kBackOff}, idle_kind_name);
+  IdleKind sender = IdleKind::kBackOff;
+  if (m.get_enum("sender_idle_strategy", sender,
+                 {IdleKind::kBusySpin, IdleKind::kYield, IdleKind::kBackOff}, idle_kind_name)) {
+    c.sender_idle_strategy = sender;
+  }
   if (auto b = m.take("back_off")) {
     MapReader r(doc, *b);
     r.get("max_spins", c.back_off.max_spins);

@@ -19,6 +19,7 @@
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_tool.hpp"
 #include "ballast/journal/journal_writer.hpp"
+#include "intent_sender.hpp"
 
 namespace ballast::app {
 
@@ -124,38 +125,14 @@ class Audit {
   std::uint64_t last_fills_ = 0;
 };
 
-/// The core loop's sink. Every input is journaled before the components see it (FIX sequence
-/// numbers reported with a session status become checkpoints); every order intent is journaled,
-/// then queued for the FIX sender thread, which releases it once the journal says it is durable.
-struct OutboundSink {
-  SpscQueue<Event>* out = nullptr;
-  JournalWriter* journal = nullptr;
-  std::uint64_t journaled_seq = 0;  // the intent last journaled (the loop retries a full queue)
-  // Journal replay: nothing is journaled or sent; intents are collected for verification.
-  bool replaying = false;
-  std::vector<Event>* regenerated = nullptr;
-  void on_input(const Event& e) {
-    if (journal == nullptr || replaying) return;
-    journal->append_input(e);
-    if (const auto* st = std::get_if<SessionStatusChanged>(&e);
-        st != nullptr && st->next_sender_seq != 0) {
-      journal->append_fix_checkpoint(FixSeqCheckpoint{st->session.value, st->next_sender_seq,
-                                                      st->next_target_seq, st->hdr.receive_time});
-    }
-  }
-  bool try_publish(const Event& e) {
-    if (!is_order_intent(e)) return true;
-    if (replaying) {
-      regenerated->push_back(e);
-      return true;
-    }
-    const std::uint64_t seq = header(e).seq;
-    if (journal != nullptr && journaled_seq != seq) {
-      if (!journal->try_append_intent(e)) return false;
-      journaled_seq = seq;
-    }
-    return out->try_push(e);
-  }
+/// The FIX sender thread's destination: FixOutbound (-> fix::Initiator).
+class FixOutboundDestination final : public IntentDestination {
+ public:
+  explicit FixOutboundDestination(FixOutbound& out) : out_(out) {}
+  void send(const Event& e) override { out_.on_event(e); }
+
+ private:
+  FixOutbound& out_;
 };
 
 void invalidate_hook(void* ctx, AccountId a) {
@@ -191,8 +168,6 @@ struct EngineRuntime::Impl {
   std::unique_ptr<Chain> chain;
 
   std::unique_ptr<JournalWriter> journal;
-  std::atomic<std::uint64_t> held_for_journal{0};  // intents not released: the journal failed
-  std::atomic<bool> journal_trip_sent{false};
   InboundQueue inbound;
   SpscQueue<Event> outbound;
   OutboundSink sink;
@@ -206,7 +181,8 @@ struct EngineRuntime::Impl {
   std::unique_ptr<EngineRuntime::Feed> control_feed;
   std::thread core_thread;
   std::thread sender_thread;
-  std::atomic<bool> sender_stop{false};
+  std::unique_ptr<FixOutboundDestination> sender_out;
+  std::unique_ptr<IntentSender> sender;  // the FIX sender thread's loop (intent_sender.hpp)
   bool started = false;
   bool stopped = false;
   ReplayReport recovery_report;
@@ -626,43 +602,20 @@ Status EngineRuntime::start() {
     m.loop->run(idle);
   });
   if (m.fix_out) {
+    // Released to FIX once the journal holds them durably (journal.release_after_durable); when
+    // the journal fails, intents are held back and new orders stopped (the kill switch, once).
     std::shared_ptr<Feed> trip_feed(make_feed());
-    m.sender_thread = std::thread([&m, trip_feed] {
-      IdleStrategy idle;
-      const bool gate = m.journal != nullptr && m.s.journal.release_after_durable;
-      // Releases one intent: only once the journal holds it durably. When the journal has
-      // failed, the intent is held back (never reported as sent) and new orders are stopped.
-      auto release = [&](const Event& e) {
-        if (gate) {
-          const std::uint64_t seq = header(e).seq;
-          while (!m.journal->is_durable(seq) && !m.journal->failed()) cpu_relax();
-          if (!m.journal->is_durable(seq)) {
-            m.held_for_journal.fetch_add(1, std::memory_order_relaxed);
-            if (!m.journal_trip_sent.exchange(true)) {
-              ControlCommand c{};
-              c.action = ControlAction::kKillSwitchOn;
-              trip_feed->push(c);
-            }
-            return;
-          }
-        }
-        m.fix_out->on_event(e);
-      };
-      Event e;
-      for (;;) {
-        int n = 0;
-        while (m.outbound.try_pop(e)) {
-          release(e);
-          ++n;
-        }
-        if (n == 0 && m.sender_stop.load(std::memory_order_acquire)) {
-          if (!m.outbound.try_pop(e)) break;
-          release(e);
-          continue;
-        }
-        idle.idle(n);
-      }
-    });
+    IntentSenderOptions so;
+    so.idle = m.s.engine.sender_idle_params();
+    so.release_after_durable = m.journal != nullptr && m.s.journal.release_after_durable;
+    m.sender_out = std::make_unique<FixOutboundDestination>(*m.fix_out);
+    m.sender =
+        std::make_unique<IntentSender>(m.outbound, *m.sender_out, m.journal.get(), so, [trip_feed] {
+          ControlCommand c{};
+          c.action = ControlAction::kKillSwitchOn;
+          trip_feed->push(c);
+        });
+    m.sender_thread = std::thread([&m] { m.sender->run(); });
     std::string err;
     if (!m.initiator->start(err)) {
       stop();
@@ -678,7 +631,7 @@ void EngineRuntime::stop() {
   m.stopped = true;
   m.loop->request_stop();
   if (m.core_thread.joinable()) m.core_thread.join();
-  m.sender_stop.store(true, std::memory_order_release);
+  if (m.sender) m.sender->request_stop();
   if (m.sender_thread.joinable()) m.sender_thread.join();
   if (m.initiator) m.initiator->stop();
   // Anything QuickFIX delivered after the core stopped is still on the queue: handle it so the
@@ -693,7 +646,7 @@ std::string EngineRuntime::journal_status() const {
   if (!m.journal) return "journal off";
   if (m.journal->failed()) {
     return "JOURNAL FAILED: " + m.journal->error() + "; new orders stopped, " +
-           std::to_string(m.held_for_journal.load()) + " order messages held back";
+           std::to_string(m.sender ? m.sender->held() : 0) + " order messages held back";
   }
   return m.journal->recovery().summary(m.journal->dir());
 }

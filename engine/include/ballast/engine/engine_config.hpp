@@ -123,6 +123,9 @@ struct QueueCapacities {
 /// The core loop: idle strategy, batching, queue sizes and CPU pinning.
 struct CoreLoopConfig {
   IdleKind idle_strategy = IdleKind::kBackOff;
+  /// The FIX sender thread's idle strategy (between intents, and while an intent waits for the
+  /// journal to make it durable); unset: idle_strategy. Both use back_off's settings.
+  std::optional<IdleKind> sender_idle_strategy{};
   BackOffConfig back_off{};
   std::uint32_t batch_size = 256;         ///< max events taken from one queue per pass, 1..65536
   std::uint32_t max_cascade = 1'000'000;  ///< emitted events per input before it is a bug
@@ -137,6 +140,14 @@ struct CoreLoopConfig {
     p.max_yields = back_off.max_yields;
     p.min_park = back_off.min_park;
     p.max_park = back_off.max_park;
+    return p;
+  }
+  /// The FIX sender thread's idle strategy: sender_idle_strategy, or else idle_strategy.
+  IdleKind sender_idle() const noexcept { return sender_idle_strategy.value_or(idle_strategy); }
+  /// The IdleStrategy parameters of the FIX sender thread.
+  IdleStrategy::Params sender_idle_params() const noexcept {
+    IdleStrategy::Params p = idle_params();
+    p.kind = sender_idle();
     return p;
   }
 

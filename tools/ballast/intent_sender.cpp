@@ -1,0 +1,70 @@
+#include "intent_sender.hpp"
+
+#include <utility>
+
+namespace ballast::app {
+
+IntentSender::IntentSender(SpscQueue<Event>& queue, IntentDestination& destination,
+                           JournalWriter* journal, IntentSenderOptions options,
+                           std::function<void()> on_journal_failure)
+    : queue_(queue),
+      out_(destination),
+      journal_(journal),
+      gated_(journal != nullptr && options.release_after_durable),
+      idle_(options.idle),
+      wait_(options.idle),
+      on_journal_failure_(std::move(on_journal_failure)) {}
+
+void IntentSender::release(const Event& e) {
+  out_.on_taken(e);
+  if (gated_) {
+    const std::uint64_t seq = header(e).seq;
+    if (!journal_->is_durable(seq)) {
+      bump(durable_waits_);
+      // Spin, yield or park per the configured strategy until the writer publishes this seq
+      // (or fails): with group commit that is up to group_commit_us away.
+      wait_.reset();
+      while (!journal_->is_durable(seq) && !journal_->failed()) wait_.idle(0);
+      // The writer may have made it durable just before it failed: decide on durability.
+      if (!journal_->is_durable(seq)) {
+        bump(held_);
+        if (!reported_.exchange(true, std::memory_order_acq_rel) && on_journal_failure_) {
+          on_journal_failure_();
+        }
+        return;
+      }
+    }
+  }
+  out_.send(e);
+  bump(sent_);
+}
+
+void IntentSender::run() {
+  idle_.reset();
+  Event e;
+  for (;;) {
+    int n = 0;
+    while (queue_.try_pop(e)) {
+      release(e);
+      ++n;
+    }
+    if (n == 0 && stop_.load(std::memory_order_acquire)) {
+      // The producer stopped before stop was asked: one more empty pop means the queue is done.
+      if (!queue_.try_pop(e)) return;
+      release(e);
+      continue;
+    }
+    idle_.idle(n);
+  }
+}
+
+IntentSenderCounters IntentSender::counters() const noexcept {
+  IntentSenderCounters c;
+  c.sent = sent_.load(std::memory_order_relaxed);
+  c.held = held_.load(std::memory_order_relaxed);
+  c.durable_waits = durable_waits_.load(std::memory_order_relaxed);
+  c.journal_failure_reported = reported_.load(std::memory_order_acquire);
+  return c;
+}
+
+}  // namespace ballast::app
