@@ -99,6 +99,58 @@ TEST_F(MatcherTest, MarketableBuyFillsAtTheAskUpToDisplayedSizeAndRestsTheRest) 
   EXPECT_EQ(m.resting(), 1u);
 }
 
+// The tape skips its walk over resting orders when the event is outside the resting limits; the
+// bounds must follow new orders, replaces (wider) and fills (tighter) so no fill is ever missed.
+TEST_F(MatcherTest, TheRestingPriceBoundsNeverHideAFill) {
+  run_tape(quote("SPY", 1000, px(10000), sh(200), px(10010), sh(300)));
+  submit(order("A", '1', sh(100), px(10005)));
+  submit(order("B", '2', sh(100), px(10020)));
+  EXPECT_EQ(m.resting(), 2u);
+  // A fills on a quote at its limit.
+  auto f = of_type(run_tape(quote("SPY", 2000, px(10000), sh(200), px(10005), sh(100))),
+                   ReportType::kTrade);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].cl_ord_id, "A");
+  // C rests at 100.01, then is replaced up to 100.03 (still below the ask).
+  submit(order("C", '1', sh(100), px(10001)));
+  // A quote that fills nothing: the bounds are recomputed here (A left), so the replace below
+  // must widen them itself.
+  EXPECT_TRUE(of_type(run_tape(quote("SPY", 2500, px(10000), sh(200), px(10006), sh(100))),
+                      ReportType::kTrade)
+                  .empty());
+  ReplaceOrderRequest rr;
+  rr.session = "S1";
+  rr.cl_ord_id = "C2";
+  rr.orig_cl_ord_id = "C";
+  rr.symbol = "SPY";
+  rr.side = '1';
+  rr.qty = sh(100);
+  rr.price = px(10003);
+  out.clear();
+  m.replace(rr, out);
+  EXPECT_TRUE(of_type(out, ReportType::kTrade).empty());
+  f = of_type(run_tape(quote("SPY", 3000, px(10000), sh(200), px(10003), sh(50))),
+              ReportType::kTrade);
+  ASSERT_EQ(f.size(), 1u) << "the replaced price must widen the bound";
+  EXPECT_EQ(f[0].cl_ord_id, "C2");
+  EXPECT_EQ(f[0].last_qty, sh(50));
+  // A market sell with no bid rests, and fills on the next bid whatever its price.
+  run_tape(quote("SPY", 4000, 0, 0, px(10010), sh(100)));
+  submit(order("D", '2', sh(30), 0, '1'));
+  f = of_type(run_tape(quote("SPY", 5000, px(9900), sh(10), px(10010), sh(100))),
+              ReportType::kTrade);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].cl_ord_id, "D");
+  EXPECT_EQ(f[0].last_px, px(9900));
+  // A trade through B's limit fills it; one at 100.20 does not.
+  EXPECT_TRUE(
+      of_type(run_tape(trade("SPY", 6000, px(10020), sh(500))), ReportType::kTrade).empty());
+  f = of_type(run_tape(trade("SPY", 7000, px(10025), sh(500))), ReportType::kTrade);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].cl_ord_id, "B");
+  EXPECT_EQ(m.resting(), 2u);  // C2 (50 left) and D (20 left)
+}
+
 TEST_F(MatcherTest, MarketableSellFillsAtTheBid) {
   run_tape(quote("SPY", 1000, px(10000), sh(200), px(10010), sh(300)));
   auto r = submit(order("A", '2', sh(100), px(10000)));  // at the bid: marketable

@@ -127,16 +127,49 @@ void Matcher::match_at_touch(Order& o, Book& b, std::vector<Report>& out) {
 void Matcher::close(Order& o, Book& b) {
   o.open = false;
   b.resting.erase(std::remove(b.resting.begin(), b.resting.end(), o.key), b.resting.end());
+  b.bounds_stale = true;
+}
+
+void Matcher::widen(Book& b, const Order& o) noexcept {
+  if (o.side == '1') {
+    b.max_buy = std::max(b.max_buy, o.ord_type == '2' ? o.price : INT64_MAX);
+  } else {
+    b.min_sell = std::min(b.min_sell, o.ord_type == '2' ? o.price : INT64_MIN);
+  }
+}
+
+void Matcher::tighten(Book& b) {
+  b.max_buy = INT64_MIN;
+  b.min_sell = INT64_MAX;
+  for (std::uint64_t key : b.resting) widen(b, orders_.at(key));
+  b.bounds_stale = false;
+}
+
+Matcher::Book& Matcher::tape_book(const char (&symbol)[16]) {
+  // Compare as NUL-terminated (bytes after the terminator may be anything).
+  std::array<char, 16> k{};
+  std::memcpy(k.data(), symbol, ::strnlen(symbol, 16));
+  for (auto& tb : tape_books_) {
+    if (tb.first == k) return *tb.second;
+  }
+  Book& b = books_[std::string(k.data(), ::strnlen(k.data(), 16))];
+  tape_books_.emplace_back(k, &b);
+  return b;
 }
 
 void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
   if (e.time_ns > tape_time_ns_) tape_time_ns_ = e.time_ns;
-  Book& b = books_[std::string(e.symbol, ::strnlen(e.symbol, sizeof(e.symbol)))];
+  Book& b = tape_book(e.symbol);
   b.on_tape = true;
+  if (b.bounds_stale) tighten(b);
+  const std::size_t reports_before = out.size();
   if (e.is_trade) {
+    // Only limit orders priced through the trade fill.
+    const bool may_fill = b.max_buy > e.price || b.min_sell < e.price;
     std::int64_t buy_budget = e.size > 0 ? e.size : 0;
     std::int64_t sell_budget = buy_budget;
     for (std::uint64_t key : b.resting) {
+      if (!may_fill) break;
       Order& o = orders_.at(key);
       if (!o.open || o.ord_type != '2') continue;
       std::int64_t& budget = o.side == '1' ? buy_budget : sell_budget;
@@ -158,11 +191,17 @@ void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
     t.ask = e.ask;
     t.ask_size = e.ask_size;
     t.time_ns = e.time_ns;
-    for (std::uint64_t key : b.resting) match_at_touch(orders_.at(key), b, out);
+    const bool may_fill = (t.ask > 0 && b.ask_avail > 0 && b.max_buy >= t.ask) ||
+                          (t.bid > 0 && b.bid_avail > 0 && b.min_sell <= t.bid);
+    if (may_fill) {
+      for (std::uint64_t key : b.resting) match_at_touch(orders_.at(key), b, out);
+    }
   }
+  // Nothing filled and no cancels to draw: every resting order is still open and in place.
+  if (out.size() == reports_before && !(cfg_.unsolicited_cancel_rate > 0.0)) return;
   // Drop what filled, then the unsolicited cancels (one draw per resting order, time priority).
-  std::vector<std::uint64_t> still;
-  still.reserve(b.resting.size());
+  std::vector<std::uint64_t>& still = still_;
+  still.clear();
   for (std::uint64_t key : b.resting) {
     Order& o = orders_.at(key);
     if (!o.open) continue;
@@ -179,6 +218,7 @@ void Matcher::on_tape(const TapeEvent& e, std::vector<Report>& out) {
     }
     still.push_back(key);
   }
+  if (still.size() != b.resting.size()) b.bounds_stale = true;
   b.resting.swap(still);
 }
 
@@ -280,6 +320,7 @@ void Matcher::new_order(const NewOrderRequest& req, std::vector<Report>& out) {
     return;
   }
   b.resting.push_back(key);
+  widen(b, ord);
 }
 
 void Matcher::cancel(const CancelOrderRequest& req, std::vector<Report>& out) {
@@ -381,6 +422,7 @@ void Matcher::replace(const ReplaceOrderRequest& req, std::vector<Report>& out) 
     b.resting.erase(std::remove(b.resting.begin(), b.resting.end(), o->key), b.resting.end());
     b.resting.push_back(o->key);
   }
+  widen(b, *o);  // a new price: the old bound stays (conservative) until the next tighten
   Report r = base_report(*o, ReportType::kReplaced);
   r.exec_id = next_exec_id();
   r.orig_cl_ord_id = orig;

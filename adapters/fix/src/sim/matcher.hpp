@@ -20,6 +20,8 @@
 // Threads: none. The owner serialises calls.
 #pragma once
 
+#include <array>
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -189,7 +191,18 @@ class Matcher {
     std::int64_t bid_avail = 0;  ///< displayed bid size not yet taken by our fills
     std::int64_t ask_avail = 0;
     std::vector<std::uint64_t> resting;  ///< order keys, time priority
+    /// Bounds on the resting orders' limits: no buy above max_buy, no sell below min_sell
+    /// (market orders count as unbounded). A tape event outside them cannot fill anything and
+    /// skips the walk over the resting orders. Widened as orders arrive or change; recomputed
+    /// (tightened) lazily after orders leave.
+    std::int64_t max_buy = INT64_MIN;
+    std::int64_t min_sell = INT64_MAX;
+    bool bounds_stale = false;
   };
+  static void widen(Book& b, const Order& o) noexcept;
+  void tighten(Book& b);
+  /// The book of a tape event's symbol, without building a string (the tape's hot path).
+  Book& tape_book(const char (&symbol)[16]);
 
   Report base_report(const Order& o, ReportType type) const;
   std::string next_exec_id();
@@ -210,6 +223,9 @@ class Matcher {
   std::unordered_map<std::uint64_t, Order> orders_;
   std::unordered_map<std::string, std::uint64_t> by_cl_ord_id_;  ///< session\x01ClOrdID -> key
   std::map<std::string, Book> books_;
+  /// Symbol -> book for the tape (std::map nodes do not move).
+  std::vector<std::pair<std::array<char, 16>, Book*>> tape_books_;
+  std::vector<std::uint64_t> still_;  ///< scratch for on_tape
 };
 
 }  // namespace sim
