@@ -24,8 +24,9 @@
 // engine started), another account of the same model (the desk's steady state: this is what the
 // target is judged on), or this account at its pre-tick state (Rebalancer::warm_up).
 //
-// Targets: A p50 < 5 us and p99 < 20 us; B p50 < 100 us (warm, another account of the model). Each case runs --runs times (default 3);
-// the median of each percentile over the runs is what is judged.
+// Targets: A p50 < 5 us and p99 < 20 us; B p50 < 100 us (warm, another account of the model). Each
+// case runs --runs times (default 3); the median of each percentile over the runs is what is
+// judged.
 //
 // Usage: tick_to_order_bench [--samples-a N] [--samples-b N] [--runs N] [--parents N]
 //                            [--rebuild-every N] [--quick] [--json FILE]
