@@ -764,7 +764,7 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   const auto sv = eng.solver_stats();
   out << "Optimizer: " << thousands(sv.loads + sv.reuses) << " solves, " << thousands(sv.loads)
       << " cold (a new account shape), " << thousands(sv.reuses) << " warm on a kept solver ("
-      << thousands(sv.exact_warm) << " answered exactly from the previous active set), "
+      << thousands(sv.exact_warm) << " exact on the active-set path, no ADMM), "
       << thousands(sv.errors) << " errors\n";
   out << "Compliance denials: ";
   bool any = false;
