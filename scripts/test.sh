@@ -3,7 +3,8 @@
 #   1. the include-direction check,
 #   2. Release build: every unit and scenario test,
 #   3. ASan+UBSan build: every unit test,
-#   4. TSan build: the queue and core-loop tests.
+#   4. TSan build: the threaded pieces on their own: queues and core loop (engine_tests), the
+#      journal writer thread (journal_tests), the FIX sender thread's loop (intent_sender_tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -21,8 +22,8 @@ echo "== ASan+UBSan build and tests"
 scripts/build.sh asan
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 
-echo "== TSan build: queue and core-loop tests"
-scripts/build.sh tsan --target engine_tests
-ctest --test-dir build-tsan --output-on-failure -L engine_tests
+echo "== TSan build: queues, core loop, journal writer, FIX sender loop"
+scripts/build.sh tsan --target engine_tests journal_tests intent_sender_tests
+ctest --test-dir build-tsan --output-on-failure -L "engine_tests|journal_tests|intent_sender_tests"
 
 echo "== all checks passed in $(( $(date +%s) - start )) s"
