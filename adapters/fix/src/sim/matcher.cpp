@@ -323,40 +323,46 @@ void Matcher::new_order(const NewOrderRequest& req, std::vector<Report>& out) {
   widen(b, ord);
 }
 
-void Matcher::cancel(const CancelOrderRequest& req, std::vector<Report>& out) {
-  Order* o = find(req.session, req.orig_cl_ord_id);
-  Report rej;
+Matcher::Order* Matcher::amendable(char response_to, const std::string& session,
+                                   const std::string& cl_ord_id, const std::string& orig_cl_ord_id,
+                                   const std::string& symbol, char side, Report& rej,
+                                   std::vector<Report>& out) {
+  Order* o = find(session, orig_cl_ord_id);
   rej.type = ReportType::kCancelReject;
-  rej.response_to = '1';
-  rej.session = req.session;
-  rej.cl_ord_id = req.cl_ord_id;
-  rej.orig_cl_ord_id = req.orig_cl_ord_id;
-  rej.symbol = req.symbol;
-  rej.side = req.side;
+  rej.response_to = response_to;
+  rej.session = session;
+  rej.cl_ord_id = cl_ord_id;
+  rej.orig_cl_ord_id = orig_cl_ord_id;
+  rej.symbol = symbol;
+  rej.side = side;
   rej.tape_time_ns = tape_time_ns_;
   if (o == nullptr) {
     rej.order_id = "NONE";
     rej.ord_status = '8';
     rej.reason = RejectReason::kUnknownOrder;
-    rej.text = "unknown order " + req.orig_cl_ord_id;
-    out.push_back(std::move(rej));
-    return;
+    rej.text = "unknown order " + orig_cl_ord_id;
+  } else {
+    rej.order_id = o->order_id;
+    rej.ord_status = o->ord_status;
+    rej.account = o->account;
+    if (find(session, cl_ord_id) != nullptr) {
+      rej.reason = RejectReason::kDuplicateClOrdId;
+      rej.text = "duplicate ClOrdID " + cl_ord_id;
+    } else if (!o->open) {
+      rej.reason = RejectReason::kTooLate;
+      rej.text = "order " + orig_cl_ord_id + " is closed";
+    }
   }
-  rej.order_id = o->order_id;
-  rej.ord_status = o->ord_status;
-  rej.account = o->account;
-  if (find(req.session, req.cl_ord_id) != nullptr) {
-    rej.reason = RejectReason::kDuplicateClOrdId;
-    rej.text = "duplicate ClOrdID " + req.cl_ord_id;
-    out.push_back(std::move(rej));
-    return;
-  }
-  if (!o->open) {
-    rej.reason = RejectReason::kTooLate;
-    rej.text = "order " + req.orig_cl_ord_id + " is closed";
-    out.push_back(std::move(rej));
-    return;
-  }
+  if (rej.reason == RejectReason::kNone) return o;
+  out.push_back(std::move(rej));
+  return nullptr;
+}
+
+void Matcher::cancel(const CancelOrderRequest& req, std::vector<Report>& out) {
+  Report rej;
+  Order* o = amendable('1', req.session, req.cl_ord_id, req.orig_cl_ord_id, req.symbol, req.side,
+                       rej, out);
+  if (o == nullptr) return;
   close(*o, books_[o->symbol]);
   o->ord_status = '4';
   by_cl_ord_id_[id_key(req.session, req.cl_ord_id)] = o->key;
@@ -369,35 +375,11 @@ void Matcher::cancel(const CancelOrderRequest& req, std::vector<Report>& out) {
 }
 
 void Matcher::replace(const ReplaceOrderRequest& req, std::vector<Report>& out) {
-  Order* o = find(req.session, req.orig_cl_ord_id);
   Report rej;
-  rej.type = ReportType::kCancelReject;
-  rej.response_to = '2';
-  rej.session = req.session;
-  rej.cl_ord_id = req.cl_ord_id;
-  rej.orig_cl_ord_id = req.orig_cl_ord_id;
-  rej.symbol = req.symbol;
-  rej.side = req.side;
-  rej.tape_time_ns = tape_time_ns_;
-  if (o == nullptr) {
-    rej.order_id = "NONE";
-    rej.ord_status = '8';
-    rej.reason = RejectReason::kUnknownOrder;
-    rej.text = "unknown order " + req.orig_cl_ord_id;
-    out.push_back(std::move(rej));
-    return;
-  }
-  rej.order_id = o->order_id;
-  rej.ord_status = o->ord_status;
-  rej.account = o->account;
-  if (find(req.session, req.cl_ord_id) != nullptr) {
-    rej.reason = RejectReason::kDuplicateClOrdId;
-    rej.text = "duplicate ClOrdID " + req.cl_ord_id;
-  } else if (!o->open) {
-    rej.reason = RejectReason::kTooLate;
-    rej.text = "order " + req.orig_cl_ord_id + " is closed";
-  } else if (!valid_ord_type(req.ord_type) || req.qty <= 0 ||
-             (req.ord_type == '2' && req.price <= 0)) {
+  Order* o = amendable('2', req.session, req.cl_ord_id, req.orig_cl_ord_id, req.symbol, req.side,
+                       rej, out);
+  if (o == nullptr) return;
+  if (!valid_ord_type(req.ord_type) || req.qty <= 0 || (req.ord_type == '2' && req.price <= 0)) {
     rej.reason = RejectReason::kInvalid;
     rej.text = "replace needs OrdType 1 or 2, a positive OrderQty and a positive limit Price";
   } else if (req.qty <= o->cum) {

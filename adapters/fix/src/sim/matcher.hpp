@@ -211,6 +211,12 @@ class Matcher {
   void match_at_touch(Order& o, Book& b, std::vector<Report>& out);
   void close(Order& o, Book& b);
   Order* find(const std::string& session, const std::string& cl_ord_id);
+  /// The checks a cancel and a replace share: the order exists, the new ClOrdID is unused, the
+  /// order is still open. On failure the reject is appended to `out` and nullptr returned;
+  /// otherwise `rej` holds a reject filled in for further checks.
+  Order* amendable(char response_to, const std::string& session, const std::string& cl_ord_id,
+                   const std::string& orig_cl_ord_id, const std::string& symbol, char side,
+                   Report& rej, std::vector<Report>& out);
   static std::string id_key(const std::string& session, const std::string& cl_ord_id);
 
   MatcherConfig cfg_;
