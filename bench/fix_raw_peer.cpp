@@ -2,9 +2,8 @@
 // 1.15 headers use dynamic exception specifications, which C++17 and later refuse.
 #include "fix_raw_peer.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "ballast/fix/free_port.hpp"
+
 #include <time.h>
 #include <unistd.h>
 
@@ -51,29 +50,6 @@ double shares(std::int64_t raw_qty) {
 }
 double dollars(std::int64_t raw_px) {
   return static_cast<double>(raw_px) / 1e9;
-}
-
-int pick_free_port(std::string& error) {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return 0;
-  }
-  sockaddr_in a;
-  std::memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_ANY);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  } else {
-    error = std::string("bind port 0: ") + std::strerror(errno);
-  }
-  ::close(s);
-  return port;
 }
 
 // --------------------------------------------------------------------------- raw initiator
@@ -310,7 +286,7 @@ class LeanAcceptorImpl final : public LeanAcceptor, public FIX::Application {
 
   bool start(std::string& error) override {
     if (port_ == 0) {
-      port_ = pick_free_port(error);
+      port_ = fix::pick_free_port(error);
       if (port_ == 0) return false;
     }
     try {

@@ -20,9 +20,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/adapters/market_data_daily.hpp"
 #include "ballast/adapters/replay_pacer.hpp"
@@ -31,6 +28,7 @@
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/free_port.hpp"
 #include "ballast/risk/returns.hpp"
 #include "ballast/risk/risk_model.hpp"
 #include "engine_runtime.hpp"
@@ -138,22 +136,6 @@ fs::path data_file(const std::string& given, const char* shipped) {
   fs::path local = fs::path("data") / shipped;
   if (fs::exists(local)) return local;
   return fs::path(BALLAST_DATA_DIR) / shipped;
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    socklen_t len = sizeof a;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
 }
 
 std::string thousands(std::uint64_t v) {
@@ -565,8 +547,9 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   fs::remove_all(dir, ec);
   fs::create_directories(dir, ec);
   if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
-  const int port = free_port();
-  if (port == 0) return fail("no free TCP port on 127.0.0.1");
+  std::string port_error;
+  const int port = fix::pick_free_port(port_error);
+  if (port == 0) return fail("no free TCP port for broker-sim: " + port_error);
   auto setup = build_setup(opt, port);
   if (!setup) return fail(setup.error().message);
   DemoSetup& d = setup.value();

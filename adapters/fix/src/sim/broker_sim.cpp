@@ -19,10 +19,7 @@
 // them, and GCC warns that they are deprecated.
 #pragma GCC diagnostic ignored "-Wdeprecated"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +49,7 @@
 #include <utility>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/free_port.hpp"
 #include "common/embedded.hpp"
 #include "common/redacting_log.hpp"
 #include "sim/matcher.hpp"
@@ -92,30 +90,6 @@ bool make_dirs(const std::string& path, const char* what, std::string& error) {
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/// A free TCP port on all interfaces (QuickFIX's acceptor binds INADDR_ANY).
-int pick_free_port(std::string& error) {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return 0;
-  }
-  sockaddr_in a;
-  std::memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_ANY);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  } else {
-    error = std::string("bind port 0: ") + std::strerror(errno);
-  }
-  ::close(s);
-  return port;
 }
 
 /// The message log: one line per message, appended with write(2) so a line is in the kernel
