@@ -14,6 +14,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "data_files.hpp"
 #include "schema.hpp"
 #include "yaml_reader.hpp"
 
@@ -102,7 +103,12 @@ EnvLookup process_env() {
   };
 }
 
-LoadResult load_string(std::string_view yaml_text, const std::string& name, const EnvLookup& env) {
+namespace {
+
+/// load_string and load_file: `base_dir` (set by load_file) resolves relative input paths;
+/// `files` says what is done with the files the configuration names.
+LoadResult load_text(std::string_view yaml_text, const std::string& name, const EnvLookup& env,
+                     const std::filesystem::path* base_dir, InputFiles files) {
   // yaml-cpp reads NUL as the end of input; a file with one is not a text configuration.
   if (const auto nul = yaml_text.find('\0'); nul != std::string_view::npos) {
     const auto at = position_of(yaml_text, nul);
@@ -143,11 +149,17 @@ LoadResult load_string(std::string_view yaml_text, const std::string& name, cons
   Settings settings;
   try {
     detail::read_settings(doc, root, settings);
+    if (base_dir != nullptr) detail::resolve_input_paths(settings, *base_dir);
     settings.fix.resolve_secrets(env);
     const auto written = [&doc](std::string_view path) { return doc.has(path); };
     for (const auto& v : validate_settings(settings, written)) {
       if (doc.already_reported(v.path)) continue;
       doc.report(doc.locate(v.path), v.path, v.message);
+    }
+    // Contents are read only when everything else is right: the readers resolve symbols against
+    // the instruments, which must be known first.
+    if (files != InputFiles::kIgnore) {
+      detail::check_input_files(doc, settings, files == InputFiles::kRead && !doc.has_errors());
     }
   } catch (const std::exception& e) {
     // Reading never throws for bad input; this is a last line so a bug is a diagnostic, not a
@@ -161,7 +173,13 @@ LoadResult load_string(std::string_view yaml_text, const std::string& name, cons
   return result;
 }
 
-LoadResult load_file(const std::string& path, const EnvLookup& env) {
+}  // namespace
+
+LoadResult load_string(std::string_view yaml_text, const std::string& name, const EnvLookup& env) {
+  return load_text(yaml_text, name, env, nullptr, InputFiles::kIgnore);
+}
+
+LoadResult load_file(const std::string& path, const EnvLookup& env, InputFiles files) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto status = fs::status(path, ec);
@@ -186,7 +204,8 @@ LoadResult load_file(const std::string& path, const EnvLookup& env) {
   if (in.bad()) {
     return failure(path, 0, 0, "cannot read the configuration: read error");
   }
-  return load_string(text.str(), path, env);
+  const fs::path base_dir = fs::path(path).parent_path();
+  return load_text(text.str(), path, env, &base_dir, files);
 }
 
 std::string summary(const Settings& s) {

@@ -5,11 +5,15 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "ballast/config/config.hpp"
 
 namespace ballast::config {
 namespace {
+
+namespace fs = std::filesystem;
 
 const std::string kExamples = std::string(BALLAST_SOURCE_DIR) + "/config/examples/";
 
@@ -59,6 +63,43 @@ TEST(Examples, CheckConfigExitsWithZeroAndPrintsASummary) {
     EXPECT_EQ(out.str().rfind(kExamples + name + ": ok\n", 0), 0u) << out.str();
     EXPECT_NE(out.str().find("instruments: "), std::string::npos);
   }
+}
+
+// A user's clone has no ../shared: every example reads only files shipped in the repository,
+// found relative to the example itself whatever the working directory, and check-config opens and
+// reads each one.
+TEST(Examples, EveryExamplePassesCheckConfigFromAnyDirectoryWithShippedFilesOnly) {
+  const fs::path source = fs::canonical(BALLAST_SOURCE_DIR);
+  const fs::path cwd = fs::current_path();
+  fs::current_path(fs::temp_directory_path());
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(kExamples)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ostringstream out, err;
+    EXPECT_EQ(check_config_main(entry.path().string(), out, err, example_env()), 0)
+        << entry.path() << "\n"
+        << err.str();
+    const LoadResult r = load_file(entry.path().string(), example_env());
+    ASSERT_TRUE(r.ok()) << all_messages(r);
+    std::vector<std::string> inputs;
+    for (const auto& src : r.settings->market_data.sources) {
+      inputs.insert(inputs.end(), src.paths.begin(), src.paths.end());
+    }
+    if (!r.settings->execution.volume_profile.empty()) {
+      inputs.push_back(r.settings->execution.volume_profile);
+    }
+    for (const auto& f : r.settings->fix.sessions) {
+      if (f.enabled && !f.data_dictionary.empty()) inputs.push_back(f.data_dictionary);
+    }
+    for (const auto& p : inputs) {
+      ++files;
+      const fs::path real = fs::canonical(p);
+      EXPECT_EQ(real.string().rfind(source.string() + "/", 0), 0u)
+          << entry.path() << " reads " << real << ", outside the repository";
+    }
+  }
+  fs::current_path(cwd);
+  EXPECT_GE(files, 4u);  // demo's closes; full's closes, LOBSTER day, volume profile, dictionary
 }
 
 TEST(Examples, MinimalNeedsNoEnvironment) {
@@ -167,7 +208,8 @@ TEST(Examples, FullSetsEveryKeyToWhatItSays) {
   EXPECT_EQ(s.compliance.max_weight.asset_classes[0].asset_class, AssetClass::kCommodity);
   EXPECT_EQ(s.compliance.kill_switch.reject_storm_window, std::chrono::seconds(10));
   ASSERT_EQ(s.fix.sessions.size(), 2u);
-  EXPECT_TRUE(s.fix.sessions[0].tls.enabled);
+  EXPECT_FALSE(s.fix.sessions[0].tls.enabled);
+  EXPECT_TRUE(s.fix.sessions[1].tls.enabled);  // a disabled session: its files are not checked
   EXPECT_EQ(s.fix.sessions[0].username, "desk1");
   EXPECT_EQ(s.fix.sessions[0].password.reveal(), "prime-secret");
   EXPECT_FALSE(s.fix.sessions[1].enabled);

@@ -266,6 +266,15 @@ struct DemoSetup {
   std::string tape_path, closes_path;
 };
 
+}  // namespace
+
+LoggingConfig demo_logging() {
+  auto loaded = config::load_string(kDemoYaml, "embedded demo configuration");
+  return loaded.settings ? loaded.settings->logging : LoggingConfig{};
+}
+
+namespace {
+
 Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
   DemoSetup d;
   auto loaded = config::load_string(kDemoYaml, "embedded demo configuration");

@@ -68,4 +68,8 @@ Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, 
 /// Runs the demo; progress on `progress` (a live line), the summary on `out`, problems on `err`.
 DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err);
 
+/// The `logging` section of the demo's built-in configuration (its defaults: warn, console, no
+/// file), which `ballast demo` applies before it starts.
+LoggingConfig demo_logging();
+
 }  // namespace ballast::tools

@@ -24,6 +24,49 @@ constexpr const char* kDescription =
     "tick, decides when a rebalance is worth its cost, optimizes the trade list, slices it into\n"
     "child orders, checks each one against pre-trade compliance and sends it over FIX.";
 
+/// `ballast run`: the configuration's logging section replaces the start-up logger before the
+/// engine starts (docs/configuration.md, `logging`), and every line the command prints is also
+/// recorded in the log file: stdout at info, stderr at warn (its progress lines at info).
+int run_with_logging(const ballast::tools::RunOptions& opt) {
+  namespace cfg = ballast::config;
+  // Input files are read (and reported) by run_main's own load.
+  const cfg::LoadResult loaded =
+      cfg::load_file(opt.config, cfg::process_env(), cfg::InputFiles::kIgnore);
+  if (!loaded.ok()) return ballast::tools::run_main(opt, std::cout, std::cerr);  // exit 2, why
+  const cfg::Settings& s = *loaded.settings;
+  if (auto l = ballast::tools::start_logging(s.logging); !l) {
+    std::cerr << "ballast run: " << opt.config << ": " << l.error().message << "\n";
+    return 2;
+  }
+  spdlog::info(
+      "run: configuration {}: {} instruments, {} accounts, {} FIX sessions, {} market-data "
+      "sources",
+      opt.config, s.instruments.size(), s.accounts.size(), s.fix.sessions.size(),
+      s.market_data.sources.size());
+  const std::string summary = cfg::summary(s);
+  for (std::size_t a = 0; a < summary.size();) {
+    const std::size_t b = summary.find('\n', a);
+    spdlog::debug("run: config {}", summary.substr(a, b == std::string::npos ? b : b - a));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  int rc = 0;
+  {
+    using ballast::LogLevel;
+    ballast::tools::TranscriptBuf out_buf(std::cout, LogLevel::kInfo, LogLevel::kInfo);
+    ballast::tools::TranscriptBuf err_buf(std::cerr, LogLevel::kWarn, LogLevel::kInfo);
+    std::ostream out(&out_buf);
+    std::ostream err(&err_buf);
+    rc = ballast::tools::run_main(opt, out, err);
+  }
+  if (rc == 0) {
+    spdlog::info("run: stopped cleanly (exit code 0)");
+  } else {
+    spdlog::error("run: exit code {}", rc);
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,7 +79,8 @@ int main(int argc, char** argv) {
 
   std::string log_level = "warn";
   app.add_option("--log-level", log_level,
-                 "Log level on stderr until a configuration's logging section takes over")
+                 "Log level on stderr until a configuration's logging section takes over "
+                 "(run: the file's; demo: its built-in warn)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
 
@@ -204,6 +248,10 @@ int main(int argc, char** argv) {
       demo_opt.end_seconds =
           std::stoi(demo_until.substr(0, 2)) * 3600 + std::stoi(demo_until.substr(3, 2)) * 60;
     }
+    if (auto l = ballast::tools::start_logging(ballast::tools::demo_logging()); !l) {
+      std::cerr << "ballast demo: " << l.error().message << "\n";
+      return 1;
+    }
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
   } else if (*jverify) {
     rc = ballast::journal_verify(journal_dir, std::cout, std::cerr, verify_opt);
@@ -213,7 +261,7 @@ int main(int argc, char** argv) {
   } else if (*replay) {
     rc = ballast::tools::replay_main(replay_opt, std::cout, std::cerr);
   } else if (*run) {
-    rc = ballast::tools::run_main(run_opt, std::cout, std::cerr);
+    rc = run_with_logging(run_opt);
   } else if (*sim) {
     rc = ballast::tools::broker_sim_main(sim_opt, std::cout, std::cerr);
   } else {

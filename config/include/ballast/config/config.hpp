@@ -70,12 +70,25 @@ struct LoadResult {
   bool ok() const noexcept { return settings.has_value() && diagnostics.empty(); }
 };
 
-/// Reads, checks and resolves the configuration in `path`. Secrets (FIX username_env and
-/// password_env) are resolved through `env`. Never throws for bad input: a missing, unreadable,
-/// empty or malformed file gives diagnostics.
-LoadResult load_file(const std::string& path, const EnvLookup& env = process_env());
+/// What load_file does with the input files a configuration names (market_data.sources[].path(s),
+/// execution.volume_profile, and for enabled FIX sessions the TLS files and data_dictionary).
+enum class InputFiles {
+  kRead,    ///< open each one and read market data and the volume profile through (every row)
+  kOpen,    ///< only check that each one opens and is not empty
+  kIgnore,  ///< do not look at them
+};
+
+/// Reads, checks and resolves the configuration in `path`. Relative input file paths are resolved
+/// against the directory of `path` (output locations -- journal.dir, FIX store_dir and log_dir,
+/// logging.file -- stay relative to the working directory). Secrets (FIX username_env and
+/// password_env) are resolved through `env`. Input files are checked as `files` says; a problem
+/// names the key, the file and, for a bad row, its line. Never throws for bad input: a missing,
+/// unreadable, empty or malformed file gives diagnostics.
+LoadResult load_file(const std::string& path, const EnvLookup& env = process_env(),
+                     InputFiles files = InputFiles::kRead);
 
 /// Same as load_file for text already in memory; `name` is the file name used in diagnostics.
+/// Paths stay as written (relative to the working directory) and no input file is opened.
 LoadResult load_string(std::string_view yaml_text, const std::string& name,
                        const EnvLookup& env = process_env());
 
