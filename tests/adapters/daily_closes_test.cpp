@@ -1,5 +1,7 @@
 // Daily-close tables: the ETF37 files (BOM, CRLF, M/D/YYYY, NA) and PyPortfolioOpt's (ISO dates,
 // empty cells, up to 16 decimals), and the reader that streams chosen columns as BarClosed.
+// The whole upstream files are in ../shared/data (tests pinning them skip without it); the reader
+// tests use the shipped extract of the ETF file (tests/data/daily, same bytes per row).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -23,6 +25,9 @@ const std::string kPyCookbook =
     test::data_path("daily/pyportfolioopt/cookbook_stock_prices_1990_2024.csv");
 const std::string kPySpy =
     test::data_path("daily/pyportfolioopt/cookbook_spy_prices_1993_2024.csv");
+/// The classic 12's columns of ETFs_TotalReturnIndices.csv from 2005 (BOM, CRLF and NA kept).
+const std::string kEtf12 = test::test_data("daily/etf12_total_return_2005-01-03_2023-06-09.csv");
+constexpr const char* kWhole = "pins facts of the whole upstream file; no extract has them";
 
 CivilDate ymd(int y, unsigned m, unsigned d) {
   return CivilDate{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
@@ -54,6 +59,7 @@ void expect_table_matches_plain_file(const DailyCloseTable& t, const std::string
 }
 
 TEST(DailyCloses, LoadsTheEtf37TotalReturnFileWithBomCrlfAndNa) {
+  BALLAST_SKIP_WITHOUT_SHARED(kEtfTr, kWhole);
   auto loaded = load_daily_closes(kEtfTr);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   const DailyCloseTable& t = loaded.value();
@@ -84,7 +90,25 @@ TEST(DailyCloses, LoadsTheEtf37TotalReturnFileWithBomCrlfAndNa) {
   expect_table_matches_plain_file(t, kEtfTr);
 }
 
+TEST(DailyCloses, LoadsTheShippedClassicTwelveExtractWithBomCrlfAndNa) {
+  auto loaded = load_daily_closes(kEtf12);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const DailyCloseTable& t = loaded.value();
+  EXPECT_EQ(t.rows(), 4'810u);
+  ASSERT_EQ(t.columns(), 12u);
+  EXPECT_EQ(t.symbols.front(), "SPY");  // no BOM glued to the first name
+  EXPECT_EQ(t.symbols.back(), "TLT");   // no '\r' glued to the last
+  EXPECT_EQ(t.dates.front(), ymd(2005, 1, 3));
+  EXPECT_EQ(t.dates.back(), ymd(2023, 6, 9));
+  const std::size_t dbc = t.column("DBC").value();
+  EXPECT_FALSE(t.at(t.row(ymd(2006, 2, 2)).value(), dbc).has_value());  // NA before inception
+  EXPECT_EQ(t.at(t.row(ymd(2006, 2, 3)).value(), dbc), px("100"));
+  EXPECT_EQ(t.at(t.rows() - 1, t.column("SPY").value()), px("1710.98"));
+  expect_table_matches_plain_file(t, kEtf12);
+}
+
 TEST(DailyCloses, TheClassicTwelveAreCompleteFromFebruary2006) {
+  BALLAST_SKIP_WITHOUT_SHARED(kEtfPx, kWhole);
   auto t = load_daily_closes(kEtfPx);
   ASSERT_TRUE(t.ok()) << t.error().message;
   const std::size_t from = t.value().row(ymd(2006, 2, 3)).value();
@@ -99,6 +123,8 @@ TEST(DailyCloses, TheClassicTwelveAreCompleteFromFebruary2006) {
 }
 
 TEST(DailyCloses, LoadsPyPortfolioOptFilesWithIsoDatesAndEmptyCells) {
+  BALLAST_SKIP_WITHOUT_SHARED(kPyStocks, kWhole);
+  BALLAST_SKIP_WITHOUT_SHARED(kPyCookbook, kWhole);
   auto loaded = load_daily_closes(kPyStocks);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   const DailyCloseTable& t = loaded.value();
@@ -121,7 +147,7 @@ TEST(DailyCloses, LoadsPyPortfolioOptFilesWithIsoDatesAndEmptyCells) {
 }
 
 TEST(DailyCloseReader, StreamsChosenSymbolsInDateOrderSkippingEmptyCells) {
-  auto loaded = load_daily_closes(kEtfTr);
+  auto loaded = load_daily_closes(kEtf12);
   ASSERT_TRUE(loaded.ok());
   auto table = std::make_shared<const DailyCloseTable>(std::move(loaded).value());
   auto instruments = test::instruments({"AGG", "SPY", "TLT"});
@@ -156,18 +182,19 @@ TEST(DailyCloseReader, StreamsChosenSymbolsInDateOrderSkippingEmptyCells) {
   EXPECT_EQ(n, expected);
   EXPECT_EQ(prev->instrument, instruments.find("AGG"));
   EXPECT_EQ(prev->hdr.event_time, test::utc(2023, 6, 9, 21, 0, 0));
-  EXPECT_EQ(r.value().position(), "ETFs_TotalReturnIndices.csv:6117");
+  EXPECT_EQ(r.value().position(), "etf12_total_return_2005-01-03_2023-06-09.csv:4811");
 }
 
 TEST(DailyCloseReader, NamesASymbolThatIsNotAColumnOrNotAnInstrument) {
-  auto loaded = load_daily_closes(kEtfTr);
+  auto loaded = load_daily_closes(kEtf12);
   ASSERT_TRUE(loaded.ok());
   auto table = std::make_shared<const DailyCloseTable>(std::move(loaded).value());
   auto instruments = test::instruments({"SPY", "QQQ"});
   auto not_column = DailyCloseReader::open(table, instruments, {"SPY", "QQQ"});
   ASSERT_FALSE(not_column.ok());
   EXPECT_TRUE(contains(not_column.error().message,
-                       "symbol 'QQQ' is not a column of ETFs_TotalReturnIndices.csv"));
+                       "symbol 'QQQ' is not a column of "
+                       "etf12_total_return_2005-01-03_2023-06-09.csv"));
   auto not_instrument = DailyCloseReader::open(table, instruments, {"SPY", "AGG"});
   ASSERT_FALSE(not_instrument.ok());
   EXPECT_TRUE(contains(not_instrument.error().message, "unknown symbol 'AGG'"));
@@ -176,7 +203,7 @@ TEST(DailyCloseReader, NamesASymbolThatIsNotAColumnOrNotAnInstrument) {
 }
 
 TEST(DailyCloseReader, MapsAColumnToAnInstrumentOfAnotherName) {
-  auto loaded = load_daily_closes(kEtfTr);
+  auto loaded = load_daily_closes(kEtf12);
   ASSERT_TRUE(loaded.ok());
   auto table = std::make_shared<const DailyCloseTable>(std::move(loaded).value());
   auto instruments = test::instruments({"SPY.TR", "GLD"});
@@ -185,8 +212,8 @@ TEST(DailyCloseReader, MapsAColumnToAnInstrumentOfAnotherName) {
   const auto first = r.value().next();
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(std::get<BarClosed>(*first).instrument, instruments.find("SPY.TR"));
-  EXPECT_EQ(std::get<BarClosed>(*first).close, px("381.33"));
-  EXPECT_EQ(r.value().position(), "ETFs_TotalReturnIndices.csv:2");
+  EXPECT_EQ(std::get<BarClosed>(*first).close, px("336.39"));
+  EXPECT_EQ(r.value().position(), "etf12_total_return_2005-01-03_2023-06-09.csv:2");
 }
 
 }  // namespace

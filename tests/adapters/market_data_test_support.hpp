@@ -16,25 +16,57 @@
 #include <vector>
 
 #include "ballast/adapters/market_data_files.hpp"
+#include "support/data_paths.hpp"
 
 namespace ballast::test {
 
-/// Absolute path of a file under the shared data directory.
+/// Absolute path of a file under the shared data directory ($BALLAST_SHARED_DATA or
+/// ../shared/data; support/data_paths.hpp). It may be absent: guard with
+/// BALLAST_SKIP_WITHOUT_SHARED.
 inline std::string data_path(std::string_view rel) {
-  std::string p(BALLAST_SHARED_DATA_DIR);
-  p.append("/");
-  p.append(rel);
-  return p;
+  return shared_data(rel);
 }
+
+/// Why the AlgoSeek files (Lean's test data) have no shipped extract: their licence.
+inline constexpr const char* kAlgoSeekNotShipped =
+    "AlgoSeek data (QuantConnect Lean's test data) may be used for tests here, not copied into "
+    "the project";
 
 inline const std::string kLobsterDir = data_path("intraday/lobster_nasdaq_2012-06-21/level1/");
 inline const std::string kTickDir = data_path("intraday/lean_algoseek_us_equity/tick/");
 inline const std::string kMinuteDir = data_path("intraday/lean_algoseek_us_equity/minute/");
 
+/// The whole-day LOBSTER message file of `symbol` in the shared data set (may be absent).
 inline std::string lobster_message(std::string_view symbol) {
   std::string p(kLobsterDir);
   p.append(symbol);
   p.append("_2012-06-21_34200000_57600000_message_1.csv");
+  return p;
+}
+
+/// Whether the whole LOBSTER day (AAPL, AMZN, GOOG) is here; else tests read the shipped extract.
+inline bool have_lobster_day() {
+  for (const char* s : {"AAPL", "AMZN", "GOOG"}) {
+    if (shared_file_missing(lobster_message(s))) return false;
+  }
+  return true;
+}
+
+/// The LOBSTER message file of `symbol` the tests read: the whole day when the shared data set is
+/// here, else the shipped 09:30-09:35 extract (data/intraday/lobster_nasdaq_2012-06-21_0930-0935,
+/// the same files' leading rows). Its orderbook file is the name with "_orderbook_".
+inline std::string lobster_test_message(std::string_view symbol) {
+  if (have_lobster_day()) return lobster_message(symbol);
+  std::string p = shipped_data("intraday/lobster_nasdaq_2012-06-21_0930-0935/");
+  p.append(symbol);
+  p.append("_2012-06-21_34200000_34500000_message_1.csv");
+  return p;
+}
+
+/// The orderbook file that goes with lobster_test_message(symbol).
+inline std::string lobster_test_orderbook(std::string_view symbol) {
+  std::string p = lobster_test_message(symbol);
+  p.replace(p.rfind("_message_"), 9, "_orderbook_");
   return p;
 }
 

@@ -31,6 +31,7 @@ std::vector<Event> read_trade_bars(const std::string& path, bool regular_only) {
 }
 
 TEST(MinuteTradeBarReader, ReadsSpyBarsEndingAMinuteAfterTheirStart) {
+  BALLAST_SKIP_WITHOUT_SHARED(kSpyTrade, test::kAlgoSeekNotShipped);
   const auto rows = test::read_csv_plain(kSpyTrade);
   const auto ev = read_trade_bars(kSpyTrade, false);
   ASSERT_EQ(ev.size(), rows.size());
@@ -54,6 +55,7 @@ TEST(MinuteTradeBarReader, ReadsSpyBarsEndingAMinuteAfterTheirStart) {
 }
 
 TEST(MinuteTradeBarReader, KeepsTheCompleteRegularSessionWhenFiltered) {
+  BALLAST_SKIP_WITHOUT_SHARED(kSpyTrade, test::kAlgoSeekNotShipped);
   const auto ev = read_trade_bars(kSpyTrade, true);
   ASSERT_EQ(ev.size(), 390u);  // 09:30 to 15:59 starts: the session is complete
   EXPECT_EQ(header(ev.front()).event_time, test::utc(2013, 10, 10, 13, 31, 0));
@@ -65,6 +67,7 @@ TEST(MinuteTradeBarReader, KeepsTheCompleteRegularSessionWhenFiltered) {
 }
 
 TEST(MinuteTradeBarReader, FilterCountMatchesAPlainCountOnEveryFile) {
+  BALLAST_SKIP_WITHOUT_SHARED(kSpyTrade, test::kAlgoSeekNotShipped);
   // Some files miss a minute in the session (IBM 2013-10-04 has 389): the filter must not care.
   for (const char* name : {"20131004_ibm_minute_trade.csv", "20131007_aig_minute_trade.csv",
                            "20131011_ibm_minute_trade.csv", "20230803_spy_minute_trade.csv"}) {
@@ -79,6 +82,7 @@ TEST(MinuteTradeBarReader, FilterCountMatchesAPlainCountOnEveryFile) {
 }
 
 TEST(MinuteQuoteBarReader, EmitsTheClosingBidAndAskAtTheBarEnd) {
+  BALLAST_SKIP_WITHOUT_SHARED(kSpyQuote, test::kAlgoSeekNotShipped);
   auto table = test::instruments({"SPY"});
   auto src = lean_source(kSpyQuote, kEdt);
   ASSERT_TRUE(src.ok());

@@ -30,12 +30,16 @@ TEST(QuoteCensus, LobsterLevelOneSamplesHaveNoCrossedLockedOrEmptyBooks) {
   for (const auto& x :
        {Expected{"AAPL", 107'165}, Expected{"AMZN", 55'071}, Expected{"GOOG", 45'569}}) {
     auto table = test::instruments({x.symbol});
-    auto src = lobster_source(test::lobster_message(x.symbol), -4h);
-    ASSERT_TRUE(src.ok());
+    // The whole day when ../shared/data is here, else the shipped 09:30-09:35 extract.
+    auto src = lobster_source(test::lobster_test_message(x.symbol), -4h);
+    ASSERT_TRUE(src.ok()) << src.error().message;
     auto r = LobsterReader::open(src.value(), table);
-    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r.ok()) << r.error().message;
     const auto c = census_of(r.value());
-    EXPECT_EQ(c.quotes, x.quotes) << x.symbol;
+    if (test::have_lobster_day()) {
+      EXPECT_EQ(c.quotes, x.quotes) << x.symbol;
+    }
+    EXPECT_GT(c.quotes, 0u) << x.symbol;
     EXPECT_EQ(c.crossed, 0u) << x.symbol;
     EXPECT_EQ(c.locked, 0u) << x.symbol;
     EXPECT_EQ(c.empty_side, 0u) << x.symbol;  // no dummy prices either: no side ever empties
@@ -44,6 +48,8 @@ TEST(QuoteCensus, LobsterLevelOneSamplesHaveNoCrossedLockedOrEmptyBooks) {
 }
 
 TEST(QuoteCensus, MinuteQuoteBarClosesAreLockedButNeverCrossed) {
+  BALLAST_SKIP_WITHOUT_SHARED(test::kMinuteDir + "20131010_spy_minute_quote.csv",
+                              test::kAlgoSeekNotShipped);
   struct Expected {
     const char* file;
     std::size_t quotes;

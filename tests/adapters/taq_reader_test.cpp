@@ -44,6 +44,7 @@ TEST(LeanFileName, ParsesDateSymbolAndKind) {
 }
 
 TEST(TaqTradeReader, ReadsEveryIbmTradeWithExactPricesAndTimes) {
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmTrades, test::kAlgoSeekNotShipped);
   const auto rows = test::read_csv_plain(kIbmTrades);
   // data/README says 33,380: that is `wc -l`, which misses the last row (it has no newline).
   ASSERT_EQ(rows.size(), 33'381u);
@@ -73,6 +74,7 @@ TEST(TaqTradeReader, ReadsEveryIbmTradeWithExactPricesAndTimes) {
 }
 
 TEST(TaqQuoteReader, ReadsEveryIbmQuoteAsOneSidedAsRecorded) {
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmQuotes, test::kAlgoSeekNotShipped);
   const auto rows = test::read_csv_plain(kIbmQuotes);
   // data/README says 125,749 (`wc -l` again; the last row has no newline).
   ASSERT_EQ(rows.size(), 125'750u);
@@ -103,6 +105,7 @@ TEST(TaqQuoteReader, ReadsEveryIbmQuoteAsOneSidedAsRecorded) {
 }
 
 TEST(TaqQuoteReader, SkipsSuspiciousRowsOnlyWhenAsked) {
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmQuotes, test::kAlgoSeekNotShipped);
   auto table = test::instruments({"IBM"});
   TaqOptions opt;
   opt.skip_suspicious = true;
@@ -114,6 +117,7 @@ TEST(TaqQuoteReader, SkipsSuspiciousRowsOnlyWhenAsked) {
 }
 
 TEST(TaqDay, MergesTradesAndQuotesInTimeOrderWithQuotesFirstOnTies) {
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmTrades, test::kAlgoSeekNotShipped);
   auto table = test::instruments({"IBM"});
   auto merged = open_taq_day(source(kIbmTrades), source(kIbmQuotes), table);
   ASSERT_TRUE(merged.ok()) << merged.error().message;
@@ -153,6 +157,7 @@ TEST(TaqDay, MergesTradesAndQuotesInTimeOrderWithQuotesFirstOnTies) {
 }
 
 TEST(TaqDay, ReportsAMissingFileByPath) {
+  // The trade file is missing whether or not the shared data set is here; it is opened first.
   auto table = test::instruments({"IBM"});
   LeanSource missing = source(kIbmTrades);
   missing.path = test::kTickDir + "20131008_ibm_Trade_Tick_missing.csv";

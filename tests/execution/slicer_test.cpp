@@ -6,15 +6,18 @@
 #include <cmath>
 
 #include "ballast/adapters/market_data_files.hpp"
+#include "ballast/adapters/tape_file.hpp"
+#include "support/data_paths.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace std::chrono;
 
+/// 30-minute volume shares of AAPL, AMZN and GOOG on 2012-06-21 (LOBSTER trade prints), shipped
+/// in data/volume_profiles (data/README.md).
 const std::string kProfile =
-    std::string(BALLAST_SHARED_DATA_DIR) +
-    "/volume_profiles/DERIVED_30min_volume_share_lean_minute_2013-10-04_to_11.csv";
+    test::shipped_data("volume_profiles/nasdaq_2012-06-21_aapl_amzn_goog_30min.csv");
 
 Price px(const char* s) {
   return Price::parse(s).value();
@@ -89,7 +92,7 @@ TEST(Twap, JitterIsSeededBoundedAndStillFinishes) {
 }
 
 TEST(Vwap, FollowsTheRealIntradayVolumeProfile) {
-  auto prof = VolumeProfile::load(kProfile, "SPY");
+  auto prof = VolumeProfile::load(kProfile, "AAPL");
   ASSERT_TRUE(prof.ok()) << prof.error().message;
   ASSERT_EQ(prof.value().buckets().size(), 13u);  // 09:30..16:00 in 30 minutes
   ExecutionConfig cfg;
@@ -116,10 +119,13 @@ TEST(VolumeProfile, NamesTheProblemInABadFile) {
   EXPECT_NE(
       VolumeProfile::load(kProfile, "XYZ").error().message.find("no buckets for symbol 'XYZ'"),
       std::string::npos);
-  auto hourly =
-      VolumeProfile::load(std::string(BALLAST_SHARED_DATA_DIR) +
-                              "/volume_profiles/DERIVED_hourly_volume_share_lean_spy_ibm_aapl.csv",
-                          "SPY", "1998-2007");
+}
+
+TEST(VolumeProfile, SelectsAPeriodOfTheSharedHourlyProfile) {
+  const std::string path =
+      test::shared_data("volume_profiles/DERIVED_hourly_volume_share_lean_spy_ibm_aapl.csv");
+  BALLAST_SKIP_WITHOUT_SHARED(path, "derived from AlgoSeek bars, which are not shipped");
+  auto hourly = VolumeProfile::load(path, "SPY", "1998-2007");
   ASSERT_TRUE(hourly.ok()) << hourly.error().message;
   EXPECT_NEAR(hourly.value().cumulative(960), 1.0, 1e-12);
 }
@@ -182,27 +188,18 @@ TEST(Slicer, AtTheFinishTimeCrossesOrLeavesAsConfigured) {
   EXPECT_TRUE(q.done);
 }
 
-// Acceptance (issue 5): POV participation stays within its bounds on replayed real trades
-// (IBM, 2013-10-08, every print of the regular session).
-TEST(Pov, ParticipationStaysWithinItsBoundsOnRealTrades) {
-  InstrumentTable instruments;
-  (void)instruments.add({.symbol = "IBM"});
-  const std::string trades = std::string(BALLAST_SHARED_DATA_DIR) +
-                             "/intraday/lean_algoseek_us_equity/tick/20131008_ibm_Trade_Tick.csv";
-  auto src = lean_source(trades, us_eastern_utc_offset(CivilDate{year{2013} / 10 / 8}));
-  ASSERT_TRUE(src.ok());
-  auto reader = TaqTradeReader::open(src.value(), instruments);
-  ASSERT_TRUE(reader.ok());
+/// Drives a large POV buy through every regular-session trade print of `reader` (`id`'s prints
+/// on `day`; other events are ignored) and checks participation stays within its bounds.
+void expect_pov_within_bounds(EventReader& reader, InstrumentId id, CivilDate day, Price arrival) {
   ExecutionConfig cfg;
   cfg.algo = ExecAlgo::kPov;
   cfg.pov = {0.10, 0.05, 0.15};
   cfg.participation_cap = 0.25;
   cfg.min_child_qty = qty("100");
-  const CivilDate day{year{2013} / 10 / 8};
   ParentState p;
   p.side = Side::kBuy;
   p.quantity = qty("1000000");  // large: the parent stays participation-bound all day
-  p.arrival = px("185");
+  p.arrival = arrival;
   p.start = us_eastern_to_utc(day, 9 * 60 + 30);
   p.end = us_eastern_to_utc(day, 16 * 60);
   p.start_minute = 570;
@@ -210,8 +207,10 @@ TEST(Pov, ParticipationStaysWithinItsBoundsOnRealTrades) {
   const auto prof = VolumeProfile::flat(570, 960);
   std::size_t checked = 0, decisions = 0;
   double max_rate = 0;
-  while (auto e = reader.value().next()) {
-    const auto& t = std::get<TradePrinted>(*e);
+  while (auto e = reader.next()) {
+    const auto* tp = std::get_if<TradePrinted>(&*e);
+    if (tp == nullptr || tp->instrument != id) continue;
+    const TradePrinted& t = *tp;
     if (t.hdr.event_time < p.start || t.hdr.event_time >= p.end) continue;
     p.market_volume += t.size;
     MarketSnapshot m;
@@ -236,10 +235,43 @@ TEST(Pov, ParticipationStaysWithinItsBoundsOnRealTrades) {
     }
     ++checked;
   }
+  ASSERT_TRUE(reader.status().ok()) << reader.status().error().message;
   EXPECT_GT(checked, 20'000u);
   EXPECT_GT(decisions, 100u);
   EXPECT_GT(max_rate, 0.09);        // it really works near the 10% target
   EXPECT_LT(p.filled, p.quantity);  // participation-bound all day, as intended
+}
+
+// Acceptance (issue 5): POV participation stays within its bounds on replayed real trades
+// (IBM, 2013-10-08, every print of the regular session).
+TEST(Pov, ParticipationStaysWithinItsBoundsOnRealTrades) {
+  const std::string trades =
+      test::shared_data("intraday/lean_algoseek_us_equity/tick/20131008_ibm_Trade_Tick.csv");
+  BALLAST_SKIP_WITHOUT_SHARED(trades,
+                              "AlgoSeek data may be used for tests, not shipped; "
+                              "Pov.ParticipationStaysWithinItsBoundsOnTheShippedTape runs "
+                              "the same check on shipped data");
+  InstrumentTable instruments;
+  (void)instruments.add({.symbol = "IBM"});
+  const CivilDate day{year{2013} / 10 / 8};
+  auto src = lean_source(trades, us_eastern_utc_offset(day));
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  auto reader = TaqTradeReader::open(src.value(), instruments);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  expect_pov_within_bounds(reader.value(), instruments.find("IBM"), day, px("185"));
+}
+
+// The same on the shipped NASDAQ day (data/intraday, LOBSTER 2012-06-21): every AAPL print.
+TEST(Pov, ParticipationStaysWithinItsBoundsOnTheShippedTape) {
+  InstrumentTable instruments;
+  (void)instruments.add({.symbol = "AAPL"});
+  TapeOptions opt;
+  opt.skip_unknown_symbols = true;  // AMZN and GOOG
+  auto reader = TapeFileReader::open(
+      test::shipped_data("intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv"), instruments, opt);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  expect_pov_within_bounds(reader.value(), instruments.find("AAPL"), CivilDate{year{2012} / 6 / 21},
+                           px("585"));
 }
 
 }  // namespace

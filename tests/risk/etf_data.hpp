@@ -1,5 +1,7 @@
 // The real ETF total-return data for the risk tests, read by a deliberately plain CSV parser
-// (independent of the adapters' loader): ../shared/data/daily/etf37_assetallocation/.
+// (independent of the adapters' loader): the classic 12's columns of
+// ../shared/data/daily/etf37_assetallocation/ETFs_TotalReturnIndices.csv from 2005, shipped as
+// tests/data/daily/etf12_total_return_2005-01-03_2023-06-09.csv (tests/data/README.md).
 #pragma once
 
 #include <Eigen/Core>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "ballast/risk/returns.hpp"
+#include "support/data_paths.hpp"
 
 namespace ballast::test {
 
@@ -21,8 +24,7 @@ inline const std::vector<std::string> kClassic12 = {"SPY", "EFA", "EEM", "AGG", 
                                                     "LQD", "TIP", "GLD", "VNQ", "DBC", "SHY"};
 
 inline std::string etf_csv_path() {
-  return std::string(BALLAST_SHARED_DATA_DIR) +
-         "/daily/etf37_assetallocation/ETFs_TotalReturnIndices.csv";
+  return test_data("daily/etf12_total_return_2005-01-03_2023-06-09.csv");
 }
 
 /// Prices of chosen columns between two dates (inclusive, yyyymmdd), NaN for "NA".

@@ -26,7 +26,6 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 using namespace std::chrono;
 
-const std::string kData = BALLAST_SHARED_DATA_DIR;
 using test::factor_from_real;
 
 using test::make_problem;
@@ -37,8 +36,9 @@ TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
     GTEST_FAIL() << "python3-cvxopt is missing: scripts/setup.sh installs it";
   }
   std::mt19937_64 rng(2024);
-  const MatrixXd real50 = test::real_covariance(kData, 50);
-  ASSERT_EQ(real50.rows(), 50) << "real data missing under " << kData;
+  // The shipped extract (tests/data/daily): the rows real_covariance() reads from ../shared/data.
+  const MatrixXd real50 = test::real_covariance_shipped(BALLAST_SOURCE_DIR, 50);
+  ASSERT_EQ(real50.rows(), 50) << "the extracts in tests/data/daily are missing or unreadable";
   std::vector<RebalanceProblem> problems;
   for (int variant = 0; variant < 3; ++variant) {
     Covariance c10;

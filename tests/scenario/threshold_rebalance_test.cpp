@@ -17,12 +17,13 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/engine/drift_monitor.hpp"
+#include "support/data_paths.hpp"
 
 namespace ballast {
 namespace {
 
-const std::string kCsv = std::string(BALLAST_SHARED_DATA_DIR) +
-                         "/daily/etf37_assetallocation/ETFs_TotalReturnIndices.csv";
+// The classic 12's columns of ETFs_TotalReturnIndices.csv from 2005 (tests/data/README.md).
+const std::string kCsv = test::test_data("daily/etf12_total_return_2005-01-03_2023-06-09.csv");
 constexpr double kBand = 0.05;
 constexpr double kNav0 = 1'000'000.0;
 

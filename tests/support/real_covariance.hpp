@@ -20,12 +20,14 @@ using Eigen::VectorXd;
 using namespace std::chrono;
 
 /// Annualised sample covariance of daily simple returns (empty when the data is missing) of the
-/// first `n` usable columns of the ETF and stock files over 2015-01-02..2017-12-29, on the dates
-/// both files have (a column is usable when it has a price on every one of them).
-inline Eigen::MatrixXd real_covariance(const std::string& data_dir, int n) {
-  auto etf =
-      load_daily_closes(data_dir + "/daily/etf37_assetallocation/ETFs_TotalReturnIndices.csv");
-  auto stk = load_daily_closes(data_dir + "/daily/pyportfolioopt/tests_stock_prices_1989_2018.csv");
+/// first `n` usable columns of the ETF file `etf_csv` then the stock file `stocks_csv` over
+/// 2015-01-02..2017-12-29, on the dates both files have (a column is usable when it has a price
+/// on every one of them). The tests pass the shipped extracts of those rows
+/// (real_covariance_shipped); the benchmarks the whole files in ../shared/data.
+inline Eigen::MatrixXd real_covariance_files(const std::string& etf_csv,
+                                             const std::string& stocks_csv, int n) {
+  auto etf = load_daily_closes(etf_csv);
+  auto stk = load_daily_closes(stocks_csv);
   if (!etf.ok() || !stk.ok()) return Eigen::MatrixXd();
   const auto& e = etf.value();
   const auto& s = stk.value();
@@ -71,6 +73,21 @@ inline Eigen::MatrixXd real_covariance(const std::string& data_dir, int n) {
   }
   const MatrixXd centred = ret.rowwise() - ret.colwise().mean();
   return (centred.transpose() * centred) / static_cast<double>(t - 1) * 252.0;
+}
+
+/// real_covariance_files on the ETF and stock files of a shared data directory (../shared/data).
+inline Eigen::MatrixXd real_covariance(const std::string& data_dir, int n) {
+  return real_covariance_files(
+      data_dir + "/daily/etf37_assetallocation/ETFs_TotalReturnIndices.csv",
+      data_dir + "/daily/pyportfolioopt/tests_stock_prices_1989_2018.csv", n);
+}
+
+/// real_covariance_files on the extracts shipped in `source_dir`/tests/data/daily (the same rows,
+/// so the same covariance as the whole files give).
+inline Eigen::MatrixXd real_covariance_shipped(const std::string& source_dir, int n) {
+  const std::string dir = source_dir + "/tests/data/daily/";
+  return real_covariance_files(dir + "etf37_total_return_2015-01-02_2017-12-29.csv",
+                               dir + "pyportfolioopt_stocks_2015-01-02_2017-12-29.csv", n);
 }
 
 /// n = 200 from the real 50-asset covariance: k = 5 principal components, each synthetic asset
