@@ -157,11 +157,14 @@ TEST(TaqDay, MergesTradesAndQuotesInTimeOrderWithQuotesFirstOnTies) {
 }
 
 TEST(TaqDay, ReportsAMissingFileByPath) {
-  // The trade file is missing whether or not the shared data set is here; it is opened first.
+  // A quote file of our own (the shared one may be absent too) and a trade file that is missing.
+  test::TempDir dir;
+  const std::string quotes =
+      dir.write("20131008_ibm_Quote_Tick.csv", "34200000,1855000,100,1856000,200,P,0,0\n");
   auto table = test::instruments({"IBM"});
   LeanSource missing = source(kIbmTrades);
-  missing.path = test::kTickDir + "20131008_ibm_Trade_Tick_missing.csv";
-  auto merged = open_taq_day(missing, source(kIbmQuotes), table);
+  missing.path = dir.path("20131008_ibm_Trade_Tick_missing.csv");
+  auto merged = open_taq_day(missing, source(quotes), table);
   ASSERT_FALSE(merged.ok());
   EXPECT_TRUE(contains(merged.error().message, missing.path));
 }
