@@ -264,12 +264,16 @@ std::uint32_t ChildOrder::apply_broker_view(const ExecutionReported& r) noexcept
   std::uint32_t f = 0;
   if (r.cum_qty != cum_) f |= kFlagCumMismatch;
   const OrdStatus st = r.status;
+  // LeavesQty 0 is closed too, whatever the status says: nothing works at the broker.
   const bool closed = st == OrdStatus::kFilled || st == OrdStatus::kCanceled ||
                       st == OrdStatus::kRejected || st == OrdStatus::kExpired ||
-                      st == OrdStatus::kDoneForDay || st == OrdStatus::kReplaced;
+                      st == OrdStatus::kDoneForDay || st == OrdStatus::kReplaced ||
+                      r.leaves_qty.raw == 0;
   if (closed) {
     if (has_terminal_) return f;
-    if (st == OrdStatus::kFilled && cum_.raw > 0) {
+    if ((st == OrdStatus::kFilled || r.leaves_qty.raw == 0) && cum_.raw > 0 &&
+        st != OrdStatus::kCanceled && st != OrdStatus::kRejected && st != OrdStatus::kExpired &&
+        st != OrdStatus::kDoneForDay && st != OrdStatus::kReplaced) {
       // Done with what it has: nothing more works at the broker.
       if (qty_ != cum_) {
         qty_ = cum_;

@@ -122,6 +122,8 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
       kill_account_(book.accounts(), 0),
       orders_(opts.max_working_orders),
       cancels_(opts.max_working_orders),
+      retired_(std::max<std::size_t>(opts.max_retired_orders, 1)),
+      retired_ring_(std::max<std::size_t>(opts.max_retired_orders, 1), 0),
       parents_(opts.max_parents),
       session_rate_(opts.max_sessions, TimeRing(cfg.max_orders_per_second)),
       proposals_(static_cast<std::size_t>(cfg.kill_switch.order_rate_runaway) + 1),
@@ -343,21 +345,27 @@ void ComplianceGate::remove(std::uint64_t id) noexcept {
   if (w->cancel_id != 0) cancels_.erase(w->cancel_id);
   r.cancel_id = 0;
   r.cancel_sent = false;
-  if (Working* old = find_retired(id)) {
-    *old = r;
-  } else {
-    retired_[retired_head_] = r;
-    retired_head_ = (retired_head_ + 1) % kRetired;
-  }
+  r.replaced_by = 0;
   orders_.erase(id);
+  if (Working* old = retired_.find(id)) {
+    *old = r;
+    return;
+  }
+  // The ring's next slot holds the oldest: forget it (a no-op if it went already).
+  if (retired_ring_[retired_head_] != 0) retired_.erase(retired_ring_[retired_head_]);
+  if (Working* n = retired_.insert(id)) {
+    *n = r;
+    retired_ring_[retired_head_] = id;
+    retired_head_ = (retired_head_ + 1) % retired_ring_.size();
+  }
 }
 
 ComplianceGate::Working* ComplianceGate::find_retired(std::uint64_t id) noexcept {
-  if (id == 0) return nullptr;
-  for (Working& w : retired_) {
-    if (w.id == id) return &w;
-  }
-  return nullptr;
+  return id == 0 ? nullptr : retired_.find(id);
+}
+
+void ComplianceGate::forget_retired(std::uint64_t id) noexcept {
+  if (id != 0) retired_.erase(id);
 }
 
 void ComplianceGate::set_leaves(Working& w, std::int64_t leaves_raw) noexcept {
@@ -380,11 +388,13 @@ void ComplianceGate::set_leaves(Working& w, std::int64_t leaves_raw) noexcept {
 ComplianceGate::Working* ComplianceGate::restore(std::uint64_t id, std::int64_t leaves_raw) noexcept {
   Working* r = find_retired(id);
   if (r == nullptr || leaves_raw <= 0 || orders_.find(id) != nullptr) return nullptr;
+  const Working saved = *r;
+  forget_retired(id);
   Working* w = orders_.insert(id);
   if (w == nullptr) return nullptr;
-  *w = *r;
+  *w = saved;
   w->leaves_raw = 0;
-  r->id = 0;
+  w->replaced_by = 0;
   ++slot_[w->slot].open;
   set_leaves(*w, leaves_raw);
   return w;
@@ -399,9 +409,35 @@ ComplianceGate::Working* ComplianceGate::resolve(const ExecutionReported& e) noe
   return w;
 }
 
+void ComplianceGate::close(const ExecutionReported& e, bool final) noexcept {
+  // Every id the report may be about: ClOrdID, OrigClOrdID, and the order our cancel targets.
+  // Closed for good: not working, and not restorable (a late refusal of its replace).
+  std::uint64_t ids[3] = {e.order.valid() ? e.order.value : 0,
+                          e.orig_order.valid() ? e.orig_order.value : 0, 0};
+  if (e.order.valid()) {
+    if (const CancelRef* c = cancels_.find(e.order.value)) {
+      ids[2] = c->orig;
+      if (const Working* w = orders_.find(c->orig); w == nullptr || w->cancel_id != e.order.value)
+        cancels_.erase(e.order.value);  // a cancel of a retired order: nothing else erases it
+    }
+  }
+  for (const std::uint64_t id : ids) {
+    if (id == 0) continue;
+    remove(id);
+    if (final) forget_retired(id);
+  }
+}
+
 void ComplianceGate::on_cancel_order(const CancelOrder& c) noexcept {
-  Working* w = c.orig_order.valid() ? orders_.find(c.orig_order.value) : nullptr;
-  if (w == nullptr || !c.order.valid() || c.order.value == 0) return;
+  if (!c.order.valid() || c.order.value == 0 || !c.orig_order.valid()) return;
+  Working* w = orders_.find(c.orig_order.value);
+  if (w == nullptr) {
+    // An order replaced away (its replace still open): its cancel's reports must still find it.
+    if (find_retired(c.orig_order.value) != nullptr) {
+      if (CancelRef* r = cancels_.insert(c.order.value)) r->orig = c.orig_order.value;
+    }
+    return;
+  }
   if (w->cancel_id != 0) cancels_.erase(w->cancel_id);
   w->cancel_id = 0;
   if (CancelRef* r = cancels_.insert(c.order.value)) {
@@ -457,7 +493,10 @@ void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timest
       return;
     }
   }
-  if (old != nullptr) remove(o.replaces.value);
+  if (old != nullptr) {
+    remove(o.replaces.value);
+    if (Working* r = find_retired(o.replaces.value)) r->replaced_by = o.order.value;
+  }
   Working* w = orders_.insert(o.order.value);
   if (w == nullptr) {
     // The working table is full: nothing more can be tracked, so nothing more may go out.
@@ -551,15 +590,13 @@ void ComplianceGate::on_execution_reported(const ExecutionReported& e, Timestamp
     case ExecType::kExpired:
     case ExecType::kDoneForDay:
     case ExecType::kRejected: {
-      if (Working* w = resolve(e)) remove(w->id);
-      if (e.orig_order.valid()) remove(e.orig_order.value);
-      remove(e.order.value);
+      close(e, true);
       if (e.exec_type == ExecType::kRejected) note_reject(now, out);
       return;
     }
     case ExecType::kReplaced: {
       // The original is done for good (its entry left when the replace went out).
-      if (Working* r = find_retired(e.orig_order.value)) r->id = 0;
+      forget_retired(e.orig_order.value);
       if (closed_status) remove(e.order.value);
       return;
     }
@@ -571,16 +608,25 @@ void ComplianceGate::on_execution_reported(const ExecutionReported& e, Timestamp
     case ExecType::kOrderStatus: {
       // The broker restates the order: its OrdStatus and LeavesQty are the authority.
       Working* w = resolve(e);
-      if (closed_status || st == OrdStatus::kReplaced) {
-        if (w != nullptr) remove(w->id);
+      if (closed_status || st == OrdStatus::kReplaced || e.leaves_qty.raw == 0) {
+        // Filled (or nothing left) is not final: a later bust may reopen it.
+        close(e, closed_status && st != OrdStatus::kFilled);
         return;
       }
       if (w != nullptr) {
         set_leaves(*w, e.leaves_qty.raw);
-      } else if (e.exec_type != ExecType::kOrderStatus || e.leaves_qty.raw > 0) {
-        // Working again at the broker (a bust reopened it): count it again.
-        if (restore(e.order.value, e.leaves_qty.raw) == nullptr && e.orig_order.valid())
-          (void)restore(e.orig_order.value, e.leaves_qty.raw);
+      } else {
+        // Working again at the broker (a bust reopened it): count it again. Not an order
+        // replaced away (its replacement is counted; a refused replace restores it).
+        for (const OrderId id : {e.order, e.orig_order}) {
+          Working* r = id.valid() ? find_retired(id.value) : nullptr;
+          if (r == nullptr) continue;
+          if (r->replaced_by != 0) {
+            r->leaves_raw = e.leaves_qty.raw;  // kept right for a refused replace's restore
+            break;
+          }
+          if (restore(id.value, e.leaves_qty.raw) != nullptr) break;
+        }
       }
       return;
     }
@@ -611,7 +657,10 @@ void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
     // The original works on at the broker: count it again, with the leaves it had (less the
     // fills it got since the replace went out).
     if (e.orig_order.valid()) {
-      if (Working* r = find_retired(e.orig_order.value)) (void)restore(r->id, r->leaves_raw);
+      if (Working* r = find_retired(e.orig_order.value)) {
+        r->replaced_by = 0;  // the replace is dead: a plain retired order now (a bust may reopen)
+        (void)restore(r->id, r->leaves_raw);
+      }
     }
   }
   note_reject(now, out);

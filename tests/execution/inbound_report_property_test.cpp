@@ -115,7 +115,20 @@ struct BrokerOrder {
 /// Records what the engine emitted, for the broker model.
 struct Recorder {
   std::vector<Event> out;
+  std::vector<std::string> trace;  // the last events, for a failure message
   void on_event(const Event& e, Timestamp, Outbox&) {
+    std::string t = event_name(e);
+    std::visit(
+        [&](const auto& ev) {
+          if constexpr (requires { ev.order; }) t += " order=" + std::to_string(ev.order.value);
+          if constexpr (requires { ev.orig_order; })
+            t += " orig=" + std::to_string(ev.orig_order.value);
+          if constexpr (requires { ev.replaces; })
+            t += " replaces=" + std::to_string(ev.replaces.value);
+        },
+        e);
+    trace.push_back(t);
+    if (trace.size() > 40) trace.erase(trace.begin());
     if (std::holds_alternative<SubmitOrder>(e) || std::holds_alternative<ReplaceOrder>(e) ||
         std::holds_alternative<QueryOrderStatus>(e) || std::holds_alternative<KillSwitchTripped>(e) ||
         std::holds_alternative<OrderDenied>(e)) {
@@ -136,7 +149,7 @@ struct Accounts {
   Accounts() {
     d_.price_all(ny(10, 0));
     const auto model = d_.model_60_40();
-    for (int a = 0; a < 12; ++a) accounts_.push_back(d_.account(model, "0", "0", "100000000"));
+    for (int a = 0; a < 30; ++a) accounts_.push_back(d_.account(model, "0", "0", "100000000"));
   }
 };
 
@@ -343,6 +356,8 @@ class Harness : Accounts {
       std::ofstream f(path_, std::ios::trunc);
       f << text << "\n";
     }
+    history_.push_back(text);
+    if (history_.size() > 12) history_.erase(history_.begin());
     fix::FixLogOptions opt;
     opt.our_comp_id = "BALLAST";
     opt.check_body_length = false;
@@ -382,7 +397,9 @@ class Harness : Accounts {
       o.pending_id = OrderId{};
       o.pending_replace = false;
     }
-    const char st = o.closed ? o.status : live_status(o);
+    // A request the broker holds but has not answered shows as PendingCancel/PendingReplace.
+    char st = o.closed ? o.status : live_status(o);
+    if (!o.closed && o.pending_id.valid()) st = o.pending_replace ? 'E' : '6';
     send(o, 'I', st, o.id, OrderId{}, 0, 0, "", rng);
   }
 
@@ -443,6 +460,12 @@ class Harness : Accounts {
       send(o, 'F', live_status(o), o.id, OrderId{}, q, px, "", rng);
       return;
     }
+    // The engine cancels and replaces only what it holds as working (as the slicer does).
+    const ChildOrder* mine = om_.child(o.id);
+    const bool working = mine != nullptr && mine->live() && mine->state() != OrderState::kFilled &&
+                         !mine->request_pending();
+    if (what < 50 && !working) return;
+    if (what < 58 && !working) return;
     if (what < 50) {  // ask to cancel
       CancelOrder c{};
       c.order = OrderId{next_id_++};
@@ -525,7 +548,7 @@ class Harness : Accounts {
       status_report(o, rng);  // unsolicited status
       return;
     }
-    if (what < 93) {  // a report Ballast cannot book: the account must stop, with the reason
+    if (what < 93 && rng() % 6 == 0) {  // a report Ballast cannot book: the account stops
       frozen_.insert(o.account.value);
       send(o, 'F', live_status(o), o.id, OrderId{}, 0, 0, "", rng, rng() % 2 ? "32" : "150");
       return;
@@ -535,8 +558,20 @@ class Harness : Accounts {
 
   void check() {
     std::size_t live = 0;
-    om_.for_each_live_child([&](const ChildOrder&) { ++live; });
-    ASSERT_EQ(gate_.working_orders(), live) << "gate and order manager disagree on working orders";
+    std::string states;
+    om_.for_each_live_child([&](const ChildOrder& c) {
+      ++live;
+      char id[24];
+      states += std::string(id, format_cl_ord_id(c.id(), id)) + "=" + std::to_string(c.id().value) +
+                ":" + to_string(c.state()) + " ";
+    });
+    if (gate_.working_orders() != live) {
+      std::string h;
+      for (const auto& t : history_) h += t + "\n";
+      for (const auto& t : rec_.trace) h += t + "\n";
+      ASSERT_EQ(gate_.working_orders(), live)
+          << "gate and order manager disagree on working orders; live: " << states << "\n" << h;
+    }
     for (const AccountId a : accounts_) {
       ASSERT_EQ(d_.book.position(a, d_.spy).raw, book_[a.value])
           << "account " << a.value << ": booked position != sum of rounded fills";
@@ -566,6 +601,7 @@ class Harness : Accounts {
   std::set<std::uint32_t> frozen_;
   std::set<std::uint64_t> lost_;
   std::vector<KillSwitchTripped> kills_;
+  std::vector<std::string> history_;
   std::uint64_t next_id_ = 1'000'000;
   std::uint64_t exec_seq_ = 0;
 };

@@ -120,6 +120,9 @@ struct ComplianceGateOptions {
   std::size_t max_parents = 1u << 14;          ///< registered parents (sent-vs-intended)
   std::size_t max_sessions = 16;               ///< SessionId values 0..max_sessions-1
   std::uint64_t first_cancel_id = 1ull << 62;  ///< OrderIds the gate gives its CancelOrders
+  /// Orders no longer working that the broker may bring back (a bust reopening a filled order,
+  /// a refused or lost replace): the most recent this many are kept, oldest forgotten first.
+  std::size_t max_retired_orders = 1u << 14;
 };
 
 /// Gate state counters.
@@ -217,14 +220,13 @@ class ComplianceGate {
     std::int64_t leaves_raw = 0;
     std::int64_t price_raw = 0;  ///< the price pending notional is booked at
     std::uint64_t cancel_id = 0;  ///< the last cancel request's id (key in cancels_), 0: none
+    std::uint64_t replaced_by = 0;  ///< retired: the replacement that took its place, 0: none
   };
   struct CancelRef {
     std::uint64_t id = 0;  ///< the cancel request's OrderId
     std::uint64_t orig = 0;
   };
-  /// Orders no longer working, kept so the broker can bring them back (a bust that reopens an
-  /// order, a replace refused or lost: the original works on). Fixed ring, oldest overwritten.
-  static constexpr std::size_t kRetired = 256;
+
   struct Parent {
     std::uint64_t id = 0;
     std::uint32_t account = 0;
@@ -291,6 +293,10 @@ class ComplianceGate {
   /// Working again (from the retired ring) with `leaves_raw`; nullptr when not retired or full.
   Working* restore(std::uint64_t id, std::int64_t leaves_raw) noexcept;
   Working* find_retired(std::uint64_t id) noexcept;
+  void forget_retired(std::uint64_t id) noexcept;
+  /// The order a closing report is about is not working; `final` (canceled, expired, rejected,
+  /// done for day): not restorable either.
+  void close(const ExecutionReported& e, bool final) noexcept;
   void note_reject(Timestamp now, ComplianceOutbox& out);
   void roll_day(Timestamp now) noexcept;
 
@@ -312,7 +318,10 @@ class ComplianceGate {
   bool kill_global_ = false;
   FixedMap<Working> orders_;
   FixedMap<CancelRef> cancels_;
-  std::array<Working, kRetired> retired_{};
+  /// Orders no longer working, kept so the broker can bring them back (a bust that reopens an
+  /// order, a replace refused or lost: the original works on); oldest forgotten first.
+  FixedMap<Working> retired_;
+  std::vector<std::uint64_t> retired_ring_;
   std::size_t retired_head_ = 0;
   FixedMap<Parent> parents_;
   std::vector<TimeRing> session_rate_;
