@@ -362,6 +362,7 @@ class Harness : Accounts {
     opt.our_comp_id = "BALLAST";
     opt.check_body_length = false;
     opt.check_checksum = false;
+    opt.max_line_bytes = 4096;
     std::vector<fix::FixLogEntry> entries;
     std::string error;
     ASSERT_TRUE(fix::read_fix_log(path_, opt, entries, error)) << error;
@@ -610,6 +611,8 @@ TEST(InboundReportProperty, RandomReportsOfEveryExecTypeAreBookedByTheRoundingRu
   Harness h;
   h.run(20261206, 6000);
   if (::testing::Test::HasFatalFailure()) return;
+  std::printf("random reports: %zu (%zu unbookable), orders: %zu\n", h.reports, h.unbookable,
+              h.orders_sent);
   EXPECT_GT(h.reports, 3000u);
   EXPECT_GT(h.orders_sent, 200u);
   EXPECT_GT(h.unbookable, 0u);
