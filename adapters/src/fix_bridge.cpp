@@ -76,6 +76,15 @@ bool to_exec_type(char exec_type, char exec_trans_type, ExecType& out) noexcept 
     case 'I':
       out = ExecType::kOrderStatus;
       return true;
+    case 'D':
+      out = ExecType::kRestated;
+      return true;
+    case '9':
+      out = ExecType::kSuspended;
+      return true;
+    case 'B':
+      out = ExecType::kCalculated;
+      return true;
     default:
       return false;
   }
@@ -119,6 +128,15 @@ bool to_ord_status(char s, OrdStatus& out) noexcept {
     case 'E':
       out = OrdStatus::kPendingReplace;
       return true;
+    case '9':
+      out = OrdStatus::kSuspended;
+      return true;
+    case 'B':
+      out = OrdStatus::kCalculated;
+      return true;
+    case 'D':
+      out = OrdStatus::kAcceptedForBidding;
+      return true;
     default:
       return false;
   }
@@ -147,44 +165,86 @@ OrderId order_id_of(const char* text) noexcept {
 
 }  // namespace
 
+namespace {
+
+ReportIssue issue_of_tag(int tag) noexcept {
+  switch (tag) {
+    case 150:
+    case 20:
+      return ReportIssue::kUnknownExecType;
+    case 39:
+      return ReportIssue::kUnknownOrdStatus;
+    case 17:
+      return ReportIssue::kMissingExecId;
+    case 31:
+    case 32:
+    case 14:
+    case 151:
+      return ReportIssue::kBadNumber;
+    default:
+      return ReportIssue::kBadIdentifier;
+  }
+}
+
+bool flag(ExecutionReported& out, ReportIssue issue, const char* text, const char*& why) noexcept {
+  if (out.issue == ReportIssue::kNone) {
+    out.issue = issue;
+    why = text;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*& why) noexcept {
+  static_assert(fix::kRoundedLastQty == kRoundedLastQty && fix::kRoundedLastPx == kRoundedLastPx &&
+                fix::kRoundedCumQty == kRoundedCumQty &&
+                fix::kRoundedLeavesQty == kRoundedLeavesQty &&
+                fix::kRoundedAvgPx == kRoundedAvgPx && fix::kRoundedOrderQty == kRoundedOrderQty);
   out = ExecutionReported{};
+  why = "";
   out.hdr.event_time = Timestamp{r.transact_time_ns};
   out.order = order_id_of(r.cl_ord_id);
   out.orig_order = order_id_of(r.orig_cl_ord_id);
   out.session = SessionId{r.session};
-  if (!to_exec_type(r.exec_type, r.exec_trans_type, out.exec_type)) {
-    why = "unknown ExecType (150)";
-    return false;
-  }
-  if (!to_ord_status(r.ord_status, out.status)) {
-    why = "unknown OrdStatus (39)";
-    return false;
-  }
-  if (!to_side(r.side, out.side)) {
-    why = "unknown Side (54)";
-    return false;
-  }
-  if (r.last_qty < 0 || r.cum_qty < 0 || r.leaves_qty < 0 || r.last_px < 0) {
-    why = "negative LastQty, CumQty, LeavesQty or LastPx";
-    return false;
-  }
+  out.rounded = r.rounded;
+  // Side is informational (the order manager books with the order's own side).
+  if (!to_side(r.side, out.side)) out.side = Side::kBuy;
   out.last_qty = Qty::from_raw(r.last_qty);
   out.last_px = Price::from_raw(r.last_px);
   out.cum_qty = Qty::from_raw(r.cum_qty);
   out.leaves_qty = Qty::from_raw(r.leaves_qty);
   out.avg_px = Price::from_raw(r.avg_px);
+  (void)out.exec_id.assign(r.exec_id);
+  (void)out.exec_ref_id.assign(r.exec_ref_id);
+  // Every problem below still yields an event: the core journals it and stops trading on the
+  // order's account (a report must never vanish).
+  if (r.session_rejected) {
+    return flag(out, ReportIssue::kRejectedBySession, "refused by the FIX session layer", why);
+  }
+  if (r.bad_tag != 0) {
+    return flag(out, issue_of_tag(r.bad_tag), "a field the engine books from is unreadable", why);
+  }
+  if (!to_exec_type(r.exec_type, r.exec_trans_type, out.exec_type)) {
+    out.exec_type = ExecType::kOrderStatus;  // a placeholder: the issue says it is unknown
+    return flag(out, ReportIssue::kUnknownExecType, "unknown ExecType (150)", why);
+  }
+  if (!to_ord_status(r.ord_status, out.status)) {
+    return flag(out, ReportIssue::kUnknownOrdStatus, "unknown OrdStatus (39)", why);
+  }
+  if (r.last_qty < 0 || r.cum_qty < 0 || r.leaves_qty < 0 || r.last_px < 0) {
+    return flag(out, ReportIssue::kNegativeQuantity,
+                "negative LastQty, CumQty, LeavesQty or LastPx", why);
+  }
   if (r.exec_id[0] == '\0') {
-    why = "missing ExecID (17)";
-    return false;
+    return flag(out, ReportIssue::kMissingExecId, "missing ExecID (17)", why);
   }
   if (!out.exec_id.assign(r.exec_id)) {
-    why = "ExecID (17) longer than 31 characters";
-    return false;
+    return flag(out, ReportIssue::kMissingExecId, "ExecID (17) longer than 31 characters", why);
   }
   if (!out.exec_ref_id.assign(r.exec_ref_id)) {
-    why = "ExecRefID (19) longer than 31 characters";
-    return false;
+    return flag(out, ReportIssue::kBadIdentifier, "ExecRefID (19) longer than 31 characters",
+                why);
   }
   return true;
 }
@@ -254,12 +314,20 @@ void FixInbound::push(const Event& e) {
 void FixInbound::on_execution_report(const fix::ExecutionReport& r) {
   ExecutionReported ev;
   const char* why = "";
-  if (!to_event(r, ev, why)) {
-    c_.dropped_reports.fetch_add(1, std::memory_order_relaxed);
+  const bool bookable = to_event(r, ev, why);
+  if (r.rounded != 0) c_.rounded_reports.fetch_add(1, std::memory_order_relaxed);
+  if (!bookable) {
+    // Delivered anyway: the core journals it, books none of it and stops trading on the account.
+    c_.unbookable_reports.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mu_);
-    status_[r.session] = std::string("dropped an execution report for ClOrdID '") + r.cl_ord_id +
-                         "' ExecID '" + r.exec_id + "': " + why;
-    return;
+    status_[r.session] = std::string("execution report for ClOrdID '") + r.cl_ord_id +
+                         "' ExecID '" + r.exec_id + "' cannot be booked (" + to_string(ev.issue) +
+                         ": " + why + (r.problem[0] != '\0' ? "; " : "") + r.problem +
+                         "): trading stopped on its account";
+  } else if (r.rounded != 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_[r.session] = std::string("execution report for ClOrdID '") + r.cl_ord_id +
+                         "' ExecID '" + r.exec_id + "': " + r.problem;
   }
   c_.reports.fetch_add(1, std::memory_order_relaxed);
   push(ev);

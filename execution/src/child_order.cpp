@@ -78,6 +78,7 @@ Qty ChildOrder::leaves() const noexcept {
 
 void ChildOrder::set_terminal(OrderState s) noexcept {
   pending_ = Pending::kNone;
+  request_timed_out_ = false;
   if (has_terminal_) return;  // the first terminal report wins; later ones are stale
   has_terminal_ = true;
   terminal_ = s;
@@ -86,12 +87,16 @@ void ChildOrder::set_terminal(OrderState s) noexcept {
 void ChildOrder::on_cancel_request() noexcept {
   if (has_terminal_) return;
   pending_ = Pending::kCancel;
+  request_timed_out_ = false;
+  ++request_seq_;
 }
 
 void ChildOrder::on_replace_request(OrderId replacement) noexcept {
   if (has_terminal_) return;
   pending_ = Pending::kReplace;
   replaced_by_ = replacement;
+  request_timed_out_ = false;
+  ++request_seq_;
 }
 
 std::uint32_t ChildOrder::on_cancel_rejected(CancelRejectResponseTo to) noexcept {
@@ -102,6 +107,7 @@ std::uint32_t ChildOrder::on_cancel_rejected(CancelRejectResponseTo to) noexcept
   if ((to == CancelRejectResponseTo::kCancel && pending_ == Pending::kCancel) ||
       (to == CancelRejectResponseTo::kReplace && pending_ == Pending::kReplace)) {
     pending_ = Pending::kNone;
+    request_timed_out_ = false;
   }
   flags_ |= f;
   return f;
@@ -251,6 +257,64 @@ ReportOutcome ChildOrder::on_status(const ExecutionReported& r) noexcept {
   return o;
 }
 
+std::uint32_t ChildOrder::apply_broker_view(const ExecutionReported& r) noexcept {
+  // An inactive replacement, or an order already replaced: the broker's figures describe the
+  // chain's live order, not this one.
+  if (!active_ || (has_terminal_ && terminal_ == OrderState::kReplaced)) return 0;
+  std::uint32_t f = 0;
+  if (r.cum_qty != cum_) f |= kFlagCumMismatch;
+  const OrdStatus st = r.status;
+  // LeavesQty 0 is closed too, whatever the status says: nothing works at the broker.
+  const bool closed = st == OrdStatus::kFilled || st == OrdStatus::kCanceled ||
+                      st == OrdStatus::kRejected || st == OrdStatus::kExpired ||
+                      st == OrdStatus::kDoneForDay || st == OrdStatus::kReplaced ||
+                      r.leaves_qty.raw == 0;
+  if (closed) {
+    if (has_terminal_) return f;
+    if ((st == OrdStatus::kFilled || r.leaves_qty.raw == 0) && cum_.raw > 0 &&
+        st != OrdStatus::kCanceled && st != OrdStatus::kRejected && st != OrdStatus::kExpired &&
+        st != OrdStatus::kDoneForDay && st != OrdStatus::kReplaced) {
+      // Done with what it has: nothing more works at the broker.
+      if (qty_ != cum_) {
+        qty_ = cum_;
+        f |= kFlagBrokerRestated;
+      }
+    } else {
+      switch (st) {
+        case OrdStatus::kCanceled:
+          set_terminal(OrderState::kCanceled);
+          break;
+        case OrdStatus::kRejected:
+          set_terminal(OrderState::kRejected);
+          break;
+        case OrdStatus::kExpired:
+          set_terminal(OrderState::kExpired);
+          break;
+        default:  // Filled with nothing booked, DoneForDay, Replaced (of a chain we lost)
+          set_terminal(OrderState::kDoneForDay);
+          break;
+      }
+      f |= kFlagBrokerRestated;
+    }
+    return f;
+  }
+  if (has_terminal_) return f;  // the first terminal report stands
+  if (request_timed_out_ && st != OrdStatus::kPendingCancel && st != OrdStatus::kPendingReplace) {
+    // We asked because a cancel/replace went unanswered; the broker works the order as before:
+    // the request never arrived (or was refused without an answer).
+    pending_ = Pending::kNone;
+    request_timed_out_ = false;
+    f |= kFlagRequestLost;
+  }
+  // LeavesQty is what the broker still works: the order's quantity is what we booked plus it.
+  const Qty want = cum_ + r.leaves_qty;
+  if (want != qty_) {
+    qty_ = want;
+    f |= kFlagBrokerRestated;
+  }
+  return f;
+}
+
 ReportOutcome ChildOrder::on_report(const ExecutionReported& r, ExecLedger& ledger) noexcept {
   ReportOutcome o;
   switch (r.exec_type) {
@@ -262,9 +326,21 @@ ReportOutcome ChildOrder::on_report(const ExecutionReported& r, ExecLedger& ledg
     case ExecType::kTradeCancel:
     case ExecType::kTradeCorrect:
       o = on_bust_or_correct(r, ledger);
+      // What the order is after the bust is the broker's word (OrdStatus, LeavesQty), not
+      // "the busted quantity is to fill again".
+      if ((o.flags & kFlagDuplicate) == 0) o.flags |= apply_broker_view(r);
       break;
     case ExecType::kOrderStatus:
       o = on_status(r);
+      o.flags |= apply_broker_view(r);
+      break;
+    case ExecType::kRestated:
+    case ExecType::kSuspended:
+    case ExecType::kCalculated:
+      // Nothing traded; the broker restates the order (e.g. cuts OrderQty): adopt its view.
+      if (r.status != OrdStatus::kRejected) acked_ = true;
+      if (r.cum_qty > broker_cum_) broker_cum_ = r.cum_qty;
+      o.flags |= apply_broker_view(r);
       break;
     case ExecType::kNew:
     case ExecType::kPendingCancel:

@@ -52,15 +52,21 @@ void OrderManager::set_account_changed_hook(AccountChangedFn fn, void* ctx) noex
   hook_ctx_ = ctx;
 }
 
-void OrderManager::on_event(const Event& e, Timestamp /*now*/, Outbox& /*out*/) noexcept {
+void OrderManager::on_event(const Event& e, Timestamp now, Outbox& out) noexcept {
   if (const auto* s = std::get_if<SubmitOrder>(&e)) {
     on_submit_order(*s);
   } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
-    on_execution_reported(*r);
+    on_report(*r, now, &out);
   } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
     on_cancel_order(*c);
+    if (const ChildOrder* ch = child(c->orig_order); ch != nullptr && ch->request_pending())
+      arm_request_timer(*ch, 0, now, out);
   } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
     on_replace_order(*rp);
+    if (const ChildOrder* ch = child(rp->orig_order); ch != nullptr && ch->request_pending())
+      arm_request_timer(*ch, 0, now, out);
+  } else if (const auto* t = std::get_if<TimerFired>(&e)) {
+    on_timer(*t, now, out);
   } else if (const auto* cr = std::get_if<CancelRejected>(&e)) {
     on_cancel_rejected(*cr);
   } else if (const auto* mr = std::get_if<MessageRejected>(&e)) {
@@ -290,8 +296,129 @@ void OrderManager::reject_replacement(ChildOrder& old) noexcept {
   if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
 }
 
-void OrderManager::on_execution_reported(const ExecutionReported& r) noexcept {
+void OrderManager::arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
+                                     Outbox& out) noexcept {
+  if (limits_.request_timeout_ns <= 0) return;
+  const std::uint32_t idx = child_index_.find(c.id().value);
+  if (idx == FlatIdMap::kNone) return;
+  ScheduleTimer t{};
+  // One timer per child: a new request (or attempt) replaces the previous one.
+  t.timer = TimerId{(static_cast<std::uint64_t>(kTimerOwner) << 32) | idx};
+  const std::int64_t delay = limits_.request_timeout_ns << std::min<std::uint32_t>(attempt, 16);
+  t.due = Timestamp{now.ns + delay};
+  t.owner = kTimerOwner;
+  t.cookie = (static_cast<std::uint64_t>(attempt) << 32) | c.request_seq();
+  out.emit(t);
+}
+
+void OrderManager::on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept {
+  if (t.owner != kTimerOwner) return;
+  const std::uint64_t idx = t.timer.value & 0xFFFFFFFFu;
+  if (idx >= children_.size()) return;
+  ChildOrder& c = children_[idx];
+  const auto attempt = static_cast<std::uint32_t>(t.cookie >> 32);
+  const auto seq = static_cast<std::uint32_t>(t.cookie & 0xFFFFFFFFu);
+  // Answered (or superseded by a newer request) since: nothing to do.
+  if (!c.request_pending() || c.request_seq() != seq || !c.live()) return;
+  if (attempt >= limits_.max_status_requests) {
+    ++counters_.requests_unanswered;
+    stop_account(&c, KillReason::kUnansweredRequest, now, &out);
+    return;
+  }
+  c.on_request_timeout();
+  QueryOrderStatus q{};
+  q.hdr.event_time = now;
+  q.order = c.id();
+  q.session = c.session();
+  ++counters_.status_requests;
+  out.emit(q);
+  arm_request_timer(c, attempt + 1, now, out);
+}
+
+void OrderManager::stop_account(const ChildOrder* c, KillReason why, Timestamp now,
+                                Outbox* out) noexcept {
+  if (out == nullptr) return;
+  KillSwitchTripped k{};
+  k.hdr.event_time = now;
+  k.account = c != nullptr ? c->account() : AccountId{};
+  if (c != nullptr && !k.account.valid()) {
+    // A block child: its accounts are the block's.
+    if (const ParentOrder* p = c->parent().valid() ? parent(c->parent()) : nullptr;
+        p != nullptr && p->block && p->n_shares == 1) {
+      k.account = shares_[p->first_share].account;
+    }
+  }
+  k.reason = why;
+  out->emit(k);
+}
+
+void OrderManager::follow_up(ChildOrder& c, const ExecutionReported& r, std::uint32_t f,
+                             Timestamp now, Outbox* out) noexcept {
+  counters_.restated += (f & kFlagBrokerRestated) != 0;
+  counters_.requests_lost += (f & kFlagRequestLost) != 0;
+  const bool done = c.state() == OrderState::kFilled ||
+                    (is_terminal(c.state()) && c.state() != OrderState::kReplaced);
+  const ChildOrder* pending_repl = c.replaced_by().valid() ? child(c.replaced_by()) : nullptr;
+  if (pending_repl != nullptr && !pending_repl->active() && !is_terminal(pending_repl->state()) &&
+      ((f & kFlagRequestLost) != 0 || done)) {
+    // The replace never arrived (lost), or the order is done before it could apply (the broker
+    // will refuse it): the replacement dies; the gate hears it as a refused replace.
+    const OrderId repl = c.replaced_by();
+    reject_replacement(c);
+    if (out != nullptr) {
+      CancelRejected cr{};
+      cr.hdr.event_time = now;
+      cr.order = repl;
+      cr.orig_order = c.id();
+      cr.session = c.session();
+      cr.response_to = CancelRejectResponseTo::kReplace;
+      cr.reason = -1;  // not the broker's: Ballast's timeout and status request
+      out->emit(cr);
+    }
+  }
+  if ((f & kFlagCumMismatch) == 0) return;
+  ++counters_.cum_mismatches;
+  if (r.exec_type == ExecType::kOrderStatus) {
+    // A status answer already reconciled upwards; a CumQty below what we booked cannot be
+    // reconciled without the broker's fill list: stop trading on the account.
+    if (r.cum_qty < c.cum_qty()) stop_account(&c, KillReason::kBrokerMismatch, now, out);
+    return;
+  }
+  if (out == nullptr) return;
+  QueryOrderStatus q{};
+  q.hdr.event_time = now;
+  q.order = c.id();
+  q.session = c.session();
+  ++counters_.status_requests;
+  out->emit(q);
+}
+
+void OrderManager::on_report(const ExecutionReported& r, Timestamp now, Outbox* out) noexcept {
   ++counters_.reports;
+  if (r.issue != ReportIssue::kNone) {
+    // Never half-applied: the report is in the journal; the account stops trading.
+    ++counters_.unbookable_reports;
+    ChildOrder* c = resolve(r.order);
+    if (c == nullptr && r.orig_order.valid()) c = resolve(r.orig_order);
+    last_flags_ = 0;
+    stop_account(c, KillReason::kUnbookableReport, now, out);
+    return;
+  }
+  if (r.exec_type == ExecType::kOrderStatus && r.status == OrdStatus::kReplaced) {
+    // A status answer saying the order was replaced: the Replaced report was lost. Apply it as
+    // one (the replacement becomes live with the chain's cum qty).
+    ChildOrder* old = resolve(r.order);
+    if (old != nullptr && old->replaced_by().valid()) {
+      ExecutionReported as = r;
+      as.exec_type = ExecType::kReplaced;
+      as.order = old->replaced_by();
+      as.orig_order = old->id();
+      as.status = OrdStatus::kNew;
+      --counters_.reports;
+      on_report(as, now, out);
+      return;
+    }
+  }
   if (r.exec_type == ExecType::kReplaced) {
     ChildOrder* repl = find_child(r.order);
     ChildOrder* old = find_child(r.orig_order);
@@ -326,8 +453,8 @@ void OrderManager::on_execution_reported(const ExecutionReported& r) noexcept {
   const Qty before = c->leaves();
   const ReportOutcome o = c->on_report(r, ledger_);
   apply_outcome(*c, o);
+  follow_up(*c, r, o.flags, now, out);
   sync_pending(*c, before);
-  if (is_terminal(c->state()) && c->state() != OrderState::kReplaced) reject_replacement(*c);
   last_flags_ = o.flags;
   count(o.flags);
 }

@@ -45,6 +45,9 @@ const char* enum_name(KillReason v) noexcept {
     case KillReason::kRejectStorm:
     case KillReason::kOrderRate:
     case KillReason::kSentIntendedMismatch:
+    case KillReason::kUnbookableReport:
+    case KillReason::kBrokerMismatch:
+    case KillReason::kUnansweredRequest:
       return to_string(v);
   }
   return nullptr;
@@ -84,6 +87,12 @@ const char* enum_name(ExecType v) noexcept {
       return "trade_cancel";
     case ExecType::kOrderStatus:
       return "order_status";
+    case ExecType::kRestated:
+      return "restated";
+    case ExecType::kSuspended:
+      return "suspended";
+    case ExecType::kCalculated:
+      return "calculated";
   }
   return nullptr;
 }
@@ -114,6 +123,12 @@ const char* enum_name(OrdStatus v) noexcept {
       return "expired";
     case OrdStatus::kStopped:
       return "stopped";
+    case OrdStatus::kSuspended:
+      return "suspended";
+    case OrdStatus::kCalculated:
+      return "calculated";
+    case OrdStatus::kAcceptedForBidding:
+      return "accepted_for_bidding";
   }
   return nullptr;
 }

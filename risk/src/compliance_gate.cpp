@@ -121,6 +121,9 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
       pend_buy_notional_(book.accounts(), 0),
       kill_account_(book.accounts(), 0),
       orders_(opts.max_working_orders),
+      cancels_(opts.max_working_orders),
+      retired_(std::max<std::size_t>(opts.max_retired_orders, 1)),
+      retired_ring_(std::max<std::size_t>(opts.max_retired_orders, 1), 0),
       parents_(opts.max_parents),
       session_rate_(opts.max_sessions, TimeRing(cfg.max_orders_per_second)),
       proposals_(static_cast<std::size_t>(cfg.kill_switch.order_rate_runaway) + 1),
@@ -291,7 +294,8 @@ void ComplianceGate::deny(const ChildOrderProposed& o, DenyReason r, Timestamp n
   out.emit(d);
 }
 
-void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out) {
+void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out,
+                          bool emit) {
   if (scope.valid()) {
     if (scope.value >= kill_account_.size()) return;
     kill_account_[scope.value] = 1;
@@ -299,11 +303,13 @@ void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, Compli
     kill_global_ = true;
   }
   ++counters_.kill_trips;
-  KillSwitchTripped k;
-  k.hdr.event_time = now;
-  k.account = scope;
-  k.reason = why;
-  out.emit(k);
+  if (emit) {
+    KillSwitchTripped k;
+    k.hdr.event_time = now;
+    k.account = scope;
+    k.reason = why;
+    out.emit(k);
+  }
   orders_.for_each([&](Working& w) {
     if (w.cancel_sent || (scope.valid() && w.account != scope.value)) return;
     w.cancel_sent = true;
@@ -332,10 +338,123 @@ void ComplianceGate::release(Working& w, std::int64_t qty_raw) noexcept {
 void ComplianceGate::remove(std::uint64_t id) noexcept {
   Working* w = orders_.find(id);
   if (w == nullptr) return;
+  Working r = *w;  // retired with the leaves it had: a restore brings them back
   release(*w, w->leaves_raw);
   SlotState& ss = slot_[w->slot];
   if (ss.open > 0) --ss.open;
+  if (w->cancel_id != 0) cancels_.erase(w->cancel_id);
+  r.cancel_id = 0;
+  r.cancel_sent = false;
+  r.replaced_by = 0;
   orders_.erase(id);
+  if (Working* old = retired_.find(id)) {
+    *old = r;
+    return;
+  }
+  // The ring's next slot holds the oldest: forget it (a no-op if it went already).
+  if (retired_ring_[retired_head_] != 0) retired_.erase(retired_ring_[retired_head_]);
+  if (Working* n = retired_.insert(id)) {
+    *n = r;
+    retired_ring_[retired_head_] = id;
+    retired_head_ = (retired_head_ + 1) % retired_ring_.size();
+  }
+}
+
+ComplianceGate::Working* ComplianceGate::find_retired(std::uint64_t id) noexcept {
+  return id == 0 ? nullptr : retired_.find(id);
+}
+
+void ComplianceGate::forget_retired(std::uint64_t id) noexcept {
+  if (id != 0) retired_.erase(id);
+}
+
+void ComplianceGate::set_leaves(Working& w, std::int64_t leaves_raw) noexcept {
+  leaves_raw = std::max<std::int64_t>(leaves_raw, 0);
+  if (leaves_raw <= w.leaves_raw) {
+    release(w, w.leaves_raw - leaves_raw);
+    return;
+  }
+  const std::int64_t add = leaves_raw - w.leaves_raw;
+  SlotState& ss = slot_[w.slot];
+  if (w.side == Side::kBuy) {
+    ss.pend_buy_raw += add;
+    pend_buy_notional_[w.account] += static_cast<i128>(add) * w.price_raw;
+  } else {
+    ss.pend_sell_raw += add;
+  }
+  w.leaves_raw = leaves_raw;
+}
+
+ComplianceGate::Working* ComplianceGate::restore(std::uint64_t id, std::int64_t leaves_raw) noexcept {
+  Working* r = find_retired(id);
+  if (r == nullptr || leaves_raw <= 0 || orders_.find(id) != nullptr) return nullptr;
+  const Working saved = *r;
+  forget_retired(id);
+  Working* w = orders_.insert(id);
+  if (w == nullptr) return nullptr;
+  *w = saved;
+  w->leaves_raw = 0;
+  w->replaced_by = 0;
+  ++slot_[w->slot].open;
+  set_leaves(*w, leaves_raw);
+  return w;
+}
+
+ComplianceGate::Working* ComplianceGate::resolve(const ExecutionReported& e) noexcept {
+  Working* w = e.order.valid() ? orders_.find(e.order.value) : nullptr;
+  if (w == nullptr && e.orig_order.valid()) w = orders_.find(e.orig_order.value);
+  if (w == nullptr && e.order.valid()) {
+    if (const CancelRef* c = cancels_.find(e.order.value)) w = orders_.find(c->orig);
+  }
+  return w;
+}
+
+void ComplianceGate::close(const ExecutionReported& e, bool final) noexcept {
+  // Every id the report may be about: ClOrdID, OrigClOrdID, and the order our cancel targets.
+  // Closed for good: not working, and not restorable (a late refusal of its replace).
+  std::uint64_t ids[3] = {e.order.valid() ? e.order.value : 0,
+                          e.orig_order.valid() ? e.orig_order.value : 0, 0};
+  if (e.order.valid()) {
+    if (const CancelRef* c = cancels_.find(e.order.value)) {
+      ids[2] = c->orig;
+      if (const Working* w = orders_.find(c->orig); w == nullptr || w->cancel_id != e.order.value)
+        cancels_.erase(e.order.value);  // a cancel of a retired order: nothing else erases it
+    }
+  }
+  for (const std::uint64_t id : ids) {
+    if (id == 0) continue;
+    remove(id);
+    if (final) forget_retired(id);
+  }
+}
+
+void ComplianceGate::on_cancel_order(const CancelOrder& c) noexcept {
+  if (!c.order.valid() || c.order.value == 0 || !c.orig_order.valid()) return;
+  Working* w = orders_.find(c.orig_order.value);
+  if (w == nullptr) {
+    // An order replaced away (its replace still open): its cancel's reports must still find it.
+    if (find_retired(c.orig_order.value) != nullptr) {
+      if (CancelRef* r = cancels_.insert(c.order.value)) r->orig = c.orig_order.value;
+    }
+    return;
+  }
+  if (w->cancel_id != 0) cancels_.erase(w->cancel_id);
+  w->cancel_id = 0;
+  if (CancelRef* r = cancels_.insert(c.order.value)) {
+    r->orig = w->id;
+    w->cancel_id = c.order.value;
+  }
+  w->cancel_sent = true;
+}
+
+void ComplianceGate::on_kill_switch_tripped(const KillSwitchTripped& k, Timestamp now,
+                                            ComplianceOutbox& out) {
+  if (kill_global_) return;
+  if (k.account.valid() && k.account.value < kill_account_.size() &&
+      kill_account_[k.account.value] != 0) {
+    return;
+  }
+  trip(k.account, k.reason, now, out, false);
 }
 
 void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timestamp now,
@@ -374,7 +493,10 @@ void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timest
       return;
     }
   }
-  if (old != nullptr) remove(o.replaces.value);
+  if (old != nullptr) {
+    remove(o.replaces.value);
+    if (Working* r = find_retired(o.replaces.value)) r->replaced_by = o.order.value;
+  }
   Working* w = orders_.insert(o.order.value);
   if (w == nullptr) {
     // The working table is full: nothing more can be tracked, so nothing more may go out.
@@ -440,37 +562,80 @@ void ComplianceGate::note_reject(Timestamp now, ComplianceOutbox& out) {
 
 void ComplianceGate::on_execution_reported(const ExecutionReported& e, Timestamp now,
                                            ComplianceOutbox& out) {
+  // A report that cannot be booked changes nothing here: the order manager (which knows every
+  // order's account) asks for the account's kill, and the gate applies it.
+  if (e.issue != ReportIssue::kNone) return;
+  const OrdStatus st = e.status;
+  const bool closed_status = st == OrdStatus::kFilled || st == OrdStatus::kCanceled ||
+                             st == OrdStatus::kRejected || st == OrdStatus::kExpired ||
+                             st == OrdStatus::kDoneForDay;
   switch (e.exec_type) {
     case ExecType::kPartialFill:
     case ExecType::kFill:
     case ExecType::kTrade: {
-      Working* w = orders_.find(e.order.value);
-      if (w == nullptr && e.orig_order.valid()) w = orders_.find(e.orig_order.value);
-      if (w == nullptr) return;
+      Working* w = resolve(e);
+      if (w == nullptr) {
+        // A fill on an order replaced away whose replace may still be refused: keep its
+        // retired entry's leaves right for a restore.
+        if (Working* r = find_retired(e.order.value)) {
+          r->leaves_raw = std::max<std::int64_t>(r->leaves_raw - e.last_qty.raw, 0);
+        }
+        return;
+      }
       release(*w, e.last_qty.raw);
-      if (w->leaves_raw <= 0 || e.status == OrdStatus::kFilled) remove(w->id);
+      if (w->leaves_raw <= 0 || st == OrdStatus::kFilled) remove(w->id);
       return;
     }
     case ExecType::kCanceled:
     case ExecType::kExpired:
     case ExecType::kDoneForDay:
-    case ExecType::kStopped:
     case ExecType::kRejected: {
-      if (e.orig_order.valid()) remove(e.orig_order.value);
-      remove(e.order.value);
+      close(e, true);
       if (e.exec_type == ExecType::kRejected) note_reject(now, out);
       return;
     }
-    case ExecType::kOrderStatus:
-      // The answer to a status request after a logon: a finished order (filled while we were
-      // away, canceled, or unknown at the broker) is no longer working.
-      if (e.status == OrdStatus::kFilled || e.status == OrdStatus::kCanceled ||
-          e.status == OrdStatus::kRejected || e.status == OrdStatus::kExpired ||
-          e.status == OrdStatus::kDoneForDay) {
-        remove(e.order.value);
+    case ExecType::kReplaced: {
+      // The original is done for good (its entry left when the replace went out).
+      forget_retired(e.orig_order.value);
+      if (closed_status) remove(e.order.value);
+      return;
+    }
+    case ExecType::kTradeCancel:
+    case ExecType::kTradeCorrect:
+    case ExecType::kRestated:
+    case ExecType::kSuspended:
+    case ExecType::kCalculated:
+    case ExecType::kOrderStatus: {
+      // The broker restates the order: its OrdStatus and LeavesQty are the authority.
+      Working* w = resolve(e);
+      if (closed_status || st == OrdStatus::kReplaced || e.leaves_qty.raw == 0) {
+        // Filled (or nothing left) is not final: a later bust may reopen it.
+        close(e, closed_status && st != OrdStatus::kFilled);
+        return;
+      }
+      if (w != nullptr) {
+        set_leaves(*w, e.leaves_qty.raw);
+      } else {
+        // Working again at the broker (a bust reopened it): count it again. Not an order
+        // replaced away (its replacement is counted; a refused replace restores it).
+        for (const OrderId id : {e.order, e.orig_order}) {
+          Working* r = id.valid() ? find_retired(id.value) : nullptr;
+          if (r == nullptr) continue;
+          if (r->replaced_by != 0) {
+            r->leaves_raw = e.leaves_qty.raw;  // kept right for a refused replace's restore
+            break;
+          }
+          if (restore(id.value, e.leaves_qty.raw) != nullptr) break;
+        }
       }
       return;
-    default:
+    }
+    case ExecType::kNew:
+    case ExecType::kPendingNew:
+    case ExecType::kPendingCancel:
+    case ExecType::kPendingReplace:
+    case ExecType::kStopped:
+      // Acknowledgements; Stopped is still working (a guaranteed price, not the end).
       return;
   }
 }
@@ -487,7 +652,17 @@ void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
   // (typically the original filled first). The original's own entry was released when the
   // replace went out, so the gate stops counting it too; fills on it still reach the book through
   // the order manager.
-  if (e.response_to == CancelRejectResponseTo::kReplace) remove(e.order.value);
+  if (e.response_to == CancelRejectResponseTo::kReplace) {
+    remove(e.order.value);
+    // The original works on at the broker: count it again, with the leaves it had (less the
+    // fills it got since the replace went out).
+    if (e.orig_order.valid()) {
+      if (Working* r = find_retired(e.orig_order.value)) {
+        r->replaced_by = 0;  // the replace is dead: a plain retired order now (a bust may reopen)
+        (void)restore(r->id, r->leaves_raw);
+      }
+    }
+  }
   note_reject(now, out);
 }
 
@@ -521,6 +696,10 @@ void ComplianceGate::on_event(const Event& e, Timestamp now, ComplianceOutbox& o
           on_cancel_rejected(ev, now, out);
         } else if constexpr (std::is_same_v<T, ControlCommand>) {
           on_control_command(ev, now, out);
+        } else if constexpr (std::is_same_v<T, KillSwitchTripped>) {
+          on_kill_switch_tripped(ev, now, out);
+        } else if constexpr (std::is_same_v<T, CancelOrder>) {
+          on_cancel_order(ev);
         }
       },
       e);

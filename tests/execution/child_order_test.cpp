@@ -90,6 +90,11 @@ ReportOutcome run(ChildOrder& o, ExecLedger& ledger, const Step& s) {
       r.last_qty = Qty::from_units(s.last);
       r.last_px = Price::from_units(s.px);
       r.cum_qty = Qty::from_units(s.cum);
+      // A broker's own figures: what it still works and the status that goes with it.
+      r.leaves_qty = o.qty() > r.cum_qty ? o.qty() - r.cum_qty : Qty{};
+      r.status = r.cum_qty >= o.qty()  ? OrdStatus::kFilled
+                 : r.cum_qty.raw > 0 ? OrdStatus::kPartiallyFilled
+                                     : OrdStatus::kNew;
       r.exec_id.assign(s.exec_id);
       r.exec_ref_id.assign(s.ref);
       out = o.on_report(r, ledger);
@@ -506,6 +511,10 @@ ExecutionReported status_report(OrderId id, OrdStatus st, std::int64_t cum, std:
   r.exec_type = ExecType::kOrderStatus;
   r.status = st;
   r.cum_qty = Qty::from_units(cum);
+  const bool working = st == OrdStatus::kNew || st == OrdStatus::kPartiallyFilled ||
+                       st == OrdStatus::kPendingNew || st == OrdStatus::kPendingCancel ||
+                       st == OrdStatus::kPendingReplace;
+  r.leaves_qty = working && cum < 100 ? Qty::from_units(100 - cum) : Qty{};
   r.avg_px = Price::from_units(avg_px);
   r.exec_id.assign("S1");
   return r;

@@ -154,6 +154,8 @@ TEST(OrderManager, BustReversesTheFillExactlyOnce) {
   EXPECT_EQ(pending(f.d.book, f.acct, f.d.spy), Qty{});
   ExecutionReported bust = Fixture::report(1, ExecType::kTradeCancel, "B1", "0", "0", "0");
   bust.exec_ref_id.assign("E1");
+  bust.status = OrdStatus::kNew;  // the broker works the 100 again (its word: LeavesQty)
+  bust.leaves_qty = qty("100");
   f.send(bust);
   f.send(bust);
   EXPECT_EQ(f.d.book.position(f.acct, f.d.spy), Qty{});
@@ -171,6 +173,8 @@ TEST(OrderManager, CorrectionRebooksAtTheCorrectedPriceAndQuantity) {
   f.fill(1, "E1", "100", "100", "100");
   ExecutionReported corr = Fixture::report(1, ExecType::kTradeCorrect, "K1", "90", "99", "90");
   corr.exec_ref_id.assign("E1");
+  corr.status = OrdStatus::kPartiallyFilled;
+  corr.leaves_qty = qty("10");
   f.send(corr);
   f.send(corr);
   EXPECT_EQ(f.d.book.position(f.acct, f.d.spy), qty("90"));

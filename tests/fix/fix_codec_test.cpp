@@ -46,12 +46,16 @@ TEST(FixBackoff, DoublesFromMinToMaxAndResetsOnLogon) {
   EXPECT_EQ(big.next_delay_ms(), 2000000000) << "no overflow";
 }
 
-TEST(FixCodec, ExecutionReportIdentifiersAreRefusedWhenTooLongNotCut) {
+TEST(FixCodec, ExecutionReportIdentifiersTooLongAreNamedNotCutAndTheReportStillReadable) {
   const std::string id(40, 'E');
-  FIX::Message m = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|17=" + id +
-                           "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
+  FIX::Message m = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=B1|17=" +
+                           id + "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
   ExecutionReport r;
-  EXPECT_THROW(codec::parse(m, r), FIX::IncorrectTagValue);
+  EXPECT_NO_THROW(codec::parse(m, r)) << "a report is never refused for a field's format";
+  EXPECT_EQ(r.bad_tag, 17) << "ExecID is needed: named";
+  EXPECT_STREQ(r.exec_id, "") << "never cut";
+  EXPECT_STREQ(r.cl_ord_id, "B1");
+  EXPECT_NE(std::string(r.problem).find("17="), std::string::npos) << r.problem;
   FIX::Message ok = parse44(
       "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|43=Y|37=O|17=E1|150=F|"
       "39=1|55=AAPL|54=2|38=0.000001|32=0.000001|31=0.000000001|151=0|14=0.000001|"
@@ -64,6 +68,36 @@ TEST(FixCodec, ExecutionReportIdentifiersAreRefusedWhenTooLongNotCut) {
   EXPECT_TRUE(r.poss_dup);
   EXPECT_EQ(std::string(r.text).size(), sizeof(r.text) - 1);
   EXPECT_EQ(std::string(r.text).substr(sizeof(r.text) - 4), "...");
+}
+
+// Issue 13 item 1: a broker computing in floating point sends AvgPx 223.66000000000003; before,
+// the whole report was refused (session Reject) and its fill lost.
+TEST(FixCodec, ExcessDecimalsAreRoundedHalfEvenAndNamedNeverRefused) {
+  FIX::Message m = parse44(
+      "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=B1|17=E1|150=F|39=1|55=AAPL|"
+      "54=1|38=0100.000|32=10.0000005|31=223.6600000005|151=89.9999995|14=10.0000005|"
+      "6=223.66000000000003|60=20240102-14:30:00.250|");
+  ExecutionReport r;
+  ASSERT_NO_THROW(codec::parse(m, r));
+  EXPECT_EQ(r.bad_tag, 0) << r.problem;
+  EXPECT_EQ(r.avg_px, 223660000000LL);
+  EXPECT_EQ(r.last_px, 223660000000LL) << "a tie goes to the even neighbour";
+  EXPECT_EQ(r.last_qty, 10000000) << "10.0000005 -> 10.000000 (even)";
+  EXPECT_EQ(r.cum_qty, 10000000);
+  EXPECT_EQ(r.leaves_qty, 90000000) << "89.9999995 -> 90.000000 (even)";
+  EXPECT_EQ(r.order_qty, 100000000) << "leading and trailing zeros";
+  EXPECT_EQ(r.rounded, kRoundedLastQty | kRoundedLastPx | kRoundedCumQty | kRoundedLeavesQty |
+                           kRoundedAvgPx);
+  EXPECT_NE(std::string(r.problem).find("rounded 6=223.66000000000003 to 223.66"),
+            std::string::npos)
+      << r.problem;
+  // A number that is no decimal at all in a field the engine books from is named, not thrown.
+  FIX::Message bad = parse44(
+      "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=B1|17=E2|150=F|39=1|55=AAPL|"
+      "54=1|32=1e3|31=1|151=0|14=1|6=1|60=bad-time|");
+  ASSERT_NO_THROW(codec::parse(bad, r));
+  EXPECT_EQ(r.bad_tag, 32);
+  EXPECT_EQ(r.transact_time_ns, 0) << "an informational field that is unreadable is ignored";
 }
 
 TEST(FixCodec, IncrementalBeforeSnapshotAndSeveralSymbolsInOneMessage) {

@@ -87,6 +87,73 @@ TEST(FixDecimal, RoundTripsThroughText) {
   }
 }
 
+std::int64_t rounded_ok(const std::string& s, int decimals, bool want_rounded) {
+  std::int64_t v = -12345;
+  bool rounded = !want_rounded;
+  EXPECT_TRUE(parse_decimal_rounded(s, decimals, v, rounded)) << s;
+  EXPECT_EQ(rounded, want_rounded) << s;
+  return v;
+}
+
+TEST(FixDecimal, RoundsExcessDecimalsHalfEven) {
+  EXPECT_EQ(rounded_ok("223.66000000000003", 9, true), 223660000000LL);
+  EXPECT_EQ(rounded_ok("223.65999999999997", 9, true), 223660000000LL);
+  EXPECT_EQ(rounded_ok("1.0000000005", 9, true), 1000000000LL) << "tie to even (0)";
+  EXPECT_EQ(rounded_ok("1.0000000015", 9, true), 1000000002LL) << "tie to even (2)";
+  EXPECT_EQ(rounded_ok("1.00000000050000001", 9, true), 1000000001LL) << "above the tie";
+  EXPECT_EQ(rounded_ok("-1.0000000015", 9, true), -1000000002LL) << "symmetric";
+  EXPECT_EQ(rounded_ok("0.9999999999", 9, true), 1000000000LL) << "carries into the integer";
+  EXPECT_EQ(rounded_ok("007.5000000000000", 6, false), 7500000) << "zeros are not rounding";
+  EXPECT_EQ(rounded_ok("12", 6, false), 12000000);
+  EXPECT_EQ(rounded_ok("12.", 6, false), 12000000);
+  EXPECT_EQ(rounded_ok(".25", 6, false), 250000);
+  EXPECT_EQ(rounded_ok("0.0000004", 6, true), 0);
+  std::int64_t v = 0;
+  bool r = false;
+  for (const char* bad : {"", "-", ".", "1e3", "+1", "1 ", "1,5", "nan", "1.2.3", "--1"}) {
+    EXPECT_FALSE(parse_decimal_rounded(bad, 9, v, r)) << bad;
+  }
+  EXPECT_FALSE(parse_decimal_rounded("9223372036.8547758075", 9, v, r)) << "rounds past int64";
+  EXPECT_TRUE(parse_decimal_rounded("9223372036.8547758074", 9, v, r));
+  EXPECT_EQ(v, std::numeric_limits<std::int64_t>::max());
+}
+
+// Property: for random raw values and random tails, the result is the raw value plus one exactly
+// when the tail is above half, or a half with an odd raw value (an oracle on the digits).
+TEST(FixDecimal, RoundingMatchesTheHalfEvenOracleOnRandomTails) {
+  std::uint64_t state = 42;
+  auto next = [&state] {
+    state += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  for (int i = 0; i < 100000; ++i) {
+    const int decimals = static_cast<int>(next() % 10);
+    const std::int64_t raw = static_cast<std::int64_t>(next() % 100000000000000ULL);
+    std::string tail;
+    const int n = 1 + static_cast<int>(next() % 12);
+    for (int k = 0; k < n; ++k) tail += static_cast<char>('0' + next() % 10);
+    if (next() % 4 == 0) tail = "5" + std::string(next() % 3, '0');  // exact ties
+    std::string text = format_decimal(raw, decimals);
+    // exactly `decimals` digits after the point, then the tail
+    std::size_t dot = text.find('.');
+    int have = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+    if (dot == std::string::npos) text += ".";
+    text += std::string(static_cast<std::size_t>(decimals - have), '0') + tail;
+    const bool above = tail[0] > '5' || (tail[0] == '5' && tail.find_first_not_of('0', 1) !=
+                                                               std::string::npos);
+    const bool tie = tail[0] == '5' && tail.find_first_not_of('0', 1) == std::string::npos;
+    const std::int64_t want = raw + ((above || (tie && raw % 2 != 0)) ? 1 : 0);
+    std::int64_t got = 0;
+    bool r = false;
+    ASSERT_TRUE(parse_decimal_rounded(text, decimals, got, r)) << text;
+    ASSERT_EQ(got, want) << text;
+    ASSERT_EQ(r, tail.find_first_not_of('0') != std::string::npos) << text;
+  }
+}
+
 TEST(FixTimestamp, ParsesUtcTimestampsWithAnyPrecision) {
   std::int64_t ns = 0;
   ASSERT_TRUE(parse_utc_timestamp("20240229-13:45:01", 17, ns));

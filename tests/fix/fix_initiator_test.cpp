@@ -551,7 +551,12 @@ TEST(FixInitiator, LogonCarriesCredentialsButNoFileOnDiskHoldsThem) {
 
 // ------------------------------------------------------------------------------- inbound checks
 
-TEST(FixInitiator, InvalidInboundGetsASessionRejectIsCountedAndTheSessionStaysUp) {
+// Issue 13 item 1: no execution report vanishes. One the dictionary refuses (a required tag
+// missing) still gets QuickFIX's session Reject, and is also reported to the engine as
+// unbookable (its identifiers, the reason); one with more decimals than the fixed point (AvgPx
+// 223.66000000000003 from a broker computing in doubles, LastPx 1.0000000001) is delivered,
+// rounded half-even, with the rounding in the session log; the session stays up.
+TEST(FixInitiator, NoExecutionReportVanishesRoundedOnesAreDeliveredRefusedOnesReported) {
   Rig rig("FIX.4.4", "invalid");
   ASSERT_TRUE(rig.start());
   ASSERT_TRUE(rig.wait_logged_on());
@@ -571,19 +576,33 @@ TEST(FixInitiator, InvalidInboundGetsASessionRejectIsCountedAndTheSessionStaysUp
   ASSERT_NE(rej, nullptr);
   EXPECT_EQ(rej->getField(373), "1") << "required tag missing";
   EXPECT_EQ(rej->getField(371), "17");
+  ASSERT_TRUE(wait_until([&] { return rig.listener.ers().size() >= 1; }, 3000));
+  {
+    const ExecutionReport r = rig.listener.ers()[0];
+    EXPECT_TRUE(r.session_rejected) << "the engine hears of the refused report";
+    EXPECT_STREQ(r.cl_ord_id, "V1");
+    EXPECT_EQ(r.bad_tag, 17);
+    EXPECT_NE(std::string(r.problem).find("session layer"), std::string::npos) << r.problem;
+  }
 
   FIX::Message inexact = rig.acceptor.er(req, "F", "2", "10", "0", "10", "1.0000000001");
+  inexact.setField(6, "223.66000000000003");
   ASSERT_TRUE(rig.acceptor.send(inexact));
-  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_admin("3") >= 2; }, 3000));
-  EXPECT_EQ(last_of(rig.acceptor.admin_messages(), "3")->getField(373), "6")
-      << "incorrect data format";
-
   FIX::Message good = rig.acceptor.er(req, "F", "2", "10", "0", "10", "1.000000001");
   ASSERT_TRUE(rig.acceptor.send(good));
-  ASSERT_TRUE(wait_until([&] { return !rig.listener.ers().empty(); }, 3000));
-  ASSERT_EQ(rig.listener.ers().size(), 1u) << "rejected messages never reach the listener";
-  EXPECT_EQ(rig.listener.ers()[0].last_px, 1000000001);
-  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 2u);
+  ASSERT_TRUE(wait_until([&] { return rig.listener.ers().size() >= 3; }, 3000));
+  ASSERT_EQ(rig.listener.ers().size(), 3u);
+  const ExecutionReport rounded = rig.listener.ers()[1];
+  EXPECT_FALSE(rounded.session_rejected);
+  EXPECT_EQ(rounded.bad_tag, 0);
+  EXPECT_EQ(rounded.last_px, 1000000000) << "1.0000000001 rounds half-even to 1.000000000";
+  EXPECT_EQ(rounded.avg_px, 223660000000LL);
+  EXPECT_EQ(rounded.last_qty, 10000000);
+  EXPECT_EQ(rounded.rounded, kRoundedLastPx | kRoundedAvgPx);
+  EXPECT_EQ(rig.listener.ers()[2].last_px, 1000000001);
+  EXPECT_EQ(rig.listener.ers()[2].rounded, 0);
+  EXPECT_EQ(rig.acceptor.count_admin("3"), 1) << "rounding is not a reason to refuse";
+  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 1u);
   EXPECT_TRUE(rig.initiator->logged_on(0));
   EXPECT_TRUE(rig.acceptor.logged_on());
 }

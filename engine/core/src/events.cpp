@@ -123,6 +123,34 @@ const char* to_string(KillReason r) noexcept {
       return "order_rate";
     case KillReason::kSentIntendedMismatch:
       return "sent_intended_mismatch";
+    case KillReason::kUnbookableReport:
+      return "unbookable_report";
+    case KillReason::kBrokerMismatch:
+      return "broker_mismatch";
+    case KillReason::kUnansweredRequest:
+      return "unanswered_request";
+  }
+  return "unknown";
+}
+
+const char* to_string(ReportIssue r) noexcept {
+  switch (r) {
+    case ReportIssue::kNone:
+      return "none";
+    case ReportIssue::kUnknownExecType:
+      return "unknown_exec_type";
+    case ReportIssue::kUnknownOrdStatus:
+      return "unknown_ord_status";
+    case ReportIssue::kBadNumber:
+      return "bad_number";
+    case ReportIssue::kNegativeQuantity:
+      return "negative_quantity";
+    case ReportIssue::kMissingExecId:
+      return "missing_exec_id";
+    case ReportIssue::kBadIdentifier:
+      return "bad_identifier";
+    case ReportIssue::kRejectedBySession:
+      return "rejected_by_session";
   }
   return "unknown";
 }

@@ -128,6 +128,67 @@ bool parse_decimal(const char* text, std::size_t len, int decimals, std::int64_t
   return true;
 }
 
+bool parse_decimal_rounded(const char* text, std::size_t len, int decimals, std::int64_t& out,
+                           bool& rounded) noexcept {
+  out = 0;
+  rounded = false;
+  if (text == nullptr || len == 0 || decimals < 0 || decimals > kMaxDecimals) return false;
+  std::size_t i = 0;
+  bool negative = false;
+  if (text[0] == '-') {
+    negative = true;
+    i = 1;
+  }
+  const std::uint64_t limit =
+      negative ? static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1
+               : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t mag = 0;
+  int digits = 0;
+  int frac = 0;
+  bool point = false;
+  int first_dropped = -1;  // the first digit beyond `decimals`
+  bool sticky = false;     // a non-zero digit after it
+  for (; i < len; ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      if (point) return false;
+      point = true;
+      continue;
+    }
+    if (!is_digit(c)) return false;
+    ++digits;
+    const unsigned d = static_cast<unsigned>(c - '0');
+    if (point && frac == decimals) {
+      if (first_dropped < 0) {
+        first_dropped = static_cast<int>(d);
+      } else if (d != 0) {
+        sticky = true;
+      }
+      continue;
+    }
+    if (point) ++frac;
+    if (mag > (limit - d) / 10) return false;
+    mag = mag * 10 + d;
+  }
+  if (digits == 0) return false;
+  const std::uint64_t scale = kPow10[decimals - frac];
+  if (mag != 0 && mag > limit / scale) return false;
+  mag *= scale;
+  if (first_dropped > 0 || sticky) rounded = true;
+  // Half-even on the magnitude: symmetric, so the same rule for negative values.
+  const bool up = first_dropped > 5 || (first_dropped == 5 && (sticky || (mag & 1) != 0));
+  if (up) {
+    if (mag == limit) return false;
+    ++mag;
+  }
+  if (negative) {
+    out = mag == limit ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(mag);
+  } else {
+    out = static_cast<std::int64_t>(mag);
+  }
+  return true;
+}
+
 std::size_t format_decimal(std::int64_t raw, int decimals, char* buf) noexcept {
   if (decimals < 0) decimals = 0;
   if (decimals > kMaxDecimals) decimals = kMaxDecimals;

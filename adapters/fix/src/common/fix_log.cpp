@@ -1187,6 +1187,24 @@ struct FixLogReader::Impl {
       std::string what;
       try {
         decode_message(e, m, scratch);
+        if (type == "8") {
+          // The codec never refuses a report for a field's format: name what it could not read
+          // (the live engine books none of such a report) and what it rounded.
+          const ExecutionReport& r = e.execution_report;
+          if (r.bad_tag != 0) {
+            std::string value;
+            for (const Field& f : body) {
+              if (f.tag == r.bad_tag) {
+                value = f.value;
+                break;
+              }
+            }
+            problems.push_back(tag_label(r.bad_tag) + " '" + excerpt(value) + "': expected " +
+                               expected_format(r.bad_tag) + "; the report cannot be booked");
+          } else if (r.rounded != 0) {
+            problems.push_back(std::string("ExecutionReport: ") + r.problem);
+          }
+        }
         return;
       } catch (const FIX::IncorrectDataFormat& x) {
         bad_tag = x.field;

@@ -137,14 +137,6 @@ int get_int(const FIX::FieldMap& m, int tag, int dflt) {
   return n;
 }
 
-std::int64_t get_time(const FIX::FieldMap& m, int tag) {
-  if (!m.isSetField(tag)) return 0;
-  const std::string& v = m.getField(tag);
-  std::int64_t ns = 0;
-  if (!parse_utc_timestamp(v.data(), v.size(), ns)) throw FIX::IncorrectDataFormat(tag);
-  return ns;
-}
-
 bool yes(const FIX::FieldMap& m, int tag) {
   return m.isSetField(tag) && m.getField(tag) == "Y";
 }
@@ -230,28 +222,143 @@ void build_md_request(const std::string& req_id, const std::string& symbol, FIX:
 
 // -------------------------------------------------------------------------------------- inbound
 
+namespace {
+
+// Reading an ExecutionReport never throws: a report is never refused for the format of a field.
+// Fields the engine books from are checked and the first unusable one is named in bad_tag; the
+// rest (informational, or rounded) are noted in `problem` for the log.
+class ReportReader {
+ public:
+  ReportReader(const FIX::FieldMap& m, ExecutionReport& r) : m_(m), r_(r) {}
+
+  template <std::size_t N>
+  void id(int tag, char (&dst)[N], bool needed) {
+    dst[0] = '\0';
+    if (!m_.isSetField(tag)) return;
+    const std::string& v = m_.getField(tag);
+    if (!set_text(dst, v)) {
+      note(tag, "longer than " + std::to_string(N - 1) + " characters", v, needed);
+    }
+  }
+
+  char one_char(int tag, char dflt, bool needed) {
+    if (!m_.isSetField(tag)) return dflt;
+    const std::string& v = m_.getField(tag);
+    if (v.size() != 1) {
+      note(tag, "not one character", v, needed);
+      return '\0';
+    }
+    return v[0];
+  }
+
+  std::int64_t number(int tag, int decimals, std::uint8_t rounded_bit, bool needed) {
+    if (!m_.isSetField(tag)) return 0;
+    const std::string& v = m_.getField(tag);
+    std::int64_t raw = 0;
+    bool rounded = false;
+    if (!parse_decimal_rounded(v, decimals, raw, rounded)) {
+      note(tag, "not a decimal Ballast can hold", v, needed);
+      return 0;
+    }
+    if (rounded) {
+      r_.rounded |= rounded_bit;
+      add("rounded " + std::to_string(tag) + "=" + v.substr(0, 40) + " to " +
+          format_decimal(raw, decimals));
+    }
+    return raw;
+  }
+
+  std::int64_t time(int tag) {
+    if (!m_.isSetField(tag)) return 0;
+    const std::string& v = m_.getField(tag);
+    std::int64_t ns = 0;
+    if (!parse_utc_timestamp(v.data(), v.size(), ns)) {
+      note(tag, "not a UTCTimestamp", v, false);
+      return 0;
+    }
+    return ns;
+  }
+
+ private:
+  void note(int tag, const std::string& what, const std::string& v, bool needed) {
+    if (needed && r_.bad_tag == 0) r_.bad_tag = tag;
+    add(std::to_string(tag) + "='" + v.substr(0, 24) + (v.size() > 24 ? "...'" : "'") + " " +
+        what + (needed ? "" : " (informational: ignored)"));
+  }
+  void add(const std::string& text) {
+    std::string cur(r_.problem);
+    if (cur.size() >= sizeof(r_.problem) - 4) return;  // already cut
+    cur += cur.empty() ? text : "; " + text;
+    if (!set_text(r_.problem, cur)) set_text(r_.problem, cur.substr(0, sizeof(r_.problem) - 4) + "...");
+  }
+
+  const FIX::FieldMap& m_;
+  ExecutionReport& r_;
+};
+
+}  // namespace
+
 void parse(const FIX::Message& msg, ExecutionReport& out) {
   out = ExecutionReport{};
-  get_id(msg, 11, out.cl_ord_id);
-  get_id(msg, 41, out.orig_cl_ord_id);
-  get_id(msg, 37, out.order_id);
-  get_id(msg, 17, out.exec_id);
-  get_id(msg, 19, out.exec_ref_id);
-  out.exec_trans_type = get_char(msg, 20, '0');
-  get_id(msg, 1, out.account);
-  get_id(msg, 55, out.symbol);
-  out.exec_type = get_char(msg, 150, '0');
-  out.ord_status = get_char(msg, 39, '0');
-  out.side = get_char(msg, 54, '1');
-  out.order_qty = get_decimal(msg, 38, kQtyDecimals);
-  out.last_qty = get_decimal(msg, 32, kQtyDecimals);  // LastQty (4.4) / LastShares (4.2)
-  out.last_px = get_decimal(msg, 31, kPriceDecimals);
-  out.cum_qty = get_decimal(msg, 14, kQtyDecimals);
-  out.leaves_qty = get_decimal(msg, 151, kQtyDecimals);
-  out.avg_px = get_decimal(msg, 6, kPriceDecimals);
-  out.transact_time_ns = get_time(msg, 60);
+  ReportReader rd(msg, out);
+  rd.id(11, out.cl_ord_id, true);
+  rd.id(41, out.orig_cl_ord_id, true);
+  rd.id(37, out.order_id, false);
+  rd.id(17, out.exec_id, true);
+  rd.id(19, out.exec_ref_id, true);
+  out.exec_trans_type = rd.one_char(20, '0', true);
+  rd.id(1, out.account, false);
+  rd.id(55, out.symbol, false);
+  out.exec_type = rd.one_char(150, '0', true);
+  out.ord_status = rd.one_char(39, '0', true);
+  out.side = rd.one_char(54, '1', false);
+  out.order_qty = rd.number(38, kQtyDecimals, kRoundedOrderQty, false);
+  out.last_qty = rd.number(32, kQtyDecimals, kRoundedLastQty, true);  // LastQty / LastShares
+  out.last_px = rd.number(31, kPriceDecimals, kRoundedLastPx, true);
+  out.cum_qty = rd.number(14, kQtyDecimals, kRoundedCumQty, true);
+  out.leaves_qty = rd.number(151, kQtyDecimals, kRoundedLeavesQty, true);
+  out.avg_px = rd.number(6, kPriceDecimals, kRoundedAvgPx, false);
+  out.transact_time_ns = rd.time(60);
   out.poss_dup = yes(msg.getHeader(), 43) || yes(msg.getHeader(), 97);
   get_free_text(msg, 58, out.text);
+}
+
+namespace {
+
+// The value of `tag` in raw FIX text (SOH or '|' delimited), or empty.
+std::string raw_field(const std::string& raw, int tag) {
+  const std::string key = std::to_string(tag) + "=";
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    std::size_t end = pos;
+    while (end < raw.size() && raw[end] != '\x01' && raw[end] != '|') ++end;
+    if (raw.compare(pos, key.size(), key) == 0) return raw.substr(pos + key.size(), end - pos - key.size());
+    pos = end + 1;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+bool parse_refused_report(const std::string& raw, int ref_tag, const std::string& reason,
+                          ExecutionReport& out) {
+  out = ExecutionReport{};
+  if (raw_field(raw, 35) != "8") return false;
+  out.session_rejected = true;
+  out.bad_tag = ref_tag;
+  set_text(out.cl_ord_id, raw_field(raw, 11));
+  set_text(out.orig_cl_ord_id, raw_field(raw, 41));
+  set_text(out.order_id, raw_field(raw, 37));
+  set_text(out.exec_id, raw_field(raw, 17));
+  set_text(out.account, raw_field(raw, 1));
+  set_text(out.symbol, raw_field(raw, 55));
+  const std::string et = raw_field(raw, 150);
+  out.exec_type = et.size() == 1 ? et[0] : '\0';
+  const std::string os = raw_field(raw, 39);
+  out.ord_status = os.size() == 1 ? os[0] : '\0';
+  const std::string text = "refused by the session layer: " + reason;
+  if (!set_text(out.problem, text)) set_text(out.problem, text.substr(0, sizeof(out.problem) - 4) + "...");
+  return true;
 }
 
 void parse(const FIX::Message& msg, CancelReject& out) {

@@ -29,7 +29,13 @@ bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& er
 /// (265=1), entry types bid/offer/trade, one symbol.
 void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out);
 
+/// Never throws for a field's format: unusable needed fields are named in out.bad_tag, rounded
+/// and informational problems in out.problem (see ExecutionReport).
 void parse(const FIX::Message& msg, ExecutionReport& out);
+/// An ExecutionReport that the session layer refused (`raw`: the message as received) as far as
+/// its identifiers can be read, marked session_rejected with `reason`. False: not a 35=8.
+bool parse_refused_report(const std::string& raw, int ref_tag, const std::string& reason,
+                          ExecutionReport& out);
 void parse(const FIX::Message& msg, CancelReject& out);
 void parse(const FIX::Message& msg, BusinessReject& out);
 /// MarketDataRequestReject (35=Y), reported as a BusinessReject with ref_msg_type "V" and the

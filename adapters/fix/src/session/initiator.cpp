@@ -43,6 +43,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -159,6 +160,9 @@ struct SessionRuntime {
   Clock::time_point last_attempt{};
   // Market data: touched on the session's QuickFIX thread only.
   codec::TopOfBook book;
+  // The last message received, as logged (QuickFIX logs it before validating it): a session
+  // Reject of an ExecutionReport is reported to the engine from it. Session thread only.
+  std::string last_inbound;
   std::uint64_t md_round = 0;
   // Sequence number -> ClOrdID of recent outbound order messages (session Rejects name the
   // sequence number only). Guarded by ring_mu.
@@ -200,7 +204,7 @@ class HookLog : public FIX::Log {
       : inner_(inner), impl_(impl), index_(index), group_(std::move(group)) {}
   void clear() override { inner_->clear(); }
   void backup() override { inner_->backup(); }
-  void onIncoming(const std::string& s) override { inner_->onIncoming(s); }
+  void onIncoming(const std::string& s) override;
   void onOutgoing(const std::string& s) override { inner_->onOutgoing(s); }
   void onEvent(const std::string& s) override;
 
@@ -308,6 +312,7 @@ class InitiatorImpl final : public Initiator {
   void from_app(SessionRuntime& rt, const FIX::Message& msg);
   void on_connection_ended(std::uint16_t index);
   void on_connect_attempt(std::uint16_t index);
+  void on_incoming(std::uint16_t index, const std::string& raw);
   void on_tls_handshake_failed(const std::vector<std::uint16_t>& group);
 
  private:
@@ -876,7 +881,35 @@ void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
   } else if (type == "3") {
     // QuickFIX rejects an inbound message that failed the dictionary or Ballast's field checks.
     invalid_inbound_.fetch_add(1, std::memory_order_relaxed);
+    // An ExecutionReport must never vanish: the engine hears of a refused one (its identifiers,
+    // as far as they can be read) and stops trading on the account.
+    const std::string ref_seq = msg.isSetField(45) ? msg.getField(45) : std::string();
+    std::string raw_seq;
+    {
+      const std::string& raw = rt.last_inbound;
+      const std::size_t at = raw.find("\x01" "34=");
+      if (at != std::string::npos) {
+        const std::size_t end = raw.find('\x01', at + 4);
+        raw_seq = raw.substr(at + 4, end == std::string::npos ? std::string::npos : end - at - 4);
+      }
+    }
+    if (!ref_seq.empty() && ref_seq == raw_seq) {
+      const int ref_tag =
+          msg.isSetField(371) ? std::atoi(msg.getField(371).c_str()) : 0;
+      const std::string text = msg.isSetField(58) ? msg.getField(58) : std::string("no text");
+      ExecutionReport r;
+      if (codec::parse_refused_report(rt.last_inbound, ref_tag, text, r)) {
+        r.session = rt.index;
+        rt.session->getLog()->onEvent("Ballast: ExecutionReport refused by the session layer (" +
+                                      text + "): reported to the engine as unbookable");
+        listener_.on_execution_report(r);
+      }
+    }
   }
+}
+
+void InitiatorImpl::on_incoming(std::uint16_t index, const std::string& raw) {
+  if (index < sessions_.size()) sessions_[index]->last_inbound = raw;
 }
 
 void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
@@ -945,6 +978,12 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
     ExecutionReport r;
     codec::parse(msg, r);
     r.session = rt.index;
+    if (r.problem[0] != '\0') {
+      // Rounded numbers and unreadable fields are logged here, in the session's event log.
+      rt.session->getLog()->onEvent(std::string("Ballast: ExecutionReport ClOrdID ") +
+                                    r.cl_ord_id + " ExecID " + r.exec_id + ": " + r.problem +
+                                    (r.bad_tag != 0 ? " -> unbookable" : ""));
+    }
     listener_.on_execution_report(r);
   } else if (type == "9") {
     CancelReject r;
@@ -994,6 +1033,11 @@ void App::fromApp(const FIX::Message& msg,
                                                   FIX::IncorrectTagValue,
                                                   FIX::UnsupportedMessageType) {
   if (SessionRuntime* rt = impl_.find(id)) impl_.from_app(*rt, msg);
+}
+
+void HookLog::onIncoming(const std::string& s) {
+  inner_->onIncoming(s);
+  if (index_ != kGroupLog) impl_->on_incoming(static_cast<std::uint16_t>(index_), s);
 }
 
 void HookLog::onEvent(const std::string& s) {

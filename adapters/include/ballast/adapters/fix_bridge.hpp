@@ -34,8 +34,10 @@ bool to_ord_status(char ord_status, OrdStatus& out) noexcept;
 /// Side '1'/'2' (and '5' sell short as a sell); false otherwise.
 bool to_side(char side, Side& out) noexcept;
 
-/// Fills `out` from a broker's execution report. False (and `why` set) when a field the engine
-/// needs is unusable; the report is then dropped with a counted error, never half-applied.
+/// Fills `out` from a broker's execution report, always. False (and `why` set) when a field the
+/// engine books from is unusable: `out.issue` says which kind, and the report must still go to
+/// the core (it journals it, books none of it and stops trading on the account). Rounded numbers
+/// are not a problem: `out.rounded` names them.
 bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*& why) noexcept;
 void to_event(const fix::CancelReject& r, CancelRejected& out) noexcept;
 /// broker-sim's tape event for a QuoteUpdated or TradePrinted; false for any other event.
@@ -46,7 +48,8 @@ bool to_tape_event(const Event& e, const InstrumentTable& instruments, fix::Tape
 /// Counters of the inbound bridge (any thread, relaxed).
 struct FixInboundCounters {
   std::atomic<std::uint64_t> reports{0}, cancel_rejects{0}, rejects{0}, status{0}, market_data{0};
-  std::atomic<std::uint64_t> dropped_reports{0};  ///< a field the engine needs was unusable
+  std::atomic<std::uint64_t> unbookable_reports{0};  ///< delivered with an issue (never dropped)
+  std::atomic<std::uint64_t> rounded_reports{0};     ///< a number was rounded to the fixed point
   std::atomic<std::uint64_t> unknown_symbols{0};  ///< market data for a symbol not traded
   std::atomic<std::uint64_t> queue_waits{0};      ///< the core queue was full; waited
 };

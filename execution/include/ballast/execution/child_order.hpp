@@ -56,6 +56,15 @@ enum OrderFlag : std::uint32_t {
   /// A status report said the order is done (canceled, rejected, expired, unknown at the
   /// broker): the order was closed on the broker's word.
   kFlagClosedByStatus = 1u << 16,
+  /// The broker restated the order (a bust, correction, Restated, Suspended, Calculated or status
+  /// report): its OrdStatus and LeavesQty changed what the engine holds as working (quantity cut
+  /// or raised, or the order closed). The broker is the authority.
+  kFlagBrokerRestated = 1u << 17,
+  /// The broker's CumQty differs from the fills booked (after any reconciliation): the order
+  /// manager asks for the order's status, or, on a status answer below our fills, stops trading.
+  kFlagCumMismatch = 1u << 18,
+  /// A cancel or replace was never answered; a status answer showed it lost: withdrawn.
+  kFlagRequestLost = 1u << 19,
 };
 
 /// The economic effect of one report.
@@ -107,6 +116,14 @@ class ChildOrder {
   void activate(Qty chain_cum) noexcept;
   /// A fill booked on the replaced predecessor after activation also fills this order.
   void add_chain_fill(Qty q) noexcept;
+  /// The outstanding cancel/replace timed out and its status was asked for: the next status
+  /// answer that shows the order working (not pending, not closed) withdraws the request.
+  void on_request_timeout() noexcept { request_timed_out_ = pending_ != Pending::kNone; }
+  /// True while a cancel or replace request is outstanding.
+  bool request_pending() const noexcept { return pending_ != Pending::kNone; }
+  bool replace_pending() const noexcept { return pending_ == Pending::kReplace; }
+  /// Increases with each cancel/replace request (identifies the request a timer is for).
+  std::uint32_t request_seq() const noexcept { return request_seq_; }
 
   OrderState state() const noexcept;
   /// Open quantity at the broker: qty - cum (>= 0) while live, else 0.
@@ -137,6 +154,8 @@ class ChildOrder {
   ReportOutcome on_trade(const ExecutionReported& r, ExecLedger& ledger) noexcept;
   ReportOutcome on_status(const ExecutionReported& r) noexcept;
   ReportOutcome on_bust_or_correct(const ExecutionReported& r, ExecLedger& ledger) noexcept;
+  /// Adopts the broker's OrdStatus and LeavesQty (restating reports). Returns flags.
+  std::uint32_t apply_broker_view(const ExecutionReported& r) noexcept;
 
   OrderId id_{};
   OrderId parent_{};
@@ -156,6 +175,8 @@ class ChildOrder {
   bool has_terminal_{false};
   bool acked_{false};
   bool active_{true};
+  bool request_timed_out_{false};
+  std::uint32_t request_seq_{0};
 };
 
 static_assert(std::is_trivially_copyable_v<ChildOrder>);

@@ -25,6 +25,12 @@ struct OrderManagerLimits {
   std::size_t max_exec_ids = 1u << 17;      ///< trades + busts + corrections per trading day
   std::size_t max_positions = 1u << 16;     ///< (account, instrument) pairs with a cost basis
   std::size_t max_block_shares = 1u << 16;  ///< accounts summed over all blocks
+  /// A cancel or replace unanswered for this long makes the manager ask for the order's status
+  /// (QueryOrderStatus), again after each further timeout (doubling); 0: never.
+  std::int64_t request_timeout_ns = 5'000'000'000;
+  /// Status requests per unanswered cancel/replace before the account's trading is stopped
+  /// (KillSwitchTripped, kUnansweredRequest).
+  std::uint32_t max_status_requests = 3;
 };
 
 /// A parent order: one account's (or one block's) intent in one instrument.
@@ -78,6 +84,12 @@ struct OrderManagerCounters {
   std::uint64_t block_overfills{0};     ///< block fills beyond the accounts' requests
   std::uint64_t reconciled_fills{0};    ///< fills booked from a status report's CumQty
   std::uint64_t closed_by_status{0};    ///< orders closed by a status report (e.g. unknown)
+  std::uint64_t unbookable_reports{0};  ///< reports with an issue: not applied, trading stopped
+  std::uint64_t restated{0};            ///< the broker's OrdStatus/LeavesQty changed an order
+  std::uint64_t cum_mismatches{0};      ///< broker CumQty != fills booked (status asked)
+  std::uint64_t status_requests{0};     ///< QueryOrderStatus emitted (mismatch or timeout)
+  std::uint64_t requests_lost{0};       ///< unanswered cancels/replaces withdrawn on a status
+  std::uint64_t requests_unanswered{0}; ///< still unanswered after max_status_requests: stopped
 };
 
 /// Called after a fill (or bust) changed an account's position and cash: the composition root
@@ -87,8 +99,14 @@ using AccountChangedFn = void (*)(void* ctx, AccountId account);
 /// Tracks parents and children, applies broker reports, books fills.
 ///
 /// Inputs (on_event): SubmitOrder (a child the compliance gate approved), CancelOrder,
-/// ReplaceOrder, ExecutionReported, CancelRejected, MessageRejected; others are ignored. It emits
-/// nothing: results are queries and counters.
+/// ReplaceOrder, ExecutionReported, CancelRejected, MessageRejected, TimerFired (its own);
+/// others are ignored. It emits (on_event only): ScheduleTimer for each cancel/replace (the
+/// request timeout), QueryOrderStatus when a request times out or the broker's CumQty disagrees
+/// with the fills booked, KillSwitchTripped for an account whose reports cannot be booked
+/// (ExecutionReported::issue), whose broker CumQty is below the fills booked, or whose request
+/// stays unanswered (the gate applies it), and CancelRejected (reason -1) for a replace a status
+/// answer showed lost (so the gate counts the original as working again). Results are queries
+/// and counters.
 /// Pending quantities in the PortfolioBook: the manager is their only writer. A single-account
 /// child's leaves are pending while it is live; a block's accounts have their unallocated
 /// requests pending until close_block().
@@ -105,7 +123,7 @@ class OrderManager {
   void on_submit_order(const SubmitOrder& s) noexcept;
   void on_cancel_order(const CancelOrder& c) noexcept;
   void on_replace_order(const ReplaceOrder& r) noexcept;
-  void on_execution_reported(const ExecutionReported& r) noexcept;
+  void on_execution_reported(const ExecutionReported& r) noexcept { on_report(r, Timestamp{}, nullptr); }
   void on_cancel_rejected(const CancelRejected& r) noexcept;
   void on_message_rejected(const MessageRejected& r) noexcept;
 
@@ -163,6 +181,19 @@ class OrderManager {
     Qty requested{};
     Qty allocated{};
   };
+
+  static constexpr std::uint32_t kTimerOwner = 0x4F4D4752;  // "OMGR"
+
+  void on_report(const ExecutionReported& r, Timestamp now, Outbox* out) noexcept;
+  void on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept;
+  void arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
+                         Outbox& out) noexcept;
+  /// Emits KillSwitchTripped for the account of `c` (global when unknown).
+  void stop_account(const ChildOrder* c, KillReason why, Timestamp now, Outbox* out) noexcept;
+  /// After a report: asks for status on a CumQty disagreement, stops on an unreconcilable one,
+  /// and tells the gate about a lost replace.
+  void follow_up(ChildOrder& c, const ExecutionReported& r, std::uint32_t flags, Timestamp now,
+                 Outbox* out) noexcept;
 
   ChildOrder* find_child(OrderId id) noexcept;
   /// The child a report addressed to `id` belongs to: a child, or the order a cancel request

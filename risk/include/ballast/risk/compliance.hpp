@@ -120,6 +120,9 @@ struct ComplianceGateOptions {
   std::size_t max_parents = 1u << 14;          ///< registered parents (sent-vs-intended)
   std::size_t max_sessions = 16;               ///< SessionId values 0..max_sessions-1
   std::uint64_t first_cancel_id = 1ull << 62;  ///< OrderIds the gate gives its CancelOrders
+  /// Orders no longer working that the broker may bring back (a bust reopening a filled order,
+  /// a refused or lost replace): the most recent this many are kept, oldest forgotten first.
+  std::size_t max_retired_orders = 1u << 14;
 };
 
 /// Gate state counters.
@@ -173,6 +176,13 @@ class ComplianceGate {
   void on_cancel_rejected(const CancelRejected& e, Timestamp now, ComplianceOutbox& out);
   /// kKillSwitchOn / kKillSwitchOff, global (invalid account) or for one account.
   void on_control_command(const ControlCommand& c, Timestamp now, ComplianceOutbox& out);
+  /// A kill another component asked for (the order manager: a report it cannot book, a broker
+  /// it cannot reconcile with): applied like the gate's own trip (blocks and cancels), without
+  /// emitting it again. The gate's own trips come back here and change nothing.
+  void on_kill_switch_tripped(const KillSwitchTripped& k, Timestamp now, ComplianceOutbox& out);
+  /// Remembers which order a cancel request (its own or the slicer's) is for: a cancel's
+  /// reports may carry only the cancel's ClOrdID (OrigClOrdID is conditionally required).
+  void on_cancel_order(const CancelOrder& c) noexcept;
   /// Routes any engine event to the handlers above; other events are ignored.
   void on_event(const Event& e, Timestamp now, ComplianceOutbox& out);
 
@@ -209,7 +219,14 @@ class ComplianceGate {
     bool cancel_sent = false;
     std::int64_t leaves_raw = 0;
     std::int64_t price_raw = 0;  ///< the price pending notional is booked at
+    std::uint64_t cancel_id = 0;  ///< the last cancel request's id (key in cancels_), 0: none
+    std::uint64_t replaced_by = 0;  ///< retired: the replacement that took its place, 0: none
   };
+  struct CancelRef {
+    std::uint64_t id = 0;  ///< the cancel request's OrderId
+    std::uint64_t orig = 0;
+  };
+
   struct Parent {
     std::uint64_t id = 0;
     std::uint32_t account = 0;
@@ -265,9 +282,21 @@ class ComplianceGate {
 
   std::int64_t find_slot(AccountId a, InstrumentId i) const noexcept;
   void deny(const ChildOrderProposed& o, DenyReason r, Timestamp now, ComplianceOutbox& out);
-  void trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out);
+  void trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out,
+            bool emit = true);
   void release(Working& w, std::int64_t qty_raw) noexcept;
   void remove(std::uint64_t id) noexcept;
+  /// The working entry a report is about: by ClOrdID, OrigClOrdID, or our cancel's ClOrdID.
+  Working* resolve(const ExecutionReported& e) noexcept;
+  /// Sets a working entry's leaves to the broker's (pending moves with it).
+  void set_leaves(Working& w, std::int64_t leaves_raw) noexcept;
+  /// Working again (from the retired ring) with `leaves_raw`; nullptr when not retired or full.
+  Working* restore(std::uint64_t id, std::int64_t leaves_raw) noexcept;
+  Working* find_retired(std::uint64_t id) noexcept;
+  void forget_retired(std::uint64_t id) noexcept;
+  /// The order a closing report is about is not working; `final` (canceled, expired, rejected,
+  /// done for day): not restorable either.
+  void close(const ExecutionReported& e, bool final) noexcept;
   void note_reject(Timestamp now, ComplianceOutbox& out);
   void roll_day(Timestamp now) noexcept;
 
@@ -288,6 +317,12 @@ class ComplianceGate {
   std::vector<std::uint8_t> kill_account_;
   bool kill_global_ = false;
   FixedMap<Working> orders_;
+  FixedMap<CancelRef> cancels_;
+  /// Orders no longer working, kept so the broker can bring them back (a bust that reopens an
+  /// order, a replace refused or lost: the original works on); oldest forgotten first.
+  FixedMap<Working> retired_;
+  std::vector<std::uint64_t> retired_ring_;
+  std::size_t retired_head_ = 0;
   FixedMap<Parent> parents_;
   std::vector<TimeRing> session_rate_;
   TimeRing proposals_;

@@ -16,6 +16,18 @@ inline bool parse_decimal(const std::string& text, int decimals, std::int64_t& o
   return parse_decimal(text.data(), text.size(), decimals, out);
 }
 
+/// Parses FIX decimal text like parse_decimal, but digits beyond `decimals` are rounded half-even
+/// (ties to the even raw value) instead of refused: "223.66000000000003" at 9 decimals is
+/// 223660000000 raw. `rounded` is set when a non-zero digit was dropped. Leading zeros, trailing
+/// zeros, a leading '-', ".5" and "5." are accepted; false for anything else (an exponent, a
+/// sign but '-', spaces, no digit) or when the value (after rounding) does not fit int64.
+bool parse_decimal_rounded(const char* text, std::size_t len, int decimals, std::int64_t& out,
+                           bool& rounded) noexcept;
+inline bool parse_decimal_rounded(const std::string& text, int decimals, std::int64_t& out,
+                                  bool& rounded) noexcept {
+  return parse_decimal_rounded(text.data(), text.size(), decimals, out, rounded);
+}
+
 /// Formats a raw integer with `decimals` fractional digits as the shortest exact decimal text
 /// ("585.33", "100", "-0.5"). Writes at most 32 bytes (no NUL); returns the length.
 std::size_t format_decimal(std::int64_t raw, int decimals, char* buf) noexcept;

@@ -112,7 +112,27 @@ struct ExecutionReport {
   std::int64_t transact_time_ns = 0;  ///< 0 when absent
   bool poss_dup = false;              ///< PossDupFlag (43) or PossResend (97) was Y
   char text[64] = {};
+  /// Numbers with more decimals than the raw unit, rounded half-even (kRounded* bits).
+  std::uint8_t rounded = 0;
+  /// The first field the engine needs that could not be read (ClOrdID, OrigClOrdID, ExecID,
+  /// ExecRefID, ExecType, ExecTransType, OrdStatus, LastQty, LastPx, CumQty, LeavesQty); 0: none.
+  /// A report is never refused for its format: it is delivered with this set, and the engine
+  /// books none of it and stops trading on the account (docs/fix.md).
+  int bad_tag = 0;
+  /// The session layer refused the message (data dictionary); only the identifiers Ballast could
+  /// read from the raw text are set. bad_tag is the RefTagID when known.
+  bool session_rejected = false;
+  /// What was wrong or rounded, for people (the first few problems; cut with "...").
+  char problem[384] = {};
 };
+
+/// ExecutionReport::rounded bits.
+constexpr std::uint8_t kRoundedLastQty = 1u << 0;
+constexpr std::uint8_t kRoundedLastPx = 1u << 1;
+constexpr std::uint8_t kRoundedCumQty = 1u << 2;
+constexpr std::uint8_t kRoundedLeavesQty = 1u << 3;
+constexpr std::uint8_t kRoundedAvgPx = 1u << 4;
+constexpr std::uint8_t kRoundedOrderQty = 1u << 5;
 
 /// OrderCancelReject (35=9).
 struct CancelReject {

@@ -5,6 +5,7 @@
 // receive time; events a component emits are stamped the same way when the loop routes them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <variant>
@@ -167,11 +168,20 @@ struct OrderDenied {
 };
 
 /// Why a kill switch tripped.
-enum class KillReason : std::uint8_t { kOperator, kRejectStorm, kOrderRate, kSentIntendedMismatch };
+enum class KillReason : std::uint8_t {
+  kOperator,
+  kRejectStorm,
+  kOrderRate,
+  kSentIntendedMismatch,
+  kUnbookableReport,  ///< an execution report Ballast could not book (ExecutionReported::issue)
+  kBrokerMismatch,    ///< the broker's CumQty is below the fills booked: cannot be reconciled
+  kUnansweredRequest, ///< a cancel/replace and the status requests after it got no answer
+};
 const char* to_string(KillReason r) noexcept;
 
 /// A kill switch tripped (account invalid = global): new orders are blocked and every working
-/// child is being cancelled.
+/// child is being cancelled. The gate emits it for its own rules; another component (the order
+/// manager) emits it to stop an account, and the gate then applies it (kill flag, cancels).
 struct KillSwitchTripped {
   EventHeader hdr{};
   AccountId account{};
@@ -221,6 +231,9 @@ enum class ExecType : std::uint8_t {
   kTradeCorrect,
   kTradeCancel,
   kOrderStatus,
+  kRestated,    ///< D: the broker changed the order on its own (e.g. cut OrderQty)
+  kSuspended,   ///< 9
+  kCalculated,  ///< B (FIX 4.4): calculated fields changed, nothing traded
 };
 
 /// FIX OrdStatus (39).
@@ -237,6 +250,34 @@ enum class OrdStatus : std::uint8_t {
   kRejected,
   kExpired,
   kStopped,
+  kSuspended,          ///< 9
+  kCalculated,         ///< B
+  kAcceptedForBidding, ///< D
+};
+
+/// Why an execution report cannot be booked (ExecutionReported::issue). The report still enters
+/// the core (journaled); the order manager applies none of it and stops trading on the account.
+enum class ReportIssue : std::uint8_t {
+  kNone,
+  kUnknownExecType,    ///< ExecType (150) / ExecTransType (20) not in FIX 4.2 or 4.4
+  kUnknownOrdStatus,   ///< OrdStatus (39)
+  kBadNumber,          ///< LastQty/LastPx/CumQty/LeavesQty not a decimal, or out of range
+  kNegativeQuantity,   ///< LastQty, CumQty, LeavesQty or LastPx below zero
+  kMissingExecId,      ///< no ExecID (17), or longer than Ballast keeps
+  kBadIdentifier,      ///< ClOrdID/OrigClOrdID/ExecRefID unusable (too long, not one char)
+  kRejectedBySession,  ///< the FIX session layer refused the message (dictionary); see its log
+};
+const char* to_string(ReportIssue r) noexcept;
+
+/// Bits of ExecutionReported::rounded: which numbers had more decimals than the fixed point
+/// holds and were rounded half-even to it (docs/fix.md, "Decimal precision").
+enum RoundedField : std::uint8_t {
+  kRoundedLastQty = 1u << 0,
+  kRoundedLastPx = 1u << 1,
+  kRoundedCumQty = 1u << 2,
+  kRoundedLeavesQty = 1u << 3,
+  kRoundedAvgPx = 1u << 4,
+  kRoundedOrderQty = 1u << 5,
 };
 
 /// An execution report from a broker (FIX 35=8), normalised across FIX versions.
@@ -248,6 +289,8 @@ struct ExecutionReported {
   ExecType exec_type{ExecType::kNew};
   OrdStatus status{OrdStatus::kNew};
   Side side{Side::kBuy};
+  ReportIssue issue{ReportIssue::kNone};  ///< kNone: bookable (in the padding before last_qty)
+  std::uint8_t rounded{0};                ///< RoundedField bits
   Qty last_qty{};
   Price last_px{};
   Qty cum_qty{};
@@ -256,6 +299,9 @@ struct ExecutionReported {
   FixedString<32> exec_id;      ///< ExecID (17): de-duplication key
   FixedString<32> exec_ref_id;  ///< ExecRefID (19) for busts/corrections
 };
+// `issue` and `rounded` live in what was padding: the journal's record size is unchanged, and
+// records written before them (padding zeroed) read as kNone / 0.
+static_assert(offsetof(ExecutionReported, last_qty) == 48, "ExecutionReported layout moved");
 
 /// FIX CxlRejResponseTo (434).
 enum class CancelRejectResponseTo : std::uint8_t { kCancel = 1, kReplace = 2 };

@@ -1,0 +1,288 @@
+// Issue 13 items 2 and 3: the broker's word on what is working (OrdStatus, LeavesQty, CumQty) is
+// the authority; cancels confirmed without OrigClOrdID end the order in the gate too; a cancel or
+// replace never answered is followed up with a status request (injected clock, core-loop timers);
+// busts, corrections and Restated reports adopt the broker's view; an unbookable report stops its
+// account with the reason. Gate and order manager run together in the real core loop.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "ballast/adapters/fix_bridge.hpp"
+#include "ballast/core/clock.hpp"
+#include "ballast/engine/core_loop.hpp"
+#include "ballast/execution/order_manager.hpp"
+#include "ballast/risk/compliance.hpp"
+#include "engine/drift_fixtures.hpp"
+
+namespace ballast {
+namespace {
+
+using namespace test;
+
+struct Recorder {
+  std::vector<Event> out;
+  void on_event(const Event& e, Timestamp, Outbox&) { out.push_back(e); }
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> v;
+    for (const Event& e : out)
+      if (const auto* p = std::get_if<T>(&e)) v.push_back(*p);
+    return v;
+  }
+};
+
+struct NullSink {
+  void on_input(const Event&) {}
+  bool try_publish(const Event&) { return true; }
+};
+
+using Chain = ComponentChain<ComplianceGate, OrderManager, Recorder>;
+
+/// The desk and its account exist before the gate (it sizes its tables from the book).
+struct Accounts {
+  Desk d;
+  AccountId acct;
+  Accounts() {
+    d.price_all(ny(10, 0));
+    acct = d.account(d.model_60_40(), "0", "0", "1000000");
+  }
+};
+
+struct Rig : Accounts {
+  ComplianceConfig cfg;
+  ComplianceGate gate{cfg, d.instruments, d.book, d.market};
+  OrderManager om{d.book, d.market};
+  Recorder rec;
+  Chain chain{gate, om, rec};
+  ManualClock clock{ny(10, 0)};
+  NullSink sink;
+  CoreLoop<ManualClock, Chain, NullSink> loop{clock, chain, sink};
+  std::uint64_t exec = 0;
+
+  Rig() { gate.set_adv(d.spy, qty("100000000")); }
+
+  OrderId submit(std::uint64_t id, const char* q) {
+    ChildOrderProposed p{};
+    p.order = OrderId{id};
+    p.parent = OrderId{77};
+    p.account = acct;
+    p.instrument = d.spy;
+    p.side = Side::kBuy;
+    p.qty = qty(q);
+    p.limit = px("100");
+    p.reference = px("100");
+    loop.process(p);
+    EXPECT_EQ(gate.working_orders(), live()) << "after submit";
+    return p.order;
+  }
+  ExecutionReported er(OrderId id, ExecType t, OrdStatus st, const char* cum, const char* leaves) {
+    ExecutionReported r{};
+    r.order = id;
+    r.exec_type = t;
+    r.status = st;
+    r.cum_qty = qty(cum);
+    r.leaves_qty = qty(leaves);
+    r.exec_id.assign("E" + std::to_string(++exec));
+    return r;
+  }
+  void fill(OrderId id, const char* q, const char* cum, const char* leaves, OrdStatus st) {
+    ExecutionReported r = er(id, ExecType::kTrade, st, cum, leaves);
+    r.last_qty = qty(q);
+    r.last_px = px("100");
+    loop.process(r);
+  }
+  Qty pending() const {
+    for (std::uint32_t k = 0; k < d.book.slot_count(acct); ++k) {
+      const std::uint32_t s = d.book.first_slot(acct) + k;
+      if (d.book.slot_instrument(s) == d.spy) return Qty::from_raw(d.book.slot_pending_raw(s));
+    }
+    return Qty{};
+  }
+  std::size_t live() const {
+    std::size_t n = 0;
+    om.for_each_live_child([&](const ChildOrder&) { ++n; });
+    return n;
+  }
+  void advance(std::chrono::nanoseconds dt) {
+    const Timestamp until = clock.now() + dt;
+    while (auto due = loop.next_timer_due()) {
+      if (*due > until) break;
+      clock.set(*due);
+      loop.do_work();
+    }
+    clock.set(until);
+  }
+};
+
+TEST(BrokerAuthority, CancelConfirmedWithoutOrigClOrdIdEndsTheOrderInTheGateToo) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
+  CancelOrder c{};
+  c.order = OrderId{2001};
+  c.orig_order = o;
+  r.loop.process(c);
+  // The broker confirms with the cancel's ClOrdID only (OrigClOrdID 41 absent).
+  r.loop.process(r.er(OrderId{2001}, ExecType::kCanceled, OrdStatus::kCanceled, "0", "0"));
+  EXPECT_EQ(r.om.child(o)->state(), OrderState::kCanceled);
+  EXPECT_EQ(r.gate.working_orders(), 0u) << "the gate must not count a canceled order";
+  EXPECT_EQ(r.gate.open_orders(r.acct, r.d.spy), 0u);
+}
+
+TEST(BrokerAuthority, AnUnansweredCancelAsksForStatusThenWithdrawsWhenTheBrokerStillWorksIt) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
+  CancelOrder c{};
+  c.order = OrderId{2001};
+  c.orig_order = o;
+  r.loop.process(c);
+  EXPECT_EQ(r.om.child(o)->state(), OrderState::kPendingCancel);
+  r.advance(std::chrono::seconds(4));
+  EXPECT_TRUE(r.rec.all<QueryOrderStatus>().empty()) << "not before the timeout";
+  r.advance(std::chrono::seconds(2));
+  const auto asked = r.rec.all<QueryOrderStatus>();
+  ASSERT_EQ(asked.size(), 1u) << "a cancel never answered must not stay pending forever";
+  EXPECT_EQ(asked[0].order, o);
+  // The broker says the order works as before: the cancel never arrived.
+  r.loop.process(r.er(o, ExecType::kOrderStatus, OrdStatus::kNew, "0", "100"));
+  EXPECT_EQ(r.om.child(o)->state(), OrderState::kNew);
+  EXPECT_EQ(r.om.counters().requests_lost, 1u);
+  r.advance(std::chrono::seconds(60));
+  EXPECT_EQ(r.rec.all<QueryOrderStatus>().size(), 1u) << "answered: no more status requests";
+  EXPECT_FALSE(r.gate.kill_active(r.acct));
+}
+
+TEST(BrokerAuthority, ARequestUnansweredAfterEveryStatusRequestStopsTheAccount) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
+  ReplaceOrder rp{};
+  rp.order = OrderId{1002};
+  rp.orig_order = o;
+  rp.qty = qty("50");
+  rp.limit = px("100");
+  r.loop.process(rp);
+  // Status requests after 5, 15 and 35 s (the timeout doubles); at 75 s the account stops (the
+  // gate then cancels its working order, which is followed up the same way).
+  r.advance(std::chrono::seconds(74));
+  EXPECT_EQ(r.rec.all<QueryOrderStatus>().size(), 3u);
+  EXPECT_TRUE(r.rec.all<KillSwitchTripped>().empty());
+  r.advance(std::chrono::seconds(2));
+  EXPECT_EQ(r.rec.all<QueryOrderStatus>().size(), 3u) << "max_status_requests, then stop";
+  const auto kills = r.rec.all<KillSwitchTripped>();
+  ASSERT_FALSE(kills.empty());
+  EXPECT_EQ(kills[0].account, r.acct);
+  EXPECT_EQ(kills[0].reason, KillReason::kUnansweredRequest);
+  EXPECT_TRUE(r.gate.kill_active(r.acct));
+}
+
+TEST(BrokerAuthority, ABustOnAClosedOrderLeavesNothingToFill) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.fill(o, "100", "100", "0", OrdStatus::kFilled);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty("100"));
+  // The broker busts the fill and closes the order (it will not work it again).
+  ExecutionReported b = r.er(o, ExecType::kTradeCancel, OrdStatus::kCanceled, "0", "0");
+  b.exec_ref_id.assign("E1");
+  r.loop.process(b);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), Qty{});
+  const ChildOrder* c = r.om.child(o);
+  EXPECT_EQ(c->leaves(), Qty{}) << "the busted quantity is not 'to fill': the broker closed it";
+  EXPECT_FALSE(c->live());
+  EXPECT_EQ(r.gate.working_orders(), r.live());
+  EXPECT_EQ(r.pending(), Qty{});
+}
+
+TEST(BrokerAuthority, ABustTheBrokerWorksAgainIsWorkingInBothTheManagerAndTheGate) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.fill(o, "100", "100", "0", OrdStatus::kFilled);
+  EXPECT_EQ(r.gate.working_orders(), 0u);
+  ExecutionReported b = r.er(o, ExecType::kTradeCancel, OrdStatus::kPartiallyFilled, "60", "40");
+  b.exec_ref_id.assign("E1");
+  // A partial bust as a correction: 100 -> 60.
+  b.exec_type = ExecType::kTradeCorrect;
+  b.last_qty = qty("60");
+  b.last_px = px("100");
+  r.loop.process(b);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty("60"));
+  EXPECT_EQ(r.om.child(o)->leaves(), qty("40"));
+  EXPECT_EQ(r.gate.working_orders(), 1u) << "the broker works it again: counted again";
+  EXPECT_EQ(r.gate.working_orders(), r.live());
+}
+
+TEST(BrokerAuthority, ARestatedReportCutsTheOrderToTheBrokersQuantity) {
+  // The bridge maps ExecType D (it dropped it before).
+  ExecType t{};
+  ASSERT_TRUE(to_exec_type('D', '0', t));
+  EXPECT_EQ(t, ExecType::kRestated);
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.fill(o, "10", "10", "90", OrdStatus::kPartiallyFilled);
+  // The broker cuts OrderQty to 50: 40 left.
+  r.loop.process(r.er(o, ExecType::kRestated, OrdStatus::kPartiallyFilled, "10", "40"));
+  const ChildOrder* c = r.om.child(o);
+  EXPECT_EQ(c->qty(), qty("50"));
+  EXPECT_EQ(c->leaves(), qty("40"));
+  EXPECT_NE(c->flags() & kFlagBrokerRestated, 0u);
+  EXPECT_EQ(r.om.counters().restated, 1u);
+  EXPECT_EQ(r.pending(), qty("40"));
+  EXPECT_EQ(r.gate.working_orders(), 1u);
+}
+
+TEST(BrokerAuthority, ACumQtyDisagreementAsksForStatusAndTheAnswerReconciles) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  r.fill(o, "10", "10", "90", OrdStatus::kPartiallyFilled);
+  // A Restated report says 30 are done: a fill report of 20 never arrived.
+  r.loop.process(r.er(o, ExecType::kRestated, OrdStatus::kPartiallyFilled, "30", "70"));
+  ASSERT_EQ(r.rec.all<QueryOrderStatus>().size(), 1u);
+  EXPECT_EQ(r.om.counters().cum_mismatches, 1u);
+  ExecutionReported st = r.er(o, ExecType::kOrderStatus, OrdStatus::kPartiallyFilled, "30", "70");
+  st.avg_px = px("100");
+  r.loop.process(st);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty("30"));
+  EXPECT_EQ(r.om.child(o)->leaves(), qty("70"));
+  EXPECT_EQ(r.om.child(o)->qty(), qty("100"));
+  EXPECT_FALSE(r.gate.kill_active(r.acct));
+  // A status answer below what we booked cannot be reconciled: trading stops, with the reason.
+  r.loop.process(r.er(o, ExecType::kOrderStatus, OrdStatus::kPartiallyFilled, "20", "80"));
+  const auto kills = r.rec.all<KillSwitchTripped>();
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0].reason, KillReason::kBrokerMismatch);
+  EXPECT_TRUE(r.gate.kill_active(r.acct));
+}
+
+TEST(BrokerAuthority, AnUnbookableReportStopsItsAccountWithTheReasonAndIsNotApplied) {
+  Rig r;
+  const OrderId o = r.submit(1001, "100");
+  ExecutionReported bad = r.er(o, ExecType::kTrade, OrdStatus::kPartiallyFilled, "10", "90");
+  bad.last_qty = qty("10");
+  bad.last_px = px("100");
+  bad.issue = ReportIssue::kBadNumber;
+  r.loop.process(bad);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), Qty{}) << "never half-applied";
+  EXPECT_EQ(r.om.counters().unbookable_reports, 1u);
+  const auto kills = r.rec.all<KillSwitchTripped>();
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0].account, r.acct);
+  EXPECT_EQ(kills[0].reason, KillReason::kUnbookableReport);
+  EXPECT_TRUE(r.gate.kill_active(r.acct));
+  EXPECT_FALSE(r.gate.kill_global());
+  EXPECT_EQ(r.rec.all<CancelOrder>().size(), 1u) << "its working order is cancelled";
+}
+
+TEST(BrokerAuthority, EveryExecTypeOfFix42And44MapsToAnEngineExecType) {
+  ExecType t{};
+  for (const char c : std::string("0123456789ABCDEFGHI")) {
+    EXPECT_TRUE(to_exec_type(c, '0', t)) << c;
+  }
+  for (const char c : std::string("0123")) EXPECT_TRUE(to_exec_type('0', c, t)) << c;
+  OrdStatus s{};
+  for (const char c : std::string("0123456789ABCDE")) EXPECT_TRUE(to_ord_status(c, s)) << c;
+  EXPECT_FALSE(to_exec_type('Z', '0', t));
+}
+
+}  // namespace
+}  // namespace ballast
