@@ -298,4 +298,14 @@ std::optional<Event> TapeFileReader::parse_row(std::string_view line) {
   return out;
 }
 
+Status validate_tape_file(const std::string& path, const InstrumentTable& instruments,
+                          TapeOptions options, std::uint64_t* rows) {
+  auto r = TapeFileReader::open(path, instruments, std::move(options));
+  if (!r) return r.error();
+  while (r.value().next()) {
+  }
+  if (rows != nullptr) *rows = r.value().quotes_read() + r.value().trades_read();
+  return r.value().status();
+}
+
 }  // namespace ballast

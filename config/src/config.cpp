@@ -14,6 +14,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "ballast/adapters/tape_file.hpp"
 #include "schema.hpp"
 #include "yaml_reader.hpp"
 
@@ -300,6 +301,20 @@ int check_config_main(const std::string& path, std::ostream& out, std::ostream& 
     if (r.diagnostics.empty()) err << path << ": the configuration could not be loaded\n";
     return 2;
   }
+  // Recorded tape files are read to the end: a bad row is reported now (file:line), not after
+  // part of the day has traded.
+  int rc = 0;
+  for (const MarketDataSourceConfig& src : r.settings->market_data.sources) {
+    if (src.kind != MarketDataKind::kTape) continue;
+    for (const std::string& p : src.paths) {
+      if (auto st = validate_tape_file(p, r.settings->instruments); !st) {
+        err << path << ": market_data source '" << src.name << "': " << st.error().message
+            << '\n';
+        rc = 2;
+      }
+    }
+  }
+  if (rc != 0) return rc;
   out << path << ": ok\n" << summary(*r.settings);
   return 0;
 }

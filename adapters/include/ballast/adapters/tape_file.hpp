@@ -114,4 +114,11 @@ class TapeFileReader final : public EventReader {
   bool done_ = false;
 };
 
+/// Reads the whole tape file at `path` and checks every row as TapeFileReader does: Ok, or the
+/// first problem as "<file>:<line>: ..." (also a file that cannot be opened or a bad header).
+/// For start-up and `check-config`, so a bad row is found before anything trades.
+/// `rows`, when given, receives the number of quote and trade rows read.
+Status validate_tape_file(const std::string& path, const InstrumentTable& instruments,
+                          TapeOptions options = {}, std::uint64_t* rows = nullptr);
+
 }  // namespace ballast
