@@ -308,8 +308,7 @@ int check_config_main(const std::string& path, std::ostream& out, std::ostream& 
     if (src.kind != MarketDataKind::kTape) continue;
     for (const std::string& p : src.paths) {
       if (auto st = validate_tape_file(p, r.settings->instruments); !st) {
-        err << path << ": market_data source '" << src.name << "': " << st.error().message
-            << '\n';
+        err << path << ": market_data source '" << src.name << "': " << st.error().message << '\n';
         rc = 2;
       }
     }

@@ -208,8 +208,8 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
              "the first segment present has index " + std::to_string(h0.segment_index) +
                  " and starts at record seq " + std::to_string(h0.first_seq) +
                  ", expected index 0 at seq 1: segment(s) 0.." +
-                 std::to_string(h0.segment_index == 0 ? 0 : h0.segment_index - 1) + " (records 1.." +
-                 std::to_string(h0.first_seq == 0 ? 0 : h0.first_seq - 1) +
+                 std::to_string(h0.segment_index == 0 ? 0 : h0.segment_index - 1) +
+                 " (records 1.." + std::to_string(h0.first_seq == 0 ? 0 : h0.first_seq - 1) +
                  ") are missing: a segment file is missing");
       return r;
     }

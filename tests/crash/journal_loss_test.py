@@ -4,9 +4,10 @@
 1. broker-sim runs as its own process (`ballast demo --role broker`); the engine (`ballast demo
    --role engine`) trades until broker-sim has received some orders, and is killed with SIGKILL.
    Its journal segments are then truncated to zero bytes (the disk lost them; the FIX store
-   survived). The restarted engine must refuse to trade, saying the FIX store is ahead of the
-   journal, send nothing (broker-sim receives no further NewOrderSingle) and write nothing (the
-   segments stay empty); `ballast journal verify` must report the damage.
+   survived), and later the journal directory is emptied. Each time the restarted engine must
+   refuse to trade (a damaged journal; then a FIX store ahead of the journal), send nothing
+   (broker-sim receives no further NewOrderSingle) and write nothing; `ballast journal verify`
+   must not say OK.
 2. Two complete `ballast demo` runs on the same day in fresh directories (fresh journals and
    FIX stores) must send disjoint sets of ClOrdIDs.
 
@@ -78,35 +79,48 @@ def lost_journal(args, d, failures):
             return
         for seg in segments:
             os.truncate(seg, 0)  # the disk lost the journal; the FIX store survived
-        restart = subprocess.run([args.ballast, "demo", "--role", "engine"] + common,
-                                 capture_output=True, text=True, timeout=300)
-        engine_out.write("=== restart after the journal was truncated to zero bytes\n")
-        engine_out.write(restart.stdout + restart.stderr)
-        time.sleep(1.0)
-        after = new_order_ids(log)
-        print(f"lost journal: {len(before)} orders sent before the kill; restart exited "
-              f"{restart.returncode}: {restart.stderr.strip()[:400]}")
-        if restart.returncode == 0:
-            failures.append("the engine traded on a journal truncated to zero bytes")
-        if "ahead of the journal" not in restart.stderr:
-            failures.append("the refusal does not say the FIX store is ahead of the journal: "
-                            + restart.stderr.strip())
-        if len(after) != len(before):
-            dup = len(after) - len(set(after))
-            failures.append(f"broker-sim received {len(after) - len(before)} new orders after the "
-                            f"restart ({dup} duplicate ClOrdIDs)")
-        if len(set(after)) != len(after):
-            failures.append("duplicate ClOrdIDs in broker-sim's record")
-        for seg in segments:
-            if os.path.getsize(seg) != 0:
-                failures.append(f"the refused start wrote to {seg}")
-        extra = sorted(set(glob.glob(os.path.join(d, "journal", "journal-*.seg"))) - set(segments))
-        if extra:
-            failures.append(f"the refused start created {extra}")
-        v = subprocess.run([args.ballast, "journal", "verify", os.path.join(d, "journal")],
-                           capture_output=True, text=True)
-        if v.returncode == 0:
-            failures.append("journal verify says OK on a zero-byte journal: " + v.stdout.strip())
+        jdir = os.path.join(d, "journal")
+        # (a) the segments truncated to zero bytes; (b) then the journal directory emptied (a
+        # new disk, or the files moved aside). Both must be refused: (a) as a damaged journal,
+        # (b) as a FIX store ahead of the journal.
+        for case, expect in (("truncated to zero bytes", "shorter than the 128-byte segment header"),
+                             ("directory emptied", "ahead of the journal")):
+            if case == "directory emptied":
+                shutil.rmtree(jdir)
+                os.makedirs(jdir)
+                segments = []
+            restart = subprocess.run([args.ballast, "demo", "--role", "engine"] + common,
+                                     capture_output=True, text=True, timeout=300)
+            engine_out.write(f"=== restart after the journal was {case}\n")
+            engine_out.write(restart.stdout + restart.stderr)
+            time.sleep(1.0)
+            after = new_order_ids(log)
+            print(f"journal {case}: {len(before)} orders sent before the kill; restart exited "
+                  f"{restart.returncode}: {restart.stderr.strip()[:600]}")
+            if restart.returncode == 0:
+                failures.append(f"the engine traded on a journal {case}")
+            if expect not in restart.stderr:
+                failures.append(f"journal {case}: the refusal does not say '{expect}': "
+                                + restart.stderr.strip())
+            if len(after) != len(before):
+                dup = len(after) - len(set(after))
+                failures.append(f"journal {case}: broker-sim received {len(after) - len(before)} "
+                                f"new orders after the restart ({dup} duplicate ClOrdIDs)")
+            if len(set(after)) != len(after):
+                failures.append("duplicate ClOrdIDs in broker-sim's record")
+            for seg in segments:
+                if os.path.getsize(seg) != 0:
+                    failures.append(f"the refused start wrote to {seg}")
+            now = sorted(os.listdir(jdir))
+            expected = sorted(os.path.basename(s) for s in segments) + (
+                ["manifest.txt"] if segments else [])
+            if now != expected:
+                failures.append(f"journal {case}: the refused start changed the journal "
+                                f"directory: {now}")
+            v = subprocess.run([args.ballast, "journal", "verify", jdir],
+                               capture_output=True, text=True)
+            if v.returncode == 0:
+                failures.append(f"journal verify says OK on a journal {case}: " + v.stdout.strip())
     finally:
         broker.send_signal(signal.SIGTERM)
         try:

@@ -95,9 +95,9 @@ struct Pristine {
   TempDir dir;
   std::string journal;
   std::string store_body;
-  std::vector<std::string> keys;   // every record, in order
-  std::set<std::uint64_t> sent;    // OrderIds of every order message sent
-  std::uint32_t max_epoch = 0;     // highest run epoch of any id
+  std::vector<std::string> keys;  // every record, in order
+  std::set<std::uint64_t> sent;   // OrderIds of every order message sent
+  std::uint32_t max_epoch = 0;    // highest run epoch of any id
 };
 
 void write_pristine(Pristine& p) {
@@ -140,9 +140,14 @@ void write_pristine(Pristine& p) {
       p.sent.insert(id.value);
       p.max_epoch = std::max(p.max_epoch, run_epoch_of(id));
       std::ostringstream m;
-      m << "8=FIX.4.4\x01" << "9=99\x01" << "35=" << type << "\x01" << "34=" << fix_seq++
-        << "\x01" << "49=BALLAST\x01" << "52=" << today << "\x01" << "11=" << to_cl_ord_id(id)
-        << "\x01" << "10=000\x01";
+      m << "8=FIX.4.4\x01"
+        << "9=99\x01"
+        << "35=" << type << "\x01"
+        << "34=" << fix_seq++ << "\x01"
+        << "49=BALLAST\x01"
+        << "52=" << today << "\x01"
+        << "11=" << to_cl_ord_id(id) << "\x01"
+        << "10=000\x01";
       body << m.str();
     }
     w.value()->append_fix_checkpoint(FixSeqCheckpoint{0, fix_seq, 1, test::ts(1)});
@@ -156,7 +161,7 @@ std::uint32_t run_of_id(std::uint64_t v) {
 }
 
 enum class Damage { kTruncate, kDelete, kRename, kFlip, kDuplicate, kCutTail, kLoseDirectory };
-constexpr const char* kDamageNames[] = {"truncate", "delete", "rename",         "flip",
+constexpr const char* kDamageNames[] = {"truncate",  "delete",   "rename",        "flip",
                                         "duplicate", "cut tail", "lose directory"};
 
 struct Applied {
@@ -176,9 +181,12 @@ void apply(Damage d, const std::string& dir, std::mt19937_64& rng, Applied& a) {
     case Damage::kTruncate: {
       std::uint64_t at = 0;
       const auto pick = rng() % 4;
-      if (pick == 0) at = 0;                               // the disk lost it
-      else if (pick == 1) at = std::min<std::uint64_t>(size, kSegmentHeaderSize);
-      else at = size == 0 ? 0 : rng() % size;
+      if (pick == 0)
+        at = 0;  // the disk lost it
+      else if (pick == 1)
+        at = std::min<std::uint64_t>(size, kSegmentHeaderSize);
+      else
+        at = size == 0 ? 0 : rng() % size;
       fs::resize_file(f, at);
       a.what += " truncate " + fs::path(f).filename().string() + " to " + std::to_string(at);
       if (!last || at < kSegmentHeaderSize) a.tail_only = false;

@@ -110,7 +110,9 @@ TEST(StartWritesNothing, ATapeWithABadRowFailsTheStartBeforeAnyWriteNamingFileAn
   tools::RunOptions o;
   o.config = cfg;
   EXPECT_EQ(tools::run_main(o, out, err), 2) << out.str() << err.str();
-  EXPECT_NE(err.str().find(fs::path(tape).filename().string() + ":" + std::to_string(bad_line) + ":"), std::string::npos)
+  EXPECT_NE(
+      err.str().find(fs::path(tape).filename().string() + ":" + std::to_string(bad_line) + ":"),
+      std::string::npos)
       << err.str();
   // Nothing written: no journal directory content, no manifest.
   EXPECT_TRUE(snapshot(d.sub("journal")).empty()) << "the failed start wrote to the journal dir";
@@ -158,7 +160,9 @@ TEST(CheckConfig, RecordedTapesAreReadToTheEndAndABadRowIsNamedByFileAndLine) {
   std::ostringstream out, err;
   EXPECT_EQ(config::check_config_main(cfg, out, err), 2) << out.str();
   EXPECT_NE(err.str().find("market_data source 'day'"), std::string::npos) << err.str();
-  EXPECT_NE(err.str().find(fs::path(tape).filename().string() + ":" + std::to_string(bad_line) + ":"), std::string::npos)
+  EXPECT_NE(
+      err.str().find(fs::path(tape).filename().string() + ":" + std::to_string(bad_line) + ":"),
+      std::string::npos)
       << err.str();
   // The same file without the bad row passes.
   write_tape(tape, 3000);

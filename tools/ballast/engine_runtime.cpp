@@ -439,9 +439,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     }
     JournalWriterOptions jo = JournalWriterOptions::from_config(settings.journal);
     jo.min_epoch = m.opt.epoch;
-    auto w = JournalWriter::open(std::move(jo), m.opt.journal_io != nullptr
-                                                    ? *m.opt.journal_io
-                                                    : posix_journal_io());
+    auto w = JournalWriter::open(
+        std::move(jo), m.opt.journal_io != nullptr ? *m.opt.journal_io : posix_journal_io());
     if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
     m.journal = std::move(w.value());
     if (m.journal->epoch() != m.opt.epoch || m.journal->recovery().records != inventory->records) {

@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
       "(live or paper) until SIGINT/SIGTERM (docs/run.md).");
   run->add_option("--config", run_opt.config, "YAML configuration file")->required();
   run->add_option("--epoch", run_opt.epoch,
-                  "restart counter for ClOrdIDs (default: the journal directory's counter + 1)");
+                  "run epoch of the ClOrdIDs (default: above the journal's, the FIX stores' and "
+                  "the wall clock's; refused below that)");
 
   ballast::tools::BrokerSimOptions sim_opt;
   auto* sim = app.add_subcommand(

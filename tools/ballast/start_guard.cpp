@@ -136,11 +136,11 @@ Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in) {
         if (first == nullptr) first = &o;
       }
       if (missing == 0) continue;
-      const std::string jstate =
-          !in.journal->exists
-              ? "has no segments (a new or emptied journal directory)"
-              : "holds " + std::to_string(in.journal->records) + " record(s), last epoch " +
-                    std::to_string(in.journal->last_epoch);
+      const std::string jstate = !in.journal->exists
+                                     ? "has no segments (a new or emptied journal directory)"
+                                     : "holds " + std::to_string(in.journal->records) +
+                                           " record(s), last epoch " +
+                                           std::to_string(in.journal->last_epoch);
       return Error(
           "refusing to trade: the FIX store " + st.body_path + " is ahead of the journal " +
           in.journal_dir + ": it holds " + std::to_string(missing) +
@@ -174,8 +174,8 @@ Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in) {
           "the highest ClOrdID epoch in " + st.body_path + " + 1");
   }
   if (floor > kMaxRunEpoch) {
-    return Error("refusing to trade: the next run epoch would be " + std::to_string(floor) +
-                 " (" + why + "), above the largest, " + std::to_string(kMaxRunEpoch));
+    return Error("refusing to trade: the next run epoch would be " + std::to_string(floor) + " (" +
+                 why + "), above the largest, " + std::to_string(kMaxRunEpoch));
   }
   if (in.requested != 0) {
     if (in.requested < floor) {

@@ -16,11 +16,11 @@ namespace ballast::app {
 
 /// What a journal directory holds, read without writing anything.
 struct JournalInventory {
-  bool exists = false;               ///< at least one segment file
-  std::uint64_t records = 0;         ///< good records (before any torn tail)
-  std::uint64_t last_epoch = 0;      ///< epoch of the last session_start record (0: none)
-  std::uint32_t max_run_epoch = 0;   ///< highest run epoch of any journaled order id
-  bool torn_tail = false;            ///< the last segment ends in a partial record
+  bool exists = false;              ///< at least one segment file
+  std::uint64_t records = 0;        ///< good records (before any torn tail)
+  std::uint64_t last_epoch = 0;     ///< epoch of the last session_start record (0: none)
+  std::uint32_t max_run_epoch = 0;  ///< highest run epoch of any journaled order id
+  bool torn_tail = false;           ///< the last segment ends in a partial record
   /// OrderId values of every journaled SubmitOrder, CancelOrder and ReplaceOrder (their `order`,
   /// the ClOrdID that went to the broker).
   std::unordered_set<std::uint64_t> order_ids;
@@ -33,9 +33,9 @@ Result<JournalInventory> inventory_journal(const std::string& dir);
 
 /// One order message found in a FIX store.
 struct StoredOrder {
-  char msg_type = 0;          ///< 'D', 'F' or 'G'
-  std::string cl_ord_id;      ///< tag 11 as stored
-  std::string sending_time;   ///< tag 52 as stored (YYYYMMDD-HH:MM:SS[.sss])
+  char msg_type = 0;         ///< 'D', 'F' or 'G'
+  std::string cl_ord_id;     ///< tag 11 as stored
+  std::string sending_time;  ///< tag 52 as stored (YYYYMMDD-HH:MM:SS[.sss])
 };
 
 /// The order messages (D, F, G) a QuickFIX FileStore holds in its .body file: what the engine
@@ -47,7 +47,8 @@ struct FixStoreScan {
   std::uint32_t max_run_epoch = 0;  ///< highest run epoch of any Ballast ClOrdID (11, 41) stored
 };
 
-/// `<store_dir>/<BeginString>-<SenderCompID>-<TargetCompID>.body`, as QuickFIX's FileStore names it.
+/// `<store_dir>/<BeginString>-<SenderCompID>-<TargetCompID>.body`, as QuickFIX's FileStore names
+/// it.
 std::string fix_store_body_path(const std::string& store_dir, const std::string& begin_string,
                                 const std::string& sender, const std::string& target);
 /// Scans a store's .body file (missing: exists = false, no orders). Errors: unreadable file.
@@ -57,8 +58,8 @@ struct RunEpochInputs {
   const JournalInventory* journal = nullptr;  ///< null: the journal is off
   std::string journal_dir;
   std::vector<FixStoreScan> stores;
-  Timestamp wall_now{};               ///< the wall clock (UTC)
-  std::uint32_t requested = 0;        ///< an epoch asked for (`ballast run --epoch`); 0: none
+  Timestamp wall_now{};         ///< the wall clock (UTC)
+  std::uint32_t requested = 0;  ///< an epoch asked for (`ballast run --epoch`); 0: none
 };
 
 /// The run epoch: max(last journal epoch + 1, highest run epoch of any ClOrdID in the journal or

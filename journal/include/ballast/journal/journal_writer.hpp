@@ -95,8 +95,8 @@ class JournalWriter {
   /// full: a torn tail in the last segment is cut off (reported in recovery()); any other damage
   /// (a bad record with valid records after it, a missing segment, a version or event-layout
   /// mismatch) refuses the open with a message naming the segment and byte, and nothing is
-  /// written. Then writes a SessionStart record (epoch = max(previous + 1, opt.min_epoch)), fsyncs it, and starts the
-  /// writer thread (opt.threaded). Cold path.
+  /// written. Then writes a SessionStart record (epoch = max(previous + 1, opt.min_epoch)), fsyncs
+  /// it, and starts the writer thread (opt.threaded). Cold path.
   static Result<std::unique_ptr<JournalWriter>> open(JournalWriterOptions opt,
                                                      JournalIo& io = posix_journal_io());
 
