@@ -625,6 +625,19 @@ void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) 
   }
 }
 
+Status EngineRuntime::set_offline_epoch(std::uint32_t epoch) {
+  Impl& m = *impl_;
+  if (!m.opt.offline || m.started) return Error("set_offline_epoch: offline, before start() only");
+  if (epoch == 0 || epoch > kMaxRunEpoch) {
+    return Error("set_offline_epoch: the run epoch must be in 1.." + std::to_string(kMaxRunEpoch) +
+                 ", got " + std::to_string(epoch));
+  }
+  m.opt.epoch = epoch;
+  m.parent_ids.reset(epoch * 2);
+  m.child_ids.reset(epoch * 2 + 1);
+  return Ok{};
+}
+
 const ReplayReport& EngineRuntime::recovery() const noexcept {
   return impl_->recovery_report;
 }

@@ -127,6 +127,11 @@ class EngineRuntime {
   /// would have; appends the order intents to `intents`.
   void advance_offline(Timestamp now, std::vector<Event>& intents);
 
+  /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
+  /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
+  /// not offline, already started, epoch out of range.
+  Status set_offline_epoch(std::uint32_t epoch);
+
   /// What recovery found at create() (a journal with earlier runs is replayed into the core).
   const ReplayReport& recovery() const noexcept;
 

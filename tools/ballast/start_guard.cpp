@@ -11,6 +11,7 @@
 #include <map>
 
 #include "ballast/execution/order_id.hpp"
+#include "ballast/fix/fix_log.hpp"
 #include "ballast/journal/journal_reader.hpp"
 
 namespace ballast::app {
@@ -190,6 +191,25 @@ Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in) {
     return in.requested;
   }
   return static_cast<std::uint32_t>(floor);
+}
+
+std::optional<std::uint32_t> first_order_epoch_in_fix_log(const std::string& path,
+                                                          const std::string& our_comp_id) {
+  fix::FixLogOptions lo;
+  lo.our_comp_id = our_comp_id;
+  fix::FixLogReader reader;
+  std::string error;
+  if (!reader.open(path, lo, error)) return std::nullopt;
+  fix::FixLogEntry en;
+  while (reader.next(en)) {
+    if (en.direction != fix::FixLogDirection::kSent || en.kind != fix::FixLogKind::kNewOrder) {
+      continue;
+    }
+    const auto id = parse_cl_ord_id(en.new_order.cl_ord_id);
+    if (!id) return std::nullopt;
+    return run_epoch_of(*id);
+  }
+  return std::nullopt;
 }
 
 }  // namespace ballast::app

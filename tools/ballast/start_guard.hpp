@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -68,5 +69,11 @@ struct RunEpochInputs {
 /// ClOrdID the journal does not record (the store is ahead of the journal: the journal lost
 /// records, or belongs to another run), and when `requested` is below that maximum.
 Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in);
+
+/// The run epoch of the first NewOrderSingle a recorded FIX log shows us sending (its ClOrdID's
+/// epoch), or nullopt (no such order, not a Ballast ClOrdID, unreadable file). An offline replay
+/// of the log issues its ClOrdIDs under that epoch, as the recorded run did.
+std::optional<std::uint32_t> first_order_epoch_in_fix_log(const std::string& path,
+                                                          const std::string& our_comp_id);
 
 }  // namespace ballast::app
