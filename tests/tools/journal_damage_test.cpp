@@ -6,8 +6,8 @@
 //   - whatever a reader accepts is exactly a prefix of the original records (no record altered,
 //     reordered or invented);
 //   - `journal verify` says OK only when nothing was lost, or the loss is a cut tail of the last
-//     segment (indistinguishable from a crash; the FIX store check below catches it when an order
-//     went with it);
+//     segment (indistinguishable from a crash), and `journal verify --fix-store` never says OK
+//     when a sent order was lost;
 //   - start-up (inventory_journal + choose_run_epoch) either refuses, or recovers exactly: the
 //     records it reads are an exact prefix of the original, every order the FIX store holds is
 //     among them, the run epoch is above every epoch of a ClOrdID in the journal or the store
@@ -263,7 +263,7 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
 
   std::mt19937_64 rng(20261206);
   const int kCases = 1000;
-  int refused = 0, recovered = 0, verify_ok_with_loss = 0;
+  int refused = 0, recovered = 0, verify_ok_with_loss = 0, verify_store_caught = 0;
   std::map<std::string, int> by_kind;
   for (int c = 0; c < kCases; ++c) {
     TempDir work;
@@ -292,6 +292,18 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
         EXPECT_TRUE(a.tail_only) << "verify said OK but lost records away from the tail:\n"
                                  << vout.str();
       }
+      // With the FIX store (`journal verify --fix-store`): never OK when a sent order was lost.
+      std::ostringstream sout, serr;
+      const int src = app::verify_fix_stores(dir, {p.store_body}, sout, serr);
+      auto inv2 = app::inventory_journal(dir);
+      ASSERT_TRUE(inv2);
+      bool all_sent = true;
+      for (const std::uint64_t id : p.sent) all_sent = all_sent && inv2.value().order_ids.count(id);
+      EXPECT_EQ(src == 0, all_sent) << sout.str() << serr.str();
+      if (!all_sent) {
+        EXPECT_NE(serr.str().find("DAMAGED (fix store ahead)"), std::string::npos) << serr.str();
+      }
+      verify_store_caught += !all_sent;
     }
 
     // Start-up.
@@ -337,7 +349,8 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
   EXPECT_GT(recovered, kCases / 20);
   std::ostringstream summary;
   summary << refused << " refused, " << recovered << " recovered, " << verify_ok_with_loss
-          << " verify OK with a cut tail;";
+          << " verify OK with a cut tail, " << verify_store_caught
+          << " of them DAMAGED with --fix-store (a sent order lost);";
   for (const auto& [k, v] : by_kind) {
     if (k.find('+') == std::string::npos) summary << "\n  " << v << "x " << k;
   }

@@ -16,6 +16,7 @@
 #include "optimize_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
+#include "start_guard.hpp"
 
 namespace {
 
@@ -164,6 +165,10 @@ int main(int argc, char** argv) {
       "problem (segment, byte offset, what was expected).");
   jverify->add_option("dir", journal_dir, "journal directory")->required();
   jverify->add_flag("--strict", verify_opt.strict, "a torn tail is an error too");
+  std::vector<std::string> verify_stores;
+  jverify->add_option("--fix-store", verify_stores,
+                      "a QuickFIX store (.body file or directory): every order it sent must be in "
+                      "the journal (finds a lost tail the journal alone cannot see)");
   ballast::DumpOptions dump_opt;
   bool dump_json = false;
   auto* jdump = journal->add_subcommand("dump", "Prints every record, as text or JSON lines.");
@@ -208,6 +213,9 @@ int main(int argc, char** argv) {
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
   } else if (*jverify) {
     rc = ballast::journal_verify(journal_dir, std::cout, std::cerr, verify_opt);
+    if (rc == 0 && !verify_stores.empty()) {
+      rc = ballast::app::verify_fix_stores(journal_dir, verify_stores, std::cout, std::cerr);
+    }
   } else if (*jdump) {
     if (dump_json) dump_opt.format = ballast::DumpFormat::kJson;
     rc = ballast::journal_dump(journal_dir, std::cout, std::cerr, dump_opt);

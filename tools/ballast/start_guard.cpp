@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <ostream>
 
 #include "ballast/execution/order_id.hpp"
 #include "ballast/fix/fix_log.hpp"
@@ -121,39 +122,49 @@ std::string utc_date(Timestamp t) {
 
 }  // namespace
 
+Status check_store_orders_journaled(const JournalInventory& journal, const std::string& journal_dir,
+                                    const FixStoreScan& st, const std::string& since_date) {
+  std::size_t missing = 0;
+  const StoredOrder* first = nullptr;
+  for (const StoredOrder& o : st.orders) {
+    if (!since_date.empty() &&
+        (o.sending_time.size() < 8 || o.sending_time.compare(0, 8, since_date) < 0)) {
+      continue;
+    }
+    const auto id = parse_cl_ord_id(o.cl_ord_id);
+    if (!id) continue;  // not a ClOrdID this engine writes
+    if (journal.order_ids.count(id->value) != 0) continue;
+    ++missing;
+    if (first == nullptr) first = &o;
+  }
+  if (missing == 0) return Ok{};
+  const std::string jstate =
+      !journal.exists ? "has no segments (a new or emptied journal directory)"
+                      : "holds " + std::to_string(journal.records) + " record(s), last epoch " +
+                            std::to_string(journal.last_epoch);
+  return Error(
+      "the FIX store " + st.body_path + " is ahead of the journal " + journal_dir + ": it holds " +
+      std::to_string(missing) + " order message(s) sent" + (since_date.empty() ? "" : " today") +
+      " that the journal does not record (first: 35=" + std::string(1, first->msg_type) +
+      " 11=" + first->cl_ord_id + " sent " + first->sending_time + "); the journal " + jstate +
+      ". Every order is journaled before it is sent, so the journal lost records "
+      "(truncated, deleted or replaced) and this engine would not know orders the "
+      "broker may still be working");
+}
+
 Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in) {
   // 1. A FIX store ahead of the journal: order messages sent today that the journal lacks.
   if (in.journal != nullptr) {
     const std::string today = utc_date(in.wall_now);
     for (const FixStoreScan& st : in.stores) {
-      std::size_t missing = 0;
-      const StoredOrder* first = nullptr;
-      for (const StoredOrder& o : st.orders) {
-        if (o.sending_time.size() < 8 || o.sending_time.compare(0, 8, today) < 0) continue;
-        const auto id = parse_cl_ord_id(o.cl_ord_id);
-        if (!id) continue;  // not a ClOrdID this engine writes
-        if (in.journal->order_ids.count(id->value) != 0) continue;
-        ++missing;
-        if (first == nullptr) first = &o;
+      if (auto ok = check_store_orders_journaled(*in.journal, in.journal_dir, st, today); !ok) {
+        return Error(
+            "refusing to trade: " + ok.error().message +
+            ". Restore the journal directory this store was written with (nothing was written "
+            "to it now); if it is lost for good, settle every order of today's session with the "
+            "broker first, then start with a new journal and a new FIX store agreed with the "
+            "broker (a sequence reset).");
       }
-      if (missing == 0) continue;
-      const std::string jstate = !in.journal->exists
-                                     ? "has no segments (a new or emptied journal directory)"
-                                     : "holds " + std::to_string(in.journal->records) +
-                                           " record(s), last epoch " +
-                                           std::to_string(in.journal->last_epoch);
-      return Error(
-          "refusing to trade: the FIX store " + st.body_path + " is ahead of the journal " +
-          in.journal_dir + ": it holds " + std::to_string(missing) +
-          " order message(s) sent today that the journal does not record (first: 35=" +
-          std::string(1, first->msg_type) + " 11=" + first->cl_ord_id + " sent " +
-          first->sending_time + "); the journal " + jstate +
-          ". Every order is journaled before it is sent, so the journal lost records (truncated, "
-          "deleted or replaced) and this engine would not know orders the broker may still be "
-          "working. Restore the journal directory this store was written with (nothing was "
-          "written to it now); if it is lost for good, settle every order of today's session "
-          "with the broker first, then start with a new journal and a new FIX store agreed with "
-          "the broker (a sequence reset).");
     }
   }
   // 2. The epoch: above everything recorded, and not below the wall clock's floor.
@@ -191,6 +202,49 @@ Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in) {
     return in.requested;
   }
   return static_cast<std::uint32_t>(floor);
+}
+
+int verify_fix_stores(const std::string& journal_dir, const std::vector<std::string>& stores,
+                      std::ostream& out, std::ostream& err) {
+  auto inv = inventory_journal(journal_dir);
+  if (!inv) {
+    err << "journal " << journal_dir << ": DAMAGED\n" << inv.error().message << "\n";
+    return 1;
+  }
+  std::vector<std::string> bodies;
+  for (const std::string& p : stores) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& e : fs::directory_iterator(p, ec)) {
+        if (e.path().extension() == ".body") bodies.push_back(e.path().string());
+      }
+      if (bodies.empty()) {
+        err << "fix store " << p << ": no QuickFIX .body file in the directory\n";
+        return 1;
+      }
+    } else {
+      bodies.push_back(p);
+    }
+  }
+  for (const std::string& b : bodies) {
+    auto st = scan_fix_store(b);
+    if (!st) {
+      err << "fix store " << b << ": " << st.error().message << "\n";
+      return 1;
+    }
+    if (!st.value().exists) {
+      err << "fix store " << b << ": no such file\n";
+      return 1;
+    }
+    if (auto ok = check_store_orders_journaled(inv.value(), journal_dir, st.value(), ""); !ok) {
+      err << "journal " << journal_dir << ": DAMAGED (fix store ahead)\n"
+          << ok.error().message << "\n";
+      return 1;
+    }
+    out << "fix store " << b << ": " << st.value().orders.size()
+        << " order message(s), every Ballast ClOrdID among them is in the journal\n";
+  }
+  return 0;
 }
 
 std::optional<std::uint32_t> first_order_epoch_in_fix_log(const std::string& path,

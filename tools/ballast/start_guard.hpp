@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -69,6 +70,19 @@ struct RunEpochInputs {
 /// ClOrdID the journal does not record (the store is ahead of the journal: the journal lost
 /// records, or belongs to another run), and when `requested` is below that maximum.
 Result<std::uint32_t> choose_run_epoch(const RunEpochInputs& in);
+
+/// Ok when every Ballast ClOrdID of an order message (D, F, G) in `store` sent on or after
+/// `since_date` (YYYYMMDD UTC; empty: all) is among the journal's order intents; otherwise the
+/// error says which store, how many, the first one, and what that means.
+Status check_store_orders_journaled(const JournalInventory& journal, const std::string& journal_dir,
+                                    const FixStoreScan& store, const std::string& since_date);
+
+/// `ballast journal verify DIR --fix-store PATH...`: each PATH is a store's .body file or a store
+/// directory (all its .body files); every order message they hold must be in the journal (the
+/// store ahead of the journal is damage the journal alone cannot see: a lost tail). Prints a line
+/// per store to `out`, or the problem to `err`; returns 0 or 1.
+int verify_fix_stores(const std::string& journal_dir, const std::vector<std::string>& stores,
+                      std::ostream& out, std::ostream& err);
 
 /// The run epoch of the first NewOrderSingle a recorded FIX log shows us sending (its ClOrdID's
 /// epoch), or nullopt (no such order, not a Ballast ClOrdID, unreadable file). An offline replay
