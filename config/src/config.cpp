@@ -319,6 +319,8 @@ int check_config_main(const std::string& path, std::ostream& out, std::ostream& 
     if (r.diagnostics.empty()) err << path << ": the configuration could not be loaded\n";
     return 2;
   }
+  // Every input file (recorded tapes included) was read to its end by load_file (data_files.cpp):
+  // a bad row is reported now (file:line), not after part of the day has traded.
   out << path << ": ok\n" << summary(*r.settings);
   return 0;
 }

@@ -21,6 +21,13 @@ OrderId ClOrdIdGenerator::next() noexcept {
   return OrderId{(static_cast<std::uint64_t>(epoch_) << 32) | counter_};
 }
 
+std::uint32_t wall_clock_run_epoch(Timestamp now) noexcept {
+  const std::int64_t s = now.ns / 1'000'000'000 - kRunEpochOriginUnixSeconds;
+  if (s < 1) return 1;
+  if (s > static_cast<std::int64_t>(kMaxRunEpoch)) return kMaxRunEpoch;
+  return static_cast<std::uint32_t>(s);
+}
+
 namespace {
 constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 }

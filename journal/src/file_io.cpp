@@ -60,6 +60,10 @@ int PosixJournalIo::remove(const std::string& path) {
   return ::unlink(path.c_str()) == 0 ? 0 : -errno;
 }
 
+int PosixJournalIo::rename(const std::string& from, const std::string& to) {
+  return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno;
+}
+
 int PosixJournalIo::close(int fd) {
   // No retry on EINTR: on Linux the descriptor is released either way.
   return ::close(fd) == 0 ? 0 : -errno;

@@ -135,7 +135,6 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
     s.path = join_path(dir, names[i].second);
     r.cur_ = r.segments_.size();
     r.segments_.push_back(s);  // so fail() names it
-    const bool last = i + 1 == names.size();
     const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       r.fail(JournalProblemKind::kIo, 0, "cannot open: " + errno_text(errno));
@@ -153,16 +152,14 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
     }
     s.size = static_cast<std::uint64_t>(st.st_size);
     if (s.size < kSegmentHeaderSize) {
-      std::string what =
-          "file is " + std::to_string(s.size) + " bytes, shorter than the 128-byte segment header";
-      if (last && r.opt_.allow_torn_tail) {
-        // A crash while a new segment was being created: nothing in it was ever durable.
-        r.segments_.pop_back();
-        r.torn_ = TornTail{s.path, 0, s.size, true, std::move(what)};
-        break;
-      }
-      r.fail(last ? JournalProblemKind::kTornTail : JournalProblemKind::kHeader, 0,
-             std::move(what));
+      // The writer creates a segment under a temporary name and renames it into place once its
+      // header is on disk, so no crash leaves a short segment: the file was truncated or lost
+      // (e.g. a file system that came back with it empty), and with it every record it held.
+      r.fail(JournalProblemKind::kHeader, 0,
+             "file is " + std::to_string(s.size) +
+                 " bytes, shorter than the 128-byte segment header: the segment was truncated "
+                 "(segments are created whole, so a crash cannot leave this) and its records are "
+                 "lost");
       return r;
     }
     auto h = decode_segment_header(hdr);
@@ -199,6 +196,22 @@ JournalReader JournalReader::open(const std::string& dir, ReaderOptions opt) {
         r.fail(JournalProblemKind::kMissingSegment, 32, std::move(what));
         return r;
       }
+    }
+  }
+  // The first segment present must be the journal's first (index 0, record seq 1): otherwise
+  // earlier segments were deleted (or renamed away) and their records are lost.
+  if (!r.segments_.empty()) {
+    const SegmentHeader& h0 = r.segments_[0].header;
+    if (h0.segment_index != 0 || h0.first_seq != 1) {
+      r.cur_ = 0;
+      r.fail(JournalProblemKind::kMissingSegment, h0.segment_index != 0 ? 32 : 24,
+             "the first segment present has index " + std::to_string(h0.segment_index) +
+                 " and starts at record seq " + std::to_string(h0.first_seq) +
+                 ", expected index 0 at seq 1: segment(s) 0.." +
+                 std::to_string(h0.segment_index == 0 ? 0 : h0.segment_index - 1) +
+                 " (records 1.." + std::to_string(h0.first_seq == 0 ? 0 : h0.first_seq - 1) +
+                 ") are missing: a segment file is missing");
+      return r;
     }
   }
   r.cur_ = 0;

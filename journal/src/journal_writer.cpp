@@ -192,7 +192,7 @@ Status JournalWriter::recover_or_create() {
       fd_ = fd;
     }
   }
-  recovery_.epoch = recovery_.previous_epoch + 1;
+  recovery_.epoch = std::max(recovery_.previous_epoch + 1, opt_.min_epoch);
   if (recovery_.created) {
     next_seq_ = 1;
     if (!create_segment(0, 1)) return Error{error_};
@@ -210,10 +210,15 @@ Status JournalWriter::recover_or_create() {
 }
 
 bool JournalWriter::create_segment(std::uint64_t index, std::uint64_t first_seq) {
+  // The header goes to a temporary file that is fsync'ed and then renamed into place, so a
+  // segment file (journal-*.seg) is never shorter than its header: a short or empty segment is
+  // damage (a lost or truncated file), never a crash artefact, and the reader says so.
   const std::string path = segment_path(first_seq);
-  const int fd = io_.open_append(path, true);
+  const std::string tmp = path + ".tmp";
+  (void)io_.remove(tmp);  // a leftover of a crash while creating it (ENOENT otherwise)
+  const int fd = io_.open_append(tmp, true);
   if (fd < 0) {
-    set_failed("journal " + path + ": cannot create the segment: " + errno_text(fd));
+    set_failed("journal " + tmp + ": cannot create the segment: " + errno_text(fd));
     return false;
   }
   fd_ = fd;
@@ -233,7 +238,7 @@ bool JournalWriter::create_segment(std::uint64_t index, std::uint64_t first_seq)
   while (off < sizeof hdr) {
     const std::int64_t n = io_.write(fd_, hdr + off, sizeof hdr - off);
     if (n <= 0) {
-      set_failed("journal " + path + ": writing the segment header failed at byte " +
+      set_failed("journal " + tmp + ": writing the segment header failed at byte " +
                  std::to_string(off) + ": " + errno_text(n < 0 ? static_cast<int>(n) : -EIO));
       return false;
     }
@@ -243,7 +248,11 @@ bool JournalWriter::create_segment(std::uint64_t index, std::uint64_t first_seq)
   // The header and the directory entry are made durable whatever the policy: a segment that
   // later vanishes from the directory would look like a missing segment.
   if (const int e = io_.sync(fd_); e < 0) {
-    set_failed("journal " + path + ": fsync of the new segment failed: " + errno_text(e));
+    set_failed("journal " + tmp + ": fsync of the new segment failed: " + errno_text(e));
+    return false;
+  }
+  if (const int e = io_.rename(tmp, path); e < 0) {
+    set_failed("journal " + tmp + ": cannot rename it to " + path + ": " + errno_text(e));
     return false;
   }
   if (const int e = io_.sync_dir(opt_.dir); e < 0) {

@@ -165,7 +165,9 @@ TEST(JournalReplay, RecoveryRefusesToTradeWhenTheJournalDoesNotReplay) {
   same.dir = other.dir;
   auto ok = demo_engine(same, false);
   ASSERT_TRUE(ok) << ok.error().message;
-  EXPECT_EQ(ok.value()->recovery().runs, 2u) << "the refused open counts as a run of its own";
+  // Issue 13 item 8: the refused start wrote nothing (no session_start, no epoch consumed), so
+  // the journal still holds the one recorded run.
+  EXPECT_EQ(ok.value()->recovery().runs, 1u) << "the refused start appended to the journal";
   EXPECT_EQ(ok.value()->recovery().divergence, "");
 }
 

@@ -146,7 +146,9 @@ TEST(JournalRecovery, GarbageAfterTheLastRecordIsATornTail) {
   test::read_all(d.path(), false);
 }
 
-TEST(JournalRecovery, SegmentWithAPartialHeaderIsRemoved) {
+// Segments are created whole (header written to a temporary file, fsync'ed, renamed), so a
+// segment shorter than its header is a lost or truncated file, never a crash: damage, refused.
+TEST(JournalRecovery, SegmentShorterThanItsHeaderIsDamageAndRefused) {
   TempDir d;
   const Written w = write_journal(d.path(), 50, 1 << 20);
   const std::string partial = d.sub(segment_file_name(52));
@@ -154,14 +156,80 @@ TEST(JournalRecovery, SegmentWithAPartialHeaderIsRemoved) {
     std::ofstream f(partial, std::ios::binary);
     f << "BLSTJRNL";
   }
-  EXPECT_EQ(first_problem(d.path()).kind, JournalProblemKind::kTornTail);
+  const JournalProblem p = first_problem(d.path(), true);
+  EXPECT_EQ(p.kind, JournalProblemKind::kHeader);
+  EXPECT_EQ(p.segment, partial);
+  EXPECT_NE(p.what.find("shorter than the 128-byte segment header"), std::string::npos) << p.what;
   auto writer = JournalWriter::open(test::manual_options(d.path()));
-  ASSERT_TRUE(writer) << writer.error().message;
-  ASSERT_TRUE(writer.value()->recovery().torn_tail.has_value());
-  EXPECT_TRUE(writer.value()->recovery().torn_tail->header_incomplete);
-  EXPECT_FALSE(std::filesystem::exists(partial));
-  writer.value()->stop();
-  EXPECT_EQ(test::read_all(d.path(), false).size(), 52u);
+  ASSERT_FALSE(writer);
+  EXPECT_TRUE(std::filesystem::exists(partial));  // nothing removed or written
+  EXPECT_EQ(file_size(partial), 8u);
+}
+
+// Issue 13 item 7: the only segment truncated to zero bytes (the disk lost it) was taken for a
+// torn header, removed, and the journal started over at epoch 1.
+TEST(JournalRecovery, ZeroByteSegmentIsDamageNotAFreshJournal) {
+  TempDir d;
+  const Written w = write_journal(d.path(), 80, 1 << 20);
+  ASSERT_EQ(w.files.size(), 1u);
+  std::filesystem::resize_file(w.files[0], 0);
+  const JournalProblem p = first_problem(d.path(), true);
+  EXPECT_EQ(p.kind, JournalProblemKind::kHeader);
+  auto writer = JournalWriter::open(test::manual_options(d.path()));
+  ASSERT_FALSE(writer);
+  EXPECT_NE(writer.error().message.find("0 bytes"), std::string::npos) << writer.error().message;
+  EXPECT_EQ(file_size(w.files[0]), 0u);
+}
+
+// Issue 13 item 8: with the first segment deleted the reader started at the second one and
+// verify said OK.
+TEST(JournalRecovery, MissingFirstSegmentIsDetectedAndRefused) {
+  TempDir d;
+  const Written w = write_journal(d.path(), 300);
+  ASSERT_GE(w.files.size(), 3u);
+  std::filesystem::remove(w.files[0]);
+  const JournalProblem p = first_problem(d.path(), true);
+  EXPECT_EQ(p.kind, JournalProblemKind::kMissingSegment);
+  EXPECT_EQ(p.segment, w.files[1]);
+  EXPECT_NE(p.what.find("a segment file is missing"), std::string::npos) << p.what;
+  EXPECT_FALSE(JournalWriter::open(test::manual_options(d.path())));
+  // The first two gone: the message names both missing indexes.
+  std::filesystem::remove(w.files[1]);
+  const JournalProblem p2 = first_problem(d.path(), true);
+  EXPECT_EQ(p2.kind, JournalProblemKind::kMissingSegment);
+  EXPECT_NE(p2.what.find("segment(s) 0..1"), std::string::npos) << p2.what;
+}
+
+TEST(JournalWriter, NewSegmentsAreCreatedWholeUnderATemporaryName) {
+  TempDir d;
+  {
+    // A leftover temporary from a crash while creating a segment is ignored and replaced.
+    std::ofstream f(d.sub(segment_file_name(1) + ".tmp"), std::ios::binary);
+    f << "BLST";
+  }
+  const Written w = write_journal(d.path(), 300);
+  ASSERT_GE(w.files.size(), 3u);
+  for (const auto& e : std::filesystem::directory_iterator(d.path())) {
+    EXPECT_EQ(e.path().extension(), ".seg") << e.path();
+    EXPECT_GE(std::filesystem::file_size(e.path()), kSegmentHeaderSize);
+  }
+}
+
+TEST(JournalWriter, MinEpochRaisesTheSessionEpoch) {
+  TempDir d;
+  auto o = test::manual_options(d.path());
+  o.min_epoch = 500;
+  {
+    auto w = JournalWriter::open(o);
+    ASSERT_TRUE(w) << w.error().message;
+    EXPECT_EQ(w.value()->epoch(), 500u);
+    w.value()->stop();
+  }
+  o.min_epoch = 10;  // below previous + 1: previous + 1 wins
+  auto w = JournalWriter::open(o);
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_EQ(w.value()->epoch(), 501u);
+  w.value()->stop();
 }
 
 TEST(JournalRecovery, MissingMiddleSegmentIsDetectedAndRefused) {

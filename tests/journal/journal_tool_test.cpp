@@ -83,6 +83,28 @@ TEST(JournalVerify, TornTailIsReportedButPassesUnlessStrict) {
   EXPECT_NE(err2.str().find("TORN TAIL"), std::string::npos) << err2.str();
 }
 
+// Issue 13 item 8: verify said OK with the first segment missing; any gap in the numbering of
+// the segments must be reported.
+TEST(JournalVerify, AMissingFirstOrMiddleSegmentIsDamaged) {
+  for (const std::size_t victim : {std::size_t{0}, std::size_t{1}}) {
+    TempDir d;
+    auto o = test::manual_options(d.path());
+    o.segment_bytes = 4096;
+    auto w = JournalWriter::open(o);
+    ASSERT_TRUE(w);
+    for (std::uint64_t s = 1; s <= 200; ++s) w.value()->append_input(test::quote(s));
+    w.value()->stop();
+    const auto files = test::segment_files(d.path());
+    ASSERT_GE(files.size(), 3u);
+    std::filesystem::remove(files[victim]);
+    std::ostringstream out, err;
+    EXPECT_EQ(journal_verify(d.path(), out, err), 1) << out.str();
+    EXPECT_EQ(out.str().find(": OK"), std::string::npos) << out.str();
+    EXPECT_NE(err.str().find("DAMAGED (missing_segment)"), std::string::npos) << err.str();
+    EXPECT_NE(err.str().find("a segment file is missing"), std::string::npos) << err.str();
+  }
+}
+
 TEST(JournalVerify, MissingDirectoryIsAProblem) {
   TempDir d;
   std::ostringstream out, err;

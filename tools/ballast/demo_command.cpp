@@ -567,7 +567,7 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   const std::vector<Event>& tape = d.tape;
   const std::size_t n = s.instruments.size();
   const auto offset = d.offset;
-  if (auto st = check_or_write_manifest(s.journal.dir, demo_manifest(opt)); !st) {
+  if (auto st = check_manifest(s.journal.dir, demo_manifest(opt)); !st) {
     return fail(st.error().message);
   }
 
@@ -586,6 +586,9 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   // -----------------------------------------------------------------------------------
   app::RuntimeOptions ropt = runtime_options(d);
   ropt.journal_io = opt.journal_io;
+  ropt.before_journal_write = [&] {
+    return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
+  };
   auto engine = app::EngineRuntime::create(s, std::move(ropt));
   if (!engine) {
     sim->stop();
@@ -884,10 +887,16 @@ DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostre
   const config::Settings& s = d.s;
   res.message_log = (fs::path(opt.dir) / "broker-sim/messages.log").string();
   const fs::path done_marker = fs::path(opt.dir) / "broker-sim/tape-done";
-  if (auto st = check_or_write_manifest(s.journal.dir, demo_manifest(opt)); !st) {
+  // Checked now, written by create() only once everything else has passed (a refused start
+  // writes nothing).
+  if (auto st = check_manifest(s.journal.dir, demo_manifest(opt)); !st) {
     return fail(st.error().message);
   }
-  auto engine = app::EngineRuntime::create(s, runtime_options(d));
+  app::RuntimeOptions eopt = runtime_options(d);
+  eopt.before_journal_write = [&] {
+    return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
+  };
+  auto engine = app::EngineRuntime::create(s, std::move(eopt));
   if (!engine) return fail(engine.error().message);
   app::EngineRuntime& eng = *engine.value();
   const app::ReplayReport& rec = eng.recovery();

@@ -20,6 +20,7 @@
 #include "ballast/journal/journal_tool.hpp"
 #include "ballast/journal/journal_writer.hpp"
 #include "intent_sender.hpp"
+#include "start_guard.hpp"
 
 namespace ballast::app {
 
@@ -214,28 +215,45 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
                  std::to_string(opt.covariance.cols()) + ", expected " + std::to_string(n) + "x" +
                  std::to_string(n) + " (one row per instrument)");
   }
-  // The journal first: its restart counter is this run's epoch (ClOrdIDs never repeat).
-  std::unique_ptr<JournalWriter> journal;
-  if (settings.journal.enabled && !opt.offline) {
-    auto w = JournalWriter::open(JournalWriterOptions::from_config(settings.journal),
-                                 opt.journal_io != nullptr ? *opt.journal_io : posix_journal_io());
-    if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
-    journal = std::move(w.value());
-    const auto journal_epoch = static_cast<std::uint32_t>(journal->epoch() & 0x7FFFFFFFu);
-    if (opt.epoch != 0 && opt.epoch != journal_epoch) {
-      return Error("the run epoch " + std::to_string(opt.epoch) + " was given, but the journal " +
-                   settings.journal.dir + " makes this run epoch " + std::to_string(journal_epoch) +
-                   " (its restart counter): leave the epoch to the journal");
+  // Nothing is written before every check has passed (docs/journal.md, "Start-up"): the journal
+  // and the FIX stores are read first, the run epoch chosen, the engine built and the journal
+  // replayed; only then is the journal opened for append (its session_start record).
+  std::optional<JournalInventory> inventory;
+  const bool use_journal = settings.journal.enabled && !opt.offline;
+  if (use_journal) {
+    auto inv = inventory_journal(settings.journal.dir);
+    if (!inv) {
+      return Error("journal " + settings.journal.dir + " cannot be used: " + inv.error().message +
+                   ". Nothing was written; inspect it with `ballast journal verify`.");
     }
-    opt.epoch = journal_epoch;
+    inventory = std::move(inv.value());
+  }
+  if (!opt.offline) {
+    // The run epoch: every ClOrdID of this run carries it, so it must be above every epoch the
+    // journal or a FIX store has seen, and not below the wall clock's (fresh directories).
+    RunEpochInputs ein;
+    ein.journal = inventory ? &*inventory : nullptr;
+    ein.journal_dir = settings.journal.dir;
+    ein.wall_now = LiveClock{}.now();
+    ein.requested = opt.epoch;
+    for (const FixSessionConfig& fs : settings.fix.sessions) {
+      if (!fs.enabled || fs.role != FixRole::kInitiator) continue;
+      auto st = scan_fix_store(fix_store_body_path(fs.store_dir, to_string(fs.fix_version),
+                                                   fs.sender_comp_id, fs.target_comp_id));
+      if (!st) return Error("fix session '" + fs.name + "': " + st.error().message);
+      ein.stores.push_back(std::move(st.value()));
+    }
+    auto e = choose_run_epoch(ein);
+    if (!e) return e.error();
+    opt.epoch = e.value();
   }
   if (opt.epoch == 0) opt.epoch = 1;
-  if (opt.epoch >= 0x7FFFFFFFu) {
-    return Error("the run epoch must be in 1..2147483646, got " + std::to_string(opt.epoch));
+  if (opt.epoch > kMaxRunEpoch) {
+    return Error("the run epoch must be in 1.." + std::to_string(kMaxRunEpoch) + ", got " +
+                 std::to_string(opt.epoch));
   }
   auto impl = std::make_unique<Impl>(settings, std::move(opt));
   Impl& m = *impl;
-  m.journal = std::move(journal);
   const config::Settings& s = m.s;
 
   auto desk = build_desk(s.instruments, s.models, s.accounts, m.market, m.book);
@@ -373,8 +391,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
                                           m.opt.market_clock ? &m.market_time : nullptr);
   // The FIX stores must not be behind what the journal saw (a reset or replaced store would make
   // QuickFIX silently restart at 1): at least the last checkpoint, per session.
-  if (m.journal && !m.journal->recovery().created) {
-    const auto& cps = m.journal->recovery().fix_checkpoints;
+  if (inventory && inventory->records > 0) {
+    const auto& cps = inventory->fix_checkpoints;
     for (std::size_t k = 0; k < icfg.sessions.size(); ++k) {
       for (const FixSeqCheckpoint& cp : cps) {
         if (cp.session_index != k || cp.next_sender == 0) continue;
@@ -397,14 +415,14 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   }
   // Recovery: a journal with earlier runs is replayed into the core before anything connects,
   // so the order book, positions and working orders are what the last run left (docs/journal.md).
-  if (m.journal && !m.journal->recovery().created) {
+  if (inventory && inventory->records > 0) {
     ReplayReport& rep = m.recovery_report;
-    if (auto st = m.replay(m.journal->dir(), true, m.journal->epoch(), rep); !st) {
-      return Error("refusing to trade: recovery from journal " + m.journal->dir() +
+    if (auto st = m.replay(settings.journal.dir, true, 0, rep); !st) {
+      return Error("refusing to trade: recovery from journal " + settings.journal.dir +
                    " failed: " + st.error().message);
     }
     if (!rep.divergence.empty()) {
-      return Error("refusing to trade: replaying journal " + m.journal->dir() +
+      return Error("refusing to trade: replaying journal " + settings.journal.dir +
                    " does not reproduce what it recorded (" + rep.divergence +
                    "); the configuration, the data files or the build differ from the recorded "
                    "run");
@@ -412,6 +430,28 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     m.parent_ids.reset(m.opt.epoch * 2);
     m.child_ids.reset(m.opt.epoch * 2 + 1);
     if (rep.last_receive_time.ns > 0) m.market_time.store(rep.last_receive_time.ns);
+  }
+  // Every check passed: now the first write (the caller's, e.g. the run manifest), then the
+  // journal: a torn tail is cut and this run's session_start (epoch = the run epoch) written.
+  if (use_journal) {
+    if (m.opt.before_journal_write) {
+      if (auto st = m.opt.before_journal_write(); !st) return st.error();
+    }
+    JournalWriterOptions jo = JournalWriterOptions::from_config(settings.journal);
+    jo.min_epoch = m.opt.epoch;
+    auto w = JournalWriter::open(
+        std::move(jo), m.opt.journal_io != nullptr ? *m.opt.journal_io : posix_journal_io());
+    if (!w) return Error("journal " + settings.journal.dir + ": " + w.error().message);
+    m.journal = std::move(w.value());
+    if (m.journal->epoch() != m.opt.epoch || m.journal->recovery().records != inventory->records) {
+      return Error("journal " + settings.journal.dir +
+                   " changed while the engine was starting (another process writing it?): it "
+                   "now holds " +
+                   std::to_string(m.journal->recovery().records) + " record(s), epoch " +
+                   std::to_string(m.journal->epoch()) + "; read " +
+                   std::to_string(inventory->records) + ", epoch " + std::to_string(m.opt.epoch));
+    }
+    m.sink.journal = m.journal.get();
   }
   return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
 }
@@ -585,6 +625,19 @@ void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) 
   }
 }
 
+Status EngineRuntime::set_offline_epoch(std::uint32_t epoch) {
+  Impl& m = *impl_;
+  if (!m.opt.offline || m.started) return Error("set_offline_epoch: offline, before start() only");
+  if (epoch == 0 || epoch > kMaxRunEpoch) {
+    return Error("set_offline_epoch: the run epoch must be in 1.." + std::to_string(kMaxRunEpoch) +
+                 ", got " + std::to_string(epoch));
+  }
+  m.opt.epoch = epoch;
+  m.parent_ids.reset(epoch * 2);
+  m.child_ids.reset(epoch * 2 + 1);
+  return Ok{};
+}
+
 const ReplayReport& EngineRuntime::recovery() const noexcept {
   return impl_->recovery_report;
 }
@@ -592,6 +645,17 @@ const ReplayReport& EngineRuntime::recovery() const noexcept {
 Status EngineRuntime::start() {
   Impl& m = *impl_;
   if (m.started) return Error("the engine is already started");
+  if (m.initiator) {
+    // Nothing is sent before the wall clock has passed this run's epoch second, so a later run
+    // (whose epoch is at least its own start second) never shares it, even when the journal and
+    // the FIX store are both lost (docs/journal.md, "ClOrdID uniqueness"). At most ~1 s normally;
+    // capped, as the journal and the store then already keep the epochs apart.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (wall_clock_run_epoch(LiveClock{}.now()) <= m.opt.epoch &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   m.started = true;
   m.core_thread = std::thread([&m] {
     IdleStrategy idle(IdleStrategy::Params{.kind = m.s.engine.idle_strategy,

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,9 +57,16 @@ struct RuntimeOptions {
   /// The engine's clock follows market-data time (recorded sessions replayed through a broker
   /// simulator) instead of the wall clock.
   bool market_clock = false;
-  /// Restart counter: the ClOrdIDs of this run use epochs 2*epoch and 2*epoch+1, so they never
-  /// repeat an earlier run's. 0: the journal's (previous run + 1), or 1 without a journal.
+  /// The run epoch: the ids of this run use id epochs 2*epoch (parents) and 2*epoch+1 (children,
+  /// the ClOrdIDs), so they never repeat an earlier run's. 0: chosen at create() as
+  /// max(journal's last + 1, highest epoch of a ClOrdID in the journal or a FIX store + 1, the
+  /// wall clock's seconds since 2024) (docs/journal.md, "ClOrdID uniqueness"); a given epoch
+  /// below that is refused. Offline runtimes: 0 means 1.
   std::uint32_t epoch = 0;
+  /// Called once create() has checked everything and before it writes anything (the journal is
+  /// opened for append right after): the caller's own first write, e.g. the run manifest. An
+  /// error stops create() with nothing written to the journal.
+  std::function<Status()> before_journal_write;
   /// Annualised covariance over the instrument universe (instrument id order), n x n.
   Eigen::MatrixXd covariance;
   /// Average daily volume per instrument (compliance ADV share); empty: 1e9 shares each.
@@ -118,6 +126,11 @@ class EngineRuntime {
   /// Offline runtimes: fires the timers due by `now` (the end of a fed log), as the live clock
   /// would have; appends the order intents to `intents`.
   void advance_offline(Timestamp now, std::vector<Event>& intents);
+
+  /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
+  /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
+  /// not offline, already started, epoch out of range.
+  Status set_offline_epoch(std::uint32_t epoch);
 
   /// What recovery found at create() (a journal with earlier runs is replayed into the core).
   const ReplayReport& recovery() const noexcept;

@@ -16,6 +16,7 @@
 #include "optimize_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
+#include "start_guard.hpp"
 
 namespace {
 
@@ -151,7 +152,8 @@ int main(int argc, char** argv) {
       "(live or paper) until SIGINT/SIGTERM (docs/run.md).");
   run->add_option("--config", run_opt.config, "YAML configuration file")->required();
   run->add_option("--epoch", run_opt.epoch,
-                  "restart counter for ClOrdIDs (default: the journal directory's counter + 1)");
+                  "run epoch of the ClOrdIDs (default: above the journal's, the FIX stores' and "
+                  "the wall clock's; refused below that)");
 
   ballast::tools::BrokerSimOptions sim_opt;
   auto* sim = app.add_subcommand(
@@ -207,6 +209,10 @@ int main(int argc, char** argv) {
       "problem (segment, byte offset, what was expected).");
   jverify->add_option("dir", journal_dir, "journal directory")->required();
   jverify->add_flag("--strict", verify_opt.strict, "a torn tail is an error too");
+  std::vector<std::string> verify_stores;
+  jverify->add_option("--fix-store", verify_stores,
+                      "a QuickFIX store (.body file or directory): every order it sent must be in "
+                      "the journal (finds a lost tail the journal alone cannot see)");
   ballast::DumpOptions dump_opt;
   bool dump_json = false;
   auto* jdump = journal->add_subcommand("dump", "Prints every record, as text or JSON lines.");
@@ -255,6 +261,9 @@ int main(int argc, char** argv) {
     rc = ballast::tools::run_demo(demo_opt, std::cout, std::cerr).exit_code;
   } else if (*jverify) {
     rc = ballast::journal_verify(journal_dir, std::cout, std::cerr, verify_opt);
+    if (rc == 0 && !verify_stores.empty()) {
+      rc = ballast::app::verify_fix_stores(journal_dir, verify_stores, std::cout, std::cerr);
+    }
   } else if (*jdump) {
     if (dump_json) dump_opt.format = ballast::DumpFormat::kJson;
     rc = ballast::journal_dump(journal_dir, std::cout, std::cerr, dump_opt);

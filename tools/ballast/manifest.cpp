@@ -64,12 +64,10 @@ Result<Manifest> read_manifest(const std::string& journal_dir) {
   return m;
 }
 
-Status check_or_write_manifest(const std::string& journal_dir, const Manifest& m) {
-  std::error_code ec;
-  fs::create_directories(journal_dir, ec);
-  if (ec) return Error("cannot create " + journal_dir + ": " + ec.message());
+Status check_manifest(const std::string& journal_dir, const Manifest& m) {
   const std::string path = path_of(journal_dir);
-  if (fs::exists(path)) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
     auto old = read_manifest(journal_dir);
     if (!old) return old.error();
     for (const auto& [k, v] : m.values) {
@@ -85,8 +83,17 @@ Status check_or_write_manifest(const std::string& journal_dir, const Manifest& m
                      k);
       }
     }
-    return Ok{};
   }
+  return Ok{};
+}
+
+Status check_or_write_manifest(const std::string& journal_dir, const Manifest& m) {
+  if (auto st = check_manifest(journal_dir, m); !st) return st;
+  const std::string path = path_of(journal_dir);
+  std::error_code ec;
+  if (fs::exists(path, ec)) return Ok{};
+  fs::create_directories(journal_dir, ec);
+  if (ec) return Error("cannot create " + journal_dir + ": " + ec.message());
   const std::string tmp = path + ".tmp";
   const std::string text = m.text();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

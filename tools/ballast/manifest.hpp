@@ -21,6 +21,10 @@ struct Manifest {
 /// Reads `<journal dir>/manifest.txt`. Errors name the file and line.
 Result<Manifest> read_manifest(const std::string& journal_dir);
 
+/// Read-only: Ok when the journal in `journal_dir` has no manifest yet or one equal to `m`;
+/// otherwise the error check_or_write_manifest gives. Writes nothing.
+Status check_manifest(const std::string& journal_dir, const Manifest& m);
+
 /// Before a run appends to the journal in `journal_dir`: writes the manifest (fsync'd) when the
 /// journal has none; when it has one, it must be equal (a restart with other options would not
 /// reproduce the recorded decisions): the error names the first key that differs and both values.

@@ -15,6 +15,7 @@
 #include "demo_command.hpp"
 #include "manifest.hpp"
 #include "run_command.hpp"
+#include "start_guard.hpp"
 
 namespace ballast::tools {
 
@@ -118,6 +119,10 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
   if (!reader.open(opt.fix_log, lo, error)) {
     err << "ballast replay: " << error << "\n";
     return 2;
+  }
+  // The recorded run's ClOrdIDs carry its epoch (docs/journal.md): issue ours under the same one.
+  if (const auto e = app::first_order_epoch_in_fix_log(opt.fix_log, lo.our_comp_id)) {
+    (void)eng.set_offline_epoch(*e);
   }
   // The live conversions: the same bridge QuickFIX's callbacks go through.
   InboundQueue queue(1);

@@ -244,27 +244,22 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
   }
-  if (s.journal.enabled) {
-    if (auto st = check_or_write_manifest(s.journal.dir, run_manifest(opt.config, setup.value()));
-        !st) {
-      err << "ballast run: " << st.error().message << "\n";
-      return 2;
-    }
-  }
-  app::RuntimeOptions ropt = std::move(setup.value().ropt);
-  ropt.epoch = opt.epoch;  // 0: the journal's restart counter
-  auto engine = app::EngineRuntime::create(s, std::move(ropt));
-  if (!engine) {
-    err << "ballast run: " << engine.error().message << "\n";
-    return 2;
-  }
-  app::EngineRuntime& eng = *engine.value();
-  // Intraday file sources: one replay thread each.
+  // Intraday file sources: one replay thread each. Each is first read to its end (every row
+  // checked, errors as file:line) so a bad row stops the start before anything is written, not
+  // part-way through the day.
   std::vector<std::unique_ptr<EventReader>> readers;
   std::vector<const MarketDataSourceConfig*> reader_src;
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kFix || &src == closes_src) continue;
-    auto r = open_source(src, s.instruments);
+    Status checked = Ok{};
+    if (auto check = open_source(src, s.instruments); !check) {
+      checked = check.error();
+    } else {
+      while (check.value()->next()) {
+      }
+      checked = check.value()->status();
+    }
+    auto r = checked ? open_source(src, s.instruments) : checked.error();
     if (!r) {
       err << "ballast run: market_data source '" << src.name << "': " << r.error().message << "\n";
       return 2;
@@ -272,6 +267,22 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     readers.push_back(std::move(r.value()));
     reader_src.push_back(&src);
   }
+  const Manifest manifest = run_manifest(opt.config, setup.value());
+  if (s.journal.enabled) {
+    if (auto st = check_manifest(s.journal.dir, manifest); !st) {
+      err << "ballast run: " << st.error().message << "\n";
+      return 2;
+    }
+  }
+  app::RuntimeOptions ropt = std::move(setup.value().ropt);
+  ropt.epoch = opt.epoch;  // 0: chosen by the engine (docs/journal.md, ClOrdID uniqueness)
+  ropt.before_journal_write = [&] { return check_or_write_manifest(s.journal.dir, manifest); };
+  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  if (!engine) {
+    err << "ballast run: " << engine.error().message << "\n";
+    return 2;
+  }
+  app::EngineRuntime& eng = *engine.value();
   install_signal_handlers();
   if (auto st = eng.start(); !st) {
     err << "ballast run: " << st.error().message << "\n";

@@ -15,7 +15,7 @@ namespace ballast::tools {
 
 struct RunOptions {
   std::string config;
-  std::uint32_t epoch = 0;  ///< 0: the journal's restart counter (previous run + 1)
+  std::uint32_t epoch = 0;  ///< 0: chosen at start (docs/journal.md, ClOrdID uniqueness)
 };
 
 /// Runs until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "ballast/core/ids.hpp"
+#include "ballast/core/time.hpp"
 
 namespace ballast {
 
@@ -41,6 +42,20 @@ class ClOrdIdGenerator {
 constexpr std::uint32_t order_id_epoch(OrderId id) noexcept {
   return static_cast<std::uint32_t>(id.value >> 32);
 }
+
+/// Run epochs (docs/journal.md, "ClOrdID uniqueness"): the engine run with epoch E issues parent
+/// ids with id epoch 2E and child ids (the ClOrdIDs sent to brokers) with id epoch 2E + 1, so a
+/// run epoch is at most kMaxRunEpoch.
+inline constexpr std::uint32_t kMaxRunEpoch = 0x7FFFFFFEu;
+/// The run epoch that issued `id`.
+constexpr std::uint32_t run_epoch_of(OrderId id) noexcept {
+  return order_id_epoch(id) >> 1;
+}
+/// 2024-01-01T00:00:00Z in seconds since the Unix epoch: the origin of wall-clock run epochs.
+inline constexpr std::int64_t kRunEpochOriginUnixSeconds = 1'704'067'200;
+/// The wall-clock floor of a run epoch: whole seconds since 2024-01-01T00:00:00Z at `now` (wall
+/// time), at least 1; clamped to kMaxRunEpoch (the year 2092).
+std::uint32_t wall_clock_run_epoch(Timestamp now) noexcept;
 
 /// Longest ClOrdID text: "B" + 13 base-36 digits.
 inline constexpr std::size_t kMaxClOrdIdLength = 14;

@@ -25,8 +25,11 @@ class JournalIo {
   virtual int sync_dir(const std::string& dir) = 0;
   /// Cuts `path` to `size` bytes (recovery of a torn tail). 0 or -errno.
   virtual int truncate(const std::string& path, std::uint64_t size) = 0;
-  /// Removes `path` (a segment whose header never made it to disk). 0 or -errno.
+  /// Removes `path` (a stale temporary segment). 0 or -errno.
   virtual int remove(const std::string& path) = 0;
+  /// Renames `from` to `to` (a new segment is written as a temporary file and renamed into place,
+  /// so a segment file is never shorter than its header). 0 or -errno.
+  virtual int rename(const std::string& from, const std::string& to) = 0;
   virtual int close(int fd) = 0;
 };
 
@@ -39,6 +42,7 @@ class PosixJournalIo : public JournalIo {
   int sync_dir(const std::string& dir) override;
   int truncate(const std::string& path, std::uint64_t size) override;
   int remove(const std::string& path) override;
+  int rename(const std::string& from, const std::string& to) override;
   int close(int fd) override;
 };
 

@@ -48,6 +48,10 @@ struct JournalWriterOptions {
   IdleStrategy::Params idle{IdleKind::kBackOff, 100, 50, std::chrono::microseconds(1),
                             std::chrono::microseconds(50)};
   std::string engine_version;  ///< empty: journal_engine_version()
+  /// This session's epoch is max(previous session's + 1, min_epoch) (0: previous + 1). The engine
+  /// passes the run epoch it chose from the journal, the FIX stores and the wall clock
+  /// (docs/journal.md, "ClOrdID uniqueness").
+  std::uint64_t min_epoch = 0;
 
   /// The writer options for the engine's `journal` configuration section.
   static JournalWriterOptions from_config(const JournalConfig& c);
@@ -63,7 +67,7 @@ struct JournalRecovery {
   std::uint64_t last_seq = 0;  ///< last record seq before this session
   std::uint64_t previous_epoch = 0;
   std::uint64_t last_event_seq = 0;   ///< last event seq of the previous session
-  std::uint64_t epoch = 0;            ///< this session's epoch (previous + 1)
+  std::uint64_t epoch = 0;            ///< this session's epoch (previous + 1, or min_epoch)
   std::optional<TornTail> torn_tail;  ///< what was cut off (a partial record after a crash)
   std::vector<FixSeqCheckpoint> fix_checkpoints;  ///< latest per session index, by index
 
@@ -91,8 +95,8 @@ class JournalWriter {
   /// full: a torn tail in the last segment is cut off (reported in recovery()); any other damage
   /// (a bad record with valid records after it, a missing segment, a version or event-layout
   /// mismatch) refuses the open with a message naming the segment and byte, and nothing is
-  /// written. Then writes a SessionStart record (epoch = previous + 1), fsyncs it, and starts the
-  /// writer thread (opt.threaded). Cold path.
+  /// written. Then writes a SessionStart record (epoch = max(previous + 1, opt.min_epoch)), fsyncs
+  /// it, and starts the writer thread (opt.threaded). Cold path.
   static Result<std::unique_ptr<JournalWriter>> open(JournalWriterOptions opt,
                                                      JournalIo& io = posix_journal_io());
 
