@@ -34,8 +34,8 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
     // No single trade may be worth more than a quarter of Money's range (the sums stay in range
     // for any NAV the callers accept): the lot counts are clamped there, never cast out of range.
     constexpr double kQuarter = static_cast<double>(std::numeric_limits<std::int64_t>::max()) / 4;
-    const double kcap = std::floor(std::min(
-        {1e15, kQuarter / (p * lot * 1e6), kQuarter / static_cast<double>(l.lot.raw)}));
+    const double kcap = std::floor(
+        std::min({1e15, kQuarter / (p * lot * 1e6), kQuarter / static_cast<double>(l.lot.raw)}));
     lo = std::clamp(lo, -kcap, kcap);
     hi = std::clamp(hi, -kcap, kcap);
     const double desired = std::clamp((l.target * navd / p - pos) / lot, -kcap, kcap);
@@ -135,8 +135,8 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
   return r;
 }
 
-std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r,
-                                     Money cash, const LotLimits& limits) {
+std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r, Money cash,
+                                     const LotLimits& limits) {
   std::vector<LotViolation> out;
   Money nav = cash;
   for (const auto& l : lines) nav += notional(l.price, l.position, Rounding::kHalfEven);

@@ -129,8 +129,7 @@ Status feasibility(Index n, const double* lo, const double* hi, const double* w0
   for (Index i = 0; i < n; ++i) {
     if (lo[i] > hi[i] + 1e-12) {
       return Error{"infeasible: instrument " + std::to_string(i) + " has an empty range [" +
-                   num(lo[i]) + ", " + num(hi[i]) +
-                   "] (bounds, no-buy/no-sell and band together)"};
+                   num(lo[i]) + ", " + num(hi[i]) + "] (bounds, no-buy/no-sell and band together)"};
     }
     const double c = std::clamp(w0[i], lo[i], std::max(lo[i], hi[i]));
     to_box += std::fabs(c - w0[i]);
@@ -139,20 +138,19 @@ Status feasibility(Index n, const double* lo, const double* hi, const double* w0
     hi_sum += hi[i];
   }
   if (lo_sum + cash_lo > 1 + 1e-12) {
-    return Error{"infeasible: the lower bounds (sum " + num(lo_sum) +
-                 ") plus the cash buffer (" + num(cash_lo) + ") exceed 1"};
+    return Error{"infeasible: the lower bounds (sum " + num(lo_sum) + ") plus the cash buffer (" +
+                 num(cash_lo) + ") exceed 1"};
   }
   if (hi_sum + cash_hi < 1 - 1e-12) {
-    return Error{"infeasible: the upper bounds (sum " + num(hi_sum) +
-                 ") plus cash_max (" + num(cash_hi) + ") cannot reach 1"};
+    return Error{"infeasible: the upper bounds (sum " + num(hi_sum) + ") plus cash_max (" +
+                 num(cash_hi) + ") cannot reach 1"};
   }
   const double sell = std::max(0.0, s - (1.0 - cash_lo));  // to raise cash to the buffer
   const double buy = std::max(0.0, (1.0 - cash_hi) - s);   // to bring cash down to cash_max
   const double need = to_box + sell + buy;
   if (need > cap + 1e-12) {
     std::string why = "infeasible: turnover_cap " + num(cap) +
-                      " is below the least turnover any feasible point needs, " +
-                      num(need) + ":";
+                      " is below the least turnover any feasible point needs, " + num(need) + ":";
     if (to_box > 0) why += " " + num(to_box) + " to bring weights inside their bounds";
     if (sell > 0) {
       why += std::string(to_box > 0 ? " and" : "") + " " + num(sell) +
@@ -341,8 +339,8 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
     // a factor model with (almost) none, e.g. k = n factors, is solved in dense form instead.
     bool tiny = false;
     for (Index i = 0; i < n && !tiny; ++i) {
-      const double common = p_.sigma.loadings.row(i) * p_.sigma.factor_cov *
-                            p_.sigma.loadings.row(i).transpose();
+      const double common =
+          p_.sigma.loadings.row(i) * p_.sigma.factor_cov * p_.sigma.loadings.row(i).transpose();
       tiny = !(p_.sigma.specific[i] > 1e-9 * std::max(common, 1e-300));
     }
     if (tiny) {
@@ -1015,8 +1013,8 @@ void RebalanceOptimizer::certify(RebalanceSolution& sol) const {
   } else {
     sdt.setZero();
   }
-  const KktCheck k = kkt_core(p_, sdt, sol.weights, sol.cash, sol.budget_multiplier,
-                              sol.turnover_multiplier);
+  const KktCheck k =
+      kkt_core(p_, sdt, sol.weights, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
   sol.primal_violation = k.primal;
   sol.kkt_residual = k.worst();
   if (k.primal <= settings_.feasibility_tol && k.worst() <= settings_.kkt_tol) {
@@ -1029,12 +1027,10 @@ void RebalanceOptimizer::certify(RebalanceSolution& sol) const {
   if (k.primal > settings_.feasibility_tol) {
     why += std::string(" constraint ") + k.primal_what;
     if (k.primal_at >= 0) why += " of instrument " + std::to_string(k.primal_at);
-    why += " violated by " + num(k.primal) + " (tolerance " + num(settings_.feasibility_tol) +
-           ");";
+    why += " violated by " + num(k.primal) + " (tolerance " + num(settings_.feasibility_tol) + ");";
   }
   if (k.dual > settings_.kkt_tol) {
-    why += " KKT residual " + num(k.dual) + " > " + num(settings_.kkt_tol) +
-           " at " +
+    why += " KKT residual " + num(k.dual) + " > " + num(settings_.kkt_tol) + " at " +
            (k.dual_at < 0    ? std::string("the turnover multiplier")
             : k.dual_at == n ? std::string("cash")
                              : "instrument " + std::to_string(k.dual_at)) +

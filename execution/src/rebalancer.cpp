@@ -176,7 +176,7 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a) {
   if (!solved || !v->sol.optimal()) {
     // Infeasible, or a point that fails the optimizer's check: trade nothing, and say why.
     ++(v->sol.outcome == SolveStatus::kInfeasible ? c_.refused_infeasible
-                                                   : c_.refused_not_converged);
+                                                  : c_.refused_not_converged);
     SolveNote nt;
     nt.account = a;
     nt.status = solved ? v->sol.outcome : SolveStatus::kInfeasible;

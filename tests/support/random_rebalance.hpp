@@ -18,10 +18,10 @@ namespace ballast::test {
 /// How a random problem was built.
 enum class Built {
   kFeasible,
-  kCapBelowNeed,       ///< turnover_cap below the least turnover the buffer and bounds need
-  kEmptyBox,           ///< an instrument that must sell and may not (or the reverse)
-  kLowerSumTooLarge,   ///< sum of lower bounds + cash buffer > 1
-  kUpperSumTooSmall,   ///< sum of upper bounds + cash_max < 1
+  kCapBelowNeed,      ///< turnover_cap below the least turnover the buffer and bounds need
+  kEmptyBox,          ///< an instrument that must sell and may not (or the reverse)
+  kLowerSumTooLarge,  ///< sum of lower bounds + cash buffer > 1
+  kUpperSumTooSmall,  ///< sum of upper bounds + cash_max < 1
 };
 
 /// Per-instrument box [lo, hi] with no-buy / no-sell / band folded in.
@@ -231,7 +231,8 @@ struct RandomProblems {
       p.turnover_cap = std::numeric_limits<double>::infinity();
     } else {
       // At least the need (with a margin), sometimes barely above it.
-      p.turnover_cap = need + (coin(0.3) ? uni(1e-6, 1e-3) : uni(0.01, 0.5));
+      p.turnover_cap =
+          need + (coin(oracle_friendly ? 0.05 : 0.3) ? uni(1e-6, 1e-3) : uni(0.01, 0.5));
     }
     kind = Built::kFeasible;
     if (oracle_friendly) return p;
@@ -257,14 +258,14 @@ struct RandomProblems {
       p.upper[i] = p.current[i] * uni(0.1, 0.9);
       kind = Built::kEmptyBox;
     } else if (q < 0.16) {
-      p.lower = Eigen::VectorXd::Constant(n, (1.0 - p.cash_buffer) / static_cast<double>(n) *
-                                                 uni(1.01, 1.3));
+      p.lower = Eigen::VectorXd::Constant(
+          n, (1.0 - p.cash_buffer) / static_cast<double>(n) * uni(1.01, 1.3));
       p.upper = p.upper.cwiseMax(p.lower);
       kind = Built::kLowerSumTooLarge;
     } else if (q < 0.2) {
       p.cash_max = std::max(p.cash_buffer, uni(0.0, 0.05));
-      p.upper = Eigen::VectorXd::Constant(n, (1.0 - p.cash_max) / static_cast<double>(n) *
-                                                 uni(0.7, 0.99));
+      p.upper = Eigen::VectorXd::Constant(
+          n, (1.0 - p.cash_max) / static_cast<double>(n) * uni(0.7, 0.99));
       p.lower = p.lower.cwiseMin(p.upper);
       kind = Built::kUpperSumTooSmall;
     }

@@ -332,8 +332,9 @@ int run(const std::string& input_path, std::ostream& out) {
     cash = cur.contains("cash") ? fixed<Money>(cur["cash"], "$.current.cash") : Money{};
     // Money is a 64-bit count of 1e-6: every value, and every sum the lot rounding forms, must
     // stay in range. An account too large for that is refused here (exit 2), never overflowed.
-    const std::string range = "exceeds the fixed-point money range (" +
-                              Money::from_raw(std::numeric_limits<std::int64_t>::max()).to_string(0) + ")";
+    const std::string range =
+        "exceeds the fixed-point money range (" +
+        Money::from_raw(std::numeric_limits<std::int64_t>::max()).to_string(0) + ")";
     nav = cash;
     for (Eigen::Index i = 0; i < n; ++i) {
       const std::string& sym = u.symbols[static_cast<std::size_t>(i)];
@@ -350,11 +351,11 @@ int run(const std::string& input_path, std::ostream& out) {
     for (Eigen::Index i = 0; i < n; ++i) gross += 2.0 * std::max(0.0, -p.lower[i]);
     if (nav.to_double() * gross * 4.0 >=
         static_cast<double>(std::numeric_limits<std::int64_t>::max()) * 1e-6) {
-      fail("$.current", "net asset value " + nav.to_string(2) + " is too large: trading it " +
-                            range + "; the largest accepted is about " +
-                            std::to_string(static_cast<double>(
-                                               std::numeric_limits<std::int64_t>::max()) *
-                                           1e-6 / (gross * 4.0)));
+      fail("$.current",
+           "net asset value " + nav.to_string(2) + " is too large: trading it " + range +
+               "; the largest accepted is about " +
+               std::to_string(static_cast<double>(std::numeric_limits<std::int64_t>::max()) * 1e-6 /
+                              (gross * 4.0)));
     }
     p.current.resize(n);
     for (Eigen::Index i = 0; i < n; ++i) {
@@ -437,7 +438,8 @@ int run(const std::string& input_path, std::ostream& out) {
   // The status is the check of what is returned: the optimizer's point, then the whole lots.
   std::vector<LotViolation> violations;
   if (in_shares && s.optimal()) {
-    violations = check_lots(lines, lots, cash, LotLimits{p.cash_buffer, p.cash_max, p.turnover_cap});
+    violations =
+        check_lots(lines, lots, cash, LotLimits{p.cash_buffer, p.cash_max, p.turnover_cap});
   }
   int code = kExitOptimal;
   if (!s.optimal()) {
@@ -448,8 +450,8 @@ int run(const std::string& input_path, std::ostream& out) {
     result["status"] = "optimal_after_rounding";
     json v = json::array();
     for (const auto& x : violations) {
-      json row = {{"constraint", x.constraint}, {"limit", x.limit}, {"value", x.value},
-                  {"by", x.by}};
+      json row = {
+          {"constraint", x.constraint}, {"limit", x.limit}, {"value", x.value}, {"by", x.by}};
       if (x.line != LotViolation::kAccount) row["symbol"] = u.symbols[x.line];
       v.push_back(row);
     }

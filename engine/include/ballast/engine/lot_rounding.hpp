@@ -75,7 +75,7 @@ struct LotViolation {
 /// how they were rounded: per line the bounds and no-buy / no-sell, then the cash window and the
 /// turnover cap. A violation smaller than 1e-12 of NAV is float noise and not reported. Empty =
 /// the rounded point is feasible.
-std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r,
-                                     Money cash, const LotLimits& limits);
+std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r, Money cash,
+                                     const LotLimits& limits);
 
 }  // namespace ballast

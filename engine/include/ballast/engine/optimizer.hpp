@@ -83,11 +83,11 @@ struct RebalanceSolution {
   bool cash_at_max = false;
   bool turnover_active = false;
   int iterations = 0;
-  bool warm = false;        ///< started from the previous solution
-  bool polished = false;    ///< exact solution on the identified active set
-  bool converged = false;   ///< the solver's own flag (ADMM met its tolerances or the polish
-                            ///< succeeded); informative only: `outcome` is what counts
-  double kkt_residual = 0;  ///< scaled; see docs/optimizer.md (includes the primal violation)
+  bool warm = false;            ///< started from the previous solution
+  bool polished = false;        ///< exact solution on the identified active set
+  bool converged = false;       ///< the solver's own flag (ADMM met its tolerances or the polish
+                                ///< succeeded); informative only: `outcome` is what counts
+  double kkt_residual = 0;      ///< scaled; see docs/optimizer.md (includes the primal violation)
   double primal_violation = 0;  ///< largest constraint violation of (weights, cash), in weight
   /// The status, from the check of the returned point (kInfeasible: also an Error from solve).
   SolveStatus outcome = SolveStatus::kNotConverged;
