@@ -967,6 +967,7 @@ void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
     p_.sigma.multiply_into(dt, sdt, ws_.tk1, ws_.tk2);
     sol.tracking_term = lambda_te_ * dt.dot(sdt);
   } else {
+    sdt.setZero();
     sol.tracking_term = 0.0;
   }
   sol.cost_term = 0;
@@ -999,20 +1000,15 @@ void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
   sol.cash_at_buffer = sol.cash <= lo_[n] + tol;
   sol.cash_at_max = sol.cash >= hi_[n] - tol;
   sol.turnover_active = std::isfinite(p_.turnover_cap) && sol.turnover >= p_.turnover_cap - 1e-9;
-  certify(sol);
+  certify(sol, sdt);
 }
 
-void RebalanceOptimizer::certify(RebalanceSolution& sol) const {
+void RebalanceOptimizer::certify(RebalanceSolution& sol,
+                                 const Eigen::Ref<const VectorXd>& sdt) const {
   // The status comes from the returned point alone: its constraint violations and its KKT
-  // residual with the multipliers it carries, whatever path produced it.
+  // residual with the multipliers it carries, whatever path produced it. `sdt` is
+  // Sigma (w - t) of that point (finish() has it).
   const Index n = p_.size();
-  auto sdt = ws_.v3.head(n);
-  if (lambda_te_ > 0) {
-    ws_.v2.head(n) = sol.weights - p_.target;
-    p_.sigma.multiply_into(ws_.v2.head(n), sdt, ws_.tk1, ws_.tk2);
-  } else {
-    sdt.setZero();
-  }
   const KktCheck k =
       kkt_core(p_, sdt, sol.weights, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
   sol.primal_violation = k.primal;

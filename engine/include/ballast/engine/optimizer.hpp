@@ -183,7 +183,7 @@ class RebalanceOptimizer {
   double kkt_residual(const Eigen::VectorXd& w, double cash, double nu, double mu) const;
   void finish(RebalanceSolution& sol) const;
   /// Sets sol.outcome (and reason) from the check of the returned point.
-  void certify(RebalanceSolution& sol) const;
+  void certify(RebalanceSolution& sol, const Eigen::Ref<const Eigen::VectorXd>& sdt) const;
   /// Makes an ADMM point meet the budget exactly (cash first, then trades toward w0).
   void repair_budget(RebalanceSolution& sol) const;
   /// The dense KKT system on the free set when P_FF is singular (allocates; rare).
