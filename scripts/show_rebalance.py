@@ -4,9 +4,13 @@ import json
 import sys
 
 r = json.load(sys.stdin)
-if r["status"] != "optimal":
+if r["status"] not in ("optimal", "optimal_after_rounding"):
     print("status", r["status"], "-", r.get("reason", ""))
     sys.exit(1)
+for v in r.get("rounding_violations", []):
+    where = f" {v['symbol']}" if "symbol" in v else ""
+    print(f"whole lots break {v['constraint']}{where}: {v['value']:.6g} against {v['limit']:.6g}"
+          f" (by {v['by']:.3g} of NAV)")
 rm = r["risk_model"]
 print(f"status {r['status']}, solved in {r['solve_time_us']:.0f} us, KKT residual {r['kkt_residual']:.1e}")
 print(f"risk model: {rm.get('estimator', 'given')} over {rm.get('observations', '-')} days")

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ballast {
 
@@ -30,8 +31,15 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
     double hi = std::floor((l.upper * navd / p - pos) / lot + slack);
     if (l.no_buy) hi = std::min(hi, 0.0);
     if (l.no_sell) lo = std::max(lo, 0.0);
-    const double desired = (l.target * navd / p - pos) / lot;
-    double ki = std::trunc(desired);
+    // No single trade may be worth more than a quarter of Money's range (the sums stay in range
+    // for any NAV the callers accept): the lot counts are clamped there, never cast out of range.
+    constexpr double kQuarter = static_cast<double>(std::numeric_limits<std::int64_t>::max()) / 4;
+    const double kcap = std::floor(
+        std::min({1e15, kQuarter / (p * lot * 1e6), kQuarter / static_cast<double>(l.lot.raw)}));
+    lo = std::clamp(lo, -kcap, kcap);
+    hi = std::clamp(hi, -kcap, kcap);
+    const double desired = std::clamp((l.target * navd / p - pos) / lot, -kcap, kcap);
+    double ki = std::isfinite(desired) ? std::trunc(desired) : 0.0;
     if (lo <= hi) {
       if (ki < lo || ki > hi) ++r.bound_adjusted;
       ki = std::clamp(ki, lo, hi);
@@ -98,9 +106,67 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
     r.buys_trimmed += static_cast<std::uint32_t>(std::min<std::int64_t>(take, UINT32_MAX));
     c = cash_after();
   }
+  // Still short with no buy left: the sells were rounded toward zero. Grow the largest sells (by
+  // as many lots as the shortfall needs), never past a lower bound or a no-sell.
+  while (c.to_double() < floor_value) {
+    std::size_t best = n;
+    double best_value = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (k[i] < 0 && k[i] > k_min[i]) {
+        const double v = -trade_value(i, k[i]).to_double();
+        if (v > best_value) {
+          best_value = v;
+          best = i;
+        }
+      }
+    }
+    if (best == n) break;
+    const double per_lot = trade_value(best, 1).to_double() * (1.0 - lines[best].cost_rate);
+    if (!(per_lot > 0)) break;
+    const double shortfall = floor_value - c.to_double();
+    const auto need = static_cast<std::int64_t>(std::ceil(shortfall / per_lot));
+    const std::int64_t take = std::clamp<std::int64_t>(need, 1, k[best] - k_min[best]);
+    k[best] -= take;
+    r.sells_extended += static_cast<std::uint32_t>(std::min<std::int64_t>(take, UINT32_MAX));
+    c = cash_after();
+  }
   for (std::size_t i = 0; i < n; ++i) r.trades[i] = lines[i].lot * k[i];
   r.cash_after = c;
   return r;
+}
+
+std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r, Money cash,
+                                     const LotLimits& limits) {
+  std::vector<LotViolation> out;
+  Money nav = cash;
+  for (const auto& l : lines) nav += notional(l.price, l.position, Rounding::kHalfEven);
+  const double navd = nav.to_double();
+  if (!(navd > 0) || r.trades.size() != lines.size()) return out;
+  const double noise = 1e-12;
+  auto add = [&](const char* what, std::size_t line, double limit, double value, double by) {
+    if (by > noise) out.push_back(LotViolation{what, line, limit, value, by});
+  };
+  double traded = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const LotLine& l = lines[i];
+    const Qty t = r.trades[i];
+    const Qty after = l.position + t;
+    const double w = notional(l.price, after, Rounding::kHalfEven).to_double() / navd;
+    const double tw = notional(l.price, t, Rounding::kHalfEven).to_double() / navd;
+    traded += std::fabs(tw);
+    add("lower", i, l.lower, w, l.lower - w);
+    add("upper", i, l.upper, w, w - l.upper);
+    if (l.no_buy && t.raw > 0) add("no_buy", i, 0, tw, tw);
+    if (l.no_sell && t.raw < 0) add("no_sell", i, 0, tw, -tw);
+  }
+  const double cw = r.cash_after.to_double() / navd;
+  add("cash_buffer", LotViolation::kAccount, limits.cash_buffer, cw, limits.cash_buffer - cw);
+  add("cash_max", LotViolation::kAccount, limits.cash_max, cw, cw - limits.cash_max);
+  if (std::isfinite(limits.turnover_cap)) {
+    add("turnover_cap", LotViolation::kAccount, limits.turnover_cap, traded,
+        traded - limits.turnover_cap);
+  }
+  return out;
 }
 
 }  // namespace ballast

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace ballast {
 
@@ -13,19 +14,48 @@ using Eigen::VectorXd;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 double soft(double d, double thr) noexcept {
   return d > thr ? d - thr : (d < -thr ? d + thr : 0.0);
 }
 
-double kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sigma_dt,
-                const VectorXd& w, double cash, double nu, double mu) {
+/// The check of a point: the largest constraint violation (absolute, weight) and the largest
+/// scaled KKT (stationarity / complementarity) violation, with where each occurs.
+struct KktCheck {
+  double primal = 0, dual = 0;
+  const char* primal_what = "";  ///< "lower", "upper", "cash_buffer", "cash_max", "budget", ...
+  Index primal_at = -1;          ///< instrument, or -1
+  Index dual_at = -1;            ///< instrument, n for cash, -1 for the turnover multiplier
+  double worst() const noexcept { return std::max(primal, dual); }
+};
+
+KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sigma_dt,
+                  const VectorXd& w, double cash, double nu, double mu) {
   const Index n = p.size();
   const bool band = p.mode == RebalanceMode::kBandEdge;
   const double lte = band ? 0.0 : p.tracking_weight;
-  const double eps = band ? 1e-6 : 0.0;
+  const double eps = proximity_weight(p);
   // g_i = 2 lte (Sigma (w - t))_i + impact + proximity + nu - alpha, built per instrument below.
   double scale = 1.0 + 2.0 * lte * sigma_dt.lpNorm<Eigen::Infinity>();
-  double worst = 0;
+  KktCheck k;
+  auto primal = [&](double v, const char* what, Index i) {
+    if (v > k.primal || std::isnan(v)) {
+      k.primal = std::isnan(v) ? kInf : v;
+      k.primal_what = what;
+      k.primal_at = i;
+    }
+  };
+  auto dual = [&](double v, Index i) {
+    if (v > k.dual || std::isnan(v)) {
+      k.dual = std::isnan(v) ? kInf : v;
+      k.dual_at = i;
+    }
+  };
   double turnover = 0;
   for (Index i = 0; i < n; ++i) {
     const double m = p.impact.size() ? p.impact[i] : 0.0;
@@ -35,17 +65,27 @@ double kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sig
     turnover += std::fabs(dw);
     double lo = p.lower.size() ? p.lower[i] : 0.0;
     double hi = p.upper.size() ? p.upper[i] : 1.0;
-    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
-      lo = std::max(lo, p.current[i]);
-    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, p.current[i]);
+    const char* lo_what = "lower";
+    const char* hi_what = "upper";
+    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)] && p.current[i] > lo) {
+      lo = p.current[i];
+      lo_what = "no_sell";
+    }
+    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)] && p.current[i] < hi) {
+      hi = p.current[i];
+      hi_what = "no_buy";
+    }
     if (band) {
+      if (p.target[i] - p.band[i] > lo) lo_what = "band";
+      if (p.target[i] + p.band[i] < hi) hi_what = "band";
       lo = std::max(lo, p.target[i] - p.band[i]);
       hi = std::min(hi, p.target[i] + p.band[i]);
     }
     const double s = p.cost_weight * p.cost[i] + mu;
     const double tol = 1e-10;
     // Primal feasibility.
-    worst = std::max({worst, lo - w[i], w[i] - hi});
+    primal(lo - w[i], lo_what, i);
+    primal(w[i] - hi, hi_what, i);
     const bool at_lo = w[i] <= lo + tol;
     const bool at_hi = w[i] >= hi - tol;
     // The subgradient of s|w - w0| is s sign(dw), or any value in [-s, s] at dw = 0. The normal
@@ -57,25 +97,72 @@ double kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sig
     if (at_hi) hi_sub = kInf;
     const double need = -gi;
     const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
-    worst = std::max(worst, viol / scale);
+    dual(viol / scale, i);
   }
-  // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, 1].
+  // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, cash_max].
   {
-    worst = std::max({worst, p.cash_buffer - cash, cash - p.cash_max});
+    primal(p.cash_buffer - cash, "cash_buffer", -1);
+    primal(cash - p.cash_max, "cash_max", -1);
     const double need = -nu;
     double lo_sub = 0, hi_sub = 0;
     if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
     if (cash >= p.cash_max - 1e-10) hi_sub = kInf;
     const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
-    worst = std::max(worst, viol / scale);
+    dual(viol / scale, n);
   }
-  worst = std::max(worst, std::fabs(w.sum() + cash - 1.0));
+  primal(std::fabs(w.sum() + cash - 1.0), "budget", -1);
   if (std::isfinite(p.turnover_cap)) {
-    worst = std::max(worst, turnover - p.turnover_cap);
-    worst = std::max(worst, std::fabs(mu * (p.turnover_cap - turnover)) / scale);
+    primal(turnover - p.turnover_cap, "turnover_cap", -1);
+    dual(std::fabs(mu * (p.turnover_cap - turnover)) / scale, -1);
   }
-  if (mu < 0) worst = std::max(worst, -mu);
-  return worst;
+  if (mu < 0) dual(-mu, -1);
+  return k;
+}
+
+/// The least turnover of any point inside the boxes that meets the budget with cash in
+/// [cash_lo, cash_hi], and its parts; or why there is none. Exact: bring every weight into its
+/// box (the nearest point), then move the sum into the cash window at one unit of turnover per
+/// unit, every such move going away from w0 (docs/optimizer.md, "Feasibility").
+Status feasibility(Index n, const double* lo, const double* hi, const double* w0, double cash_lo,
+                   double cash_hi, double cap) {
+  double to_box = 0, lo_sum = 0, hi_sum = 0, s = 0;
+  for (Index i = 0; i < n; ++i) {
+    if (lo[i] > hi[i] + 1e-12) {
+      return Error{"infeasible: instrument " + std::to_string(i) + " has an empty range [" +
+                   num(lo[i]) + ", " + num(hi[i]) + "] (bounds, no-buy/no-sell and band together)"};
+    }
+    const double c = std::clamp(w0[i], lo[i], std::max(lo[i], hi[i]));
+    to_box += std::fabs(c - w0[i]);
+    s += c;
+    lo_sum += lo[i];
+    hi_sum += hi[i];
+  }
+  if (lo_sum + cash_lo > 1 + 1e-12) {
+    return Error{"infeasible: the lower bounds (sum " + num(lo_sum) + ") plus the cash buffer (" +
+                 num(cash_lo) + ") exceed 1"};
+  }
+  if (hi_sum + cash_hi < 1 - 1e-12) {
+    return Error{"infeasible: the upper bounds (sum " + num(hi_sum) + ") plus cash_max (" +
+                 num(cash_hi) + ") cannot reach 1"};
+  }
+  const double sell = std::max(0.0, s - (1.0 - cash_lo));  // to raise cash to the buffer
+  const double buy = std::max(0.0, (1.0 - cash_hi) - s);   // to bring cash down to cash_max
+  const double need = to_box + sell + buy;
+  if (need > cap + 1e-12) {
+    std::string why = "infeasible: turnover_cap " + num(cap) +
+                      " is below the least turnover any feasible point needs, " + num(need) + ":";
+    if (to_box > 0) why += " " + num(to_box) + " to bring weights inside their bounds";
+    if (sell > 0) {
+      why += std::string(to_box > 0 ? " and" : "") + " " + num(sell) +
+             " of sales to raise cash to cash_buffer " + num(cash_lo);
+    }
+    if (buy > 0) {
+      why += std::string(to_box > 0 ? " and" : "") + " " + num(buy) +
+             " of purchases to bring cash down to cash_max " + num(cash_hi);
+    }
+    return Error{why};
+  }
+  return Ok{};
 }
 
 std::string at(const char* field, Index i) {
@@ -145,12 +232,25 @@ Status RebalanceProblem::validate() const {
       return Error{"rebalance problem: factor covariance has inconsistent shapes"};
     }
     for (Index i = 0; i < n; ++i) {
-      if (!(sigma.specific[i] > 0)) {
-        return Error{"rebalance problem: " + at("specific variance", i) + " must be > 0"};
+      // 0 is allowed: k = n factors reproduce Sigma with no specific part (load() then solves
+      // in dense form).
+      if (!(sigma.specific[i] >= 0) || !std::isfinite(sigma.specific[i])) {
+        return Error{"rebalance problem: " + at("specific variance", i) +
+                     " must be finite and >= 0"};
       }
     }
+    for (Index i = 0; i < n; ++i) {
+      for (Index j = 0; j < k; ++j) {
+        if (!std::isfinite(sigma.loadings(i, j)))
+          return Error{"rebalance problem: factor loadings are not finite"};
+      }
+    }
+    if (!sigma.factor_cov.allFinite())
+      return Error{"rebalance problem: factor covariance is not finite"};
   } else if (sigma.dense.cols() != n) {
     return Error{"rebalance problem: covariance is not square"};
+  } else if (!sigma.dense.allFinite()) {
+    return Error{"rebalance problem: covariance is not finite"};
   }
   if (no_buy.size() != 0 && static_cast<Index>(no_buy.size()) != n) {
     return Error{"rebalance problem: no_buy has the wrong length"};
@@ -202,28 +302,7 @@ void RebalanceOptimizer::build_box() {
 
 Status RebalanceOptimizer::check_feasible() const {
   const Index n = p_.size();
-  double min_turnover = 0, lo_sum = 0, hi_sum = 0;
-  for (Index i = 0; i < n; ++i) {
-    if (lo_[i] > hi_[i] + 1e-12) {
-      return Error{"infeasible: instrument " + std::to_string(i) + " has an empty range [" +
-                   std::to_string(lo_[i]) + ", " + std::to_string(hi_[i]) +
-                   "] (bounds, no-buy/no-sell and band together)"};
-    }
-    min_turnover += std::max({0.0, lo_[i] - w0_[i], w0_[i] - hi_[i]});
-    lo_sum += lo_[i];
-    hi_sum += hi_[i];
-  }
-  if (min_turnover > p_.turnover_cap + 1e-12) {
-    return Error{"infeasible: reaching the bounds needs turnover " + std::to_string(min_turnover) +
-                 " but turnover_cap is " + std::to_string(p_.turnover_cap)};
-  }
-  if (lo_sum + p_.cash_buffer > 1 + 1e-12) {
-    return Error{"infeasible: lower bounds plus the cash buffer exceed 1"};
-  }
-  if (hi_sum + p_.cash_max < 1 - 1e-12) {
-    return Error{"infeasible: upper bounds and cash_max cannot reach the budget"};
-  }
-  return Ok{};
+  return feasibility(n, lo_.data(), hi_.data(), w0_.data(), lo_[n], hi_[n], p_.turnover_cap);
 }
 
 void RebalanceOptimizer::build_linear_term() {
@@ -254,7 +333,25 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   have_solution_ = false;
   const Index n = p_.size();
   lambda_te_ = p_.mode == RebalanceMode::kBandEdge ? 0.0 : p_.tracking_weight;
-  eps_prox_ = p_.mode == RebalanceMode::kBandEdge ? 1e-6 : 0.0;
+  eps_prox_ = proximity_weight(p_);
+  if (p_.sigma.is_factor()) {
+    // The exact active-set solve divides by the specific variances (Woodbury on the free set):
+    // a factor model with (almost) none, e.g. k = n factors, is solved in dense form instead.
+    bool tiny = false;
+    for (Index i = 0; i < n && !tiny; ++i) {
+      const double common =
+          p_.sigma.loadings.row(i) * p_.sigma.factor_cov * p_.sigma.loadings.row(i).transpose();
+      tiny = !(p_.sigma.specific[i] > 1e-9 * std::max(common, 1e-300));
+    }
+    if (tiny) {
+      p_.sigma.dense = p_.sigma.loadings * p_.sigma.factor_cov * p_.sigma.loadings.transpose();
+      p_.sigma.dense.diagonal() += p_.sigma.specific;
+      p_.sigma.dense = 0.5 * (p_.sigma.dense + p_.sigma.dense.transpose()).eval();
+      p_.sigma.loadings.resize(0, 0);
+      p_.sigma.factor_cov.resize(0, 0);
+      p_.sigma.specific.resize(0);
+    }
+  }
   build_box();
   // Diagonal part of P besides 2 lambda_te Sigma: 2 lambda_m m_i + 2 eps.
   mdiag_.setZero(n + 1);
@@ -508,11 +605,50 @@ bool RebalanceOptimizer::run_admm(RebalanceSolution& sol, bool warm) {
   sol.iterations += it;
   sol.weights = z_.head(n);
   sol.cash = z_[n];
+  repair_budget(sol);
   // Multipliers from the scaled dual: rho u is the subgradient of g at z, so the budget
   // multiplier is recovered from the cash row (cash has no cost): (Pz + q)_c + nu = -rho u_c.
   sol.budget_multiplier = -rho_ * u_[n] - q_[n];
   sol.turnover_multiplier = mu_;
   return converged;
+}
+
+void RebalanceOptimizer::repair_budget(RebalanceSolution& sol) const {
+  // z keeps the boxes, the cash bounds and the turnover cap exactly but meets the budget only to
+  // ADMM's tolerance. Cash takes the difference unless it sits on a bound (moving it off would
+  // change which KKT conditions apply); otherwise, or for what cash cannot take, trades move
+  // toward w0 (never past it, which keeps the boxes and lowers the turnover): first the free
+  // ones, then those on a bound.
+  const Index n = p_.size();
+  const bool cash_on_bound = sol.cash == lo_[n] || sol.cash == hi_[n];
+  if (!cash_on_bound) sol.cash = std::clamp(1.0 - sol.weights.sum(), lo_[n], hi_[n]);
+  double turnover = 0;
+  for (Index i = 0; i < n; ++i) turnover += std::fabs(sol.weights[i] - w0_[i]);
+  for (int pass = 0; pass < 3; ++pass) {
+    const double r = sol.weights.sum() + sol.cash - 1.0;  // > 0: too much invested
+    if (r == 0) return;
+    // Last resort: trades away from w0 inside the boxes, when the turnover cap has the room.
+    if (pass == 2 && turnover + std::fabs(r) > p_.turnover_cap) break;
+    auto room_of = [&](Index i) {
+      const double w = sol.weights[i];
+      if (pass == 0 && (w == lo_[i] || w == hi_[i])) return 0.0;
+      if (pass == 2) return r > 0 ? std::max(0.0, w - lo_[i]) : std::max(0.0, hi_[i] - w);
+      return r > 0 ? std::max(0.0, w - std::max(lo_[i], w0_[i]))
+                   : std::max(0.0, std::min(hi_[i], w0_[i]) - w);
+    };
+    double room = 0;
+    for (Index i = 0; i < n; ++i) room += room_of(i);
+    if (room < std::fabs(r) || room == 0) continue;
+    const double f = std::fabs(r) / room;
+    for (Index i = 0; i < n; ++i) {
+      const double d = f * room_of(i);
+      sol.weights[i] += r > 0 ? -d : d;
+    }
+    if (!cash_on_bound) sol.cash = std::clamp(1.0 - sol.weights.sum(), lo_[n], hi_[n]);
+    return;
+  }
+  // Not enough room in the trades: cash takes what it can (the check says the rest).
+  sol.cash = std::clamp(1.0 - sol.weights.sum(), lo_[n], hi_[n]);
 }
 
 // ------------------------------------------------------------------ polish
@@ -612,6 +748,7 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
   }
   const Index nc = 1 + rows;
   double lambda[2] = {0, 0};
+  bool singular = false;
   if (m > 0) {
     // sol = M^-1 [b, A']: Woodbury in factor form (O(m k^2)), a Cholesky in place otherwise.
     auto sol_m = ws_.solm.topLeftCorner(m, nc);
@@ -649,12 +786,17 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
         mff(r, r) += mdiag_[free_[static_cast<std::size_t>(r)]];
       }
       Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(mff);  // in place: no allocation
-      if (llt.info() != Eigen::Success) return false;
-      sol_m = rhs.leftCols(nc);
-      llt.solveInPlace(sol_m);
+      if (llt.info() != Eigen::Success) {
+        // P_FF singular (a singular covariance, no tracking term): the whole KKT system.
+        if (!solve_reduced_kkt(m, rows, c, lambda)) return false;
+        singular = true;
+      } else {
+        sol_m = rhs.leftCols(nc);
+        llt.solveInPlace(sol_m);
+      }
     }
     // Schur complement (rows <= 2): S lambda = A M^-1 b - c.
-    if (rows > 0) {
+    if (rows > 0 && !singular) {
       double sm[2][2] = {{0, 0}, {0, 0}};
       double sr[2] = {0, 0};
       for (Index j = 0; j < rows; ++j) {
@@ -671,7 +813,7 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
         lambda[1] = (sm[0][0] * sr[1] - sm[1][0] * sr[0]) / det;
       }
     }
-    for (Index r = 0; r < m; ++r) {
+    for (Index r = 0; r < m && !singular; ++r) {
       double x = sol_m(r, 0);
       for (Index j = 0; j < rows; ++j) x -= sol_m(r, 1 + j) * lambda[j];
       ws_.b[r] = x;
@@ -687,6 +829,33 @@ bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution&
   Index row = 0;
   cand_nu_ = a.cash_fixed ? lambda[row++] : 0.0;
   cand_mu_ = a.turnover_active ? lambda[row] : 0.0;
+  return true;
+}
+
+bool RebalanceOptimizer::solve_reduced_kkt(Index m, Index rows, const double* c, double* lambda) {
+  // [M A'; A 0] [x; lambda] = [b; c], M = P_FF, A's rows in ws_.rhs columns 1.., b in column 0.
+  const Index nk = m + rows;
+  Eigen::MatrixXd k = Eigen::MatrixXd::Zero(nk, nk);
+  VectorXd r(nk);
+  for (Index a = 0; a < m; ++a) {
+    const Index i = free_[static_cast<std::size_t>(a)];
+    for (Index b = 0; b < m && lambda_te_ > 0; ++b) {
+      k(a, b) = 2.0 * lambda_te_ * p_.sigma.dense(i, free_[static_cast<std::size_t>(b)]);
+    }
+    k(a, a) += mdiag_[i];
+    r[a] = ws_.rhs(a, 0);
+    for (Index j = 0; j < rows; ++j) {
+      k(a, m + j) = ws_.rhs(a, 1 + j);
+      k(m + j, a) = ws_.rhs(a, 1 + j);
+    }
+  }
+  for (Index j = 0; j < rows; ++j) r[m + j] = c[j];
+  const Eigen::FullPivLU<Eigen::MatrixXd> lu(k);
+  if (lu.rank() < nk) return false;
+  const VectorXd x = lu.solve(r);
+  if (!x.allFinite()) return false;
+  for (Index a = 0; a < m; ++a) ws_.b[a] = x[a];
+  for (Index j = 0; j < rows; ++j) lambda[j] = x[m + j];
   return true;
 }
 
@@ -798,6 +967,7 @@ void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
     p_.sigma.multiply_into(dt, sdt, ws_.tk1, ws_.tk2);
     sol.tracking_term = lambda_te_ * dt.dot(sdt);
   } else {
+    sdt.setZero();
     sol.tracking_term = 0.0;
   }
   sol.cost_term = 0;
@@ -830,7 +1000,42 @@ void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
   sol.cash_at_buffer = sol.cash <= lo_[n] + tol;
   sol.cash_at_max = sol.cash >= hi_[n] - tol;
   sol.turnover_active = std::isfinite(p_.turnover_cap) && sol.turnover >= p_.turnover_cap - 1e-9;
-  sol.kkt_residual = kkt_residual(w, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
+  certify(sol, sdt);
+}
+
+void RebalanceOptimizer::certify(RebalanceSolution& sol,
+                                 const Eigen::Ref<const VectorXd>& sdt) const {
+  // The status comes from the returned point alone: its constraint violations and its KKT
+  // residual with the multipliers it carries, whatever path produced it. `sdt` is
+  // Sigma (w - t) of that point (finish() has it).
+  const Index n = p_.size();
+  const KktCheck k =
+      kkt_core(p_, sdt, sol.weights, sol.cash, sol.budget_multiplier, sol.turnover_multiplier);
+  sol.primal_violation = k.primal;
+  sol.kkt_residual = k.worst();
+  if (k.primal <= settings_.feasibility_tol && k.worst() <= settings_.kkt_tol) {
+    sol.outcome = SolveStatus::kOptimal;
+    sol.reason.clear();
+    return;
+  }
+  sol.outcome = SolveStatus::kNotConverged;
+  std::string why = "not converged:";
+  if (k.primal > settings_.feasibility_tol) {
+    why += std::string(" constraint ") + k.primal_what;
+    if (k.primal_at >= 0) why += " of instrument " + std::to_string(k.primal_at);
+    why += " violated by " + num(k.primal) + " (tolerance " + num(settings_.feasibility_tol) + ");";
+  }
+  if (k.dual > settings_.kkt_tol) {
+    why += " KKT residual " + num(k.dual) + " > " + num(settings_.kkt_tol) + " at " +
+           (k.dual_at < 0    ? std::string("the turnover multiplier")
+            : k.dual_at == n ? std::string("cash")
+                             : "instrument " + std::to_string(k.dual_at)) +
+           ";";
+  }
+  why += " after " + std::to_string(sol.iterations) + " ADMM iterations (limit " +
+         std::to_string(settings_.max_iterations) + ")" +
+         (sol.polished ? "" : ", the exact active-set step failed");
+  sol.reason = std::move(why);
 }
 
 double RebalanceOptimizer::kkt_residual(const VectorXd& w, double cash, double nu,
@@ -843,7 +1048,7 @@ double RebalanceOptimizer::kkt_residual(const VectorXd& w, double cash, double n
   } else {
     sdt.setZero();
   }
-  return kkt_core(p_, sdt, w, cash, nu, mu);
+  return kkt_core(p_, sdt, w, cash, nu, mu).worst();
 }
 
 Result<RebalanceSolution> RebalanceOptimizer::solve() {
@@ -870,7 +1075,18 @@ Status RebalanceOptimizer::accept_exact(RebalanceSolution& sol, bool warm) {
 
 Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
   if (!loaded_) return Error{"optimizer: solve before load"};
-  if (auto s = check_feasible(); !s) return s;
+  if (auto s = check_feasible(); !s) {
+    // No point meets every constraint: the answer is "trade nothing", with the reason.
+    sol.weights = p_.current;
+    sol.cash = p_.current_cash;
+    sol.budget_multiplier = sol.turnover_multiplier = 0;
+    sol.iterations = 0;
+    sol.warm = sol.polished = sol.converged = false;
+    finish(sol);
+    sol.outcome = SolveStatus::kInfeasible;
+    sol.reason = s.error().message;
+    return s;
+  }
   const bool warm = have_solution_;
   sol.warm = warm;
   sol.iterations = 0;
@@ -927,7 +1143,42 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
 double rebalance_kkt_residual(const RebalanceProblem& p, const VectorXd& w, double cash, double nu,
                               double mu) {
   const VectorXd sdt = p.sigma.multiply(w - p.target);
-  return kkt_core(p, sdt, w, cash, nu, mu);
+  return kkt_core(p, sdt, w, cash, nu, mu).worst();
+}
+
+double proximity_weight(const RebalanceProblem& p) noexcept {
+  return p.mode == RebalanceMode::kBandEdge || p.tracking_weight == 0 ? 1e-6 : 0.0;
+}
+
+Status rebalance_feasibility(const RebalanceProblem& p) {
+  const Index n = p.size();
+  VectorXd lo(n), hi(n);
+  for (Index i = 0; i < n; ++i) {
+    lo[i] = p.lower.size() ? p.lower[i] : 0.0;
+    hi[i] = p.upper.size() ? p.upper[i] : 1.0;
+    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
+      lo[i] = std::max(lo[i], p.current[i]);
+    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)])
+      hi[i] = std::min(hi[i], p.current[i]);
+    if (p.mode == RebalanceMode::kBandEdge) {
+      lo[i] = std::max(lo[i], p.target[i] - p.band[i]);
+      hi[i] = std::min(hi[i], p.target[i] + p.band[i]);
+    }
+  }
+  return feasibility(n, lo.data(), hi.data(), p.current.data(), p.cash_buffer, p.cash_max,
+                     p.turnover_cap);
+}
+
+const char* to_string(SolveStatus s) noexcept {
+  switch (s) {
+    case SolveStatus::kOptimal:
+      return "optimal";
+    case SolveStatus::kNotConverged:
+      return "not_converged";
+    case SolveStatus::kInfeasible:
+      return "infeasible";
+  }
+  return "?";
 }
 
 }  // namespace ballast

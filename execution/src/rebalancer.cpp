@@ -171,12 +171,33 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a) {
     return nullptr;
   }
   const std::uint64_t hits_before = v->opt.counters().active_set_hits;
-  if (!v->opt.solve_into(v->sol)) {
-    ++c_.solve_errors;
+  const Status solved = v->opt.solve_into(v->sol);
+  if (!solved) ++c_.solve_errors;
+  if (!solved || !v->sol.optimal()) {
+    // Infeasible, or a point that fails the optimizer's check: trade nothing, and say why.
+    ++(v->sol.outcome == SolveStatus::kInfeasible ? c_.refused_infeasible
+                                                  : c_.refused_not_converged);
+    SolveNote nt;
+    nt.account = a;
+    nt.status = solved ? v->sol.outcome : SolveStatus::kInfeasible;
+    nt.kkt_residual = v->sol.kkt_residual;
+    nt.primal_violation = v->sol.primal_violation;
+    note(nt);
     return nullptr;
   }
   if (!fresh && v->sol.warm && v->opt.counters().active_set_hits != hits_before) ++c_.exact_warm;
   return v;
+}
+
+void Rebalancer::note(const SolveNote& n) noexcept {
+  notes_[notes_written_++ % kMaxNotes] = n;
+}
+
+std::vector<Rebalancer::SolveNote> Rebalancer::notes() const {
+  std::vector<SolveNote> out;
+  const std::uint64_t first = notes_written_ > kMaxNotes ? notes_written_ - kMaxNotes : 0;
+  for (std::uint64_t k = first; k < notes_written_; ++k) out.push_back(notes_[k % kMaxNotes]);
+  return out;
 }
 
 bool Rebalancer::warm_up(AccountId a) {
@@ -193,6 +214,25 @@ void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
   for (std::uint32_t k = 0; k < n; ++k) lines[k].target = sv->sol.weights[k];
   const LotResult lots =
       round_to_lots(lines, book_.cash(a), cfg_.cash_buffer, cfg_.min_trade_value);
+  // The whole lots may break what the optimizer's point kept: trade, and say which and by how
+  // much (the worst one). The configured limits are the hard ones (band-edge bands are not).
+  const std::vector<LotViolation> broken = check_lots(
+      {lines.data(), n}, lots, book_.cash(a), LotLimits{cfg_.cash_buffer, 1.0, cfg_.turnover_cap});
+  if (!broken.empty()) {
+    ++c_.rounding_violations;
+    const auto worst = std::max_element(broken.begin(), broken.end(),
+                                        [](const auto& x, const auto& y) { return x.by < y.by; });
+    SolveNote nt;
+    nt.account = a;
+    nt.traded = true;
+    nt.kkt_residual = sv->sol.kkt_residual;
+    nt.primal_violation = sv->sol.primal_violation;
+    nt.constraint = worst->constraint;
+    nt.slot = worst->line == LotViolation::kAccount ? SolveNote::kAccount
+                                                    : static_cast<std::uint32_t>(worst->line);
+    nt.by = worst->by;
+    note(nt);
+  }
   // Sells start now; buys wait for the cash the sells raise (release()).
   for (std::uint32_t k = 0; k < n; ++k) {
     const Qty t = lots.trades[k];

@@ -240,5 +240,34 @@ TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRea
   EXPECT_LT(std::fabs(weight_after(w, f, a, 0) - m.weights[0]), 0.02);
 }
 
+// Issue 13 item 9: an answer that is not optimal is not traded, and the rebalancer says why.
+TEST(RebalancerSolvers, AnInfeasibleProblemTradesNothingAndLeavesANote) {
+  World w;
+  const AccountId a = w.account(std::vector<double>(kN, 0.03));  // about 0.1 % cash
+  OptimizerConfig ocfg;
+  ocfg.cash_buffer = 0.05;   // needs about 5 % of sales ...
+  ocfg.turnover_cap = 0.01;  // ... and the cap allows 1 %
+  Harness h(w, ocfg);
+  h.rebalance(a);
+  EXPECT_TRUE(h.parents(a).empty());
+  const auto& c = h.reb.counters();
+  EXPECT_EQ(c.refused_infeasible, 1u);
+  EXPECT_EQ(c.refused_not_converged, 0u);
+  const auto notes = h.reb.notes();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].account, a);
+  EXPECT_EQ(notes[0].status, SolveStatus::kInfeasible);
+  EXPECT_FALSE(notes[0].traded);
+  // With room for the sales the same account trades, and the whole lots keep the limits.
+  OptimizerConfig roomy = ocfg;
+  roomy.turnover_cap = 0.5;
+  Harness h2(w, roomy);
+  h2.rebalance(a);
+  EXPECT_FALSE(h2.parents(a).empty());
+  EXPECT_EQ(h2.reb.counters().refused_infeasible, 0u);
+  EXPECT_EQ(h2.reb.counters().rounding_violations, 0u);
+  EXPECT_TRUE(h2.reb.notes().empty());
+}
+
 }  // namespace
 }  // namespace ballast

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -24,6 +25,12 @@ namespace {
 
 using json = nlohmann::json;
 using Eigen::VectorXd;
+
+// Exit codes (docs/optimize.md).
+constexpr int kExitOptimal = 0;
+constexpr int kExitInfeasible = 1;
+constexpr int kExitNotConverged = 3;
+constexpr int kExitRoundingViolation = 4;
 
 /// Bad input: the message names the JSON path and what was expected.
 struct InputError {
@@ -323,12 +330,33 @@ int run(const std::string& input_path, std::ostream& out) {
         fail("$.current.prices." + sym, "must be > 0");
     }
     cash = cur.contains("cash") ? fixed<Money>(cur["cash"], "$.current.cash") : Money{};
+    // Money is a 64-bit count of 1e-6: every value, and every sum the lot rounding forms, must
+    // stay in range. An account too large for that is refused here (exit 2), never overflowed.
+    const std::string range =
+        "exceeds the fixed-point money range (" +
+        Money::from_raw(std::numeric_limits<std::int64_t>::max()).to_string(0) + ")";
     nav = cash;
     for (Eigen::Index i = 0; i < n; ++i) {
-      nav += notional(prices[static_cast<std::size_t>(i)], holdings[static_cast<std::size_t>(i)],
-                      Rounding::kHalfEven);
+      const std::string& sym = u.symbols[static_cast<std::size_t>(i)];
+      const auto v = checked_notional(prices[static_cast<std::size_t>(i)],
+                                      holdings[static_cast<std::size_t>(i)], Rounding::kHalfEven);
+      if (!v) fail("$.current.holdings." + sym, "holding x price " + range);
+      const auto sum = checked_add(nav, *v);
+      if (!sum) fail("$.current", "net asset value " + range);
+      nav = *sum;
     }
     if (nav.raw <= 0) fail("$.current", "net asset value must be > 0");
+    // The trades move at most (1 + shorts) x NAV each way, plus costs: keep 4x that in range.
+    double gross = 2.0;
+    for (Eigen::Index i = 0; i < n; ++i) gross += 2.0 * std::max(0.0, -p.lower[i]);
+    if (nav.to_double() * gross * 4.0 >=
+        static_cast<double>(std::numeric_limits<std::int64_t>::max()) * 1e-6) {
+      fail("$.current",
+           "net asset value " + nav.to_string(2) + " is too large: trading it " + range +
+               "; the largest accepted is about " +
+               std::to_string(static_cast<double>(std::numeric_limits<std::int64_t>::max()) * 1e-6 /
+                              (gross * 4.0)));
+    }
     p.current.resize(n);
     for (Eigen::Index i = 0; i < n; ++i) {
       p.current[i] = notional(prices[static_cast<std::size_t>(i)],
@@ -346,6 +374,7 @@ int run(const std::string& input_path, std::ostream& out) {
   if (auto v = p.validate(); !v) throw InputError{"$: " + v.error().message};
 
   RebalanceOptimizer opt;
+  const OptimizerSettings settings{};
   const auto t0 = std::chrono::steady_clock::now();
   if (auto s = opt.load(p); !s) throw InputError{"$: " + s.error().message};
   auto sol = opt.solve();
@@ -354,20 +383,24 @@ int run(const std::string& input_path, std::ostream& out) {
     result["status"] = "infeasible";
     result["reason"] = sol.error().message;
     out << result.dump(2) << "\n";
-    return 1;
+    return kExitInfeasible;
   }
   RebalanceSolution s = sol.value();
+  std::string resolve_note;
   // Whole lots, dropping trades below min_trade_value and re-solving with those held (twice at
   // most: each pass only freezes more instruments).
   json trades = json::object();
   LotResult lots;
-  if (in_shares) {
+  std::uint32_t dropped_total = 0;
+  std::vector<LotLine> lines;
+  // Not optimal: no trades are proposed (the point is printed for diagnosis only).
+  if (in_shares && s.optimal()) {
     const VectorXd lot = per_instrument(root, "lots", u, 1.0);
     const Money min_trade = root.contains("min_trade_value")
                                 ? fixed<Money>(root["min_trade_value"], "$.min_trade_value")
                                 : Money{};
     for (int pass = 0; pass < 3; ++pass) {
-      std::vector<LotLine> lines(static_cast<std::size_t>(n));
+      lines.assign(static_cast<std::size_t>(n), LotLine{});
       for (Eigen::Index i = 0; i < n; ++i) {
         LotLine& l = lines[static_cast<std::size_t>(i)];
         l.price = prices[static_cast<std::size_t>(i)];
@@ -384,24 +417,60 @@ int run(const std::string& input_path, std::ostream& out) {
         l.cost_rate = p.cost[i];
       }
       lots = round_to_lots(lines, cash, p.cash_buffer, min_trade);
+      // Instruments dropped in an earlier pass are frozen (no trade), so none is counted twice.
+      dropped_total += lots.dropped_small;
       if (lots.dropped_small == 0 || pass == 2) break;
       for (Eigen::Index i = 0; i < n; ++i) {
         if (lots.dropped[static_cast<std::size_t>(i)]) opt.freeze(i);
       }
       auto again = opt.solve();
-      if (!again) break;
+      if (!again || !again.value().optimal()) {
+        // Holding the small trades makes the problem infeasible or unsolved: keep the lots of
+        // the last optimal solution (the check below says what they break).
+        resolve_note = "re-solve with the dropped trades held failed (" +
+                       (again ? again.value().reason : again.error().message) +
+                       "); the trades are the previous pass's";
+        break;
+      }
       s = again.value();
     }
   }
+  // The status is the check of what is returned: the optimizer's point, then the whole lots.
+  std::vector<LotViolation> violations;
+  if (in_shares && s.optimal()) {
+    violations =
+        check_lots(lines, lots, cash, LotLimits{p.cash_buffer, p.cash_max, p.turnover_cap});
+  }
+  int code = kExitOptimal;
+  if (!s.optimal()) {
+    result["status"] = to_string(s.outcome);
+    result["reason"] = s.reason;
+    code = kExitNotConverged;
+  } else if (!violations.empty()) {
+    result["status"] = "optimal_after_rounding";
+    json v = json::array();
+    for (const auto& x : violations) {
+      json row = {
+          {"constraint", x.constraint}, {"limit", x.limit}, {"value", x.value}, {"by", x.by}};
+      if (x.line != LotViolation::kAccount) row["symbol"] = u.symbols[x.line];
+      v.push_back(row);
+    }
+    result["rounding_violations"] = v;
+    code = kExitRoundingViolation;
+  } else {
+    result["status"] = "optimal";
+  }
+  if (!resolve_note.empty()) result["note"] = resolve_note;
   const double us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-  result["status"] = "optimal";
   result["polished"] = s.polished;
   result["converged"] = s.converged;
   result["iterations"] = s.iterations;
   result["warm"] = s.warm;
   result["solve_time_us"] = us;
   result["kkt_residual"] = s.kkt_residual;
+  result["primal_violation"] = s.primal_violation;
+  result["tolerances"] = {{"feasibility", settings.feasibility_tol}, {"kkt", settings.kkt_tol}};
   result["objective"] = {{"total", s.objective},  {"tracking", s.tracking_term},
                          {"cost", s.cost_term},   {"impact", s.impact_term},
                          {"alpha", s.alpha_term}, {"proximity", s.proximity_term}};
@@ -417,7 +486,7 @@ int run(const std::string& input_path, std::ostream& out) {
               {"target", p.target[i]},
               {"weight", s.weights[i]},
               {"status", status_name(s.status[static_cast<std::size_t>(i)])}};
-    if (in_shares) {
+    if (in_shares && s.optimal()) {
       const Qty q = lots.trades[static_cast<std::size_t>(i)];
       r["trade_shares"] = q.to_string();
       r["trade_value"] =
@@ -426,7 +495,7 @@ int run(const std::string& input_path, std::ostream& out) {
     rows.push_back(r);
   }
   result["instruments"] = rows;
-  if (in_shares) {
+  if (in_shares && s.optimal()) {
     // Money to the cent for display (half-even); the trades themselves are exact.
     const Money cent = Money::parse("0.01").value();
     result["nav"] = round_to_increment(nav, cent, Rounding::kHalfEven).to_string(2);
@@ -434,10 +503,11 @@ int run(const std::string& input_path, std::ostream& out) {
         round_to_increment(lots.cash_after, cent, Rounding::kHalfEven).to_string(2);
     result["lots"] = {{"bound_adjusted", lots.bound_adjusted},
                       {"buys_trimmed", lots.buys_trimmed},
-                      {"dropped_small", lots.dropped_small}};
+                      {"dropped_small", dropped_total},
+                      {"sells_extended", lots.sells_extended}};
   }
   out << result.dump(2) << "\n";
-  return 0;
+  return code;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct LotResult {
   std::uint32_t bound_adjusted = 0;   ///< rounded away from zero to stay inside a bound
   std::uint32_t buys_trimmed = 0;     ///< lots taken off buys to keep the cash floor
   std::uint32_t dropped_small = 0;    ///< trades below min_trade_value set to zero
+  std::uint32_t sells_extended = 0;   ///< lots added to sells to reach the cash floor
   std::vector<std::uint8_t> dropped;  ///< per line: 1 when dropped as too small
 };
 
@@ -41,9 +43,39 @@ struct LotResult {
 ///  4. while cash after trades and estimated costs is below cash_buffer x NAV, one lot comes off
 ///     the buy with the largest remaining notional: first buys no bound requires, then, because
 ///     cash comes before reaching a lower bound, the others (never past zero: a buy never becomes
-///     a sell). Cash ends at or above the floor unless every buy is gone.
+///     a sell);
+///  5. still below the floor with no buy left (the sells, rounded toward zero, raise less than
+///     the optimizer's weights did): lots are added to the largest sells, never past a lower
+///     bound. Cash ends at or above the floor unless no buy is left and no sell can grow.
+/// Whether the result keeps every constraint is check_lots()'s question.
 /// NAV is cash + sum position x price, exact. Deterministic; allocates only the result.
 LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
                         Money min_trade_value = Money::zero());
+
+/// The account-level limits the whole-lot trades are checked against.
+struct LotLimits {
+  double cash_buffer = 0;
+  double cash_max = 1;
+  double turnover_cap = std::numeric_limits<double>::infinity();
+};
+
+/// A constraint the whole-lot trades break, and by how much. Weights are fractions of the
+/// pre-trade NAV (cash + sum position x price); cash is after trades and estimated costs.
+struct LotViolation {
+  /// "lower", "upper", "no_buy", "no_sell", "cash_buffer", "cash_max" or "turnover_cap".
+  const char* constraint = "";
+  std::size_t line = kAccount;  ///< the instrument's line, or kAccount
+  double limit = 0;             ///< the bound
+  double value = 0;             ///< the post-trade value
+  double by = 0;                ///< how far past the bound (> 0)
+  static constexpr std::size_t kAccount = static_cast<std::size_t>(-1);
+};
+
+/// Checks the trades of `r` against every constraint on the post-trade point, independently of
+/// how they were rounded: per line the bounds and no-buy / no-sell, then the cash window and the
+/// turnover cap. A violation smaller than 1e-12 of NAV is float noise and not reported. Empty =
+/// the rounded point is feasible.
+std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r, Money cash,
+                                     const LotLimits& limits);
 
 }  // namespace ballast

@@ -57,6 +57,16 @@ struct RebalanceProblem {
   Status validate() const;
 };
 
+/// What a solve's answer is, decided by checking the returned point (constraint violations and
+/// the KKT residual), never by the solver's own flags (docs/optimizer.md, "What optimal means").
+enum class SolveStatus : std::uint8_t {
+  kOptimal,       ///< violations <= feasibility_tol and KKT residual <= kkt_tol
+  kNotConverged,  ///< a point was found but it fails the check: do not trade on it
+  kInfeasible,    ///< no point meets every constraint; weights are the current ones (no trade)
+};
+/// "optimal", "not_converged", "infeasible".
+const char* to_string(SolveStatus s) noexcept;
+
 /// Where an instrument ended up relative to its constraints.
 enum class WeightStatus : std::uint8_t { kBought, kSold, kNoTrade, kAtLower, kAtUpper };
 
@@ -73,10 +83,18 @@ struct RebalanceSolution {
   bool cash_at_max = false;
   bool turnover_active = false;
   int iterations = 0;
-  bool warm = false;        ///< started from the previous solution
-  bool polished = false;    ///< exact solution on the identified active set
-  bool converged = false;   ///< ADMM met its tolerances (or the polish succeeded)
-  double kkt_residual = 0;  ///< scaled; see docs/optimizer.md
+  bool warm = false;            ///< started from the previous solution
+  bool polished = false;        ///< exact solution on the identified active set
+  bool converged = false;       ///< the solver's own flag (ADMM met its tolerances or the polish
+                                ///< succeeded); informative only: `outcome` is what counts
+  double kkt_residual = 0;      ///< scaled; see docs/optimizer.md (includes the primal violation)
+  double primal_violation = 0;  ///< largest constraint violation of (weights, cash), in weight
+  /// The status, from the check of the returned point (kInfeasible: also an Error from solve).
+  SolveStatus outcome = SolveStatus::kNotConverged;
+  /// Empty when optimal; otherwise the constraint(s) at fault and by how much. Filled only off
+  /// the optimal path (allocates there).
+  std::string reason;
+  bool optimal() const noexcept { return outcome == SolveStatus::kOptimal; }
 };
 
 struct OptimizerSettings {
@@ -88,6 +106,10 @@ struct OptimizerSettings {
   bool polish = true;
   /// Primal-dual active-set rounds tried (warm start and polish) before ADMM decides.
   int active_set_rounds = 12;
+  /// A returned point is optimal when every constraint holds to feasibility_tol (absolute, in
+  /// weight: 1e-9 of NAV) and its scaled KKT residual is <= kkt_tol.
+  double feasibility_tol = 1e-9;
+  double kkt_tol = 1e-7;
 };
 
 /// Solves rebalancing problems, keeping its factorisation and last solution between solves.
@@ -113,10 +135,12 @@ class RebalanceOptimizer {
   void freeze(Eigen::Index i);
 
   /// Solves, warm from the previous solution when there is one. Error: infeasible (names the
-  /// instrument or constraint) or not loaded.
+  /// conflicting constraints; the exact test of docs/optimizer.md) or not loaded. Ok does NOT
+  /// mean optimal: check `outcome` (kNotConverged when the returned point fails the check).
   Result<RebalanceSolution> solve();
   /// As solve(), into `out`, reusing its storage: after the first solve of a problem size, a
-  /// warm solve answered by the active-set path allocates nothing (batch mode).
+  /// warm solve answered by the active-set path allocates nothing (batch mode). On an infeasible
+  /// problem `out` gets outcome kInfeasible, the reason, and the current weights (no trade).
   Status solve_into(RebalanceSolution& out);
 
   const RebalanceProblem& problem() const noexcept { return p_; }
@@ -158,6 +182,12 @@ class RebalanceOptimizer {
   void apply_p_into(const Eigen::VectorXd& x, Eigen::VectorXd& out) const;
   double kkt_residual(const Eigen::VectorXd& w, double cash, double nu, double mu) const;
   void finish(RebalanceSolution& sol) const;
+  /// Sets sol.outcome (and reason) from the check of the returned point.
+  void certify(RebalanceSolution& sol, const Eigen::Ref<const Eigen::VectorXd>& sdt) const;
+  /// Makes an ADMM point meet the budget exactly (cash first, then trades toward w0).
+  void repair_budget(RebalanceSolution& sol) const;
+  /// The dense KKT system on the free set when P_FF is singular (allocates; rare).
+  bool solve_reduced_kkt(Eigen::Index m, Eigen::Index rows, const double* c, double* lambda);
 
   OptimizerSettings settings_;
   RebalanceProblem p_;
@@ -204,5 +234,14 @@ class RebalanceOptimizer {
 /// docs/optimizer.md. Independent of the solver's internals (tests use their own check too).
 double rebalance_kkt_residual(const RebalanceProblem& p, const Eigen::VectorXd& w, double cash,
                               double nu, double mu);
+
+/// The weight of the proximity term eps ||w - w0||^2: 1e-6 when the objective has no tracking
+/// term (band-edge mode, or tracking_weight 0), which makes the problem strictly convex.
+double proximity_weight(const RebalanceProblem& p) noexcept;
+
+/// The exact feasibility test (docs/optimizer.md): Ok, or an Error naming the constraints that
+/// conflict (an empty box, the bounds against the budget, or the least turnover any feasible
+/// point needs against turnover_cap). Needs a valid problem.
+Status rebalance_feasibility(const RebalanceProblem& p);
 
 }  // namespace ballast

@@ -63,8 +63,30 @@ class Rebalancer {
   /// one every parent goes to the session given at construction.
   void set_router(const SessionRouter* router) noexcept { router_ = router; }
 
+  /// Why a rebalance traded nothing, or traded on whole lots that break a constraint (the
+  /// optimizer's status is decided by its check of the returned point, docs/optimizer.md):
+  ///  - infeasible or not converged: nothing is traded (`traded` false);
+  ///  - optimal, but the whole-lot trades break a constraint (`constraint`, by `by` of NAV, on
+  ///    `slot` or kAccount): the trades go ahead (`traded` true) and the note says so.
+  struct SolveNote {
+    AccountId account{};
+    SolveStatus status{SolveStatus::kOptimal};
+    bool traded = false;
+    double kkt_residual = 0;      ///< of the optimizer's point
+    double primal_violation = 0;  ///< of the optimizer's point
+    const char* constraint = "";  ///< rounding: the worst violated constraint
+    std::uint32_t slot = kAccount;
+    double by = 0;
+    static constexpr std::uint32_t kAccount = ~0u;
+  };
+  /// The last kMaxNotes notes, oldest first (a ring: no allocation after construction).
+  std::vector<SolveNote> notes() const;
+
   struct Counters {
     std::uint64_t rebalances = 0, parents = 0, buys_waiting = 0, solve_errors = 0;
+    std::uint64_t refused_infeasible = 0;     ///< rebalances not traded: infeasible problem
+    std::uint64_t refused_not_converged = 0;  ///< not traded: the point failed the check
+    std::uint64_t rounding_violations = 0;    ///< traded, but the whole lots break a constraint
     std::uint64_t skipped_in_progress = 0;
     std::uint64_t solver_loads = 0;   ///< solves that built a new solver (cold)
     std::uint64_t solver_reuses = 0;  ///< solves on a kept solver (warm)
@@ -89,6 +111,8 @@ class Rebalancer {
     Eigen::VectorXd current, target, cost, band;
   };
   static constexpr std::size_t kMaxSolvers = 64;
+  static constexpr std::size_t kMaxNotes = 256;
+  void note(const SolveNote& n) noexcept;
 
   /// Builds account a's problem, solves it on its shape's solver (lines_ holds the lot lines).
   Solver* solve(AccountId a);
@@ -113,6 +137,8 @@ class Rebalancer {
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;
   std::vector<LotLine> lines_;
+  std::vector<SolveNote> notes_ = std::vector<SolveNote>(kMaxNotes);
+  std::uint64_t notes_written_ = 0;
   Counters c_;
 };
 
