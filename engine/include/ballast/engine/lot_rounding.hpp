@@ -11,7 +11,7 @@ namespace ballast {
 
 /// One instrument of an account, for lot rounding.
 struct LotLine {
-  Price price{};      ///< mark used for the rebalance (> 0)
+  Price price{};      ///< mark used for the rebalance; <= 0: no price, the line is not traded
   Qty lot{};          ///< lot size (> 0)
   Qty position{};     ///< current holding including working orders (may be an odd lot)
   double target = 0;  ///< the optimizer's post-trade weight
@@ -30,6 +30,7 @@ struct LotResult {
   std::uint32_t buys_trimmed = 0;     ///< lots taken off buys to keep the cash floor
   std::uint32_t dropped_small = 0;    ///< trades below min_trade_value set to zero
   std::vector<std::uint8_t> dropped;  ///< per line: 1 when dropped as too small
+  std::uint32_t unpriced = 0;         ///< lines without a positive price or lot: not traded
 };
 
 /// Rounds the optimizer's weights to whole-lot trades. The rule (docs/optimizer.md):
@@ -42,6 +43,8 @@ struct LotResult {
 ///     the buy with the largest remaining notional: first buys no bound requires, then, because
 ///     cash comes before reaching a lower bound, the others (never past zero: a buy never becomes
 ///     a sell). Cash ends at or above the floor unless every buy is gone.
+/// A line without a positive price or lot is never traded and its position counts 0 in the NAV:
+/// callers leave out held instruments without a price first (the rebalancer skips the account).
 /// NAV is cash + sum position x price, exact. Deterministic; allocates only the result.
 LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
                         Money min_trade_value = Money::zero());

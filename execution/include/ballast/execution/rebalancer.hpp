@@ -69,6 +69,9 @@ class Rebalancer {
     std::uint64_t solver_loads = 0;   ///< solves that built a new solver (cold)
     std::uint64_t solver_reuses = 0;  ///< solves on a kept solver (warm)
     std::uint64_t exact_warm = 0;     ///< warm solves answered by the active-set path alone
+    std::uint64_t skipped_no_price = 0;  ///< a held instrument (or working order) had no price
+    std::uint64_t skipped_no_nav = 0;    ///< NAV <= 0 or beyond the Money range: no weights
+    std::uint64_t excluded = 0;  ///< instruments left out of rebalances for want of a price
   };
   const Counters& counters() const noexcept { return c_; }
 
@@ -91,8 +94,11 @@ class Rebalancer {
   static constexpr std::size_t kMaxSolvers = 64;
 
   /// Builds account a's problem, solves it on its shape's solver (lines_ holds the lot lines).
-  Solver* solve(AccountId a);
-  Solver* find_solver(const Slot* slots, std::uint32_t n) noexcept;
+  /// Prices must be fresh at *now (warm_up passes null: any mark will do).
+  Solver* solve(AccountId a, const Timestamp* now);
+  /// The solver of a shape: the instruments and which are fixed (restricted, or left out for
+  /// want of a price).
+  Solver* find_solver(const Slot* slots, const std::uint8_t* fixed, std::uint32_t n) noexcept;
   void rebalance(AccountId a, Timestamp now, Outbox& out);
   void release(Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
@@ -113,6 +119,7 @@ class Rebalancer {
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;
   std::vector<LotLine> lines_;
+  std::vector<std::uint8_t> fixed_;  // per slot of the account being solved: not tradable
   Counters c_;
 };
 
