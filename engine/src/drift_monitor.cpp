@@ -68,7 +68,7 @@ bool calendar_matches(const CalendarTrigger& cal, sys_days d) noexcept {
 }
 
 // NAV (1e-15 units) beyond this does not fit Money (1e-6 units): no weights are stated for it.
-constexpr __int128 kMaxNavE15 = static_cast<__int128>(INT64_MAX) * Price::kScale;
+constexpr __int128 kMaxNavE15 = static_cast<__int128>(INT64_MAX - 1) * Price::kScale;
 
 }  // namespace
 

@@ -58,7 +58,7 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
   const std::uint32_t n = book_.slot_count(a);
   const __int128 nav_e15 = book_.nav_exact(a);
   // Weights need a positive NAV that Money holds (each line's value too, checked below).
-  constexpr __int128 kMaxE15 = static_cast<__int128>(INT64_MAX) * Price::kScale;
+  constexpr __int128 kMaxE15 = static_cast<__int128>(INT64_MAX - 1) * Price::kScale;
   if (nav_e15 <= 0 || nav_e15 > kMaxE15 || n == 0) {
     ++c_.skipped_no_nav;
     return nullptr;
@@ -255,8 +255,13 @@ void Rebalancer::release(Timestamp now, Outbox& out) {
     }
     const BuyNeed need{OrderId{}, w.notional};
     Money granted;
-    release_buys(book_.cash(w.account), pending_buys,
-                 buy_allowance(cash_allowance_, book_.nav(w.account)), {&need, 1}, {&granted, 1});
+    // NAV for the allowance: none when it is <= 0 or beyond Money (a price no account is worth).
+    const __int128 nav_e15 = book_.nav_exact(w.account);
+    const Money nav = nav_e15 > 0 && nav_e15 <= static_cast<__int128>(INT64_MAX - 1) * Price::kScale
+                          ? book_.nav(w.account)
+                          : Money{};
+    release_buys(book_.cash(w.account), pending_buys, buy_allowance(cash_allowance_, nav),
+                 {&need, 1}, {&granted, 1});
     if (granted == w.notional) {
       start(w.account, w.instrument, Side::kBuy, w.qty, now, out);
       waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -272,6 +277,7 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
     for (const auto& w : waiting_) queued = queued || w.account == r->account;
     if (book_.has_pending(r->account) || queued || slicer_.has_active_parent(r->account)) {
       ++c_.skipped_in_progress;
+      if (monitor_ != nullptr) monitor_->rearm(r->account);  // not acted on: may fire again
       return;
     }
     rebalance(r->account, now, out);

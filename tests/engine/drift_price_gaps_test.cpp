@@ -174,7 +174,7 @@ TEST(DriftPriceGaps, AccountsWithoutAPositiveNavAreNeverWeighedAndNegativeCashIs
   const auto m = d.model_60_40();
   d.price_all(ny(9, 0));
   const AccountId empty = d.account(m, "0", "0", "0");
-  const AccountId in_debt = d.account(m, "60", "0", "-20000");  // NAV 6000 - 20000 < 0
+  const AccountId in_debt = d.account(m, "60", "0", "-20000");    // NAV 6000 - 20000 < 0
   const AccountId overdrawn = d.account(m, "60", "40", "-1000");  // NAV 9000, cash weight < 0
   TriggerConfig t = band_5();
   t.cash_flow = {true, 0.01};
@@ -207,6 +207,20 @@ TEST(DriftPriceGaps, AccountsWithoutAPositiveNavAreNeverWeighedAndNegativeCashIs
   cf.amount = money("-1");
   EXPECT_TRUE(feed(mon, cf, ny(10, 2)).empty());
   for (double v : {f.max_abs, f.max_rel, f.half_turnover}) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(DriftPriceGaps, ANavBeyondTheMoneyRangeIsNeverWeighedInsteadOfAborting) {
+  // A first price nobody filters (no earlier mark to call it an outlier) can value an account
+  // beyond what Money holds (9.2e12): firing used to abort converting its NAV.
+  Desk d;
+  const auto m = d.model_60_40();
+  Outbox o;
+  (void)d.market.on_quote(quote(d.agg, "100", "100", ny(9, 0)), ny(9, 0), o);
+  const AccountId a = d.account(m, "10000", "0", "0");
+  DriftMonitor mon(d.book, d.market, {band_5()});
+  EXPECT_TRUE(feed(mon, quote(d.spy, "9000000000", "9000000000", ny(10, 0)), ny(10, 0)).empty());
+  EXPECT_FALSE(mon.figures(a, ny(10, 0)).nav_ok);
+  EXPECT_GE(mon.counters().no_nav, 1u);
 }
 
 TEST(DriftPriceGaps, LotRoundingNeverTradesALineWithoutAPriceInsteadOfAborting) {

@@ -18,9 +18,9 @@ namespace ballast {
 
 /// The drift figures of one account at one instant.
 struct DriftFigures {
-  bool complete = false;         ///< every held instrument has a fresh mark and NAV > 0
-  bool nav_ok = false;           ///< NAV > 0 and within the Money range
-  double nav = 0;                ///< in currency units
+  bool complete = false;  ///< every held instrument has a fresh mark and NAV > 0
+  bool nav_ok = false;    ///< NAV > 0 and within the Money range
+  double nav = 0;         ///< in currency units
   /// Instruments the account does not hold, with a target > 0 (not restricted), that have no
   /// fresh mark: a rebalance would have to buy them without a price (waits, then excludes them).
   std::uint32_t unpriced = 0;
@@ -90,6 +90,13 @@ class DriftMonitor {
   /// Must be called after anything outside the monitor changes an account's holdings or cash
   /// (fills, corrections): the next tick then re-evaluates the account in full.
   void invalidate(AccountId a) noexcept { state_[a.value].bounds_valid = false; }
+  /// Called when a trigger was not acted on (the rebalancer still had the account's previous
+  /// rebalance in progress): re-arms the account, so a drift that persists fires again after the
+  /// cool-down instead of leaving the account disarmed for good.
+  void rearm(AccountId a) noexcept {
+    state_[a.value].armed = true;
+    state_[a.value].bounds_valid = false;
+  }
 
   /// Drift figures of one account now (also used by the full sweep and tests).
   DriftFigures figures(AccountId a, Timestamp now) const noexcept;
@@ -140,15 +147,15 @@ class DriftMonitor {
     bool triggered = false;  // last_trigger is meaningful
     bool armed = true;
     bool bounds_valid = false;
-    bool waiting = false;       // a rebalance is held back for a price (see evaluate)
+    bool waiting = false;        // a rebalance is held back for a price (see evaluate)
     bool wait_for_held = false;  // ... for a held instrument's price (no deadline: NAV unknown)
-    bool in_wait_list = false;  // listed in waiting_
+    bool in_wait_list = false;   // listed in waiting_
     Context wait_ctx = Context::kTick;  // what asked for the waiting rebalance
   };
   void on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out);
   /// Holds account a's rebalance back for a price (keeps the first wait's time and context).
-  void begin_wait(AccountId a, AccountTriggerState& st, bool was_waiting, Context ctx, Timestamp now,
-                  bool for_held) noexcept;
+  void begin_wait(AccountId a, AccountTriggerState& st, bool was_waiting, Context ctx,
+                  Timestamp now, bool for_held) noexcept;
   /// Re-evaluates the waiting accounts whose price_wait has run out (on the periodic check).
   void recheck_waiting(Timestamp now, Outbox& out);
   void evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out);
@@ -170,7 +177,7 @@ class DriftMonitor {
   const TrackingErrorModel* te_;
   Options opt_;
   std::vector<AccountTriggerState> state_;
-  std::vector<std::uint8_t> fast_ok_;  // per profile: band conditions the fast path can decide
+  std::vector<std::uint8_t> fast_ok_;   // per profile: band conditions the fast path can decide
   std::vector<std::uint32_t> waiting_;  // accounts whose rebalance waits for a price (reserved)
   // Per slot: 1 when the account's last rebalance left the instrument out for want of a price
   // (and it has a target); its first fresh price re-arms the account.
