@@ -376,6 +376,7 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
     // An instrument left out of the last rebalance for want of a price has one now: re-arm, so
     // the drift it left (its weight still 0) can trigger the rebalance that buys it.
     st.armed = true;
+    st.owed = true;  // until the drift falls to the re-arm line (see rearm())
     const std::uint32_t first = book_.first_slot(a);
     for (std::uint32_t k = 0; k < book_.slot_count(a); ++k) excluded_[first + k] = 0;
   }
@@ -394,6 +395,7 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   if (prof.relative.enabled) util = std::max(util, f.rel_utilization);
   if (te_on) util = std::max(util, f.tracking_error / prof.tracking_error.threshold);
   if (!st.armed && util < prof.rearm_fraction) st.armed = true;
+  if (util < prof.rearm_fraction) st.owed = false;
 
   const bool abs_held = prof.absolute.enabled && f.abs_utilization > kBreach;
   const bool rel_held = prof.relative.enabled && f.rel_utilization > kBreach;

@@ -119,6 +119,46 @@ TEST(DriftPriceGaps, AfterPriceWaitTheRebalanceExcludesTheUnpricedInstrumentAndI
   for (const auto& l : mon.why(again[0].why_id)) EXPECT_EQ(l.excluded, WhyExclusion::kNone);
 }
 
+TEST(DriftPriceGaps, ASkippedTriggerReArmsOnlyAnAccountOwedALeftOutInstrument) {
+  DriftMonitor::Options opt;
+  opt.price_wait = Duration{0};
+  TriggerConfig t = band_5();
+  t.rearm_fraction = 0.8;
+  {
+    // Every price there: a trigger the rebalancer skips leaves the account disarmed (hysteresis).
+    Desk d;
+    const auto m = d.model_60_40();
+    d.price_all(ny(9, 0));
+    const AccountId a = d.account(m, "0", "0", "10000");
+    DriftMonitor mon(d.book, d.market, {t}, nullptr, opt);
+    ASSERT_EQ(feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30)).size(), 1u);
+    mon.rearm(a);
+    EXPECT_TRUE(feed(mon, quote(d.spy, "100.02", "100.02", ny(9, 31)), ny(9, 31)).empty());
+  }
+  {
+    // AGG left out at 09:30, priced at 09:32: the account is owed it. Its trigger skipped (the
+    // 09:30 rebalance still working) re-arms it, until its drift is resolved.
+    Desk d;
+    const auto m = d.model_60_40();
+    Outbox o;
+    (void)d.market.on_quote(quote(d.spy, "100", "100", ny(9, 0)), ny(9, 0), o);
+    const AccountId a = d.account(m, "0", "0", "10000");
+    DriftMonitor mon(d.book, d.market, {t}, nullptr, opt);
+    auto fired = feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30));
+    ASSERT_EQ(fired.size(), 1u);
+    EXPECT_EQ(mon.why(fired[0].why_id)[1].excluded, WhyExclusion::kNoPrice);
+    ASSERT_TRUE(d.book.apply_fill(a, d.spy, Side::kBuy, qty("60"), px("100.01"), d.market));
+    mon.invalidate(a);
+    ASSERT_EQ(feed(mon, quote(d.agg, "100", "100", ny(9, 32)), ny(9, 32)).size(), 1u);
+    mon.rearm(a);  // skipped by the rebalancer
+    EXPECT_EQ(feed(mon, quote(d.spy, "100.02", "100.02", ny(9, 33)), ny(9, 33)).size(), 1u);
+    // AGG bought: in band, nothing fires and nothing is owed any more.
+    ASSERT_TRUE(d.book.apply_fill(a, d.agg, Side::kBuy, qty("39"), px("100"), d.market));
+    mon.invalidate(a);
+    EXPECT_TRUE(feed(mon, quote(d.spy, "100.03", "100.03", ny(9, 34)), ny(9, 34)).empty());
+  }
+}
+
 TEST(DriftPriceGaps, AStaleTargetPriceIsExcludedAsStale) {
   Desk d(Desk::default_quality());
   d.quality.stale_after = std::chrono::minutes(5);

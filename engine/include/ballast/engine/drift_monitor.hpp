@@ -91,9 +91,12 @@ class DriftMonitor {
   /// (fills, corrections): the next tick then re-evaluates the account in full.
   void invalidate(AccountId a) noexcept { state_[a.value].bounds_valid = false; }
   /// Called when a trigger was not acted on (the rebalancer still had the account's previous
-  /// rebalance in progress): re-arms the account, so a drift that persists fires again after the
-  /// cool-down instead of leaving the account disarmed for good.
+  /// rebalance in progress). An account that is owed the purchase of an instrument left out for
+  /// want of a price (which has one now) is re-armed, so it fires again after the cool-down
+  /// instead of staying disarmed with that drift unresolved; any other account is left as it is
+  /// (the rebalance in progress resolves its drift).
   void rearm(AccountId a) noexcept {
+    if (!state_[a.value].owed) return;
     state_[a.value].armed = true;
     state_[a.value].bounds_valid = false;
   }
@@ -150,6 +153,7 @@ class DriftMonitor {
     bool waiting = false;        // a rebalance is held back for a price (see evaluate)
     bool wait_for_held = false;  // ... for a held instrument's price (no deadline: NAV unknown)
     bool in_wait_list = false;   // listed in waiting_
+    bool owed = false;  // a left-out instrument has a price now; cleared when drift is re-armed
     Context wait_ctx = Context::kTick;  // what asked for the waiting rebalance
   };
   void on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out);
