@@ -67,7 +67,22 @@ bool calendar_matches(const CalendarTrigger& cal, sys_days d) noexcept {
   return false;
 }
 
+// NAV (1e-15 units) beyond this does not fit Money (1e-6 units): no weights are stated for it.
+constexpr __int128 kMaxNavE15 = static_cast<__int128>(INT64_MAX - 1) * Price::kScale;
+
 }  // namespace
+
+const char* to_string(WhyExclusion e) noexcept {
+  switch (e) {
+    case WhyExclusion::kNone:
+      return "none";
+    case WhyExclusion::kNoPrice:
+      return "no_price";
+    case WhyExclusion::kStalePrice:
+      return "stale_price";
+  }
+  return "none";
+}
 
 Timestamp next_calendar_time(const CalendarTrigger& cal, Timestamp now) noexcept {
   const ExchangeLocalTime local = to_us_eastern(now);
@@ -94,6 +109,8 @@ DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
       why_lines_(opt.why_log_lines),
       why_refs_(std::max<std::size_t>(opt.why_log_lines / 4, 16)) {
   BALLAST_INVARIANT(!profiles_.empty(), "DriftMonitor needs at least one trigger profile");
+  waiting_.reserve(book.accounts());
+  excluded_.assign(book.slots(), 0);
   std::uint32_t max_slots = 0;
   for (std::uint32_t a = 0; a < book.accounts(); ++a) {
     BALLAST_INVARIANT(book.trigger_profile(AccountId{a}) < profiles_.size(),
@@ -133,6 +150,9 @@ double DriftMonitor::fast_band(const TriggerConfig& prof, std::uint32_t k, const
 
 void DriftMonitor::compute_bounds(AccountId a, AccountTriggerState& st) const noexcept {
   st.bounds_valid = false;
+  // A waiting account is re-evaluated on every tick of its instruments (the awaited price among
+  // them), never skipped by the fast path.
+  if (st.waiting) return;
   const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
   if (!fast_ok_[book_.trigger_profile(a)]) return;
   const Slot* sl = book_.slot_data(a);
@@ -206,9 +226,13 @@ double DriftMonitor::cash_band(AccountId a) const noexcept {
 DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
   DriftFigures f;
   const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
-  const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
+  const __int128 nav_e15 = book_.nav_exact(a);
+  const double nav = static_cast<double>(nav_e15) * 1e-15;
   f.nav = nav;
-  if (!(nav > 0)) return f;
+  // No weights without a positive NAV (an empty account, or debts beyond its holdings), nor for
+  // one beyond what Money holds.
+  if (nav_e15 <= 0 || nav_e15 > kMaxNavE15) return f;
+  f.nav_ok = true;
   const double inv = 1.0 / nav;
   const Slot* sl = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
@@ -234,6 +258,12 @@ DriftFigures DriftMonitor::figures(AccountId a, Timestamp now) const noexcept {
     if (s.qty != 0) {
       if (h.time_ns < fresh_from) return f;  // incomplete: a held price is missing or stale
       w = static_cast<double>(s.qty) * (s.qty > 0 ? h.long_e15 : h.short_e15) * inv;
+    } else if (s.flags & kSlotRestricted) {
+      // never traded: no price needed
+    } else if (excluded_[book_.first_slot(a) + k] != 0) {
+      if (h.time_ns >= fresh_from) ++f.repriced;
+    } else if (s.target > 0 && h.time_ns < fresh_from) {
+      ++f.unpriced;  // weight exactly 0; buying it needs a price
     }
     if (s.flags & kSlotRestricted) continue;
     const double dev = std::fabs(w - s.target);
@@ -323,13 +353,32 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
   AccountTriggerState& st = state_[a.value];
   st.bounds_valid = false;
+  // A rebalance held back for a price (below) is re-asked for what first asked for it.
+  const bool was_waiting = st.waiting;
+  st.waiting = false;
+  if (was_waiting && ctx == Context::kTick) ctx = st.wait_ctx;
   if (ctx == Context::kTick && st.flow_share > 0) ctx = Context::kCashFlow;
   // Hybrid calendar: drift alone never triggers between scheduled times.
   if (ctx == Context::kTick && prof.calendar.enabled && prof.calendar.hybrid) return;
   const DriftFigures f = figures(a, now);
   if (!f.complete) {
+    if (!f.nav_ok) {
+      ++c_.no_nav;  // nothing to weigh: no rebalance, and none waits
+      return;
+    }
     ++c_.incomplete;
+    // A held instrument has no fresh price, so the NAV is unknown. Ticks find the next
+    // evaluation; a scheduled or cash-flow rebalance waits for the price instead of vanishing.
+    if (was_waiting || ctx != Context::kTick) begin_wait(a, st, was_waiting, ctx, now, true);
     return;
+  }
+  if (f.repriced > 0) {
+    // An instrument left out of the last rebalance for want of a price has one now: re-arm, so
+    // the drift it left (its weight still 0) can trigger the rebalance that buys it.
+    st.armed = true;
+    st.owed = true;  // until the drift falls to the re-arm line (see rearm())
+    const std::uint32_t first = book_.first_slot(a);
+    for (std::uint32_t k = 0; k < book_.slot_count(a); ++k) excluded_[first + k] = 0;
   }
   // Whatever happens below, the next tick may use the fast path if the account is armed.
   struct BoundsOnExit {
@@ -346,6 +395,7 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   if (prof.relative.enabled) util = std::max(util, f.rel_utilization);
   if (te_on) util = std::max(util, f.tracking_error / prof.tracking_error.threshold);
   if (!st.armed && util < prof.rearm_fraction) st.armed = true;
+  if (util < prof.rearm_fraction) st.owed = false;
 
   const bool abs_held = prof.absolute.enabled && f.abs_utilization > kBreach;
   const bool rel_held = prof.relative.enabled && f.rel_utilization > kBreach;
@@ -407,7 +457,53 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
       return;
     }
   }
+  if (f.unpriced > 0) {
+    // It would buy an instrument that has no fresh price: wait for it up to price_wait after the
+    // first hold-back, then go ahead without it (fire() names it in the why-record).
+    const Timestamp since = was_waiting ? st.wait_since : now;
+    if (now - since < opt_.price_wait) {
+      if (!was_waiting) ++c_.waiting_price;
+      begin_wait(a, st, was_waiting, ctx, now, false);
+      return;
+    }
+  }
   fire(a, f, rule, held, now, out);
+}
+
+void DriftMonitor::begin_wait(AccountId a, AccountTriggerState& st, bool was_waiting, Context ctx,
+                              Timestamp now, bool for_held) noexcept {
+  if (!was_waiting) {
+    st.wait_since = now;
+    st.wait_ctx = ctx;
+  }
+  st.waiting = true;
+  st.wait_for_held = for_held;
+  st.bounds_valid = false;
+  if (!st.in_wait_list) {
+    st.in_wait_list = true;
+    waiting_.push_back(a.value);  // reserved for every account: no allocation
+  }
+}
+
+void DriftMonitor::recheck_waiting(Timestamp now, Outbox& out) {
+  const Duration wait = opt_.price_wait;
+  // Index loop: evaluate() may append (never for an account already listed).
+  for (std::size_t k = 0; k < waiting_.size(); ++k) {
+    const AccountId a{waiting_[k]};
+    const AccountTriggerState& st = state_[a.value];
+    // Waits for a held instrument's price have no deadline (the NAV is unknown); ticks end them.
+    if (st.waiting && !st.wait_for_held && now - st.wait_since >= wait)
+      evaluate(a, now, Context::kTick, out);
+  }
+  std::size_t kept = 0;
+  for (const std::uint32_t v : waiting_) {
+    if (state_[v].waiting) {
+      waiting_[kept++] = v;
+    } else {
+      state_[v].in_wait_list = false;
+    }
+  }
+  waiting_.resize(kept);
 }
 
 void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, std::uint8_t held,
@@ -419,9 +515,25 @@ void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, st
   st.flow_share = 0;
   ++c_.triggers;
 
-  // Why-record: every instrument's weight, target and the price used, plus cash.
   const std::uint32_t first = book_.first_slot(a);
   const std::uint32_t n = book_.slot_count(a);
+  // Instruments this rebalance cannot trade for want of a fresh price: not held (a held one makes
+  // the account incomplete, so it never fires) and not restricted. The rebalancer applies the
+  // same rule at `now`. Those with a target are flagged: their first good price re-arms.
+  auto exclusion = [&](std::uint32_t s) {
+    const InstrumentId inst = book_.slot_instrument(s);
+    if (book_.slot_qty_raw(s) != 0 || (book_.slot_flags(s) & kSlotRestricted) ||
+        market_.is_fresh(inst, now))
+      return WhyExclusion::kNone;
+    return market_.has_mark(inst) ? WhyExclusion::kStalePrice : WhyExclusion::kNoPrice;
+  };
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const bool out_of_it = exclusion(first + k) != WhyExclusion::kNone;
+    c_.excluded += out_of_it;
+    excluded_[first + k] = out_of_it && book_.slot_target(first + k) > 0 ? 1 : 0;
+  }
+
+  // Why-record: every instrument's weight, target and the price used, plus cash.
   const std::size_t cap = why_lines_.size();
   std::uint64_t why_id = 0;
   if (n + 1 <= cap) {
@@ -441,6 +553,7 @@ void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, st
       l.target = book_.slot_target(s);
       l.price = px;
       l.price_time = market_.mark_time(inst);
+      l.excluded = exclusion(s);
     }
     WhyLine& c = why_lines_[(start + n) % cap];
     c = WhyLine{};
@@ -503,10 +616,21 @@ void DriftMonitor::on_mark_change(InstrumentId i, const MarkChange& c, Timestamp
     }
     const std::uint32_t s = holders[k];
     const std::int64_t q = book_.revalue_slot(s, d_long, d_short);
-    if (q == 0) continue;
-    ++c_.account_updates;
     const AccountId a = book_.account_of(s);
     AccountTriggerState& st = state_[a.value];
+    if (q == 0) {
+      // The account does not hold i (a model instrument it has not bought: a new, cash-only
+      // account holds none). Its NAV did not move, but this price may be the one its rebalance
+      // needs: evaluate it unless its last evaluation proved every holding in band at this NAV.
+      if (opt_.fast_path && st.bounds_valid) {
+        const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
+        if (nav >= st.nav_lo && nav <= st.nav_hi) continue;
+      }
+      ++c_.account_updates;
+      evaluate(a, now, Context::kTick, out);
+      continue;
+    }
+    ++c_.account_updates;
     if (opt_.fast_path && st.bounds_valid && q > 0 && h.time_ns >= fresh_from) {
       // Fast path. Every other holding kept its value, so it is still in band while NAV stays in
       // [nav_lo, nav_hi]; this holding's new value is checked directly and folded in.
@@ -584,6 +708,7 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
     if (tf->owner != kTimerOwner) return;
     if (tf->cookie == kStaleCookie) {
       market_.check_stale(now, out);
+      if (!waiting_.empty()) recheck_waiting(now, out);
       ScheduleTimer next{};
       next.timer = tf->timer;
       next.due = now + opt_.stale_check_every;

@@ -19,8 +19,11 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
   std::vector<std::int64_t> k(n, 0), k_min(n, 0), k_max(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const LotLine& l = lines[i];
-    BALLAST_INVARIANT(l.price.raw > 0 && l.lot.raw > 0,
-                      "lot rounding needs positive prices and lots");
+    if (l.price.raw <= 0 || l.lot.raw <= 0) {
+      // No price (an instrument not quoted yet) or no lot: never traded (k = 0 within [0, 0]).
+      ++r.unpriced;
+      continue;
+    }
     const double p = l.price.to_double();
     const double lot = l.lot.to_double();
     const double pos = l.position.to_double();

@@ -39,27 +39,53 @@ void Rebalancer::start(AccountId a, InstrumentId i, Side side, Qty qty, Timestam
   if (slicer_.start_parent(r, now, out)) ++c_.parents;
 }
 
-Rebalancer::Solver* Rebalancer::find_solver(const Slot* slots, std::uint32_t n) noexcept {
+Rebalancer::Solver* Rebalancer::find_solver(const Slot* slots, const std::uint8_t* fixed,
+                                            std::uint32_t n) noexcept {
   for (auto& sp : solvers_) {
     Solver& v = *sp;
     if (v.instruments.size() != n) continue;
     bool same = true;
     for (std::uint32_t k = 0; k < n && same; ++k) {
-      same = v.instruments[k] == slots[k].inst &&
-             v.restricted[k] == ((slots[k].flags & kSlotRestricted) != 0 ? 1 : 0);
+      same = v.instruments[k] == slots[k].inst && v.restricted[k] == fixed[k];
     }
     if (same) return &v;
   }
   return nullptr;
 }
 
-Rebalancer::Solver* Rebalancer::solve(AccountId a) {
+Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
   const Slot* slots = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
-  const double nav = static_cast<double>(book_.nav_exact(a)) * 1e-15;
-  if (!(nav > 0) || n == 0) return nullptr;
+  const __int128 nav_e15 = book_.nav_exact(a);
+  // Weights need a positive NAV that Money holds (each line's value too, checked below).
+  constexpr __int128 kMaxE15 = static_cast<__int128>(INT64_MAX - 1) * Price::kScale;
+  if (nav_e15 <= 0 || nav_e15 > kMaxE15 || n == 0) {
+    ++c_.skipped_no_nav;
+    return nullptr;
+  }
+  const double nav = static_cast<double>(nav_e15) * 1e-15;
   const bool band_edge = cfg_.mode == OptimizerMode::kBandEdge;
-  Solver* v = find_solver(slots, n);
+  // Prices (docs/drift.md, "Instruments without a price"): an instrument without a fresh mark at
+  // `now` (any mark at all for warm_up) cannot be traded. Not held: it is left out of this
+  // rebalance (fixed at zero, target zero, so its share stays in cash). Held, or with working
+  // orders: the account's value is unknown, so there is no rebalance.
+  fixed_.resize(n);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const InstrumentId inst{slots[k].inst};
+    const std::int64_t q = slots[k].qty + book_.slot_pending_raw(book_.first_slot(a) + k);
+    const bool priced = now != nullptr ? market_.is_fresh(inst, *now) : market_.has_mark(inst);
+    const Price mark = market_.mark_for(inst, q);
+    if (q != 0 && (!priced || mark.raw <= 0 ||
+                   static_cast<__int128>(q) * (q < 0 ? -mark.raw : mark.raw) > kMaxE15)) {
+      ++c_.skipped_no_price;
+      return nullptr;
+    }
+    fixed_[k] = (slots[k].flags & kSlotRestricted) != 0 || !priced ? 1 : 0;
+  }
+  std::uint32_t excluded = 0;
+  for (std::uint32_t k = 0; k < n; ++k)
+    excluded += fixed_[k] != 0 && (slots[k].flags & kSlotRestricted) == 0;
+  Solver* v = find_solver(slots, fixed_.data(), n);
   const bool fresh = v == nullptr;
   if (fresh) {
     if (solvers_.size() < kMaxSolvers) {
@@ -76,7 +102,7 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a) {
     v->restricted.resize(n);
     for (std::uint32_t k = 0; k < n; ++k) {
       v->instruments[k] = slots[k].inst;
-      v->restricted[k] = (slots[k].flags & kSlotRestricted) != 0 ? 1 : 0;
+      v->restricted[k] = fixed_[k];
     }
     v->current.resize(n);
     v->target.resize(n);
@@ -98,11 +124,13 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a) {
     const InstrumentId inst{s.inst};
     // Holdings count working orders: the book's pending quantities are the order manager's.
     const std::int64_t q = s.qty + book_.slot_pending_raw(book_.first_slot(a) + k);
-    const Price mark = market_.mark_for(inst, q);
+    const bool left_out = fixed_[k] != 0 && (s.flags & kSlotRestricted) == 0;
+    const Price mark = left_out ? Price{} : market_.mark_for(inst, q);  // left out: q == 0
     v->current[k] = static_cast<double>(q) * static_cast<double>(mark.raw) * 1e-15 / nav;
     invested += v->current[k];
-    targets_changed = targets_changed || v->target[k] != s.target;
-    v->target[k] = s.target;
+    const double target = left_out ? 0.0 : s.target;
+    targets_changed = targets_changed || v->target[k] != target;
+    v->target[k] = target;
     v->cost[k] = market_.half_spread(inst) + commission_;
     if (band_edge) v->band[k] = band_at(k);
     LotLine& l = lines_[k];
@@ -186,6 +214,7 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a) {
     return nullptr;
   }
   if (!fresh && v->sol.warm && v->opt.counters().active_set_hits != hits_before) ++c_.exact_warm;
+  if (now != nullptr) c_.excluded += excluded;
   return v;
 }
 
@@ -201,12 +230,12 @@ std::vector<Rebalancer::SolveNote> Rebalancer::notes() const {
 }
 
 bool Rebalancer::warm_up(AccountId a) {
-  return solve(a) != nullptr;
+  return solve(a, nullptr) != nullptr;
 }
 
 void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
   ++c_.rebalances;
-  Solver* sv = solve(a);
+  Solver* sv = solve(a, &now);
   if (sv == nullptr) return;
   const Slot* slots = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
@@ -266,8 +295,13 @@ void Rebalancer::release(Timestamp now, Outbox& out) {
     }
     const BuyNeed need{OrderId{}, w.notional};
     Money granted;
-    release_buys(book_.cash(w.account), pending_buys,
-                 buy_allowance(cash_allowance_, book_.nav(w.account)), {&need, 1}, {&granted, 1});
+    // NAV for the allowance: none when it is <= 0 or beyond Money (a price no account is worth).
+    const __int128 nav_e15 = book_.nav_exact(w.account);
+    const Money nav = nav_e15 > 0 && nav_e15 <= static_cast<__int128>(INT64_MAX - 1) * Price::kScale
+                          ? book_.nav(w.account)
+                          : Money{};
+    release_buys(book_.cash(w.account), pending_buys, buy_allowance(cash_allowance_, nav),
+                 {&need, 1}, {&granted, 1});
     if (granted == w.notional) {
       start(w.account, w.instrument, Side::kBuy, w.qty, now, out);
       waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -283,6 +317,7 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
     for (const auto& w : waiting_) queued = queued || w.account == r->account;
     if (book_.has_pending(r->account) || queued || slicer_.has_active_parent(r->account)) {
       ++c_.skipped_in_progress;
+      if (monitor_ != nullptr) monitor_->rearm(r->account);  // not acted on: may fire again
       return;
     }
     rebalance(r->account, now, out);

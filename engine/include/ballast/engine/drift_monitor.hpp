@@ -18,8 +18,14 @@ namespace ballast {
 
 /// The drift figures of one account at one instant.
 struct DriftFigures {
-  bool complete = false;         ///< every held instrument has a fresh mark and NAV > 0
-  double nav = 0;                ///< in currency units
+  bool complete = false;  ///< every held instrument has a fresh mark and NAV > 0
+  bool nav_ok = false;    ///< NAV > 0 and within the Money range
+  double nav = 0;         ///< in currency units
+  /// Instruments the account does not hold, with a target > 0 (not restricted), that have no
+  /// fresh mark: a rebalance would have to buy them without a price (waits, then excludes them).
+  std::uint32_t unpriced = 0;
+  /// Slots left out of the account's last rebalance for want of a price that now have one.
+  std::uint32_t repriced = 0;
   double max_abs = 0;            ///< max |w - t| over instruments and cash
   double max_rel = 0;            ///< max |w - t| / t over targets > 0 (zero targets excluded)
   double half_turnover = 0;      ///< 0.5 * sum |w - t| over instruments and cash
@@ -32,14 +38,25 @@ struct DriftFigures {
   double worst_target = 0;
 };
 
+/// Why an instrument was left out of a rebalance (a why-record line).
+enum class WhyExclusion : std::uint8_t {
+  kNone,
+  kNoPrice,     ///< no accepted price yet (e.g. not quoted since the open)
+  kStalePrice,  ///< its last accepted price is older than market_data_quality.stale_after
+};
+const char* to_string(WhyExclusion e) noexcept;
+
 /// One line of a why-record: an instrument's weight, target, and the price used with its time.
 struct WhyLine {
   InstrumentId instrument{};  ///< invalid = cash
+  /// Not traded by this rebalance for want of a price (the rebalancer leaves it out the same way).
+  WhyExclusion excluded = WhyExclusion::kNone;
   double weight = 0;
   double target = 0;
   Price price{};
   Timestamp price_time{};
 };
+static_assert(sizeof(WhyLine) == 40, "the why-log ring holds a million lines: keep them small");
 
 /// The monitor. A component: on_event(event, now, outbox); no threads, no clock of its own.
 /// Thread: the core thread only. No allocation per event after construction (the why-log is a
@@ -54,6 +71,9 @@ class DriftMonitor {
     /// Off: every touched account gets the full evaluation (same decisions, slower; for tests
     /// and as the benchmark's baseline).
     bool fast_path = true;
+    /// How long a rebalance that would buy an instrument without a fresh price (not quoted yet,
+    /// or stale) waits for it; then it goes without it (docs/drift.md).
+    Duration price_wait = std::chrono::seconds(60);
   };
   /// Owner tag of the monitor's timers ("DRFT").
   static constexpr std::uint32_t kTimerOwner = 0x44524654;
@@ -70,6 +90,16 @@ class DriftMonitor {
   /// Must be called after anything outside the monitor changes an account's holdings or cash
   /// (fills, corrections): the next tick then re-evaluates the account in full.
   void invalidate(AccountId a) noexcept { state_[a.value].bounds_valid = false; }
+  /// Called when a trigger was not acted on (the rebalancer still had the account's previous
+  /// rebalance in progress). An account that is owed the purchase of an instrument left out for
+  /// want of a price (which has one now) is re-armed, so it fires again after the cool-down
+  /// instead of staying disarmed with that drift unresolved; any other account is left as it is
+  /// (the rebalance in progress resolves its drift).
+  void rearm(AccountId a) noexcept {
+    if (!state_[a.value].owed) return;
+    state_[a.value].armed = true;
+    state_[a.value].bounds_valid = false;
+  }
 
   /// Drift figures of one account now (also used by the full sweep and tests).
   DriftFigures figures(AccountId a, Timestamp now) const noexcept;
@@ -97,7 +127,10 @@ class DriftMonitor {
     std::uint64_t fast_path = 0;        ///< of which decided by the NAV-interval check alone
     std::uint64_t full_evaluations = 0;
     std::uint64_t triggers = 0;
-    std::uint64_t incomplete = 0;  ///< evaluations skipped: missing or stale price
+    std::uint64_t incomplete = 0;  ///< evaluations skipped: a held instrument's price missing/stale
+    std::uint64_t no_nav = 0;      ///< evaluations skipped: NAV <= 0 or beyond the Money range
+    std::uint64_t waiting_price = 0;  ///< rebalances held back waiting for a price (price_wait)
+    std::uint64_t excluded = 0;       ///< instruments left out of fired rebalances (no price)
     std::uint64_t gated_hours = 0, gated_cool_down = 0, gated_rearm = 0, gated_cost = 0,
                   gated_pending = 0;
   };
@@ -113,11 +146,22 @@ class DriftMonitor {
     double nav_lo = 0;
     double nav_hi = 0;
     double flow_share = 0;   // a cash-flow trigger waiting for the next evaluation
+    Timestamp wait_since{};  // when the waiting rebalance was first held back
     bool triggered = false;  // last_trigger is meaningful
     bool armed = true;
     bool bounds_valid = false;
+    bool waiting = false;        // a rebalance is held back for a price (see evaluate)
+    bool wait_for_held = false;  // ... for a held instrument's price (no deadline: NAV unknown)
+    bool in_wait_list = false;   // listed in waiting_
+    bool owed = false;  // a left-out instrument has a price now; cleared when drift is re-armed
+    Context wait_ctx = Context::kTick;  // what asked for the waiting rebalance
   };
   void on_mark_change(InstrumentId i, const MarkChange& c, Timestamp now, Outbox& out);
+  /// Holds account a's rebalance back for a price (keeps the first wait's time and context).
+  void begin_wait(AccountId a, AccountTriggerState& st, bool was_waiting, Context ctx,
+                  Timestamp now, bool for_held) noexcept;
+  /// Re-evaluates the waiting accounts whose price_wait has run out (on the periodic check).
+  void recheck_waiting(Timestamp now, Outbox& out);
   void evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out);
   /// Recomputes [nav_lo, nav_hi] for an account (after a full evaluation that did not fire).
   void compute_bounds(AccountId a, AccountTriggerState& st) const noexcept;
@@ -137,7 +181,11 @@ class DriftMonitor {
   const TrackingErrorModel* te_;
   Options opt_;
   std::vector<AccountTriggerState> state_;
-  std::vector<std::uint8_t> fast_ok_;  // per profile: band conditions the fast path can decide
+  std::vector<std::uint8_t> fast_ok_;   // per profile: band conditions the fast path can decide
+  std::vector<std::uint32_t> waiting_;  // accounts whose rebalance waits for a price (reserved)
+  // Per slot: 1 when the account's last rebalance left the instrument out for want of a price
+  // (and it has a target); its first fresh price re-arms the account.
+  std::vector<std::uint8_t> excluded_;
   // Scratch for tracking error (max slots of one account).
   mutable std::vector<InstrumentId> te_inst_;
   mutable std::vector<double> te_active_;

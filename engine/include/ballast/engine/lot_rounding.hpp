@@ -12,7 +12,7 @@ namespace ballast {
 
 /// One instrument of an account, for lot rounding.
 struct LotLine {
-  Price price{};      ///< mark used for the rebalance (> 0)
+  Price price{};      ///< mark used for the rebalance; <= 0: no price, the line is not traded
   Qty lot{};          ///< lot size (> 0)
   Qty position{};     ///< current holding including working orders (may be an odd lot)
   double target = 0;  ///< the optimizer's post-trade weight
@@ -32,6 +32,7 @@ struct LotResult {
   std::uint32_t dropped_small = 0;    ///< trades below min_trade_value set to zero
   std::uint32_t sells_extended = 0;   ///< lots added to sells to reach the cash floor
   std::vector<std::uint8_t> dropped;  ///< per line: 1 when dropped as too small
+  std::uint32_t unpriced = 0;         ///< lines without a positive price or lot: not traded
 };
 
 /// Rounds the optimizer's weights to whole-lot trades. The rule (docs/optimizer.md):
@@ -47,6 +48,8 @@ struct LotResult {
 ///  5. still below the floor with no buy left (the sells, rounded toward zero, raise less than
 ///     the optimizer's weights did): lots are added to the largest sells, never past a lower
 ///     bound. Cash ends at or above the floor unless no buy is left and no sell can grow.
+/// A line without a positive price or lot is never traded and its position counts 0 in the NAV:
+/// callers leave out held instruments without a price first (the rebalancer skips the account).
 /// Whether the result keeps every constraint is check_lots()'s question.
 /// NAV is cash + sum position x price, exact. Deterministic; allocates only the result.
 LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,

@@ -52,7 +52,10 @@ class Rebalancer {
   /// band the monitor holds it to, scaled to the monitor's re-arm line (rearm_fraction x band,
   /// with a 5 % margin for lot rounding), and cash likewise; the monitor must outlive the
   /// rebalancer. Without a monitor, band-edge mode uses no bands (every trade is optional).
-  void set_drift_monitor(const DriftMonitor* monitor) noexcept { monitor_ = monitor; }
+  /// A trigger skipped because the account's previous rebalance is still in progress re-arms the
+  /// account in the monitor (DriftMonitor::rearm), so a drift that persists -- an instrument left
+  /// out for want of a price that has quoted since -- fires again after the cool-down.
+  void set_drift_monitor(DriftMonitor* monitor) noexcept { monitor_ = monitor; }
 
   /// Solves account `a`'s problem as it stands and keeps the solver warm, without starting any
   /// order (start of day: the first trigger of each account shape is then warm). False when the
@@ -88,9 +91,12 @@ class Rebalancer {
     std::uint64_t refused_not_converged = 0;  ///< not traded: the point failed the check
     std::uint64_t rounding_violations = 0;    ///< traded, but the whole lots break a constraint
     std::uint64_t skipped_in_progress = 0;
-    std::uint64_t solver_loads = 0;   ///< solves that built a new solver (cold)
-    std::uint64_t solver_reuses = 0;  ///< solves on a kept solver (warm)
-    std::uint64_t exact_warm = 0;     ///< warm solves answered by the active-set path alone
+    std::uint64_t solver_loads = 0;      ///< solves that built a new solver (cold)
+    std::uint64_t solver_reuses = 0;     ///< solves on a kept solver (warm)
+    std::uint64_t exact_warm = 0;        ///< warm solves answered by the active-set path alone
+    std::uint64_t skipped_no_price = 0;  ///< a held instrument (or working order) had no price
+    std::uint64_t skipped_no_nav = 0;    ///< NAV <= 0 or beyond the Money range: no weights
+    std::uint64_t excluded = 0;          ///< instruments left out of rebalances for want of a price
   };
   const Counters& counters() const noexcept { return c_; }
 
@@ -115,8 +121,11 @@ class Rebalancer {
   void note(const SolveNote& n) noexcept;
 
   /// Builds account a's problem, solves it on its shape's solver (lines_ holds the lot lines).
-  Solver* solve(AccountId a);
-  Solver* find_solver(const Slot* slots, std::uint32_t n) noexcept;
+  /// Prices must be fresh at *now (warm_up passes null: any mark will do).
+  Solver* solve(AccountId a, const Timestamp* now);
+  /// The solver of a shape: the instruments and which are fixed (restricted, or left out for
+  /// want of a price).
+  Solver* find_solver(const Slot* slots, const std::uint8_t* fixed, std::uint32_t n) noexcept;
   void rebalance(AccountId a, Timestamp now, Outbox& out);
   void release(Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
@@ -132,13 +141,14 @@ class Rebalancer {
   ClOrdIdGenerator& ids_;
   SessionId session_;
   const SessionRouter* router_ = nullptr;
-  const DriftMonitor* monitor_ = nullptr;
+  DriftMonitor* monitor_ = nullptr;
   std::vector<WaitingBuy> waiting_;
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;
   std::vector<LotLine> lines_;
   std::vector<SolveNote> notes_ = std::vector<SolveNote>(kMaxNotes);
   std::uint64_t notes_written_ = 0;
+  std::vector<std::uint8_t> fixed_;  // per slot of the account being solved: not tradable
   Counters c_;
 };
 
