@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   run->add_option("--config", run_opt.config, "YAML configuration file")->required();
   run->add_option("--epoch", run_opt.epoch,
                   "restart counter for ClOrdIDs (default: the journal directory's counter + 1)");
+  run->add_option("--positions-out", run_opt.positions_out,
+                  "at stop, write every account's positions and cash to this CSV file "
+                  "(account,instrument,qty,cash)");
 
   ballast::tools::BrokerSimOptions sim_opt;
   auto* sim = app.add_subcommand(
