@@ -116,27 +116,43 @@ void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out) {
   }
 }
 
-Status write_positions_csv(const app::EngineRuntime& eng, const std::string& path) {
+namespace {
+/// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+}  // namespace
+
+Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& ins,
+                           std::span<const AccountId> accounts, const std::string& path) {
   std::ofstream f(path, std::ios::trunc);
   if (!f) return Error(path + ": cannot write the positions: " + std::strerror(errno));
-  const auto& book = eng.book();
-  const auto& ins = eng.instruments();
   f << "account,instrument,qty,cash\n";
-  for (const AccountId a : eng.accounts()) {
+  for (const AccountId a : accounts) {
     const std::string cash = book.cash(a).to_string(2);
     bool any = false;
     for (std::uint32_t i = 0; i < ins.size(); ++i) {
       const Qty q = book.position(a, InstrumentId{i});
       if (q.raw == 0) continue;
-      f << book.account_key(a) << "," << ins[InstrumentId{i}].symbol << "," << q.to_string() << ","
-        << cash << "\n";
+      f << csv_field(book.account_key(a)) << "," << csv_field(ins[InstrumentId{i}].symbol) << ","
+        << q.to_string() << "," << cash << "\n";
       any = true;
     }
-    if (!any) f << book.account_key(a) << ",,0," << cash << "\n";
+    if (!any) f << csv_field(book.account_key(a)) << ",,0," << cash << "\n";
   }
   f.flush();
   if (!f) return Error(path + ": writing the positions failed: " + std::strerror(errno));
   return Ok{};
+}
+
+Status write_positions_csv(const app::EngineRuntime& eng, const std::string& path) {
+  return write_positions_csv(eng.book(), eng.instruments(), eng.accounts(), path);
 }
 
 }  // namespace ballast::tools

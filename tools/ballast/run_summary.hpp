@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,13 @@ void print_denials(const app::EngineRuntime& eng, std::ostream& out);
 /// One line per FIX session (its last status) and the initiator's and bridge's counters.
 void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out);
 
-/// Writes every account's final positions as CSV `account,instrument,qty,cash`: one row per
-/// instrument the account holds (qty not 0), the account's cash repeated on each; an account
-/// holding nothing has one row with an empty instrument and qty 0. Accounts in configuration
-/// order, instruments in table order. After stop() only. Error: the file cannot be written.
+/// Writes the accounts' positions as CSV `account,instrument,qty,cash` (exact decimals): one row
+/// per instrument the account holds (qty not 0), the account's cash repeated on each; an account
+/// holding nothing has one row with an empty instrument and qty 0. Accounts in the order given,
+/// instruments in table order. Error: the file cannot be written (path and reason).
+Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& instruments,
+                           std::span<const AccountId> accounts, const std::string& path);
+/// The engine's final positions (after stop()), accounts in configuration order.
 Status write_positions_csv(const app::EngineRuntime& eng, const std::string& path);
 
 }  // namespace ballast::tools
