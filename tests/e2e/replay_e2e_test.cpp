@@ -133,6 +133,18 @@ void expect_every_order_reproduced(const DemoOptions& o) {
     EXPECT_EQ(r.same, r.logged) << r.out;
     EXPECT_EQ(r.ours, r.logged) << r.out;
     EXPECT_NE(r.out.find("every order reproduced"), std::string::npos) << r.out;
+    // Replaces too: every one the log has, by ClOrdID, OrigClOrdID, quantity, price and time.
+    const auto p = r.out.find("replaces: ");
+    ASSERT_NE(p, std::string::npos) << r.out;
+    std::string line = r.out.substr(p + 10);
+    line.erase(std::remove(line.begin(), line.end(), ','), line.end());
+    unsigned long ours = 0, logged = 0, same = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lu by the engine %lu in the log %lu with the same", &ours,
+                          &logged, &same),
+              3)
+        << r.out;
+    EXPECT_EQ(same, logged) << r.out;
+    EXPECT_EQ(ours, logged) << r.out;
   }
 }
 
@@ -189,7 +201,7 @@ TEST(FixLogReplay, ALogThatCannotBeReproducedNamesTheOrdersAndWhy) {
   const FixLogRun r = replay_fix_log(journal_dir(o), path);
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_EQ(r.logged + 1, r.ours) << r.out;
-  EXPECT_NE(r.out.find("orders NOT reproduced"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("order messages NOT reproduced"), std::string::npos) << r.out;
   const auto p = r.out.find("  " + dropped_id + " (");
   ASSERT_NE(p, std::string::npos) << dropped_id << "\n" << r.out;
   const std::string entry = r.out.substr(p, r.out.find('\n', p) - p);

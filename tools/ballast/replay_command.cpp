@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <vector>
@@ -96,33 +97,44 @@ Result<std::unique_ptr<app::EngineRuntime>> fix_log_engine(const ReplayOptions& 
 
 namespace {
 
-/// One NewOrderSingle: as the log recorded it, or as the replayed engine decided it.
+/// One order message (NewOrderSingle D, replace G, cancel F): as the log recorded it, or as the
+/// replayed engine decided it.
 struct LoggedOrder {
-  std::uint64_t line = 0;  ///< the log line of the order (log) or of the input that made it
-  std::string account, symbol;
+  char kind = 'D';
+  std::uint64_t line = 0;       ///< the log line of the message (log) or of the input that made it
+  std::string orig;             ///< G, F: OrigClOrdID
+  std::string account, symbol;  ///< D only
   char side = '1', ord_type = '2';
-  std::int64_t qty = 0, price = 0, time_ms = 0;  ///< price only for limit orders; TransactTime
+  std::int64_t qty = 0, price = 0, time_ms = 0;  ///< D, G; price only for limit orders
 };
 
 std::string describe(const LoggedOrder& o) {
-  std::string s = o.account + " " + (o.side == '1' ? "buy " : "sell ") +
-                  Qty::from_raw(o.qty).to_string() + " " + o.symbol;
+  if (o.kind == 'F') return "cancel " + o.orig;
+  std::string s = o.kind == 'G' ? "replace " + o.orig + " by " + Qty::from_raw(o.qty).to_string()
+                                : o.account + " " + (o.side == '1' ? "buy " : "sell ") +
+                                      Qty::from_raw(o.qty).to_string() + " " + o.symbol;
   if (o.ord_type != '1') s += " @ " + Price::from_raw(o.price).to_string();
   return s;
 }
 
-/// The first field in which the engine's order differs from the log's ("" when none).
+/// The first field in which the engine's order message differs from the log's ("" when none).
 std::string order_difference(const LoggedOrder& log, const LoggedOrder& ours) {
   auto diff = [](const char* what, const std::string& a, const std::string& b) {
     return std::string(what) + ": log " + a + ", replay " + b;
   };
-  if (log.account != ours.account) return diff("account", log.account, ours.account);
-  if (log.symbol != ours.symbol) return diff("symbol", log.symbol, ours.symbol);
-  if (log.side != ours.side) return diff("side", {log.side}, {ours.side});
+  if (log.kind != ours.kind) return diff("message", {log.kind}, {ours.kind});
+  if (log.orig != ours.orig) return diff("OrigClOrdID", log.orig, ours.orig);
+  if (log.kind == 'F') return {};
+  if (log.kind == 'D') {
+    if (log.account != ours.account) return diff("account", log.account, ours.account);
+    if (log.symbol != ours.symbol) return diff("symbol", log.symbol, ours.symbol);
+    if (log.side != ours.side) return diff("side", {log.side}, {ours.side});
+  }
   if (log.qty != ours.qty)
     return diff("quantity", Qty::from_raw(log.qty).to_string(),
                 Qty::from_raw(ours.qty).to_string());
-  if (log.ord_type != ours.ord_type) return diff("order type", {log.ord_type}, {ours.ord_type});
+  if (log.kind == 'D' && log.ord_type != ours.ord_type)
+    return diff("order type", {log.ord_type}, {ours.ord_type});
   if (log.ord_type != '1' && log.price != ours.price) {
     return diff("price", Price::from_raw(log.price).to_string(),
                 Price::from_raw(ours.price).to_string());
@@ -163,10 +175,9 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
   FixInbound bridge(eng.instruments(), queue);
   std::vector<Event> intents;
   std::map<std::string, std::uint64_t> by_type;
+  // Order messages by ClOrdID (D, G, F), and their ClOrdIDs in order.
   std::map<std::string, LoggedOrder> recorded, ours;
-  std::vector<std::string> recorded_order, ours_order;  // ClOrdIDs, in order
-  std::set<std::string> our_amends;                     // ClOrdIDs of our cancels and replaces
-  std::vector<std::pair<std::uint64_t, std::string>> logged_amends;  // line, ClOrdID
+  std::vector<std::string> recorded_order, ours_order;
   // What makes this log impossible to reproduce exactly, where it starts (docs/journal.md).
   std::vector<Hazard> hazards;
   if (!eng.market_clock()) {
@@ -180,10 +191,11 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
   auto note_intents = [&](std::size_t from) {
     for (std::size_t i = from; i < intents.size(); ++i) {
       ++by_type[event_name(intents[i])];
+      LoggedOrder o;
+      o.line = line;
+      std::string id;
       if (const auto* s = std::get_if<SubmitOrder>(&intents[i])) {
-        const std::string id = to_cl_ord_id(s->order);
-        LoggedOrder o;
-        o.line = line;
+        id = to_cl_ord_id(s->order);
         o.account = s->account.value < eng.book().accounts() ? eng.book().account_key(s->account)
                                                              : std::string();
         o.symbol = eng.instruments()[s->instrument].symbol;
@@ -192,12 +204,21 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
         o.qty = s->qty.raw;
         o.price = s->limit.raw;
         o.time_ms = s->hdr.event_time.ns / 1'000'000;
-        if (ours.emplace(id, o).second) ours_order.push_back(id);
-      } else if (const auto* c = std::get_if<CancelOrder>(&intents[i])) {
-        our_amends.insert(to_cl_ord_id(c->order));
       } else if (const auto* r = std::get_if<ReplaceOrder>(&intents[i])) {
-        our_amends.insert(to_cl_ord_id(r->order));
+        id = to_cl_ord_id(r->order);
+        o.kind = 'G';
+        o.orig = to_cl_ord_id(r->orig_order);
+        o.qty = r->qty.raw;
+        o.price = r->limit.raw;
+        o.time_ms = r->hdr.event_time.ns / 1'000'000;
+      } else if (const auto* c = std::get_if<CancelOrder>(&intents[i])) {
+        id = to_cl_ord_id(c->order);
+        o.kind = 'F';
+        o.orig = to_cl_ord_id(c->orig_order);
+      } else {
+        continue;
       }
+      if (ours.emplace(id, o).second) ours_order.push_back(id);
     }
   };
   fix::FixLogEntry en;
@@ -212,10 +233,12 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
       continue;
     }
     if (en.direction == fix::FixLogDirection::kSent) {
-      if (en.kind == fix::FixLogKind::kNewOrder && !recorded.count(en.new_order.cl_ord_id)) {
+      LoggedOrder o;
+      o.line = en.line;
+      std::string id;
+      if (en.kind == fix::FixLogKind::kNewOrder) {
         const fix::NewOrder& n = en.new_order;
-        LoggedOrder o;
-        o.line = en.line;
+        id = n.cl_ord_id;
         o.account = n.account;
         o.symbol = n.symbol;
         o.side = n.side;
@@ -223,13 +246,24 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
         o.qty = n.qty;
         o.price = n.price;
         o.time_ms = n.transact_time_ns / 1'000'000;
-        recorded.emplace(n.cl_ord_id, o);
-        recorded_order.push_back(n.cl_ord_id);
-      } else if (en.kind == fix::FixLogKind::kCancelRequest) {
-        logged_amends.emplace_back(en.line, en.cancel_request.cl_ord_id);
       } else if (en.kind == fix::FixLogKind::kReplaceRequest) {
-        logged_amends.emplace_back(en.line, en.replace_request.cl_ord_id);
+        const fix::ReplaceRequest& r = en.replace_request;
+        id = r.cl_ord_id;
+        o.kind = 'G';
+        o.orig = r.orig_cl_ord_id;
+        o.ord_type = r.ord_type;
+        o.qty = r.qty;
+        o.price = r.price;
+        o.time_ms = r.transact_time_ns / 1'000'000;
+      } else if (en.kind == fix::FixLogKind::kCancelRequest) {
+        id = en.cancel_request.cl_ord_id;
+        o.kind = 'F';
+        o.orig = en.cancel_request.orig_cl_ord_id;
+      } else {
+        continue;
       }
+      // A resend (PossDup) of a message already seen is the same message.
+      if (recorded.emplace(id, o).second) recorded_order.push_back(id);
       continue;
     }
     switch (en.kind) {
@@ -290,19 +324,20 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
     err << "ballast replay: " << reader.io_error() << "\n";
     return 1;
   }
-  // Cancels and replaces the live engine sent and the replay did not decide: it had an input the
-  // FIX log does not hold (an operator command, the end-of-session kill switch, a journal
-  // failure). Orders after the first of them can differ.
-  std::uint64_t foreign_amends = 0;
+  // Cancels the live engine sent and the replay did not decide: it had an input the FIX log does
+  // not hold (an operator command, the end-of-session kill switch, a journal failure). Order
+  // messages after the first of them can differ; the cancels themselves are counted, not failed.
+  std::uint64_t foreign_cancels = 0;
   std::string first_foreign;
-  for (const auto& [at, id] : logged_amends) {
-    if (our_amends.count(id) != 0) continue;
-    if (foreign_amends++ == 0) {
-      first_foreign = "the first: " + id + " at line " + std::to_string(at);
-      hazards.push_back({at, "cancel/replace " + id + " at line " + std::to_string(at) +
-                                 " that the replay did not decide: the live engine had an input "
-                                 "a FIX log does not hold (operator command, kill switch, "
-                                 "journal failure)"});
+  for (const std::string& id : recorded_order) {
+    const LoggedOrder& lg = recorded.at(id);
+    if (lg.kind != 'F' || ours.count(id) != 0) continue;
+    if (foreign_cancels++ == 0) {
+      first_foreign = "the first: " + id + " at line " + std::to_string(lg.line);
+      hazards.push_back({lg.line, "cancel " + id + " at line " + std::to_string(lg.line) +
+                                      " that the replay did not decide: the live engine had an "
+                                      "input a FIX log does not hold (operator command, kill "
+                                      "switch, journal failure)"});
     }
   }
   std::sort(hazards.begin(), hazards.end(),
@@ -317,24 +352,27 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
            "(configuration, data files or build), or the log does not start at the engine's "
            "start";
   };
-  // Every order, compared by ClOrdID and content.
+  // Every order message, compared by ClOrdID and content.
   struct Unreproduced {
     std::uint64_t line;
     std::string text;
   };
   std::vector<Unreproduced> bad;
-  std::uint64_t same = 0;
+  std::map<char, std::array<std::uint64_t, 3>> counts;  // kind -> replay, log, same
+  for (const auto& [id, o] : ours) ++counts[o.kind][0];
   for (const std::string& id : recorded_order) {
     const LoggedOrder& lg = recorded.at(id);
+    ++counts[lg.kind][1];
     const auto it = ours.find(id);
     if (it == ours.end()) {
+      if (lg.kind == 'F') continue;  // counted above
       bad.push_back({lg.line, id + " (line " + std::to_string(lg.line) + ", " + describe(lg) +
                                   "): only in the log; " + why(lg.line)});
       continue;
     }
     const std::string d = order_difference(lg, it->second);
     if (d.empty()) {
-      ++same;
+      ++counts[lg.kind][2];
     } else {
       bad.push_back({lg.line, id + " (line " + std::to_string(lg.line) + ", " + describe(lg) +
                                   "): differs, " + d + "; " + why(lg.line)});
@@ -355,19 +393,25 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
   if (by_type.empty()) out << " nothing";
   for (const auto& [type, n] : by_type) out << " " << type << " " << thousands(n);
   out << "\n";
-  out << "replay: new orders: " << thousands(ours.size()) << " by the engine, "
-      << thousands(recorded.size()) << " in the log, " << thousands(same)
-      << " with the same ClOrdID and content\n";
-  if (foreign_amends > 0) {
-    out << "replay: " << thousands(foreign_amends)
-        << " cancels/replaces in the log were not decided by the replay (" << first_foreign
+  const auto line_of = [&](char kind, const char* what, const char* same_what) {
+    const auto& c = counts[kind];
+    out << "replay: " << what << ": " << thousands(c[0]) << " by the engine, " << thousands(c[1])
+        << " in the log, " << thousands(c[2]) << " with the same ClOrdID " << same_what << "\n";
+  };
+  line_of('D', "new orders", "and content");
+  line_of('G', "replaces", "and content");
+  line_of('F', "cancels", "and order");
+  if (foreign_cancels > 0) {
+    out << "replay: " << thousands(foreign_cancels)
+        << " cancels in the log were not decided by the replay (" << first_foreign
         << "): the live engine had inputs a FIX log does not hold (operator command, kill "
            "switch, journal failure)\n";
   }
   if (bad.empty()) {
-    out << "replay: every order reproduced\n";
+    out << "replay: every order reproduced (new orders and replaces; cancels the replay "
+           "decided)\n";
   } else {
-    out << "replay: " << thousands(bad.size()) << " orders NOT reproduced:\n";
+    out << "replay: " << thousands(bad.size()) << " order messages NOT reproduced:\n";
     for (std::size_t i = 0; i < bad.size() && i < 20; ++i) out << "  " << bad[i].text << "\n";
     if (bad.size() > 20) out << "  ... and " << thousands(bad.size() - 20) << " more\n";
   }
