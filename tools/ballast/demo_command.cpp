@@ -642,10 +642,18 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   // then cancel what is still working (the kill switch cancels every working child and blocks
   // new ones) and wait for broker-sim's answers. So the kill switch comes after every market-data
   // input and every timer, and a FIX log of the demo replays exactly (docs/journal.md).
+  // (Market data lost in a session drop never arrives: the wait also ends when the core has taken
+  // nothing in for 10 s.)
   const std::int64_t tape_end_ns = header(tape.back()).event_time.ns / 1'000'000 * 1'000'000;
-  const auto catch_up_deadline = Clock::now() + std::chrono::seconds(120);
-  while (eng.live().engine_time_ns.load() < tape_end_ns && Clock::now() < catch_up_deadline) {
+  std::uint64_t seen_inputs = eng.live().inputs.load();
+  auto progress_at = Clock::now();
+  while (eng.live().engine_time_ns.load() < tape_end_ns &&
+         Clock::now() - progress_at < std::chrono::seconds(10)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (const std::uint64_t n = eng.live().inputs.load(); n != seen_inputs) {
+      seen_inputs = n;
+      progress_at = Clock::now();
+    }
   }
   const std::uint64_t working_at_close = eng.live().working.load();
   eng.control(ControlAction::kKillSwitchOn);
