@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,6 +291,106 @@ TEST(CoreLoop, ReplayOfALiveMultiProducerRunGivesIdenticalOutputs) {
   EXPECT_EQ(replay.outputs.size(), live.outputs.size());
   EXPECT_EQ(fnv1a(replay.outputs), fnv1a(live.outputs));
   EXPECT_EQ(replay_loop.last_seq(), live_loop.last_seq());
+}
+
+/// A market clock (as the runtime's): the latest market-data time the loop took in. The loop
+/// moves it (observe) before it fires timers and takes the event.
+struct InputClock {
+  Timestamp t{};
+  Timestamp now() const noexcept { return t; }
+  void observe(const Event& e) noexcept {
+    if (!std::holds_alternative<QuoteUpdated>(e) && !std::holds_alternative<TradePrinted>(e))
+      return;
+    if (header(e).event_time > t) t = header(e).event_time;
+  }
+};
+
+// Issue 13 (FIX-log replay): with a clock that follows the inputs, where each timer fires depends
+// on the market-data sequence alone. Random sequences are fed (a) one event per pass and (b) in
+// random chunks with random batch sizes, as a producer running ahead of the core delivers them;
+// both must give the same inputs and outputs, and every timer must fire right before the first
+// market-data input that reaches its due time (the oracle), and none be left due at the end.
+TEST(CoreLoop, WithAnInputDrivenClockTimersFireWhereTheInputsPutThemWhateverTheBatching) {
+  std::mt19937_64 rng(13);
+  std::uint64_t timers_seen = 0;
+  for (int round = 0; round < 2'000; ++round) {
+    std::vector<Event> inputs;
+    std::int64_t t = 1'000'000;
+    const int n = 20 + static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      t += static_cast<std::int64_t>(rng() % 30'000);  // 0-30 us: timers (20 us) come due often
+      const auto inst = static_cast<std::uint32_t>(rng() % 2);
+      if (rng() % 4 == 0) {
+        TradePrinted tp{};
+        tp.hdr.event_time = Timestamp{t};
+        tp.instrument = InstrumentId{inst};
+        tp.size = Qty::from_units(static_cast<std::int64_t>(rng() % 90 + 1));
+        inputs.push_back(tp);
+      } else {
+        QuoteUpdated q = quote(inst, 10'000 + static_cast<std::int64_t>(rng() % 300));
+        q.hdr.event_time = Timestamp{t};
+        inputs.push_back(q);
+      }
+    }
+    struct Run {
+      InputClock clock;
+      OrderGenerator gen;
+      StatusQuerier querier;
+      TestChain chain{gen, querier};
+      RecordingSink sink;
+    };
+    // (a) one event per pass.
+    Run a;
+    {
+      CoreLoop loop(a.clock, a.chain, a.sink, {.batch_size = 1});
+      SpscQueue<Event> q(4);
+      loop.add_inbound(q);
+      for (const Event& e : inputs) {
+        ASSERT_TRUE(q.try_push(e));
+        while (loop.do_work() > 0) {
+        }
+      }
+      EXPECT_GT(loop.next_timer_due().value_or(Timestamp{INT64_MAX}), a.clock.now())
+          << "a timer due by the last input's time did not fire";
+    }
+    // (b) random chunks (the producer ahead by up to 64 events), random batch sizes.
+    Run b;
+    {
+      CoreLoop loop(b.clock, b.chain, b.sink, {.batch_size = 1 + rng() % 64});
+      SpscQueue<Event> q(256);
+      loop.add_inbound(q);
+      std::size_t next = 0;
+      while (next < inputs.size() || q.size_approx() > 0) {
+        for (std::size_t k = rng() % 65; k > 0 && next < inputs.size(); --k) {
+          ASSERT_TRUE(q.try_push(inputs[next++]));
+        }
+        loop.do_work();
+      }
+      while (loop.do_work() > 0) {
+      }
+    }
+    ASSERT_EQ(a.sink.input_lines, b.sink.input_lines) << "round " << round;
+    ASSERT_EQ(a.sink.outputs, b.sink.outputs) << "round " << round;
+    // The oracle: each TimerFired comes right before the first market-data input whose time
+    // reaches its due time: the market data before it had not reached it, the next one has.
+    std::int64_t last = 0;  // the time of the last market-data input
+    std::vector<std::int64_t> fired;
+    for (const Event& e : a.sink.inputs) {
+      if (const auto* f = std::get_if<TimerFired>(&e)) {
+        ++timers_seen;
+        ASSERT_LT(last, f->hdr.event_time.ns) << "round " << round << ": fired late";
+        fired.push_back(f->hdr.event_time.ns);
+      } else if (std::holds_alternative<QuoteUpdated>(e) ||
+                 std::holds_alternative<TradePrinted>(e)) {
+        last = header(e).event_time.ns;
+        for (const std::int64_t due : fired)
+          ASSERT_GE(last, due) << "round " << round << ": fired early";
+        fired.clear();
+      }
+    }
+    ASSERT_TRUE(fired.empty());
+  }
+  EXPECT_GT(timers_seen, 10'000u);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "ballast/risk/returns.hpp"
 #include "ballast/risk/risk_model.hpp"
 #include "engine_runtime.hpp"
+#include "run_summary.hpp"
 
 #ifndef BALLAST_DATA_DIR
 #define BALLAST_DATA_DIR "data"
@@ -136,13 +137,6 @@ fs::path data_file(const std::string& given, const char* shipped) {
   fs::path local = fs::path("data") / shipped;
   if (fs::exists(local)) return local;
   return fs::path(BALLAST_DATA_DIR) / shipped;
-}
-
-std::string thousands(std::uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
-  return s;
 }
 
 std::string local_hms(Timestamp t, std::chrono::minutes offset) {
@@ -655,8 +649,24 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
       last_count = k;
     }
   });
-  // The session is over: cancel what is still working (the kill switch cancels every working
-  // child and blocks new ones) and wait for broker-sim's answers.
+  // The session is over once the engine has taken in the whole tape (its market clock at the
+  // last print's time, to the millisecond the FIX timestamps carry), however far its core lags:
+  // then cancel what is still working (the kill switch cancels every working child and blocks
+  // new ones) and wait for broker-sim's answers. So the kill switch comes after every market-data
+  // input and every timer, and a FIX log of the demo replays exactly (docs/journal.md).
+  // (Market data lost in a session drop never arrives: the wait also ends when the core has taken
+  // nothing in for 10 s.)
+  const std::int64_t tape_end_ns = header(tape.back()).event_time.ns / 1'000'000 * 1'000'000;
+  std::uint64_t seen_inputs = eng.live().inputs.load();
+  auto progress_at = Clock::now();
+  while (eng.live().engine_time_ns.load() < tape_end_ns &&
+         Clock::now() - progress_at < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (const std::uint64_t n = eng.live().inputs.load(); n != seen_inputs) {
+      seen_inputs = n;
+      progress_at = Clock::now();
+    }
+  }
   const std::uint64_t working_at_close = eng.live().working.load();
   eng.control(ControlAction::kKillSwitchOn);
   const auto settle_deadline = Clock::now() + std::chrono::seconds(10);
@@ -677,16 +687,13 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   const auto& book = eng.book();
   const auto& ins = eng.instruments();
   const Timestamp end_time{eng.live().engine_time_ns.load()};
-  struct ModelDrift {
-    std::uint64_t accounts = 0, out_before = 0, out_after = 0;
-    double sum_before = 0, worst_before = 0, sum_after = 0, worst_after = 0;
-  };
-  std::vector<ModelDrift> md(s.models.size());
+  // Now: from the drift monitor (shared with `ballast run`); before: the starting weights at the
+  // opening mids (what the accounts were built from).
+  std::vector<ModelDrift> md = drift_now(eng, end_time);
   const double band = s.triggers.absolute.band;
   for (std::size_t a = 0; a < eng.accounts().size(); ++a) {
     const AccountId id = eng.accounts()[a];
     const std::size_t m = book.model_of(id).value;
-    // Before: the starting weights at the opening mids (what the accounts were built from).
     const ModelConfig& model = s.models[m];
     double before = 0, cash_w = 1.0;
     const auto& acct = s.accounts[a];
@@ -706,16 +713,10 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
       cash_w -= val[i] / navs;
     }
     before = std::max(before, std::abs(cash_w - model.cash_buffer));
-    const auto f = eng.monitor().figures(id, end_time);
-    const double after = f.max_abs;
-    auto& d = md[m];
-    ++d.accounts;
-    d.sum_before += before;
-    d.worst_before = std::max(d.worst_before, before);
-    d.sum_after += after;
-    d.worst_after = std::max(d.worst_after, after);
-    if (before > band) ++d.out_before;
-    if (f.abs_utilization > 1.0) ++d.out_after;
+    auto& dm = md[m];
+    dm.sum_before += before;
+    dm.worst_before = std::max(dm.worst_before, before);
+    if (before > band) ++dm.out_before;
   }
   const auto& l = eng.live();
   res.accounts = eng.accounts().size();
@@ -737,39 +738,14 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
       << (opt.speed > 0 ? std::to_string(static_cast<int>(opt.speed)) + "x"
                         : std::string("full speed"))
       << " over " << to_string(fsess.fix_version) << " on 127.0.0.1:" << port << "\n\n";
-  out << "Drift, max |weight - target| per account (band " << std::fixed << std::setprecision(1)
-      << band * 100 << "%):\n";
-  out << "  model          accounts   before: mean   worst  outside   after: mean   worst  "
-         "outside\n";
-  for (std::size_t m = 0; m < md.size(); ++m) {
-    const auto& d = md[m];
-    if (d.accounts == 0) continue;
-    out << "  " << std::left << std::setw(14) << s.models[m].id << std::right << std::setw(9)
-        << d.accounts << std::setprecision(2) << std::setw(14)
-        << 100 * d.sum_before / static_cast<double>(d.accounts) << "%" << std::setw(7)
-        << 100 * d.worst_before << "%" << std::setw(9) << d.out_before << std::setw(13)
-        << 100 * d.sum_after / static_cast<double>(d.accounts) << "%" << std::setw(7)
-        << 100 * d.worst_after << "%" << std::setw(9) << d.out_after << "\n";
-  }
-  out << "\nOrders: " << thousands(eng.rebalances()) << " rebalances, " << thousands(res.parents)
-      << " parent orders, " << thousands(res.children) << " child orders, " << thousands(res.fills)
-      << " fills, " << thousands(res.rejects) << " rejects; " << working_at_close
-      << " children working at the end of the tape, cancelled; " << res.still_working
-      << " left working\n";
-  const auto sv = eng.solver_stats();
-  out << "Optimizer: " << thousands(sv.loads + sv.reuses) << " solves, " << thousands(sv.loads)
-      << " cold (a new account shape), " << thousands(sv.reuses) << " warm on a kept solver ("
-      << thousands(sv.exact_warm) << " exact on the active-set path, no ADMM), "
-      << thousands(sv.errors) << " errors\n";
-  out << "Compliance denials: ";
-  bool any = false;
-  for (int r = 0; r < static_cast<int>(DenyReason::kCount); ++r) {
-    const auto c = eng.gate().denied(static_cast<DenyReason>(r));
-    if (c == 0) continue;
-    out << (any ? ", " : "") << to_string(static_cast<DenyReason>(r)) << " " << c;
-    any = true;
-  }
-  out << (any ? "" : "none") << "\n";
+  print_drift(eng, md, true, out);
+  out << "\n";
+  print_orders(eng, out,
+               std::to_string(working_at_close) +
+                   " children working at the end of the tape, cancelled; " +
+                   std::to_string(res.still_working) + " left working");
+  print_denials(eng, out);
+  print_fix_sessions(eng, out);
   // Slippage, notional-weighted, positive = cost.
   long double w_arr = 0, w_vwap = 0, wn = 0, wn_vwap = 0;
   for (const app::ParentRecord& p : eng.parents()) {

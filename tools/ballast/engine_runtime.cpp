@@ -26,16 +26,28 @@ namespace ballast::app {
 
 namespace {
 
-/// The core's clock: the wall clock, or (replays through a simulator) the latest market-data
-/// time the inbound bridge has seen.
+/// The core's clock: the wall clock, or (recorded sessions) the market clock: the latest
+/// market-data time the core has taken in. The market clock moves only when the core takes a
+/// market-data event (CoreLoop::take calls observe() first), never when a producer thread merely
+/// received one, so timers fire at the same place in the input sequence however far the FIX or
+/// feed threads ran ahead: a FIX log of the run replays exactly (docs/journal.md).
 struct RuntimeClock {
-  const std::atomic<std::int64_t>* market = nullptr;
+  std::atomic<std::int64_t>* market = nullptr;  // written by the core thread only
   bool manual = false;  // journal replay: the recorded receive time of the input in hand
   Timestamp manual_now{};
   Timestamp now() const noexcept {
     if (manual) return manual_now;
     if (market != nullptr) return Timestamp{market->load(std::memory_order_acquire)};
     return LiveClock{}.now();
+  }
+  void observe(const Event& e) noexcept {
+    if (manual || market == nullptr) return;
+    if (!std::holds_alternative<QuoteUpdated>(e) && !std::holds_alternative<TradePrinted>(e) &&
+        !std::holds_alternative<BarClosed>(e)) {
+      return;
+    }
+    const std::int64_t t = header(e).event_time.ns;
+    if (t > market->load(std::memory_order_relaxed)) market->store(t, std::memory_order_release);
   }
 };
 
@@ -387,8 +399,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
       std::make_unique<CoreLoop<RuntimeClock, Chain, OutboundSink>>(m.clock, *m.chain, m.sink, lo);
   m.loop->add_inbound(m.inbound);
 
-  m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound,
-                                          m.opt.market_clock ? &m.market_time : nullptr);
+  // The market clock is the core's (RuntimeClock::observe), not the FIX thread's.
+  m.fix_in = std::make_unique<FixInbound>(s.instruments, m.inbound, nullptr);
   // The FIX stores must not be behind what the journal saw (a reset or replaced store would make
   // QuickFIX silently restart at 1): at least the last checkpoint, per session.
   if (inventory && inventory->records > 0) {
@@ -608,19 +620,21 @@ void EngineRuntime::feed_offline(const Event& e, Timestamp receive_time,
   Impl& m = *impl_;
   m.sink.replaying = true;
   m.sink.regenerated = &intents;
-  m.clock.manual = true;
-  if (receive_time > m.clock.manual_now) m.clock.manual_now = receive_time;
-  while (m.loop->do_work() > 0) {
-  }
-  m.loop->process(e);
+  // A market-clock engine: the clock is what it was live, the latest market-data time the core
+  // took in (CoreLoop::take moves it, then fires the timers due, then takes the event), so the
+  // timers fire exactly where they fired. A wall-clock engine: the given time stands in for the
+  // wall clock at the time the core took the message (close, not exact).
+  m.clock.manual = m.clock.market == nullptr;
+  if (m.clock.manual && receive_time > m.clock.manual_now) m.clock.manual_now = receive_time;
+  m.loop->take(e);
 }
 
 void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) {
   Impl& m = *impl_;
   m.sink.replaying = true;
   m.sink.regenerated = &intents;
-  m.clock.manual = true;
-  if (now > m.clock.manual_now) m.clock.manual_now = now;
+  m.clock.manual = m.clock.market == nullptr;
+  if (m.clock.manual && now > m.clock.manual_now) m.clock.manual_now = now;
   while (m.loop->do_work() > 0) {
   }
 }
@@ -636,6 +650,10 @@ Status EngineRuntime::set_offline_epoch(std::uint32_t epoch) {
   m.parent_ids.reset(epoch * 2);
   m.child_ids.reset(epoch * 2 + 1);
   return Ok{};
+}
+
+bool EngineRuntime::market_clock() const noexcept {
+  return impl_->clock.market != nullptr;
 }
 
 const ReplayReport& EngineRuntime::recovery() const noexcept {
@@ -718,15 +736,8 @@ std::string EngineRuntime::journal_status() const {
 namespace {
 class QueueFeed final : public EngineRuntime::Feed {
  public:
-  QueueFeed(InboundQueue& q, std::atomic<std::int64_t>* market_time)
-      : producer_(q.make_producer()), market_time_(market_time) {}
+  explicit QueueFeed(InboundQueue& q) : producer_(q.make_producer()) {}
   void push(const Event& e) override {
-    if (market_time_ != nullptr) {
-      const std::int64_t t = header(e).event_time.ns;
-      std::int64_t cur = market_time_->load(std::memory_order_relaxed);
-      while (cur < t && !market_time_->compare_exchange_weak(cur, t, std::memory_order_release)) {
-      }
-    }
     if (producer_.try_push(e)) return;
     IdleStrategy idle;
     producer_.push_wait(e, idle);
@@ -734,13 +745,11 @@ class QueueFeed final : public EngineRuntime::Feed {
 
  private:
   InboundQueue::Producer producer_;
-  std::atomic<std::int64_t>* market_time_;
 };
 }  // namespace
 
 std::unique_ptr<EngineRuntime::Feed> EngineRuntime::make_feed() {
-  return std::make_unique<QueueFeed>(impl_->inbound,
-                                     impl_->opt.market_clock ? &impl_->market_time : nullptr);
+  return std::make_unique<QueueFeed>(impl_->inbound);
 }
 
 void EngineRuntime::control(ControlAction action, AccountId account) {

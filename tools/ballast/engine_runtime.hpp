@@ -119,13 +119,17 @@ class EngineRuntime {
   /// (sequence number, field, both values) stops the replay and is reported. Errors: the journal
   /// cannot be read (segment and offset named).
   Result<ReplayReport> replay_journal(const std::string& dir, bool verify);
-  /// Offline runtimes (`ballast replay --fix-log`): takes one input as if it arrived at
-  /// `receive_time`; live timers due by then fire first. Appends the order intents the core
-  /// emitted to `intents`. Before start() only.
+  /// Offline runtimes (`ballast replay --fix-log`): takes one input as the live core takes one
+  /// off its queue (CoreLoop::take): with the market clock, the clock moves to a market-data
+  /// event's time and the timers due by then fire first, exactly as live (`receive_time` is not
+  /// used); with the wall clock, `receive_time` stands in for it (close, not exact). Appends the
+  /// order intents the core emitted to `intents`. Before start() only.
   void feed_offline(const Event& e, Timestamp receive_time, std::vector<Event>& intents);
-  /// Offline runtimes: fires the timers due by `now` (the end of a fed log), as the live clock
-  /// would have; appends the order intents to `intents`.
+  /// Offline runtimes: fires the timers due by the clock (the wall clock: `now`) at the end of a
+  /// fed log, as the live loop's next pass would have; appends the order intents to `intents`.
   void advance_offline(Timestamp now, std::vector<Event>& intents);
+  /// Whether the core's clock is the market clock (the latest market-data time it took in).
+  bool market_clock() const noexcept;
 
   /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
   /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
@@ -150,7 +154,8 @@ class EngineRuntime {
   void disconnect(std::uint16_t s);
 
   /// A market-data feed from a thread of the caller's (file replays): push() puts an event on the
-  /// core's inbound queue (waiting while it is full) and, with the market clock, advances it.
+  /// core's inbound queue (waiting while it is full); the market clock moves when the core takes
+  /// it, not when it is pushed.
   class Feed {
    public:
     virtual ~Feed() = default;

@@ -154,6 +154,9 @@ int main(int argc, char** argv) {
   run->add_option("--epoch", run_opt.epoch,
                   "run epoch of the ClOrdIDs (default: above the journal's, the FIX stores' and "
                   "the wall clock's; refused below that)");
+  run->add_option("--positions-out", run_opt.positions_out,
+                  "at stop, write every account's positions and cash to this CSV file "
+                  "(account,instrument,qty,cash)");
 
   ballast::tools::BrokerSimOptions sim_opt;
   auto* sim = app.add_subcommand(

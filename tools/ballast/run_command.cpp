@@ -24,6 +24,7 @@
 #include "ballast/risk/returns.hpp"
 #include "ballast/risk/risk_model.hpp"
 #include "engine_runtime.hpp"
+#include "run_summary.hpp"
 
 #ifndef BALLAST_DATA_DIR
 #define BALLAST_DATA_DIR "data"
@@ -244,22 +245,24 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
   }
-  // Intraday file sources: one replay thread each. Each is first read to its end (every row
-  // checked, errors as file:line) so a bad row stops the start before anything is written, not
-  // part-way through the day.
+  if (!opt.positions_out.empty()) {
+    // Refused before anything starts (no journal epoch consumed) rather than lost at the end.
+    const fs::path parent = fs::absolute(opt.positions_out).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) {
+      err << "ballast run: --positions-out " << opt.positions_out << ": the directory "
+          << parent.string() << " does not exist\n";
+      return 2;
+    }
+  }
+  // Intraday file sources: one replay thread each. load_file (InputFiles::kRead) has already read
+  // each to its end (every row checked, errors as file:line), so a bad row stopped the start
+  // before anything was written, not part-way through the day.
   std::vector<std::unique_ptr<EventReader>> readers;
   std::vector<const MarketDataSourceConfig*> reader_src;
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kFix || &src == closes_src) continue;
-    Status checked = Ok{};
-    if (auto check = open_source(src, s.instruments); !check) {
-      checked = check.error();
-    } else {
-      while (check.value()->next()) {
-      }
-      checked = check.value()->status();
-    }
-    auto r = checked ? open_source(src, s.instruments) : checked.error();
+    auto r = open_source(src, s.instruments);
     if (!r) {
       err << "ballast run: market_data source '" << src.name << "': " << r.error().message << "\n";
       return 2;
@@ -284,6 +287,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   }
   app::EngineRuntime& eng = *engine.value();
   install_signal_handlers();
+  const auto started = SteadyClock::now();
   if (auto st = eng.start(); !st) {
     err << "ballast run: " << st.error().message << "\n";
     return 1;
@@ -335,10 +339,23 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     rc = 1;
   }
   const auto& l = eng.live();
-  out << "ballast run: stopped. " << eng.rebalances() << " rebalances, " << l.children.load()
-      << " child orders, " << l.fills.load() << " fills, " << l.denials.load() << " denials, "
-      << l.working.load() << " still working\n";
-  out << "ballast run: " << eng.journal_status() << "\n";
+  out << "\nballast run: stopped after "
+      << std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - started).count()
+      << " s; " << thousands(l.inputs.load()) << " events, " << thousands(l.triggers.load())
+      << " triggers\n";
+  print_orders(eng, out, thousands(l.working.load()) + " still working");
+  print_denials(eng, out);
+  print_fix_sessions(eng, out);
+  print_drift(eng, drift_now(eng, Timestamp{l.engine_time_ns.load()}), false, out);
+  if (!opt.positions_out.empty()) {
+    if (auto st = write_positions_csv(eng, opt.positions_out); !st) {
+      err << "ballast run: " << st.error().message << "\n";
+      rc = 1;
+    } else {
+      out << "Positions: " << opt.positions_out << " (" << eng.accounts().size() << " accounts)\n";
+    }
+  }
+  out << "Journal: " << eng.journal_status() << "\n";
   return rc;
 }
 

@@ -16,9 +16,13 @@ namespace ballast::tools {
 struct RunOptions {
   std::string config;
   std::uint32_t epoch = 0;  ///< 0: chosen at start (docs/journal.md, ClOrdID uniqueness)
+  /// At stop: every account's positions and cash as CSV (write_positions_csv); empty: none.
+  std::string positions_out{};
 };
 
-/// Runs until SIGINT/SIGTERM. Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.
+/// Runs until SIGINT/SIGTERM, then prints the stop summary (orders, fills, denials by reason, FIX
+/// counters, accounts in and out of band, drift per model). Exit codes: 0 clean stop, 1 runtime
+/// failure (or the positions file could not be written), 2 bad configuration or options.
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
 
 /// The engine of a `ballast run` journal (manifest kind run), offline: for `ballast replay`.

@@ -8,7 +8,9 @@
 //
 // Determinism: given the same input sequence (including TimerFired events, which are inputs) and
 // the same receive times, the outputs are identical. Replay feeds recorded inputs through
-// process() with a ManualClock and TimerMode::kRecorded.
+// process() with a ManualClock and TimerMode::kRecorded. With a clock that follows the inputs
+// (Clock::observe, a market clock), live timers fire before the first input that takes the clock
+// past their due time, so the outputs depend on the non-timer inputs alone (FIX-log replay).
 #pragma once
 
 #include <atomic>
@@ -97,25 +99,31 @@ class CoreLoop {
     dispatch(e, now);
   }
 
-  /// One pass: due timers first, then up to batch_size events from each queue in turn.
+  /// Takes one event in as it comes off a queue: a clock that follows its inputs (one with
+  /// `observe(const Event&)`, e.g. a market clock that is the latest market-data time the core
+  /// has taken in) moves first, then the live timers due by now fire, then the event. With such a
+  /// clock, where each timer fires depends on the input sequence alone, never on batching or on
+  /// how far a producer ran ahead, so a record of the inputs (a FIX log) replays exactly.
+  /// Returns the number of inputs (timers + 1). Core thread only.
+  int take(const Event& e) {
+    if constexpr (requires { clock_.observe(e); }) clock_.observe(e);
+    const int fired = fire_due_timers();
+    process(e);
+    return fired + 1;
+  }
+
+  /// One pass: due timers first, then up to batch_size events from each queue in turn (each
+  /// through take(), so timers that come due between two events fire between them).
   /// Returns the number of events taken in (0 = idle).
   int do_work() {
     ++stats_.passes;
-    int work = 0;
-    if (opt_.timers == TimerMode::kLive) {
-      TimerFired t;
-      while (timers_.pop_due(clock_.now(), t)) {
-        ++stats_.timers_fired;
-        process(t);
-        ++work;
-      }
-    }
+    int work = fire_due_timers();
     Event e;
     for (auto* q : spsc_) {
-      for (std::size_t i = 0; i < opt_.batch_size && q->try_pop(e); ++i, ++work) process(e);
+      for (std::size_t i = 0; i < opt_.batch_size && q->try_pop(e); ++i) work += take(e);
     }
     for (auto* q : mpsc_) {
-      for (std::size_t i = 0; i < opt_.batch_size && q->try_pop(e); ++i, ++work) process(e);
+      for (std::size_t i = 0; i < opt_.batch_size && q->try_pop(e); ++i) work += take(e);
     }
     return work;
   }
@@ -145,6 +153,19 @@ class CoreLoop {
   const TimerService& timers() const noexcept { return timers_; }
 
  private:
+  /// Live timers due by the clock's now, as inputs (none with recorded timers).
+  int fire_due_timers() {
+    if (opt_.timers != TimerMode::kLive) return 0;
+    int n = 0;
+    TimerFired t;
+    while (timers_.pop_due(clock_.now(), t)) {
+      ++stats_.timers_fired;
+      process(t);
+      ++n;
+    }
+    return n;
+  }
+
   void dispatch(const Event& root, Timestamp now) {
     pending_.clear();
     pending_.push_back(root);

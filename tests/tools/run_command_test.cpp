@@ -1,0 +1,443 @@
+// `ballast run` (issue 13, item 12): the stop summary and the positions export.
+//  - The built program against broker-sim, each its own process, over loopback FIX on a recorded
+//    tape: stopped with SIGINT, it exits 0, prints the summary, and its positions CSV equals its
+//    starting positions plus every fill broker-sim's message log records.
+//  - The CSV writer against random books: every row reads back to the book's exact quantity and
+//    cash, whatever the signs, decimals and account names.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ballast/core/instrument.hpp"
+#include "ballast/engine/market_state.hpp"
+#include "ballast/engine/portfolio_book.hpp"
+#include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/free_port.hpp"
+#include "run_summary.hpp"
+
+extern char** environ;
+
+namespace ballast::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// ------------------------------------------------------------------------------- CSV reading
+
+/// Splits one RFC 4180 line (quoted fields may hold commas and doubled quotes).
+std::vector<std::string> csv_split(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+struct CsvBook {
+  std::map<std::pair<std::string, std::string>, std::int64_t> qty;  // (account, symbol) -> raw
+  std::map<std::string, std::int64_t> cash;                         // account -> raw
+  std::vector<std::string> accounts;                                // in file order, once each
+  std::string error;
+};
+
+CsvBook read_positions(const std::string& path) {
+  CsvBook b;
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line) || line != "account,instrument,qty,cash") {
+    b.error = path + ": bad header '" + line + "'";
+    return b;
+  }
+  while (std::getline(in, line)) {
+    const auto f = csv_split(line);
+    if (f.size() != 4) {
+      b.error = path + ": not 4 fields: " + line;
+      return b;
+    }
+    const auto q = Qty::parse(f[2]);
+    const auto c = Money::parse(f[3]);
+    if (!q || !c) {
+      b.error = path + ": bad number: " + line;
+      return b;
+    }
+    if (b.cash.emplace(f[0], c.value().raw).second) {
+      b.accounts.push_back(f[0]);
+    } else if (b.cash[f[0]] != c.value().raw) {
+      b.error = path + ": the cash of " + f[0] + " differs between rows";
+      return b;
+    }
+    if (!f[1].empty()) b.qty[{f[0], f[1]}] = q.value().raw;
+  }
+  return b;
+}
+
+TEST(PositionsCsv, EveryRowReadsBackToTheBookExactlyOverRandomBooks) {
+  std::mt19937_64 rng(20261206);
+  const char* alphabet = "ABCXYZ-_.,\" 019";
+  for (int round = 0; round < 200; ++round) {
+    InstrumentTable ins;
+    const int n = 1 + static_cast<int>(rng() % 6);
+    for (int i = 0; i < n; ++i) {
+      Instrument spec;
+      spec.symbol = "S" + std::to_string(i) + (rng() % 3 == 0 ? "X" : "");
+      ASSERT_TRUE(ins.add(spec));
+    }
+    MarketState market(ins.size(), MarketDataQualityConfig{});
+    PortfolioBook book(ins.size());
+    Model m;
+    m.key = "m";
+    for (int i = 0; i < n; ++i) {
+      m.instruments.push_back(InstrumentId{static_cast<std::uint32_t>(i)});
+      m.weights.push_back(1.0 / (n + 1));
+    }
+    m.cash_weight = 1.0 - static_cast<double>(n) / (n + 1);
+    auto model = book.add_model(m);
+    ASSERT_TRUE(model) << model.error().message;
+    std::vector<AccountId> accounts;
+    const int accts = 1 + static_cast<int>(rng() % 20);
+    for (int a = 0; a < accts; ++a) {
+      AccountSpec spec;
+      spec.key = "acct" + std::to_string(a);
+      for (int k = static_cast<int>(rng() % 4); k > 0; --k) spec.key += alphabet[rng() % 15];
+      spec.model = model.value();
+      spec.cash = Money::from_raw(static_cast<std::int64_t>(rng() % 2'000'000'000'000'000ull) -
+                                  1'000'000'000'000'000ll);
+      for (int i = 0; i < n; ++i) {
+        if (rng() % 3 == 0) continue;  // some accounts hold nothing
+        const std::int64_t q =
+            static_cast<std::int64_t>(rng() % 20'000'000'000ull) - 10'000'000'000ll;
+        spec.positions.emplace_back(InstrumentId{static_cast<std::uint32_t>(i)},
+                                    Qty::from_raw(rng() % 4 == 0 ? q / 1'000'000 * 1'000'000 : q));
+      }
+      auto id = book.add_account(spec, market);
+      ASSERT_TRUE(id) << id.error().message;
+      accounts.push_back(id.value());
+    }
+    const std::string path = std::string(BALLAST_BINARY_DIR) + "/positions-property.csv";
+    ASSERT_TRUE(write_positions_csv(book, ins, accounts, path));
+    const CsvBook b = read_positions(path);
+    ASSERT_EQ(b.error, "");
+    ASSERT_EQ(b.accounts.size(), accounts.size());
+    for (std::size_t k = 0; k < accounts.size(); ++k) {
+      const AccountId a = accounts[k];
+      ASSERT_EQ(b.accounts[k], book.account_key(a));
+      EXPECT_EQ(b.cash.at(book.account_key(a)), book.cash(a).raw);
+      for (std::uint32_t i = 0; i < ins.size(); ++i) {
+        const auto it = b.qty.find({book.account_key(a), ins[InstrumentId{i}].symbol});
+        EXPECT_EQ(it == b.qty.end() ? 0 : it->second, book.position(a, InstrumentId{i}).raw)
+            << book.account_key(a) << " " << ins[InstrumentId{i}].symbol;
+      }
+    }
+  }
+}
+
+TEST(PositionsCsv, AnUnwritablePathIsAnErrorNamingIt) {
+  InstrumentTable ins;
+  PortfolioBook book(0);
+  const auto st = write_positions_csv(book, ins, {}, "/nonexistent-dir/positions.csv");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("/nonexistent-dir/positions.csv"), std::string::npos);
+}
+
+// ------------------------------------------------------------------------------- processes
+
+/// A child process with stdout and stderr in files.
+struct Child {
+  pid_t pid = -1;
+  std::string out_path;
+  bool running() const { return pid > 0 && ::kill(pid, 0) == 0; }
+};
+
+Child spawn(const std::vector<std::string>& args, const std::string& out_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  Child c;
+  c.out_path = out_path;
+  if (posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) c.pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return c;
+}
+
+/// Waits for the child's exit (up to `timeout`); its exit code, or -1 (still running: killed),
+/// or 128 + signal.
+int wait_exit(Child& c, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    const pid_t r = ::waitpid(c.pid, &status, WNOHANG);
+    if (r == c.pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(c.pid, SIGKILL);
+      ::waitpid(c.pid, &status, 0);
+      c.pid = -1;
+      return -1;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  c.pid = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The shipped tape up to `end_ns` after local midnight (headers kept).
+void cut_tape(const std::string& from, const std::string& to, std::int64_t end_ns) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#' && std::stoll(line.substr(0, line.find(','))) >= end_ns)
+      break;
+    out << line << "\n";
+  }
+}
+
+/// One field of a '|'-delimited FIX message ("" when absent).
+std::string field(const std::string& msg, const std::string& tag) {
+  const std::string key = "|" + tag + "=";
+  const auto p = msg.find(key);
+  if (p == std::string::npos) return {};
+  const auto b = p + key.size();
+  return msg.substr(b, msg.find('|', b) - b);
+}
+
+struct SimFills {
+  std::map<std::pair<std::string, std::string>, std::int64_t> qty;  // signed, raw 1e-6
+  std::map<std::string, __int128> notional_e15;                     // signed qty x px, per account
+  std::map<std::string, std::uint64_t> count;
+  std::uint64_t fills = 0;
+};
+
+/// Every distinct fill broker-sim sent (ExecID de-duplicates resends).
+SimFills sim_fills(const std::string& log) {
+  SimFills f;
+  std::ifstream in(log);
+  std::set<std::string> exec_ids;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(" OUT ") == std::string::npos || line.find("|35=8|") == std::string::npos)
+      continue;
+    const std::string last_qty = field(line, "32");
+    std::int64_t q = 0, px = 0;
+    if (last_qty.empty() || !fix::parse_decimal(last_qty, 6, q) || q <= 0) continue;
+    if (!exec_ids.insert(field(line, "17")).second) continue;
+    EXPECT_TRUE(fix::parse_decimal(field(line, "31"), 9, px)) << line;
+    const std::string account = field(line, "1");
+    const std::int64_t signed_q = field(line, "54") == "1" ? q : -q;
+    f.qty[{account, field(line, "55")}] += signed_q;
+    f.notional_e15[account] += static_cast<__int128>(signed_q) * px;
+    ++f.count[account];
+    ++f.fills;
+  }
+  return f;
+}
+
+struct DeskAccount {
+  const char* id;
+  const char* cash;
+  std::map<std::string, std::int64_t> units;
+};
+
+TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBrokerSimFilled) {
+  const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-e2e";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string shipped =
+      std::string(BALLAST_SOURCE_DIR) + "/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv";
+  const std::string closes = std::string(BALLAST_SOURCE_DIR) +
+                             "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
+  // broker-sim trades 09:30-10:00; the engine's own feed of the same day stops at 09:55, so no
+  // order reaches broker-sim in the last minutes of its tape or after it.
+  cut_tape(shipped, (dir / "sim.tape.csv").string(), 36'000'000'000'000);
+  cut_tape(shipped, (dir / "engine.tape.csv").string(), 35'700'000'000'000);
+  std::string port_error;
+  const int port = fix::pick_free_port(port_error);
+  ASSERT_GT(port, 0) << port_error;
+
+  const std::vector<DeskAccount> desk = {
+      {"ACC-1", "100000.00", {{"AAPL", 300}}},
+      {"ACC-2", "250000.00", {{"GOOG", 40}}},
+      {"ACC-3", "150000.00", {{"AMZN", 100}, {"AAPL", 20}}},
+      {"ACC-4", "80000.00", {{"AAPL", 10}, {"AMZN", 10}, {"GOOG", 10}}},
+  };
+  std::ostringstream y;
+  y << "version: 1\n"
+       "engine: {idle_strategy: back_off}\n"
+       "instruments:\n"
+       "  - {symbol: AAPL, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
+       "  - {symbol: AMZN, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
+       "  - {symbol: GOOG, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
+       "triggers:\n"
+       "  combine: any\n"
+       "  absolute: {band: 0.03}\n"
+       "  cool_down: 30m\n"
+       "  trading_hours: {start: \"09:35\", end: \"15:55\"}\n"
+       "  cost_benefit: {enabled: false}\n"
+       "models:\n"
+       "  - {id: growth, weights: {AAPL: 0.40, AMZN: 0.25, GOOG: 0.30}, cash_buffer: 0.05}\n"
+       "accounts:\n";
+  for (const DeskAccount& a : desk) {
+    y << "  - id: " << a.id << "\n    model: growth\n    cash: " << a.cash << "\n";
+    y << "    positions: {";
+    bool first = true;
+    for (const auto& [sym, u] : a.units) {
+      y << (first ? "" : ", ") << sym << ": " << u;
+      first = false;
+    }
+    y << "}\n";
+  }
+  y << "market_data_quality: {stale_after: 30m, max_move_bps: 1000, mark: mid}\n"
+       "optimizer:\n"
+       "  mode: full\n"
+       "  turnover_cap: 1.0\n"
+       "  long_only: true\n"
+       "  min_trade_value: 200.00\n"
+       "  risk_model: {estimator: ledoit_wolf, lookback_days: 200}\n"
+       "execution:\n"
+       "  algo: twap\n"
+       "  horizon: 10m\n"
+       "  interval: 2m\n"
+       "  limit: {policy: mid}\n"
+       "  min_child_qty: 1\n"
+       "  on_horizon_end: cross\n"
+       "  participation_cap: 1.0\n"
+       "compliance:\n"
+       "  max_order_qty: 100000\n"
+       "  max_order_notional: 5000000.00\n"
+       "  daily_gross_notional_limit: 200000000.00\n"
+       "  price_collar_bps: 300\n"
+       "  reference_stale_after: 30m\n"
+       "fix:\n"
+       "  sessions:\n"
+       "    - name: broker-sim\n"
+       "      fix_version: FIX.4.4\n"
+       "      host: 127.0.0.1\n"
+       "      port: "
+    << port
+    << "\n"
+       "      sender_comp_id: BALLAST\n"
+       "      target_comp_id: BROKERSIM\n"
+       "      heartbeat_s: 5\n"
+       "      store_dir: "
+    << (dir / "fix/store").string()
+    << "\n"
+       "      log_dir: "
+    << (dir / "fix/log").string()
+    << "\n"
+       "      reconnect: {min_backoff: 200ms, max_backoff: 1s}\n"
+       "market_data:\n"
+       "  sources:\n"
+       "    - {name: closes, kind: daily_closes, path: "
+    << closes
+    << "}\n"
+       "    - {name: tape, kind: tape, path: "
+    << (dir / "engine.tape.csv").string()
+    << ", pace: speed, speed: 120}\n"
+       "journal:\n"
+       "  dir: "
+    << (dir / "journal").string() << "\n";
+  const std::string config = (dir / "desk.yaml").string();
+  std::ofstream(config) << y.str();
+
+  Child sim = spawn({BALLAST_EXE, "broker-sim", "--port", std::to_string(port), "--tape",
+                     (dir / "sim.tape.csv").string(), "--speed", "120", "--dir",
+                     (dir / "broker-sim").string(), "--wait-logon-s", "0"},
+                    (dir / "broker-sim.out").string());
+  ASSERT_GT(sim.pid, 0);
+  const std::string csv = (dir / "positions.csv").string();
+  Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv},
+                    (dir / "run.out").string());
+  ASSERT_GT(run.pid, 0);
+  // broker-sim replays its 30 minutes at 120x (15 s), lingers 5 s and exits: no fill after that.
+  const int sim_rc = wait_exit(sim, 120s);
+  EXPECT_EQ(sim_rc, 0) << slurp(sim.out_path);
+  ASSERT_TRUE(run.running()) << slurp(run.out_path);
+  ::kill(run.pid, SIGINT);
+  const int rc = wait_exit(run, 60s);
+  const std::string out = slurp(run.out_path);
+  ASSERT_EQ(rc, 0) << out;
+
+  // The summary.
+  const std::vector<std::string> lines = {"ballast run: stopped after ",
+                                          "\nOrders: ",
+                                          "\nOptimizer: ",
+                                          "\nCompliance denials: ",
+                                          "\nFIX: ",
+                                          "\n  session broker-sim: ",
+                                          "\nDrift, max |weight - target| per account",
+                                          "\n  growth ",
+                                          "\nAccounts: ",
+                                          "\nPositions: " + csv + " (4 accounts)",
+                                          "\nJournal: "};
+  for (const std::string& line : lines) {
+    EXPECT_NE(out.find(line), std::string::npos) << "missing '" << line << "' in\n" << out;
+  }
+  // The positions: the starting ones plus every fill broker-sim recorded, exactly; the cash:
+  // the starting cash less every fill's notional (each rounded to the cent's 1e-4 at most).
+  const SimFills f = sim_fills((dir / "broker-sim/messages.log").string());
+  EXPECT_GT(f.fills, 0u) << out;
+  const CsvBook b = read_positions(csv);
+  ASSERT_EQ(b.error, "") << slurp(csv);
+  ASSERT_EQ(b.accounts.size(), desk.size()) << slurp(csv);
+  for (const DeskAccount& a : desk) {
+    for (const char* sym : {"AAPL", "AMZN", "GOOG"}) {
+      const auto start = a.units.count(sym) ? a.units.at(sym) * 1'000'000 : 0;
+      const auto filled = f.qty.count({a.id, sym}) ? f.qty.at({a.id, sym}) : 0;
+      const auto it = b.qty.find({a.id, sym});
+      EXPECT_EQ(it == b.qty.end() ? 0 : it->second, start + filled) << a.id << " " << sym;
+    }
+    const std::int64_t start_cash = Money::parse(a.cash).value().raw;
+    const __int128 spent_e15 = f.notional_e15.count(a.id) ? f.notional_e15.at(a.id) : 0;
+    const auto expected = static_cast<std::int64_t>(start_cash - spent_e15 / 1'000'000'000);
+    const std::int64_t fills =
+        f.count.count(a.id) ? static_cast<std::int64_t>(f.count.at(a.id)) : 0;
+    EXPECT_LE(std::abs(b.cash.at(a.id) - expected), fills + 1) << a.id;
+  }
+}
+
+}  // namespace
+}  // namespace ballast::tools
