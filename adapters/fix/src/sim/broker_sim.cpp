@@ -541,6 +541,17 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         acceptor_->sessions(), t, acceptor_log_.get(), limits, Clock::now()));
   }
 
+  /// Until the worker has applied what arrived and sent what it produced (the fuzz harness).
+  void wait_idle() {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if ((inbound_.empty() || stopping_) && outbox_.empty() && !sending_) return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+  }
+
   int logged_on() const override {
     std::lock_guard<std::mutex> lk(mu_);
     return static_cast<int>(logged_on_.size());
@@ -909,10 +920,12 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       }
       if (!outbox_.empty()) {
         sending.swap(outbox_);
+        sending_ = true;
         lk.unlock();
         int dropped = send_all(sending);
         sending.clear();
         lk.lock();
+        sending_ = false;
         counters_.disconnects += static_cast<std::uint64_t>(dropped);
         continue;
       }
@@ -972,6 +985,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool stopped_ = false;
+  bool sending_ = false;  ///< the worker is sending a batch taken from outbox_
   sim::Matcher matcher_;
   std::vector<sim::Report> reports_;
   std::map<std::string, SessionInfo> sessions_;  ///< const after construction
@@ -1022,6 +1036,11 @@ bool start_without_socket(BrokerSim& s, std::string& error) {
 std::unique_ptr<InboundStream> open_stream(BrokerSim& s, Transport& t) {
   BrokerSimImpl* impl = dynamic_cast<BrokerSimImpl*>(&s);
   return impl == nullptr ? nullptr : impl->open_stream(t);
+}
+
+void wait_idle(BrokerSim& s) {
+  BrokerSimImpl* impl = dynamic_cast<BrokerSimImpl*>(&s);
+  if (impl != nullptr) impl->wait_idle();
 }
 
 }  // namespace sim

@@ -18,6 +18,8 @@ bool start_without_socket(BrokerSim& sim, std::string& error);
 /// A new connection to a sim started either way; bytes go in through on_bytes(), what the sim
 /// sends comes out through `transport`. Null if `sim` is not broker-sim.
 std::unique_ptr<InboundStream> open_stream(BrokerSim& sim, Transport& transport);
+/// Waits until the sim's worker has applied every request received and sent every report.
+void wait_idle(BrokerSim& sim);
 
 }  // namespace sim
 }  // namespace fix
