@@ -100,26 +100,33 @@ TEST_F(HostileSocketTest, NonNumericTagBeforeLogonClosesTheConnectionOnly) {
   ASSERT_EQ(bad.size(), 25u);
   for (const std::string& f : {bad, frame("FIX.4.4", "35=A|4x9=RAW|56=BROKERSIM|34=1|"),
                                frame("FIX.4.4", "=A|"), frame("FIX.4.4", "35A|49=RAW|"),
-                               frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|-1=2|")}) {
+                               frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|-1=2|"),
+                               // QuickFIX 1.15 would read EncodedText 10^9 bytes past the frame
+                               frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|52=" +
+                                                    utc_now_text() +
+                                                    "|98=0|108=30|354=1000000000|355=x|")}) {
     RawClient raw(sim_->port());
     ASSERT_TRUE(raw.connected());
     ASSERT_TRUE(raw.send(f));
     EXPECT_TRUE(raw.wait_closed()) << "connection kept after " << f;
     EXPECT_EQ(raw.seen().find("35=A"), std::string::npos);
   }
-  EXPECT_TRUE(wait_for([&] { return sim_->counters().connections_dropped == 5; }))
+  EXPECT_TRUE(wait_for([&] { return sim_->counters().connections_dropped == 6; }))
       << sim_->counters().connections_dropped;
   expect_normal_client_trades("N1");
 }
 
 // After logon, the same frame is a message QuickFIX cannot parse: dropped (the session stays), as
-// a garbled frame is.
+// a garbled frame is; so is an order whose EncodedTextLen points past the frame.
 TEST_F(HostileSocketTest, NonNumericTagAfterLogonIsIgnoredAndTheSessionLives) {
   start();
   RawClient raw(sim_->port());
   ASSERT_TRUE(raw.send(logon()));
   ASSERT_TRUE(raw.read_until("35=A\x01")) << raw.seen();
   ASSERT_TRUE(raw.send(frame("FIX.4.4", "x=1|")));
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", "35=D|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() +
+                                            "|11=R1|21=1|55=SPY|54=1|60=20120621-14:30:00.000|"
+                                            "38=10|40=2|44=1|354=1000000000|355=x|")));
   ASSERT_TRUE(raw.send(frame("FIX.4.4", "35=1|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() +
                                             "|11x=3|112=PING|")));
   ASSERT_TRUE(raw.send(

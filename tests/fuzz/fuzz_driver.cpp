@@ -116,7 +116,12 @@ std::vector<std::string> messages_in(const std::string& text) {
   for (;;) {
     const std::size_t b = text.find("8=FIX", pos);
     if (b == std::string::npos) break;
-    std::size_t t = text.find("10=", b);
+    std::size_t t = std::string::npos;
+    for (const char* trailer : {"\x01" "10=", "|10=", "^A10="}) {
+      const std::size_t at = text.find(trailer, b);
+      if (at != std::string::npos && (t == std::string::npos || at < t))
+        t = at + std::strlen(trailer) - 3;
+    }
     if (t == std::string::npos) break;
     std::size_t e = t + 3;
     while (e < text.size() && e < t + 6 && text[e] >= '0' && text[e] <= '9') ++e;

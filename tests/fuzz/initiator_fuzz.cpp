@@ -39,6 +39,7 @@
 #include "ballast/fix/fix_log.hpp"
 #include "ballast/fix/fix_messages.hpp"
 #include "common/embedded.hpp"
+#include "common/redacting_log.hpp"
 #include "fuzz_support.hpp"
 #include "session/fix_codec.hpp"
 
@@ -153,13 +154,18 @@ struct Rig {
   std::string dir;
   App app;
   FIX::MemoryStoreFactory stores;
+  std::unique_ptr<RedactingFileLogFactory> logs;  // the initiator's session logs (they guard)
   std::unique_ptr<FIX::Session> s44, s42;
 
   Rig() {
-    char tmpl[] = "/tmp/ballast_fuzz_init.XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) finding("mkdtemp failed");
-    dir = tmpl;
-    FIX::SessionFactory factory(app, stores, nullptr);
+    std::string tmpl = std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") +
+                       "/ballast_fuzz_init.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) == nullptr) finding("mkdtemp failed");
+    dir = buf.data();
+    logs.reset(new RedactingFileLogFactory(dir + "/log"));
+    FIX::SessionFactory factory(app, stores, logs.get());
     s44.reset(make(factory, "FIX.4.4"));
     s42.reset(make(factory, "FIX.4.2"));
   }
@@ -302,7 +308,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                    "|56=BALLAST|98=0|108=30|")) +
              stream;
   }
-  feed_session(fix42 ? *r.s42 : *r.s44, stream, static_cast<std::uint8_t>(opt >> 4));
+  FIX::Session& s = fix42 ? *r.s42 : *r.s44;
+  feed_session(s, stream, static_cast<std::uint8_t>(opt >> 4));
+  if (g_stats.inputs % 1000 == 0) {  // keep the file logs small
+    r.s42->getLog()->clear();
+    r.s44->getLog()->clear();
+  }
   read_as_log(raw);
   return 0;
 }

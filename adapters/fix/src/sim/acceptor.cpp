@@ -15,6 +15,8 @@
 #include <quickfix/Exceptions.h>
 #include <quickfix/FieldTypes.h>
 
+#include "common/frame_check.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -400,6 +402,20 @@ bool InboundStream::attach(const std::string& frame, std::string& why) {
 
 bool InboundStream::on_frame(const std::string& frame, std::string& why) {
   if (session_ == nullptr && !attach(frame, why)) return false;
+  std::string bad;
+  if (!data_fields_fit(frame, bad)) {
+    // QuickFIX's parser would read out of bounds; treated as a garbled frame, as QuickFIX treats
+    // the ones it can detect (the session's log also refuses it: common/redacting_log.cpp).
+    try {
+      session_->getLog()->onEvent("broker-sim: frame refused before QuickFIX parses it: " + bad);
+    } catch (...) {
+    }
+    if (!logged_on()) {
+      why = "invalid message before logon: " + bad;
+      return false;
+    }
+    return true;
+  }
   try {
     session_->next(frame, FIX::UtcTimeStamp());
   } catch (const FIX::InvalidMessage& e) {
