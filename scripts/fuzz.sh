@@ -25,7 +25,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 fuzzer_lib=$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null | head -1 || true)
 if [[ -z "$plain" ]] && command -v clang++ >/dev/null 2>&1 && [[ -n "$fuzzer_lib" ]]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DBALLAST_SANITIZE=address \
+    -DCMAKE_CXX_COMPILER=clang++ -DBALLAST_SANITIZE=address \
     -DBALLAST_FUZZ_LIBFUZZER=ON -DBALLAST_BUILD_BENCH=OFF \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" "${launcher[@]}" >/dev/null
   cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
