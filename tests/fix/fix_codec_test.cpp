@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "ballast/fix/fix_decimal.hpp"
 #include "common/embedded.hpp"
 #include "fix_test_support.hpp"
@@ -158,6 +161,107 @@ TEST(FixCodec, OutboundStructsBecomeExactText) {
   set_text(o.symbol, std::string("AA\x01PL"));
   EXPECT_FALSE(codec::build(o, codec::Version::kFix44, m, error));
   EXPECT_NE(error.find("Symbol (55)"), std::string::npos) << error;
+}
+
+
+// What the codec may throw is what the initiator's fromApp/fromAdmin declare (FieldNotFound,
+// IncorrectDataFormat, IncorrectTagValue; QuickFIX turns them into a session Reject): anything
+// else breaks the C++14 exception specification and std::terminate()s the engine. Found by
+// tests/fuzz/initiator_fuzz: a W without Symbol threw RequiredTagMissing.
+bool throws_only_what_from_app_allows(const FIX::Message& m, std::string& what) {
+  try {
+    const std::string type = m.getHeader().getField(35);
+    if (type == "8") {
+      ExecutionReport r;
+      codec::parse(m, r);
+    } else if (type == "9") {
+      CancelReject r;
+      codec::parse(m, r);
+    } else if (type == "j") {
+      BusinessReject r;
+      codec::parse(m, r);
+    } else if (type == "Y") {
+      BusinessReject r;
+      codec::parse_md_reject(m, r);
+    } else if (type == "3") {
+      SessionReject r;
+      codec::parse(m, r);
+    } else {
+      codec::TopOfBook book;
+      std::vector<MarketDataUpdate> out;
+      book.apply(m, 0, out);
+    }
+  } catch (const FIX::FieldNotFound&) {
+  } catch (const FIX::IncorrectDataFormat&) {
+  } catch (const FIX::IncorrectTagValue&) {
+  } catch (const std::exception& e) {
+    what = e.what();
+    return false;
+  }
+  return true;
+}
+
+TEST(FixCodec, MarketDataWithoutSymbolIsAFieldNotFound) {
+  codec::TopOfBook book;
+  std::vector<MarketDataUpdate> out;
+  const FIX::Message w = parse44(
+      "8=FIX.4.4|35=W|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=1|269=0|270=1|271=1|");
+  EXPECT_THROW(book.apply(w, 0, out), FIX::FieldNotFound);
+  const FIX::Message x = parse44(
+      "8=FIX.4.4|35=X|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=1|279=0|269=0|270=1|271=1|");
+  EXPECT_THROW(book.apply(x, 0, out), FIX::FieldNotFound);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(FixCodec, RandomlyDamagedInboundMessagesThrowOnlyWhatFromAppAllows) {
+  const std::vector<std::string> valid = {
+      "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=C|17=E1|150=F|39=1|55=AAPL|"
+      "54=2|38=10|32=5|31=101.25|151=5|14=5|6=101.25|60=20240102-00:00:00.123|",
+      "8=FIX.4.4|35=9|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=C|41=P|39=0|434=1|102=1|58=x|",
+      "8=FIX.4.4|35=j|49=B|56=A|34=2|52=20240102-00:00:00|45=3|372=D|380=5|379=C|58=x|",
+      "8=FIX.4.4|35=Y|49=B|56=A|34=2|52=20240102-00:00:00|262=R|281=0|58=x|",
+      "8=FIX.4.4|35=3|49=B|56=A|34=2|52=20240102-00:00:00|45=3|371=54|372=D|373=1|58=x|",
+      "8=FIX.4.4|35=W|49=B|56=A|34=2|52=20240102-00:00:00|262=R|55=AAPL|268=2|269=0|270=1.5|"
+      "271=100|272=20240102|273=00:00:00.001|269=1|270=1.6|271=200|",
+      "8=FIX.4.4|35=X|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=2|279=1|269=0|55=AAPL|"
+      "270=1.5|271=100|279=0|269=2|55=MSFT|270=9|271=3|"};
+  const std::vector<std::string> values = {"",    "0",  "-1", "99999999999999999999", "1e9", "1.",
+                                           "abc", "Y",  "Z",  "0.0000000001",         "=",  "9",
+                                           "2",   "-5", "20240102-99:00:00", std::string(70, 'L')};
+  std::mt19937_64 rng(13);
+  int failures = 0;
+  for (int iter = 0; iter < 5000 && failures < 5; ++iter) {
+    // fields after the header (index >= 6): drop, repeat, change a value
+    std::string text = valid[rng() % valid.size()];
+    std::vector<std::string> f;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const std::size_t e = text.find('|', pos);
+      f.push_back(text.substr(pos, e - pos));
+      pos = e + 1;
+    }
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 4); k < n && f.size() > 7; ++k) {
+      const std::size_t i = 6 + rng() % (f.size() - 6);
+      switch (rng() % 3) {
+        case 0: f.erase(f.begin() + static_cast<std::ptrdiff_t>(i)); break;
+        case 1: f.insert(f.begin() + static_cast<std::ptrdiff_t>(6 + rng() % (f.size() - 6)), f[i]); break;
+        default: f[i] = f[i].substr(0, f[i].find('=') + 1) + values[rng() % values.size()]; break;
+      }
+    }
+    std::string damaged;
+    for (const std::string& x : f) damaged += x + "|";
+    FIX::Message m;
+    try {
+      m = parse44(damaged);
+    } catch (const std::exception&) {
+      continue;  // QuickFIX refuses it before the codec (an InvalidMessage, caught by QuickFIX)
+    }
+    std::string what;
+    if (!throws_only_what_from_app_allows(m, what)) {
+      ADD_FAILURE() << damaged << "\n  threw " << what;
+      ++failures;
+    }
+  }
 }
 
 }  // namespace

@@ -176,8 +176,10 @@ TEST_P(HostilePeer, SurvivesGarbageAndTakesALaterOrder) {
     EXPECT_TRUE(wait_until([&] { return init->counters().logons >= 2; }, 5s))
         << "second logon not counted";
   } else {
-    // bad_checksum, bad_body_length: a garbled frame is dropped unseen (FIX: ignore it). It
-    // leaves a gap at MsgSeqNum 2 that the next valid message reveals; checked after the order.
+    // bad_checksum, bad_body_length, non_numeric_tag, bad_data_length: a garbled frame is
+    // dropped unseen (FIX: ignore it). It leaves a gap at MsgSeqNum 2 that the next valid message
+    // reveals; checked after the order. (bad_data_length: QuickFIX 1.15 would read EncodedText
+    // 1e9 bytes past the frame; the session log refuses the frame first, common/frame_check.hpp.)
     outcome = "ignored";
   }
 
@@ -187,7 +189,8 @@ TEST_P(HostilePeer, SurvivesGarbageAndTakesALaterOrder) {
   EXPECT_TRUE(order_acked(*init, listener, "VALID-1", peer.record, tmp.path())) << kind;
 
   const auto rec = read_record(peer.record);
-  if (kind == "bad_checksum" || kind == "bad_body_length") {
+  if (kind == "bad_checksum" || kind == "bad_body_length" || kind == "non_numeric_tag" ||
+      kind == "bad_data_length") {
     // The ack (MsgSeqNum 3) showed Ballast the gap where the garbled frame was: a ResendRequest
     // from 2 (unless it logged out/disconnected instead).
     const auto resends = messages(rec, "IN", "2");
@@ -221,7 +224,8 @@ INSTANTIATE_TEST_SUITE_P(Garbage, HostilePeer,
                          ::testing::Combine(::testing::Values("FIX.4.4", "FIX.4.2"),
                                             ::testing::Values("bad_checksum", "bad_body_length",
                                                               "huge_body_length", "missing_tag",
-                                                              "unknown_msgtype")),
+                                                              "unknown_msgtype", "non_numeric_tag",
+                                                              "bad_data_length")),
                          [](const auto& info) {
                            const std::string b = std::get<0>(info.param);
                            return std::string(b == "FIX.4.4" ? "FIX44_" : "FIX42_") +

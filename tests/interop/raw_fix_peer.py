@@ -16,6 +16,9 @@ ExecID "GARBAGE-EXEC", sent with the next MsgSeqNum, which it consumes):
                    initiator disconnects (or --trickle-s elapses)
   missing_tag      ExecutionReport without ExecID (17), a required tag
   unknown_msgtype  the same body with MsgType (35) "ZZ", which no FIX version defines
+  non_numeric_tag  an ExecutionReport with a field whose tag is "x"
+  bad_data_length  an ExecutionReport with EncodedTextLen (354) 1000000000 and a 1-byte
+                   EncodedText (355): QuickFIX 1.15 would read past the frame
 
 Everything the peer receives and sends goes to --record, one line each (SOH shown as '|'):
   IN <msg>  |  OUT <msg>  |  EVENT <text>     (the huge frame is recorded as OUT-PARTIAL <head>)
@@ -40,7 +43,7 @@ import time
 
 SOH = b'\x01'
 GARBAGE_KINDS = ('none', 'bad_checksum', 'bad_body_length', 'huge_body_length', 'missing_tag',
-                 'unknown_msgtype')
+                 'unknown_msgtype', 'non_numeric_tag', 'bad_data_length')
 ADMIN_TYPES = {'0', '1', '2', '3', '4', '5', 'A'}
 
 
@@ -196,6 +199,13 @@ class Peer:
             self.send('8', self.garbage_er_body(with_exec_id=False), record_for_resend=False)
         elif kind == 'unknown_msgtype':
             self.send('ZZ', self.garbage_er_body(), record_for_resend=False)
+        elif kind == 'non_numeric_tag':
+            self.send('8', self.garbage_er_body() + [('x', '1')], record_for_resend=False)
+        elif kind == 'bad_data_length':
+            # EncodedTextLen far past the end of the message: QuickFIX 1.15 reads EncodedText
+            # with that length, unchecked (out of bounds).
+            self.send('8', self.garbage_er_body() + [(354, '1000000000'), (355, 'x')],
+                      record_for_resend=False)
         elif kind == 'huge_body_length':
             self.next_out += 1
             self.sent[seq] = ('8', None)

@@ -181,6 +181,15 @@ int main(int argc, char** argv) {
                   "per tape event, share of resting orders cancelled")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  sim->add_option("--max-message-bytes", sim_opt.max_message_bytes,
+                  "largest BodyLength accepted; a larger one closes the connection")
+      ->capture_default_str();
+  sim->add_option("--logon-timeout-ms", sim_opt.logon_timeout_ms,
+                  "a connection not logged on this long after connecting is closed")
+      ->capture_default_str();
+  sim->add_option("--max-pending-connections", sim_opt.max_pending_connections,
+                  "connections not logged on at once; more are closed at once")
+      ->capture_default_str();
   sim->add_option("--disconnect-after", sim_opt.disconnect_after_orders,
                   "drop every session after this many orders (0 = never)")
       ->capture_default_str();

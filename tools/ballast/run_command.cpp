@@ -406,6 +406,9 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
   sc.reject_rate = opt.reject_rate;
   sc.unsolicited_cancel_rate = opt.unsolicited_cancel_rate;
   sc.disconnect_after_orders = opt.disconnect_after_orders;
+  sc.max_message_bytes = opt.max_message_bytes;
+  sc.logon_timeout_ms = opt.logon_timeout_ms;
+  sc.max_pending_connections = opt.max_pending_connections;
   std::string error;
   auto sim = fix::BrokerSim::create(sc, error);
   if (!sim || !sim->start(error)) {

@@ -2,6 +2,7 @@
 // and `ballast broker-sim` (the simulator on its own, for a separate engine process).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -45,6 +46,9 @@ struct BrokerSimOptions {
   double unsolicited_cancel_rate = 0.0;
   std::uint64_t disconnect_after_orders = 0;
   int wait_logon_s = 60;
+  std::size_t max_message_bytes = 64 * 1024;  ///< BrokerSimConfig's limits (docs/fix.md)
+  int logon_timeout_ms = 10000;
+  int max_pending_connections = 16;
 };
 
 /// Serves until the tape ends (then 5 s more) or SIGINT/SIGTERM.

@@ -16,7 +16,9 @@ std::string redact_credentials(const std::string& msg);
 
 /// Wraps FIX::FileLogFactory: every incoming/outgoing message passes through
 /// redact_credentials() before it is written; events are written as they are (they carry no
-/// message bodies).
+/// message bodies). A session's log (create(id)) throws FIX::InvalidMessage from onIncoming()
+/// for a frame whose data fields QuickFIX would read out of bounds (common/frame_check.hpp), so
+/// QuickFIX drops it as garbled before parsing it.
 class RedactingFileLogFactory : public FIX::LogFactory {
  public:
   explicit RedactingFileLogFactory(const std::string& dir);

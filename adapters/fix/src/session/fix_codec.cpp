@@ -471,7 +471,7 @@ void TopOfBook::apply(const FIX::Message& msg, std::uint16_t session,
 
   std::string symbol;
   if (snapshot) {
-    if (!msg.isSetField(55)) throw FIX::RequiredTagMissing(55);
+    if (!msg.isSetField(55)) throw FIX::FieldNotFound(55);
     symbol = msg.getField(55);
     char check[sizeof(MarketDataUpdate{}.symbol)];
     if (!set_text(check, symbol)) throw FIX::IncorrectTagValue(55);
@@ -490,7 +490,7 @@ void TopOfBook::apply(const FIX::Message& msg, std::uint16_t session,
       char check[sizeof(MarketDataUpdate{}.symbol)];
       if (!set_text(check, symbol)) throw FIX::IncorrectTagValue(55);
     }
-    if (symbol.empty()) throw FIX::RequiredTagMissing(55);
+    if (symbol.empty()) throw FIX::FieldNotFound(55);
     const char entry_type = get_char(e, 269, '\0');
     const char action = snapshot ? '0' : get_char(e, 279, '0');  // 0 new, 1 change, 2 delete
     const std::int64_t px = get_decimal(e, 270, kPriceDecimals);

@@ -2,9 +2,12 @@
 // for the interface and docs/fix.md ("broker-sim") for the behaviour and the message-log format.
 //
 // Threads and locks:
-//  * QuickFIX calls back on its connection threads (ThreadedSocketAcceptor: one per connection;
-//    that kind of acceptor is used because a connection can be dropped from another thread by
-//    closing its socket, which the disconnect schedule needs).
+//  * QuickFIX calls back on the connection threads of sim::SimAcceptor (acceptor.hpp: one per
+//    connection, bounded by max_pending_connections plus one per session). The sim owns the
+//    socket boundary instead of QuickFIX's ThreadedSocketAcceptor, which let a malformed first
+//    frame escape as an uncaught exception and bounded neither BodyLength nor idle connections.
+//    A connection can be dropped from another thread (Session::disconnect() shuts its socket),
+//    which the disconnect schedule needs.
 //  * on_tape() runs on the caller's replay thread.
 //  * One sim thread ("worker") applies client requests once their ack latency has passed and is
 //    the only thread that sends and disconnects.
@@ -30,8 +33,8 @@
 #include <quickfix/Log.h>
 #include <quickfix/Message.h>
 #include <quickfix/Session.h>
+#include <quickfix/SessionFactory.h>
 #include <quickfix/SessionSettings.h>
-#include <quickfix/ThreadedSocketAcceptor.h>
 
 #include <atomic>
 #include <cerrno>
@@ -52,6 +55,8 @@
 #include "ballast/fix/free_port.hpp"
 #include "common/embedded.hpp"
 #include "common/redacting_log.hpp"
+#include "sim/acceptor.hpp"
+#include "sim/broker_sim_detail.hpp"
 #include "sim/matcher.hpp"
 
 namespace ballast {
@@ -388,13 +393,16 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     return m;
   }
 
-  bool start(std::string& error) override {
+  bool start(std::string& error) override { return start_impl(true, error); }
+
+  /// `listen` false: sessions and worker without a socket (the fuzz harness feeds connections).
+  bool start_impl(bool listen, std::string& error) {
     if (started_) {
       error = "broker-sim: already started";
       return false;
     }
     if (!mlog_.open(cfg_.message_log, error)) return false;
-    if (port_ == 0) {
+    if (listen && port_ == 0) {
       port_ = pick_free_port(error);
       if (port_ == 0) return false;
     }
@@ -426,13 +434,31 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       store_factory_.reset(new FIX::FileStoreFactory(cfg_.store_dir));
       file_logs_.reset(new RedactingFileLogFactory(cfg_.log_dir));
       tee_logs_.reset(new TeeLogFactory(*file_logs_, mlog_, tape_ns_));
-      acceptor_.reset(
-          new FIX::ThreadedSocketAcceptor(*this, *store_factory_, settings, *tee_logs_));
-      acceptor_->start();
+      acceptor_log_.reset(tee_logs_->create());
+      // The sessions, as QuickFIX's Acceptor::initialize() makes them; the acceptor below only
+      // routes connections to them.
+      FIX::SessionFactory factory(*this, *store_factory_, tee_logs_.get());
+      std::set<FIX::SessionID> ids;
+      for (const SimSession& s : cfg_.sessions) {
+        const FIX::SessionID id(s.begin_string, s.sender_comp_id, s.target_comp_id);
+        ids.insert(id);
+        fix_sessions_.emplace_back(factory.create(id, settings.get(id)));
+      }
+      sim::AcceptorLimits limits;
+      limits.max_message_bytes = cfg_.max_message_bytes;
+      limits.logon_timeout_ms = cfg_.logon_timeout_ms;
+      limits.max_pending_connections = cfg_.max_pending_connections;
+      acceptor_.reset(new sim::SimAcceptor(ids, acceptor_log_.get(), limits));
     } catch (const FIX::Exception& e) {
-      error = "broker-sim: QuickFIX refused to start on port " + std::to_string(port_) + ": " +
-              e.what();
+      error = "broker-sim: QuickFIX refused to create the sessions: " + std::string(e.what());
       acceptor_.reset();
+      fix_sessions_.clear();
+      return false;
+    }
+    if (listen && !acceptor_->start(port_, error)) {
+      error = "broker-sim: " + error;
+      acceptor_.reset();
+      fix_sessions_.clear();
       return false;
     }
     started_ = true;
@@ -451,13 +477,16 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     }
     cv_.notify_all();
     if (worker_.joinable()) worker_.join();
-    if (acceptor_) {
-      try {
-        acceptor_->stop();
-      } catch (const std::exception&) {
+    if (sim::SimAcceptor* a = acceptor_.get()) {
+      a->stop(3000);
+      std::unique_ptr<sim::SimAcceptor> done;
+      {
+        std::lock_guard<std::mutex> lk(mu_);  // counters() reads acceptor_ under mu_
+        final_counts_ = a->counts();
+        done = std::move(acceptor_);
       }
-      acceptor_.reset();
     }
+    fix_sessions_.clear();
     mlog_.close();
   }
 
@@ -494,7 +523,33 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     std::lock_guard<std::mutex> lk(mu_);
     BrokerSimCounters c = counters_;
     c.resting = matcher_.resting();
+    const sim::AcceptorCounts a = acceptor_ ? acceptor_->counts() : final_counts_;
+    c.connections = a.accepted;
+    c.connections_refused = a.refused;
+    c.connections_dropped = a.dropped;
+    c.logon_timeouts = a.logon_timeouts;
     return c;
+  }
+
+  /// A connection fed by hand (the fuzz harness): the stream the socket thread would drive.
+  std::unique_ptr<sim::InboundStream> open_stream(sim::Transport& t) {
+    sim::AcceptorLimits limits;
+    limits.max_message_bytes = cfg_.max_message_bytes;
+    limits.logon_timeout_ms = cfg_.logon_timeout_ms;
+    limits.max_pending_connections = cfg_.max_pending_connections;
+    return std::unique_ptr<sim::InboundStream>(new sim::InboundStream(
+        acceptor_->sessions(), t, acceptor_log_.get(), limits, Clock::now()));
+  }
+
+  /// Until the worker has applied what arrived and sent what it produced (the fuzz harness).
+  void wait_idle() {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if ((inbound_.empty() || stopping_) && outbox_.empty() && !sending_) return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
   }
 
   int logged_on() const override {
@@ -865,10 +920,12 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       }
       if (!outbox_.empty()) {
         sending.swap(outbox_);
+        sending_ = true;
         lk.unlock();
         int dropped = send_all(sending);
         sending.clear();
         lk.lock();
+        sending_ = false;
         counters_.disconnects += static_cast<std::uint64_t>(dropped);
         continue;
       }
@@ -918,13 +975,17 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   std::unique_ptr<FIX::FileStoreFactory> store_factory_;
   std::unique_ptr<RedactingFileLogFactory> file_logs_;
   std::unique_ptr<TeeLogFactory> tee_logs_;
-  std::unique_ptr<FIX::ThreadedSocketAcceptor> acceptor_;
+  std::unique_ptr<FIX::Log> acceptor_log_;  ///< events and frames for no session ("-")
+  std::vector<std::unique_ptr<FIX::Session>> fix_sessions_;
+  std::unique_ptr<sim::SimAcceptor> acceptor_;
+  sim::AcceptorCounts final_counts_;  ///< the acceptor's counts when it stopped (under mu_)
   std::thread worker_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
   bool stopped_ = false;
+  bool sending_ = false;  ///< the worker is sending a batch taken from outbox_
   sim::Matcher matcher_;
   std::vector<sim::Report> reports_;
   std::map<std::string, SessionInfo> sessions_;  ///< const after construction
@@ -961,6 +1022,29 @@ bool next_run_number(const std::string& store_dir, std::uint64_t& run, std::stri
 
 }  // namespace
 
+namespace sim {
+
+bool start_without_socket(BrokerSim& s, std::string& error) {
+  BrokerSimImpl* impl = dynamic_cast<BrokerSimImpl*>(&s);
+  if (impl == nullptr) {
+    error = "not a broker-sim";
+    return false;
+  }
+  return impl->start_impl(false, error);
+}
+
+std::unique_ptr<InboundStream> open_stream(BrokerSim& s, Transport& t) {
+  BrokerSimImpl* impl = dynamic_cast<BrokerSimImpl*>(&s);
+  return impl == nullptr ? nullptr : impl->open_stream(t);
+}
+
+void wait_idle(BrokerSim& s) {
+  BrokerSimImpl* impl = dynamic_cast<BrokerSimImpl*>(&s);
+  if (impl != nullptr) impl->wait_idle();
+}
+
+}  // namespace sim
+
 std::unique_ptr<BrokerSim> BrokerSim::create(const BrokerSimConfig& cfg, std::string& error) {
   std::vector<std::string> problems;
   if (cfg.sessions.empty()) problems.push_back("sessions: at least one session is required");
@@ -984,6 +1068,15 @@ std::unique_ptr<BrokerSim> BrokerSim::create(const BrokerSimConfig& cfg, std::st
   if (cfg.log_dir.empty()) problems.push_back("log_dir: required");
   if (cfg.message_log.empty()) problems.push_back("message_log: required");
   if (cfg.ack_latency_us < 0) problems.push_back("ack_latency_us: must not be negative");
+  if (cfg.max_message_bytes < 256 || cfg.max_message_bytes > (64u << 20))
+    problems.push_back("max_message_bytes: " + std::to_string(cfg.max_message_bytes) +
+                       " (expected 256 .. 67108864)");
+  if (cfg.logon_timeout_ms <= 0)
+    problems.push_back("logon_timeout_ms: " + std::to_string(cfg.logon_timeout_ms) +
+                       " (expected > 0)");
+  if (cfg.max_pending_connections <= 0)
+    problems.push_back("max_pending_connections: " + std::to_string(cfg.max_pending_connections) +
+                       " (expected > 0)");
   if (!(cfg.reject_rate >= 0.0 && cfg.reject_rate <= 1.0))
     problems.push_back("reject_rate: expected 0..1");
   if (!(cfg.unsolicited_cancel_rate >= 0.0 && cfg.unsolicited_cancel_rate <= 1.0))

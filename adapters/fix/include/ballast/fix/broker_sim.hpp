@@ -11,6 +11,7 @@
 // inside serialises the two (a simulator, not the engine's hot path).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -46,6 +47,16 @@ struct BrokerSimConfig {
   std::vector<std::int64_t> disconnect_at_ns;
   /// After this many accepted new orders (counted over the run), disconnect once; 0 = never.
   std::uint64_t disconnect_after_orders = 0;
+
+  // Limits on what a peer can make the sim hold (docs/fix.md, "Hostile peers").
+  /// Largest BodyLength (9) accepted: a larger one closes the connection before the body is read
+  /// (256 ..  64 MiB).
+  std::size_t max_message_bytes = 64 * 1024;
+  /// A connection without a completed Logon this long after it was accepted is closed (> 0).
+  int logon_timeout_ms = 10000;
+  /// Connections not logged on at once; one more is closed as soon as it is accepted (> 0).
+  /// Logged-on connections are not counted (at most one per configured session).
+  int max_pending_connections = 16;
 };
 
 /// One tape event (the recorded market): a top-of-book change or a trade print.
@@ -79,6 +90,11 @@ struct BrokerSimCounters {
   std::uint64_t rejects = 0, unsolicited_cancels = 0, fills = 0, disconnects = 0;
   std::uint64_t md_subscriptions = 0, md_messages = 0, logons = 0;
   std::uint64_t resting = 0;  ///< orders working now
+  /// Connections accepted; closed at once (max_pending_connections); closed by the sim for bad
+  /// bytes, a protocol error or the logon timeout (each with its reason in the QuickFIX event
+  /// log); of those, closed for the logon timeout.
+  std::uint64_t connections = 0, connections_refused = 0, connections_dropped = 0;
+  std::uint64_t logon_timeouts = 0;
 };
 
 class BrokerSim {
