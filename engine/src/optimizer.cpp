@@ -96,7 +96,11 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     if (at_lo) lo_sub = -kInf;
     if (at_hi) hi_sub = kInf;
     const double need = -gi;
-    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    // A NaN multiplier or gradient certifies nothing (a comparison with NaN is false).
+    const double viol = std::isnan(need)   ? kInf
+                        : need < lo_sub    ? lo_sub - need
+                        : need > hi_sub    ? need - hi_sub
+                                           : 0.0;
     dual(viol / scale, i);
   }
   // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, cash_max].
@@ -107,7 +111,11 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     double lo_sub = 0, hi_sub = 0;
     if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
     if (cash >= p.cash_max - 1e-10) hi_sub = kInf;
-    const double viol = need < lo_sub ? lo_sub - need : (need > hi_sub ? need - hi_sub : 0.0);
+    // A NaN multiplier or gradient certifies nothing (a comparison with NaN is false).
+    const double viol = std::isnan(need)   ? kInf
+                        : need < lo_sub    ? lo_sub - need
+                        : need > hi_sub    ? need - hi_sub
+                                           : 0.0;
     dual(viol / scale, n);
   }
   primal(std::fabs(w.sum() + cash - 1.0), "budget", -1);
@@ -116,6 +124,7 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     dual(std::fabs(mu * (p.turnover_cap - turnover)) / scale, -1);
   }
   if (mu < 0) dual(-mu, -1);
+  if (std::isnan(mu) || std::isnan(nu)) dual(kInf, -1);
   return k;
 }
 

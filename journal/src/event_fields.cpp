@@ -179,6 +179,13 @@ const char* enum_name(TriggerRule v) noexcept {
   return nullptr;
 }
 
+const char* enum_name(ReportIssue v) noexcept {
+  // core's names; a value this build does not know prints as its number (FieldWriter).
+  return static_cast<std::uint8_t>(v) <= static_cast<std::uint8_t>(ReportIssue::kRejectedBySession)
+             ? to_string(v)
+             : nullptr;
+}
+
 const char* enum_name(ControlAction v) noexcept {
   switch (v) {
     case ControlAction::kKillSwitchOn:

@@ -205,6 +205,8 @@ def raw_case(begin, kind, tmp):
                 f = parsed[0][1] if parsed else []
                 check(f'{tag}: ExecutionReport without ExecID',
                       fx.get(f, 35) == '8' and fx.get(f, 17) is None and fx.get(f, 11))
+            elif kind == 'non_numeric_tag':
+                check(f'{tag}: a tag that is not a number', err is not None and 'not a number' in err, err)
             elif kind == 'unknown_msgtype':
                 f = parsed[0][1] if parsed else []
                 check(f'{tag}: MsgType ZZ', fx.get(f, 35) == 'ZZ')

@@ -122,6 +122,8 @@ def _pop_frame(buf: bytearray):
     fields = []
     for part in raw.split(SOH)[:-1]:
         tag, _, value = part.partition(b'=')
+        if not tag.isdigit():
+            raise ParseError(f'tag {tag!r} is not a number')
         fields.append((int(tag), value.decode('latin-1')))
     return raw, fields
 

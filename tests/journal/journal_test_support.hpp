@@ -82,6 +82,8 @@ inline std::vector<Event> sample_events() {
                        ExecType::kTrade,
                        OrdStatus::kPartiallyFilled,
                        Side::kSell,
+                       ReportIssue::kNone,
+                       0,
                        Qty::parse("40").value(),
                        Price::parse("101.2").value(),
                        Qty::parse("40").value(),

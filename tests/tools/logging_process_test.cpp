@@ -132,7 +132,7 @@ TEST_F(LoggingProcess, TheFileGetsRecordsAtTheLevelAndTheConsoleStaysQuietWhenOf
   EXPECT_FALSE(has(o.log, " trace ")) << o.log;
   // console: false: no log record on stderr; the command's output is still on stdout.
   EXPECT_FALSE(has(o.err, "Z info ")) << o.err;
-  EXPECT_TRUE(has(o.out, "ballast run: stopped.")) << o.out;
+  EXPECT_TRUE(has(o.out, "ballast run: stopped")) << o.out;
 }
 
 TEST_F(LoggingProcess, DebugLevelAddsTheConfigurationAndTheConsoleGetsRecordsWhenOn) {

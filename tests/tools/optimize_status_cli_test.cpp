@@ -142,5 +142,32 @@ TEST(OptimizeStatus, AFactorModelWithAsManyFactorsAsInstrumentsIsAccepted) {
   EXPECT_EQ(j["risk_model"]["factors"], 12);
 }
 
+// Found by an adversarial run: a covariance so large (1e9) that ADMM stops at its iteration limit
+// with a NaN budget multiplier; the check compared NaN and passed it as "optimal" with a no-trade
+// point while trading to target costs nothing. A NaN multiplier certifies nothing: never
+// "optimal". Also over a sweep of rank-one covariances at growing scales.
+TEST(OptimizeStatus, ANanMultiplierIsNeverCertifiedOptimal) {
+  for (const double scale : {1.0, 1e3, 1e6, 4e7, 1e9, 1e12}) {
+    json p = json::parse(R"({"instruments": ["A", "B"],
+      "current": {"weights": {"A": 0.5, "B": 0.5}}, "targets": {"A": 0.5, "B": 0.3}})");
+    p["covariance"] = json::array({json::array({scale, scale}), json::array({scale, scale})});
+    const CliRun r = run_json(p, "ballast_optimize_nan.json");
+    ASSERT_TRUE(r.rc == 0 || r.rc == 3) << scale << ": " << r.out << r.err;
+    const json j = json::parse(r.out);
+    if (r.rc == 3) {
+      EXPECT_EQ(j["status"], "not_converged") << scale;
+      continue;
+    }
+    // Optimal: the multipliers are numbers and the point has the least tracking error. The
+    // covariance is rank one, so tracking is scale x (wA + wB - 0.8)^2: zero wherever the weights
+    // sum to the targets' 0.8 (the split between A and B is the costs' business).
+    EXPECT_EQ(j["status"], "optimal") << scale;
+    EXPECT_FALSE(j["multipliers"]["budget"].is_null()) << scale << ": " << r.out;
+    const double sum = j["instruments"][0]["weight"].get<double>() +
+                       j["instruments"][1]["weight"].get<double>();
+    EXPECT_NEAR(sum, 0.8, 1e-6) << scale << ": " << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace ballast::tools

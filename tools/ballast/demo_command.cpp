@@ -393,9 +393,10 @@ Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
   return d;
 }
 
-app::RuntimeOptions runtime_options(const DemoSetup& d) {
+app::RuntimeOptions runtime_options(const DemoSetup& d, const DemoOptions& opt) {
   app::RuntimeOptions ropt;
   ropt.market_clock = true;
+  ropt.market_clock_speed = opt.speed;  // 0: full speed
   ropt.covariance = d.covariance;
   for (const Qty v : d.volume) ropt.adv.push_back(v);
   return ropt;
@@ -410,6 +411,8 @@ Manifest demo_manifest(const DemoOptions& opt) {
   m.values["seed"] = std::to_string(opt.seed);
   m.values["fix_version"] = opt.fix_version;
   m.values["end_seconds"] = std::to_string(opt.end_seconds);
+  // The engine's wait for unanswered cancels/replaces is scaled by it (runtime_options).
+  m.values["speed"] = std::to_string(opt.speed);
   m.values["tape"] =
       fs::absolute(data_file(opt.tape, "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv"))
           .lexically_normal()
@@ -428,8 +431,10 @@ Result<DemoOptions> demo_options_from(const Manifest& m) {
     o.accounts_per_model = std::stoi(m.get("accounts_per_model"));
     o.seed = std::stoull(m.get("seed"));
     o.end_seconds = std::stoi(m.get("end_seconds"));
+    o.speed = std::stod(m.get("speed"));
   } catch (const std::exception&) {
-    return Error("manifest: accounts_per_model, seed and end_seconds must be integers");
+    return Error("manifest: accounts_per_model, seed and end_seconds must be integers and speed a "
+                 "number");
   }
   o.fix_version = m.get("fix_version");
   o.tape = m.get("tape");
@@ -440,7 +445,7 @@ Result<DemoOptions> demo_options_from(const Manifest& m) {
 Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, bool offline) {
   auto d = build_setup(opt, opt.port > 0 ? opt.port : 1);
   if (!d) return d.error();
-  app::RuntimeOptions ropt = runtime_options(d.value());
+  app::RuntimeOptions ropt = runtime_options(d.value(), opt);
   ropt.offline = offline;
   return app::EngineRuntime::create(d.value().s, std::move(ropt));
 }
@@ -578,7 +583,7 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
 
   // -- the engine
   // -----------------------------------------------------------------------------------
-  app::RuntimeOptions ropt = runtime_options(d);
+  app::RuntimeOptions ropt = runtime_options(d, opt);
   ropt.journal_io = opt.journal_io;
   ropt.before_journal_write = [&] {
     return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
@@ -868,7 +873,7 @@ DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostre
   if (auto st = check_manifest(s.journal.dir, demo_manifest(opt)); !st) {
     return fail(st.error().message);
   }
-  app::RuntimeOptions eopt = runtime_options(d);
+  app::RuntimeOptions eopt = runtime_options(d, opt);
   eopt.before_journal_write = [&] {
     return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
   };

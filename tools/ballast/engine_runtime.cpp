@@ -291,6 +291,16 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   lim.max_parents = m.opt.max_parents;
   lim.max_exec_ids = m.opt.max_children * 2;
   lim.max_positions = std::max<std::size_t>(1u << 16, m.book.slots() * 2);
+  // A broker answers a cancel/replace in wall time: on a market clock running N x faster the
+  // wait before asking for the order's status is N x longer in market time (a loaded machine
+  // or a slow simulator is not a lost request); at "as fast as taken" there is no such wait.
+  if (m.opt.market_clock) {
+    const double sp = m.opt.market_clock_speed;
+    lim.request_timeout_ns =
+        sp > 0 ? static_cast<std::int64_t>(static_cast<double>(lim.request_timeout_ns) *
+                                           std::clamp(sp, 1.0, 1'000'000.0))
+               : 0;
+  }
   m.om = std::make_unique<OrderManager>(m.book, m.market, lim);
   m.om->set_account_changed_hook(&invalidate_hook, m.monitor.get());
 

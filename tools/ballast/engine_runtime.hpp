@@ -57,6 +57,10 @@ struct RuntimeOptions {
   /// The engine's clock follows market-data time (recorded sessions replayed through a broker
   /// simulator) instead of the wall clock.
   bool market_clock = false;
+  /// With market_clock: market seconds per wall second (recorded data replayed at N x; 0: as fast
+  /// as the engine takes it). A broker answers in wall time, so the order manager's wait for an
+  /// unanswered cancel/replace (5 s) is scaled by it; 0 turns that wait off (docs/fix.md).
+  double market_clock_speed = 1.0;
   /// The run epoch: the ids of this run use id epochs 2*epoch (parents) and 2*epoch+1 (children,
   /// the ClOrdIDs), so they never repeat an earlier run's. 0: chosen at create() as
   /// max(journal's last + 1, highest epoch of a ClOrdID in the journal or a FIX store + 1, the

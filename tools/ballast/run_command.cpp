@@ -192,6 +192,17 @@ Result<RunSetup> run_setup(const std::string& config_path) {
   // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
   // on a recorded day); with a FIX feed the wall clock rules.
   r.ropt.market_clock = !r.fix_md;
+  // Its speed: the fastest intraday source's (recorded pace 1x; "fast" has none, 0).
+  double speed = 1.0;
+  for (const auto& src : s.market_data.sources) {
+    if (src.kind == MarketDataKind::kFix || src.kind == MarketDataKind::kDailyCloses) continue;
+    if (src.pace == ReplayPace::kFast) {
+      speed = 0;
+      break;
+    }
+    if (src.pace == ReplayPace::kSpeed) speed = std::max(speed, src.speed);
+  }
+  r.ropt.market_clock_speed = speed;
   return r;
 }
 

@@ -21,6 +21,7 @@ const char* enum_name(SessionState v) noexcept;
 const char* enum_name(HeldReason v) noexcept;
 const char* enum_name(TriggerRule v) noexcept;
 const char* enum_name(ControlAction v) noexcept;
+const char* enum_name(ReportIssue v) noexcept;
 
 template <class F>
 void visit_fields(const EventHeader& h, F&& f) {
@@ -160,6 +161,8 @@ void visit_fields(const ExecutionReported& e, F&& f) {
   f("exec_type", e.exec_type);
   f("status", e.status);
   f("side", e.side);
+  f("issue", e.issue);
+  f("rounded", e.rounded);  // RoundedField bits
   f("last_qty", e.last_qty);
   f("last_px", e.last_px);
   f("cum_qty", e.cum_qty);
