@@ -236,6 +236,27 @@ bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*
     return flag(out, ReportIssue::kNegativeQuantity,
                 "negative LastQty, CumQty, LeavesQty or LastPx", why);
   }
+  // Numbers a fill could not be booked from without overflowing the book's fixed point (or that
+  // no market produces) are out of range: unbookable, the account stops, never an abort further
+  // in (docs/fix.md, "Decimal precision"). Quantities up to 10^12 shares, prices up to 10^9, and
+  // one fill's value up to 10^12 (Money holds about 9.2 x 10^12).
+  constexpr std::int64_t kMaxQtyRaw = 1'000'000'000'000LL * 1'000'000LL;  // 1e12 shares
+  constexpr std::int64_t kMaxPxRaw = 1'000'000'000LL * 1'000'000'000LL;   // 1e9 per share
+  constexpr __int128 kMaxValueE15 = static_cast<__int128>(1'000'000'000'000LL) * 1'000'000'000'000'000LL;
+  if (r.last_qty > kMaxQtyRaw || r.cum_qty > kMaxQtyRaw || r.leaves_qty > kMaxQtyRaw ||
+      r.last_px > kMaxPxRaw ||
+      static_cast<__int128>(r.last_qty) * r.last_px > kMaxValueE15) {
+    return flag(out, ReportIssue::kBadNumber,
+                "LastQty, CumQty, LeavesQty or LastPx out of range (over 1e12 shares, a price "
+                "over 1e9, or one fill worth over 1e12)",
+                why);
+  }
+  const bool books_fill =
+      out.exec_type == ExecType::kTrade || out.exec_type == ExecType::kPartialFill ||
+      out.exec_type == ExecType::kFill || out.exec_type == ExecType::kTradeCorrect;
+  if (books_fill && r.last_qty > 0 && r.last_px == 0) {
+    return flag(out, ReportIssue::kBadNumber, "a fill at LastPx (31) 0 (or rounding to 0)", why);
+  }
   if (r.exec_id[0] == '\0') {
     return flag(out, ReportIssue::kMissingExecId, "missing ExecID (17)", why);
   }
