@@ -300,6 +300,15 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
     return 1;
   }
   const auto& segs = reader.segments();
+  if (!segs.empty() && sessions == 0) {
+    // Every run writes session_start right after a segment's header: segments without one lost
+    // their records (e.g. cut back to the header), however clean what is left reads.
+    err << "journal " << dir << ": DAMAGED (no_records)\n"
+        << segs.size() << " segment(s) but no session_start record: every run begins with one, "
+        << "so the journal's records were lost; " << reader.records_read()
+        << " record(s) read\n";
+    return 1;
+  }
   std::uint64_t bytes = 0;
   for (const auto& s : segs) bytes += s.size;
   const bool torn = reader.torn_tail().has_value();

@@ -68,6 +68,17 @@ TEST(JournalVerify, NamesTheSegmentAndOffsetOfTheFirstProblemAndReturnsOne) {
   EXPECT_NE(e.find("4 good record(s) before it, seq 1..4"), std::string::npos) << e;
 }
 
+// Found by an adversarial run: the only segment cut back to its header read as "OK".
+TEST(JournalVerify, SegmentsCutBackToTheirHeaderAreDamagedNotOk) {
+  TempDir d;
+  write_samples(d.path());
+  const std::string seg = test::segment_files(d.path()).front();
+  std::filesystem::resize_file(seg, kSegmentHeaderSize);
+  std::ostringstream out, err;
+  EXPECT_EQ(journal_verify(d.path(), out, err), 1) << out.str();
+  EXPECT_NE(err.str().find("DAMAGED (no_records)"), std::string::npos) << err.str();
+}
+
 TEST(JournalVerify, TornTailIsReportedButPassesUnlessStrict) {
   TempDir d;
   write_samples(d.path());
