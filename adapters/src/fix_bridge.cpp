@@ -242,10 +242,10 @@ bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*
   // one fill's value up to 10^12 (Money holds about 9.2 x 10^12).
   constexpr std::int64_t kMaxQtyRaw = 1'000'000'000'000LL * 1'000'000LL;  // 1e12 shares
   constexpr std::int64_t kMaxPxRaw = 1'000'000'000LL * 1'000'000'000LL;   // 1e9 per share
-  constexpr __int128 kMaxValueE15 = static_cast<__int128>(1'000'000'000'000LL) * 1'000'000'000'000'000LL;
+  constexpr __int128 kMaxValueE15 =
+      static_cast<__int128>(1'000'000'000'000LL) * 1'000'000'000'000'000LL;
   if (r.last_qty > kMaxQtyRaw || r.cum_qty > kMaxQtyRaw || r.leaves_qty > kMaxQtyRaw ||
-      r.last_px > kMaxPxRaw ||
-      static_cast<__int128>(r.last_qty) * r.last_px > kMaxValueE15) {
+      r.last_px > kMaxPxRaw || static_cast<__int128>(r.last_qty) * r.last_px > kMaxValueE15) {
     return flag(out, ReportIssue::kBadNumber,
                 "LastQty, CumQty, LeavesQty or LastPx out of range (over 1e12 shares, a price "
                 "over 1e9, or one fill worth over 1e12)",
@@ -264,8 +264,7 @@ bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*
     return flag(out, ReportIssue::kMissingExecId, "ExecID (17) longer than 31 characters", why);
   }
   if (!out.exec_ref_id.assign(r.exec_ref_id)) {
-    return flag(out, ReportIssue::kBadIdentifier, "ExecRefID (19) longer than 31 characters",
-                why);
+    return flag(out, ReportIssue::kBadIdentifier, "ExecRefID (19) longer than 31 characters", why);
   }
   return true;
 }

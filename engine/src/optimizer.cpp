@@ -97,10 +97,10 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     if (at_hi) hi_sub = kInf;
     const double need = -gi;
     // A NaN multiplier or gradient certifies nothing (a comparison with NaN is false).
-    const double viol = std::isnan(need)   ? kInf
-                        : need < lo_sub    ? lo_sub - need
-                        : need > hi_sub    ? need - hi_sub
-                                           : 0.0;
+    const double viol = std::isnan(need) ? kInf
+                        : need < lo_sub  ? lo_sub - need
+                        : need > hi_sub  ? need - hi_sub
+                                         : 0.0;
     dual(viol / scale, i);
   }
   // Cash: g_c = nu (no curvature, cost or alpha); bounds [buffer, cash_max].
@@ -112,10 +112,10 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     if (cash <= p.cash_buffer + 1e-10) lo_sub = -kInf;
     if (cash >= p.cash_max - 1e-10) hi_sub = kInf;
     // A NaN multiplier or gradient certifies nothing (a comparison with NaN is false).
-    const double viol = std::isnan(need)   ? kInf
-                        : need < lo_sub    ? lo_sub - need
-                        : need > hi_sub    ? need - hi_sub
-                                           : 0.0;
+    const double viol = std::isnan(need) ? kInf
+                        : need < lo_sub  ? lo_sub - need
+                        : need > hi_sub  ? need - hi_sub
+                                         : 0.0;
     dual(viol / scale, n);
   }
   primal(std::fabs(w.sum() + cash - 1.0), "budget", -1);

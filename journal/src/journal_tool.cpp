@@ -305,8 +305,7 @@ int journal_verify(const std::string& dir, std::ostream& out, std::ostream& err,
     // their records (e.g. cut back to the header), however clean what is left reads.
     err << "journal " << dir << ": DAMAGED (no_records)\n"
         << segs.size() << " segment(s) but no session_start record: every run begins with one, "
-        << "so the journal's records were lost; " << reader.records_read()
-        << " record(s) read\n";
+        << "so the journal's records were lost; " << reader.records_read() << " record(s) read\n";
     return 1;
   }
   std::uint64_t bytes = 0;

@@ -385,7 +385,8 @@ void ComplianceGate::set_leaves(Working& w, std::int64_t leaves_raw) noexcept {
   w.leaves_raw = leaves_raw;
 }
 
-ComplianceGate::Working* ComplianceGate::restore(std::uint64_t id, std::int64_t leaves_raw) noexcept {
+ComplianceGate::Working* ComplianceGate::restore(std::uint64_t id,
+                                                 std::int64_t leaves_raw) noexcept {
   Working* r = find_retired(id);
   if (r == nullptr || leaves_raw <= 0 || orders_.find(id) != nullptr) return nullptr;
   const Working saved = *r;

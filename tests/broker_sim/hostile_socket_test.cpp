@@ -60,8 +60,7 @@ std::size_t stream_until_closed(int port, const std::string& head, std::size_t t
 class HostileSocketTest : public ::testing::Test {
  protected:
   void start(int logon_timeout_ms = 10000, int max_pending = 16) {
-    BrokerSimConfig cfg =
-        sim_config(dir_, {sim_session("FIX.4.4"), sim_session("FIX.4.4", "RAW")});
+    BrokerSimConfig cfg = sim_config(dir_, {sim_session("FIX.4.4"), sim_session("FIX.4.4", "RAW")});
     cfg.logon_timeout_ms = logon_timeout_ms;
     cfg.max_pending_connections = max_pending;
     std::string error;
@@ -98,13 +97,12 @@ TEST_F(HostileSocketTest, NonNumericTagBeforeLogonClosesTheConnectionOnly) {
   start();
   const std::string bad = frame("FIX.4.4", "x=1|");
   ASSERT_EQ(bad.size(), 25u);
-  for (const std::string& f : {bad, frame("FIX.4.4", "35=A|4x9=RAW|56=BROKERSIM|34=1|"),
-                               frame("FIX.4.4", "=A|"), frame("FIX.4.4", "35A|49=RAW|"),
-                               frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|-1=2|"),
-                               // QuickFIX 1.15 would read EncodedText 10^9 bytes past the frame
-                               frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|52=" +
-                                                    utc_now_text() +
-                                                    "|98=0|108=30|354=1000000000|355=x|")}) {
+  for (const std::string& f :
+       {bad, frame("FIX.4.4", "35=A|4x9=RAW|56=BROKERSIM|34=1|"), frame("FIX.4.4", "=A|"),
+        frame("FIX.4.4", "35A|49=RAW|"), frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|-1=2|"),
+        // QuickFIX 1.15 would read EncodedText 10^9 bytes past the frame
+        frame("FIX.4.4", "35=A|49=RAW|56=BROKERSIM|34=1|52=" + utc_now_text() +
+                             "|98=0|108=30|354=1000000000|355=x|")}) {
     RawClient raw(sim_->port());
     ASSERT_TRUE(raw.connected());
     ASSERT_TRUE(raw.send(f));
@@ -127,8 +125,8 @@ TEST_F(HostileSocketTest, NonNumericTagAfterLogonIsIgnoredAndTheSessionLives) {
   ASSERT_TRUE(raw.send(frame("FIX.4.4", "35=D|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() +
                                             "|11=R1|21=1|55=SPY|54=1|60=20120621-14:30:00.000|"
                                             "38=10|40=2|44=1|354=1000000000|355=x|")));
-  ASSERT_TRUE(raw.send(frame("FIX.4.4", "35=1|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() +
-                                            "|11x=3|112=PING|")));
+  ASSERT_TRUE(raw.send(
+      frame("FIX.4.4", "35=1|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() + "|11x=3|112=PING|")));
   ASSERT_TRUE(raw.send(
       frame("FIX.4.4", "35=1|49=RAW|56=BROKERSIM|34=2|52=" + utc_now_text() + "|112=PONG|")));
   EXPECT_TRUE(raw.read_until("112=PONG\x01")) << raw.seen();
@@ -142,10 +140,15 @@ TEST_F(HostileSocketTest, HugeOrEndlessFramesAreClosedWithMemoryBounded) {
   start();
   const std::size_t rss0 = rss_bytes();
   const std::size_t kStream = 256u << 20;  // what the client tries to push
-  const std::size_t sent1 = stream_until_closed(sim_->port(), "8=FIX.4.4\x01" "9=1000000000\x01",
+  const std::size_t sent1 = stream_until_closed(sim_->port(),
+                                                "8=FIX.4.4\x01"
+                                                "9=1000000000\x01",
                                                 kStream);
-  const std::size_t sent2 =
-      stream_until_closed(sim_->port(), "8=FIX.4.4\x01" "9=60000\x01" "35=A\x01", kStream);
+  const std::size_t sent2 = stream_until_closed(sim_->port(),
+                                                "8=FIX.4.4\x01"
+                                                "9=60000\x01"
+                                                "35=A\x01",
+                                                kStream);
   // Only what the socket buffers hold on the way can go out before the sim closes.
   EXPECT_LT(sent1, 32u << 20) << "the sim kept reading a 10^9 BodyLength";
   EXPECT_LT(sent2, 32u << 20) << "the sim kept reading a frame without CheckSum";
@@ -167,9 +170,9 @@ TEST_F(HostileSocketTest, IdleAndSlowConnectionsAreClosedAfterTheLogonTimeout) {
     ASSERT_TRUE(c->connected());
     EXPECT_TRUE(c->wait_closed(6000)) << "an idle connection was not closed";
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_LT(ms, 5000) << "closed, but long after the 400 ms logon timeout";
   EXPECT_TRUE(wait_for([&] { return sim_->counters().logon_timeouts == 5; }))
       << sim_->counters().logon_timeouts;
@@ -192,12 +195,17 @@ TEST_F(HostileSocketTest, BytesThatAreNotFixBeforeLogonCloseAtOnce) {
   start();
   for (const std::string& junk :
        {std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), std::string("\x16\x03\x01\x02\x00", 5),
-        std::string("8=FIX.4.4\x01" "10=000\x01"), std::string("8=\x01" "9=5\x01"),
-        std::string("8=FIX.4.4\x01" "9=-5\x01"), std::string(64, '8')}) {
+        std::string("8=FIX.4.4\x01"
+                    "10=000\x01"),
+        std::string("8=\x01"
+                    "9=5\x01"),
+        std::string("8=FIX.4.4\x01"
+                    "9=-5\x01"),
+        std::string(64, '8')}) {
     RawClient raw(sim_->port());
     ASSERT_TRUE(raw.send(junk));
-    EXPECT_TRUE(raw.wait_closed(2000)) << "kept a connection that sent " << junk.size()
-                                       << " bytes of junk";
+    EXPECT_TRUE(raw.wait_closed(2000))
+        << "kept a connection that sent " << junk.size() << " bytes of junk";
   }
   expect_normal_client_trades("N6");
 }
@@ -219,9 +227,15 @@ TEST_F(HostileSocketTest, RandomlyDamagedLogonsNeverTakeTheSimDown) {
       const std::size_t at = rng() % body.size();
       const char c = alphabet[rng() % alphabet.size()];
       switch (rng() % 3) {
-        case 0: body[at] = c; break;
-        case 1: body.insert(body.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        default: body.erase(at, 1); break;
+        case 0:
+          body[at] = c;
+          break;
+        case 1:
+          body.insert(body.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          body.erase(at, 1);
+          break;
       }
     }
     std::string f = frame("FIX.4.4", body, rng() % 4 == 0 ? static_cast<int>(rng() % 9) - 4 : 0,

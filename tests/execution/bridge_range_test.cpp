@@ -29,8 +29,8 @@ fix::ExecutionReport trade(std::int64_t last_qty, std::int64_t last_px) {
   return r;
 }
 
-constexpr std::int64_t kShare = 1'000'000;        // Qty raw
-constexpr std::int64_t kDollar = 1'000'000'000;   // Price raw
+constexpr std::int64_t kShare = 1'000'000;       // Qty raw
+constexpr std::int64_t kDollar = 1'000'000'000;  // Price raw
 
 TEST(BridgeRange, AFillTooLargeForTheBookOrAtPriceZeroIsUnbookableNotAnAbort) {
   ExecutionReported ev;
@@ -63,9 +63,9 @@ TEST(BridgeRange, RandomFillsAreAcceptedExactlyInsideTheRangesAndAcceptedOnesFit
     const char* why = "";
     const bool ok = to_event(trade(q, p), ev, why);
     const __int128 value_e15 = static_cast<__int128>(q) * p;
-    const bool inside = q <= 1'000'000'000'000LL * kShare && p <= 1'000'000'000LL * kDollar &&
-                        value_e15 <= static_cast<__int128>(1'000'000'000'000LL) *
-                                         1'000'000'000'000'000LL;
+    const bool inside =
+        q <= 1'000'000'000'000LL * kShare && p <= 1'000'000'000LL * kDollar &&
+        value_e15 <= static_cast<__int128>(1'000'000'000'000LL) * 1'000'000'000'000'000LL;
     ASSERT_EQ(ok, inside) << q << " x " << p << ": " << why;
     if (ok) {
       ++accepted;

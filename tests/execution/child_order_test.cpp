@@ -92,9 +92,9 @@ ReportOutcome run(ChildOrder& o, ExecLedger& ledger, const Step& s) {
       r.cum_qty = Qty::from_units(s.cum);
       // A broker's own figures: what it still works and the status that goes with it.
       r.leaves_qty = o.qty() > r.cum_qty ? o.qty() - r.cum_qty : Qty{};
-      r.status = r.cum_qty >= o.qty()  ? OrdStatus::kFilled
-                 : r.cum_qty.raw > 0 ? OrdStatus::kPartiallyFilled
-                                     : OrdStatus::kNew;
+      r.status = r.cum_qty >= o.qty() ? OrdStatus::kFilled
+                 : r.cum_qty.raw > 0  ? OrdStatus::kPartiallyFilled
+                                      : OrdStatus::kNew;
       r.exec_id.assign(s.exec_id);
       r.exec_ref_id.assign(s.ref);
       out = o.on_report(r, ledger);

@@ -130,8 +130,8 @@ struct Recorder {
     trace.push_back(t);
     if (trace.size() > 40) trace.erase(trace.begin());
     if (std::holds_alternative<SubmitOrder>(e) || std::holds_alternative<ReplaceOrder>(e) ||
-        std::holds_alternative<QueryOrderStatus>(e) || std::holds_alternative<KillSwitchTripped>(e) ||
-        std::holds_alternative<OrderDenied>(e)) {
+        std::holds_alternative<QueryOrderStatus>(e) ||
+        std::holds_alternative<KillSwitchTripped>(e) || std::holds_alternative<OrderDenied>(e)) {
       out.push_back(e);
     }
   }
@@ -227,7 +227,8 @@ class Harness : Accounts {
     p.session = SessionId{0};
     p.side = Side::kBuy;
     p.qty = Qty::from_raw(static_cast<std::int64_t>(1 + rng() % 400) * 1'000'000 / 4);
-    p.limit = Price::from_raw(100'000'000'000LL + static_cast<std::int64_t>(rng() % 1000) * 1'000'000);
+    p.limit =
+        Price::from_raw(100'000'000'000LL + static_cast<std::int64_t>(rng() % 1000) * 1'000'000);
     p.reference = Price::from_raw(100'000'000'000LL);
     loop_.process(p);
   }
@@ -514,7 +515,8 @@ class Harness : Accounts {
       for (Fill& x : o.fills)
         if (!x.busted && x.qty > 1) f = &x;
       if (f == nullptr) return;
-      const std::int64_t q2 = 1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(f->qty - 1));
+      const std::int64_t q2 =
+          1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(f->qty - 1));
       o.cum += q2 - f->qty;
       book_[o.account.value] += q2 - f->qty;
       f->qty = q2;
@@ -571,7 +573,8 @@ class Harness : Accounts {
       for (const auto& t : history_) h += t + "\n";
       for (const auto& t : rec_.trace) h += t + "\n";
       ASSERT_EQ(gate_.working_orders(), live)
-          << "gate and order manager disagree on working orders; live: " << states << "\n" << h;
+          << "gate and order manager disagree on working orders; live: " << states << "\n"
+          << h;
     }
     for (const AccountId a : accounts_) {
       ASSERT_EQ(d_.book.position(a, d_.spy).raw, book_[a.value])
@@ -617,11 +620,11 @@ TEST(InboundReportProperty, RandomReportsOfEveryExecTypeAreBookedByTheRoundingRu
   EXPECT_GT(h.orders_sent, 200u);
   EXPECT_GT(h.unbookable, 0u);
   // Every ExecType of both versions was exercised.
-  for (const char* k : {"4.4:0", "4.4:A", "4.4:F", "4.4:4", "4.4:5", "4.4:6", "4.4:E", "4.4:8",
-                        "4.4:H", "4.4:G", "4.4:D", "4.4:9", "4.4:B", "4.4:7", "4.4:3", "4.4:C",
-                        "4.4:I", "4.2:0", "4.2:A", "4.2:F", "4.2:4", "4.2:5", "4.2:6", "4.2:E",
-                        "4.2:8", "4.2:H", "4.2:G", "4.2:D", "4.2:9", "4.2:7", "4.2:3", "4.2:C",
-                        "4.2:I"}) {
+  for (const char* k :
+       {"4.4:0", "4.4:A", "4.4:F", "4.4:4", "4.4:5", "4.4:6", "4.4:E", "4.4:8", "4.4:H",
+        "4.4:G", "4.4:D", "4.4:9", "4.4:B", "4.4:7", "4.4:3", "4.4:C", "4.4:I", "4.2:0",
+        "4.2:A", "4.2:F", "4.2:4", "4.2:5", "4.2:6", "4.2:E", "4.2:8", "4.2:H", "4.2:G",
+        "4.2:D", "4.2:9", "4.2:7", "4.2:3", "4.2:C", "4.2:I"}) {
     EXPECT_GT(h.kinds[k], 0) << k;
   }
 }

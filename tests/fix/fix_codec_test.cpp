@@ -51,8 +51,9 @@ TEST(FixBackoff, DoublesFromMinToMaxAndResetsOnLogon) {
 
 TEST(FixCodec, ExecutionReportIdentifiersTooLongAreNamedNotCutAndTheReportStillReadable) {
   const std::string id(40, 'E');
-  FIX::Message m = parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=B1|17=" +
-                           id + "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
+  FIX::Message m =
+      parse44("8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|37=O|11=B1|17=" + id +
+              "|150=0|39=0|55=AAPL|54=1|151=1|14=0|6=0|");
   ExecutionReport r;
   EXPECT_NO_THROW(codec::parse(m, r)) << "a report is never refused for a field's format";
   EXPECT_EQ(r.bad_tag, 17) << "ExecID is needed: named";
@@ -89,8 +90,8 @@ TEST(FixCodec, ExcessDecimalsAreRoundedHalfEvenAndNamedNeverRefused) {
   EXPECT_EQ(r.cum_qty, 10000000);
   EXPECT_EQ(r.leaves_qty, 90000000) << "89.9999995 -> 90.000000 (even)";
   EXPECT_EQ(r.order_qty, 100000000) << "leading and trailing zeros";
-  EXPECT_EQ(r.rounded, kRoundedLastQty | kRoundedLastPx | kRoundedCumQty | kRoundedLeavesQty |
-                           kRoundedAvgPx);
+  EXPECT_EQ(r.rounded,
+            kRoundedLastQty | kRoundedLastPx | kRoundedCumQty | kRoundedLeavesQty | kRoundedAvgPx);
   EXPECT_NE(std::string(r.problem).find("rounded 6=223.66000000000003 to 223.66"),
             std::string::npos)
       << r.problem;
@@ -163,7 +164,6 @@ TEST(FixCodec, OutboundStructsBecomeExactText) {
   EXPECT_NE(error.find("Symbol (55)"), std::string::npos) << error;
 }
 
-
 // What the codec may throw is what the initiator's fromApp/fromAdmin declare (FieldNotFound,
 // IncorrectDataFormat, IncorrectTagValue; QuickFIX turns them into a session Reject): anything
 // else breaks the C++14 exception specification and std::terminate()s the engine. Found by
@@ -204,8 +204,8 @@ bool throws_only_what_from_app_allows(const FIX::Message& m, std::string& what) 
 TEST(FixCodec, MarketDataWithoutSymbolIsAFieldNotFound) {
   codec::TopOfBook book;
   std::vector<MarketDataUpdate> out;
-  const FIX::Message w = parse44(
-      "8=FIX.4.4|35=W|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=1|269=0|270=1|271=1|");
+  const FIX::Message w =
+      parse44("8=FIX.4.4|35=W|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=1|269=0|270=1|271=1|");
   EXPECT_THROW(book.apply(w, 0, out), FIX::FieldNotFound);
   const FIX::Message x = parse44(
       "8=FIX.4.4|35=X|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=1|279=0|269=0|270=1|271=1|");
@@ -225,9 +225,22 @@ TEST(FixCodec, RandomlyDamagedInboundMessagesThrowOnlyWhatFromAppAllows) {
       "271=100|272=20240102|273=00:00:00.001|269=1|270=1.6|271=200|",
       "8=FIX.4.4|35=X|49=B|56=A|34=2|52=20240102-00:00:00|262=R|268=2|279=1|269=0|55=AAPL|"
       "270=1.5|271=100|279=0|269=2|55=MSFT|270=9|271=3|"};
-  const std::vector<std::string> values = {"",    "0",  "-1", "99999999999999999999", "1e9", "1.",
-                                           "abc", "Y",  "Z",  "0.0000000001",         "=",  "9",
-                                           "2",   "-5", "20240102-99:00:00", std::string(70, 'L')};
+  const std::vector<std::string> values = {"",
+                                           "0",
+                                           "-1",
+                                           "99999999999999999999",
+                                           "1e9",
+                                           "1.",
+                                           "abc",
+                                           "Y",
+                                           "Z",
+                                           "0.0000000001",
+                                           "=",
+                                           "9",
+                                           "2",
+                                           "-5",
+                                           "20240102-99:00:00",
+                                           std::string(70, 'L')};
   std::mt19937_64 rng(13);
   int failures = 0;
   for (int iter = 0; iter < 5000 && failures < 5; ++iter) {
@@ -243,9 +256,15 @@ TEST(FixCodec, RandomlyDamagedInboundMessagesThrowOnlyWhatFromAppAllows) {
     for (int k = 0, n = 1 + static_cast<int>(rng() % 4); k < n && f.size() > 7; ++k) {
       const std::size_t i = 6 + rng() % (f.size() - 6);
       switch (rng() % 3) {
-        case 0: f.erase(f.begin() + static_cast<std::ptrdiff_t>(i)); break;
-        case 1: f.insert(f.begin() + static_cast<std::ptrdiff_t>(6 + rng() % (f.size() - 6)), f[i]); break;
-        default: f[i] = f[i].substr(0, f[i].find('=') + 1) + values[rng() % values.size()]; break;
+        case 0:
+          f.erase(f.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
+        case 1:
+          f.insert(f.begin() + static_cast<std::ptrdiff_t>(6 + rng() % (f.size() - 6)), f[i]);
+          break;
+        default:
+          f[i] = f[i].substr(0, f[i].find('=') + 1) + values[rng() % values.size()];
+          break;
       }
     }
     std::string damaged;

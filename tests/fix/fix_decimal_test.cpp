@@ -142,8 +142,8 @@ TEST(FixDecimal, RoundingMatchesTheHalfEvenOracleOnRandomTails) {
     int have = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
     if (dot == std::string::npos) text += ".";
     text += std::string(static_cast<std::size_t>(decimals - have), '0') + tail;
-    const bool above = tail[0] > '5' || (tail[0] == '5' && tail.find_first_not_of('0', 1) !=
-                                                               std::string::npos);
+    const bool above =
+        tail[0] > '5' || (tail[0] == '5' && tail.find_first_not_of('0', 1) != std::string::npos);
     const bool tie = tail[0] == '5' && tail.find_first_not_of('0', 1) == std::string::npos;
     const std::int64_t want = raw + ((above || (tie && raw % 2 != 0)) ? 1 : 0);
     std::int64_t got = 0;

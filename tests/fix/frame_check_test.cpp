@@ -57,8 +57,8 @@ TEST(FixFrameCheck, RandomFramesAgreeWithTheOracleAndPassedOnesParseInBounds) {
   std::string path, error;
   ASSERT_TRUE(write_embedded_dictionary("FIX.4.4", dir.path(), path, error)) << error;
   FIX::DataDictionary dd(path);
-  const std::vector<std::pair<int, int>> data = {{354, 355}, {95, 96}, {93, 89}, {212, 213},
-                                                 {348, 349}, {350, 351}};
+  const std::vector<std::pair<int, int>> data = {{354, 355}, {95, 96},   {93, 89},
+                                                 {212, 213}, {348, 349}, {350, 351}};
   std::mt19937_64 rng(42);
   int passed = 0, refused = 0;
   for (int iter = 0; iter < 5000; ++iter) {
@@ -75,10 +75,17 @@ TEST(FixFrameCheck, RandomFramesAgreeWithTheOracleAndPassedOnesParseInBounds) {
       const std::string value(static_cast<std::size_t>(rng() % 6), 'a' + char(rng() % 26));
       long declared = static_cast<long>(value.size());
       switch (rng() % 5) {
-        case 0: declared += 1 + static_cast<long>(rng() % 3); break;
-        case 1: declared = 1000000000L; break;
-        case 2: declared = -static_cast<long>(1 + rng() % 3); break;
-        default: break;  // right
+        case 0:
+          declared += 1 + static_cast<long>(rng() % 3);
+          break;
+        case 1:
+          declared = 1000000000L;
+          break;
+        case 2:
+          declared = -static_cast<long>(1 + rng() % 3);
+          break;
+        default:
+          break;  // right
       }
       const bool with_length = rng() % 4 != 0;
       if (with_length) {

@@ -39,8 +39,12 @@ class Sink : public sim::Transport {
     std::lock_guard<std::mutex> lk(mu_);
     if (shut_) return false;
     ++messages_;
-    if (bytes.find("\x01" "35=A\x01") != std::string::npos) ++logons_;
-    if (bytes.find("\x01" "35=8\x01") != std::string::npos) ++reports_;
+    if (bytes.find("\x01"
+                   "35=A\x01") != std::string::npos)
+      ++logons_;
+    if (bytes.find("\x01"
+                   "35=8\x01") != std::string::npos)
+      ++reports_;
     return true;
   }
   void shut() override {
@@ -73,7 +77,8 @@ std::string scratch_root() {
 void remove_tree(const std::string& dir) {
   if (dir.empty()) return;
   const std::string cmd = "rm -rf '" + dir + "'";
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "fuzz: could not remove %s\n", dir.c_str());
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "fuzz: could not remove %s\n", dir.c_str());
 }
 
 /// The sim under test, recreated every kRestartEvery inputs so its store, logs and order book stay
@@ -198,9 +203,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.inputs_total % 512 == 0) {
     Sink clean;
     std::unique_ptr<sim::InboundStream> conn = sim::open_stream(*r.sim, clean);
-    const std::string logon = make_frame(
-        "FIX.4.4",
-        soh("35=A|34=1|49=BALLAST|52=" + now_text() + "|56=BROKERSIM|98=0|108=30|141=Y|"));
+    const std::string logon = make_frame("FIX.4.4", soh("35=A|34=1|49=BALLAST|52=" + now_text() +
+                                                        "|56=BROKERSIM|98=0|108=30|141=Y|"));
     std::string why;
     check(conn->on_bytes(logon.data(), logon.size(), why), why.c_str());
     check(conn->logged_on() && clean.logons() == 1, "a clean Logon was not answered");
@@ -214,13 +218,12 @@ extern "C" const char* ballast_fuzz_report() {
   using namespace ballast::fix::fuzz;
   static char text[256];
   const Rig& r = rig();
-  std::snprintf(text, sizeof(text),
-                "broker-sim: %llu inputs, %llu Logons answered, %llu execution reports sent, "
-                "%llu sim restarts",
-                static_cast<unsigned long long>(r.inputs_total),
-                static_cast<unsigned long long>(r.logons),
-                static_cast<unsigned long long>(r.reports),
-                static_cast<unsigned long long>(r.restarts));
+  std::snprintf(
+      text, sizeof(text),
+      "broker-sim: %llu inputs, %llu Logons answered, %llu execution reports sent, "
+      "%llu sim restarts",
+      static_cast<unsigned long long>(r.inputs_total), static_cast<unsigned long long>(r.logons),
+      static_cast<unsigned long long>(r.reports), static_cast<unsigned long long>(r.restarts));
   return text;
 }
 

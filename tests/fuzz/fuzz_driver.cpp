@@ -117,7 +117,9 @@ std::vector<std::string> messages_in(const std::string& text) {
     const std::size_t b = text.find("8=FIX", pos);
     if (b == std::string::npos) break;
     std::size_t t = std::string::npos;
-    for (const char* trailer : {"\x01" "10=", "|10=", "^A10="}) {
+    for (const char* trailer : {"\x01"
+                                "10=",
+                                "|10=", "^A10="}) {
       const std::size_t at = text.find(trailer, b);
       if (at != std::string::npos && (t == std::string::npos || at < t))
         t = at + std::strlen(trailer) - 3;
@@ -148,23 +150,66 @@ std::vector<std::string> messages_in(const std::string& text) {
 
 // ------------------------------------------------------------------ mutation
 
-const char* const kValues[] = {
-    "", "0", "-1", "1", "00000000000000000001", "999999999999999999999999", "2147483648",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "18446744073709551616",
-    "1e9", "1E-9", "0.0000000001", "223.66000000000003", "1.", ".5", "+5", "--5", "5-", "1.2.3",
-    "NaN", "inf", "0x10", " 1", "1 ", "Y", "N", "A", "Z", "8", "F", "H", "I", "G", "D", "4",
-    "abc", "20120621-14:30:00.000", "20120621-14:30:60", "99999999-99:99:99", "20121332",
-    "1000000000", "100000000000000", "0.000001", "-0.5", "\xff\xfe", "=", "|", "10=000"};
-const char* const kTags[] = {"8",  "9",   "10",  "35",  "34",  "49",  "56",  "52",  "11",
-                             "41", "37",  "17",  "150", "39",  "20",  "54",  "55",  "38",
-                             "44", "31",  "32",  "6",   "14",  "151", "60",  "58",  "103",
-                             "102", "434", "45", "371", "372", "373", "380", "262", "268",
-                             "269", "270", "271", "279", "146", "267", "281", "1",   "40",
-                             "59", "43",  "97",  "122", "141", "98",  "108", "112", "7",
-                             "16", "36",  "123", "0",   "-1",  "x",   "9x",  "",    "99999999999",
-                             "2147483648", "1a", " 35", "35 "};
-const char* const kTypes[] = {"8", "9", "j", "W", "X", "Y", "3", "5", "A", "0", "1",
-                              "2", "4", "D", "F", "G", "H", "V", "ZZ", ""};
+const char* const kValues[] = {"",
+                               "0",
+                               "-1",
+                               "1",
+                               "00000000000000000001",
+                               "999999999999999999999999",
+                               "2147483648",
+                               "9223372036854775807",
+                               "9223372036854775808",
+                               "-9223372036854775808",
+                               "18446744073709551616",
+                               "1e9",
+                               "1E-9",
+                               "0.0000000001",
+                               "223.66000000000003",
+                               "1.",
+                               ".5",
+                               "+5",
+                               "--5",
+                               "5-",
+                               "1.2.3",
+                               "NaN",
+                               "inf",
+                               "0x10",
+                               " 1",
+                               "1 ",
+                               "Y",
+                               "N",
+                               "A",
+                               "Z",
+                               "8",
+                               "F",
+                               "H",
+                               "I",
+                               "G",
+                               "D",
+                               "4",
+                               "abc",
+                               "20120621-14:30:00.000",
+                               "20120621-14:30:60",
+                               "99999999-99:99:99",
+                               "20121332",
+                               "1000000000",
+                               "100000000000000",
+                               "0.000001",
+                               "-0.5",
+                               "\xff\xfe",
+                               "=",
+                               "|",
+                               "10=000"};
+const char* const kTags[] = {
+    "8",   "9",   "10",          "35",         "34",  "49",  "56",  "52",  "11",  "41",
+    "37",  "17",  "150",         "39",         "20",  "54",  "55",  "38",  "44",  "31",
+    "32",  "6",   "14",          "151",        "60",  "58",  "103", "102", "434", "45",
+    "371", "372", "373",         "380",        "262", "268", "269", "270", "271", "279",
+    "146", "267", "281",         "1",          "40",  "59",  "43",  "97",  "122", "141",
+    "98",  "108", "112",         "7",          "16",  "36",  "123", "0",   "-1",  "x",
+    "9x",  "",    "99999999999", "2147483648", "1a",  " 35", "35 "};
+const char* const kTypes[] = {"8", "9", "j", "W", "X", "Y", "3", "5", "A",  "0",
+                              "1", "2", "4", "D", "F", "G", "H", "V", "ZZ", ""};
 
 class Mutator {
  public:
@@ -275,7 +320,9 @@ class Mutator {
         break;
       }
       case 12: {  // MsgType changed
-        const std::size_t p = s.find("\x01" "35=");
+        const std::size_t p = s.find(
+            "\x01"
+            "35=");
         if (p == std::string::npos) break;
         const std::size_t e = s.find('\x01', p + 4);
         if (e == std::string::npos) break;
@@ -283,8 +330,17 @@ class Mutator {
         break;
       }
       default: {  // group count changed
-        static const char* const counts[] = {"\x01" "268=", "\x01" "146=", "\x01" "267=",
-                                             "\x01" "453=", "\x01" "382="};
+        static const char* const counts[] = {
+            "\x01"
+            "268=",
+            "\x01"
+            "146=",
+            "\x01"
+            "267=",
+            "\x01"
+            "453=",
+            "\x01"
+            "382="};
         const std::string key = counts[below(5)];
         const std::size_t p = s.find(key);
         if (p == std::string::npos) break;
@@ -308,7 +364,9 @@ class Mutator {
       const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : s.size();
       const std::string m = s.substr(starts[k], end - starts[k]);
       const std::size_t b = m.find('\x01');
-      const std::size_t t = m.rfind("\x01" "10=");
+      const std::size_t t = m.rfind(
+          "\x01"
+          "10=");
       std::size_t body = std::string::npos;
       if (b != std::string::npos && m.compare(b + 1, 2, "9=") == 0) body = m.find('\x01', b + 1);
       if (b == std::string::npos || t == std::string::npos || body == std::string::npos ||
@@ -406,7 +464,12 @@ int main(int argc, char** argv) {
       pool.push_back(run.substr(0, max_len));
     }
   }
-  if (pool.empty()) pool.push_back("8=FIX.4.4\x01" "9=5\x01" "35=0\x01" "10=161\x01");
+  if (pool.empty())
+    pool.push_back(
+        "8=FIX.4.4\x01"
+        "9=5\x01"
+        "35=0\x01"
+        "10=161\x01");
   const std::size_t seeds = pool.size();
 
   Mutator mut(seed);

@@ -140,10 +140,14 @@ class Chunker {
     s_ ^= s_ >> 17;
     s_ ^= s_ << 5;
     switch (s_ % 4) {
-      case 0: return 1 + s_ % 7;
-      case 1: return 1 + s_ % 97;
-      case 2: return 1 + s_ % 4096;
-      default: return 1 << 20;  // everything at once
+      case 0:
+        return 1 + s_ % 7;
+      case 1:
+        return 1 + s_ % 97;
+      case 2:
+        return 1 + s_ % 4096;
+      default:
+        return 1 << 20;  // everything at once
     }
   }
 

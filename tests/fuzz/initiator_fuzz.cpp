@@ -142,7 +142,9 @@ class App : public FIX::Application {
 class Sink : public FIX::Responder {
  public:
   bool send(const std::string& m) override {
-    if (m.find("\x01" "35=A\x01") != std::string::npos) ++logons_sent;
+    if (m.find("\x01"
+               "35=A\x01") != std::string::npos)
+      ++logons_sent;
     return true;
   }
   void disconnect() override { disconnected = true; }
@@ -173,7 +175,8 @@ struct Rig {
     s44.reset();
     s42.reset();
     const std::string cmd = "rm -rf '" + dir + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "fuzz: cannot remove %s\n", dir.c_str());
+    if (std::system(cmd.c_str()) != 0)
+      std::fprintf(stderr, "fuzz: cannot remove %s\n", dir.c_str());
   }
   FIX::Session* make(FIX::SessionFactory& factory, const std::string& begin) {
     std::string dict, error;

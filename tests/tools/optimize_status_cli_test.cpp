@@ -163,8 +163,8 @@ TEST(OptimizeStatus, ANanMultiplierIsNeverCertifiedOptimal) {
     // sum to the targets' 0.8 (the split between A and B is the costs' business).
     EXPECT_EQ(j["status"], "optimal") << scale;
     EXPECT_FALSE(j["multipliers"]["budget"].is_null()) << scale << ": " << r.out;
-    const double sum = j["instruments"][0]["weight"].get<double>() +
-                       j["instruments"][1]["weight"].get<double>();
+    const double sum =
+        j["instruments"][0]["weight"].get<double>() + j["instruments"][1]["weight"].get<double>();
     EXPECT_NEAR(sum, 0.8, 1e-6) << scale << ": " << r.out;
   }
 }

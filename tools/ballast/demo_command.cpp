@@ -433,8 +433,9 @@ Result<DemoOptions> demo_options_from(const Manifest& m) {
     o.end_seconds = std::stoi(m.get("end_seconds"));
     o.speed = std::stod(m.get("speed"));
   } catch (const std::exception&) {
-    return Error("manifest: accounts_per_model, seed and end_seconds must be integers and speed a "
-                 "number");
+    return Error(
+        "manifest: accounts_per_model, seed and end_seconds must be integers and speed a "
+        "number");
   }
   o.fix_version = m.get("fix_version");
   o.tape = m.get("tape");

@@ -80,50 +80,12 @@ bool read_digits(const char* text, std::size_t pos, int n, unsigned& out) noexce
 }  // namespace
 
 bool parse_decimal(const char* text, std::size_t len, int decimals, std::int64_t& out) noexcept {
-  out = 0;
-  if (text == nullptr || len == 0 || decimals < 0 || decimals > kMaxDecimals) return false;
-  std::size_t i = 0;
-  bool negative = false;
-  if (text[0] == '-') {
-    negative = true;
-    i = 1;
-  }
-  // The magnitude is accumulated in uint64; the limit is 2^63 for a negative value.
-  const std::uint64_t limit =
-      negative ? static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1
-               : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  std::uint64_t mag = 0;
-  int digits = 0;
-  int frac = 0;
-  bool point = false;
-  for (; i < len; ++i) {
-    const char c = text[i];
-    if (c == '.') {
-      if (point) return false;
-      point = true;
-      continue;
-    }
-    if (!is_digit(c)) return false;
-    ++digits;
-    const unsigned d = static_cast<unsigned>(c - '0');
-    if (point) {
-      if (frac == decimals) {
-        if (d != 0) return false;  // more precision than the raw unit holds
-        continue;
-      }
-      ++frac;
-    }
-    if (mag > (limit - d) / 10) return false;
-    mag = mag * 10 + d;
-  }
-  if (digits == 0) return false;
-  const std::uint64_t scale = kPow10[decimals - frac];
-  if (mag != 0 && mag > limit / scale) return false;
-  mag *= scale;
-  if (negative) {
-    out = mag == limit ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(mag);
-  } else {
-    out = static_cast<std::int64_t>(mag);
+  // The strict rule is the rounding rule with nothing to round: zeros past the raw unit are fine,
+  // any other digit there is more precision than the raw unit holds.
+  bool rounded = false;
+  if (!parse_decimal_rounded(text, len, decimals, out, rounded) || rounded) {
+    out = 0;
+    return false;
   }
   return true;
 }

@@ -282,14 +282,15 @@ class ReportReader {
  private:
   void note(int tag, const std::string& what, const std::string& v, bool needed) {
     if (needed && r_.bad_tag == 0) r_.bad_tag = tag;
-    add(std::to_string(tag) + "='" + v.substr(0, 24) + (v.size() > 24 ? "...'" : "'") + " " +
-        what + (needed ? "" : " (informational: ignored)"));
+    add(std::to_string(tag) + "='" + v.substr(0, 24) + (v.size() > 24 ? "...'" : "'") + " " + what +
+        (needed ? "" : " (informational: ignored)"));
   }
   void add(const std::string& text) {
     std::string cur(r_.problem);
     if (cur.size() >= sizeof(r_.problem) - 4) return;  // already cut
     cur += cur.empty() ? text : "; " + text;
-    if (!set_text(r_.problem, cur)) set_text(r_.problem, cur.substr(0, sizeof(r_.problem) - 4) + "...");
+    if (!set_text(r_.problem, cur))
+      set_text(r_.problem, cur.substr(0, sizeof(r_.problem) - 4) + "...");
   }
 
   const FIX::FieldMap& m_;
@@ -332,7 +333,8 @@ std::string raw_field(const std::string& raw, int tag) {
   while (pos < raw.size()) {
     std::size_t end = pos;
     while (end < raw.size() && raw[end] != '\x01' && raw[end] != '|') ++end;
-    if (raw.compare(pos, key.size(), key) == 0) return raw.substr(pos + key.size(), end - pos - key.size());
+    if (raw.compare(pos, key.size(), key) == 0)
+      return raw.substr(pos + key.size(), end - pos - key.size());
     pos = end + 1;
   }
   return std::string();
@@ -357,7 +359,8 @@ bool parse_refused_report(const std::string& raw, int ref_tag, const std::string
   const std::string os = raw_field(raw, 39);
   out.ord_status = os.size() == 1 ? os[0] : '\0';
   const std::string text = "refused by the session layer: " + reason;
-  if (!set_text(out.problem, text)) set_text(out.problem, text.substr(0, sizeof(out.problem) - 4) + "...");
+  if (!set_text(out.problem, text))
+    set_text(out.problem, text.substr(0, sizeof(out.problem) - 4) + "...");
   return true;
 }
 

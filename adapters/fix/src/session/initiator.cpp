@@ -887,15 +887,16 @@ void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
     std::string raw_seq;
     {
       const std::string& raw = rt.last_inbound;
-      const std::size_t at = raw.find("\x01" "34=");
+      const std::size_t at = raw.find(
+          "\x01"
+          "34=");
       if (at != std::string::npos) {
         const std::size_t end = raw.find('\x01', at + 4);
         raw_seq = raw.substr(at + 4, end == std::string::npos ? std::string::npos : end - at - 4);
       }
     }
     if (!ref_seq.empty() && ref_seq == raw_seq) {
-      const int ref_tag =
-          msg.isSetField(371) ? std::atoi(msg.getField(371).c_str()) : 0;
+      const int ref_tag = msg.isSetField(371) ? std::atoi(msg.getField(371).c_str()) : 0;
       const std::string text = msg.isSetField(58) ? msg.getField(58) : std::string("no text");
       ExecutionReport r;
       if (codec::parse_refused_report(rt.last_inbound, ref_tag, text, r)) {
@@ -980,8 +981,8 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
     r.session = rt.index;
     if (r.problem[0] != '\0') {
       // Rounded numbers and unreadable fields are logged here, in the session's event log.
-      rt.session->getLog()->onEvent(std::string("Ballast: ExecutionReport ClOrdID ") +
-                                    r.cl_ord_id + " ExecID " + r.exec_id + ": " + r.problem +
+      rt.session->getLog()->onEvent(std::string("Ballast: ExecutionReport ClOrdID ") + r.cl_ord_id +
+                                    " ExecID " + r.exec_id + ": " + r.problem +
                                     (r.bad_tag != 0 ? " -> unbookable" : ""));
     }
     listener_.on_execution_report(r);

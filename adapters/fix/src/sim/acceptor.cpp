@@ -29,9 +29,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::size_t kMaxBeginString = 16;  // "FIXT.1.1", "FIX.4.4": a BeginString is short
-const std::size_t kMaxLengthDigits = 9;  // BodyLength below 10^9 before the limit check
-const std::size_t kMaxCheckSumBytes = 8; // QuickFIX checks the value; we only bound it
+const std::size_t kMaxBeginString = 16;   // "FIXT.1.1", "FIX.4.4": a BeginString is short
+const std::size_t kMaxLengthDigits = 9;   // BodyLength below 10^9 before the limit check
+const std::size_t kMaxCheckSumBytes = 8;  // QuickFIX checks the value; we only bound it
 
 /// Printable form of a short byte string for a reason text: control bytes as \xHH, at most
 /// `max` bytes.
@@ -252,8 +252,9 @@ FrameReader::Result FrameReader::next(std::string& frame, std::string& why) {
   // The CheckSum field: the first "|10=" from the last byte of the declared body (as QuickFIX's
   // Parser looks for it), within max_body_ bytes of the body's start.
   if (avail < body + length) return Result::kNeedMore;
-  static const std::string kTrailer("\x01"
-                                    "10=");
+  static const std::string kTrailer(
+      "\x01"
+      "10=");
   const std::size_t found = buf_.find(kTrailer, pos_ + body + length - 1);
   const std::size_t real_body_max = max_body_;  // bytes between the 9 field and "10="
   if (found == std::string::npos) {
@@ -458,8 +459,7 @@ bool InboundStream::on_timer(Clock::time_point now, std::string& why) {
       return false;
     }
   }
-  if (!ever_logged_on_ &&
-      now - opened_ >= std::chrono::milliseconds(limits_.logon_timeout_ms)) {
+  if (!ever_logged_on_ && now - opened_ >= std::chrono::milliseconds(limits_.logon_timeout_ms)) {
     why = "no Logon within " + std::to_string(limits_.logon_timeout_ms) +
           " ms of connecting (logon_timeout_ms)";
     return false;

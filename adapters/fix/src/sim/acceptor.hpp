@@ -145,9 +145,9 @@ class InboundStream {
 
 /// Counts the acceptor keeps (read with counts()).
 struct AcceptorCounts {
-  std::uint64_t accepted = 0;     ///< connections accepted
-  std::uint64_t refused = 0;      ///< closed at once: too many connections not logged on
-  std::uint64_t dropped = 0;      ///< closed by the acceptor: bad bytes, logon timeout, ...
+  std::uint64_t accepted = 0;  ///< connections accepted
+  std::uint64_t refused = 0;   ///< closed at once: too many connections not logged on
+  std::uint64_t dropped = 0;   ///< closed by the acceptor: bad bytes, logon timeout, ...
   std::uint64_t logon_timeouts = 0;
   int open = 0;     ///< connections open now
   int pending = 0;  ///< of which not logged on

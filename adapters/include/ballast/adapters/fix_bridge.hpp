@@ -50,8 +50,8 @@ struct FixInboundCounters {
   std::atomic<std::uint64_t> reports{0}, cancel_rejects{0}, rejects{0}, status{0}, market_data{0};
   std::atomic<std::uint64_t> unbookable_reports{0};  ///< delivered with an issue (never dropped)
   std::atomic<std::uint64_t> rounded_reports{0};     ///< a number was rounded to the fixed point
-  std::atomic<std::uint64_t> unknown_symbols{0};  ///< market data for a symbol not traded
-  std::atomic<std::uint64_t> queue_waits{0};      ///< the core queue was full; waited
+  std::atomic<std::uint64_t> unknown_symbols{0};     ///< market data for a symbol not traded
+  std::atomic<std::uint64_t> queue_waits{0};         ///< the core queue was full; waited
 };
 
 /// A fix::Listener that pushes events onto the core's inbound queue. Thread-safe: QuickFIX may

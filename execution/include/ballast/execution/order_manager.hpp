@@ -76,20 +76,20 @@ struct OrderManagerCounters {
   std::uint64_t unknown_exec_refs{0};
   std::uint64_t overfills{0};
   std::uint64_t late_reports{0};
-  std::uint64_t unknown_orders{0};      ///< reports/commands for ids we never saw
-  std::uint64_t ledger_full{0};         ///< fills applied without de-duplication
-  std::uint64_t unbooked_fills{0};      ///< PortfolioBook had no slot: position not updated
-  std::uint64_t capacity_exhausted{0};  ///< SubmitOrder/ReplaceOrder dropped: pool full
-  std::uint64_t block_busts{0};         ///< busts/corrections on block children: not re-allocated
-  std::uint64_t block_overfills{0};     ///< block fills beyond the accounts' requests
-  std::uint64_t reconciled_fills{0};    ///< fills booked from a status report's CumQty
-  std::uint64_t closed_by_status{0};    ///< orders closed by a status report (e.g. unknown)
-  std::uint64_t unbookable_reports{0};  ///< reports with an issue: not applied, trading stopped
-  std::uint64_t restated{0};            ///< the broker's OrdStatus/LeavesQty changed an order
-  std::uint64_t cum_mismatches{0};      ///< broker CumQty != fills booked (status asked)
-  std::uint64_t status_requests{0};     ///< QueryOrderStatus emitted (mismatch or timeout)
-  std::uint64_t requests_lost{0};       ///< unanswered cancels/replaces withdrawn on a status
-  std::uint64_t requests_unanswered{0}; ///< still unanswered after max_status_requests: stopped
+  std::uint64_t unknown_orders{0};       ///< reports/commands for ids we never saw
+  std::uint64_t ledger_full{0};          ///< fills applied without de-duplication
+  std::uint64_t unbooked_fills{0};       ///< PortfolioBook had no slot: position not updated
+  std::uint64_t capacity_exhausted{0};   ///< SubmitOrder/ReplaceOrder dropped: pool full
+  std::uint64_t block_busts{0};          ///< busts/corrections on block children: not re-allocated
+  std::uint64_t block_overfills{0};      ///< block fills beyond the accounts' requests
+  std::uint64_t reconciled_fills{0};     ///< fills booked from a status report's CumQty
+  std::uint64_t closed_by_status{0};     ///< orders closed by a status report (e.g. unknown)
+  std::uint64_t unbookable_reports{0};   ///< reports with an issue: not applied, trading stopped
+  std::uint64_t restated{0};             ///< the broker's OrdStatus/LeavesQty changed an order
+  std::uint64_t cum_mismatches{0};       ///< broker CumQty != fills booked (status asked)
+  std::uint64_t status_requests{0};      ///< QueryOrderStatus emitted (mismatch or timeout)
+  std::uint64_t requests_lost{0};        ///< unanswered cancels/replaces withdrawn on a status
+  std::uint64_t requests_unanswered{0};  ///< still unanswered after max_status_requests: stopped
 };
 
 /// Called after a fill (or bust) changed an account's position and cash: the composition root
@@ -123,7 +123,9 @@ class OrderManager {
   void on_submit_order(const SubmitOrder& s) noexcept;
   void on_cancel_order(const CancelOrder& c) noexcept;
   void on_replace_order(const ReplaceOrder& r) noexcept;
-  void on_execution_reported(const ExecutionReported& r) noexcept { on_report(r, Timestamp{}, nullptr); }
+  void on_execution_reported(const ExecutionReported& r) noexcept {
+    on_report(r, Timestamp{}, nullptr);
+  }
   void on_cancel_rejected(const CancelRejected& r) noexcept;
   void on_message_rejected(const MessageRejected& r) noexcept;
 

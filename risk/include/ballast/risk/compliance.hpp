@@ -218,8 +218,8 @@ class ComplianceGate {
     Side side = Side::kBuy;
     bool cancel_sent = false;
     std::int64_t leaves_raw = 0;
-    std::int64_t price_raw = 0;  ///< the price pending notional is booked at
-    std::uint64_t cancel_id = 0;  ///< the last cancel request's id (key in cancels_), 0: none
+    std::int64_t price_raw = 0;     ///< the price pending notional is booked at
+    std::uint64_t cancel_id = 0;    ///< the last cancel request's id (key in cancels_), 0: none
     std::uint64_t replaced_by = 0;  ///< retired: the replacement that took its place, 0: none
   };
   struct CancelRef {

@@ -173,9 +173,9 @@ enum class KillReason : std::uint8_t {
   kRejectStorm,
   kOrderRate,
   kSentIntendedMismatch,
-  kUnbookableReport,  ///< an execution report Ballast could not book (ExecutionReported::issue)
-  kBrokerMismatch,    ///< the broker's CumQty is below the fills booked: cannot be reconciled
-  kUnansweredRequest, ///< a cancel/replace and the status requests after it got no answer
+  kUnbookableReport,   ///< an execution report Ballast could not book (ExecutionReported::issue)
+  kBrokerMismatch,     ///< the broker's CumQty is below the fills booked: cannot be reconciled
+  kUnansweredRequest,  ///< a cancel/replace and the status requests after it got no answer
 };
 const char* to_string(KillReason r) noexcept;
 
@@ -250,9 +250,9 @@ enum class OrdStatus : std::uint8_t {
   kRejected,
   kExpired,
   kStopped,
-  kSuspended,          ///< 9
-  kCalculated,         ///< B
-  kAcceptedForBidding, ///< D
+  kSuspended,           ///< 9
+  kCalculated,          ///< B
+  kAcceptedForBidding,  ///< D
 };
 
 /// Why an execution report cannot be booked (ExecutionReported::issue). The report still enters
