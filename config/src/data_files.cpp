@@ -36,6 +36,9 @@ std::string open_problem(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) return "the file does not exist";
   if (fs::is_directory(st)) return "this is a directory, not a file";
+  // A FIFO, socket or device would block the check (a FIFO with no writer never opens) or never
+  // end (/dev/zero): data files are regular files.
+  if (!fs::is_regular_file(st)) return "not a regular file (a FIFO, socket or device)";
   errno = 0;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) return concat({"cannot open it: ", std::strerror(errno)});

@@ -171,6 +171,15 @@ TEST(ConfigDataFiles, UnreadableEmptyAndDirectoryPathsAreReported) {
               std::string::npos)
         << r.diagnostics[0].message;
   }
+  // A FIFO (with no writer it would never open) is refused without opening it.
+  ASSERT_EQ(::mkfifo(dir.path("pipe.tape.csv").c_str(), 0600), 0);
+  {
+    const LoadResult r = load_file(dir.write("desk.yaml", tape_config("pipe.tape.csv")), no_env());
+    ASSERT_EQ(r.diagnostics.size(), 1u) << all_messages(r);
+    EXPECT_NE(r.diagnostics[0].message.find("not a regular file (a FIFO, socket or device)"),
+              std::string::npos)
+        << r.diagnostics[0].message;
+  }
   // No read permission (root reads anything, so only checked as another user).
   const std::string locked = dir.write("locked.tape.csv", std::string(kTapeHeader));
   ::chmod(locked.c_str(), 0);

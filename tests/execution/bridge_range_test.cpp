@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <random>
+#include <string>
 
 #include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/execution/order_id.hpp"
@@ -45,6 +46,30 @@ TEST(BridgeRange, AFillTooLargeForTheBookOrAtPriceZeroIsUnbookableNotAnAbort) {
   // LastPx 0.0000000001 rounds to 0: not a free fill.
   EXPECT_FALSE(to_event(trade(100 * kShare, 0), ev, why));
   EXPECT_EQ(ev.issue, ReportIssue::kBadNumber);
+}
+
+// Issue 13 (adversarial finding): a filled report with "32=-0" was ignored whole, the broker's
+// CumQty and OrdStatus with it. A trade of no shares is unbookable, whatever ExecType names the
+// trade (4.4 F, 4.2 1 and 2); a correction to 0 shares is a bust by another name and passes.
+TEST(BridgeRange, ATradeOfNoSharesIsUnbookableACorrectionToZeroIsNot) {
+  ExecutionReported ev;
+  const char* why = "";
+  for (const char et : {'F', '1', '2'}) {
+    fix::ExecutionReport r = trade(0, 584 * kDollar);
+    r.exec_type = et;
+    r.ord_status = '2';
+    r.cum_qty = 100 * kShare;
+    EXPECT_FALSE(to_event(r, ev, why)) << et;
+    EXPECT_EQ(ev.issue, ReportIssue::kBadNumber) << et;
+    EXPECT_NE(std::string(why).find("LastQty (32) 0"), std::string::npos) << why;
+  }
+  fix::ExecutionReport corr = trade(0, 584 * kDollar);
+  corr.exec_type = 'G';
+  std::strncpy(corr.exec_ref_id, "E0", sizeof(corr.exec_ref_id) - 1);
+  EXPECT_TRUE(to_event(corr, ev, why)) << why;
+  fix::ExecutionReport status = trade(0, 0);  // a status reply: no trade, nothing to book
+  status.exec_type = 'I';
+  EXPECT_TRUE(to_event(status, ev, why)) << why;
 }
 
 TEST(BridgeRange, RandomFillsAreAcceptedExactlyInsideTheRangesAndAcceptedOnesFitMoney) {

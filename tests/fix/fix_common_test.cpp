@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/embedded.hpp"
+#include "common/inbound_dictionary.hpp"
 #include "common/redacting_log.hpp"
 #include "common/redacting_store.hpp"
 #include "fix_test_support.hpp"
@@ -33,6 +34,90 @@ TEST(FixDictionaries, EmbeddedDictionariesLoadInQuickFix) {
     EXPECT_TRUE(dd.isField(554));
     EXPECT_TRUE(dd.isField(273));
   }
+}
+
+// The initiator's inbound dictionary: application fields are STRING without value lists, the
+// header, trailer and structural types are untouched, and a message that the strict dictionary
+// refuses for an informational value passes it, while a missing required field still does not.
+TEST(FixDictionaries, InboundDictionaryChecksStructureNotApplicationValues) {
+  TempDir dir("dict3");
+  for (const char* begin : {"FIX.4.2", "FIX.4.4"}) {
+    std::string strict_path, path, error;
+    ASSERT_TRUE(write_embedded_dictionary(begin, dir.path(), strict_path, error)) << error;
+    ASSERT_TRUE(write_inbound_dictionary(begin, "", dir.path(), path, error)) << error;
+    EXPECT_NE(path, strict_path);
+    FIX::DataDictionary strict, dd;
+    ASSERT_NO_THROW(strict.readFromURL(strict_path));
+    ASSERT_NO_THROW(dd.readFromURL(path)) << path;
+    EXPECT_EQ(dd.getVersion(), begin);
+    FIX::TYPE::Type t = FIX::TYPE::Unknown;
+    ASSERT_TRUE(dd.getFieldType(6, t));
+    EXPECT_EQ(t, FIX::TYPE::String) << "AvgPx";
+    ASSERT_TRUE(dd.getFieldType(60, t));
+    EXPECT_EQ(t, FIX::TYPE::String) << "TransactTime";
+    EXPECT_FALSE(dd.hasFieldValue(39)) << "OrdStatus values are Ballast's to check";
+    EXPECT_TRUE(strict.hasFieldValue(39));
+    ASSERT_TRUE(dd.getFieldType(52, t));
+    EXPECT_EQ(t, FIX::TYPE::UtcTimeStamp) << "SendingTime is the session's";
+    FIX::TYPE::Type st = FIX::TYPE::Unknown;
+    ASSERT_TRUE(dd.getFieldType(34, t));
+    ASSERT_TRUE(strict.getFieldType(34, st));
+    EXPECT_EQ(t, st) << "MsgSeqNum is the session's";
+    EXPECT_TRUE(dd.hasFieldValue(35)) << "MsgType keeps its values";
+    ASSERT_TRUE(dd.getFieldType(268, t));
+    ASSERT_TRUE(strict.getFieldType(268, st));
+    EXPECT_EQ(t, st) << "group counters keep their type (4.2: INT, 4.4: NUMINGROUP)";
+    EXPECT_NE(t, FIX::TYPE::String);
+    for (const char* type : {"8", "9", "D", "F", "G", "H", "W", "X", "A", "3"})
+      EXPECT_TRUE(dd.isMsgType(type)) << begin << " " << type;
+    EXPECT_TRUE(dd.isRequiredField("8", 17)) << "ExecID is still required";
+
+    const std::string four2 = std::string(begin) == "FIX.4.2" ? "20=0|" : "";
+    const std::string er = "8=" + std::string(begin) +
+                           "|9=0|35=8|49=B|56=A|34=2|52=20240102-14:30:00.250|37=O|17=E|" + four2 +
+                           "150=F|39=1|55=AAPL|54=1|151=99|14=1|6=abc|32=1|31=223.5|"
+                           "60=garbage|59=Z|10=000|";
+    FIX::Message m(raw_fix(er), false);
+    EXPECT_ANY_THROW(strict.validate(m)) << "the strict dictionary refuses AvgPx abc";
+    EXPECT_NO_THROW(dd.validate(m));
+    FIX::Message missing(raw_fix(er), false);
+    missing.removeField(17);
+    EXPECT_ANY_THROW(dd.validate(missing)) << "structure is still QuickFIX's to check";
+  }
+}
+
+// A desk's own dictionary file gets the same treatment; a file that is not a dictionary is named.
+TEST(FixDictionaries, InboundDictionaryFromAFileAndItsErrors) {
+  TempDir dir("dict4");
+  std::string strict_path, path, error;
+  ASSERT_TRUE(write_embedded_dictionary("FIX.4.4", dir.path() + "/desk", strict_path, error));
+  ASSERT_TRUE(write_inbound_dictionary("FIX.4.4", strict_path, dir.path() + "/out", path, error))
+      << error;
+  EXPECT_EQ(path, dir.path() + "/out/FIX44.inbound.xml");
+  FIX::DataDictionary dd;
+  ASSERT_NO_THROW(dd.readFromURL(path));
+  FIX::TYPE::Type t = FIX::TYPE::Unknown;
+  ASSERT_TRUE(dd.getFieldType(31, t));
+  EXPECT_EQ(t, FIX::TYPE::String);
+
+  EXPECT_FALSE(write_inbound_dictionary("FIX.4.4", dir.path() + "/none.xml", dir.path(), path,
+                                        error));
+  EXPECT_NE(error.find("none.xml"), std::string::npos) << error;
+  std::string out, e;
+  EXPECT_FALSE(inbound_dictionary("<fix><messages/></fix>", out, e));
+  EXPECT_NE(e.find("<fields>"), std::string::npos) << e;
+  EXPECT_FALSE(inbound_dictionary("<fix><fields><field number='6' name='AvgPx' type='PRICE'>"
+                                  "</fields></fix>",
+                                  out, e));
+  EXPECT_NE(e.find("AvgPx"), std::string::npos) << e;
+  // Single quotes and other spacing are read too.
+  ASSERT_TRUE(inbound_dictionary("<fix><header><field name='MsgSeqNum' required='Y'/></header>"
+                                 "<fields>\n<field  number='6'  name='AvgPx' type='PRICE'/>"
+                                 "<field number='34' name='MsgSeqNum' type='INT'/></fields></fix>",
+                                 out, e))
+      << e;
+  EXPECT_NE(out.find("name=\"AvgPx\" type=\"STRING\""), std::string::npos) << out;
+  EXPECT_NE(out.find("<field number='34' name='MsgSeqNum' type='INT'/>"), std::string::npos) << out;
 }
 
 TEST(FixDictionaries, UnknownBeginStringIsRefusedByName) {

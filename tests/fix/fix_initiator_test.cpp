@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -605,6 +606,83 @@ TEST(FixInitiator, NoExecutionReportVanishesRoundedOnesAreDeliveredRefusedOnesRe
   EXPECT_EQ(rig.initiator->counters().invalid_inbound, 1u);
   EXPECT_TRUE(rig.initiator->logged_on(0));
   EXPECT_TRUE(rig.acceptor.logged_on());
+}
+
+// Issue 13 item 1, the class: a report is never refused for an informational field. QuickFIX
+// checks the structure of what the broker sends, Ballast's codec the values: AvgPx "abc", "1e2"
+// or empty, TransactTime garbage, an unknown TimeInForce, a field the dictionary does not define
+// for an ExecutionReport and a broker's own tag are each delivered, bookable, with the problem
+// noted; an unreadable LastQty (a field the engine books from) is delivered as unbookable
+// (bad_tag 32), not refused. Then 300 reports with random bytes in random informational fields:
+// every one delivered, booked exactly, no session Reject, the session still up.
+TEST(FixInitiator, NoReportIsRefusedForAnInformationalFieldAndBookingFieldsAreNamed) {
+  Rig rig("FIX.4.4", "lenient");
+  ASSERT_TRUE(rig.start());
+  ASSERT_TRUE(rig.wait_logged_on());
+  rig.acceptor.auto_respond = false;
+  FIX::Message req;
+  req.getHeader().setField(35, "D");
+  req.setField(11, "L1");
+  req.setField(55, "AAPL");
+  req.setField(54, "1");
+  req.setField(38, "100");
+  struct Odd {
+    int tag;
+    const char* value;
+  };
+  const Odd odd[] = {{6, "abc"}, {6, "1e2"}, {6, ""},     {60, "garbage"}, {60, ""},
+                     {59, "Z"},  {38, "x"},  {270, "1"},  {9999, "broker"}, {44, "-"}};
+  std::size_t expected = 0;
+  for (const Odd& o : odd) {
+    FIX::Message m = rig.acceptor.er(req, "F", "1", "1", "99", "1", "223.5");
+    m.setField(o.tag, o.value);
+    ASSERT_TRUE(rig.acceptor.send(m));
+    ++expected;
+    ASSERT_TRUE(wait_until([&] { return rig.listener.ers().size() >= expected; }, 3000))
+        << o.tag << "=" << o.value;
+    const ExecutionReport r = rig.listener.ers().back();
+    EXPECT_FALSE(r.session_rejected) << o.tag << "=" << o.value << ": " << r.problem;
+    EXPECT_EQ(r.bad_tag, 0) << o.tag << "=" << o.value << ": " << r.problem;
+    EXPECT_EQ(r.last_qty, 1000000) << o.tag << "=" << o.value;
+    EXPECT_EQ(r.last_px, 223500000000LL) << o.tag << "=" << o.value;
+  }
+  FIX::Message bad_qty = rig.acceptor.er(req, "F", "1", "1", "99", "1", "223.5");
+  bad_qty.setField(32, "1,5");
+  ASSERT_TRUE(rig.acceptor.send(bad_qty));
+  ++expected;
+  ASSERT_TRUE(wait_until([&] { return rig.listener.ers().size() >= expected; }, 3000));
+  EXPECT_FALSE(rig.listener.ers().back().session_rejected);
+  EXPECT_EQ(rig.listener.ers().back().bad_tag, 32) << rig.listener.ers().back().problem;
+
+  std::mt19937_64 rng(20261206);
+  const int informational[] = {6, 60, 38, 59, 40, 44, 1, 58, 126, 9999, 5001, 270};
+  for (int i = 0; i < 300; ++i) {
+    FIX::Message m = rig.acceptor.er(req, "F", "1", "1", "99", "1", "223.5");
+    const int fields = 1 + static_cast<int>(rng() % 3);
+    std::string what;
+    for (int f = 0; f < fields; ++f) {
+      const int tag = informational[rng() % (sizeof informational / sizeof informational[0])];
+      std::string v;
+      const std::size_t len = rng() % 12;
+      for (std::size_t k = 0; k < len; ++k) {
+        char c = static_cast<char>(32 + rng() % 95);  // printable, never SOH
+        v += c;
+      }
+      m.setField(tag, v);
+      what += std::to_string(tag) + "='" + v + "' ";
+    }
+    ASSERT_TRUE(rig.acceptor.send(m));
+    ++expected;
+    ASSERT_TRUE(wait_until([&] { return rig.listener.ers().size() >= expected; }, 3000)) << what;
+    const ExecutionReport r = rig.listener.ers().back();
+    ASSERT_FALSE(r.session_rejected) << what << r.problem;
+    ASSERT_EQ(r.bad_tag, 0) << what << r.problem;
+    ASSERT_EQ(r.last_qty, 1000000) << what;
+    ASSERT_EQ(r.last_px, 223500000000LL) << what;
+  }
+  EXPECT_EQ(rig.acceptor.count_admin("3"), 0) << "no session Reject for any of them";
+  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 0u);
+  EXPECT_TRUE(rig.initiator->logged_on(0));
 }
 
 TEST(FixInitiator, ReportsSessionRejectsWithTheClOrdIdOfOurMessage) {

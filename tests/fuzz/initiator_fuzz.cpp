@@ -180,7 +180,7 @@ struct Rig {
   }
   FIX::Session* make(FIX::SessionFactory& factory, const std::string& begin) {
     std::string dict, error;
-    if (!write_embedded_dictionary(begin, dir, dict, error)) finding(error);
+    if (!write_inbound_dictionary(begin, "", dir, dict, error)) finding(error);
     FIX::Dictionary d;  // as InitiatorImpl configures a session
     d.setString("ConnectionType", "initiator");
     d.setString("BeginString", begin);
@@ -191,6 +191,9 @@ struct Rig {
     d.setString("EndTime", "00:00:00");
     d.setString("UseDataDictionary", "Y");
     d.setString("DataDictionary", dict);
+    d.setString("ValidateFieldsHaveValues", "N");
+    d.setString("AllowUnknownMsgFields", "Y");
+    d.setString("ValidateUserDefinedFields", "N");
     d.setString("PersistMessages", "Y");
     d.setString("ResetOnLogon", "N");
     d.setString("ResetOnLogout", "N");

@@ -100,7 +100,22 @@ TEST(OptimizeCommand, BadInputNamesTheFieldAndExitsWithTwo) {
   json bad_file = json::parse(kTwoAssets);
   bad_file.erase("covariance");
   bad_file["price_history"] = {{"file", "/nonexistent/prices.csv"}};
+  // Issue 13 (adversarial): weights and cash that are not the whole account, and a factor count
+  // that is not a whole number (2.7 was cut to 2) or is out of range (1e10 was an undefined cast).
+  json not_whole = json::parse(kTwoAssets);
+  not_whole["current"]["cash"] = 0.5;
+  json factors_frac = json::parse(kTwoAssets);
+  factors_frac.erase("covariance");
+  factors_frac["price_history"] = {
+      {"file", std::string(BALLAST_SOURCE_DIR) + "/data/etf12_total_return_2019_2023.csv"},
+      {"estimator", "factor"},
+      {"factors", 2.7}};
+  json factors_huge = factors_frac;
+  factors_huge["price_history"]["factors"] = 1e10;
   const Case cases[] = {
+      {not_whole.dump(), "$.current.cash: the weights plus cash must sum to 1"},
+      {factors_frac.dump(), "$.price_history.factors: expected a whole number, got 2.7"},
+      {factors_huge.dump(), "$.price_history.factors: expected a whole number in 1..100000"},
       {"{\n  \"instruments\": [\"A\",\n  ]\n}", ":3:3: not valid JSON"},
       {unknown_key.dump(), "$.turnover_capp: unknown key"},
       {unknown_inst.dump(), "$.targets.C: unknown instrument 'C'"},

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -257,7 +258,12 @@ int main(int argc, char** argv) {
   int rc = 0;
   if (*check) {
     spdlog::info("check-config {}", config_path);
-    rc = ballast::config::check_config_main(config_path, std::cout, std::cerr);
+    // The configuration's own checks, then what `run` would build from it (the risk model from
+    // the daily closes, the engine): "ok" only when run would start.
+    std::ostringstream ok_text;
+    rc = ballast::config::check_config_main(config_path, ok_text, std::cerr);
+    if (rc == 0) rc = ballast::tools::check_run_inputs(config_path, std::cerr);
+    std::cout << (rc == 0 ? ok_text.str() : std::string());
     spdlog::info("check-config {}: {}", config_path, rc == 0 ? "ok" : "problems found");
   } else if (*optimize) {
     rc = ballast::tools::optimize_main(problem_path, std::cout, std::cerr);

@@ -54,6 +54,17 @@ double number(const json& j, const std::string& path) {
   return v;
 }
 
+/// A whole number in [lo, hi]: 2.7 or 1e10 named, never cut or cast out of range.
+int whole(const json& j, const std::string& path, int lo, int hi) {
+  const double v = number(j, path);
+  if (v != std::floor(v)) fail(path, "expected a whole number, got " + j.dump());
+  if (v < lo || v > hi) {
+    fail(path, "expected a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                   ", got " + j.dump());
+  }
+  return static_cast<int>(v);
+}
+
 /// A fixed-point value given as a JSON string ("450.10", exact) or a number (converted with
 /// half-even rounding).
 template <class T>
@@ -172,10 +183,10 @@ Covariance covariance(const json& root, const Universe& u, const std::filesystem
   if (ph.contains("ewma_decay"))
     opt.config.ewma_decay = number(ph["ewma_decay"], "$.price_history.ewma_decay");
   if (ph.contains("factors"))
-    opt.config.factors = static_cast<int>(number(ph["factors"], "$.price_history.factors"));
+    opt.config.factors = whole(ph["factors"], "$.price_history.factors", 1, 100000);
   if (ph.contains("lookback_days")) {
     opt.config.lookback_days =
-        static_cast<int>(number(ph["lookback_days"], "$.price_history.lookback_days"));
+        whole(ph["lookback_days"], "$.price_history.lookback_days", 0, 1000000);
   }
   const auto& t = table.value();
   Eigen::MatrixXd prices(static_cast<Eigen::Index>(t.rows()), n);
@@ -370,6 +381,12 @@ int run(const std::string& input_path, std::ostream& out) {
     p.current = per_instrument(cur, "weights", u, 0.0);
     p.current_cash =
         cur.contains("cash") ? number(cur["cash"], "$.current.cash") : 1.0 - p.current.sum();
+    // Weights are shares of the account's value: with the cash they make the whole account.
+    const double total = p.current.sum() + p.current_cash;
+    if (std::abs(total - 1.0) > 1e-6) {
+      fail(cur.contains("cash") ? "$.current.cash" : "$.current.weights",
+           "the weights plus cash must sum to 1 (the whole account), got " + std::to_string(total));
+    }
   }
   if (auto v = p.validate(); !v) throw InputError{"$: " + v.error().message};
 

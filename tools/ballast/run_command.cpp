@@ -156,8 +156,13 @@ Result<RunSetup> run_setup(const std::string& config_path) {
   const config::Settings& s = r.s;
   // The risk model: from the first daily-closes source.
   const MarketDataSourceConfig* closes_src = nullptr;
-  for (const auto& src : s.market_data.sources) {
-    if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
+  std::size_t closes_index = 0;
+  for (std::size_t i = 0; i < s.market_data.sources.size(); ++i) {
+    const auto& src = s.market_data.sources[i];
+    if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) {
+      closes_src = &src;
+      closes_index = i;
+    }
     if (src.kind == MarketDataKind::kFix) r.fix_md = true;
   }
   if (closes_src == nullptr || closes_src->paths.empty()) {
@@ -166,15 +171,20 @@ Result<RunSetup> run_setup(const std::string& config_path) {
                  "for the risk model (optimizer.risk_model)");
   }
   r.closes_path = closes_src->paths.front();
+  // Errors name the configuration key and the file, as check-config's do (check-config runs this).
+  const std::string where = config_path + ": market_data.sources[" +
+                            std::to_string(closes_index) +
+                            (closes_src->paths.size() == 1 ? "].path" : "].paths[0]") + ": '" +
+                            closes_src->paths.front() + "': ";
   auto table = load_daily_closes(closes_src->paths.front());
-  if (!table) return table.error();
+  if (!table) return Error(where + table.error().message);
   const auto n = static_cast<Eigen::Index>(s.instruments.size());
   Eigen::MatrixXd prices(static_cast<Eigen::Index>(table.value().rows()), n);
   for (Eigen::Index j = 0; j < n; ++j) {
     const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
     const auto col = table.value().column(sym);
     if (!col) {
-      return Error(closes_src->paths.front() + ": no column '" + sym +
+      return Error(where + "no column '" + sym +
                    "' (every instrument needs a price history for the risk model)");
     }
     for (std::size_t row = 0; row < table.value().rows(); ++row) {
@@ -183,11 +193,11 @@ Result<RunSetup> run_setup(const std::string& config_path) {
     }
   }
   auto rets = returns_from_prices(prices, ReturnKind::kLog);
-  if (!rets) return Error(closes_src->paths.front() + ": " + rets.error().message);
+  if (!rets) return Error(where + rets.error().message);
   RiskModelOptions ro;
   ro.config = s.optimizer.risk_model;
   auto rm = RiskModel::estimate(rets.value().values, ro);
-  if (!rm) return Error(closes_src->paths.front() + ": " + rm.error().message);
+  if (!rm) return Error(where + rm.error().message);
   r.ropt.covariance = rm.value().covariance;
   // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
   // on a recorded day); with a FIX feed the wall clock rules.
@@ -242,6 +252,13 @@ Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string
   ropt.offline = true;
   ropt.market_clock = true;
   return app::EngineRuntime::create(r.value().s, std::move(ropt));
+}
+
+int check_run_inputs(const std::string& config_path, std::ostream& err) {
+  auto engine = run_offline_engine(config_path);
+  if (engine) return 0;
+  err << engine.error().message << "\n";
+  return 2;
 }
 
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {

@@ -26,6 +26,11 @@ struct RunOptions {
 /// failure (or the positions file could not be written), 2 bad configuration or options.
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
 
+/// What `ballast check-config` adds to the configuration's own checks: builds the engine `run`
+/// would build (the risk model from the daily closes, every component), offline, so a file that
+/// `run` would refuse is refused here, naming the key and the file. 0, or 2 with the error.
+int check_run_inputs(const std::string& config_path, std::ostream& err);
+
 /// The engine of a `ballast run` journal (manifest kind run), offline: for `ballast replay`.
 /// Refuses when the configuration or price-history file changed since the journal was written.
 Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m);

@@ -14,5 +14,11 @@ bool embedded_dictionary(const std::string& name, std::string& out);
 bool write_embedded_dictionary(const std::string& begin_string, const std::string& dir,
                                std::string& path, std::string& error);
 
+/// The initiator's dictionary (inbound_dictionary.hpp) made from `source` (a dictionary file) or,
+/// when `source` is empty, from the embedded one for `begin_string`; written into `dir` as
+/// <name>.inbound.xml, its path returned in `path`. False with `error` naming the file.
+bool write_inbound_dictionary(const std::string& begin_string, const std::string& source,
+                              const std::string& dir, std::string& path, std::string& error);
+
 }  // namespace fix
 }  // namespace ballast

@@ -448,24 +448,25 @@ bool InitiatorImpl::prepare(std::string& error) {
       error = who + "log_dir: " + e;
       return false;
     }
-    if (rt.cfg.data_dictionary.empty()) {
-      if (!write_embedded_dictionary(rt.cfg.begin_string, rt.cfg.store_dir, rt.dictionary_path,
-                                     e)) {
-        error = who + "data dictionary: " + e;
-        return false;
-      }
-    } else {
-      rt.dictionary_path = rt.cfg.data_dictionary;
+    // QuickFIX checks what the broker sends against the inbound form of the dictionary: its
+    // structure (header, required fields, groups) but not the values of application fields, which
+    // Ballast's codec reads itself so that no report is dropped for an informational field.
+    if (!write_inbound_dictionary(rt.cfg.begin_string, rt.cfg.data_dictionary, rt.cfg.store_dir,
+                                  rt.dictionary_path, e)) {
+      error = who + (rt.cfg.data_dictionary.empty() ? "data dictionary: " : "data_dictionary: ") + e;
+      return false;
     }
+    const std::string& named =
+        rt.cfg.data_dictionary.empty() ? rt.dictionary_path : rt.cfg.data_dictionary;
     try {
       FIX::DataDictionary dd(rt.dictionary_path);
       if (dd.getVersion() != rt.cfg.begin_string) {
-        error = who + "data_dictionary '" + rt.dictionary_path + "' is for " + dd.getVersion() +
+        error = who + "data_dictionary '" + named + "' is for " + dd.getVersion() +
                 ", not " + rt.cfg.begin_string;
         return false;
       }
     } catch (const std::exception& ex) {
-      error = who + "data_dictionary '" + rt.dictionary_path + "' does not load: " + ex.what();
+      error = who + "data_dictionary '" + named + "' does not load: " + ex.what();
       return false;
     }
   }
@@ -529,6 +530,11 @@ bool InitiatorImpl::build_group(TransportGroup& g, std::string& error) {
       d.setString("FileStorePath", rt.cfg.store_dir);
       d.setString("FileLogPath", rt.cfg.log_dir);
       d.setString("UseDataDictionary", "Y");
+      // A report is never refused for an informational field: an empty one, one this dictionary
+      // does not define for the message, or a broker's own (user-defined) tag.
+      d.setString("ValidateFieldsHaveValues", "N");
+      d.setString("AllowUnknownMsgFields", "Y");
+      d.setString("ValidateUserDefinedFields", "N");
       d.setString("DataDictionary", rt.dictionary_path);
       d.setString("PersistMessages", "Y");
       d.setString("ResetOnLogon", "N");

@@ -1,0 +1,131 @@
+// `ballast check-config` says "ok" only when `ballast run` would start on the configuration: it
+// builds the engine run would build (the risk model from the daily closes) offline. Issue 13,
+// found by an adversarial run: a daily-closes file with only its header, or without a column for
+// an instrument, passed check-config and then stopped `run` (naming the file but not the key); a
+// data path that is a FIFO blocked check-config forever.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace ballast {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kData = std::string(BALLAST_SOURCE_DIR) + "/data/";
+const std::string kCloses = kData + "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class CheckConfigProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ballast_check_config_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string config(const std::string& closes) {
+    const std::string path = (dir_ / "desk.yaml").string();
+    std::ofstream(path) << "instruments:\n"
+                           "  - {symbol: AAPL, asset_class: equity}\n"
+                           "  - {symbol: GOOG, asset_class: equity}\n"
+                           "models:\n"
+                           "  - {id: m, weights: {AAPL: 0.5, GOOG: 0.5}}\n"
+                           "accounts:\n"
+                           "  - {id: A1, model: m, cash: 100000}\n"
+                           "market_data:\n"
+                           "  sources:\n"
+                           "    - name: closes\n"
+                           "      kind: daily_closes\n"
+                           "      path: "
+                        << closes
+                        << "\n"
+                           "      pace: fast\n"
+                           "journal: {enabled: false}\n";
+    return path;
+  }
+
+  Outcome check(const std::string& cfg) {
+    // `timeout` bounds a check that would block (the FIFO case); 124 is its exit code.
+    const std::string cmd =
+        "timeout 60 '" + std::string(BALLAST_EXE) + "' check-config '" + cfg + "' 2>&1";
+    Outcome o;
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) return o;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.output.append(buf, n);
+    const int status = ::pclose(p);
+    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return o;
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+TEST_F(CheckConfigProcess, AGoodConfigurationIsOk) {
+  const Outcome o = check(config(kCloses));
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_TRUE(has(o.output, "ok")) << o.output;
+}
+
+TEST_F(CheckConfigProcess, DailyClosesThatRunCannotUseAreRefusedNamingKeyAndFile) {
+  std::ifstream in(kCloses);
+  std::string header;
+  ASSERT_TRUE(std::getline(in, header));
+  ASSERT_TRUE(has(header, "AAPL") && has(header, "GOOG")) << header;
+  // Only the header.
+  const std::string only_header = write("header_only.csv", header + "\n");
+  Outcome o = check(config(only_header));
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "market_data.sources[0].path: '" + only_header + "'")) << o.output;
+  EXPECT_FALSE(has(o.output, ": ok")) << o.output;
+  // A file without a column for GOOG: 336 days of AAPL alone.
+  std::string text = "Date,AAPL\n";
+  for (int m = 1; m <= 12; ++m) {
+    for (int d = 1; d <= 28; ++d) {
+      char line[64];
+      std::snprintf(line, sizeof line, "2011-%02d-%02d,%.2f\n", m, d,
+                    100.0 + ((m * 31 + d * 7) % 13) * 0.5);
+      text += line;
+    }
+  }
+  const std::string no_goog = write("no_goog.csv", text);
+  o = check(config(no_goog));
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "market_data.sources[0].path: '" + no_goog + "'")) << o.output;
+  EXPECT_TRUE(has(o.output, "no column 'GOOG'")) << o.output;
+}
+
+TEST_F(CheckConfigProcess, AFifoIsRefusedNotWaitedOn) {
+  const std::string fifo = (dir_ / "closes.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const Outcome o = check(config(fifo));
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "not a regular file")) << o.output;
+}
+
+}  // namespace
+}  // namespace ballast
