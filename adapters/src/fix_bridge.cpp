@@ -351,6 +351,7 @@ void FixInbound::on_execution_report(const fix::ExecutionReport& r) {
                          "' ExecID '" + r.exec_id + "' cannot be booked (" + to_string(ev.issue) +
                          ": " + why + (r.problem[0] != '\0' ? "; " : "") + r.problem +
                          "): trading stopped on its account";
+    last_unbookable_ = status_[r.session];
   } else if (r.rounded != 0) {
     std::lock_guard<std::mutex> lock(mu_);
     status_[r.session] = std::string("execution report for ClOrdID '") + r.cl_ord_id +
@@ -443,6 +444,11 @@ void FixInbound::on_market_data(const fix::MarketDataUpdate& m) {
     tp.size = Qty::from_raw(m.trade_size);
     push(tp);
   }
+}
+
+std::string FixInbound::last_unbookable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_unbookable_;
 }
 
 std::string FixInbound::last_status(std::uint16_t session) const {

@@ -298,8 +298,11 @@ void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, Compli
                           bool emit) {
   if (scope.valid()) {
     if (scope.value >= kill_account_.size()) return;
-    kill_account_[scope.value] = 1;
+    // The first reason is kept (1 + KillReason): what stopped the account, for the operator.
+    if (kill_account_[scope.value] == 0)
+      kill_account_[scope.value] = static_cast<std::uint8_t>(1 + static_cast<unsigned>(why));
   } else {
+    if (!kill_global_) kill_global_reason_ = why;
     kill_global_ = true;
   }
   ++counters_.kill_trips;

@@ -777,6 +777,12 @@ const LiveStats& EngineRuntime::live() const noexcept {
 std::string EngineRuntime::session_status(std::uint16_t s) const {
   return impl_->fix_in->last_status(s);
 }
+std::uint64_t EngineRuntime::unbookable_reports() const noexcept {
+  return impl_->fix_in->counters().unbookable_reports.load(std::memory_order_relaxed);
+}
+std::string EngineRuntime::last_unbookable() const {
+  return impl_->fix_in->last_unbookable();
+}
 fix::InitiatorCounters EngineRuntime::fix_counters() const {
   return impl_->initiator ? impl_->initiator->counters() : fix::InitiatorCounters{};
 }

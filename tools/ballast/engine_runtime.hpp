@@ -152,6 +152,10 @@ class EngineRuntime {
   /// Text of the last status change of FIX session s.
   std::string session_status(std::uint16_t s) const;
   fix::InitiatorCounters fix_counters() const;
+  /// Execution reports delivered that could not be booked (each stopped its account), and the
+  /// last one's explanation (ClOrdID, ExecID, why). Any thread.
+  std::uint64_t unbookable_reports() const noexcept;
+  std::string last_unbookable() const;
   /// One line on the journal: what recovery found, or why it failed (then new orders stopped).
   std::string journal_status() const;
   /// Drops FIX session s (tests, operator): it reconnects with back-off. Control thread.

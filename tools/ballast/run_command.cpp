@@ -341,8 +341,16 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
       << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
   auto last = SteadyClock::now();
+  std::uint64_t unbookable_seen = 0;
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // A report that cannot be booked stops its account: the desk hears of it at once, and why.
+    if (const std::uint64_t u = eng.unbookable_reports(); u != unbookable_seen) {
+      err << "ballast run: " << (u - unbookable_seen)
+          << " execution report(s) could not be booked; trading stopped on the account(s). Last: "
+          << eng.last_unbookable() << "\n";
+      unbookable_seen = u;
+    }
     if (!readers.empty() && feeds_done.load() == static_cast<int>(readers.size()) && !fix_md &&
         s.fix.sessions.empty()) {
       break;  // nothing left to do: recorded files replayed, no sessions
@@ -374,6 +382,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   print_orders(eng, out, thousands(l.working.load()) + " still working");
   print_denials(eng, out);
   print_fix_sessions(eng, out);
+  print_stopped_accounts(eng, out);
   print_drift(eng, drift_now(eng, Timestamp{l.engine_time_ns.load()}), false, out);
   if (!opt.positions_out.empty()) {
     if (auto st = write_positions_csv(eng, opt.positions_out); !st) {

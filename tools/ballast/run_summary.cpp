@@ -116,6 +116,32 @@ void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out) {
   }
 }
 
+void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out) {
+  const auto& gate = eng.gate();
+  const auto& ids = eng.accounts();
+  const auto& cfg = eng.settings().accounts;
+  std::size_t stopped = 0;
+  std::string named;
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    KillReason why{};
+    if (!gate.kill_reason(ids[k], why)) continue;
+    if (++stopped <= 20) {
+      named += (named.empty() ? "" : ", ") + (k < cfg.size() ? cfg[k].id : std::to_string(k)) +
+               " (" + to_string(why) + ")";
+    }
+  }
+  if (stopped > 20) named += ", and " + thousands(stopped - 20) + " more";
+  if (gate.kill_global()) {
+    out << "Stopped (kill switch): every account, global (" << to_string(gate.kill_global_reason())
+        << ")\n";
+  }
+  if (stopped > 0) out << "Stopped (kill switch): " << thousands(stopped) << " accounts: " << named << "\n";
+  if (eng.unbookable_reports() > 0) {
+    out << "Unbookable execution reports: " << thousands(eng.unbookable_reports())
+        << "; last: " << eng.last_unbookable() << "\n";
+  }
+}
+
 namespace {
 /// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
 std::string csv_field(const std::string& v) {

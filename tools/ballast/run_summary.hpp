@@ -38,6 +38,9 @@ void print_orders(const app::EngineRuntime& eng, std::ostream& out, const std::s
 void print_denials(const app::EngineRuntime& eng, std::ostream& out);
 /// One line per FIX session (its last status) and the initiator's and bridge's counters.
 void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out);
+/// "Stopped (kill switch): ..." with the accounts whose kill switch is on and why (up to 20
+/// named), the global switch, and the last report that could not be booked; nothing when none.
+void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out);
 
 /// Writes the accounts' positions as CSV `account,instrument,qty,cash` (exact decimals): one row
 /// per instrument the account holds (qty not 0), the account's cash repeated on each; an account

@@ -73,6 +73,10 @@ class FixInbound final : public fix::Listener {
   const FixInboundCounters& counters() const noexcept { return c_; }
   /// The last session status text per session (cold; for the operator).
   std::string last_status(std::uint16_t session) const;
+  /// The last report that could not be booked, on any session, and why (its ClOrdID, ExecID,
+  /// the issue); empty when there was none. Kept apart from the session status, which a later
+  /// logout overwrites (cold; for the operator).
+  std::string last_unbookable() const;
 
  private:
   void push(const Event& e);
@@ -87,6 +91,7 @@ class FixInbound final : public fix::Listener {
   std::vector<std::pair<std::uint64_t, InboundQueue::Producer*>> producers_;
   std::vector<std::unique_ptr<InboundQueue::Producer>> owned_;
   std::unordered_map<std::uint16_t, std::string> status_;
+  std::string last_unbookable_;
   FixInboundCounters c_;
 };
 

@@ -200,6 +200,14 @@ class ComplianceGate {
     return kill_global_ || (a.value < kill_account_.size() && kill_account_[a.value] != 0);
   }
   bool kill_global() const noexcept { return kill_global_; }
+  /// Why account `a`'s own kill switch is on (the first reason), or false when it is off.
+  bool kill_reason(AccountId a, KillReason& why) const noexcept {
+    if (a.value >= kill_account_.size() || kill_account_[a.value] == 0) return false;
+    why = static_cast<KillReason>(kill_account_[a.value] - 1);
+    return true;
+  }
+  /// Why the global kill switch is on (the first reason); meaningful when kill_global().
+  KillReason kill_global_reason() const noexcept { return kill_global_reason_; }
   /// Working children known to the gate.
   std::size_t working_orders() const noexcept { return orders_.size(); }
   /// Working orders of account a in instrument i.
@@ -314,8 +322,9 @@ class ComplianceGate {
   std::vector<std::int64_t> adv_raw_;
   std::vector<SlotState> slot_;
   std::vector<__int128> pend_buy_notional_;  ///< per account, 1e-15 units
-  std::vector<std::uint8_t> kill_account_;
+  std::vector<std::uint8_t> kill_account_;  ///< 0: off; else 1 + the first KillReason
   bool kill_global_ = false;
+  KillReason kill_global_reason_{KillReason::kOperator};
   FixedMap<Working> orders_;
   FixedMap<CancelRef> cancels_;
   /// Orders no longer working, kept so the broker can bring them back (a bust that reopens an
