@@ -3,6 +3,25 @@
 
 namespace ballast {
 
+namespace {
+
+/// The terminal state the broker's closing OrdStatus puts an order in (Filled aside): Canceled,
+/// Rejected, Expired as such; anything else closed (DoneForDay, Replaced) is done for the day.
+OrderState terminal_of(OrdStatus st) noexcept {
+  switch (st) {
+    case OrdStatus::kCanceled:
+      return OrderState::kCanceled;
+    case OrdStatus::kRejected:
+      return OrderState::kRejected;
+    case OrdStatus::kExpired:
+      return OrderState::kExpired;
+    default:
+      return OrderState::kDoneForDay;
+  }
+}
+
+}  // namespace
+
 const char* to_string(OrderState s) noexcept {
   switch (s) {
     case OrderState::kPendingNew:
@@ -238,20 +257,7 @@ ReportOutcome ChildOrder::on_status(const ExecutionReported& r) noexcept {
     if (cum_ > qty_) o.flags |= kFlagOverfill;
   }
   if (closed && r.status != OrdStatus::kFilled && !has_terminal_) {
-    switch (r.status) {
-      case OrdStatus::kCanceled:
-        set_terminal(OrderState::kCanceled);
-        break;
-      case OrdStatus::kRejected:
-        set_terminal(OrderState::kRejected);
-        break;
-      case OrdStatus::kExpired:
-        set_terminal(OrderState::kExpired);
-        break;
-      default:
-        set_terminal(OrderState::kDoneForDay);
-        break;
-    }
+    set_terminal(terminal_of(r.status));
     o.flags |= kFlagClosedByStatus;
   }
   return o;
@@ -280,20 +286,8 @@ std::uint32_t ChildOrder::apply_broker_view(const ExecutionReported& r) noexcept
         f |= kFlagBrokerRestated;
       }
     } else {
-      switch (st) {
-        case OrdStatus::kCanceled:
-          set_terminal(OrderState::kCanceled);
-          break;
-        case OrdStatus::kRejected:
-          set_terminal(OrderState::kRejected);
-          break;
-        case OrdStatus::kExpired:
-          set_terminal(OrderState::kExpired);
-          break;
-        default:  // Filled with nothing booked, DoneForDay, Replaced (of a chain we lost)
-          set_terminal(OrderState::kDoneForDay);
-          break;
-      }
+      // Filled with nothing booked, DoneForDay, Replaced (of a chain we lost): done for the day.
+      set_terminal(terminal_of(st));
       f |= kFlagBrokerRestated;
     }
     return f;

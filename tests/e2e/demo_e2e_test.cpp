@@ -57,6 +57,11 @@ TEST(DemoEndToEnd, Fix42SessionWorksToo) {
 TEST(DemoEndToEnd, SessionDropMidRebalanceLosesNoFillAndDuplicatesNoOrder) {
   DemoOptions o = small_demo("reconnect");
   o.disconnect_after_orders = 60;  // broker-sim drops the session in the middle of the open's wave
+  // Half the others' pace (09:30-10:30 in 24 s): the reconnect's back-off is wall time, 5 market
+  // minutes a second at 300x, and an ASan build sharing 2 cores with another test fell far enough
+  // behind the tape at 300x to leave 4 of 120 accounts mid-rebalance at 10:30 (CI, issue 13).
+  // At 150x three ASan runs at once on 2 cores all end in band.
+  o.speed = 150;
   std::ostringstream out, err;
   const DemoResult r = run_demo(o, out, err);
   const std::string log = out.str() + err.str();

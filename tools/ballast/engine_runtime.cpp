@@ -275,6 +275,9 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;
+  // The order manager keeps every child of the run: the gate remembers as many finished ones, so
+  // a bust or a refused replace that brings any of them back finds it in both (issue 13).
+  gopt.max_retired_orders = m.opt.max_children;
   gopt.max_parents = m.opt.max_parents;
   gopt.max_sessions = std::max<std::size_t>(16, s.fix.sessions.size());
   m.gate = std::make_unique<ComplianceGate>(s.compliance, s.instruments, m.book, m.market, gopt);
