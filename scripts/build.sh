@@ -4,7 +4,7 @@
 #   asan    -> build-asan/   (ASan+UBSan at -O1 -g1, tests: -O0 -g took 23 min of CPU to build,
 #                             mostly Eigen instantiations, and ran the wall-paced e2e tests at the edge
 #                             of keeping up; -O1 -g1 is what ASan's docs advise and keeps file:line)
-#   tsan    -> build-tsan/   (RelWithDebInfo, TSan, tests)
+#   tsan    -> build-tsan/   (TSan at -O1 -g1, tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
@@ -14,7 +14,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 case "$flavour" in
   release) dir=build; opts=(-DCMAKE_BUILD_TYPE=Release) ;;
   asan) dir=build-asan; opts=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DBALLAST_SANITIZE=address -DBALLAST_BUILD_BENCH=OFF) ;;
-  tsan) dir=build-tsan; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBALLAST_SANITIZE=thread -DBALLAST_BUILD_BENCH=OFF) ;;
+  tsan) dir=build-tsan; opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DBALLAST_SANITIZE=thread -DBALLAST_BUILD_BENCH=OFF) ;;
   *) echo "build: unknown flavour '$flavour' (expected release, asan or tsan)" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja "${opts[@]}" "${launcher[@]}" >/dev/null
