@@ -15,10 +15,12 @@ function(ballast_module name)
   endif()
 endfunction()
 
-# ballast_test(NAME DIR LIBS...): one GoogleTest executable from DIR/*_test.cpp, registered with
-# CTest test by test (gtest_discover_tests) and labelled with the module name.
+# ballast_test(NAME [SERIAL gtest-filter] LIBS...): one GoogleTest executable from DIR/*_test.cpp,
+# registered with CTest test by test (gtest_discover_tests) and labelled with the module name.
+# Tests matching SERIAL run alone (RUN_SERIAL): the wall-paced end-to-end runs, whose outcome
+# depends on keeping up with a recorded tape replayed against the clock.
 function(ballast_test name)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SERIAL" "LIBS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   if(NOT srcs)
     return()
@@ -36,5 +38,12 @@ function(ballast_test name)
   elseif(BALLAST_SANITIZE STREQUAL "address")
     set(env "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
+  if(ARG_SERIAL)
+    gtest_discover_tests(${name} TEST_FILTER "${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES LABELS ${name} RUN_SERIAL TRUE ENVIRONMENT "${env}")
+    gtest_discover_tests(${name} TEST_FILTER "-${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
+  endif()
 endfunction()
