@@ -47,9 +47,16 @@ void read_engine(Document& doc, const Field& f, CoreLoopConfig& c) {
   m.get("max_cascade", c.max_cascade);
   if (auto q = m.take("queue_capacity")) {
     MapReader r(doc, *q);
-    r.get("market_data", c.queues.market_data);
-    r.get("fix_inbound", c.queues.fix_inbound);
-    r.get("control", c.queues.control);
+    // The core's inbound queue gives each producer thread (a file feed, a FIX session thread,
+    // the operator) a fixed share: these were parsed and changed nothing, so they are refused.
+    for (const char* key : {"market_data", "fix_inbound", "control"}) {
+      if (auto f = r.take(key)) {
+        value_error(doc, *f,
+                    "not adjustable: the core's inbound queue gives each producer thread (a "
+                    "market-data feed, a FIX session, the operator) a fixed share of 1024 events; "
+                    "only queue_capacity.outbound can be set (docs/configuration.md)");
+      }
+    }
     r.get("outbound", c.queues.outbound);
   }
   m.get("core_cpu", c.core_cpu);

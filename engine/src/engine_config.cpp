@@ -321,9 +321,6 @@ ConfigViolations CoreLoopConfig::validate() const {
   check.integer("max_cascade", max_cascade, 1, 100'000'000);
   constexpr std::int64_t kMinQueue = 16;
   constexpr std::int64_t kMaxQueue = 1 << 26;
-  check.integer("queue_capacity.market_data", queues.market_data, kMinQueue, kMaxQueue);
-  check.integer("queue_capacity.fix_inbound", queues.fix_inbound, kMinQueue, kMaxQueue);
-  check.integer("queue_capacity.control", queues.control, kMinQueue, kMaxQueue);
   check.integer("queue_capacity.outbound", queues.outbound, kMinQueue, kMaxQueue);
   check.integer("core_cpu", core_cpu, -1, 1023);
   return out;
@@ -549,7 +546,19 @@ ConfigViolations OptimizerConfig::validate() const {
   ConfigCheck check(out);
   check.real("tracking_weight", tracking_weight, 0.0, kInf, Interval::kLeftOpen);
   check.real("cost_weight", cost_weight, 0.0, kInf, Interval::kRightOpen);
-  check.real("impact_weight", impact_weight, 0.0, kInf, Interval::kRightOpen);
+  if (check.real("impact_weight", impact_weight, 0.0, kInf, Interval::kRightOpen) &&
+      impact_weight != 0.0) {
+    // The engine has no per-instrument impact coefficients to weigh: the key would do nothing.
+    check.fail("impact_weight",
+               concat({"must be 0: the engine has no market-impact coefficients per instrument "
+                       "yet, so a weight would change nothing (`ballast optimize` takes them in "
+                       "its problem file), got ",
+                       format_double(impact_weight)}));
+  }
+  if (!long_only) {
+    check.fail("long_only", "must be true: Ballast rebalances long-only accounts (every weight "
+                            "bounded to [0, 1]); short positions are not supported");
+  }
   check.real("turnover_cap", turnover_cap, 0.0, 2.0, Interval::kLeftOpen);
   check.real("cash_buffer", cash_buffer, 0.0, 1.0, Interval::kRightOpen);
   if (min_trade_value.is_negative()) {

@@ -53,6 +53,16 @@ Rebalancer::Solver* Rebalancer::find_solver(const Slot* slots, const std::uint8_
   return nullptr;
 }
 
+OptimizerSettings Rebalancer::solver_settings() const noexcept {
+  // optimizer.max_iterations and optimizer.tolerance are the solver's ADMM limit and tolerance
+  // (docs/configuration.md); the rest are the solver's own defaults.
+  OptimizerSettings st;
+  st.max_iterations = cfg_.max_iterations;
+  st.eps_abs = cfg_.tolerance;
+  st.eps_rel = cfg_.tolerance;
+  return st;
+}
+
 Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
   const Slot* slots = book_.slot_data(a);
   const std::uint32_t n = book_.slot_count(a);
@@ -89,13 +99,13 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
   const bool fresh = v == nullptr;
   if (fresh) {
     if (solvers_.size() < kMaxSolvers) {
-      solvers_.push_back(std::make_unique<Solver>());
+      solvers_.push_back(std::make_unique<Solver>(solver_settings()));
       v = solvers_.back().get();
     } else {
       auto lru = std::min_element(
           solvers_.begin(), solvers_.end(),
           [](const auto& x, const auto& y) { return x->last_used < y->last_used; });
-      *lru = std::make_unique<Solver>();
+      *lru = std::make_unique<Solver>(solver_settings());
       v = lru->get();
     }
     v->instruments.resize(n);

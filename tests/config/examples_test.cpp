@@ -195,7 +195,7 @@ TEST(Examples, FullSetsEveryKeyToWhatItSays) {
   EXPECT_EQ(s.instruments[bil].lot_size.raw, 500'000);     // 0.5 with 6 decimals
   EXPECT_EQ(s.instruments[bil].asset_class, AssetClass::kCash);
   EXPECT_EQ(s.engine.back_off.max_park, std::chrono::microseconds(500));
-  EXPECT_EQ(s.engine.queues.fix_inbound, 16'384u);
+  EXPECT_EQ(s.engine.queues.outbound, 65'536u);
   EXPECT_EQ(s.accounts[0].cash.raw, 125'000'500'000);
   EXPECT_EQ(s.accounts[0].positions[1].qty.raw, 250'500'000);
   EXPECT_EQ(s.accounts[0].triggers.cool_down, std::chrono::hours(1));

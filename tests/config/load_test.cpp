@@ -472,3 +472,43 @@ TEST(Robustness, OddYamlGivesDiagnosticsNotCrashes) {
 
 }  // namespace
 }  // namespace ballast::config
+
+namespace ballast::config {
+namespace {
+
+// Issue 14: keys that were parsed and changed nothing are refused, saying why; the solver keys
+// reach the engine's solver (RebalancerSettings test in tests/execution).
+TEST(Load, KeysTheEngineCannotHonourAreRefusedWithTheReason) {
+  const std::string one = "instruments:\n  - {symbol: SPY}\n";
+  struct Case {
+    std::string text, expect;
+  };
+  const Case cases[] = {
+      {one + "engine:\n  queue_capacity:\n    market_data: 1024\n",
+       "engine.queue_capacity.market_data: not adjustable"},
+      {one + "engine:\n  queue_capacity:\n    fix_inbound: 1024\n",
+       "engine.queue_capacity.fix_inbound: not adjustable"},
+      {one + "engine:\n  queue_capacity:\n    control: 1024\n",
+       "engine.queue_capacity.control: not adjustable"},
+      {one + "optimizer:\n  long_only: false\n", "optimizer.long_only: must be true"},
+      {one + "optimizer:\n  impact_weight: 0.5\n",
+       "optimizer.impact_weight: must be 0: the engine has no market-impact coefficients"},
+  };
+  for (const Case& c : cases) {
+    const LoadResult r = load(c.text);
+    EXPECT_FALSE(r.ok()) << c.text;
+    std::string all;
+    for (const auto& d : r.diagnostics) all += format(d) + "\n";
+    EXPECT_NE(all.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in\n" << all;
+  }
+  const LoadResult ok =
+      load(one + "engine:\n  queue_capacity:\n    outbound: 4096\n  core_cpu: 0\n"
+                 "optimizer:\n  long_only: true\n  impact_weight: 0\n  max_iterations: 50\n"
+                 "  tolerance: 1e-6\n");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.settings->engine.queues.outbound, 4096u);
+  EXPECT_EQ(ok.settings->optimizer.max_iterations, 50);
+}
+
+}  // namespace
+}  // namespace ballast::config

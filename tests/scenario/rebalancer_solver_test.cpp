@@ -130,6 +130,28 @@ std::vector<double> drift_of(int account) {
   return d;
 }
 
+// Issue 14: optimizer.max_iterations and optimizer.tolerance reach the engine's solvers (they
+// were parsed and the solvers kept their own defaults); a solve under them still trades.
+TEST(RebalancerSolvers, SolversAreBuiltWithTheConfiguredIterationLimitAndTolerance) {
+  World w;
+  const AccountId a = w.account(drift_of(3));
+  OptimizerConfig ocfg;
+  ocfg.max_iterations = 37;
+  ocfg.tolerance = 1e-6;
+  Harness h(w, ocfg);
+  const OptimizerSettings st = h.reb.solver_settings();
+  EXPECT_EQ(st.max_iterations, 37);
+  EXPECT_DOUBLE_EQ(st.eps_abs, 1e-6);
+  EXPECT_DOUBLE_EQ(st.eps_rel, 1e-6);
+  h.rebalance(a);
+  EXPECT_EQ(h.reb.counters().solve_errors, 0u);
+  EXPECT_FALSE(h.parents(a).empty());
+  OptimizerConfig defaults;
+  EXPECT_EQ(Harness(w, defaults).reb.solver_settings().max_iterations,
+            OptimizerSettings{}.max_iterations)
+      << "the configuration's default is the solver's tested default";
+}
+
 TEST(RebalancerSolvers, AccountsOfOneModelShareASolverAndGetTheTradesAColdSolveGives) {
   World w;
   std::vector<AccountId> accts;

@@ -306,7 +306,7 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   };
   std::ostringstream y;
   y << "version: 1\n"
-       "engine: {idle_strategy: back_off}\n"
+       "engine: {idle_strategy: back_off, core_cpu: 0}\n"
        "instruments:\n"
        "  - {symbol: AAPL, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
        "  - {symbol: AMZN, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
@@ -392,6 +392,23 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv},
                     (dir / "run.out").string());
   ASSERT_GT(run.pid, 0);
+  // engine.core_cpu: the core thread ("ballast-core") runs on CPU 0 alone.
+  std::string core_cpus;
+  for (int k = 0; k < 100 && core_cpus.empty(); ++k) {
+    std::this_thread::sleep_for(100ms);
+    std::error_code ec;
+    for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(run.pid) + "/task", ec)) {
+      if (slurp((t.path() / "comm").string()) != "ballast-core\n") continue;
+      std::istringstream st(slurp((t.path() / "status").string()));
+      std::string line;
+      while (std::getline(st, line)) {
+        if (line.rfind("Cpus_allowed_list:", 0) == 0) {
+          core_cpus = line.substr(line.find_first_not_of(" \t", 18));
+        }
+      }
+    }
+  }
+  EXPECT_EQ(core_cpus, "0") << "the core thread's CPUs (engine.core_cpu: 0)";
   // broker-sim replays its 30 minutes at 120x (15 s), lingers 5 s and exits: no fill after that.
   const int sim_rc = wait_exit(sim, 120s);
   EXPECT_EQ(sim_rc, 0) << slurp(sim.out_path);

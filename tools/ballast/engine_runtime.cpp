@@ -1,5 +1,10 @@
 #include "engine_runtime.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstring>
+
 #include <chrono>
 #include <thread>
 #include <unordered_map>
@@ -696,6 +701,20 @@ Status EngineRuntime::start() {
                                            .max_park = m.s.engine.back_off.max_park});
     m.loop->run(idle);
   });
+  // Named for the operator (top -H, /proc/<pid>/task/*/comm) and pinned to engine.core_cpu.
+  ::pthread_setname_np(m.core_thread.native_handle(), "ballast-core");
+  if (m.s.engine.core_cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<std::size_t>(m.s.engine.core_cpu), &set);
+    const int rc = ::pthread_setaffinity_np(m.core_thread.native_handle(), sizeof set, &set);
+    if (rc != 0) {
+      stop();
+      return Error("engine.core_cpu: cannot pin the core thread to CPU " +
+                   std::to_string(m.s.engine.core_cpu) + ": " + std::strerror(rc) +
+                   " (the CPUs this process may use: see `taskset -p <pid>`)");
+    }
+  }
   if (m.fix_out) {
     // Released to FIX once the journal holds them durably (journal.release_after_durable); when
     // the journal fails, intents are held back and new orders stopped (the kill switch, once).
@@ -711,6 +730,7 @@ Status EngineRuntime::start() {
           trip_feed->push(c);
         });
     m.sender_thread = std::thread([&m] { m.sender->run(); });
+    ::pthread_setname_np(m.sender_thread.native_handle(), "ballast-send");
     std::string err;
     if (!m.initiator->start(err)) {
       stop();

@@ -113,11 +113,10 @@ struct BackOffConfig {
 };
 
 /// Capacities of the bounded queues into and out of the core thread (events, not bytes).
+/// (The inbound side is not configurable: each producer thread gets a fixed share of the core's
+/// MPSC queue, MpscQueue's kPerProducer.)
 struct QueueCapacities {
-  std::uint32_t market_data = 65'536;  ///< market-data adapters -> core
-  std::uint32_t fix_inbound = 16'384;  ///< FIX callbacks -> core
-  std::uint32_t control = 1'024;       ///< operator commands -> core
-  std::uint32_t outbound = 65'536;     ///< core -> FIX sender, journal, monitors
+  std::uint32_t outbound = 65'536;  ///< core -> FIX sender, journal, monitors
 };
 
 /// The core loop: idle strategy, batching, queue sizes and CPU pinning.
@@ -364,8 +363,8 @@ struct OptimizerConfig {
   double cash_buffer = 0.0;      ///< minimum cash weight after trading, [0, 1)
   bool long_only = true;
   Money min_trade_value = Money::zero();  ///< smaller trades are dropped (account currency)
-  int max_iterations = 1'000;
-  double tolerance = 1e-8;
+  int max_iterations = 20'000;  ///< the solver's ADMM iteration limit (OptimizerSettings)
+  double tolerance = 1e-8;      ///< the solver's ADMM convergence tolerance, absolute and relative
   RiskModelConfig risk_model{};
 
   ConfigViolations validate() const;

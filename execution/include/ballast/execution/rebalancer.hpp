@@ -99,6 +99,9 @@ class Rebalancer {
     std::uint64_t excluded = 0;          ///< instruments left out of rebalances for want of a price
   };
   const Counters& counters() const noexcept { return c_; }
+  /// The settings every solver is built with: optimizer.max_iterations and optimizer.tolerance
+  /// (ADMM's iteration limit and its absolute and relative tolerance), the rest the solver's own.
+  OptimizerSettings solver_settings() const noexcept;
 
  private:
   struct WaitingBuy {
@@ -109,6 +112,7 @@ class Rebalancer {
   };
   /// One account shape's solver and the scratch it is updated from.
   struct Solver {
+    explicit Solver(const OptimizerSettings& st) : opt(st) {}
     std::vector<std::uint32_t> instruments;
     std::vector<std::uint8_t> restricted;
     std::uint64_t last_used = 0;
