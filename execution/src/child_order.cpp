@@ -163,6 +163,14 @@ ReportOutcome ChildOrder::on_trade(const ExecutionReported& r, ExecLedger& ledge
     switch (ledger.insert(r.session, r.exec_id, id_, r.last_qty, r.last_px, &rec)) {
       case ExecLedger::Insert::kDuplicate:
         o.flags = kFlagDuplicate;
+        // A resend repeats the fill it resends: same order, quantity and price. Anything else
+        // under a used ExecID is another fill the broker numbered twice (issue 13, found by an
+        // adversarial broker): the broker's CumQty decides, through a status request.
+        if (rec != nullptr &&
+            (rec->order != id_ || rec->qty != r.last_qty || rec->px != r.last_px)) {
+          o.flags |= kFlagExecIdReused;
+          if (r.cum_qty != cum_) o.flags |= kFlagCumMismatch;
+        }
         return o;
       case ExecLedger::Insert::kFull:
         o.flags |= kFlagLedgerFull;

@@ -275,6 +275,7 @@ void OrderManager::sync_pending(const ChildOrder& c, Qty leaves_before) noexcept
 
 void OrderManager::count(std::uint32_t f) noexcept {
   counters_.duplicates += (f & kFlagDuplicate) != 0;
+  counters_.exec_id_reuses += (f & kFlagExecIdReused) != 0;
   counters_.out_of_order += (f & kFlagOutOfOrder) != 0;
   counters_.fills_after_cancel_request += (f & kFlagFillAfterCancelRequest) != 0;
   counters_.unsolicited_cancels += (f & kFlagUnsolicitedCancel) != 0;
@@ -448,6 +449,18 @@ void OrderManager::on_report(const ExecutionReported& r, Timestamp now, Outbox* 
   if (c == nullptr) {
     ++counters_.unknown_orders;
     last_flags_ = 0;
+    // A fill (or a bust or correction) for an order Ballast never sent, or whose ClOrdID it
+    // cannot read (empty): it cannot be booked to any account, and the broker's book now
+    // differs from ours. Trading stops everywhere, and says why (issue 13).
+    const bool economic =
+        ((r.exec_type == ExecType::kTrade || r.exec_type == ExecType::kPartialFill ||
+          r.exec_type == ExecType::kFill) &&
+         r.last_qty.raw != 0) ||
+        r.exec_type == ExecType::kTradeCancel || r.exec_type == ExecType::kTradeCorrect;
+    if (economic) {
+      ++counters_.unknown_order_fills;
+      stop_account(nullptr, KillReason::kUnknownOrder, now, out);
+    }
     return;
   }
   const Qty before = c->leaves();

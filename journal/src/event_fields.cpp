@@ -48,6 +48,7 @@ const char* enum_name(KillReason v) noexcept {
     case KillReason::kUnbookableReport:
     case KillReason::kBrokerMismatch:
     case KillReason::kUnansweredRequest:
+    case KillReason::kUnknownOrder:
       return to_string(v);
   }
   return nullptr;

@@ -5,6 +5,8 @@
 // account with the reason. Gate and order manager run together in the real core loop.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
 #include <vector>
 
 #include "ballast/adapters/fix_bridge.hpp"
@@ -282,6 +284,112 @@ TEST(BrokerAuthority, EveryExecTypeOfFix42And44MapsToAnEngineExecType) {
   OrdStatus s{};
   for (const char c : std::string("0123456789ABCDE")) EXPECT_TRUE(to_ord_status(c, s)) << c;
   EXPECT_FALSE(to_exec_type('Z', '0', t));
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+// Issue 13, adversarial pass 2 (H1): a broker that numbers two fills with one ExecID. The second
+// is not a resend (another order): nothing is booked from it, it is counted, and its CumQty,
+// above the fills booked, brings a status request whose answer books the missing quantity. A
+// true resend (same order, quantity, price) stays a plain duplicate. Randomised: over many
+// orders with ExecIDs drawn from a small pool, the book ends equal to the broker's CumQty sum.
+TEST(BrokerAuthority, AnExecIdReusedForAnotherFillIsReconciledFromTheBrokersCumQty) {
+  Rig r;
+  const OrderId a = r.submit(2001, "100");
+  const OrderId b = r.submit(2002, "50");
+  ExecutionReported fa = r.er(a, ExecType::kTrade, OrdStatus::kFilled, "100", "0");
+  fa.exec_id.assign("X1");
+  fa.last_qty = qty("100");
+  fa.last_px = px("100");
+  r.loop.process(fa);
+  r.loop.process(fa);  // a resend: ignored
+  EXPECT_EQ(r.om.counters().duplicates, 1u);
+  EXPECT_EQ(r.om.counters().exec_id_reuses, 0u);
+  ExecutionReported fb = r.er(b, ExecType::kTrade, OrdStatus::kFilled, "50", "0");
+  fb.exec_id.assign("X1");  // reused for order b
+  fb.last_qty = qty("50");
+  fb.last_px = px("100");
+  r.rec.out.clear();
+  r.loop.process(fb);
+  EXPECT_EQ(r.om.counters().exec_id_reuses, 1u);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty("100")) << "nothing booked from it";
+  const auto q = r.rec.all<QueryOrderStatus>();
+  ASSERT_EQ(q.size(), 1u) << "the broker's CumQty 50 is above the 0 booked: status asked";
+  EXPECT_EQ(q[0].order, b);
+  ExecutionReported st = r.er(b, ExecType::kOrderStatus, OrdStatus::kFilled, "50", "0");
+  st.avg_px = px("100");
+  r.loop.process(st);
+  EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty("150")) << "the status answer books it";
+  EXPECT_EQ(r.live(), 0u);
+}
+
+TEST(BrokerAuthority, RandomExecIdReuseEndsWithTheBrokersPositions) {
+  std::mt19937_64 rng(1306);
+  for (int round = 0; round < 20; ++round) {
+    Rig r;
+    std::int64_t broker_total = 0;
+    for (int k = 0; k < 30; ++k) {
+      const std::int64_t n = 1 + static_cast<std::int64_t>(rng() % 9);
+      const OrderId o = r.submit(3000 + static_cast<std::uint64_t>(k), std::to_string(n).c_str());
+      if (r.om.child(o) == nullptr) continue;  // denied by the gate: never sent
+      // One or two fills, each with an ExecID from a pool of 5 (so most are reused).
+      const std::int64_t first = (rng() % 2 == 0) ? n : 1 + static_cast<std::int64_t>(rng() % n);
+      std::int64_t cum = 0;
+      for (const std::int64_t part : {first, n - first}) {
+        if (part <= 0) continue;
+        cum += part;
+        ExecutionReported f = r.er(o, ExecType::kTrade,
+                                   cum == n ? OrdStatus::kFilled : OrdStatus::kPartiallyFilled,
+                                   std::to_string(cum).c_str(), std::to_string(n - cum).c_str());
+        f.exec_id.assign("P" + std::to_string(rng() % 5));
+        f.last_qty = qty(std::to_string(part).c_str());
+        f.last_px = px("100");
+        r.loop.process(f);
+        if (rng() % 3 == 0) r.loop.process(f);  // and sometimes a resend of it
+      }
+      broker_total += n;
+      // The broker answers every status request with the order's true state.
+      for (const QueryOrderStatus& q : r.rec.all<QueryOrderStatus>()) {
+        if (q.order != o) continue;
+        ExecutionReported st = r.er(o, ExecType::kOrderStatus, OrdStatus::kFilled,
+                                    std::to_string(n).c_str(), "0");
+        st.avg_px = px("100");
+        r.loop.process(st);
+      }
+      r.rec.out.clear();
+    }
+    EXPECT_GT(broker_total, 0) << "round " << round;
+    EXPECT_EQ(r.d.book.position(r.acct, r.d.spy), qty(std::to_string(broker_total).c_str()))
+        << "round " << round;
+    EXPECT_TRUE(r.rec.all<KillSwitchTripped>().empty()) << "round " << round;
+    EXPECT_EQ(r.live(), 0u) << "round " << round;
+  }
+}
+
+// H2: a fill for a ClOrdID Ballast never sent (or an empty one) cannot be booked to any account:
+// every account stops (global kill switch, reason unknown_order); an ack for one does not.
+TEST(BrokerAuthority, AFillForAnOrderNeverSentStopsEveryAccount) {
+  Rig r;
+  ExecutionReported ack = r.er(OrderId{999999}, ExecType::kNew, OrdStatus::kNew, "0", "10");
+  r.loop.process(ack);
+  EXPECT_TRUE(r.rec.all<KillSwitchTripped>().empty());
+  for (const OrderId id : {OrderId{999999}, OrderId{}}) {
+    Rig g;
+    ExecutionReported f = g.er(id, ExecType::kTrade, OrdStatus::kFilled, "10", "0");
+    f.last_qty = qty("10");
+    f.last_px = px("100");
+    g.loop.process(f);
+    const auto kills = g.rec.all<KillSwitchTripped>();
+    ASSERT_EQ(kills.size(), 1u);
+    EXPECT_FALSE(kills[0].account.valid()) << "global";
+    EXPECT_EQ(kills[0].reason, KillReason::kUnknownOrder);
+    EXPECT_TRUE(g.gate.kill_global());
+    EXPECT_EQ(g.om.counters().unknown_order_fills, 1u);
+  }
 }
 
 }  // namespace

@@ -86,6 +86,12 @@ class Audit {
   void on(const TradePrinted&, Timestamp) { bump(live_.trades); }
   void on(const RebalanceTriggered&, Timestamp) { bump(live_.triggers); }
   void on(const OrderDenied&, Timestamp) { bump(live_.denials); }
+  void on(const KillSwitchTripped& k, Timestamp) {
+    live_.last_kill_account.store(k.account.valid() ? k.account.value : UINT32_MAX,
+                                  std::memory_order_relaxed);
+    live_.last_kill_reason.store(static_cast<std::uint8_t>(k.reason), std::memory_order_relaxed);
+    live_.kills.store(live_.kills.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
   void on(const MessageRejected&, Timestamp) { bump(live_.rejects); }
   void on(const MarketDataHeld&, Timestamp) { bump(live_.held); }
   void on(const SessionStatusChanged&, Timestamp) {

@@ -37,6 +37,12 @@ struct LiveStats {
   std::atomic<std::uint64_t> active_parents{0};  ///< parents the slicer is still working
   std::atomic<std::int64_t> engine_time_ns{0};   ///< the core's clock at the last event
   std::atomic<int> sessions_up{0};
+  /// Kill switches tripped (an account or all) and the last one's scope and reason: the scope is
+  /// the account id's value, or UINT32_MAX for every account; the reason a KillReason. The
+  /// count is stored last (release): a reader that sees it changed reads the pair after it.
+  std::atomic<std::uint64_t> kills{0};
+  std::atomic<std::uint32_t> last_kill_account{0};
+  std::atomic<std::uint8_t> last_kill_reason{0};
 };
 
 /// One parent order as the audit saw it: for slippage reports.

@@ -341,9 +341,22 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
       << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
   auto last = SteadyClock::now();
-  std::uint64_t unbookable_seen = 0;
+  std::uint64_t unbookable_seen = 0, kills_seen = 0;
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Every kill switch that trips is said at once: whose, and why.
+    if (const std::uint64_t k = eng.live().kills.load(std::memory_order_acquire); k != kills_seen) {
+      const std::uint32_t a = eng.live().last_kill_account.load(std::memory_order_relaxed);
+      const auto why = static_cast<KillReason>(eng.live().last_kill_reason.load());
+      std::string who = "every account";
+      for (std::size_t i = 0; i < eng.accounts().size() && i < s.accounts.size(); ++i) {
+        if (eng.accounts()[i].value == a) who = "account " + s.accounts[i].id;
+      }
+      err << "ballast run: kill switch: trading stopped on " << who << " (" << to_string(why)
+          << ")" << (k - kills_seen > 1 ? " and " + std::to_string(k - kills_seen - 1) + " more" : "")
+          << "; the stop summary lists every stopped account\n";
+      kills_seen = k;
+    }
     // A report that cannot be booked stops its account: the desk hears of it at once, and why.
     if (const std::uint64_t u = eng.unbookable_reports(); u != unbookable_seen) {
       err << "ballast run: " << (u - unbookable_seen)

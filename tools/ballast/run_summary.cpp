@@ -136,6 +136,15 @@ void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out) {
         << ")\n";
   }
   if (stopped > 0) out << "Stopped (kill switch): " << thousands(stopped) << " accounts: " << named << "\n";
+  const auto& oc = eng.orders().counters();
+  if (oc.unknown_order_fills > 0) {
+    out << "Fills for orders Ballast never sent (or with an unreadable ClOrdID): "
+        << thousands(oc.unknown_order_fills) << "; not booked, every account stopped\n";
+  }
+  if (oc.exec_id_reuses > 0) {
+    out << "ExecIDs the broker reused for another fill: " << thousands(oc.exec_id_reuses)
+        << "; booked from the broker's CumQty through status requests\n";
+  }
   if (eng.unbookable_reports() > 0) {
     out << "Unbookable execution reports: " << thousands(eng.unbookable_reports())
         << "; last: " << eng.last_unbookable() << "\n";

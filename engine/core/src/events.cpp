@@ -129,6 +129,8 @@ const char* to_string(KillReason r) noexcept {
       return "broker_mismatch";
     case KillReason::kUnansweredRequest:
       return "unanswered_request";
+    case KillReason::kUnknownOrder:
+      return "unknown_order";
   }
   return "unknown";
 }

@@ -65,6 +65,10 @@ enum OrderFlag : std::uint32_t {
   kFlagCumMismatch = 1u << 18,
   /// A cancel or replace was never answered; a status answer showed it lost: withdrawn.
   kFlagRequestLost = 1u << 19,
+  /// A trade carried an ExecID already applied to another fill (another order, quantity or
+  /// price): not a resend. Nothing is booked from it; when its CumQty differs from the fills
+  /// booked, kFlagCumMismatch asks the broker for the order's status, whose CumQty is booked.
+  kFlagExecIdReused = 1u << 20,
 };
 
 /// The economic effect of one report.

@@ -77,6 +77,8 @@ struct OrderManagerCounters {
   std::uint64_t overfills{0};
   std::uint64_t late_reports{0};
   std::uint64_t unknown_orders{0};       ///< reports/commands for ids we never saw
+  std::uint64_t unknown_order_fills{0};  ///< fills/busts for ids we never saw: global stop
+  std::uint64_t exec_id_reuses{0};       ///< an ExecID reused for another fill (status asked)
   std::uint64_t ledger_full{0};          ///< fills applied without de-duplication
   std::uint64_t unbooked_fills{0};       ///< PortfolioBook had no slot: position not updated
   std::uint64_t capacity_exhausted{0};   ///< SubmitOrder/ReplaceOrder dropped: pool full

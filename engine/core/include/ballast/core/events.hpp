@@ -176,6 +176,7 @@ enum class KillReason : std::uint8_t {
   kUnbookableReport,   ///< an execution report Ballast could not book (ExecutionReported::issue)
   kBrokerMismatch,     ///< the broker's CumQty is below the fills booked: cannot be reconciled
   kUnansweredRequest,  ///< a cancel/replace and the status requests after it got no answer
+  kUnknownOrder,       ///< a fill, bust or correction for a ClOrdID Ballast never sent (global)
 };
 const char* to_string(KillReason r) noexcept;
 
