@@ -36,7 +36,8 @@ class CheckConfigProcess : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::string config(const std::string& closes) {
+  std::string config(const std::string& closes, const std::string& extra = "",
+                     const std::string& journal = "journal: {enabled: false}\n") {
     const std::string path = (dir_ / "desk.yaml").string();
     std::ofstream(path) << "instruments:\n"
                            "  - {symbol: AAPL, asset_class: equity}\n"
@@ -53,7 +54,7 @@ class CheckConfigProcess : public ::testing::Test {
                         << closes
                         << "\n"
                            "      pace: fast\n"
-                           "journal: {enabled: false}\n";
+                        << journal << extra;
     return path;
   }
 
@@ -117,6 +118,27 @@ TEST_F(CheckConfigProcess, DailyClosesThatRunCannotUseAreRefusedNamingKeyAndFile
   EXPECT_EQ(o.exit_code, 2) << o.output;
   EXPECT_TRUE(has(o.output, "market_data.sources[0].path: '" + no_goog + "'")) << o.output;
   EXPECT_TRUE(has(o.output, "no column 'GOOG'")) << o.output;
+}
+
+// Adversarial pass 2 (M2): "ok" although run could not write its journal or FIX store.
+TEST_F(CheckConfigProcess, DirectoriesRunWritesMustBeWritableDirectories) {
+  const std::string file = write("a_file", "x");
+  Outcome o = check(config(kCloses, "", "journal: {dir: " + file + "}\n"));
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "journal.dir: '" + file + "': exists and is not a directory"))
+      << o.output;
+  const std::string session =
+      "fix:\n  sessions:\n    - {name: b, host: 127.0.0.1, port: 9, sender_comp_id: A,\n"
+      "       target_comp_id: B, store_dir: " +
+      file + ", log_dir: " + (dir_ / "log").string() + "}\n";
+  o = check(config(kCloses, session));
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "fix.sessions[0].store_dir: '" + file + "'")) << o.output;
+  EXPECT_FALSE(fs::exists(dir_ / "log")) << "check-config creates nothing";
+  // Missing but creatable: fine.
+  o = check(config(kCloses, "", "journal: {dir: " + (dir_ / "new/journal").string() + "}\n"));
+  EXPECT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_FALSE(fs::exists(dir_ / "new"));
 }
 
 TEST_F(CheckConfigProcess, AFifoIsRefusedNotWaitedOn) {

@@ -152,6 +152,32 @@ TEST(StartWritesNothing, ARefusedStartAppendsNothingAndConsumesNoEpoch) {
   EXPECT_EQ(session_starts(d.sub("journal")), 1u);
 }
 
+// Adversarial pass 2 (M1): a FIX store whose seqnums file is corrupt refused every session only
+// at start(), after the journal had its first segment, manifest and session_start. Now the start
+// stops before any write, naming the session and the file.
+TEST(StartWritesNothing, ACorruptFixStoreFailsTheStartBeforeAnyWriteNamingTheFile) {
+  TempDir d;
+  const std::string tape = d.sub("day.tape.csv");
+  write_tape(tape, 400);
+  std::string cfg = write_config(d, tape);
+  {
+    std::ofstream f(cfg, std::ios::app);
+    f << "fix:\n  sessions:\n    - {name: tb, host: 127.0.0.1, port: 9, sender_comp_id: BALLAST,\n"
+         "       target_comp_id: BROKER, store_dir: "
+      << d.sub("store") << ", log_dir: " << d.sub("log") << "}\n";
+  }
+  fs::create_directories(d.sub("store"));
+  const std::string seqnums = d.sub("store") + "/FIX.4.4-BALLAST-BROKER.seqnums";
+  std::ofstream(seqnums) << "garbage : here\n";
+  std::ostringstream out, err;
+  tools::RunOptions o;
+  o.config = cfg;
+  EXPECT_NE(tools::run_main(o, out, err), 0) << out.str();
+  EXPECT_NE(err.str().find("'tb': store file " + seqnums + " is corrupt"), std::string::npos)
+      << err.str();
+  EXPECT_TRUE(snapshot(d.sub("journal")).empty()) << "the failed start wrote to the journal dir";
+}
+
 TEST(CheckConfig, RecordedTapesAreReadToTheEndAndABadRowIsNamedByFileAndLine) {
   TempDir d;
   const std::string tape = d.sub("day.tape.csv");

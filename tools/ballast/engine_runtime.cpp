@@ -470,6 +470,13 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   // Every check passed: now the first write (the caller's, e.g. the run manifest), then the
   // journal: a torn tail is cut and this run's session_start (epoch = the run epoch) written.
   if (use_journal) {
+    // What start() would refuse (an unwritable store or log, every session's stored seqnums
+    // corrupt or behind the journal) stops the start now, before the journal is written
+    // (docs/journal.md, "Start-up").
+    if (m.initiator) {
+      std::string err;
+      if (!m.initiator->check(err)) return Error("fix: " + err);
+    }
     if (m.opt.before_journal_write) {
       if (auto st = m.opt.before_journal_write(); !st) return st.error();
     }

@@ -254,7 +254,63 @@ Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string
   return app::EngineRuntime::create(r.value().s, std::move(ropt));
 }
 
+namespace {
+
+/// Why `dir` cannot hold the files a run writes there (empty: it can): an existing directory
+/// must be writable; a missing one must be creatable (its nearest existing ancestor a writable
+/// directory). Nothing is created.
+std::string dir_problem(const std::string& dir) {
+  std::error_code ec;
+  fs::path p = fs::absolute(dir, ec);
+  if (ec) return "not a usable path";
+  if (fs::exists(p, ec)) {
+    if (!fs::is_directory(p, ec)) return "exists and is not a directory";
+    if (::access(p.c_str(), W_OK | X_OK) != 0) return "a directory this user cannot write to";
+    return {};
+  }
+  fs::path up = p.parent_path();
+  while (!up.empty() && !fs::exists(up, ec)) up = up.parent_path();
+  if (up.empty() || !fs::is_directory(up, ec)) return "cannot be created (no directory above it)";
+  if (::access(up.c_str(), W_OK | X_OK) != 0) {
+    return "cannot be created: " + up.string() + " is not writable";
+  }
+  return {};
+}
+
+}  // namespace
+
 int check_run_inputs(const std::string& config_path, std::ostream& err) {
+  auto setup = run_setup(config_path);
+  if (!setup) {
+    err << setup.error().message << "\n";
+    return 2;
+  }
+  const config::Settings& s = setup.value().s;
+  // The directories the run writes: the journal, each enabled session's store and log.
+  int rc = 0;
+  auto dir_check = [&](const std::string& key, const std::string& dir) {
+    if (dir.empty()) return;
+    if (const std::string why = dir_problem(dir); !why.empty()) {
+      err << config_path << ": " << key << ": '" << dir << "': " << why << "\n";
+      rc = 2;
+    }
+  };
+  if (s.journal.enabled) dir_check("journal.dir", s.journal.dir);
+  for (std::size_t i = 0; i < s.fix.sessions.size(); ++i) {
+    const auto& f = s.fix.sessions[i];
+    if (!f.enabled) continue;
+    const std::string base = "fix.sessions[" + std::to_string(i) + "]";
+    dir_check(base + ".store_dir", f.store_dir);
+    dir_check(base + ".log_dir", f.log_dir);
+  }
+  // A journal written with other options is refused by run: say so now.
+  if (s.journal.enabled && rc == 0) {
+    if (auto st = check_manifest(s.journal.dir, run_manifest(config_path, setup.value())); !st) {
+      err << config_path << ": journal.dir: " << st.error().message << "\n";
+      rc = 2;
+    }
+  }
+  if (rc != 0) return rc;
   auto engine = run_offline_engine(config_path);
   if (engine) return 0;
   err << engine.error().message << "\n";

@@ -43,6 +43,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -276,6 +277,11 @@ class InitiatorImpl final : public Initiator {
   bool prepare(std::string& error);  // create(): directories and dictionaries
 
   bool start(std::string& error) override;
+  bool check(std::string& error) const override;
+  /// Why session `rt` would be refused at start (empty: it would start); reads its stored
+  /// seqnums into s/t and its host's address into ip.
+  std::string refusal(const SessionRuntime& rt, std::string& ip, std::uint64_t& s,
+                      std::uint64_t& t) const;
   void stop() override;
   bool send(const NewOrder& m) override { return send_built(m.session, m); }
   bool send(const CancelRequest& m) override { return send_built(m.session, m); }
@@ -560,6 +566,65 @@ bool InitiatorImpl::build_group(TransportGroup& g, std::string& error) {
   return true;
 }
 
+std::string InitiatorImpl::refusal(const SessionRuntime& rt, std::string& ip, std::uint64_t& s,
+                                   std::uint64_t& t) const {
+  std::string what;
+  const SeqnumFile st = read_seqnums(rt.seqnums_file, s, t, what);
+  if (st == SeqnumFile::kCorrupt) {
+    return "store file " + rt.seqnums_file + " is corrupt (" + what +
+           "); QuickFIX would restart at 1/1; not logging on";
+  }
+  if (rt.cfg.check_seqnums && !seqnums_agree(st == SeqnumFile::kMissing ? 1 : s,
+                                             st == SeqnumFile::kMissing ? 1 : t, rt.cfg)) {
+    const std::string stored = st == SeqnumFile::kMissing
+                                   ? std::string("no store (1/1)")
+                                   : std::to_string(s) + "/" + std::to_string(t);
+    return "seqnums disagree: store " + stored + " but engine expects " +
+           (rt.cfg.seqnums_at_least ? "at least " : "") +
+           std::to_string(rt.cfg.expected_next_sender_seq) + "/" +
+           std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " +
+           rt.seqnums_file;
+  }
+  std::string e;
+  if (!resolve(rt.cfg.host, ip, e)) return e;
+  return std::string();
+}
+
+bool InitiatorImpl::check(std::string& error) const {
+  error.clear();
+  std::string refused;
+  std::size_t n_refused = 0;
+  for (const auto& p : sessions_) {
+    const SessionRuntime& rt = *p;
+    // The store and the log are written from the first message: a directory that cannot take
+    // a file stops the start here, before anything else is written.
+    for (const std::string* dir : {&rt.cfg.store_dir, &rt.cfg.log_dir}) {
+      const std::string probe = *dir + "/.ballast-write-check";
+      std::FILE* f = std::fopen(probe.c_str(), "wb");
+      if (f == nullptr) {
+        error = "FIX session '" + rt.cfg.name + "': " +
+                (dir == &rt.cfg.store_dir ? "store_dir " : "log_dir ") + *dir +
+                ": cannot write a file there: " + std::strerror(errno);
+        return false;
+      }
+      std::fclose(f);
+      std::remove(probe.c_str());
+    }
+    std::string ip;
+    std::uint64_t s = 0, t = 0;
+    const std::string why = refusal(rt, ip, s, t);
+    if (!why.empty()) {
+      ++n_refused;
+      refused += (refused.empty() ? "'" : "; '") + rt.cfg.name + "': " + why;
+    }
+  }
+  if (!sessions_.empty() && n_refused == sessions_.size()) {
+    error = "FIX initiator: every session would be refused (" + refused + ")";
+    return false;
+  }
+  return true;
+}
+
 bool InitiatorImpl::start(std::string& error) {
   error.clear();
   if (started_) {
@@ -573,29 +638,12 @@ bool InitiatorImpl::start(std::string& error) {
     rt.refused = false;
     rt.refused_sender = rt.refused_target = 0;
     rt.logged_on = false;
-    std::uint64_t s = 0, t = 0;
-    std::string what;
-    const SeqnumFile st = read_seqnums(rt.seqnums_file, s, t, what);
-    rt.refused_sender = s;
-    rt.refused_target = t;
-    std::string e;
-    if (st == SeqnumFile::kCorrupt) {
-      refuse(rt, "store file " + rt.seqnums_file + " is corrupt (" + what +
-                     "); QuickFIX would restart at 1/1; not logging on");
-    } else if (rt.cfg.check_seqnums && !seqnums_agree(st == SeqnumFile::kMissing ? 1 : s,
-                                                      st == SeqnumFile::kMissing ? 1 : t, rt.cfg)) {
-      const std::string stored = st == SeqnumFile::kMissing
-                                     ? std::string("no store (1/1)")
-                                     : std::to_string(s) + "/" + std::to_string(t);
-      refuse(rt, "seqnums disagree: store " + stored + " but engine expects " +
-                     (rt.cfg.seqnums_at_least ? "at least " : "") +
-                     std::to_string(rt.cfg.expected_next_sender_seq) + "/" +
-                     std::to_string(rt.cfg.expected_next_target_seq) + " (sender/target) in " +
-                     rt.seqnums_file);
-    } else if (!resolve(rt.cfg.host, rt.ip, e)) {
-      refuse(rt, e);
+    const std::string why = refusal(rt, rt.ip, rt.refused_sender, rt.refused_target);
+    if (!why.empty()) refuse(rt, why);
+    if (rt.refused) {
+      refused_names +=
+          (refused_names.empty() ? "'" : "; '") + rt.cfg.name + "': " + why;
     }
-    if (rt.refused) refused_names += (refused_names.empty() ? "'" : ", '") + rt.cfg.name + "'";
   }
   // Group the sessions that can start by transport.
   std::map<std::string, std::size_t> group_of;
@@ -614,8 +662,7 @@ bool InitiatorImpl::start(std::string& error) {
     groups[it->second]->members.push_back(p->index);
   }
   if (groups.empty()) {
-    error = "FIX initiator: every session was refused (" + refused_names +
-            "); see their session status";
+    error = "FIX initiator: every session was refused (" + refused_names + ")";
     return false;
   }
   for (auto& g : groups) {

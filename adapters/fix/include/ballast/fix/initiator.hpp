@@ -96,6 +96,11 @@ class Initiator {
   /// False with `error` set when it cannot start; a refused session reports kRefused and is not
   /// started while the others are.
   virtual bool start(std::string& error) = 0;
+  /// What start() would refuse, checked without starting or writing anything but a probe file:
+  /// every session's store_dir and log_dir take a file, and not every session would be refused
+  /// (corrupt or disagreeing stored seqnums, a host that does not resolve). False with `error`
+  /// naming the session and the reason. Control thread, before start().
+  virtual bool check(std::string& error) const = 0;
   /// Logs out every session and stops. Control thread. Idempotent.
   virtual void stop() = 0;
 
