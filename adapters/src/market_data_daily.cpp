@@ -109,9 +109,11 @@ Result<DailyCloseTable> load_daily_closes(const std::string& path) {
         continue;
       }
       auto p = Price::parse(f[i], Rounding::kHalfEven);
-      if (!p) {
-        return field_error(in, i + 1, t.symbols[i - 1], "a decimal price, 'NA' or an empty cell",
-                           f[i]);
+      // A close is a price a market traded at: > 0 (0 and below would reach the risk model's
+      // log returns, which could only name a matrix cell).
+      if (!p || p.value().raw <= 0) {
+        return field_error(in, i + 1, t.symbols[i - 1],
+                           "a decimal price > 0, 'NA' or an empty cell", f[i]);
       }
       t.cells.emplace_back(p.value());
     }

@@ -281,7 +281,13 @@ TEST(MalformedDaily, NamesFileLineFieldAndSymbol) {
   };
   const Case cases[] = {
       {"Date,SPY,AGG\r\n1/3/2000,145.4375,NA\r\n1/4/2000,x1,NA\r\n",
-       "d.csv:3: field 2 (SPY): expected a decimal price, 'NA' or an empty cell, got 'x1'"},
+       "d.csv:3: field 2 (SPY): expected a decimal price > 0, 'NA' or an empty cell, got 'x1'"},
+      // Adversarial pass 2 (L2): 0 and negative closes were accepted and reached the risk
+      // model, which could only name a matrix cell.
+      {"Date,SPY,AGG\n1/3/2000,1,2\n1/4/2000,-5,2\n",
+       "d.csv:3: field 2 (SPY): expected a decimal price > 0, 'NA' or an empty cell, got '-5'"},
+      {"Date,SPY,AGG\n1/3/2000,1,0\n",
+       "d.csv:2: field 3 (AGG): expected a decimal price > 0, 'NA' or an empty cell, got '0'"},
       {"Date,SPY,AGG\n1/3/2000,145.4375\n", "d.csv:2: expected 3 fields (date and one per symbol"},
       {"Date,SPY,AGG\n2000-02-30,1,2\n", "d.csv:2: field 1 (date): expected a date as M/D/YYYY"},
       {"Date,SPY,AGG\n1/3/4000,1,2\n", "d.csv:2: field 1 (date): expected a date as M/D/YYYY"},

@@ -104,6 +104,11 @@ TEST(OptimizeCommand, BadInputNamesTheFieldAndExitsWithTwo) {
   // that is not a whole number (2.7 was cut to 2) or is out of range (1e10 was an undefined cast).
   json not_whole = json::parse(kTwoAssets);
   not_whole["current"]["cash"] = 0.5;
+  json huge = json::parse(kTwoAssets);  // 1e308 - 1e308 + 0.3 + 0.7 "sums to 1"
+  huge["instruments"] = {"A", "B", "C"};
+  huge["covariance"] = {{0.04, 0.01, 0}, {0.01, 0.0225, 0}, {0, 0, 0.01}};
+  huge["current"] = {{"weights", {{"A", 1e308}, {"B", -1e308}, {"C", 0.3}}}, {"cash", 0.7}};
+  huge["targets"] = {{"A", 0.3}, {"B", 0.3}, {"C", 0.3}};
   json factors_frac = json::parse(kTwoAssets);
   factors_frac.erase("covariance");
   factors_frac["price_history"] = {
@@ -114,6 +119,7 @@ TEST(OptimizeCommand, BadInputNamesTheFieldAndExitsWithTwo) {
   factors_huge["price_history"]["factors"] = 1e10;
   const Case cases[] = {
       {not_whole.dump(), "$.current.cash: the weights plus cash must sum to 1"},
+      {huge.dump(), "$.current.weights.A: expected a weight in [-10, 10]"},
       {factors_frac.dump(), "$.price_history.factors: expected a whole number, got 2.7"},
       {factors_huge.dump(), "$.price_history.factors: expected a whole number in 1..100000"},
       {"{\n  \"instruments\": [\"A\",\n  ]\n}", ":3:3: not valid JSON"},

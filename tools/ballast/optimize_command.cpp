@@ -379,6 +379,15 @@ int run(const std::string& input_path, std::ostream& out) {
   } else {
     if (!cur.contains("weights")) fail("$.current.weights", "expected {symbol: weight}");
     p.current = per_instrument(cur, "weights", u, 0.0);
+    // A weight is a share of the account: a position worth more than 10 x the account (long or
+    // short) is an input error, and sums of huge weights cancel to anything in floating point.
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::abs(p.current[i]) > 10.0) {
+        fail("$.current.weights." + u.symbols[static_cast<std::size_t>(i)],
+             "expected a weight in [-10, 10] (a share of the account), got " +
+                 std::to_string(p.current[i]));
+      }
+    }
     p.current_cash =
         cur.contains("cash") ? number(cur["cash"], "$.current.cash") : 1.0 - p.current.sum();
     // Weights are shares of the account's value: with the cash they make the whole account.

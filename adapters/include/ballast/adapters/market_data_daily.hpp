@@ -45,7 +45,7 @@ struct DailyCloseTable {
 
 /// Loads a daily-close CSV. Accepted layout: a header "Date,<SYM>,<SYM>,..." (the first name is
 /// "date" in any case), then one row per day; dates M/D/YYYY or YYYY-MM-DD; a cell is a decimal
-/// price, "NA" or empty (both: no price). Prices with more than 9 decimals are rounded half-even
+/// price > 0, "NA" or empty (both: no price). Prices with more than 9 decimals are rounded half-even
 /// to 9 ("24.608617782592773" -> 24.608617783), never through double. A UTF-8 BOM and CRLF line
 /// ends are accepted. Rows must be in strictly increasing date order.
 ///
