@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace ballast {
@@ -139,6 +140,30 @@ TEST_F(CheckConfigProcess, DirectoriesRunWritesMustBeWritableDirectories) {
   o = check(config(kCloses, "", "journal: {dir: " + (dir_ / "new/journal").string() + "}\n"));
   EXPECT_EQ(o.exit_code, 0) << o.output;
   EXPECT_FALSE(fs::exists(dir_ / "new"));
+}
+
+// Issue 14: a TAQ (or minute-bar) source passed check-config, then run exited 2 ("not replayed
+// by `ballast run` yet"). check-config opens every source as run does and says the same.
+TEST_F(CheckConfigProcess, ASourceKindRunDoesNotReplayIsRefused) {
+  const std::string taq = write("20120621_aapl_Trade_Tick.csv", "34200000,5850000,100,Q,0,0\n");
+  const std::string extra =
+      "    - {name: ticks, kind: taq, path: " + taq + "}\n";
+  // The tick source joins the closes source config() writes (inserted before `journal:`).
+  const std::string cfg = config(kCloses);
+  std::string text;
+  {
+    std::ifstream in(cfg);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::size_t at = text.find("journal:");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, extra);
+  std::ofstream(cfg) << text;
+  const Outcome o = check(cfg);
+  EXPECT_EQ(o.exit_code, 2) << o.output;
+  EXPECT_TRUE(has(o.output, "market_data.sources[1]: market_data source 'ticks': kind taq is not "
+                            "replayed by `ballast run` yet"))
+      << o.output;
 }
 
 TEST_F(CheckConfigProcess, AFifoIsRefusedNotWaitedOn) {

@@ -310,6 +310,21 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
       rc = 2;
     }
   }
+  // Every file source run replays must open as run opens it (a kind run does not replay yet,
+  // TAQ or minute bars, is refused here with run's own words).
+  const MarketDataSourceConfig* closes = nullptr;
+  for (std::size_t i = 0; i < s.market_data.sources.size(); ++i) {
+    const auto& src = s.market_data.sources[i];
+    if (src.kind == MarketDataKind::kFix) continue;
+    if (src.kind == MarketDataKind::kDailyCloses && closes == nullptr) {
+      closes = &src;  // the risk model's history, not replayed
+      continue;
+    }
+    if (auto r = open_source(src, s.instruments); !r) {
+      err << config_path << ": market_data.sources[" << i << "]: " << r.error().message << "\n";
+      rc = 2;
+    }
+  }
   if (rc != 0) return rc;
   auto engine = run_offline_engine(config_path);
   if (engine) return 0;
