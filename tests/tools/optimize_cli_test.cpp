@@ -2,6 +2,7 @@
 #include "optimize_command.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -26,9 +27,15 @@ CliRun run_file(const std::string& path) {
 }
 
 CliRun run_text(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / "ballast_optimize_test.json";
+  // One file per process and call: ctest runs these tests as parallel processes.
+  static int calls = 0;
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ballast_optimize_test_" + std::to_string(::getpid()) + "_" +
+                     std::to_string(calls++) + ".json");
   std::ofstream(path) << text;
-  return run_file(path.string());
+  CliRun r = run_file(path.string());
+  std::filesystem::remove(path);
+  return r;
 }
 
 const char* kTwoAssets = R"({

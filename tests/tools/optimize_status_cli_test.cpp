@@ -3,6 +3,7 @@
 // one (exit 4), a refusal of accounts too large for fixed-point money (exit 2, never an abort),
 // small trades dropped over every pass counted, k = n factors accepted.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -23,10 +24,14 @@ struct CliRun {
 };
 
 CliRun run_json(const json& j, const std::string& name = "ballast_optimize_status.json") {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  // One file per process and call: ctest runs these tests as parallel processes.
+  static int calls = 0;
+  const auto path = std::filesystem::temp_directory_path() /
+                    (std::to_string(::getpid()) + "_" + std::to_string(calls++) + "_" + name);
   std::ofstream(path) << j.dump();
   std::ostringstream out, err;
   const int rc = optimize_main(path.string(), out, err);
+  std::filesystem::remove(path);
   return {rc, out.str(), err.str()};
 }
 
