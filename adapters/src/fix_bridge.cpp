@@ -258,8 +258,7 @@ bool to_event(const fix::ExecutionReport& r, ExecutionReported& out, const char*
   // on it would be adopted without a fill behind them: unbookable, the account stops and says
   // why. (A correction to 0 shares is a bust by another name and books as one.)
   if (books_fill && out.exec_type != ExecType::kTradeCorrect && r.last_qty == 0) {
-    return flag(out, ReportIssue::kBadNumber, "a fill with LastQty (32) 0 (or rounding to 0)",
-                why);
+    return flag(out, ReportIssue::kBadNumber, "a fill with LastQty (32) 0 (or rounding to 0)", why);
   }
   if (books_fill && r.last_qty > 0 && r.last_px == 0) {
     return flag(out, ReportIssue::kBadNumber, "a fill at LastPx (31) 0 (or rounding to 0)", why);

@@ -556,8 +556,9 @@ ConfigViolations OptimizerConfig::validate() const {
                        format_double(impact_weight)}));
   }
   if (!long_only) {
-    check.fail("long_only", "must be true: Ballast rebalances long-only accounts (every weight "
-                            "bounded to [0, 1]); short positions are not supported");
+    check.fail("long_only",
+               "must be true: Ballast rebalances long-only accounts (every weight "
+               "bounded to [0, 1]); short positions are not supported");
   }
   check.real("turnover_cap", turnover_cap, 0.0, 2.0, Interval::kLeftOpen);
   check.real("cash_buffer", cash_buffer, 0.0, 1.0, Interval::kRightOpen);

@@ -502,9 +502,10 @@ TEST(Load, KeysTheEngineCannotHonourAreRefusedWithTheReason) {
     EXPECT_NE(all.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in\n" << all;
   }
   const LoadResult ok =
-      load(one + "engine:\n  queue_capacity:\n    outbound: 4096\n  core_cpu: 0\n"
-                 "optimizer:\n  long_only: true\n  impact_weight: 0\n  max_iterations: 50\n"
-                 "  tolerance: 1e-6\n");
+      load(one +
+           "engine:\n  queue_capacity:\n    outbound: 4096\n  core_cpu: 0\n"
+           "optimizer:\n  long_only: true\n  impact_weight: 0\n  max_iterations: 50\n"
+           "  tolerance: 1e-6\n");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok.settings->engine.queues.outbound, 4096u);
   EXPECT_EQ(ok.settings->optimizer.max_iterations, 50);

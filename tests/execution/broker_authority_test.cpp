@@ -342,9 +342,9 @@ TEST(BrokerAuthority, RandomExecIdReuseEndsWithTheBrokersPositions) {
       for (const std::int64_t part : {first, n - first}) {
         if (part <= 0) continue;
         cum += part;
-        ExecutionReported f = r.er(o, ExecType::kTrade,
-                                   cum == n ? OrdStatus::kFilled : OrdStatus::kPartiallyFilled,
-                                   std::to_string(cum).c_str(), std::to_string(n - cum).c_str());
+        ExecutionReported f =
+            r.er(o, ExecType::kTrade, cum == n ? OrdStatus::kFilled : OrdStatus::kPartiallyFilled,
+                 std::to_string(cum).c_str(), std::to_string(n - cum).c_str());
         f.exec_id.assign("P" + std::to_string(rng() % 5));
         f.last_qty = qty(std::to_string(part).c_str());
         f.last_px = px("100");
@@ -355,8 +355,8 @@ TEST(BrokerAuthority, RandomExecIdReuseEndsWithTheBrokersPositions) {
       // The broker answers every status request with the order's true state.
       for (const QueryOrderStatus& q : r.rec.all<QueryOrderStatus>()) {
         if (q.order != o) continue;
-        ExecutionReported st = r.er(o, ExecType::kOrderStatus, OrdStatus::kFilled,
-                                    std::to_string(n).c_str(), "0");
+        ExecutionReported st =
+            r.er(o, ExecType::kOrderStatus, OrdStatus::kFilled, std::to_string(n).c_str(), "0");
         st.avg_px = px("100");
         r.loop.process(st);
       }

@@ -100,21 +100,23 @@ TEST(FixDictionaries, InboundDictionaryFromAFileAndItsErrors) {
   ASSERT_TRUE(dd.getFieldType(31, t));
   EXPECT_EQ(t, FIX::TYPE::String);
 
-  EXPECT_FALSE(write_inbound_dictionary("FIX.4.4", dir.path() + "/none.xml", dir.path(), path,
-                                        error));
+  EXPECT_FALSE(
+      write_inbound_dictionary("FIX.4.4", dir.path() + "/none.xml", dir.path(), path, error));
   EXPECT_NE(error.find("none.xml"), std::string::npos) << error;
   std::string out, e;
   EXPECT_FALSE(inbound_dictionary("<fix><messages/></fix>", out, e));
   EXPECT_NE(e.find("<fields>"), std::string::npos) << e;
-  EXPECT_FALSE(inbound_dictionary("<fix><fields><field number='6' name='AvgPx' type='PRICE'>"
-                                  "</fields></fix>",
-                                  out, e));
+  EXPECT_FALSE(
+      inbound_dictionary("<fix><fields><field number='6' name='AvgPx' type='PRICE'>"
+                         "</fields></fix>",
+                         out, e));
   EXPECT_NE(e.find("AvgPx"), std::string::npos) << e;
   // Single quotes and other spacing are read too.
-  ASSERT_TRUE(inbound_dictionary("<fix><header><field name='MsgSeqNum' required='Y'/></header>"
-                                 "<fields>\n<field  number='6'  name='AvgPx' type='PRICE'/>"
-                                 "<field number='34' name='MsgSeqNum' type='INT'/></fields></fix>",
-                                 out, e))
+  ASSERT_TRUE(
+      inbound_dictionary("<fix><header><field name='MsgSeqNum' required='Y'/></header>"
+                         "<fields>\n<field  number='6'  name='AvgPx' type='PRICE'/>"
+                         "<field number='34' name='MsgSeqNum' type='INT'/></fields></fix>",
+                         out, e))
       << e;
   EXPECT_NE(out.find("name=\"AvgPx\" type=\"STRING\""), std::string::npos) << out;
   EXPECT_NE(out.find("<field number='34' name='MsgSeqNum' type='INT'/>"), std::string::npos) << out;

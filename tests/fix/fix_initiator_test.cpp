@@ -630,8 +630,8 @@ TEST(FixInitiator, NoReportIsRefusedForAnInformationalFieldAndBookingFieldsAreNa
     int tag;
     const char* value;
   };
-  const Odd odd[] = {{6, "abc"}, {6, "1e2"}, {6, ""},     {60, "garbage"}, {60, ""},
-                     {59, "Z"},  {38, "x"},  {270, "1"},  {9999, "broker"}, {44, "-"}};
+  const Odd odd[] = {{6, "abc"}, {6, "1e2"}, {6, ""},    {60, "garbage"},  {60, ""},
+                     {59, "Z"},  {38, "x"},  {270, "1"}, {9999, "broker"}, {44, "-"}};
   std::size_t expected = 0;
   for (const Odd& o : odd) {
     FIX::Message m = rig.acceptor.er(req, "F", "1", "1", "99", "1", "223.5");

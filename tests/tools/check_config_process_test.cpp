@@ -146,8 +146,7 @@ TEST_F(CheckConfigProcess, DirectoriesRunWritesMustBeWritableDirectories) {
 // by `ballast run` yet"). check-config opens every source as run does and says the same.
 TEST_F(CheckConfigProcess, ASourceKindRunDoesNotReplayIsRefused) {
   const std::string taq = write("20120621_aapl_Trade_Tick.csv", "34200000,5850000,100,Q,0,0\n");
-  const std::string extra =
-      "    - {name: ticks, kind: taq, path: " + taq + "}\n";
+  const std::string extra = "    - {name: ticks, kind: taq, path: " + taq + "}\n";
   // The tick source joins the closes source config() writes (inserted before `journal:`).
   const std::string cfg = config(kCloses);
   std::string text;
@@ -161,8 +160,9 @@ TEST_F(CheckConfigProcess, ASourceKindRunDoesNotReplayIsRefused) {
   std::ofstream(cfg) << text;
   const Outcome o = check(cfg);
   EXPECT_EQ(o.exit_code, 2) << o.output;
-  EXPECT_TRUE(has(o.output, "market_data.sources[1]: market_data source 'ticks': kind taq is not "
-                            "replayed by `ballast run` yet"))
+  EXPECT_TRUE(has(o.output,
+                  "market_data.sources[1]: market_data source 'ticks': kind taq is not "
+                  "replayed by `ballast run` yet"))
       << o.output;
 }
 

@@ -172,8 +172,7 @@ Result<RunSetup> run_setup(const std::string& config_path) {
   }
   r.closes_path = closes_src->paths.front();
   // Errors name the configuration key and the file, as check-config's do (check-config runs this).
-  const std::string where = config_path + ": market_data.sources[" +
-                            std::to_string(closes_index) +
+  const std::string where = config_path + ": market_data.sources[" + std::to_string(closes_index) +
                             (closes_src->paths.size() == 1 ? "].path" : "].paths[0]") + ": '" +
                             closes_src->paths.front() + "': ";
   auto table = load_daily_closes(closes_src->paths.front());
@@ -245,13 +244,22 @@ Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m)
   return app::EngineRuntime::create(r.value().s, std::move(ropt));
 }
 
+namespace {
+
+/// The offline engine of a configuration already set up (no FIX, no journal writer).
+Result<std::unique_ptr<app::EngineRuntime>> offline_engine(RunSetup r) {
+  app::RuntimeOptions ropt = std::move(r.ropt);
+  ropt.offline = true;
+  ropt.market_clock = true;
+  return app::EngineRuntime::create(r.s, std::move(ropt));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string& config_path) {
   auto r = run_setup(config_path);
   if (!r) return r.error();
-  app::RuntimeOptions ropt = std::move(r.value().ropt);
-  ropt.offline = true;
-  ropt.market_clock = true;
-  return app::EngineRuntime::create(r.value().s, std::move(ropt));
+  return offline_engine(std::move(r.value()));
 }
 
 namespace {
@@ -326,7 +334,8 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
     }
   }
   if (rc != 0) return rc;
-  auto engine = run_offline_engine(config_path);
+  // The setup above (closes loaded, risk model estimated) builds the engine: not done twice.
+  auto engine = offline_engine(std::move(setup.value()));
   if (engine) return 0;
   err << engine.error().message << "\n";
   return 2;
@@ -423,8 +432,8 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       for (std::size_t i = 0; i < eng.accounts().size() && i < s.accounts.size(); ++i) {
         if (eng.accounts()[i].value == a) who = "account " + s.accounts[i].id;
       }
-      err << "ballast run: kill switch: trading stopped on " << who << " (" << to_string(why)
-          << ")" << (k - kills_seen > 1 ? " and " + std::to_string(k - kills_seen - 1) + " more" : "")
+      err << "ballast run: kill switch: trading stopped on " << who << " (" << to_string(why) << ")"
+          << (k - kills_seen > 1 ? " and " + std::to_string(k - kills_seen - 1) + " more" : "")
           << "; the stop summary lists every stopped account\n";
       kills_seen = k;
     }

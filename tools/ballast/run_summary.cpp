@@ -135,7 +135,8 @@ void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out) {
     out << "Stopped (kill switch): every account, global (" << to_string(gate.kill_global_reason())
         << ")\n";
   }
-  if (stopped > 0) out << "Stopped (kill switch): " << thousands(stopped) << " accounts: " << named << "\n";
+  if (stopped > 0)
+    out << "Stopped (kill switch): " << thousands(stopped) << " accounts: " << named << "\n";
   const auto& oc = eng.orders().counters();
   if (oc.unknown_order_fills > 0) {
     out << "Fills for orders Ballast never sent (or with an unreadable ClOrdID): "

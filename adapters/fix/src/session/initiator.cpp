@@ -459,7 +459,8 @@ bool InitiatorImpl::prepare(std::string& error) {
     // Ballast's codec reads itself so that no report is dropped for an informational field.
     if (!write_inbound_dictionary(rt.cfg.begin_string, rt.cfg.data_dictionary, rt.cfg.store_dir,
                                   rt.dictionary_path, e)) {
-      error = who + (rt.cfg.data_dictionary.empty() ? "data dictionary: " : "data_dictionary: ") + e;
+      error =
+          who + (rt.cfg.data_dictionary.empty() ? "data dictionary: " : "data_dictionary: ") + e;
       return false;
     }
     const std::string& named =
@@ -467,8 +468,8 @@ bool InitiatorImpl::prepare(std::string& error) {
     try {
       FIX::DataDictionary dd(rt.dictionary_path);
       if (dd.getVersion() != rt.cfg.begin_string) {
-        error = who + "data_dictionary '" + named + "' is for " + dd.getVersion() +
-                ", not " + rt.cfg.begin_string;
+        error = who + "data_dictionary '" + named + "' is for " + dd.getVersion() + ", not " +
+                rt.cfg.begin_string;
         return false;
       }
     } catch (const std::exception& ex) {
@@ -602,8 +603,8 @@ bool InitiatorImpl::check(std::string& error) const {
       const std::string probe = *dir + "/.ballast-write-check";
       std::FILE* f = std::fopen(probe.c_str(), "wb");
       if (f == nullptr) {
-        error = "FIX session '" + rt.cfg.name + "': " +
-                (dir == &rt.cfg.store_dir ? "store_dir " : "log_dir ") + *dir +
+        error = "FIX session '" + rt.cfg.name +
+                "': " + (dir == &rt.cfg.store_dir ? "store_dir " : "log_dir ") + *dir +
                 ": cannot write a file there: " + std::strerror(errno);
         return false;
       }
@@ -641,8 +642,7 @@ bool InitiatorImpl::start(std::string& error) {
     const std::string why = refusal(rt, rt.ip, rt.refused_sender, rt.refused_target);
     if (!why.empty()) refuse(rt, why);
     if (rt.refused) {
-      refused_names +=
-          (refused_names.empty() ? "'" : "; '") + rt.cfg.name + "': " + why;
+      refused_names += (refused_names.empty() ? "'" : "; '") + rt.cfg.name + "': " + why;
     }
   }
   // Group the sessions that can start by transport.

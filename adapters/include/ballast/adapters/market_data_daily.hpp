@@ -45,9 +45,9 @@ struct DailyCloseTable {
 
 /// Loads a daily-close CSV. Accepted layout: a header "Date,<SYM>,<SYM>,..." (the first name is
 /// "date" in any case), then one row per day; dates M/D/YYYY or YYYY-MM-DD; a cell is a decimal
-/// price > 0, "NA" or empty (both: no price). Prices with more than 9 decimals are rounded half-even
-/// to 9 ("24.608617782592773" -> 24.608617783), never through double. A UTF-8 BOM and CRLF line
-/// ends are accepted. Rows must be in strictly increasing date order.
+/// price > 0, "NA" or empty (both: no price). Prices with more than 9 decimals are rounded
+/// half-even to 9 ("24.608617782592773" -> 24.608617783), never through double. A UTF-8 BOM and
+/// CRLF line ends are accepted. Rows must be in strictly increasing date order.
 ///
 /// All or nothing: returns the whole table, or the first error ("<file>:<line>: field <n>
 /// (<symbol>): expected ..., got '...'"; a missing file names the path).

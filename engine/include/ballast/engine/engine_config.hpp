@@ -363,8 +363,8 @@ struct OptimizerConfig {
   double cash_buffer = 0.0;      ///< minimum cash weight after trading, [0, 1)
   bool long_only = true;
   Money min_trade_value = Money::zero();  ///< smaller trades are dropped (account currency)
-  int max_iterations = 20'000;  ///< the solver's ADMM iteration limit (OptimizerSettings)
-  double tolerance = 1e-8;      ///< the solver's ADMM convergence tolerance, absolute and relative
+  int max_iterations = 20'000;            ///< the solver's ADMM iteration limit (OptimizerSettings)
+  double tolerance = 1e-8;  ///< the solver's ADMM convergence tolerance, absolute and relative
   RiskModelConfig risk_model{};
 
   ConfigViolations validate() const;
