@@ -28,6 +28,9 @@ function(ballast_test name)
   add_executable(${name} ${srcs})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  # Test code itself builds at -O1 in Release (the libraries under test stay at -O3): -O3 spent a
+  # third more compile time on gtest bodies for no gain in what the tests check (CI time).
+  target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-O1>)
   target_compile_definitions(${name} PRIVATE
     BALLAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     BALLAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"

@@ -3,7 +3,7 @@
 #   1. the include-direction check,
 #   2. Release build: every unit and scenario test; then again with the shared data set
 #      (../shared/data) hidden through $BALLAST_SHARED_DATA, as in a clone that has none,
-#   3. ASan+UBSan build: every unit test, then the FIX fuzz targets for a bounded time (tests/fuzz),
+#   3. ASan+UBSan build: every unit test, then the FIX fuzz targets for a bounded time (30 s each) (tests/fuzz),
 #   4. TSan build: the threaded pieces on their own: queues and core loop (engine_tests), the
 #      journal writer thread (journal_tests), the FIX sender thread's loop (intent_sender_tests).
 set -euo pipefail
@@ -44,10 +44,10 @@ echo "== ASan+UBSan build and tests"
 scripts/build.sh asan
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 
-echo "== Fuzzing under ASan+UBSan: the FIX parser paths of the initiator and broker-sim, 50 s each"
+echo "== Fuzzing under ASan+UBSan: the FIX parser paths of the initiator and broker-sim, 30 s each"
 # Seeded by the date: a day's runs are reproducible (a crash also leaves its input in build-asan/).
 for t in initiator_fuzz broker_sim_fuzz; do
-  build-asan/tests/fuzz/$t --seconds 50 --seed "$(date -u +%Y%m%d)" --crash-dir build-asan \
+  build-asan/tests/fuzz/$t --seconds 30 --seed "$(date -u +%Y%m%d)" --crash-dir build-asan \
     tests/fuzz/seeds tests/data/fix_logs
 done
 

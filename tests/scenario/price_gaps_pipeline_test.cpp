@@ -26,6 +26,7 @@
 #include "ballast/execution/rebalancer.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/test_scale.hpp"
 
 namespace ballast {
 namespace {
@@ -514,7 +515,8 @@ void run_random_desk(std::uint64_t seed, DeskStats& stats) {
 
 TEST(PriceGapsPipeline, RandomDesksNeverAbortAndEveryPricedAccountIsEvaluated) {
   DeskStats stats;
-  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
+  const auto desks = static_cast<std::uint64_t>(test::scaled_cases(120));
+  for (std::uint64_t seed = 1; seed <= desks; ++seed) {
     run_random_desk(seed, stats);
     if (::testing::Test::HasFatalFailure()) break;
   }
@@ -523,10 +525,11 @@ TEST(PriceGapsPipeline, RandomDesksNeverAbortAndEveryPricedAccountIsEvaluated) {
       "invested; %zu triggers, %zu lines excluded, %zu waits, %zu instruments never quoted\n",
       stats.desks, stats.accounts, stats.checked, stats.cash_only, stats.cash_only_invested,
       stats.triggers, stats.excluded, stats.waits, stats.never_quoted);
-  EXPECT_GT(stats.checked, 250u);
-  EXPECT_GT(stats.cash_only, 100u);
-  EXPECT_GT(stats.excluded, 10u) << "the random desks must actually leave instruments out";
-  EXPECT_GT(stats.waits, 10u);
+  // Thresholds per desk run (120 in a plain build, 30 under a sanitizer).
+  EXPECT_GT(stats.checked, desks * 2);
+  EXPECT_GT(stats.cash_only, desks * 5 / 6);
+  EXPECT_GT(stats.excluded, desks / 12) << "the random desks must actually leave instruments out";
+  EXPECT_GT(stats.waits, desks / 12);
 }
 
 }  // namespace
