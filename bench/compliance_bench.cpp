@@ -5,10 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <random>
 #include <vector>
 
-#include "ballast/risk/compliance.hpp"
+#include "compliance_fixture.hpp"
 
 using namespace ballast;
 
@@ -18,43 +17,7 @@ constexpr std::size_t kOrders = 1u << 20;  // >= 1e6
 constexpr std::size_t kBatch = 64;
 constexpr int kRounds = 5;
 
-struct Case {
-  ChildOrderProposed o;
-  ComplianceState s;
-};
-
-std::vector<Case> make_cases(std::array<RecentOrder, 4>& recent) {
-  std::mt19937_64 rng(7);
-  auto in = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  const Timestamp now{1'700'000'000'000'000'000};
-  for (auto& r : recent)
-    r = RecentOrder{now, AccountId{99}, InstrumentId{0}, Side::kBuy, Qty{1}, Price{1}};
-  std::vector<Case> cases(kOrders);
-  for (auto& c : cases) {
-    // Orders that pass every rule (the worst case: nothing short-circuits), with a few denials.
-    c.o.side = in(0, 1) ? Side::kBuy : Side::kSell;
-    c.o.type = OrdType::kLimit;
-    c.o.account = AccountId{static_cast<std::uint32_t>(in(0, 1000))};
-    c.o.instrument = InstrumentId{static_cast<std::uint32_t>(in(0, 499))};
-    const std::int64_t ref = in(10, 500) * 1'000'000'000;
-    c.o.qty = Qty{in(1, 1000) * 1'000'000};
-    c.o.limit = Price{ref + in(-ref / 100, ref / 100)};
-    c.s.reference = Price{ref};
-    c.s.reference_time = Timestamp{now.ns - in(0, 1'000'000'000)};
-    c.s.adv = Qty{in(100'000, 10'000'000) * 1'000'000};
-    c.s.position = Qty{in(1000, 100'000) * 1'000'000};
-    c.s.cash = Money{in(1'000'000, 100'000'000) * 1'000'000};
-    c.s.nav = Money{in(1'000'000'000, 2'000'000'000) * 1'000'000};
-    c.s.asset_class = static_cast<AssetClass>(in(0, 1));
-    c.s.open_orders = static_cast<std::uint32_t>(in(0, 4));
-    c.s.session_orders_last_s = static_cast<std::uint32_t>(in(0, 49));
-    c.s.recent = recent.data();
-    c.s.recent_count = 4;
-  }
-  return cases;
-}
+using Case = bench::ComplianceCase;
 
 double percentile(std::vector<double>& v, double p) {
   const std::size_t k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
@@ -81,13 +44,9 @@ std::vector<double> time_batches(const std::vector<Case>& cases, F&& per_order) 
 
 int main() {
   std::array<RecentOrder, 4> recent{};
-  const std::vector<Case> cases = make_cases(recent);
-  ComplianceLimits lim;
-  lim.max_order_qty_raw = 1'000'000'000'000;
-  lim.max_order_notional_raw = 1'000'000'000'000'000;
-  lim.daily_gross_limit_raw = INT64_MAX / 2;
-  lim.class_weight_ppb[0] = kPpb / 2;
-  const Timestamp now{1'700'000'000'000'000'000};
+  const std::vector<Case> cases = bench::make_compliance_cases(recent, kOrders);
+  const ComplianceLimits lim = bench::compliance_bench_limits();
+  const Timestamp now = bench::kComplianceNow;
 
   std::uint64_t sink = 0;
   std::uint64_t accepted = 0;

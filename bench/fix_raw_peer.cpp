@@ -3,6 +3,7 @@
 #include "fix_raw_peer.hpp"
 
 #include "ballast/fix/free_port.hpp"
+#include "fix_bench_report.hpp"
 
 #include <time.h>
 #include <unistd.h>
@@ -361,44 +362,15 @@ class LeanAcceptorImpl final : public LeanAcceptor, public FIX::Application {
     const std::string order_id = "L" + std::to_string(n);
     const std::string now = FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3);
 
+    BenchReportFields f{order_id, cl, "", account, sym, side, qty, px, now};
+    f.exec_id = "E" + std::to_string(2 * n);
     FIX::Message ack;
-    ack.getHeader().setField(35, "8");
-    ack.setField(37, order_id);
-    ack.setField(11, cl);
-    ack.setField(17, "E" + std::to_string(2 * n));
-    ack.setField(150, "0");
-    ack.setField(39, "0");
-    if (!account.empty()) ack.setField(1, account);
-    ack.setField(55, sym);
-    ack.setField(54, side);
-    ack.setField(38, qty);
-    ack.setField(40, "2");
-    ack.setField(44, px);
-    ack.setField(151, qty);
-    ack.setField(14, "0");
-    ack.setField(6, "0");
-    ack.setField(60, now);
+    make_bench_report(f, false, ack);
     FIX::Session::sendToTarget(ack, id);
 
+    f.exec_id = "E" + std::to_string(2 * n + 1);
     FIX::Message fill;
-    fill.getHeader().setField(35, "8");
-    fill.setField(37, order_id);
-    fill.setField(11, cl);
-    fill.setField(17, "E" + std::to_string(2 * n + 1));
-    fill.setField(150, "F");
-    fill.setField(39, "2");
-    if (!account.empty()) fill.setField(1, account);
-    fill.setField(55, sym);
-    fill.setField(54, side);
-    fill.setField(38, qty);
-    fill.setField(40, "2");
-    fill.setField(44, px);
-    fill.setField(32, qty);
-    fill.setField(31, px);
-    fill.setField(151, "0");
-    fill.setField(14, qty);
-    fill.setField(6, px);
-    fill.setField(60, now);
+    make_bench_report(f, true, fill);
     FIX::Session::sendToTarget(fill, id);
   }
 

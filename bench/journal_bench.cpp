@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "ballast/journal/crc32c.hpp"
 #include "ballast/journal/journal_reader.hpp"
 #include "ballast/journal/journal_writer.hpp"
+#include "journal_fixture.hpp"
 
 namespace {
 
@@ -32,45 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 double secs(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
-}
-
-// 90% quotes, 5% trades, 5% execution reports (the inbound mix of a trading day).
-std::vector<Event> make_events(std::size_t n) {
-  std::vector<Event> v;
-  v.reserve(n);
-  std::mt19937_64 rng(11);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto seq = static_cast<std::uint64_t>(i + 1);
-    const auto t = Timestamp{1'700'000'000'000'000'000 + static_cast<std::int64_t>(i) * 1000};
-    const unsigned r = static_cast<unsigned>(rng() % 100);
-    if (r < 90) {
-      QuoteUpdated q;
-      q.hdr = EventHeader{seq, t, t};
-      q.instrument = InstrumentId{static_cast<std::uint32_t>(rng() % 500)};
-      q.bid = Price{100'000'000'000 + static_cast<std::int64_t>(rng() % 1000) * 10'000'000};
-      q.ask = Price{q.bid.raw + 10'000'000};
-      q.bid_size = Qty{static_cast<std::int64_t>(rng() % 100 + 1) * 100'000'000};
-      q.ask_size = q.bid_size;
-      v.push_back(q);
-    } else if (r < 95) {
-      TradePrinted tp;
-      tp.hdr = EventHeader{seq, t, t};
-      tp.instrument = InstrumentId{static_cast<std::uint32_t>(rng() % 500)};
-      tp.price = Price{100'000'000'000};
-      tp.size = Qty{100'000'000};
-      v.push_back(tp);
-    } else {
-      ExecutionReported er{};
-      er.hdr = EventHeader{seq, t, t};
-      er.order = OrderId{seq};
-      er.exec_type = ExecType::kTrade;
-      er.last_qty = Qty{100'000'000};
-      er.last_px = Price{100'000'000'000};
-      er.exec_id.assign("EX" + std::to_string(seq));
-      v.push_back(er);
-    }
-  }
-  return v;
 }
 
 struct AppendResult {
@@ -223,7 +184,7 @@ int main(int argc, char** argv) {
   }
   const std::string root = tmpl;
   const std::string dir = root + "/j";
-  const auto ev = make_events(n);
+  const auto ev = bench::make_journal_events(n);
 
   std::printf(
       "journal_bench: %zu events (90%% QuoteUpdated, 5%% TradePrinted, 5%% ExecutionReported), dir "

@@ -21,8 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "ballast/engine/optimizer.hpp"
-#include "support/real_covariance.hpp"
+#include "optimizer_fixture.hpp"
 
 // Counts heap allocations (the batch target says none per account) at malloc itself: Eigen
 // allocates with malloc, operator new ends there too.
@@ -69,13 +68,10 @@ Row run(const RebalanceProblem& base, int reps, std::mt19937_64& rng) {
     if (k == 4) opt = fresh;
   }
   r.cold_us = pct(cold, 0.5);
-  std::uniform_real_distribution<double> u(-1, 1);
   std::vector<double> warm, fill;
   for (int k = 0; k < reps; ++k) {
-    VectorXd m = opt.problem().current;
-    for (Eigen::Index i = 0; i < m.size(); ++i) m[i] *= 1.0 + 0.01 * u(rng);
-    const double nav = m.sum() + opt.problem().current_cash;
-    (void)opt.update_current(m / nav, opt.problem().current_cash / nav);
+    const auto [moved, moved_cash] = bench::price_move(opt.problem(), rng);
+    (void)opt.update_current(moved, moved_cash);
     auto t = Clock::now();
     auto s = opt.solve();
     warm.push_back(us_since(t));
@@ -125,14 +121,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "optimizer_bench: real daily data not found under %s\n", data.c_str());
     return 2;
   }
-  std::vector<RebalanceProblem> problems;
-  Covariance c20;
-  c20.dense = real20;
-  problems.push_back(test::make_problem(c20, 20, 1, rng));
-  for (int n : {100, 500, 2000}) {
-    if (quick && n > 500) break;
-    problems.push_back(test::make_problem(test::factor_from_real(real50, n, rng), n, 1, rng));
-  }
+  const std::vector<RebalanceProblem> problems = bench::optimizer_bench_problems(
+      real20, real50, quick ? std::vector<int>{100, 500} : std::vector<int>{100, 500, 2000}, rng);
   std::vector<Row> rows;
   for (const auto& p : problems) rows.push_back(run(p, quick ? 50 : 1000, rng));
 

@@ -7,11 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "ballast/execution/slicer.hpp"
+#include "slicer_fixture.hpp"
 
 namespace {
 
@@ -20,25 +19,9 @@ using Clock = std::chrono::steady_clock;
 
 double run(ExecAlgo algo, const VolumeProfile& prof, int parents, int events, bool baseline,
            double& sink) {
-  ExecutionConfig cfg;
-  cfg.algo = algo;
-  cfg.min_child_qty = Qty::from_units(100);
-  std::vector<ParentState> ps(static_cast<std::size_t>(parents));
-  std::mt19937_64 rng(3);
-  for (auto& p : ps) {
-    p.side = rng() % 2 ? Side::kBuy : Side::kSell;
-    p.quantity = Qty::from_units(10'000 + static_cast<std::int64_t>(rng() % 90'000));
-    p.arrival = Price::from_units(100);
-    p.start = Timestamp{0};
-    p.end = Timestamp{0} + std::chrono::hours(6);
-    p.start_minute = 570;
-    p.end_minute = 930;
-  }
-  MarketSnapshot m;
-  m.bid = Price::parse("99.99").value();
-  m.ask = Price::parse("100.01").value();
-  m.tick = Price::parse("0.01").value();
-  m.lot = Qty::from_units(1);
+  const ExecutionConfig cfg = bench::slicer_bench_config(algo);
+  std::vector<ParentState> ps = bench::make_slicer_parents(parents);
+  const MarketSnapshot m = bench::slicer_bench_snapshot();
   const auto t0 = Clock::now();
   for (int e = 0; e < events; ++e) {
     const Timestamp now = Timestamp{0} + std::chrono::milliseconds(e);
@@ -50,12 +33,7 @@ double run(ExecAlgo algo, const VolumeProfile& prof, int parents, int events, bo
         continue;
       }
       const SliceDecision d = decide(cfg, prof, p, m, now, minute);
-      if (d.action == SliceDecision::Action::kNew || d.action == SliceDecision::Action::kReplace) {
-        p.working = d.quantity;
-        p.working_limit = d.limit;
-        p.filled += Qty{d.quantity.raw / 2};  // half fills before the next event
-        p.working = d.quantity - Qty{d.quantity.raw / 2};
-      }
+      bench::apply_slice(p, d);
       sink += d.limit.to_double();
     }
   }
