@@ -33,8 +33,9 @@ std::optional<DenyReason> check(const ChildOrderProposed& o, const ComplianceSta
     if (o.limit.raw <= 0 || diff * kE9 > static_cast<i128>(ref) * lim.collar_ppb)
       return DenyReason::kPriceCollar;
   }
-  if (s.adv.raw <= 0 ||
-      static_cast<i128>(q) * kE9 > static_cast<i128>(s.adv.raw) * lim.max_adv_share_ppb)
+  if (lim.max_adv_share_ppb != kComplianceNoLimit &&
+      (s.adv.raw <= 0 ||
+       static_cast<i128>(q) * kE9 > static_cast<i128>(s.adv.raw) * lim.max_adv_share_ppb))
     return DenyReason::kAdvShare;
 
   if (buy) {
