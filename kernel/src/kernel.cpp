@@ -318,6 +318,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   gopt.max_parents = m.opt.max_parents;
   gopt.max_sessions = std::max<std::size_t>(16, s.fix.sessions.size());
   m.gate = std::make_unique<ComplianceGate>(s.compliance, s.instruments, m.book, m.market, gopt);
+  m.gate->set_cash_allowance(s.execution.cash_allowance);
   for (std::size_t k = 0; k < s.accounts.size(); ++k) {
     m.gate->set_account_overrides(m.desk.accounts[k], s.accounts[k].overrides);
   }

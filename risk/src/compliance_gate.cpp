@@ -174,6 +174,10 @@ void ComplianceGate::add_account_flags(AccountId a, InstrumentId i, std::uint8_t
   account_flags_[static_cast<std::size_t>(a.value) * n_instruments_ + i.value] |= flags;
 }
 
+void ComplianceGate::set_cash_allowance(double share) noexcept {
+  lim_.cash_allowance_ppb = share > 0 ? to_ppb(std::min(share, 1.0)) : 0;
+}
+
 void ComplianceGate::set_adv(InstrumentId i, Qty adv) noexcept {
   if (i.value < adv_raw_.size()) adv_raw_[i.value] = adv.raw;
 }
