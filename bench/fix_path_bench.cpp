@@ -3,11 +3,11 @@
 //   raw:     a minimal QuickFIX initiator (bench/fix_raw_peer.cpp): build the D, Session::send,
 //            wait for the fill in fromApp, send the next from there;
 //   ballast: the same orders through Ballast's own path, built here the way the runtime
-//            (tools/ballast/engine_runtime.cpp) wires it: a bench "strategy" component in the
+//            (kernel/src/kernel.cpp) wires it: a bench "strategy" component in the
 //            CoreLoop emits a ChildOrderProposed -> ComplianceGate (risk/) -> SubmitOrder ->
 //            OrderManager (execution/) state machine -> the runtime's OutboundSink: intent handed
 //            to the JournalWriter, pushed on the SPSC queue -> the runtime's FIX sender loop
-//            (IntentSender, tools/ballast/intent_sender.hpp: released once durable when the
+//            (IntentSender, kernel/src/intent_sender.cpp: released once durable when the
 //            journal mode asks for it) -> FixOutbound -> fix::Initiator::send ->
 //            acceptor -> ExecutionReports -> fix::Initiator (codec, dictionary) -> FixInbound ->
 //            MPSC inbound queue -> CoreLoop: input journaled, DriftMonitor, ComplianceGate,
@@ -70,7 +70,7 @@
 #include "ballast/journal/journal_writer.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "fix_raw_peer.hpp"
-#include "intent_sender.hpp"
+#include "ballast/kernel/intent_sender.hpp"
 
 namespace {
 
@@ -241,11 +241,11 @@ class StampingListener final : public fix::Listener {
   Probe& probe_;
 };
 
-/// The runtime's outbound sink (app::OutboundSink, tools/ballast/intent_sender.hpp): every input
+/// The runtime's outbound sink (kernel::OutboundSink, kernel/src/intent_sender.cpp): every input
 /// journaled before dispatch (session checkpoints too); every order intent journaled, then queued
 /// for the FIX sender thread. Plus one stamp when an intent is handed to it.
 struct Sink {
-  app::OutboundSink inner;
+  kernel::OutboundSink inner;
   std::int64_t last_queued_ns = 0;
   void on_input(const Event& e) { inner.on_input(e); }
   bool try_publish(const Event& e) {
@@ -257,7 +257,7 @@ struct Sink {
 
 /// The sender loop's destination as the runtime's (FixOutbound), with the probe's stamps: taken
 /// off the queue, released by the journal gate, handed to the initiator.
-class StampingDestination final : public app::IntentDestination {
+class StampingDestination final : public kernel::IntentDestination {
  public:
   StampingDestination(FixOutbound& out, Probe& probe) : out_(out), probe_(probe) {}
   void on_taken(const Event&) override {
@@ -590,7 +590,7 @@ struct BallastPath {
   std::unique_ptr<fix::Initiator> initiator;
   std::unique_ptr<FixOutbound> fix_out;
   std::unique_ptr<StampingDestination> destination;
-  std::unique_ptr<app::IntentSender> sender;  // the runtime's FIX sender loop
+  std::unique_ptr<kernel::IntentSender> sender;  // the runtime's FIX sender loop
   std::unique_ptr<InboundQueue::Producer> feed;
   std::thread core_thread, sender_thread;
   std::atomic<pid_t> core_tid{0}, sender_tid{0};
@@ -675,10 +675,10 @@ struct BallastPath {
     fix_out = std::make_unique<FixOutbound>(
         instruments, std::vector<std::string>{book.account_key(AccountId{0})}, *initiator);
     destination = std::make_unique<StampingDestination>(*fix_out, probe);
-    app::IntentSenderOptions so;
+    kernel::IntentSenderOptions so;
     so.idle = sender_idle_params;
     so.release_after_durable = release_after_durable;
-    sender = std::make_unique<app::IntentSender>(outbound, *destination, journal.get(), so);
+    sender = std::make_unique<kernel::IntentSender>(outbound, *destination, journal.get(), so);
     feed = std::make_unique<InboundQueue::Producer>(inbound.make_producer());
     return true;
   }
@@ -690,7 +690,7 @@ struct BallastPath {
       IdleStrategy is(idle_params);
       loop->run(is);
     });
-    // The runtime's FIX sender thread (engine_runtime.cpp): its loop, with the three stamps of
+    // The runtime's FIX sender thread (kernel/src/kernel.cpp): its loop, with the three stamps of
     // StampingDestination.
     sender_thread = std::thread([this] {
       sender_tid.store(::gettid());
@@ -1187,7 +1187,7 @@ int main(int argc, char** argv) {
                 ballast->journal->failed() ? " (FAILED)" : "");
   }
   {
-    const app::IntentSenderCounters sc = ballast->sender->counters();
+    const kernel::IntentSenderCounters sc = ballast->sender->counters();
     std::printf("; FIX sender: %llu sent, %llu waited for durability, %llu held back",
                 static_cast<unsigned long long>(sc.sent),
                 static_cast<unsigned long long>(sc.durable_waits),

@@ -306,6 +306,7 @@ ConfigViolations MarketDataConfig::validate(const InstrumentTable& instruments,
       check.instrument(p, m.instrument, instruments);
     }
   }
+  if (!adv.path.empty()) check.integer("adv.lookback_days", adv.lookback_days, 1, 260);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/adapters/market_data_daily.hpp"
 #include "ballast/adapters/market_data_files.hpp"
 #include "ballast/adapters/tape_file.hpp"
 #include "ballast/core/exchange_time.hpp"
@@ -195,6 +196,7 @@ void resolve_input_paths(Settings& s, const fs::path& base_dir) {
     for (auto& p : src.paths) resolve(p, base_dir);
   }
   resolve(s.execution.volume_profile, base_dir);
+  resolve(s.market_data.adv.path, base_dir);
   for (auto& f : s.fix.sessions) {
     resolve(f.tls.ca_file, base_dir);
     resolve(f.tls.cert_file, base_dir);
@@ -217,6 +219,15 @@ void check_input_files(Document& doc, const Settings& s, bool contents) {
       if (!contents) continue;
       if (auto st = read_market_file(src.kind, path, table); !st) {
         report(doc, key, path, st.error().message);
+      }
+    }
+  }
+  if (const std::string& ap = s.market_data.adv.path; !ap.empty()) {
+    if (const auto why = open_problem(ap); !why.empty()) {
+      report(doc, "market_data.adv.path", ap, why);
+    } else if (contents) {
+      if (auto t = load_daily_closes(ap); !t) {
+        report(doc, "market_data.adv.path", ap, t.error().message);
       }
     }
   }

@@ -346,7 +346,14 @@ void read_compliance(Document& doc, const Field& f, ComplianceConfig& c) {
   m.get("daily_gross_notional_limit", c.daily_gross_notional_limit);
   m.get("price_collar_bps", c.price_collar_bps);
   m.get("reference_stale_after", c.reference_stale_after);
-  m.get("max_adv_share", c.max_adv_share);
+  if (auto a = m.take("max_adv_share")) {
+    // `off`: the ADV rule is not checked (a desk without ADV data says so explicitly).
+    if (a->node.IsScalar() && a->node.Scalar() == "off") {
+      c.max_adv_share = 0;
+    } else {
+      read(doc, *a, c.max_adv_share);
+    }
+  }
   if (auto w = m.take("max_weight")) {
     MapReader r(doc, *w);
     r.get("default", c.max_weight.default_max);
@@ -450,6 +457,11 @@ void read_fix(Document& doc, const Field& f, FixConfig& fix) {
 
 void read_market_data(Document& doc, const Field& f, MarketDataConfig& md) {
   MapReader m(doc, f);
+  if (auto a = m.take("adv")) {
+    MapReader r(doc, *a);
+    r.get_required("path", md.adv.path);
+    r.get("lookback_days", md.adv.lookback_days);
+  }
   auto sources = m.take("sources");
   if (!sources) return;
   for_each_item(doc, *sources, "market-data sources (each '- name: ...')", [&](const Field& item) {

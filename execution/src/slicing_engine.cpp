@@ -75,7 +75,10 @@ void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   m.tick = inst.tick_size;
   m.lot = inst.lot_size;
   const double minute = static_cast<double>(to_us_eastern(now).ns_of_day) / 60e9;
-  const SliceDecision d = decide(cfg_, profile_, p.st, m, now, minute);
+  const VolumeProfile& prof = profiles_ != nullptr && p.req.instrument.value < profiles_->size()
+                                  ? (*profiles_)[p.req.instrument.value]
+                                  : profile_;
+  const SliceDecision d = decide(cfg_, prof, p.st, m, now, minute);
   auto propose = [&](Qty qty, OrderId replaces) {
     ChildOrderProposed o{};
     o.hdr.event_time = now;

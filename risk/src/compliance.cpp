@@ -33,8 +33,9 @@ std::optional<DenyReason> check(const ChildOrderProposed& o, const ComplianceSta
     if (o.limit.raw <= 0 || diff * kE9 > static_cast<i128>(ref) * lim.collar_ppb)
       return DenyReason::kPriceCollar;
   }
-  if (s.adv.raw <= 0 ||
-      static_cast<i128>(q) * kE9 > static_cast<i128>(s.adv.raw) * lim.max_adv_share_ppb)
+  if (lim.max_adv_share_ppb != kComplianceNoLimit &&
+      (s.adv.raw <= 0 ||
+       static_cast<i128>(q) * kE9 > static_cast<i128>(s.adv.raw) * lim.max_adv_share_ppb))
     return DenyReason::kAdvShare;
 
   if (buy) {
@@ -51,7 +52,9 @@ std::optional<DenyReason> check(const ChildOrderProposed& o, const ComplianceSta
     if (static_cast<i128>(q) > static_cast<i128>(s.position.raw) - s.pending_sell.raw)
       return DenyReason::kOversell;
   }
-  if (buy && notional + s.pending_buy_notional_e15 > static_cast<i128>(s.cash.raw) * kE9)
+  if (buy && notional + s.pending_buy_notional_e15 >
+                 static_cast<i128>(s.cash.raw) * kE9 +
+                     (s.nav.raw > 0 ? static_cast<i128>(s.nav.raw) * lim.cash_allowance_ppb : 0))
     return DenyReason::kCashInsufficient;
 
   if (s.open_orders >= lim.max_open_orders) return DenyReason::kMaxOpenOrders;

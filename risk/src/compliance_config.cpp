@@ -36,7 +36,7 @@ ConfigViolations ComplianceConfig::validate(const InstrumentTable& instruments) 
   check.real("price_collar_bps", price_collar_bps, 0.0, 10'000.0, Interval::kLeftOpen);
   check.duration("reference_stale_after", reference_stale_after, std::chrono::milliseconds(1),
                  std::chrono::hours(24));
-  check.real("max_adv_share", max_adv_share, 0.0, 1.0, Interval::kLeftOpen);
+  check.real("max_adv_share", max_adv_share, 0.0, 1.0);  // 0: off
 
   check.real("max_weight.default", max_weight.default_max, 0.0, 1.0, Interval::kLeftOpen);
   std::set<std::string_view> capped;

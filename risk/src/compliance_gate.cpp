@@ -145,7 +145,7 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
     lim_.daily_gross_limit_raw = cfg.daily_gross_notional_limit->raw;
   lim_.collar_ppb = static_cast<std::int64_t>(std::llround(cfg.price_collar_bps * 1e5));
   lim_.reference_stale_after = cfg.reference_stale_after;
-  lim_.max_adv_share_ppb = to_ppb(cfg.max_adv_share);
+  lim_.max_adv_share_ppb = cfg.max_adv_share > 0 ? to_ppb(cfg.max_adv_share) : kComplianceNoLimit;
   lim_.instrument_weight_ppb = weight_ppb_.data();
   lim_.instrument_weight_count = weight_ppb_.size();
   lim_.default_weight_ppb = to_ppb(cfg.max_weight.default_max);
@@ -172,6 +172,10 @@ void ComplianceGate::add_account_flags(AccountId a, InstrumentId i, std::uint8_t
   BALLAST_INVARIANT(a.value < book_.accounts() && i.value < n_instruments_,
                     "compliance flags: account or instrument out of range");
   account_flags_[static_cast<std::size_t>(a.value) * n_instruments_ + i.value] |= flags;
+}
+
+void ComplianceGate::set_cash_allowance(double share) noexcept {
+  lim_.cash_allowance_ppb = share > 0 ? to_ppb(std::min(share, 1.0)) : 0;
 }
 
 void ComplianceGate::set_adv(InstrumentId i, Qty adv) noexcept {

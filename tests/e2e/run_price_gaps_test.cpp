@@ -153,6 +153,7 @@ execution:
   participation_cap: 1.0
 compliance:
   reference_stale_after: 30s
+  max_adv_share: off
 fix:
   sessions:
     - name: sim

@@ -1,7 +1,7 @@
-// The FIX sender thread's loop (tools/ballast/intent_sender.hpp) over the real SPSC queue and a
+// The FIX sender thread's loop (kernel/src/intent_sender.cpp) over the real SPSC queue and a
 // real JournalWriter on a temporary directory (run by the test thread, so the test decides when
 // records become durable), with a destination that records what it is handed.
-#include "intent_sender.hpp"
+#include "ballast/kernel/intent_sender.hpp"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -16,7 +16,7 @@
 
 #include "journal/journal_test_support.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 namespace {
 
 using namespace std::chrono_literals;
@@ -302,4 +302,4 @@ TEST(IntentSender, ParksWhileWaitingForDurabilityWithTheBackOffStrategy) {
 }
 
 }  // namespace
-}  // namespace ballast::app
+}  // namespace ballast::kernel

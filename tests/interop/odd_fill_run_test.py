@@ -47,7 +47,7 @@ accounts:
 optimizer:
   risk_model: {{estimator: ledoit_wolf, lookback_days: 200}}
 execution: {{algo: twap, horizon: 5m, interval: 1m}}
-compliance: {{price_collar_bps: 300}}
+compliance: {{price_collar_bps: 300, max_adv_share: off}}
 fix:
   sessions:
     - {{name: odd, fix_version: FIX.4.4, host: 127.0.0.1, port: {port}, sender_comp_id: BALLAST,

@@ -47,6 +47,7 @@ class CheckConfigProcess : public ::testing::Test {
                            "  - {id: m, weights: {AAPL: 0.5, GOOG: 0.5}}\n"
                            "accounts:\n"
                            "  - {id: A1, model: m, cash: 100000}\n"
+                           "compliance: {max_adv_share: off}\n"
                            "market_data:\n"
                            "  sources:\n"
                            "    - name: closes\n"

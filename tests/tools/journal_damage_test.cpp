@@ -23,7 +23,7 @@
 #include "ballast/execution/order_id.hpp"
 #include "ballast/journal/journal_tool.hpp"
 #include "journal/journal_test_support.hpp"
-#include "start_guard.hpp"
+#include "ballast/kernel/start_guard.hpp"
 
 namespace ballast {
 namespace {
@@ -256,7 +256,7 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
   ASSERT_FALSE(HasFailure());
   ASSERT_GE(test::segment_files(p.journal).size(), 8u);
   ASSERT_GT(p.sent.size(), 40u);
-  auto store = app::scan_fix_store(p.store_body);
+  auto store = kernel::scan_fix_store(p.store_body);
   ASSERT_TRUE(store) << store.error().message;
   ASSERT_EQ(store.value().orders.size(), p.sent.size());
   ASSERT_EQ(store.value().max_run_epoch, p.max_epoch);
@@ -294,8 +294,8 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
       }
       // With the FIX store (`journal verify --fix-store`): never OK when a sent order was lost.
       std::ostringstream sout, serr;
-      const int src = app::verify_fix_stores(dir, {p.store_body}, sout, serr);
-      auto inv2 = app::inventory_journal(dir);
+      const int src = kernel::verify_fix_stores(dir, {p.store_body}, sout, serr);
+      auto inv2 = kernel::inventory_journal(dir);
       ASSERT_TRUE(inv2);
       bool all_sent = true;
       for (const std::uint64_t id : p.sent) all_sent = all_sent && inv2.value().order_ids.count(id);
@@ -307,13 +307,13 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
     }
 
     // Start-up.
-    auto inv = app::inventory_journal(dir);
-    app::RunEpochInputs in;
+    auto inv = kernel::inventory_journal(dir);
+    kernel::RunEpochInputs in;
     if (inv) in.journal = &inv.value();
     in.journal_dir = dir;
     in.stores = {store.value()};
     in.wall_now = wall_now();
-    Result<std::uint32_t> e = inv ? app::choose_run_epoch(in) : Result<std::uint32_t>(inv.error());
+    Result<std::uint32_t> e = inv ? kernel::choose_run_epoch(in) : Result<std::uint32_t>(inv.error());
     if (!e) {
       ++refused;
       ++by_kind[kinds + ": refused"];
@@ -362,50 +362,50 @@ TEST(StartGuard, AStoreAheadOfTheJournalIsRefusedWithTheReasonAndTheRemedy) {
   Pristine p;
   write_pristine(p);
   ASSERT_FALSE(HasFailure());
-  auto store = app::scan_fix_store(p.store_body);
+  auto store = kernel::scan_fix_store(p.store_body);
   ASSERT_TRUE(store);
-  app::RunEpochInputs in;
+  kernel::RunEpochInputs in;
   in.journal_dir = p.journal;
   in.stores = {store.value()};
   in.wall_now = wall_now();
-  auto inv = app::inventory_journal(p.journal);
+  auto inv = kernel::inventory_journal(p.journal);
   ASSERT_TRUE(inv);
   in.journal = &inv.value();
-  auto e = app::choose_run_epoch(in);
+  auto e = kernel::choose_run_epoch(in);
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_GT(e.value(), p.max_epoch);
   EXPECT_GE(e.value(), wall_clock_run_epoch(in.wall_now));
   // An empty journal directory (the disk lost it) with the store intact: refused.
   TempDir empty;
-  auto inv0 = app::inventory_journal(empty.path());
+  auto inv0 = kernel::inventory_journal(empty.path());
   ASSERT_TRUE(inv0);
   EXPECT_FALSE(inv0.value().exists);
   in.journal = &inv0.value();
   in.journal_dir = empty.path();
-  auto r = app::choose_run_epoch(in);
+  auto r = kernel::choose_run_epoch(in);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("refusing to trade"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("ahead of the journal"), std::string::npos);
   EXPECT_NE(r.error().message.find("Restore the journal"), std::string::npos);
   // Orders sent on an earlier day do not count (a new journal per day is allowed), but their
   // epochs still raise the floor.
-  app::FixStoreScan old = store.value();
+  kernel::FixStoreScan old = store.value();
   for (auto& o : old.orders) o.sending_time = "20200101-10:00:00.000";
   in.stores = {old};
-  auto ok = app::choose_run_epoch(in);
+  auto ok = kernel::choose_run_epoch(in);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_GT(ok.value(), p.max_epoch);
   // A requested epoch below the floor is refused.
   in.requested = p.max_epoch;
-  EXPECT_FALSE(app::choose_run_epoch(in));
+  EXPECT_FALSE(kernel::choose_run_epoch(in));
 }
 
 TEST(StartGuard, FreshDirectoriesOnOneDayGetDistinctEpochsFromTheWallClock) {
-  app::RunEpochInputs in;
+  kernel::RunEpochInputs in;
   in.wall_now = Timestamp{(kRunEpochOriginUnixSeconds + 86'400 * 1000 + 5) * 1'000'000'000};
-  auto a = app::choose_run_epoch(in);
+  auto a = kernel::choose_run_epoch(in);
   in.wall_now = Timestamp{in.wall_now.ns + 1'000'000'000};
-  auto b = app::choose_run_epoch(in);
+  auto b = kernel::choose_run_epoch(in);
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a.value(), 86'400u * 1000 + 5);
   EXPECT_EQ(b.value(), a.value() + 1);

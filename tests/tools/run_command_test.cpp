@@ -294,6 +294,18 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   // order reaches broker-sim in the last minutes of its tape or after it.
   cut_tape(shipped, (dir / "sim.tape.csv").string(), 36'000'000'000'000);
   cut_tape(shipped, (dir / "engine.tape.csv").string(), 35'700'000'000'000);
+  // market_data.adv: daily volumes. AAPL and AMZN trade millions of shares a day; GOOG's days
+  // before the session (2012-06-21) trade 10 shares, so 10% of its ADV is 1 share and every GOOG
+  // child is denied by the ADV rule; the session day and the day after give GOOG 10^8 shares,
+  // which would let its orders through if ADV looked ahead.
+  {
+    std::ofstream v(dir / "volumes.csv");
+    v << "date,AAPL,AMZN,GOOG\n";
+    for (int d = 1; d <= 20; ++d) {
+      v << "2012-05-" << (d < 10 ? "0" : "") << d << ",15000000,4000000,10\n";
+    }
+    v << "2012-06-21,15000000,4000000,100000000\n2012-06-22,15000000,4000000,100000000\n";
+  }
   std::string port_error;
   const int port = fix::pick_free_port(port_error);
   ASSERT_GT(port, 0) << port_error;
@@ -351,6 +363,7 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
        "  daily_gross_notional_limit: 200000000.00\n"
        "  price_collar_bps: 300\n"
        "  reference_stale_after: 30m\n"
+       "  max_adv_share: 0.10\n"
        "fix:\n"
        "  sessions:\n"
        "    - name: broker-sim\n"
@@ -370,6 +383,9 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
     << "\n"
        "      reconnect: {min_backoff: 200ms, max_backoff: 1s}\n"
        "market_data:\n"
+       "  adv: {path: "
+    << (dir / "volumes.csv").string()
+    << ", lookback_days: 10}\n"
        "  sources:\n"
        "    - {name: closes, kind: daily_closes, path: "
     << closes
@@ -437,6 +453,12 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   // the starting cash less every fill's notional (each rounded to the cent's 1e-4 at most).
   const SimFills f = sim_fills((dir / "broker-sim/messages.log").string());
   EXPECT_GT(f.fills, 0u) << out;
+  // The ADV rule, from the days before the session only: GOOG's children were denied and none
+  // reached broker-sim; the others traded.
+  EXPECT_NE(out.find("adv_share "), std::string::npos) << out;
+  for (const DeskAccount& a : desk) {
+    EXPECT_EQ(f.qty.count({a.id, "GOOG"}), 0u) << a.id << " GOOG reached broker-sim\n" << out;
+  }
   const CsvBook b = read_positions(csv);
   ASSERT_EQ(b.error, "") << slurp(csv);
   ASSERT_EQ(b.accounts.size(), desk.size()) << slurp(csv);

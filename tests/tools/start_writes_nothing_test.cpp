@@ -63,6 +63,7 @@ std::string write_config(const TempDir& d, const std::string& tape) {
        "    weights: {AAPL: 0.4, AMZN: 0.3, GOOG: 0.3}\n"
        "accounts:\n"
        "  - {id: ACC-1, model: m, cash: 100000.00}\n"
+       "compliance: {max_adv_share: off}\n"
        "market_data:\n"
        "  sources:\n"
        "    - name: closes\n"

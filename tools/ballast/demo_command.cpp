@@ -29,9 +29,8 @@
 #include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/fix_decimal.hpp"
 #include "ballast/fix/free_port.hpp"
-#include "ballast/risk/returns.hpp"
-#include "ballast/risk/risk_model.hpp"
-#include "engine_runtime.hpp"
+#include "ballast/kernel/kernel.hpp"
+#include "ballast/kernel/market_context.hpp"
 #include "run_summary.hpp"
 
 #ifndef BALLAST_DATA_DIR
@@ -100,7 +99,9 @@ compliance:
   daily_gross_notional_limit: 2000000000.00
   price_collar_bps: 300
   reference_stale_after: 30m
-  max_adv_share: 0.5
+  # No volume history before 2012-06-21 ships with the demo (only the day it trades, which
+  # would be look-ahead): the ADV rule is off. A desk gives market_data.adv instead.
+  max_adv_share: off
   max_open_orders_per_instrument: 5
   max_orders_per_second: 20000
   kill_switch:
@@ -254,9 +255,8 @@ struct DemoSetup {
   std::vector<Event> tape;
   std::vector<Price> first_mid;
   std::vector<Prints> prints;
-  std::vector<Qty> volume;
   std::chrono::minutes offset{0};
-  Eigen::MatrixXd covariance;
+  kernel::MarketContext market;
   std::string tape_path, closes_path;
 };
 
@@ -297,7 +297,6 @@ Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
   const std::size_t n = s.instruments.size();
   d.first_mid.assign(n, Price{});
   d.prints.assign(n, Prints{});
-  d.volume.assign(n, Qty{});
   d.offset = reader.value().session().utc_offset;
   const std::int64_t midnight_utc = reader.value().session().to_utc(0).ns;
   while (auto e = reader.value().next()) {
@@ -312,7 +311,6 @@ Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
     } else if (const auto* t = std::get_if<TradePrinted>(&*e)) {
       d.prints[t->instrument.value].add(t->hdr.event_time.ns, t->price.to_double(),
                                         t->size.to_double());
-      d.volume[t->instrument.value] = d.volume[t->instrument.value] + t->size;
     }
     d.tape.push_back(*e);
   }
@@ -324,31 +322,17 @@ Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
     }
   }
 
-  // -- the risk model from daily closes
+  // -- the market context: the risk model from the daily closes before the traded day
   const fs::path closes_path =
       data_file(opt.closes, "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv");
   d.closes_path = fs::absolute(closes_path).lexically_normal().string();
-  auto closes = load_daily_closes(closes_path.string());
-  if (!closes) return closes.error();
-  Eigen::MatrixXd prices(static_cast<Eigen::Index>(closes.value().rows()),
-                         static_cast<Eigen::Index>(n));
-  for (std::size_t j = 0; j < n; ++j) {
-    const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
-    const auto col = closes.value().column(sym);
-    if (!col) return Error(closes_path.string() + " has no column '" + sym + "'");
-    for (std::size_t r = 0; r < closes.value().rows(); ++r) {
-      const auto p = closes.value().at(r, *col);
-      prices(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) =
-          p ? p->to_double() : std::nan("");
-    }
-  }
-  auto rets = returns_from_prices(prices, ReturnKind::kLog);
-  if (!rets) return Error(closes_path.string() + ": " + rets.error().message);
-  RiskModelOptions ro;
-  ro.config = s.optimizer.risk_model;
-  auto rm = RiskModel::estimate(rets.value().values, ro);
-  if (!rm) return Error(closes_path.string() + ": " + rm.error().message);
-  d.covariance = rm.value().covariance;
+  kernel::MarketContextInputs in;
+  in.closes_path = closes_path.string();
+  in.session_date = reader.value().session().date;
+  in.closes_where = closes_path.string() + ": ";
+  auto ctx = kernel::load_market_context(s, in);
+  if (!ctx) return ctx.error();
+  d.market = std::move(ctx.value());
 
   // -- the desk: accounts with drifted starting weights
   std::mt19937_64 rng(opt.seed);
@@ -393,12 +377,11 @@ Result<DemoSetup> build_setup(const DemoOptions& opt, int port) {
   return d;
 }
 
-app::RuntimeOptions runtime_options(const DemoSetup& d, const DemoOptions& opt) {
-  app::RuntimeOptions ropt;
+kernel::KernelOptions runtime_options(const DemoSetup& d, const DemoOptions& opt) {
+  kernel::KernelOptions ropt;
   ropt.market_clock = true;
   ropt.market_clock_speed = opt.speed;  // 0: full speed
-  ropt.covariance = d.covariance;
-  for (const Qty v : d.volume) ropt.adv.push_back(v);
+  ropt.market = d.market;
   return ropt;
 }
 
@@ -443,12 +426,12 @@ Result<DemoOptions> demo_options_from(const Manifest& m) {
   return o;
 }
 
-Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, bool offline) {
+Result<std::unique_ptr<kernel::Kernel>> demo_engine(const DemoOptions& opt, bool offline) {
   auto d = build_setup(opt, opt.port > 0 ? opt.port : 1);
   if (!d) return d.error();
-  app::RuntimeOptions ropt = runtime_options(d.value(), opt);
+  kernel::KernelOptions ropt = runtime_options(d.value(), opt);
   ropt.offline = offline;
-  return app::EngineRuntime::create(d.value().s, std::move(ropt));
+  return kernel::Kernel::create(d.value().s, std::move(ropt));
 }
 
 namespace {
@@ -496,7 +479,7 @@ std::size_t prime_opening_book(const std::vector<Event>& tape, const InstrumentT
 
 /// Compares Ballast's book with broker-sim's message log (the ground truth): what each account
 /// traded per symbol, distinct fills, duplicate ClOrdIDs. False when the log cannot be read.
-bool reconcile(const app::EngineRuntime& eng, const config::Settings& s, DemoResult& res,
+bool reconcile(const kernel::Kernel& eng, const config::Settings& s, DemoResult& res,
                std::ostream& out, std::ostream& err) {
   const auto& book = eng.book();
   const auto& ins = eng.instruments();
@@ -584,17 +567,17 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
 
   // -- the engine
   // -----------------------------------------------------------------------------------
-  app::RuntimeOptions ropt = runtime_options(d, opt);
+  kernel::KernelOptions ropt = runtime_options(d, opt);
   ropt.journal_io = opt.journal_io;
   ropt.before_journal_write = [&] {
     return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
   };
-  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  auto engine = kernel::Kernel::create(s, std::move(ropt));
   if (!engine) {
     sim->stop();
     return fail(engine.error().message);
   }
-  app::EngineRuntime& eng = *engine.value();
+  kernel::Kernel& eng = *engine.value();
   if (auto st = eng.start(); !st) {
     sim->stop();
     return fail(st.error().message);
@@ -754,7 +737,7 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   print_fix_sessions(eng, out);
   // Slippage, notional-weighted, positive = cost.
   long double w_arr = 0, w_vwap = 0, wn = 0, wn_vwap = 0;
-  for (const app::ParentRecord& p : eng.parents()) {
+  for (const kernel::ParentRecord& p : eng.parents()) {
     if (p.filled.raw <= 0) continue;
     const double avg =
         static_cast<double>(p.notional_e15) / static_cast<double>(p.filled.raw) / 1e9;
@@ -874,14 +857,14 @@ DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostre
   if (auto st = check_manifest(s.journal.dir, demo_manifest(opt)); !st) {
     return fail(st.error().message);
   }
-  app::RuntimeOptions eopt = runtime_options(d, opt);
+  kernel::KernelOptions eopt = runtime_options(d, opt);
   eopt.before_journal_write = [&] {
     return check_or_write_manifest(s.journal.dir, demo_manifest(opt));
   };
-  auto engine = app::EngineRuntime::create(s, std::move(eopt));
+  auto engine = kernel::Kernel::create(s, std::move(eopt));
   if (!engine) return fail(engine.error().message);
-  app::EngineRuntime& eng = *engine.value();
-  const app::ReplayReport& rec = eng.recovery();
+  kernel::Kernel& eng = *engine.value();
+  const kernel::ReplayReport& rec = eng.recovery();
   out << "engine: " << eng.journal_status() << std::endl;
   if (rec.runs > 0) {
     out << "engine: recovered " << rec.runs << " earlier run(s): " << rec.inputs

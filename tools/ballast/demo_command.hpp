@@ -12,7 +12,7 @@
 #include <string>
 
 #include "ballast/core/result.hpp"
-#include "engine_runtime.hpp"
+#include "ballast/kernel/kernel.hpp"
 #include "manifest.hpp"
 
 namespace ballast::tools {
@@ -63,7 +63,7 @@ Manifest demo_manifest(const DemoOptions& opt);
 Result<DemoOptions> demo_options_from(const Manifest& m);
 /// The demo's engine as `opt` builds it, not started. offline (`ballast replay`): no FIX
 /// session and no journal writer; otherwise it opens (and recovers from) opt.dir/journal.
-Result<std::unique_ptr<app::EngineRuntime>> demo_engine(const DemoOptions& opt, bool offline);
+Result<std::unique_ptr<kernel::Kernel>> demo_engine(const DemoOptions& opt, bool offline);
 
 /// Runs the demo; progress on `progress` (a live line), the summary on `out`, problems on `err`.
 DemoResult run_demo(const DemoOptions& opt, std::ostream& out, std::ostream& err);

@@ -17,7 +17,7 @@
 #include "optimize_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
-#include "start_guard.hpp"
+#include "ballast/kernel/start_guard.hpp"
 
 namespace {
 
@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
   } else if (*jverify) {
     rc = ballast::journal_verify(journal_dir, std::cout, std::cerr, verify_opt);
     if (rc == 0 && !verify_stores.empty()) {
-      rc = ballast::app::verify_fix_stores(journal_dir, verify_stores, std::cout, std::cerr);
+      rc = ballast::kernel::verify_fix_stores(journal_dir, verify_stores, std::cout, std::cerr);
     }
   } else if (*jdump) {
     if (dump_json) dump_opt.format = ballast::DumpFormat::kJson;

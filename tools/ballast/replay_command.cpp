@@ -17,7 +17,7 @@
 #include "manifest.hpp"
 #include "run_command.hpp"
 #include "run_summary.hpp"
-#include "start_guard.hpp"
+#include "ballast/kernel/start_guard.hpp"
 
 namespace ballast::tools {
 
@@ -35,7 +35,7 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     return 2;
   }
   const Manifest& man = m.value();
-  Result<std::unique_ptr<app::EngineRuntime>> engine = Error("unknown manifest kind");
+  Result<std::unique_ptr<kernel::Kernel>> engine = Error("unknown manifest kind");
   if (man.get("kind") == "demo") {
     auto o = demo_options_from(man);
     if (!o) {
@@ -60,7 +60,7 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     err << "ballast replay: " << rep.error().message << "\n";
     return 1;
   }
-  const app::ReplayReport& r = rep.value();
+  const kernel::ReplayReport& r = rep.value();
   const double rate = r.seconds > 0 ? static_cast<double>(r.records) / r.seconds : 0.0;
   out << "replay: " << opt.journal << " (" << man.get("kind") << "), " << r.runs << " run(s), "
       << thousands(r.records) << " records, " << thousands(r.inputs) << " inputs re-run in "
@@ -83,7 +83,7 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
 }
 
 /// The engine for a FIX-log replay: the desk of a journal's manifest, or of a configuration.
-Result<std::unique_ptr<app::EngineRuntime>> fix_log_engine(const ReplayOptions& opt) {
+Result<std::unique_ptr<kernel::Kernel>> fix_log_engine(const ReplayOptions& opt) {
   if (!opt.config.empty()) return run_offline_engine(opt.config);
   if (opt.journal.empty()) {
     return Error("--fix-log needs the desk: --journal DIR (its manifest) or --config FILE");
@@ -160,7 +160,7 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
     err << "ballast replay: " << engine.error().message << "\n";
     return 2;
   }
-  app::EngineRuntime& eng = *engine.value();
+  kernel::Kernel& eng = *engine.value();
   fix::FixLogOptions lo;
   if (!eng.settings().fix.sessions.empty()) {
     lo.our_comp_id = eng.settings().fix.sessions.front().sender_comp_id;
@@ -172,7 +172,7 @@ int fix_log_replay(const ReplayOptions& opt, std::ostream& out, std::ostream& er
     return 2;
   }
   // The recorded run's ClOrdIDs carry its epoch (docs/journal.md): issue ours under the same one.
-  if (const auto e = app::first_order_epoch_in_fix_log(opt.fix_log, lo.our_comp_id)) {
+  if (const auto e = kernel::first_order_epoch_in_fix_log(opt.fix_log, lo.our_comp_id)) {
     (void)eng.set_offline_epoch(*e);
   }
   // The live conversions: the same bridge QuickFIX's callbacks go through.

@@ -21,9 +21,9 @@
 #include "ballast/config/config.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/fix/broker_sim.hpp"
-#include "ballast/risk/returns.hpp"
-#include "ballast/risk/risk_model.hpp"
-#include "engine_runtime.hpp"
+#include "ballast/core/clock.hpp"
+#include "ballast/kernel/kernel.hpp"
+#include "ballast/kernel/market_context.hpp"
 #include "run_summary.hpp"
 
 #ifndef BALLAST_DATA_DIR
@@ -115,6 +115,31 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
   return std::unique_ptr<EventReader>(std::make_unique<TimeOrderedMerge>(std::move(parts)));
 }
 
+/// The trading date (US/Eastern) of the session run trades: the earliest date of its intraday
+/// file sources (a LOBSTER file's name, a tape's header), or, trading live (FIX market data
+/// only), today's date at the exchange. ADV and the risk model use only days before it.
+Result<CivilDate> session_date(const config::Settings& s) {
+  std::optional<CivilDate> first;
+  auto take = [&](CivilDate d) {
+    if (!first || d < *first) first = d;
+  };
+  for (const auto& src : s.market_data.sources) {
+    for (const std::string& path : src.paths) {
+      if (src.kind == MarketDataKind::kLobster) {
+        auto name = parse_lobster_file_name(path);
+        if (!name) return name.error();
+        take(name.value().date);
+      } else if (src.kind == MarketDataKind::kTape) {
+        auto r = TapeFileReader::open(path, s.instruments);
+        if (!r) return r.error();
+        take(r.value().session().date);
+      }
+    }
+  }
+  if (first) return *first;
+  return to_us_eastern(LiveClock{}.now()).date;
+}
+
 }  // namespace
 
 namespace {
@@ -138,7 +163,7 @@ std::string file_hash(const std::string& path) {
 
 struct RunSetup {
   config::Settings s;
-  app::RuntimeOptions ropt;
+  kernel::KernelOptions ropt;
   bool fix_md = false;
   std::string closes_path;
 };
@@ -171,33 +196,21 @@ Result<RunSetup> run_setup(const std::string& config_path) {
                  "for the risk model (optimizer.risk_model)");
   }
   r.closes_path = closes_src->paths.front();
+  auto date = session_date(s);
+  if (!date) return Error(config_path + ": market_data.sources: " + date.error().message);
   // Errors name the configuration key and the file, as check-config's do (check-config runs this).
-  const std::string where = config_path + ": market_data.sources[" + std::to_string(closes_index) +
-                            (closes_src->paths.size() == 1 ? "].path" : "].paths[0]") + ": '" +
-                            closes_src->paths.front() + "': ";
-  auto table = load_daily_closes(closes_src->paths.front());
-  if (!table) return Error(where + table.error().message);
-  const auto n = static_cast<Eigen::Index>(s.instruments.size());
-  Eigen::MatrixXd prices(static_cast<Eigen::Index>(table.value().rows()), n);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
-    const auto col = table.value().column(sym);
-    if (!col) {
-      return Error(where + "no column '" + sym +
-                   "' (every instrument needs a price history for the risk model)");
-    }
-    for (std::size_t row = 0; row < table.value().rows(); ++row) {
-      const auto p = table.value().at(row, *col);
-      prices(static_cast<Eigen::Index>(row), j) = p ? p->to_double() : std::nan("");
-    }
+  kernel::MarketContextInputs in;
+  in.closes_path = r.closes_path;
+  in.session_date = date.value();
+  in.closes_where = config_path + ": market_data.sources[" + std::to_string(closes_index) +
+                    (closes_src->paths.size() == 1 ? "].path" : "].paths[0]") + ": '" +
+                    closes_src->paths.front() + "': ";
+  auto ctx = kernel::load_market_context(s, in);
+  if (!ctx) {
+    const std::string& msg = ctx.error().message;
+    return Error(msg.rfind(config_path, 0) == 0 ? msg : config_path + ": " + msg);
   }
-  auto rets = returns_from_prices(prices, ReturnKind::kLog);
-  if (!rets) return Error(where + rets.error().message);
-  RiskModelOptions ro;
-  ro.config = s.optimizer.risk_model;
-  auto rm = RiskModel::estimate(rets.value().values, ro);
-  if (!rm) return Error(where + rm.error().message);
-  r.ropt.covariance = rm.value().covariance;
+  r.ropt.market = std::move(ctx.value());
   // Recorded intraday files without a live feed: the engine's clock follows them (paper trading
   // on a recorded day); with a FIX feed the wall clock rules.
   r.ropt.market_clock = !r.fix_md;
@@ -222,12 +235,16 @@ Manifest run_manifest(const std::string& config_path, const RunSetup& r) {
   m.values["config_hash"] = file_hash(config_path);
   m.values["closes"] = fs::absolute(r.closes_path).lexically_normal().string();
   m.values["closes_hash"] = file_hash(r.closes_path);
+  if (const std::string& adv = r.s.market_data.adv.path; !adv.empty()) {
+    m.values["adv"] = fs::absolute(adv).lexically_normal().string();
+    m.values["adv_hash"] = file_hash(adv);
+  }
   return m;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m) {
+Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m) {
   const std::string& config_path = m.get("config");
   if (file_hash(config_path) != m.get("config_hash")) {
     return Error(config_path +
@@ -239,24 +256,29 @@ Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m)
   if (file_hash(r.value().closes_path) != m.get("closes_hash")) {
     return Error(r.value().closes_path + " is not the price history the journal was written with");
   }
-  app::RuntimeOptions ropt = std::move(r.value().ropt);
+  if (const std::string& adv = r.value().s.market_data.adv.path;
+      file_hash(adv) != m.get("adv_hash") && !(adv.empty() && m.get("adv_hash").empty())) {
+    return Error((adv.empty() ? std::string("market_data.adv") : adv) +
+                 " is not the volume history the journal was written with");
+  }
+  kernel::KernelOptions ropt = std::move(r.value().ropt);
   ropt.offline = true;
-  return app::EngineRuntime::create(r.value().s, std::move(ropt));
+  return kernel::Kernel::create(r.value().s, std::move(ropt));
 }
 
 namespace {
 
 /// The offline engine of a configuration already set up (no FIX, no journal writer).
-Result<std::unique_ptr<app::EngineRuntime>> offline_engine(RunSetup r) {
-  app::RuntimeOptions ropt = std::move(r.ropt);
+Result<std::unique_ptr<kernel::Kernel>> offline_engine(RunSetup r) {
+  kernel::KernelOptions ropt = std::move(r.ropt);
   ropt.offline = true;
   ropt.market_clock = true;
-  return app::EngineRuntime::create(r.s, std::move(ropt));
+  return kernel::Kernel::create(r.s, std::move(ropt));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string& config_path) {
+Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path) {
   auto r = run_setup(config_path);
   if (!r) return r.error();
   return offline_engine(std::move(r.value()));
@@ -385,15 +407,15 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       return 2;
     }
   }
-  app::RuntimeOptions ropt = std::move(setup.value().ropt);
+  kernel::KernelOptions ropt = std::move(setup.value().ropt);
   ropt.epoch = opt.epoch;  // 0: chosen by the engine (docs/journal.md, ClOrdID uniqueness)
   ropt.before_journal_write = [&] { return check_or_write_manifest(s.journal.dir, manifest); };
-  auto engine = app::EngineRuntime::create(s, std::move(ropt));
+  auto engine = kernel::Kernel::create(s, std::move(ropt));
   if (!engine) {
     err << "ballast run: " << engine.error().message << "\n";
     return 2;
   }
-  app::EngineRuntime& eng = *engine.value();
+  kernel::Kernel& eng = *engine.value();
   install_signal_handlers();
   const auto started = SteadyClock::now();
   if (auto st = eng.start(); !st) {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "ballast/core/result.hpp"
-#include "engine_runtime.hpp"
+#include "ballast/kernel/kernel.hpp"
 #include "manifest.hpp"
 
 namespace ballast::tools {
@@ -33,10 +33,10 @@ int check_run_inputs(const std::string& config_path, std::ostream& err);
 
 /// The engine of a `ballast run` journal (manifest kind run), offline: for `ballast replay`.
 /// Refuses when the configuration or price-history file changed since the journal was written.
-Result<std::unique_ptr<app::EngineRuntime>> run_replay_engine(const Manifest& m);
+Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m);
 
 /// The engine of a configuration, offline (no FIX, no journal writer): `ballast replay --fix-log`.
-Result<std::unique_ptr<app::EngineRuntime>> run_offline_engine(const std::string& config_path);
+Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path);
 
 struct BrokerSimOptions {
   int port = 0;

@@ -16,7 +16,7 @@ std::string thousands(std::uint64_t v) {
   return s;
 }
 
-std::vector<ModelDrift> drift_now(const app::EngineRuntime& eng, Timestamp now) {
+std::vector<ModelDrift> drift_now(const kernel::Kernel& eng, Timestamp now) {
   const auto& book = eng.book();
   std::vector<ModelDrift> md(eng.settings().models.size());
   for (const AccountId id : eng.accounts()) {
@@ -36,7 +36,7 @@ std::vector<ModelDrift> drift_now(const app::EngineRuntime& eng, Timestamp now) 
   return md;
 }
 
-void print_drift(const app::EngineRuntime& eng, const std::vector<ModelDrift>& md, bool before,
+void print_drift(const kernel::Kernel& eng, const std::vector<ModelDrift>& md, bool before,
                  std::ostream& out) {
   const auto& s = eng.settings();
   const auto flags = out.flags();
@@ -72,7 +72,7 @@ void print_drift(const app::EngineRuntime& eng, const std::vector<ModelDrift>& m
   out.precision(precision);
 }
 
-void print_orders(const app::EngineRuntime& eng, std::ostream& out, const std::string& working) {
+void print_orders(const kernel::Kernel& eng, std::ostream& out, const std::string& working) {
   const auto& l = eng.live();
   out << "Orders: " << thousands(eng.rebalances()) << " rebalances, " << thousands(l.parents.load())
       << " parent orders, " << thousands(l.children.load()) << " child orders, "
@@ -85,7 +85,7 @@ void print_orders(const app::EngineRuntime& eng, std::ostream& out, const std::s
       << thousands(sv.errors) << " errors\n";
 }
 
-void print_denials(const app::EngineRuntime& eng, std::ostream& out) {
+void print_denials(const kernel::Kernel& eng, std::ostream& out) {
   out << "Compliance denials: ";
   bool any = false;
   for (int r = 0; r < static_cast<int>(DenyReason::kCount); ++r) {
@@ -97,7 +97,7 @@ void print_denials(const app::EngineRuntime& eng, std::ostream& out) {
   out << (any ? "" : "none") << "\n";
 }
 
-void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out) {
+void print_fix_sessions(const kernel::Kernel& eng, std::ostream& out) {
   const auto& sessions = eng.settings().fix.sessions;
   if (sessions.empty()) {
     out << "FIX: no sessions\n";
@@ -116,7 +116,7 @@ void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out) {
   }
 }
 
-void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out) {
+void print_stopped_accounts(const kernel::Kernel& eng, std::ostream& out) {
   const auto& gate = eng.gate();
   const auto& ids = eng.accounts();
   const auto& cfg = eng.settings().accounts;
@@ -187,7 +187,7 @@ Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& ins
   return Ok{};
 }
 
-Status write_positions_csv(const app::EngineRuntime& eng, const std::string& path) {
+Status write_positions_csv(const kernel::Kernel& eng, const std::string& path) {
   return write_positions_csv(eng.book(), eng.instruments(), eng.accounts(), path);
 }
 

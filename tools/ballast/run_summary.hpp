@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ballast/core/result.hpp"
-#include "engine_runtime.hpp"
+#include "ballast/kernel/kernel.hpp"
 
 namespace ballast::tools {
 
@@ -26,21 +26,21 @@ struct ModelDrift {
 };
 
 /// The "now" half of every model's drift at `now`, from the drift monitor. After stop() only.
-std::vector<ModelDrift> drift_now(const app::EngineRuntime& eng, Timestamp now);
+std::vector<ModelDrift> drift_now(const kernel::Kernel& eng, Timestamp now);
 
 /// The drift table; with `before` also the starting columns.
-void print_drift(const app::EngineRuntime& eng, const std::vector<ModelDrift>& md, bool before,
+void print_drift(const kernel::Kernel& eng, const std::vector<ModelDrift>& md, bool before,
                  std::ostream& out);
 /// "Orders: rebalances, parent and child orders, fills, rejects; <working>" and the optimizer's
 /// solve counts.
-void print_orders(const app::EngineRuntime& eng, std::ostream& out, const std::string& working);
+void print_orders(const kernel::Kernel& eng, std::ostream& out, const std::string& working);
 /// "Compliance denials: <reason> <n>, ..." (or none).
-void print_denials(const app::EngineRuntime& eng, std::ostream& out);
+void print_denials(const kernel::Kernel& eng, std::ostream& out);
 /// One line per FIX session (its last status) and the initiator's and bridge's counters.
-void print_fix_sessions(const app::EngineRuntime& eng, std::ostream& out);
+void print_fix_sessions(const kernel::Kernel& eng, std::ostream& out);
 /// "Stopped (kill switch): ..." with the accounts whose kill switch is on and why (up to 20
 /// named), the global switch, and the last report that could not be booked; nothing when none.
-void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out);
+void print_stopped_accounts(const kernel::Kernel& eng, std::ostream& out);
 
 /// Writes the accounts' positions as CSV `account,instrument,qty,cash` (exact decimals): one row
 /// per instrument the account holds (qty not 0), the account's cash repeated on each; an account
@@ -49,6 +49,6 @@ void print_stopped_accounts(const app::EngineRuntime& eng, std::ostream& out);
 Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& instruments,
                            std::span<const AccountId> accounts, const std::string& path);
 /// The engine's final positions (after stop()), accounts in configuration order.
-Status write_positions_csv(const app::EngineRuntime& eng, const std::string& path);
+Status write_positions_csv(const kernel::Kernel& eng, const std::string& path);
 
 }  // namespace ballast::tools

@@ -164,9 +164,18 @@ struct MarketDataSourceConfig {
   double speed = 1.0;  ///< pace speed only; (0, 1000000]
 };
 
+/// Daily share volumes per instrument, for the average daily volume (compliance.max_adv_share):
+/// the same wide CSV layout as daily closes (a date column, one column per symbol), a cell the
+/// day's volume in shares. ADV averages the `lookback_days` rows strictly before the session.
+struct AdvSourceConfig {
+  std::string path;  ///< empty: no ADV data (then max_adv_share must be `off`)
+  int lookback_days = 20;
+};
+
 /// Every market-data source the engine reads.
 struct MarketDataConfig {
   std::vector<MarketDataSourceConfig> sources;
+  AdvSourceConfig adv;
 
   /// Checks each source (paths for file kinds, an existing session for fix, mapped symbols are
   /// known instruments) and unique names.

@@ -57,6 +57,13 @@ class SlicingEngine {
   };
   const Counters& counters() const noexcept { return c_; }
 
+  /// Per-instrument volume profiles (instrument id order; VWAP/POV schedules): an instrument
+  /// with none uses the constructor's profile. The vector must outlive the engine. Before the
+  /// first event.
+  void set_instrument_profiles(const std::vector<VolumeProfile>* profiles) noexcept {
+    profiles_ = profiles;
+  }
+
  private:
   struct Parent {
     ParentRequest req{};
@@ -70,6 +77,7 @@ class SlicingEngine {
 
   const ExecutionConfig& cfg_;
   const VolumeProfile& profile_;
+  const std::vector<VolumeProfile>* profiles_ = nullptr;
   const InstrumentTable& instruments_;
   const MarketState& market_;
   OrderManager& om_;

@@ -41,6 +41,9 @@ struct ComplianceLimits {
   std::int64_t collar_ppb = 50'000'000;                      ///< 500 bps
   Duration reference_stale_after = std::chrono::seconds(5);
   std::int64_t max_adv_share_ppb = 100'000'000;  ///< 10 %
+  /// How far an account's buys may run ahead of its cash, ppb of its NAV (execution.
+  /// cash_allowance: the rebalancer releases buys before the sells' proceeds arrive).
+  std::int64_t cash_allowance_ppb = 0;
   /// Max projected weight per instrument (index = InstrumentId), ppb; an id past the end uses
   /// default_weight_ppb.
   const std::int64_t* instrument_weight_ppb = nullptr;
@@ -157,6 +160,8 @@ class ComplianceGate {
   void add_account_flags(AccountId a, InstrumentId i, std::uint8_t flags);
   /// Sets an instrument's average daily volume (<= 0: unknown, which denies with kAdvShare).
   void set_adv(InstrumentId i, Qty adv) noexcept;
+  /// Buys may exceed the account's cash by `share` x its NAV (execution.cash_allowance, 0..1).
+  void set_cash_allowance(double share) noexcept;
   /// Registers a parent order's intended quantity; its children's cumulative sent quantity is
   /// then held to intended x (1 + mismatch_tolerance). Returns false when the table is full.
   [[nodiscard]] bool register_parent(OrderId parent, AccountId a, Qty intended) noexcept;

@@ -51,7 +51,8 @@ struct ComplianceConfig {
   std::optional<Money> daily_gross_notional_limit;           ///< sum of |notional| sent per day
   double price_collar_bps = 500.0;                           ///< limit price vs reference price
   Duration reference_stale_after = std::chrono::seconds(5);  ///< older reference: deny
-  double max_adv_share = 0.10;  ///< max order quantity / average daily volume
+  /// Max order quantity / average daily volume; 0 (YAML `off`): not checked.
+  double max_adv_share = 0.10;
   WeightLimits max_weight{};
   std::uint32_t max_open_orders_per_instrument = 5;
   std::uint32_t max_orders_per_second = 50;             ///< per FIX session

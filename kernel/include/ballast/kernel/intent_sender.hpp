@@ -1,4 +1,4 @@
-// The way out for order intents, shared by the engine runtime (engine_runtime.cpp) and the FIX
+// The way out for order intents, shared by the engine runtime (kernel/src/kernel.cpp) and the FIX
 // path benchmark (bench/fix_path_bench.cpp), so the benchmark measures this code, not a copy:
 //
 //   core thread:   OutboundSink (the CoreLoop's sink): every input journaled before the
@@ -25,7 +25,7 @@
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_writer.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 /// The core loop's sink. Every input is journaled before the components see it (FIX sequence
 /// numbers reported with a session status become checkpoints); every order intent is journaled,
@@ -108,6 +108,10 @@ class IntentSender {
   /// returns. Whoever stops it must have stopped the queue's producer first (the core thread),
   /// and keep the journal running until run() returns (an intent in hand waits for durability).
   void run();
+  /// The same loop as an agent (engine/agent_runner.hpp): one pass takes every queued intent
+  /// and releases it; on_close() drains what is left. The kernel runs it under an AgentRunner.
+  int do_work();
+  void on_close();
   /// Asks run() to drain the queue and return. Any thread; idempotent.
   void request_stop() noexcept { stop_.store(true, std::memory_order_release); }
 
@@ -135,4 +139,4 @@ class IntentSender {
   std::atomic<std::uint64_t> sent_{0}, held_{0}, durable_waits_{0};
 };
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

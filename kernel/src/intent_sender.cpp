@@ -1,8 +1,8 @@
-#include "intent_sender.hpp"
+#include "ballast/kernel/intent_sender.hpp"
 
 #include <utility>
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 IntentSender::IntentSender(SpscQueue<Event>& queue, IntentDestination& destination,
                            JournalWriter* journal, IntentSenderOptions options,
@@ -39,23 +39,27 @@ void IntentSender::release(const Event& e) {
   bump(sent_);
 }
 
+int IntentSender::do_work() {
+  int n = 0;
+  Event e;
+  while (queue_.try_pop(e)) {
+    release(e);
+    ++n;
+  }
+  return n;
+}
+
+void IntentSender::on_close() {
+  // The producer (the core thread) stopped before this agent was asked to: whatever is queued
+  // now is all there will be.
+  while (do_work() > 0) {
+  }
+}
+
 void IntentSender::run() {
   idle_.reset();
-  Event e;
-  for (;;) {
-    int n = 0;
-    while (queue_.try_pop(e)) {
-      release(e);
-      ++n;
-    }
-    if (n == 0 && stop_.load(std::memory_order_acquire)) {
-      // The producer stopped before stop was asked: one more empty pop means the queue is done.
-      if (!queue_.try_pop(e)) return;
-      release(e);
-      continue;
-    }
-    idle_.idle(n);
-  }
+  while (!stop_.load(std::memory_order_acquire)) idle_.idle(do_work());
+  on_close();
 }
 
 IntentSenderCounters IntentSender::counters() const noexcept {
@@ -67,4 +71,4 @@ IntentSenderCounters IntentSender::counters() const noexcept {
   return c;
 }
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

@@ -1,4 +1,4 @@
-#include "start_guard.hpp"
+#include "ballast/kernel/start_guard.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +15,7 @@
 #include "ballast/fix/fix_log.hpp"
 #include "ballast/journal/journal_reader.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 namespace fs = std::filesystem;
 
@@ -266,4 +266,4 @@ std::optional<std::uint32_t> first_order_epoch_in_fix_log(const std::string& pat
   return std::nullopt;
 }
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

@@ -14,7 +14,7 @@
 #include "ballast/core/time.hpp"
 #include "ballast/journal/format.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 /// What a journal directory holds, read without writing anything.
 struct JournalInventory {
@@ -90,4 +90,4 @@ int verify_fix_stores(const std::string& journal_dir, const std::vector<std::str
 std::optional<std::uint32_t> first_order_epoch_in_fix_log(const std::string& path,
                                                           const std::string& our_comp_id);
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

@@ -25,9 +25,10 @@
 #include "ballast/execution/slicer.hpp"
 #include "ballast/fix/initiator.hpp"
 #include "ballast/journal/file_io.hpp"
+#include "ballast/kernel/market_context.hpp"
 #include "ballast/risk/compliance.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 /// What the progress line reads while the engine runs. Written by the core thread (relaxed).
 struct LiveStats {
@@ -59,7 +60,7 @@ struct ParentRecord {
   std::uint32_t children = 0;
 };
 
-struct RuntimeOptions {
+struct KernelOptions {
   /// The engine's clock follows market-data time (recorded sessions replayed through a broker
   /// simulator) instead of the wall clock.
   bool market_clock = false;
@@ -77,14 +78,8 @@ struct RuntimeOptions {
   /// opened for append right after): the caller's own first write, e.g. the run manifest. An
   /// error stops create() with nothing written to the journal.
   std::function<Status()> before_journal_write;
-  /// Annualised covariance over the instrument universe (instrument id order), n x n.
-  Eigen::MatrixXd covariance;
-  /// Average daily volume per instrument (compliance ADV share); empty: 1e9 shares each.
-  std::vector<Qty> adv;
-  /// The VWAP/POV volume profile; empty buckets: flat over the regular session.
-  std::vector<VolumeProfile::Bucket> profile;
-  /// Working orders after a logon, per session index (missing: requery).
-  double commission_bps = 1.0;
+  /// The risk model, ADV and volume profiles (load_market_context, market_context.hpp).
+  MarketContext market;
   /// No FIX sessions and no journal writer: the runtime only replays (`ballast replay`).
   bool offline = false;
   /// The journal's file operations (tests inject write failures); null: POSIX.
@@ -114,14 +109,14 @@ struct ReplayReport {
   double seconds = 0;
 };
 
-class EngineRuntime {
+class Kernel {
  public:
   /// Builds every component (the desk from settings.models/accounts). Errors name what is wrong.
-  static Result<std::unique_ptr<EngineRuntime>> create(const config::Settings& settings,
-                                                       RuntimeOptions opt);
-  ~EngineRuntime();
-  EngineRuntime(const EngineRuntime&) = delete;
-  EngineRuntime& operator=(const EngineRuntime&) = delete;
+  static Result<std::unique_ptr<Kernel>> create(const config::Settings& settings,
+                                                       KernelOptions opt);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
 
   /// Re-runs every input of the journal in `dir` through the core (offline runtimes, before
   /// start()): the clock at each input's receive time, recorded timers, ClOrdIDs per run epoch.
@@ -202,8 +197,8 @@ class EngineRuntime {
   struct Impl;
 
  private:
-  explicit EngineRuntime(std::unique_ptr<Impl> impl);
+  explicit Kernel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

@@ -1,9 +1,4 @@
-#include "engine_runtime.hpp"
-
-#include <pthread.h>
-#include <sched.h>
-
-#include <cstring>
+#include "ballast/kernel/kernel.hpp"
 
 #include <chrono>
 #include <thread>
@@ -11,10 +6,12 @@
 
 #include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/core/clock.hpp"
+#include "ballast/engine/agent_runner.hpp"
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/engine/desk.hpp"
 #include "ballast/engine/idle_strategy.hpp"
 #include "ballast/engine/market_state.hpp"
+#include "ballast/engine/tracking_error.hpp"
 #include "ballast/execution/order_id.hpp"
 #include "ballast/execution/rebalancer.hpp"
 #include "ballast/execution/session_router.hpp"
@@ -24,10 +21,10 @@
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_tool.hpp"
 #include "ballast/journal/journal_writer.hpp"
-#include "intent_sender.hpp"
-#include "start_guard.hpp"
+#include "ballast/kernel/intent_sender.hpp"
+#include "ballast/kernel/start_guard.hpp"
 
-namespace ballast::app {
+namespace ballast::kernel {
 
 namespace {
 
@@ -159,6 +156,19 @@ class FixOutboundDestination final : public IntentDestination {
   FixOutbound& out_;
 };
 
+/// The core loop as an agent (engine/agent_runner.hpp): a pass is CoreLoop::do_work(); a
+/// ControlCommand kShutdown ends it (done()); on_close() drains every event already queued.
+template <class Loop>
+struct CoreAgent {
+  Loop* loop = nullptr;
+  int do_work() { return loop->do_work(); }
+  bool done() const noexcept { return loop->stop_requested(); }
+  void on_close() {
+    while (loop->do_work() > 0) {
+    }
+  }
+};
+
 void invalidate_hook(void* ctx, AccountId a) {
   static_cast<DriftMonitor*>(ctx)->invalidate(a);
 }
@@ -168,9 +178,9 @@ void invalidate_hook(void* ctx, AccountId a) {
 using Chain = ComponentChain<DriftMonitor, SlicingEngine, ComplianceGate, OrderManager,
                              SessionSupervisor, Rebalancer, Audit>;
 
-struct EngineRuntime::Impl {
+struct Kernel::Impl {
   config::Settings s;
-  RuntimeOptions opt;
+  KernelOptions opt;
   LiveStats live;
   std::atomic<std::int64_t> market_time{0};
   RuntimeClock clock;
@@ -178,6 +188,7 @@ struct EngineRuntime::Impl {
   MarketState market;
   PortfolioBook book;
   DeskBuild desk;
+  std::unique_ptr<TrackingErrorModel> te_model;
   std::unique_ptr<DriftMonitor> monitor;
   std::unique_ptr<ComplianceGate> gate;
   std::unique_ptr<OrderManager> om;
@@ -202,9 +213,10 @@ struct EngineRuntime::Impl {
   std::unique_ptr<FixOutbound> fix_out;
   std::vector<std::string> session_names;
 
-  std::unique_ptr<EngineRuntime::Feed> control_feed;
-  std::thread core_thread;
-  std::thread sender_thread;
+  std::unique_ptr<Kernel::Feed> control_feed;
+  CoreAgent<CoreLoop<RuntimeClock, Chain, OutboundSink>> core_agent;
+  AgentRunner core_runner;    // "ballast-core", pinned to engine.core_cpu
+  AgentRunner sender_runner;  // "ballast-send"
   std::unique_ptr<FixOutboundDestination> sender_out;
   std::unique_ptr<IntentSender> sender;  // the FIX sender thread's loop (intent_sender.hpp)
   bool started = false;
@@ -213,7 +225,7 @@ struct EngineRuntime::Impl {
 
   Status replay(const std::string& dir, bool verify, std::uint64_t stop_epoch, ReplayReport& rep);
 
-  Impl(const config::Settings& settings, RuntimeOptions o)
+  Impl(const config::Settings& settings, KernelOptions o)
       : s(settings),
         opt(std::move(o)),
         market(s.instruments.size(), s.market_data_quality),
@@ -225,17 +237,18 @@ struct EngineRuntime::Impl {
         outbound(s.engine.queues.outbound) {}
 };
 
-EngineRuntime::EngineRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EngineRuntime::~EngineRuntime() {
+Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Kernel::~Kernel() {
   stop();
 }
 
-Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Settings& settings,
-                                                             RuntimeOptions opt) {
+Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
+                                                             KernelOptions opt) {
   const auto n = static_cast<Eigen::Index>(settings.instruments.size());
-  if (opt.covariance.rows() != n || opt.covariance.cols() != n) {
-    return Error("the covariance is " + std::to_string(opt.covariance.rows()) + "x" +
-                 std::to_string(opt.covariance.cols()) + ", expected " + std::to_string(n) + "x" +
+  const Eigen::MatrixXd& cov = opt.market.covariance;
+  if (cov.rows() != n || cov.cols() != n) {
+    return Error("the covariance is " + std::to_string(cov.rows()) + "x" +
+                 std::to_string(cov.cols()) + ", expected " + std::to_string(n) + "x" +
                  std::to_string(n) + " (one row per instrument)");
   }
   // Nothing is written before every check has passed (docs/journal.md, "Start-up"): the journal
@@ -282,7 +295,20 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   auto desk = build_desk(s.instruments, s.models, s.accounts, m.market, m.book);
   if (!desk) return desk.error();
   m.desk = std::move(desk.value());
-  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles);
+  // The tracking-error model of the tracking_error trigger and the cost-benefit gate: the risk
+  // model's covariance (row-major, annualised).
+  {
+    const auto nn = static_cast<std::size_t>(m.opt.market.covariance.rows());
+    std::vector<double> rm(nn * nn);
+    for (std::size_t r = 0; r < nn; ++r) {
+      for (std::size_t c = 0; c < nn; ++c) {
+        rm[r * nn + c] = m.opt.market.covariance(static_cast<Eigen::Index>(r),
+                                                 static_cast<Eigen::Index>(c));
+      }
+    }
+    m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
+  }
+  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get());
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;
@@ -292,11 +318,13 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   gopt.max_parents = m.opt.max_parents;
   gopt.max_sessions = std::max<std::size_t>(16, s.fix.sessions.size());
   m.gate = std::make_unique<ComplianceGate>(s.compliance, s.instruments, m.book, m.market, gopt);
+  m.gate->set_cash_allowance(s.execution.cash_allowance);
   for (std::size_t k = 0; k < s.accounts.size(); ++k) {
     m.gate->set_account_overrides(m.desk.accounts[k], s.accounts[k].overrides);
   }
   for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
-    const Qty adv = i < m.opt.adv.size() ? m.opt.adv[i] : Qty::from_units(1'000'000'000);
+    // Unknown (Qty{}): the ADV rule denies the instrument's orders (kAdvShare), unless it is off.
+    const Qty adv = i < m.opt.market.adv.size() ? m.opt.market.adv[i] : Qty{};
     m.gate->set_adv(InstrumentId{i}, adv);
   }
 
@@ -318,13 +346,9 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   m.om = std::make_unique<OrderManager>(m.book, m.market, lim);
   m.om->set_account_changed_hook(&invalidate_hook, m.monitor.get());
 
-  if (!m.opt.profile.empty()) {
-    auto p = VolumeProfile::from_buckets(m.opt.profile);
-    if (!p) return Error("volume profile: " + p.error().message);
-    m.profile = std::move(p.value());
-  }
   m.slicer = std::make_unique<SlicingEngine>(s.execution, m.profile, s.instruments, m.market, *m.om,
                                              m.child_ids, m.opt.max_parents);
+  if (!m.opt.market.profiles.empty()) m.slicer->set_instrument_profiles(&m.opt.market.profiles);
 
   // Sessions: initiators in configuration order are session indexes 0..k-1.
   std::vector<WorkingOrderPolicy> policies;
@@ -404,8 +428,8 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
   }
 
   m.rebalancer =
-      std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer, m.opt.covariance,
-                                   0.0, m.opt.commission_bps, *m.slicer, m.parent_ids, def);
+      std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer, m.opt.market.covariance,
+                                   s.execution.cash_allowance, m.opt.market.commission_bps, *m.slicer, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
@@ -496,7 +520,7 @@ Result<std::unique_ptr<EngineRuntime>> EngineRuntime::create(const config::Setti
     }
     m.sink.journal = m.journal.get();
   }
-  return std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(impl)));
+  return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
 }
 
 namespace {
@@ -509,7 +533,7 @@ std::uint64_t fnv1a_bytes(std::uint64_t h, const unsigned char* p, std::size_t n
 }
 }  // namespace
 
-Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uint64_t stop_epoch,
+Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t stop_epoch,
                                    ReplayReport& rep) {
   const auto t0 = std::chrono::steady_clock::now();
   JournalReader reader = JournalReader::open(dir, ReaderOptions{.allow_torn_tail = true});
@@ -638,7 +662,7 @@ Status EngineRuntime::Impl::replay(const std::string& dir, bool verify, std::uin
   return Ok{};
 }
 
-Result<ReplayReport> EngineRuntime::replay_journal(const std::string& dir, bool verify) {
+Result<ReplayReport> Kernel::replay_journal(const std::string& dir, bool verify) {
   Impl& m = *impl_;
   if (m.started) return Error("replay_journal: the engine is already running");
   ReplayReport rep;
@@ -646,7 +670,7 @@ Result<ReplayReport> EngineRuntime::replay_journal(const std::string& dir, bool 
   return rep;
 }
 
-void EngineRuntime::feed_offline(const Event& e, Timestamp receive_time,
+void Kernel::feed_offline(const Event& e, Timestamp receive_time,
                                  std::vector<Event>& intents) {
   Impl& m = *impl_;
   m.sink.replaying = true;
@@ -660,7 +684,7 @@ void EngineRuntime::feed_offline(const Event& e, Timestamp receive_time,
   m.loop->take(e);
 }
 
-void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) {
+void Kernel::advance_offline(Timestamp now, std::vector<Event>& intents) {
   Impl& m = *impl_;
   m.sink.replaying = true;
   m.sink.regenerated = &intents;
@@ -670,7 +694,7 @@ void EngineRuntime::advance_offline(Timestamp now, std::vector<Event>& intents) 
   }
 }
 
-Status EngineRuntime::set_offline_epoch(std::uint32_t epoch) {
+Status Kernel::set_offline_epoch(std::uint32_t epoch) {
   Impl& m = *impl_;
   if (!m.opt.offline || m.started) return Error("set_offline_epoch: offline, before start() only");
   if (epoch == 0 || epoch > kMaxRunEpoch) {
@@ -683,15 +707,15 @@ Status EngineRuntime::set_offline_epoch(std::uint32_t epoch) {
   return Ok{};
 }
 
-bool EngineRuntime::market_clock() const noexcept {
+bool Kernel::market_clock() const noexcept {
   return impl_->clock.market != nullptr;
 }
 
-const ReplayReport& EngineRuntime::recovery() const noexcept {
+const ReplayReport& Kernel::recovery() const noexcept {
   return impl_->recovery_report;
 }
 
-Status EngineRuntime::start() {
+Status Kernel::start() {
   Impl& m = *impl_;
   if (m.started) return Error("the engine is already started");
   if (m.initiator) {
@@ -706,27 +730,20 @@ Status EngineRuntime::start() {
     }
   }
   m.started = true;
-  m.core_thread = std::thread([&m] {
-    IdleStrategy idle(IdleStrategy::Params{.kind = m.s.engine.idle_strategy,
-                                           .max_spins = m.s.engine.back_off.max_spins,
-                                           .max_yields = m.s.engine.back_off.max_yields,
-                                           .min_park = m.s.engine.back_off.min_park,
-                                           .max_park = m.s.engine.back_off.max_park});
-    m.loop->run(idle);
-  });
-  // Named for the operator (top -H, /proc/<pid>/task/*/comm) and pinned to engine.core_cpu.
-  ::pthread_setname_np(m.core_thread.native_handle(), "ballast-core");
-  if (m.s.engine.core_cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(static_cast<std::size_t>(m.s.engine.core_cpu), &set);
-    const int rc = ::pthread_setaffinity_np(m.core_thread.native_handle(), sizeof set, &set);
-    if (rc != 0) {
-      stop();
-      return Error("engine.core_cpu: cannot pin the core thread to CPU " +
-                   std::to_string(m.s.engine.core_cpu) + ": " + std::strerror(rc) +
-                   " (the CPUs this process may use: see `taskset -p <pid>`)");
-    }
+  // The core thread: named for the operator (top -H, /proc/<pid>/task/*/comm) and pinned to
+  // engine.core_cpu.
+  m.core_agent.loop = m.loop.get();
+  AgentOptions core;
+  core.name = "ballast-core";
+  core.cpu = m.s.engine.core_cpu;
+  core.idle = IdleStrategy::Params{.kind = m.s.engine.idle_strategy,
+                                   .max_spins = m.s.engine.back_off.max_spins,
+                                   .max_yields = m.s.engine.back_off.max_yields,
+                                   .min_park = m.s.engine.back_off.min_park,
+                                   .max_park = m.s.engine.back_off.max_park};
+  if (auto st = m.core_runner.start(m.core_agent, core); !st) {
+    stop();
+    return Error("engine.core_cpu: " + st.error().message);
   }
   if (m.fix_out) {
     // Released to FIX once the journal holds them durably (journal.release_after_durable); when
@@ -742,8 +759,13 @@ Status EngineRuntime::start() {
           c.action = ControlAction::kKillSwitchOn;
           trip_feed->push(c);
         });
-    m.sender_thread = std::thread([&m] { m.sender->run(); });
-    ::pthread_setname_np(m.sender_thread.native_handle(), "ballast-send");
+    AgentOptions send;
+    send.name = "ballast-send";
+    send.idle = so.idle;
+    if (auto st = m.sender_runner.start(*m.sender, send); !st) {
+      stop();
+      return st.error();
+    }
     std::string err;
     if (!m.initiator->start(err)) {
       stop();
@@ -753,14 +775,13 @@ Status EngineRuntime::start() {
   return Ok{};
 }
 
-void EngineRuntime::stop() {
+void Kernel::stop() {
   Impl& m = *impl_;
   if (!m.started || m.stopped) return;
   m.stopped = true;
-  m.loop->request_stop();
-  if (m.core_thread.joinable()) m.core_thread.join();
-  if (m.sender) m.sender->request_stop();
-  if (m.sender_thread.joinable()) m.sender_thread.join();
+  // The core first (it is the sender's producer), then the sender drains what the core queued.
+  m.core_runner.stop();
+  m.sender_runner.stop();
   if (m.initiator) m.initiator->stop();
   // Anything QuickFIX delivered after the core stopped is still on the queue: handle it so the
   // book reflects every fill the broker reported.
@@ -769,7 +790,7 @@ void EngineRuntime::stop() {
   if (m.journal) m.journal->stop();
 }
 
-std::string EngineRuntime::journal_status() const {
+std::string Kernel::journal_status() const {
   const Impl& m = *impl_;
   if (!m.journal) return "journal off";
   if (m.journal->failed()) {
@@ -780,7 +801,7 @@ std::string EngineRuntime::journal_status() const {
 }
 
 namespace {
-class QueueFeed final : public EngineRuntime::Feed {
+class QueueFeed final : public Kernel::Feed {
  public:
   explicit QueueFeed(InboundQueue& q) : producer_(q.make_producer()) {}
   void push(const Event& e) override {
@@ -794,11 +815,11 @@ class QueueFeed final : public EngineRuntime::Feed {
 };
 }  // namespace
 
-std::unique_ptr<EngineRuntime::Feed> EngineRuntime::make_feed() {
+std::unique_ptr<Kernel::Feed> Kernel::make_feed() {
   return std::make_unique<QueueFeed>(impl_->inbound);
 }
 
-void EngineRuntime::control(ControlAction action, AccountId account) {
+void Kernel::control(ControlAction action, AccountId account) {
   if (!impl_->control_feed) impl_->control_feed = make_feed();
   ControlCommand c{};
   c.action = action;
@@ -807,54 +828,54 @@ void EngineRuntime::control(ControlAction action, AccountId account) {
   impl_->control_feed->push(c);
 }
 
-const LiveStats& EngineRuntime::live() const noexcept {
+const LiveStats& Kernel::live() const noexcept {
   return impl_->live;
 }
-std::string EngineRuntime::session_status(std::uint16_t s) const {
+std::string Kernel::session_status(std::uint16_t s) const {
   return impl_->fix_in->last_status(s);
 }
-std::uint64_t EngineRuntime::unbookable_reports() const noexcept {
+std::uint64_t Kernel::unbookable_reports() const noexcept {
   return impl_->fix_in->counters().unbookable_reports.load(std::memory_order_relaxed);
 }
-std::string EngineRuntime::last_unbookable() const {
+std::string Kernel::last_unbookable() const {
   return impl_->fix_in->last_unbookable();
 }
-fix::InitiatorCounters EngineRuntime::fix_counters() const {
+fix::InitiatorCounters Kernel::fix_counters() const {
   return impl_->initiator ? impl_->initiator->counters() : fix::InitiatorCounters{};
 }
-void EngineRuntime::disconnect(std::uint16_t s) {
+void Kernel::disconnect(std::uint16_t s) {
   if (impl_->initiator) impl_->initiator->disconnect(s);
 }
-const config::Settings& EngineRuntime::settings() const noexcept {
+const config::Settings& Kernel::settings() const noexcept {
   return impl_->s;
 }
-const InstrumentTable& EngineRuntime::instruments() const noexcept {
+const InstrumentTable& Kernel::instruments() const noexcept {
   return impl_->s.instruments;
 }
-const PortfolioBook& EngineRuntime::book() const noexcept {
+const PortfolioBook& Kernel::book() const noexcept {
   return impl_->book;
 }
-const OrderManager& EngineRuntime::orders() const noexcept {
+const OrderManager& Kernel::orders() const noexcept {
   return *impl_->om;
 }
-const ComplianceGate& EngineRuntime::gate() const noexcept {
+const ComplianceGate& Kernel::gate() const noexcept {
   return *impl_->gate;
 }
-const DriftMonitor& EngineRuntime::monitor() const noexcept {
+const DriftMonitor& Kernel::monitor() const noexcept {
   return *impl_->monitor;
 }
-const std::vector<ParentRecord>& EngineRuntime::parents() const noexcept {
+const std::vector<ParentRecord>& Kernel::parents() const noexcept {
   return impl_->audit->records();
 }
-std::uint64_t EngineRuntime::rebalances() const noexcept {
+std::uint64_t Kernel::rebalances() const noexcept {
   return impl_->rebalancer->counters().rebalances;
 }
-EngineRuntime::SolverStats EngineRuntime::solver_stats() const noexcept {
+Kernel::SolverStats Kernel::solver_stats() const noexcept {
   const auto& c = impl_->rebalancer->counters();
   return SolverStats{c.solver_loads, c.solver_reuses, c.exact_warm, c.solve_errors};
 }
-const std::vector<AccountId>& EngineRuntime::accounts() const noexcept {
+const std::vector<AccountId>& Kernel::accounts() const noexcept {
   return impl_->desk.accounts;
 }
 
-}  // namespace ballast::app
+}  // namespace ballast::kernel

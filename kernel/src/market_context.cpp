@@ -1,0 +1,132 @@
+#include "ballast/kernel/market_context.hpp"
+
+#include <cmath>
+
+#include "ballast/adapters/market_data_daily.hpp"
+#include "ballast/risk/returns.hpp"
+#include "ballast/risk/risk_model.hpp"
+
+namespace ballast::kernel {
+
+namespace {
+
+/// The risk model from the daily closes strictly before the session date.
+Status estimate_covariance(const config::Settings& s, const MarketContextInputs& in,
+                           MarketContext& ctx) {
+  auto table = load_daily_closes(in.closes_path);
+  if (!table) return Error(in.closes_where + table.error().message);
+  const DailyCloseTable& t = table.value();
+  std::size_t rows = 0;  // rows before the session date: no look-ahead into the traded day
+  while (rows < t.rows() && (in.session_date == CivilDate{} || t.dates[rows] < in.session_date)) {
+    ++rows;
+  }
+  const auto n = static_cast<Eigen::Index>(s.instruments.size());
+  Eigen::MatrixXd prices(static_cast<Eigen::Index>(rows), n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const auto& sym = s.instruments[InstrumentId{static_cast<std::uint32_t>(j)}].symbol;
+    const auto col = t.column(sym);
+    if (!col) {
+      return Error(in.closes_where + "no column '" + sym +
+                   "' (every instrument needs a price history for the risk model)");
+    }
+    for (std::size_t row = 0; row < rows; ++row) {
+      const auto& p = t.at(row, *col);
+      prices(static_cast<Eigen::Index>(row), j) = p ? p->to_double() : std::nan("");
+    }
+  }
+  auto rets = returns_from_prices(prices, ReturnKind::kLog);
+  if (!rets) {
+    return Error(in.closes_where + rets.error().message + " (rows before the session date " +
+                 to_string(in.session_date) + ": " + std::to_string(rows) + ")");
+  }
+  RiskModelOptions ro;
+  ro.config = s.optimizer.risk_model;
+  auto rm = RiskModel::estimate(rets.value().values, ro);
+  if (!rm) return Error(in.closes_where + rm.error().message);
+  ctx.covariance = rm.value().covariance;
+  return Ok{};
+}
+
+/// ADV per instrument: the mean of the last `lookback_days` volumes strictly before the session
+/// date (days without a volume are skipped; none at all: unknown).
+Status average_daily_volumes(const config::Settings& s, const MarketContextInputs& in,
+                             MarketContext& ctx) {
+  const std::size_t n = s.instruments.size();
+  ctx.adv.assign(n, Qty{});
+  ctx.adv_days.assign(n, 0);
+  const AdvSourceConfig& a = s.market_data.adv;
+  if (a.path.empty()) {
+    if (s.compliance.max_adv_share > 0) {
+      return Error(
+          "compliance.max_adv_share is checked (" + std::to_string(s.compliance.max_adv_share) +
+          ") but no market_data.adv gives the instruments' average daily volume, so every order "
+          "would be denied: add market_data.adv (a CSV of daily share volumes) or set "
+          "compliance.max_adv_share: off");
+    }
+    return Ok{};
+  }
+  ctx.adv_path = a.path;
+  const std::string where = "market_data.adv.path: '" + a.path + "': ";
+  auto table = load_daily_closes(a.path);
+  if (!table) return Error(where + table.error().message);
+  const DailyCloseTable& t = table.value();
+  std::size_t end = 0;  // rows strictly before the session date
+  while (end < t.rows() && (in.session_date == CivilDate{} || t.dates[end] < in.session_date)) {
+    ++end;
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const auto& sym = s.instruments[InstrumentId{i}].symbol;
+    const auto col = t.column(sym);
+    if (!col) continue;  // unknown: the ADV rule denies its orders, saying why
+    double sum = 0;
+    int days = 0;
+    for (std::size_t r = end; r > 0 && days < a.lookback_days; --r) {
+      const auto& v = t.at(r - 1, *col);
+      if (!v) continue;
+      sum += v->to_double();
+      ++days;
+    }
+    if (days == 0) continue;
+    ctx.adv[i] = Qty::from_double(sum / days, Rounding::kDown).value_or(Qty{});
+    ctx.adv_days[i] = days;
+  }
+  return Ok{};
+}
+
+/// The configured volume profile per instrument (flat when none is configured).
+Status volume_profiles(const config::Settings& s, MarketContext& ctx) {
+  const std::string& path = s.execution.volume_profile;
+  if (path.empty()) return Ok{};
+  const bool needed = s.execution.algo != ExecAlgo::kTwap;
+  ctx.profiles.reserve(s.instruments.size());
+  for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
+    const auto& sym = s.instruments[InstrumentId{i}].symbol;
+    auto p = VolumeProfile::load(path, sym);
+    if (!p) {
+      if (needed) {
+        return Error("execution.volume_profile: '" + path + "': " + p.error().message +
+                     " (execution.algo " + std::string(to_string(s.execution.algo)) +
+                     " schedules every instrument's parents by its profile)");
+      }
+      ctx.profiles.clear();  // TWAP does not use it
+      return Ok{};
+    }
+    ctx.profiles.push_back(std::move(p.value()));
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<MarketContext> load_market_context(const config::Settings& s,
+                                          const MarketContextInputs& in) {
+  MarketContext ctx;
+  ctx.closes_path = in.closes_path;
+  ctx.session_date = in.session_date;
+  if (auto st = estimate_covariance(s, in, ctx); !st) return st.error();
+  if (auto st = average_daily_volumes(s, in, ctx); !st) return st.error();
+  if (auto st = volume_profiles(s, ctx); !st) return st.error();
+  return ctx;
+}
+
+}  // namespace ballast::kernel
