@@ -42,6 +42,14 @@ std::string desk_yaml(const std::string& triggers, double cash_allowance = 0) {
          "journal: {enabled: false}\n";
 }
 
+/// The market context `ballast run` would load for `s` on the session date.
+Result<kernel::MarketContext> context(const config::Settings& s) {
+  kernel::MarketContextInputs in;
+  in.closes_path = kCloses;
+  in.session_date = kSession;
+  return kernel::load_market_context(s, in);
+}
+
 struct Outcome {
   std::uint64_t triggers = 0;
   std::uint64_t gated_cost = 0;
@@ -60,10 +68,7 @@ Outcome drive(const std::string& yaml, int spread_bps = 2) {
     for (const auto& d : loaded.diagnostics) ADD_FAILURE() << config::format(d);
     return {};
   }
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  auto ctx = kernel::load_market_context(*loaded.settings, in);
+  auto ctx = context(*loaded.settings);
   EXPECT_TRUE(ctx) << (ctx ? "" : ctx.error().message);
   if (!ctx) return {};
   kernel::KernelOptions o;
@@ -174,10 +179,7 @@ TEST(KernelSettings, AnInstrumentWithNoAdvIsDeniedByTheAdvRule) {
                    vol + ", lookback_days: 5}}\n");
   auto loaded = config::load_string(yaml, "kernel test");
   ASSERT_TRUE(loaded.ok());
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  auto ctx = kernel::load_market_context(*loaded.settings, in);
+  auto ctx = context(*loaded.settings);
   ASSERT_TRUE(ctx) << ctx.error().message;
   EXPECT_EQ(ctx.value().adv[0], Qty::from_units(15'000'000));
   EXPECT_EQ(ctx.value().adv[1], Qty::from_units(4'000'000));
@@ -202,10 +204,7 @@ TEST(KernelSettings, AdvUsesOnlyDaysBeforeTheSession) {
           ", lookback_days: 2}}\n",
       "kernel test");
   ASSERT_TRUE(loaded.ok());
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  auto ctx = kernel::load_market_context(*loaded.settings, in);
+  auto ctx = context(*loaded.settings);
   ASSERT_TRUE(ctx) << ctx.error().message;
   EXPECT_EQ(ctx.value().adv[0], Qty::from_units(250)) << "mean of 06-19 and 06-20";
   EXPECT_EQ(ctx.value().adv[1], Qty::from_units(150)) << "the empty 06-20 cell is skipped";
@@ -217,10 +216,7 @@ TEST(KernelSettings, TheAdvRuleCheckedWithoutAdvDataIsRefused) {
   ASSERT_TRUE(loaded.ok());
   config::Settings s = *loaded.settings;
   s.compliance.max_adv_share = 0.1;
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  auto ctx = kernel::load_market_context(s, in);
+  auto ctx = context(s);
   ASSERT_FALSE(ctx);
   EXPECT_NE(ctx.error().message.find("compliance.max_adv_share: off"), std::string::npos)
       << ctx.error().message;
