@@ -49,12 +49,18 @@ const std::optional<Price>& DailyCloseTable::at(std::size_t r, std::size_t c) co
   return cells[r * symbols.size() + c];
 }
 
-Result<DailyCloseTable> load_daily_closes(const std::string& path) {
+namespace {
+
+/// The wide layout shared by daily closes and daily volumes: a header "Date,<SYM>,...", then one
+/// row per day in strictly increasing date order; `parse(field)` turns a non-empty, non-"NA"
+/// cell into a value or nullopt (then `expected` names what a cell must be).
+template <class Table, class Parse>
+Result<Table> load_wide(const std::string& path, Parse parse, const char* expected) {
   auto opened = LineReader::open(path);
   if (!opened) return opened.error();
   LineReader in = std::move(opened).value();
 
-  DailyCloseTable t;
+  Table t;
   t.source = std::string(in.name());
   std::vector<std::string_view> f;
 
@@ -96,30 +102,67 @@ Result<DailyCloseTable> load_daily_closes(const std::string& path) {
       return field_error(in, 1, "date", "a date as M/D/YYYY or YYYY-MM-DD (years 1678 to 2261)",
                          f[0]);
     if (!t.dates.empty() && *date <= t.dates.back()) {
-      std::string expected("a date after ");
-      expected.append(to_string(t.dates.back()));
-      expected.append(" (rows in increasing date order)");
-      return field_error(in, 1, "date", expected, f[0]);
+      std::string expected_date("a date after ");
+      expected_date.append(to_string(t.dates.back()));
+      expected_date.append(" (rows in increasing date order)");
+      return field_error(in, 1, "date", expected_date, f[0]);
     }
     t.dates.push_back(*date);
-    t.close_times.push_back(daily_close_time(*date));
     for (std::size_t i = 1; i < width; ++i) {
       if (f[i].empty() || f[i] == "NA") {
         t.cells.emplace_back();
         continue;
       }
-      auto p = Price::parse(f[i], Rounding::kHalfEven);
-      // A close is a price a market traded at: > 0 (0 and below would reach the risk model's
-      // log returns, which could only name a matrix cell).
-      if (!p || p.value().raw <= 0) {
-        return field_error(in, i + 1, t.symbols[i - 1],
-                           "a decimal price > 0, 'NA' or an empty cell", f[i]);
-      }
-      t.cells.emplace_back(p.value());
+      const auto v = parse(f[i]);
+      if (!v) return field_error(in, i + 1, t.symbols[i - 1], expected, f[i]);
+      t.cells.emplace_back(*v);
     }
   }
   if (in.read_error()) return *in.read_error();
   return t;
+}
+
+}  // namespace
+
+Result<DailyCloseTable> load_daily_closes(const std::string& path) {
+  // A close is a price a market traded at: > 0 (0 and below would reach the risk model's log
+  // returns, which could only name a matrix cell).
+  auto t = load_wide<DailyCloseTable>(
+      path,
+      [](std::string_view cell) -> std::optional<Price> {
+        auto p = Price::parse(cell, Rounding::kHalfEven);
+        if (!p || p.value().raw <= 0) return std::nullopt;
+        return p.value();
+      },
+      "a decimal price > 0, 'NA' or an empty cell");
+  if (!t) return t;
+  for (const CivilDate d : t.value().dates) t.value().close_times.push_back(daily_close_time(d));
+  return t;
+}
+
+Result<DailyVolumeTable> load_daily_volumes(const std::string& path) {
+  // A day's volume in shares: >= 0 (0: a halted or holiday day), fractions of a share allowed
+  // to the quantity's 6 decimals.
+  return load_wide<DailyVolumeTable>(
+      path,
+      [](std::string_view cell) -> std::optional<Qty> {
+        auto q = Qty::parse(cell);
+        if (!q || q.value().raw < 0) return std::nullopt;
+        return q.value();
+      },
+      "a share volume >= 0 (at most 6 decimals), 'NA' or an empty cell");
+}
+
+std::optional<std::size_t> DailyVolumeTable::column(std::string_view symbol) const noexcept {
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    if (symbols[i] == symbol) return i;
+  }
+  return std::nullopt;
+}
+
+const std::optional<Qty>& DailyVolumeTable::at(std::size_t row, std::size_t col) const noexcept {
+  BALLAST_INVARIANT(row < rows() && col < symbols.size(), "daily volume cell out of range");
+  return cells[row * symbols.size() + col];
 }
 
 DailyCloseReader::DailyCloseReader(std::shared_ptr<const DailyCloseTable> table,

@@ -226,7 +226,7 @@ void check_input_files(Document& doc, const Settings& s, bool contents) {
     if (const auto why = open_problem(ap); !why.empty()) {
       report(doc, "market_data.adv.path", ap, why);
     } else if (contents) {
-      if (auto t = load_daily_closes(ap); !t) {
+      if (auto t = load_daily_volumes(ap); !t) {
         report(doc, "market_data.adv.path", ap, t.error().message);
       }
     }

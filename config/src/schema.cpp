@@ -350,8 +350,10 @@ void read_compliance(Document& doc, const Field& f, ComplianceConfig& c) {
     // `off`: the ADV rule is not checked (a desk without ADV data says so explicitly).
     if (a->node.IsScalar() && a->node.Scalar() == "off") {
       c.max_adv_share = 0;
-    } else {
-      read(doc, *a, c.max_adv_share);
+    } else if (read(doc, *a, c.max_adv_share) && c.max_adv_share == 0) {
+      doc.report(a->value(), a->path,
+                 "must be in (0, 1], or `off` to leave the ADV rule unchecked; got 0");
+      doc.fail(a->path);
     }
   }
   if (auto w = m.take("max_weight")) {

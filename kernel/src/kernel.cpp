@@ -1,5 +1,7 @@
 #include "ballast/kernel/kernel.hpp"
 
+#include <sched.h>
+
 #include <chrono>
 #include <thread>
 #include <unordered_map>
@@ -233,7 +235,9 @@ struct Kernel::Impl {
         parent_ids(opt.epoch * 2),
         child_ids(opt.epoch * 2 + 1),
         profile(VolumeProfile::flat(570, 960)),
-        inbound(8),
+        // One producer per replayed file source, one per FIX session thread, the control feed,
+        // the journal-failure feed and the replay drivers of tests: sized from the settings.
+        inbound(8 + s.market_data.sources.size() + s.fix.sessions.size()),
         outbound(s.engine.queues.outbound) {}
 };
 
@@ -251,6 +255,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
                  std::to_string(cov.cols()) + ", expected " + std::to_string(n) + "x" +
                  std::to_string(n) + " (one row per instrument)");
   }
+  if (!cov.allFinite()) return Error("the covariance has a value that is not finite");
+  if (auto st = check_core_cpu(settings.engine.core_cpu); !st && !opt.offline) return st.error();
   // Nothing is written before every check has passed (docs/journal.md, "Start-up"): the journal
   // and the FIX stores are read first, the run epoch chosen, the engine built and the journal
   // replayed; only then is the journal opened for append (its session_start record).
@@ -638,6 +644,8 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
     }
     if (stopped_at_run) break;
   }
+  // A journaled kShutdown of an earlier run stopped the replayed loop: the new run starts live.
+  loop->clear_stop();
   if (!reader.ok() && rep.divergence.empty()) {
     sink.replaying = false;
     clock.manual = false;
@@ -705,6 +713,26 @@ Status Kernel::set_offline_epoch(std::uint32_t epoch) {
   m.parent_ids.reset(epoch * 2);
   m.child_ids.reset(epoch * 2 + 1);
   return Ok{};
+}
+
+Status check_core_cpu(int cpu) {
+  if (cpu < 0) return Ok{};
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+    return Error("engine.core_cpu: cannot read the CPUs this process may use");
+  }
+  if (cpu < CPU_SETSIZE && CPU_ISSET(static_cast<std::size_t>(cpu), &allowed)) return Ok{};
+  std::string list;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(static_cast<std::size_t>(c), &allowed)) list += (list.empty() ? "" : ",") + std::to_string(c);
+  }
+  return Error("engine.core_cpu: CPU " + std::to_string(cpu) +
+               " is not one this process may run on (allowed: " + list + ")");
+}
+
+bool Kernel::core_finished() const noexcept {
+  return impl_->core_runner.finished();
 }
 
 bool Kernel::market_clock() const noexcept {

@@ -1,5 +1,6 @@
 #include "ballast/kernel/market_context.hpp"
 
+#include <chrono>
 #include <cmath>
 
 #include "ballast/adapters/market_data_daily.hpp"
@@ -44,11 +45,15 @@ Status estimate_covariance(const config::Settings& s, const MarketContextInputs&
   auto rm = RiskModel::estimate(rets.value().values, ro);
   if (!rm) return Error(in.closes_where + rm.error().message);
   ctx.covariance = rm.value().covariance;
+  if (!ctx.covariance.allFinite()) {
+    return Error(in.closes_where + "the risk model's covariance has a value that is not finite");
+  }
   return Ok{};
 }
 
-/// ADV per instrument: the mean of the last `lookback_days` volumes strictly before the session
-/// date (days without a volume are skipped; none at all: unknown).
+/// ADV per instrument: the mean of the volumes in the last `lookback_days` rows strictly before
+/// the session date (empty cells in them are skipped; none at all: unknown, and said in a
+/// warning, as is a window that ends long before the session).
 Status average_daily_volumes(const config::Settings& s, const MarketContextInputs& in,
                              MarketContext& ctx) {
   const std::size_t n = s.instruments.size();
@@ -67,27 +72,55 @@ Status average_daily_volumes(const config::Settings& s, const MarketContextInput
   }
   ctx.adv_path = a.path;
   const std::string where = "market_data.adv.path: '" + a.path + "': ";
-  auto table = load_daily_closes(a.path);
+  auto table = load_daily_volumes(a.path);
   if (!table) return Error(where + table.error().message);
-  const DailyCloseTable& t = table.value();
+  const DailyVolumeTable& t = table.value();
   std::size_t end = 0;  // rows strictly before the session date
   while (end < t.rows() && (in.session_date == CivilDate{} || t.dates[end] < in.session_date)) {
     ++end;
   }
+  const std::size_t begin =
+      end > static_cast<std::size_t>(a.lookback_days) ? end - static_cast<std::size_t>(a.lookback_days) : 0;
+  const bool checked = s.compliance.max_adv_share > 0;
+  if (end == 0) {
+    ctx.warnings.push_back(where + "no row before the session date " + to_string(in.session_date) +
+                           ": no instrument has an ADV" +
+                           (checked ? " (every order will be denied: adv_share)" : ""));
+  } else if (in.session_date != CivilDate{}) {
+    const auto gap = std::chrono::sys_days{in.session_date} - std::chrono::sys_days{t.dates[end - 1]};
+    if (gap > std::chrono::days{10}) {
+      ctx.warnings.push_back(where + "the last row before the session date " +
+                             to_string(in.session_date) + " is " + to_string(t.dates[end - 1]) +
+                             " (" + std::to_string(gap.count()) + " days earlier): stale volumes");
+    }
+  }
   for (std::uint32_t i = 0; i < n; ++i) {
     const auto& sym = s.instruments[InstrumentId{i}].symbol;
     const auto col = t.column(sym);
-    if (!col) continue;  // unknown: the ADV rule denies its orders, saying why
-    double sum = 0;
+    if (!col) {
+      if (checked && end > 0) {
+        ctx.warnings.push_back(where + "no column '" + sym + "': " + sym +
+                               " has no ADV and its orders will be denied (adv_share)");
+      }
+      continue;
+    }
+    __int128 sum = 0;
     int days = 0;
-    for (std::size_t r = end; r > 0 && days < a.lookback_days; --r) {
-      const auto& v = t.at(r - 1, *col);
+    for (std::size_t r = begin; r < end; ++r) {
+      const auto& v = t.at(r, *col);
       if (!v) continue;
-      sum += v->to_double();
+      sum += v->raw;
       ++days;
     }
-    if (days == 0) continue;
-    ctx.adv[i] = Qty::from_double(sum / days, Rounding::kDown).value_or(Qty{});
+    if (days == 0) {
+      if (checked && end > 0) {
+        ctx.warnings.push_back(where + sym + " has no volume in the " +
+                               std::to_string(end - begin) + " row(s) before the session: no ADV, "
+                               "its orders will be denied (adv_share)");
+      }
+      continue;
+    }
+    ctx.adv[i] = Qty::from_raw(static_cast<std::int64_t>(sum / days));  // exact, rounded down
     ctx.adv_days[i] = days;
   }
   return Ok{};
@@ -97,7 +130,7 @@ Status average_daily_volumes(const config::Settings& s, const MarketContextInput
 Status volume_profiles(const config::Settings& s, MarketContext& ctx) {
   const std::string& path = s.execution.volume_profile;
   if (path.empty()) return Ok{};
-  const bool needed = s.execution.algo != ExecAlgo::kTwap;
+  const bool needed = s.execution.algo == ExecAlgo::kVwap;  // only VWAP schedules by it
   ctx.profiles.reserve(s.instruments.size());
   for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
     const auto& sym = s.instruments[InstrumentId{i}].symbol;
@@ -106,9 +139,9 @@ Status volume_profiles(const config::Settings& s, MarketContext& ctx) {
       if (needed) {
         return Error("execution.volume_profile: '" + path + "': " + p.error().message +
                      " (execution.algo " + std::string(to_string(s.execution.algo)) +
-                     " schedules every instrument's parents by its profile)");
+                     " schedules every instrument's parents by its own profile)");
       }
-      ctx.profiles.clear();  // TWAP does not use it
+      ctx.profiles.clear();  // TWAP and POV do not use it
       return Ok{};
     }
     ctx.profiles.push_back(std::move(p.value()));

@@ -3,10 +3,20 @@
 // offline with quotes on the market clock.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <fstream>
-#include <string>
+#include <sched.h>
 
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "ballast/adapters/market_data_reader.hpp"
 #include "ballast/config/config.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
@@ -40,6 +50,12 @@ std::string desk_yaml(const std::string& triggers, double cash_allowance = 0) {
          "}\n"
          "compliance: {max_adv_share: off, reference_stale_after: 30m}\n"
          "journal: {enabled: false}\n";
+}
+
+template <class Pred>
+bool eventually(Pred p) {
+  for (int i = 0; i < 5'000 && !p(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return p();
 }
 
 /// The market context `ballast run` would load for `s` on the session date.
@@ -207,7 +223,8 @@ TEST(KernelSettings, AdvUsesOnlyDaysBeforeTheSession) {
   auto ctx = context(*loaded.settings);
   ASSERT_TRUE(ctx) << ctx.error().message;
   EXPECT_EQ(ctx.value().adv[0], Qty::from_units(250)) << "mean of 06-19 and 06-20";
-  EXPECT_EQ(ctx.value().adv[1], Qty::from_units(150)) << "the empty 06-20 cell is skipped";
+  EXPECT_EQ(ctx.value().adv[1], Qty::from_units(200))
+      << "the empty 06-20 cell is skipped, not replaced by a day outside the window";
   EXPECT_EQ(ctx.value().adv[2], Qty{}) << "no volume before the session";
 }
 
@@ -220,6 +237,208 @@ TEST(KernelSettings, TheAdvRuleCheckedWithoutAdvDataIsRefused) {
   ASSERT_FALSE(ctx);
   EXPECT_NE(ctx.error().message.find("compliance.max_adv_share: off"), std::string::npos)
       << ctx.error().message;
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+// ADV against an oracle on random volume files: random dates (some rows far apart), random empty
+// cells, zero volumes, random session dates (before, inside and after the file) and lookbacks.
+// The oracle: the rows strictly before the session, the last `lookback` of them, the mean of
+// their non-empty cells rounded down to the quantity's raw unit; none: unknown.
+TEST(KernelSettings, AdvMatchesAnOracleOnRandomVolumeFiles) {
+  std::mt19937_64 rng(2026);
+  const std::string path = ::testing::TempDir() + "/kernel_adv_random.csv";
+  const char* syms[3] = {"AAPL", "AMZN", "GOOG"};
+  int checked = 0, unknown = 0;
+  for (int round = 0; round < 300; ++round) {
+    const int rows = static_cast<int>(rng() % 40);
+    std::vector<std::chrono::sys_days> dates;
+    std::vector<std::array<std::optional<std::int64_t>, 3>> cells;  // raw Qty
+    std::chrono::sys_days d = std::chrono::sys_days{kSession} - std::chrono::days{30};
+    std::ofstream f(path);
+    f << "date,AAPL,AMZN" << (round % 5 == 0 ? "" : ",GOOG") << "\n";
+    const int width = round % 5 == 0 ? 2 : 3;
+    for (int r = 0; r < rows; ++r) {
+      d += std::chrono::days{1 + static_cast<int>(rng() % 3)};
+      dates.push_back(d);
+      f << to_string(CivilDate{d});
+      std::array<std::optional<std::int64_t>, 3> row{};
+      for (int c = 0; c < width; ++c) {
+        f << ",";
+        const int kind = static_cast<int>(rng() % 10);
+        if (kind == 0) continue;  // empty
+        if (kind == 1) {
+          f << "NA";
+          continue;
+        }
+        const std::int64_t units = kind == 2 ? 0 : static_cast<std::int64_t>(rng() % 50'000'000);
+        const std::int64_t frac = kind == 3 ? static_cast<std::int64_t>(rng() % 1'000'000) : 0;
+        f << units;
+        if (kind == 3) {
+          char b[16];
+          std::snprintf(b, sizeof b, ".%06lld", static_cast<long long>(frac));
+          f << b;
+        }
+        row[static_cast<std::size_t>(c)] = units * 1'000'000 + frac;
+      }
+      f << "\n";
+      cells.push_back(row);
+    }
+    f.close();
+    const int lookback = 1 + static_cast<int>(rng() % 25);
+    auto loaded = config::load_string(desk_yaml("  absolute: {band: 0.05}\n") +
+                                          "market_data: {adv: {path: " + path +
+                                          ", lookback_days: " + std::to_string(lookback) + "}}\n",
+                                      "kernel test");
+    ASSERT_TRUE(loaded.ok());
+    auto ctx = context(*loaded.settings);
+    ASSERT_TRUE(ctx) << ctx.error().message;
+    std::size_t end = 0;
+    while (end < dates.size() && dates[end] < std::chrono::sys_days{kSession}) ++end;
+    const std::size_t begin = end > static_cast<std::size_t>(lookback) ? end - lookback : 0;
+    for (std::size_t c = 0; c < 3; ++c) {
+      __int128 sum = 0;
+      int n = 0;
+      for (std::size_t r = begin; r < end; ++r) {
+        if (!cells[r][c]) continue;
+        sum += *cells[r][c];
+        ++n;
+      }
+      const Qty expected = n == 0 ? Qty{} : Qty::from_raw(static_cast<std::int64_t>(sum / n));
+      ASSERT_EQ(ctx.value().adv[c], expected) << "round " << round << " " << syms[c];
+      ASSERT_EQ(ctx.value().adv_days[c], n);
+      if (n == 0) ++unknown; else ++checked;
+    }
+  }
+  EXPECT_GT(checked, 300);
+  EXPECT_GT(unknown, 50);
+}
+
+TEST(KernelSettings, AVolumeFileThatIsNotVolumesIsRefusedNamingFileLineAndSymbol) {
+  const std::string path = ::testing::TempDir() + "/kernel_adv_bad.csv";
+  std::ofstream(path) << "date,AAPL,AMZN,GOOG\n2012-06-18,100,200,300\n2012-06-19,100,-5,300\n";
+  auto loaded = config::load_string(
+      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + path + "}}\n",
+      "kernel test");
+  ASSERT_TRUE(loaded.ok());
+  auto ctx = context(*loaded.settings);
+  ASSERT_FALSE(ctx);
+  const std::string& m = ctx.error().message;
+  EXPECT_NE(m.find("market_data.adv.path"), std::string::npos) << m;
+  EXPECT_NE(m.find("kernel_adv_bad.csv:3"), std::string::npos) << m;
+  EXPECT_NE(m.find("AMZN"), std::string::npos) << m;
+  EXPECT_NE(m.find("share volume >= 0"), std::string::npos) << m;
+}
+
+TEST(KernelSettings, AMissingAdvIsSaidBeforeTrading) {
+  const std::string path = ::testing::TempDir() + "/kernel_adv_missing.csv";
+  std::ofstream(path) << "date,AAPL,amzn\n2012-05-01,100,200\n";
+  auto loaded = config::load_string(
+      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + path + "}}\n",
+      "kernel test");
+  ASSERT_TRUE(loaded.ok());
+  config::Settings s = *loaded.settings;
+  s.compliance.max_adv_share = 0.1;
+  auto ctx = context(s);
+  ASSERT_TRUE(ctx) << ctx.error().message;
+  std::string all;
+  for (const auto& w : ctx.value().warnings) all += w + "\n";
+  EXPECT_NE(all.find("no column 'AMZN'"), std::string::npos) << all;
+  EXPECT_NE(all.find("no column 'GOOG'"), std::string::npos) << all;
+  EXPECT_NE(all.find("stale volumes"), std::string::npos) << all;
+}
+
+TEST(KernelSettings, ZeroIsNotAnAdvShareOffIs) {
+  std::string y = desk_yaml("  absolute: {band: 0.05}\n");
+  const std::string from = "compliance: {max_adv_share: off, reference_stale_after: 30m}\n";
+  y.replace(y.find(from), from.size(), "compliance: {max_adv_share: 0}\n");
+  auto loaded = config::load_string(y, "kernel test");
+  ASSERT_FALSE(loaded.ok());
+  std::string all;
+  for (const auto& d : loaded.diagnostics) all += config::format(d) + "\n";
+  EXPECT_NE(all.find("compliance.max_adv_share"), std::string::npos) << all;
+  EXPECT_NE(all.find("`off`"), std::string::npos) << all;
+}
+
+TEST(KernelSettings, ACoreCpuThisProcessMayNotUseIsRefusedBeforeAnythingRuns) {
+  EXPECT_TRUE(kernel::check_core_cpu(-1));
+  const auto st = kernel::check_core_cpu(CPU_SETSIZE - 1);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("engine.core_cpu"), std::string::npos);
+  EXPECT_NE(st.error().message.find("allowed: "), std::string::npos);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  int cpu = 0;
+  while (!CPU_ISSET(static_cast<std::size_t>(cpu), &set)) ++cpu;
+  EXPECT_TRUE(kernel::check_core_cpu(cpu));
+}
+
+TEST(KernelSettings, ManyReplayedSourcesEachGetAFeedWithoutAbort) {
+  // Twelve daily-closes sources: the inbound queue is sized from the settings (it had a fixed 8
+  // producers, and the ninth feed aborted the process after the journal was written).
+  std::string y = desk_yaml("  absolute: {band: 0.05}\n") + "market_data:\n  sources:\n";
+  for (int i = 0; i < 12; ++i) {
+    y += "    - {name: c" + std::to_string(i) + ", kind: daily_closes, pace: fast, path: " +
+         kCloses + "}\n";
+  }
+  auto loaded = config::load_string(y, "kernel test");
+  ASSERT_TRUE(loaded.ok());
+  auto ctx = context(*loaded.settings);
+  ASSERT_TRUE(ctx) << ctx.error().message;
+  kernel::KernelOptions o;
+  o.offline = true;
+  o.market = std::move(ctx.value());
+  auto k = kernel::Kernel::create(*loaded.settings, std::move(o));
+  ASSERT_TRUE(k) << k.error().message;
+  std::vector<std::unique_ptr<kernel::Kernel::Feed>> feeds;
+  for (int i = 0; i < 14; ++i) feeds.push_back(k.value()->make_feed());
+  EXPECT_EQ(feeds.size(), 14u);
+}
+
+TEST(KernelSettings, AShutdownCommandEndsTheCoreAndARecoveredRunStartsLive) {
+  const std::string dir = ::testing::TempDir() + "/kernel_shutdown_journal";
+  std::filesystem::remove_all(dir);
+  std::string y = desk_yaml("  absolute: {band: 0.05}\n");
+  y.replace(y.find("journal: {enabled: false}\n"), std::string("journal: {enabled: false}\n").size(),
+            "journal: {dir: " + dir + ", fsync: none, release_after_durable: false}\n");
+  auto loaded = config::load_string(y, "kernel test");
+  ASSERT_TRUE(loaded.ok());
+  auto quote_at = [](std::uint32_t i, int minute) {
+    QuoteUpdated q{};
+    q.hdr.event_time = us_eastern_to_utc(kSession, 10 * 60 + minute);
+    q.instrument = InstrumentId{i};
+    q.bid = Price::from_units(100);
+    q.ask = Price::from_units(101);
+    q.bid_size = q.ask_size = Qty::from_units(100);
+    return q;
+  };
+  for (int run = 0; run < 2; ++run) {
+    auto ctx = context(*loaded.settings);
+    ASSERT_TRUE(ctx);
+    kernel::KernelOptions o;
+    o.market_clock = true;
+    o.market = std::move(ctx.value());
+    auto k = kernel::Kernel::create(*loaded.settings, std::move(o));
+    ASSERT_TRUE(k) << k.error().message;
+    kernel::Kernel& eng = *k.value();
+    ASSERT_TRUE(eng.start());
+    // Recovery counted the earlier run's quote: count from here.
+    const std::uint64_t before = eng.live().quotes.load();
+    auto feed = eng.make_feed();
+    feed->push(quote_at(0, run));
+    EXPECT_TRUE(eventually([&] { return eng.live().quotes.load() > before; }))
+        << "run " << run << ": the core takes inputs (a journaled shutdown of the run before "
+        << "must not stop a recovered run)";
+    EXPECT_FALSE(eng.core_finished());
+    eng.control(ControlAction::kShutdown);
+    EXPECT_TRUE(eventually([&] { return eng.core_finished(); })) << "run " << run;
+    eng.stop();
+  }
 }
 
 }  // namespace

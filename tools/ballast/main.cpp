@@ -211,6 +211,10 @@ int main(int argc, char** argv) {
                      "orders are compared with the log's");
   replay->add_option("--config", replay_opt.config,
                      "with --fix-log: the desk of this configuration instead of a journal's");
+  replay->add_option("--session-date", replay_opt.session_date,
+                     "with --config: the trading date (YYYY-MM-DD) whose market context (risk "
+                     "model, ADV) to build; default: the date of the configuration's files, or "
+                     "today when it trades on FIX market data");
   replay->add_flag("--verify", replay_opt.verify, "compare with the journaled order messages");
   auto* journal = app.add_subcommand("journal", "Checks or prints a journal (docs/journal.md).");
   journal->require_subcommand(1);

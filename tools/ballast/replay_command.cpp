@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ballast/adapters/fix_bridge.hpp"
+#include "ballast/adapters/market_data_reader.hpp"
 #include "ballast/execution/order_id.hpp"
 #include "ballast/fix/fix_log.hpp"
 #include "demo_command.hpp"
@@ -84,7 +85,16 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
 
 /// The engine for a FIX-log replay: the desk of a journal's manifest, or of a configuration.
 Result<std::unique_ptr<kernel::Kernel>> fix_log_engine(const ReplayOptions& opt) {
-  if (!opt.config.empty()) return run_offline_engine(opt.config);
+  if (!opt.config.empty()) {
+    std::optional<CivilDate> date;
+    if (!opt.session_date.empty()) {
+      date = parse_iso_date(opt.session_date);
+      if (!date) {
+        return Error("--session-date '" + opt.session_date + "': expected a date YYYY-MM-DD");
+      }
+    }
+    return run_offline_engine(opt.config, date);
+  }
   if (opt.journal.empty()) {
     return Error("--fix-log needs the desk: --journal DIR (its manifest) or --config FILE");
   }

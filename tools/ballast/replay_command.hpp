@@ -16,6 +16,7 @@ struct ReplayOptions {
   /// live; the engine's orders are compared with the orders the log recorded.
   std::string fix_log{};
   std::string config{};  ///< with --fix-log: the desk of a `ballast run` configuration
+  std::string session_date{};  ///< with --config: YYYY-MM-DD (empty: as run would choose)
 };
 
 /// 0: replayed (and, with verify, no divergence); 1: a divergence or an unreadable journal;

@@ -115,16 +115,24 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
   return std::unique_ptr<EventReader>(std::make_unique<TimeOrderedMerge>(std::move(parts)));
 }
 
-/// The trading date (US/Eastern) of the session run trades: the earliest date of its intraday
-/// file sources (a LOBSTER file's name, a tape's header), or, trading live (FIX market data
-/// only), today's date at the exchange. ADV and the risk model use only days before it.
-Result<CivilDate> session_date(const config::Settings& s) {
+/// The trading date (US/Eastern) of the session run trades: the earliest date of the files it
+/// replays (a LOBSTER file's name, a tape's header, the first row of a replayed daily-closes
+/// source), or, trading live (FIX market data only), today's date at the exchange. ADV and the
+/// risk model use only days before it. `closes_src` is the risk model's history (not replayed).
+Result<CivilDate> session_date(const config::Settings& s, const MarketDataSourceConfig* closes_src) {
   std::optional<CivilDate> first;
   auto take = [&](CivilDate d) {
     if (!first || d < *first) first = d;
   };
   for (const auto& src : s.market_data.sources) {
+    if (&src == closes_src) continue;
     for (const std::string& path : src.paths) {
+      if (src.kind == MarketDataKind::kDailyCloses) {
+        auto t = load_daily_closes(path);
+        if (!t) return t.error();
+        if (t.value().rows() > 0) take(t.value().dates.front());
+        continue;
+      }
       if (src.kind == MarketDataKind::kLobster) {
         auto name = parse_lobster_file_name(path);
         if (!name) return name.error();
@@ -168,8 +176,11 @@ struct RunSetup {
   std::string closes_path;
 };
 
-/// The configuration and the risk model from its first daily-closes source. Exit-code-2 errors.
-Result<RunSetup> run_setup(const std::string& config_path) {
+/// The configuration and its market context (the risk model from its first daily-closes source,
+/// ADV, volume profiles) for the session date: `date` (a journal's manifest, --session-date) or
+/// the one its sources give (session_date). Exit-code-2 errors.
+Result<RunSetup> run_setup(const std::string& config_path,
+                           std::optional<CivilDate> date_given = std::nullopt) {
   auto loaded = config::load_file(config_path);
   if (!loaded.ok()) {
     std::string why;
@@ -196,7 +207,7 @@ Result<RunSetup> run_setup(const std::string& config_path) {
                  "for the risk model (optimizer.risk_model)");
   }
   r.closes_path = closes_src->paths.front();
-  auto date = session_date(s);
+  Result<CivilDate> date = date_given ? Result<CivilDate>(*date_given) : session_date(s, closes_src);
   if (!date) return Error(config_path + ": market_data.sources: " + date.error().message);
   // Errors name the configuration key and the file, as check-config's do (check-config runs this).
   kernel::MarketContextInputs in;
@@ -235,6 +246,9 @@ Manifest run_manifest(const std::string& config_path, const RunSetup& r) {
   m.values["config_hash"] = file_hash(config_path);
   m.values["closes"] = fs::absolute(r.closes_path).lexically_normal().string();
   m.values["closes_hash"] = file_hash(r.closes_path);
+  // The market context is the session date's: a journal holds one trading day (recovery replays
+  // every run of it with the same ADV and risk model), and replay rebuilds that day's context.
+  m.values["session_date"] = to_string(r.ropt.market.session_date);
   if (const std::string& adv = r.s.market_data.adv.path; !adv.empty()) {
     m.values["adv"] = fs::absolute(adv).lexically_normal().string();
     m.values["adv_hash"] = file_hash(adv);
@@ -251,7 +265,12 @@ Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m) {
                  " is not the configuration the journal was written with (its "
                  "content changed)");
   }
-  auto r = run_setup(config_path);
+  std::optional<CivilDate> date;
+  if (const std::string& d = m.get("session_date"); !d.empty()) {
+    date = parse_iso_date(d);
+    if (!date) return Error("manifest: session_date '" + d + "' is not a date (YYYY-MM-DD)");
+  }
+  auto r = run_setup(config_path, date);
   if (!r) return r.error();
   if (file_hash(r.value().closes_path) != m.get("closes_hash")) {
     return Error(r.value().closes_path + " is not the price history the journal was written with");
@@ -278,8 +297,9 @@ Result<std::unique_ptr<kernel::Kernel>> offline_engine(RunSetup r) {
 
 }  // namespace
 
-Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path) {
-  auto r = run_setup(config_path);
+Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path,
+                                                          std::optional<CivilDate> session) {
+  auto r = run_setup(config_path, session);
   if (!r) return r.error();
   return offline_engine(std::move(r.value()));
 }
@@ -326,6 +346,13 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
     }
   };
   if (s.journal.enabled) dir_check("journal.dir", s.journal.dir);
+  if (auto st = kernel::check_core_cpu(s.engine.core_cpu); !st) {
+    err << config_path << ": " << st.error().message << "\n";
+    rc = 2;
+  }
+  for (const std::string& w : setup.value().ropt.market.warnings) {
+    err << config_path << ": warning: " << w << "\n";
+  }
   for (std::size_t i = 0; i < s.fix.sessions.size(); ++i) {
     const auto& f = s.fix.sessions[i];
     if (!f.enabled) continue;
@@ -407,6 +434,11 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       return 2;
     }
   }
+  // What the desk should know of the market context before trading (no ADV for an instrument,
+  // stale volumes): said once, at start.
+  for (const std::string& w : setup.value().ropt.market.warnings) {
+    err << "ballast run: warning: " << w << "\n";
+  }
   kernel::KernelOptions ropt = std::move(setup.value().ropt);
   ropt.epoch = opt.epoch;  // 0: chosen by the engine (docs/journal.md, ClOrdID uniqueness)
   ropt.before_journal_write = [&] { return check_or_write_manifest(s.journal.dir, manifest); };
@@ -465,6 +497,10 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
           << " execution report(s) could not be booked; trading stopped on the account(s). Last: "
           << eng.last_unbookable() << "\n";
       unbookable_seen = u;
+    }
+    if (eng.core_finished()) {
+      err << "ballast run: the core stopped (a shutdown command); stopping\n";
+      break;
     }
     if (!readers.empty() && feeds_done.load() == static_cast<int>(readers.size()) && !fix_md &&
         s.fix.sessions.empty()) {

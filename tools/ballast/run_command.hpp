@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ballast/core/result.hpp"
+#include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "manifest.hpp"
 
@@ -36,7 +38,10 @@ int check_run_inputs(const std::string& config_path, std::ostream& err);
 Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m);
 
 /// The engine of a configuration, offline (no FIX, no journal writer): `ballast replay --fix-log`.
-Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path);
+/// `session`: the trading date whose market context to build (a FIX log of a live day); none:
+/// the date the configuration's files give, or today (FIX market data only).
+Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(
+    const std::string& config_path, std::optional<CivilDate> session = std::nullopt);
 
 struct BrokerSimOptions {
   int port = 0;

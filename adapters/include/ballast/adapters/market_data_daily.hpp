@@ -53,6 +53,25 @@ struct DailyCloseTable {
 /// (<symbol>): expected ..., got '...'"; a missing file names the path).
 Result<DailyCloseTable> load_daily_closes(const std::string& path);
 
+/// Daily share volumes in the same wide layout (a date column, one column per symbol): for the
+/// average daily volume (market_data.adv). A cell is a volume >= 0 in shares (up to 6 decimals),
+/// "NA" or empty (no volume that day).
+struct DailyVolumeTable {
+  std::string source;                     ///< file name the table came from
+  std::vector<CivilDate> dates;           ///< one per row, strictly increasing
+  std::vector<std::string> symbols;       ///< one per column, as in the header
+  std::vector<std::optional<Qty>> cells;  ///< cells[row * symbols.size() + column]
+
+  std::size_t rows() const noexcept { return dates.size(); }
+  std::optional<std::size_t> column(std::string_view symbol) const noexcept;
+  /// The cell at (row, column); both must be in range (a broken invariant otherwise).
+  const std::optional<Qty>& at(std::size_t row, std::size_t column) const noexcept;
+};
+
+/// Loads a daily-volume CSV, with load_daily_closes' layout, dates and errors ("<file>:<line>:
+/// field <n> (<symbol>): expected a share volume >= 0 ..."). All or nothing.
+Result<DailyVolumeTable> load_daily_volumes(const std::string& path);
+
 /// One column to stream and the instrument it is (a source may spell a symbol differently).
 struct DailyColumn {
   std::string column;      ///< the header name in the file

@@ -47,6 +47,7 @@ class AgentRunner {
     name_ = opt.name;
     stop_.store(false, std::memory_order_relaxed);
     go_.store(false, std::memory_order_relaxed);
+    finished_.store(false, std::memory_order_relaxed);
     thread_ = std::thread([this, &agent, idle_params = opt.idle] {
       // Wait for the name and affinity to be set (or the start to be called off).
       while (!go_.load(std::memory_order_acquire)) std::this_thread::yield();
@@ -61,6 +62,7 @@ class AgentRunner {
         idle.idle(agent.do_work());
       }
       if constexpr (requires { agent.on_close(); }) agent.on_close();
+      finished_.store(true, std::memory_order_release);
     });
     ::pthread_setname_np(thread_.native_handle(), opt.name.substr(0, 15).c_str());
     if (opt.cpu >= 0) {
@@ -82,21 +84,29 @@ class AgentRunner {
   }
 
   /// Asks the agent to stop after its current pass, then waits for on_close() to return.
-  /// Idempotent; any thread but the agent's.
+  /// Idempotent; any thread but the agent's (from the agent's own thread it only asks).
   void stop() noexcept {
     if (!thread_.joinable()) return;
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      stop_.store(true, std::memory_order_release);
+      return;
+    }
     stop_.store(true, std::memory_order_release);
     go_.store(true, std::memory_order_release);
     thread_.join();
   }
 
   bool running() const noexcept { return thread_.joinable(); }
+  /// The agent's loop has ended (stop() asked, or the agent's done()) and on_close() returned.
+  /// Any thread.
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
   const std::string& name() const noexcept { return name_; }
 
  private:
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> go_{false};
+  std::atomic<bool> finished_{false};
   std::string name_;
 };
 

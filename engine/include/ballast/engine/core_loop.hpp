@@ -143,6 +143,9 @@ class CoreLoop {
   TimerMode timer_mode() const noexcept { return opt_.timers; }
 
   void request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+  /// Forgets a stop request (recovery replays a journaled kShutdown of an earlier run; the new
+  /// run must not start stopped). Core thread, before run().
+  void clear_stop() noexcept { stop_.store(false, std::memory_order_relaxed); }
   bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
 
   /// When the earliest pending timer is due (simulated-time drivers step the clock to it).

@@ -109,6 +109,11 @@ struct ReplayReport {
   double seconds = 0;
 };
 
+/// Whether the core thread may be pinned to `cpu` (engine.core_cpu; -1: not pinned): a CPU this
+/// process may run on (sched_getaffinity). Errors name the CPU and the ones allowed. Checked by
+/// Kernel::create (live kernels) and check-config, before anything is written.
+Status check_core_cpu(int cpu);
+
 class Kernel {
  public:
   /// Builds every component (the desk from settings.models/accounts). Errors name what is wrong.
@@ -148,6 +153,8 @@ class Kernel {
   Status start();
   /// Stops the sessions and threads; every event already queued is handled first. Idempotent.
   void stop();
+  /// The core thread ended by itself (a ControlCommand kShutdown): the caller should stop().
+  bool core_finished() const noexcept;
 
   const LiveStats& live() const noexcept;
   /// Text of the last status change of FIX session s.

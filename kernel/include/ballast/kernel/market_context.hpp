@@ -32,8 +32,11 @@ struct MarketContext {
   std::string closes_path;
   std::string adv_path;
   CivilDate session_date{};
-  /// ADV days actually used per instrument (fewer than lookback_days near the file's start).
+  /// ADV days actually used per instrument (rows with a volume among the last lookback_days).
   std::vector<int> adv_days;
+  /// What a desk should know before trading on this context: an instrument without ADV (its
+  /// orders will be denied), stale volumes. run and check-config print them.
+  std::vector<std::string> warnings;
 };
 
 /// Where the context's inputs come from.
