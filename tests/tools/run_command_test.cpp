@@ -478,5 +478,95 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   }
 }
 
+/// A desk of three instruments trading the shipped tape through FIX session `session_yaml`.
+std::string small_desk(const fs::path& dir, const std::string& engine_yaml,
+                       const std::string& session_yaml) {
+  const std::string src = BALLAST_SOURCE_DIR;
+  std::ofstream(dir / "desk.yaml")
+      << engine_yaml
+      << "instruments:\n  - {symbol: AAPL}\n  - {symbol: AMZN}\n  - {symbol: GOOG}\n"
+         "models:\n  - {id: m, weights: {AAPL: 0.3, AMZN: 0.3, GOOG: 0.3}, cash_buffer: 0.1}\n"
+         "accounts:\n  - {id: A1, model: m, cash: 100000}\n"
+         "compliance: {max_adv_share: off}\n"
+         "fix:\n  sessions:\n"
+      << session_yaml
+      << "market_data:\n  sources:\n"
+         "    - {name: closes, kind: daily_closes, pace: fast, path: "
+      << src << "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv}\n"
+      << "    - {name: tape, kind: tape, pace: speed, speed: 100, path: " << src
+      << "/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv}\n"
+      << "journal: {dir: " << (dir / "journal").string() << "}\n";
+  return (dir / "desk.yaml").string();
+}
+
+// Issue 14: a broker that never answers is retried (QuickFIX reconnects with the configured
+// back-off) and said on stderr after a few attempts; SIGINT still stops cleanly with exit 0.
+TEST(RunProcess, ADeadBrokerIsRetriedAndReportedAndSigintStillStopsCleanly) {
+  const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-dead-broker";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string port_error;
+  const int port = fix::pick_free_port(port_error);  // nothing listens on it
+  ASSERT_GT(port, 0) << port_error;
+  const std::string config = small_desk(
+      dir, "",
+      "    - {name: nobody, fix_version: FIX.4.4, host: 127.0.0.1, port: " + std::to_string(port) +
+          ", sender_comp_id: BALLAST, target_comp_id: NOBODY, heartbeat_s: 5, store_dir: " +
+          (dir / "fix/store").string() + ", log_dir: " + (dir / "fix/log").string() +
+          ", reconnect: {min_backoff: 100ms, max_backoff: 300ms}}\n");
+  Child run = spawn({BALLAST_EXE, "run", "--config", config}, (dir / "run.out").string());
+  ASSERT_GT(run.pid, 0);
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(run.running()) << slurp(run.out_path);
+  ::kill(run.pid, SIGINT);
+  const int rc = wait_exit(run, 30s);
+  const std::string out = slurp(run.out_path);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("no FIX session has logged on after"), std::string::npos) << out;
+  EXPECT_NE(out.find("nobody: "), std::string::npos) << out;
+  EXPECT_NE(out.find("0 logons"), std::string::npos) << out;
+  // Retried: QuickFIX's event log has one "Connecting to" per attempt.
+  const std::string events = slurp((dir / "fix/log/FIX.4.4-BALLAST-NOBODY.event.current.log").string());
+  std::size_t attempts = 0;
+  for (std::size_t at = events.find("Connecting to"); at != std::string::npos;
+       at = events.find("Connecting to", at + 1)) {
+    ++attempts;
+  }
+  EXPECT_GE(attempts, 3u) << events;
+}
+
+// Issue 14: a configuration run cannot use exits 2 before anything is written: a YAML error names
+// file:line; a core_cpu this process may not use is refused before the journal exists.
+TEST(RunProcess, ABadConfigurationExitsTwoAndWritesNothing) {
+  const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-bad-config";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string session =
+      "    - {name: s, fix_version: FIX.4.4, host: 127.0.0.1, port: 1, sender_comp_id: A, "
+      "target_comp_id: B, store_dir: " +
+      (dir / "fix/store").string() + ", log_dir: " + (dir / "fix/log").string() + "}\n";
+  {
+    const std::string config = small_desk(dir, "engine: {batch_size: many}\n", session);
+    Child run = spawn({BALLAST_EXE, "run", "--config", config}, (dir / "run1.out").string());
+    const int rc = wait_exit(run, 30s);
+    const std::string out = slurp(run.out_path);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find("desk.yaml:1:"), std::string::npos) << out;
+    EXPECT_NE(out.find("engine.batch_size"), std::string::npos) << out;
+  }
+  {
+    const std::string config = small_desk(dir, "engine: {core_cpu: 1023}\n", session);
+    Child run = spawn({BALLAST_EXE, "run", "--config", config}, (dir / "run2.out").string());
+    const int rc = wait_exit(run, 30s);
+    const std::string out = slurp(run.out_path);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find("engine.core_cpu: CPU 1023"), std::string::npos) << out;
+    Child check = spawn({BALLAST_EXE, "check-config", config}, (dir / "check.out").string());
+    EXPECT_EQ(wait_exit(check, 60s), 2) << slurp(check.out_path);
+    EXPECT_NE(slurp(check.out_path).find("engine.core_cpu"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(dir / "journal")) << "nothing written";
+}
+
 }  // namespace
 }  // namespace ballast::tools

@@ -476,6 +476,16 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
   auto last = SteadyClock::now();
   std::uint64_t unbookable_seen = 0, kills_seen = 0;
+  // A broker that never answers: said once, after a few reconnect attempts (QuickFIX keeps
+  // retrying with the configured back-off; its event log has each attempt), and again when a
+  // session does log on.
+  std::chrono::milliseconds max_backoff{0};
+  for (const auto& f : s.fix.sessions) {
+    if (f.enabled) max_backoff = std::max(max_backoff, std::chrono::duration_cast<std::chrono::milliseconds>(f.reconnect.max_backoff));
+  }
+  const auto no_logon_after =
+      std::clamp<std::chrono::milliseconds>(3 * max_backoff, std::chrono::seconds(2), std::chrono::seconds(30));
+  bool no_logon_said = false;
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // Every kill switch that trips is said at once: whose, and why.
@@ -497,6 +507,23 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
           << " execution report(s) could not be booked; trading stopped on the account(s). Last: "
           << eng.last_unbookable() << "\n";
       unbookable_seen = u;
+    }
+    if (!s.fix.sessions.empty() && !no_logon_said && eng.fix_counters().logons == 0 &&
+        SteadyClock::now() - started >= no_logon_after) {
+      err << "ballast run: no FIX session has logged on after "
+          << std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - started).count()
+          << " s; retrying with back-off (each attempt is in the session's event log under "
+             "fix.sessions[].log_dir). Last status:";
+      std::uint16_t index = 0;  // the kernel's session index: enabled initiators in order
+      for (const auto& f : s.fix.sessions) {
+        if (!f.enabled || f.role != FixRole::kInitiator) continue;
+        err << " " << f.name << ": " << eng.session_status(index++) << ";";
+      }
+      err << "\n";
+      no_logon_said = true;
+    } else if (no_logon_said && eng.fix_counters().logons > 0) {
+      err << "ballast run: a FIX session logged on\n";
+      no_logon_said = false;
     }
     if (eng.core_finished()) {
       err << "ballast run: the core stopped (a shutdown command); stopping\n";
