@@ -516,7 +516,11 @@ TEST(RunProcess, ADeadBrokerIsRetriedAndReportedAndSigintStillStopsCleanly) {
           ", reconnect: {min_backoff: 100ms, max_backoff: 300ms}}\n");
   Child run = spawn({BALLAST_EXE, "run", "--config", config}, (dir / "run.out").string());
   ASSERT_GT(run.pid, 0);
-  std::this_thread::sleep_for(4s);
+  // The report comes after a few back-offs (2 s at least); a loaded machine starts slower.
+  for (int i = 0; i < 300 && run.running(); ++i) {
+    if (slurp(run.out_path).find("no FIX session has logged on") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
   ASSERT_TRUE(run.running()) << slurp(run.out_path);
   ::kill(run.pid, SIGINT);
   const int rc = wait_exit(run, 30s);
@@ -532,7 +536,7 @@ TEST(RunProcess, ADeadBrokerIsRetriedAndReportedAndSigintStillStopsCleanly) {
        at = events.find("Connecting to", at + 1)) {
     ++attempts;
   }
-  EXPECT_GE(attempts, 3u) << events;
+  EXPECT_GE(attempts, 2u) << events;
 }
 
 // Issue 14: a configuration run cannot use exits 2 before anything is written: a YAML error names
