@@ -33,6 +33,14 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
+/// Adds an opened reader to `parts`; the error it was opened with otherwise.
+template <class Reader>
+Status add_part(Result<Reader> r, std::vector<std::unique_ptr<EventReader>>& parts) {
+  if (!r) return r.error();
+  parts.push_back(std::make_unique<Reader>(std::move(r.value())));
+  return Ok{};
+}
+
 /// Opens one file market-data source as a single time-ordered stream.
 Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& src,
                                                  const InstrumentTable& instruments) {
@@ -40,9 +48,9 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
   for (const std::string& path : src.paths) {
     switch (src.kind) {
       case MarketDataKind::kTape: {
-        auto r = TapeFileReader::open(path, instruments);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<TapeFileReader>(std::move(r.value())));
+        if (auto st = add_part(TapeFileReader::open(path, instruments), parts); !st) {
+          return st.error();
+        }
         break;
       }
       case MarketDataKind::kLobster: {
@@ -50,9 +58,9 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
         if (!name) return name.error();
         auto s = lobster_source(path, us_eastern_utc_offset(name.value().date));
         if (!s) return s.error();
-        auto r = LobsterReader::open(s.value(), instruments);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<LobsterReader>(std::move(r.value())));
+        if (auto st = add_part(LobsterReader::open(s.value(), instruments), parts); !st) {
+          return st.error();
+        }
         break;
       }
       case MarketDataKind::kDailyCloses: {
@@ -64,10 +72,12 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
             symbols.push_back(instruments[InstrumentId{i}].symbol);
           }
         }
-        auto r = DailyCloseReader::open(
-            std::make_shared<const DailyCloseTable>(std::move(t.value())), instruments, symbols);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<DailyCloseReader>(std::move(r.value())));
+        auto table = std::make_shared<const DailyCloseTable>(std::move(t.value()));
+        if (auto st =
+                add_part(DailyCloseReader::open(std::move(table), instruments, symbols), parts);
+            !st) {
+          return st.error();
+        }
         break;
       }
       default:

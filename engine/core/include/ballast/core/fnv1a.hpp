@@ -29,4 +29,13 @@ constexpr std::uint64_t fnv1a_u64(std::uint64_t h, std::uint64_t v) noexcept {
   return h;
 }
 
+// The published FNV-1a 64 test vectors ("a", "foobar"), and fnv1a_u64 as the eight
+// little-endian bytes: checked by every build.
+static_assert(fnv1a_byte(kFnv1aOffsetBasis, 'a') == 0xaf63dc4c8601ec8cull);
+static_assert([] {
+  constexpr unsigned char kFoobar[] = {'f', 'o', 'o', 'b', 'a', 'r'};
+  return fnv1a_bytes(kFnv1aOffsetBasis, kFoobar, sizeof kFoobar);
+}() == 0x85944171f73967e8ull);
+static_assert(fnv1a_u64(kFnv1aOffsetBasis, 0x0123456789abcdefull) == 0x37eb3f3347761c55ull);
+
 }  // namespace ballast
