@@ -8,6 +8,7 @@
 
 #include "ballast/adapters/fix_bridge.hpp"
 #include "ballast/core/clock.hpp"
+#include "ballast/core/fnv1a.hpp"
 #include "ballast/engine/agent_runner.hpp"
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/engine/desk.hpp"
@@ -529,16 +530,6 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   return std::unique_ptr<Kernel>(new Kernel(std::move(impl)));
 }
 
-namespace {
-std::uint64_t fnv1a_bytes(std::uint64_t h, const unsigned char* p, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-}  // namespace
-
 Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t stop_epoch,
                                    ReplayReport& rep) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -551,7 +542,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
   sink.regenerated = &regen;
   clock.manual = true;
   loop->set_timer_mode(TimerMode::kRecorded);
-  std::uint64_t hash = 0xcbf29ce484222325ull;
+  std::uint64_t hash = kFnv1aOffsetBasis;
   unsigned char buf[kMaxRecordSize];
   // Called exactly once per regenerated intent (matched, or left over at an input or a run's
   // end): it goes into the output hash and, in recovery, into the FIX sender's memory of what

@@ -79,15 +79,17 @@ Status average_daily_volumes(const config::Settings& s, const MarketContextInput
   while (end < t.rows() && (in.session_date == CivilDate{} || t.dates[end] < in.session_date)) {
     ++end;
   }
-  const std::size_t begin =
-      end > static_cast<std::size_t>(a.lookback_days) ? end - static_cast<std::size_t>(a.lookback_days) : 0;
+  const std::size_t begin = end > static_cast<std::size_t>(a.lookback_days)
+                                ? end - static_cast<std::size_t>(a.lookback_days)
+                                : 0;
   const bool checked = s.compliance.max_adv_share > 0;
   if (end == 0) {
     ctx.warnings.push_back(where + "no row before the session date " + to_string(in.session_date) +
                            ": no instrument has an ADV" +
                            (checked ? " (every order will be denied: adv_share)" : ""));
   } else if (in.session_date != CivilDate{}) {
-    const auto gap = std::chrono::sys_days{in.session_date} - std::chrono::sys_days{t.dates[end - 1]};
+    const auto gap =
+        std::chrono::sys_days{in.session_date} - std::chrono::sys_days{t.dates[end - 1]};
     if (gap > std::chrono::days{10}) {
       ctx.warnings.push_back(where + "the last row before the session date " +
                              to_string(in.session_date) + " is " + to_string(t.dates[end - 1]) +
@@ -115,7 +117,8 @@ Status average_daily_volumes(const config::Settings& s, const MarketContextInput
     if (days == 0) {
       if (checked && end > 0) {
         ctx.warnings.push_back(where + sym + " has no volume in the " +
-                               std::to_string(end - begin) + " row(s) before the session: no ADV, "
+                               std::to_string(end - begin) +
+                               " row(s) before the session: no ADV, "
                                "its orders will be denied (adv_share)");
       }
       continue;

@@ -116,7 +116,8 @@ Outcome drive(const std::string& yaml, int spread_bps = 2) {
   r.gated_cost = k.value()->monitor().counters().gated_cost;
   for (int d = 0; d < static_cast<int>(DenyReason::kCount); ++d) {
     if (const auto c = k.value()->gate().denied(static_cast<DenyReason>(d)); c > 0) {
-      r.denials += std::string(to_string(static_cast<DenyReason>(d))) + " " + std::to_string(c) + " ";
+      r.denials +=
+          std::string(to_string(static_cast<DenyReason>(d))) + " " + std::to_string(c) + " ";
     }
   }
   for (const Event& e : intents) {
@@ -136,8 +137,10 @@ TEST(KernelSettings, TheTrackingErrorTriggerFiresOnTheRiskModelsTrackingError) {
   // threshold it does not.
   const std::string off = "  absolute: {enabled: false}\n  relative: {enabled: false}\n" + kHours +
                           "  cost_benefit: {enabled: false}\n";
-  const Outcome low = drive(desk_yaml(off + "  tracking_error: {enabled: true, threshold: 0.01}\n"));
-  const Outcome high = drive(desk_yaml(off + "  tracking_error: {enabled: true, threshold: 0.9}\n"));
+  const Outcome low =
+      drive(desk_yaml(off + "  tracking_error: {enabled: true, threshold: 0.01}\n"));
+  const Outcome high =
+      drive(desk_yaml(off + "  tracking_error: {enabled: true, threshold: 0.9}\n"));
   EXPECT_GE(low.triggers, 1u);
   EXPECT_GT(low.orders, 0u) << "the fired rebalance sends orders";
   EXPECT_EQ(high.triggers, 0u);
@@ -167,7 +170,8 @@ TEST(KernelSettings, CashAllowanceLetsBuysRunAheadOfSellProceeds) {
   // The account must sell AAPL to buy AMZN and GOOG. With execution.cash_allowance 0 the buys
   // wait for the sells' proceeds (no fills come offline); with 1.0 (a NAV's worth) they go out
   // with the sells.
-  const std::string t = "  absolute: {band: 0.05}\n" + kHours + "  cost_benefit: {enabled: false}\n";
+  const std::string t =
+      "  absolute: {band: 0.05}\n" + kHours + "  cost_benefit: {enabled: false}\n";
   const Outcome none = drive(desk_yaml(t, 0.0));
   const Outcome all = drive(desk_yaml(t, 1.0));
   EXPECT_GT(none.orders_by_instrument[0], 0u) << "AAPL is sold";
@@ -185,9 +189,8 @@ TEST(KernelSettings, AnInstrumentWithNoAdvIsDeniedByTheAdvRule) {
     std::ofstream v(vol);
     v << "date,AAPL,AMZN\n2012-06-19,15000000,4000000\n2012-06-20,15000000,4000000\n";
   }
-  std::string yaml = desk_yaml("  absolute: {band: 0.05}\n" + kHours +
-                                   "  cost_benefit: {enabled: false}\n",
-                               1.0);
+  std::string yaml =
+      desk_yaml("  absolute: {band: 0.05}\n" + kHours + "  cost_benefit: {enabled: false}\n", 1.0);
   const std::string from = "compliance: {max_adv_share: off, reference_stale_after: 30m}\n";
   yaml.replace(yaml.find(from), from.size(),
                "compliance: {max_adv_share: 0.10, reference_stale_after: 30m}\n"
@@ -215,10 +218,10 @@ TEST(KernelSettings, AdvUsesOnlyDaysBeforeTheSession) {
          "2012-06-18,100,100,\n2012-06-19,200,200,\n2012-06-20,300,,\n"
          "2012-06-21,999999999,999999999,999999999\n2012-06-22,999999999,999999999,999999999\n";
   }
-  auto loaded = config::load_string(
-      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + vol +
-          ", lookback_days: 2}}\n",
-      "kernel test");
+  auto loaded =
+      config::load_string(desk_yaml("  absolute: {band: 0.05}\n") +
+                              "market_data: {adv: {path: " + vol + ", lookback_days: 2}}\n",
+                          "kernel test");
   ASSERT_TRUE(loaded.ok());
   auto ctx = context(*loaded.settings);
   ASSERT_TRUE(ctx) << ctx.error().message;
@@ -311,7 +314,10 @@ TEST(KernelSettings, AdvMatchesAnOracleOnRandomVolumeFiles) {
       const Qty expected = n == 0 ? Qty{} : Qty::from_raw(static_cast<std::int64_t>(sum / n));
       ASSERT_EQ(ctx.value().adv[c], expected) << "round " << round << " " << syms[c];
       ASSERT_EQ(ctx.value().adv_days[c], n);
-      if (n == 0) ++unknown; else ++checked;
+      if (n == 0)
+        ++unknown;
+      else
+        ++checked;
     }
   }
   EXPECT_GT(checked, 300);
@@ -383,8 +389,8 @@ TEST(KernelSettings, ManyReplayedSourcesEachGetAFeedWithoutAbort) {
   // producers, and the ninth feed aborted the process after the journal was written).
   std::string y = desk_yaml("  absolute: {band: 0.05}\n") + "market_data:\n  sources:\n";
   for (int i = 0; i < 12; ++i) {
-    y += "    - {name: c" + std::to_string(i) + ", kind: daily_closes, pace: fast, path: " +
-         kCloses + "}\n";
+    y += "    - {name: c" + std::to_string(i) +
+         ", kind: daily_closes, pace: fast, path: " + kCloses + "}\n";
   }
   auto loaded = config::load_string(y, "kernel test");
   ASSERT_TRUE(loaded.ok());
@@ -404,7 +410,8 @@ TEST(KernelSettings, AShutdownCommandEndsTheCoreAndARecoveredRunStartsLive) {
   const std::string dir = ::testing::TempDir() + "/kernel_shutdown_journal";
   std::filesystem::remove_all(dir);
   std::string y = desk_yaml("  absolute: {band: 0.05}\n");
-  y.replace(y.find("journal: {enabled: false}\n"), std::string("journal: {enabled: false}\n").size(),
+  y.replace(y.find("journal: {enabled: false}\n"),
+            std::string("journal: {enabled: false}\n").size(),
             "journal: {dir: " + dir + ", fsync: none, release_after_durable: false}\n");
   auto loaded = config::load_string(y, "kernel test");
   ASSERT_TRUE(loaded.ok());

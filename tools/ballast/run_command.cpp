@@ -1,6 +1,5 @@
 #include "run_command.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -19,16 +17,14 @@
 #include "ballast/adapters/replay_pacer.hpp"
 #include "ballast/adapters/tape_file.hpp"
 #include "ballast/config/config.hpp"
-#include "ballast/core/exchange_time.hpp"
-#include "ballast/fix/broker_sim.hpp"
 #include "ballast/core/clock.hpp"
+#include "ballast/core/exchange_time.hpp"
+#include "ballast/core/fnv1a.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/market_context.hpp"
+#include "paced_replay.hpp"
 #include "run_summary.hpp"
-
-#ifndef BALLAST_DATA_DIR
-#define BALLAST_DATA_DIR "data"
-#endif
+#include "stop_signal.hpp"
 
 namespace ballast::tools {
 
@@ -37,35 +33,12 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) {
-  g_stop.store(true);
-}
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = &on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-/// Replays `reader` into `deliver` with the source's pace; stops when g_stop is set (a watcher
-/// calls pacer.stop(): the signal handler itself only sets the flag).
-template <class F>
-Status replay(EventReader& reader, const ReplaySchedule& schedule, F&& deliver) {
-  SteadyReplayClock clock;
-  ReplayPacer pacer(schedule, clock);
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    while (!done.load() && !g_stop.load())
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    pacer.stop();
-  });
-  const ReplayReport report = pacer.run(reader, deliver);
-  done.store(true);
-  watcher.join();
-  return report.status;
+/// Adds an opened reader to `parts`; the error it was opened with otherwise.
+template <class Reader>
+Status add_part(Result<Reader> r, std::vector<std::unique_ptr<EventReader>>& parts) {
+  if (!r) return r.error();
+  parts.push_back(std::make_unique<Reader>(std::move(r.value())));
+  return Ok{};
 }
 
 /// Opens one file market-data source as a single time-ordered stream.
@@ -75,9 +48,9 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
   for (const std::string& path : src.paths) {
     switch (src.kind) {
       case MarketDataKind::kTape: {
-        auto r = TapeFileReader::open(path, instruments);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<TapeFileReader>(std::move(r.value())));
+        if (auto st = add_part(TapeFileReader::open(path, instruments), parts); !st) {
+          return st.error();
+        }
         break;
       }
       case MarketDataKind::kLobster: {
@@ -85,9 +58,9 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
         if (!name) return name.error();
         auto s = lobster_source(path, us_eastern_utc_offset(name.value().date));
         if (!s) return s.error();
-        auto r = LobsterReader::open(s.value(), instruments);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<LobsterReader>(std::move(r.value())));
+        if (auto st = add_part(LobsterReader::open(s.value(), instruments), parts); !st) {
+          return st.error();
+        }
         break;
       }
       case MarketDataKind::kDailyCloses: {
@@ -99,10 +72,12 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
             symbols.push_back(instruments[InstrumentId{i}].symbol);
           }
         }
-        auto r = DailyCloseReader::open(
-            std::make_shared<const DailyCloseTable>(std::move(t.value())), instruments, symbols);
-        if (!r) return r.error();
-        parts.push_back(std::make_unique<DailyCloseReader>(std::move(r.value())));
+        auto table = std::make_shared<const DailyCloseTable>(std::move(t.value()));
+        if (auto st =
+                add_part(DailyCloseReader::open(std::move(table), instruments, symbols), parts);
+            !st) {
+          return st.error();
+        }
         break;
       }
       default:
@@ -119,7 +94,8 @@ Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& s
 /// replays (a LOBSTER file's name, a tape's header, the first row of a replayed daily-closes
 /// source), or, trading live (FIX market data only), today's date at the exchange. ADV and the
 /// risk model use only days before it. `closes_src` is the risk model's history (not replayed).
-Result<CivilDate> session_date(const config::Settings& s, const MarketDataSourceConfig* closes_src) {
+Result<CivilDate> session_date(const config::Settings& s,
+                               const MarketDataSourceConfig* closes_src) {
   std::optional<CivilDate> first;
   auto take = [&](CivilDate d) {
     if (!first || d < *first) first = d;
@@ -155,14 +131,12 @@ namespace {
 std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "unreadable";
-  std::uint64_t h = 0xcbf29ce484222325ull;
+  std::uint64_t h = kFnv1aOffsetBasis;
   char buf[65536];
   while (in) {
     in.read(buf, sizeof buf);
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      h ^= static_cast<unsigned char>(buf[i]);
-      h *= 0x100000001b3ull;
-    }
+    h = fnv1a_bytes(h, reinterpret_cast<const unsigned char*>(buf),
+                    static_cast<std::size_t>(in.gcount()));
   }
   char out[24];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
@@ -207,7 +181,8 @@ Result<RunSetup> run_setup(const std::string& config_path,
                  "for the risk model (optimizer.risk_model)");
   }
   r.closes_path = closes_src->paths.front();
-  Result<CivilDate> date = date_given ? Result<CivilDate>(*date_given) : session_date(s, closes_src);
+  Result<CivilDate> date =
+      date_given ? Result<CivilDate>(*date_given) : session_date(s, closes_src);
   if (!date) return Error(config_path + ": market_data.sources: " + date.error().message);
   // Errors name the configuration key and the file, as check-config's do (check-config runs this).
   kernel::MarketContextInputs in;
@@ -298,7 +273,7 @@ Result<std::unique_ptr<kernel::Kernel>> offline_engine(RunSetup r) {
 }  // namespace
 
 Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path,
-                                                          std::optional<CivilDate> session) {
+                                                           std::optional<CivilDate> session) {
   auto r = run_setup(config_path, session);
   if (!r) return r.error();
   return offline_engine(std::move(r.value()));
@@ -448,7 +423,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     return 2;
   }
   kernel::Kernel& eng = *engine.value();
-  install_signal_handlers();
+  install_stop_signal_handlers();
   const auto started = SteadyClock::now();
   if (auto st = eng.start(); !st) {
     err << "ballast run: " << st.error().message << "\n";
@@ -466,8 +441,9 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
         feeds_done.fetch_add(1);
         return;
       }
-      auto st = replay(*readers[k], schedule.value(), [&](const Event& e) { feed->push(e); });
-      if (!st) feed_errors[k] = st.error().message;
+      const ReplayReport report = paced_replay(*readers[k], schedule.value(), &stop_flag(),
+                                               [&](const Event& e) { feed->push(e); });
+      if (!report.status) feed_errors[k] = report.status.error().message;
       feeds_done.fetch_add(1);
     });
   }
@@ -481,12 +457,15 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   // session does log on.
   std::chrono::milliseconds max_backoff{0};
   for (const auto& f : s.fix.sessions) {
-    if (f.enabled) max_backoff = std::max(max_backoff, std::chrono::duration_cast<std::chrono::milliseconds>(f.reconnect.max_backoff));
+    if (f.enabled)
+      max_backoff =
+          std::max(max_backoff,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(f.reconnect.max_backoff));
   }
-  const auto no_logon_after =
-      std::clamp<std::chrono::milliseconds>(3 * max_backoff, std::chrono::seconds(2), std::chrono::seconds(30));
+  const auto no_logon_after = std::clamp<std::chrono::milliseconds>(
+      3 * max_backoff, std::chrono::seconds(2), std::chrono::seconds(30));
   bool no_logon_said = false;
-  while (!g_stop.load()) {
+  while (!stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // Every kill switch that trips is said at once: whose, and why.
     if (const std::uint64_t k = eng.live().kills.load(std::memory_order_acquire); k != kills_seen) {
@@ -542,7 +521,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       last = SteadyClock::now();
     }
   }
-  g_stop.store(true);
+  request_stop();
   for (auto& t : feeds) t.join();
   eng.stop();
   int rc = 0;
@@ -572,98 +551,6 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   }
   out << "Journal: " << eng.journal_status() << "\n";
   return rc;
-}
-
-int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream& err) {
-  const fs::path tape_path =
-      !opt.tape.empty() ? fs::path(opt.tape)
-      : fs::exists("data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv")
-          ? fs::path("data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv")
-          : fs::path(BALLAST_DATA_DIR) / "intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv";
-  // The tape's symbols make the instrument table (the simulator trades whatever it replays).
-  InstrumentTable instruments;
-  {
-    std::ifstream in(tape_path);
-    if (!in) {
-      err << "ballast broker-sim: cannot open the tape " << tape_path.string() << "\n";
-      return 2;
-    }
-    std::set<std::string> symbols;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      const auto a = line.find(',');
-      const auto b = line.find(',', a + 1);
-      if (a == std::string::npos || b == std::string::npos) continue;
-      symbols.insert(line.substr(a + 1, b - a - 1));
-    }
-    for (const auto& sym : symbols) {
-      Instrument ins;
-      ins.symbol = sym;
-      if (auto r = instruments.add(ins); !r) {
-        err << "ballast broker-sim: " << tape_path.string() << ": " << r.error().message << "\n";
-        return 2;
-      }
-    }
-  }
-  auto reader = TapeFileReader::open(tape_path.string(), instruments);
-  if (!reader) {
-    err << "ballast broker-sim: " << reader.error().message << "\n";
-    return 2;
-  }
-  fix::BrokerSimConfig sc;
-  sc.port = opt.port;
-  sc.sessions.push_back({opt.fix_version, opt.sender, opt.target});
-  sc.store_dir = (fs::path(opt.dir) / "store").string();
-  sc.log_dir = (fs::path(opt.dir) / "log").string();
-  sc.message_log = (fs::path(opt.dir) / "messages.log").string();
-  sc.ack_latency_us = opt.ack_latency_us;
-  sc.reject_rate = opt.reject_rate;
-  sc.unsolicited_cancel_rate = opt.unsolicited_cancel_rate;
-  sc.disconnect_after_orders = opt.disconnect_after_orders;
-  sc.max_message_bytes = opt.max_message_bytes;
-  sc.logon_timeout_ms = opt.logon_timeout_ms;
-  sc.max_pending_connections = opt.max_pending_connections;
-  std::string error;
-  auto sim = fix::BrokerSim::create(sc, error);
-  if (!sim || !sim->start(error)) {
-    err << "ballast broker-sim: " << error << "\n";
-    return 1;
-  }
-  install_signal_handlers();
-  out << "broker-sim: listening on 127.0.0.1:" << opt.port << " (" << opt.fix_version << ", "
-      << opt.sender << " <- " << opt.target << "), message log " << sc.message_log << std::endl;
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(opt.wait_logon_s);
-  while (!g_stop.load() && sim->counters().md_subscriptions == 0 && SteadyClock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  out << "broker-sim: replaying " << tape_path.string() << " at "
-      << (opt.speed > 0 ? std::to_string(opt.speed) + "x" : std::string("full speed")) << std::endl;
-  auto schedule = opt.speed > 0 ? ReplaySchedule::make(ReplayPace::kSpeed, opt.speed)
-                                : Result<ReplaySchedule>(ReplaySchedule::fast());
-  if (!schedule) {
-    err << "ballast broker-sim: --speed: " << schedule.error().message << "\n";
-    sim->stop();
-    return 2;
-  }
-  auto st = replay(reader.value(), schedule.value(), [&](const Event& e) {
-    fix::TapeEvent te;
-    if (!to_tape_event(e, instruments, te)) return;
-    sim->on_tape(te);
-  });
-  const auto linger = SteadyClock::now() + std::chrono::seconds(5);
-  while (!g_stop.load() && SteadyClock::now() < linger) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  sim->stop();
-  const auto c = sim->counters();
-  out << "broker-sim: " << c.orders << " orders, " << c.fills << " fills, " << c.rejects
-      << " rejects, " << c.cancels << " cancels, " << c.disconnects << " disconnects\n";
-  if (!st) {
-    err << "ballast broker-sim: " << st.error().message << "\n";
-    return 1;
-  }
-  return 0;
 }
 
 }  // namespace ballast::tools

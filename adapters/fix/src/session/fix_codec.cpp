@@ -141,6 +141,29 @@ bool yes(const FIX::FieldMap& m, int tag) {
   return m.isSetField(tag) && m.getField(tag) == "Y";
 }
 
+// A UTCTimestamp as ns since the epoch; 0 when absent.
+std::int64_t get_time(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  std::int64_t ns = 0;
+  if (!parse_utc_timestamp(v.data(), v.size(), ns)) throw FIX::IncorrectDataFormat(tag);
+  return ns;
+}
+
+// The order fields after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
+// order (the first bad one is the one reported).
+template <class Order>
+void get_order_fields(const FIX::FieldMap& m, Order& o) {
+  get_id(m, 1, o.account);
+  get_id(m, 55, o.symbol);
+  o.side = get_char(m, 54, '1');
+  o.ord_type = get_char(m, 40, '2');
+  o.time_in_force = get_char(m, 59, '0');
+  o.qty = get_decimal(m, 38, kQtyDecimals);
+  o.price = get_decimal(m, 44, kPriceDecimals);
+  o.transact_time_ns = get_time(m, 60);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------- outbound
@@ -400,6 +423,37 @@ void parse(const FIX::Message& msg, SessionReject& out) {
   out.ref_tag = get_int(msg, 371, 0);
   out.reason = get_int(msg, 373, -1);
   get_free_text(msg, 58, out.text);
+}
+
+void parse(const FIX::Message& msg, NewOrder& out) {
+  out = NewOrder{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_order_fields(msg, out);
+}
+
+void parse(const FIX::Message& msg, CancelRequest& out) {
+  out = CancelRequest{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_id(msg, 41, out.orig_cl_ord_id);
+  get_id(msg, 1, out.account);
+  get_id(msg, 55, out.symbol);
+  out.side = get_char(msg, 54, '1');
+  out.qty = get_decimal(msg, 38, kQtyDecimals);
+  out.transact_time_ns = get_time(msg, 60);
+}
+
+void parse(const FIX::Message& msg, ReplaceRequest& out) {
+  out = ReplaceRequest{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_id(msg, 41, out.orig_cl_ord_id);
+  get_order_fields(msg, out);
+}
+
+void parse(const FIX::Message& msg, StatusRequest& out) {
+  out = StatusRequest{};
+  get_id(msg, 11, out.cl_ord_id);
+  get_id(msg, 55, out.symbol);
+  out.side = get_char(msg, 54, '1');
 }
 
 std::string cl_ord_id_of(const FIX::Message& msg) {

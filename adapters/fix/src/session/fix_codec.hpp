@@ -42,6 +42,13 @@ void parse(const FIX::Message& msg, BusinessReject& out);
 /// MDReqID in business_ref_id.
 void parse_md_reject(const FIX::Message& msg, BusinessReject& out);
 void parse(const FIX::Message& msg, SessionReject& out);
+/// The orders Ballast sends, read back (FIX log reader): D, F, G, H. A value that is not the
+/// field's format throws FIX::IncorrectDataFormat, an identifier too long for its field
+/// FIX::IncorrectTagValue, naming the tag; absent fields keep their defaults.
+void parse(const FIX::Message& msg, NewOrder& out);
+void parse(const FIX::Message& msg, CancelRequest& out);
+void parse(const FIX::Message& msg, ReplaceRequest& out);
+void parse(const FIX::Message& msg, StatusRequest& out);
 
 /// The ClOrdID (11) of a raw outbound message, empty when it has none.
 std::string cl_ord_id_of(const FIX::Message& msg);

@@ -74,8 +74,8 @@ class AgentRunner {
         stop_.store(true, std::memory_order_release);
         go_.store(true, std::memory_order_release);
         thread_.join();
-        return Error("cannot pin thread " + opt.name + " to CPU " + std::to_string(opt.cpu) +
-                     ": " + std::strerror(rc) +
+        return Error("cannot pin thread " + opt.name + " to CPU " + std::to_string(opt.cpu) + ": " +
+                     std::strerror(rc) +
                      " (the CPUs this process may use: see `taskset -p <pid>`)");
       }
     }

@@ -23,6 +23,7 @@
 
 #include "ballast/core/events.hpp"
 #include "ballast/core/fixed_string.hpp"
+#include "ballast/core/fnv1a.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/core/time.hpp"
 
@@ -100,21 +101,14 @@ struct JournalRecord {
 };
 
 namespace detail {
-constexpr std::uint64_t fnv1a(std::uint64_t h, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i) {
-    h ^= (v >> (8 * i)) & 0xFFu;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 template <std::size_t... I>
 constexpr std::uint64_t layout_fingerprint(std::index_sequence<I...>) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  h = fnv1a(h, std::variant_size_v<Event>);
-  h = fnv1a(h, sizeof(Event));
-  h = fnv1a(h, alignof(Event));
-  ((h = fnv1a(fnv1a(fnv1a(h, I), sizeof(std::variant_alternative_t<I, Event>)),
-              alignof(std::variant_alternative_t<I, Event>))),
+  std::uint64_t h = kFnv1aOffsetBasis;
+  h = fnv1a_u64(h, std::variant_size_v<Event>);
+  h = fnv1a_u64(h, sizeof(Event));
+  h = fnv1a_u64(h, alignof(Event));
+  ((h = fnv1a_u64(fnv1a_u64(fnv1a_u64(h, I), sizeof(std::variant_alternative_t<I, Event>)),
+                  alignof(std::variant_alternative_t<I, Event>))),
    ...);
   return h;
 }
