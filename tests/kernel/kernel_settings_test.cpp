@@ -66,6 +66,13 @@ Result<kernel::MarketContext> context(const config::Settings& s) {
   return kernel::load_market_context(s, in);
 }
 
+/// The desk with `market_data.adv` reading `path` (lookback 20).
+config::LoadResult with_adv_file(const std::string& path) {
+  return config::load_string(
+      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + path + "}}\n",
+      "kernel test");
+}
+
 struct Outcome {
   std::uint64_t triggers = 0;
   std::uint64_t gated_cost = 0;
@@ -327,9 +334,7 @@ TEST(KernelSettings, AdvMatchesAnOracleOnRandomVolumeFiles) {
 TEST(KernelSettings, AVolumeFileThatIsNotVolumesIsRefusedNamingFileLineAndSymbol) {
   const std::string path = ::testing::TempDir() + "/kernel_adv_bad.csv";
   std::ofstream(path) << "date,AAPL,AMZN,GOOG\n2012-06-18,100,200,300\n2012-06-19,100,-5,300\n";
-  auto loaded = config::load_string(
-      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + path + "}}\n",
-      "kernel test");
+  auto loaded = with_adv_file(path);
   ASSERT_TRUE(loaded.ok());
   auto ctx = context(*loaded.settings);
   ASSERT_FALSE(ctx);
@@ -343,9 +348,7 @@ TEST(KernelSettings, AVolumeFileThatIsNotVolumesIsRefusedNamingFileLineAndSymbol
 TEST(KernelSettings, AMissingAdvIsSaidBeforeTrading) {
   const std::string path = ::testing::TempDir() + "/kernel_adv_missing.csv";
   std::ofstream(path) << "date,AAPL,amzn\n2012-05-01,100,200\n";
-  auto loaded = config::load_string(
-      desk_yaml("  absolute: {band: 0.05}\n") + "market_data: {adv: {path: " + path + "}}\n",
-      "kernel test");
+  auto loaded = with_adv_file(path);
   ASSERT_TRUE(loaded.ok());
   config::Settings s = *loaded.settings;
   s.compliance.max_adv_share = 0.1;

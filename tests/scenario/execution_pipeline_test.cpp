@@ -4,6 +4,8 @@
 // than the holding is cut off by the gate at the holding and the excess never reaches the broker.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <string>
 #include <vector>
 
@@ -73,12 +75,73 @@ struct Marks {
   }
 };
 
-/// Fresh SPY and AGG quotes each minute from 10:00 to 10:`last` (at `t(minute)`), then the
-/// timers due by then.
-template <class Loop, class At>
-void quote_minutes(Loop& loop, ManualClock& clock, const Desk& d, int last, At t_of) {
+/// A desk of SPY and AGG priced at 10:00 with one 60/40 account (the two holdings and cash
+/// given), the compliance gate (ADV 10M shares each) and the order manager over it.
+struct Rig {
+  struct Parts {
+    Desk& d;
+    AccountId acct;
+    ComplianceGate& gate;
+    OrderManager& om;
+    ClOrdIdGenerator& ids;
+  };
+  Desk d;
+  AccountId acct{};
+  ComplianceConfig ccfg;
+  std::unique_ptr<ComplianceGate> gate;
+  std::unique_ptr<OrderManager> om;
+  ClOrdIdGenerator ids{1};
+  Parts parts_{d, acct, *gate, *om, ids};
+
+  Rig(const char* held_a, const char* held_b, const char* cash)
+      : acct(account(d, held_a, held_b, cash)),
+        gate(std::make_unique<ComplianceGate>(ccfg, d.instruments, d.book, d.market)),
+        om(std::make_unique<OrderManager>(d.book, d.market)) {
+    for (const InstrumentId i : {d.spy, d.agg}) gate->set_adv(i, qty("10000000"));
+  }
+  Parts& parts() { return parts_; }
+
+ private:
+  static AccountId account(Desk& d, const char* a, const char* b, const char* cash) {
+    const auto model = d.model_60_40();
+    d.price_all(ny(10, 0));
+    return d.account(model, a, b, cash);
+  }
+};
+
+/// `algo` over `horizon`, a slice a minute, limits at the touch, children of one share or more.
+ExecutionConfig exec_config(ExecAlgo algo, std::chrono::minutes horizon) {
+  ExecutionConfig c;
+  c.algo = algo;
+  c.horizon = horizon;
+  c.interval = std::chrono::minutes(1);
+  c.min_child_qty = qty("1");
+  c.limit.policy = LimitPolicy::kTouch;
+  return c;
+}
+
+struct NullSink {
+  void on_input(const Event&) {}
+  bool try_publish(const Event&) { return true; }
+};
+
+/// Works `parents` on `engine` through the gate and the order manager to the broker stand-in:
+/// fresh SPY and AGG quotes each minute from 10:00 to 10:`last` (at the minute + `offset`), then
+/// the timers due by then. Returns what the broker received.
+InstantBroker work(Desk& d, SlicingEngine& engine, ComplianceGate& gate, OrderManager& om,
+                   std::vector<ParentRequest> parents, int last, std::chrono::seconds offset) {
+  InstantBroker broker;
+  Starter starter;
+  starter.engine = &engine;
+  starter.parents = std::move(parents);
+  Marks marks{d.market};
+  ComponentChain<Marks, Starter, SlicingEngine, ComplianceGate, OrderManager, InstantBroker> chain(
+      marks, starter, engine, gate, om, broker);
+  ManualClock clock{ny(10, 0)};
+  NullSink sink;
+  CoreLoop loop(clock, chain, sink);
   for (int minute = 0; minute <= last; ++minute) {
-    const Timestamp t = t_of(minute);
+    const Timestamp t = ny(10, minute) + offset;
     clock.set(t);
     loop.process(quote(d.spy, "99.99", "100.01", t));
     loop.process(quote(d.agg, "99.99", "100.01", t));
@@ -88,45 +151,21 @@ void quote_minutes(Loop& loop, ManualClock& clock, const Desk& d, int last, At t
       loop.do_work();
     }
   }
+  return broker;
 }
 
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
-
 TEST(ExecutionPipeline, WorksATwapParentThroughTheGateToCompletion) {
-  Desk d;  // SPY and AGG
-  const auto model = d.model_60_40();
-  d.price_all(ny(10, 0));
-  const AccountId acct = d.account(model, "0", "100", "1000000");
-  ComplianceConfig ccfg;
-  ComplianceGate gate(ccfg, d.instruments, d.book, d.market);
-  gate.set_adv(d.spy, qty("10000000"));
-  gate.set_adv(d.agg, qty("10000000"));
-  OrderManager om(d.book, d.market);
-  ClOrdIdGenerator ids(1);
-  ExecutionConfig ecfg;
-  ecfg.algo = ExecAlgo::kTwap;
-  ecfg.horizon = std::chrono::minutes(10);
-  ecfg.interval = std::chrono::minutes(1);
-  ecfg.min_child_qty = qty("1");
-  ecfg.limit.policy = LimitPolicy::kTouch;
+  Rig r("0", "100", "1000000");
+  auto& [d, acct, gate, om, ids] = r.parts();
+  const ExecutionConfig ecfg = exec_config(ExecAlgo::kTwap, std::chrono::minutes(10));
   const auto profile = VolumeProfile::flat(570, 960);
   SlicingEngine engine(ecfg, profile, d.instruments, d.market, om, ids);
-  InstantBroker broker;
-  Starter starter;
-  starter.engine = &engine;
-  starter.parents = {{OrderId{1'000'001}, acct, d.spy, SessionId{0}, Side::kBuy, qty("1000")},
-                     {OrderId{1'000'002}, acct, d.agg, SessionId{0}, Side::kSell, qty("500")}};
-  Marks marks{d.market};
-  ComponentChain<Marks, Starter, SlicingEngine, ComplianceGate, OrderManager, InstantBroker> chain(
-      marks, starter, engine, gate, om, broker);
-  ManualClock clock{ny(10, 0)};
-  NullSink sink;
-  CoreLoop loop(clock, chain, sink);
   // Fresh quotes every minute (the gate denies stale references), then the timers due by then.
-  quote_minutes(loop, clock, d, 12, [](int m) { return ny(10, m) - std::chrono::seconds(1); });
+  const InstantBroker broker =
+      work(d, engine, gate, om,
+           {{OrderId{1'000'001}, acct, d.spy, SessionId{0}, Side::kBuy, qty("1000")},
+            {OrderId{1'000'002}, acct, d.agg, SessionId{0}, Side::kSell, qty("500")}},
+           12, -std::chrono::seconds(1));
   // The SPY buy is done (1000 at most at the bid); the AGG sell is capped by the 100 held: the
   // gate denies the oversell and the slicer keeps the parent working within what it may sell.
   const ParentOrder* buy = om.parent(OrderId{1'000'001});
@@ -156,41 +195,20 @@ TEST(ExecutionPipeline, WorksATwapParentThroughTheGateToCompletion) {
 // its 10:25-10:30: ten minutes into a 30-minute horizon the SPY buy is done and the AGG buy has
 // not started; with one profile for both they would move alike.
 TEST(ExecutionPipeline, VwapParentsFollowTheirOwnInstrumentsProfile) {
-  Desk d;  // SPY and AGG
-  const auto model = d.model_60_40();
-  d.price_all(ny(10, 0));
-  const AccountId acct = d.account(model, "0", "0", "10000000");
-  ComplianceConfig ccfg;
-  ComplianceGate gate(ccfg, d.instruments, d.book, d.market);
-  gate.set_adv(d.spy, qty("10000000"));
-  gate.set_adv(d.agg, qty("10000000"));
-  OrderManager om(d.book, d.market);
-  ClOrdIdGenerator ids(1);
-  ExecutionConfig ecfg;
-  ecfg.algo = ExecAlgo::kVwap;
-  ecfg.horizon = std::chrono::minutes(30);
-  ecfg.interval = std::chrono::minutes(1);
-  ecfg.min_child_qty = qty("1");
+  Rig r("0", "0", "10000000");
+  auto& [d, acct, gate, om, ids] = r.parts();
+  ExecutionConfig ecfg = exec_config(ExecAlgo::kVwap, std::chrono::minutes(30));
   ecfg.participation_cap = 1.0;
-  ecfg.limit.policy = LimitPolicy::kTouch;
   const auto flat = VolumeProfile::flat(570, 960);
   std::vector<VolumeProfile> per_instrument(2, flat);
   per_instrument[d.spy.value] = VolumeProfile::from_buckets({{600, 605, 1.0}}).value();
   per_instrument[d.agg.value] = VolumeProfile::from_buckets({{625, 630, 1.0}}).value();
   SlicingEngine engine(ecfg, flat, d.instruments, d.market, om, ids);
   engine.set_instrument_profiles(&per_instrument);
-  InstantBroker broker;
-  Starter starter;
-  starter.engine = &engine;
-  starter.parents = {{OrderId{1'000'001}, acct, d.spy, SessionId{0}, Side::kBuy, qty("1000")},
-                     {OrderId{1'000'002}, acct, d.agg, SessionId{0}, Side::kBuy, qty("1000")}};
-  Marks marks{d.market};
-  ComponentChain<Marks, Starter, SlicingEngine, ComplianceGate, OrderManager, InstantBroker> chain(
-      marks, starter, engine, gate, om, broker);
-  ManualClock clock{ny(10, 0)};
-  NullSink sink;
-  CoreLoop loop(clock, chain, sink);
-  quote_minutes(loop, clock, d, 10, [](int m) { return ny(10, m) + std::chrono::seconds(1); });
+  (void)work(d, engine, gate, om,
+             {{OrderId{1'000'001}, acct, d.spy, SessionId{0}, Side::kBuy, qty("1000")},
+              {OrderId{1'000'002}, acct, d.agg, SessionId{0}, Side::kBuy, qty("1000")}},
+             10, std::chrono::seconds(1));
   const ParentOrder* spy = om.parent(OrderId{1'000'001});
   const ParentOrder* agg = om.parent(OrderId{1'000'002});
   ASSERT_NE(spy, nullptr);
