@@ -367,7 +367,18 @@ void FixInbound::on_cancel_reject(const fix::CancelReject& r) {
   push(ev);
 }
 
+namespace {
+/// A reject of a market-data request (MsgType V) is about the feed, not about an order.
+bool refers_to_market_data_request(const char* ref_msg_type) noexcept {
+  return ref_msg_type[0] == 'V' && ref_msg_type[1] == '\0';
+}
+}  // namespace
+
 void FixInbound::on_session_reject(const fix::SessionReject& r) {
+  if (refers_to_market_data_request(r.ref_msg_type)) {
+    c_.market_data_rejects.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   MessageRejected ev{};
   ev.order = order_id_of(r.cl_ord_id);
   ev.session = SessionId{r.session};
@@ -378,6 +389,10 @@ void FixInbound::on_session_reject(const fix::SessionReject& r) {
 }
 
 void FixInbound::on_business_reject(const fix::BusinessReject& r) {
+  if (refers_to_market_data_request(r.ref_msg_type)) {
+    c_.market_data_rejects.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   MessageRejected ev{};
   ev.order = order_id_of(r.business_ref_id);
   ev.session = SessionId{r.session};

@@ -856,6 +856,9 @@ std::string Kernel::session_status(std::uint16_t s) const {
 std::uint64_t Kernel::unbookable_reports() const noexcept {
   return impl_->fix_in->counters().unbookable_reports.load(std::memory_order_relaxed);
 }
+std::uint64_t Kernel::market_data_rejects() const noexcept {
+  return impl_->fix_in->counters().market_data_rejects.load(std::memory_order_relaxed);
+}
 std::string Kernel::last_unbookable() const {
   return impl_->fix_in->last_unbookable();
 }

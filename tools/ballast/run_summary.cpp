@@ -109,6 +109,10 @@ void print_fix_sessions(const kernel::Kernel& eng, std::ostream& out) {
       << thousands(c.send_failures) << " send failures, " << thousands(c.stale_resends_suppressed)
       << " stale resends gap-filled; " << c.logons << " logons, " << c.disconnects
       << " disconnects\n";
+  if (const std::uint64_t md = eng.market_data_rejects(); md > 0) {
+    out << "  market-data requests refused by the broker: " << thousands(md)
+        << " (not order rejects: they do not count toward the reject-storm kill switch)\n";
+  }
   for (std::size_t k = 0; k < sessions.size(); ++k) {
     const std::string status = eng.session_status(static_cast<std::uint16_t>(k));
     out << "  session " << sessions[k].name << ": " << (status.empty() ? "(no status)" : status)

@@ -52,6 +52,9 @@ struct FixInboundCounters {
   std::atomic<std::uint64_t> rounded_reports{0};     ///< a number was rounded to the fixed point
   std::atomic<std::uint64_t> unknown_symbols{0};     ///< market data for a symbol not traded
   std::atomic<std::uint64_t> queue_waits{0};         ///< the core queue was full; waited
+  /// Rejects of our market-data requests (35=Y, or 35=j/3 referring to a 35=V): counted here,
+  /// not passed to the core as order rejects (they must not feed the kill switch's reject storm).
+  std::atomic<std::uint64_t> market_data_rejects{0};
 };
 
 /// A fix::Listener that pushes events onto the core's inbound queue. Thread-safe: QuickFIX may

@@ -164,6 +164,8 @@ class Kernel {
   /// last one's explanation (ClOrdID, ExecID, why). Any thread.
   std::uint64_t unbookable_reports() const noexcept;
   std::string last_unbookable() const;
+  /// Market-data requests the brokers refused (not order rejects: no kill switch). Any thread.
+  std::uint64_t market_data_rejects() const noexcept;
   /// One line on the journal: what recovery found, or why it failed (then new orders stopped).
   std::string journal_status() const;
   /// Drops FIX session s (tests, operator): it reconnects with back-off. Control thread.
