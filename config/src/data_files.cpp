@@ -151,8 +151,7 @@ Status read_market_file(MarketDataKind kind, const std::string& path,
   return Ok{};
 }
 
-/// Loads the volume profile of every symbol the file has (VolumeProfile::load checks one
-/// symbol's rows, so each symbol is loaded in turn).
+/// Loads the volume profile of every symbol the file has (one pass: VolumeProfile::load_many).
 Status read_volume_profile(const std::string& path) {
   std::ifstream in(path);
   std::string line;
@@ -181,9 +180,12 @@ Status read_volume_profile(const std::string& path) {
     const std::size_t b = line.find(',', a);
     symbols.insert(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
   }
-  if (symbols.empty()) symbols.insert("");  // load() reports the header or the empty file
-  for (const auto& sym : symbols) {
-    auto p = VolumeProfile::load(path, sym);
+  if (symbols.empty()) symbols.insert("");  // load_many() reports the header or the empty file
+  // Every symbol's rows in one pass over the file.
+  auto all =
+      VolumeProfile::load_many(path, std::vector<std::string>(symbols.begin(), symbols.end()));
+  if (!all) return all.error();
+  for (const auto& p : all.value()) {
     if (!p) return p.error();
   }
   return Ok{};

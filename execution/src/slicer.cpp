@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 namespace ballast {
 
@@ -52,6 +53,13 @@ Qty lots_toward_zero(double qty, Qty lot) noexcept {
 
 Result<VolumeProfile> VolumeProfile::load(const std::string& path, const std::string& symbol,
                                           const std::string& period) {
+  auto all = load_many(path, {symbol}, period);
+  if (!all) return all.error();
+  return std::move(all.value().front());
+}
+
+Result<std::vector<Result<VolumeProfile>>> VolumeProfile::load_many(
+    const std::string& path, const std::vector<std::string>& symbols, const std::string& period) {
   std::ifstream f(path);
   if (!f) return Error{path + ": cannot open the volume profile"};
   std::string line;
@@ -73,7 +81,10 @@ Result<VolumeProfile> VolumeProfile::load(const std::string& path, const std::st
                  ":1: expected columns symbol, bucket_start_ET, bucket_end_ET and "
                  "mean_share_of_regular_session_volume or mean_share_of_day_volume"};
   }
-  std::vector<std::pair<std::string, Bucket>> rows;  // (period, bucket)
+  std::unordered_map<std::string, std::size_t> wanted;
+  for (std::size_t k = 0; k < symbols.size(); ++k) wanted.emplace(symbols[k], k);
+  // Per requested symbol, its rows as (period, bucket): the file is read once for all of them.
+  std::vector<std::vector<std::pair<std::string, Bucket>>> rows(symbols.size());
   int lineno = 1;
   while (std::getline(f, line)) {
     ++lineno;
@@ -85,7 +96,8 @@ Result<VolumeProfile> VolumeProfile::load(const std::string& path, const std::st
       return Error{where + ": expected " + std::to_string(need) + " fields, got " +
                    std::to_string(c.size())};
     }
-    if (c[static_cast<std::size_t>(c_sym)] != symbol) continue;
+    const auto it = wanted.find(c[static_cast<std::size_t>(c_sym)]);
+    if (it == wanted.end()) continue;
     Bucket b;
     b.start_minute = parse_hhmm(c[static_cast<std::size_t>(c_start)]);
     b.end_minute = parse_hhmm(c[static_cast<std::size_t>(c_end)]);
@@ -98,21 +110,30 @@ Result<VolumeProfile> VolumeProfile::load(const std::string& path, const std::st
     if (endp == sh.c_str() || *endp != '\0' || !std::isfinite(b.share)) {
       return Error{where + ": share '" + sh + "' is not a number"};
     }
-    rows.push_back({c_period >= 0 ? c[static_cast<std::size_t>(c_period)] : "", b});
+    rows[it->second].push_back({c_period >= 0 ? c[static_cast<std::size_t>(c_period)] : "", b});
   }
-  std::string want = period;
-  if (want.empty() && !rows.empty()) want = rows.back().first;
-  std::vector<Bucket> buckets;
-  for (const auto& [per, b] : rows) {
-    if (per == want) buckets.push_back(b);
+  std::vector<Result<VolumeProfile>> out;
+  out.reserve(symbols.size());
+  for (std::size_t k = 0; k < symbols.size(); ++k) {
+    std::string want = period;
+    if (want.empty() && !rows[k].empty()) want = rows[k].back().first;
+    std::vector<Bucket> buckets;
+    for (const auto& [per, b] : rows[k]) {
+      if (per == want) buckets.push_back(b);
+    }
+    if (buckets.empty()) {
+      out.push_back(Error{path + ": no buckets for symbol '" + symbols[k] + "'" +
+                          (period.empty() ? std::string() : " and period '" + period + "'")});
+      continue;
+    }
+    auto r = from_buckets(std::move(buckets));
+    if (!r) {
+      out.push_back(Error{path + ": " + r.error().message});
+      continue;
+    }
+    out.push_back(std::move(r));
   }
-  if (buckets.empty()) {
-    return Error{path + ": no buckets for symbol '" + symbol + "'" +
-                 (period.empty() ? std::string() : " and period '" + period + "'")};
-  }
-  auto r = from_buckets(std::move(buckets));
-  if (!r) return Error{path + ": " + r.error().message};
-  return r;
+  return out;
 }
 
 Result<VolumeProfile> VolumeProfile::from_buckets(std::vector<Bucket> buckets) {

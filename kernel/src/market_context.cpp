@@ -134,10 +134,14 @@ Status volume_profiles(const config::Settings& s, MarketContext& ctx) {
   const std::string& path = s.execution.volume_profile;
   if (path.empty()) return Ok{};
   const bool needed = s.execution.algo == ExecAlgo::kVwap;  // only VWAP schedules by it
-  ctx.profiles.reserve(s.instruments.size());
+  std::vector<std::string> symbols;
   for (std::uint32_t i = 0; i < s.instruments.size(); ++i) {
-    const auto& sym = s.instruments[InstrumentId{i}].symbol;
-    auto p = VolumeProfile::load(path, sym);
+    symbols.push_back(s.instruments[InstrumentId{i}].symbol);
+  }
+  auto all = VolumeProfile::load_many(path, symbols);  // the file is read once
+  if (!all) return Error("execution.volume_profile: '" + path + "': " + all.error().message);
+  ctx.profiles.reserve(symbols.size());
+  for (auto& p : all.value()) {
     if (!p) {
       if (needed) {
         return Error("execution.volume_profile: '" + path + "': " + p.error().message +

@@ -121,6 +121,30 @@ TEST(VolumeProfile, NamesTheProblemInABadFile) {
       std::string::npos);
 }
 
+// One pass for many symbols gives each symbol exactly what load() gives it alone, including the
+// errors of symbols the file does not have (the kernel loads every instrument's profile at once).
+TEST(VolumeProfile, LoadManyEqualsLoadForEachSymbol) {
+  const std::vector<std::string> symbols = {"GOOG", "XYZ", "AAPL", "AMZN", ""};
+  auto all = VolumeProfile::load_many(kProfile, symbols);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all.value().size(), symbols.size());
+  for (std::size_t k = 0; k < symbols.size(); ++k) {
+    const auto one = VolumeProfile::load(kProfile, symbols[k]);
+    const auto& many = all.value()[k];
+    ASSERT_EQ(one.ok(), many.ok()) << symbols[k];
+    if (!one.ok()) {
+      EXPECT_EQ(one.error().message, many.error().message);
+      continue;
+    }
+    ASSERT_EQ(one.value().buckets().size(), many.value().buckets().size()) << symbols[k];
+    for (std::size_t b = 0; b < one.value().buckets().size(); ++b) {
+      EXPECT_EQ(one.value().buckets()[b].start_minute, many.value().buckets()[b].start_minute);
+      EXPECT_EQ(one.value().buckets()[b].share, many.value().buckets()[b].share);
+    }
+  }
+  EXPECT_FALSE(VolumeProfile::load_many("/nonexistent.csv", symbols).ok());
+}
+
 TEST(VolumeProfile, SelectsAPeriodOfTheSharedHourlyProfile) {
   const std::string path =
       test::shared_data("volume_profiles/DERIVED_hourly_volume_share_lean_spy_ibm_aapl.csv");

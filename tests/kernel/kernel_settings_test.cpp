@@ -33,7 +33,8 @@ constexpr CivilDate kSession{year{2012}, month{6}, day{21}};
 
 /// A desk of one account holding only AAPL (model: a third each of AAPL, AMZN, GOOG): far from
 /// its targets in weight, and in tracking error.
-std::string desk_yaml(const std::string& triggers, double cash_allowance = 0) {
+std::string desk_yaml(const std::string& triggers, double cash_allowance = 0,
+                      const std::string& execution = "") {
   return "instruments:\n"
          "  - {symbol: AAPL}\n"
          "  - {symbol: AMZN}\n"
@@ -46,7 +47,7 @@ std::string desk_yaml(const std::string& triggers, double cash_allowance = 0) {
          "  - {id: A1, model: m, cash: 1000.00, positions: {AAPL: 1000}}\n"
          "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
          "execution: {cash_allowance: " +
-         std::to_string(cash_allowance) +
+         std::to_string(cash_allowance) + execution +
          "}\n"
          "compliance: {max_adv_share: off, reference_stale_after: 30m}\n"
          "journal: {enabled: false}\n";
@@ -448,6 +449,48 @@ TEST(KernelSettings, AShutdownCommandEndsTheCoreAndARecoveredRunStartsLive) {
     eng.control(ControlAction::kShutdown);
     EXPECT_TRUE(eventually([&] { return eng.core_finished(); })) << "run " << run;
     eng.stop();
+  }
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+// execution.volume_profile: every instrument's own rows, loaded in one pass. VWAP needs a
+// profile for every instrument (refused naming the symbol otherwise); TWAP and POV do not read it.
+TEST(KernelSettings, VolumeProfilesPerInstrumentAndWhoNeedsThem) {
+  const std::string shipped = std::string(BALLAST_SOURCE_DIR) +
+                              "/data/volume_profiles/nasdaq_2012-06-21_aapl_amzn_goog_30min.csv";
+  const std::string partial = ::testing::TempDir() + "/kernel_profile_no_goog.csv";
+  {
+    std::ifstream in(shipped);
+    std::ofstream out(partial);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("GOOG,", 0) != 0) out << line << "\n";
+    }
+  }
+  auto with = [&](const std::string& algo, const std::string& path) {
+    auto loaded = config::load_string(
+        desk_yaml("  absolute: {band: 0.05}\n", 0, ", algo: " + algo + ", volume_profile: " + path),
+        "kernel test");
+    EXPECT_TRUE(loaded.ok());
+    return context(*loaded.settings);
+  };
+  auto all = with("vwap", shipped);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all.value().profiles.size(), 3u);
+  // AAPL's and GOOG's shapes differ: each instrument has its own.
+  EXPECT_NE(all.value().profiles[0].cumulative(600), all.value().profiles[2].cumulative(600));
+  auto vwap = with("vwap", partial);
+  ASSERT_FALSE(vwap);
+  EXPECT_NE(vwap.error().message.find("'GOOG'"), std::string::npos) << vwap.error().message;
+  for (const char* algo : {"twap", "pov"}) {
+    auto ok = with(algo, partial);
+    ASSERT_TRUE(ok) << algo << ": " << ok.error().message;
+    EXPECT_TRUE(ok.value().profiles.empty()) << algo;
   }
 }
 

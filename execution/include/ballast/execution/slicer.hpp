@@ -30,6 +30,11 @@ class VolumeProfile {
   /// period column (empty = the last period in the file). Errors name file:line and the field.
   static Result<VolumeProfile> load(const std::string& path, const std::string& symbol,
                                     const std::string& period = "");
+  /// load() for several symbols, reading the file once: a file-level error (unreadable, bad
+  /// header, a malformed row) for all, or one result per symbol (its profile, or why not).
+  static Result<std::vector<Result<VolumeProfile>>> load_many(
+      const std::string& path, const std::vector<std::string>& symbols,
+      const std::string& period = "");
   /// From buckets (validated: increasing, non-overlapping, shares >= 0, sum > 0; normalised).
   static Result<VolumeProfile> from_buckets(std::vector<Bucket> buckets);
   /// A flat profile over [start, end) minutes (TWAP's shape).
