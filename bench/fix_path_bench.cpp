@@ -68,9 +68,9 @@
 #include "ballast/fix/initiator.hpp"
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_writer.hpp"
+#include "ballast/kernel/intent_sender.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "fix_raw_peer.hpp"
-#include "ballast/kernel/intent_sender.hpp"
 
 namespace {
 

@@ -248,7 +248,7 @@ Kernel::~Kernel() {
 }
 
 Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
-                                                             KernelOptions opt) {
+                                               KernelOptions opt) {
   const auto n = static_cast<Eigen::Index>(settings.instruments.size());
   const Eigen::MatrixXd& cov = opt.market.covariance;
   if (cov.rows() != n || cov.cols() != n) {
@@ -309,8 +309,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     std::vector<double> rm(nn * nn);
     for (std::size_t r = 0; r < nn; ++r) {
       for (std::size_t c = 0; c < nn; ++c) {
-        rm[r * nn + c] = m.opt.market.covariance(static_cast<Eigen::Index>(r),
-                                                 static_cast<Eigen::Index>(c));
+        rm[r * nn + c] =
+            m.opt.market.covariance(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
       }
     }
     m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
@@ -434,9 +434,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     m.router.add_rule(rule);
   }
 
-  m.rebalancer =
-      std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer, m.opt.market.covariance,
-                                   s.execution.cash_allowance, m.opt.market.commission_bps, *m.slicer, m.parent_ids, def);
+  m.rebalancer = std::make_unique<Rebalancer>(
+      m.book, m.market, s.instruments, s.optimizer, m.opt.market.covariance,
+      s.execution.cash_allowance, m.opt.market.commission_bps, *m.slicer, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
@@ -531,7 +531,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
 }
 
 Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t stop_epoch,
-                                   ReplayReport& rep) {
+                            ReplayReport& rep) {
   const auto t0 = std::chrono::steady_clock::now();
   JournalReader reader = JournalReader::open(dir, ReaderOptions{.allow_torn_tail = true});
   if (!reader.ok()) return Error(reader.problem()->message());
@@ -669,8 +669,7 @@ Result<ReplayReport> Kernel::replay_journal(const std::string& dir, bool verify)
   return rep;
 }
 
-void Kernel::feed_offline(const Event& e, Timestamp receive_time,
-                                 std::vector<Event>& intents) {
+void Kernel::feed_offline(const Event& e, Timestamp receive_time, std::vector<Event>& intents) {
   Impl& m = *impl_;
   m.sink.replaying = true;
   m.sink.regenerated = &intents;
@@ -716,7 +715,8 @@ Status check_core_cpu(int cpu) {
   if (cpu < CPU_SETSIZE && CPU_ISSET(static_cast<std::size_t>(cpu), &allowed)) return Ok{};
   std::string list;
   for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(static_cast<std::size_t>(c), &allowed)) list += (list.empty() ? "" : ",") + std::to_string(c);
+    if (CPU_ISSET(static_cast<std::size_t>(c), &allowed))
+      list += (list.empty() ? "" : ",") + std::to_string(c);
   }
   return Error("engine.core_cpu: CPU " + std::to_string(cpu) +
                " is not one this process may run on (allowed: " + list + ")");

@@ -70,7 +70,6 @@ Status average_daily_volumes(const config::Settings& s, const MarketContextInput
     }
     return Ok{};
   }
-  ctx.adv_path = a.path;
   const std::string where = "market_data.adv.path: '" + a.path + "': ";
   auto table = load_daily_volumes(a.path);
   if (!table) return Error(where + table.error().message);
@@ -161,7 +160,6 @@ Status volume_profiles(const config::Settings& s, MarketContext& ctx) {
 Result<MarketContext> load_market_context(const config::Settings& s,
                                           const MarketContextInputs& in) {
   MarketContext ctx;
-  ctx.closes_path = in.closes_path;
   ctx.session_date = in.session_date;
   if (auto st = estimate_covariance(s, in, ctx); !st) return st.error();
   if (auto st = average_daily_volumes(s, in, ctx); !st) return st.error();

@@ -507,7 +507,8 @@ TEST(DriftMonitorFastPath, DecidesExactlyLikeTheFullEvaluation) {
       full.on_event(cf, t, ou);
     }
   }
-  EXPECT_GT(triggers, static_cast<std::size_t>(ticks) / 600) << "the walk must actually trigger for the comparison to mean much";
+  EXPECT_GT(triggers, static_cast<std::size_t>(ticks) / 600)
+      << "the walk must actually trigger for the comparison to mean much";
   EXPECT_GT(fast.counters().fast_path, fast.counters().account_updates * 8 / 10);
   EXPECT_EQ(full.counters().fast_path, 0u);
   EXPECT_EQ(fast.counters().triggers, full.counters().triggers);

@@ -22,8 +22,8 @@
 
 #include "ballast/execution/order_id.hpp"
 #include "ballast/journal/journal_tool.hpp"
-#include "journal/journal_test_support.hpp"
 #include "ballast/kernel/start_guard.hpp"
+#include "journal/journal_test_support.hpp"
 
 namespace ballast {
 namespace {
@@ -313,7 +313,8 @@ TEST(JournalDamage, RandomDamageIsRefusedOrRecoveredExactlyAndNoClOrdIdRepeats) 
     in.journal_dir = dir;
     in.stores = {store.value()};
     in.wall_now = wall_now();
-    Result<std::uint32_t> e = inv ? kernel::choose_run_epoch(in) : Result<std::uint32_t>(inv.error());
+    Result<std::uint32_t> e =
+        inv ? kernel::choose_run_epoch(in) : Result<std::uint32_t>(inv.error());
     if (!e) {
       ++refused;
       ++by_kind[kinds + ": refused"];

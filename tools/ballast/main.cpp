@@ -11,13 +11,13 @@
 
 #include "ballast/config/config.hpp"
 #include "ballast/journal/journal_tool.hpp"
+#include "ballast/kernel/start_guard.hpp"
 #include "ballast/version.hpp"
 #include "demo_command.hpp"
 #include "logging.hpp"
 #include "optimize_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
-#include "ballast/kernel/start_guard.hpp"
 
 namespace {
 

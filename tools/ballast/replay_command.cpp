@@ -14,11 +14,11 @@
 #include "ballast/adapters/market_data_reader.hpp"
 #include "ballast/execution/order_id.hpp"
 #include "ballast/fix/fix_log.hpp"
+#include "ballast/kernel/start_guard.hpp"
 #include "demo_command.hpp"
 #include "manifest.hpp"
 #include "run_command.hpp"
 #include "run_summary.hpp"
-#include "ballast/kernel/start_guard.hpp"
 
 namespace ballast::tools {
 

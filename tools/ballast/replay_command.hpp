@@ -15,7 +15,7 @@ struct ReplayOptions {
   /// other layouts: docs/fix.md) fed into the engine of `journal`'s manifest (or `config`) as if
   /// live; the engine's orders are compared with the orders the log recorded.
   std::string fix_log{};
-  std::string config{};  ///< with --fix-log: the desk of a `ballast run` configuration
+  std::string config{};        ///< with --fix-log: the desk of a `ballast run` configuration
   std::string session_date{};  ///< with --config: YYYY-MM-DD (empty: as run would choose)
 };
 

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "ballast/core/result.hpp"
 #include "ballast/core/exchange_time.hpp"
+#include "ballast/core/result.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "manifest.hpp"
 

@@ -118,7 +118,7 @@ class Kernel {
  public:
   /// Builds every component (the desk from settings.models/accounts). Errors name what is wrong.
   static Result<std::unique_ptr<Kernel>> create(const config::Settings& settings,
-                                                       KernelOptions opt);
+                                                KernelOptions opt);
   ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -179,7 +179,8 @@ class Kernel {
     virtual ~Feed() = default;
     virtual void push(const Event& e) = 0;
   };
-  /// One feed per producing thread; at most 4. Before start() or from the control thread.
+  /// One feed per producing thread: as many as the settings' market-data sources and FIX
+  /// sessions, plus 8 (the queue is sized from them). Before start() or from the control thread.
   std::unique_ptr<Feed> make_feed();
   /// Sends an operator command to the core (kill switch on/off, shutdown). Control thread.
   void control(ControlAction action, AccountId account = AccountId{});

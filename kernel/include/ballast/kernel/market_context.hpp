@@ -23,14 +23,13 @@ struct MarketContext {
   /// Average daily volume per instrument (compliance.max_adv_share); Qty{} where unknown: the
   /// ADV rule then denies the instrument's orders (kAdvShare), as the gate intends.
   std::vector<Qty> adv;
-  /// Intraday volume profile per instrument (VWAP/POV schedules); empty: flat over the regular
+  /// Intraday volume profile per instrument (VWAP schedules); empty: flat over the regular
   /// session (TWAP's shape, and what `execution.volume_profile` left out means).
   std::vector<VolumeProfile> profiles;
-  /// Commission in basis points of traded value (the rebalancer's explicit cost).
+  /// Commission in basis points of traded value (the rebalancer's explicit cost; no
+  /// configuration key sets it yet: 1 bp, as before the kernel).
   double commission_bps = 1.0;
-  /// Provenance, for the run manifest and the status line.
-  std::string closes_path;
-  std::string adv_path;
+  /// The session date the context was built for (the run manifest records it).
   CivilDate session_date{};
   /// ADV days actually used per instrument (rows with a volume among the last lookback_days).
   std::vector<int> adv_days;
@@ -56,7 +55,6 @@ struct MarketContextInputs {
 /// a closes column missing for an instrument, too few returns for the estimator, an ADV file
 /// that does not load, a volume profile without rows for an instrument when the algo needs it,
 /// `compliance.max_adv_share` checked with no `market_data.adv` to check it against.
-Result<MarketContext> load_market_context(const config::Settings& s,
-                                          const MarketContextInputs& in);
+Result<MarketContext> load_market_context(const config::Settings& s, const MarketContextInputs& in);
 
 }  // namespace ballast::kernel
