@@ -20,8 +20,13 @@ endfunction()
 # Tests matching SERIAL run alone (RUN_SERIAL): the wall-paced end-to-end runs, whose outcome
 # depends on keeping up with a recorded tape replayed against the clock.
 function(ballast_test name)
-  cmake_parse_arguments(ARG "" "SERIAL" "LIBS" ${ARGN})
-  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  cmake_parse_arguments(ARG "" "SERIAL" "LIBS;SOURCES" ${ARGN})
+  # Every *_test.cpp of the directory, or the SOURCES given.
+  if(ARG_SOURCES)
+    set(srcs ${ARG_SOURCES})
+  else()
+    file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  endif()
   if(NOT srcs)
     return()
   endif()

@@ -333,6 +333,7 @@ void read_execution(Document& doc, const Field& f, ExecutionConfig& e) {
   m.get_enum("on_horizon_end", e.on_horizon_end, {HorizonEnd::kCross, HorizonEnd::kLeave}, kName);
   m.get("participation_cap", e.participation_cap);
   m.get("cash_allowance", e.cash_allowance);
+  m.get("retention", e.retention);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ namespace ballast {
 
 ExecLedger::ExecLedger(std::size_t max_records) : max_records_(max_records) {
   const std::size_t cap = std::bit_ceil(max_records < 4 ? std::size_t{8} : max_records * 2);
-  table_.assign(cap, ExecRecord{});
+  for (Day& d : day_) d.table.assign(cap, ExecRecord{});
   mask_ = cap - 1;
 }
 
@@ -20,24 +20,44 @@ std::size_t ExecLedger::slot_of(SessionId session, const FixedString<32>& exec_i
   return static_cast<std::size_t>(h ^ (h >> 29)) & mask_;
 }
 
-ExecRecord* ExecLedger::find(SessionId session, const FixedString<32>& exec_id) noexcept {
-  for (std::size_t i = slot_of(session, exec_id);; i = (i + 1) & mask_) {
-    ExecRecord& r = table_[i];
+ExecRecord* ExecLedger::Day::find(std::size_t home, std::size_t mask, SessionId session,
+                                  const FixedString<32>& exec_id) noexcept {
+  if (size == 0) return nullptr;
+  for (std::size_t i = home;; i = (i + 1) & mask) {
+    ExecRecord& r = table[i];
     if (!r.used) return nullptr;
     if (r.session == session && r.exec_id == exec_id) return &r;
   }
 }
 
+void ExecLedger::Day::clear() noexcept {
+  if (size == 0) return;
+  for (auto& r : table) r = ExecRecord{};
+  size = 0;
+}
+
+ExecRecord* ExecLedger::find(SessionId session, const FixedString<32>& exec_id) noexcept {
+  const std::size_t home = slot_of(session, exec_id);
+  if (ExecRecord* r = day_[cur_].find(home, mask_, session, exec_id)) return r;
+  return day_[cur_ ^ 1].find(home, mask_, session, exec_id);
+}
+
 ExecLedger::Insert ExecLedger::insert(SessionId session, const FixedString<32>& exec_id,
                                       OrderId order, Qty qty, Price px, ExecRecord** out) noexcept {
-  for (std::size_t i = slot_of(session, exec_id);; i = (i + 1) & mask_) {
-    ExecRecord& r = table_[i];
+  const std::size_t home = slot_of(session, exec_id);
+  if (ExecRecord* r = day_[cur_ ^ 1].find(home, mask_, session, exec_id)) {
+    if (out) *out = r;
+    return Insert::kDuplicate;
+  }
+  Day& d = day_[cur_];
+  for (std::size_t i = home;; i = (i + 1) & mask_) {
+    ExecRecord& r = d.table[i];
     if (r.used && r.session == session && r.exec_id == exec_id) {
       if (out) *out = &r;
       return Insert::kDuplicate;
     }
     if (!r.used) {
-      if (size_ >= max_records_) return Insert::kFull;
+      if (d.size >= max_records_) return Insert::kFull;
       r = ExecRecord{.exec_id = exec_id,
                      .order = order,
                      .qty = qty,
@@ -45,16 +65,20 @@ ExecLedger::Insert ExecLedger::insert(SessionId session, const FixedString<32>& 
                      .session = session,
                      .used = true,
                      .busted = false};
-      ++size_;
+      ++d.size;
       if (out) *out = &r;
       return Insert::kInserted;
     }
   }
 }
 
+void ExecLedger::roll() noexcept {
+  cur_ ^= 1;
+  day_[cur_].clear();
+}
+
 void ExecLedger::clear() noexcept {
-  for (auto& r : table_) r = ExecRecord{};
-  size_ = 0;
+  for (Day& d : day_) d.clear();
 }
 
 }  // namespace ballast

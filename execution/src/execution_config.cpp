@@ -70,6 +70,7 @@ ConfigViolations ExecutionConfig::validate() const {
                        "), got ", format_double(pov.max_rate)}));
   }
   check.real("cash_allowance", cash_allowance, 0.0, 1.0);
+  check.duration("retention", retention, std::chrono::minutes(1), std::chrono::hours(24 * 7));
   return out;
 }
 

@@ -39,6 +39,27 @@ bool FlatIdMap::insert(std::uint64_t key, std::uint32_t value) noexcept {
   }
 }
 
+bool FlatIdMap::erase(std::uint64_t key) noexcept {
+  if (key == kEmpty) return false;
+  std::size_t i = home(key);
+  for (;; i = (i + 1) & mask_) {
+    if (table_[i].key == key) break;
+    if (table_[i].key == kEmpty) return false;
+  }
+  // Backward shift: each later entry of the run moves into the hole when the hole lies between
+  // its home and where it sits (cyclically), so every key stays reachable from its home.
+  for (std::size_t j = (i + 1) & mask_; table_[j].key != kEmpty; j = (j + 1) & mask_) {
+    const std::size_t h = home(table_[j].key);
+    if (((j - h) & mask_) >= ((j - i) & mask_)) {
+      table_[i] = table_[j];
+      i = j;
+    }
+  }
+  table_[i] = Entry{};
+  --size_;
+  return true;
+}
+
 void FlatIdMap::clear() noexcept {
   for (auto& e : table_) e = Entry{};
   size_ = 0;

@@ -42,7 +42,12 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
       alloc_in_(limits.max_block_shares),
       alloc_out_(limits.max_block_shares) {
   children_.reserve(limits.max_children);
+  child_meta_.reserve(limits.max_children);
+  free_children_.reserve(limits.max_children);
+  closed_.resize(std::max<std::size_t>(limits.max_children, 1));
   parents_.reserve(limits.max_parents);
+  parent_meta_.reserve(limits.max_parents);
+  free_parents_.reserve(limits.max_parents);
   bases_.reserve(limits.max_positions);
   shares_.reserve(limits.max_block_shares);
 }
@@ -53,6 +58,15 @@ void OrderManager::set_account_changed_hook(AccountChangedFn fn, void* ctx) noex
 }
 
 void OrderManager::on_event(const Event& e, Timestamp now, Outbox& out) noexcept {
+  roll_day(now);
+  reclaim(now);
+  n_touched_ = 0;
+  dispatch(e, now, out);
+  for (std::uint32_t k = 0; k < n_touched_; ++k) settle(touched_[k], now);
+  n_touched_ = 0;
+}
+
+void OrderManager::dispatch(const Event& e, Timestamp now, Outbox& out) noexcept {
   if (const auto* s = std::get_if<SubmitOrder>(&e)) {
     on_submit_order(*s);
   } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
@@ -78,7 +92,9 @@ void OrderManager::on_event(const Event& e, Timestamp now, Outbox& out) noexcept
 
 ChildOrder* OrderManager::find_child(OrderId id) noexcept {
   const std::uint32_t i = child_index_.find(id.value);
-  return i == FlatIdMap::kNone ? nullptr : &children_[i];
+  if (i == FlatIdMap::kNone) return nullptr;
+  touch(&children_[i]);
+  return &children_[i];
 }
 
 const ChildOrder* OrderManager::child(OrderId id) const noexcept {
@@ -90,7 +106,9 @@ ChildOrder* OrderManager::resolve(OrderId id) noexcept {
   ChildOrder* c = find_child(id);
   if (c == nullptr) {
     const std::uint32_t i = cancel_index_.find(id.value);
-    return i == FlatIdMap::kNone ? nullptr : &children_[i];
+    if (i == FlatIdMap::kNone) return nullptr;
+    touch(&children_[i]);
+    return &children_[i];
   }
   if (!c->active() && c->replaces().valid()) {
     // Reports during a pending replace may carry the new ClOrdID; the old order is the one
@@ -116,19 +134,55 @@ ParentOrder* OrderManager::parent_for(const ChildOrder& c) noexcept {
 
 // ------------------------------------------------------------------------------- set-up
 
+std::uint32_t OrderManager::take_parent_slot() noexcept {
+  if (!free_parents_.empty()) {
+    const std::uint32_t slot = free_parents_.back();
+    free_parents_.pop_back();
+    return slot;
+  }
+  if (parents_.size() >= limits_.max_parents) return kNoSlot;
+  parents_.emplace_back();
+  parent_meta_.emplace_back();
+  return static_cast<std::uint32_t>(parents_.size() - 1);
+}
+
 bool OrderManager::open_parent(OrderId id, AccountId account, InstrumentId instrument, Side side,
                                Qty intended) noexcept {
-  if (!id.valid() || parents_.size() >= limits_.max_parents) return false;
-  if (!parent_index_.insert(id.value, static_cast<std::uint32_t>(parents_.size()))) return false;
-  parents_.push_back(ParentOrder{
-      .id = id, .account = account, .instrument = instrument, .side = side, .intended = intended});
+  if (!id.valid() || parent_index_.find(id.value) != FlatIdMap::kNone) return false;
+  const std::uint32_t slot = take_parent_slot();
+  if (slot == kNoSlot) return false;
+  if (!parent_index_.insert(id.value, slot)) {
+    free_parents_.push_back(slot);
+    return false;
+  }
+  parents_[slot] = ParentOrder{
+      .id = id, .account = account, .instrument = instrument, .side = side, .intended = intended};
+  parent_meta_[slot] = ParentMeta{};
   return true;
+}
+
+bool OrderManager::close_parent(OrderId id) noexcept {
+  const std::uint32_t slot = parent_index_.find(id.value);
+  if (slot == FlatIdMap::kNone || parents_[slot].block) return false;
+  parent_meta_[slot].finished = true;
+  maybe_retire_parent(slot);
+  return true;
+}
+
+void OrderManager::maybe_retire_parent(std::uint32_t slot) noexcept {
+  const ParentMeta& m = parent_meta_[slot];
+  ParentOrder& p = parents_[slot];
+  if (!m.finished || m.children != 0 || p.block || !p.id.valid()) return;
+  (void)parent_index_.erase(p.id.value);
+  p = ParentOrder{};
+  parent_meta_[slot] = ParentMeta{};
+  free_parents_.push_back(slot);
+  ++counters_.retired_parents;
 }
 
 bool OrderManager::open_block(OrderId id, InstrumentId instrument, Side side, Qty lot,
                               std::span<const BlockShare> shares) {
-  if (!id.valid() || lot.raw <= 0 || parents_.size() >= limits_.max_parents ||
-      shares_.size() + shares.size() > limits_.max_block_shares ||
+  if (!id.valid() || lot.raw <= 0 || shares_.size() + shares.size() > limits_.max_block_shares ||
       parent_index_.find(id.value) != FlatIdMap::kNone) {
     return false;
   }
@@ -141,8 +195,14 @@ bool OrderManager::open_block(OrderId id, InstrumentId instrument, Side side, Qt
   }
   std::sort(ids.begin(), ids.end());
   if (std::adjacent_find(ids.begin(), ids.end()) != ids.end()) return false;
-  if (!parent_index_.insert(id.value, static_cast<std::uint32_t>(parents_.size()))) return false;
-  parents_.push_back(ParentOrder{.id = id,
+  const std::uint32_t slot = take_parent_slot();
+  if (slot == kNoSlot) return false;
+  if (!parent_index_.insert(id.value, slot)) {
+    free_parents_.push_back(slot);
+    return false;
+  }
+  parent_meta_[slot] = ParentMeta{};
+  parents_[slot] = (ParentOrder{.id = id,
                                  .instrument = instrument,
                                  .side = side,
                                  .intended = total,
@@ -219,20 +279,48 @@ Qty OrderManager::block_allocated(OrderId id, AccountId a) const noexcept {
 
 // ------------------------------------------------------------------------------- commands
 
+std::uint32_t OrderManager::take_child_slot() noexcept {
+  if (free_children_.empty() && children_.size() < limits_.max_children) {
+    children_.emplace_back();
+    child_meta_.emplace_back();
+    return static_cast<std::uint32_t>(children_.size() - 1);
+  }
+  // Full: the oldest closed children leave before their retention.
+  while (free_children_.empty() && closed_n_ > 0) {
+    const Closed e = closed_[closed_head_];
+    closed_head_ = (closed_head_ + 1) % closed_.size();
+    --closed_n_;
+    if (retire_if(e)) ++counters_.retired_early;
+  }
+  if (free_children_.empty()) return kNoSlot;
+  const std::uint32_t slot = free_children_.back();
+  free_children_.pop_back();
+  return slot;
+}
+
 void OrderManager::on_submit_order(const SubmitOrder& s) noexcept {
   if (find_child(s.order) != nullptr) return;  // the same command seen twice
-  if (children_.size() >= limits_.max_children) {
+  const std::uint32_t slot = take_child_slot();
+  if (slot == kNoSlot) {
     ++counters_.capacity_exhausted;
     return;
   }
-  if (!child_index_.insert(s.order.value, static_cast<std::uint32_t>(children_.size()))) {
+  if (!child_index_.insert(s.order.value, slot)) {
+    free_children_.push_back(slot);
     ++counters_.capacity_exhausted;
     return;
   }
-  children_.emplace_back(s);
-  ChildOrder& c = children_.back();
-  if (s.parent.valid() && find_parent(s.parent) == nullptr) {
-    (void)open_parent(s.parent, s.account, s.instrument, s.side, Qty{});
+  children_[slot] = ChildOrder(s);
+  ChildOrder& c = children_[slot];
+  touch(&c);
+  if (s.parent.valid()) {
+    std::uint32_t p = parent_index_.find(s.parent.value);
+    if (p == FlatIdMap::kNone && open_parent(s.parent, s.account, s.instrument, s.side, Qty{})) {
+      // Seen only through its children (a replayed log): nobody will finish it.
+      p = parent_index_.find(s.parent.value);
+      parent_meta_[p].finished = true;
+    }
+    if (p != FlatIdMap::kNone) ++parent_meta_[p].children;
   }
   sync_pending(c, Qty{});
 }
@@ -244,22 +332,55 @@ void OrderManager::on_cancel_order(const CancelOrder& c) noexcept {
     return;
   }
   children_[idx].on_cancel_request();
-  (void)cancel_index_.insert(c.order.value, idx);
+  touch(&children_[idx]);
+  ChildMeta& m = child_meta_[idx];
+  if (cancel_index_.insert(c.order.value, idx)) {
+    // The child remembers its recent cancel requests, to take them out of the index when it
+    // leaves the table; an answer to an older one finds the child by OrigClOrdID.
+    std::uint64_t& cell = m.cancels[m.n_cancels % kCancelIdsPerChild];
+    if (m.n_cancels >= kCancelIdsPerChild && cancel_index_.find(cell) == idx) {
+      (void)cancel_index_.erase(cell);
+    }
+    cell = c.order.value;
+    ++m.n_cancels;
+  }
 }
 
 void OrderManager::on_replace_order(const ReplaceOrder& r) noexcept {
-  const std::uint32_t idx = child_index_.find(r.orig_order.value);
-  if (idx == FlatIdMap::kNone) {
+  if (child_index_.find(r.orig_order.value) == FlatIdMap::kNone) {
     ++counters_.unknown_orders;
     return;
   }
-  if (children_.size() >= limits_.max_children ||
-      !child_index_.insert(r.order.value, static_cast<std::uint32_t>(children_.size()))) {
+  if (child_index_.find(r.order.value) != FlatIdMap::kNone) {
+    ++counters_.capacity_exhausted;  // an id already in use: refused as before
+    return;
+  }
+  // Taking a slot may retire closed children early (a full table), the original among them if
+  // it closed: look it up again after.
+  const std::uint32_t slot = take_child_slot();
+  if (slot == kNoSlot) {
     ++counters_.capacity_exhausted;
     return;
   }
-  children_.push_back(ChildOrder::replacement_of(children_[idx], r.order, r.qty, r.limit));
+  const std::uint32_t idx = child_index_.find(r.orig_order.value);
+  if (idx == FlatIdMap::kNone) {
+    free_children_.push_back(slot);
+    ++counters_.unknown_orders;
+    return;
+  }
+  if (!child_index_.insert(r.order.value, slot)) {
+    free_children_.push_back(slot);
+    ++counters_.capacity_exhausted;
+    return;
+  }
+  children_[slot] = ChildOrder::replacement_of(children_[idx], r.order, r.qty, r.limit);
   children_[idx].on_replace_request(r.order);
+  touch(&children_[idx]);
+  touch(&children_[slot]);
+  if (children_[slot].parent().valid()) {
+    const std::uint32_t p = parent_index_.find(children_[slot].parent().value);
+    if (p != FlatIdMap::kNone) ++parent_meta_[p].children;
+  }
 }
 
 // ------------------------------------------------------------------------------- reports
@@ -308,7 +429,10 @@ void OrderManager::arm_request_timer(const ChildOrder& c, std::uint32_t attempt,
   const std::int64_t delay = limits_.request_timeout_ns << std::min<std::uint32_t>(attempt, 16);
   t.due = Timestamp{now.ns + delay};
   t.owner = kTimerOwner;
-  t.cookie = (static_cast<std::uint64_t>(attempt) << 32) | c.request_seq();
+  // attempt (8 bits) | the slot's generation (24 bits) | the request's sequence number
+  t.cookie = (static_cast<std::uint64_t>(std::min<std::uint32_t>(attempt, 255)) << 56) |
+             (static_cast<std::uint64_t>(child_meta_[idx].gen & 0xFFFFFFu) << 32) |
+             c.request_seq();
   out.emit(t);
 }
 
@@ -316,8 +440,12 @@ void OrderManager::on_timer(const TimerFired& t, Timestamp now, Outbox& out) noe
   if (t.owner != kTimerOwner) return;
   const std::uint64_t idx = t.timer.value & 0xFFFFFFFFu;
   if (idx >= children_.size()) return;
+  // The slot now holds another child: the timer was for one that left the table.
+  if ((child_meta_[idx].gen & 0xFFFFFFu) != ((t.cookie >> 32) & 0xFFFFFFu)) return;
   ChildOrder& c = children_[idx];
-  const auto attempt = static_cast<std::uint32_t>(t.cookie >> 32);
+  if (!c.id().valid()) return;
+  touch(&c);
+  const auto attempt = static_cast<std::uint32_t>(t.cookie >> 56);
   const auto seq = static_cast<std::uint32_t>(t.cookie & 0xFFFFFFFFu);
   // Answered (or superseded by a newer request) since: nothing to do.
   if (!c.request_pending() || c.request_seq() != seq || !c.live()) return;
@@ -502,6 +630,7 @@ void OrderManager::on_message_rejected(const MessageRejected& r) noexcept {
       ++counters_.unknown_orders;
       return;
     }
+    touch(&children_[idx]);
     last_flags_ = children_[idx].on_cancel_rejected(CancelRejectResponseTo::kCancel);
     count(last_flags_);
     return;
@@ -518,6 +647,99 @@ void OrderManager::on_message_rejected(const MessageRejected& r) noexcept {
   const Qty before = c->leaves();
   last_flags_ = c->on_message_rejected();
   sync_pending(*c, before);
+}
+
+// ------------------------------------------------------------------------------- retention
+
+void OrderManager::touch(const ChildOrder* c) noexcept {
+  const std::uint32_t slot = slot_of(*c);
+  for (std::uint32_t k = 0; k < n_touched_; ++k) {
+    if (touched_[k] == slot) return;
+  }
+  if (n_touched_ < touched_.size()) touched_[n_touched_++] = slot;
+}
+
+namespace {
+/// Closed: the broker works it no more and no request of ours is outstanding. An inactive
+/// replacement is PendingNew until the broker answers, so it is open.
+bool closed(const ChildOrder& c) noexcept {
+  const OrderState s = c.state();
+  return !c.request_pending() && (s == OrderState::kFilled || is_terminal(s));
+}
+}  // namespace
+
+void OrderManager::settle(std::uint32_t slot, Timestamp now) noexcept {
+  const ChildOrder& c = children_[slot];
+  if (!c.id().valid()) return;
+  ChildMeta& m = child_meta_[slot];
+  if (!closed(c)) {
+    m.closed_at = kOpen;  // reopened (a bust): an older ring entry no longer matches
+    return;
+  }
+  if (m.closed_at != kOpen) return;
+  if (closed_n_ == closed_.size()) {
+    // Every ring entry is a closed child (or a stale one): the oldest leaves early.
+    const Closed e = closed_[closed_head_];
+    closed_head_ = (closed_head_ + 1) % closed_.size();
+    --closed_n_;
+    if (retire_if(e)) ++counters_.retired_early;
+  }
+  m.closed_at = now.ns;
+  closed_[(closed_head_ + closed_n_) % closed_.size()] = Closed{slot, m.gen, now.ns};
+  ++closed_n_;
+}
+
+void OrderManager::reclaim(Timestamp now) noexcept {
+  while (closed_n_ > 0) {
+    const Closed& e = closed_[closed_head_];
+    if (now.ns - e.at < limits_.retention_ns) return;
+    const Closed taken = e;
+    closed_head_ = (closed_head_ + 1) % closed_.size();
+    --closed_n_;
+    (void)retire_if(taken);
+  }
+}
+
+bool OrderManager::retire_if(const Closed& e) noexcept {
+  const ChildMeta& m = child_meta_[e.slot];
+  if (m.gen != e.gen || m.closed_at != e.at || !children_[e.slot].id().valid()) return false;
+  retire_child(e.slot);
+  return true;
+}
+
+void OrderManager::retire_child(std::uint32_t slot) noexcept {
+  ChildOrder& c = children_[slot];
+  ChildMeta& m = child_meta_[slot];
+  (void)child_index_.erase(c.id().value);
+  const std::uint32_t n = std::min<std::uint32_t>(m.n_cancels, kCancelIdsPerChild);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    if (cancel_index_.find(m.cancels[k]) == slot) (void)cancel_index_.erase(m.cancels[k]);
+  }
+  if (c.parent().valid()) {
+    const std::uint32_t p = parent_index_.find(c.parent().value);
+    if (p != FlatIdMap::kNone && parent_meta_[p].children > 0) {
+      --parent_meta_[p].children;
+      maybe_retire_parent(p);
+    }
+  }
+  c = ChildOrder{};
+  const std::uint32_t gen = m.gen + 1;
+  m = ChildMeta{};
+  m.gen = gen;
+  free_children_.push_back(slot);
+  ++counters_.retired_children;
+}
+
+void OrderManager::roll_day(Timestamp now) noexcept {
+  constexpr std::int64_t kDayNs = 86'400'000'000'000;
+  const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
+  if (day == day_) return;
+  // ExecIDs are unique per broker per day: the ledger keeps today's and the previous day's.
+  if (day_ != INT64_MIN) {
+    ledger_.roll();
+    ++counters_.day_rolls;
+  }
+  day_ = day;
 }
 
 // ------------------------------------------------------------------------------- booking

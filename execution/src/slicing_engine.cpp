@@ -13,7 +13,10 @@ SlicingEngine::SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& pr
                              const InstrumentTable& instruments, const MarketState& market,
                              OrderManager& om, ClOrdIdGenerator& ids, std::size_t max_parents)
     : cfg_(cfg), profile_(profile), instruments_(instruments), market_(market), om_(om), ids_(ids) {
-  parents_.reserve(max_parents);
+  parents_.resize(max_parents);
+  free_.reserve(max_parents);
+  for (std::size_t k = max_parents; k-- > 0;) free_.push_back(static_cast<std::uint32_t>(k));
+  working_.reserve(max_parents);
 }
 
 Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox& out) {
@@ -22,7 +25,10 @@ Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox
   if (!instruments_.contains(r.instrument) || !market_.has_mark(r.instrument)) {
     return Error{"parent " + std::to_string(r.id.value) + ": no price for the instrument yet"};
   }
-  if (parents_.size() == parents_.capacity()) return Error{"slicing engine: parent table full"};
+  if (free_.empty()) {
+    return Error{"slicing engine: parent table full (" + std::to_string(parents_.size()) +
+                 " parents being worked)"};
+  }
   if (!om_.open_parent(r.id, r.account, r.instrument, r.side, r.quantity)) {
     return Error{"parent " + std::to_string(r.id.value) +
                  ": the order manager refused it (id known or full)"};
@@ -38,7 +44,10 @@ Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox
   p.st.start_minute = static_cast<double>(lt.ns_of_day) / 60e9;
   p.st.end_minute = p.st.start_minute + static_cast<double>(cfg_.horizon.count()) / 60e9;
   p.active = true;
-  parents_.push_back(p);
+  const std::uint32_t slot = free_.back();
+  free_.pop_back();
+  parents_[slot] = p;
+  working_.push_back(slot);
   ++active_;
   if (r.account.value >= active_by_account_.size()) {
     active_by_account_.resize(r.account.value + 1, 0);  // cold: a parent start
@@ -58,7 +67,7 @@ void SlicingEngine::schedule(Timestamp now, Outbox& out) {
   timer_running_ = true;
 }
 
-void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
+bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   const ParentOrder* po = om_.parent(p.req.id);
   p.st.filled = po != nullptr ? po->filled : Qty{};
   const ChildOrder* child = p.live.valid() ? om_.child(p.live) : nullptr;
@@ -131,25 +140,37 @@ void SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       --active_;
       if (p.req.account.value < active_by_account_.size())
         --active_by_account_[p.req.account.value];
-      break;
+      (void)om_.close_parent(p.req.id);
+      return false;
   }
+  return true;
 }
 
 void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (const auto* t = std::get_if<TimerFired>(&e)) {
     if (t->owner != kTimerOwner) return;
     timer_running_ = false;
-    for (Parent& p : parents_) {
-      if (p.active) step(p, now, out);
+    // In start order; the finished leave the list (kept in order) and free their slots.
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < working_.size(); ++k) {
+      const std::uint32_t slot = working_[k];
+      if (step(parents_[slot], now, out)) {
+        working_[kept++] = slot;
+      } else {
+        free_.push_back(slot);
+      }
     }
+    working_.resize(kept);
     if (active_ > 0) schedule(now, out);
   } else if (const auto* tr = std::get_if<TradePrinted>(&e)) {
-    for (Parent& p : parents_) {
-      if (p.active && p.req.instrument == tr->instrument) p.st.market_volume += tr->size;
+    for (const std::uint32_t slot : working_) {
+      Parent& p = parents_[slot];
+      if (p.req.instrument == tr->instrument) p.st.market_volume += tr->size;
     }
   } else if (const auto* dn = std::get_if<OrderDenied>(&e)) {
-    for (Parent& p : parents_) {
-      if (p.active && p.live == dn->order) {
+    for (const std::uint32_t slot : working_) {
+      Parent& p = parents_[slot];
+      if (p.live == dn->order) {
         p.live = p.replaced;  // a denied replace leaves the old child working
         p.replaced = OrderId{};
         ++c_.denied;

@@ -61,11 +61,22 @@ struct RuntimeClock {
 /// handled the event. Allocates only when a new parent appears (cold).
 class Audit {
  public:
+  /// `keep_records`: a ParentRecord per parent for the run's slippage report (one session's
+  /// parents: the demo); off, nothing grows with the number of parents.
   Audit(LiveStats& live, const OrderManager& om, const ComplianceGate& gate,
-        const SlicingEngine& slicer, const SessionSupervisor& supervisor, std::size_t sessions)
-      : live_(live), om_(om), gate_(gate), slicer_(slicer), sup_(supervisor), sessions_(sessions) {
-    records_.reserve(1u << 14);
-    index_.reserve(1u << 14);
+        const SlicingEngine& slicer, const SessionSupervisor& supervisor, std::size_t sessions,
+        bool keep_records)
+      : live_(live),
+        om_(om),
+        gate_(gate),
+        slicer_(slicer),
+        sup_(supervisor),
+        sessions_(sessions),
+        keep_records_(keep_records) {
+    if (keep_records_) {
+      records_.reserve(1u << 14);
+      index_.reserve(1u << 14);
+    }
   }
 
   void on_event(const Event& e, Timestamp now, Outbox&) {
@@ -101,6 +112,15 @@ class Audit {
     live_.sessions_up.store(up, std::memory_order_relaxed);
   }
   void on(const ChildOrderProposed& c, Timestamp now) {
+    if (!keep_records_) {
+      // Parent ids only grow (one generator, run epochs increasing): a new parent is one above
+      // every parent seen.
+      if (c.parent.value > last_parent_) {
+        last_parent_ = c.parent.value;
+        bump(live_.parents);
+      }
+      return;
+    }
     auto [it, fresh] = index_.try_emplace(c.parent.value, records_.size());
     if (fresh) {
       ParentRecord r;
@@ -126,6 +146,7 @@ class Audit {
     if (om_.counters().fills == last_fills_) return;
     last_fills_ = om_.counters().fills;
     bump(live_.fills);
+    if (!keep_records_) return;
     const ChildOrder* c = om_.child(x.order);
     if (c == nullptr) return;
     const auto it = index_.find(c->parent().value);
@@ -144,9 +165,11 @@ class Audit {
   const SlicingEngine& slicer_;
   const SessionSupervisor& sup_;
   std::size_t sessions_;
+  bool keep_records_;
   std::vector<ParentRecord> records_;
   std::unordered_map<std::uint64_t, std::size_t> index_;
   std::uint64_t last_fills_ = 0;
+  std::uint64_t last_parent_ = 0;
 };
 
 /// The FIX sender thread's destination: FixOutbound (-> fix::Initiator).
@@ -338,7 +361,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   OrderManagerLimits lim;
   lim.max_children = m.opt.max_children;
   lim.max_parents = m.opt.max_parents;
-  lim.max_exec_ids = m.opt.max_children * 2;
+  lim.max_exec_ids = m.opt.max_exec_ids_per_day;  // the ledger keeps two days
+  lim.retention_ns = s.execution.retention.count();
   lim.max_positions = std::max<std::size_t>(1u << 16, m.book.slots() * 2);
   // A broker answers a cancel/replace in wall time: on a market clock running N x faster the
   // wait before asking for the order's status is N x longer in market time (a loaded machine
@@ -441,7 +465,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
   m.audit =
-      std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor, policies.size());
+      std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor, policies.size(),
+                              m.opt.keep_parent_records);
   m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;

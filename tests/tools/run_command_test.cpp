@@ -4,7 +4,10 @@
 //    starting positions plus every fill broker-sim's message log records.
 //  - The CSV writer against random books: every row reads back to the book's exact quantity and
 //    cash, whatever the signs, decimals and account names.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -505,9 +508,21 @@ TEST(RunProcess, ADeadBrokerIsRetriedAndReportedAndSigintStillStopsCleanly) {
   const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-dead-broker";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::string port_error;
-  const int port = fix::pick_free_port(port_error);  // nothing listens on it
-  ASSERT_GT(port, 0) << port_error;
+  // A port bound and held here without listening: connecting is refused, and no other test
+  // running at the same time can take it (a port merely found free could be).
+  const int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(held, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(held, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{held};
   const std::string config = small_desk(
       dir, "",
       "    - {name: nobody, fix_version: FIX.4.4, host: 127.0.0.1, port: " + std::to_string(port) +

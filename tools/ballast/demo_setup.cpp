@@ -257,6 +257,7 @@ DemoResult DemoFailure::operator()(const std::string& why) const {
 
 kernel::KernelOptions runtime_options(const DemoSetup& d, const DemoOptions& opt) {
   kernel::KernelOptions ropt;
+  ropt.keep_parent_records = true;  // the demo's slippage report
   ropt.market_clock = true;
   ropt.market_clock_speed = opt.speed;  // 0: full speed
   ropt.market = d.market;

@@ -78,6 +78,19 @@ void print_orders(const kernel::Kernel& eng, std::ostream& out, const std::strin
       << " parent orders, " << thousands(l.children.load()) << " child orders, "
       << thousands(l.fills.load()) << " fills, " << thousands(l.rejects.load()) << " rejects; "
       << working << "\n";
+  const OrderManagerCounters& oc = eng.orders().counters();
+  out << "Working tables: " << thousands(eng.orders().children_held()) << " child orders and "
+      << thousands(eng.orders().parents_held()) << " parents held; "
+      << thousands(oc.retired_children) << " closed children left after execution.retention";
+  if (oc.retired_early > 0) {
+    out << ", " << thousands(oc.retired_early)
+        << " of them early (the tables were full: a late bust for one is an unknown order)";
+  }
+  if (oc.capacity_exhausted > 0) {
+    out << "; " << thousands(oc.capacity_exhausted)
+        << " orders dropped: the tables were full of live orders";
+  }
+  out << "\n";
   const auto sv = eng.solver_stats();
   out << "Optimizer: " << thousands(sv.loads + sv.reuses) << " solves, " << thousands(sv.loads)
       << " cold (a new account shape), " << thousands(sv.reuses) << " warm on a kept solver ("

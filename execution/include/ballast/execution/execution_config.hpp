@@ -59,6 +59,9 @@ struct ExecutionConfig {
   /// How far buys may run ahead of sell proceeds, as a share of account NAV (0 = buys wait for
   /// the sells that fund them).
   double cash_allowance = 0.0;
+  /// How long a closed child order stays in the order manager's working tables (a late bust or
+  /// correction finds it there); after that only the journal holds it.
+  Duration retention = std::chrono::hours(2);
 
   ConfigViolations validate() const;
 };

@@ -7,8 +7,9 @@
 
 namespace ballast {
 
-/// Linear probing, sized at construction to a power of two at least twice `max_keys`; no erase
-/// (entries live until clear()). insert() fails instead of growing, so the hot path never
+/// Linear probing, sized at construction to a power of two at least twice `max_keys`; erase()
+/// shifts the following entries of the probe run back (no tombstones), so a map whose keys come
+/// and go stays as fast as a fresh one. insert() fails instead of growing, so the hot path never
 /// allocates. Key UINT64_MAX is reserved (empty slot).
 class FlatIdMap {
  public:
@@ -19,6 +20,8 @@ class FlatIdMap {
   /// Inserts key -> value. Returns false when the key exists (value unchanged) or the map holds
   /// max_keys already.
   [[nodiscard]] bool insert(std::uint64_t key, std::uint32_t value) noexcept;
+  /// Removes key. Returns false when it is not there.
+  bool erase(std::uint64_t key) noexcept;
   std::size_t size() const noexcept { return size_; }
   std::size_t max_keys() const noexcept { return max_keys_; }
   void clear() noexcept;

@@ -2,6 +2,8 @@
 // machine and books every new fill exactly once into the PortfolioBook.
 #pragma once
 
+#include <array>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -20,8 +22,10 @@ namespace ballast {
 
 /// Capacities fixed at construction; nothing on the report path grows past them.
 struct OrderManagerLimits {
-  std::size_t max_children = 1u << 16;      ///< child orders (replacements count) per run
-  std::size_t max_parents = 1u << 14;       ///< parents and blocks
+  /// Child orders (replacements count) in the table at once: the live ones and the closed ones
+  /// still within `retention_ns`.
+  std::size_t max_children = 1u << 16;
+  std::size_t max_parents = 1u << 14;       ///< parents and blocks in the table at once
   std::size_t max_exec_ids = 1u << 17;      ///< trades + busts + corrections per trading day
   std::size_t max_positions = 1u << 16;     ///< (account, instrument) pairs with a cost basis
   std::size_t max_block_shares = 1u << 16;  ///< accounts summed over all blocks
@@ -31,6 +35,13 @@ struct OrderManagerLimits {
   /// Status requests per unanswered cancel/replace before the account's trading is stopped
   /// (KillSwitchTripped, kUnansweredRequest).
   std::uint32_t max_status_requests = 3;
+  /// A closed child (filled, cancelled, rejected, expired or replaced, no request outstanding)
+  /// leaves the table this long after it closed: until then a late report (a bust, a correction,
+  /// a fill on a replaced ClOrdID) finds it; after, a report for it is one for an unknown order.
+  /// Its history stays in the journal. A parent leaves with its last child once the slicing
+  /// engine has finished it (close_parent). When the table is full, the oldest closed child
+  /// leaves early (counted: retired_early). Blocks stay for the run.
+  std::int64_t retention_ns = 2 * 3'600'000'000'000;
 };
 
 /// A parent order: one account's (or one block's) intent in one instrument.
@@ -92,6 +103,10 @@ struct OrderManagerCounters {
   std::uint64_t status_requests{0};      ///< QueryOrderStatus emitted (mismatch or timeout)
   std::uint64_t requests_lost{0};        ///< unanswered cancels/replaces withdrawn on a status
   std::uint64_t requests_unanswered{0};  ///< still unanswered after max_status_requests: stopped
+  std::uint64_t retired_children{0};     ///< closed children that left the table
+  std::uint64_t retired_parents{0};      ///< finished parents that left the table
+  std::uint64_t retired_early{0};        ///< closed children that left before their retention
+  std::uint64_t day_rolls{0};            ///< trading days begun (the ExecID ledger rolled)
 };
 
 /// Called after a fill (or bust) changed an account's position and cash: the composition root
@@ -143,6 +158,9 @@ class OrderManager {
                   std::span<const BlockShare> shares);
   /// Releases the pending quantity the block's accounts did not get. False: not a block.
   bool close_block(OrderId id) noexcept;
+  /// The parent will get no more children (the slicing engine finished it): it leaves the table
+  /// with its last child. False: unknown or a block.
+  bool close_parent(OrderId id) noexcept;
   /// Seeds the cost basis of a position held before start. False: no room.
   bool set_cost_basis(AccountId a, InstrumentId i, Qty qty, Price avg_cost) noexcept;
 
@@ -155,14 +173,20 @@ class OrderManager {
   void for_each_live_child(F&& f) const {
     for (const ChildOrder& c : children_) {
       // Filled orders are done even without a terminal report flag (state() derives kFilled).
-      if (c.live() && c.state() != OrderState::kFilled) f(c);
+      // A free slot has no id.
+      if (c.id().valid() && c.live() && c.state() != OrderState::kFilled) f(c);
     }
   }
-  /// Calls f(const ParentOrder&) for every parent and block.
+  /// Calls f(const ParentOrder&) for every parent and block in the table.
   template <class F>
   void for_each_parent(F&& f) const {
-    for (const ParentOrder& p : parents_) f(p);
+    for (const ParentOrder& p : parents_) {
+      if (p.id.valid()) f(p);
+    }
   }
+  /// Children and parents in the table now (live, or closed within the retention).
+  std::size_t children_held() const noexcept { return child_index_.size(); }
+  std::size_t parents_held() const noexcept { return parent_index_.size(); }
   const ParentOrder* parent(OrderId id) const noexcept;
   /// Cost basis of (a, i); all zero when never traded or seeded.
   CostBasis cost_basis(AccountId a, InstrumentId i) const noexcept;
@@ -187,8 +211,46 @@ class OrderManager {
   };
 
   static constexpr std::uint32_t kTimerOwner = 0x4F4D4752;  // "OMGR"
+  static constexpr std::int64_t kOpen = INT64_MIN;
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  static constexpr std::size_t kCancelIdsPerChild = 4;
+  /// Per child slot: its generation (bumped when the slot is reused: a timer of the previous
+  /// occupant is recognised), when it closed, and the ids of its recent cancel requests.
+  struct ChildMeta {
+    std::uint32_t gen{0};
+    std::uint32_t n_cancels{0};
+    std::int64_t closed_at{kOpen};
+    std::array<std::uint64_t, kCancelIdsPerChild> cancels{};
+  };
+  struct ParentMeta {
+    std::uint32_t children{0};  ///< children of this parent in the table
+    bool finished{false};       ///< close_parent() was called (or nobody will)
+  };
+  /// A child that closed at `at`, in the order children closed.
+  struct Closed {
+    std::uint32_t slot{0};
+    std::uint32_t gen{0};
+    std::int64_t at{0};
+  };
 
+  void dispatch(const Event& e, Timestamp now, Outbox& out) noexcept;
   void on_report(const ExecutionReported& r, Timestamp now, Outbox* out) noexcept;
+  /// A free child slot (reusing a closed child's when the table is full), or kNoSlot.
+  std::uint32_t take_child_slot() noexcept;
+  std::uint32_t take_parent_slot() noexcept;
+  std::uint32_t slot_of(const ChildOrder& c) const noexcept {
+    return static_cast<std::uint32_t>(&c - children_.data());
+  }
+  void touch(const ChildOrder* c) noexcept;
+  /// Notes whether a touched child closed (or reopened) at `now`.
+  void settle(std::uint32_t slot, Timestamp now) noexcept;
+  /// Retires the children closed longer than the retention ago.
+  void reclaim(Timestamp now) noexcept;
+  /// Retires the child in `e` if it is still the same child, still closed since e.at.
+  bool retire_if(const Closed& e) noexcept;
+  void retire_child(std::uint32_t slot) noexcept;
+  void maybe_retire_parent(std::uint32_t slot) noexcept;
+  void roll_day(Timestamp now) noexcept;
   void on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept;
   void arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
                          Outbox& out) noexcept;
@@ -222,10 +284,20 @@ class OrderManager {
   AccountChangedFn hook_{nullptr};
   void* hook_ctx_{nullptr};
 
-  std::vector<ChildOrder> children_;
+  std::vector<ChildOrder> children_;  // slots; a free one has an invalid id
+  std::vector<ChildMeta> child_meta_;
+  std::vector<std::uint32_t> free_children_;
+  std::vector<Closed> closed_;  // ring, oldest at closed_head_
+  std::size_t closed_head_{0};
+  std::size_t closed_n_{0};
+  std::array<std::uint32_t, 4> touched_{};
+  std::uint32_t n_touched_{0};
+  std::int64_t day_{INT64_MIN};
   FlatIdMap child_index_;   // child ids -> children_
   FlatIdMap cancel_index_;  // cancel-request ids (ClOrdID of a 35=F) -> children_
-  std::vector<ParentOrder> parents_;
+  std::vector<ParentOrder> parents_;  // slots; a free one has an invalid id
+  std::vector<ParentMeta> parent_meta_;
+  std::vector<std::uint32_t> free_parents_;
   FlatIdMap parent_index_;
   std::vector<Basis> bases_;
   FlatIdMap basis_index_;

@@ -27,7 +27,10 @@ struct ParentRequest {
   Qty quantity{};
 };
 
-/// Thread: the core thread only. Parents live in a table preallocated at construction.
+/// Thread: the core thread only. Parents live in a table preallocated at construction; a
+/// finished parent's slot is reused, and timers, prints and denials visit only the parents being
+/// worked (in the order they started). A finished parent is closed in the order manager, which
+/// lets it go with its last child (OrderManagerLimits::retention_ns).
 class SlicingEngine {
  public:
   /// Owner tag of the engine's interval timer ("SLCE").
@@ -72,7 +75,8 @@ class SlicingEngine {
     OrderId replaced{};  ///< the child a proposed replace would replace (still working if denied)
     bool active = false;
   };
-  void step(Parent& p, Timestamp now, Outbox& out);
+  /// Steps one parent; false when it finished (its slot is free again).
+  bool step(Parent& p, Timestamp now, Outbox& out);
   void schedule(Timestamp now, Outbox& out);
 
   const ExecutionConfig& cfg_;
@@ -82,7 +86,9 @@ class SlicingEngine {
   const MarketState& market_;
   OrderManager& om_;
   ClOrdIdGenerator& ids_;
-  std::vector<Parent> parents_;
+  std::vector<Parent> parents_;           // slots, preallocated
+  std::vector<std::uint32_t> free_;       // free slots
+  std::vector<std::uint32_t> working_;    // slots being worked, in start order
   std::size_t active_ = 0;
   std::vector<std::uint32_t> active_by_account_;
   bool timer_running_ = false;

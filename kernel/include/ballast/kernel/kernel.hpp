@@ -84,8 +84,16 @@ struct KernelOptions {
   bool offline = false;
   /// The journal's file operations (tests inject write failures); null: POSIX.
   JournalIo* journal_io = nullptr;
+  /// Children (live, or closed within execution.retention) and parents (being worked, or with
+  /// a child still held) at once: the working tables' sizes, fixed at create().
   std::size_t max_children = 1u << 18;
   std::size_t max_parents = 1u << 16;
+  /// Trades, busts and corrections de-duplicated per trading day (the ExecID ledger keeps two
+  /// days); beyond it reports are applied without de-duplication and counted (ledger_full).
+  std::size_t max_exec_ids_per_day = 1u << 18;
+  /// Keep a ParentRecord per parent (parents()) for an end-of-run slippage report. It grows with
+  /// every parent: for one bounded session (the demo), not for a live desk.
+  bool keep_parent_records = false;
 };
 
 /// What a journal replay did (`ballast replay`, and recovery at start-up).
@@ -192,6 +200,7 @@ class Kernel {
   const OrderManager& orders() const noexcept;
   const ComplianceGate& gate() const noexcept;
   const DriftMonitor& monitor() const noexcept;
+  /// One record per parent, with KernelOptions::keep_parent_records (else empty).
   const std::vector<ParentRecord>& parents() const noexcept;
   /// Rebalances started, solve errors, triggers skipped while one was in progress.
   std::uint64_t rebalances() const noexcept;
