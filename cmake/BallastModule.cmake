@@ -15,7 +15,8 @@ function(ballast_module name)
   endif()
 endfunction()
 
-# ballast_test(NAME [SERIAL gtest-filter] LIBS...): one GoogleTest executable from DIR/*_test.cpp,
+# ballast_test(NAME [SERIAL gtest-filter] LIBS... [SOURCES files...]): one GoogleTest executable from
+# DIR/*_test.cpp (or the SOURCES given),
 # registered with CTest test by test (gtest_discover_tests) and labelled with the module name.
 # Tests matching SERIAL run alone (RUN_SERIAL): the wall-paced end-to-end runs, whose outcome
 # depends on keeping up with a recorded tape replayed against the clock.

@@ -17,60 +17,6 @@ std::int64_t to_ppb(double v) noexcept {
 }
 }  // namespace
 
-// ------------------------------------------------------------------------------- FixedMap
-
-template <class V>
-ComplianceGate::FixedMap<V>::FixedMap(std::size_t capacity)
-    : slots_(std::bit_ceil(std::max<std::size_t>(capacity * 2, 16))),
-      mask_(slots_.size() - 1),
-      limit_(capacity) {}
-
-template <class V>
-std::size_t ComplianceGate::FixedMap<V>::home(std::uint64_t key) const noexcept {
-  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask_;
-}
-
-template <class V>
-V* ComplianceGate::FixedMap<V>::find(std::uint64_t key) noexcept {
-  for (std::size_t i = home(key);; i = (i + 1) & mask_) {
-    if (slots_[i].id == key) return &slots_[i];
-    if (slots_[i].id == 0) return nullptr;
-  }
-}
-
-template <class V>
-V* ComplianceGate::FixedMap<V>::insert(std::uint64_t key) noexcept {
-  if (V* v = find(key)) return v;
-  if (size_ >= limit_) return nullptr;
-  std::size_t i = home(key);
-  while (slots_[i].id != 0) i = (i + 1) & mask_;
-  slots_[i] = V{};
-  slots_[i].id = key;
-  ++size_;
-  return &slots_[i];
-}
-
-template <class V>
-void ComplianceGate::FixedMap<V>::erase(std::uint64_t key) noexcept {
-  std::size_t i = home(key);
-  while (slots_[i].id != key) {
-    if (slots_[i].id == 0) return;
-    i = (i + 1) & mask_;
-  }
-  // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-  for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-    if (slots_[j].id == 0) break;
-    const std::size_t h = home(slots_[j].id);
-    const bool movable = ((j - h) & mask_) >= ((j - i) & mask_);
-    if (movable) {
-      slots_[i] = slots_[j];
-      i = j;
-    }
-  }
-  slots_[i] = V{};
-  --size_;
-}
-
 // ------------------------------------------------------------------------------- TimeRing
 
 void ComplianceGate::TimeRing::push(Timestamp t) noexcept {
@@ -120,11 +66,11 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
       slot_(book.slots()),
       pend_buy_notional_(book.accounts(), 0),
       kill_account_(book.accounts(), 0),
-      orders_(opts.max_working_orders),
-      cancels_(opts.max_working_orders),
-      retired_(std::max<std::size_t>(opts.max_retired_orders, 1)),
+      orders_(opts.max_working_orders, kMinMapSlots),
+      cancels_(opts.max_working_orders, kMinMapSlots),
+      retired_(std::max<std::size_t>(opts.max_retired_orders, 1), kMinMapSlots),
       retired_ring_(std::max<std::size_t>(opts.max_retired_orders, 1), 0),
-      parents_(opts.max_parents),
+      parents_(opts.max_parents, kMinMapSlots),
       session_rate_(opts.max_sessions, TimeRing(cfg.max_orders_per_second)),
       proposals_(static_cast<std::size_t>(cfg.kill_switch.order_rate_runaway) + 1),
       rejects_(cfg.kill_switch.reject_storm_count),

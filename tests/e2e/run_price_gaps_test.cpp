@@ -88,7 +88,9 @@ TEST(RunProcess, AnInstrumentQuotingLateAndACashOnlyAccountNeitherAbortNorStall)
   fs::create_directories(dir);
 
   // The tape: 09:30-09:50 of the shipped day, GOOG's rows only from 09:32. Both programs replay
-  // it at 30x; the engine is stopped after 28 s (09:44 on the tape), broker-sim still serving.
+  // it at 30x; the engine is stopped after 38 s (09:49 on the tape), broker-sim still serving.
+  // GOOG is normally bought by 09:36; the margin is for a loaded machine (CI runs twice as many
+  // tests as cores, beside a low-priority build), where a stop at 09:44 once came first.
   const long long open_ns = 34'200'000'000'000LL;  // 09:30 after local midnight
   const long long goog_from = open_ns + 120'000'000'000LL;
   const long long until = open_ns + 1'200'000'000'000LL;
@@ -188,7 +190,7 @@ logging:
   std::this_thread::sleep_for(500ms);
   const pid_t run =
       spawn({kProgram, "run", "--config", "desk.yaml"}, dir, dir / "run.out", dir / "run.err");
-  std::this_thread::sleep_for(28s);
+  std::this_thread::sleep_for(38s);
   kill(run, SIGTERM);
   const int run_status = wait_for(run, 60s);
   kill(sim, SIGTERM);

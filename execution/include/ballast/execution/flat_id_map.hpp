@@ -1,45 +1,50 @@
-// FlatIdMap: a fixed-capacity open-addressing map from a 64-bit key to a 32-bit index.
+// FlatIdMap: a fixed-capacity map from a 64-bit key to a 32-bit index (the order manager's
+// indexes), over the one fixed-capacity id table (core/fixed_id_map.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+
+#include "ballast/core/fixed_id_map.hpp"
 
 namespace ballast {
 
-/// Linear probing, sized at construction to a power of two at least twice `max_keys`; erase()
-/// shifts the following entries of the probe run back (no tombstones), so a map whose keys come
-/// and go stays as fast as a fresh one. insert() fails instead of growing, so the hot path never
-/// allocates. Key UINT64_MAX is reserved (empty slot).
+/// Sized at construction to a power of two at least twice `max_keys`; erase() leaves no
+/// tombstones; insert() fails instead of growing, so the hot path never allocates. Key
+/// UINT64_MAX is reserved (empty slot).
 class FlatIdMap {
  public:
-  explicit FlatIdMap(std::size_t max_keys);
+  explicit FlatIdMap(std::size_t max_keys) : map_(max_keys) {}
 
   /// Index stored for key, or kNone.
-  std::uint32_t find(std::uint64_t key) const noexcept;
+  std::uint32_t find(std::uint64_t key) const noexcept {
+    const Entry* e = map_.find(key);
+    return e == nullptr ? kNone : e->value;
+  }
   /// Inserts key -> value. Returns false when the key exists (value unchanged) or the map holds
   /// max_keys already.
-  [[nodiscard]] bool insert(std::uint64_t key, std::uint32_t value) noexcept;
+  [[nodiscard]] bool insert(std::uint64_t key, std::uint32_t value) noexcept {
+    if (map_.find(key) != nullptr) return false;
+    Entry* e = map_.insert(key);
+    if (e == nullptr) return false;
+    e->value = value;
+    return true;
+  }
   /// Removes key. Returns false when it is not there.
-  bool erase(std::uint64_t key) noexcept;
-  std::size_t size() const noexcept { return size_; }
-  std::size_t max_keys() const noexcept { return max_keys_; }
-  void clear() noexcept;
+  bool erase(std::uint64_t key) noexcept { return map_.erase(key); }
+  std::size_t size() const noexcept { return map_.size(); }
+  std::size_t max_keys() const noexcept { return map_.capacity(); }
+  void clear() noexcept { map_.clear(); }
 
   static constexpr std::uint32_t kNone = UINT32_MAX;
   static constexpr std::uint64_t kEmpty = UINT64_MAX;
 
  private:
   struct Entry {
-    std::uint64_t key{kEmpty};
+    std::uint64_t id{kEmpty};
     std::uint32_t value{kNone};
   };
-  std::size_t home(std::uint64_t key) const noexcept;
-
-  std::vector<Entry> table_;
-  std::size_t mask_{0};
-  std::size_t size_{0};
-  std::size_t max_keys_{0};
+  FixedIdMap<Entry, kEmpty, 17> map_;
 };
 
 }  // namespace ballast

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ballast/core/events.hpp"
+#include "ballast/core/fixed_id_map.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/engine_config.hpp"
 #include "ballast/engine/market_state.hpp"
@@ -246,28 +247,11 @@ class ComplianceGate {
     std::int64_t intended_raw = 0;
     std::int64_t sent_raw = 0;
   };
-  /// Open-addressing map from a nonzero 64-bit key, linear probing with backward-shift delete.
+  /// The one fixed-capacity id table (core/fixed_id_map.hpp): nonzero keys, values inline.
   template <class V>
-  class FixedMap {
-   public:
-    explicit FixedMap(std::size_t capacity);
-    V* find(std::uint64_t key) noexcept;
-    V* insert(std::uint64_t key) noexcept;  ///< nullptr when full
-    void erase(std::uint64_t key) noexcept;
-    std::size_t size() const noexcept { return size_; }
-    template <class F>
-    void for_each(F&& f) noexcept {
-      for (auto& v : slots_)
-        if (v.id != 0) f(v);
-    }
-
-   private:
-    std::size_t home(std::uint64_t key) const noexcept;
-    std::vector<V> slots_;
-    std::size_t mask_ = 0;
-    std::size_t limit_ = 0;
-    std::size_t size_ = 0;
-  };
+  using FixedMap = FixedIdMap<V, 0, 20>;
+  /// Its minimum number of slots here (the gate's tables were built with 16).
+  static constexpr std::size_t kMinMapSlots = 16;
   static constexpr std::size_t kRecentPerSlot = 4;
   struct SlotState {
     std::int64_t pend_buy_raw = 0;
