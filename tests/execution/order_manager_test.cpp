@@ -6,6 +6,7 @@
 
 #include "ballast/execution/order_manager.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "order_manager_fixture.hpp"
 
 namespace ballast {
 namespace {
@@ -21,17 +22,13 @@ Qty pending(const PortfolioBook& b, AccountId a, InstrumentId i) {
   return Qty{};
 }
 
-struct Fixture {
-  test::Desk d;
-  ModelId model;
-  AccountId acct;
+struct Fixture : test::OrderManagerDesk {
   OrderManager m;
   Outbox out;
   std::vector<AccountId> changed;
 
   explicit Fixture(const char* cash = "100000")
-      : model((d.price_all(test::ny(10, 0)), d.model_60_40())),
-        acct(d.account(model, "0", "0", cash)),
+      : OrderManagerDesk(cash),
         m(d.book, d.market,
           OrderManagerLimits{.max_children = 64,
                              .max_parents = 16,

@@ -13,6 +13,7 @@
 #include "ballast/execution/flat_id_map.hpp"
 #include "ballast/execution/order_manager.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "order_manager_fixture.hpp"
 
 namespace ballast {
 namespace {
@@ -82,17 +83,13 @@ TEST(ExecLedger, RemembersTodayAndThePreviousDayOnly) {
             ExecLedger::Insert::kFull);
 }
 
-struct Fixture {
-  test::Desk d;
-  ModelId model;
-  AccountId acct;
+struct Fixture : test::OrderManagerDesk {
   OrderManager m;
   Outbox out;
   Timestamp now = test::ny(10, 0);
 
   explicit Fixture(std::size_t max_children = 8, std::int64_t retention = 30 * kMin)
-      : model((d.price_all(test::ny(10, 0)), d.model_60_40())),
-        acct(d.account(model, "0", "0", "1000000")),
+      : OrderManagerDesk("1000000"),
         m(d.book, d.market,
           OrderManagerLimits{.max_children = max_children,
                              .max_parents = 4,

@@ -21,15 +21,15 @@
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/market_context.hpp"
+#include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace std::chrono;
 
-const std::string kCloses =
-    std::string(BALLAST_SOURCE_DIR) + "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
-constexpr CivilDate kSession{year{2012}, month{6}, day{21}};
+const std::string kCloses = test::kKernelCloses;
+constexpr CivilDate kSession = test::kKernelSession;
 
 /// A desk of one account holding only AAPL (model: a third each of AAPL, AMZN, GOOG): far from
 /// its targets in weight, and in tracking error.
@@ -61,10 +61,7 @@ bool eventually(Pred p) {
 
 /// The market context `ballast run` would load for `s` on the session date.
 Result<kernel::MarketContext> context(const config::Settings& s) {
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  return kernel::load_market_context(s, in);
+  return test::kernel_context(s);
 }
 
 /// The desk with `market_data.adv` reading `path` (lookback 20).
@@ -92,15 +89,7 @@ Outcome drive(const std::string& yaml, int spread_bps = 2) {
     for (const auto& d : loaded.diagnostics) ADD_FAILURE() << config::format(d);
     return {};
   }
-  auto ctx = context(*loaded.settings);
-  EXPECT_TRUE(ctx) << (ctx ? "" : ctx.error().message);
-  if (!ctx) return {};
-  kernel::KernelOptions o;
-  o.offline = true;
-  o.market_clock = true;
-  o.market_clock_speed = 0;
-  o.market = std::move(ctx.value());
-  auto k = kernel::Kernel::create(*loaded.settings, std::move(o));
+  auto k = test::offline_kernel(*loaded.settings);
   EXPECT_TRUE(k) << (k ? "" : k.error().message);
   if (!k) return {};
   std::vector<Event> intents;
@@ -108,14 +97,9 @@ Outcome drive(const std::string& yaml, int spread_bps = 2) {
   for (int round = 0; round < 2; ++round) {
     const Timestamp t = us_eastern_to_utc(kSession, 10 * 60 + round);
     for (std::uint32_t i = 0; i < 3; ++i) {
-      QuoteUpdated q{};
-      q.hdr.event_time = t;
-      q.instrument = InstrumentId{i};
       // Whole cents: half the spread in cents, at least one.
       const std::int64_t half = std::max<std::int64_t>(1, mids[i] * 100 * spread_bps / 20'000);
-      q.bid = Price::from_raw((mids[i] * 100 - half) * (Price::kScale / 100));
-      q.ask = Price::from_raw((mids[i] * 100 + half) * (Price::kScale / 100));
-      q.bid_size = q.ask_size = Qty::from_units(500);
+      const QuoteUpdated q = test::quote_of(InstrumentId{i}, t, mids[i] * 100, half, 500);
       k.value()->feed_offline(q, t, intents);
     }
   }

@@ -11,16 +11,12 @@
 #include "ballast/config/config.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
-#include "ballast/kernel/market_context.hpp"
+#include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace std::chrono;
-
-const std::string kCloses =
-    std::string(BALLAST_SOURCE_DIR) + "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
-constexpr CivilDate kSession{year{2012}, month{6}, day{21}};
 
 /// Run `ballast run`'s kernel on one cash-only account; GOOG first quotes at `goog_from` minutes
 /// after 09:30; orders are filled only from `fill_from` minutes on. Returns the submits.
@@ -46,18 +42,7 @@ std::vector<SubmitOrder> drive(int goog_from, int fill_from) {
   auto loaded = config::load_string(yaml, "late quote desk");
   EXPECT_TRUE(loaded.ok());
   if (!loaded.ok()) return {};
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kSession;
-  auto ctx = kernel::load_market_context(*loaded.settings, in);
-  EXPECT_TRUE(ctx);
-  if (!ctx) return {};
-  kernel::KernelOptions o;
-  o.offline = true;
-  o.market_clock = true;
-  o.market_clock_speed = 0;
-  o.market = std::move(ctx.value());
-  auto k = kernel::Kernel::create(*loaded.settings, std::move(o));
+  auto k = test::offline_kernel(*loaded.settings);
   EXPECT_TRUE(k) << (k ? "" : k.error().message);
   if (!k) return {};
 
@@ -72,15 +57,7 @@ std::vector<SubmitOrder> drive(int goog_from, int fill_from) {
       for (const Event& e : in_flight) {
         if (const auto* s = std::get_if<SubmitOrder>(&e)) {
           submits.push_back(*s);
-          ExecutionReported r{};
-          r.order = s->order;
-          r.session = s->session;
-          r.side = s->side;
-          r.exec_type = ExecType::kNew;
-          r.status = OrdStatus::kNew;
-          r.leaves_qty = s->qty;
-          r.exec_id.assign("N" + std::to_string(++exec));
-          reports.push_back(r);
+          reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec)));
           held.push_back(*s);
         } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
           // Cancel whatever is held of it.
@@ -102,18 +79,7 @@ std::vector<SubmitOrder> drive(int goog_from, int fill_from) {
       }
       if (fill_now) {
         for (const SubmitOrder& s : held) {
-          ExecutionReported r{};
-          r.order = s.order;
-          r.session = s.session;
-          r.side = s.side;
-          r.exec_type = ExecType::kTrade;
-          r.status = OrdStatus::kFilled;
-          r.last_qty = s.qty;
-          r.last_px = s.limit;
-          r.cum_qty = s.qty;
-          r.avg_px = s.limit;
-          r.exec_id.assign("F" + std::to_string(++exec));
-          reports.push_back(r);
+          reports.push_back(test::fill_of(s, "F" + std::to_string(++exec)));
         }
         held.clear();
       }
@@ -122,17 +88,13 @@ std::vector<SubmitOrder> drive(int goog_from, int fill_from) {
   };
   const std::int64_t mids[3] = {58000, 22000, 57000};  // cents
   for (int sec = 0; sec <= 40 * 60; sec += 5) {
-    const Timestamp t{us_eastern_to_utc(kSession, 9 * 60 + 30).ns + sec * 1'000'000'000LL};
+    const Timestamp t{us_eastern_to_utc(test::kKernelSession, 9 * 60 + 30).ns +
+                      sec * 1'000'000'000LL};
     for (std::uint32_t i = 0; i < 3; ++i) {
       if (i == 2 && sec < goog_from * 60) continue;
-      QuoteUpdated q{};
-      q.hdr.event_time = t;
-      q.instrument = InstrumentId{i};
-      const std::int64_t c = mids[i] + (sec / 5) % 2;  // the mark moves: the monitor looks again
-      q.bid = Price::from_raw((c - 1) * (Price::kScale / 100));
-      q.ask = Price::from_raw((c + 1) * (Price::kScale / 100));
-      q.bid_size = q.ask_size = Qty::from_units(1'000);
-      k.value()->feed_offline(q, t, intents);
+      // The mark moves a cent each time: the monitor looks again.
+      k.value()->feed_offline(test::quote_of(InstrumentId{i}, t, mids[i] + (sec / 5) % 2), t,
+                              intents);
       answer(t, sec >= fill_from * 60);
     }
   }

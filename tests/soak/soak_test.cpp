@@ -21,7 +21,7 @@
 #include "ballast/config/config.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
-#include "ballast/kernel/market_context.hpp"
+#include "support/kernel_test_support.hpp"
 #include "support/test_scale.hpp"
 
 namespace ballast {
@@ -29,9 +29,7 @@ namespace {
 
 using namespace std::chrono;
 
-const std::string kCloses =
-    std::string(BALLAST_SOURCE_DIR) + "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
-constexpr CivilDate kFirstDay{year{2012}, month{6}, day{21}};
+constexpr CivilDate kFirstDay = test::kKernelSession;
 
 double rss_mib() {
   std::ifstream f("/proc/self/statm");
@@ -75,43 +73,27 @@ struct InstantBroker {
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::int64_t> filled;  // raw qty, buys +
 
   void answer(const std::vector<Event>& intents, std::vector<Event>& reports) {
+    // A cancel or replace is refused: the order it asks about is filled already.
+    const auto refuse = [&](OrderId order, OrderId orig, SessionId session,
+                            CancelRejectResponseTo to) {
+      CancelRejected cr{};
+      cr.order = order;
+      cr.orig_order = orig;
+      cr.session = session;
+      cr.response_to = to;
+      reports.push_back(cr);
+    };
     for (const Event& e : intents) {
       if (const auto* s = std::get_if<SubmitOrder>(&e)) {
         ++orders;
-        ExecutionReported r{};
-        r.order = s->order;
-        r.session = s->session;
-        r.side = s->side;
-        r.exec_type = ExecType::kNew;
-        r.status = OrdStatus::kNew;
-        r.leaves_qty = s->qty;
-        r.exec_id.assign("N" + std::to_string(++exec_seq));
-        reports.push_back(r);
-        r.exec_type = ExecType::kTrade;
-        r.status = OrdStatus::kFilled;
-        r.last_qty = s->qty;
-        r.last_px = s->limit;
-        r.cum_qty = s->qty;
-        r.leaves_qty = Qty{};
-        r.avg_px = s->limit;
-        r.exec_id.assign("F" + std::to_string(++exec_seq));
-        reports.push_back(r);
+        reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec_seq)));
+        reports.push_back(test::fill_of(*s, "F" + std::to_string(++exec_seq)));
         filled[{s->account.value, s->instrument.value}] +=
             s->side == Side::kBuy ? s->qty.raw : -s->qty.raw;
       } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
-        CancelRejected cr{};
-        cr.order = c->order;
-        cr.orig_order = c->orig_order;
-        cr.session = c->session;
-        cr.response_to = CancelRejectResponseTo::kCancel;
-        reports.push_back(cr);
+        refuse(c->order, c->orig_order, c->session, CancelRejectResponseTo::kCancel);
       } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
-        CancelRejected cr{};
-        cr.order = rp->order;
-        cr.orig_order = rp->orig_order;
-        cr.session = rp->session;
-        cr.response_to = CancelRejectResponseTo::kReplace;
-        reports.push_back(cr);
+        refuse(rp->order, rp->orig_order, rp->session, CancelRejectResponseTo::kReplace);
       }
     }
   }
@@ -122,20 +104,11 @@ TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
   const int n_days = 10;
   auto loaded = config::load_string(desk(accounts), "soak desk");
   ASSERT_TRUE(loaded.ok());
-  kernel::MarketContextInputs in;
-  in.closes_path = kCloses;
-  in.session_date = kFirstDay;
-  auto ctx = kernel::load_market_context(*loaded.settings, in);
-  ASSERT_TRUE(ctx) << ctx.error().message;
   kernel::KernelOptions o;
-  o.offline = true;
-  o.market_clock = true;
-  o.market_clock_speed = 0;
-  o.market = std::move(ctx.value());
   o.max_children = 1u << 16;
   o.max_parents = 1u << 10;
   o.max_exec_ids_per_day = 1u << 18;
-  auto made = kernel::Kernel::create(*loaded.settings, std::move(o));
+  auto made = test::offline_kernel(*loaded.settings, std::move(o));
   ASSERT_TRUE(made) << made.error().message;
   kernel::Kernel& k = *made.value();
 
@@ -171,13 +144,7 @@ TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
         // A cent's wiggle each quote: the marks move, so the drift monitor looks again.
         const std::int64_t cents =
             static_cast<std::int64_t>(mids[i] * 100.0 + 0.5) + ((sec / 15) % 2);
-        QuoteUpdated q{};
-        q.hdr.event_time = t;
-        q.instrument = InstrumentId{i};
-        q.bid = Price::from_raw((cents - 1) * (Price::kScale / 100));
-        q.ask = Price::from_raw((cents + 1) * (Price::kScale / 100));
-        q.bid_size = q.ask_size = Qty::from_units(5'000);
-        feed(q, t);
+        feed(test::quote_of(InstrumentId{i}, t, cents, 1, 5'000), t);
       }
       peak_children = std::max(peak_children, k.orders().children_held());
       peak_parents = std::max(peak_parents, k.orders().parents_held());
@@ -193,14 +160,14 @@ TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
   }
 
   const OrderManagerCounters& c = k.orders().counters();
-  std::printf("children %llu, retired %llu (early %llu), parents retired %llu, fills %llu, "
-              "day rolls %llu\n",
-              static_cast<unsigned long long>(broker.orders),
-              static_cast<unsigned long long>(c.retired_children),
-              static_cast<unsigned long long>(c.retired_early),
-              static_cast<unsigned long long>(c.retired_parents),
-              static_cast<unsigned long long>(c.fills),
-              static_cast<unsigned long long>(c.day_rolls));
+  const std::pair<const char*, std::uint64_t> totals[] = {
+      {"children", broker.orders},         {"retired", c.retired_children},
+      {"retired early", c.retired_early},  {"parents retired", c.retired_parents},
+      {"fills", c.fills},                  {"day rolls", c.day_rolls}};
+  for (const auto& [name, value] : totals) {
+    std::printf("%s %llu; ", name, static_cast<unsigned long long>(value));
+  }
+  std::printf("\n");
   const std::uint64_t want = 1'000'000 / static_cast<std::uint64_t>(test::kSanitizerDivisor);
   EXPECT_GT(broker.orders, want);
   EXPECT_GT(broker.orders, 4u * (1u << 16)) << "the tables must have been reused many times over";
