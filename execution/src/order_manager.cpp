@@ -44,7 +44,7 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
   children_.reserve(limits.max_children);
   child_meta_.reserve(limits.max_children);
   free_children_.reserve(limits.max_children);
-  closed_.resize(std::max<std::size_t>(limits.max_children, 1));
+  closed_.resize(2 * std::max<std::size_t>(limits.max_children, 1));
   parents_.reserve(limits.max_parents);
   parent_meta_.reserve(limits.max_parents);
   free_parents_.reserve(limits.max_parents);
@@ -677,16 +677,29 @@ void OrderManager::settle(std::uint32_t slot, Timestamp now) noexcept {
     return;
   }
   if (m.closed_at != kOpen) return;
-  if (closed_n_ == closed_.size()) {
-    // Every ring entry is a closed child (or a stale one): the oldest leaves early.
-    const Closed e = closed_[closed_head_];
-    closed_head_ = (closed_head_ + 1) % closed_.size();
-    --closed_n_;
-    if (retire_if(e)) ++counters_.retired_early;
-  }
+  // A child that closes, reopens (a bust, a cancel request on a filled order) and closes again
+  // leaves a stale entry per close: a full ring is mostly stale ones, never a reason to retire a
+  // child early (only a full child table is).
+  if (closed_n_ == closed_.size()) compact_closed();
   m.closed_at = now.ns;
-  closed_[(closed_head_ + closed_n_) % closed_.size()] = Closed{slot, m.gen, now.ns};
+  ++m.mark;
+  closed_[(closed_head_ + closed_n_) % closed_.size()] = Closed{slot, m.mark, now.ns};
   ++closed_n_;
+}
+
+bool OrderManager::current(const Closed& e) const noexcept {
+  const ChildMeta& m = child_meta_[e.slot];
+  return m.mark == e.mark && m.closed_at != kOpen && children_[e.slot].id().valid();
+}
+
+void OrderManager::compact_closed() noexcept {
+  const std::size_t n = closed_.size();
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < closed_n_; ++k) {
+    const Closed e = closed_[(closed_head_ + k) % n];
+    if (current(e)) closed_[(closed_head_ + kept++) % n] = e;
+  }
+  closed_n_ = kept;
 }
 
 void OrderManager::reclaim(Timestamp now) noexcept {
@@ -701,8 +714,7 @@ void OrderManager::reclaim(Timestamp now) noexcept {
 }
 
 bool OrderManager::retire_if(const Closed& e) noexcept {
-  const ChildMeta& m = child_meta_[e.slot];
-  if (m.gen != e.gen || m.closed_at != e.at || !children_[e.slot].id().valid()) return false;
+  if (!current(e)) return false;
   retire_child(e.slot);
   return true;
 }
@@ -724,8 +736,10 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
   }
   c = ChildOrder{};
   const std::uint32_t gen = m.gen + 1;
+  const std::uint32_t mark = m.mark;
   m = ChildMeta{};
   m.gen = gen;
+  m.mark = mark;  // kept: the slot's old ring entries stay stale for the next occupant
   free_children_.push_back(slot);
   ++counters_.retired_children;
 }
@@ -733,7 +747,9 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
 void OrderManager::roll_day(Timestamp now) noexcept {
   constexpr std::int64_t kDayNs = 86'400'000'000'000;
   const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
-  if (day == day_) return;
+  // Forward only: the wall clock steps back (NTP, a leap second at midnight), and a day seen
+  // again must not roll the ledger a second time (forward, back and forward wiped both days).
+  if (day <= day_) return;
   // ExecIDs are unique per broker per day: the ledger keeps today's and the previous day's.
   if (day_ != INT64_MIN) {
     ledger_.roll();
