@@ -34,7 +34,10 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
       market_(market),
       limits_(limits),
       child_index_(limits.max_children),
-      cancel_index_(limits.max_children),
+      // Room for every cancel id the children remember (kCancelIdsPerChild each): sized at
+      // max_children, a table whose children had two cancels each refused the later ids, and a
+      // reject addressed to one of them found no order.
+      cancel_index_(limits.max_children * kCancelIdsPerChild),
       parent_index_(limits.max_parents),
       basis_index_(limits.max_positions),
       ledger_(limits.max_exec_ids),
@@ -72,13 +75,13 @@ void OrderManager::dispatch(const Event& e, Timestamp now, Outbox& out) noexcept
   } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
     on_report(*r, now, &out);
   } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
+    const std::uint32_t seq = request_seq_of(c->orig_order);
     on_cancel_order(*c);
-    if (const ChildOrder* ch = child(c->orig_order); ch != nullptr && ch->request_pending())
-      arm_request_timer(*ch, 0, now, out);
+    arm_if_requested(c->orig_order, seq, now, out);
   } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
+    const std::uint32_t seq = request_seq_of(rp->orig_order);
     on_replace_order(*rp);
-    if (const ChildOrder* ch = child(rp->orig_order); ch != nullptr && ch->request_pending())
-      arm_request_timer(*ch, 0, now, out);
+    arm_if_requested(rp->orig_order, seq, now, out);
   } else if (const auto* t = std::get_if<TimerFired>(&e)) {
     on_timer(*t, now, out);
   } else if (const auto* cr = std::get_if<CancelRejected>(&e)) {
@@ -416,6 +419,21 @@ void OrderManager::reject_replacement(ChildOrder& old) noexcept {
   if (!old.replaced_by().valid()) return;
   ChildOrder* repl = find_child(old.replaced_by());
   if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
+}
+
+std::uint32_t OrderManager::request_seq_of(OrderId id) const noexcept {
+  const ChildOrder* c = child(id);
+  return c != nullptr ? c->request_seq() : 0;
+}
+
+void OrderManager::arm_if_requested(OrderId id, std::uint32_t seq_before, Timestamp now,
+                                    Outbox& out) noexcept {
+  // Only a request the order took arms its timer: a refused one (no room, an id in use, a
+  // terminal order) must not restart the timer of the request still outstanding (its attempts
+  // would start over and a stream of refused replaces would postpone the escalation forever).
+  const ChildOrder* c = child(id);
+  if (c != nullptr && c->request_pending() && c->request_seq() != seq_before)
+    arm_request_timer(*c, 0, now, out);
 }
 
 void OrderManager::arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,

@@ -167,6 +167,64 @@ TEST(OrderManagerRetentionAdversarial, BustRefillCyclesOnOneOrderKeepTheOthersFo
   EXPECT_EQ(f.position(), qty("15"));
 }
 
+// Defect 3 (found by the differential test): a refused ReplaceOrder (no room in a table of open
+// orders, or a ClOrdID in use) re-armed the request timer of the order's outstanding cancel at
+// attempt 0: the escalation (status request, then the account stopped) started over, and a
+// stream of refused replaces postponed it forever.
+TEST(OrderManagerRetentionAdversarial, ARefusedReplaceDoesNotRestartTheOutstandingRequestsTimer) {
+  Fixture f(2, 30 * kMin);
+  f.submit(1);
+  f.submit(2);
+  f.send(f.report(1, ExecType::kNew, "", "0", "0"));
+  f.out.clear();
+  f.cancel(1001, 1);
+  ASSERT_EQ(test::of_type<ScheduleTimer>(f.out).size(), 1u);
+  f.later(4 * kSec);
+  f.out.clear();
+  ReplaceOrder r{};
+  r.order = OrderId{3};  // the table (two open orders) has no room
+  r.orig_order = OrderId{1};
+  r.qty = qty("5");
+  r.limit = px("100");
+  f.send(r);
+  r.order = OrderId{2};  // an id in use
+  f.send(r);
+  EXPECT_EQ(f.m.counters().capacity_exhausted, 2u);
+  EXPECT_TRUE(test::of_type<ScheduleTimer>(f.out).empty())
+      << "the cancel's timer (due in a second) stands";
+  // A cancel request the order takes still arms it.
+  f.cancel(1002, 1);
+  EXPECT_EQ(test::of_type<ScheduleTimer>(f.out).size(), 1u);
+}
+
+// Defect 4 (found by the differential test): the index of cancel-request ids had room for
+// max_children ids while each child remembers up to four. Children with a second cancel (a cancel
+// re-sent after a timeout, a cancel racing a fill) filled it; a later cancel id was not indexed,
+// and a session reject of that cancel (35=3, which names only its ClOrdID) found no order: the
+// child stayed PendingCancel until its timer asked the broker.
+TEST(OrderManagerRetentionAdversarial, EveryRememberedCancelIdIsIndexed) {
+  Fixture f(4, 30 * kMin);
+  for (std::uint64_t id = 1; id <= 4; ++id) {
+    f.submit(id);
+    f.send(f.report(id, ExecType::kNew, "", "0", "0"));
+  }
+  std::uint64_t cid = 1000;
+  for (int round = 0; round < 3; ++round) {
+    for (std::uint64_t id = 1; id <= 4; ++id) f.cancel(++cid, id);
+  }
+  // Each child's last cancel is refused by the session: every child works again.
+  for (std::uint64_t k = 0; k < 4; ++k) {
+    MessageRejected mr{};
+    mr.order = OrderId{cid - k};
+    mr.session = SessionId{1};
+    f.send(mr);
+  }
+  EXPECT_EQ(f.m.counters().unknown_orders, 0u);
+  for (std::uint64_t id = 1; id <= 4; ++id) {
+    EXPECT_EQ(f.m.child(OrderId{id})->state(), OrderState::kNew) << id;
+  }
+}
+
 /// The UTC midnight after `t`.
 Timestamp next_midnight(Timestamp t) {
   return Timestamp{(t.ns / kDay + 1) * kDay};

@@ -262,6 +262,9 @@ class OrderManager {
   void on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept;
   void arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
                          Outbox& out) noexcept;
+  std::uint32_t request_seq_of(OrderId id) const noexcept;
+  /// Arms the request timer of `id` when the command just handled made a new request.
+  void arm_if_requested(OrderId id, std::uint32_t seq_before, Timestamp now, Outbox& out) noexcept;
   /// Emits KillSwitchTripped for the account of `c` (global when unknown).
   void stop_account(const ChildOrder* c, KillReason why, Timestamp now, Outbox* out) noexcept;
   /// After a report: asks for status on a CumQty disagreement, stops on an unreconcilable one,
