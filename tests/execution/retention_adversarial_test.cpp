@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <map>
 #include <optional>
@@ -267,6 +268,51 @@ TEST(OrderManagerRetentionAdversarial, ResendsStraddlingOneMidnightAreDuplicates
   f.send(f.report(1, ExecType::kTrade, "E2", "10", "20"));
   EXPECT_EQ(f.m.counters().duplicates, 2u);
   EXPECT_EQ(f.m.counters().day_rolls, 2u);
+}
+
+// FlatIdMap::erase under keys crafted to share one home slot (one long probe run) at the end of
+// the table, so the run wraps around to slot 0: every erase order keeps every key reachable.
+std::uint64_t key_with_home(std::size_t home, std::size_t mask, std::uint64_t salt) {
+  // home(key) = (key * C >> 17) & mask: pick the product, then multiply by C's inverse mod 2^64.
+  constexpr std::uint64_t kC = 0x9E3779B97F4A7C15ull;
+  std::uint64_t inv = kC;  // Newton: inv = inv * (2 - C * inv), doubling the correct bits
+  for (int k = 0; k < 6; ++k) inv *= 2 - kC * inv;
+  const std::uint64_t product = (salt << 40) | (static_cast<std::uint64_t>(home) << 17) |
+                                (salt & 0x1FFFF);
+  (void)mask;
+  return product * inv;
+}
+
+TEST(FlatIdMapAdversarial, OneRunWrappingTheTableEndSurvivesEveryEraseOrder) {
+  for (std::uint32_t seed = 1; seed <= 300; ++seed) {
+    std::mt19937_64 rng(seed);
+    const std::size_t max_keys = 8 + rng() % 120;
+    FlatIdMap m(max_keys);
+    const std::size_t cap = std::bit_ceil(max_keys * 2);
+    const std::size_t mask = cap - 1;
+    std::unordered_map<std::uint64_t, std::uint32_t> ref;
+    std::vector<std::uint64_t> keys;
+    for (std::uint64_t salt = 1; keys.size() < 3 * max_keys; ++salt) {
+      // Homes in the last few slots (most of them the very last): the run wraps to slot 0.
+      const std::size_t home = mask - (rng() % 4 == 0 ? rng() % 3 : 0);
+      const std::uint64_t k = key_with_home(home, mask, salt);
+      ASSERT_EQ(((k * 0x9E3779B97F4A7C15ull) >> 17) & mask, home) << "the crafted key's home";
+      if (k != FlatIdMap::kEmpty) keys.push_back(k);
+    }
+    for (int op = 0; op < 4000; ++op) {
+      const std::uint64_t k = keys[rng() % keys.size()];
+      if (rng() % 2 == 0) {
+        const bool want = ref.count(k) == 0 && ref.size() < max_keys;
+        const auto v = static_cast<std::uint32_t>(op);
+        ASSERT_EQ(m.insert(k, v), want) << "seed " << seed << " op " << op;
+        if (want) ref[k] = v;
+      } else {
+        ASSERT_EQ(m.erase(k), ref.erase(k) == 1) << "seed " << seed << " op " << op;
+      }
+      for (const auto& [rk, rv] : ref) ASSERT_EQ(m.find(rk), rv) << "seed " << seed;
+      ASSERT_EQ(m.size(), ref.size());
+    }
+  }
 }
 
 }  // namespace
