@@ -108,7 +108,8 @@ struct Fixture {
 // bust and a new fill, a correction) leaves one stale entry per close. With the ring full of them
 // the manager retired the oldest *valid* closed child early although the table was nearly empty;
 // a bust of that child inside its retention then found no order and stopped trading everywhere.
-TEST(OrderManagerRetentionAdversarial, StaleCloseEntriesNeverRetireAChildEarlyWhileTheTableHasRoom) {
+TEST(OrderManagerRetentionAdversarial,
+     StaleCloseEntriesNeverRetireAChildEarlyWhileTheTableHasRoom) {
   Fixture f(8, 30 * kMin);
   f.submit(1);
   f.fill(1, "E1");  // closed: it stays 30 minutes
@@ -277,8 +278,8 @@ std::uint64_t key_with_home(std::size_t home, std::size_t mask, std::uint64_t sa
   constexpr std::uint64_t kC = 0x9E3779B97F4A7C15ull;
   std::uint64_t inv = kC;  // Newton: inv = inv * (2 - C * inv), doubling the correct bits
   for (int k = 0; k < 6; ++k) inv *= 2 - kC * inv;
-  const std::uint64_t product = (salt << 40) | (static_cast<std::uint64_t>(home) << 17) |
-                                (salt & 0x1FFFF);
+  const std::uint64_t product =
+      (salt << 40) | (static_cast<std::uint64_t>(home) << 17) | (salt & 0x1FFFF);
   (void)mask;
   return product * inv;
 }

@@ -167,8 +167,7 @@ class Differential {
   std::uint64_t pick(std::uint64_t n) { return n == 0 ? 0 : rng_() % n; }
   bool chance(int pct) { return static_cast<int>(rng_() % 100) < pct; }
   std::string where() const {
-    return "seed " + std::to_string(seed_) + " step " + std::to_string(step_) + " (" +
-           what_ + ")";
+    return "seed " + std::to_string(seed_) + " step " + std::to_string(step_) + " (" + what_ + ")";
   }
 
   bool held(std::uint64_t id) const { return sub_.m.child(OrderId{id}) != nullptr; }
@@ -459,8 +458,8 @@ class Differential {
   }
 
   void submit() {
-    Kid k{fresh(), static_cast<int>(pick(2)), chance(50), chance(60) ? Side::kBuy : Side::kSell,
-          0, {}};
+    Kid k{fresh(), static_cast<int>(pick(2)), chance(50), chance(60) ? Side::kBuy : Side::kSell, 0,
+          {}};
     if (!parents_open_.empty() && chance(70)) k.parent = parents_open_[pick(parents_open_.size())];
     SubmitOrder s{};
     s.order = OrderId{k.id};
@@ -572,8 +571,8 @@ class Differential {
     if (kind < 30) {  // a trade
       r = base(to, orig, chance(50) ? ExecType::kTrade : ExecType::kPartialFill,
                OrdStatus::kPartiallyFilled);
-      std::int64_t last = 1 + static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(
-                                  std::max<std::int64_t>(leaves, 1))));
+      std::int64_t last = 1 + static_cast<std::int64_t>(pick(
+                                  static_cast<std::uint64_t>(std::max<std::int64_t>(leaves, 1))));
       if (chance(8)) last += 1 + static_cast<std::int64_t>(pick(5));  // overfill
       r.last_qty = shares(last);
       r.last_px = some_px();
@@ -610,8 +609,8 @@ class Differential {
       if (chance(10)) r.exec_ref_id.assign(("E" + std::to_string(fresh())).c_str());
       if (!chance(8)) r.exec_id.assign(("X" + std::to_string(fresh())).c_str());
       if (!bust) {
-        r.last_qty = shares(static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(
-            whole(tr.last_qty) + 3))));
+        r.last_qty = shares(
+            static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(whole(tr.last_qty) + 3))));
         r.last_px = some_px();
       }
       r.cum_qty = Qty{std::max<std::int64_t>(0, tc->cum_qty().raw - (bust ? tr.last_qty.raw : 0))};
@@ -625,17 +624,17 @@ class Differential {
           OrdStatus::kRejected, OrdStatus::kExpired,         OrdStatus::kDoneForDay};
       r = base(x, 0, ExecType::kOrderStatus, kSt[pick(std::size(kSt))]);
       const int c = static_cast<int>(pick(3));
-      r.cum_qty = c == 0   ? rc->broker_cum_qty()
-                  : c == 1 ? Qty{rc->cum_qty().raw + shares(static_cast<std::int64_t>(pick(4))).raw}
-                           : Qty{std::max<std::int64_t>(
-                                 0, rc->cum_qty().raw -
-                                        shares(static_cast<std::int64_t>(pick(4))).raw)};
+      r.cum_qty = c == 0 ? rc->broker_cum_qty()
+                  : c == 1
+                      ? Qty{rc->cum_qty().raw + shares(static_cast<std::int64_t>(pick(4))).raw}
+                      : Qty{std::max<std::int64_t>(
+                            0, rc->cum_qty().raw - shares(static_cast<std::int64_t>(pick(4))).raw)};
       r.leaves_qty = chance(30) ? Qty{} : rc->leaves();
       r.avg_px = some_px();
       what_ = "status " + std::to_string(x);
     } else if (kind < 80) {
-      static constexpr ExecType kT[] = {ExecType::kRejected, ExecType::kExpired,
-                                        ExecType::kDoneForDay, ExecType::kRestated,
+      static constexpr ExecType kT[] = {ExecType::kRejected,      ExecType::kExpired,
+                                        ExecType::kDoneForDay,    ExecType::kRestated,
                                         ExecType::kPendingCancel, ExecType::kPendingNew};
       r = base(to, orig, kT[pick(std::size(kT))], OrdStatus::kNew);
       if (r.exec_type == ExecType::kRejected) r.status = OrdStatus::kRejected;
@@ -742,9 +741,9 @@ class Differential {
     const int kind = static_cast<int>(pick(6));
     std::uint64_t to = x;
     if (kind == 5 && !k.cancels.empty()) to = k.cancels[pick(k.cancels.size())];
-    static constexpr ExecType kT[] = {ExecType::kTrade, ExecType::kTradeCancel,
+    static constexpr ExecType kT[] = {ExecType::kTrade,        ExecType::kTradeCancel,
                                       ExecType::kTradeCorrect, ExecType::kCanceled,
-                                      ExecType::kOrderStatus, ExecType::kReplaced};
+                                      ExecType::kOrderStatus,  ExecType::kReplaced};
     r = base(to, chance(50) ? x : 0, kT[pick(std::size(kT))], OrdStatus::kFilled);
     r.last_qty = shares(1 + static_cast<std::int64_t>(pick(5)));
     r.last_px = some_px();
@@ -768,7 +767,8 @@ class Differential {
       CancelRejected cr{};
       cr.order = OrderId{to};
       cr.orig_order = OrderId{x};
-      cr.response_to = chance(50) ? CancelRejectResponseTo::kCancel : CancelRejectResponseTo::kReplace;
+      cr.response_to =
+          chance(50) ? CancelRejectResponseTo::kCancel : CancelRejectResponseTo::kReplace;
       what_ = "ghost cxlrej of " + std::to_string(x);
       ghost(cr);
       return;
@@ -871,7 +871,7 @@ TEST(OrderManagerRetentionDifferential, SmallTablesBookWhatUnboundedTablesBook) 
   std::uint64_t ghosts = 0, stale = 0, retired = 0, early = 0, shared = 0;
   for (std::uint32_t seed = first_seed(); seed <= 1500; ++seed) {
     std::mt19937_64 pick(seed * 7919u);
-    const std::size_t max_children = 8 + pick() % 57;                       // 8..64
+    const std::size_t max_children = 8 + pick() % 57;                                  // 8..64
     const std::int64_t retention = kMin * static_cast<std::int64_t>(1 + pick() % 20);  // 1..20 min
     Differential d(seed, max_children, retention);
     d.run(300);

@@ -34,11 +34,10 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
   d.price_all(test::ny(9, 30));
   const ModelId model = d.model_60_40();
   const AccountId acct = d.account(model, "1000", "1000", "10000000");
-  OrderManager om(d.book, d.market,
-                  OrderManagerLimits{.max_children = 256,
-                                     .max_parents = 64,
-                                     .max_exec_ids = 4096,
-                                     .retention_ns = 5 * kMin});
+  OrderManager om(
+      d.book, d.market,
+      OrderManagerLimits{
+          .max_children = 256, .max_parents = 64, .max_exec_ids = 4096, .retention_ns = 5 * kMin});
   ClOrdIdGenerator ids(7);
   ExecutionConfig cfg;
   cfg.algo = ExecAlgo::kTwap;
@@ -52,9 +51,7 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
   std::uint64_t next_parent = 1'000;
   std::uint64_t exec = 0;
   std::vector<std::uint64_t> denied_once;
-  const auto feed = [&](const Event& e) {
-    om.on_event(e, now, out);
-  };
+  const auto feed = [&](const Event& e) { om.on_event(e, now, out); };
   int started = 0;
   for (int pass = 0; pass < 60; ++pass) {
     out.clear();
@@ -62,8 +59,11 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
     if (started < waves && per_wave - static_cast<int>(eng.active()) >= per_wave) {
       for (int k = 0; k < per_wave; ++k) {
         const std::uint64_t pid = next_parent++;
-        const ParentRequest r{OrderId{pid}, acct, (pid + seed) % 2 == 0 ? d.spy : d.agg,
-                              SessionId{1}, (pid % 3 == 0) ? Side::kSell : Side::kBuy,
+        const ParentRequest r{OrderId{pid},
+                              acct,
+                              (pid + seed) % 2 == 0 ? d.spy : d.agg,
+                              SessionId{1},
+                              (pid % 3 == 0) ? Side::kSell : Side::kBuy,
                               qty(std::to_string(10 + (pid * 7 + seed) % 40).c_str())};
         EXPECT_TRUE(eng.start_parent(r, now, out).ok()) << pid;
       }
