@@ -227,6 +227,63 @@ TEST(OrderManagerRetentionAdversarial, EveryRememberedCancelIdIsIndexed) {
   }
 }
 
+// A replace of a closed order when the table is full: the original is the oldest closed child and
+// leaves early to make room; the replace then names an unknown order and is refused (counted),
+// nothing is created, no timer armed, and the slot stays free for the next order.
+TEST(OrderManagerRetentionAdversarial, AReplaceOfTheOldestClosedOrderInAFullTableIsRefusedCleanly) {
+  Fixture f(2, 30 * kMin);
+  f.submit(1);
+  f.fill(1, "E1");
+  f.submit(2);
+  f.out.clear();
+  ReplaceOrder r{};
+  r.order = OrderId{3};
+  r.orig_order = OrderId{1};
+  r.qty = qty("20");
+  r.limit = px("100");
+  f.send(r);
+  EXPECT_EQ(f.m.child(OrderId{1}), nullptr);
+  EXPECT_EQ(f.m.child(OrderId{3}), nullptr);
+  EXPECT_EQ(f.m.counters().retired_early, 1u);
+  EXPECT_EQ(f.m.counters().unknown_orders, 1u);
+  EXPECT_TRUE(f.out.empty());
+  EXPECT_EQ(f.m.children_held(), 1u);
+  f.submit(4);  // the freed slot takes it
+  EXPECT_NE(f.m.child(OrderId{4}), nullptr);
+  EXPECT_EQ(f.m.counters().capacity_exhausted, 0u);
+}
+
+// Parents: close_parent refuses unknown ids and blocks (blocks stay for the run); open_parent
+// refuses an id still held (a finished parent whose last child is within its retention) and
+// takes it again once the parent left.
+TEST(OrderManagerRetentionAdversarial, ParentIdsAreRefusedWhileHeldAndFreeAfter) {
+  Fixture f(8, 30 * kMin);
+  EXPECT_FALSE(f.m.close_parent(OrderId{77}));
+  const BlockShare shares[] = {{.account = f.acct, .requested = qty("10")}};
+  ASSERT_TRUE(f.m.open_block(OrderId{50}, f.d.spy, Side::kBuy, qty("1"), shares));
+  EXPECT_FALSE(f.m.close_parent(OrderId{50}));
+  ASSERT_TRUE(f.m.open_parent(OrderId{60}, f.acct, f.d.spy, Side::kBuy, qty("10")));
+  SubmitOrder s{};
+  s.order = OrderId{1};
+  s.parent = OrderId{60};
+  s.account = f.acct;
+  s.instrument = f.d.spy;
+  s.qty = qty("10");
+  s.limit = px("100");
+  f.send(s);
+  f.fill(1, "E1");
+  EXPECT_TRUE(f.m.close_parent(OrderId{60}));
+  EXPECT_TRUE(f.m.close_parent(OrderId{60})) << "closing twice is harmless";
+  EXPECT_FALSE(f.m.open_parent(OrderId{60}, f.acct, f.d.spy, Side::kBuy, qty("10")))
+      << "held with its child";
+  f.later(31 * kMin);
+  f.send(f.report(99, ExecType::kOrderStatus, "", "0", "0"));
+  EXPECT_EQ(f.m.parent(OrderId{60}), nullptr);
+  EXPECT_NE(f.m.parent(OrderId{50}), nullptr) << "a block stays";
+  EXPECT_EQ(f.m.counters().retired_parents, 1u);
+  EXPECT_TRUE(f.m.open_parent(OrderId{60}, f.acct, f.d.spy, Side::kBuy, qty("10")));
+}
+
 /// The UTC midnight after `t`.
 Timestamp next_midnight(Timestamp t) {
   return Timestamp{(t.ns / kDay + 1) * kDay};
