@@ -34,7 +34,10 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
       market_(market),
       limits_(limits),
       child_index_(limits.max_children),
-      cancel_index_(limits.max_children),
+      // Room for every cancel id the children remember (kCancelIdsPerChild each): sized at
+      // max_children, a table whose children had two cancels each refused the later ids, and a
+      // reject addressed to one of them found no order.
+      cancel_index_(limits.max_children * kCancelIdsPerChild),
       parent_index_(limits.max_parents),
       basis_index_(limits.max_positions),
       ledger_(limits.max_exec_ids),
@@ -44,7 +47,7 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
   children_.reserve(limits.max_children);
   child_meta_.reserve(limits.max_children);
   free_children_.reserve(limits.max_children);
-  closed_.resize(std::max<std::size_t>(limits.max_children, 1));
+  closed_.resize(2 * std::max<std::size_t>(limits.max_children, 1));
   parents_.reserve(limits.max_parents);
   parent_meta_.reserve(limits.max_parents);
   free_parents_.reserve(limits.max_parents);
@@ -72,13 +75,13 @@ void OrderManager::dispatch(const Event& e, Timestamp now, Outbox& out) noexcept
   } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
     on_report(*r, now, &out);
   } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
+    const std::uint32_t seq = request_seq_of(c->orig_order);
     on_cancel_order(*c);
-    if (const ChildOrder* ch = child(c->orig_order); ch != nullptr && ch->request_pending())
-      arm_request_timer(*ch, 0, now, out);
+    arm_if_requested(c->orig_order, seq, now, out);
   } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
+    const std::uint32_t seq = request_seq_of(rp->orig_order);
     on_replace_order(*rp);
-    if (const ChildOrder* ch = child(rp->orig_order); ch != nullptr && ch->request_pending())
-      arm_request_timer(*ch, 0, now, out);
+    arm_if_requested(rp->orig_order, seq, now, out);
   } else if (const auto* t = std::get_if<TimerFired>(&e)) {
     on_timer(*t, now, out);
   } else if (const auto* cr = std::get_if<CancelRejected>(&e)) {
@@ -418,6 +421,21 @@ void OrderManager::reject_replacement(ChildOrder& old) noexcept {
   if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
 }
 
+std::uint32_t OrderManager::request_seq_of(OrderId id) const noexcept {
+  const ChildOrder* c = child(id);
+  return c != nullptr ? c->request_seq() : 0;
+}
+
+void OrderManager::arm_if_requested(OrderId id, std::uint32_t seq_before, Timestamp now,
+                                    Outbox& out) noexcept {
+  // Only a request the order took arms its timer: a refused one (no room, an id in use, a
+  // terminal order) must not restart the timer of the request still outstanding (its attempts
+  // would start over and a stream of refused replaces would postpone the escalation forever).
+  const ChildOrder* c = child(id);
+  if (c != nullptr && c->request_pending() && c->request_seq() != seq_before)
+    arm_request_timer(*c, 0, now, out);
+}
+
 void OrderManager::arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
                                      Outbox& out) noexcept {
   if (limits_.request_timeout_ns <= 0) return;
@@ -677,16 +695,29 @@ void OrderManager::settle(std::uint32_t slot, Timestamp now) noexcept {
     return;
   }
   if (m.closed_at != kOpen) return;
-  if (closed_n_ == closed_.size()) {
-    // Every ring entry is a closed child (or a stale one): the oldest leaves early.
-    const Closed e = closed_[closed_head_];
-    closed_head_ = (closed_head_ + 1) % closed_.size();
-    --closed_n_;
-    if (retire_if(e)) ++counters_.retired_early;
-  }
+  // A child that closes, reopens (a bust, a cancel request on a filled order) and closes again
+  // leaves a stale entry per close: a full ring is mostly stale ones, never a reason to retire a
+  // child early (only a full child table is).
+  if (closed_n_ == closed_.size()) compact_closed();
   m.closed_at = now.ns;
-  closed_[(closed_head_ + closed_n_) % closed_.size()] = Closed{slot, m.gen, now.ns};
+  ++m.mark;
+  closed_[(closed_head_ + closed_n_) % closed_.size()] = Closed{slot, m.mark, now.ns};
   ++closed_n_;
+}
+
+bool OrderManager::current(const Closed& e) const noexcept {
+  const ChildMeta& m = child_meta_[e.slot];
+  return m.mark == e.mark && m.closed_at != kOpen && children_[e.slot].id().valid();
+}
+
+void OrderManager::compact_closed() noexcept {
+  const std::size_t n = closed_.size();
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < closed_n_; ++k) {
+    const Closed e = closed_[(closed_head_ + k) % n];
+    if (current(e)) closed_[(closed_head_ + kept++) % n] = e;
+  }
+  closed_n_ = kept;
 }
 
 void OrderManager::reclaim(Timestamp now) noexcept {
@@ -701,8 +732,7 @@ void OrderManager::reclaim(Timestamp now) noexcept {
 }
 
 bool OrderManager::retire_if(const Closed& e) noexcept {
-  const ChildMeta& m = child_meta_[e.slot];
-  if (m.gen != e.gen || m.closed_at != e.at || !children_[e.slot].id().valid()) return false;
+  if (!current(e)) return false;
   retire_child(e.slot);
   return true;
 }
@@ -724,8 +754,10 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
   }
   c = ChildOrder{};
   const std::uint32_t gen = m.gen + 1;
+  const std::uint32_t mark = m.mark;
   m = ChildMeta{};
   m.gen = gen;
+  m.mark = mark;  // kept: the slot's old ring entries stay stale for the next occupant
   free_children_.push_back(slot);
   ++counters_.retired_children;
 }
@@ -733,7 +765,9 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
 void OrderManager::roll_day(Timestamp now) noexcept {
   constexpr std::int64_t kDayNs = 86'400'000'000'000;
   const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
-  if (day == day_) return;
+  // Forward only: the wall clock steps back (NTP, a leap second at midnight), and a day seen
+  // again must not roll the ledger a second time (forward, back and forward wiped both days).
+  if (day <= day_) return;
   // ExecIDs are unique per broker per day: the ledger keeps today's and the previous day's.
   if (day_ != INT64_MIN) {
     ledger_.roll();

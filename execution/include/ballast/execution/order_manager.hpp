@@ -215,10 +215,13 @@ class OrderManager {
   static constexpr std::uint32_t kNoSlot = UINT32_MAX;
   static constexpr std::size_t kCancelIdsPerChild = 4;
   /// Per child slot: its generation (bumped when the slot is reused: a timer of the previous
-  /// occupant is recognised), when it closed, and the ids of its recent cancel requests.
+  /// occupant is recognised), the mark of its last close (bumped at every close, never reset: a
+  /// ring entry of an earlier close, or of an earlier occupant, no longer matches), when it
+  /// closed, and the ids of its recent cancel requests.
   struct ChildMeta {
     std::uint32_t gen{0};
     std::uint32_t n_cancels{0};
+    std::uint32_t mark{0};
     std::int64_t closed_at{kOpen};
     std::array<std::uint64_t, kCancelIdsPerChild> cancels{};
   };
@@ -226,10 +229,11 @@ class OrderManager {
     std::uint32_t children{0};  ///< children of this parent in the table
     bool finished{false};       ///< close_parent() was called (or nobody will)
   };
-  /// A child that closed at `at`, in the order children closed.
+  /// A child that closed at `at`, in the order children closed; `mark` is its slot's close mark
+  /// then (the entry is stale once the child reopened, closed again or left).
   struct Closed {
     std::uint32_t slot{0};
-    std::uint32_t gen{0};
+    std::uint32_t mark{0};
     std::int64_t at{0};
   };
 
@@ -246,14 +250,21 @@ class OrderManager {
   void settle(std::uint32_t slot, Timestamp now) noexcept;
   /// Retires the children closed longer than the retention ago.
   void reclaim(Timestamp now) noexcept;
+  /// True while `e` is the entry of a held child's current close.
+  bool current(const Closed& e) const noexcept;
   /// Retires the child in `e` if it is still the same child, still closed since e.at.
   bool retire_if(const Closed& e) noexcept;
+  /// Drops the stale entries of the full ring (keeps the order of the others).
+  void compact_closed() noexcept;
   void retire_child(std::uint32_t slot) noexcept;
   void maybe_retire_parent(std::uint32_t slot) noexcept;
   void roll_day(Timestamp now) noexcept;
   void on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept;
   void arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
                          Outbox& out) noexcept;
+  std::uint32_t request_seq_of(OrderId id) const noexcept;
+  /// Arms the request timer of `id` when the command just handled made a new request.
+  void arm_if_requested(OrderId id, std::uint32_t seq_before, Timestamp now, Outbox& out) noexcept;
   /// Emits KillSwitchTripped for the account of `c` (global when unknown).
   void stop_account(const ChildOrder* c, KillReason why, Timestamp now, Outbox* out) noexcept;
   /// After a report: asks for status on a CumQty disagreement, stops on an unreconcilable one,
@@ -287,7 +298,9 @@ class OrderManager {
   std::vector<ChildOrder> children_;  // slots; a free one has an invalid id
   std::vector<ChildMeta> child_meta_;
   std::vector<std::uint32_t> free_children_;
-  std::vector<Closed> closed_;  // ring, oldest at closed_head_
+  // Ring, oldest at closed_head_; twice max_children entries: at most max_children are current,
+  // so compacting a full ring frees at least half of it (a close stays O(1) amortised).
+  std::vector<Closed> closed_;
   std::size_t closed_head_{0};
   std::size_t closed_n_{0};
   std::array<std::uint32_t, 4> touched_{};
