@@ -96,6 +96,13 @@ COMPONENT_NAMES = {
 }
 
 
+def set_root(root: Path) -> None:
+    global ROOT, DOC, OUT
+    ROOT = root.resolve()
+    DOC = ROOT / "docs" / "configuration.md"
+    OUT = ROOT / "docs" / "config_key_coverage.md"
+
+
 def doc_keys() -> list[str]:
     """Every key of the reference tables, in document order."""
     keys: list[str] = []
@@ -264,10 +271,20 @@ def render(result) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(ROOT)}")
+    ap.add_argument("--write", action="store_true", help="write docs/config_key_coverage.md")
     ap.add_argument("--check", action="store_true", help="exit 1 if a key has no test")
+    ap.add_argument("--root", type=Path, default=ROOT,
+                    help="tree holding docs/configuration.md and tests/ (default: this one)")
     a = ap.parse_args()
+    set_root(a.root)
+    if not DOC.is_file():
+        print(f"config_key_coverage: {DOC}: no such file", file=sys.stderr)
+        return 2
     result = coverage()
+    if not result:
+        print(f"config_key_coverage: {DOC}: no key table found ('| key | type |')",
+              file=sys.stderr)
+        return 2
     text = render(result)
     if a.write:
         OUT.write_text(text, encoding="utf-8")
