@@ -324,6 +324,140 @@ TEST(ConfigEffect, OnDisconnectCancelsOrRequeriesTheWorkingOrdersAfterLogon) {
   EXPECT_EQ(count_of<CancelOrder>(cancel.intents), sent);
 }
 
+// ---------------------------------------------------------------- triggers and overrides
+
+TEST(ConfigEffect, NoBuyAndNoSellOverridesHoldThatSideBack) {
+  // accounts[].overrides.no_buy [GOOG]: GOOG is not bought (AMZN is); no_sell [AAPL]: AAPL, the
+  // only holding, is not sold.
+  const Outcome free = drive(desk(kDrift));
+  const Outcome no_buy = drive(desk(kDrift, "", ", overrides: {no_buy: [GOOG]}"));
+  const Outcome no_sell = drive(desk(kDrift, "", ", overrides: {no_sell: [AAPL]}"));
+  ASSERT_GT(free.bought[2], 0.0);
+  ASSERT_GT(free.sold[0], 0.0);
+  EXPECT_EQ(no_buy.bought[2], 0.0) << no_buy.denials;
+  EXPECT_GT(no_buy.bought[1], 0.0);
+  EXPECT_EQ(no_sell.sold[0], 0.0) << no_sell.denials;
+}
+
+// The cash weight (0.2% against a 10% target) stays inside a band of 0.2; AAPL (+0.70) and AMZN
+// and GOOG (-0.30 each) are outside it.
+const std::string kBand20 = "  absolute: {band: 0.2}\n  cost_benefit: {enabled: false}\n";
+
+TEST(ConfigEffect, PerInstrumentBandsReplaceTheTriggerBand) {
+  // accounts[].overrides.bands: bands of 0.9 for all three instruments: nothing is outside its
+  // band, no trigger; without them the band of 0.2 fires.
+  const Outcome plain = drive(desk(kBand20));
+  const Outcome wide = drive(desk(
+      kBand20, "",
+      ", overrides: {bands: {AAPL: {absolute: 0.9}, AMZN: {absolute: 0.9}, GOOG: {absolute: "
+      "0.9}}}"));
+  const Outcome one = drive(desk(kBand20, "", ", overrides: {bands: {AAPL: {absolute: 0.9}}}"));
+  EXPECT_GT(plain.triggers, 0u);
+  EXPECT_EQ(wide.triggers, 0u);
+  EXPECT_GT(one.triggers, 0u) << "AMZN and GOOG keep the band of 0.2";
+}
+
+TEST(ConfigEffect, ModelAndAccountTriggersOverrideTheDefaults) {
+  // models[].triggers and accounts[].overrides.triggers: a band of 0.9 written on the model, or
+  // on the account, silences the default band of 0.2; the account's own 0.2 over the model's 0.9
+  // fires again (account over model over defaults).
+  std::string model = desk(kBand20);
+  const std::string m = "cash_buffer: 0.10}";
+  model.replace(model.find(m), m.size(), "cash_buffer: 0.10, triggers: {absolute: {band: 0.9}}}");
+  const Outcome on_model = drive(model);
+  const Outcome on_account =
+      drive(desk(kBand20, "", ", overrides: {triggers: {absolute: {band: 0.9}}}"));
+  std::string both = model;
+  const std::string a = "positions: {AAPL: 1000}";
+  both.replace(both.find(a), a.size(), std::string(a) + ", overrides: {triggers: {absolute: {band: 0.2}}}");
+  const Outcome account_over_model = drive(both);
+  EXPECT_GT(drive(desk(kBand20)).triggers, 0u);
+  EXPECT_EQ(on_model.triggers, 0u);
+  EXPECT_EQ(on_account.triggers, 0u);
+  EXPECT_GT(account_over_model.triggers, 0u);
+}
+
+TEST(ConfigEffect, TheRelativeBandIsAShareOfTheTarget) {
+  // triggers.relative.band: AMZN and GOOG are 0.30 under targets of 0.30, AAPL 0.70 over: all
+  // under 5 x target (band 5, quiet), all over 0.5 x target (band 0.5, fires).
+  const std::string rel = "  absolute: {enabled: false}\n  cost_benefit: {enabled: false}\n";
+  const Outcome wide = drive(desk(rel + "  relative: {enabled: true, band: 5}\n"));
+  const Outcome narrow = drive(desk(rel + "  relative: {enabled: true, band: 0.5}\n"));
+  EXPECT_EQ(wide.triggers, 0u);
+  EXPECT_GT(narrow.triggers, 0u);
+}
+
+TEST(ConfigEffect, ACashFlowTriggersOnlyFromItsNavShare) {
+  // triggers.cash_flow.nav_share: a deposit of 20,000 is 3.4% of the NAV (581,000): it triggers
+  // at a share of 0.02, not at 0.05 (drift conditions off).
+  const std::string t = "  absolute: {enabled: false}\n  cost_benefit: {enabled: false}\n";
+  CashFlowReceived cf{};
+  cf.hdr.event_time = us_eastern_to_utc(kSession, 10 * 60 + 3);
+  cf.account = AccountId{0};
+  cf.amount = Money::from_units(20'000);
+  const Outcome quiet = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.02}\n"));
+  ASSERT_EQ(quiet.triggers, 0u) << "no drift condition, no cash flow";
+  const Outcome low = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.02}\n"), 2, {}, {cf});
+  const Outcome high = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.05}\n"), 2, {}, {cf});
+  EXPECT_GT(low.triggers, 0u);
+  EXPECT_EQ(high.triggers, 0u);
+}
+
+TEST(ConfigEffect, AWeeklyCalendarFiresOnItsWeekdayOnly) {
+  // triggers.calendar.weekday: the session (2012-06-21) is a Thursday; a weekly check at 10:00 on
+  // thursday fires, on wednesday it does not (drift conditions off). The first quote (10:00)
+  // schedules the next check after it: 10:03 (quotes stay fresh for an hour).
+  const std::string t = "  absolute: {enabled: false}\n  cost_benefit: {enabled: false}\n";
+  const auto cal = [&](const std::string& day) {
+    return desk(t + "  calendar: {enabled: true, frequency: weekly, at: \"10:03\", weekday: " +
+                    day + "}\n",
+                "market_data_quality: {stale_after: 1h}\n");
+  };
+  // Time passes to 10:05 after the quotes, so the timer due at 10:03 has fired.
+  QuoteUpdated late{};
+  late.hdr.event_time = us_eastern_to_utc(kSession, 10 * 60 + 5);
+  late.instrument = InstrumentId{0};
+  late.bid = Price::from_raw(57'999 * (Price::kScale / 100));
+  late.ask = Price::from_raw(58'001 * (Price::kScale / 100));
+  late.bid_size = late.ask_size = Qty::from_units(500);
+  const Outcome thursday = drive(cal("thursday"), 2, {}, {late});
+  const Outcome wednesday = drive(cal("wednesday"), 2, {}, {late});
+  EXPECT_GT(thursday.triggers, 0u);
+  EXPECT_EQ(wednesday.triggers, 0u);
+}
+
+// ---------------------------------------------------------------- compliance
+
+TEST(ConfigEffect, PerInstrumentAndAssetClassWeightCapsDenyTheBuysOverThem) {
+  // compliance.max_weight.instruments {AMZN: 0.15}: AMZN's buy (to over 16%) is denied, GOOG's
+  // goes. max_weight.asset_classes with GOOG a commodity: {commodity: 0.15} denies GOOG's buy,
+  // not AMZN's; {commodity: 0.5} denies nothing.
+  const auto one_slice = [](std::string y) {
+    const std::string from = "execution: {cash_allowance: 1.0}";
+    y.replace(y.find(from), from.size(),
+              "execution: {cash_allowance: 1.0, horizon: 1m, interval: 1m, participation_cap: 1}");
+    const std::string goog = "{symbol: GOOG}";
+    y.replace(y.find(goog), goog.size(), "{symbol: GOOG, asset_class: commodity}");
+    return y;
+  };
+  const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
+  const Outcome inst =
+      drive(one_slice(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.15}}}\n")));
+  const Outcome cls =
+      drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.15}}}\n")));
+  const Outcome loose =
+      drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.5}}}\n")));
+  EXPECT_EQ(inst.bought[1], 0.0) << inst.denials;
+  EXPECT_GT(inst.bought[2], 0.0) << inst.denials;
+  EXPECT_NE(inst.denials.find("instrument_weight_limit 1"), std::string::npos) << inst.denials;
+  EXPECT_GT(cls.bought[1], 0.0) << cls.denials;
+  EXPECT_EQ(cls.bought[2], 0.0) << cls.denials;
+  EXPECT_NE(cls.denials.find("asset_class_weight_limit 1"), std::string::npos) << cls.denials;
+  EXPECT_GT(loose.bought[1], 0.0);
+  EXPECT_GT(loose.bought[2], 0.0);
+  EXPECT_EQ(loose.denials, "");
+}
+
 TEST(ConfigEffect, AVersionThisBuildDoesNotReadIsRefused) {
   // version: check-config refuses a schema version other than 1, naming the key.
   const auto ok = config::load_string("version: 1\n" + desk(kDrift), "config effect test");
