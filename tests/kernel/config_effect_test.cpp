@@ -458,6 +458,39 @@ TEST(ConfigEffect, PerInstrumentAndAssetClassWeightCapsDenyTheBuysOverThem) {
   EXPECT_EQ(loose.denials, "");
 }
 
+Result<std::unique_ptr<kernel::Kernel>> build(const std::string& yaml) {
+  auto loaded = config::load_string(yaml, "config effect test");
+  EXPECT_TRUE(loaded.ok());
+  if (!loaded.ok()) return Error("does not load");
+  auto ctx = context(*loaded.settings);
+  if (!ctx) return ctx.error();
+  kernel::KernelOptions o;
+  o.offline = true;
+  o.market_clock = true;
+  o.market = std::move(ctx.value());
+  return kernel::Kernel::create(*loaded.settings, std::move(o));
+}
+
+TEST(ConfigEffect, AnEnabledAcceptorSessionIsRefusedByTheEngine) {
+  // fix.sessions[].role: the engine starts initiators only; an acceptor passed check-config and
+  // was then never started (defect, issue 14). Now the kernel `run` and `check-config` build
+  // refuses it, naming the key; a disabled acceptor is kept, as a disabled session is.
+  const auto with = [](const std::string& role, const std::string& enabled) {
+    return desk(kDrift,
+                "fix:\n  sessions:\n"
+                "    - {name: b, host: 127.0.0.1, port: 5001, sender_comp_id: US, target_comp_id: "
+                "THEM, role: " +
+                    role + ", enabled: " + enabled + "}\n");
+  };
+  EXPECT_TRUE(build(with("initiator", "true")));
+  EXPECT_TRUE(build(with("acceptor", "false")));
+  const auto r = build(with("acceptor", "true"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("fix.sessions[0].role"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("initiator sessions only"), std::string::npos);
+}
+
 TEST(ConfigEffect, AVersionThisBuildDoesNotReadIsRefused) {
   // version: check-config refuses a schema version other than 1, naming the key.
   const auto ok = config::load_string("version: 1\n" + desk(kDrift), "config effect test");
