@@ -628,6 +628,28 @@ TEST(ConfigEffect, AnAccountMayHoldOnlyInstrumentsInItsBaseCurrency) {
   EXPECT_NE(r.error().message.find("EUR"), std::string::npos) << r.error().message;
 }
 
+TEST(ConfigEffect, ASourceSymbolRenameIsRefusedUntilTheEngineAppliesIt) {
+  // market_data.sources[].symbols: check-config read the files with the renames, and then the
+  // engine resolved instrument symbols only: a FIX source's renamed quotes were dropped as
+  // unknown (FixInbound), a file source stopped `run` on an unknown symbol (defect, issue 14).
+  // A renaming entry is now refused with the reason; an identity entry (a FIX source's
+  // subscription list) is kept.
+  const auto with = [](const std::string& map) {
+    return desk(kDrift,
+                "fix:\n  sessions:\n"
+                "    - {name: b, host: 127.0.0.1, port: 5001, sender_comp_id: US, target_comp_id: "
+                "THEM}\n"
+                "market_data:\n  sources:\n    - {name: feed, kind: fix, session: b, symbols: " +
+                    map + "}\n");
+  };
+  EXPECT_TRUE(build(with("{AAPL: AAPL, AMZN: AMZN}")));
+  const auto r = build(with("{AAPL.O: AAPL}"));
+  ASSERT_FALSE(r);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("market_data.sources[0].symbols: 'AAPL.O' -> 'AAPL'"), std::string::npos) << m;
+  EXPECT_NE(m.find("does not rename symbols yet"), std::string::npos) << m;
+}
+
 TEST(ConfigEffect, AVersionThisBuildDoesNotReadIsRefused) {
   // version: check-config refuses a schema version other than 1, naming the key.
   const auto ok = config::load_string("version: 1\n" + desk(kDrift), "config effect test");
