@@ -93,6 +93,13 @@ COMPONENT_NAMES = {
     "fix.sessions[].stale_resend_max_age": [r"\bstale_resend_max_age_ns\b"],  # initiator
     "fix.sessions[].reconnect.min_backoff": [r"\breconnect_min_ms\b"],
     "fix.sessions[].reconnect.max_backoff": [r"\breconnect_max_ms\b"],
+    # fix::SessionConfig, as the kernel fills it from a session (tests/fix: the logon carries
+    # them, the TLS handshake uses the CA, a dictionary that does not load is refused).
+    "fix.sessions[].username_env": [r"\bcfg\.username\s*="],
+    "fix.sessions[].password_env": [r"\bcfg\.password\s*="],
+    "fix.sessions[].tls.enabled": [r"\bcfg\.tls\s*=\s*true"],
+    "fix.sessions[].tls.ca_file": [r"\bcfg\.ca_file\s*="],
+    "fix.sessions[].data_dictionary": [r"\bs\.data_dictionary\s*="],
 }
 
 
