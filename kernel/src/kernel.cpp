@@ -745,10 +745,12 @@ Status check_source_renames(const config::Settings& s) {
     const MarketDataSourceConfig& src = s.market_data.sources[i];
     for (const SymbolMapping& m : src.symbols) {
       if (m.source == m.instrument) continue;
+      const std::string why =
+          "the engine does not rename symbols yet (FIX market data and the file readers "
+          "resolve instrument symbols only, so " +
+          m.instrument + " would get no prices)";
       return Error("market_data.sources[" + std::to_string(i) + "].symbols: '" + m.source +
-                   "' -> '" + m.instrument + "': the engine does not rename symbols yet (FIX "
-                   "market data and the file readers resolve instrument symbols only, so " +
-                   m.instrument + " would get no prices): name the instrument as source '" +
+                   "' -> '" + m.instrument + "': " + why + ": name the instrument as source '" +
                    src.name + "' does, or leave the entry out");
     }
   }

@@ -71,9 +71,9 @@ struct Outcome {
   double bought[3] = {0, 0, 0};  ///< shares bought per instrument (all the children)
   double sold[3] = {0, 0, 0};
   std::int64_t first_limit[3] = {0, 0, 0};  ///< the first child's raw limit price
-  std::uint16_t session[3] = {0, 0, 0};      ///< the session index of the last child
-  std::int64_t last_limit[3] = {0, 0, 0};    ///< the last new or replaced child's raw limit
-  double max_qty[3] = {0, 0, 0};             ///< the largest new or replaced child quantity
+  std::uint16_t session[3] = {0, 0, 0};     ///< the session index of the last child
+  std::int64_t last_limit[3] = {0, 0, 0};   ///< the last new or replaced child's raw limit
+  double max_qty[3] = {0, 0, 0};            ///< the largest new or replaced child quantity
   std::string denials;
   std::vector<Event> intents;  ///< everything the kernel sent out
 };
@@ -321,8 +321,8 @@ TEST(ConfigEffect, TheVolatilityLookbackChoosesWhichDaysCount) {
 
 template <class T>
 std::size_t count_of(const std::vector<Event>& v) {
-  return static_cast<std::size_t>(
-      std::count_if(v.begin(), v.end(), [](const Event& e) { return std::holds_alternative<T>(e); }));
+  return static_cast<std::size_t>(std::count_if(
+      v.begin(), v.end(), [](const Event& e) { return std::holds_alternative<T>(e); }));
 }
 
 TEST(ConfigEffect, OnDisconnectCancelsOrRequeriesTheWorkingOrdersAfterLogon) {
@@ -377,10 +377,10 @@ TEST(ConfigEffect, PerInstrumentBandsReplaceTheTriggerBand) {
   // accounts[].overrides.bands: bands of 0.9 for all three instruments: nothing is outside its
   // band, no trigger; without them the band of 0.2 fires.
   const Outcome plain = drive(desk(kBand20));
-  const Outcome wide = drive(desk(
-      kBand20, "",
-      ", overrides: {bands: {AAPL: {absolute: 0.9}, AMZN: {absolute: 0.9}, GOOG: {absolute: "
-      "0.9}}}"));
+  const Outcome wide = drive(
+      desk(kBand20, "",
+           ", overrides: {bands: {AAPL: {absolute: 0.9}, AMZN: {absolute: 0.9}, GOOG: {absolute: "
+           "0.9}}}"));
   const Outcome one = drive(desk(kBand20, "", ", overrides: {bands: {AAPL: {absolute: 0.9}}}"));
   EXPECT_GT(plain.triggers, 0u);
   EXPECT_EQ(wide.triggers, 0u);
@@ -399,7 +399,8 @@ TEST(ConfigEffect, ModelAndAccountTriggersOverrideTheDefaults) {
       drive(desk(kBand20, "", ", overrides: {triggers: {absolute: {band: 0.9}}}"));
   std::string both = model;
   const std::string a = "positions: {AAPL: 1000}";
-  both.replace(both.find(a), a.size(), std::string(a) + ", overrides: {triggers: {absolute: {band: 0.2}}}");
+  both.replace(both.find(a), a.size(),
+               std::string(a) + ", overrides: {triggers: {absolute: {band: 0.2}}}");
   const Outcome account_over_model = drive(both);
   EXPECT_GT(drive(desk(kBand20)).triggers, 0u);
   EXPECT_EQ(on_model.triggers, 0u);
@@ -427,8 +428,10 @@ TEST(ConfigEffect, ACashFlowTriggersOnlyFromItsNavShare) {
   cf.amount = Money::from_units(20'000);
   const Outcome quiet = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.02}\n"));
   ASSERT_EQ(quiet.triggers, 0u) << "no drift condition, no cash flow";
-  const Outcome low = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.02}\n"), 2, {}, {cf});
-  const Outcome high = drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.05}\n"), 2, {}, {cf});
+  const Outcome low =
+      drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.02}\n"), 2, {}, {cf});
+  const Outcome high =
+      drive(desk(t + "  cash_flow: {enabled: true, nav_share: 0.05}\n"), 2, {}, {cf});
   EXPECT_GT(low.triggers, 0u);
   EXPECT_EQ(high.triggers, 0u);
 }
@@ -439,9 +442,9 @@ TEST(ConfigEffect, AWeeklyCalendarFiresOnItsWeekdayOnly) {
   // schedules the next check after it: 10:03 (quotes stay fresh for an hour).
   const std::string t = "  absolute: {enabled: false}\n  cost_benefit: {enabled: false}\n";
   const auto cal = [&](const std::string& day) {
-    return desk(t + "  calendar: {enabled: true, frequency: weekly, at: \"10:03\", weekday: " +
-                    day + "}\n",
-                "market_data_quality: {stale_after: 1h}\n");
+    return desk(
+        t + "  calendar: {enabled: true, frequency: weekly, at: \"10:03\", weekday: " + day + "}\n",
+        "market_data_quality: {stale_after: 1h}\n");
   };
   // Time passes to 10:05 after the quotes, so the timer due at 10:03 has fired.
   QuoteUpdated late{};
@@ -503,8 +506,7 @@ TEST(ConfigEffect, AnEnabledAcceptorSessionIsRefusedByTheEngine) {
   EXPECT_TRUE(build(with("acceptor", "false")));
   const auto r = build(with("acceptor", "true"));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("fix.sessions[0].role"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("fix.sessions[0].role"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("initiator sessions only"), std::string::npos);
 }
 
@@ -543,12 +545,11 @@ TEST(ConfigEffect, TheArrivalCapHoldsABuysLimitWhenThePriceRunsAway) {
     const auto q = quotes_at(m, 22'460);
     up.insert(up.end(), q.begin(), q.end());
   }
-  const Outcome loose = drive(
-      with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 500}"), 2, {},
-      up);
+  const Outcome loose =
+      drive(with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 500}"), 2,
+            {}, up);
   const Outcome tight = drive(
-      with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 25}"), 2, {},
-      up);
+      with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 25}"), 2, {}, up);
   ASSERT_GT(loose.orders[1], 0u);
   ASSERT_GT(tight.orders[1], 0u);
   EXPECT_EQ(loose.last_limit[1], 22'459 * (Price::kScale / 100)) << "the new bid";
@@ -602,12 +603,12 @@ TEST(ConfigEffect, RoutingRulesSendAnInstrumentsOrdersToTheirSession) {
       "fix:\n  sessions:\n"
       "    - {name: b1, host: 127.0.0.1, port: 5001, sender_comp_id: US, target_comp_id: ONE}\n"
       "    - {name: b2, host: 127.0.0.1, port: 5002, sender_comp_id: US, target_comp_id: TWO}\n";
-  const Outcome by_instrument = drive(desk(
-      kDrift, sessions + "  routing:\n    default_session: b1\n    rules:\n"
-                         "      - {instrument: AMZN, session: b2}\n"));
-  const Outcome by_account = drive(desk(
-      kDrift, sessions + "  routing:\n    default_session: b1\n    rules:\n"
-                         "      - {account: A1, session: b2}\n"));
+  const Outcome by_instrument =
+      drive(desk(kDrift, sessions + "  routing:\n    default_session: b1\n    rules:\n"
+                                    "      - {instrument: AMZN, session: b2}\n"));
+  const Outcome by_account =
+      drive(desk(kDrift, sessions + "  routing:\n    default_session: b1\n    rules:\n"
+                                    "      - {account: A1, session: b2}\n"));
   const Outcome to_b2 = drive(desk(kDrift, sessions + "  routing: {default_session: b2}\n"));
   ASSERT_GT(by_instrument.orders[0] * by_instrument.orders[1] * by_instrument.orders[2], 0u);
   EXPECT_EQ(by_instrument.session[0], 0u);
