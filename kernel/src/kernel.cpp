@@ -281,6 +281,16 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   }
   if (!cov.allFinite()) return Error("the covariance has a value that is not finite");
   if (auto st = check_core_cpu(settings.engine.core_cpu); !st && !opt.offline) return st.error();
+  if (auto st = check_source_renames(settings); !st) return st.error();
+  // The engine connects out to brokers; it starts no acceptor. An enabled acceptor session would
+  // pass and then never be started (no listener, orders routed to it had no session): refused.
+  for (std::size_t k = 0; k < settings.fix.sessions.size(); ++k) {
+    const FixSessionConfig& fs = settings.fix.sessions[k];
+    if (!fs.enabled || fs.role != FixRole::kAcceptor) continue;
+    return Error("fix.sessions[" + std::to_string(k) + "].role: session '" + fs.name +
+                 "' is an acceptor, and the engine starts initiator sessions only (it connects "
+                 "to its brokers; it does not listen): set role: initiator, or enabled: false");
+  }
   // Nothing is written before every check has passed (docs/journal.md, "Start-up"): the journal
   // and the FIX stores are read first, the run epoch chosen, the engine built and the journal
   // replayed; only then is the journal opened for append (its session_start record).
@@ -727,6 +737,23 @@ Status Kernel::set_offline_epoch(std::uint32_t epoch) {
   m.opt.epoch = epoch;
   m.parent_ids.reset(epoch * 2);
   m.child_ids.reset(epoch * 2 + 1);
+  return Ok{};
+}
+
+Status check_source_renames(const config::Settings& s) {
+  for (std::size_t i = 0; i < s.market_data.sources.size(); ++i) {
+    const MarketDataSourceConfig& src = s.market_data.sources[i];
+    for (const SymbolMapping& m : src.symbols) {
+      if (m.source == m.instrument) continue;
+      const std::string why =
+          "the engine does not rename symbols yet (FIX market data and the file readers "
+          "resolve instrument symbols only, so " +
+          m.instrument + " would get no prices)";
+      return Error("market_data.sources[" + std::to_string(i) + "].symbols: '" + m.source +
+                   "' -> '" + m.instrument + "': " + why + ": name the instrument as source '" +
+                   src.name + "' does, or leave the entry out");
+    }
+  }
   return Ok{};
 }
 

@@ -332,6 +332,22 @@ TEST(ComplianceKillSwitch, TripsOnSentVersusIntendedMismatch) {
   EXPECT_FALSE(d.gate->kill_active(d.accts[1]));
 }
 
+TEST(ComplianceKillSwitch, TheMismatchToleranceAllowsThatMuchOvershootAndNoMore) {
+  // compliance.kill_switch.mismatch_tolerance 0.5: a parent of 10 may send up to 15; the 0.000001
+  // over it trips the switch (with the default 0, the same 14 would have tripped it).
+  ComplianceConfig c;
+  c.kill_switch.mismatch_tolerance = 0.5;
+  Desk d(c);
+  ASSERT_TRUE(d.gate->register_parent(OrderId{100}, d.accts[0], qty("10")));
+  EXPECT_EQ(denial(d.propose(d.order(1, 0, d.spy, Side::kBuy, "9"))), std::nullopt);
+  EXPECT_EQ(denial(d.propose(d.order(2, 0, d.spy, Side::kBuy, "5"))), std::nullopt);
+  EXPECT_EQ(denial(d.propose(d.order(3, 0, d.spy, Side::kBuy, "1"))), std::nullopt);  // 15
+  EXPECT_FALSE(tripped(d.out));
+  const auto& r = d.propose(d.order(4, 0, d.spy, Side::kBuy, "0.000001"));
+  EXPECT_EQ(denial(r), DenyReason::kKillSwitch);
+  EXPECT_EQ(tripped(d.out), KillReason::kSentIntendedMismatch);
+}
+
 // The gate as a component of the real core loop: proposals in, SubmitOrder / OrderDenied out.
 TEST(ComplianceGate, RunsAsAComponentOfTheCoreLoop) {
   struct Sink {

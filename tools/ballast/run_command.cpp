@@ -342,6 +342,10 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
       rc = 2;
     }
   }
+  if (auto st = kernel::check_source_renames(s); !st) {
+    err << config_path << ": " << st.error().message << "\n";
+    return 2;  // a renamed file source would otherwise be refused below as an unknown symbol
+  }
   // Every file source run replays must open as run opens it (a kind run does not replay yet,
   // TAQ or minute bars, is refused here with run's own words).
   const MarketDataSourceConfig* closes = nullptr;

@@ -122,6 +122,13 @@ struct ReplayReport {
 /// Kernel::create (live kernels) and check-config, before anything is written.
 Status check_core_cpu(int cpu);
 
+/// Settings the engine parses but cannot honour yet, refused by `run` and `check-config` with the
+/// reason: a `market_data.sources[].symbols` entry that renames (source symbol other than the
+/// instrument's; the FIX market data and the file readers resolve instrument symbols only, so
+/// the renamed instrument would get no prices). Identity entries are kept (they choose what a
+/// FIX source subscribes to).
+Status check_source_renames(const config::Settings& s);
+
 class Kernel {
  public:
   /// Builds every component (the desk from settings.models/accounts). Errors name what is wrong.
