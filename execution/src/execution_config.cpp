@@ -70,7 +70,9 @@ ConfigViolations ExecutionConfig::validate() const {
                        "), got ", format_double(pov.max_rate)}));
   }
   check.real("cash_allowance", cash_allowance, 0.0, 1.0);
-  check.duration("retention", retention, std::chrono::minutes(1), std::chrono::hours(24 * 7));
+  // At most a day: the ExecID ledger remembers two trading days, so a fill of a child closed within
+  // the retention is still there when its bust comes (orders are day orders).
+  check.duration("retention", retention, std::chrono::minutes(1), std::chrono::hours(24));
   return out;
 }
 

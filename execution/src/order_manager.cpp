@@ -15,6 +15,13 @@ constexpr std::int64_t abs64(std::int64_t v) noexcept {
   return v < 0 ? -v : v;
 }
 
+/// Closed: the broker works it no more and no request of ours is outstanding. An inactive
+/// replacement is PendingNew until the broker answers, so it is open.
+bool closed(const ChildOrder& c) noexcept {
+  const OrderState s = c.state();
+  return !c.request_pending() && (s == OrderState::kFilled || is_terminal(s));
+}
+
 std::int64_t round_e15(__int128 v, std::int64_t den) noexcept {
   const __int128 r = detail::div_round(v, den, Rounding::kHalfEven);
   BALLAST_INVARIANT(detail::fits_i64(r), "cost basis out of range");
@@ -323,7 +330,10 @@ void OrderManager::on_submit_order(const SubmitOrder& s) noexcept {
       p = parent_index_.find(s.parent.value);
       parent_meta_[p].finished = true;
     }
-    if (p != FlatIdMap::kNone) ++parent_meta_[p].children;
+    if (p != FlatIdMap::kNone) {
+      ++parent_meta_[p].children;
+      child_meta_[slot].counted = true;
+    }
   }
   sync_pending(c, Qty{});
 }
@@ -350,16 +360,24 @@ void OrderManager::on_cancel_order(const CancelOrder& c) noexcept {
 }
 
 void OrderManager::on_replace_order(const ReplaceOrder& r) noexcept {
-  if (child_index_.find(r.orig_order.value) == FlatIdMap::kNone) {
+  const std::uint32_t orig = child_index_.find(r.orig_order.value);
+  if (orig == FlatIdMap::kNone) {
     ++counters_.unknown_orders;
+    return;
+  }
+  if (closed(children_[orig])) {
+    // A replace of an order the broker works no more: it will refuse it (35=9, answered against
+    // the original). No replacement is made, so none is left waiting for an answer that never
+    // activates it.
+    ++counters_.replaces_of_closed;
     return;
   }
   if (child_index_.find(r.order.value) != FlatIdMap::kNone) {
     ++counters_.capacity_exhausted;  // an id already in use: refused as before
     return;
   }
-  // Taking a slot may retire closed children early (a full table), the original among them if
-  // it closed: look it up again after.
+  // Taking a slot may retire closed children early (a full table); the original is open, so it
+  // stays, but look it up again after all the same.
   const std::uint32_t slot = take_child_slot();
   if (slot == kNoSlot) {
     ++counters_.capacity_exhausted;
@@ -382,7 +400,10 @@ void OrderManager::on_replace_order(const ReplaceOrder& r) noexcept {
   touch(&children_[slot]);
   if (children_[slot].parent().valid()) {
     const std::uint32_t p = parent_index_.find(children_[slot].parent().value);
-    if (p != FlatIdMap::kNone) ++parent_meta_[p].children;
+    if (p != FlatIdMap::kNone) {
+      ++parent_meta_[p].children;
+      child_meta_[slot].counted = true;
+    }
   }
 }
 
@@ -677,14 +698,6 @@ void OrderManager::touch(const ChildOrder* c) noexcept {
   if (n_touched_ < touched_.size()) touched_[n_touched_++] = slot;
 }
 
-namespace {
-/// Closed: the broker works it no more and no request of ours is outstanding. An inactive
-/// replacement is PendingNew until the broker answers, so it is open.
-bool closed(const ChildOrder& c) noexcept {
-  const OrderState s = c.state();
-  return !c.request_pending() && (s == OrderState::kFilled || is_terminal(s));
-}
-}  // namespace
 
 void OrderManager::settle(std::uint32_t slot, Timestamp now) noexcept {
   const ChildOrder& c = children_[slot];
@@ -745,7 +758,8 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
   for (std::uint32_t k = 0; k < n; ++k) {
     if (cancel_index_.find(m.cancels[k]) == slot) (void)cancel_index_.erase(m.cancels[k]);
   }
-  if (c.parent().valid()) {
+  if (m.counted) {
+    // Only a child counted in its parent when it came (the parent was in the table) uncounts.
     const std::uint32_t p = parent_index_.find(c.parent().value);
     if (p != FlatIdMap::kNone && parent_meta_[p].children > 0) {
       --parent_meta_[p].children;

@@ -227,9 +227,9 @@ TEST(OrderManagerRetentionAdversarial, EveryRememberedCancelIdIsIndexed) {
   }
 }
 
-// A replace of a closed order when the table is full: the original is the oldest closed child and
-// leaves early to make room; the replace then names an unknown order and is refused (counted),
-// nothing is created, no timer armed, and the slot stays free for the next order.
+// A replace of a closed order when the table is full: no replacement is made (the broker will
+// refuse it) and no slot is taken, so the original is not retired early to make room; nothing is
+// emitted. The next order then takes the oldest closed child's slot.
 TEST(OrderManagerRetentionAdversarial, AReplaceOfTheOldestClosedOrderInAFullTableIsRefusedCleanly) {
   Fixture f(2, 30 * kMin);
   f.submit(1);
@@ -242,14 +242,17 @@ TEST(OrderManagerRetentionAdversarial, AReplaceOfTheOldestClosedOrderInAFullTabl
   r.qty = qty("20");
   r.limit = px("100");
   f.send(r);
-  EXPECT_EQ(f.m.child(OrderId{1}), nullptr);
+  EXPECT_NE(f.m.child(OrderId{1}), nullptr);
   EXPECT_EQ(f.m.child(OrderId{3}), nullptr);
-  EXPECT_EQ(f.m.counters().retired_early, 1u);
-  EXPECT_EQ(f.m.counters().unknown_orders, 1u);
+  EXPECT_EQ(f.m.counters().retired_early, 0u);
+  EXPECT_EQ(f.m.counters().replaces_of_closed, 1u);
+  EXPECT_EQ(f.m.counters().unknown_orders, 0u);
   EXPECT_TRUE(f.out.empty());
-  EXPECT_EQ(f.m.children_held(), 1u);
-  f.submit(4);  // the freed slot takes it
+  EXPECT_EQ(f.m.children_held(), 2u);
+  f.submit(4);  // full: child 1, the oldest closed, leaves early for it
   EXPECT_NE(f.m.child(OrderId{4}), nullptr);
+  EXPECT_EQ(f.m.child(OrderId{1}), nullptr);
+  EXPECT_EQ(f.m.counters().retired_early, 1u);
   EXPECT_EQ(f.m.counters().capacity_exhausted, 0u);
 }
 

@@ -493,6 +493,13 @@ class Differential {
     r.qty = Qty{rc->cum_qty().raw + shares(1 + static_cast<std::int64_t>(pick(20))).raw};
     r.limit = some_px();
     what_ = "replace " + std::to_string(x) + " by " + std::to_string(r.order.value);
+    const bool closed = !rc->request_pending() &&
+                        (rc->state() == OrderState::kFilled || is_terminal(rc->state()));
+    if (closed && held(x)) {
+      both(r);  // a replace of a closed order makes no replacement, in either manager
+      ASSERT_FALSE(held(r.order.value)) << where();
+      return;
+    }
     if (open_in_subject() >= max_children_) {
       subject_only(r);  // maybe refused for room; the original may have left early
       if (held(r.order.value)) {

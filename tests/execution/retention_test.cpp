@@ -275,5 +275,47 @@ TEST(OrderManagerRetention, ANewTradingDayRollsTheLedgerAndAResendFromYesterdayI
   EXPECT_EQ(f.position(), qty("10"));
 }
 
+TEST(OrderManagerRetention, AReplaceOfAClosedChildMakesNoReplacementLeftWaiting) {
+  Fixture f;
+  f.submit(1);
+  f.fill(1, "E1");
+  ReplaceOrder r{};
+  r.order = OrderId{2};
+  r.orig_order = OrderId{1};
+  r.session = SessionId{1};
+  r.qty = qty("20");
+  r.limit = px("100");
+  f.send(r);
+  EXPECT_EQ(f.m.child(OrderId{2}), nullptr);
+  EXPECT_EQ(f.m.counters().replaces_of_closed, 1u);
+  EXPECT_EQ(f.m.children_held(), 1u);
+  f.later(31 * kMin);
+  f.send(f.report(99, ExecType::kOrderStatus, "", "0", "0"));
+  EXPECT_EQ(f.m.children_held(), 0u) << "nothing is left behind";
+}
+
+TEST(OrderManagerRetention, AChildThatCameBeforeItsParentWasHeldDoesNotRetireTheParentEarly) {
+  Fixture f;  // four parents at most
+  for (std::uint64_t p = 100; p < 104; ++p) {
+    ASSERT_TRUE(f.m.open_parent(OrderId{p}, f.acct, f.d.spy, Side::kBuy, qty("10")));
+  }
+  f.submit(1, 200);  // parent 200 has no room: the child is held, not counted in any parent
+  ASSERT_NE(f.m.child(OrderId{1}), nullptr);
+  EXPECT_EQ(f.m.parent(OrderId{200}), nullptr);
+  EXPECT_TRUE(f.m.close_parent(OrderId{100}));  // finished, childless: leaves at once
+  ASSERT_TRUE(f.m.open_parent(OrderId{200}, f.acct, f.d.spy, Side::kBuy, qty("20")));
+  f.submit(2, 200);  // counted
+  EXPECT_TRUE(f.m.close_parent(OrderId{200}));
+  f.fill(1, "E1");
+  f.later(31 * kMin);
+  f.send(f.report(99, ExecType::kOrderStatus, "", "0", "0"));
+  EXPECT_EQ(f.m.child(OrderId{1}), nullptr);
+  EXPECT_NE(f.m.parent(OrderId{200}), nullptr) << "child 2 is live: its parent stays";
+  f.fill(2, "E2");
+  f.later(31 * kMin);
+  f.send(f.report(99, ExecType::kOrderStatus, "", "0", "0"));
+  EXPECT_EQ(f.m.parent(OrderId{200}), nullptr);
+}
+
 }  // namespace
 }  // namespace ballast

@@ -680,15 +680,21 @@ TEST(ConfigEffect, TheBackOffSettingsDecideWhenAnIdleThreadSleepsAndForHowLong) 
   s.idle(0);
   EXPECT_GE(steady_clock::now() - t0, milliseconds(30));
 
-  const auto yielding = params("max_spins: 0, max_yields: 2000, min_park: 30ms, max_park: 30ms");
+  // Counted, not timed (a loaded machine makes any yield slow): 2,000 empty passes yield and
+  // never park; the 2,001st parks min_park (at least 30 ms) and doubles the next park.
+  const auto yielding = params("max_spins: 0, max_yields: 2000, min_park: 30ms, max_park: 60ms");
   EXPECT_EQ(yielding.max_yields, 2000u);
   IdleStrategy y(yielding);
-  t0 = steady_clock::now();
   for (int i = 0; i < 2000; ++i) y.idle(0);
-  EXPECT_LT(steady_clock::now() - t0, milliseconds(30)) << "2,000 yields, no sleep";
+  EXPECT_EQ(y.yields(), 2000u);
+  EXPECT_EQ(y.next_park(), milliseconds(30)) << "2,000 yields, no park yet";
   t0 = steady_clock::now();
-  y.idle(0);  // the 2,001st empty pass parks
+  y.idle(0);
   EXPECT_GE(steady_clock::now() - t0, milliseconds(30));
+  EXPECT_EQ(y.next_park(), milliseconds(60));
+  y.idle(1);  // work: back to spinning
+  EXPECT_EQ(y.yields(), 0u);
+  EXPECT_EQ(y.next_park(), milliseconds(30));
 }
 
 }  // namespace

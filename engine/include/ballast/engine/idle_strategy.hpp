@@ -71,6 +71,11 @@ class IdleStrategy {
   }
 
   IdleKind kind() const noexcept { return p_.kind; }
+  /// Where the back-off stands: empty passes spun and yielded since the last work, and how long
+  /// the next park sleeps (doubling up to max_park from min_park).
+  std::uint32_t spins() const noexcept { return spins_; }
+  std::uint32_t yields() const noexcept { return yields_; }
+  std::chrono::nanoseconds next_park() const noexcept { return park_; }
 
  private:
   Params p_{};

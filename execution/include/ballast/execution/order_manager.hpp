@@ -107,6 +107,7 @@ struct OrderManagerCounters {
   std::uint64_t retired_parents{0};      ///< finished parents that left the table
   std::uint64_t retired_early{0};        ///< closed children that left before their retention
   std::uint64_t day_rolls{0};            ///< trading days begun (the ExecID ledger rolled)
+  std::uint64_t replaces_of_closed{0};   ///< ReplaceOrder for a closed child: no replacement made
 };
 
 /// Called after a fill (or bust) changed an account's position and cash: the composition root
@@ -168,7 +169,8 @@ class OrderManager {
 
   const ChildOrder* child(OrderId id) const noexcept;
   /// Calls f(const ChildOrder&) for every child that is live (working at the broker or sent and
-  /// not yet answered), in the order they were sent. Cold path (recovery, reconnects, reports).
+  /// not yet answered), in slot order: the order they were sent until slots are reused, and
+  /// always the same for the same inputs (replay). Cold path (recovery, reconnects, reports).
   template <class F>
   void for_each_live_child(F&& f) const {
     for (const ChildOrder& c : children_) {
@@ -222,6 +224,7 @@ class OrderManager {
     std::uint32_t gen{0};
     std::uint32_t n_cancels{0};
     std::uint32_t mark{0};
+    bool counted{false};  ///< counted in its parent's ParentMeta::children
     std::int64_t closed_at{kOpen};
     std::array<std::uint64_t, kCancelIdsPerChild> cancels{};
   };
