@@ -20,6 +20,7 @@
 #include "ballast/execution/flat_id_map.hpp"
 #include "ballast/execution/order_manager.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "order_manager_fixture.hpp"
 
 namespace ballast {
 namespace {
@@ -27,81 +28,11 @@ namespace {
 using test::px;
 using test::qty;
 
-constexpr std::int64_t kSec = 1'000'000'000;
-constexpr std::int64_t kMin = 60 * kSec;
+using test::kMin;
+using test::kSec;
 constexpr std::int64_t kDay = 86'400 * kSec;
 
-struct Fixture {
-  test::Desk d;
-  ModelId model;
-  AccountId acct;
-  OrderManager m;
-  Outbox out;
-  Timestamp now = test::ny(10, 0);
-
-  explicit Fixture(std::size_t max_children = 8, std::int64_t retention = 30 * kMin)
-      : model((d.price_all(test::ny(10, 0)), d.model_60_40())),
-        acct(d.account(model, "0", "0", "1000000")),
-        m(d.book, d.market,
-          OrderManagerLimits{.max_children = max_children,
-                             .max_parents = 8,
-                             .max_exec_ids = 256,
-                             .max_positions = 64,
-                             .max_block_shares = 16,
-                             .retention_ns = retention}) {}
-
-  void send(const Event& e) { m.on_event(e, now, out); }
-  void later(std::int64_t ns) { now = Timestamp{now.ns + ns}; }
-
-  void submit(std::uint64_t id, const char* q = "10") {
-    SubmitOrder s{};
-    s.order = OrderId{id};
-    s.account = acct;
-    s.instrument = d.spy;
-    s.side = Side::kBuy;
-    s.qty = qty(q);
-    s.limit = px("100");
-    send(s);
-  }
-  ExecutionReported report(std::uint64_t id, ExecType t, const char* exec_id, const char* last,
-                           const char* cum) const {
-    ExecutionReported r{};
-    r.order = OrderId{id};
-    r.session = SessionId{1};
-    r.side = Side::kBuy;
-    r.exec_type = t;
-    r.last_qty = qty(last);
-    r.last_px = px("100");
-    r.cum_qty = qty(cum);
-    r.exec_id.assign(exec_id);
-    return r;
-  }
-  void fill(std::uint64_t id, const char* exec_id, const char* q = "10") {
-    send(report(id, ExecType::kTrade, exec_id, q, q));
-  }
-  void cancel(std::uint64_t cancel_id, std::uint64_t orig) {
-    CancelOrder c{};
-    c.order = OrderId{cancel_id};
-    c.orig_order = OrderId{orig};
-    c.session = SessionId{1};
-    send(c);
-  }
-  void cancel_rejected(std::uint64_t cancel_id, std::uint64_t orig) {
-    CancelRejected cr{};
-    cr.order = OrderId{cancel_id};
-    cr.orig_order = OrderId{orig};
-    cr.session = SessionId{1};
-    cr.response_to = CancelRejectResponseTo::kCancel;
-    send(cr);
-  }
-  bool stopped() const {
-    for (const Event& e : out) {
-      if (std::holds_alternative<KillSwitchTripped>(e)) return true;
-    }
-    return false;
-  }
-  Qty position() const { return d.book.position(acct, d.spy); }
-};
+using Fixture = test::RetentionFixture;
 
 // Defect 1 (found here): the ring of closed children had room for max_children entries, but a
 // child that closes, reopens and closes again (a cancel racing a fill and rejected as too late, a
@@ -236,12 +167,7 @@ TEST(OrderManagerRetentionAdversarial, AReplaceOfTheOldestClosedOrderInAFullTabl
   f.fill(1, "E1");
   f.submit(2);
   f.out.clear();
-  ReplaceOrder r{};
-  r.order = OrderId{3};
-  r.orig_order = OrderId{1};
-  r.qty = qty("20");
-  r.limit = px("100");
-  f.send(r);
+  f.replace(3, 1, "20");
   EXPECT_NE(f.m.child(OrderId{1}), nullptr);
   EXPECT_EQ(f.m.child(OrderId{3}), nullptr);
   EXPECT_EQ(f.m.counters().retired_early, 0u);

@@ -25,19 +25,21 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ballast/execution/order_manager.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "order_manager_fixture.hpp"
 
 namespace ballast {
 namespace {
 
 using test::px;
 using test::qty;
+using test::kSec;
+using test::kMin;
 
-constexpr std::int64_t kSec = 1'000'000'000;
-constexpr std::int64_t kMin = 60 * kSec;
 
 constexpr std::size_t kCounters = 35;
 std::array<std::uint64_t, kCounters> counters_of(const OrderManagerCounters& c) {
@@ -264,6 +266,10 @@ class Differential {
     after_sub(e, true);
   }
 
+  void due_timers() {
+    what_ = "timers";
+    fire_timers();
+  }
   void fire_timers() {
     for (Side_* s : {&sub_, &ref_}) {
       std::vector<std::pair<std::pair<std::int64_t, std::uint64_t>, std::uint64_t>> due;
@@ -763,28 +769,21 @@ class Differential {
     }
     what_ = "ghost report for " + std::to_string(x);
     if (chance(30)) {
-      CancelOrder c{};
-      c.order = OrderId{fresh()};
-      c.orig_order = OrderId{x};
       what_ = "ghost cancel of " + std::to_string(x);
-      ghost(c);
+      ghost(CancelOrder{.order = OrderId{fresh()}, .orig_order = OrderId{x}});
       return;
     }
     if (chance(20)) {
-      CancelRejected cr{};
-      cr.order = OrderId{to};
-      cr.orig_order = OrderId{x};
-      cr.response_to =
-          chance(50) ? CancelRejectResponseTo::kCancel : CancelRejectResponseTo::kReplace;
       what_ = "ghost cxlrej of " + std::to_string(x);
-      ghost(cr);
+      ghost(CancelRejected{.order = OrderId{to},
+                           .orig_order = OrderId{x},
+                           .response_to = chance(50) ? CancelRejectResponseTo::kCancel
+                                                     : CancelRejectResponseTo::kReplace});
       return;
     }
     if (chance(20)) {
-      MessageRejected mr{};
-      mr.order = OrderId{to};
       what_ = "ghost msgrej of " + std::to_string(to);
-      ghost(mr);
+      ghost(MessageRejected{.order = OrderId{to}});
       return;
     }
     ghost(r);
@@ -813,26 +812,20 @@ class Differential {
     both(tick);
     if (::testing::Test::HasFatalFailure()) return;
     what_.clear();
+    // What this step does, by cumulative weight out of 100.
+    using Op = void (Differential::*)();
+    static constexpr std::pair<int, Op> kOps[] = {
+        {16, &Differential::submit},       {24, &Differential::cancel},
+        {30, &Differential::replace},      {70, &Differential::report},
+        {77, &Differential::reject},       {80, &Differential::parents},
+        {88, &Differential::ghost_report}, {92, &Differential::stale_timer},
+        {100, &Differential::due_timers}};
     const int r = static_cast<int>(pick(100));
-    if (r < 16) {
-      submit();
-    } else if (r < 24) {
-      cancel();
-    } else if (r < 30) {
-      replace();
-    } else if (r < 70) {
-      report();
-    } else if (r < 77) {
-      reject();
-    } else if (r < 80) {
-      parents();
-    } else if (r < 88) {
-      ghost_report();
-    } else if (r < 92) {
-      stale_timer();
-    } else {
-      what_ = "timers";
-      fire_timers();
+    for (const auto& [upto, op] : kOps) {
+      if (r < upto) {
+        (this->*op)();
+        break;
+      }
     }
     if (::testing::Test::HasFatalFailure()) return;
     if (std::getenv("RETENTION_DIFF_TRACE") != nullptr) {

@@ -22,7 +22,7 @@ using namespace std::chrono;
 using test::px;
 using test::qty;
 
-constexpr std::int64_t kMin = 60'000'000'000;
+using test::kMin;
 
 TEST(FlatIdMap, RandomInsertEraseFindAgreesWithUnorderedMap) {
   for (std::uint32_t seed = 1; seed <= 20; ++seed) {
@@ -83,52 +83,10 @@ TEST(ExecLedger, RemembersTodayAndThePreviousDayOnly) {
             ExecLedger::Insert::kFull);
 }
 
-struct Fixture : test::OrderManagerDesk {
-  OrderManager m;
-  Outbox out;
-  Timestamp now = test::ny(10, 0);
-
+/// Four parents at most (the parent-table tests fill it).
+struct Fixture : test::RetentionFixture {
   explicit Fixture(std::size_t max_children = 8, std::int64_t retention = 30 * kMin)
-      : OrderManagerDesk("1000000"),
-        m(d.book, d.market,
-          OrderManagerLimits{.max_children = max_children,
-                             .max_parents = 4,
-                             .max_exec_ids = 256,
-                             .max_positions = 64,
-                             .max_block_shares = 16,
-                             .retention_ns = retention}) {}
-
-  void send(const Event& e) { m.on_event(e, now, out); }
-  void later(std::int64_t ns) { now = Timestamp{now.ns + ns}; }
-
-  void submit(std::uint64_t id, std::uint64_t parent = 100, const char* q = "10") {
-    SubmitOrder s{};
-    s.order = OrderId{id};
-    s.parent = OrderId{parent};
-    s.account = acct;
-    s.instrument = d.spy;
-    s.side = Side::kBuy;
-    s.qty = qty(q);
-    s.limit = px("100");
-    send(s);
-  }
-  ExecutionReported report(std::uint64_t id, ExecType t, const char* exec_id, const char* last,
-                           const char* cum) {
-    ExecutionReported r{};
-    r.order = OrderId{id};
-    r.session = SessionId{1};
-    r.side = Side::kBuy;
-    r.exec_type = t;
-    r.last_qty = qty(last);
-    r.last_px = px("100");
-    r.cum_qty = qty(cum);
-    r.exec_id.assign(exec_id);
-    return r;
-  }
-  void fill(std::uint64_t id, const char* exec_id, const char* q = "10") {
-    send(report(id, ExecType::kTrade, exec_id, q, q));
-  }
-  Qty position() const { return d.book.position(acct, d.spy); }
+      : RetentionFixture(max_children, retention, 4) {}
 };
 
 TEST(OrderManagerRetention, ALateBustWithinTheRetentionIsBookedAfterItTheOrderIsUnknown) {
@@ -279,13 +237,7 @@ TEST(OrderManagerRetention, AReplaceOfAClosedChildMakesNoReplacementLeftWaiting)
   Fixture f;
   f.submit(1);
   f.fill(1, "E1");
-  ReplaceOrder r{};
-  r.order = OrderId{2};
-  r.orig_order = OrderId{1};
-  r.session = SessionId{1};
-  r.qty = qty("20");
-  r.limit = px("100");
-  f.send(r);
+  f.replace(2, 1, "20");
   EXPECT_EQ(f.m.child(OrderId{2}), nullptr);
   EXPECT_EQ(f.m.counters().replaces_of_closed, 1u);
   EXPECT_EQ(f.m.children_held(), 1u);
