@@ -214,10 +214,18 @@ Price slice_limit(const LimitConfig& cfg, Side side, const MarketSnapshot& m, Pr
     px = buy ? m.bid : m.ask;  // join the near touch
   }
   if (cfg.policy == LimitPolicy::kArrivalCap && arrival.raw > 0 && !crossing) {
-    const double f = cfg.arrival_cap_bps * 1e-4;
-    const auto cap = Price::from_double(arrival.to_double() * (buy ? 1.0 + f : 1.0 - f),
-                                        buy ? Rounding::kDown : Rounding::kUp);
-    if (cap) px = buy ? std::min(px, *cap) : std::max(px, *cap);
+    // Exact: arrival x (1 +- bps / 10^4) in integers, the bps to 1e-4 (units of 1e-8 of the
+    // price), rounded toward the passive side (down for a buy, up for a sell). In doubles,
+    // 220.00 x 1.0025 came out 220.5499... and a buy's cap fell a tick short.
+    constexpr std::int64_t kUnit = 100'000'000;
+    const std::int64_t k =
+        std::clamp<std::int64_t>(std::llround(cfg.arrival_cap_bps * 10'000.0), 0, kUnit);
+    const __int128 scaled = static_cast<__int128>(arrival.raw) * (buy ? kUnit + k : kUnit - k);
+    const __int128 cap = detail::div_round(scaled, kUnit, buy ? Rounding::kDown : Rounding::kUp);
+    if (detail::fits_i64(cap)) {
+      const Price c{static_cast<std::int64_t>(cap)};
+      px = buy ? std::min(px, c) : std::max(px, c);
+    }
   }
   if (px.raw <= 0) px = m.tick;
   return round_limit_to_tick(side, px, m.tick);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "ballast/adapters/market_data_files.hpp"
 #include "ballast/adapters/tape_file.hpp"
@@ -152,6 +153,45 @@ TEST(VolumeProfile, SelectsAPeriodOfTheSharedHourlyProfile) {
   auto hourly = VolumeProfile::load(path, "SPY", "1998-2007");
   ASSERT_TRUE(hourly.ok()) << hourly.error().message;
   EXPECT_NEAR(hourly.value().cumulative(960), 1.0, 1e-12);
+}
+
+// The arrival cap is exact: arrival x (1 +- bps/10^4) rounded toward the passive side, checked on
+// random arrivals, caps (to 1e-4 bps) and sides against the defining inequality, with a tick of
+// one raw unit so tick rounding does not hide it. (In doubles 220.00 x 1.0025 was 220.5499....)
+TEST(LimitPolicy, TheArrivalCapIsExactForRandomPricesAndCaps) {
+  std::mt19937_64 rng(20261206);
+  constexpr __int128 kUnit = 100'000'000;
+  for (int i = 0; i < 100'000; ++i) {
+    const Price arrival{1 + static_cast<std::int64_t>(rng() % 5'000'000'000'000ull)};
+    const std::int64_t k = 1 + static_cast<std::int64_t>(rng() % 100'000'000ull);  // 1e-4 bps
+    LimitConfig cap{LimitPolicy::kArrivalCap, 1, static_cast<double>(k) / 10'000.0};
+    MarketSnapshot m;
+    m.tick = Price{1};
+    m.lot = qty("1");
+    const bool buy = rng() % 2 == 0;
+    // A touch far through the cap, so the cap binds.
+    m.bid = Price{arrival.raw * 3};
+    m.ask = Price{arrival.raw * 3 + 1};
+    if (!buy) {
+      m.bid = Price{1};
+      m.ask = Price{1};
+    }
+    const Price r =
+        slice_limit(cap, buy ? Side::kBuy : Side::kSell, m, arrival, /*crossing=*/false);
+    const __int128 exact = static_cast<__int128>(arrival.raw) * (buy ? kUnit + k : kUnit - k);
+    const __int128 lo = static_cast<__int128>(r.raw) * kUnit;
+    if (buy) {
+      ASSERT_TRUE(lo <= exact && exact < lo + kUnit)
+          << "buy, arrival raw " << arrival.raw << ", cap " << k << "e-4 bps -> " << r.raw;
+    } else if (exact > 0) {
+      ASSERT_TRUE(lo - kUnit < exact && exact <= lo)
+          << "sell, arrival raw " << arrival.raw << ", cap " << k << "e-4 bps -> " << r.raw;
+    }
+  }
+  // The case that was a tick short.
+  LimitConfig bps25{LimitPolicy::kArrivalCap, 1, 25};
+  EXPECT_EQ(slice_limit(bps25, Side::kBuy, book("224.59", "224.61"), px("220.00"), false),
+            px("220.55"));
 }
 
 TEST(LimitPolicy, JoinsMidCrossesAndCapsInTheAccountsFavour) {

@@ -538,8 +538,7 @@ TEST(ConfigEffect, TheArrivalCapHoldsABuysLimitWhenThePriceRunsAway) {
   // execution.limit.arrival_cap_bps: AMZN's buy starts at a mid of 220.00 (the arrival); the
   // price then runs 2% up and the buy's child is re-priced at the new bid (224.59), unless that
   // is over the cap: 25 bps holds it at 220.55; 500 bps does not bind. (The slicer joins the
-  // near touch and caps it, execution/src/slicer.cpp slice_limit, where docs/configuration.md
-  // says "the far touch capped": one of the two is wrong.)
+  // near touch and caps it, as docs/configuration.md says.)
   std::vector<Event> up;
   for (int m = 2; m <= 5; ++m) {
     const auto q = quotes_at(m, 22'460);
@@ -553,10 +552,9 @@ TEST(ConfigEffect, TheArrivalCapHoldsABuysLimitWhenThePriceRunsAway) {
   ASSERT_GT(loose.orders[1], 0u);
   ASSERT_GT(tight.orders[1], 0u);
   EXPECT_EQ(loose.last_limit[1], 22'459 * (Price::kScale / 100)) << "the new bid";
-  // 220.00 x 1.0025 = 220.55; the slicer computes the cap in double and rounds down, which gives
-  // 220.54 (a tick under, from 220.54999...: Price::from_double in slice_limit).
-  EXPECT_GE(tight.last_limit[1], 22'054 * (Price::kScale / 100));
-  EXPECT_LE(tight.last_limit[1], 22'055 * (Price::kScale / 100));
+  // 220.00 x 1.0025 = 220.55 exactly (computed in integers: in doubles it was 220.5499... and
+  // a tick short).
+  EXPECT_EQ(tight.last_limit[1], 22'055 * (Price::kScale / 100));
 }
 
 TEST(ConfigEffect, PovChildrenFollowTheTargetRateOfTradedVolume) {
