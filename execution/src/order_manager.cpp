@@ -213,13 +213,13 @@ bool OrderManager::open_block(OrderId id, InstrumentId instrument, Side side, Qt
   }
   parent_meta_[slot] = ParentMeta{};
   parents_[slot] = (ParentOrder{.id = id,
-                                 .instrument = instrument,
-                                 .side = side,
-                                 .intended = total,
-                                 .lot = lot,
-                                 .first_share = static_cast<std::uint32_t>(shares_.size()),
-                                 .n_shares = static_cast<std::uint32_t>(shares.size()),
-                                 .block = true});
+                                .instrument = instrument,
+                                .side = side,
+                                .intended = total,
+                                .lot = lot,
+                                .first_share = static_cast<std::uint32_t>(shares_.size()),
+                                .n_shares = static_cast<std::uint32_t>(shares.size()),
+                                .block = true});
   for (const BlockShare& s : shares) {
     shares_.push_back(ShareState{.account = s.account, .requested = s.requested});
     (void)book_.add_pending(s.account, instrument, signed_qty(side, s.requested));
@@ -470,8 +470,7 @@ void OrderManager::arm_request_timer(const ChildOrder& c, std::uint32_t attempt,
   t.owner = kTimerOwner;
   // attempt (8 bits) | the slot's generation (24 bits) | the request's sequence number
   t.cookie = (static_cast<std::uint64_t>(std::min<std::uint32_t>(attempt, 255)) << 56) |
-             (static_cast<std::uint64_t>(child_meta_[idx].gen & 0xFFFFFFu) << 32) |
-             c.request_seq();
+             (static_cast<std::uint64_t>(child_meta_[idx].gen & 0xFFFFFFu) << 32) | c.request_seq();
   out.emit(t);
 }
 
@@ -698,7 +697,6 @@ void OrderManager::touch(const ChildOrder* c) noexcept {
   if (n_touched_ < touched_.size()) touched_[n_touched_++] = slot;
 }
 
-
 void OrderManager::settle(std::uint32_t slot, Timestamp now) noexcept {
   const ChildOrder& c = children_[slot];
   if (!c.id().valid()) return;
@@ -777,8 +775,7 @@ void OrderManager::retire_child(std::uint32_t slot) noexcept {
 }
 
 void OrderManager::roll_day(Timestamp now) noexcept {
-  constexpr std::int64_t kDayNs = 86'400'000'000'000;
-  const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
+  const std::int64_t day = utc_day(now);
   // Forward only: the wall clock steps back (NTP, a leap second at midnight), and a day seen
   // again must not roll the ledger a second time (forward, back and forward wiped both days).
   if (day <= day_) return;

@@ -474,9 +474,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   m.rebalancer->set_router(&m.router);
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
-  m.audit =
-      std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor, policies.size(),
-                              m.opt.keep_parent_records);
+  m.audit = std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor,
+                                    policies.size(), m.opt.keep_parent_records);
   m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;

@@ -10,7 +10,6 @@ namespace ballast {
 
 namespace {
 using i128 = __int128;
-constexpr std::int64_t kDayNs = 86'400'000'000'000;
 
 std::int64_t to_ppb(double v) noexcept {
   return static_cast<std::int64_t>(std::llround(v * static_cast<double>(kPpb)));
@@ -161,7 +160,7 @@ Money ComplianceGate::daily_gross() const noexcept {
 }
 
 void ComplianceGate::roll_day(Timestamp now) noexcept {
-  const std::int64_t day = now.ns >= 0 ? now.ns / kDayNs : (now.ns + 1) / kDayNs - 1;
+  const std::int64_t day = utc_day(now);
   if (day != day_) {
     day_ = day;
     daily_gross_e15_ = 0;

@@ -83,8 +83,8 @@ struct RetentionFixture : OrderManagerDesk {
     send(r);
   }
   void cancel(std::uint64_t cancel_id, std::uint64_t orig) {
-    send(CancelOrder{.order = OrderId{cancel_id}, .orig_order = OrderId{orig},
-                     .session = SessionId{1}});
+    send(CancelOrder{
+        .order = OrderId{cancel_id}, .orig_order = OrderId{orig}, .session = SessionId{1}});
   }
   /// The broker refuses cancel request `cancel_id` of `orig` (35=9).
   void cancel_rejected(std::uint64_t cancel_id, std::uint64_t orig) {

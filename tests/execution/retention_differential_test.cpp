@@ -36,11 +36,10 @@
 namespace ballast {
 namespace {
 
+using test::kMin;
+using test::kSec;
 using test::px;
 using test::qty;
-using test::kSec;
-using test::kMin;
-
 
 constexpr std::size_t kCounters = 35;
 std::array<std::uint64_t, kCounters> counters_of(const OrderManagerCounters& c) {
@@ -500,8 +499,8 @@ class Differential {
     r.qty = Qty{rc->cum_qty().raw + shares(1 + static_cast<std::int64_t>(pick(20))).raw};
     r.limit = some_px();
     what_ = "replace " + std::to_string(x) + " by " + std::to_string(r.order.value);
-    const bool closed = !rc->request_pending() &&
-                        (rc->state() == OrderState::kFilled || is_terminal(rc->state()));
+    const bool closed =
+        !rc->request_pending() && (rc->state() == OrderState::kFilled || is_terminal(rc->state()));
     if (closed && held(x)) {
       both(r);  // a replace of a closed order makes no replacement, in either manager
       ASSERT_FALSE(held(r.order.value)) << where();

@@ -226,7 +226,7 @@ TEST(OrderManagerRetention, ANewTradingDayRollsTheLedgerAndAResendFromYesterdayI
   Fixture f(8, 24 * 60 * kMin);
   f.submit(1, 100, "20");
   f.send(f.report(1, ExecType::kTrade, "E1", "10", "10"));
-  f.later(24 * 60 * kMin);  // the next day
+  f.later(24 * 60 * kMin);                                  // the next day
   f.send(f.report(1, ExecType::kTrade, "E1", "10", "10"));  // a PossDup resend
   EXPECT_EQ(f.m.counters().day_rolls, 1u);
   EXPECT_EQ(f.m.counters().duplicates, 1u);

@@ -4,14 +4,15 @@
 // TWAP parents send a child each interval; prices swing each morning so every account rebalances
 // every day. Over 1,000,000 children and 5,000 parents pass through working tables sized for
 // 65,536 children and 1,024 parents at once: closed children leave after execution.retention,
-// finished parents with their last child, the ExecID ledger keeps two days. The test prints RSS per day and checks it flat, checks no order was
-// refused for room, and checks every account's positions against the fills the broker sent.
+// finished parents with their last child, the ExecID ledger keeps two days. The test prints RSS per
+// day and checks it flat, checks no order was refused for room, and checks every account's
+// positions against the fills the broker sent.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -52,15 +53,14 @@ std::string desk(int accounts) {
       "  - {id: m, weights: {AAPL: 0.30, AMZN: 0.30, GOOG: 0.30}, cash_buffer: 0.10}\n"
       "accounts:\n";
   for (int a = 0; a < accounts; ++a) {
-    y += "  - {id: A" + std::to_string(a) + ", model: m, cash: " +
-         std::to_string(40'000'000 + 10'000 * a) + ".00}\n";
+    y += "  - {id: A" + std::to_string(a) +
+         ", model: m, cash: " + std::to_string(40'000'000 + 10'000 * a) + ".00}\n";
   }
-  y +=
-      "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-      "execution: {algo: twap, horizon: 60m, interval: 15s, retention: 30m}\n"
-      "compliance: {max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000,\n"
-      "  max_orders_per_second: 100000, kill_switch: {order_rate_runaway: 1000000}}\n"
-      "journal: {enabled: false}\n";
+  y += "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
+       "execution: {algo: twap, horizon: 60m, interval: 15s, retention: 30m}\n"
+       "compliance: {max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000,\n"
+       "  max_orders_per_second: 100000, kill_switch: {order_rate_runaway: 1000000}}\n"
+       "journal: {enabled: false}\n";
   return y;
 }
 
@@ -160,10 +160,12 @@ TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
   }
 
   const OrderManagerCounters& c = k.orders().counters();
-  const std::pair<const char*, std::uint64_t> totals[] = {
-      {"children", broker.orders},         {"retired", c.retired_children},
-      {"retired early", c.retired_early},  {"parents retired", c.retired_parents},
-      {"fills", c.fills},                  {"day rolls", c.day_rolls}};
+  const std::pair<const char*, std::uint64_t> totals[] = {{"children", broker.orders},
+                                                          {"retired", c.retired_children},
+                                                          {"retired early", c.retired_early},
+                                                          {"parents retired", c.retired_parents},
+                                                          {"fills", c.fills},
+                                                          {"day rolls", c.day_rolls}};
   for (const auto& [name, value] : totals) {
     std::printf("%s %llu; ", name, static_cast<unsigned long long>(value));
   }

@@ -33,7 +33,7 @@ inline Result<kernel::MarketContext> kernel_context(const config::Settings& s) {
 /// An offline kernel on the market clock (as fast as fed) built from `s`; `o` may set table
 /// sizes. Errors: the context or the kernel refused.
 inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(const config::Settings& s,
-                                                               kernel::KernelOptions o = {}) {
+                                                              kernel::KernelOptions o = {}) {
   auto ctx = kernel_context(s);
   if (!ctx) return ctx.error();
   o.offline = true;

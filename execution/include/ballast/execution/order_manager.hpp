@@ -306,11 +306,13 @@ class OrderManager {
   std::vector<Closed> closed_;
   std::size_t closed_head_{0};
   std::size_t closed_n_{0};
-  std::array<std::uint32_t, 4> touched_{};
+  // The children one event looked up (settled after it): at most four on any path (a report on
+  // a replace chain: the order, its replacement and the one it replaces); room for twice that.
+  std::array<std::uint32_t, 8> touched_{};
   std::uint32_t n_touched_{0};
   std::int64_t day_{INT64_MIN};
-  FlatIdMap child_index_;   // child ids -> children_
-  FlatIdMap cancel_index_;  // cancel-request ids (ClOrdID of a 35=F) -> children_
+  FlatIdMap child_index_;             // child ids -> children_
+  FlatIdMap cancel_index_;            // cancel-request ids (ClOrdID of a 35=F) -> children_
   std::vector<ParentOrder> parents_;  // slots; a free one has an invalid id
   std::vector<ParentMeta> parent_meta_;
   std::vector<std::uint32_t> free_parents_;

@@ -86,9 +86,9 @@ class SlicingEngine {
   const MarketState& market_;
   OrderManager& om_;
   ClOrdIdGenerator& ids_;
-  std::vector<Parent> parents_;           // slots, preallocated
-  std::vector<std::uint32_t> free_;       // free slots
-  std::vector<std::uint32_t> working_;    // slots being worked, in start order
+  std::vector<Parent> parents_;         // slots, preallocated
+  std::vector<std::uint32_t> free_;     // free slots
+  std::vector<std::uint32_t> working_;  // slots being worked, in start order
   std::size_t active_ = 0;
   std::vector<std::uint32_t> active_by_account_;
   bool timer_running_ = false;

@@ -32,4 +32,10 @@ struct Timestamp {
 
 inline constexpr Timestamp kNoTime{0};
 
+/// The UTC day `t` falls in: days since 1970-01-01, floored (negative before it).
+constexpr std::int64_t utc_day(Timestamp t) noexcept {
+  constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
+  return t.ns >= 0 ? t.ns / kNsPerDay : (t.ns + 1) / kNsPerDay - 1;
+}
+
 }  // namespace ballast
