@@ -1,6 +1,8 @@
 // The drift/trigger monitor.
 #include "ballast/engine/drift_monitor.hpp"
 
+#include "ballast/engine/market_data_filter.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,8 +12,6 @@ namespace ballast {
 namespace {
 
 using namespace std::chrono;
-
-constexpr std::uint32_t kStaleCookie = 0xFFFF'FFFF;
 
 // A band is breached when drift exceeds it by more than this relative margin: a weight exactly at
 // the band (0.65 against 0.60 +- 0.05) is not a breach, although 0.65 - 0.60 is 0.05000000000000004
@@ -97,7 +97,16 @@ Timestamp next_calendar_time(const CalendarTrigger& cal, Timestamp now) noexcept
   return now;
 }
 
-DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
+int DriftMonitor::vol_lookback_days(const std::vector<TriggerConfig>& profiles) noexcept {
+  int lookback = 0;
+  for (const auto& p : profiles) {
+    if (p.volatility_adaptive.enabled)
+      lookback = std::max(lookback, p.volatility_adaptive.lookback_days);
+  }
+  return lookback;
+}
+
+DriftMonitor::DriftMonitor(PortfolioBook& book, const MarketState& market,
                            std::vector<TriggerConfig> profiles, const TrackingErrorModel* te_model,
                            Options opt)
     : book_(book),
@@ -119,12 +128,6 @@ DriftMonitor::DriftMonitor(PortfolioBook& book, MarketState& market,
   }
   te_inst_.resize(max_slots);
   te_active_.resize(max_slots);
-  int lookback = 0;
-  for (const auto& p : profiles_) {
-    if (p.volatility_adaptive.enabled)
-      lookback = std::max(lookback, p.volatility_adaptive.lookback_days);
-  }
-  if (lookback > 0) market_.set_vol_lookback(lookback);
   for (const auto& p : profiles_) {
     // The fast path decides "no band breached" for plain any-of absolute/relative bands; other
     // conditions (all-of, tracking error, volatility-scaled bands) always take the full path.
@@ -668,12 +671,6 @@ void DriftMonitor::schedule_calendar(std::uint32_t profile, Timestamp now, Outbo
 }
 
 void DriftMonitor::schedule_timers(Timestamp now, Outbox& out) {
-  ScheduleTimer stale{};
-  stale.timer = timer_id(kStaleCookie);
-  stale.due = now + opt_.stale_check_every;
-  stale.owner = kTimerOwner;
-  stale.cookie = kStaleCookie;
-  out.emit(stale);
   for (std::uint32_t p = 0; p < profiles_.size(); ++p) {
     if (profiles_[p].calendar.enabled) schedule_calendar(p, now, out);
   }
@@ -684,15 +681,16 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
     timers_started_ = true;
     schedule_timers(now, out);
   }
-  if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
-    const MarkChange c = market_.on_quote(*q, now, out);
-    if (c.changed) on_mark_change(q->instrument, c, now, out);
-  } else if (const auto* t = std::get_if<TradePrinted>(&e)) {
-    const MarkChange c = market_.on_trade(*t, now, out);
-    if (c.changed) on_mark_change(t->instrument, c, now, out);
-  } else if (const auto* b = std::get_if<BarClosed>(&e)) {
-    const MarkChange c = market_.on_bar(*b, now, out);
-    if (c.changed) on_mark_change(b->instrument, c, now, out);
+  if (std::holds_alternative<QuoteUpdated>(e) || std::holds_alternative<TradePrinted>(e) ||
+      std::holds_alternative<BarClosed>(e)) {
+    // The market-data filter, first in the chain, applied the update to the market state.
+    const MarkChange& c = market_.last_change();
+    if (c.changed) on_mark_change(c.instrument, c, now, out);
+  } else if (const auto* fb = std::get_if<FillBooked>(&e)) {
+    // The order manager booked into the account: its cached bounds are stale.
+    if (fb->account.value < book_.accounts()) invalidate(fb->account);
+  } else if (const auto* d = std::get_if<RebalanceDeferred>(&e)) {
+    if (d->account.value < book_.accounts()) rearm(d->account);
   } else if (const auto* cf = std::get_if<CashFlowReceived>(&e)) {
     if (cf->account.value >= book_.accounts()) return;
     book_.apply_cash_flow(cf->account, cf->amount);
@@ -705,18 +703,13 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
       evaluate(cf->account, now, Context::kCashFlow, out);
     }
   } else if (const auto* tf = std::get_if<TimerFired>(&e)) {
-    if (tf->owner != kTimerOwner) return;
-    if (tf->cookie == kStaleCookie) {
-      market_.check_stale(now, out);
+    if (tf->owner == MarketDataFilter::kTimerOwner &&
+        tf->cookie == MarketDataFilter::kStaleCookie) {
+      // The filter (before the monitor) has just reported the marks gone stale.
       if (!waiting_.empty()) recheck_waiting(now, out);
-      ScheduleTimer next{};
-      next.timer = tf->timer;
-      next.due = now + opt_.stale_check_every;
-      next.owner = kTimerOwner;
-      next.cookie = kStaleCookie;
-      out.emit(next);
       return;
     }
+    if (tf->owner != kTimerOwner) return;
     const auto profile = static_cast<std::uint32_t>(tf->cookie);
     if (profile >= profiles_.size()) return;
     for (std::uint32_t a = 0; a < book_.accounts(); ++a) {

@@ -94,6 +94,24 @@ MarkChange MarketState::accept(InstrumentId id, Price cand_long, Price cand_shor
 }
 
 MarkChange MarketState::on_quote(const QuoteUpdated& q, Timestamp now, Outbox& out) {
+  last_ = apply_quote(q, now, out);
+  last_.instrument = q.instrument;
+  return last_;
+}
+
+MarkChange MarketState::on_trade(const TradePrinted& t, Timestamp now, Outbox& out) {
+  last_ = apply_trade(t, now, out);
+  last_.instrument = t.instrument;
+  return last_;
+}
+
+MarkChange MarketState::on_bar(const BarClosed& b, Timestamp now, Outbox& out) {
+  last_ = apply_bar(b, now, out);
+  last_.instrument = b.instrument;
+  return last_;
+}
+
+MarkChange MarketState::apply_quote(const QuoteUpdated& q, Timestamp now, Outbox& out) {
   if (q.bid.raw <= 0 || q.ask.raw <= 0 || q.bid_size.raw <= 0 || q.ask_size.raw <= 0) {
     hold(q.instrument, HeldReason::kZeroOrMissing, q.bid, q.ask, Price{}, now, out);
     return {};
@@ -122,7 +140,7 @@ MarkChange MarketState::on_quote(const QuoteUpdated& q, Timestamp now, Outbox& o
   return {};
 }
 
-MarkChange MarketState::on_trade(const TradePrinted& t, Timestamp now, Outbox& out) {
+MarkChange MarketState::apply_trade(const TradePrinted& t, Timestamp now, Outbox& out) {
   if (t.price.raw <= 0 || t.size.raw <= 0) {
     hold(t.instrument, HeldReason::kZeroOrMissing, Price{}, Price{}, t.price, now, out);
     return {};
@@ -135,7 +153,7 @@ MarkChange MarketState::on_trade(const TradePrinted& t, Timestamp now, Outbox& o
                 out, Price{}, Price{}, t.price);
 }
 
-MarkChange MarketState::on_bar(const BarClosed& b, Timestamp now, Outbox& out) {
+MarkChange MarketState::apply_bar(const BarClosed& b, Timestamp now, Outbox& out) {
   if (b.close.raw <= 0) {
     hold(b.instrument, HeldReason::kZeroOrMissing, Price{}, Price{}, b.close, now, out);
     return {};

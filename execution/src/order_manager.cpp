@@ -62,22 +62,52 @@ OrderManager::OrderManager(PortfolioBook& book, const MarketState& market,
   shares_.reserve(limits.max_block_shares);
 }
 
-void OrderManager::set_account_changed_hook(AccountChangedFn fn, void* ctx) noexcept {
-  hook_ = fn;
-  hook_ctx_ = ctx;
-}
-
 void OrderManager::on_event(const Event& e, Timestamp now, Outbox& out) noexcept {
   roll_day(now);
   reclaim(now);
   n_touched_ = 0;
+  out_ = &out;
+  now_ = now;
   dispatch(e, now, out);
+  out_ = nullptr;
   for (std::uint32_t k = 0; k < n_touched_; ++k) settle(touched_[k], now);
   n_touched_ = 0;
 }
 
+void OrderManager::on_parent_requested(const ParentOrderRequested& r, Outbox& out) {
+  if (open_parent(r.parent, r.account, r.instrument, r.side, r.qty)) {
+    // The slicing engine works it from here (or refuses it: then it is closed below).
+    ParentOrderAccepted ok{};
+    ok.hdr.event_time = now_;
+    ok.parent = r.parent;
+    ok.account = r.account;
+    ok.instrument = r.instrument;
+    ok.session = r.session;
+    ok.side = r.side;
+    ok.qty = r.qty;
+    out.emit(ok);
+    return;
+  }
+  ++counters_.parents_refused;
+  ParentOrderRefused no{};
+  no.hdr.event_time = now_;
+  no.parent = r.parent;
+  no.account = r.account;
+  no.instrument = r.instrument;
+  no.reason = ParentRefusal::kOrderBook;
+  out.emit(no);
+}
+
 void OrderManager::dispatch(const Event& e, Timestamp now, Outbox& out) noexcept {
-  if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+  if (const auto* pr = std::get_if<ParentOrderRequested>(&e)) {
+    on_parent_requested(*pr, out);
+  } else if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) {
+    (void)close_parent(pc->parent);
+  } else if (const auto* rf = std::get_if<ParentOrderRefused>(&e)) {
+    // The slicing engine refused a parent this manager opened (and accepted): no child will come
+    // for it. Its own refusals (kOrderBook) opened nothing.
+    if (rf->reason != ParentRefusal::kOrderBook) (void)close_parent(rf->parent);
+  } else if (const auto* s = std::get_if<SubmitOrder>(&e)) {
     on_submit_order(*s);
   } else if (const auto* r = std::get_if<ExecutionReported>(&e)) {
     on_report(*r, now, &out);
@@ -792,6 +822,11 @@ void OrderManager::roll_day(Timestamp now) noexcept {
 void OrderManager::apply_outcome(ChildOrder& c, const ReportOutcome& o) noexcept {
   if (o.effect == FillEffect::kNone) return;
   ParentOrder* p = parent_for(c);
+  booking_order_ = c.id();
+  booking_parent_ = c.parent();
+  booking_kind_ = o.effect == FillEffect::kFill   ? BookingKind::kFill
+                  : o.effect == FillEffect::kBust ? BookingKind::kBust
+                                                  : BookingKind::kCorrection;
   const auto add_to_parent = [&](Qty q, Price px) {
     if (p == nullptr) return;
     p->filled += q;
@@ -909,7 +944,19 @@ void OrderManager::book(AccountId a, InstrumentId i, Qty signed_fill, Price px) 
       }
     }
   }
-  if (hook_ != nullptr) hook_(hook_ctx_, a);
+  if (out_ != nullptr) {
+    // The drift monitor re-evaluates the account; the run's counters count it.
+    FillBooked f{};
+    f.hdr.event_time = now_;
+    f.order = booking_order_;
+    f.parent = booking_parent_;
+    f.account = a;
+    f.instrument = i;
+    f.booking = booking_kind_;
+    f.qty = signed_fill;
+    f.px = px;
+    out_->emit(f);
+  }
 }
 
 }  // namespace ballast

@@ -11,7 +11,7 @@ namespace ballast {
 Rebalancer::Rebalancer(const PortfolioBook& book, const MarketState& market,
                        const InstrumentTable& instruments, const OptimizerConfig& cfg,
                        Eigen::MatrixXd universe_cov, double cash_allowance, double commission_bps,
-                       SlicingEngine& slicer, ClOrdIdGenerator& parent_ids, SessionId session)
+                       ClOrdIdGenerator& parent_ids, SessionId session)
     : book_(book),
       market_(market),
       instruments_(instruments),
@@ -19,7 +19,6 @@ Rebalancer::Rebalancer(const PortfolioBook& book, const MarketState& market,
       cov_(std::move(universe_cov)),
       cash_allowance_(cash_allowance),
       commission_(commission_bps * 1e-4),
-      slicer_(slicer),
       ids_(parent_ids),
       session_(session) {
   BALLAST_INVARIANT(
@@ -29,14 +28,26 @@ Rebalancer::Rebalancer(const PortfolioBook& book, const MarketState& market,
 
 void Rebalancer::start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now,
                        Outbox& out) {
-  ParentRequest r;
-  r.id = ids_.next();
+  // One line of the trade list: the slicing engine works it, the order manager opens it
+  // (ParentOrderRefused if either cannot); journaled with the order intents.
+  ParentOrderRequested r{};
+  r.hdr.event_time = now;
+  r.parent = ids_.next();
   r.account = a;
   r.instrument = i;
   r.session = router_ != nullptr ? router_->route(a, i) : session_;
   r.side = side;
-  r.quantity = qty;
-  if (slicer_.start_parent(r, now, out)) ++c_.parents;
+  r.qty = qty;
+  out.emit(r);
+  ++c_.parents;
+  if (a.value >= active_by_account_.size()) active_by_account_.resize(a.value + 1, 0);  // cold
+  ++active_by_account_[a.value];
+}
+
+void Rebalancer::parent_done(AccountId a) noexcept {
+  if (a.value < active_by_account_.size() && active_by_account_[a.value] > 0) {
+    --active_by_account_[a.value];
+  }
 }
 
 Rebalancer::Solver* Rebalancer::find_solver(const Slot* slots, const std::uint8_t* fixed,
@@ -325,12 +336,23 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (const auto* r = std::get_if<RebalanceTriggered>(&e)) {
     bool queued = false;
     for (const auto& w : waiting_) queued = queued || w.account == r->account;
-    if (book_.has_pending(r->account) || queued || slicer_.has_active_parent(r->account)) {
+    if (book_.has_pending(r->account) || queued || has_active_parent(r->account)) {
       ++c_.skipped_in_progress;
-      if (monitor_ != nullptr) monitor_->rearm(r->account);  // not acted on: may fire again
+      // Not acted on: the drift monitor re-arms the account, so it may fire again.
+      RebalanceDeferred d{};
+      d.hdr.event_time = now;
+      d.account = r->account;
+      d.reason = DeferReason::kInProgress;
+      out.emit(d);
       return;
     }
     rebalance(r->account, now, out);
+  } else if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) {
+    parent_done(pc->account);
+  } else if (const auto* rf = std::get_if<ParentOrderRefused>(&e)) {
+    // Refused by the slicing engine or the order manager (each emits at most one per parent).
+    ++c_.parents_refused;
+    parent_done(rf->account);
   } else if (std::holds_alternative<ExecutionReported>(e) && !waiting_.empty()) {
     release(now, out);  // fills change cash: waiting buys may go
   }

@@ -11,7 +11,7 @@ constexpr std::uint64_t kTimerCookie = 1;
 
 SlicingEngine::SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& profile,
                              const InstrumentTable& instruments, const MarketState& market,
-                             OrderManager& om, ClOrdIdGenerator& ids, std::size_t max_parents)
+                             const OrderManager& om, ClOrdIdGenerator& ids, std::size_t max_parents)
     : cfg_(cfg), profile_(profile), instruments_(instruments), market_(market), om_(om), ids_(ids) {
   parents_.resize(max_parents);
   free_.reserve(max_parents);
@@ -19,20 +19,13 @@ SlicingEngine::SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& pr
   working_.reserve(max_parents);
 }
 
-Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox& out) {
-  if (r.quantity.raw <= 0)
-    return Error{"parent " + std::to_string(r.id.value) + ": quantity must be > 0"};
+std::optional<ParentRefusal> SlicingEngine::start_parent(const ParentRequest& r, Timestamp now,
+                                                         Outbox& out) {
+  if (r.quantity.raw <= 0) return ParentRefusal::kBadQuantity;
   if (!instruments_.contains(r.instrument) || !market_.has_mark(r.instrument)) {
-    return Error{"parent " + std::to_string(r.id.value) + ": no price for the instrument yet"};
+    return ParentRefusal::kNoPrice;
   }
-  if (free_.empty()) {
-    return Error{"slicing engine: parent table full (" + std::to_string(parents_.size()) +
-                 " parents being worked)"};
-  }
-  if (!om_.open_parent(r.id, r.account, r.instrument, r.side, r.quantity)) {
-    return Error{"parent " + std::to_string(r.id.value) +
-                 ": the order manager refused it (id known or full)"};
-  }
+  if (free_.empty()) return ParentRefusal::kSlicerFull;
   Parent p;
   p.req = r;
   p.st.side = r.side;
@@ -54,7 +47,13 @@ Status SlicingEngine::start_parent(const ParentRequest& r, Timestamp now, Outbox
   }
   ++active_by_account_[r.account.value];
   if (!timer_running_) schedule(now, out);
-  return Ok{};
+  return std::nullopt;
+}
+
+void SlicingEngine::drop(Parent& p) noexcept {
+  p.active = false;
+  --active_;
+  if (p.req.account.value < active_by_account_.size()) --active_by_account_[p.req.account.value];
 }
 
 void SlicingEngine::schedule(Timestamp now, Outbox& out) {
@@ -136,18 +135,43 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       cancel_live();
       if (d.left_over.raw > 0) ++c_.left_over;
       ++c_.finished;
-      p.active = false;
-      --active_;
-      if (p.req.account.value < active_by_account_.size())
-        --active_by_account_[p.req.account.value];
-      (void)om_.close_parent(p.req.id);
+      drop(p);
+      {
+        // The order manager closes it (it leaves with its last child); the rebalancer counts the
+        // account's parents down.
+        ParentOrderClosed done{};
+        done.hdr.event_time = now;
+        done.parent = p.req.id;
+        done.account = p.req.account;
+        done.filled = p.st.filled;
+        out.emit(done);
+      }
       return false;
   }
   return true;
 }
 
 void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
-  if (const auto* t = std::get_if<TimerFired>(&e)) {
+  if (const auto* pa = std::get_if<ParentOrderAccepted>(&e)) {
+    ParentRequest r;
+    r.id = pa->parent;
+    r.account = pa->account;
+    r.instrument = pa->instrument;
+    r.session = pa->session;
+    r.side = pa->side;
+    r.quantity = pa->qty;
+    if (const auto why = start_parent(r, now, out)) {
+      // The order manager opened it: it closes it on this.
+      ++c_.refused;
+      ParentOrderRefused no{};
+      no.hdr.event_time = now;
+      no.parent = pa->parent;
+      no.account = pa->account;
+      no.instrument = pa->instrument;
+      no.reason = *why;
+      out.emit(no);
+    }
+  } else if (const auto* t = std::get_if<TimerFired>(&e)) {
     if (t->owner != kTimerOwner) return;
     timer_running_ = false;
     // In start order; the finished leave the list (kept in order) and free their slots.

@@ -187,6 +187,37 @@ const char* enum_name(ReportIssue v) noexcept {
              : nullptr;
 }
 
+const char* enum_name(ParentRefusal v) noexcept {
+  switch (v) {
+    case ParentRefusal::kBadQuantity:
+    case ParentRefusal::kNoPrice:
+    case ParentRefusal::kSlicerFull:
+    case ParentRefusal::kOrderBook:
+      return to_string(v);
+  }
+  return nullptr;
+}
+
+const char* enum_name(BookingKind v) noexcept {
+  switch (v) {
+    case BookingKind::kFill:
+      return "fill";
+    case BookingKind::kBust:
+      return "bust";
+    case BookingKind::kCorrection:
+      return "correction";
+  }
+  return nullptr;
+}
+
+const char* enum_name(DeferReason v) noexcept {
+  switch (v) {
+    case DeferReason::kInProgress:
+      return "in_progress";
+  }
+  return nullptr;
+}
+
 const char* enum_name(ControlAction v) noexcept {
   switch (v) {
     case ControlAction::kKillSwitchOn:

@@ -13,6 +13,7 @@
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/engine/desk.hpp"
 #include "ballast/engine/idle_strategy.hpp"
+#include "ballast/engine/market_data_filter.hpp"
 #include "ballast/engine/market_state.hpp"
 #include "ballast/engine/tracking_error.hpp"
 #include "ballast/execution/order_id.hpp"
@@ -136,24 +137,18 @@ class Audit {
     ++records_[it->second].children;
   }
   void on(const SubmitOrder&, Timestamp) { bump(live_.children); }
-  void on(const ExecutionReported& x, Timestamp now) {
-    if (x.last_qty.raw <= 0) return;
-    if (x.exec_type != ExecType::kTrade && x.exec_type != ExecType::kPartialFill &&
-        x.exec_type != ExecType::kFill) {
-      return;
-    }
-    // The order manager ran first: count the fill only when it booked it (not a duplicate).
-    if (om_.counters().fills == last_fills_) return;
-    last_fills_ = om_.counters().fills;
+  void on(const FillBooked& f, Timestamp now) {
+    // The order manager booked it (a duplicate report books nothing); a block's fill books, and
+    // counts, once per account it is allocated to.
+    if (f.booking != BookingKind::kFill) return;
     bump(live_.fills);
     if (!keep_records_) return;
-    const ChildOrder* c = om_.child(x.order);
-    if (c == nullptr) return;
-    const auto it = index_.find(c->parent().value);
+    const auto it = index_.find(f.parent.value);
     if (it == index_.end()) return;
     ParentRecord& r = records_[it->second];
-    r.filled = r.filled + x.last_qty;
-    r.notional_e15 += static_cast<__int128>(x.last_qty.raw) * x.last_px.raw;
+    const Qty q{f.qty.raw < 0 ? -f.qty.raw : f.qty.raw};
+    r.filled = r.filled + q;
+    r.notional_e15 += static_cast<__int128>(q.raw) * f.px.raw;
     r.last_fill = now;
   }
   template <class T>
@@ -168,7 +163,6 @@ class Audit {
   bool keep_records_;
   std::vector<ParentRecord> records_;
   std::unordered_map<std::uint64_t, std::size_t> index_;
-  std::uint64_t last_fills_ = 0;
   std::uint64_t last_parent_ = 0;
 };
 
@@ -195,14 +189,12 @@ struct CoreAgent {
   }
 };
 
-void invalidate_hook(void* ctx, AccountId a) {
-  static_cast<DriftMonitor*>(ctx)->invalidate(a);
-}
-
 }  // namespace
 
-using Chain = ComponentChain<DriftMonitor, SlicingEngine, ComplianceGate, OrderManager,
-                             SessionSupervisor, Rebalancer, Audit>;
+/// The event chain, declared once (docs/architecture.md, "Event chain"): every event goes through
+/// these in this order, and what one emits goes through all of them after the event in hand.
+using Chain = ComponentChain<MarketDataFilter, DriftMonitor, SlicingEngine, ComplianceGate,
+                             OrderManager, SessionSupervisor, Rebalancer, Audit>;
 
 struct Kernel::Impl {
   config::Settings s;
@@ -215,6 +207,7 @@ struct Kernel::Impl {
   PortfolioBook book;
   DeskBuild desk;
   std::unique_ptr<TrackingErrorModel> te_model;
+  std::unique_ptr<MarketDataFilter> filter;
   std::unique_ptr<DriftMonitor> monitor;
   std::unique_ptr<ComplianceGate> gate;
   std::unique_ptr<OrderManager> om;
@@ -348,6 +341,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     }
     m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
   }
+  m.filter = std::make_unique<MarketDataFilter>(m.market,
+                                                DriftMonitor::vol_lookback_days(m.desk.profiles));
   m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get());
 
   ComplianceGateOptions gopt;
@@ -385,7 +380,6 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
                : 0;
   }
   m.om = std::make_unique<OrderManager>(m.book, m.market, lim);
-  m.om->set_account_changed_hook(&invalidate_hook, m.monitor.get());
 
   m.slicer = std::make_unique<SlicingEngine>(s.execution, m.profile, s.instruments, m.market, *m.om,
                                              m.child_ids, m.opt.max_parents);
@@ -468,15 +462,15 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     m.router.add_rule(rule);
   }
 
-  m.rebalancer = std::make_unique<Rebalancer>(
-      m.book, m.market, s.instruments, s.optimizer, m.opt.market.covariance,
-      s.execution.cash_allowance, m.opt.market.commission_bps, *m.slicer, m.parent_ids, def);
+  m.rebalancer = std::make_unique<Rebalancer>(m.book, m.market, s.instruments, s.optimizer,
+                                              m.opt.market.covariance, s.execution.cash_allowance,
+                                              m.opt.market.commission_bps, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
   m.audit = std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor,
                                     policies.size(), m.opt.keep_parent_records);
-  m.chain = std::make_unique<Chain>(*m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
+  m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;
   m.sink.journal = m.journal.get();
@@ -573,6 +567,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
   regen.reserve(1024);
   std::size_t head = 0;  // regenerated intents before `head` are matched
   sink.replaying = true;
+  sink.replay_trade_lines = true;
   sink.regenerated = &regen;
   clock.manual = true;
   loop->set_timer_mode(TimerMode::kRecorded);
@@ -673,6 +668,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
   loop->clear_stop();
   if (!reader.ok() && rep.divergence.empty()) {
     sink.replaying = false;
+    sink.replay_trade_lines = false;
     clock.manual = false;
     loop->set_timer_mode(TimerMode::kLive);
     return Error(reader.problem()->message());
@@ -688,6 +684,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
   }
   rep.output_hash = hash;
   sink.replaying = false;
+  sink.replay_trade_lines = false;
   sink.regenerated = nullptr;
   clock.manual = false;
   loop->set_timer_mode(TimerMode::kLive);

@@ -8,6 +8,7 @@
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/drift_monitor.hpp"
+#include "ballast/engine/market_data_filter.hpp"
 
 namespace ballast::test {
 
@@ -136,5 +137,23 @@ std::vector<T> of_type(const Outbox& out) {
   }
   return v;
 }
+
+/// A drift monitor behind the market-data filter that writes the market state for it, as in the
+/// kernel's chain: on_event hands the event to the filter, then to the monitor. Tests of the
+/// monitor alone use it; everything else of DriftMonitor is inherited.
+class FilteredMonitor : public DriftMonitor {
+ public:
+  FilteredMonitor(PortfolioBook& book, MarketState& market, std::vector<TriggerConfig> profiles,
+                  const TrackingErrorModel* te_model = nullptr, Options opt = {})
+      : DriftMonitor(book, market, profiles, te_model, opt),
+        filter_(market, DriftMonitor::vol_lookback_days(profiles)) {}
+  void on_event(const Event& e, Timestamp now, Outbox& out) {
+    filter_.on_event(e, now, out);
+    DriftMonitor::on_event(e, now, out);
+  }
+
+ private:
+  MarketDataFilter filter_;
+};
 
 }  // namespace ballast::test

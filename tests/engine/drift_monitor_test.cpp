@@ -28,12 +28,12 @@ struct MonitorTest : ::testing::Test {
     d.price_all(ny(9, 0), "80", "100");
     a = d.account(m, "13", "7");
   }
-  DriftMonitor monitor(std::vector<TriggerConfig> profiles = {},
-                       const TrackingErrorModel* te = nullptr) {
+  FilteredMonitor monitor(std::vector<TriggerConfig> profiles = {},
+                          const TrackingErrorModel* te = nullptr) {
     if (profiles.empty()) profiles = {prof};
-    return DriftMonitor(d.book, d.market, std::move(profiles), te);
+    return FilteredMonitor(d.book, d.market, std::move(profiles), te);
   }
-  std::vector<RebalanceTriggered> tick(DriftMonitor& mon, const char* spy_mid, Timestamp t) {
+  std::vector<RebalanceTriggered> tick(FilteredMonitor& mon, const char* spy_mid, Timestamp t) {
     out.clear();
     mon.on_event(quote(d.spy, spy_mid, spy_mid, t), t, out);
     return of_type<RebalanceTriggered>(out);
@@ -115,7 +115,7 @@ TEST(DriftMonitor, ZeroTargetsEmptyAccountsAndUnpricedInstrumentsStayNaNFree) {
   TriggerConfig t = quiet_triggers();
   t.absolute = {true, 0.05};
   t.relative = {true, 0.05};
-  DriftMonitor mon(d.book, d.market, {t});
+  FilteredMonitor mon(d.book, d.market, {t});
   const auto f = mon.figures(holds_agg, ny(10, 0));
   EXPECT_TRUE(f.complete);
   EXPECT_DOUBLE_EQ(f.max_abs, 0.5);
@@ -141,7 +141,7 @@ TEST(DriftMonitor, AnInstrumentWithNoPriceYetBlocksTheAccountsTriggers) {
   const auto a = d.account(m, "60", "40");
   TriggerConfig t = quiet_triggers();
   t.absolute = {true, 0.05};
-  DriftMonitor mon(d.book, d.market, {t});
+  FilteredMonitor mon(d.book, d.market, {t});
   out.clear();
   mon.on_event(quote(d.spy, "130", "130", ny(10, 0)), ny(10, 0), out);
   EXPECT_TRUE(of_type<RebalanceTriggered>(out).empty());
@@ -158,7 +158,7 @@ TEST_F(MonitorTest, AStalePriceBlocksTriggers) {
   Outbox o;
   (void)fresh_market.on_quote(quote(d.spy, "80", "80", ny(9, 0)), ny(9, 0), o);
   (void)fresh_market.on_quote(quote(d.agg, "100", "100", ny(9, 0)), ny(9, 0), o);
-  DriftMonitor mon(d.book, fresh_market, {prof});
+  FilteredMonitor mon(d.book, fresh_market, {prof});
   // AGG's price is from 09:00; at 10:00 it is stale, so SPY's jump cannot trigger.
   out.clear();
   mon.on_event(quote(d.spy, "120", "120", ny(10, 0)), ny(10, 0), out);
@@ -242,7 +242,7 @@ TEST_F(MonitorTest, CalendarFiresOnScheduleAndHybridOnlyWhenDriftHolds) {
   d2.price_all(ny(9, 0), "80", "100");
   const auto a_plain = d2.account(m2, "13", "7", "0", 0);
   const auto a_hybrid = d2.account(m2, "13", "7", "0", 1);
-  DriftMonitor mon2(d2.book, d2.market, {plain, hybrid});
+  FilteredMonitor mon2(d2.book, d2.market, {plain, hybrid});
   out.clear();
   mon2.on_event(quote(d2.spy, "110", "110", ny(10, 0)), ny(10, 0), out);
   // Hybrid: drift alone never triggers between scheduled times.
@@ -319,7 +319,7 @@ TEST(DriftMonitor, VolatilityAdaptiveBandsWidenWhenRealisedVolIsHigh) {
   TriggerConfig prof = quiet_triggers();
   prof.absolute = {true, 0.05};
   prof.volatility_adaptive = {true, 0.15, 5, 0.5, 2.0};
-  DriftMonitor mon(d.book, d.market, {prof});
+  FilteredMonitor mon(d.book, d.market, {prof});
   auto bar = [&](InstrumentId i, double close, int day) {
     const BarClosed b = bar_event(i, close, day);
     out.clear();
@@ -452,8 +452,9 @@ TEST(DriftMonitorFastPath, DecidesExactlyLikeTheFullEvaluation) {
   World fast_world(q), full_world(q);
   build(fast_world);
   build(full_world);
-  DriftMonitor fast(fast_world.book, fast_world.market, {abs, rel}, nullptr, {});
-  DriftMonitor full(full_world.book, full_world.market, {abs, rel}, nullptr, {.fast_path = false});
+  FilteredMonitor fast(fast_world.book, fast_world.market, {abs, rel}, nullptr, {});
+  FilteredMonitor full(full_world.book, full_world.market, {abs, rel}, nullptr,
+                       {.fast_path = false});
   std::mt19937_64 rng(5);
   std::vector<std::int64_t> cents(kInstruments, 10'000);
   Timestamp t = ny(9, 30);

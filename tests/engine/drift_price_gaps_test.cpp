@@ -15,14 +15,14 @@ namespace {
 
 using namespace test;
 
-constexpr std::uint64_t kStaleCookie = 0xFFFF'FFFF;
-
-/// The monitor's periodic check (stale marks, waiting rebalances) at t.
+/// The periodic check (the market-data filter's stale marks, then the monitor's waiting
+/// rebalances) at t.
 TimerFired periodic_check(Timestamp t) {
   TimerFired tf{};
   tf.hdr.event_time = t;
-  tf.owner = DriftMonitor::kTimerOwner;
-  tf.cookie = kStaleCookie;
+  tf.timer = MarketDataFilter::stale_timer();
+  tf.owner = MarketDataFilter::kTimerOwner;
+  tf.cookie = MarketDataFilter::kStaleCookie;
   return tf;
 }
 
@@ -34,7 +34,7 @@ TimerFired calendar_timer(Timestamp t, std::uint32_t profile = 0) {
   return tf;
 }
 
-std::vector<RebalanceTriggered> feed(DriftMonitor& mon, const Event& e, Timestamp t) {
+std::vector<RebalanceTriggered> feed(FilteredMonitor& mon, const Event& e, Timestamp t) {
   Outbox out;
   mon.on_event(e, t, out);
   return of_type<RebalanceTriggered>(out);
@@ -51,7 +51,7 @@ TEST(DriftPriceGaps, ACashOnlyAccountIsEvaluatedOnItsModelsTicksAndTriggers) {
   const auto m = d.model_60_40();
   d.price_all(ny(9, 0));
   const AccountId funded = d.account(m, "0", "0", "100000");  // new, funded: cash only
-  DriftMonitor mon(d.book, d.market, {band_5()});
+  FilteredMonitor mon(d.book, d.market, {band_5()});
   const auto fired = feed(mon, quote(d.spy, "100.01", "100.03", ny(10, 0)), ny(10, 0));
   ASSERT_EQ(fired.size(), 1u) << "a cash-only account must be evaluated when SPY ticks";
   EXPECT_EQ(fired[0].account, funded);
@@ -71,7 +71,7 @@ TEST(DriftPriceGaps, ARebalanceWaitsForAnUnquotedModelInstrumentAndGoesWhenItQuo
   Outbox o;
   (void)d.market.on_quote(quote(d.spy, "100", "100", ny(9, 30)), ny(9, 30), o);  // AGG: nothing
   const AccountId a = d.account(m, "0", "0", "100000");
-  DriftMonitor mon(d.book, d.market, {band_5()});  // price_wait 60 s (the default)
+  FilteredMonitor mon(d.book, d.market, {band_5()});  // price_wait 60 s (the default)
   EXPECT_TRUE(feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30)).empty());
   EXPECT_EQ(mon.counters().waiting_price, 1u);
   EXPECT_TRUE(mon.figures(a, ny(9, 30)).complete);
@@ -91,7 +91,7 @@ TEST(DriftPriceGaps, AfterPriceWaitTheRebalanceExcludesTheUnpricedInstrumentAndI
   Outbox o;
   (void)d.market.on_quote(quote(d.spy, "100", "100", ny(9, 30)), ny(9, 30), o);
   const AccountId a = d.account(m, "0", "0", "10000");
-  DriftMonitor mon(d.book, d.market, {band_5()});
+  FilteredMonitor mon(d.book, d.market, {band_5()});
   EXPECT_TRUE(feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30)).empty());
   const Timestamp t59 = ny(9, 30) + std::chrono::seconds(59);
   EXPECT_TRUE(feed(mon, periodic_check(t59), t59).empty()) << "still inside price_wait";
@@ -130,7 +130,7 @@ TEST(DriftPriceGaps, ASkippedTriggerReArmsOnlyAnAccountOwedALeftOutInstrument) {
     const auto m = d.model_60_40();
     d.price_all(ny(9, 0));
     const AccountId a = d.account(m, "0", "0", "10000");
-    DriftMonitor mon(d.book, d.market, {t}, nullptr, opt);
+    FilteredMonitor mon(d.book, d.market, {t}, nullptr, opt);
     ASSERT_EQ(feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30)).size(), 1u);
     mon.rearm(a);
     EXPECT_TRUE(feed(mon, quote(d.spy, "100.02", "100.02", ny(9, 31)), ny(9, 31)).empty());
@@ -143,7 +143,7 @@ TEST(DriftPriceGaps, ASkippedTriggerReArmsOnlyAnAccountOwedALeftOutInstrument) {
     Outbox o;
     (void)d.market.on_quote(quote(d.spy, "100", "100", ny(9, 0)), ny(9, 0), o);
     const AccountId a = d.account(m, "0", "0", "10000");
-    DriftMonitor mon(d.book, d.market, {t}, nullptr, opt);
+    FilteredMonitor mon(d.book, d.market, {t}, nullptr, opt);
     auto fired = feed(mon, quote(d.spy, "100.01", "100.01", ny(9, 30)), ny(9, 30));
     ASSERT_EQ(fired.size(), 1u);
     EXPECT_EQ(mon.why(fired[0].why_id)[1].excluded, WhyExclusion::kNoPrice);
@@ -175,7 +175,7 @@ TEST(DriftPriceGaps, AStaleTargetPriceIsExcludedAsStale) {
   const AccountId a = d.book.add_account(s, market).value();
   DriftMonitor::Options opt;
   opt.price_wait = Duration{0};  // no wait: trade the priced ones at once
-  DriftMonitor mon(d.book, market, {band_5()}, nullptr, opt);
+  FilteredMonitor mon(d.book, market, {band_5()}, nullptr, opt);
   Outbox out;
   mon.on_event(quote(d.spy, "100.01", "100.01", ny(10, 0)), ny(10, 0), out);
   const auto fired = of_type<RebalanceTriggered>(out);
@@ -197,7 +197,7 @@ TEST(DriftPriceGaps, AScheduledRebalanceWaitsForAHeldInstrumentsPriceInsteadOfVa
   t.calendar.enabled = true;
   t.calendar.frequency = CalendarFrequency::kDaily;
   t.calendar.at = TimeOfDay{9 * 60 + 30};
-  DriftMonitor mon(d.book, d.market, {t});
+  FilteredMonitor mon(d.book, d.market, {t});
   EXPECT_TRUE(feed(mon, calendar_timer(ny(9, 30)), ny(9, 30)).empty());
   EXPECT_EQ(mon.counters().incomplete, 1u);
   // No deadline for a held instrument (the NAV is unknown): the periodic check does not fire it.
@@ -221,7 +221,7 @@ TEST(DriftPriceGaps, AccountsWithoutAPositiveNavAreNeverWeighedAndNegativeCashIs
   t.calendar.enabled = true;
   t.calendar.frequency = CalendarFrequency::kDaily;
   t.calendar.at = TimeOfDay{10 * 60};
-  DriftMonitor mon(d.book, d.market, {t});
+  FilteredMonitor mon(d.book, d.market, {t});
   const auto f = mon.figures(overdrawn, ny(10, 0));
   ASSERT_TRUE(f.complete);
   EXPECT_NEAR(f.max_abs, 1000.0 / 9000.0, 1e-12);  // cash -0.111 against 0; SPY/AGG 0.667/0.444
@@ -257,7 +257,7 @@ TEST(DriftPriceGaps, ANavBeyondTheMoneyRangeIsNeverWeighedInsteadOfAborting) {
   Outbox o;
   (void)d.market.on_quote(quote(d.agg, "100", "100", ny(9, 0)), ny(9, 0), o);
   const AccountId a = d.account(m, "10000", "0", "0");
-  DriftMonitor mon(d.book, d.market, {band_5()});
+  FilteredMonitor mon(d.book, d.market, {band_5()});
   EXPECT_TRUE(feed(mon, quote(d.spy, "9000000000", "9000000000", ny(10, 0)), ny(10, 0)).empty());
   EXPECT_FALSE(mon.figures(a, ny(10, 0)).nav_ok);
   EXPECT_GE(mon.counters().no_nav, 1u);

@@ -34,12 +34,16 @@ struct Fixture : test::OrderManagerDesk {
                              .max_parents = 16,
                              .max_exec_ids = 256,
                              .max_positions = 64,
-                             .max_block_shares = 16}) {
-    m.set_account_changed_hook(
-        [](void* ctx, AccountId a) { static_cast<Fixture*>(ctx)->changed.push_back(a); }, this);
-  }
+                             .max_block_shares = 16}) {}
 
-  void send(const Event& e) { m.on_event(e, Timestamp{}, out); }
+  /// Handles one event; the accounts of the FillBooked it emitted go to `changed`.
+  void send(const Event& e) {
+    const std::size_t from = out.size();
+    m.on_event(e, Timestamp{}, out);
+    for (std::size_t k = from; k < out.size(); ++k) {
+      if (const auto* f = std::get_if<FillBooked>(&out[k])) changed.push_back(f->account);
+    }
+  }
 
   SubmitOrder submit(std::uint64_t id, Side side, const char* q, AccountId a,
                      std::uint64_t parent = 100) {

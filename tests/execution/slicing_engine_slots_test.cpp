@@ -59,13 +59,26 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
     if (started < waves && per_wave - static_cast<int>(eng.active()) >= per_wave) {
       for (int k = 0; k < per_wave; ++k) {
         const std::uint64_t pid = next_parent++;
-        const ParentRequest r{OrderId{pid},
-                              acct,
-                              (pid + seed) % 2 == 0 ? d.spy : d.agg,
-                              SessionId{1},
-                              (pid % 3 == 0) ? Side::kSell : Side::kBuy,
-                              qty(std::to_string(10 + (pid * 7 + seed) % 40).c_str())};
-        EXPECT_TRUE(eng.start_parent(r, now, out).ok()) << pid;
+        ParentOrderRequested r{};
+        r.parent = OrderId{pid};
+        r.account = acct;
+        r.instrument = (pid + seed) % 2 == 0 ? d.spy : d.agg;
+        r.session = SessionId{1};
+        r.side = (pid % 3 == 0) ? Side::kSell : Side::kBuy;
+        r.qty = qty(std::to_string(10 + (pid * 7 + seed) % 40).c_str());
+        // As the chain routes it: the order manager opens it, the slicing engine works it.
+        const std::size_t before = out.size();
+        feed(r);
+        std::vector<Event> opened(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        for (const Event& o : opened) {
+          if (std::holds_alternative<ParentOrderAccepted>(o)) eng.on_event(o, now, out);
+        }
+        std::size_t accepted = 0;
+        for (std::size_t k = before; k < out.size(); ++k) {
+          EXPECT_FALSE(std::holds_alternative<ParentOrderRefused>(out[k])) << pid;
+          accepted += std::holds_alternative<ParentOrderAccepted>(out[k]);
+        }
+        EXPECT_EQ(accepted, 1u) << pid;
       }
       ++started;
     }
@@ -134,6 +147,8 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
         run.log.push_back("C " + std::to_string(c->order.value) + " " +
                           std::to_string(c->orig_order.value));
         feed(*c);
+      } else if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) {
+        feed(*pc);  // the order manager lets the parent go with its last child
       }
     }
     // A late denial for a child of a finished parent: nobody's live child changes.

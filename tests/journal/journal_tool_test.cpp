@@ -39,14 +39,14 @@ TEST(JournalVerify, PrintsASummaryAndReturnsZeroForAGoodJournal) {
   EXPECT_EQ(journal_verify(d.path(), out, err), 0) << err.str();
   const std::string s = out.str();
   EXPECT_NE(s.find("journal " + d.path() + ": OK\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("records: 24, seq 1..24"), std::string::npos) << s;
-  EXPECT_NE(s.find("by kind: input 21, intent 0, session_start 1, fix_seq_checkpoint 1, note 1"),
+  EXPECT_NE(s.find("records: 30, seq 1..30"), std::string::npos) << s;
+  EXPECT_NE(s.find("by kind: input 27, intent 0, session_start 1, fix_seq_checkpoint 1, note 1"),
             std::string::npos)
       << s;
   EXPECT_NE(s.find("QuoteUpdated 1"), std::string::npos) << s;
   EXPECT_NE(s.find("KillSwitchTripped 1"), std::string::npos) << s;
   EXPECT_NE(s.find("sessions: 1 (epoch 1..1)"), std::string::npos) << s;
-  EXPECT_NE(s.find("event seq: 1..21"), std::string::npos) << s;
+  EXPECT_NE(s.find("event seq: 1..27"), std::string::npos) << s;
   EXPECT_NE(s.find("segments: 1 (journal-00000000000000000001.seg"), std::string::npos) << s;
   EXPECT_TRUE(err.str().empty());
 }
@@ -88,7 +88,7 @@ TEST(JournalVerify, TornTailIsReportedButPassesUnlessStrict) {
   EXPECT_EQ(journal_verify(d.path(), out, err), 0);
   EXPECT_NE(out.str().find("OK (torn tail)"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("torn tail: " + seg + ": byte "), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("records: 23"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("records: 29"), std::string::npos) << out.str();
   std::ostringstream out2, err2;
   EXPECT_EQ(journal_verify(d.path(), out2, err2, VerifyOptions{.strict = true}), 1);
   EXPECT_NE(err2.str().find("TORN TAIL"), std::string::npos) << err2.str();
@@ -129,7 +129,7 @@ TEST(JournalDump, PrintsOneTextLinePerRecordWithEveryField) {
   std::ostringstream out, err;
   ASSERT_EQ(journal_dump(d.path(), out, err), 0) << err.str();
   const auto ls = lines(out.str());
-  ASSERT_EQ(ls.size(), 24u);
+  ASSERT_EQ(ls.size(), 30u);
   EXPECT_EQ(ls[0].rfind("#1 session_start epoch=1 wall_time=", 0), 0u) << ls[0];
   EXPECT_EQ(ls[1],
             "#2 input QuoteUpdated seq=1 event_time=2023-11-14T22:13:20.000000001Z "
@@ -142,10 +142,18 @@ TEST(JournalDump, PrintsOneTextLinePerRecordWithEveryField) {
       << ls[12];
   EXPECT_NE(ls[21].find("KillSwitchTripped"), std::string::npos);
   EXPECT_NE(ls[21].find("account=none reason=reject_storm"), std::string::npos) << ls[21];
-  EXPECT_EQ(ls[22],
-            "#23 fix_seq_checkpoint session_index=2 next_sender=31 next_target=17 "
+  // The links between components (issue 14): a trade line, a refusal, a booking.
+  EXPECT_NE(ls[22].find("ParentOrderRequested"), std::string::npos) << ls[22];
+  EXPECT_NE(ls[22].find("parent=900 account=7 instrument=3 session=1 side=sell qty=1200.5"),
+            std::string::npos)
+      << ls[22];
+  EXPECT_NE(ls[24].find("reason=slicer_full"), std::string::npos) << ls[24];
+  EXPECT_NE(ls[26].find("booking=correction qty=-10 px=101.3"), std::string::npos) << ls[26];
+  EXPECT_NE(ls[27].find("RebalanceDeferred seq=27"), std::string::npos) << ls[27];
+  EXPECT_EQ(ls[28],
+            "#29 fix_seq_checkpoint session_index=2 next_sender=31 next_target=17 "
             "time=2023-11-14T22:13:20.000000000Z");
-  EXPECT_EQ(ls[23], "#24 note text=\"after \\\"open\\\"\\u000a\"");
+  EXPECT_EQ(ls[29], "#30 note text=\"after \\\"open\\\"\\u000a\"");
 }
 
 TEST(JournalDump, JsonLinesCarryEveryFieldOfEveryEvent) {
@@ -154,7 +162,7 @@ TEST(JournalDump, JsonLinesCarryEveryFieldOfEveryEvent) {
   std::ostringstream out, err;
   ASSERT_EQ(journal_dump(d.path(), out, err, DumpOptions{.format = DumpFormat::kJson}), 0);
   const auto ls = lines(out.str());
-  ASSERT_EQ(ls.size(), 24u);
+  ASSERT_EQ(ls.size(), 30u);
   const auto samples = test::sample_events();
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const auto j = nlohmann::json::parse(ls[i + 1]);
@@ -184,7 +192,7 @@ TEST(JournalDump, JsonLinesCarryEveryFieldOfEveryEvent) {
   const auto ex = nlohmann::json::parse(ls[12]);
   EXPECT_EQ(ex["exec_id"], "EXEC-\"1\"\\x");
   EXPECT_TRUE(ex["orig_order"].is_null());
-  EXPECT_EQ(nlohmann::json::parse(ls[23])["text"], "after \"open\"\n");
+  EXPECT_EQ(nlohmann::json::parse(ls[29])["text"], "after \"open\"\n");
 }
 
 TEST(JournalDump, SelectsARangeAndEventsOnly) {

@@ -32,6 +32,12 @@ BALLAST_EVENT_NAME(RebalanceTriggered)
 BALLAST_EVENT_NAME(ChildOrderProposed)
 BALLAST_EVENT_NAME(OrderDenied)
 BALLAST_EVENT_NAME(KillSwitchTripped)
+BALLAST_EVENT_NAME(ParentOrderRequested)
+BALLAST_EVENT_NAME(ParentOrderAccepted)
+BALLAST_EVENT_NAME(ParentOrderRefused)
+BALLAST_EVENT_NAME(ParentOrderClosed)
+BALLAST_EVENT_NAME(FillBooked)
+BALLAST_EVENT_NAME(RebalanceDeferred)
 #undef BALLAST_EVENT_NAME
 }  // namespace
 
@@ -153,6 +159,20 @@ const char* to_string(ReportIssue r) noexcept {
       return "bad_identifier";
     case ReportIssue::kRejectedBySession:
       return "rejected_by_session";
+  }
+  return "unknown";
+}
+
+const char* to_string(ParentRefusal r) noexcept {
+  switch (r) {
+    case ParentRefusal::kBadQuantity:
+      return "bad_quantity";
+    case ParentRefusal::kNoPrice:
+      return "no_price";
+    case ParentRefusal::kSlicerFull:
+      return "slicer_full";
+    case ParentRefusal::kOrderBook:
+      return "order_book";
   }
   return "unknown";
 }

@@ -66,7 +66,6 @@ class DriftMonitor {
   struct Options {
     double commission_bps = 1.0;          ///< per side, for the cost-benefit gate
     std::size_t why_log_lines = 1 << 20;  ///< ring capacity (lines) of the why-log
-    Duration stale_check_every = std::chrono::seconds(1);
     /// Decide "no band breached" from the account's NAV interval when possible (on_mark_change).
     /// Off: every touched account gets the full evaluation (same decisions, slower; for tests
     /// and as the benchmark's baseline).
@@ -79,20 +78,26 @@ class DriftMonitor {
   static constexpr std::uint32_t kTimerOwner = 0x44524654;
 
   /// `profiles` are the trigger settings accounts refer to by index (model's or their own).
-  DriftMonitor(PortfolioBook& book, MarketState& market, std::vector<TriggerConfig> profiles,
+  /// The market state is written by the market-data filter before the monitor in the chain
+  /// (MarketDataFilter, constructed with vol_lookback_days(profiles)); the monitor reads it.
+  DriftMonitor(PortfolioBook& book, const MarketState& market, std::vector<TriggerConfig> profiles,
                const TrackingErrorModel* te_model, Options opt);
-  DriftMonitor(PortfolioBook& book, MarketState& market, std::vector<TriggerConfig> profiles,
+  DriftMonitor(PortfolioBook& book, const MarketState& market, std::vector<TriggerConfig> profiles,
                const TrackingErrorModel* te_model = nullptr)
       : DriftMonitor(book, market, std::move(profiles), te_model, Options{}) {}
 
   void on_event(const Event& e, Timestamp now, Outbox& out);
 
-  /// Must be called after anything outside the monitor changes an account's holdings or cash
-  /// (fills, corrections): the next tick then re-evaluates the account in full.
+  /// The daily returns the market state must keep for the profiles' volatility-adaptive bands
+  /// (the market-data filter's vol_lookback_days); 0: none.
+  static int vol_lookback_days(const std::vector<TriggerConfig>& profiles) noexcept;
+
+  /// After anything outside the monitor changed an account's holdings or cash (a FillBooked
+  /// from the order manager does this): the next tick then re-evaluates the account in full.
   void invalidate(AccountId a) noexcept { state_[a.value].bounds_valid = false; }
-  /// Called when a trigger was not acted on (the rebalancer still had the account's previous
-  /// rebalance in progress). An account that is owed the purchase of an instrument left out for
-  /// want of a price (which has one now) is re-armed, so it fires again after the cool-down
+  /// On a RebalanceDeferred: a trigger was not acted on (the rebalancer still had the account's
+  /// previous rebalance in progress). An account that is owed the purchase of an instrument left
+  /// out for want of a price (which has one now) is re-armed, so it fires again after the cool-down
   /// instead of staying disarmed with that drift unresolved; any other account is left as it is
   /// (the rebalance in progress resolves its drift).
   void rearm(AccountId a) noexcept {
@@ -176,7 +181,7 @@ class DriftMonitor {
   double band_multiplier(InstrumentId i, const TriggerConfig& t) const noexcept;
 
   PortfolioBook& book_;
-  MarketState& market_;
+  const MarketState& market_;
   std::vector<TriggerConfig> profiles_;
   const TrackingErrorModel* te_;
   Options opt_;

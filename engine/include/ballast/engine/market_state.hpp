@@ -15,6 +15,7 @@ namespace ballast {
 /// differently under kBidForLongs).
 struct MarkChange {
   bool changed = false;
+  InstrumentId instrument{};  ///< the instrument the update was for
   Price old_long{};
   Price new_long{};
   Price old_short{};
@@ -54,6 +55,10 @@ class MarketState {
   MarkChange on_bar(const BarClosed& b, Timestamp now, Outbox& out);
   /// Emits MarketDataHeld{kStale} for every instrument whose mark became stale since the last call.
   void check_stale(Timestamp now, Outbox& out);
+  /// What the last on_quote/on_trade/on_bar did to its instrument's mark (changed false: held
+  /// back, or no mark move): the market-data filter applies an update, the drift monitor after it
+  /// in the chain reads this for the same event.
+  const MarkChange& last_change() const noexcept { return last_; }
 
   bool has_mark(InstrumentId i) const noexcept { return s_[i.value].has_mark; }
   Price mark_long(InstrumentId i) const noexcept { return s_[i.value].mark_long; }
@@ -104,6 +109,9 @@ class MarketState {
     std::uint32_t ret_count = 0;
   };
 
+  MarkChange apply_quote(const QuoteUpdated& q, Timestamp now, Outbox& out);
+  MarkChange apply_trade(const TradePrinted& t, Timestamp now, Outbox& out);
+  MarkChange apply_bar(const BarClosed& b, Timestamp now, Outbox& out);
   MarkChange accept(InstrumentId id, Price cand_long, Price cand_short, Price bid, Price ask,
                     Price last, Timestamp ev_time, Timestamp now, Outbox& out, Price shown_bid,
                     Price shown_ask, Price shown_price);
@@ -118,6 +126,7 @@ class MarketState {
   std::vector<double> returns_;  // vol_lookback_ per instrument
   int vol_lookback_ = 0;
   std::uint64_t held_[4] = {0, 0, 0, 0};
+  MarkChange last_{};
 };
 
 }  // namespace ballast

@@ -105,20 +105,23 @@ struct OrderManagerCounters {
   std::uint64_t requests_unanswered{0};  ///< still unanswered after max_status_requests: stopped
   std::uint64_t retired_children{0};     ///< closed children that left the table
   std::uint64_t retired_parents{0};      ///< finished parents that left the table
+  std::uint64_t parents_refused{0};      ///< ParentOrderRequested refused (id known, table full)
   std::uint64_t retired_early{0};        ///< closed children that left before their retention
   std::uint64_t day_rolls{0};            ///< trading days begun (the ExecID ledger rolled)
   std::uint64_t replaces_of_closed{0};   ///< ReplaceOrder for a closed child: no replacement made
 };
 
-/// Called after a fill (or bust) changed an account's position and cash: the composition root
-/// points it at DriftMonitor::invalidate, keeping execution independent of the drift monitor.
-using AccountChangedFn = void (*)(void* ctx, AccountId account);
-
 /// Tracks parents and children, applies broker reports, books fills.
 ///
-/// Inputs (on_event): SubmitOrder (a child the compliance gate approved), CancelOrder,
-/// ReplaceOrder, ExecutionReported, CancelRejected, MessageRejected, TimerFired (its own);
-/// others are ignored. It emits (on_event only): ScheduleTimer for each cancel/replace (the
+/// Inputs (on_event): ParentOrderRequested (opens the parent and emits ParentOrderAccepted for
+/// the slicing engine, or emits ParentOrderRefused kOrderBook: id known, table full),
+/// ParentOrderClosed and the slicing engine's ParentOrderRefused (close_parent),
+/// SubmitOrder (a child the compliance gate approved), CancelOrder, ReplaceOrder,
+/// ExecutionReported, CancelRejected, MessageRejected, TimerFired (its own); others are ignored.
+/// It emits (on_event only): FillBooked for every fill, bust or correction booked into an
+/// account (one per booking into one account: a correction books its reversal and its new fill; the
+/// drift monitor re-evaluates the account),
+/// ScheduleTimer for each cancel/replace (the
 /// request timeout), QueryOrderStatus when a request times out or the broker's CumQty disagrees
 /// with the fills booked, KillSwitchTripped for an account whose reports cannot be booked
 /// (ExecutionReported::issue), whose broker CumQty is below the fills booked, or whose request
@@ -132,9 +135,6 @@ using AccountChangedFn = void (*)(void* ctx, AccountId account);
 class OrderManager {
  public:
   OrderManager(PortfolioBook& book, const MarketState& market, OrderManagerLimits limits = {});
-
-  /// The hook called once per account per booked fill/bust/correction (nullptr = none).
-  void set_account_changed_hook(AccountChangedFn fn, void* ctx) noexcept;
 
   void on_event(const Event& e, Timestamp now, Outbox& out) noexcept;
 
@@ -283,9 +283,10 @@ class OrderManager {
   ParentOrder* find_parent(OrderId id) noexcept;
   ParentOrder* parent_for(const ChildOrder& c) noexcept;
   Basis* basis_for(AccountId a, InstrumentId i) noexcept;
-  /// Books a signed fill (buys +) into position, cash, cost basis; calls the hook.
+  /// Books a signed fill (buys +) into position, cash, cost basis; emits FillBooked (on_event).
   void book(AccountId a, InstrumentId i, Qty signed_qty, Price px) noexcept;
   void apply_outcome(ChildOrder& c, const ReportOutcome& o) noexcept;
+  void on_parent_requested(const ParentOrderRequested& r, Outbox& out);
   void book_child_fill(ChildOrder& c, Qty signed_qty, Price px) noexcept;
   void allocate_block(ParentOrder& p, Qty qty, Price px) noexcept;
   void count(std::uint32_t flags) noexcept;
@@ -295,8 +296,12 @@ class OrderManager {
   PortfolioBook& book_;
   const MarketState& market_;
   OrderManagerLimits limits_;
-  AccountChangedFn hook_{nullptr};
-  void* hook_ctx_{nullptr};
+  // While on_event runs: where FillBooked goes, and what the booking in hand is for.
+  Outbox* out_ = nullptr;
+  Timestamp now_{};
+  OrderId booking_order_{};
+  OrderId booking_parent_{};
+  BookingKind booking_kind_{BookingKind::kFill};
 
   std::vector<ChildOrder> children_;  // slots; a free one has an invalid id
   std::vector<ChildMeta> child_meta_;

@@ -1,7 +1,8 @@
 // The rebalancer: turns a RebalanceTriggered into parent orders. It builds the account's problem
 // from the book (holdings including working orders, targets, spreads as costs), solves it with the
 // optimizer, rounds the result to whole lots, starts the sells at once and releases the buys as
-// cash allows (cash-aware sequencing), handing parents to the slicing engine.
+// cash allows (cash-aware sequencing), emitting one ParentOrderRequested per line of the trade
+// list.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,6 @@
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/execution/order_id.hpp"
 #include "ballast/execution/session_router.hpp"
-#include "ballast/execution/slicing_engine.hpp"
 
 namespace ballast {
 
@@ -44,7 +44,7 @@ class Rebalancer {
   Rebalancer(const PortfolioBook& book, const MarketState& market,
              const InstrumentTable& instruments, const OptimizerConfig& cfg,
              Eigen::MatrixXd universe_cov, double cash_allowance, double commission_bps,
-             SlicingEngine& slicer, ClOrdIdGenerator& parent_ids, SessionId session);
+             ClOrdIdGenerator& parent_ids, SessionId session);
 
   void on_event(const Event& e, Timestamp now, Outbox& out);
 
@@ -52,10 +52,11 @@ class Rebalancer {
   /// band the monitor holds it to, scaled to the monitor's re-arm line (rearm_fraction x band,
   /// with a 5 % margin for lot rounding), and cash likewise; the monitor must outlive the
   /// rebalancer. Without a monitor, band-edge mode uses no bands (every trade is optional).
-  /// A trigger skipped because the account's previous rebalance is still in progress re-arms the
-  /// account in the monitor (DriftMonitor::rearm), so a drift that persists -- an instrument left
-  /// out for want of a price that has quoted since -- fires again after the cool-down.
-  void set_drift_monitor(DriftMonitor* monitor) noexcept { monitor_ = monitor; }
+  /// A trigger skipped because the account's previous rebalance is still in progress emits
+  /// RebalanceDeferred, on which the monitor re-arms the account (DriftMonitor::rearm), so a drift
+  /// that persists -- an instrument left out for want of a price that has quoted since -- fires
+  /// again after the cool-down.
+  void set_drift_monitor(const DriftMonitor* monitor) noexcept { monitor_ = monitor; }
 
   /// Solves account `a`'s problem as it stands and keeps the solver warm, without starting any
   /// order (start of day: the first trigger of each account shape is then warm). False when the
@@ -86,8 +87,10 @@ class Rebalancer {
   std::vector<SolveNote> notes() const;
 
   struct Counters {
-    std::uint64_t rebalances = 0, parents = 0, buys_waiting = 0, solve_errors = 0;
-    std::uint64_t refused_infeasible = 0;     ///< rebalances not traded: infeasible problem
+    std::uint64_t rebalances = 0, buys_waiting = 0, solve_errors = 0;
+    std::uint64_t parents = 0;             ///< ParentOrderRequested emitted
+    std::uint64_t parents_refused = 0;     ///< of which the slicing engine or order manager refused
+    std::uint64_t refused_infeasible = 0;  ///< rebalances not traded: infeasible problem
     std::uint64_t refused_not_converged = 0;  ///< not traded: the point failed the check
     std::uint64_t rounding_violations = 0;    ///< traded, but the whole lots break a constraint
     std::uint64_t skipped_in_progress = 0;
@@ -133,6 +136,10 @@ class Rebalancer {
   void rebalance(AccountId a, Timestamp now, Outbox& out);
   void release(Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
+  void parent_done(AccountId a) noexcept;
+  bool has_active_parent(AccountId a) const noexcept {
+    return a.value < active_by_account_.size() && active_by_account_[a.value] != 0;
+  }
 
   const PortfolioBook& book_;
   const MarketState& market_;
@@ -141,11 +148,12 @@ class Rebalancer {
   Eigen::MatrixXd cov_;
   double cash_allowance_;
   double commission_;
-  SlicingEngine& slicer_;
   ClOrdIdGenerator& ids_;
   SessionId session_;
   const SessionRouter* router_ = nullptr;
-  DriftMonitor* monitor_ = nullptr;
+  const DriftMonitor* monitor_ = nullptr;
+  /// Parents requested and not yet closed or refused, per account (from the events).
+  std::vector<std::uint32_t> active_by_account_;
   std::vector<WaitingBuy> waiting_;
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ballast/core/events.hpp"
@@ -30,7 +31,8 @@ struct ParentRequest {
 /// Thread: the core thread only. Parents live in a table preallocated at construction; a
 /// finished parent's slot is reused, and timers, prints and denials visit only the parents being
 /// worked (in the order they started). A finished parent is closed in the order manager, which
-/// lets it go with its last child (OrderManagerLimits::retention_ns).
+/// lets it go with its last child (OrderManagerLimits::retention_ns): the engine emits
+/// ParentOrderClosed, it never calls the order manager (it reads fills and children from it).
 class SlicingEngine {
  public:
   /// Owner tag of the engine's interval timer ("SLCE").
@@ -38,14 +40,14 @@ class SlicingEngine {
 
   /// The config, profile, instruments, market, order manager and id generator must outlive it.
   SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& profile,
-                const InstrumentTable& instruments, const MarketState& market, OrderManager& om,
-                ClOrdIdGenerator& ids, std::size_t max_parents = 4096);
+                const InstrumentTable& instruments, const MarketState& market,
+                const OrderManager& om, ClOrdIdGenerator& ids, std::size_t max_parents = 4096);
 
-  /// Starts working a parent now: registers it with the order manager, takes the arrival price
-  /// (the mark) and starts the interval timer if it is not running. Error: table full, id known
-  /// to the order manager, non-positive quantity, no price for the instrument.
-  Status start_parent(const ParentRequest& r, Timestamp now, Outbox& out);
-
+  /// Events: a ParentOrderAccepted (the order manager opened the parent) starts working it
+  /// (arrival price: the mark; the interval timer started if it is not running), or emits
+  /// ParentOrderRefused (non-positive quantity, no price for the instrument, table full). A
+  /// finished parent emits ParentOrderClosed.
+  /// Timers step the parents; prints count market volume; denials restore the live child.
   void on_event(const Event& e, Timestamp now, Outbox& out);
 
   std::size_t active() const noexcept { return active_; }
@@ -57,6 +59,7 @@ class SlicingEngine {
   struct Counters {
     std::uint64_t proposed = 0, replaced = 0, cancelled = 0, denied = 0, finished = 0;
     std::uint64_t left_over = 0;  ///< parents finished with quantity left (on_horizon_end: leave)
+    std::uint64_t refused = 0;    ///< parents refused (ParentOrderRefused emitted)
   };
   const Counters& counters() const noexcept { return c_; }
 
@@ -75,6 +78,10 @@ class SlicingEngine {
     OrderId replaced{};  ///< the child a proposed replace would replace (still working if denied)
     bool active = false;
   };
+  /// Starts working `r` now; the refusal's reason when it cannot.
+  std::optional<ParentRefusal> start_parent(const ParentRequest& r, Timestamp now, Outbox& out);
+  /// Takes a parent out of the active counts (finished or refused).
+  void drop(Parent& p) noexcept;
   /// Steps one parent; false when it finished (its slot is free again).
   bool step(Parent& p, Timestamp now, Outbox& out);
   void schedule(Timestamp now, Outbox& out);
@@ -84,7 +91,7 @@ class SlicingEngine {
   const std::vector<VolumeProfile>* profiles_ = nullptr;
   const InstrumentTable& instruments_;
   const MarketState& market_;
-  OrderManager& om_;
+  const OrderManager& om_;
   ClOrdIdGenerator& ids_;
   std::vector<Parent> parents_;         // slots, preallocated
   std::vector<std::uint32_t> free_;     // free slots

@@ -22,6 +22,9 @@ const char* enum_name(HeldReason v) noexcept;
 const char* enum_name(TriggerRule v) noexcept;
 const char* enum_name(ControlAction v) noexcept;
 const char* enum_name(ReportIssue v) noexcept;
+const char* enum_name(ParentRefusal v) noexcept;
+const char* enum_name(BookingKind v) noexcept;
+const char* enum_name(DeferReason v) noexcept;
 
 template <class F>
 void visit_fields(const EventHeader& h, F&& f) {
@@ -126,6 +129,58 @@ void visit_fields(const OrderDenied& e, F&& f) {
 }
 template <class F>
 void visit_fields(const KillSwitchTripped& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("account", e.account);
+  f("reason", e.reason);
+}
+template <class F>
+void visit_fields(const ParentOrderRequested& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("parent", e.parent);
+  f("account", e.account);
+  f("instrument", e.instrument);
+  f("session", e.session);
+  f("side", e.side);
+  f("qty", e.qty);
+}
+template <class F>
+void visit_fields(const ParentOrderAccepted& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("parent", e.parent);
+  f("account", e.account);
+  f("instrument", e.instrument);
+  f("session", e.session);
+  f("side", e.side);
+  f("qty", e.qty);
+}
+template <class F>
+void visit_fields(const ParentOrderRefused& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("parent", e.parent);
+  f("account", e.account);
+  f("instrument", e.instrument);
+  f("reason", e.reason);
+}
+template <class F>
+void visit_fields(const ParentOrderClosed& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("parent", e.parent);
+  f("account", e.account);
+  f("filled", e.filled);
+}
+template <class F>
+void visit_fields(const FillBooked& e, F&& f) {
+  visit_fields(e.hdr, f);
+  f("order", e.order);
+  f("parent", e.parent);
+  f("account", e.account);
+  f("instrument", e.instrument);
+  f("booking", e.booking);
+  f("qty", e.qty);
+  f("px", e.px);
+}
+template <class F>
+void visit_fields(const RebalanceDeferred& e, F&& f) {
   visit_fields(e.hdr, f);
   f("account", e.account);
   f("reason", e.reason);

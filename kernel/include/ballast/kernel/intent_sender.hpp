@@ -38,6 +38,9 @@ struct OutboundSink {
   /// Journal replay: nothing is journaled or sent; intents are collected for verification.
   bool replaying = false;
   std::vector<Event>* regenerated = nullptr;
+  /// Replaying a journal: trade lines are regenerated too (compared with the journaled ones);
+  /// else (a FIX log fed offline) only order intents are.
+  bool replay_trade_lines = false;
 
   void on_input(const Event& e) {
     if (journal == nullptr || replaying) return;
@@ -50,10 +53,12 @@ struct OutboundSink {
   }
   /// False when the journal's or the outbound queue is full (the loop retries; an intent already
   /// journaled is not journaled twice).
+  /// A ParentOrderRequested (a line of a trade list) is journaled like an intent, never sent.
   bool try_publish(const Event& e) {
-    if (!is_order_intent(e)) return true;
+    const bool trade_line = std::holds_alternative<ParentOrderRequested>(e);
+    if (!trade_line && !is_order_intent(e)) return true;
     if (replaying) {
-      regenerated->push_back(e);
+      if (!trade_line || replay_trade_lines) regenerated->push_back(e);
       return true;
     }
     const std::uint64_t seq = header(e).seq;
@@ -61,7 +66,7 @@ struct OutboundSink {
       if (!journal->try_append_intent(e)) return false;
       journaled_seq = seq;
     }
-    return out->try_push(e);
+    return trade_line || out->try_push(e);
   }
 };
 

@@ -1,11 +1,11 @@
 // The engine runtime: the composition root that turns a configuration into a running engine.
 //
 // Threads (docs/architecture.md): the core thread runs the CoreLoop over the component chain
-// (drift monitor -> slicing engine -> compliance gate -> order manager -> session supervisor ->
-// rebalancer -> audit); QuickFIX's thread calls the inbound bridge, which puts broker messages and
-// market data on the core's inbound queue; the FIX sender thread takes order intents off the
-// outbound queue and hands them to the initiator; the caller's thread is the control thread
-// (initiator start/stop). Nothing but queues connects them.
+// (market-data filter -> drift monitor -> slicing engine -> compliance gate -> order manager ->
+// session supervisor -> rebalancer -> audit); QuickFIX's thread calls the inbound bridge, which
+// puts broker messages and market data on the core's inbound queue; the FIX sender thread takes
+// order intents off the outbound queue and hands them to the initiator; the caller's thread is the
+// control thread (initiator start/stop). Nothing but queues connects them.
 #pragma once
 
 #include <atomic>

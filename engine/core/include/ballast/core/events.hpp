@@ -394,6 +394,94 @@ struct RebalanceTriggered {
   std::uint64_t why_id{0};
 };
 
+// ---------------------------------------------------------------- between components
+//
+// The links of the component chain (docs/architecture.md, "Event chain"): a component never calls
+// another; it emits one of these and the loop routes it through the chain after the event in hand.
+
+/// A parent order the rebalancer decided on: one line of a trade list (journaled with the order
+/// intents, so a journal holds every trade list). The order manager opens it
+/// (ParentOrderAccepted) or refuses it (ParentOrderRefused).
+struct ParentOrderRequested {
+  EventHeader hdr{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  SessionId session{};
+  Side side{Side::kBuy};
+  Qty qty{};
+};
+
+/// The order manager opened a requested parent (same fields): the slicing engine starts working
+/// it, or refuses it (ParentOrderRefused, and the order manager closes it).
+struct ParentOrderAccepted {
+  EventHeader hdr{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  SessionId session{};
+  Side side{Side::kBuy};
+  Qty qty{};
+};
+
+/// Why a requested parent was not worked.
+enum class ParentRefusal : std::uint8_t {
+  kBadQuantity,  ///< quantity <= 0
+  kNoPrice,      ///< the instrument has no mark (no arrival price)
+  kSlicerFull,   ///< the slicing engine's parent table is full
+  kOrderBook,    ///< the order manager refused it (id already known, or its table full)
+};
+const char* to_string(ParentRefusal r) noexcept;
+
+/// A requested parent is not worked: the order manager refused it (kOrderBook), or the slicing
+/// engine refused the parent the order manager had opened (the order manager then closes it).
+/// No child was proposed for it.
+struct ParentOrderRefused {
+  EventHeader hdr{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  ParentRefusal reason{ParentRefusal::kBadQuantity};
+};
+
+/// The slicing engine finished a parent (filled, or its horizon over): the order manager closes
+/// it (it leaves with its last child) and the rebalancer counts the account's parents down.
+struct ParentOrderClosed {
+  EventHeader hdr{};
+  OrderId parent{};
+  AccountId account{};
+  Qty filled{};  ///< booked for the parent when it finished
+};
+
+/// What a FillBooked booked.
+enum class BookingKind : std::uint8_t { kFill, kBust, kCorrection };
+
+/// The order manager booked a fill, bust or correction into the book (position, cash, cost
+/// basis): the drift monitor's cached account state is stale; the run's counters count it.
+struct FillBooked {
+  EventHeader hdr{};
+  OrderId order{};
+  OrderId parent{};
+  AccountId account{};
+  InstrumentId instrument{};
+  BookingKind booking{BookingKind::kFill};
+  Qty qty{};  ///< signed: buys +, sells - (a bust: the reversal)
+  Price px{};
+};
+
+/// Why the rebalancer did not act on a trigger.
+enum class DeferReason : std::uint8_t {
+  kInProgress,  ///< orders working, parents being sliced or buys queued for the account
+};
+
+/// The rebalancer did not act on a trigger: the drift monitor re-arms the account so that a drift
+/// that persists fires again after the cool-down.
+struct RebalanceDeferred {
+  EventHeader hdr{};
+  AccountId account{};
+  DeferReason reason{DeferReason::kInProgress};
+};
+
 // ---------------------------------------------------------------- control
 
 enum class ControlAction : std::uint8_t {
@@ -410,11 +498,13 @@ struct ControlCommand {
 };
 
 /// All events, in one variant. Adding a type here is how a new message enters the engine.
-using Event = std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired,
-                           ScheduleTimer, CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder,
-                           QueryOrderStatus, ExecutionReported, CancelRejected, MessageRejected,
-                           SessionStatusChanged, ControlCommand, MarketDataHeld, RebalanceTriggered,
-                           ChildOrderProposed, OrderDenied, KillSwitchTripped>;
+using Event =
+    std::variant<QuoteUpdated, TradePrinted, BarClosed, CashFlowReceived, TimerFired, ScheduleTimer,
+                 CancelTimer, SubmitOrder, CancelOrder, ReplaceOrder, QueryOrderStatus,
+                 ExecutionReported, CancelRejected, MessageRejected, SessionStatusChanged,
+                 ControlCommand, MarketDataHeld, RebalanceTriggered, ChildOrderProposed,
+                 OrderDenied, KillSwitchTripped, ParentOrderRequested, ParentOrderAccepted,
+                 ParentOrderRefused, ParentOrderClosed, FillBooked, RebalanceDeferred>;
 
 static_assert(std::is_trivially_copyable_v<Event>, "events must be trivially copyable");
 static_assert(sizeof(Event) <= 192, "keep events small: they are copied through queues");
