@@ -951,4 +951,43 @@ const std::vector<AccountId>& Kernel::accounts() const noexcept {
   return impl_->desk.accounts;
 }
 
+
+// Offline driving and reads for simulated-time tests (tests/scenario).
+void Kernel::advance_market_clock_offline(Timestamp t, std::vector<Event>& intents) {
+  Impl& m = *impl_;
+  if (m.clock.market == nullptr) {
+    advance_offline(t, intents);
+    return;
+  }
+  m.sink.replaying = true;
+  m.sink.regenerated = &intents;
+  m.clock.manual = false;
+  while (const auto due = m.loop->next_timer_due()) {
+    if (m.loop->timer_mode() != TimerMode::kLive) break;  // recorded timers: not fired here
+    if (*due > t) break;
+    if (due->ns > m.market_time.load(std::memory_order_relaxed)) {
+      m.market_time.store(due->ns, std::memory_order_release);
+    }
+    while (m.loop->do_work() > 0) {
+    }
+  }
+  if (t.ns > m.market_time.load(std::memory_order_relaxed)) {
+    m.market_time.store(t.ns, std::memory_order_release);
+  }
+  while (m.loop->do_work() > 0) {
+  }
+}
+std::optional<Timestamp> Kernel::next_timer_due_offline() {
+  return impl_->loop->next_timer_due();
+}
+const MarketState& Kernel::market() const noexcept {
+  return impl_->market;
+}
+const SlicingEngine& Kernel::slicer() const noexcept {
+  return *impl_->slicer;
+}
+const Rebalancer& Kernel::rebalancer() const noexcept {
+  return *impl_->rebalancer;
+}
+
 }  // namespace ballast::kernel

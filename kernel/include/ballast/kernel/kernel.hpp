@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@
 #include "ballast/journal/file_io.hpp"
 #include "ballast/kernel/market_context.hpp"
 #include "ballast/risk/compliance.hpp"
+
+namespace ballast {
+class Rebalancer;
+class SlicingEngine;
+}  // namespace ballast
 
 namespace ballast::kernel {
 
@@ -155,6 +161,14 @@ class Kernel {
   void advance_offline(Timestamp now, std::vector<Event>& intents);
   /// Whether the core's clock is the market clock (the latest market-data time it took in).
   bool market_clock() const noexcept;
+  /// Offline runtimes on the market clock (simulated-time tests): moves the clock forward to `t`
+  /// through a stretch without market data, firing each timer due by then at its own due time,
+  /// as a test's manual clock steps to each timer; appends the order intents to `intents`. (Live,
+  /// the market clock moves only on market data; this is what it would do on a quiet tape.)
+  /// A wall-clock engine: advance_offline(t). Before start() only.
+  void advance_market_clock_offline(Timestamp t, std::vector<Event>& intents);
+  /// Offline runtimes: when the earliest pending timer is due (none: nullopt). Before start().
+  std::optional<Timestamp> next_timer_due_offline();
 
   /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
   /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
@@ -207,6 +221,9 @@ class Kernel {
   const OrderManager& orders() const noexcept;
   const ComplianceGate& gate() const noexcept;
   const DriftMonitor& monitor() const noexcept;
+  const MarketState& market() const noexcept;
+  const SlicingEngine& slicer() const noexcept;
+  const Rebalancer& rebalancer() const noexcept;
   /// One record per parent, with KernelOptions::keep_parent_records (else empty).
   const std::vector<ParentRecord>& parents() const noexcept;
   /// Rebalances started, solve errors, triggers skipped while one was in progress.
