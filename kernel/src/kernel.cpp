@@ -348,7 +348,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     }
     m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
   }
-  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get());
+  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get(),
+                                             DriftMonitor::Options{.why_log_lines = m.opt.why_log_lines});
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;
@@ -979,6 +980,9 @@ void Kernel::advance_market_clock_offline(Timestamp t, std::vector<Event>& inten
 }
 std::optional<Timestamp> Kernel::next_timer_due_offline() {
   return impl_->loop->next_timer_due();
+}
+void Kernel::observe_offline(std::vector<Event>* events) {
+  if (!impl_->started) impl_->sink.observed = events;
 }
 const MarketState& Kernel::market() const noexcept {
   return impl_->market;

@@ -38,6 +38,8 @@ struct OutboundSink {
   /// Journal replay: nothing is journaled or sent; intents are collected for verification.
   bool replaying = false;
   std::vector<Event>* regenerated = nullptr;
+  /// Offline (Kernel::observe_offline): every emitted event, intents or not, is appended here.
+  std::vector<Event>* observed = nullptr;
 
   void on_input(const Event& e) {
     if (journal == nullptr || replaying) return;
@@ -51,6 +53,7 @@ struct OutboundSink {
   /// False when the journal's or the outbound queue is full (the loop retries; an intent already
   /// journaled is not journaled twice).
   bool try_publish(const Event& e) {
+    if (observed != nullptr) [[unlikely]] observed->push_back(e);
     if (!is_order_intent(e)) return true;
     if (replaying) {
       regenerated->push_back(e);

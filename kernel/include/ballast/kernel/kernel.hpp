@@ -97,6 +97,9 @@ struct KernelOptions {
   /// Trades, busts and corrections de-duplicated per trading day (the ExecID ledger keeps two
   /// days); beyond it reports are applied without de-duplication and counted (ledger_full).
   std::size_t max_exec_ids_per_day = 1u << 18;
+  /// Lines of the drift monitor's why-log ring (DriftMonitor::Options::why_log_lines, 40 bytes
+  /// each): the default keeps about a million; tests that build many small kernels take less.
+  std::size_t why_log_lines = 1u << 20;
   /// Keep a ParentRecord per parent (parents()) for an end-of-run slippage report. It grows with
   /// every parent: for one bounded session (the demo), not for a live desk.
   bool keep_parent_records = false;
@@ -169,6 +172,10 @@ class Kernel {
   void advance_market_clock_offline(Timestamp t, std::vector<Event>& intents);
   /// Offline runtimes: when the earliest pending timer is due (none: nullopt). Before start().
   std::optional<Timestamp> next_timer_due_offline();
+  /// Offline runtimes (tests): from now on every event the components emit (not only the order
+  /// intents: triggers, proposals, denials, kill switches) is also appended to `*events`; null
+  /// stops it. Before start() only.
+  void observe_offline(std::vector<Event>* events);
 
   /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
   /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
