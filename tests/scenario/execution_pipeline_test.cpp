@@ -81,7 +81,7 @@ Qty sum_of(const std::vector<SubmitOrder>& v, InstrumentId i, Side side, std::si
 TEST(ExecutionPipeline, WorksTwapParentsThroughTheGateAndCutsASellAtAHoldingBustedUnderIt) {
   const auto s = settings_of(desk("100000", "0.6", "0.4", "twap", "10m"));
   ASSERT_TRUE(s);
-  auto k = offline_kernel(*s, context_of(covariance(), qty("10000000")));
+  auto k = offline_kernel(*s, context_of(covariance(), qty("10000000")), small_tables());
   ASSERT_TRUE(k) << k.error().message;
   kernel::Kernel& kn = *k.value();
   const AccountId acct = kn.accounts().at(0);
@@ -199,7 +199,8 @@ TEST(ExecutionPipeline, VwapParentsFollowTheirOwnInstrumentsProfile) {
     ASSERT_TRUE(p) << p.error().message;
     profiles.push_back(std::move(p.value()));
   }
-  auto k = offline_kernel(*s, context_of(covariance(), qty("10000000"), std::move(profiles)));
+  auto k = offline_kernel(*s, context_of(covariance(), qty("10000000"), std::move(profiles)),
+                          small_tables());
   ASSERT_TRUE(k) << k.error().message;
   kernel::Kernel& kn = *k.value();
   const AccountId acct = kn.accounts().at(0);

@@ -45,7 +45,7 @@ TEST(RebalancePipeline, BringsADriftedAccountBackInsideItsBandWithoutOverdrawing
   Eigen::MatrixXd cov(2, 2);
   cov << 0.04, 0.002, 0.002, 0.0025;
   // ADV 10M shares each: the ADV rule (10 % by default) is checked and never binds.
-  auto k = offline_kernel(*s, context_of(cov, qty("10000000")));
+  auto k = offline_kernel(*s, context_of(cov, qty("10000000")), small_tables());
   ASSERT_TRUE(k) << k.error().message;
   kernel::Kernel& kn = *k.value();
   const AccountId acct = kn.accounts().at(0);
