@@ -348,8 +348,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     }
     m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
   }
-  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get(),
-                                             DriftMonitor::Options{.why_log_lines = m.opt.why_log_lines});
+  m.monitor =
+      std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get(),
+                                     DriftMonitor::Options{.why_log_lines = m.opt.why_log_lines});
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;
@@ -951,7 +952,6 @@ Kernel::SolverStats Kernel::solver_stats() const noexcept {
 const std::vector<AccountId>& Kernel::accounts() const noexcept {
   return impl_->desk.accounts;
 }
-
 
 // Offline driving and reads for simulated-time tests (tests/scenario).
 void Kernel::advance_market_clock_offline(Timestamp t, std::vector<Event>& intents) {

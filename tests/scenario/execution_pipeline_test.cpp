@@ -113,7 +113,8 @@ TEST(ExecutionPipeline, WorksTwapParentsThroughTheGateAndCutsASellAtAHoldingBust
   EXPECT_GE(kn.slicer().counters().proposed, 10u);
   EXPECT_EQ(kn.slicer().active(), 0u);
 
-  // 2. SPY rises by half: the account is now about 69/31 and sells SPY over 10 minutes from 10:14:59.
+  // 2. SPY rises by half: the account is now about 69/31 and sells SPY over 10 minutes from
+  // 10:14:59.
   minute(15, 150);
   const auto second = parents_of(kn);
   ASSERT_EQ(second.count({spy.value, Side::kSell}), 1u);
@@ -160,7 +161,8 @@ TEST(ExecutionPipeline, WorksTwapParentsThroughTheGateAndCutsASellAtAHoldingBust
   EXPECT_EQ(sum_of(broker.received, spy, Side::kSell, after_bust), left);
   EXPECT_EQ(kn.book().position(acct, spy), Qty{});
   const auto& gate = kn.gate();
-  const std::uint64_t cut = gate.denied(DenyReason::kShortSale) + gate.denied(DenyReason::kOversell);
+  const std::uint64_t cut =
+      gate.denied(DenyReason::kShortSale) + gate.denied(DenyReason::kOversell);
   EXPECT_GT(cut, 0u);
   EXPECT_EQ(kn.slicer().counters().denied, cut);
   // Cash moved by exactly what traded (net of the busts), and every order sent was counted.

@@ -112,8 +112,8 @@ Eigen::MatrixXd covariance(std::size_t n) {
 }
 
 /// One desk's kernel (as `run` builds it from `yaml`; ADV 10^9 shares: the ADV rule is checked
-/// and never binds; working tables sized for one test desk: 120 of them are built), the broker stand-in and the
-/// why-record check on every trigger.
+/// and never binds; working tables sized for one test desk: 120 of them are built), the broker
+/// stand-in and the why-record check on every trigger.
 struct Pipeline {
   std::unique_ptr<kernel::Kernel> kernel;
   std::unique_ptr<InstantBrokerDriver> driver;
@@ -332,8 +332,7 @@ void run_random_desk(std::uint64_t seed, DeskStats& stats) {
             "\n    weights: {";
     for (std::size_t j = 0; j < k; ++j) {
       model_instruments[m].push_back(ids[j]);
-      const double w =
-          j + 1 < k ? raw[j] / sum * (1.0 - cash_weight) : 1.0 - cash_weight - used;
+      const double w = j + 1 < k ? raw[j] / sum * (1.0 - cash_weight) : 1.0 - cash_weight - used;
       yaml += (j ? ", I" : "I") + std::to_string(ids[j]) + ": " + num(w);
       used += w;
     }
@@ -406,18 +405,19 @@ void run_random_desk(std::uint64_t seed, DeskStats& stats) {
   }
   // The drift profile every account has: a band; no cash-flow, calendar or cost gate.
   const std::string cools[] = {"0s", "2m", "10m"};
-  yaml += "triggers:\n"
-          "  absolute: {band: " +
-          num(0.05 + 0.01 * static_cast<double>(rng() % 5)) +
-          "}\n"
-          "  relative: {enabled: false}\n"
-          "  cash_flow: {enabled: false}\n"
-          "  cost_benefit: {enabled: false}\n"
-          "  calendar: {enabled: false}\n"
-          "  cool_down: " +
-          cools[rng() % 3] +
-          "\n"
-          "  rearm_fraction: 0.8\n";  // default trading hours: 09:30-16:00 New York
+  yaml +=
+      "triggers:\n"
+      "  absolute: {band: " +
+      num(0.05 + 0.01 * static_cast<double>(rng() % 5)) +
+      "}\n"
+      "  relative: {enabled: false}\n"
+      "  cash_flow: {enabled: false}\n"
+      "  cost_benefit: {enabled: false}\n"
+      "  calendar: {enabled: false}\n"
+      "  cool_down: " +
+      cools[rng() % 3] +
+      "\n"
+      "  rearm_fraction: 0.8\n";  // default trading hours: 09:30-16:00 New York
   yaml += compliance(stale) + kExecution;
 
   Pipeline p(yaml);

@@ -53,7 +53,9 @@ TEST(RebalancePipeline, BringsADriftedAccountBackInsideItsBandWithoutOverdrawing
   const InstrumentId agg = kn.instruments().find("AGG");
   InstantBrokerDriver broker(kn);
   Money lowest = Money::max();
-  broker.after_input = [&](const std::vector<Event>&, Timestamp) { lowest = std::min(lowest, kn.book().cash(acct)); };
+  broker.after_input = [&](const std::vector<Event>&, Timestamp) {
+    lowest = std::min(lowest, kn.book().cash(acct));
+  };
   // Quotes every 30 s (SPY's mid flickers by a cent so marks change and the monitor looks).
   Timestamp now{};
   for (int half = 0; half <= 60; ++half) {

@@ -53,7 +53,7 @@ inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(const config::Sett
 /// Settings from YAML text through the config module's loader (as `ballast run` reads its file);
 /// every diagnostic fails the test.
 inline std::optional<config::Settings> settings_of(const std::string& yaml,
-                                                  const std::string& name = "test desk") {
+                                                   const std::string& name = "test desk") {
   auto loaded = config::load_string(yaml, name);
   for (const auto& d : loaded.diagnostics) ADD_FAILURE() << config::format(d);
   if (!loaded.ok()) return std::nullopt;

@@ -53,7 +53,8 @@ struct OutboundSink {
   /// False when the journal's or the outbound queue is full (the loop retries; an intent already
   /// journaled is not journaled twice).
   bool try_publish(const Event& e) {
-    if (observed != nullptr) [[unlikely]] observed->push_back(e);
+    if (observed != nullptr) [[unlikely]]
+      observed->push_back(e);
     if (!is_order_intent(e)) return true;
     if (replaying) {
       regenerated->push_back(e);
