@@ -139,8 +139,8 @@ std::vector<double> drift_of(int account) {
 // ------------------------------------------------------------------ through the kernel
 
 /// The World's desk as a configuration: its twelve instruments and model, `accounts` (YAML list
-/// items), `triggers` and `optimizer` (flow mappings' contents) as given; buys may run a whole NAV
-/// ahead of sales (execution.cash_allowance 1.0), as the harness's rebalancer did.
+/// items), `triggers` (the flow mapping's contents) and the `optimizer` line as given; buys may run
+/// a whole NAV ahead of sales (execution.cash_allowance 1.0), as the harness's rebalancer did.
 std::string desk_yaml(const World& w, const std::string& accounts, const std::string& triggers,
                       const std::string& optimizer = "") {
   std::string y = "instruments:\n";
@@ -157,7 +157,7 @@ std::string desk_yaml(const World& w, const std::string& accounts, const std::st
   y +=
       "triggers: {cash_flow: {enabled: false}, cost_benefit: {enabled: false}, " + triggers + "}\n";
   y += "market_data_quality: {stale_after: 1h}\n";
-  y += "optimizer: {" + optimizer + "}\n";
+  y += (optimizer.empty() ? std::string("optimizer: {}") : optimizer) + "\n";
   y += "execution: {cash_allowance: 1.0}\n";
   y += "compliance: {reference_stale_after: 1h}\n";
   y += "engine: {queue_capacity: {outbound: 1024}}\n";
@@ -238,8 +238,8 @@ Trades parents_of(const kernel::Kernel& k, AccountId a) {
 TEST(RebalancerSolvers, SolversAreBuiltWithTheConfiguredIterationLimitAndTolerance) {
   World w;
   const std::string acct = account_yaml(w, "A", drift_of(3));
-  const auto k =
-      run_to_ten(w, desk_yaml(w, acct, kAtTen, "max_iterations: 37, tolerance: 0.000001"));
+  const auto k = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {max_iterations: 37, tolerance: 0.000001}"));
   ASSERT_NE(k, nullptr);
   const OptimizerSettings st = k->rebalancer().solver_settings();
   EXPECT_EQ(st.max_iterations, 37);
@@ -316,7 +316,7 @@ TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRea
   const std::string acct = account_yaml(w, "A", drift);
   // The drift trigger fires once every price is in (09:59:30).
   const std::string band = "absolute: {band: 0.05}, rearm_fraction: 0.8, cool_down: 0s";
-  const auto k = run_to_ten(w, desk_yaml(w, acct, band, "mode: band_edge"));
+  const auto k = run_to_ten(w, desk_yaml(w, acct, band, "optimizer: {mode: band_edge}"));
   ASSERT_NE(k, nullptr);
   const AccountId a = k->accounts().at(0);
   EXPECT_DOUBLE_EQ(k->monitor().band(a, 0), 0.05);
@@ -334,7 +334,7 @@ TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRea
   EXPECT_NEAR(weight_after(w, *k, a, 3), m.weights[3] - line, 1e-4);
 
   // Full mode on the same account trades much closer to the targets.
-  const auto f = run_to_ten(w, desk_yaml(w, acct, band, "mode: full"));
+  const auto f = run_to_ten(w, desk_yaml(w, acct, band, "optimizer: {mode: full}"));
   ASSERT_NE(f, nullptr);
   const AccountId fa = f->accounts().at(0);
   EXPECT_GT(parents_of(*f, fa).size(), 2u);
@@ -346,7 +346,8 @@ TEST(RebalancerSolvers, AnInfeasibleProblemTradesNothingAndLeavesANote) {
   World w;
   const std::string acct = account_yaml(w, "A", std::vector<double>(kN, 0.03));  // ~0.1 % cash
   // Needs about 5 % of sales, and the cap allows 1 %.
-  const auto k = run_to_ten(w, desk_yaml(w, acct, kAtTen, "cash_buffer: 0.05, turnover_cap: 0.01"));
+  const auto k = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {cash_buffer: 0.05, turnover_cap: 0.01}"));
   ASSERT_NE(k, nullptr);
   const AccountId a = k->accounts().at(0);
   EXPECT_TRUE(parents_of(*k, a).empty());
@@ -359,7 +360,8 @@ TEST(RebalancerSolvers, AnInfeasibleProblemTradesNothingAndLeavesANote) {
   EXPECT_EQ(notes[0].status, SolveStatus::kInfeasible);
   EXPECT_FALSE(notes[0].traded);
   // With room for the sales the same account trades, and the whole lots keep the limits.
-  const auto r = run_to_ten(w, desk_yaml(w, acct, kAtTen, "cash_buffer: 0.05, turnover_cap: 0.5"));
+  const auto r = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {cash_buffer: 0.05, turnover_cap: 0.5}"));
   ASSERT_NE(r, nullptr);
   EXPECT_FALSE(parents_of(*r, r->accounts().at(0)).empty());
   EXPECT_EQ(r->rebalancer().counters().refused_infeasible, 0u);
