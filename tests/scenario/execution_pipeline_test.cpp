@@ -121,22 +121,22 @@ TEST(ExecutionPipeline, WorksTwapParentsThroughTheGateAndCutsASellAtAHoldingBust
   const Qty sell_intended = second.at({spy.value, Side::kSell}).intended;
   minute(16, 150);
   minute(17, 150);
+  // 3. At 10:17:30 the broker busts the fills of the first SPY buys, leaving less held than the
+  // sell still wants: the gate must stop the sell at the holding.
+  const Timestamp bust_at = ny(10, 17) + std::chrono::seconds(30);
+  broker.run_until(bust_at);
   const Qty sold_before = sum_of(broker.received, spy, Side::kSell);
   ASSERT_GT(sold_before, Qty{});
   const Qty remaining = sell_intended - sold_before;
-  // 3. The broker busts the fills of the first SPY buys, leaving less held than the sell still
-  // wants: the gate must stop the sell at the holding.
   const Qty held = kn.book().position(acct, spy);
   Qty busted{};
   std::uint64_t busts = 0;
-  std::map<std::uint64_t, const SubmitOrder*> sent;
-  for (const SubmitOrder& o : broker.received) sent[o.order.value] = &o;
-  const Timestamp bust_at = ny(10, 17) + std::chrono::seconds(30);
-  broker.run_until(bust_at);
+  std::map<std::uint64_t, SubmitOrder> sent;  // copies: the broker's list grows below
+  for (const SubmitOrder& o : broker.received) sent[o.order.value] = o;
   const std::vector<ExecutionReported> fills = broker.fills;
   for (const ExecutionReported& f : fills) {
-    const SubmitOrder* o = sent.at(f.order.value);
-    if (o->instrument != spy || o->side != Side::kBuy) continue;
+    const SubmitOrder& o = sent.at(f.order.value);
+    if (o.instrument != spy || o.side != Side::kBuy) continue;
     if (held - busted - f.last_qty <= Qty{}) break;
     ExecutionReported b = f;
     b.exec_type = ExecType::kTradeCancel;
