@@ -343,7 +343,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   }
   m.filter = std::make_unique<MarketDataFilter>(m.market,
                                                 DriftMonitor::vol_lookback_days(m.desk.profiles));
-  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get());
+  m.monitor =
+      std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get(),
+                                     DriftMonitor::Options{.why_log_lines = m.opt.why_log_lines});
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;
@@ -946,6 +948,47 @@ Kernel::SolverStats Kernel::solver_stats() const noexcept {
 }
 const std::vector<AccountId>& Kernel::accounts() const noexcept {
   return impl_->desk.accounts;
+}
+
+// Offline driving and reads for simulated-time tests (tests/scenario).
+void Kernel::advance_market_clock_offline(Timestamp t, std::vector<Event>& intents) {
+  Impl& m = *impl_;
+  if (m.clock.market == nullptr) {
+    advance_offline(t, intents);
+    return;
+  }
+  m.sink.replaying = true;
+  m.sink.regenerated = &intents;
+  m.clock.manual = false;
+  while (const auto due = m.loop->next_timer_due()) {
+    if (m.loop->timer_mode() != TimerMode::kLive) break;  // recorded timers: not fired here
+    if (*due > t) break;
+    if (due->ns > m.market_time.load(std::memory_order_relaxed)) {
+      m.market_time.store(due->ns, std::memory_order_release);
+    }
+    while (m.loop->do_work() > 0) {
+    }
+  }
+  if (t.ns > m.market_time.load(std::memory_order_relaxed)) {
+    m.market_time.store(t.ns, std::memory_order_release);
+  }
+  while (m.loop->do_work() > 0) {
+  }
+}
+std::optional<Timestamp> Kernel::next_timer_due_offline() {
+  return impl_->loop->next_timer_due();
+}
+void Kernel::observe_offline(std::vector<Event>* events) {
+  if (!impl_->started) impl_->sink.observed = events;
+}
+const MarketState& Kernel::market() const noexcept {
+  return impl_->market;
+}
+const SlicingEngine& Kernel::slicer() const noexcept {
+  return *impl_->slicer;
+}
+const Rebalancer& Kernel::rebalancer() const noexcept {
+  return *impl_->rebalancer;
 }
 
 }  // namespace ballast::kernel

@@ -9,6 +9,7 @@
 
 #include "ballast/adapters/market_data_files.hpp"
 #include "ballast/engine/drift_monitor.hpp"
+#include "engine/drift_fixtures.hpp"
 #include "support/data_paths.hpp"
 
 namespace ballast {
@@ -98,7 +99,7 @@ TEST(DataQualityOnRealTaq, OneSidedExchangeQuotesAreHeldAndNeverTrigger) {
   seed.hdr.event_time = us_eastern_to_utc(CivilDate{year{2013} / 10 / 8}, 9 * 60 + 30);
   (void)d.market.on_quote(seed, seed.hdr.event_time, out);
   d.open_account(seed.bid);
-  DriftMonitor mon(d.book, d.market, {tight_band(0.001)});
+  test::FilteredMonitor mon(d.book, d.market, {tight_band(0.001)});
   std::size_t quotes_seen = 0, triggers = 0;
   while (auto e = reader.value().next()) {
     const Timestamp t = header(*e).event_time;
@@ -150,7 +151,7 @@ TEST(DataQualityOnRealTaq, CrossedQuotesFromANaiveConsolidationAreHeldAndNeverTr
   (void)d.market.on_quote(paired.front(), paired.front().hdr.event_time, out);
   ASSERT_TRUE(d.market.has_mark(d.id)) << "the first pair is a normal quote";
   d.open_account(d.market.mark_long(d.id));
-  DriftMonitor mon(d.book, d.market, {tight_band(0.0005)});
+  test::FilteredMonitor mon(d.book, d.market, {tight_band(0.0005)});
   std::size_t triggers = 0;
   for (std::size_t k = 1; k < paired.size(); ++k) {
     const auto& q = paired[k];
@@ -200,7 +201,7 @@ TEST(DataQualityOnRealLobster, CleanBookUpdatesPassTheFilterAndDriveTriggers) {
   Outbox out;
   std::size_t triggers = 0, events = 0;
   bool opened = false;
-  std::optional<DriftMonitor> mon;
+  std::optional<test::FilteredMonitor> mon;
   while (auto e = reader.value().next()) {
     const Timestamp t = header(*e).event_time;
     out.clear();

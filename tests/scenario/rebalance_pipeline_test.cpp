@@ -1,115 +1,87 @@
-// The whole in-process loop: market data -> drift monitor -> rebalancer (optimizer, lots) ->
-// slicing engine -> compliance gate -> order manager -> broker stand-in -> fills -> book, in the
-// real core loop with simulated time. A 60/40 account drifted to 70/30 with little cash is
-// brought back inside its band; buys wait for the sells that fund them, so cash never goes
-// negative.
+// The whole in-process loop through the kernel `ballast run` builds (Settings from YAML, a market
+// context given in code), offline on the market clock in simulated time: market data -> drift
+// monitor -> rebalancer (optimizer, lots) -> slicing engine -> compliance gate -> order manager ->
+// a broker stand-in outside the engine whose reports go back in -> fills -> book. A 60/40
+// account drifted to 70/30 with little cash is brought back inside its band; buys wait for the
+// sells that fund them, so cash never goes negative; the book ends equal to what the broker
+// filled.
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "ballast/core/clock.hpp"
-#include "ballast/engine/core_loop.hpp"
-#include "ballast/engine/drift_monitor.hpp"
 #include "ballast/execution/rebalancer.hpp"
-#include "ballast/risk/compliance.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace test;
 
-struct InstantBroker {
-  std::vector<SubmitOrder> received;
-  std::uint64_t exec_seq = 0;
-  void on_event(const Event& e, Timestamp now, Outbox& out) {
-    const auto* s = std::get_if<SubmitOrder>(&e);
-    if (s == nullptr) return;
-    received.push_back(*s);
-    ExecutionReported r{};
-    r.hdr.event_time = now;
-    r.order = s->order;
-    r.session = s->session;
-    r.side = s->side;
-    r.exec_type = ExecType::kTrade;
-    r.status = OrdStatus::kFilled;
-    r.last_qty = r.cum_qty = s->qty;
-    r.last_px = r.avg_px = s->limit;
-    r.exec_id.assign("F" + std::to_string(++exec_seq));
-    out.emit(r);
-  }
-};
-
-/// Watches cash after every event: it must never go below zero.
-struct CashWatch {
-  const PortfolioBook& book;
-  AccountId account{};
-  Money lowest = Money::max();
-  void on_event(const Event&, Timestamp, Outbox&) { lowest = std::min(lowest, book.cash(account)); }
-};
-
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
-
-void invalidate(void* ctx, AccountId a) {
-  static_cast<DriftMonitor*>(ctx)->invalidate(a);
-}
+const char* const kDesk =
+    "instruments:\n"
+    "  - {symbol: SPY}\n"
+    "  - {symbol: AGG, asset_class: fixed_income}\n"
+    "triggers:\n"
+    "  absolute: {band: 0.05}\n"
+    "  cash_flow: {enabled: false}\n"
+    "  cost_benefit: {enabled: false}\n"
+    "  cool_down: 0s\n"
+    "  rearm_fraction: 1.0\n"
+    "market_data_quality: {stale_after: 24h, max_move_bps: 5000, mark: mid}\n"
+    "models:\n"
+    "  - {id: m6040, weights: {SPY: 0.6, AGG: 0.4}}\n"
+    "accounts:\n"
+    "  - {id: ACC, model: m6040, cash: 500, positions: {SPY: 700, AGG: 300}}\n"
+    "execution: {horizon: 5m, interval: 1m, min_child_qty: 1, cash_allowance: 0}\n"
+    // Quotes come every 30 s and a slice's timer fires before a quote of the same time (as in
+    // `run`): a reference of up to 30 s is current here.
+    "compliance: {reference_stale_after: 1m}\n"
+    "journal: {enabled: false}\n";
 
 TEST(RebalancePipeline, BringsADriftedAccountBackInsideItsBandWithoutOverdrawingCash) {
-  Desk d;
-  const auto model = d.model_60_40();
-  d.price_all(ny(9, 59));
-  const AccountId acct = d.account(model, "700", "300", "500");  // 70/30 at 100, cash 500
-  TriggerConfig trig = quiet_triggers();
-  trig.absolute = {true, 0.05};
-  DriftMonitor monitor(d.book, d.market, {trig});
-  ComplianceGate gate(ComplianceConfig{}, d.instruments, d.book, d.market);
-  gate.set_adv(d.spy, qty("10000000"));
-  gate.set_adv(d.agg, qty("10000000"));
-  OrderManager om(d.book, d.market);
-  om.set_account_changed_hook(&invalidate, &monitor);
-  ClOrdIdGenerator child_ids(1), parent_ids(2);
-  ExecutionConfig ecfg;
-  ecfg.horizon = std::chrono::minutes(5);
-  ecfg.interval = std::chrono::minutes(1);
-  ecfg.min_child_qty = qty("1");
-  const auto profile = VolumeProfile::flat(570, 960);
-  SlicingEngine slicer(ecfg, profile, d.instruments, d.market, om, child_ids);
-  OptimizerConfig ocfg;
+  const auto s = settings_of(kDesk);
+  ASSERT_TRUE(s);
   Eigen::MatrixXd cov(2, 2);
   cov << 0.04, 0.002, 0.002, 0.0025;
-  Rebalancer rebalancer(d.book, d.market, d.instruments, ocfg, cov, 0.0, 1.0, slicer, parent_ids,
-                        SessionId{0});
-  InstantBroker broker;
-  CashWatch watch{d.book, acct};
-  ComponentChain<DriftMonitor, SlicingEngine, ComplianceGate, OrderManager, Rebalancer,
-                 InstantBroker, CashWatch>
-      chain(monitor, slicer, gate, om, rebalancer, broker, watch);
-  ManualClock clock{ny(10, 0)};
-  NullSink sink;
-  CoreLoop loop(clock, chain, sink);
+  // ADV 10M shares each: the ADV rule (10 % by default) is checked and never binds.
+  auto k = offline_kernel(*s, context_of(cov, qty("10000000")), small_tables());
+  ASSERT_TRUE(k) << k.error().message;
+  kernel::Kernel& kn = *k.value();
+  const AccountId acct = kn.accounts().at(0);
+  const InstrumentId spy = kn.instruments().find("SPY");
+  const InstrumentId agg = kn.instruments().find("AGG");
+  InstantBrokerDriver broker(kn);
+  Money lowest = Money::max();
+  broker.after_input = [&](const std::vector<Event>&, Timestamp) {
+    lowest = std::min(lowest, kn.book().cash(acct));
+  };
   // Quotes every 30 s (SPY's mid flickers by a cent so marks change and the monitor looks).
+  Timestamp now{};
   for (int half = 0; half <= 60; ++half) {
-    const Timestamp t = ny(10, 0) + std::chrono::seconds(30 * half);
-    clock.set(t);
-    loop.process(quote(d.spy, half % 2 ? "99.99" : "100.00", half % 2 ? "100.01" : "100.02", t));
-    loop.process(quote(d.agg, "99.99", "100.01", t));
-    while (auto due = loop.next_timer_due()) {
-      if (*due > t) break;
-      clock.set(*due);
-      loop.do_work();
-    }
+    now = ny(10, 0) + std::chrono::seconds(30 * half);
+    broker.at(now, quote(spy, half % 2 ? "99.99" : "100.00", half % 2 ? "100.01" : "100.02", now));
+    broker.at(now, quote(agg, "99.99", "100.01", now));
   }
-  EXPECT_GE(rebalancer.counters().rebalances, 1u);
-  EXPECT_GE(rebalancer.counters().buys_waiting, 1u);  // the buy had to wait for the sell
-  EXPECT_GE(watch.lowest, Money{}) << "cash went negative";
-  const auto f = monitor.figures(acct, clock.now());
+  broker.run_until(now);
+  const auto& rc = kn.rebalancer().counters();
+  EXPECT_GE(rc.rebalances, 1u);
+  EXPECT_GE(rc.buys_waiting, 1u);  // the buy had to wait for the sell
+  EXPECT_GE(lowest, Money{}) << "cash went negative";
+  const auto f = kn.monitor().figures(acct, now);
   ASSERT_TRUE(f.complete);
   EXPECT_LT(f.max_abs, 0.05) << "still outside the band";
-  EXPECT_FALSE(d.book.has_pending(acct));
-  EXPECT_EQ(gate.counters().submitted, broker.received.size());
+  EXPECT_FALSE(kn.book().has_pending(acct));
+  EXPECT_EQ(kn.gate().counters().submitted, broker.received.size());
+  EXPECT_EQ(broker.other_intents, 0u);
+  // The book is what the broker filled: positions and cash, exactly.
+  Qty net[2] = {qty("700"), qty("300")};
+  for (const SubmitOrder& o : broker.received) {
+    net[o.instrument.value] += o.side == Side::kBuy ? o.qty : Qty{} - o.qty;
+  }
+  EXPECT_EQ(kn.book().position(acct, spy), net[spy.value]);
+  EXPECT_EQ(kn.book().position(acct, agg), net[agg.value]);
+  EXPECT_EQ(kn.book().cash(acct), money("500") + broker.traded);
 }
 
 }  // namespace

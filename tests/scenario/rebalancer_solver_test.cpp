@@ -1,18 +1,24 @@
-// The rebalancer's kept solvers: accounts that follow one model share a solver, solved warm from
-// the previous account's solution, and get exactly the trades a cold solve gives; band-edge mode
-// trades only the breached instruments, back to the monitor's re-arm line.
+// The rebalancer's kept solvers, through the kernel `run` builds (Settings from YAML, a market
+// context given in code, offline on the market clock): accounts that follow one model share a
+// solver, solved warm from the previous account's solution, and get exactly the trades a cold
+// solve (a kernel of their own) gives; band-edge mode trades only the breached instruments, back
+// to the monitor's re-arm line; an infeasible problem trades nothing and leaves a note; the
+// optimizer settings reach the solvers. Rebalancer::warm_up is not called by the kernel (only the
+// tick-to-order benchmark uses it): its test drives the rebalancer alone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "ballast/engine/drift_monitor.hpp"
 #include "ballast/execution/rebalancer.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
@@ -87,35 +93,32 @@ struct World {
   }
 };
 
-/// A rebalancer with its own slicing engine and order manager over the shared book.
+/// A rebalancer alone over the shared book: its trade lists are the ParentOrderRequested it emits.
 struct Harness {
-  ExecutionConfig ecfg;
-  VolumeProfile profile = VolumeProfile::flat(570, 960);
-  OrderManager om;
-  ClOrdIdGenerator child_ids{1}, parent_ids{2};
-  SlicingEngine slicer;
+  ClOrdIdGenerator parent_ids{2};
   Rebalancer reb;
+  std::vector<ParentOrderRequested> requested;
 
   Harness(World& w, const OptimizerConfig& ocfg)
-      : om(w.book, w.market),
-        slicer(ecfg, profile, w.instruments, w.market, om, child_ids),
-        // A buying allowance of the whole NAV: every buy starts at once, none waits for cash.
-        reb(w.book, w.market, w.instruments, ocfg, w.cov, 1.0, 1.0, slicer, parent_ids,
-            SessionId{0}) {}
+      // A buying allowance of the whole NAV: every buy starts at once, none waits for cash.
+      : reb(w.book, w.market, w.instruments, ocfg, w.cov, 1.0, 1.0, parent_ids, SessionId{0}) {}
 
   void rebalance(AccountId a) {
     Outbox out;
     RebalanceTriggered t{};
     t.account = a;
     reb.on_event(t, ny(10, 1), out);
+    for (const Event& e : out) {
+      if (const auto* r = std::get_if<ParentOrderRequested>(&e)) requested.push_back(*r);
+    }
   }
   /// (instrument, side, quantity) of every parent of account a, in instrument order.
   std::vector<std::tuple<std::uint32_t, int, std::int64_t>> parents(AccountId a) const {
     std::vector<std::tuple<std::uint32_t, int, std::int64_t>> v;
-    om.for_each_parent([&](const ParentOrder& p) {
+    for (const ParentOrderRequested& p : requested) {
       if (p.account == a)
-        v.emplace_back(p.instrument.value, static_cast<int>(p.side), p.intended.raw);
-    });
+        v.emplace_back(p.instrument.value, static_cast<int>(p.side), p.qty.raw);
+    }
     std::sort(v.begin(), v.end());
     return v;
   }
@@ -130,51 +133,240 @@ std::vector<double> drift_of(int account) {
   return d;
 }
 
+// ------------------------------------------------------------------ through the kernel
+
+/// The World's desk as a configuration: its twelve instruments and model, `accounts` (YAML list
+/// items), `triggers` (the flow mapping's contents) and the `optimizer` line as given; buys may run
+/// a whole NAV ahead of sales (execution.cash_allowance 1.0), as the harness's rebalancer did.
+std::string desk_yaml(const World& w, const std::string& accounts, const std::string& triggers,
+                      const std::string& optimizer = "") {
+  std::string y = "instruments:\n";
+  for (int i = 0; i < kN; ++i) y += "  - {symbol: I" + std::to_string(i) + "}\n";
+  const Model& m = w.book.model(w.model);
+  y += "models:\n  - id: m12\n    cash_buffer: 0.03\n    weights: {";
+  for (int i = 0; i < kN; ++i) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%sI%d: %.17g", i ? ", " : "", i,
+                  m.weights[static_cast<std::size_t>(i)]);
+    y += buf;
+  }
+  y += "}\n";
+  y +=
+      "triggers: {cash_flow: {enabled: false}, cost_benefit: {enabled: false}, " + triggers + "}\n";
+  y += "market_data_quality: {stale_after: 1h}\n";
+  y += (optimizer.empty() ? std::string("optimizer: {}") : optimizer) + "\n";
+  y += "execution: {cash_allowance: 1.0}\n";
+  y += "compliance: {reference_stale_after: 1h}\n";
+  y += "engine: {queue_capacity: {outbound: 1024}}\n";
+  y += "journal: {enabled: false}\n";
+  y += "accounts:\n" + accounts;
+  return y;
+}
+
+/// An account as World::account opens it ($1M, the model's weights scaled by 1 + drift[i], cash
+/// the rest), as a YAML list item.
+std::string account_yaml(const World& w, const std::string& id, const std::vector<double>& drift,
+                         const std::vector<int>& restricted = {}) {
+  const Model& m = w.book.model(w.model);
+  std::string y = "  - id: " + id + "\n    model: m12\n    positions: {";
+  std::int64_t invested = 0;
+  for (int i = 0; i < kN; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const double wt = m.weights[k] * (1 + drift[k]);
+    const auto shares = static_cast<std::int64_t>(wt * 1e6 / w.price[k]);
+    y += (i ? ", I" : "I") + std::to_string(i) + ": " + std::to_string(shares);
+    invested += shares * static_cast<std::int64_t>(w.price[k]);  // whole-dollar prices
+  }
+  y += "}\n    cash: " + std::to_string(1'000'000 - invested) + "\n";
+  if (!restricted.empty()) {
+    y += "    overrides: {restricted: [";
+    for (std::size_t j = 0; j < restricted.size(); ++j)
+      y += (j ? ", I" : "I") + std::to_string(restricted[j]);
+    y += "]}\n";
+  }
+  return y;
+}
+
+/// Every account rebalances at 10:00 (a daily calendar trigger, no drift condition).
+const char* const kAtTen =
+    "absolute: {enabled: false}, calendar: {enabled: true, frequency: "
+    "daily, at: \"10:00\"}";
+
+/// Builds the kernel from `yaml`, quotes every instrument as World does at 09:59:30 and runs its
+/// clock to 10:00 (nothing is filled: a slice's first child is a minute after its parent).
+std::unique_ptr<kernel::Kernel> run_to_ten(const World& w, const std::string& yaml) {
+  const auto s = settings_of(yaml, "rebalancer solver desk");
+  if (!s) return nullptr;
+  auto k = offline_kernel(*s, context_of(w.cov, qty("1000000000")), small_tables());
+  if (!k) {
+    ADD_FAILURE() << k.error().message;
+    return nullptr;
+  }
+  InstantBrokerDriver broker(*k.value());
+  const Timestamp t = ny(10, 0) - std::chrono::seconds(30);
+  for (int i = 0; i < kN; ++i) {
+    const double mid = w.price[static_cast<std::size_t>(i)];
+    const double half = 0.005 * (1 + i % 3);
+    char bid[32], ask[32];
+    std::snprintf(bid, sizeof bid, "%.3f", mid - half);
+    std::snprintf(ask, sizeof ask, "%.3f", mid + half);
+    broker.at(t, quote(InstrumentId{static_cast<std::uint32_t>(i)}, bid, ask, t));
+  }
+  broker.run_until(ny(10, 0));
+  EXPECT_TRUE(broker.received.empty());
+  return std::move(k.value());
+}
+
+using Trades = std::vector<std::tuple<std::uint32_t, int, std::int64_t>>;
+
+/// (instrument, side, quantity) of every parent of account a, in instrument order.
+Trades parents_of(const kernel::Kernel& k, AccountId a) {
+  Trades v;
+  k.orders().for_each_parent([&](const ParentOrder& p) {
+    if (p.account == a)
+      v.emplace_back(p.instrument.value, static_cast<int>(p.side), p.intended.raw);
+  });
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
 // Issue 14: optimizer.max_iterations and optimizer.tolerance reach the engine's solvers (they
 // were parsed and the solvers kept their own defaults); a solve under them still trades.
 TEST(RebalancerSolvers, SolversAreBuiltWithTheConfiguredIterationLimitAndTolerance) {
   World w;
-  const AccountId a = w.account(drift_of(3));
-  OptimizerConfig ocfg;
-  ocfg.max_iterations = 37;
-  ocfg.tolerance = 1e-6;
-  Harness h(w, ocfg);
-  const OptimizerSettings st = h.reb.solver_settings();
+  const std::string acct = account_yaml(w, "A", drift_of(3));
+  const auto k = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {max_iterations: 37, tolerance: 0.000001}"));
+  ASSERT_NE(k, nullptr);
+  const OptimizerSettings st = k->rebalancer().solver_settings();
   EXPECT_EQ(st.max_iterations, 37);
   EXPECT_DOUBLE_EQ(st.eps_abs, 1e-6);
   EXPECT_DOUBLE_EQ(st.eps_rel, 1e-6);
-  h.rebalance(a);
-  EXPECT_EQ(h.reb.counters().solve_errors, 0u);
-  EXPECT_FALSE(h.parents(a).empty());
-  OptimizerConfig defaults;
-  EXPECT_EQ(Harness(w, defaults).reb.solver_settings().max_iterations,
-            OptimizerSettings{}.max_iterations)
+  EXPECT_EQ(k->rebalances(), 1u);
+  EXPECT_EQ(k->solver_stats().errors, 0u);
+  EXPECT_FALSE(parents_of(*k, k->accounts().at(0)).empty());
+  const auto d = run_to_ten(w, desk_yaml(w, acct, kAtTen));
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->rebalancer().solver_settings().max_iterations, OptimizerSettings{}.max_iterations)
       << "the configuration's default is the solver's tested default";
 }
 
 TEST(RebalancerSolvers, AccountsOfOneModelShareASolverAndGetTheTradesAColdSolveGives) {
   World w;
-  std::vector<AccountId> accts;
-  for (int k = 0; k < 6; ++k) accts.push_back(w.account(drift_of(k)));
-  OptimizerConfig ocfg;
-  Harness shared(w, ocfg);
-  for (AccountId a : accts) shared.rebalance(a);
-  const auto& c = shared.reb.counters();
-  EXPECT_EQ(c.rebalances, 6u);
-  EXPECT_EQ(c.solve_errors, 0u);
-  EXPECT_EQ(c.solver_loads, 1u);
-  EXPECT_EQ(c.solver_reuses, 5u);
+  std::string accounts;
+  for (int a = 0; a < 6; ++a) accounts += account_yaml(w, "A" + std::to_string(a), drift_of(a));
+  const auto shared = run_to_ten(w, desk_yaml(w, accounts, kAtTen));
+  ASSERT_NE(shared, nullptr);
+  const auto c = shared->solver_stats();
+  EXPECT_EQ(shared->rebalances(), 6u);
+  EXPECT_EQ(c.errors, 0u);
+  EXPECT_EQ(c.loads, 1u);
+  EXPECT_EQ(c.reuses, 5u);
   std::size_t traded = 0;
-  for (AccountId a : accts) {
-    Harness cold(w, ocfg);
-    cold.rebalance(a);
-    ASSERT_EQ(cold.reb.counters().solver_loads, 1u);
-    const auto expect = cold.parents(a);
-    EXPECT_EQ(shared.parents(a), expect) << "account " << a.value;
+  for (int a = 0; a < 6; ++a) {
+    const auto cold =
+        run_to_ten(w, desk_yaml(w, account_yaml(w, "A" + std::to_string(a), drift_of(a)), kAtTen));
+    ASSERT_NE(cold, nullptr);
+    ASSERT_EQ(cold->solver_stats().loads, 1u);
+    const Trades expect = parents_of(*cold, cold->accounts().at(0));
+    EXPECT_EQ(parents_of(*shared, shared->accounts().at(static_cast<std::size_t>(a))), expect)
+        << "account " << a;
     traded += expect.size();
   }
   EXPECT_GE(traded, 6u * 4u) << "the drifts should make every account trade several names";
 }
+
+TEST(RebalancerSolvers, AnAccountWithARestrictedHoldingGetsASolverOfItsOwn) {
+  World w;
+  // B may not trade instrument 0 (a restriction is part of the account's shape).
+  const std::string b = account_yaml(w, "B", drift_of(2), {0});
+  const auto k = run_to_ten(w, desk_yaml(w, account_yaml(w, "A", drift_of(1)) + b, kAtTen));
+  ASSERT_NE(k, nullptr);
+  const AccountId bid = k->accounts().at(1);
+  ASSERT_EQ(k->book().slot_flags(k->book().first_slot(bid)), kSlotRestricted);
+  EXPECT_EQ(k->solver_stats().loads, 2u);
+  const Trades got = parents_of(*k, bid);
+  for (const auto& [inst, side, q] : got) EXPECT_NE(inst, 0u) << "traded a restricted name";
+  const auto cold = run_to_ten(w, desk_yaml(w, b, kAtTen));
+  ASSERT_NE(cold, nullptr);
+  EXPECT_EQ(got, parents_of(*cold, cold->accounts().at(0)));
+  EXPECT_FALSE(got.empty());
+}
+
+/// Post-trade weight of instrument i in account a if every parent filled at the mark.
+double weight_after(const World& w, const kernel::Kernel& k, AccountId a, std::uint32_t i) {
+  const Slot& s = k.book().slot_data(a)[i];
+  std::int64_t q = s.qty;
+  for (const auto& [inst, side, pq] : parents_of(k, a))
+    if (inst == i) q += side == static_cast<int>(Side::kBuy) ? pq : -pq;
+  return static_cast<double>(q) * 1e-6 * w.price[i] /
+         (static_cast<double>(k.book().nav_exact(a)) * 1e-15);
+}
+
+TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRearmLine) {
+  World w;
+  std::vector<double> drift(kN, 0.0);
+  // Instrument 0 (target 14.9 %) 8 points over, instrument 3 (target 11.2 %) 6 points under.
+  const Model& m = w.book.model(w.model);
+  drift[0] = 0.08 / m.weights[0];
+  drift[3] = -0.06 / m.weights[3];
+  const std::string acct = account_yaml(w, "A", drift);
+  // The drift trigger fires once every price is in (09:59:30).
+  const std::string band = "absolute: {band: 0.05}, rearm_fraction: 0.8, cool_down: 0s";
+  const auto k = run_to_ten(w, desk_yaml(w, acct, band, "optimizer: {mode: band_edge}"));
+  ASSERT_NE(k, nullptr);
+  const AccountId a = k->accounts().at(0);
+  EXPECT_DOUBLE_EQ(k->monitor().band(a, 0), 0.05);
+  EXPECT_EQ(k->rebalances(), 1u);
+  ASSERT_EQ(k->solver_stats().errors, 0u);
+  const Trades p = parents_of(*k, a);
+  ASSERT_EQ(p.size(), 2u) << "only the two breached names trade";
+  EXPECT_EQ(std::get<0>(p[0]), 0u);
+  EXPECT_EQ(std::get<1>(p[0]), static_cast<int>(Side::kSell));
+  EXPECT_EQ(std::get<0>(p[1]), 3u);
+  EXPECT_EQ(std::get<1>(p[1]), static_cast<int>(Side::kBuy));
+  // Back to target +- 0.8 x 5 % x 0.95 = 3.8 points, within a share's weight.
+  const double line = 0.05 * 0.8 * 0.95;
+  EXPECT_NEAR(weight_after(w, *k, a, 0), m.weights[0] + line, 1e-4);
+  EXPECT_NEAR(weight_after(w, *k, a, 3), m.weights[3] - line, 1e-4);
+
+  // Full mode on the same account trades much closer to the targets.
+  const auto f = run_to_ten(w, desk_yaml(w, acct, band, "optimizer: {mode: full}"));
+  ASSERT_NE(f, nullptr);
+  const AccountId fa = f->accounts().at(0);
+  EXPECT_GT(parents_of(*f, fa).size(), 2u);
+  EXPECT_LT(std::fabs(weight_after(w, *f, fa, 0) - m.weights[0]), 0.02);
+}
+
+// Issue 13 item 9: an answer that is not optimal is not traded, and the rebalancer says why.
+TEST(RebalancerSolvers, AnInfeasibleProblemTradesNothingAndLeavesANote) {
+  World w;
+  const std::string acct = account_yaml(w, "A", std::vector<double>(kN, 0.03));  // ~0.1 % cash
+  // Needs about 5 % of sales, and the cap allows 1 %.
+  const auto k = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {cash_buffer: 0.05, turnover_cap: 0.01}"));
+  ASSERT_NE(k, nullptr);
+  const AccountId a = k->accounts().at(0);
+  EXPECT_TRUE(parents_of(*k, a).empty());
+  const auto& c = k->rebalancer().counters();
+  EXPECT_EQ(c.refused_infeasible, 1u);
+  EXPECT_EQ(c.refused_not_converged, 0u);
+  const auto notes = k->rebalancer().notes();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].account, a);
+  EXPECT_EQ(notes[0].status, SolveStatus::kInfeasible);
+  EXPECT_FALSE(notes[0].traded);
+  // With room for the sales the same account trades, and the whole lots keep the limits.
+  const auto r = run_to_ten(
+      w, desk_yaml(w, acct, kAtTen, "optimizer: {cash_buffer: 0.05, turnover_cap: 0.5}"));
+  ASSERT_NE(r, nullptr);
+  EXPECT_FALSE(parents_of(*r, r->accounts().at(0)).empty());
+  EXPECT_EQ(r->rebalancer().counters().refused_infeasible, 0u);
+  EXPECT_EQ(r->rebalancer().counters().rounding_violations, 0u);
+  EXPECT_TRUE(r->rebalancer().notes().empty());
+}
+
+// ------------------------------------------------------------------ the rebalancer alone
 
 TEST(RebalancerSolvers, WarmUpSolvesWithoutTradingAndTheTriggerThenReusesTheSolver) {
   World w;
@@ -193,102 +385,6 @@ TEST(RebalancerSolvers, WarmUpSolvesWithoutTradingAndTheTriggerThenReusesTheSolv
   cold.rebalance(a);
   EXPECT_EQ(h.parents(a), cold.parents(a));
   EXPECT_FALSE(h.parents(a).empty());
-}
-
-TEST(RebalancerSolvers, AnAccountWithARestrictedHoldingGetsASolverOfItsOwn) {
-  World w;
-  const AccountId a = w.account(drift_of(1));
-  // b may not trade instrument 0 (a restriction is part of the account's shape).
-  const AccountId b = w.account(drift_of(2), {InstrumentId{0}});
-  ASSERT_EQ(w.book.slot_flags(w.book.first_slot(b)), kSlotRestricted);
-  OptimizerConfig ocfg;
-  Harness h(w, ocfg);
-  h.rebalance(a);
-  h.rebalance(b);
-  EXPECT_EQ(h.reb.counters().solver_loads, 2u);
-  for (const auto& [inst, side, q] : h.parents(b))
-    EXPECT_NE(inst, 0u) << "traded a restricted name";
-  Harness cold(w, ocfg);
-  cold.rebalance(b);
-  EXPECT_EQ(h.parents(b), cold.parents(b));
-}
-
-/// Post-trade weight of instrument i in account a if every parent filled at the mark.
-double weight_after(const World& w, const Harness& h, AccountId a, std::uint32_t i) {
-  const Slot& s = w.book.slot_data(a)[i];
-  std::int64_t q = s.qty;
-  for (const auto& [inst, side, pq] : h.parents(a))
-    if (inst == i) q += side == static_cast<int>(Side::kBuy) ? pq : -pq;
-  return static_cast<double>(q) * 1e-6 * w.price[i] /
-         (static_cast<double>(w.book.nav_exact(a)) * 1e-15);
-}
-
-TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRearmLine) {
-  World w;
-  std::vector<double> drift(kN, 0.0);
-  // Instrument 0 (target 14.9 %) 8 points over, instrument 3 (target 11.2 %) 6 points under.
-  const Model& m = w.book.model(w.model);
-  drift[0] = 0.08 / m.weights[0];
-  drift[3] = -0.06 / m.weights[3];
-  const AccountId a = w.account(drift);
-  TriggerConfig trig = quiet_triggers();
-  trig.absolute = {true, 0.05};
-  trig.rearm_fraction = 0.8;
-  DriftMonitor monitor(w.book, w.market, {trig});
-  EXPECT_DOUBLE_EQ(monitor.band(a, 0), 0.05);
-
-  OptimizerConfig band_edge;
-  band_edge.mode = OptimizerMode::kBandEdge;
-  Harness h(w, band_edge);
-  h.reb.set_drift_monitor(&monitor);
-  h.rebalance(a);
-  ASSERT_EQ(h.reb.counters().solve_errors, 0u);
-  const auto p = h.parents(a);
-  ASSERT_EQ(p.size(), 2u) << "only the two breached names trade";
-  EXPECT_EQ(std::get<0>(p[0]), 0u);
-  EXPECT_EQ(std::get<1>(p[0]), static_cast<int>(Side::kSell));
-  EXPECT_EQ(std::get<0>(p[1]), 3u);
-  EXPECT_EQ(std::get<1>(p[1]), static_cast<int>(Side::kBuy));
-  // Back to target +- 0.8 x 5 % x 0.95 = 3.8 points, within a share's weight.
-  const double line = 0.05 * 0.8 * 0.95;
-  EXPECT_NEAR(weight_after(w, h, a, 0), m.weights[0] + line, 1e-4);
-  EXPECT_NEAR(weight_after(w, h, a, 3), m.weights[3] - line, 1e-4);
-
-  // Full mode on the same account trades much closer to the targets.
-  OptimizerConfig full;
-  Harness f(w, full);
-  f.rebalance(a);
-  EXPECT_GT(f.parents(a).size(), 2u);
-  EXPECT_LT(std::fabs(weight_after(w, f, a, 0) - m.weights[0]), 0.02);
-}
-
-// Issue 13 item 9: an answer that is not optimal is not traded, and the rebalancer says why.
-TEST(RebalancerSolvers, AnInfeasibleProblemTradesNothingAndLeavesANote) {
-  World w;
-  const AccountId a = w.account(std::vector<double>(kN, 0.03));  // about 0.1 % cash
-  OptimizerConfig ocfg;
-  ocfg.cash_buffer = 0.05;   // needs about 5 % of sales ...
-  ocfg.turnover_cap = 0.01;  // ... and the cap allows 1 %
-  Harness h(w, ocfg);
-  h.rebalance(a);
-  EXPECT_TRUE(h.parents(a).empty());
-  const auto& c = h.reb.counters();
-  EXPECT_EQ(c.refused_infeasible, 1u);
-  EXPECT_EQ(c.refused_not_converged, 0u);
-  const auto notes = h.reb.notes();
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_EQ(notes[0].account, a);
-  EXPECT_EQ(notes[0].status, SolveStatus::kInfeasible);
-  EXPECT_FALSE(notes[0].traded);
-  // With room for the sales the same account trades, and the whole lots keep the limits.
-  OptimizerConfig roomy = ocfg;
-  roomy.turnover_cap = 0.5;
-  Harness h2(w, roomy);
-  h2.rebalance(a);
-  EXPECT_FALSE(h2.parents(a).empty());
-  EXPECT_EQ(h2.reb.counters().refused_infeasible, 0u);
-  EXPECT_EQ(h2.reb.counters().rounding_violations, 0u);
-  EXPECT_TRUE(h2.reb.notes().empty());
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/engine/drift_monitor.hpp"
+#include "ballast/engine/market_data_filter.hpp"
 #include "support/data_paths.hpp"
 
 namespace ballast {
@@ -92,9 +93,8 @@ std::vector<std::string> plain_rebalance_dates(const std::vector<Day>& days) {
 struct Rebalancer {
   PortfolioBook& book;
   MarketState& market;
-  DriftMonitor* monitor = nullptr;
   std::vector<std::string> dates{};
-  void on_event(const Event& e, Timestamp now, Outbox&) {
+  void on_event(const Event& e, Timestamp now, Outbox& out) {
     const auto* r = std::get_if<RebalanceTriggered>(&e);
     if (r == nullptr) return;
     dates.push_back(to_string(to_us_eastern(now).date));
@@ -111,7 +111,10 @@ struct Rebalancer {
       ASSERT_TRUE(book.apply_fill(r->account, inst, want > have ? Side::kBuy : Side::kSell,
                                   (want - have).abs(), mark, market));
     }
-    monitor->invalidate(r->account);
+    // As the order manager does: the monitor re-evaluates the account on FillBooked.
+    FillBooked f{};
+    f.account = r->account;
+    out.emit(f);
   }
 };
 
@@ -189,10 +192,10 @@ TEST(ThresholdRebalance, SixtyFortyOnRealDailyClosesMatchesAPlainComputation) {
   t.trading_hours.start = TimeOfDay{0};
   t.trading_hours.end = TimeOfDay{24 * 60};
   t.cost_benefit.enabled = false;
-  DriftMonitor monitor(book, market, {t}, nullptr, {.stale_check_every = std::chrono::hours(24)});
+  MarketDataFilter filter(market, 0, std::chrono::hours(24));
+  DriftMonitor monitor(book, market, {t});
   Rebalancer rebalancer{book, market};
-  rebalancer.monitor = &monitor;
-  ComponentChain<DriftMonitor, Rebalancer> chain(monitor, rebalancer);
+  ComponentChain<MarketDataFilter, DriftMonitor, Rebalancer> chain(filter, monitor, rebalancer);
   ManualClock clock{start};
   NullSink sink;
   CoreLoop loop(clock, chain, sink);

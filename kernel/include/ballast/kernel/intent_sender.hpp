@@ -41,6 +41,8 @@ struct OutboundSink {
   /// Replaying a journal: trade lines are regenerated too (compared with the journaled ones);
   /// else (a FIX log fed offline) only order intents are.
   bool replay_trade_lines = false;
+  /// Offline (Kernel::observe_offline): every emitted event, intents or not, is appended here.
+  std::vector<Event>* observed = nullptr;
 
   void on_input(const Event& e) {
     if (journal == nullptr || replaying) return;
@@ -55,6 +57,8 @@ struct OutboundSink {
   /// journaled is not journaled twice).
   /// A ParentOrderRequested (a line of a trade list) is journaled like an intent, never sent.
   bool try_publish(const Event& e) {
+    if (observed != nullptr) [[unlikely]]
+      observed->push_back(e);
     const bool trade_line = std::holds_alternative<ParentOrderRequested>(e);
     if (!trade_line && !is_order_intent(e)) return true;
     if (replaying) {

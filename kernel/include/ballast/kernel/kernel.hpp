@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@
 #include "ballast/journal/file_io.hpp"
 #include "ballast/kernel/market_context.hpp"
 #include "ballast/risk/compliance.hpp"
+
+namespace ballast {
+class Rebalancer;
+class SlicingEngine;
+}  // namespace ballast
 
 namespace ballast::kernel {
 
@@ -91,6 +97,9 @@ struct KernelOptions {
   /// Trades, busts and corrections de-duplicated per trading day (the ExecID ledger keeps two
   /// days); beyond it reports are applied without de-duplication and counted (ledger_full).
   std::size_t max_exec_ids_per_day = 1u << 18;
+  /// Lines of the drift monitor's why-log ring (DriftMonitor::Options::why_log_lines, 40 bytes
+  /// each): the default keeps about a million; tests that build many small kernels take less.
+  std::size_t why_log_lines = 1u << 20;
   /// Keep a ParentRecord per parent (parents()) for an end-of-run slippage report. It grows with
   /// every parent: for one bounded session (the demo), not for a live desk.
   bool keep_parent_records = false;
@@ -155,6 +164,18 @@ class Kernel {
   void advance_offline(Timestamp now, std::vector<Event>& intents);
   /// Whether the core's clock is the market clock (the latest market-data time it took in).
   bool market_clock() const noexcept;
+  /// Offline runtimes on the market clock (simulated-time tests): moves the clock forward to `t`
+  /// through a stretch without market data, firing each timer due by then at its own due time,
+  /// as a test's manual clock steps to each timer; appends the order intents to `intents`. (Live,
+  /// the market clock moves only on market data; this is what it would do on a quiet tape.)
+  /// A wall-clock engine: advance_offline(t). Before start() only.
+  void advance_market_clock_offline(Timestamp t, std::vector<Event>& intents);
+  /// Offline runtimes: when the earliest pending timer is due (none: nullopt). Before start().
+  std::optional<Timestamp> next_timer_due_offline();
+  /// Offline runtimes (tests): from now on every event the components emit (not only the order
+  /// intents: triggers, proposals, denials, kill switches) is also appended to `*events`; null
+  /// stops it. Before start() only.
+  void observe_offline(std::vector<Event>* events);
 
   /// Offline runtimes, before start(): issue ids under run epoch `epoch` from now on (a replay of
   /// a recorded FIX log uses the recorded run's epoch, so its ClOrdIDs compare equal). Errors:
@@ -207,6 +228,9 @@ class Kernel {
   const OrderManager& orders() const noexcept;
   const ComplianceGate& gate() const noexcept;
   const DriftMonitor& monitor() const noexcept;
+  const MarketState& market() const noexcept;
+  const SlicingEngine& slicer() const noexcept;
+  const Rebalancer& rebalancer() const noexcept;
   /// One record per parent, with KernelOptions::keep_parent_records (else empty).
   const std::vector<ParentRecord>& parents() const noexcept;
   /// Rebalances started, solve errors, triggers skipped while one was in progress.
