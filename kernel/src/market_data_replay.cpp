@@ -179,7 +179,9 @@ struct MarketDataReplay::Impl {
 };
 
 MarketDataReplay::MarketDataReplay() : impl_(std::make_unique<Impl>()) {}
-MarketDataReplay::~MarketDataReplay() { stop(); }
+MarketDataReplay::~MarketDataReplay() {
+  stop();
+}
 
 Status MarketDataReplay::start(Kernel& kernel, std::vector<Source> sources) {
   if (!impl_->running.empty()) return Error("market-data replay: already started");
@@ -223,11 +225,14 @@ std::vector<std::string> MarketDataReplay::errors() const {
   for (const auto& r : impl_->running) {
     if (r.runner->running() && !r.runner->finished()) continue;  // not stopped yet
     const ::ballast::ReplayReport rep = r.agent->report();
-    if (!rep.status) out.push_back("market_data source '" + r.name + "': " + rep.status.error().message);
+    if (!rep.status)
+      out.push_back("market_data source '" + r.name + "': " + rep.status.error().message);
   }
   return out;
 }
 
-std::size_t MarketDataReplay::size() const noexcept { return impl_->running.size(); }
+std::size_t MarketDataReplay::size() const noexcept {
+  return impl_->running.size();
+}
 
 }  // namespace ballast::kernel

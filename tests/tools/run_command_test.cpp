@@ -607,13 +607,11 @@ LeanRun lean_files(const std::string& kind) {
   std::string list;
   for (const char* sym : {"aapl", "amzn", "goog"}) {
     const std::vector<std::string> names =
-        kind == "taq" ? std::vector<std::string>{std::string("tick/20120621_") + sym +
-                                                     "_Trade_Tick.csv",
-                                                 std::string("tick/20120621_") + sym +
-                                                     "_Quote_Tick.csv"}
-                      : std::vector<std::string>{
-                            std::string("minute/20120621_") + sym + "_minute_trade.csv",
-                            std::string("minute/20120621_") + sym + "_minute_quote.csv"};
+        kind == "taq"
+            ? std::vector<std::string>{std::string("tick/20120621_") + sym + "_Trade_Tick.csv",
+                                       std::string("tick/20120621_") + sym + "_Quote_Tick.csv"}
+            : std::vector<std::string>{std::string("minute/20120621_") + sym + "_minute_trade.csv",
+                                       std::string("minute/20120621_") + sym + "_minute_quote.csv"};
     for (const auto& n : names) {
       if (r.first_file.empty()) r.first_file = base + n;
       list += (list.empty() ? "" : ", ") + base + n;
@@ -643,7 +641,8 @@ std::string lean_desk(const fs::path& dir, int port, const std::string& kind,
        "market_data_quality: {stale_after: 30m, max_move_bps: 1000, mark: mid}\n"
        "optimizer: {mode: full, turnover_cap: 1.0, long_only: true, min_trade_value: 200.00,\n"
        "            risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-       "execution: {algo: twap, horizon: 10m, interval: 2m, limit: {policy: mid}, min_child_qty: 1,\n"
+       "execution: {algo: twap, horizon: 10m, interval: 2m, limit: {policy: mid}, min_child_qty: "
+       "1,\n"
        "            on_horizon_end: cross, participation_cap: 1.0}\n"
        "compliance: {max_adv_share: off, price_collar_bps: 300, reference_stale_after: 30m}\n"
        "fix:\n  sessions:\n"
@@ -653,8 +652,8 @@ std::string lean_desk(const fs::path& dir, int port, const std::string& kind,
     << ", reconnect: {min_backoff: 200ms, max_backoff: 1s}}\n"
        "market_data:\n  sources:\n"
        "    - {name: closes, kind: daily_closes, path: "
-    << closes << "}\n    - {name: day, kind: " << kind << ", pace: speed, speed: 120, paths: "
-    << files << "}\n"
+    << closes << "}\n    - {name: day, kind: " << kind
+    << ", pace: speed, speed: 120, paths: " << files << "}\n"
     << "journal: {dir: " << (dir / "journal").string() << "}\n";
   const std::string config = (dir / "desk.yaml").string();
   std::ofstream(config) << y.str();
@@ -709,7 +708,8 @@ void run_lean_source_against_broker_sim(const std::string& kind) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("1 file feeds"), std::string::npos) << out;
   // The journal's manifest has the trading date of the files' names.
-  EXPECT_NE(slurp((dir / "journal/manifest.txt").string()).find("session_date=2012-06-21"), std::string::npos)
+  EXPECT_NE(slurp((dir / "journal/manifest.txt").string()).find("session_date=2012-06-21"),
+            std::string::npos)
       << slurp((dir / "journal/manifest.txt").string());
 
   const SimFills f = sim_fills((dir / "broker-sim/messages.log").string());

@@ -1,6 +1,6 @@
-// Paced replay for the commands: a replay agent on the steady clock (kernel/market_data_replay.hpp),
-// stopped by a stop flag (stop_signal.hpp) the calling thread watches, since a signal handler may
-// only set a flag.
+// Paced replay for the commands: a replay agent on the steady clock
+// (kernel/market_data_replay.hpp), stopped by a stop flag (stop_signal.hpp) the calling thread
+// watches, since a signal handler may only set a flag.
 #pragma once
 
 #include <atomic>

@@ -32,8 +32,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 /// The trading date (US/Eastern) of the session run trades: the earliest date of the files it
 /// replays (a LOBSTER or TAQ/minute-bar file's name, a tape's header, the first row of a replayed
-/// daily-closes source), or, trading live (FIX market data only), today's date at the exchange. ADV and the
-/// risk model use only days before it. `closes_src` is the risk model's history (not replayed).
+/// daily-closes source), or, trading live (FIX market data only), today's date at the exchange. ADV
+/// and the risk model use only days before it. `closes_src` is the risk model's history (not
+/// replayed).
 Result<CivilDate> session_date(const config::Settings& s,
                                const MarketDataSourceConfig* closes_src) {
   std::optional<CivilDate> first;
@@ -368,8 +369,8 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       const auto* src = reader_src[k];
       auto schedule = ReplaySchedule::make(src->pace, src->speed);
       if (!schedule) {
-        err << "ballast run: market_data source '" << src->name
-            << "': " << schedule.error().message << "\n";
+        err << "ballast run: market_data source '" << src->name << "': " << schedule.error().message
+            << "\n";
         eng.stop();
         return 1;
       }

@@ -74,8 +74,8 @@ class MarketDataReplay {
   void stop() noexcept;
   /// Events delivered over all sources so far. Any thread.
   std::uint64_t delivered() const noexcept;
-  /// After stop(): "market_data source '<name>': <the reader's error>" for each source that ended on a bad
-  /// row (file:line: field ...), in source order.
+  /// After stop(): "market_data source '<name>': <the reader's error>" for each source that ended
+  /// on a bad row (file:line: field ...), in source order.
   std::vector<std::string> errors() const;
   std::size_t size() const noexcept;
 
@@ -92,8 +92,8 @@ class MarketDataReplay {
 /// did (end kStopped when stopped, kReaderError with the reader's file:line error).
 template <class F>
 ::ballast::ReplayReport replay_until(EventReader& reader, const ReplaySchedule& schedule,
-                          const std::atomic<bool>* stop, F&& deliver,
-                          const std::string& thread_name = "ballast-replay") {
+                                     const std::atomic<bool>* stop, F&& deliver,
+                                     const std::string& thread_name = "ballast-replay") {
   auto fwd = [&deliver](const Event& e) { deliver(e); };
   ReplayAgent<decltype(fwd)> agent(reader, schedule, fwd);
   AgentRunner runner;
@@ -107,7 +107,8 @@ template <class F>
     return r;
   }
   const auto poll = stop != nullptr ? std::chrono::milliseconds(20) : std::chrono::milliseconds(2);
-  while (!runner.finished() && (stop == nullptr || !stop->load())) std::this_thread::sleep_for(poll);
+  while (!runner.finished() && (stop == nullptr || !stop->load()))
+    std::this_thread::sleep_for(poll);
   runner.stop();
   return agent.report();
 }
