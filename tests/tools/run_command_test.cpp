@@ -761,6 +761,73 @@ void run_lean_source_against_broker_sim(const std::string& kind) {
   }
 }
 
+// Issue 14: taq, minute_bars and tape sources in one run, each replayed by its own agent: every
+// row of every source reaches the core (the run ends by itself when all three have ended, no FIX
+// session), and the session date is the files'.
+TEST(RunProcess, TaqMinuteBarsAndTapeSourcesReplayTogether) {
+  const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-mixed-sources";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string lean = std::string(BALLAST_SOURCE_DIR) + "/tests/data/lean_nasdaq_2012-06-21/";
+  const std::string taq_t = lean + "tick/20120621_aapl_Trade_Tick.csv";
+  const std::string taq_q = lean + "tick/20120621_aapl_Quote_Tick.csv";
+  const std::string bar_t = lean + "minute/20120621_amzn_minute_trade.csv";
+  const std::string bar_q = lean + "minute/20120621_amzn_minute_quote.csv";
+  cut_tape(
+      std::string(BALLAST_SOURCE_DIR) + "/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv",
+      (dir / "goog.tape.csv").string(), 34'260'000'000'000);  // to 09:31
+  auto rows = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::uint64_t n = 0;
+    while (std::getline(in, line)) n += !line.empty() && line[0] != '#';
+    return n;
+  };
+  const std::uint64_t all_rows = rows(taq_t) + rows(taq_q) + rows(bar_t) + rows(bar_q) +
+                                 rows((dir / "goog.tape.csv").string());
+  std::ofstream(dir / "desk.yaml")
+      << "instruments:\n  - {symbol: AAPL}\n  - {symbol: AMZN}\n  - {symbol: GOOG}\n"
+         "models:\n  - {id: m, weights: {AAPL: 0.3, AMZN: 0.3, GOOG: 0.3}, cash_buffer: 0.1}\n"
+         "accounts:\n  - {id: A1, model: m, cash: 100000}\n"
+         "compliance: {max_adv_share: off}\n"
+         "market_data:\n  sources:\n"
+         "    - {name: closes, kind: daily_closes, pace: fast, path: "
+      << BALLAST_SOURCE_DIR << "/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv}\n"
+      << "    - {name: ticks, kind: taq, pace: fast, paths: [" << taq_t << ", " << taq_q << "]}\n"
+      << "    - {name: bars, kind: minute_bars, pace: fast, paths: [" << bar_t << ", " << bar_q
+      << "]}\n"
+      << "    - {name: tape, kind: tape, pace: fast, path: " << (dir / "goog.tape.csv").string()
+      << "}\n"
+      << "journal: {dir: " << (dir / "journal").string() << "}\n";
+  const std::string config = (dir / "desk.yaml").string();
+  Child check = spawn({BALLAST_EXE, "check-config", config}, (dir / "check.out").string());
+  ASSERT_EQ(wait_exit(check, 60s), 0) << slurp(check.out_path);
+  Child run = spawn({BALLAST_EXE, "run", "--config", config}, (dir / "run.out").string());
+  ASSERT_EQ(wait_exit(run, 60s), 0) << slurp(run.out_path);
+  const std::string out = slurp(run.out_path);
+  EXPECT_NE(out.find("3 file feeds"), std::string::npos) << out;
+  // Every row of every source is in the journal as an input, each once: the trade bars as bars,
+  // the rest as quotes and trades.
+  Child dump = spawn({BALLAST_EXE, "journal", "dump", (dir / "journal").string()},
+                     (dir / "dump.out").string());
+  ASSERT_EQ(wait_exit(dump, 60s), 0) << slurp(dump.out_path);
+  std::map<std::string, std::uint64_t> inputs;
+  {
+    std::istringstream in(slurp(dump.out_path));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string n, what, type;
+      f >> n >> what >> type;
+      if (what == "input") ++inputs[type];
+    }
+  }
+  EXPECT_EQ(inputs["BarClosed"], rows(bar_t));
+  EXPECT_EQ(inputs["QuoteUpdated"] + inputs["TradePrinted"], all_rows - rows(bar_t));
+  EXPECT_NE(slurp((dir / "journal/manifest.txt").string()).find("session_date=2012-06-21"),
+            std::string::npos);
+}
+
 TEST(RunProcess, ATaqSourceTradesAgainstBrokerSimAndItsFillsReconcile) {
   run_lean_source_against_broker_sim("taq");
 }
