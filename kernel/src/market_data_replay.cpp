@@ -193,6 +193,24 @@ Status MarketDataReplay::start(Kernel& kernel, std::vector<Source> sources) {
     r.feed = kernel.make_feed();
     r.agent = std::make_unique<FeedAgent>(*r.reader, sources[k].schedule, FeedPush{r.feed.get()});
     r.runner = std::make_unique<AgentRunner>();
+    impl_->running.push_back(std::move(r));
+  }
+  // One anchor for the paced intraday sources: the earliest first event of them all, now.
+  std::optional<Timestamp> t0;
+  for (std::size_t k = 0; k < sources.size(); ++k) {
+    if (!sources[k].intraday || sources[k].schedule.is_fast()) continue;
+    if (const auto t = impl_->running[k].agent->peek(); t && (!t0 || *t < *t0)) t0 = t;
+  }
+  if (t0) {
+    const Timestamp wall = SteadyReplayClock{}.now();
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+      if (sources[k].intraday && !sources[k].schedule.is_fast()) {
+        impl_->running[k].agent->anchor(*t0, wall);
+      }
+    }
+  }
+  for (std::size_t k = 0; k < impl_->running.size(); ++k) {
+    Impl::Running& r = impl_->running[k];
     AgentOptions opt;
     opt.name = "ballast-md-" + std::to_string(k);
     opt.idle.kind = IdleKind::kBusySpin;  // the agent waits on its own clock (replay_agent.hpp)
@@ -200,7 +218,6 @@ Status MarketDataReplay::start(Kernel& kernel, std::vector<Source> sources) {
       stop();
       return Error("market_data source '" + r.name + "': " + st.error().message);
     }
-    impl_->running.push_back(std::move(r));
   }
   return Ok{};
 }

@@ -390,6 +390,73 @@ TEST(ReplayAgent, DeliversEveryEventAtTheSameTimesAsThePacersRunOverRandomSchedu
   }
 }
 
+// Several agents on one anchor (how run replays the sources of one day): each event is delivered
+// at or after wall_start + (t - T0) / speed, T0 the earliest first event of them all, whichever
+// agent holds it, and late by no more than the others' sleeps in between (driven round robin on
+// one fake clock, each pass sleeps up to max_sleep per agent); independent anchors would deliver
+// each agent's first event at once.
+TEST(ReplayAgent, AgentsOnOneAnchorDeliverEachEventAtItsOffsetFromTheEarliestFirstEvent) {
+  std::mt19937_64 rng(4242);
+  constexpr std::int64_t kMaxSleepNs = 10'000'000;
+  for (int round = 0; round < 500; ++round) {
+    std::int64_t now = 1'000'000;
+    const int agents = 2 + static_cast<int>(rng() % 3);
+    std::vector<std::unique_ptr<ListReader>> readers;
+    std::vector<std::pair<std::int64_t, int>> delivered;  // wall time, agent
+    std::vector<std::vector<std::int64_t>> delivered_t(static_cast<std::size_t>(agents));
+    auto deliver_to = [&](int a) {
+      return [&, a](const Event& e) {
+        delivered.emplace_back(now, a);
+        delivered_t[static_cast<std::size_t>(a)].push_back(header(e).event_time.ns);
+      };
+    };
+    using Deliver = decltype(deliver_to(0));
+    std::vector<std::unique_ptr<ReplayAgent<Deliver>>> all;
+    const std::int64_t speed_millionths = 100'000 + static_cast<std::int64_t>(rng() % 10'000'000);
+    std::int64_t t0 = INT64_MAX;
+    for (int a = 0; a < agents; ++a) {
+      std::vector<Event> events;
+      std::int64_t t = 1'000'000'000 + static_cast<std::int64_t>(rng() % 120'000'000'000);
+      for (int k = static_cast<int>(rng() % 20); k >= 0; --k) {
+        TradePrinted p;
+        p.hdr.event_time = Timestamp{t};
+        events.push_back(p);
+        t += static_cast<std::int64_t>(rng() % 30'000'000'000);
+      }
+      t0 = std::min(t0, header(events.front()).event_time.ns);
+      readers.push_back(std::make_unique<ListReader>(std::move(events)));
+      all.push_back(std::make_unique<ReplayAgent<Deliver>>(
+          *readers.back(), ReplaySchedule::times_millionths(speed_millionths).value(),
+          deliver_to(a), std::make_unique<FakeReplayClock>(&now),
+          std::chrono::nanoseconds(kMaxSleepNs)));
+    }
+    for (auto& a : all) ASSERT_TRUE(a->peek());
+    const std::int64_t wall0 = now;
+    for (auto& a : all) a->anchor(Timestamp{t0}, Timestamp{wall0});
+    // Round robin, as threads would interleave; each sleep moves the shared fake time.
+    for (int pass = 0; pass < 10'000'000; ++pass) {
+      bool any = false;
+      for (auto& a : all) {
+        if (a->done()) continue;
+        any = true;
+        a->do_work();
+      }
+      if (!any) break;
+    }
+    std::size_t k = 0;
+    std::vector<std::size_t> next(static_cast<std::size_t>(agents), 0);
+    for (const auto& [wall, a] : delivered) {
+      const std::int64_t t =
+          delivered_t[static_cast<std::size_t>(a)][next[static_cast<std::size_t>(a)]++];
+      const std::int64_t due = wall0 + static_cast<std::int64_t>(static_cast<__int128>(t - t0) *
+                                                                 1'000'000 / speed_millionths);
+      ASSERT_GE(wall, due) << "round " << round << " delivery " << k;
+      ASSERT_LE(wall - due, 2 * kMaxSleepNs * agents) << "round " << round << " delivery " << k;
+      ++k;
+    }
+  }
+}
+
 TEST(ReplayAgent, UnderAnAgentRunnerItStopsPromptlyAndNeverDeliversTheEventItWaitsFor) {
   std::vector<Event> events;
   for (int k = 0; k < 3; ++k) {

@@ -374,7 +374,8 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
         eng.stop();
         return 1;
       }
-      sources.push_back({src->name, std::move(readers[k]), schedule.value()});
+      sources.push_back({src->name, std::move(readers[k]), schedule.value(),
+                         src->kind != MarketDataKind::kDailyCloses});
     }
     if (auto st = replay.start(eng, std::move(sources)); !st) {
       err << "ballast run: " << st.error().message << "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "ballast/adapters/market_data_reader.hpp"
@@ -35,6 +36,13 @@ class ReplayAgent {
 
   int do_work() { return pacer_.step(*reader_, deliver_); }
   bool done() const noexcept { return pacer_.ended(); }
+
+  /// ReplayPacer::peek and ReplayPacer::anchor, before the agent's thread starts: where the
+  /// stream starts, and one anchor for several agents that must keep step.
+  std::optional<Timestamp> peek() { return pacer_.peek(*reader_); }
+  void anchor(Timestamp first_event_time, Timestamp wall_start) noexcept {
+    pacer_.anchor(first_event_time, wall_start);
+  }
 
   /// What the replay did; `end` is kStopped when the runner stopped it before the reader ended.
   ReplayReport report() const { return pacer_.report(); }

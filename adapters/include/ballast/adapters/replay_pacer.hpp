@@ -138,23 +138,13 @@ class ReplayPacer {
   /// never waits (an event in hand is not delivered once stop() is asked).
   template <class F>
   int step(EventReader& reader, F&& on_event) {
-    if (ended_) return 0;
-    if (!pending_) {
-      pending_ = reader.next();
-      if (!pending_) {
-        if (const Error* err = reader.error()) {
-          report_.end = ReplayEnd::kReaderError;
-          report_.status = *err;
-        }
-        ended_ = true;
-        return 0;
-      }
-      if (first_) {
-        first_ = false;
-        begin(header(*pending_).event_time, report_);
-      }
+    const std::optional<Timestamp> next = peek(reader);
+    if (!next) return 0;
+    if (first_) {
+      first_ = false;
+      begin(*next, report_);
     }
-    const Timestamp t = header(*pending_).event_time;
+    const Timestamp t = *next;
     if (!due_now(t, report_)) return 0;
     on_event(static_cast<const Event&>(*pending_));
     pending_.reset();
@@ -163,6 +153,39 @@ class ReplayPacer {
     delivered_.fetch_add(1, std::memory_order_relaxed);
     last_event_time_ns_.store(t.ns, std::memory_order_relaxed);
     return 1;
+  }
+
+  /// Reads the next event of `reader` into hand (if none is) without delivering it and returns
+  /// its event time; nullopt when the reader has ended (ended(), report() says how). Lets a
+  /// caller find where several streams start before replaying them on one anchor().
+  std::optional<Timestamp> peek(EventReader& reader) {
+    if (ended_) return std::nullopt;
+    if (!pending_) {
+      pending_ = reader.next();
+      if (!pending_) {
+        if (const Error* err = reader.error()) {
+          report_.end = ReplayEnd::kReaderError;
+          report_.status = *err;
+        }
+        ended_ = true;
+        return std::nullopt;
+      }
+    }
+    return header(*pending_).event_time;
+  }
+
+  /// Fixes the schedule's anchor for the steps to come: an event recorded at t is due at
+  /// `wall_start` + schedule.wall_offset(t - `first_event_time`) (instead of the first event's
+  /// time and the clock's time when it is read). Several pacers given one anchor keep step:
+  /// how `ballast run` replays several sources of one day. Before the first step; no effect when
+  /// fast.
+  void anchor(Timestamp first_event_time, Timestamp wall_start) noexcept {
+    first_ = false;
+    first_event_time_ = first_event_time;
+    report_.first_event_time = first_event_time;
+    if (schedule_.is_fast()) return;
+    wall_start_ = wall_start;
+    report_.wall_start = wall_start;
   }
 
   /// The reader of the current run (or steps) has ended: its end of data or its error.

@@ -49,8 +49,12 @@ Result<std::optional<CivilDate>> file_trading_date(MarketDataKind kind, const st
 
 /// The replay of recorded sources into a kernel: one ReplayAgent per source on its own
 /// AgentRunner thread ("ballast-md-<k>", not pinned, IdleKind::kBusySpin since the agent waits on
-/// its own clock), each with its own Kernel::Feed. stop() (or the destructor) stops them within
-/// about ReplayPacer::kDefaultMaxSleep and joins.
+/// its own clock), each with its own Kernel::Feed. The paced intraday sources (`Source::intraday`,
+/// not fast) share one anchor: an event recorded at t is due at start + (t - T0) / speed, T0 the
+/// earliest first event of them all, so sources of one day keep step (a minute bar stamped 09:31
+/// is not delivered with the ticks of 09:30:00). Any other source is anchored on its own first
+/// event. stop() (or the destructor) stops them within about ReplayPacer::kDefaultMaxSleep and
+/// joins.
 class MarketDataReplay {
  public:
   /// One source: its name (for errors), its stream, its pace.
@@ -58,6 +62,8 @@ class MarketDataReplay {
     std::string name;
     std::unique_ptr<EventReader> reader;
     ReplaySchedule schedule = ReplaySchedule::fast();
+    /// tape, lobster, taq, minute_bars: shares the anchor of the other intraday sources.
+    bool intraday = true;
   };
 
   MarketDataReplay();
