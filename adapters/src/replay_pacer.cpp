@@ -81,22 +81,27 @@ void ReplayPacer::begin(Timestamp first_event_time, ReplayReport& report) {
   report.wall_start = wall_start_;
 }
 
-bool ReplayPacer::wait_until_due(Timestamp event_time, ReplayReport& report) {
+bool ReplayPacer::due_now(Timestamp event_time, ReplayReport& report) {
   if (schedule_.is_fast()) return !stop_requested();
   const Duration offset = schedule_.wall_offset(event_time - first_event_time_);
   // Saturate: a due time past the end of the clock's range is simply never reached.
   Timestamp due{};
   if (__builtin_add_overflow(wall_start_.ns, offset.count(), &due.ns)) due = Timestamp{INT64_MAX};
-  for (;;) {
-    const Timestamp now = clock_->now();
-    if (now >= due) {
-      report.max_lateness = std::max(report.max_lateness, now - due);
-      return true;
-    }
-    const Duration left = due - now;
-    clock_->sleep_until(left > max_sleep_ ? now + max_sleep_ : due);
-    if (stop_requested()) return false;
+  const Timestamp now = clock_->now();
+  if (now >= due) {
+    report.max_lateness = std::max(report.max_lateness, now - due);
+    return true;
   }
+  const Duration left = due - now;
+  clock_->sleep_until(left > max_sleep_ ? now + max_sleep_ : due);
+  return false;
+}
+
+void ReplayPacer::restart() noexcept {
+  pending_.reset();
+  first_ = true;
+  ended_ = false;
+  report_ = ReplayReport{};
 }
 
 }  // namespace ballast

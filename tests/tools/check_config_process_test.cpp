@@ -144,11 +144,10 @@ TEST_F(CheckConfigProcess, DirectoriesRunWritesMustBeWritableDirectories) {
 }
 
 // Issue 14: a TAQ (or minute-bar) source passed check-config, then run exited 2 ("not replayed
-// by `ballast run` yet"). check-config opens every source as run does and says the same.
-TEST_F(CheckConfigProcess, ASourceKindRunDoesNotReplayIsRefused) {
+// by `ballast run` yet"). Now run replays it and check-config, which opens every source as run
+// does, accepts it; a tick file in a minute_bars source is refused by both, naming the file.
+TEST_F(CheckConfigProcess, ATaqSourceIsAcceptedAsRunReplaysItAndATickFileInMinuteBarsIsNot) {
   const std::string taq = write("20120621_aapl_Trade_Tick.csv", "34200000,5850000,100,Q,0,0\n");
-  const std::string extra = "    - {name: ticks, kind: taq, path: " + taq + "}\n";
-  // The tick source joins the closes source config() writes (inserted before `journal:`).
   const std::string cfg = config(kCloses);
   std::string text;
   {
@@ -157,14 +156,21 @@ TEST_F(CheckConfigProcess, ASourceKindRunDoesNotReplayIsRefused) {
   }
   const std::size_t at = text.find("journal:");
   ASSERT_NE(at, std::string::npos);
-  text.insert(at, extra);
-  std::ofstream(cfg) << text;
-  const Outcome o = check(cfg);
-  EXPECT_EQ(o.exit_code, 2) << o.output;
-  EXPECT_TRUE(has(o.output,
-                  "market_data.sources[1]: market_data source 'ticks': kind taq is not "
-                  "replayed by `ballast run` yet"))
-      << o.output;
+  // The tick source joins the closes source config() writes (inserted before `journal:`).
+  for (const char* kind : {"taq", "minute_bars"}) {
+    std::string with = text;
+    with.insert(at, "    - {name: ticks, kind: " + std::string(kind) + ", path: " + taq + "}\n");
+    std::ofstream(cfg) << with;
+    const Outcome o = check(cfg);
+    if (std::string(kind) == "taq") {
+      EXPECT_EQ(o.exit_code, 0) << o.output;
+      EXPECT_TRUE(has(o.output, "ticks: taq")) << o.output;
+    } else {
+      EXPECT_EQ(o.exit_code, 2) << o.output;
+      EXPECT_TRUE(has(o.output, "20120621_aapl_Trade_Tick.csv': a tick file in a minute_bars"))
+          << o.output;
+    }
+  }
 }
 
 TEST_F(CheckConfigProcess, AFifoIsRefusedNotWaitedOn) {

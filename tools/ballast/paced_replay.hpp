@@ -1,14 +1,14 @@
-// Paced replay for the commands: a ReplayPacer on the steady clock, stopped by a stop flag
-// (stop_signal.hpp) through a watcher thread, since a signal handler may only set a flag.
+// Paced replay for the commands: a replay agent on the steady clock
+// (kernel/market_data_replay.hpp), stopped by a stop flag (stop_signal.hpp) the calling thread
+// watches, since a signal handler may only set a flag.
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 #include <utility>
 
 #include "ballast/adapters/replay_pacer.hpp"
 #include "ballast/core/result.hpp"
+#include "ballast/kernel/market_data_replay.hpp"
 
 namespace ballast::tools {
 
@@ -19,25 +19,14 @@ inline Result<ReplaySchedule> speed_schedule(double speed) {
                    : Result<ReplaySchedule>(ReplaySchedule::fast());
 }
 
-/// Replays `reader` into `deliver(const Event&)` on `schedule`. With a `stop` flag, a watcher
-/// thread stops the pacer within about 20 ms of the flag being set (checked between waits and
-/// events); without one (null), the replay runs to the end of the reader.
+/// Replays `reader` into `deliver(const Event&)` on `schedule`, on a replay agent's thread
+/// (kernel::replay_until): until the reader ends or, with a `stop` flag, until the flag is set
+/// (the calling thread watches it every 20 ms; the agent stops within about 10 ms more). Without
+/// one (null), the replay runs to the end of the reader.
 template <class F>
 ReplayReport paced_replay(EventReader& reader, const ReplaySchedule& schedule,
                           const std::atomic<bool>* stop, F&& deliver) {
-  SteadyReplayClock clock;
-  ReplayPacer pacer(schedule, clock);
-  if (stop == nullptr) return pacer.run(reader, std::forward<F>(deliver));
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    while (!done.load() && !stop->load())
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    pacer.stop();
-  });
-  const ReplayReport report = pacer.run(reader, std::forward<F>(deliver));
-  done.store(true);
-  watcher.join();
-  return report;
+  return kernel::replay_until(reader, schedule, stop, std::forward<F>(deliver));
 }
 
 }  // namespace ballast::tools

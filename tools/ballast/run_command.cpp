@@ -12,17 +12,14 @@
 #include <thread>
 
 #include "ballast/adapters/fix_bridge.hpp"
-#include "ballast/adapters/market_data_daily.hpp"
-#include "ballast/adapters/market_data_lobster.hpp"
 #include "ballast/adapters/replay_pacer.hpp"
-#include "ballast/adapters/tape_file.hpp"
 #include "ballast/config/config.hpp"
 #include "ballast/core/clock.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/core/fnv1a.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/market_context.hpp"
-#include "paced_replay.hpp"
+#include "ballast/kernel/market_data_replay.hpp"
 #include "run_summary.hpp"
 #include "stop_signal.hpp"
 
@@ -33,67 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-/// Adds an opened reader to `parts`; the error it was opened with otherwise.
-template <class Reader>
-Status add_part(Result<Reader> r, std::vector<std::unique_ptr<EventReader>>& parts) {
-  if (!r) return r.error();
-  parts.push_back(std::make_unique<Reader>(std::move(r.value())));
-  return Ok{};
-}
-
-/// Opens one file market-data source as a single time-ordered stream.
-Result<std::unique_ptr<EventReader>> open_source(const MarketDataSourceConfig& src,
-                                                 const InstrumentTable& instruments) {
-  std::vector<std::unique_ptr<EventReader>> parts;
-  for (const std::string& path : src.paths) {
-    switch (src.kind) {
-      case MarketDataKind::kTape: {
-        if (auto st = add_part(TapeFileReader::open(path, instruments), parts); !st) {
-          return st.error();
-        }
-        break;
-      }
-      case MarketDataKind::kLobster: {
-        auto name = parse_lobster_file_name(path);
-        if (!name) return name.error();
-        auto s = lobster_source(path, us_eastern_utc_offset(name.value().date));
-        if (!s) return s.error();
-        if (auto st = add_part(LobsterReader::open(s.value(), instruments), parts); !st) {
-          return st.error();
-        }
-        break;
-      }
-      case MarketDataKind::kDailyCloses: {
-        auto t = load_daily_closes(path);
-        if (!t) return t.error();
-        std::vector<std::string> symbols;
-        for (std::uint32_t i = 0; i < instruments.size(); ++i) {
-          if (t.value().column(instruments[InstrumentId{i}].symbol)) {
-            symbols.push_back(instruments[InstrumentId{i}].symbol);
-          }
-        }
-        auto table = std::make_shared<const DailyCloseTable>(std::move(t.value()));
-        if (auto st =
-                add_part(DailyCloseReader::open(std::move(table), instruments, symbols), parts);
-            !st) {
-          return st.error();
-        }
-        break;
-      }
-      default:
-        return Error("market_data source '" + src.name + "': kind " + to_string(src.kind) +
-                     " is not replayed by `ballast run` yet; use tape, lobster, daily_closes or "
-                     "fix");
-    }
-  }
-  if (parts.size() == 1) return std::move(parts.front());
-  return std::unique_ptr<EventReader>(std::make_unique<TimeOrderedMerge>(std::move(parts)));
-}
-
 /// The trading date (US/Eastern) of the session run trades: the earliest date of the files it
-/// replays (a LOBSTER file's name, a tape's header, the first row of a replayed daily-closes
-/// source), or, trading live (FIX market data only), today's date at the exchange. ADV and the
-/// risk model use only days before it. `closes_src` is the risk model's history (not replayed).
+/// replays (a LOBSTER or TAQ/minute-bar file's name, a tape's header, the first row of a replayed
+/// daily-closes source), or, trading live (FIX market data only), today's date at the exchange. ADV
+/// and the risk model use only days before it. `closes_src` is the risk model's history (not
+/// replayed).
 Result<CivilDate> session_date(const config::Settings& s,
                                const MarketDataSourceConfig* closes_src) {
   std::optional<CivilDate> first;
@@ -101,23 +42,11 @@ Result<CivilDate> session_date(const config::Settings& s,
     if (!first || d < *first) first = d;
   };
   for (const auto& src : s.market_data.sources) {
-    if (&src == closes_src) continue;
+    if (&src == closes_src || src.kind == MarketDataKind::kFix) continue;
     for (const std::string& path : src.paths) {
-      if (src.kind == MarketDataKind::kDailyCloses) {
-        auto t = load_daily_closes(path);
-        if (!t) return t.error();
-        if (t.value().rows() > 0) take(t.value().dates.front());
-        continue;
-      }
-      if (src.kind == MarketDataKind::kLobster) {
-        auto name = parse_lobster_file_name(path);
-        if (!name) return name.error();
-        take(name.value().date);
-      } else if (src.kind == MarketDataKind::kTape) {
-        auto r = TapeFileReader::open(path, s.instruments);
-        if (!r) return r.error();
-        take(r.value().session().date);
-      }
+      auto d = kernel::file_trading_date(src.kind, path, s.instruments);
+      if (!d) return d.error();
+      if (d.value()) take(*d.value());
     }
   }
   if (first) return *first;
@@ -346,8 +275,7 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
     err << config_path << ": " << st.error().message << "\n";
     return 2;  // a renamed file source would otherwise be refused below as an unknown symbol
   }
-  // Every file source run replays must open as run opens it (a kind run does not replay yet,
-  // TAQ or minute bars, is refused here with run's own words).
+  // Every file source run replays must open as run opens it (kernel::open_file_source).
   const MarketDataSourceConfig* closes = nullptr;
   for (std::size_t i = 0; i < s.market_data.sources.size(); ++i) {
     const auto& src = s.market_data.sources[i];
@@ -356,7 +284,7 @@ int check_run_inputs(const std::string& config_path, std::ostream& err) {
       closes = &src;  // the risk model's history, not replayed
       continue;
     }
-    if (auto r = open_source(src, s.instruments); !r) {
+    if (auto r = kernel::open_file_source(src, s.instruments); !r) {
       err << config_path << ": market_data.sources[" << i << "]: " << r.error().message << "\n";
       rc = 2;
     }
@@ -398,7 +326,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   std::vector<const MarketDataSourceConfig*> reader_src;
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kFix || &src == closes_src) continue;
-    auto r = open_source(src, s.instruments);
+    auto r = kernel::open_file_source(src, s.instruments);
     if (!r) {
       err << "ballast run: market_data source '" << src.name << "': " << r.error().message << "\n";
       return 2;
@@ -433,23 +361,27 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     err << "ballast run: " << st.error().message << "\n";
     return 1;
   }
-  std::vector<std::thread> feeds;
-  std::atomic<int> feeds_done{0};
-  std::vector<std::string> feed_errors(readers.size());
-  for (std::size_t k = 0; k < readers.size(); ++k) {
-    feeds.emplace_back([&, k, feed = eng.make_feed()]() mutable {
+  // The recorded sources: one replay agent each (kernel/market_data_replay.hpp).
+  kernel::MarketDataReplay replay;
+  {
+    std::vector<kernel::MarketDataReplay::Source> sources;
+    for (std::size_t k = 0; k < readers.size(); ++k) {
       const auto* src = reader_src[k];
       auto schedule = ReplaySchedule::make(src->pace, src->speed);
       if (!schedule) {
-        feed_errors[k] = schedule.error().message;
-        feeds_done.fetch_add(1);
-        return;
+        err << "ballast run: market_data source '" << src->name << "': " << schedule.error().message
+            << "\n";
+        eng.stop();
+        return 1;
       }
-      const ReplayReport report = paced_replay(*readers[k], schedule.value(), &stop_flag(),
-                                               [&](const Event& e) { feed->push(e); });
-      if (!report.status) feed_errors[k] = report.status.error().message;
-      feeds_done.fetch_add(1);
-    });
+      sources.push_back({src->name, std::move(readers[k]), schedule.value(),
+                         src->kind != MarketDataKind::kDailyCloses});
+    }
+    if (auto st = replay.start(eng, std::move(sources)); !st) {
+      err << "ballast run: " << st.error().message << "\n";
+      eng.stop();
+      return 1;
+    }
   }
   out << "ballast run: " << eng.journal_status() << "\n";
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
@@ -512,8 +444,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       err << "ballast run: the core stopped (a shutdown command); stopping\n";
       break;
     }
-    if (!readers.empty() && feeds_done.load() == static_cast<int>(readers.size()) && !fix_md &&
-        s.fix.sessions.empty()) {
+    if (replay.size() > 0 && replay.all_finished() && !fix_md && s.fix.sessions.empty()) {
       break;  // nothing left to do: recorded files replayed, no sessions
     }
     if (SteadyClock::now() - last >= std::chrono::seconds(5)) {
@@ -526,13 +457,11 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     }
   }
   request_stop();
-  for (auto& t : feeds) t.join();
+  replay.stop();
   eng.stop();
   int rc = 0;
-  for (std::size_t k = 0; k < feed_errors.size(); ++k) {
-    if (feed_errors[k].empty()) continue;
-    err << "ballast run: market_data source '" << reader_src[k]->name << "': " << feed_errors[k]
-        << "\n";
+  for (const std::string& e : replay.errors()) {
+    err << "ballast run: " << e << "\n";
     rc = 1;
   }
   const auto& l = eng.live();

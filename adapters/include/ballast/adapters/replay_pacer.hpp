@@ -117,34 +117,84 @@ class ReplayPacer {
 
   /// Pulls every event of `reader` and calls `on_event(const Event&)` for it at its due time;
   /// returns when the reader ends or stop() is seen. May be called again with another reader
-  /// (a new schedule anchor); the counters below keep counting.
+  /// (a new schedule anchor); the counters below keep counting. It is step() in a loop that
+  /// checks stop() between steps.
   template <class F>
   ReplayReport run(EventReader& reader, F&& on_event) {
-    ReplayReport report;
-    bool first = true;
+    restart();
     while (!stop_requested()) {
-      std::optional<Event> e = reader.next();
-      if (!e) {
-        if (const Error* err = reader.error()) {
-          report.end = ReplayEnd::kReaderError;
-          report.status = *err;
-        }
-        return report;
-      }
-      const Timestamp t = header(*e).event_time;
-      if (first) {
-        first = false;
-        begin(t, report);
-      }
-      if (!wait_until_due(t, report)) break;
-      on_event(static_cast<const Event&>(*e));
-      ++report.delivered;
-      report.last_event_time = t;
-      delivered_.fetch_add(1, std::memory_order_relaxed);
-      last_event_time_ns_.store(t.ns, std::memory_order_relaxed);
+      step(reader, on_event);
+      if (ended_) return report_;
     }
-    report.end = ReplayEnd::kStopped;
-    return report;
+    report_.end = ReplayEnd::kStopped;
+    return report_;
+  }
+
+  /// One step of a replay, for an agent's do_work() (agent_runner.hpp; replay_agent.hpp): reads
+  /// the next event of `reader` if none is in hand, then delivers it if it is due, or else waits
+  /// for its due time on the clock for at most max_sleep. Returns 1 when it delivered an event,
+  /// 0 when it waited or the reader has ended (ended()). An event waited for stays in hand for
+  /// the next step, so a caller that stops between steps never delivers it. In fast mode it
+  /// never waits (an event in hand is not delivered once stop() is asked).
+  template <class F>
+  int step(EventReader& reader, F&& on_event) {
+    const std::optional<Timestamp> next = peek(reader);
+    if (!next) return 0;
+    if (first_) {
+      first_ = false;
+      begin(*next, report_);
+    }
+    const Timestamp t = *next;
+    if (!due_now(t, report_)) return 0;
+    on_event(static_cast<const Event&>(*pending_));
+    pending_.reset();
+    ++report_.delivered;
+    report_.last_event_time = t;
+    delivered_.fetch_add(1, std::memory_order_relaxed);
+    last_event_time_ns_.store(t.ns, std::memory_order_relaxed);
+    return 1;
+  }
+
+  /// Reads the next event of `reader` into hand (if none is) without delivering it and returns
+  /// its event time; nullopt when the reader has ended (ended(), report() says how). Lets a
+  /// caller find where several streams start before replaying them on one anchor().
+  std::optional<Timestamp> peek(EventReader& reader) {
+    if (ended_) return std::nullopt;
+    if (!pending_) {
+      pending_ = reader.next();
+      if (!pending_) {
+        if (const Error* err = reader.error()) {
+          report_.end = ReplayEnd::kReaderError;
+          report_.status = *err;
+        }
+        ended_ = true;
+        return std::nullopt;
+      }
+    }
+    return header(*pending_).event_time;
+  }
+
+  /// Fixes the schedule's anchor for the steps to come: an event recorded at t is due at
+  /// `wall_start` + schedule.wall_offset(t - `first_event_time`) (instead of the first event's
+  /// time and the clock's time when it is read). Several pacers given one anchor keep step:
+  /// how `ballast run` replays several sources of one day. Before the first step; no effect when
+  /// fast.
+  void anchor(Timestamp first_event_time, Timestamp wall_start) noexcept {
+    first_ = false;
+    first_event_time_ = first_event_time;
+    report_.first_event_time = first_event_time;
+    if (schedule_.is_fast()) return;
+    wall_start_ = wall_start;
+    report_.wall_start = wall_start;
+  }
+
+  /// The reader of the current run (or steps) has ended: its end of data or its error.
+  bool ended() const noexcept { return ended_; }
+  /// What the current run (or steps) did so far; `end` is kStopped while not ended().
+  ReplayReport report() const {
+    ReplayReport r = report_;
+    if (!ended_) r.end = ReplayEnd::kStopped;
+    return r;
   }
 
   /// Asks run() to return; safe from any thread and from the callback. A stopped pacer stays
@@ -163,14 +213,23 @@ class ReplayPacer {
 
  private:
   void begin(Timestamp first_event_time, ReplayReport& report);
-  /// Waits until the event recorded at `event_time` is due; false when stopped meanwhile.
-  bool wait_until_due(Timestamp event_time, ReplayReport& report);
+  /// True when the event recorded at `event_time` is due now (lateness recorded); else waits
+  /// towards its due time for at most max_sleep and returns false. Fast: true unless stopped.
+  bool due_now(Timestamp event_time, ReplayReport& report);
+  /// Forgets the current run's state (event in hand, anchor, report); the counters stay.
+  void restart() noexcept;
 
   ReplaySchedule schedule_;
   ReplayClock* clock_;
   Duration max_sleep_;
   Timestamp wall_start_{};
   Timestamp first_event_time_{};
+  // The current run: the event read and not yet delivered, whether the anchor is still to be set,
+  // whether the reader has ended, and the report so far. Replay thread only.
+  std::optional<Event> pending_;
+  bool first_ = true;
+  bool ended_ = false;
+  ReplayReport report_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::int64_t> last_event_time_ns_{0};
