@@ -52,8 +52,11 @@
 #include <utility>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_messages.hpp"
+#include "ballast/fix/fix_raw.hpp"
 #include "ballast/fix/free_port.hpp"
 #include "common/embedded.hpp"
+#include "common/fix_codec.hpp"
 #include "common/redacting_log.hpp"
 #include "sim/acceptor.hpp"
 #include "sim/broker_sim_detail.hpp"
@@ -177,13 +180,8 @@ class MessageLog {
 
 /// MsgSeqNum of a raw resent message (PossDupFlag 43=Y), or 0.
 int resent_seq(const std::string& raw) {
-  if (raw.find("\x01"
-               "43=Y\x01") == std::string::npos)
-    return 0;
-  const std::size_t p = raw.find(
-      "\x01"
-      "34=");
-  return p == std::string::npos ? 0 : std::atoi(raw.c_str() + p + 4);
+  if (raw_field(raw, 43) != "Y") return 0;
+  return std::atoi(raw_field(raw, 34).c_str());
 }
 
 /// A QuickFIX Log that writes every message to the message log and hands everything to the
@@ -255,101 +253,107 @@ std::string px_text(std::int64_t raw) {
   return format_decimal(raw, kPriceDecimals);
 }
 
-const char* ord_rej_reason(sim::RejectReason r, bool fix44) {
+int ord_rej_reason(sim::RejectReason r, bool fix44) {
   switch (r) {
     case sim::RejectReason::kDuplicateClOrdId:
-      return "6";
+      return 6;
     case sim::RejectReason::kUnknownOrder:
-      return "5";
+      return 5;
     case sim::RejectReason::kTooLate:
-      return "4";
+      return 4;
     default:
-      return fix44 ? "99" : "0";  // 4.2 has no "other": 0 = broker option
+      return fix44 ? 99 : 0;  // 4.2 has no "other": 0 = broker option
   }
 }
 
-const char* cxl_rej_reason(sim::RejectReason r, bool fix44) {
+int cxl_rej_reason(sim::RejectReason r, bool fix44) {
   switch (r) {
     case sim::RejectReason::kTooLate:
-      return "0";
+      return 0;
     case sim::RejectReason::kUnknownOrder:
-      return "1";
+      return 1;
     case sim::RejectReason::kDuplicateClOrdId:
-      return fix44 ? "6" : "2";
+      return fix44 ? 6 : 2;
     default:
-      return fix44 ? "99" : "2";  // 4.2: 2 = broker option
+      return fix44 ? 99 : 2;  // 4.2: 2 = broker option
   }
 }
 
-FIX::Message build_report(const sim::Report& r, bool fix44) {
-  FIX::Message m;
+/// Copies a matcher string into a struct's field; false (with `error` naming it) when too long.
+/// The matcher's strings come from requests the codec read into the same fields, so this
+/// cannot fail for them; the check keeps it that way.
+template <std::size_t N>
+bool copy_text(char (&dst)[N], const std::string& v, const char* what, std::string& error) {
+  if (set_text(dst, v)) return true;
+  error = std::string(what) + " '" + v.substr(0, 40) + "' longer than " + std::to_string(N - 1) +
+          " characters";
+  return false;
+}
+
+/// One matcher report as the FIX message broker-sim sends (an ExecutionReport, or an
+/// OrderCancelReject), built by the codec. False with `error` when a value does not fit.
+bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string& error) {
+  const codec::Version v = fix44 ? codec::Version::kFix44 : codec::Version::kFix42;
   if (r.type == sim::ReportType::kCancelReject) {
-    m.getHeader().setField(35, "9");
-    m.setField(37, r.order_id);
-    m.setField(11, r.cl_ord_id);
-    m.setField(41, r.orig_cl_ord_id);
-    m.setField(39, std::string(1, r.ord_status));
-    if (!r.account.empty()) m.setField(1, r.account);
-    m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
-    m.setField(434, std::string(1, r.response_to));
-    m.setField(102, cxl_rej_reason(r.reason, fix44));
-    if (!r.text.empty()) m.setField(58, r.text);
-    return m;
+    CancelReject c;
+    c.ord_status = r.ord_status;
+    c.response_to = r.response_to;
+    c.reason = cxl_rej_reason(r.reason, fix44);
+    c.transact_time_ns = r.tape_time_ns;
+    return copy_text(c.order_id, r.order_id, "OrderID", error) &&
+           copy_text(c.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
+           copy_text(c.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
+           copy_text(c.account, r.account, "Account", error) &&
+           copy_text(c.text, r.text, "Text", error) && codec::build(c, v, m, error);
   }
-  char exec_type = '0';
+  ExecutionReport e;
   switch (r.type) {
     case sim::ReportType::kNew:
-      exec_type = '0';
+      e.exec_type = '0';
       break;
     case sim::ReportType::kTrade:
-      exec_type = fix44 ? 'F' : r.ord_status;
+      e.exec_type = fix44 ? 'F' : r.ord_status;
+      e.last_qty = r.last_qty;
+      e.last_px = r.last_px;
       break;
     case sim::ReportType::kCanceled:
-      exec_type = '4';
+      e.exec_type = '4';
       break;
     case sim::ReportType::kReplaced:
-      exec_type = '5';
+      e.exec_type = '5';
       break;
     case sim::ReportType::kRejected:
-      exec_type = '8';
+      e.exec_type = '8';
       break;
     case sim::ReportType::kStatus:
-      exec_type = fix44 ? 'I' : r.ord_status;
+      e.exec_type = fix44 ? 'I' : r.ord_status;
       break;
     case sim::ReportType::kCancelReject:
       break;
   }
-  const bool known = r.order_id != "NONE";
-  m.getHeader().setField(35, "8");
-  m.setField(37, r.order_id);
-  m.setField(11, r.cl_ord_id);
-  if (!r.orig_cl_ord_id.empty()) m.setField(41, r.orig_cl_ord_id);
-  m.setField(17, r.exec_id);
-  if (!fix44) m.setField(20, r.type == sim::ReportType::kStatus ? "3" : "0");
-  m.setField(150, std::string(1, exec_type));
-  m.setField(39, std::string(1, r.ord_status));
+  e.exec_trans_type = r.type == sim::ReportType::kStatus ? '3' : '0';  // 4.2 only
+  e.ord_status = r.ord_status;
   if (r.type == sim::ReportType::kRejected ||
       (r.type == sim::ReportType::kStatus && r.reason != sim::RejectReason::kNone)) {
-    m.setField(103, ord_rej_reason(r.reason, fix44));
+    e.ord_rej_reason = ord_rej_reason(r.reason, fix44);
   }
-  if (!r.account.empty()) m.setField(1, r.account);
-  m.setField(55, r.symbol);
-  m.setField(54, std::string(1, r.side));
-  if (known) {
-    if (r.order_qty > 0) m.setField(38, qty_text(r.order_qty));
-    m.setField(40, std::string(1, r.ord_type));
-    if (r.price > 0) m.setField(44, px_text(r.price));
+  e.side = r.side;
+  if (r.order_id != "NONE") {  // the order's own terms only when the order is known
+    e.order_qty = r.order_qty > 0 ? r.order_qty : 0;
+    e.ord_type = r.ord_type;
+    e.price = r.price > 0 ? r.price : 0;
   }
-  if (r.type == sim::ReportType::kTrade) {
-    m.setField(32, qty_text(r.last_qty));  // LastShares (4.2) / LastQty (4.4)
-    m.setField(31, px_text(r.last_px));
-  }
-  m.setField(151, qty_text(r.leaves_qty));
-  m.setField(14, qty_text(r.cum_qty));
-  m.setField(6, px_text(r.avg_px));
-  m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
-  if (!r.text.empty()) m.setField(58, r.text);
-  return m;
+  e.leaves_qty = r.leaves_qty;
+  e.cum_qty = r.cum_qty;
+  e.avg_px = r.avg_px;
+  e.transact_time_ns = r.tape_time_ns;
+  return copy_text(e.order_id, r.order_id, "OrderID", error) &&
+         copy_text(e.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
+         copy_text(e.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
+         copy_text(e.exec_id, r.exec_id, "ExecID", error) &&
+         copy_text(e.account, r.account, "Account", error) &&
+         copy_text(e.symbol, r.symbol, "Symbol", error) &&
+         copy_text(e.text, r.text, "Text", error) && codec::build(e, v, m, error);
 }
 
 /// MDEntryDate (YYYYMMDD) and MDEntryTime (HH:MM:SS.sss) of a tape time.
@@ -592,41 +596,55 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     const std::string key = id.toString();
     Inbound in;
     in.kind = type.size() == 1 ? type[0] : '?';
+    // The codec reads every order (Need::kToExecute: the fields broker-sim acts on must be
+    // there); its exceptions name the tag and QuickFIX answers with a session Reject.
     switch (in.kind) {
-      case 'D':
+      case 'D': {
+        NewOrder o;
+        codec::parse(msg, o, codec::Need::kToExecute);
         in.order.session = key;
-        in.order.cl_ord_id = msg.getField(11);
-        if (msg.isSetField(1)) in.order.account = msg.getField(1);
-        in.order.symbol = msg.getField(55);
-        in.order.side = get_char(msg, 54);
-        in.order.ord_type = get_char(msg, 40);
-        in.order.time_in_force = msg.isSetField(59) ? get_char(msg, 59) : '0';
-        in.order.qty = get_decimal(msg, 38, kQtyDecimals);
-        if (in.order.ord_type == '2') in.order.price = get_decimal(msg, 44, kPriceDecimals);
+        in.order.cl_ord_id = o.cl_ord_id;
+        in.order.account = o.account;
+        in.order.symbol = o.symbol;
+        in.order.side = o.side;
+        in.order.ord_type = o.ord_type;
+        in.order.time_in_force = o.time_in_force;
+        in.order.qty = o.qty;
+        if (o.ord_type == '2') in.order.price = o.price;
         break;
-      case 'F':
+      }
+      case 'F': {
+        CancelRequest c;
+        codec::parse(msg, c, codec::Need::kToExecute);
         in.cancel.session = key;
-        in.cancel.cl_ord_id = msg.getField(11);
-        in.cancel.orig_cl_ord_id = msg.getField(41);
-        in.cancel.symbol = msg.getField(55);
-        in.cancel.side = get_char(msg, 54);
+        in.cancel.cl_ord_id = c.cl_ord_id;
+        in.cancel.orig_cl_ord_id = c.orig_cl_ord_id;
+        in.cancel.symbol = c.symbol;
+        in.cancel.side = c.side;
         break;
-      case 'G':
+      }
+      case 'G': {
+        ReplaceRequest g;
+        codec::parse(msg, g, codec::Need::kToExecute);
         in.replace.session = key;
-        in.replace.cl_ord_id = msg.getField(11);
-        in.replace.orig_cl_ord_id = msg.getField(41);
-        in.replace.symbol = msg.getField(55);
-        in.replace.side = get_char(msg, 54);
-        in.replace.ord_type = get_char(msg, 40);
-        in.replace.qty = get_decimal(msg, 38, kQtyDecimals);
-        if (in.replace.ord_type == '2') in.replace.price = get_decimal(msg, 44, kPriceDecimals);
+        in.replace.cl_ord_id = g.cl_ord_id;
+        in.replace.orig_cl_ord_id = g.orig_cl_ord_id;
+        in.replace.symbol = g.symbol;
+        in.replace.side = g.side;
+        in.replace.ord_type = g.ord_type;
+        in.replace.qty = g.qty;
+        if (g.ord_type == '2') in.replace.price = g.price;
         break;
-      case 'H':
+      }
+      case 'H': {
+        StatusRequest h;
+        codec::parse(msg, h, codec::Need::kToExecute);
         in.status.session = key;
-        in.status.cl_ord_id = msg.getField(11);
-        in.status.symbol = msg.getField(55);
-        in.status.side = get_char(msg, 54);
+        in.status.cl_ord_id = h.cl_ord_id;
+        in.status.symbol = h.symbol;
+        in.status.side = h.side;
         break;
+      }
       case 'V':
         on_market_data_request(msg, id);
         cv_.notify_all();
@@ -673,12 +691,6 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     const std::string& v = m.getField(tag);
     if (v.size() != 1) throw FIX::IncorrectTagValue(tag);
     return v[0];
-  }
-  static std::int64_t get_decimal(const FIX::FieldMap& m, int tag, int decimals) {
-    const std::string& v = m.getField(tag);
-    std::int64_t out = 0;
-    if (!parse_decimal(v, decimals, out)) throw FIX::IncorrectDataFormat(tag, v);
-    return out;
   }
 
   bool dictionary_for(const std::string& begin_string, std::string& path, std::string& error) {
@@ -740,7 +752,20 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         default:
           break;
       }
-      push(s->second.id, build_report(r, s->second.fix44), r.tape_time_ns);
+      FIX::Message m;
+      std::string error;
+      if (!build_report(r, s->second.fix44, m, error)) {
+        // Cannot happen for what the codec read (see copy_text); said, never sent half-built.
+        if (FIX::Session* fs = FIX::Session::lookupSession(s->second.id)) {
+          try {
+            fs->getLog()->onEvent("broker-sim: report for " + r.cl_ord_id +
+                                  " not sent: " + error);
+          } catch (...) {
+          }
+        }
+        continue;
+      }
+      push(s->second.id, std::move(m), r.tape_time_ns);
     }
   }
 

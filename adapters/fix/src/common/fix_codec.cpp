@@ -1,5 +1,5 @@
-// Ballast structs <-> QuickFIX messages (see fix_codec.hpp).
-#include "session/fix_codec.hpp"
+// Ballast's FIX codec: structs <-> QuickFIX messages, both ways (see fix_codec.hpp).
+#include "common/fix_codec.hpp"
 
 #include <quickfix/Exceptions.h>
 #include <quickfix/Group.h>
@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_raw.hpp"
+#include "common/frame_check.hpp"
 
 namespace ballast {
 namespace fix {
@@ -84,6 +86,22 @@ void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) {
   m.setField(tag, format_utc_timestamp_ms(ns));
 }
 
+void put_decimal(FIX::FieldMap& m, int tag, std::int64_t raw, int decimals) {
+  m.setField(tag, format_decimal(raw, decimals));
+}
+
+// A non-negative integer field (reasons, RefTagID, RefSeqNum).
+bool put_count(FIX::FieldMap& m, int tag, long long v, const char* what, const char* msg_name,
+               std::string& error) {
+  if (v < 0) {
+    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) +
+            ") must be >= 0, got " + std::to_string(v);
+    return false;
+  }
+  m.setField(tag, std::to_string(v));
+  return true;
+}
+
 void start(FIX::Message& out, const char* type) {
   out.clear();
   out.getHeader().setField(35, type);
@@ -137,6 +155,19 @@ int get_int(const FIX::FieldMap& m, int tag, int dflt) {
   return n;
 }
 
+// A sequence number (up to 18 digits); 0 when absent.
+std::uint64_t get_seq(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  if (v.empty() || v.size() > 18) throw FIX::IncorrectDataFormat(tag);
+  std::uint64_t n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') throw FIX::IncorrectDataFormat(tag);
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
 bool yes(const FIX::FieldMap& m, int tag) {
   return m.isSetField(tag) && m.getField(tag) == "Y";
 }
@@ -150,16 +181,26 @@ std::int64_t get_time(const FIX::FieldMap& m, int tag) {
   return ns;
 }
 
+// With Need::kToExecute: `tag` must be present.
+void need(const FIX::FieldMap& m, int tag, Need n) {
+  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+}
+
 // The order fields after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
 // order (the first bad one is the one reported).
 template <class Order>
-void get_order_fields(const FIX::FieldMap& m, Order& o) {
+void get_order_fields(const FIX::FieldMap& m, Order& o, Need n) {
   get_id(m, 1, o.account);
+  need(m, 55, n);
   get_id(m, 55, o.symbol);
+  need(m, 54, n);
   o.side = get_char(m, 54, '1');
+  need(m, 40, n);
   o.ord_type = get_char(m, 40, '2');
   o.time_in_force = get_char(m, 59, '0');
+  need(m, 38, n);
   o.qty = get_decimal(m, 38, kQtyDecimals);
+  if (o.ord_type == '2') need(m, 44, n);  // a limit order's price
   o.price = get_decimal(m, 44, kPriceDecimals);
   o.transact_time_ns = get_time(m, 60);
 }
@@ -227,6 +268,83 @@ bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& er
          put_char(out, 54, m.side, "Side", n, error);
 }
 
+bool build(const ExecutionReport& m, Version v, FIX::Message& out, std::string& error) {
+  const char* n = "ExecutionReport";
+  start(out, "8");
+  if (!put_text(out, 37, str(m.order_id), true, "OrderID", n, error) ||
+      !put_text(out, 11, str(m.cl_ord_id), false, "ClOrdID", n, error) ||
+      !put_text(out, 41, str(m.orig_cl_ord_id), false, "OrigClOrdID", n, error) ||
+      !put_text(out, 17, str(m.exec_id), true, "ExecID", n, error) ||
+      !put_text(out, 19, str(m.exec_ref_id), false, "ExecRefID", n, error) ||
+      (v == Version::kFix42 &&
+       !put_char(out, 20, m.exec_trans_type, "ExecTransType", n, error)) ||
+      !put_char(out, 150, m.exec_type, "ExecType", n, error) ||
+      !put_char(out, 39, m.ord_status, "OrdStatus", n, error) ||
+      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
+      !put_text(out, 55, str(m.symbol), false, "Symbol", n, error) ||
+      !put_char(out, 54, m.side, "Side", n, error) ||
+      (m.ord_type != '\0' && !put_char(out, 40, m.ord_type, "OrdType", n, error)) ||
+      (m.ord_rej_reason >= 0 &&
+       !put_count(out, 103, m.ord_rej_reason, "OrdRejReason", n, error)) ||
+      !put_text(out, 58, str(m.text), false, "Text", n, error)) {
+    return false;
+  }
+  if (m.order_qty != 0) put_decimal(out, 38, m.order_qty, kQtyDecimals);
+  if (m.price != 0) put_decimal(out, 44, m.price, kPriceDecimals);
+  if (m.last_qty != 0 || m.last_px != 0) {
+    put_decimal(out, 32, m.last_qty, kQtyDecimals);  // LastShares (4.2) / LastQty (4.4)
+    put_decimal(out, 31, m.last_px, kPriceDecimals);
+  }
+  put_decimal(out, 151, m.leaves_qty, kQtyDecimals);
+  put_decimal(out, 14, m.cum_qty, kQtyDecimals);
+  put_decimal(out, 6, m.avg_px, kPriceDecimals);
+  put_time(out, 60, m.transact_time_ns);
+  return true;
+}
+
+bool build(const CancelReject& m, Version v, FIX::Message& out, std::string& error) {
+  (void)v;
+  const char* n = "OrderCancelReject";
+  start(out, "9");
+  if (!put_text(out, 37, str(m.order_id), true, "OrderID", n, error) ||
+      !put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
+      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
+      !put_char(out, 39, m.ord_status, "OrdStatus", n, error) ||
+      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
+      !put_char(out, 434, m.response_to, "CxlRejResponseTo", n, error) ||
+      (m.reason >= 0 && !put_count(out, 102, m.reason, "CxlRejReason", n, error)) ||
+      !put_text(out, 58, str(m.text), false, "Text", n, error)) {
+    return false;
+  }
+  put_time(out, 60, m.transact_time_ns);
+  return true;
+}
+
+bool build(const BusinessReject& m, Version v, FIX::Message& out, std::string& error) {
+  (void)v;
+  const char* n = "BusinessMessageReject";
+  start(out, "j");
+  return put_text(out, 372, str(m.ref_msg_type), true, "RefMsgType", n, error) &&
+         put_text(out, 379, str(m.business_ref_id), false, "BusinessRejectRefID", n, error) &&
+         put_count(out, 380, m.reason, "BusinessRejectReason", n, error) &&
+         put_text(out, 58, str(m.text), false, "Text", n, error);
+}
+
+bool build(const SessionReject& m, Version v, FIX::Message& out, std::string& error) {
+  (void)v;
+  const char* n = "Reject";
+  start(out, "3");
+  if (m.ref_seq_num == 0 || m.ref_seq_num > 999999999999999999ULL) {
+    error = "Reject: RefSeqNum (45) must be 1 .. 10^18-1, got " + std::to_string(m.ref_seq_num);
+    return false;
+  }
+  out.setField(45, std::to_string(m.ref_seq_num));
+  return put_text(out, 372, str(m.ref_msg_type), false, "RefMsgType", n, error) &&
+         (m.ref_tag <= 0 || put_count(out, 371, m.ref_tag, "RefTagID", n, error)) &&
+         (m.reason < 0 || put_count(out, 373, m.reason, "SessionRejectReason", n, error)) &&
+         put_text(out, 58, str(m.text), false, "Text", n, error);
+}
+
 void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out) {
   start(out, "V");
   out.setField(262, req_id);
@@ -291,6 +409,22 @@ class ReportReader {
     return raw;
   }
 
+  int count(int tag) {
+    if (!m_.isSetField(tag)) return -1;
+    const std::string& v = m_.getField(tag);
+    int n = 0;
+    bool ok = !v.empty() && v.size() <= 9;
+    for (const char c : v) {
+      ok = ok && c >= '0' && c <= '9';
+      if (ok) n = n * 10 + (c - '0');
+    }
+    if (!ok) {
+      note(tag, "not a number", v, false);
+      return -1;
+    }
+    return n;
+  }
+
   std::int64_t time(int tag) {
     if (!m_.isSetField(tag)) return 0;
     const std::string& v = m_.getField(tag);
@@ -336,34 +470,19 @@ void parse(const FIX::Message& msg, ExecutionReport& out) {
   out.exec_type = rd.one_char(150, '0', true);
   out.ord_status = rd.one_char(39, '0', true);
   out.side = rd.one_char(54, '1', false);
+  out.ord_type = rd.one_char(40, '\0', false);
   out.order_qty = rd.number(38, kQtyDecimals, kRoundedOrderQty, false);
+  out.price = rd.number(44, kPriceDecimals, 0, false);
   out.last_qty = rd.number(32, kQtyDecimals, kRoundedLastQty, true);  // LastQty / LastShares
   out.last_px = rd.number(31, kPriceDecimals, kRoundedLastPx, true);
   out.cum_qty = rd.number(14, kQtyDecimals, kRoundedCumQty, true);
   out.leaves_qty = rd.number(151, kQtyDecimals, kRoundedLeavesQty, true);
   out.avg_px = rd.number(6, kPriceDecimals, kRoundedAvgPx, false);
   out.transact_time_ns = rd.time(60);
+  out.ord_rej_reason = rd.count(103);
   out.poss_dup = yes(msg.getHeader(), 43) || yes(msg.getHeader(), 97);
   get_free_text(msg, 58, out.text);
 }
-
-namespace {
-
-// The value of `tag` in raw FIX text (SOH or '|' delimited), or empty.
-std::string raw_field(const std::string& raw, int tag) {
-  const std::string key = std::to_string(tag) + "=";
-  std::size_t pos = 0;
-  while (pos < raw.size()) {
-    std::size_t end = pos;
-    while (end < raw.size() && raw[end] != '\x01' && raw[end] != '|') ++end;
-    if (raw.compare(pos, key.size(), key) == 0)
-      return raw.substr(pos + key.size(), end - pos - key.size());
-    pos = end + 1;
-  }
-  return std::string();
-}
-
-}  // namespace
 
 bool parse_refused_report(const std::string& raw, int ref_tag, const std::string& reason,
                           ExecutionReport& out) {
@@ -391,9 +510,12 @@ void parse(const FIX::Message& msg, CancelReject& out) {
   out = CancelReject{};
   get_id(msg, 11, out.cl_ord_id);
   get_id(msg, 41, out.orig_cl_ord_id);
+  get_id(msg, 37, out.order_id);
+  get_id(msg, 1, out.account);
   out.ord_status = get_char(msg, 39, '0');
   out.response_to = get_char(msg, 434, '1');
   out.reason = get_int(msg, 102, -1);
+  out.transact_time_ns = get_time(msg, 60);
   get_free_text(msg, 58, out.text);
 }
 
@@ -418,42 +540,166 @@ void parse_md_reject(const FIX::Message& msg, BusinessReject& out) {
 
 void parse(const FIX::Message& msg, SessionReject& out) {
   out = SessionReject{};
-  out.ref_seq_num = static_cast<std::uint64_t>(get_int(msg, 45, 0));
+  out.ref_seq_num = get_seq(msg, 45);
   get_id(msg, 372, out.ref_msg_type);
   out.ref_tag = get_int(msg, 371, 0);
   out.reason = get_int(msg, 373, -1);
   get_free_text(msg, 58, out.text);
 }
 
-void parse(const FIX::Message& msg, NewOrder& out) {
+void parse(const FIX::Message& msg, NewOrder& out, Need n) {
   out = NewOrder{};
+  need(msg, 11, n);
   get_id(msg, 11, out.cl_ord_id);
-  get_order_fields(msg, out);
+  get_order_fields(msg, out, n);
 }
 
-void parse(const FIX::Message& msg, CancelRequest& out) {
+void parse(const FIX::Message& msg, CancelRequest& out, Need n) {
   out = CancelRequest{};
+  need(msg, 11, n);
   get_id(msg, 11, out.cl_ord_id);
+  need(msg, 41, n);
   get_id(msg, 41, out.orig_cl_ord_id);
   get_id(msg, 1, out.account);
+  need(msg, 55, n);
   get_id(msg, 55, out.symbol);
+  need(msg, 54, n);
   out.side = get_char(msg, 54, '1');
   out.qty = get_decimal(msg, 38, kQtyDecimals);
   out.transact_time_ns = get_time(msg, 60);
 }
 
-void parse(const FIX::Message& msg, ReplaceRequest& out) {
+void parse(const FIX::Message& msg, ReplaceRequest& out, Need n) {
   out = ReplaceRequest{};
+  need(msg, 11, n);
   get_id(msg, 11, out.cl_ord_id);
+  need(msg, 41, n);
   get_id(msg, 41, out.orig_cl_ord_id);
-  get_order_fields(msg, out);
+  get_order_fields(msg, out, n);
 }
 
-void parse(const FIX::Message& msg, StatusRequest& out) {
+void parse(const FIX::Message& msg, StatusRequest& out, Need n) {
   out = StatusRequest{};
+  need(msg, 11, n);
   get_id(msg, 11, out.cl_ord_id);
+  need(msg, 55, n);
   get_id(msg, 55, out.symbol);
+  need(msg, 54, n);
   out.side = get_char(msg, 54, '1');
+}
+
+// ---------------------------------------------------------------------------- checked entry
+
+bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
+  // Framing checked here, so that each error names its field (QuickFIX's say less).
+  const std::size_t soh1 = raw.find('\x01');
+  if (raw.compare(0, 2, "8=") != 0 || soh1 == std::string::npos || soh1 == 2) {
+    error = "tag 8 (BeginString): expected the message to start with 8=<BeginString><SOH>";
+    return false;
+  }
+  const std::size_t soh2 = raw.find('\x01', soh1 + 1);
+  if (soh2 == std::string::npos || raw.compare(soh1 + 1, 2, "9=") != 0 || soh2 == soh1 + 3 ||
+      soh2 - soh1 - 3 > 9) {
+    error = "tag 9 (BodyLength): expected it second, as 9=<bytes><SOH>";
+    return false;
+  }
+  std::size_t declared = 0;
+  for (std::size_t i = soh1 + 3; i < soh2; ++i) {
+    if (raw[i] < '0' || raw[i] > '9') {
+      error = "tag 9 (BodyLength): not a number";
+      return false;
+    }
+    declared = declared * 10 + static_cast<std::size_t>(raw[i] - '0');
+  }
+  const std::size_t body = soh2 + 1;
+  if (raw.size() < 8 || raw.compare(raw.size() - 8, 4, "\x01" "10=") != 0 ||
+      raw[raw.size() - 1] != '\x01') {
+    error = "tag 10 (CheckSum): expected the message to end with <SOH>10=nnn<SOH>";
+    return false;
+  }
+  const std::size_t trailer = raw.size() - 7;  // first byte of "10="
+  if (trailer < body || trailer - body != declared) {
+    error = "tag 9 (BodyLength): declared " + std::to_string(declared) + ", the body has " +
+            std::to_string(trailer < body ? 0 : trailer - body) + " bytes";
+    return false;
+  }
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < trailer; ++i) sum += static_cast<unsigned char>(raw[i]);
+  sum %= 256;
+  const std::string cs = raw.substr(trailer + 3, 3);
+  const char want[4] = {static_cast<char>('0' + sum / 100), static_cast<char>('0' + sum / 10 % 10),
+                        static_cast<char>('0' + sum % 10), '\0'};
+  if (cs != want) {
+    error = "tag 10 (CheckSum): " + cs + ", the bytes sum to " + want;
+    return false;
+  }
+  // QuickFIX's parser trusts a data field's declared length; frame_check refuses what it
+  // cannot read safely (the check broker-sim's acceptor makes too).
+  std::string bad;
+  if (!data_fields_fit(raw, bad)) {
+    error = bad;
+    return false;
+  }
+  try {
+    out.setString(raw, false);
+    return true;
+  } catch (const FIX::InvalidTagNumber& e) {
+    error = "tag " + std::to_string(e.field) + ": not a valid tag number";
+  } catch (const FIX::FieldNotFound& e) {
+    error = "tag " + std::to_string(e.field) + ": required field missing";
+  } catch (const FIX::Exception& e) {
+    error = std::string("not a FIX message: ") + e.what();
+  }
+  return false;
+}
+
+namespace {
+
+template <class T>
+bool checked(const FIX::Message& msg, T& out, std::string& error) {
+  try {
+    parse(msg, out);
+    return true;
+  } catch (const FIX::IncorrectDataFormat& e) {
+    error = "tag " + std::to_string(e.field) + ": incorrect data format";
+  } catch (const FIX::IncorrectTagValue& e) {
+    error = "tag " + std::to_string(e.field) + ": value too long or out of range";
+  } catch (const FIX::FieldNotFound& e) {
+    error = "tag " + std::to_string(e.field) + ": required field missing";
+  } catch (const FIX::Exception& e) {
+    error = std::string("cannot parse: ") + e.what();
+  }
+  return false;
+}
+
+}  // namespace
+
+bool parse_checked(const FIX::Message& msg, NewOrder& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, CancelRequest& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, ReplaceRequest& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, StatusRequest& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, ExecutionReport& out, std::string& error) {
+  parse(msg, out);
+  if (out.bad_tag == 0) return true;
+  error = "tag " + std::to_string(out.bad_tag) + ": " + out.problem;
+  return false;
+}
+bool parse_checked(const FIX::Message& msg, CancelReject& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, BusinessReject& out, std::string& error) {
+  return checked(msg, out, error);
+}
+bool parse_checked(const FIX::Message& msg, SessionReject& out, std::string& error) {
+  return checked(msg, out, error);
 }
 
 std::string cl_ord_id_of(const FIX::Message& msg) {
