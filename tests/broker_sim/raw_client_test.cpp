@@ -191,6 +191,41 @@ TEST_F(RawClientTest, AfterLogonBadMessagesGetSessionRejectsAndTheSessionLives) 
   EXPECT_EQ(zz_in, 1);
 }
 
+// broker-sim reads orders with Ballast's codec (common/fix_codec.hpp), so it takes the identifiers
+// the codec's structs hold: a ClOrdID longer than 23 characters gets a session Reject naming tag
+// 11 (reason 5, value out of range) instead of being booked and echoed; one that fits is served.
+TEST_F(RawClientTest, AClOrdIdTooLongForTheCodecIsRejectedNamingTag11) {
+  RawClient raw(sim_->port());
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", logon_body(1))));
+  ASSERT_TRUE(raw.read_until("35=A\x01")) << raw.seen();
+  const std::string too_long(24, 'L');
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 2) + "11=" + too_long +
+                                            "|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|"
+                                            "40=2|44=1|")));
+  ASSERT_TRUE(raw.read_until("\x01"
+                             "45=2\x01"))
+      << raw.seen();
+  EXPECT_NE(raw.seen().find("35=3\x01"), std::string::npos) << raw.seen();
+  EXPECT_NE(raw.seen().find("\x01"
+                            "371=11\x01"),
+            std::string::npos)
+      << raw.seen();
+  EXPECT_NE(raw.seen().find("\x01"
+                            "373=5\x01"),
+            std::string::npos)
+      << raw.seen();
+  EXPECT_EQ(raw.seen().find("35=8\x01"), std::string::npos) << "no report for it";
+  const std::string fits(23, 'F');
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 3) + "11=" + fits +
+                                            "|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|"
+                                            "40=2|44=1|")));
+  ASSERT_TRUE(raw.read_until("\x01"
+                             "11=" +
+                             fits + "\x01"))
+      << raw.seen();
+  EXPECT_NE(raw.seen().find("35=8\x01"), std::string::npos) << raw.seen();
+}
+
 }  // namespace
 }  // namespace test
 }  // namespace fix

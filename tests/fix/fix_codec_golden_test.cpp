@@ -704,6 +704,22 @@ TEST(FixCodecNeed, AnIdentifierTooLongForItsFieldIsRefusedNamingTheTag) {
   }
 }
 
+// OrderID, Account and TransactTime of a 9 are for people: a broker's long OrderID (a UUID) or an
+// odd TransactTime never gets the reject refused (the engine goes by ClOrdID).
+TEST(FixCodecNeed, ACancelRejectWithALongOrderIdAndAnOddTimeIsStillRead) {
+  FIX::Message msg;
+  std::string error;
+  ASSERT_TRUE(codec::build(golden_cancel_reject(), Version::kFix44, msg, error)) << error;
+  msg.setField(37, "123e4567-e89b-12d3-a456-426614174000");
+  msg.setField(60, "2026-01-02T14:30:00Z");
+  CancelReject r;
+  ASSERT_TRUE(codec::parse_checked(msg, r, error)) << error;
+  EXPECT_STREQ(r.order_id, "");
+  EXPECT_EQ(r.transact_time_ns, 0);
+  EXPECT_STREQ(r.cl_ord_id, "B1-20260102-000003");
+  EXPECT_EQ(r.reason, 0);
+}
+
 }  // namespace
 }  // namespace fix
 }  // namespace ballast

@@ -117,6 +117,13 @@ void get_id(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
   if (!set_text(dst, m.getField(tag))) throw FIX::IncorrectTagValue(tag);
 }
 
+// An informational identifier: a value too long for the struct leaves it empty (never cut).
+template <std::size_t N>
+void get_info_id(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
+  dst[0] = '\0';
+  if (m.isSetField(tag)) set_text(dst, m.getField(tag));
+}
+
 // Free text (58): longer values are cut and end in "..." (it is for people, not for matching).
 template <std::size_t N>
 void get_free_text(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
@@ -184,6 +191,14 @@ std::int64_t get_time(const FIX::FieldMap& m, int tag) {
 // With Need::kToExecute: `tag` must be present.
 void need(const FIX::FieldMap& m, int tag, Need n) {
   if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+}
+
+// An informational UTCTimestamp: 0 when absent or unreadable.
+std::int64_t get_info_time(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  std::int64_t ns = 0;
+  return parse_utc_timestamp(v.data(), v.size(), ns) ? ns : 0;
 }
 
 // The order fields after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
@@ -510,12 +525,14 @@ void parse(const FIX::Message& msg, CancelReject& out) {
   out = CancelReject{};
   get_id(msg, 11, out.cl_ord_id);
   get_id(msg, 41, out.orig_cl_ord_id);
-  get_id(msg, 37, out.order_id);
-  get_id(msg, 1, out.account);
+  // OrderID, Account and TransactTime are for people (the engine goes by ClOrdID): a value
+  // that does not fit or read leaves the field empty/0 instead of refusing the reject.
+  get_info_id(msg, 37, out.order_id);
+  get_info_id(msg, 1, out.account);
   out.ord_status = get_char(msg, 39, '0');
   out.response_to = get_char(msg, 434, '1');
   out.reason = get_int(msg, 102, -1);
-  out.transact_time_ns = get_time(msg, 60);
+  out.transact_time_ns = get_info_time(msg, 60);
   get_free_text(msg, 58, out.text);
 }
 

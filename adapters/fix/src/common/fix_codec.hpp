@@ -60,6 +60,8 @@ void parse(const FIX::Message& msg, ExecutionReport& out);
 /// its identifiers can be read, marked session_rejected with `reason`. False: not a 35=8.
 bool parse_refused_report(const std::string& raw, int ref_tag, const std::string& reason,
                           ExecutionReport& out);
+/// OrderID (37), Account (1) and TransactTime (60) are informational: a value that does not fit
+/// or read leaves the field empty/0 (a broker's long OrderID never gets a reject refused).
 void parse(const FIX::Message& msg, CancelReject& out);
 void parse(const FIX::Message& msg, BusinessReject& out);
 /// MarketDataRequestReject (35=Y), reported as a BusinessReject with ref_msg_type "V" and the
