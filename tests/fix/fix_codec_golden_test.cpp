@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/fix_codec.hpp"
@@ -60,265 +61,211 @@ std::string wire(FIX::Message& m, Version v, bool from_ballast) {
 
 // ---------------------------------------------------------------- struct comparison (C++14)
 
-// Appends "name: a != b" when they differ; the first difference is what a failure shows.
+// The first member (by its position in the list) in which two structs differ, "" when none.
+template <class T>
 struct Diff {
+  const T& a;
+  const T& b;
   std::string first;
-  template <class T>
-  void eq(const char* name, const T& a, const T& b) {
-    if (a == b || !first.empty()) return;
+  int index = 0;
+
+  template <std::size_t N>
+  void one(char (T::*m)[N]) {
+    ++index;
+    if (first.empty() && std::strcmp(a.*m, b.*m) != 0)
+      first = "member " + std::to_string(index) + ": '" + (a.*m) + "' != '" + (b.*m) + "'";
+  }
+  template <class M>
+  void one(M T::*m) {
+    ++index;
+    if (!first.empty() || a.*m == b.*m) return;
     std::ostringstream o;
-    o << name << ": " << +a << " != " << +b;
+    o << "member " << index << ": " << +(a.*m) << " != " << +(b.*m);
     first = o.str();
   }
-  void text(const char* name, const char* a, const char* b) {
-    if (std::strcmp(a, b) == 0 || !first.empty()) return;
-    first = std::string(name) + ": '" + a + "' != '" + b + "'";
+  void all() {}
+  template <class M, class... Rest>
+  void all(M m, Rest... rest) {
+    one(m);
+    all(rest...);
   }
 };
 
-std::string diff(const NewOrder& a, const NewOrder& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("account", a.account, b.account);
-  d.text("symbol", a.symbol, b.symbol);
-  d.eq("side", a.side, b.side);
-  d.eq("ord_type", a.ord_type, b.ord_type);
-  d.eq("time_in_force", a.time_in_force, b.time_in_force);
-  d.eq("qty", a.qty, b.qty);
-  d.eq("price", a.price, b.price);
-  d.eq("transact_time_ns", a.transact_time_ns, b.transact_time_ns);
+template <class T, class... M>
+std::string differ(const T& a, const T& b, M... members) {
+  Diff<T> d{a, b, std::string()};
+  d.all(members...);
   return d.first;
+}
+
+std::string diff(const NewOrder& a, const NewOrder& b) {
+  using T = NewOrder;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::account, &T::symbol, &T::side, &T::ord_type,
+                &T::time_in_force, &T::qty, &T::price, &T::transact_time_ns);
 }
 
 std::string diff(const CancelRequest& a, const CancelRequest& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("orig_cl_ord_id", a.orig_cl_ord_id, b.orig_cl_ord_id);
-  d.text("account", a.account, b.account);
-  d.text("symbol", a.symbol, b.symbol);
-  d.eq("side", a.side, b.side);
-  d.eq("qty", a.qty, b.qty);
-  d.eq("transact_time_ns", a.transact_time_ns, b.transact_time_ns);
-  return d.first;
+  using T = CancelRequest;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::orig_cl_ord_id, &T::account, &T::symbol,
+                &T::side, &T::qty, &T::transact_time_ns);
 }
 
 std::string diff(const ReplaceRequest& a, const ReplaceRequest& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("orig_cl_ord_id", a.orig_cl_ord_id, b.orig_cl_ord_id);
-  d.text("account", a.account, b.account);
-  d.text("symbol", a.symbol, b.symbol);
-  d.eq("side", a.side, b.side);
-  d.eq("ord_type", a.ord_type, b.ord_type);
-  d.eq("time_in_force", a.time_in_force, b.time_in_force);
-  d.eq("qty", a.qty, b.qty);
-  d.eq("price", a.price, b.price);
-  d.eq("transact_time_ns", a.transact_time_ns, b.transact_time_ns);
-  return d.first;
+  using T = ReplaceRequest;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::orig_cl_ord_id, &T::account, &T::symbol,
+                &T::side, &T::ord_type, &T::time_in_force, &T::qty, &T::price,
+                &T::transact_time_ns);
 }
 
 std::string diff(const StatusRequest& a, const StatusRequest& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("symbol", a.symbol, b.symbol);
-  d.eq("side", a.side, b.side);
-  return d.first;
+  using T = StatusRequest;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::symbol, &T::side);
 }
 
 std::string diff(const ExecutionReport& a, const ExecutionReport& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("orig_cl_ord_id", a.orig_cl_ord_id, b.orig_cl_ord_id);
-  d.text("order_id", a.order_id, b.order_id);
-  d.text("exec_id", a.exec_id, b.exec_id);
-  d.text("exec_ref_id", a.exec_ref_id, b.exec_ref_id);
-  d.eq("exec_trans_type", a.exec_trans_type, b.exec_trans_type);
-  d.text("account", a.account, b.account);
-  d.text("symbol", a.symbol, b.symbol);
-  d.eq("exec_type", a.exec_type, b.exec_type);
-  d.eq("ord_status", a.ord_status, b.ord_status);
-  d.eq("side", a.side, b.side);
-  d.eq("ord_type", a.ord_type, b.ord_type);
-  d.eq("order_qty", a.order_qty, b.order_qty);
-  d.eq("price", a.price, b.price);
-  d.eq("last_qty", a.last_qty, b.last_qty);
-  d.eq("last_px", a.last_px, b.last_px);
-  d.eq("cum_qty", a.cum_qty, b.cum_qty);
-  d.eq("leaves_qty", a.leaves_qty, b.leaves_qty);
-  d.eq("avg_px", a.avg_px, b.avg_px);
-  d.eq("transact_time_ns", a.transact_time_ns, b.transact_time_ns);
-  d.eq("ord_rej_reason", a.ord_rej_reason, b.ord_rej_reason);
-  d.eq("poss_dup", a.poss_dup, b.poss_dup);
-  d.text("text", a.text, b.text);
-  d.eq("rounded", a.rounded, b.rounded);
-  d.eq("bad_tag", a.bad_tag, b.bad_tag);
-  d.eq("session_rejected", a.session_rejected, b.session_rejected);
-  d.text("problem", a.problem, b.problem);
-  return d.first;
+  using T = ExecutionReport;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::orig_cl_ord_id, &T::order_id, &T::exec_id,
+                &T::exec_ref_id, &T::exec_trans_type, &T::account, &T::symbol, &T::exec_type,
+                &T::ord_status, &T::side, &T::ord_type, &T::order_qty, &T::price, &T::last_qty,
+                &T::last_px, &T::cum_qty, &T::leaves_qty, &T::avg_px, &T::transact_time_ns,
+                &T::ord_rej_reason, &T::poss_dup, &T::text, &T::rounded, &T::bad_tag,
+                &T::session_rejected, &T::problem);
 }
 
 std::string diff(const CancelReject& a, const CancelReject& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("orig_cl_ord_id", a.orig_cl_ord_id, b.orig_cl_ord_id);
-  d.text("order_id", a.order_id, b.order_id);
-  d.text("account", a.account, b.account);
-  d.eq("ord_status", a.ord_status, b.ord_status);
-  d.eq("response_to", a.response_to, b.response_to);
-  d.eq("reason", a.reason, b.reason);
-  d.eq("transact_time_ns", a.transact_time_ns, b.transact_time_ns);
-  d.text("text", a.text, b.text);
-  return d.first;
+  using T = CancelReject;
+  return differ(a, b, &T::session, &T::cl_ord_id, &T::orig_cl_ord_id, &T::order_id, &T::account,
+                &T::ord_status, &T::response_to, &T::reason, &T::transact_time_ns, &T::text);
 }
 
 std::string diff(const BusinessReject& a, const BusinessReject& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.text("ref_msg_type", a.ref_msg_type, b.ref_msg_type);
-  d.text("business_ref_id", a.business_ref_id, b.business_ref_id);
-  d.eq("reason", a.reason, b.reason);
-  d.text("text", a.text, b.text);
-  return d.first;
+  using T = BusinessReject;
+  return differ(a, b, &T::session, &T::ref_msg_type, &T::business_ref_id, &T::reason, &T::text);
 }
 
 std::string diff(const SessionReject& a, const SessionReject& b) {
-  Diff d;
-  d.eq("session", a.session, b.session);
-  d.eq("ref_seq_num", a.ref_seq_num, b.ref_seq_num);
-  d.text("ref_msg_type", a.ref_msg_type, b.ref_msg_type);
-  d.eq("ref_tag", a.ref_tag, b.ref_tag);
-  d.eq("reason", a.reason, b.reason);
-  d.text("cl_ord_id", a.cl_ord_id, b.cl_ord_id);
-  d.text("text", a.text, b.text);
-  return d.first;
+  using T = SessionReject;
+  return differ(a, b, &T::session, &T::ref_seq_num, &T::ref_msg_type, &T::ref_tag, &T::reason,
+                &T::cl_ord_id, &T::text);
 }
 
 // ------------------------------------------------------------------------ the golden structs
 
+// Aggregate initialisers, members in the struct's order (fix_messages.hpp); the golden bytes
+// show a member out of place at once.
+
 NewOrder golden_new_order() {
-  NewOrder m;
-  set_text(m.cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.account, std::string("ACC-1"));
-  set_text(m.symbol, std::string("AAPL"));
-  m.side = '2';
-  m.ord_type = '2';
-  m.time_in_force = '0';
-  m.qty = 123456000;           // 123.456
-  m.price = 585330000000LL;    // 585.33
-  m.transact_time_ns = kT0;
-  return m;
+  // session, ClOrdID, Account, Symbol, Side, OrdType, TimeInForce, qty 123.456, price 585.33, time
+  return NewOrder{0,         "B1-20260102-000001", "ACC-1", "AAPL", '2', '2', '0',
+                  123456000, 585330000000LL,       kT0};
 }
 
 CancelRequest golden_cancel() {
-  CancelRequest m;
-  set_text(m.cl_ord_id, std::string("B1-20260102-000003"));
-  set_text(m.orig_cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.account, std::string("ACC-1"));
-  set_text(m.symbol, std::string("AAPL"));
-  m.side = '2';
-  m.qty = 123456000;
-  m.transact_time_ns = kT0 + 2000 * kMs;
-  return m;
+  // session, ClOrdID, OrigClOrdID, Account, Symbol, Side, qty, time
+  return CancelRequest{0,         "B1-20260102-000003", "B1-20260102-000001", "ACC-1", "AAPL", '2',
+                       123456000, kT0 + 2000 * kMs};
 }
 
 ReplaceRequest golden_replace() {
-  ReplaceRequest m;
-  set_text(m.cl_ord_id, std::string("B1-20260102-000002"));
-  set_text(m.orig_cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.account, std::string("ACC-1"));
-  set_text(m.symbol, std::string("AAPL"));
-  m.side = '2';
-  m.ord_type = '2';
-  m.time_in_force = '3';
-  m.qty = 50500000;            // 50.5
-  m.price = 590000000001LL;    // 590.000000001
-  m.transact_time_ns = kT0 + 1000 * kMs;
-  return m;
+  // ..., OrdType, TimeInForce IOC, qty 50.5, price 590.000000001, time
+  return ReplaceRequest{
+      0,        "B1-20260102-000002", "B1-20260102-000001", "ACC-1", "AAPL", '2', '2', '3',
+      50500000, 590000000001LL,       kT0 + 1000 * kMs};
 }
 
 StatusRequest golden_status() {
-  StatusRequest m;
-  set_text(m.cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.symbol, std::string("AAPL"));
-  m.side = '2';
-  return m;
+  return StatusRequest{0, "B1-20260102-000001", "AAPL", '2'};
 }
 
+// A partial fill: 40 of 123.456 at 585.5.
 ExecutionReport golden_fill(Version v) {
-  ExecutionReport m;
-  set_text(m.order_id, std::string("R1-O7"));
-  set_text(m.cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.exec_id, std::string("R1-E12"));
-  m.exec_trans_type = '0';
-  m.exec_type = v == Version::kFix42 ? '1' : 'F';
-  m.ord_status = '1';
-  set_text(m.account, std::string("ACC-1"));
-  set_text(m.symbol, std::string("AAPL"));
-  m.side = '2';
-  m.ord_type = '2';
-  m.order_qty = 123456000;
-  m.price = 585330000000LL;
-  m.last_qty = 40000000;
-  m.last_px = 585500000000LL;
-  m.cum_qty = 40000000;
-  m.leaves_qty = 83456000;
-  m.avg_px = 585500000000LL;
-  m.transact_time_ns = kT0 + 10 * kMs;
-  return m;
+  // session, ClOrdID, OrigClOrdID, OrderID, ExecID, ExecRefID, ExecTransType, Account, Symbol,
+  // ExecType, OrdStatus, Side, OrdType, OrderQty, Price, LastQty, LastPx, CumQty, LeavesQty,
+  // AvgPx, TransactTime, OrdRejReason, poss_dup, Text, rounded, bad_tag, session_rejected, problem
+  return ExecutionReport{0,
+                         "B1-20260102-000001",
+                         "",
+                         "R1-O7",
+                         "R1-E12",
+                         "",
+                         '0',
+                         "ACC-1",
+                         "AAPL",
+                         v == Version::kFix42 ? '1' : 'F',
+                         '1',
+                         '2',
+                         '2',
+                         123456000,
+                         585330000000LL,
+                         40000000,
+                         585500000000LL,
+                         40000000,
+                         83456000,
+                         585500000000LL,
+                         kT0 + 10 * kMs,
+                         -1,
+                         false,
+                         "",
+                         0,
+                         0,
+                         false,
+                         ""};
 }
 
+// An order rejected before it was known (OrderID NONE).
 ExecutionReport golden_reject(Version v) {
-  ExecutionReport m;
-  set_text(m.order_id, std::string("NONE"));
-  set_text(m.cl_ord_id, std::string("B1-20260102-000009"));
-  set_text(m.exec_id, std::string("R1-E13"));
-  m.exec_type = '8';
-  m.ord_status = '8';
-  m.ord_rej_reason = v == Version::kFix42 ? 0 : 99;
-  set_text(m.symbol, std::string("MSFT"));
-  m.side = '1';
-  m.transact_time_ns = kT0 + 11 * kMs;
-  set_text(m.text, std::string("simulated reject"));
-  return m;
+  return ExecutionReport{0,
+                         "B1-20260102-000009",
+                         "",
+                         "NONE",
+                         "R1-E13",
+                         "",
+                         '0',
+                         "",
+                         "MSFT",
+                         '8',
+                         '8',
+                         '1',
+                         '\0',
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         kT0 + 11 * kMs,
+                         v == Version::kFix42 ? 0 : 99,
+                         false,
+                         "simulated reject",
+                         0,
+                         0,
+                         false,
+                         ""};
 }
 
 CancelReject golden_cancel_reject() {
-  CancelReject m;
-  set_text(m.order_id, std::string("R1-O7"));
-  set_text(m.cl_ord_id, std::string("B1-20260102-000003"));
-  set_text(m.orig_cl_ord_id, std::string("B1-20260102-000001"));
-  set_text(m.account, std::string("ACC-1"));
-  m.ord_status = '2';
-  m.response_to = '1';
-  m.reason = 0;
-  m.transact_time_ns = kT0 + 20 * kMs;
-  set_text(m.text, std::string("order B1-20260102-000001 is closed"));
-  return m;
+  // session, ClOrdID, OrigClOrdID, OrderID, Account, OrdStatus, CxlRejResponseTo, CxlRejReason,
+  // TransactTime, Text
+  return CancelReject{0,
+                      "B1-20260102-000003",
+                      "B1-20260102-000001",
+                      "R1-O7",
+                      "ACC-1",
+                      '2',
+                      '1',
+                      0,
+                      kT0 + 20 * kMs,
+                      "order B1-20260102-000001 is closed"};
 }
 
 BusinessReject golden_business_reject() {
-  BusinessReject m;
-  set_text(m.ref_msg_type, std::string("D"));
-  set_text(m.business_ref_id, std::string("B1-20260102-000004"));
-  m.reason = 3;
-  set_text(m.text, std::string("Unsupported Message Type"));
-  return m;
+  return BusinessReject{0, "D", "B1-20260102-000004", 3, "Unsupported Message Type"};
 }
 
 SessionReject golden_session_reject() {
-  SessionReject m;
-  m.ref_seq_num = 6;
-  set_text(m.ref_msg_type, std::string("D"));
-  m.ref_tag = 38;
-  m.reason = 6;
-  set_text(m.text, std::string("Incorrect data format for value"));
-  return m;
+  // session, RefSeqNum, RefMsgType, RefTagID, SessionRejectReason, cl_ord_id (not on the wire)
+  return SessionReject{0, 6, "D", 38, 6, "", "Incorrect data format for value"};
 }
 
 // ------------------------------------------------------------------------------- golden
@@ -384,6 +331,13 @@ class Gen {
     for (std::size_t i = 0; i < len; ++i) s += static_cast<char>(0x21 + u(0x7e - 0x21 + 1));
     ASSERT_TRUE(set_text(dst, s));
   }
+  // Several ids alike: ids(may_be_empty, m.a, m.b, ...).
+  void ids(bool) {}
+  template <std::size_t N, class... Rest>
+  void ids(bool may_be_empty, char (&dst)[N], Rest&... rest) {
+    id(dst, may_be_empty);
+    ids(may_be_empty, rest...);
+  }
   char of(const char* set) { return set[u(std::strlen(set))]; }
   // Any int64, extremes often.
   std::int64_t any() {
@@ -420,6 +374,19 @@ const char* kTifs = "0123456";
 const char* kExecTypes = "0123456789ABCDEFGHI";
 const char* kStatuses = "0123456789ABCDE";
 
+// The order terms of a D or G.
+template <class Order>
+void random_terms(Gen& g, Order& m) {
+  g.id(m.account, true);
+  g.id(m.symbol, false);
+  m.side = g.of(kSides);
+  m.ord_type = g.of(kOrdTypes);
+  m.time_in_force = g.of(kTifs);
+  m.qty = g.positive();
+  m.price = m.ord_type == '1' ? 0 : g.positive();  // a market order carries no Price
+  m.transact_time_ns = g.time_ns();
+}
+
 template <class T>
 void round_trip(const T& m, Version v, const char* what, int i) {
   FIX::Message msg;
@@ -427,10 +394,12 @@ void round_trip(const T& m, Version v, const char* what, int i) {
   ASSERT_TRUE(codec::build(m, v, msg, error)) << what << " #" << i << ": " << error;
   const std::string raw = wire(msg, v, true);
   FIX::Message back;
-  ASSERT_TRUE(codec::read_wire(raw, back, error)) << what << " #" << i << ": " << error << "\n" << pipes(raw);
+  ASSERT_TRUE(codec::read_wire(raw, back, error)) << what << " #" << i << ": " << error << "\n"
+                                                  << pipes(raw);
   T parsed;
-  ASSERT_TRUE(codec::parse_checked(back, parsed, error)) << what << " #" << i << ": " << error
-                                                         << "\n" << pipes(raw);
+  ASSERT_TRUE(codec::parse_checked(back, parsed, error))
+      << what << " #" << i << ": " << error << "\n"
+      << pipes(raw);
   ASSERT_EQ(diff(parsed, m), "") << what << " #" << i << " (" << begin_string(v) << ")\n"
                                  << pipes(raw);
 }
@@ -443,22 +412,13 @@ TEST(FixCodecRoundTrip, RandomStructsOfEveryMessageBuildAndParseBackUnchanged) {
     {
       NewOrder m;
       g.id(m.cl_ord_id, false);
-      g.id(m.account, true);
-      g.id(m.symbol, false);
-      m.side = g.of(kSides);
-      m.ord_type = g.of(kOrdTypes);
-      m.time_in_force = g.of(kTifs);
-      m.qty = g.positive();
-      m.price = m.ord_type == '1' ? 0 : g.positive();  // a market order carries no Price
-      m.transact_time_ns = g.time_ns();
+      random_terms(g, m);
       round_trip(m, v, "NewOrder", i);
     }
     {
       CancelRequest m;
-      g.id(m.cl_ord_id, false);
-      g.id(m.orig_cl_ord_id, false);
+      g.ids(false, m.cl_ord_id, m.orig_cl_ord_id, m.symbol);
       g.id(m.account, true);
-      g.id(m.symbol, false);
       m.side = g.of(kSides);
       m.qty = g.positive();
       m.transact_time_ns = g.time_ns();
@@ -466,79 +426,56 @@ TEST(FixCodecRoundTrip, RandomStructsOfEveryMessageBuildAndParseBackUnchanged) {
     }
     {
       ReplaceRequest m;
-      g.id(m.cl_ord_id, false);
-      g.id(m.orig_cl_ord_id, false);
-      g.id(m.account, true);
-      g.id(m.symbol, false);
-      m.side = g.of(kSides);
-      m.ord_type = g.of(kOrdTypes);
-      m.time_in_force = g.of(kTifs);
-      m.qty = g.positive();
-      m.price = m.ord_type == '1' ? 0 : g.positive();
-      m.transact_time_ns = g.time_ns();
+      g.ids(false, m.cl_ord_id, m.orig_cl_ord_id);
+      random_terms(g, m);
       round_trip(m, v, "ReplaceRequest", i);
     }
     {
       StatusRequest m;
-      g.id(m.cl_ord_id, false);
-      g.id(m.symbol, false);
+      g.ids(false, m.cl_ord_id, m.symbol);
       m.side = g.of(kSides);
       round_trip(m, v, "StatusRequest", i);
     }
     {
-      ExecutionReport m;
-      g.id(m.order_id, false);
-      g.id(m.cl_ord_id, true);
-      g.id(m.orig_cl_ord_id, true);
-      g.id(m.exec_id, false);
-      g.id(m.exec_ref_id, true);
+      using T = ExecutionReport;
+      T m;
+      g.ids(false, m.order_id, m.exec_id);
+      g.ids(true, m.cl_ord_id, m.orig_cl_ord_id, m.exec_ref_id, m.account, m.symbol, m.text);
       m.exec_trans_type = v == Version::kFix42 ? g.of("0123") : '0';  // 4.4 has no tag 20
-      g.id(m.account, true);
-      g.id(m.symbol, true);
       m.exec_type = g.of(kExecTypes);
       m.ord_status = g.of(kStatuses);
       m.side = g.of(kSides);
       m.ord_type = g.coin() ? '\0' : g.of(kOrdTypes);
-      m.order_qty = g.any();
-      m.price = g.any();
-      m.last_qty = g.any();
-      m.last_px = g.any();
-      m.cum_qty = g.any();
-      m.leaves_qty = g.any();
-      m.avg_px = g.any();
+      for (std::int64_t T::*n : {&T::order_qty, &T::price, &T::last_qty, &T::last_px, &T::cum_qty,
+                                 &T::leaves_qty, &T::avg_px})
+        m.*n = g.any();
       m.transact_time_ns = g.time_ns();
       m.ord_rej_reason = g.coin() ? -1 : g.count();
-      g.id(m.text, true);
       round_trip(m, v, "ExecutionReport", i);
     }
     {
       CancelReject m;
-      g.id(m.order_id, false);
-      g.id(m.cl_ord_id, false);
-      g.id(m.orig_cl_ord_id, false);
-      g.id(m.account, true);
+      g.ids(false, m.order_id, m.cl_ord_id, m.orig_cl_ord_id);
+      g.ids(true, m.account, m.text);
       m.ord_status = g.of(kStatuses);
       m.response_to = g.of("12");
       m.reason = g.coin() ? -1 : g.count();
       m.transact_time_ns = g.time_ns();
-      g.id(m.text, true);
       round_trip(m, v, "CancelReject", i);
     }
     {
       BusinessReject m;
       g.id(m.ref_msg_type, false);
-      g.id(m.business_ref_id, true);
+      g.ids(true, m.business_ref_id, m.text);
       m.reason = g.count();
-      g.id(m.text, true);
       round_trip(m, v, "BusinessReject", i);
     }
     {
       SessionReject m;
       m.ref_seq_num = 1 + g.u(999999999999999999ULL);
-      g.id(m.ref_msg_type, true);
+      g.ids(true, m.ref_msg_type, m.text);
       m.ref_tag = g.coin() ? 0 : 1 + static_cast<int>(g.u(999999999));
       m.reason = g.coin() ? -1 : g.count();
-      g.id(m.text, true);
       round_trip(m, v, "SessionReject", i);
     }
     if (HasFatalFailure()) return;
@@ -547,43 +484,26 @@ TEST(FixCodecRoundTrip, RandomStructsOfEveryMessageBuildAndParseBackUnchanged) {
 
 // -------------------------------------------------------------------------------- damage
 
+template <class T>
+bool parse_as(const FIX::Message& m, std::string& error) {
+  T out;
+  return codec::parse_checked(m, out, error);
+}
+
 // Reads `raw` and parses it as its MsgType says. True when it was read; otherwise `error`.
 bool read_and_parse(const std::string& raw, std::string& error) {
+  using Parse = bool (*)(const FIX::Message&, std::string&);
+  static const std::pair<std::string, Parse> kParsers[] = {
+      {"D", &parse_as<NewOrder>},        {"F", &parse_as<CancelRequest>},
+      {"G", &parse_as<ReplaceRequest>},  {"H", &parse_as<StatusRequest>},
+      {"8", &parse_as<ExecutionReport>}, {"9", &parse_as<CancelReject>},
+      {"j", &parse_as<BusinessReject>},  {"3", &parse_as<SessionReject>}};
   FIX::Message m;
   if (!codec::read_wire(raw, m, error)) return false;
   const std::string type =
       m.getHeader().isSetField(35) ? m.getHeader().getField(35) : std::string();
-  if (type == "D") {
-    NewOrder o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "F") {
-    CancelRequest o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "G") {
-    ReplaceRequest o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "H") {
-    StatusRequest o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "8") {
-    ExecutionReport o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "9") {
-    CancelReject o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "j") {
-    BusinessReject o;
-    return codec::parse_checked(m, o, error);
-  }
-  if (type == "3") {
-    SessionReject o;
-    return codec::parse_checked(m, o, error);
+  for (const auto& p : kParsers) {
+    if (p.first == type) return p.second(m, error);
   }
   error = "tag 35 (MsgType): '" + type + "' is not a message the codec reads";
   return false;
@@ -592,10 +512,12 @@ bool read_and_parse(const std::string& raw, std::string& error) {
 // Fixes BodyLength and CheckSum after a damage, so that the damage reaches the parsers.
 std::string reframe(const std::string& raw) {
   const std::size_t body = raw.find('\x01', raw.find('\x01') + 1);
-  const std::size_t trailer = raw.rfind("\x01" "10=");
+  const std::size_t trailer = raw.rfind(
+      "\x01"
+      "10=");
   if (body == std::string::npos || trailer == std::string::npos || trailer < body) return raw;
-  std::string out = raw.substr(0, raw.find('\x01') + 1) + "9=" +
-                    std::to_string(trailer - body) + raw.substr(body, trailer + 1 - body);
+  std::string out = raw.substr(0, raw.find('\x01') + 1) + "9=" + std::to_string(trailer - body) +
+                    raw.substr(body, trailer + 1 - body);
   unsigned sum = 0;
   for (const char c : out) sum += static_cast<unsigned char>(c);
   char cs[8];
@@ -653,13 +575,35 @@ TEST(FixCodecDamage, DamagedGoldenMessagesNeverCrashAndEveryErrorNamesATag) {
       continue;
     }
     ++refused;
-    ASSERT_TRUE(error.find("tag ") != std::string::npos || error.find("field ") != std::string::npos ||
+    ASSERT_TRUE(error.find("tag ") != std::string::npos ||
+                error.find("field ") != std::string::npos ||
                 error.find("not a FIX message") != std::string::npos)
         << "an error that names no tag: " << error << "\n"
         << pipes(m);
   }
   EXPECT_GT(read, 1000) << "the damage must leave many messages readable";
   EXPECT_GT(refused, 1000) << "and refuse many";
+}
+
+// The comparison the tests rely on sees a change in any member (text, char, number, flag).
+TEST(FixCodecRoundTrip, TheComparisonSeesAChangeInEveryKindOfMember) {
+  const ExecutionReport base = golden_fill(Version::kFix44);
+  EXPECT_EQ(diff(base, base), "");
+  ExecutionReport m = base;
+  m.problem[0] = 'x';
+  EXPECT_NE(diff(base, m), "");
+  m = base;
+  m.exec_type = '4';
+  EXPECT_NE(diff(base, m), "");
+  m = base;
+  m.avg_px += 1;
+  EXPECT_NE(diff(base, m), "");
+  m = base;
+  m.poss_dup = true;
+  EXPECT_NE(diff(base, m), "");
+  NewOrder o = golden_new_order();
+  o.transact_time_ns += kMs;
+  EXPECT_NE(diff(o, golden_new_order()), "");
 }
 
 // Broker-sim's reading: the fields it acts on must be there (a session Reject names them).

@@ -32,79 +32,93 @@ bool printable(const std::string& s) {
   return true;
 }
 
-// Sets a text field; false with `error` when required and empty or when it holds control bytes.
-bool put_text(FIX::FieldMap& m, int tag, const std::string& v, bool required, const char* what,
-              const char* msg_name, std::string& error) {
-  if (v.empty()) {
-    if (!required) return true;
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is empty";
-    return false;
+// Writes one message's body field by field; the first field that cannot be sent stops it and
+// is named in `error` ("<message>: <field> (<tag>) ...").
+class Writer {
+ public:
+  Writer(FIX::Message& out, const char* type, const char* msg_name, std::string& error)
+      : out_(out), name_(msg_name), error_(error) {
+    out.clear();
+    out.getHeader().setField(35, type);
   }
-  if (!printable(v)) {
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) +
-            ") holds a control character";
-    return false;
+  bool ok() const { return ok_; }
+
+  // A text field; refused when required and empty or when it holds a control byte.
+  template <std::size_t N>
+  Writer& text(int tag, const char* what, const char (&v)[N], bool required) {
+    const std::string s = str(v);
+    if (!ok_ || (s.empty() && !required)) return *this;
+    if (s.empty()) return fail(tag, what, "is empty");
+    if (!printable(s)) return fail(tag, what, "holds a control character");
+    out_.setField(tag, s);
+    return *this;
   }
-  m.setField(tag, v);
-  return true;
-}
-
-bool put_char(FIX::FieldMap& m, int tag, char c, const char* what, const char* msg_name,
-              std::string& error) {
-  if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-    error =
-        std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is not a FIX char";
-    return false;
+  Writer& chr(int tag, const char* what, char c) {
+    if (!ok_) return *this;
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return fail(tag, what, "is not a FIX char");
+    out_.setField(tag, std::string(1, c));
+    return *this;
   }
-  m.setField(tag, std::string(1, c));
-  return true;
-}
-
-bool put_qty(FIX::FieldMap& m, int tag, std::int64_t raw, const char* msg_name,
-             std::string& error) {
-  if (raw <= 0) {
-    error = std::string(msg_name) + ": OrderQty (38) must be > 0, got raw " + std::to_string(raw);
-    return false;
+  // A non-negative integer (reasons, RefTagID).
+  Writer& count(int tag, const char* what, long long v) {
+    if (!ok_) return *this;
+    if (v < 0) return fail(tag, what, "must be >= 0, got " + std::to_string(v));
+    out_.setField(tag, std::to_string(v));
+    return *this;
   }
-  m.setField(tag, format_decimal(raw, kQtyDecimals));
-  return true;
-}
-
-bool put_limit_price(FIX::FieldMap& m, char ord_type, std::int64_t raw, const char* msg_name,
-                     std::string& error) {
-  if (ord_type == '1') return true;  // market: no Price
-  if (raw <= 0) {
-    error = std::string(msg_name) + ": Price (44) must be > 0 for OrdType " +
-            std::string(1, ord_type) + ", got raw " + std::to_string(raw);
-    return false;
+  Writer& decimal(int tag, std::int64_t raw, int decimals) {
+    if (ok_) out_.setField(tag, format_decimal(raw, decimals));
+    return *this;
   }
-  m.setField(44, format_decimal(raw, kPriceDecimals));
-  return true;
-}
-
-void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) {
-  m.setField(tag, format_utc_timestamp_ms(ns));
-}
-
-void put_decimal(FIX::FieldMap& m, int tag, std::int64_t raw, int decimals) {
-  m.setField(tag, format_decimal(raw, decimals));
-}
-
-// A non-negative integer field (reasons, RefTagID, RefSeqNum).
-bool put_count(FIX::FieldMap& m, int tag, long long v, const char* what, const char* msg_name,
-               std::string& error) {
-  if (v < 0) {
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) +
-            ") must be >= 0, got " + std::to_string(v);
-    return false;
+  // An order's quantity, > 0.
+  Writer& qty(std::int64_t raw) {
+    if (ok_ && raw <= 0) return fail(38, "OrderQty", "must be > 0, got raw " + std::to_string(raw));
+    return decimal(38, raw, kQtyDecimals);
   }
-  m.setField(tag, std::to_string(v));
-  return true;
-}
+  // A limit order's Price, > 0; none for a market order.
+  Writer& limit_price(char ord_type, std::int64_t raw) {
+    if (!ok_ || ord_type == '1') return *this;
+    if (raw <= 0)
+      return fail(44, "Price",
+                  "must be > 0 for OrdType " + std::string(1, ord_type) + ", got raw " +
+                      std::to_string(raw));
+    return decimal(44, raw, kPriceDecimals);
+  }
+  Writer& time(int tag, std::int64_t ns) {
+    if (ok_) out_.setField(tag, format_utc_timestamp_ms(ns));
+    return *this;
+  }
+  Writer& fixed(int tag, const char* v) {
+    if (ok_) out_.setField(tag, v);
+    return *this;
+  }
 
-void start(FIX::Message& out, const char* type) {
-  out.clear();
-  out.getHeader().setField(35, type);
+ private:
+  Writer& fail(int tag, const char* what, const std::string& why) {
+    ok_ = false;
+    error_ = std::string(name_) + ": " + what + " (" + std::to_string(tag) + ") " + why;
+    return *this;
+  }
+
+  FIX::Message& out_;
+  const char* name_;
+  std::string& error_;
+  bool ok_ = true;
+};
+
+// The order terms D and G share, after their ids.
+template <class Order>
+bool put_order_terms(Writer& w, const Order& m, Version v) {
+  w.text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .chr(40, "OrdType", m.ord_type)
+      .chr(59, "TimeInForce", m.time_in_force)
+      .qty(m.qty)
+      .limit_price(m.ord_type, m.price);
+  if (v == Version::kFix42) w.fixed(21, "1");  // HandlInst: automated, no intervention
+  return w.time(60, m.transact_time_ns).ok();
 }
 
 // ------------------------------------------------------------------------------- inbound helpers
@@ -188,11 +202,6 @@ std::int64_t get_time(const FIX::FieldMap& m, int tag) {
   return ns;
 }
 
-// With Need::kToExecute: `tag` must be present.
-void need(const FIX::FieldMap& m, int tag, Need n) {
-  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
-}
-
 // An informational UTCTimestamp: 0 when absent or unreadable.
 std::int64_t get_info_time(const FIX::FieldMap& m, int tag) {
   if (!m.isSetField(tag)) return 0;
@@ -201,21 +210,40 @@ std::int64_t get_info_time(const FIX::FieldMap& m, int tag) {
   return parse_utc_timestamp(v.data(), v.size(), ns) ? ns : 0;
 }
 
-// The order fields after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
+// An identifier that Need::kToExecute requires.
+template <std::size_t N>
+void get_id(const FIX::FieldMap& m, int tag, char (&dst)[N], Need n) {
+  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  get_id(m, tag, dst);
+}
+
+// A one-character field that Need::kToExecute requires.
+char get_char(const FIX::FieldMap& m, int tag, char dflt, Need n) {
+  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  return get_char(m, tag, dflt);
+}
+
+// ClOrdID, Symbol and Side: what F and H start with.
+template <class Request>
+void get_request_head(const FIX::FieldMap& m, Request& r, Need n) {
+  get_id(m, 11, r.cl_ord_id, n);
+  get_id(m, 55, r.symbol, n);
+  r.side = get_char(m, 54, '1', n);
+}
+
+// The order terms after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
 // order (the first bad one is the one reported).
 template <class Order>
-void get_order_fields(const FIX::FieldMap& m, Order& o, Need n) {
+void get_order_terms(const FIX::FieldMap& m, Order& o, Need n) {
   get_id(m, 1, o.account);
-  need(m, 55, n);
-  get_id(m, 55, o.symbol);
-  need(m, 54, n);
-  o.side = get_char(m, 54, '1');
-  need(m, 40, n);
-  o.ord_type = get_char(m, 40, '2');
+  get_id(m, 55, o.symbol, n);
+  o.side = get_char(m, 54, '1', n);
+  o.ord_type = get_char(m, 40, '2', n);
   o.time_in_force = get_char(m, 59, '0');
-  need(m, 38, n);
+  if (n == Need::kToExecute && !m.isSetField(38)) throw FIX::FieldNotFound(38);
   o.qty = get_decimal(m, 38, kQtyDecimals);
-  if (o.ord_type == '2') need(m, 44, n);  // a limit order's price
+  // a limit order's price
+  if (n == Need::kToExecute && o.ord_type == '2' && !m.isSetField(44)) throw FIX::FieldNotFound(44);
   o.price = get_decimal(m, 44, kPriceDecimals);
   o.transact_time_ns = get_time(m, 60);
 }
@@ -225,143 +253,102 @@ void get_order_fields(const FIX::FieldMap& m, Order& o, Need n) {
 // ------------------------------------------------------------------------------------- outbound
 
 bool build(const NewOrder& m, Version v, FIX::Message& out, std::string& error) {
-  const char* n = "NewOrderSingle";
-  start(out, "D");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) ||
-      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
-      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
-    return false;
-  }
-  if (v == Version::kFix42) out.setField(21, "1");  // HandlInst: automated, no intervention
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+  Writer w(out, "D", "NewOrderSingle", error);
+  w.text(11, "ClOrdID", m.cl_ord_id, true);
+  return put_order_terms(w, m, v);
 }
 
-bool build(const CancelRequest& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "OrderCancelRequest";
-  start(out, "F");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) || !put_qty(out, 38, m.qty, n, error)) {
-    return false;
-  }
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+bool build(const CancelRequest& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "F", "OrderCancelRequest", error);
+  return w.text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, true)
+      .text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .qty(m.qty)
+      .time(60, m.transact_time_ns)
+      .ok();
 }
 
 bool build(const ReplaceRequest& m, Version v, FIX::Message& out, std::string& error) {
-  const char* n = "OrderCancelReplaceRequest";
-  start(out, "G");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) ||
-      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
-      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
-    return false;
-  }
-  if (v == Version::kFix42) out.setField(21, "1");
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+  Writer w(out, "G", "OrderCancelReplaceRequest", error);
+  w.text(11, "ClOrdID", m.cl_ord_id, true).text(41, "OrigClOrdID", m.orig_cl_ord_id, true);
+  return put_order_terms(w, m, v);
 }
 
-bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "OrderStatusRequest";
-  start(out, "H");
-  return put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) &&
-         put_text(out, 55, str(m.symbol), true, "Symbol", n, error) &&
-         put_char(out, 54, m.side, "Side", n, error);
+bool build(const StatusRequest& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "H", "OrderStatusRequest", error);
+  return w.text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .ok();
 }
 
 bool build(const ExecutionReport& m, Version v, FIX::Message& out, std::string& error) {
-  const char* n = "ExecutionReport";
-  start(out, "8");
-  if (!put_text(out, 37, str(m.order_id), true, "OrderID", n, error) ||
-      !put_text(out, 11, str(m.cl_ord_id), false, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), false, "OrigClOrdID", n, error) ||
-      !put_text(out, 17, str(m.exec_id), true, "ExecID", n, error) ||
-      !put_text(out, 19, str(m.exec_ref_id), false, "ExecRefID", n, error) ||
-      (v == Version::kFix42 &&
-       !put_char(out, 20, m.exec_trans_type, "ExecTransType", n, error)) ||
-      !put_char(out, 150, m.exec_type, "ExecType", n, error) ||
-      !put_char(out, 39, m.ord_status, "OrdStatus", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), false, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) ||
-      (m.ord_type != '\0' && !put_char(out, 40, m.ord_type, "OrdType", n, error)) ||
-      (m.ord_rej_reason >= 0 &&
-       !put_count(out, 103, m.ord_rej_reason, "OrdRejReason", n, error)) ||
-      !put_text(out, 58, str(m.text), false, "Text", n, error)) {
-    return false;
-  }
-  if (m.order_qty != 0) put_decimal(out, 38, m.order_qty, kQtyDecimals);
-  if (m.price != 0) put_decimal(out, 44, m.price, kPriceDecimals);
+  Writer w(out, "8", "ExecutionReport", error);
+  w.text(37, "OrderID", m.order_id, true)
+      .text(11, "ClOrdID", m.cl_ord_id, false)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, false)
+      .text(17, "ExecID", m.exec_id, true)
+      .text(19, "ExecRefID", m.exec_ref_id, false);
+  if (v == Version::kFix42) w.chr(20, "ExecTransType", m.exec_trans_type);
+  w.chr(150, "ExecType", m.exec_type)
+      .chr(39, "OrdStatus", m.ord_status)
+      .text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, false)
+      .chr(54, "Side", m.side);
+  if (m.ord_type != '\0') w.chr(40, "OrdType", m.ord_type);
+  if (m.ord_rej_reason >= 0) w.count(103, "OrdRejReason", m.ord_rej_reason);
+  if (m.order_qty != 0) w.decimal(38, m.order_qty, kQtyDecimals);
+  if (m.price != 0) w.decimal(44, m.price, kPriceDecimals);
   if (m.last_qty != 0 || m.last_px != 0) {
-    put_decimal(out, 32, m.last_qty, kQtyDecimals);  // LastShares (4.2) / LastQty (4.4)
-    put_decimal(out, 31, m.last_px, kPriceDecimals);
+    w.decimal(32, m.last_qty, kQtyDecimals);  // LastShares (4.2) / LastQty (4.4)
+    w.decimal(31, m.last_px, kPriceDecimals);
   }
-  put_decimal(out, 151, m.leaves_qty, kQtyDecimals);
-  put_decimal(out, 14, m.cum_qty, kQtyDecimals);
-  put_decimal(out, 6, m.avg_px, kPriceDecimals);
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+  return w.decimal(151, m.leaves_qty, kQtyDecimals)
+      .decimal(14, m.cum_qty, kQtyDecimals)
+      .decimal(6, m.avg_px, kPriceDecimals)
+      .time(60, m.transact_time_ns)
+      .text(58, "Text", m.text, false)
+      .ok();
 }
 
-bool build(const CancelReject& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "OrderCancelReject";
-  start(out, "9");
-  if (!put_text(out, 37, str(m.order_id), true, "OrderID", n, error) ||
-      !put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
-      !put_char(out, 39, m.ord_status, "OrdStatus", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_char(out, 434, m.response_to, "CxlRejResponseTo", n, error) ||
-      (m.reason >= 0 && !put_count(out, 102, m.reason, "CxlRejReason", n, error)) ||
-      !put_text(out, 58, str(m.text), false, "Text", n, error)) {
-    return false;
-  }
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+bool build(const CancelReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "9", "OrderCancelReject", error);
+  w.text(37, "OrderID", m.order_id, true)
+      .text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, true)
+      .chr(39, "OrdStatus", m.ord_status)
+      .text(1, "Account", m.account, false)
+      .chr(434, "CxlRejResponseTo", m.response_to);
+  if (m.reason >= 0) w.count(102, "CxlRejReason", m.reason);
+  return w.time(60, m.transact_time_ns).text(58, "Text", m.text, false).ok();
 }
 
-bool build(const BusinessReject& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "BusinessMessageReject";
-  start(out, "j");
-  return put_text(out, 372, str(m.ref_msg_type), true, "RefMsgType", n, error) &&
-         put_text(out, 379, str(m.business_ref_id), false, "BusinessRejectRefID", n, error) &&
-         put_count(out, 380, m.reason, "BusinessRejectReason", n, error) &&
-         put_text(out, 58, str(m.text), false, "Text", n, error);
+bool build(const BusinessReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "j", "BusinessMessageReject", error);
+  return w.text(372, "RefMsgType", m.ref_msg_type, true)
+      .text(379, "BusinessRejectRefID", m.business_ref_id, false)
+      .count(380, "BusinessRejectReason", m.reason)
+      .text(58, "Text", m.text, false)
+      .ok();
 }
 
-bool build(const SessionReject& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "Reject";
-  start(out, "3");
+bool build(const SessionReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "3", "Reject", error);
   if (m.ref_seq_num == 0 || m.ref_seq_num > 999999999999999999ULL) {
     error = "Reject: RefSeqNum (45) must be 1 .. 10^18-1, got " + std::to_string(m.ref_seq_num);
     return false;
   }
-  out.setField(45, std::to_string(m.ref_seq_num));
-  return put_text(out, 372, str(m.ref_msg_type), false, "RefMsgType", n, error) &&
-         (m.ref_tag <= 0 || put_count(out, 371, m.ref_tag, "RefTagID", n, error)) &&
-         (m.reason < 0 || put_count(out, 373, m.reason, "SessionRejectReason", n, error)) &&
-         put_text(out, 58, str(m.text), false, "Text", n, error);
+  w.fixed(45, std::to_string(m.ref_seq_num).c_str()).text(372, "RefMsgType", m.ref_msg_type, false);
+  if (m.ref_tag > 0) w.count(371, "RefTagID", m.ref_tag);
+  if (m.reason >= 0) w.count(373, "SessionRejectReason", m.reason);
+  return w.text(58, "Text", m.text, false).ok();
 }
 
 void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out) {
-  start(out, "V");
+  out.clear();
+  out.getHeader().setField(35, "V");
   out.setField(262, req_id);
   out.setField(263, "1");                     // snapshot + updates
   out.setField(264, "1");                     // top of book
@@ -566,46 +553,56 @@ void parse(const FIX::Message& msg, SessionReject& out) {
 
 void parse(const FIX::Message& msg, NewOrder& out, Need n) {
   out = NewOrder{};
-  need(msg, 11, n);
-  get_id(msg, 11, out.cl_ord_id);
-  get_order_fields(msg, out, n);
+  get_id(msg, 11, out.cl_ord_id, n);
+  get_order_terms(msg, out, n);
 }
 
 void parse(const FIX::Message& msg, CancelRequest& out, Need n) {
   out = CancelRequest{};
-  need(msg, 11, n);
-  get_id(msg, 11, out.cl_ord_id);
-  need(msg, 41, n);
-  get_id(msg, 41, out.orig_cl_ord_id);
+  get_request_head(msg, out, n);
+  get_id(msg, 41, out.orig_cl_ord_id, n);
   get_id(msg, 1, out.account);
-  need(msg, 55, n);
-  get_id(msg, 55, out.symbol);
-  need(msg, 54, n);
-  out.side = get_char(msg, 54, '1');
   out.qty = get_decimal(msg, 38, kQtyDecimals);
   out.transact_time_ns = get_time(msg, 60);
 }
 
 void parse(const FIX::Message& msg, ReplaceRequest& out, Need n) {
   out = ReplaceRequest{};
-  need(msg, 11, n);
-  get_id(msg, 11, out.cl_ord_id);
-  need(msg, 41, n);
-  get_id(msg, 41, out.orig_cl_ord_id);
-  get_order_fields(msg, out, n);
+  get_id(msg, 11, out.cl_ord_id, n);
+  get_id(msg, 41, out.orig_cl_ord_id, n);
+  get_order_terms(msg, out, n);
 }
 
 void parse(const FIX::Message& msg, StatusRequest& out, Need n) {
   out = StatusRequest{};
-  need(msg, 11, n);
-  get_id(msg, 11, out.cl_ord_id);
-  need(msg, 55, n);
-  get_id(msg, 55, out.symbol);
-  need(msg, 54, n);
-  out.side = get_char(msg, 54, '1');
+  get_request_head(msg, out, n);
 }
 
 // ---------------------------------------------------------------------------- checked entry
+
+namespace {
+
+// Runs `f`; QuickFIX's exceptions become `error` naming the tag. False then.
+template <class F>
+bool named_errors(F f, std::string& error) {
+  try {
+    f();
+    return true;
+  } catch (const FIX::IncorrectDataFormat& e) {
+    error = "tag " + std::to_string(e.field) + ": incorrect data format";
+  } catch (const FIX::IncorrectTagValue& e) {
+    error = "tag " + std::to_string(e.field) + ": value too long or out of range";
+  } catch (const FIX::FieldNotFound& e) {
+    error = "tag " + std::to_string(e.field) + ": required field missing";
+  } catch (const FIX::InvalidTagNumber& e) {
+    error = "tag " + std::to_string(e.field) + ": not a valid tag number";
+  } catch (const FIX::Exception& e) {
+    error = std::string("not a FIX message: ") + e.what();
+  }
+  return false;
+}
+
+}  // namespace
 
 bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
   // Framing checked here, so that each error names its field (QuickFIX's say less).
@@ -629,7 +626,10 @@ bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
     declared = declared * 10 + static_cast<std::size_t>(raw[i] - '0');
   }
   const std::size_t body = soh2 + 1;
-  if (raw.size() < 8 || raw.compare(raw.size() - 8, 4, "\x01" "10=") != 0 ||
+  if (raw.size() < 8 ||
+      raw.compare(raw.size() - 8, 4,
+                  "\x01"
+                  "10=") != 0 ||
       raw[raw.size() - 1] != '\x01') {
     error = "tag 10 (CheckSum): expected the message to end with <SOH>10=nnn<SOH>";
     return false;
@@ -657,36 +657,14 @@ bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
     error = bad;
     return false;
   }
-  try {
-    out.setString(raw, false);
-    return true;
-  } catch (const FIX::InvalidTagNumber& e) {
-    error = "tag " + std::to_string(e.field) + ": not a valid tag number";
-  } catch (const FIX::FieldNotFound& e) {
-    error = "tag " + std::to_string(e.field) + ": required field missing";
-  } catch (const FIX::Exception& e) {
-    error = std::string("not a FIX message: ") + e.what();
-  }
-  return false;
+  return named_errors([&] { out.setString(raw, false); }, error);
 }
 
 namespace {
 
 template <class T>
 bool checked(const FIX::Message& msg, T& out, std::string& error) {
-  try {
-    parse(msg, out);
-    return true;
-  } catch (const FIX::IncorrectDataFormat& e) {
-    error = "tag " + std::to_string(e.field) + ": incorrect data format";
-  } catch (const FIX::IncorrectTagValue& e) {
-    error = "tag " + std::to_string(e.field) + ": value too long or out of range";
-  } catch (const FIX::FieldNotFound& e) {
-    error = "tag " + std::to_string(e.field) + ": required field missing";
-  } catch (const FIX::Exception& e) {
-    error = std::string("cannot parse: ") + e.what();
-  }
-  return false;
+  return named_errors([&] { parse(msg, out); }, error);
 }
 
 }  // namespace
@@ -717,6 +695,11 @@ bool parse_checked(const FIX::Message& msg, BusinessReject& out, std::string& er
 }
 bool parse_checked(const FIX::Message& msg, SessionReject& out, std::string& error) {
   return checked(msg, out, error);
+}
+
+char required_char(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  return get_char(m, tag, '\0');
 }
 
 std::string cl_ord_id_of(const FIX::Message& msg) {

@@ -98,6 +98,10 @@ bool parse_checked(const FIX::Message& msg, CancelReject& out, std::string& erro
 bool parse_checked(const FIX::Message& msg, BusinessReject& out, std::string& error);
 bool parse_checked(const FIX::Message& msg, SessionReject& out, std::string& error);
 
+/// A one-character field (a MarketDataRequest's SubscriptionRequestType, an MDEntryType):
+/// FIX::FieldNotFound when absent, FIX::IncorrectDataFormat when not one character.
+char required_char(const FIX::FieldMap& m, int tag);
+
 /// The ClOrdID (11) of a raw outbound message, empty when it has none.
 std::string cl_ord_id_of(const FIX::Message& msg);
 

@@ -253,29 +253,18 @@ std::string px_text(std::int64_t raw) {
   return format_decimal(raw, kPriceDecimals);
 }
 
-int ord_rej_reason(sim::RejectReason r, bool fix44) {
+/// OrdRejReason (103) of a rejected order or status answer, or CxlRejReason (102) of an
+/// OrderCancelReject (`cxl`). FIX 4.2 has no "other" (99): 0 / 2 = broker option there.
+int reason_code(sim::RejectReason r, bool fix44, bool cxl) {
   switch (r) {
     case sim::RejectReason::kDuplicateClOrdId:
-      return 6;
+      return !cxl ? 6 : fix44 ? 6 : 2;
     case sim::RejectReason::kUnknownOrder:
-      return 5;
+      return cxl ? 1 : 5;
     case sim::RejectReason::kTooLate:
-      return 4;
+      return cxl ? 0 : 4;
     default:
-      return fix44 ? 99 : 0;  // 4.2 has no "other": 0 = broker option
-  }
-}
-
-int cxl_rej_reason(sim::RejectReason r, bool fix44) {
-  switch (r) {
-    case sim::RejectReason::kTooLate:
-      return 0;
-    case sim::RejectReason::kUnknownOrder:
-      return 1;
-    case sim::RejectReason::kDuplicateClOrdId:
-      return fix44 ? 6 : 2;
-    default:
-      return fix44 ? 99 : 2;  // 4.2: 2 = broker option
+      return fix44 ? 99 : cxl ? 2 : 0;
   }
 }
 
@@ -290,6 +279,52 @@ bool copy_text(char (&dst)[N], const std::string& v, const char* what, std::stri
   return false;
 }
 
+/// A new order's or a replace's terms (Price only for a limit order, as the matcher expects).
+template <class Msg, class Req>
+void copy_terms(const Msg& m, Req& r) {
+  r.ord_type = m.ord_type;
+  r.qty = m.qty;
+  if (m.ord_type == '2') r.price = m.price;
+}
+
+/// What each request adds for the matcher to session, ClOrdID, Symbol and Side.
+void copy_rest(const NewOrder& m, sim::NewOrderRequest& r) {
+  r.account = m.account;
+  r.time_in_force = m.time_in_force;
+  copy_terms(m, r);
+}
+void copy_rest(const CancelRequest& m, sim::CancelOrderRequest& r) {
+  r.orig_cl_ord_id = m.orig_cl_ord_id;
+}
+void copy_rest(const ReplaceRequest& m, sim::ReplaceOrderRequest& r) {
+  r.orig_cl_ord_id = m.orig_cl_ord_id;
+  copy_terms(m, r);
+}
+void copy_rest(const StatusRequest&, sim::StatusOrderRequest&) {}
+
+/// Reads a D/F/G/H with the codec as a broker (the fields broker-sim acts on must be there; its
+/// exceptions name the tag and QuickFIX answers with a Reject) into the matcher's request.
+template <class Msg, class Req>
+void read_request(const FIX::Message& msg, const std::string& session, Req& r) {
+  Msg m;
+  codec::parse(msg, m, codec::Need::kToExecute);
+  r.session = session;
+  r.cl_ord_id = m.cl_ord_id;
+  r.symbol = m.symbol;
+  r.side = m.side;
+  copy_rest(m, r);
+}
+
+/// The identifiers and text an ExecutionReport and an OrderCancelReject share.
+template <class Out>
+bool copy_common(const sim::Report& r, Out& o, std::string& error) {
+  return copy_text(o.order_id, r.order_id, "OrderID", error) &&
+         copy_text(o.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
+         copy_text(o.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
+         copy_text(o.account, r.account, "Account", error) &&
+         copy_text(o.text, r.text, "Text", error);
+}
+
 /// One matcher report as the FIX message broker-sim sends (an ExecutionReport, or an
 /// OrderCancelReject), built by the codec. False with `error` when a value does not fit.
 bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string& error) {
@@ -298,13 +333,9 @@ bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string
     CancelReject c;
     c.ord_status = r.ord_status;
     c.response_to = r.response_to;
-    c.reason = cxl_rej_reason(r.reason, fix44);
+    c.reason = reason_code(r.reason, fix44, true);
     c.transact_time_ns = r.tape_time_ns;
-    return copy_text(c.order_id, r.order_id, "OrderID", error) &&
-           copy_text(c.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
-           copy_text(c.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
-           copy_text(c.account, r.account, "Account", error) &&
-           copy_text(c.text, r.text, "Text", error) && codec::build(c, v, m, error);
+    return copy_common(r, c, error) && codec::build(c, v, m, error);
   }
   ExecutionReport e;
   switch (r.type) {
@@ -335,7 +366,7 @@ bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string
   e.ord_status = r.ord_status;
   if (r.type == sim::ReportType::kRejected ||
       (r.type == sim::ReportType::kStatus && r.reason != sim::RejectReason::kNone)) {
-    e.ord_rej_reason = ord_rej_reason(r.reason, fix44);
+    e.ord_rej_reason = reason_code(r.reason, fix44, false);
   }
   e.side = r.side;
   if (r.order_id != "NONE") {  // the order's own terms only when the order is known
@@ -347,13 +378,8 @@ bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string
   e.cum_qty = r.cum_qty;
   e.avg_px = r.avg_px;
   e.transact_time_ns = r.tape_time_ns;
-  return copy_text(e.order_id, r.order_id, "OrderID", error) &&
-         copy_text(e.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
-         copy_text(e.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
-         copy_text(e.exec_id, r.exec_id, "ExecID", error) &&
-         copy_text(e.account, r.account, "Account", error) &&
-         copy_text(e.symbol, r.symbol, "Symbol", error) &&
-         copy_text(e.text, r.text, "Text", error) && codec::build(e, v, m, error);
+  return copy_common(r, e, error) && copy_text(e.exec_id, r.exec_id, "ExecID", error) &&
+         copy_text(e.symbol, r.symbol, "Symbol", error) && codec::build(e, v, m, error);
 }
 
 /// MDEntryDate (YYYYMMDD) and MDEntryTime (HH:MM:SS.sss) of a tape time.
@@ -599,52 +625,18 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     // The codec reads every order (Need::kToExecute: the fields broker-sim acts on must be
     // there); its exceptions name the tag and QuickFIX answers with a session Reject.
     switch (in.kind) {
-      case 'D': {
-        NewOrder o;
-        codec::parse(msg, o, codec::Need::kToExecute);
-        in.order.session = key;
-        in.order.cl_ord_id = o.cl_ord_id;
-        in.order.account = o.account;
-        in.order.symbol = o.symbol;
-        in.order.side = o.side;
-        in.order.ord_type = o.ord_type;
-        in.order.time_in_force = o.time_in_force;
-        in.order.qty = o.qty;
-        if (o.ord_type == '2') in.order.price = o.price;
+      case 'D':
+        read_request<NewOrder>(msg, key, in.order);
         break;
-      }
-      case 'F': {
-        CancelRequest c;
-        codec::parse(msg, c, codec::Need::kToExecute);
-        in.cancel.session = key;
-        in.cancel.cl_ord_id = c.cl_ord_id;
-        in.cancel.orig_cl_ord_id = c.orig_cl_ord_id;
-        in.cancel.symbol = c.symbol;
-        in.cancel.side = c.side;
+      case 'F':
+        read_request<CancelRequest>(msg, key, in.cancel);
         break;
-      }
-      case 'G': {
-        ReplaceRequest g;
-        codec::parse(msg, g, codec::Need::kToExecute);
-        in.replace.session = key;
-        in.replace.cl_ord_id = g.cl_ord_id;
-        in.replace.orig_cl_ord_id = g.orig_cl_ord_id;
-        in.replace.symbol = g.symbol;
-        in.replace.side = g.side;
-        in.replace.ord_type = g.ord_type;
-        in.replace.qty = g.qty;
-        if (g.ord_type == '2') in.replace.price = g.price;
+      case 'G':
+        read_request<ReplaceRequest>(msg, key, in.replace);
         break;
-      }
-      case 'H': {
-        StatusRequest h;
-        codec::parse(msg, h, codec::Need::kToExecute);
-        in.status.session = key;
-        in.status.cl_ord_id = h.cl_ord_id;
-        in.status.symbol = h.symbol;
-        in.status.side = h.side;
+      case 'H':
+        read_request<StatusRequest>(msg, key, in.status);
         break;
-      }
       case 'V':
         on_market_data_request(msg, id);
         cv_.notify_all();
@@ -686,12 +678,6 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     std::vector<std::string> symbols;
     bool bids = false, offers = false, trades = false;
   };
-
-  static char get_char(const FIX::FieldMap& m, int tag) {
-    const std::string& v = m.getField(tag);
-    if (v.size() != 1) throw FIX::IncorrectTagValue(tag);
-    return v[0];
-  }
 
   bool dictionary_for(const std::string& begin_string, std::string& path, std::string& error) {
     if (!cfg_.data_dictionary_dir.empty()) {
@@ -758,8 +744,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         // Cannot happen for what the codec read (see copy_text); said, never sent half-built.
         if (FIX::Session* fs = FIX::Session::lookupSession(s->second.id)) {
           try {
-            fs->getLog()->onEvent("broker-sim: report for " + r.cl_ord_id +
-                                  " not sent: " + error);
+            fs->getLog()->onEvent("broker-sim: report for " + r.cl_ord_id + " not sent: " + error);
           } catch (...) {
           }
         }
@@ -805,7 +790,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
 
   void on_market_data_request(const FIX::Message& msg, const FIX::SessionID& id) {
     const std::string req_id = msg.getField(262);
-    const char sub_type = get_char(msg, 263);
+    const char sub_type = codec::required_char(msg, 263);
     if (sub_type != '0' && sub_type != '1' && sub_type != '2') throw FIX::IncorrectTagValue(263);
     MdSub sub;
     sub.id = id;
@@ -813,7 +798,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     sub.req_id = req_id;
     const std::size_t ntypes = msg.groupCount(267);
     for (std::size_t i = 1; i <= ntypes; ++i) {
-      const char t = get_char(msg.getGroupRef(static_cast<int>(i), 267), 269);
+      const char t = codec::required_char(msg.getGroupRef(static_cast<int>(i), 267), 269);
       if (t == '0') sub.bids = true;
       if (t == '1') sub.offers = true;
       if (t == '2') sub.trades = true;

@@ -145,8 +145,8 @@ struct CancelReject {
   char order_id[32] = {};  ///< OrderID (37), the broker's ("NONE" when it knows no order)
   char account[32] = {};   ///< empty when absent
   char ord_status = '0';
-  char response_to = '1';  ///< CxlRejResponseTo (434): '1' cancel, '2' cancel/replace
-  int reason = -1;         ///< CxlRejReason (102), -1 when absent
+  char response_to = '1';             ///< CxlRejResponseTo (434): '1' cancel, '2' cancel/replace
+  int reason = -1;                    ///< CxlRejReason (102), -1 when absent
   std::int64_t transact_time_ns = 0;  ///< TransactTime (60); 0 when absent
   char text[128] = {};
 };
