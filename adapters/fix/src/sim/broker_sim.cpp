@@ -1,5 +1,7 @@
 // broker-sim: the QuickFIX acceptor around the matching core (matcher.hpp). See broker_sim.hpp
 // for the interface and docs/fix.md ("broker-sim") for the behaviour and the message-log format.
+// Every order it reads and every ExecutionReport/OrderCancelReject it sends goes through Ballast's
+// one FIX codec (common/fix_codec.hpp), the same code the initiator builds and parses with.
 //
 // Threads and locks:
 //  * QuickFIX calls back on the connection threads of sim::SimAcceptor (acceptor.hpp: one per
