@@ -580,11 +580,7 @@ void parse(const FIX::Message& msg, StatusRequest& out, Need n) {
 
 // ---------------------------------------------------------------------------- checked entry
 
-namespace {
-
-// Runs `f`; QuickFIX's exceptions become `error` naming the tag. False then.
-template <class F>
-bool named_errors(F f, std::string& error) {
+bool named_errors(const std::function<void()>& f, std::string& error) {
   try {
     f();
     return true;
@@ -601,8 +597,6 @@ bool named_errors(F f, std::string& error) {
   }
   return false;
 }
-
-}  // namespace
 
 bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
   // Framing checked here, so that each error names its field (QuickFIX's say less).
@@ -660,41 +654,11 @@ bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
   return named_errors([&] { out.setString(raw, false); }, error);
 }
 
-namespace {
-
-template <class T>
-bool checked(const FIX::Message& msg, T& out, std::string& error) {
-  return named_errors([&] { parse(msg, out); }, error);
-}
-
-}  // namespace
-
-bool parse_checked(const FIX::Message& msg, NewOrder& out, std::string& error) {
-  return checked(msg, out, error);
-}
-bool parse_checked(const FIX::Message& msg, CancelRequest& out, std::string& error) {
-  return checked(msg, out, error);
-}
-bool parse_checked(const FIX::Message& msg, ReplaceRequest& out, std::string& error) {
-  return checked(msg, out, error);
-}
-bool parse_checked(const FIX::Message& msg, StatusRequest& out, std::string& error) {
-  return checked(msg, out, error);
-}
 bool parse_checked(const FIX::Message& msg, ExecutionReport& out, std::string& error) {
   parse(msg, out);
   if (out.bad_tag == 0) return true;
   error = "tag " + std::to_string(out.bad_tag) + ": " + out.problem;
   return false;
-}
-bool parse_checked(const FIX::Message& msg, CancelReject& out, std::string& error) {
-  return checked(msg, out, error);
-}
-bool parse_checked(const FIX::Message& msg, BusinessReject& out, std::string& error) {
-  return checked(msg, out, error);
-}
-bool parse_checked(const FIX::Message& msg, SessionReject& out, std::string& error) {
-  return checked(msg, out, error);
 }
 
 char required_char(const FIX::FieldMap& m, int tag) {

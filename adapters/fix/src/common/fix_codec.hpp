@@ -18,6 +18,7 @@
 #include <quickfix/Message.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -86,17 +87,18 @@ void parse(const FIX::Message& msg, StatusRequest& out, Need need = Need::kWhatI
 /// One raw message (SOH-delimited, "8=...|9=...|35=..." to "10=nnn|") into `out`, BodyLength and
 /// CheckSum checked. False with `error` ("tag 10 (CheckSum): ...") when it is not a message.
 bool read_wire(const std::string& raw, FIX::Message& out, std::string& error);
-/// parse() for the struct, with QuickFIX's exceptions turned into `error` naming the tag
-/// ("tag 38: incorrect data format"); false then (the struct holds what was read before it).
-/// For an ExecutionReport, false when a needed field is unusable (bad_tag, named in `error`).
-bool parse_checked(const FIX::Message& msg, NewOrder& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, CancelRequest& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, ReplaceRequest& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, StatusRequest& out, std::string& error);
+/// Runs `f`; QuickFIX's exceptions become `error` naming the tag ("tag 38: incorrect data
+/// format"). False then.
+bool named_errors(const std::function<void()>& f, std::string& error);
+/// parse() for the struct, with its exceptions turned into `error` naming the tag; false then
+/// (the struct holds what was read before it).
+template <class T>
+bool parse_checked(const FIX::Message& msg, T& out, std::string& error) {
+  return named_errors([&] { parse(msg, out); }, error);
+}
+/// For an ExecutionReport (never refused): false when a needed field is unusable (bad_tag,
+/// named in `error`).
 bool parse_checked(const FIX::Message& msg, ExecutionReport& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, CancelReject& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, BusinessReject& out, std::string& error);
-bool parse_checked(const FIX::Message& msg, SessionReject& out, std::string& error);
 
 /// A one-character field (a MarketDataRequest's SubscriptionRequestType, an MDEntryType):
 /// FIX::FieldNotFound when absent, FIX::IncorrectDataFormat when not one character.
