@@ -28,7 +28,7 @@
 #include "ballast/fix/fix_decimal.hpp"
 #include "common/embedded.hpp"
 #include "micro_check.hpp"
-#include "session/fix_codec.hpp"
+#include "common/fix_codec.hpp"
 
 namespace ballast {
 namespace micro {

@@ -2,6 +2,9 @@
 // Reject or drops the connection, and keeps serving a well-behaved QuickFIX session meanwhile.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+
 #include "test_support.hpp"
 
 namespace ballast {
@@ -15,6 +18,19 @@ std::string header(const std::string& type, int seq, const std::string& sender =
 }
 std::string logon_body(int seq, const std::string& sender = "RAW") {
   return header("A", seq, sender) + "98=0|108=30|553=rawuser|554=rawpass|";
+}
+
+/// Waits for the answer to MsgSeqNum `ref_seq` and checks it holds each of `fields` ("35=3", ...).
+void expect_answer(RawClient& raw, int ref_seq, std::initializer_list<const char*> fields) {
+  ASSERT_TRUE(
+      raw.read_until("\x01"
+                     "45=" +
+                     std::to_string(ref_seq) + "\x01"))
+      << raw.seen();
+  for (const char* f : fields) {
+    EXPECT_NE(raw.seen().find(std::string("\x01") + f + "\x01"), std::string::npos)
+        << f << " in " << raw.seen();
+  }
 }
 
 class RawClientTest : public ::testing::Test {
@@ -104,57 +120,23 @@ TEST_F(RawClientTest, AfterLogonBadMessagesGetSessionRejectsAndTheSessionLives) 
     ASSERT_TRUE(raw.send(
         frame("FIX.4.4",
               header("D", 2) + "11=R1|21=1|55=SPY|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
-    ASSERT_TRUE(
-        raw.read_until("\x01"
-                       "45=2\x01"))
-        << raw.seen();
-    EXPECT_NE(raw.seen().find("35=3\x01"), std::string::npos) << raw.seen();
-    EXPECT_NE(raw.seen().find("\x01"
-                              "371=54\x01"),
-              std::string::npos)
-        << raw.seen();
-    EXPECT_NE(raw.seen().find("\x01"
-                              "373=1\x01"),
-              std::string::npos)
-        << raw.seen();
+    expect_answer(raw, 2, {"35=3", "371=54", "373=1"});
 
     // Without Symbol (in FIX 4.4 inside the Instrument component, so only the sim notices):
     // BusinessMessageReject, reason 5 (conditionally required field missing).
     ASSERT_TRUE(raw.send(frame(
         "FIX.4.4", header("D", 3) + "11=R1|21=1|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1|")));
-    ASSERT_TRUE(
-        raw.read_until("\x01"
-                       "45=3\x01"))
-        << raw.seen();
-    EXPECT_NE(raw.seen().find("35=j\x01"), std::string::npos) << raw.seen();
-    EXPECT_NE(raw.seen().find("\x01"
-                              "380=5\x01"),
-              std::string::npos)
-        << raw.seen();
+    expect_answer(raw, 3, {"35=j", "380=5"});
 
     // Unknown MsgType: Reject with reason 11 (invalid MsgType).
     ASSERT_TRUE(raw.send(frame("FIX.4.4", header("ZZ", 4) + "58=hello|")));
-    ASSERT_TRUE(
-        raw.read_until("\x01"
-                       "45=4\x01"))
-        << raw.seen();
-    EXPECT_NE(raw.seen().find("\x01"
-                              "373=11\x01"),
-              std::string::npos)
-        << raw.seen();
+    expect_answer(raw, 4, {"373=11"});
 
     // A bad price text: Reject with reason 6 (incorrect data format).
     ASSERT_TRUE(raw.send(frame(
         "FIX.4.4",
         header("D", 5) + "11=R2|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|40=2|44=1.2.3|")));
-    ASSERT_TRUE(
-        raw.read_until("\x01"
-                       "45=5\x01"))
-        << raw.seen();
-    EXPECT_NE(raw.seen().find("\x01"
-                              "373=6\x01"),
-              std::string::npos)
-        << raw.seen();
+    expect_answer(raw, 5, {"373=6"});
 
     // A message with a bad checksum is dropped without an answer (and does not use up a sequence
     // number); the session still answers a TestRequest.
@@ -189,6 +171,31 @@ TEST_F(RawClientTest, AfterLogonBadMessagesGetSessionRejectsAndTheSessionLives) 
   EXPECT_EQ(rejects_out, 3);
   EXPECT_EQ(business_rejects_out, 1);
   EXPECT_EQ(zz_in, 1);
+}
+
+// broker-sim reads orders with Ballast's codec (common/fix_codec.hpp), so it takes the identifiers
+// the codec's structs hold: a ClOrdID longer than 23 characters gets a session Reject naming tag
+// 11 (reason 5, value out of range) instead of being booked and echoed; one that fits is served.
+TEST_F(RawClientTest, AClOrdIdTooLongForTheCodecIsRejectedNamingTag11) {
+  RawClient raw(sim_->port());
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", logon_body(1))));
+  ASSERT_TRUE(raw.read_until("35=A\x01")) << raw.seen();
+  const std::string too_long(24, 'L');
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 2) + "11=" + too_long +
+                                            "|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|"
+                                            "40=2|44=1|")));
+  expect_answer(raw, 2, {"35=3", "371=11", "373=5"});
+  EXPECT_EQ(raw.seen().find("35=8\x01"), std::string::npos) << "no report for it";
+  const std::string fits(23, 'F');
+  ASSERT_TRUE(raw.send(frame("FIX.4.4", header("D", 3) + "11=" + fits +
+                                            "|21=1|55=SPY|54=1|60=20120621-14:30:00.000|38=10|"
+                                            "40=2|44=1|")));
+  ASSERT_TRUE(
+      raw.read_until("\x01"
+                     "11=" +
+                     fits + "\x01"))
+      << raw.seen();
+  EXPECT_NE(raw.seen().find("35=8\x01"), std::string::npos) << raw.seen();
 }
 
 }  // namespace

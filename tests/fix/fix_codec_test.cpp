@@ -1,5 +1,5 @@
 // The message codec and the back-off policy without a network.
-#include "session/fix_codec.hpp"
+#include "common/fix_codec.hpp"
 
 #include <quickfix/DataDictionary.h>
 #include <quickfix/Exceptions.h>
@@ -64,7 +64,7 @@ TEST(FixCodec, ExecutionReportIdentifiersTooLongAreNamedNotCutAndTheReportStillR
       "8=FIX.4.4|35=8|49=B|56=A|34=2|52=20240102-00:00:00|43=Y|37=O|17=E1|150=F|"
       "39=1|55=AAPL|54=2|38=0.000001|32=0.000001|31=0.000000001|151=0|14=0.000001|"
       "6=12|58=" +
-      std::string(100, 't') + "|");
+      std::string(200, 't') + "|");
   codec::parse(ok, r);
   EXPECT_EQ(r.order_qty, 1);
   EXPECT_EQ(r.last_px, 1);

@@ -41,7 +41,7 @@
 #include "common/embedded.hpp"
 #include "common/redacting_log.hpp"
 #include "fuzz_support.hpp"
-#include "session/fix_codec.hpp"
+#include "common/fix_codec.hpp"
 
 namespace ballast {
 namespace fix {

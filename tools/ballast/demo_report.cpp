@@ -12,27 +12,13 @@
 #include <utility>
 #include <vector>
 
-#include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_log.hpp"
 #include "demo_internal.hpp"
 #include "run_summary.hpp"
 
 namespace ballast::tools::demo_detail {
 
 namespace {
-
-/// One field of a '|'-delimited FIX message in a broker-sim message-log line ("" when absent).
-std::string_view field(std::string_view msg, std::string_view tag_eq) {
-  std::size_t pos = 0;
-  while (pos < msg.size()) {
-    const std::size_t end = msg.find('|', pos);
-    const std::string_view f =
-        msg.substr(pos, end == std::string_view::npos ? msg.npos : end - pos);
-    if (f.substr(0, tag_eq.size()) == tag_eq) return f.substr(tag_eq.size());
-    if (end == std::string_view::npos) break;
-    pos = end + 1;
-  }
-  return {};
-}
 
 struct LogRecon {
   std::map<std::pair<std::string, std::string>, std::int64_t>
@@ -41,39 +27,35 @@ struct LogRecon {
   std::string error;
 };
 
-/// Reads broker-sim's message log: every distinct fill it sent (ExecID de-duplicates resends) and
-/// every NewOrderSingle it received.
+/// Reads broker-sim's message log with the FIX log reader (so with the one FIX codec): every
+/// distinct fill it sent (ExecID de-duplicates resends) and every NewOrderSingle it received.
+/// Direction is broker-sim's (IN: received by the simulator).
 LogRecon read_message_log(const std::string& path) {
   LogRecon r;
-  std::ifstream in(path);
-  if (!in) {
-    r.error = "cannot open broker-sim's message log " + path;
+  fix::FixLogReader reader;
+  std::string error;
+  if (!reader.open(path, fix::FixLogOptions{}, error)) {
+    r.error = "cannot open broker-sim's message log " + path + " (" + error + ")";
     return r;
   }
   std::unordered_set<std::string> exec_ids, cl_ord_ids;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string t, dir, session;
-    ls >> t >> dir >> session;
-    std::string msg;
-    std::getline(ls, msg);
-    const std::string_view m(msg);
-    const std::string_view type = field(m, "35=");
-    if (dir == "IN" && type == "D" && field(m, "43=") != "Y") {
+  fix::FixLogEntry e;
+  while (reader.next(e)) {
+    if (e.kind == fix::FixLogKind::kNewOrder && e.direction == fix::FixLogDirection::kReceived &&
+        !e.poss_dup) {
       ++r.new_orders;
-      if (!cl_ord_ids.insert(std::string(field(m, "11="))).second) ++r.duplicate_cl_ord_ids;
+      if (!cl_ord_ids.insert(e.new_order.cl_ord_id).second) ++r.duplicate_cl_ord_ids;
     }
-    if (dir != "OUT" || type != "8") continue;
-    const std::string_view last = field(m, "32=");
-    if (last.empty()) continue;
-    std::int64_t q = 0;
-    if (!fix::parse_decimal(std::string(last), 6, q) || q <= 0) continue;
-    if (!exec_ids.insert(std::string(field(m, "17="))).second) continue;
+    if (e.kind != fix::FixLogKind::kExecutionReport || e.direction != fix::FixLogDirection::kSent)
+      continue;
+    const fix::ExecutionReport& x = e.execution_report;
+    if (x.last_qty <= 0 || x.bad_tag != 0) continue;
+    if (!exec_ids.insert(x.exec_id).second) continue;
     ++r.fills;
-    const bool buy = field(m, "54=") == "1";
-    r.positions[{std::string(field(m, "1=")), std::string(field(m, "55="))}] += buy ? q : -q;
+    r.positions[{std::string(x.account), std::string(x.symbol)}] +=
+        x.side == '1' ? x.last_qty : -x.last_qty;
   }
+  if (!reader.io_error().empty()) r.error = path + ": " + reader.io_error();
   return r;
 }
 

@@ -7,13 +7,14 @@
 //     and reports problems as bare exceptions; logs have prefixes, '|' delimiters, line breaks
 //     inside messages and hand-edited lengths, and every problem must name the file and line.
 //  2. Decoding, with QuickFIX: the fields are put into a FIX::Message and decoded by the live
-//     initiator's own codec (session/fix_codec.hpp: codec::parse for 8/9/j/3/Y and D/F/G/H,
+//     initiator's own codec (common/fix_codec.hpp: codec::parse for 8/9/j/3/Y and D/F/G/H,
 //     codec::TopOfBook for W/X), so exact decimals, text limits, the PossDup rule and the
 //     top-of-book logic are the same code a live session runs.
 //
 // Files: fix_log_internal.hpp lists them (layouts and framing, one message, decoding, text).
 
 #include "ballast/fix/fix_log.hpp"
+#include "ballast/fix/fix_raw.hpp"
 
 #include <string>
 #include <utility>
@@ -129,22 +130,7 @@ bool read_fix_log(const std::string& path, const FixLogOptions& options,
 }
 
 bool fix_log_field(const FixLogEntry& entry, int tag, std::string& value) {
-  const std::string needle = std::to_string(tag) + "=";
-  std::size_t p = 0;
-  const std::string& t = entry.text;
-  while (p < t.size()) {
-    if (t.compare(p, needle.size(), needle) == 0) {
-      const std::size_t v = p + needle.size();
-      std::size_t end = t.find('|', v);
-      if (end == std::string::npos) end = t.size();
-      value = t.substr(v, end - v);
-      return true;
-    }
-    const std::size_t bar = t.find('|', p);
-    if (bar == std::string::npos) break;
-    p = bar + 1;
-  }
-  return false;
+  return raw_field(entry.text, tag, value);
 }
 
 }  // namespace fix

@@ -1,5 +1,5 @@
 // Decoding a FIX log's messages into Ballast's structures: the required top-level fields per
-// version and MsgType, then the live initiator's own codec (session/fix_codec.hpp: codec::parse
+// version and MsgType, then the live initiator's own codec (common/fix_codec.hpp: codec::parse
 // for 8/9/j/3/Y and D/F/G/H, codec::TopOfBook for W/X). A bad value is reported and dropped, and
 // the rest decoded again.
 #include <quickfix/Exceptions.h>

@@ -23,7 +23,7 @@
 
 #include "ballast/fix/fix_log.hpp"
 #include "ballast/fix/fix_messages.hpp"
-#include "session/fix_codec.hpp"
+#include "common/fix_codec.hpp"
 
 namespace ballast {
 namespace fix {

@@ -51,11 +51,12 @@
 #include <thread>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_raw.hpp"
 #include "common/embedded.hpp"
+#include "common/fix_codec.hpp"
 #include "common/redacting_log.hpp"
 #include "common/redacting_store.hpp"
 #include "session/backoff.hpp"
-#include "session/fix_codec.hpp"
 #include "session/seqnum_file.hpp"
 
 // QuickFIX 1.15's Application and Log declare dynamic exception specifications; C++14 overrides
@@ -937,17 +938,7 @@ void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
     // An ExecutionReport must never vanish: the engine hears of a refused one (its identifiers,
     // as far as they can be read) and stops trading on the account.
     const std::string ref_seq = msg.isSetField(45) ? msg.getField(45) : std::string();
-    std::string raw_seq;
-    {
-      const std::string& raw = rt.last_inbound;
-      const std::size_t at = raw.find(
-          "\x01"
-          "34=");
-      if (at != std::string::npos) {
-        const std::size_t end = raw.find('\x01', at + 4);
-        raw_seq = raw.substr(at + 4, end == std::string::npos ? std::string::npos : end - at - 4);
-      }
-    }
+    const std::string raw_seq = raw_field(rt.last_inbound, 34);
     if (!ref_seq.empty() && ref_seq == raw_seq) {
       const int ref_tag = msg.isSetField(371) ? std::atoi(msg.getField(371).c_str()) : 0;
       const std::string text = msg.isSetField(58) ? msg.getField(58) : std::string("no text");

@@ -1,5 +1,7 @@
 // broker-sim: the QuickFIX acceptor around the matching core (matcher.hpp). See broker_sim.hpp
 // for the interface and docs/fix.md ("broker-sim") for the behaviour and the message-log format.
+// Every order it reads and every ExecutionReport/OrderCancelReject it sends goes through Ballast's
+// one FIX codec (common/fix_codec.hpp), the same code the initiator builds and parses with.
 //
 // Threads and locks:
 //  * QuickFIX calls back on the connection threads of sim::SimAcceptor (acceptor.hpp: one per
@@ -52,8 +54,11 @@
 #include <utility>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_messages.hpp"
+#include "ballast/fix/fix_raw.hpp"
 #include "ballast/fix/free_port.hpp"
 #include "common/embedded.hpp"
+#include "common/fix_codec.hpp"
 #include "common/redacting_log.hpp"
 #include "sim/acceptor.hpp"
 #include "sim/broker_sim_detail.hpp"
@@ -177,13 +182,8 @@ class MessageLog {
 
 /// MsgSeqNum of a raw resent message (PossDupFlag 43=Y), or 0.
 int resent_seq(const std::string& raw) {
-  if (raw.find("\x01"
-               "43=Y\x01") == std::string::npos)
-    return 0;
-  const std::size_t p = raw.find(
-      "\x01"
-      "34=");
-  return p == std::string::npos ? 0 : std::atoi(raw.c_str() + p + 4);
+  if (raw_field(raw, 43) != "Y") return 0;
+  return std::atoi(raw_field(raw, 34).c_str());
 }
 
 /// A QuickFIX Log that writes every message to the message log and hands everything to the
@@ -255,101 +255,133 @@ std::string px_text(std::int64_t raw) {
   return format_decimal(raw, kPriceDecimals);
 }
 
-const char* ord_rej_reason(sim::RejectReason r, bool fix44) {
+/// OrdRejReason (103) of a rejected order or status answer, or CxlRejReason (102) of an
+/// OrderCancelReject (`cxl`). FIX 4.2 has no "other" (99): 0 / 2 = broker option there.
+int reason_code(sim::RejectReason r, bool fix44, bool cxl) {
   switch (r) {
     case sim::RejectReason::kDuplicateClOrdId:
-      return "6";
+      return !cxl ? 6 : fix44 ? 6 : 2;
     case sim::RejectReason::kUnknownOrder:
-      return "5";
+      return cxl ? 1 : 5;
     case sim::RejectReason::kTooLate:
-      return "4";
+      return cxl ? 0 : 4;
     default:
-      return fix44 ? "99" : "0";  // 4.2 has no "other": 0 = broker option
+      return fix44 ? 99 : cxl ? 2 : 0;
   }
 }
 
-const char* cxl_rej_reason(sim::RejectReason r, bool fix44) {
-  switch (r) {
-    case sim::RejectReason::kTooLate:
-      return "0";
-    case sim::RejectReason::kUnknownOrder:
-      return "1";
-    case sim::RejectReason::kDuplicateClOrdId:
-      return fix44 ? "6" : "2";
-    default:
-      return fix44 ? "99" : "2";  // 4.2: 2 = broker option
-  }
+/// Copies a matcher string into a struct's field; false (with `error` naming it) when too long.
+/// The matcher's strings come from requests the codec read into the same fields, so this
+/// cannot fail for them; the check keeps it that way.
+template <std::size_t N>
+bool copy_text(char (&dst)[N], const std::string& v, const char* what, std::string& error) {
+  if (set_text(dst, v)) return true;
+  error = std::string(what) + " '" + v.substr(0, 40) + "' longer than " + std::to_string(N - 1) +
+          " characters";
+  return false;
 }
 
-FIX::Message build_report(const sim::Report& r, bool fix44) {
-  FIX::Message m;
+/// A new order's or a replace's terms (Price only for a limit order, as the matcher expects).
+template <class Msg, class Req>
+void copy_terms(const Msg& m, Req& r) {
+  r.ord_type = m.ord_type;
+  r.qty = m.qty;
+  if (m.ord_type == '2') r.price = m.price;
+}
+
+/// What each request adds for the matcher to session, ClOrdID, Symbol and Side.
+void copy_rest(const NewOrder& m, sim::NewOrderRequest& r) {
+  r.account = m.account;
+  r.time_in_force = m.time_in_force;
+  copy_terms(m, r);
+}
+void copy_rest(const CancelRequest& m, sim::CancelOrderRequest& r) {
+  r.orig_cl_ord_id = m.orig_cl_ord_id;
+}
+void copy_rest(const ReplaceRequest& m, sim::ReplaceOrderRequest& r) {
+  r.orig_cl_ord_id = m.orig_cl_ord_id;
+  copy_terms(m, r);
+}
+void copy_rest(const StatusRequest&, sim::StatusOrderRequest&) {}
+
+/// Reads a D/F/G/H with the codec as a broker (the fields broker-sim acts on must be there; its
+/// exceptions name the tag and QuickFIX answers with a Reject) into the matcher's request.
+template <class Msg, class Req>
+void read_request(const FIX::Message& msg, const std::string& session, Req& r) {
+  Msg m;
+  codec::parse(msg, m, codec::Need::kToExecute);
+  r.session = session;
+  r.cl_ord_id = m.cl_ord_id;
+  r.symbol = m.symbol;
+  r.side = m.side;
+  copy_rest(m, r);
+}
+
+/// The identifiers and text an ExecutionReport and an OrderCancelReject share.
+template <class Out>
+bool copy_common(const sim::Report& r, Out& o, std::string& error) {
+  return copy_text(o.order_id, r.order_id, "OrderID", error) &&
+         copy_text(o.cl_ord_id, r.cl_ord_id, "ClOrdID", error) &&
+         copy_text(o.orig_cl_ord_id, r.orig_cl_ord_id, "OrigClOrdID", error) &&
+         copy_text(o.account, r.account, "Account", error) &&
+         copy_text(o.text, r.text, "Text", error);
+}
+
+/// One matcher report as the FIX message broker-sim sends (an ExecutionReport, or an
+/// OrderCancelReject), built by the codec. False with `error` when a value does not fit.
+bool build_report(const sim::Report& r, bool fix44, FIX::Message& m, std::string& error) {
+  const codec::Version v = fix44 ? codec::Version::kFix44 : codec::Version::kFix42;
   if (r.type == sim::ReportType::kCancelReject) {
-    m.getHeader().setField(35, "9");
-    m.setField(37, r.order_id);
-    m.setField(11, r.cl_ord_id);
-    m.setField(41, r.orig_cl_ord_id);
-    m.setField(39, std::string(1, r.ord_status));
-    if (!r.account.empty()) m.setField(1, r.account);
-    m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
-    m.setField(434, std::string(1, r.response_to));
-    m.setField(102, cxl_rej_reason(r.reason, fix44));
-    if (!r.text.empty()) m.setField(58, r.text);
-    return m;
+    CancelReject c;
+    c.ord_status = r.ord_status;
+    c.response_to = r.response_to;
+    c.reason = reason_code(r.reason, fix44, true);
+    c.transact_time_ns = r.tape_time_ns;
+    return copy_common(r, c, error) && codec::build(c, v, m, error);
   }
-  char exec_type = '0';
+  ExecutionReport e;
   switch (r.type) {
     case sim::ReportType::kNew:
-      exec_type = '0';
+      e.exec_type = '0';
       break;
     case sim::ReportType::kTrade:
-      exec_type = fix44 ? 'F' : r.ord_status;
+      e.exec_type = fix44 ? 'F' : r.ord_status;
+      e.last_qty = r.last_qty;
+      e.last_px = r.last_px;
       break;
     case sim::ReportType::kCanceled:
-      exec_type = '4';
+      e.exec_type = '4';
       break;
     case sim::ReportType::kReplaced:
-      exec_type = '5';
+      e.exec_type = '5';
       break;
     case sim::ReportType::kRejected:
-      exec_type = '8';
+      e.exec_type = '8';
       break;
     case sim::ReportType::kStatus:
-      exec_type = fix44 ? 'I' : r.ord_status;
+      e.exec_type = fix44 ? 'I' : r.ord_status;
       break;
     case sim::ReportType::kCancelReject:
       break;
   }
-  const bool known = r.order_id != "NONE";
-  m.getHeader().setField(35, "8");
-  m.setField(37, r.order_id);
-  m.setField(11, r.cl_ord_id);
-  if (!r.orig_cl_ord_id.empty()) m.setField(41, r.orig_cl_ord_id);
-  m.setField(17, r.exec_id);
-  if (!fix44) m.setField(20, r.type == sim::ReportType::kStatus ? "3" : "0");
-  m.setField(150, std::string(1, exec_type));
-  m.setField(39, std::string(1, r.ord_status));
+  e.exec_trans_type = r.type == sim::ReportType::kStatus ? '3' : '0';  // 4.2 only
+  e.ord_status = r.ord_status;
   if (r.type == sim::ReportType::kRejected ||
       (r.type == sim::ReportType::kStatus && r.reason != sim::RejectReason::kNone)) {
-    m.setField(103, ord_rej_reason(r.reason, fix44));
+    e.ord_rej_reason = reason_code(r.reason, fix44, false);
   }
-  if (!r.account.empty()) m.setField(1, r.account);
-  m.setField(55, r.symbol);
-  m.setField(54, std::string(1, r.side));
-  if (known) {
-    if (r.order_qty > 0) m.setField(38, qty_text(r.order_qty));
-    m.setField(40, std::string(1, r.ord_type));
-    if (r.price > 0) m.setField(44, px_text(r.price));
+  e.side = r.side;
+  if (r.order_id != "NONE") {  // the order's own terms only when the order is known
+    e.order_qty = r.order_qty > 0 ? r.order_qty : 0;
+    e.ord_type = r.ord_type;
+    e.price = r.price > 0 ? r.price : 0;
   }
-  if (r.type == sim::ReportType::kTrade) {
-    m.setField(32, qty_text(r.last_qty));  // LastShares (4.2) / LastQty (4.4)
-    m.setField(31, px_text(r.last_px));
-  }
-  m.setField(151, qty_text(r.leaves_qty));
-  m.setField(14, qty_text(r.cum_qty));
-  m.setField(6, px_text(r.avg_px));
-  m.setField(60, format_utc_timestamp_ms(r.tape_time_ns));
-  if (!r.text.empty()) m.setField(58, r.text);
-  return m;
+  e.leaves_qty = r.leaves_qty;
+  e.cum_qty = r.cum_qty;
+  e.avg_px = r.avg_px;
+  e.transact_time_ns = r.tape_time_ns;
+  return copy_common(r, e, error) && copy_text(e.exec_id, r.exec_id, "ExecID", error) &&
+         copy_text(e.symbol, r.symbol, "Symbol", error) && codec::build(e, v, m, error);
 }
 
 /// MDEntryDate (YYYYMMDD) and MDEntryTime (HH:MM:SS.sss) of a tape time.
@@ -592,40 +624,20 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     const std::string key = id.toString();
     Inbound in;
     in.kind = type.size() == 1 ? type[0] : '?';
+    // The codec reads every order (Need::kToExecute: the fields broker-sim acts on must be
+    // there); its exceptions name the tag and QuickFIX answers with a session Reject.
     switch (in.kind) {
       case 'D':
-        in.order.session = key;
-        in.order.cl_ord_id = msg.getField(11);
-        if (msg.isSetField(1)) in.order.account = msg.getField(1);
-        in.order.symbol = msg.getField(55);
-        in.order.side = get_char(msg, 54);
-        in.order.ord_type = get_char(msg, 40);
-        in.order.time_in_force = msg.isSetField(59) ? get_char(msg, 59) : '0';
-        in.order.qty = get_decimal(msg, 38, kQtyDecimals);
-        if (in.order.ord_type == '2') in.order.price = get_decimal(msg, 44, kPriceDecimals);
+        read_request<NewOrder>(msg, key, in.order);
         break;
       case 'F':
-        in.cancel.session = key;
-        in.cancel.cl_ord_id = msg.getField(11);
-        in.cancel.orig_cl_ord_id = msg.getField(41);
-        in.cancel.symbol = msg.getField(55);
-        in.cancel.side = get_char(msg, 54);
+        read_request<CancelRequest>(msg, key, in.cancel);
         break;
       case 'G':
-        in.replace.session = key;
-        in.replace.cl_ord_id = msg.getField(11);
-        in.replace.orig_cl_ord_id = msg.getField(41);
-        in.replace.symbol = msg.getField(55);
-        in.replace.side = get_char(msg, 54);
-        in.replace.ord_type = get_char(msg, 40);
-        in.replace.qty = get_decimal(msg, 38, kQtyDecimals);
-        if (in.replace.ord_type == '2') in.replace.price = get_decimal(msg, 44, kPriceDecimals);
+        read_request<ReplaceRequest>(msg, key, in.replace);
         break;
       case 'H':
-        in.status.session = key;
-        in.status.cl_ord_id = msg.getField(11);
-        in.status.symbol = msg.getField(55);
-        in.status.side = get_char(msg, 54);
+        read_request<StatusRequest>(msg, key, in.status);
         break;
       case 'V':
         on_market_data_request(msg, id);
@@ -668,18 +680,6 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     std::vector<std::string> symbols;
     bool bids = false, offers = false, trades = false;
   };
-
-  static char get_char(const FIX::FieldMap& m, int tag) {
-    const std::string& v = m.getField(tag);
-    if (v.size() != 1) throw FIX::IncorrectTagValue(tag);
-    return v[0];
-  }
-  static std::int64_t get_decimal(const FIX::FieldMap& m, int tag, int decimals) {
-    const std::string& v = m.getField(tag);
-    std::int64_t out = 0;
-    if (!parse_decimal(v, decimals, out)) throw FIX::IncorrectDataFormat(tag, v);
-    return out;
-  }
 
   bool dictionary_for(const std::string& begin_string, std::string& path, std::string& error) {
     if (!cfg_.data_dictionary_dir.empty()) {
@@ -740,7 +740,19 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         default:
           break;
       }
-      push(s->second.id, build_report(r, s->second.fix44), r.tape_time_ns);
+      FIX::Message m;
+      std::string error;
+      if (!build_report(r, s->second.fix44, m, error)) {
+        // Cannot happen for what the codec read (see copy_text); said, never sent half-built.
+        if (FIX::Session* fs = FIX::Session::lookupSession(s->second.id)) {
+          try {
+            fs->getLog()->onEvent("broker-sim: report for " + r.cl_ord_id + " not sent: " + error);
+          } catch (...) {
+          }
+        }
+        continue;
+      }
+      push(s->second.id, std::move(m), r.tape_time_ns);
     }
   }
 
@@ -780,7 +792,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
 
   void on_market_data_request(const FIX::Message& msg, const FIX::SessionID& id) {
     const std::string req_id = msg.getField(262);
-    const char sub_type = get_char(msg, 263);
+    const char sub_type = codec::required_char(msg, 263);
     if (sub_type != '0' && sub_type != '1' && sub_type != '2') throw FIX::IncorrectTagValue(263);
     MdSub sub;
     sub.id = id;
@@ -788,7 +800,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     sub.req_id = req_id;
     const std::size_t ntypes = msg.groupCount(267);
     for (std::size_t i = 1; i <= ntypes; ++i) {
-      const char t = get_char(msg.getGroupRef(static_cast<int>(i), 267), 269);
+      const char t = codec::required_char(msg.getGroupRef(static_cast<int>(i), 267), 269);
       if (t == '0') sub.bids = true;
       if (t == '1') sub.offers = true;
       if (t == '2') sub.trades = true;

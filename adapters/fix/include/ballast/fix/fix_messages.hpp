@@ -103,15 +103,18 @@ struct ExecutionReport {
   char exec_type = '0';   ///< ExecType (150)
   char ord_status = '0';  ///< OrdStatus (39)
   char side = '1';
+  char ord_type = '\0';        ///< OrdType (40); '\0' when absent
   std::int64_t order_qty = 0;  ///< raw 1e-6; 0 when absent
+  std::int64_t price = 0;      ///< the order's limit Price (44), raw 1e-9; 0 when absent
   std::int64_t last_qty = 0;   ///< LastQty/LastShares (32)
   std::int64_t last_px = 0;    ///< LastPx (31), raw 1e-9
   std::int64_t cum_qty = 0;
   std::int64_t leaves_qty = 0;
   std::int64_t avg_px = 0;
   std::int64_t transact_time_ns = 0;  ///< 0 when absent
+  int ord_rej_reason = -1;            ///< OrdRejReason (103), -1 when absent
   bool poss_dup = false;              ///< PossDupFlag (43) or PossResend (97) was Y
-  char text[64] = {};
+  char text[128] = {};
   /// Numbers with more decimals than the raw unit, rounded half-even (kRounded* bits).
   std::uint8_t rounded = 0;
   /// The first field the engine needs that could not be read (ClOrdID, OrigClOrdID, ExecID,
@@ -139,10 +142,13 @@ struct CancelReject {
   std::uint16_t session = 0;
   char cl_ord_id[24] = {};
   char orig_cl_ord_id[24] = {};
+  char order_id[32] = {};  ///< OrderID (37), the broker's ("NONE" when it knows no order)
+  char account[32] = {};   ///< empty when absent
   char ord_status = '0';
-  char response_to = '1';  ///< CxlRejResponseTo (434): '1' cancel, '2' cancel/replace
-  int reason = -1;         ///< CxlRejReason (102), -1 when absent
-  char text[64] = {};
+  char response_to = '1';             ///< CxlRejResponseTo (434): '1' cancel, '2' cancel/replace
+  int reason = -1;                    ///< CxlRejReason (102), -1 when absent
+  std::int64_t transact_time_ns = 0;  ///< TransactTime (60); 0 when absent
+  char text[128] = {};
 };
 
 /// A session-level Reject (35=3) the broker sent about one of our messages.
@@ -153,7 +159,7 @@ struct SessionReject {
   int ref_tag = 0;                ///< RefTagID (371), 0 when absent
   int reason = -1;                ///< SessionRejectReason (373), -1 when absent
   char cl_ord_id[24] = {};        ///< ClOrdID of the rejected message when it was ours and known
-  char text[64] = {};
+  char text[128] = {};
 };
 
 /// BusinessMessageReject (35=j).
@@ -162,7 +168,7 @@ struct BusinessReject {
   char ref_msg_type[8] = {};
   char business_ref_id[32] = {};  ///< BusinessRejectRefID (379): our ClOrdID when given
   int reason = -1;                ///< BusinessRejectReason (380)
-  char text[64] = {};
+  char text[128] = {};
 };
 
 enum class SessionState : std::uint8_t {

@@ -1,5 +1,5 @@
-// Ballast structs <-> QuickFIX messages (see fix_codec.hpp).
-#include "session/fix_codec.hpp"
+// Ballast's FIX codec: structs <-> QuickFIX messages, both ways (see fix_codec.hpp).
+#include "common/fix_codec.hpp"
 
 #include <quickfix/Exceptions.h>
 #include <quickfix/Group.h>
@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "ballast/fix/fix_decimal.hpp"
+#include "ballast/fix/fix_raw.hpp"
+#include "common/frame_check.hpp"
 
 namespace ballast {
 namespace fix {
@@ -30,63 +32,93 @@ bool printable(const std::string& s) {
   return true;
 }
 
-// Sets a text field; false with `error` when required and empty or when it holds control bytes.
-bool put_text(FIX::FieldMap& m, int tag, const std::string& v, bool required, const char* what,
-              const char* msg_name, std::string& error) {
-  if (v.empty()) {
-    if (!required) return true;
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is empty";
-    return false;
+// Writes one message's body field by field; the first field that cannot be sent stops it and
+// is named in `error` ("<message>: <field> (<tag>) ...").
+class Writer {
+ public:
+  Writer(FIX::Message& out, const char* type, const char* msg_name, std::string& error)
+      : out_(out), name_(msg_name), error_(error) {
+    out.clear();
+    out.getHeader().setField(35, type);
   }
-  if (!printable(v)) {
-    error = std::string(msg_name) + ": " + what + " (" + std::to_string(tag) +
-            ") holds a control character";
-    return false;
+  bool ok() const { return ok_; }
+
+  // A text field; refused when required and empty or when it holds a control byte.
+  template <std::size_t N>
+  Writer& text(int tag, const char* what, const char (&v)[N], bool required) {
+    const std::string s = str(v);
+    if (!ok_ || (s.empty() && !required)) return *this;
+    if (s.empty()) return fail(tag, what, "is empty");
+    if (!printable(s)) return fail(tag, what, "holds a control character");
+    out_.setField(tag, s);
+    return *this;
   }
-  m.setField(tag, v);
-  return true;
-}
-
-bool put_char(FIX::FieldMap& m, int tag, char c, const char* what, const char* msg_name,
-              std::string& error) {
-  if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-    error =
-        std::string(msg_name) + ": " + what + " (" + std::to_string(tag) + ") is not a FIX char";
-    return false;
+  Writer& chr(int tag, const char* what, char c) {
+    if (!ok_) return *this;
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return fail(tag, what, "is not a FIX char");
+    out_.setField(tag, std::string(1, c));
+    return *this;
   }
-  m.setField(tag, std::string(1, c));
-  return true;
-}
-
-bool put_qty(FIX::FieldMap& m, int tag, std::int64_t raw, const char* msg_name,
-             std::string& error) {
-  if (raw <= 0) {
-    error = std::string(msg_name) + ": OrderQty (38) must be > 0, got raw " + std::to_string(raw);
-    return false;
+  // A non-negative integer (reasons, RefTagID).
+  Writer& count(int tag, const char* what, long long v) {
+    if (!ok_) return *this;
+    if (v < 0) return fail(tag, what, "must be >= 0, got " + std::to_string(v));
+    out_.setField(tag, std::to_string(v));
+    return *this;
   }
-  m.setField(tag, format_decimal(raw, kQtyDecimals));
-  return true;
-}
-
-bool put_limit_price(FIX::FieldMap& m, char ord_type, std::int64_t raw, const char* msg_name,
-                     std::string& error) {
-  if (ord_type == '1') return true;  // market: no Price
-  if (raw <= 0) {
-    error = std::string(msg_name) + ": Price (44) must be > 0 for OrdType " +
-            std::string(1, ord_type) + ", got raw " + std::to_string(raw);
-    return false;
+  Writer& decimal(int tag, std::int64_t raw, int decimals) {
+    if (ok_) out_.setField(tag, format_decimal(raw, decimals));
+    return *this;
   }
-  m.setField(44, format_decimal(raw, kPriceDecimals));
-  return true;
-}
+  // An order's quantity, > 0.
+  Writer& qty(std::int64_t raw) {
+    if (ok_ && raw <= 0) return fail(38, "OrderQty", "must be > 0, got raw " + std::to_string(raw));
+    return decimal(38, raw, kQtyDecimals);
+  }
+  // A limit order's Price, > 0; none for a market order.
+  Writer& limit_price(char ord_type, std::int64_t raw) {
+    if (!ok_ || ord_type == '1') return *this;
+    if (raw <= 0)
+      return fail(44, "Price",
+                  "must be > 0 for OrdType " + std::string(1, ord_type) + ", got raw " +
+                      std::to_string(raw));
+    return decimal(44, raw, kPriceDecimals);
+  }
+  Writer& time(int tag, std::int64_t ns) {
+    if (ok_) out_.setField(tag, format_utc_timestamp_ms(ns));
+    return *this;
+  }
+  Writer& fixed(int tag, const char* v) {
+    if (ok_) out_.setField(tag, v);
+    return *this;
+  }
 
-void put_time(FIX::FieldMap& m, int tag, std::int64_t ns) {
-  m.setField(tag, format_utc_timestamp_ms(ns));
-}
+ private:
+  Writer& fail(int tag, const char* what, const std::string& why) {
+    ok_ = false;
+    error_ = std::string(name_) + ": " + what + " (" + std::to_string(tag) + ") " + why;
+    return *this;
+  }
 
-void start(FIX::Message& out, const char* type) {
-  out.clear();
-  out.getHeader().setField(35, type);
+  FIX::Message& out_;
+  const char* name_;
+  std::string& error_;
+  bool ok_ = true;
+};
+
+// The order terms D and G share, after their ids.
+template <class Order>
+bool put_order_terms(Writer& w, const Order& m, Version v) {
+  w.text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .chr(40, "OrdType", m.ord_type)
+      .chr(59, "TimeInForce", m.time_in_force)
+      .qty(m.qty)
+      .limit_price(m.ord_type, m.price);
+  if (v == Version::kFix42) w.fixed(21, "1");  // HandlInst: automated, no intervention
+  return w.time(60, m.transact_time_ns).ok();
 }
 
 // ------------------------------------------------------------------------------- inbound helpers
@@ -97,6 +129,13 @@ void get_id(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
   dst[0] = '\0';
   if (!m.isSetField(tag)) return;
   if (!set_text(dst, m.getField(tag))) throw FIX::IncorrectTagValue(tag);
+}
+
+// An informational identifier: a value too long for the struct leaves it empty (never cut).
+template <std::size_t N>
+void get_info_id(const FIX::FieldMap& m, int tag, char (&dst)[N]) {
+  dst[0] = '\0';
+  if (m.isSetField(tag)) set_text(dst, m.getField(tag));
 }
 
 // Free text (58): longer values are cut and end in "..." (it is for people, not for matching).
@@ -137,6 +176,19 @@ int get_int(const FIX::FieldMap& m, int tag, int dflt) {
   return n;
 }
 
+// A sequence number (up to 18 digits); 0 when absent.
+std::uint64_t get_seq(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  if (v.empty() || v.size() > 18) throw FIX::IncorrectDataFormat(tag);
+  std::uint64_t n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') throw FIX::IncorrectDataFormat(tag);
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
 bool yes(const FIX::FieldMap& m, int tag) {
   return m.isSetField(tag) && m.getField(tag) == "Y";
 }
@@ -150,16 +202,48 @@ std::int64_t get_time(const FIX::FieldMap& m, int tag) {
   return ns;
 }
 
-// The order fields after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
+// An informational UTCTimestamp: 0 when absent or unreadable.
+std::int64_t get_info_time(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return 0;
+  const std::string& v = m.getField(tag);
+  std::int64_t ns = 0;
+  return parse_utc_timestamp(v.data(), v.size(), ns) ? ns : 0;
+}
+
+// An identifier that Need::kToExecute requires.
+template <std::size_t N>
+void get_id(const FIX::FieldMap& m, int tag, char (&dst)[N], Need n) {
+  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  get_id(m, tag, dst);
+}
+
+// A one-character field that Need::kToExecute requires.
+char get_char(const FIX::FieldMap& m, int tag, char dflt, Need n) {
+  if (n == Need::kToExecute && !m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  return get_char(m, tag, dflt);
+}
+
+// ClOrdID, Symbol and Side: what F and H start with.
+template <class Request>
+void get_request_head(const FIX::FieldMap& m, Request& r, Need n) {
+  get_id(m, 11, r.cl_ord_id, n);
+  get_id(m, 55, r.symbol, n);
+  r.side = get_char(m, 54, '1', n);
+}
+
+// The order terms after the ids, shared by D and G (NewOrder, ReplaceRequest), read in this
 // order (the first bad one is the one reported).
 template <class Order>
-void get_order_fields(const FIX::FieldMap& m, Order& o) {
+void get_order_terms(const FIX::FieldMap& m, Order& o, Need n) {
   get_id(m, 1, o.account);
-  get_id(m, 55, o.symbol);
-  o.side = get_char(m, 54, '1');
-  o.ord_type = get_char(m, 40, '2');
+  get_id(m, 55, o.symbol, n);
+  o.side = get_char(m, 54, '1', n);
+  o.ord_type = get_char(m, 40, '2', n);
   o.time_in_force = get_char(m, 59, '0');
+  if (n == Need::kToExecute && !m.isSetField(38)) throw FIX::FieldNotFound(38);
   o.qty = get_decimal(m, 38, kQtyDecimals);
+  // a limit order's price
+  if (n == Need::kToExecute && o.ord_type == '2' && !m.isSetField(44)) throw FIX::FieldNotFound(44);
   o.price = get_decimal(m, 44, kPriceDecimals);
   o.transact_time_ns = get_time(m, 60);
 }
@@ -169,66 +253,102 @@ void get_order_fields(const FIX::FieldMap& m, Order& o) {
 // ------------------------------------------------------------------------------------- outbound
 
 bool build(const NewOrder& m, Version v, FIX::Message& out, std::string& error) {
-  const char* n = "NewOrderSingle";
-  start(out, "D");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) ||
-      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
-      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
-    return false;
-  }
-  if (v == Version::kFix42) out.setField(21, "1");  // HandlInst: automated, no intervention
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+  Writer w(out, "D", "NewOrderSingle", error);
+  w.text(11, "ClOrdID", m.cl_ord_id, true);
+  return put_order_terms(w, m, v);
 }
 
-bool build(const CancelRequest& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "OrderCancelRequest";
-  start(out, "F");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) || !put_qty(out, 38, m.qty, n, error)) {
-    return false;
-  }
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+bool build(const CancelRequest& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "F", "OrderCancelRequest", error);
+  return w.text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, true)
+      .text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .qty(m.qty)
+      .time(60, m.transact_time_ns)
+      .ok();
 }
 
 bool build(const ReplaceRequest& m, Version v, FIX::Message& out, std::string& error) {
-  const char* n = "OrderCancelReplaceRequest";
-  start(out, "G");
-  if (!put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) ||
-      !put_text(out, 41, str(m.orig_cl_ord_id), true, "OrigClOrdID", n, error) ||
-      !put_text(out, 1, str(m.account), false, "Account", n, error) ||
-      !put_text(out, 55, str(m.symbol), true, "Symbol", n, error) ||
-      !put_char(out, 54, m.side, "Side", n, error) ||
-      !put_char(out, 40, m.ord_type, "OrdType", n, error) ||
-      !put_char(out, 59, m.time_in_force, "TimeInForce", n, error) ||
-      !put_qty(out, 38, m.qty, n, error) || !put_limit_price(out, m.ord_type, m.price, n, error)) {
-    return false;
-  }
-  if (v == Version::kFix42) out.setField(21, "1");
-  put_time(out, 60, m.transact_time_ns);
-  return true;
+  Writer w(out, "G", "OrderCancelReplaceRequest", error);
+  w.text(11, "ClOrdID", m.cl_ord_id, true).text(41, "OrigClOrdID", m.orig_cl_ord_id, true);
+  return put_order_terms(w, m, v);
 }
 
-bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& error) {
-  (void)v;
-  const char* n = "OrderStatusRequest";
-  start(out, "H");
-  return put_text(out, 11, str(m.cl_ord_id), true, "ClOrdID", n, error) &&
-         put_text(out, 55, str(m.symbol), true, "Symbol", n, error) &&
-         put_char(out, 54, m.side, "Side", n, error);
+bool build(const StatusRequest& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "H", "OrderStatusRequest", error);
+  return w.text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(55, "Symbol", m.symbol, true)
+      .chr(54, "Side", m.side)
+      .ok();
+}
+
+bool build(const ExecutionReport& m, Version v, FIX::Message& out, std::string& error) {
+  Writer w(out, "8", "ExecutionReport", error);
+  w.text(37, "OrderID", m.order_id, true)
+      .text(11, "ClOrdID", m.cl_ord_id, false)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, false)
+      .text(17, "ExecID", m.exec_id, true)
+      .text(19, "ExecRefID", m.exec_ref_id, false);
+  if (v == Version::kFix42) w.chr(20, "ExecTransType", m.exec_trans_type);
+  w.chr(150, "ExecType", m.exec_type)
+      .chr(39, "OrdStatus", m.ord_status)
+      .text(1, "Account", m.account, false)
+      .text(55, "Symbol", m.symbol, false)
+      .chr(54, "Side", m.side);
+  if (m.ord_type != '\0') w.chr(40, "OrdType", m.ord_type);
+  if (m.ord_rej_reason >= 0) w.count(103, "OrdRejReason", m.ord_rej_reason);
+  if (m.order_qty != 0) w.decimal(38, m.order_qty, kQtyDecimals);
+  if (m.price != 0) w.decimal(44, m.price, kPriceDecimals);
+  if (m.last_qty != 0 || m.last_px != 0) {
+    w.decimal(32, m.last_qty, kQtyDecimals);  // LastShares (4.2) / LastQty (4.4)
+    w.decimal(31, m.last_px, kPriceDecimals);
+  }
+  return w.decimal(151, m.leaves_qty, kQtyDecimals)
+      .decimal(14, m.cum_qty, kQtyDecimals)
+      .decimal(6, m.avg_px, kPriceDecimals)
+      .time(60, m.transact_time_ns)
+      .text(58, "Text", m.text, false)
+      .ok();
+}
+
+bool build(const CancelReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "9", "OrderCancelReject", error);
+  w.text(37, "OrderID", m.order_id, true)
+      .text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(41, "OrigClOrdID", m.orig_cl_ord_id, true)
+      .chr(39, "OrdStatus", m.ord_status)
+      .text(1, "Account", m.account, false)
+      .chr(434, "CxlRejResponseTo", m.response_to);
+  if (m.reason >= 0) w.count(102, "CxlRejReason", m.reason);
+  return w.time(60, m.transact_time_ns).text(58, "Text", m.text, false).ok();
+}
+
+bool build(const BusinessReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "j", "BusinessMessageReject", error);
+  return w.text(372, "RefMsgType", m.ref_msg_type, true)
+      .text(379, "BusinessRejectRefID", m.business_ref_id, false)
+      .count(380, "BusinessRejectReason", m.reason)
+      .text(58, "Text", m.text, false)
+      .ok();
+}
+
+bool build(const SessionReject& m, Version, FIX::Message& out, std::string& error) {
+  Writer w(out, "3", "Reject", error);
+  if (m.ref_seq_num == 0 || m.ref_seq_num > 999999999999999999ULL) {
+    error = "Reject: RefSeqNum (45) must be 1 .. 10^18-1, got " + std::to_string(m.ref_seq_num);
+    return false;
+  }
+  w.fixed(45, std::to_string(m.ref_seq_num).c_str()).text(372, "RefMsgType", m.ref_msg_type, false);
+  if (m.ref_tag > 0) w.count(371, "RefTagID", m.ref_tag);
+  if (m.reason >= 0) w.count(373, "SessionRejectReason", m.reason);
+  return w.text(58, "Text", m.text, false).ok();
 }
 
 void build_md_request(const std::string& req_id, const std::string& symbol, FIX::Message& out) {
-  start(out, "V");
+  out.clear();
+  out.getHeader().setField(35, "V");
   out.setField(262, req_id);
   out.setField(263, "1");                     // snapshot + updates
   out.setField(264, "1");                     // top of book
@@ -291,6 +411,22 @@ class ReportReader {
     return raw;
   }
 
+  int count(int tag) {
+    if (!m_.isSetField(tag)) return -1;
+    const std::string& v = m_.getField(tag);
+    int n = 0;
+    bool ok = !v.empty() && v.size() <= 9;
+    for (const char c : v) {
+      ok = ok && c >= '0' && c <= '9';
+      if (ok) n = n * 10 + (c - '0');
+    }
+    if (!ok) {
+      note(tag, "not a number", v, false);
+      return -1;
+    }
+    return n;
+  }
+
   std::int64_t time(int tag) {
     if (!m_.isSetField(tag)) return 0;
     const std::string& v = m_.getField(tag);
@@ -336,34 +472,19 @@ void parse(const FIX::Message& msg, ExecutionReport& out) {
   out.exec_type = rd.one_char(150, '0', true);
   out.ord_status = rd.one_char(39, '0', true);
   out.side = rd.one_char(54, '1', false);
+  out.ord_type = rd.one_char(40, '\0', false);
   out.order_qty = rd.number(38, kQtyDecimals, kRoundedOrderQty, false);
+  out.price = rd.number(44, kPriceDecimals, 0, false);
   out.last_qty = rd.number(32, kQtyDecimals, kRoundedLastQty, true);  // LastQty / LastShares
   out.last_px = rd.number(31, kPriceDecimals, kRoundedLastPx, true);
   out.cum_qty = rd.number(14, kQtyDecimals, kRoundedCumQty, true);
   out.leaves_qty = rd.number(151, kQtyDecimals, kRoundedLeavesQty, true);
   out.avg_px = rd.number(6, kPriceDecimals, kRoundedAvgPx, false);
   out.transact_time_ns = rd.time(60);
+  out.ord_rej_reason = rd.count(103);
   out.poss_dup = yes(msg.getHeader(), 43) || yes(msg.getHeader(), 97);
   get_free_text(msg, 58, out.text);
 }
-
-namespace {
-
-// The value of `tag` in raw FIX text (SOH or '|' delimited), or empty.
-std::string raw_field(const std::string& raw, int tag) {
-  const std::string key = std::to_string(tag) + "=";
-  std::size_t pos = 0;
-  while (pos < raw.size()) {
-    std::size_t end = pos;
-    while (end < raw.size() && raw[end] != '\x01' && raw[end] != '|') ++end;
-    if (raw.compare(pos, key.size(), key) == 0)
-      return raw.substr(pos + key.size(), end - pos - key.size());
-    pos = end + 1;
-  }
-  return std::string();
-}
-
-}  // namespace
 
 bool parse_refused_report(const std::string& raw, int ref_tag, const std::string& reason,
                           ExecutionReport& out) {
@@ -391,9 +512,14 @@ void parse(const FIX::Message& msg, CancelReject& out) {
   out = CancelReject{};
   get_id(msg, 11, out.cl_ord_id);
   get_id(msg, 41, out.orig_cl_ord_id);
+  // OrderID, Account and TransactTime are for people (the engine goes by ClOrdID): a value
+  // that does not fit or read leaves the field empty/0 instead of refusing the reject.
+  get_info_id(msg, 37, out.order_id);
+  get_info_id(msg, 1, out.account);
   out.ord_status = get_char(msg, 39, '0');
   out.response_to = get_char(msg, 434, '1');
   out.reason = get_int(msg, 102, -1);
+  out.transact_time_ns = get_info_time(msg, 60);
   get_free_text(msg, 58, out.text);
 }
 
@@ -418,42 +544,126 @@ void parse_md_reject(const FIX::Message& msg, BusinessReject& out) {
 
 void parse(const FIX::Message& msg, SessionReject& out) {
   out = SessionReject{};
-  out.ref_seq_num = static_cast<std::uint64_t>(get_int(msg, 45, 0));
+  out.ref_seq_num = get_seq(msg, 45);
   get_id(msg, 372, out.ref_msg_type);
   out.ref_tag = get_int(msg, 371, 0);
   out.reason = get_int(msg, 373, -1);
   get_free_text(msg, 58, out.text);
 }
 
-void parse(const FIX::Message& msg, NewOrder& out) {
+void parse(const FIX::Message& msg, NewOrder& out, Need n) {
   out = NewOrder{};
-  get_id(msg, 11, out.cl_ord_id);
-  get_order_fields(msg, out);
+  get_id(msg, 11, out.cl_ord_id, n);
+  get_order_terms(msg, out, n);
 }
 
-void parse(const FIX::Message& msg, CancelRequest& out) {
+void parse(const FIX::Message& msg, CancelRequest& out, Need n) {
   out = CancelRequest{};
-  get_id(msg, 11, out.cl_ord_id);
-  get_id(msg, 41, out.orig_cl_ord_id);
+  get_request_head(msg, out, n);
+  get_id(msg, 41, out.orig_cl_ord_id, n);
   get_id(msg, 1, out.account);
-  get_id(msg, 55, out.symbol);
-  out.side = get_char(msg, 54, '1');
   out.qty = get_decimal(msg, 38, kQtyDecimals);
   out.transact_time_ns = get_time(msg, 60);
 }
 
-void parse(const FIX::Message& msg, ReplaceRequest& out) {
+void parse(const FIX::Message& msg, ReplaceRequest& out, Need n) {
   out = ReplaceRequest{};
-  get_id(msg, 11, out.cl_ord_id);
-  get_id(msg, 41, out.orig_cl_ord_id);
-  get_order_fields(msg, out);
+  get_id(msg, 11, out.cl_ord_id, n);
+  get_id(msg, 41, out.orig_cl_ord_id, n);
+  get_order_terms(msg, out, n);
 }
 
-void parse(const FIX::Message& msg, StatusRequest& out) {
+void parse(const FIX::Message& msg, StatusRequest& out, Need n) {
   out = StatusRequest{};
-  get_id(msg, 11, out.cl_ord_id);
-  get_id(msg, 55, out.symbol);
-  out.side = get_char(msg, 54, '1');
+  get_request_head(msg, out, n);
+}
+
+// ---------------------------------------------------------------------------- checked entry
+
+bool named_errors(const std::function<void()>& f, std::string& error) {
+  try {
+    f();
+    return true;
+  } catch (const FIX::IncorrectDataFormat& e) {
+    error = "tag " + std::to_string(e.field) + ": incorrect data format";
+  } catch (const FIX::IncorrectTagValue& e) {
+    error = "tag " + std::to_string(e.field) + ": value too long or out of range";
+  } catch (const FIX::FieldNotFound& e) {
+    error = "tag " + std::to_string(e.field) + ": required field missing";
+  } catch (const FIX::InvalidTagNumber& e) {
+    error = "tag " + std::to_string(e.field) + ": not a valid tag number";
+  } catch (const FIX::Exception& e) {
+    error = std::string("not a FIX message: ") + e.what();
+  }
+  return false;
+}
+
+bool read_wire(const std::string& raw, FIX::Message& out, std::string& error) {
+  // Framing checked here, so that each error names its field (QuickFIX's say less).
+  const std::size_t soh1 = raw.find('\x01');
+  if (raw.compare(0, 2, "8=") != 0 || soh1 == std::string::npos || soh1 == 2) {
+    error = "tag 8 (BeginString): expected the message to start with 8=<BeginString><SOH>";
+    return false;
+  }
+  const std::size_t soh2 = raw.find('\x01', soh1 + 1);
+  if (soh2 == std::string::npos || raw.compare(soh1 + 1, 2, "9=") != 0 || soh2 == soh1 + 3 ||
+      soh2 - soh1 - 3 > 9) {
+    error = "tag 9 (BodyLength): expected it second, as 9=<bytes><SOH>";
+    return false;
+  }
+  std::size_t declared = 0;
+  for (std::size_t i = soh1 + 3; i < soh2; ++i) {
+    if (raw[i] < '0' || raw[i] > '9') {
+      error = "tag 9 (BodyLength): not a number";
+      return false;
+    }
+    declared = declared * 10 + static_cast<std::size_t>(raw[i] - '0');
+  }
+  const std::size_t body = soh2 + 1;
+  if (raw.size() < 8 ||
+      raw.compare(raw.size() - 8, 4,
+                  "\x01"
+                  "10=") != 0 ||
+      raw[raw.size() - 1] != '\x01') {
+    error = "tag 10 (CheckSum): expected the message to end with <SOH>10=nnn<SOH>";
+    return false;
+  }
+  const std::size_t trailer = raw.size() - 7;  // first byte of "10="
+  if (trailer < body || trailer - body != declared) {
+    error = "tag 9 (BodyLength): declared " + std::to_string(declared) + ", the body has " +
+            std::to_string(trailer < body ? 0 : trailer - body) + " bytes";
+    return false;
+  }
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < trailer; ++i) sum += static_cast<unsigned char>(raw[i]);
+  sum %= 256;
+  const std::string cs = raw.substr(trailer + 3, 3);
+  const char want[4] = {static_cast<char>('0' + sum / 100), static_cast<char>('0' + sum / 10 % 10),
+                        static_cast<char>('0' + sum % 10), '\0'};
+  if (cs != want) {
+    error = "tag 10 (CheckSum): " + cs + ", the bytes sum to " + want;
+    return false;
+  }
+  // QuickFIX's parser trusts a data field's declared length; frame_check refuses what it
+  // cannot read safely (the check broker-sim's acceptor makes too).
+  std::string bad;
+  if (!data_fields_fit(raw, bad)) {
+    error = bad;
+    return false;
+  }
+  return named_errors([&] { out.setString(raw, false); }, error);
+}
+
+bool parse_checked(const FIX::Message& msg, ExecutionReport& out, std::string& error) {
+  parse(msg, out);
+  if (out.bad_tag == 0) return true;
+  error = "tag " + std::to_string(out.bad_tag) + ": " + out.problem;
+  return false;
+}
+
+char required_char(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  return get_char(m, tag, '\0');
 }
 
 std::string cl_ord_id_of(const FIX::Message& msg) {
