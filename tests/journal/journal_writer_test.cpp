@@ -397,7 +397,7 @@ TEST(JournalWriter, TheWriterAgentPersistsRandomBurstsUnderEveryPolicy) {
     JournalWriterOptions o;
     o.dir = d.path();
     const int policy = static_cast<int>(rng() % 3);
-    o.fsync = policy == 0 ? FsyncPolicy::kNone
+    o.fsync = policy == 0   ? FsyncPolicy::kNone
               : policy == 1 ? FsyncPolicy::kGroup
                             : FsyncPolicy::kPerEvent;
     o.group_commit = std::chrono::microseconds(rng() % 1'000);

@@ -24,6 +24,7 @@
 #include "ballast/engine/queue.hpp"
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_writer.hpp"
+#include "ballast/kernel/kernel_probe.hpp"
 
 namespace ballast::kernel {
 
@@ -38,6 +39,7 @@ struct OutboundSink {
   /// Journal replay: nothing is journaled or sent; intents are collected for verification.
   bool replaying = false;
   std::vector<Event>* regenerated = nullptr;
+  KernelProbe* probe = nullptr;  ///< sees every emitted event first (KernelOptions::probe)
 
   void on_input(const Event& e) {
     if (journal == nullptr || replaying) return;
@@ -51,6 +53,7 @@ struct OutboundSink {
   /// False when the journal's or the outbound queue is full (the loop retries; an intent already
   /// journaled is not journaled twice).
   bool try_publish(const Event& e) {
+    if (probe != nullptr) probe->on_published(e);
     if (!is_order_intent(e)) return true;
     if (replaying) {
       regenerated->push_back(e);
