@@ -513,6 +513,7 @@ CaseAResult run_case_a(const Universe& u, const config::Settings& s, std::size_t
   sizes.max_children = 1u << 16;
   sizes.max_parents = 1u << 14;
   sizes.max_exec_ids_per_day = 1u << 17;
+  sizes.why_log_lines = 1u << 16;  // as the hand-wired desk's drift monitor
   std::size_t taken = 0;
   while (taken < samples) {
     const Timestamp t0 = test::ny(10, 0);
@@ -698,6 +699,7 @@ CaseBResult run_case_b(const Universe& u, std::size_t samples, WarmB warm = Warm
   sizes.max_children = 1024;
   sizes.max_parents = 1024;
   sizes.max_exec_ids_per_day = 1024;
+  sizes.why_log_lines = 1u << 10;  // as the hand-wired desk's (a kernel is built per sample)
   const InstrumentId moved{0};
   const std::int64_t up = u.price_cents[0] + u.price_cents[0] / 100;  // +1 %
   for (std::size_t k = 0; k < samples + 2; ++k) {

@@ -367,7 +367,10 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     }
     m.te_model = std::make_unique<CovarianceTrackingError>(nn, std::move(rm));
   }
-  m.monitor = std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get());
+  DriftMonitor::Options mopt;
+  mopt.why_log_lines = m.opt.why_log_lines;
+  m.monitor =
+      std::make_unique<DriftMonitor>(m.book, m.market, m.desk.profiles, m.te_model.get(), mopt);
 
   ComplianceGateOptions gopt;
   gopt.max_working_orders = m.opt.max_children;

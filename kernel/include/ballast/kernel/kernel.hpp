@@ -97,6 +97,10 @@ struct KernelOptions {
   /// Keep a ParentRecord per parent (parents()) for an end-of-run slippage report. It grows with
   /// every parent: for one bounded session (the demo), not for a live desk.
   bool keep_parent_records = false;
+  /// The drift monitor's why-log ring, in lines of 40 bytes (DriftMonitor::Options): the default
+  /// keeps about a million trigger explanations (40 MB, zeroed at create()); a benchmark or test
+  /// that builds many kernels asks for fewer.
+  std::size_t why_log_lines = std::size_t{1} << 20;
   /// A benchmark's or test's probe (kernel_probe.hpp), attached once create() has recovered (it
   /// sees nothing of the recovery replay); it must outlive the kernel. Null: one null check where
   /// each hook would be called.
