@@ -2,17 +2,20 @@
 // round trips over loopback TCP against the same QuickFIX acceptor, from
 //   raw:     a minimal QuickFIX initiator (bench/fix_raw_peer.cpp): build the D, Session::send,
 //            wait for the fill in fromApp, send the next from there;
-//   ballast: the same orders through Ballast's own path, built here the way the runtime
-//            (kernel/src/kernel.cpp) wires it: a bench "strategy" component in the
-//            CoreLoop emits a ChildOrderProposed -> ComplianceGate (risk/) -> SubmitOrder ->
-//            OrderManager (execution/) state machine -> the runtime's OutboundSink: intent handed
-//            to the JournalWriter, pushed on the SPSC queue -> the runtime's FIX sender loop
-//            (IntentSender, kernel/src/intent_sender.cpp: released once durable when the
-//            journal mode asks for it) -> FixOutbound -> fix::Initiator::send ->
-//            acceptor -> ExecutionReports -> fix::Initiator (codec, dictionary) -> FixInbound ->
-//            MPSC inbound queue -> CoreLoop: input journaled, DriftMonitor, ComplianceGate,
-//            OrderManager books the fill, SessionSupervisor -> the strategy sees the booked fill:
-//            one round trip; it proposes the next order.
+//   ballast: the same orders through the engine as `ballast run` builds it: a kernel::Kernel
+//            made by Kernel::create from typed Settings (the desk, compliance limits, one FIX
+//            initiator session, the journal mode, the idle strategies) and started, with the
+//            benchmark's strategy as its KernelProbe (kernel/include/ballast/kernel/
+//            kernel_probe.hpp): last in the kernel's chain, it emits a ChildOrderProposed that
+//            goes through the chain from the top -> ComplianceGate -> SubmitOrder ->
+//            OrderManager -> the kernel's OutboundSink: intent handed to the JournalWriter,
+//            pushed on the SPSC queue -> the kernel's FIX sender agent (IntentSender, released
+//            once durable when the journal mode asks for it) -> FixOutbound ->
+//            fix::Initiator::send -> acceptor -> ExecutionReports -> fix::Initiator (codec,
+//            dictionary) -> FixInbound -> MPSC inbound queue -> the core agent: input journaled,
+//            the whole chain (drift monitor, slicer, gate, order manager books the fill, session
+//            supervisor, rebalancer, audit) -> the strategy sees the booked fill: one round trip;
+//            it proposes the next order.
 // Both initiators use the same QuickFIX session settings (SocketInitiator, FileStore, FileLog,
 // data-dictionary validation, TCP_NODELAY) with stores and logs in a temporary directory, and the
 // same order sequence. The acceptor (default: the lean QuickFIX acceptor in fix_raw_peer.cpp;
@@ -53,22 +56,17 @@
 #include <thread>
 #include <vector>
 
-#include "ballast/adapters/fix_bridge.hpp"
+#include "ballast/config/config.hpp"
 #include "ballast/core/clock.hpp"
-#include "ballast/engine/core_loop.hpp"
-#include "ballast/engine/drift_monitor.hpp"
 #include "ballast/engine/engine_config.hpp"
-#include "ballast/engine/idle_strategy.hpp"
 #include "ballast/engine/market_state.hpp"
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/execution/order_id.hpp"
-#include "ballast/execution/order_manager.hpp"
-#include "ballast/execution/session_supervisor.hpp"
 #include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/initiator.hpp"
 #include "ballast/journal/journal_tap.hpp"
-#include "ballast/journal/journal_writer.hpp"
-#include "ballast/kernel/intent_sender.hpp"
+#include "ballast/kernel/kernel.hpp"
+#include "ballast/kernel/kernel_probe.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "fix_raw_peer.hpp"
 
@@ -184,6 +182,22 @@ class ThreadRoles {
         role_[t] = role;
     }
   }
+  /// Like mark_after, naming each new thread by its name (comm) when `by_name` knows it.
+  void mark_after_by_name(const std::map<std::string, std::string>& by_name,
+                          const std::string& other) {
+    for (pid_t t : list_threads()) {
+      if (std::binary_search(before_.begin(), before_.end(), t) || role_.count(t) != 0) continue;
+      std::string comm;
+      if (FILE* f = std::fopen(("/proc/self/task/" + std::to_string(t) + "/comm").c_str(), "r")) {
+        char buf[32] = {};
+        if (std::fgets(buf, sizeof buf, f) != nullptr) comm = buf;
+        std::fclose(f);
+        if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+      }
+      const auto it = by_name.find(comm);
+      role_[t] = it != by_name.end() ? it->second : other;
+    }
+  }
   void set(pid_t t, const std::string& role) { role_[t] = role; }
   /// CPU ns per role now (threads without a role: "other").
   std::map<std::string, std::int64_t> snapshot() const {
@@ -213,65 +227,12 @@ std::int64_t process_cpu_ns() {
 
 // ------------------------------------------------------------------------------- Ballast side
 
-/// Stamps shared with the FIX threads for the latency breakdown (window 1 only: one order is in
-/// flight, so "the last" is "this order's"). Relaxed: the strategy checks their order.
+/// Stamps shared with the FIX sender thread for the latency breakdown (window 1 only: one order
+/// is in flight, so "the last" is "this order's"). Relaxed: the strategy checks their order.
 struct Probe {
   std::atomic<std::int64_t> popped{0};    // sender thread took the intent off the SPSC queue
   std::atomic<std::int64_t> released{0};  // ... and the journal let it go (durable or hand-off)
   std::atomic<std::int64_t> sent{0};      // ... and FixOutbound/Initiator::send returned
-  std::atomic<std::int64_t> fill_cb{0};   // QuickFIX's thread: the fill reached the bridge
-};
-
-/// Forwards every callback to the FixInbound bridge; stamps fills (one clock read) first.
-class StampingListener final : public fix::Listener {
- public:
-  StampingListener(FixInbound& inner, Probe& probe) : inner_(inner), probe_(probe) {}
-  void on_execution_report(const fix::ExecutionReport& r) override {
-    if (r.exec_type == 'F') probe_.fill_cb.store(mono_ns(), std::memory_order_relaxed);
-    inner_.on_execution_report(r);
-  }
-  void on_cancel_reject(const fix::CancelReject& r) override { inner_.on_cancel_reject(r); }
-  void on_session_reject(const fix::SessionReject& r) override { inner_.on_session_reject(r); }
-  void on_business_reject(const fix::BusinessReject& r) override { inner_.on_business_reject(r); }
-  void on_session_status(const fix::SessionStatus& s) override { inner_.on_session_status(s); }
-  void on_market_data(const fix::MarketDataUpdate& m) override { inner_.on_market_data(m); }
-
- private:
-  FixInbound& inner_;
-  Probe& probe_;
-};
-
-/// The runtime's outbound sink (kernel::OutboundSink, kernel/src/intent_sender.cpp): every input
-/// journaled before dispatch (session checkpoints too); every order intent journaled, then queued
-/// for the FIX sender thread. Plus one stamp when an intent is handed to it.
-struct Sink {
-  kernel::OutboundSink inner;
-  std::int64_t last_queued_ns = 0;
-  void on_input(const Event& e) { inner.on_input(e); }
-  bool try_publish(const Event& e) {
-    // Before the journal hand-off and the push: the sender may pop it at once.
-    if (is_order_intent(e)) last_queued_ns = mono_ns();
-    return inner.try_publish(e);
-  }
-};
-
-/// The sender loop's destination as the runtime's (FixOutbound), with the probe's stamps: taken
-/// off the queue, released by the journal gate, handed to the initiator.
-class StampingDestination final : public kernel::IntentDestination {
- public:
-  StampingDestination(FixOutbound& out, Probe& probe) : out_(out), probe_(probe) {}
-  void on_taken(const Event&) override {
-    probe_.popped.store(mono_ns(), std::memory_order_relaxed);
-  }
-  void send(const Event& e) override {
-    probe_.released.store(mono_ns(), std::memory_order_relaxed);
-    out_.on_event(e);
-    probe_.sent.store(mono_ns(), std::memory_order_relaxed);
-  }
-
- private:
-  FixOutbound& out_;
-  Probe& probe_;
 };
 
 /// One phase of the Ballast path as the strategy runs it. The main thread fills the plan and
@@ -284,23 +245,40 @@ struct PhasePlan {
   std::uint64_t sent = 0, finished = 0, fills = 0, denied = 0, rejected = 0, other = 0;
   std::int64_t start_ns = 0, end_ns = 0;
   std::vector<std::int64_t> t0, rtt;
-  std::vector<std::int64_t> core_out, hop, durable, send, wire, to_core, in_core;  // window 1
+  std::vector<std::int64_t> core_out, hop, durable, send, wire, in_core;  // window 1
   DenyReason last_denial = DenyReason::kKillSwitch;
 };
 
-/// The benchmark's strategy: stands where the slicing engine stands (it proposes child orders)
-/// and last in the chain (it sees a fill only after the order manager booked it).
-class Strategy {
+/// The benchmark's strategy: the kernel's probe, so it stands last in the kernel's chain (it
+/// sees a fill only after the order manager booked it) and what it emits goes through the chain
+/// from the top, as a slicer's proposals do: ChildOrderProposed -> gate -> SubmitOrder -> order
+/// manager -> the kernel's outbound sink. It also takes the sink's and the FIX sender's stamps.
+class Strategy final : public kernel::KernelProbe {
  public:
-  Strategy(ComplianceGate& gate, OrderManager& om, Sink& sink, Probe& probe)
-      : gate_(gate), om_(om), sink_(sink), probe_(probe), ids_(7), parents_(6) {}
+  explicit Strategy(Probe& probe) : probe_(probe), ids_(7), parents_(6) {}
 
   PhasePlan plan;
   std::atomic<bool> done{false};
   /// Orders finished over all phases (order numbers 1..orders_done()). Core thread, or after.
   std::uint64_t orders_done() const noexcept { return global_ - 1; }
 
-  void on_event(const Event& e, Timestamp now, Outbox& out) {
+  // Core thread: an intent handed to the sink, before the journal hand-off and the push (the
+  // sender may pop it at once).
+  void on_published(const Event& e) override {
+    if (is_order_intent(e)) last_queued_ns_ = mono_ns();
+  }
+  // FIX sender thread.
+  void on_intent_taken(const Event&) override {
+    probe_.popped.store(mono_ns(), std::memory_order_relaxed);
+  }
+  void on_intent_released(const Event&) override {
+    probe_.released.store(mono_ns(), std::memory_order_relaxed);
+  }
+  void on_intent_sent(const Event&) override {
+    probe_.sent.store(mono_ns(), std::memory_order_relaxed);
+  }
+
+  void on_event(const Event& e, Timestamp now, Outbox& out) override {
     if (const auto* t = std::get_if<TimerFired>(&e)) {
       if (t->owner == kBenchOwner) start(now, out);
       return;
@@ -308,7 +286,7 @@ class Strategy {
     if (!active_) return;
     if (const auto* s = std::get_if<SubmitOrder>(&e)) {
       const std::uint64_t i = index(s->order);
-      if (i < plan.orders && plan.window == 1) queued_ns_ = sink_.last_queued_ns;
+      if (i < plan.orders && plan.window == 1) queued_ns_ = last_queued_ns_;
       return;
     }
     if (const auto* d = std::get_if<OrderDenied>(&e)) {
@@ -333,8 +311,8 @@ class Strategy {
       const std::int64_t t1 = mono_ns();
       ++plan.fills;
       plan.rtt.push_back(t1 - plan.t0[i]);
-      // The loop stamped receive_time (LiveClock) when it took the fill in: the core's own work
-      // on it is the wall-clock time since then.
+      // The core stamped receive_time (the live clock) when it took the fill in: the core's own
+      // work on it is the wall-clock time since then.
       if (plan.window == 1)
         breakdown(plan.t0[i], t1, LiveClock{}.now().ns - r->hdr.receive_time.ns);
       finish_one(now, out);
@@ -350,20 +328,10 @@ class Strategy {
     first_ = ids_.next();  // ids are sequential: the phase's order k is first_ + k
     pending_first_ = true;
     active_ = true;
-    // Two parents per phase, as a slicer would work them (buys and sells): the gate holds their
-    // children to the intended quantities, the order manager tracks their fills.
-    Qty intended[2] = {};
-    for (std::uint64_t k = 0; k < plan.orders; ++k) {
-      const benchfix::BenchOrder o = benchfix::bench_order(global_ + k);
-      Qty& q = intended[o.side == '1' ? 0 : 1];
-      q = q + Qty::from_raw(o.qty);
-    }
-    for (int k = 0; k < 2; ++k) {
-      parent_[k] = parents_.next();
-      (void)gate_.register_parent(parent_[k], AccountId{0}, intended[k]);
-      (void)om_.open_parent(parent_[k], AccountId{0}, InstrumentId{0},
-                            k == 0 ? Side::kBuy : Side::kSell, intended[k]);
-    }
+    // Two parents per phase (buys and sells), as a slicer would work them. The kernel's order
+    // manager opens a parent it first meets through a child; the gate checks sent-versus-
+    // intended only for parents a slicer registered (none here).
+    for (int k = 0; k < 2; ++k) parent_[k] = parents_.next();
     plan.start_ns = mono_ns();
     const std::uint64_t first = std::min<std::uint64_t>(plan.window, plan.orders);
     for (std::uint64_t k = 0; k < first; ++k) propose(now, out);
@@ -393,8 +361,6 @@ class Strategy {
     if (++plan.finished == plan.orders) {
       plan.end_ns = mono_ns();
       global_ += plan.orders;
-      gate_.unregister_parent(parent_[0]);
-      gate_.unregister_parent(parent_[1]);
       active_ = false;
       done.store(true, std::memory_order_release);
       return;
@@ -407,23 +373,18 @@ class Strategy {
     const std::int64_t p = probe_.popped.load(std::memory_order_relaxed);
     const std::int64_t r = probe_.released.load(std::memory_order_relaxed);
     const std::int64_t s = probe_.sent.load(std::memory_order_relaxed);
-    const std::int64_t c = probe_.fill_cb.load(std::memory_order_relaxed);
     // A stamp from the previous order (the sender thread had not stored this one's yet) breaks
     // the order; such a sample is left out of the breakdown (never out of the round trip).
-    if (!(t0 <= q && q <= p && p <= r && r <= s && s <= c && c <= t1)) return;
-    if (in_core < 0 || in_core > t1 - c) return;
+    if (!(t0 <= q && q <= p && p <= r && r <= s && s <= t1)) return;
+    if (in_core < 0 || in_core > t1 - s) return;
     plan.core_out.push_back(q - t0);
     plan.hop.push_back(p - q);
     plan.durable.push_back(r - p);
     plan.send.push_back(s - r);
-    plan.wire.push_back(c - s);
-    plan.to_core.push_back(t1 - c - in_core);
+    plan.wire.push_back(t1 - in_core - s);
     plan.in_core.push_back(in_core);
   }
 
-  ComplianceGate& gate_;
-  OrderManager& om_;
-  Sink& sink_;
   Probe& probe_;
   ClOrdIdGenerator ids_;
   ClOrdIdGenerator parents_;
@@ -433,15 +394,12 @@ class Strategy {
   bool active_ = false;
   std::uint64_t global_ = 1;  // the raw path's order numbers start at 1 too
   std::int64_t queued_ns_ = 0;
+  std::int64_t last_queued_ns_ = 0;
 };
 
 bool fail(std::string& error, std::string what) {
   error = std::move(what);
   return false;
-}
-
-void invalidate_hook(void* ctx, AccountId a) {
-  static_cast<DriftMonitor*>(ctx)->invalidate(a);
 }
 
 QuoteUpdated bench_quote(Timestamp t) {
@@ -561,174 +519,122 @@ void gate_rate_diagnostic() {
   std::printf("\n");
 }
 
-/// Ballast's side, wired as the runtime wires it.
+/// The configuration of Ballast's side (what `ballast run` would load from YAML): the desk of
+/// build_desk, the bench compliance limits, one FIX initiator session to the acceptor, the
+/// journal mode and idle strategies of the options. Errors: a violation `check-config` would
+/// report (path and message).
+bool bench_settings(const std::string& dir, int port, const Options& opt, config::Settings& s,
+                    std::string& error) {
+  (void)s.instruments.add({.symbol = benchfix::kBenchSymbol}).value();
+  TriggerConfig quiet;  // no rebalance may start: only the benchmark's orders trade
+  quiet.absolute.enabled = quiet.relative.enabled = quiet.calendar.enabled = false;
+  quiet.volatility_adaptive.enabled = quiet.cash_flow.enabled = false;
+  quiet.tracking_error.enabled = quiet.cost_benefit.enabled = false;
+  s.triggers = quiet;
+  ModelConfig m;
+  m.id = m.name = "M";
+  m.weights = {{benchfix::kBenchSymbol, 0.5}};
+  m.cash_buffer = 0.5;
+  m.triggers = quiet;
+  s.models.push_back(m);
+  AccountConfig a;
+  a.id = a.name = benchfix::kBenchAccount;
+  a.model = "M";
+  a.positions = {{benchfix::kBenchSymbol, Qty::from_units(1'000'000)}};
+  a.cash = Money::from_units(100'000'000);
+  a.triggers = quiet;
+  s.accounts.push_back(a);
+  s.market_data_quality = bench_quality();
+  s.compliance = bench_compliance();
+  s.engine.idle_strategy = opt.idle;
+  s.engine.sender_idle_strategy = opt.sender_idle;
+  s.engine.back_off = opt.back_off;
+  s.journal.enabled = opt.journal != JournalMode::kOff;
+  s.journal.dir = dir + "/journal";
+  s.journal.fsync = opt.journal == JournalMode::kHandoff ? FsyncPolicy::kNone
+                    : opt.journal == JournalMode::kGroup ? FsyncPolicy::kGroup
+                                                         : FsyncPolicy::kPerEvent;
+  s.journal.release_after_durable =
+      opt.journal == JournalMode::kGroup || opt.journal == JournalMode::kPerEvent;
+  FixSessionConfig fs;
+  fs.name = "bench";
+  fs.host = "127.0.0.1";
+  fs.port = port;
+  fs.sender_comp_id = "BALLAST";
+  fs.target_comp_id = "BROKERSIM";
+  fs.store_dir = dir + "/ballast/store";
+  fs.log_dir = dir + "/ballast/log";
+  s.fix.sessions.push_back(fs);
+  if (const auto v = config::validate(s); !v.empty())
+    return fail(error, "settings: " + v[0].path + ": " + v[0].message);
+  return true;
+}
+
+/// Ballast's side: a kernel::Kernel built by Kernel::create from the settings above, exactly as
+/// `ballast run` builds one (the chain, the core, FIX sender and journal agents, the FIX
+/// initiator), with the benchmark's strategy as its probe.
 struct BallastPath {
-  using Chain =
-      ComponentChain<DriftMonitor, ComplianceGate, OrderManager, SessionSupervisor, Strategy>;
-  using Loop = CoreLoop<LiveClock, Chain, Sink>;
-
-  InstrumentTable instruments;
-  MarketState market;
-  PortfolioBook book;
-  std::unique_ptr<DriftMonitor> monitor;
-  std::unique_ptr<ComplianceGate> gate;
-  std::unique_ptr<OrderManager> om;
-  ClOrdIdGenerator cancel_ids{5};
-  std::unique_ptr<SessionSupervisor> supervisor;
   Probe probe;
-  Sink sink;
-  std::unique_ptr<Strategy> strategy;
-  std::unique_ptr<Chain> chain;
-  LiveClock clock;
-  std::unique_ptr<JournalWriter> journal;
-  bool release_after_durable = false;
-  InboundQueue inbound{8};
-  SpscQueue<Event> outbound{CoreLoopConfig{}.queues.outbound};
-  std::unique_ptr<Loop> loop;
-  std::unique_ptr<FixInbound> fix_in;
-  std::unique_ptr<StampingListener> listener;
-  std::unique_ptr<fix::Initiator> initiator;
-  std::unique_ptr<FixOutbound> fix_out;
-  std::unique_ptr<StampingDestination> destination;
-  std::unique_ptr<kernel::IntentSender> sender;  // the runtime's FIX sender loop
-  std::unique_ptr<InboundQueue::Producer> feed;
-  std::thread core_thread, sender_thread;
-  std::atomic<pid_t> core_tid{0}, sender_tid{0};
-  IdleStrategy::Params idle_params{}, sender_idle_params{};
+  Strategy strategy{probe};
+  std::unique_ptr<kernel::Kernel> kernel;
+  std::unique_ptr<kernel::Kernel::Feed> feed;
   ThreadRoles* roles = nullptr;
-
-  BallastPath() : market(1, bench_quality()), book(1) {}
 
   bool build(const std::string& dir, int port, std::uint64_t max_orders, const Options& opt,
              std::string& error) {
-    CoreLoopConfig c;
-    c.idle_strategy = opt.idle;
-    c.sender_idle_strategy = opt.sender_idle;
-    c.back_off = opt.back_off;
-    idle_params = c.idle_params();
-    sender_idle_params = c.sender_idle_params();
-    if (!build_desk(instruments, market, book, clock.now(), error)) return false;
-
-    TriggerConfig quiet;  // no rebalance may start: only the benchmark's orders trade
-    quiet.absolute.enabled = quiet.relative.enabled = quiet.calendar.enabled = false;
-    quiet.volatility_adaptive.enabled = quiet.cash_flow.enabled = false;
-    quiet.tracking_error.enabled = quiet.cost_benefit.enabled = false;
-    monitor = std::make_unique<DriftMonitor>(book, market, std::vector<TriggerConfig>{quiet},
-                                             nullptr, DriftMonitor::Options{});
-
-    const ComplianceConfig cc = bench_compliance();
-    if (const auto v = cc.validate(instruments); !v.empty()) {
-      return fail(error, "compliance." + v[0].path + ": " + v[0].message);
-    }
-    ComplianceGateOptions go;
-    go.max_working_orders = 1u << 12;
-    gate = std::make_unique<ComplianceGate>(cc, instruments, book, market, go);
-    gate->set_adv(InstrumentId{0}, Qty::from_units(1'000'000'000'000));
-
-    OrderManagerLimits lim;
-    lim.max_children = max_orders + 1024;
-    lim.max_exec_ids = 2 * max_orders + 1024;
-    lim.max_parents = 1024;
-    om = std::make_unique<OrderManager>(book, market, lim);
-    om->set_account_changed_hook(&invalidate_hook, monitor.get());
-    supervisor = std::make_unique<SessionSupervisor>(
-        *om, cancel_ids, std::vector<WorkingOrderPolicy>{WorkingOrderPolicy::kRequery});
-    strategy = std::make_unique<Strategy>(*gate, *om, sink, probe);
-    chain = std::make_unique<Chain>(*monitor, *gate, *om, *supervisor, *strategy);
-
-    if (opt.journal != JournalMode::kOff) {
-      JournalConfig jc;
-      jc.dir = dir + "/journal";
-      jc.fsync = opt.journal == JournalMode::kHandoff ? FsyncPolicy::kNone
-                 : opt.journal == JournalMode::kGroup ? FsyncPolicy::kGroup
-                                                      : FsyncPolicy::kPerEvent;
-      jc.release_after_durable = opt.journal != JournalMode::kHandoff;
-      if (const auto v = jc.validate(); !v.empty())
-        return fail(error, "journal." + v[0].path + ": " + v[0].message);
-      roles->mark_before();
-      auto w = JournalWriter::open(JournalWriterOptions::from_config(jc));
-      roles->mark_after("ballast journal writer");
-      if (!w) return fail(error, "journal: " + w.error().message);
-      journal = std::move(w.value());
-      release_after_durable = jc.release_after_durable;
-    }
-    sink.inner.out = &outbound;
-    sink.inner.journal = journal.get();
-    loop = std::make_unique<Loop>(clock, *chain, sink, Loop::Options{});
-    loop->add_inbound(inbound);
-
-    fix_in = std::make_unique<FixInbound>(instruments, inbound);
-    listener = std::make_unique<StampingListener>(*fix_in, probe);
-    fix::SessionConfig sc;
-    sc.name = "bench";
-    sc.begin_string = "FIX.4.4";
-    sc.host = "127.0.0.1";
-    sc.port = port;
-    sc.sender_comp_id = "BALLAST";
-    sc.target_comp_id = "BROKERSIM";
-    sc.store_dir = dir + "/ballast/store";
-    sc.log_dir = dir + "/ballast/log";
-    fix::InitiatorConfig ic;
-    ic.sessions.push_back(sc);
-    initiator = fix::Initiator::create(ic, *listener, error);
-    if (!initiator) return false;
-    fix_out = std::make_unique<FixOutbound>(
-        instruments, std::vector<std::string>{book.account_key(AccountId{0})}, *initiator);
-    destination = std::make_unique<StampingDestination>(*fix_out, probe);
-    kernel::IntentSenderOptions so;
-    so.idle = sender_idle_params;
-    so.release_after_durable = release_after_durable;
-    sender = std::make_unique<kernel::IntentSender>(outbound, *destination, journal.get(), so);
-    feed = std::make_unique<InboundQueue::Producer>(inbound.make_producer());
+    config::Settings s;
+    if (!bench_settings(dir, port, opt, s, error)) return false;
+    kernel::KernelOptions ko;
+    ko.market.covariance = Eigen::MatrixXd::Constant(1, 1, 0.04);
+    ko.market.adv = {Qty::from_units(1'000'000'000'000)};
+    // Every child of the run stays in the tables (execution.retention is 2 h).
+    ko.max_children = max_orders + 1024;
+    ko.max_exec_ids_per_day = 2 * max_orders + 1024;
+    ko.max_parents = 4096;
+    ko.probe = &strategy;
+    roles->mark_before();
+    auto k = kernel::Kernel::create(s, std::move(ko));
+    roles->mark_after("ballast journal writer");  // the only thread create() starts
+    if (!k) return fail(error, "Kernel::create: " + k.error().message);
+    kernel = std::move(k.value());
+    feed = kernel->make_feed();
     return true;
   }
 
   bool start(std::string& error) {
     roles->set(::gettid(), "main (drives phases, sleeps)");
-    core_thread = std::thread([this] {
-      core_tid.store(::gettid());
-      IdleStrategy is(idle_params);
-      loop->run(is);
-    });
-    // The runtime's FIX sender thread (kernel/src/kernel.cpp): its loop, with the three stamps of
-    // StampingDestination.
-    sender_thread = std::thread([this] {
-      sender_tid.store(::gettid());
-      sender->run();
-    });
-    while (core_tid.load() == 0 || sender_tid.load() == 0) std::this_thread::yield();
-    roles->set(core_tid.load(), "ballast core loop");
-    roles->set(sender_tid.load(), "ballast FIX sender");
     roles->mark_before();
-    const bool ok = initiator->start(error);
-    roles->mark_after("ballast QuickFIX initiator (+control)");
-    return ok;
+    if (auto st = kernel->start(); !st) return fail(error, st.error().message);
+    // The kernel's agents by their thread names (engine/agent_runner.hpp); the rest of what
+    // start() started is QuickFIX's.
+    roles->mark_after_by_name({{"ballast-core", "ballast core loop"},
+                               {"ballast-send", "ballast FIX sender"},
+                               {"ballast-journal", "ballast journal writer"}},
+                              "ballast QuickFIX initiator (+control)");
+    return true;
   }
 
-  void push(const Event& e) {
-    IdleStrategy is;
-    (void)feed->push_wait(e, is);
-  }
+  bool logged_on() const { return kernel->live().sessions_up.load() > 0; }
 
   /// One phase: sends the start command, waits for the strategy to finish.
   bool run(std::uint64_t orders, std::uint32_t window, int timeout_ms, std::string& error) {
-    PhasePlan& p = strategy->plan;
+    PhasePlan& p = strategy.plan;
     p = PhasePlan{};
     p.orders = orders;
     p.window = window;
     p.t0.assign(orders, 0);
     p.rtt.reserve(orders);
     if (window == 1) {
-      for (auto* v : {&p.core_out, &p.hop, &p.durable, &p.send, &p.wire, &p.to_core, &p.in_core})
+      for (auto* v : {&p.core_out, &p.hop, &p.durable, &p.send, &p.wire, &p.in_core})
         v->reserve(orders);
     }
-    strategy->done.store(false, std::memory_order_relaxed);
-    push(bench_quote(clock.now()));  // fresh market data: the gate's reference price
+    strategy.done.store(false, std::memory_order_relaxed);
+    feed->push(bench_quote(LiveClock{}.now()));  // fresh market data: the gate's reference price
     TimerFired go{};
     go.owner = kBenchOwner;
-    push(go);
+    feed->push(go);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!strategy->done.load(std::memory_order_acquire)) {
+    while (!strategy.done.load(std::memory_order_acquire)) {
       if (std::chrono::steady_clock::now() > deadline) {
         error = "ballast path: timed out after " + std::to_string(timeout_ms) +
                 " ms (the core loop still owns the phase; stopping)";
@@ -746,16 +652,7 @@ struct BallastPath {
   }
 
   void stop() {
-    if (loop) loop->request_stop();
-    if (core_thread.joinable()) core_thread.join();
-    if (sender) sender->request_stop();
-    if (sender_thread.joinable()) sender_thread.join();
-    if (initiator) initiator->stop();
-    if (loop) {
-      while (loop->do_work() > 0) {
-      }
-    }
-    if (journal) journal->stop();
+    if (kernel) kernel->stop();
   }
 };
 
@@ -768,7 +665,7 @@ struct Side2 {
   std::int64_t tput_elapsed_ns = 0;              // sum over the throughput slices
   std::int64_t cpu_lat_ns = 0, cpu_tput_ns = 0;  // process CPU over the slices
   // latency breakdown samples: raw uses send and wire
-  std::vector<std::int64_t> send, wire, core_out, hop, durable, to_core, in_core;
+  std::vector<std::int64_t> send, wire, core_out, hop, durable, in_core;
   // computed at the end of the round
   Pct lat;
   double tput = 0;  // round trips per second
@@ -1008,10 +905,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto logon_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!(raw->logged_on() && ballast->initiator->logged_on(0))) {
+  while (!(raw->logged_on() && ballast->logged_on())) {
     if (std::chrono::steady_clock::now() > logon_deadline) {
       std::fprintf(stderr, "no logon within 20 s (raw %d, ballast %d)\n", raw->logged_on(),
-                   ballast->initiator->logged_on(0));
+                   ballast->logged_on());
       raw->stop();
       ballast->stop();
       return 1;
@@ -1069,7 +966,7 @@ int main(int argc, char** argv) {
     if (!ballast->run(n, w, timeout_ms, error)) return false;
     (lat ? out.cpu_lat_ns : out.cpu_tput_ns) += process_cpu_ns() - cpu0;
     account(lat ? 1 : 3, roles0, n);
-    const PhasePlan& p = ballast->strategy->plan;
+    const PhasePlan& p = ballast->strategy.plan;
     if (lat) {
       out.lat_orders += n;
       append(out.rtt, p.rtt);
@@ -1078,7 +975,6 @@ int main(int argc, char** argv) {
       append(out.durable, p.durable);
       append(out.send, p.send);
       append(out.wire, p.wire);
-      append(out.to_core, p.to_core);
       append(out.in_core, p.in_core);
     } else {
       out.tput_orders += n;
@@ -1150,12 +1046,12 @@ int main(int argc, char** argv) {
     std::printf(
         "    p50 parts, raw:     build+send %.2f | wire+acceptor+QuickFIX in %.2f us\n"
         "    p50 parts, ballast: core out (gate, OM, journal, queue) %.2f | queue hop %.2f | "
-        "journal release %.2f | FixOutbound+send %.2f | wire+acceptor+QuickFIX in %.2f | "
-        "bridge+queue to the core %.2f | core in (journal, monitor, gate, OM fill) %.2f us\n",
+        "journal release %.2f | FixOutbound+send %.2f | wire+acceptor+QuickFIX in+bridge+queue "
+        "to the core %.2f | core in (journal, monitor, gate, OM fill) %.2f us\n",
         p50_of(rd.raw.send) / 1e3, p50_of(rd.raw.wire) / 1e3, p50_of(rd.ballast.core_out) / 1e3,
         p50_of(rd.ballast.hop) / 1e3, p50_of(rd.ballast.durable) / 1e3,
         p50_of(rd.ballast.send) / 1e3, p50_of(rd.ballast.wire) / 1e3,
-        p50_of(rd.ballast.to_core) / 1e3, p50_of(rd.ballast.in_core) / 1e3);
+        p50_of(rd.ballast.in_core) / 1e3);
     std::fflush(stdout);
     rounds.push_back(std::move(rd));
   }
@@ -1165,11 +1061,12 @@ int main(int argc, char** argv) {
   }
 
   // ---- shutdown, then the checks that the runs did what they claim
-  const fix::InitiatorCounters ic = ballast->initiator->counters();
+  const fix::InitiatorCounters ic = ballast->kernel->fix_counters();
   raw->stop();
   ballast->stop();
-  const OrderManagerCounters& omc = ballast->om->counters();
-  const ComplianceCounters& gc = ballast->gate->counters();
+  const OrderManagerCounters& omc = ballast->kernel->orders().counters();
+  const ComplianceCounters& gc = ballast->kernel->gate().counters();
+  const std::optional<JournalWriterStats> js = ballast->kernel->journal_stats();
   std::uint64_t denied = 0;
   for (auto d : gc.denied) denied += d;
   std::printf(
@@ -1178,16 +1075,15 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(ic.sent), static_cast<unsigned long long>(gc.submitted),
       static_cast<unsigned long long>(denied), static_cast<unsigned long long>(omc.fills),
       static_cast<unsigned long long>(omc.duplicates),
-      static_cast<unsigned long long>(omc.unknown_orders), ballast->journal ? "" : "off");
-  if (ballast->journal) {
-    const JournalWriterStats js = ballast->journal->stats();
-    std::printf("%llu records, %.1f MB, %llu fdatasyncs%s",
-                static_cast<unsigned long long>(js.records), static_cast<double>(js.bytes) / 1e6,
-                static_cast<unsigned long long>(js.syncs),
-                ballast->journal->failed() ? " (FAILED)" : "");
+      static_cast<unsigned long long>(omc.unknown_orders), js ? "" : "off");
+  if (js) {
+    std::printf(
+        "%llu records, %.1f MB, %llu fdatasyncs%s", static_cast<unsigned long long>(js->records),
+        static_cast<double>(js->bytes) / 1e6, static_cast<unsigned long long>(js->syncs),
+        ballast->kernel->journal_status().rfind("JOURNAL FAILED", 0) == 0 ? " (FAILED)" : "");
   }
   {
-    const kernel::IntentSenderCounters sc = ballast->sender->counters();
+    const kernel::IntentSenderCounters sc = ballast->kernel->sender_counters();
     std::printf("; FIX sender: %llu sent, %llu waited for durability, %llu held back",
                 static_cast<unsigned long long>(sc.sent),
                 static_cast<unsigned long long>(sc.durable_waits),
@@ -1198,18 +1094,18 @@ int main(int argc, char** argv) {
     // The book must hold exactly what the fills say: every order's fill booked once.
     __int128 pos = Qty::from_units(1'000'000).raw;
     __int128 cash_e15 = static_cast<__int128>(Money::from_units(100'000'000).raw) * 1'000'000'000;
-    for (std::uint64_t i = 1; i <= ballast->strategy->orders_done(); ++i) {
+    for (std::uint64_t i = 1; i <= ballast->strategy.orders_done(); ++i) {
       const benchfix::BenchOrder o = benchfix::bench_order(i);
       const __int128 notional = static_cast<__int128>(o.qty) * o.price;
       pos += o.side == '1' ? o.qty : -o.qty;
       cash_e15 += o.side == '1' ? -notional : notional;
     }
-    const Qty got_pos = ballast->book.position(AccountId{0}, InstrumentId{0});
-    const Money got_cash = ballast->book.cash(AccountId{0});
+    const Qty got_pos = ballast->kernel->book().position(AccountId{0}, InstrumentId{0});
+    const Money got_cash = ballast->kernel->book().cash(AccountId{0});
     const bool book_ok =
         got_pos.raw == pos && static_cast<__int128>(got_cash.raw) * 1'000'000'000 == cash_e15;
     std::printf("; book after %llu orders: position %s, cash %s: %s",
-                static_cast<unsigned long long>(ballast->strategy->orders_done()),
+                static_cast<unsigned long long>(ballast->strategy.orders_done()),
                 got_pos.to_string().c_str(), got_cash.to_string().c_str(),
                 book_ok ? "as the fills say" : "MISMATCH with the fills sent");
     if (!book_ok) rc = 1;

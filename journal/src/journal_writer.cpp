@@ -112,7 +112,17 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::open(JournalWriterOptions 
     w->fd_ = -1;
     return s.error();
   }
-  if (w->opt_.threaded) w->thread_ = std::thread([p = w.get()] { p->run(); });
+  if (w->opt_.threaded) {
+    AgentOptions ao;
+    ao.name = "ballast-journal";
+    ao.idle = w->opt_.idle;
+    if (auto st = w->runner_.start(w->agent_, ao); !st) {
+      w->finished_ = true;
+      if (w->fd_ >= 0) io.close(w->fd_);
+      w->fd_ = -1;
+      return st.error();
+    }
+  }
   return w;
 }
 
@@ -381,27 +391,17 @@ void JournalWriter::flush() {
   if (!failed()) sync_now();
 }
 
-void JournalWriter::run() {
-  IdleStrategy idle(opt_.idle);
-  while (!stop_.load(std::memory_order_acquire)) {
-    const int n = do_work();
-    if (n > 0) {
-      idle.reset();
-      continue;
-    }
-    if (opt_.fsync == FsyncPolicy::kGroup && unsynced_ && !failed()) {
-      // Come back by the group-commit deadline rather than parking past it.
-      const auto left = opt_.group_commit - (std::chrono::steady_clock::now() - unsynced_since_);
-      if (left > std::chrono::microseconds(20)) {
-        std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(
-            left - std::chrono::microseconds(10), std::chrono::microseconds(50)));
-      } else {
-        cpu_relax();
-      }
-      continue;
-    }
-    idle.idle(0);
+bool JournalWriter::wait_for_group_commit() {
+  if (opt_.fsync != FsyncPolicy::kGroup || !unsynced_ || failed()) return false;
+  // Come back by the group-commit deadline rather than parking past it.
+  const auto left = opt_.group_commit - (std::chrono::steady_clock::now() - unsynced_since_);
+  if (left > std::chrono::microseconds(20)) {
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(
+        left - std::chrono::microseconds(10), std::chrono::microseconds(50)));
+  } else {
+    cpu_relax();
   }
+  return true;
 }
 
 void JournalWriter::finish() {
@@ -419,8 +419,7 @@ void JournalWriter::finish() {
 }
 
 void JournalWriter::stop() {
-  stop_.store(true, std::memory_order_release);
-  if (thread_.joinable()) thread_.join();
+  runner_.stop();  // the writer thread's last pass has returned
   finish();
 }
 

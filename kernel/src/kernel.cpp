@@ -80,13 +80,16 @@ class Audit {
     }
   }
 
-  void on_event(const Event& e, Timestamp now, Outbox&) {
+  void on_event(const Event& e, Timestamp now, Outbox& out) {
     live_.inputs.store(live_.inputs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     live_.engine_time_ns.store(now.ns, std::memory_order_relaxed);
     std::visit([&](const auto& ev) { on(ev, now); }, e);
     live_.working.store(gate_.working_orders(), std::memory_order_relaxed);
     live_.active_parents.store(slicer_.active(), std::memory_order_relaxed);
+    if (probe != nullptr) probe->on_event(e, now, out);
   }
+
+  KernelProbe* probe = nullptr;  // KernelOptions::probe: last in the chain, after the audit
 
   const std::vector<ParentRecord>& records() const noexcept { return records_; }
 
@@ -169,11 +172,23 @@ class Audit {
 /// The FIX sender thread's destination: FixOutbound (-> fix::Initiator).
 class FixOutboundDestination final : public IntentDestination {
  public:
-  explicit FixOutboundDestination(FixOutbound& out) : out_(out) {}
-  void send(const Event& e) override { out_.on_event(e); }
+  FixOutboundDestination(FixOutbound& out, KernelProbe* probe) : out_(out), probe_(probe) {}
+  void on_taken(const Event& e) override {
+    if (probe_ != nullptr) probe_->on_intent_taken(e);
+  }
+  void send(const Event& e) override {
+    if (probe_ == nullptr) {
+      out_.on_event(e);
+      return;
+    }
+    probe_->on_intent_released(e);
+    out_.on_event(e);
+    probe_->on_intent_sent(e);
+  }
 
  private:
   FixOutbound& out_;
+  KernelProbe* probe_;
 };
 
 /// The core loop as an agent (engine/agent_runner.hpp): a pass is CoreLoop::do_work(); a
@@ -258,7 +273,11 @@ struct Kernel::Impl {
         outbound(s.engine.queues.outbound) {}
 };
 
-Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Kernel::Kernel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  // The probe is attached after recovery: it sees this run's events only.
+  impl_->sink.probe = impl_->opt.probe;
+  impl_->audit->probe = impl_->opt.probe;
+}
 Kernel::~Kernel() {
   stop();
 }
@@ -821,7 +840,7 @@ Status Kernel::start() {
     IntentSenderOptions so;
     so.idle = m.s.engine.sender_idle_params();
     so.release_after_durable = m.journal != nullptr && m.s.journal.release_after_durable;
-    m.sender_out = std::make_unique<FixOutboundDestination>(*m.fix_out);
+    m.sender_out = std::make_unique<FixOutboundDestination>(*m.fix_out, m.opt.probe);
     m.sender =
         std::make_unique<IntentSender>(m.outbound, *m.sender_out, m.journal.get(), so, [trip_feed] {
           ControlCommand c{};
@@ -989,6 +1008,25 @@ const SlicingEngine& Kernel::slicer() const noexcept {
 }
 const Rebalancer& Kernel::rebalancer() const noexcept {
   return *impl_->rebalancer;
+}
+std::optional<Timestamp> Kernel::next_timer_due() const noexcept {
+  return impl_->loop->next_timer_due();
+}
+bool Kernel::warm_up(AccountId a) {
+  return impl_->rebalancer->warm_up(a);
+}
+std::uint64_t Kernel::parents_started() const noexcept {
+  return impl_->rebalancer->counters().parents;
+}
+std::uint64_t Kernel::buys_queued() const noexcept {
+  return impl_->rebalancer->counters().buys_waiting;
+}
+IntentSenderCounters Kernel::sender_counters() const noexcept {
+  return impl_->sender ? impl_->sender->counters() : IntentSenderCounters{};
+}
+std::optional<JournalWriterStats> Kernel::journal_stats() const noexcept {
+  if (!impl_->journal) return std::nullopt;
+  return impl_->journal->stats();
 }
 
 }  // namespace ballast::kernel

@@ -120,5 +120,57 @@ TEST(AgentRunner, StartingTwiceIsAnErrorAndAStopFromTheAgentsOwnThreadOnlyAsks) 
   EXPECT_EQ(a.closed.load(), 1);
 }
 
+/// Returns work on every other pass; keeps a deadline of its own (wait_for_deadline) while
+/// `waiting` is set, sleeping a little as the journal writer does before its group commit.
+struct DeadlineAgent {
+  std::atomic<int> passes{0}, waits{0}, waits_after_work{0};
+  std::atomic<bool> waiting{true};
+  int last_work = 0;
+  int do_work() {
+    last_work = (++passes % 2 == 0) ? 1 : 0;
+    return last_work;
+  }
+  bool wait_for_deadline() {
+    ++waits;
+    if (last_work != 0) ++waits_after_work;
+    if (!waiting.load()) return false;
+    std::this_thread::sleep_for(50us);
+    return true;
+  }
+};
+
+/// An idle strategy that parks 300 ms at once on an empty pass.
+IdleStrategy::Params park_at_once() {
+  return IdleStrategy::Params{.kind = IdleKind::kBackOff,
+                              .max_spins = 0,
+                              .max_yields = 0,
+                              .min_park = 300ms,
+                              .max_park = 300ms};
+}
+
+TEST(AgentRunner, AnAgentWaitingForItsOwnDeadlineIsNotParkedByTheIdleStrategy) {
+  DeadlineAgent a;
+  AgentRunner r;
+  ASSERT_TRUE(r.start(a, AgentOptions{.name = "agent-deadline", .idle = park_at_once()}));
+  // Parked by the idle strategy, an empty pass would sleep 300 ms: two passes at most by now.
+  std::this_thread::sleep_for(100ms);
+  r.stop();
+  EXPECT_GT(a.passes.load(), 20);
+  EXPECT_GE(a.waits.load(), a.passes.load() / 2 - 1);
+  EXPECT_EQ(a.waits_after_work.load(), 0);  // asked after empty passes only
+}
+
+TEST(AgentRunner, AnAgentWithNoDeadlinePendingIsIdledAsUsual) {
+  DeadlineAgent a;
+  a.waiting = false;
+  AgentRunner r;
+  ASSERT_TRUE(r.start(a, AgentOptions{.name = "agent-nodeadl", .idle = park_at_once()}));
+  std::this_thread::sleep_for(100ms);
+  r.stop();
+  EXPECT_LE(a.passes.load(), 2);  // the first empty pass parked 300 ms
+  EXPECT_EQ(a.waits.load(), 1);
+  EXPECT_EQ(a.waits_after_work.load(), 0);
+}
+
 }  // namespace
 }  // namespace ballast

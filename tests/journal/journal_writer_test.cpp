@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "ballast/core/clock.hpp"
 #include "ballast/engine/core_loop.hpp"
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_writer.hpp"
 #include "journal_test_support.hpp"
+#include "support/test_scale.hpp"
 
 // Last: <sys/mount.h> defines a BLOCK_SIZE macro that breaks moodycamel's headers.
 #include <sys/mount.h>
@@ -348,6 +351,91 @@ TEST(JournalWriter, WriterThreadUnderLoadPersists100kEventsInOrder) {
     ASSERT_TRUE(test::same_event(*r.event(), make(s))) << s;
   }
   EXPECT_GT(test::segment_files(d.path()).size(), 1u);
+}
+
+/// Threads of this process named `name` (/proc/self/task/*/comm).
+int threads_named(const std::string& name) {
+  int n = 0;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream f(t.path() / "comm");
+    std::string comm;
+    std::getline(f, comm);
+    n += comm == name;
+  }
+  return n;
+}
+
+TEST(JournalWriter, TheWriterThreadIsAnAgentNamedBallastJournal) {
+  TempDir d;
+  JournalWriterOptions o;
+  o.dir = d.path();
+  const int before = threads_named("ballast-journal");
+  auto w = open_ok(o);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(threads_named("ballast-journal"), before + 1);
+  w->append_input(test::quote(1));
+  EXPECT_EQ(w->wait_durable(1, 5s), DurableWait::kDurable);  // fsync group: the agent syncs
+  w->stop();
+  EXPECT_EQ(threads_named("ballast-journal"), before);  // stop() joined it
+  JournalWriterOptions off = o;
+  off.threaded = false;  // the owner drives it: no agent, no thread
+  auto u = open_ok(off);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(threads_named("ballast-journal"), before);
+  u->stop();
+}
+
+// The writer thread under random schedules: random fsync policy and group-commit interval,
+// random bursts of inputs and intents with random pauses between them. Every record must come
+// back from the files in order and byte for byte, and (group, per_event) become durable.
+TEST(JournalWriter, TheWriterAgentPersistsRandomBurstsUnderEveryPolicy) {
+  std::mt19937_64 rng(1414);
+  const auto samples = test::sample_events();
+  const int cases = test::scaled_cases(100);
+  for (int c = 0; c < cases; ++c) {
+    TempDir d;
+    JournalWriterOptions o;
+    o.dir = d.path();
+    const int policy = static_cast<int>(rng() % 3);
+    o.fsync = policy == 0   ? FsyncPolicy::kNone
+              : policy == 1 ? FsyncPolicy::kGroup
+                            : FsyncPolicy::kPerEvent;
+    o.group_commit = std::chrono::microseconds(rng() % 1'000);
+    o.queue_capacity = 64u << (rng() % 6);  // 64..2048: the producer meets backpressure
+    o.idle.max_spins = static_cast<std::uint32_t>(rng() % 200);
+    o.idle.max_yields = static_cast<std::uint32_t>(rng() % 50);
+    auto w = open_ok(o);
+    ASSERT_TRUE(w);
+    const std::uint64_t n = policy == 2 ? 1 + rng() % 20 : 1 + rng() % 3'000;
+    std::vector<Event> sent;
+    std::vector<bool> intent;
+    for (std::uint64_t s = 1; s <= n; ++s) {
+      Event e = samples[rng() % samples.size()];
+      header(e).seq = s;
+      header(e).receive_time = test::ts(static_cast<std::int64_t>(s));
+      const bool is_intent = rng() % 4 == 0;
+      if (is_intent) {
+        w->append_intent(e);
+      } else {
+        w->append_input(e);
+      }
+      sent.push_back(e);
+      intent.push_back(is_intent);
+      if (rng() % 200 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng() % 300));
+    }
+    if (o.fsync != FsyncPolicy::kNone) {
+      ASSERT_EQ(w->wait_durable(n, 10s), DurableWait::kDurable) << "case " << c;
+    }
+    w->stop();
+    ASSERT_FALSE(w->failed()) << w->error();
+    EXPECT_EQ(w->durable_seq(), n) << "case " << c;  // a clean stop makes everything durable
+    const auto recs = test::read_all(d.path(), false);
+    ASSERT_EQ(recs.size(), n + 1) << "case " << c;  // session_start + the records
+    for (std::uint64_t s = 1; s <= n; ++s) {
+      ASSERT_EQ(recs[s].kind, intent[s - 1] ? RecordKind::kIntent : RecordKind::kInput);
+      ASSERT_TRUE(test::same_event(*recs[s].event(), sent[s - 1])) << "case " << c << " seq " << s;
+    }
+  }
 }
 
 // A tiny real filesystem that fills up: ENOSPC from the kernel, not from a mock.

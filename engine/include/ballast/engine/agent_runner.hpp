@@ -1,6 +1,6 @@
 // One thread per agent, in the spirit of Aeron's AgentRunner: the kernel's threads (the core loop,
-// the FIX sender) are agents with the same life cycle, named for the operator and optionally
-// pinned to a CPU, instead of hand-written thread loops.
+// the FIX sender, the journal writer) are agents with the same life cycle, named for the operator
+// and optionally pinned to a CPU, instead of hand-written thread loops.
 //
 // An agent is any type with
 //   int  do_work();            one pass; the work it did (0 = idle)
@@ -8,6 +8,9 @@
 //   void on_start();           once, on the agent's thread, before the first pass
 //   bool done() const;         the agent asks to stop by itself (e.g. a shutdown command)
 //   void on_close();           once, on the agent's thread, after the last pass (drain here)
+//   bool wait_for_deadline();  after an empty pass: the agent waits itself for a deadline it
+//                              keeps (the journal's group commit) and returns true, or returns
+//                              false to be idled as usual
 // The runner calls do_work() until stop() is asked or done() says so, idling between empty
 // passes with the configured IdleStrategy, then on_close().
 #pragma once
@@ -59,7 +62,11 @@ class AgentRunner {
         if constexpr (requires { agent.done(); }) {
           if (agent.done()) break;
         }
-        idle.idle(agent.do_work());
+        const int work = agent.do_work();
+        if constexpr (requires { agent.wait_for_deadline(); }) {
+          if (work == 0 && agent.wait_for_deadline()) continue;
+        }
+        idle.idle(work);
       }
       if constexpr (requires { agent.on_close(); }) agent.on_close();
       finished_.store(true, std::memory_order_release);

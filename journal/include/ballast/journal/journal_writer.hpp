@@ -1,5 +1,8 @@
 // JournalWriter: appends records to segment files on its own thread, fsyncs by policy, and
 // publishes the highest durable event seq so outputs can wait for their input to be durable.
+// The thread is an agent (engine/agent_runner.hpp, "ballast-journal"), like the kernel's core and
+// FIX sender threads: one pass is do_work(); an empty pass idles with `idle`, except while a
+// group commit is pending, when the writer waits for its deadline itself.
 //
 // The core thread (the single producer) hands PendingRecords through an SpscQueue: no
 // allocation, no lock, no formatting, no system call on that side. The writer thread encodes,
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "ballast/core/result.hpp"
+#include "ballast/engine/agent_runner.hpp"
 #include "ballast/engine/engine_config.hpp"
 #include "ballast/engine/idle_strategy.hpp"
 #include "ballast/engine/queue.hpp"
@@ -174,7 +178,9 @@ class JournalWriter {
   bool sync_now();
   void publish_durable() noexcept;
   void set_failed(std::string what);
-  void run();
+  /// After an empty pass of the writer thread: with a group commit pending, waits towards its
+  /// deadline (never parking past it) and returns true; else false (the idle strategy idles).
+  bool wait_for_group_commit();
   void finish();
   std::string segment_path(std::uint64_t first_seq) const;
 
@@ -215,8 +221,14 @@ class JournalWriter {
   std::atomic<std::uint64_t> segments_created_{0};
   std::atomic<std::uint64_t> dropped_{0};
 
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  /// The writer thread's agent: a pass is do_work(); the group commit's deadline is its own.
+  struct Agent {
+    JournalWriter* w = nullptr;
+    int do_work() { return w->do_work(); }
+    bool wait_for_deadline() { return w->wait_for_group_commit(); }
+  };
+  Agent agent_{this};
+  AgentRunner runner_;  // "ballast-journal"; opt_.threaded only
 };
 
 }  // namespace ballast

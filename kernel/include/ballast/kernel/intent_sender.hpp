@@ -24,6 +24,7 @@
 #include "ballast/engine/queue.hpp"
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/journal/journal_writer.hpp"
+#include "ballast/kernel/kernel_probe.hpp"
 
 namespace ballast::kernel {
 
@@ -43,6 +44,7 @@ struct OutboundSink {
   bool replay_trade_lines = false;
   /// Offline (Kernel::observe_offline): every emitted event, intents or not, is appended here.
   std::vector<Event>* observed = nullptr;
+  KernelProbe* probe = nullptr;  ///< sees every emitted event first (KernelOptions::probe)
 
   void on_input(const Event& e) {
     if (journal == nullptr || replaying) return;
@@ -59,6 +61,7 @@ struct OutboundSink {
   bool try_publish(const Event& e) {
     if (observed != nullptr) [[unlikely]]
       observed->push_back(e);
+    if (probe != nullptr) probe->on_published(e);
     const bool trade_line = std::holds_alternative<ParentOrderRequested>(e);
     if (!trade_line && !is_order_intent(e)) return true;
     if (replaying) {

@@ -26,6 +26,8 @@
 #include "ballast/execution/slicer.hpp"
 #include "ballast/fix/initiator.hpp"
 #include "ballast/journal/file_io.hpp"
+#include "ballast/kernel/intent_sender.hpp"
+#include "ballast/kernel/kernel_probe.hpp"
 #include "ballast/kernel/market_context.hpp"
 #include "ballast/risk/compliance.hpp"
 
@@ -103,6 +105,10 @@ struct KernelOptions {
   /// Keep a ParentRecord per parent (parents()) for an end-of-run slippage report. It grows with
   /// every parent: for one bounded session (the demo), not for a live desk.
   bool keep_parent_records = false;
+  /// A benchmark's or test's probe (kernel_probe.hpp), attached once create() has recovered (it
+  /// sees nothing of the recovery replay); it must outlive the kernel. Null: one null check where
+  /// each hook would be called.
+  KernelProbe* probe = nullptr;
 };
 
 /// What a journal replay did (`ballast replay`, and recovery at start-up).
@@ -243,6 +249,22 @@ class Kernel {
   SolverStats solver_stats() const noexcept;
   /// The account ids in configuration order.
   const std::vector<AccountId>& accounts() const noexcept;
+
+  // Offline drivers (benchmarks, tests), before start() or on an offline kernel: the caller's
+  // thread is the core thread then.
+  /// When the core's earliest pending timer is due (a driver steps the clock to it).
+  std::optional<Timestamp> next_timer_due() const noexcept;
+  /// Solves account `a`'s problem as it stands and keeps the rebalancer's solver for its shape
+  /// warm, starting no order (Rebalancer::warm_up; every held instrument needs a mark). False
+  /// when the account cannot be solved now.
+  bool warm_up(AccountId a);
+  /// Parents the rebalancer started, and buys it queued until the cash for them was there.
+  std::uint64_t parents_started() const noexcept;
+  std::uint64_t buys_queued() const noexcept;
+  /// The FIX sender thread's counters (zeros without FIX sessions). Any thread.
+  IntentSenderCounters sender_counters() const noexcept;
+  /// The journal writer's counters (none without a journal). Any thread.
+  std::optional<JournalWriterStats> journal_stats() const noexcept;
 
   struct Impl;
 
