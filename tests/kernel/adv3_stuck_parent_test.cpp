@@ -116,6 +116,8 @@ TEST(Adv3StuckParent, ABuyDeniedForGoodPastItsHorizonStillEnds) {
       << " children denied kCashInsufficient; " << deferred
       << " triggers deferred because a parent never ends";
   EXPECT_EQ(requested, closed);
+  EXPECT_GE(requested, 3u) << "the account never rebalanced: the test shows nothing";
+  EXPECT_GT(denied_cash, 0u) << "no denial: the test does not reach the case";
 }
 
 }  // namespace
