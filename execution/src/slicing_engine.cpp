@@ -212,7 +212,12 @@ void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
         p.live = p.replaced;  // a denied replace leaves the old child working
         p.replaced = OrderId{};
         ++c_.denied;
-        if (!p.live.valid() && now >= p.st.end) p.denied_past_end = true;
+        // Past the finish-by time, a denial that waiting does not lift (not the order-rate or
+        // open-order limits, nor a duplicate) ends the parent at its next step.
+        const bool transient = dn->reason == DenyReason::kOrderRate ||
+                               dn->reason == DenyReason::kMaxOpenOrders ||
+                               dn->reason == DenyReason::kDuplicate;
+        if (!p.live.valid() && now >= p.st.end && !transient) p.denied_past_end = true;
       }
     }
   }

@@ -300,5 +300,49 @@ TEST(Adv3EventLinks, RandomHandshakeFillsAndRetention) {
   EXPECT_EQ(cases, 60u * 500u);
 }
 
+// The defect Adv3StuckParent (tests/kernel) shows, at the slicer: past its finish-by time a parent
+// whose new child the gate denies for a reason waiting does not lift ends at its next step
+// (ParentOrderClosed, the rest left over); an order-rate denial only delays it.
+TEST(Adv3EventLinks, ADenialPastTheHorizonEndsTheParentUnlessItIsTransient) {
+  for (const DenyReason why : {DenyReason::kCashInsufficient, DenyReason::kOrderRate}) {
+    World w(4, 4);
+    ParentOrderRequested r{};
+    r.parent = OrderId{4242};
+    r.account = w.a0;
+    r.instrument = w.d.spy;
+    r.side = Side::kBuy;
+    r.qty = qty("100");
+    w.loop.process(r);
+    ASSERT_EQ(w.slicer.active(), 1u);
+    std::size_t denied = 0;
+    for (int k = 0; k < 30; ++k) {  // 10 minutes of 20 s steps, horizon 3 minutes
+      w.clock.advance(std::chrono::seconds(20));
+      const std::size_t from = w.rec.out.size();
+      w.loop.do_work();
+      for (std::size_t j = from; j < w.rec.out.size(); ++j) {
+        const Event e = w.rec.out[j];
+        const auto* p = std::get_if<ChildOrderProposed>(&e);
+        if (p == nullptr) continue;
+        OrderDenied d{};
+        d.order = p->order;
+        d.parent = p->parent;
+        d.account = p->account;
+        d.reason = why;
+        w.loop.process(d);  // the gate denies every child
+        ++denied;
+      }
+    }
+    EXPECT_GT(denied, 0u);
+    if (why == DenyReason::kOrderRate) {
+      EXPECT_EQ(w.slicer.active(), 1u) << "a transient denial ended the parent";
+    } else {
+      EXPECT_EQ(w.slicer.active(), 0u) << "denied for good past its horizon, still worked";
+      std::size_t closed = 0;
+      for (const Event& e : w.rec.out) closed += std::holds_alternative<ParentOrderClosed>(e);
+      EXPECT_EQ(closed, 1u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ballast
