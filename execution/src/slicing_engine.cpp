@@ -74,6 +74,20 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
     p.live = OrderId{};  // done (filled, cancelled, rejected)
     child = nullptr;
   }
+  if (p.denied_past_end && child == nullptr) {
+    // Past its horizon and its remainder denied by the gate: it ends with that left over.
+    p.st.done = true;
+    if (p.st.quantity > p.st.filled) ++c_.left_over;
+    ++c_.finished;
+    drop(p);
+    ParentOrderClosed done{};
+    done.hdr.event_time = now;
+    done.parent = p.req.id;
+    done.account = p.req.account;
+    done.filled = p.st.filled;
+    out.emit(done);
+    return false;
+  }
   p.st.working = child != nullptr ? child->leaves() : Qty{};
   p.st.working_limit = child != nullptr ? child->limit() : Price{};
   const Instrument& inst = instruments_[p.req.instrument];
@@ -198,6 +212,12 @@ void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
         p.live = p.replaced;  // a denied replace leaves the old child working
         p.replaced = OrderId{};
         ++c_.denied;
+        // Past the finish-by time, a denial that waiting does not lift (not the order-rate or
+        // open-order limits, nor a duplicate) ends the parent at its next step.
+        const bool transient = dn->reason == DenyReason::kOrderRate ||
+                               dn->reason == DenyReason::kMaxOpenOrders ||
+                               dn->reason == DenyReason::kDuplicate;
+        if (!p.live.valid() && now >= p.st.end && !transient) p.denied_past_end = true;
       }
     }
   }

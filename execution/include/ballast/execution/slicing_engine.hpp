@@ -77,6 +77,11 @@ class SlicingEngine {
     OrderId live{};      ///< the current child (proposed or working), invalid when none
     OrderId replaced{};  ///< the child a proposed replace would replace (still working if denied)
     bool active = false;
+    /// The gate denied a new child of it past its finish-by time: nothing more will execute, so
+    /// the next step finishes it with what is left over (else on_horizon_end: cross re-proposes
+    /// a denied remainder every interval and the parent never ends: ParentOrderClosed never
+    /// comes and the account is never rebalanced again).
+    bool denied_past_end = false;
   };
   /// Starts working `r` now; the refusal's reason when it cannot.
   std::optional<ParentRefusal> start_parent(const ParentRequest& r, Timestamp now, Outbox& out);

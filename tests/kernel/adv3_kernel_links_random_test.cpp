@@ -1,0 +1,208 @@
+// Adversarial review of issue 14 item 3 through the whole kernel (`ballast run`'s chain, offline
+// on the market clock): random price walks (with zero and crossed quotes and jumps the filter
+// holds back) trigger rebalances of several accounts; a random broker acknowledges, fills in
+// part or in full, cancels on request, or sits on orders. Oracle, from every event the components
+// emitted (observe_offline), after every input: per account, ParentOrderRequested minus
+// ParentOrderRefused minus ParentOrderClosed (the rebalancer's own count) is never negative and is
+// non-zero exactly when the slicing engine works a parent of the account; at the end (the broker
+// fills everything, the horizons pass) every count is back to 0.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ballast/config/config.hpp"
+#include "ballast/core/exchange_time.hpp"
+#include "ballast/execution/slicing_engine.hpp"
+#include "ballast/kernel/kernel.hpp"
+#include "support/kernel_test_support.hpp"
+
+namespace ballast {
+namespace {
+
+TEST(Adv3KernelLinks, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer) {
+  const std::string yaml =
+      "instruments:\n"
+      "  - {symbol: AAPL}\n"
+      "  - {symbol: AMZN}\n"
+      "  - {symbol: GOOG}\n"
+      "triggers:\n"
+      "  absolute: {band: 0.02}\n"
+      "  cost_benefit: {enabled: false}\n"
+      "  cool_down: 30s\n"
+      "  trading_hours: {start: \"09:30\", end: \"16:00\"}\n"
+      "models:\n"
+      "  - {id: m, weights: {AAPL: 0.4, AMZN: 0.3, GOOG: 0.3}}\n"
+      "accounts:\n"
+      "  - {id: CASH, model: m, cash: 1000000.00}\n"
+      "  - {id: HELD, model: m, cash: 10000.00, positions: {AAPL: 1000, AMZN: 500}}\n"
+      "  - {id: MIX, model: m, cash: 300000.00, positions: {GOOG: 800}}\n"
+      "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
+      "execution: {horizon: 90s, interval: 10s}\n"
+      "compliance: {max_adv_share: off, reference_stale_after: 30s}\n"
+      "journal: {enabled: false}\n";
+  auto loaded = config::load_string(yaml, "adv3 desk");
+  ASSERT_TRUE(loaded.ok());
+  std::uint64_t inputs = 0, requested_total = 0;
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto kr = test::offline_kernel(*loaded.settings, test::small_tables());
+    ASSERT_TRUE(kr) << kr.error().message;
+    kernel::Kernel& k = *kr.value();
+    std::vector<Event> observed, intents;
+    k.observe_offline(&observed);
+    std::map<std::uint32_t, std::int64_t> count;
+    std::size_t seen = 0;
+    std::vector<SubmitOrder> held;
+    std::map<std::uint64_t, std::int64_t> cum;  // child -> filled so far
+    std::uint64_t exec = 0;
+    const auto check = [&](const char* where, int step) {
+      for (; seen < observed.size(); ++seen) {
+        const Event& e = observed[seen];
+        if (const auto* r = std::get_if<ParentOrderRequested>(&e)) {
+          ++count[r->account.value];
+          ++requested_total;
+        } else if (const auto* n = std::get_if<ParentOrderRefused>(&e)) {
+          --count[n->account.value];
+        } else if (const auto* c = std::get_if<ParentOrderClosed>(&e)) {
+          --count[c->account.value];
+        }
+      }
+      for (const AccountId a : k.accounts()) {
+        const std::int64_t n = count[a.value];
+        ASSERT_GE(n, 0) << "seed " << seed << " " << where << " step " << step;
+        ASSERT_EQ(n > 0, k.slicer().has_active_parent(a))
+            << "seed " << seed << " " << where << " step " << step << " account " << a.value
+            << " count " << n;
+      }
+    };
+    const auto answer = [&](Timestamp t, bool fill_all) {
+      for (int guard = 0; guard < 100 && (!intents.empty() || (fill_all && !held.empty()));
+           ++guard) {
+        std::vector<Event> in_flight;
+        in_flight.swap(intents);
+        std::vector<Event> reports;
+        for (const Event& e : in_flight) {
+          if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+            reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec)));
+            held.push_back(*s);
+          } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
+            for (std::size_t i = 0; i < held.size(); ++i) {
+              if (held[i].order != c->orig_order) continue;
+              ExecutionReported r{};
+              r.order = c->order;
+              r.orig_order = c->orig_order;
+              r.session = c->session;
+              r.side = held[i].side;
+              r.exec_type = ExecType::kCanceled;
+              r.status = OrdStatus::kCanceled;
+              r.cum_qty = Qty::from_raw(cum[held[i].order.value]);
+              r.exec_id.assign("C" + std::to_string(++exec));
+              reports.push_back(r);
+              held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+              break;
+            }
+          }
+        }
+        for (std::size_t i = 0; i < held.size();) {
+          const unsigned roll = static_cast<unsigned>(rng() % 4);
+          if (!fill_all && roll < 2) {
+            ++i;  // sits on it
+            continue;
+          }
+          SubmitOrder& s = held[i];
+          const std::int64_t done = cum[s.order.value];
+          std::int64_t q = s.qty.raw - done;
+          if (!fill_all && roll == 2) q = std::max<std::int64_t>(q / 2, 1);
+          ExecutionReported f = test::fill_of(s, "F" + std::to_string(++exec));
+          f.last_qty = Qty::from_raw(q);
+          f.cum_qty = Qty::from_raw(done + q);
+          f.leaves_qty = Qty::from_raw(s.qty.raw - done - q);
+          f.status = f.leaves_qty.raw == 0 ? OrdStatus::kFilled : OrdStatus::kPartiallyFilled;
+          cum[s.order.value] = done + q;
+          reports.push_back(f);
+          if (f.leaves_qty.raw == 0) {
+            held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+          } else {
+            ++i;
+          }
+        }
+        for (const Event& r : reports) {
+          k.feed_offline(r, t, intents);
+          ++inputs;
+          check("report", 0);
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+      }
+    };
+    std::int64_t mids[3] = {58000, 22000, 57000};  // cents
+    const Timestamp open{us_eastern_to_utc(test::kKernelSession, 9 * 60 + 30).ns};
+    int sec = 0;
+    for (int step = 0; step < 700; ++step) {
+      sec += 1 + static_cast<int>(rng() % 6);
+      const Timestamp t{open.ns + sec * 1'000'000'000LL};
+      const auto i = static_cast<std::uint32_t>(rng() % 3);
+      const unsigned kind = static_cast<unsigned>(rng() % 30);
+      QuoteUpdated q;
+      if (kind == 0) {
+        q = test::quote_of(InstrumentId{i}, t, mids[i]);
+        q.bid = Price{};  // zero: held back
+      } else if (kind == 1) {
+        q = test::quote_of(InstrumentId{i}, t, mids[i]);
+        std::swap(q.bid, q.ask);  // crossed: held back
+      } else if (kind == 2) {
+        q = test::quote_of(InstrumentId{i}, t, mids[i] * 3 / 2);  // a jump (held unless repeated)
+      } else {
+        mids[i] += static_cast<std::int64_t>(rng() % 601) - 300;  // up to +-3 dollars
+        q = test::quote_of(InstrumentId{i}, t, mids[i]);
+      }
+      k.feed_offline(q, t, intents);
+      ++inputs;
+      check("quote", step);
+      if (::testing::Test::HasFatalFailure()) return;
+      answer(t, false);
+      if (::testing::Test::HasFatalFailure()) return;
+      if (rng() % 10 == 0) {
+        k.advance_market_clock_offline(t, intents);
+        check("timers", step);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+    // The end: the broker fills everything, quotes keep coming, the horizons pass.
+    for (int m = 0; m < 60; ++m) {
+      sec += 5;
+      const Timestamp t{open.ns + sec * 1'000'000'000LL};
+      for (std::uint32_t i = 0; i < 3; ++i) {
+        k.feed_offline(test::quote_of(InstrumentId{i}, t, mids[i]), t, intents);
+        check("end quote", m);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+      answer(t, true);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+    for (const AccountId a : k.accounts()) {
+      EXPECT_EQ(count[a.value], 0) << "seed " << seed << " account " << a.value
+                                   << ": parents still counted after the end";
+    }
+    if (getenv("ADV3_DUMP")) {
+      for (std::size_t j = observed.size() > 40 ? observed.size() - 40 : 0; j < observed.size(); ++j) {
+        const Event& e = observed[j];
+        std::string extra;
+        if (const auto* d = std::get_if<OrderDenied>(&e)) extra = std::to_string(static_cast<int>(d->reason));
+        if (const auto* c = std::get_if<ChildOrderProposed>(&e)) extra = std::to_string(c->qty.raw) + " acct " + std::to_string(c->account.value);
+        printf("%s %s\n", event_name(e), extra.c_str());
+      }
+    }
+    k.observe_offline(nullptr);
+  }
+  EXPECT_GT(requested_total, 20u) << "too few rebalances to mean anything";
+  EXPECT_GT(inputs, 4000u);
+}
+
+}  // namespace
+}  // namespace ballast
