@@ -604,8 +604,10 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
   };
   // Regenerated intents never journaled: the run stopped (crashed) before writing them.
   auto end_of_run = [&] {
-    for (std::size_t i = head; i < regen.size(); ++i) take_intent(regen[i]);
-    rep.unjournaled_at_crash += regen.size() - head;
+    for (std::size_t i = head; i < regen.size(); ++i) {
+      take_intent(regen[i]);
+      rep.unjournaled_at_crash += is_order_intent(regen[i]);
+    }
     regen.clear();
     head = 0;
   };
@@ -649,7 +651,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
         head = 0;
         clock.manual_now = h.receive_time;
         loop->process(in);
-        rep.intents_regenerated += regen.size();
+        for (const Event& x : regen) rep.intents_regenerated += is_order_intent(x);
         ++rep.inputs;
         rep.last_event_seq = h.seq;
         rep.last_receive_time = h.receive_time;
@@ -657,7 +659,8 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
       }
       case RecordKind::kIntent: {
         const Event& j = *rec.event();
-        ++rep.intents_journaled;
+        const bool line = std::holds_alternative<ParentOrderRequested>(j);
+        ++(line ? rep.trade_lines_journaled : rep.intents_journaled);
         if (head >= regen.size()) {
           if (verify) {
             rep.divergence = "seq " + std::to_string(header(j).seq) + ": the journal has " +
@@ -677,7 +680,7 @@ Status Kernel::Impl::replay(const std::string& dir, bool verify, std::uint64_t s
             break;
           }
         }
-        ++rep.intents_matched;
+        ++(line ? rep.trade_lines_matched : rep.intents_matched);
         break;
       }
       default:

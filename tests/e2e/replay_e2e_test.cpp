@@ -85,6 +85,18 @@ TEST(JournalReplay, TheCommandPrintsTheHashAndNoDivergence) {
   ASSERT_EQ(replay_main({journal_dir(o), true}, out1, err), 0) << out1.str() << err.str();
   ASSERT_EQ(replay_main({journal_dir(o), true}, out2, err), 0) << out2.str() << err.str();
   EXPECT_NE(out1.str().find("verify: no divergence"), std::string::npos) << out1.str();
+  // The demo's trade lists are in the journal and the replay reproduced every line of them.
+  {
+    const std::string o = out1.str();
+    const auto p = o.find("trade-list lines: ");
+    ASSERT_NE(p, std::string::npos) << o;
+    const auto q = o.find(" journaled, ", p);
+    const auto r = o.find(" equal", q);
+    ASSERT_NE(r, std::string::npos) << o;
+    const std::string journaled = o.substr(p + 18, q - p - 18);
+    EXPECT_NE(journaled, "0") << o;
+    EXPECT_EQ(journaled, o.substr(q + 12, r - q - 12)) << o;
+  }
   const auto hash_line = [](const std::string& s) {
     const auto p = s.find("output hash ");
     return p == std::string::npos ? std::string() : s.substr(p, 28);

@@ -72,6 +72,8 @@ int replay_main(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       << thousands(r.intents_regenerated) << " regenerated, " << thousands(r.intents_matched)
       << " equal, " << thousands(r.unjournaled_at_crash)
       << " regenerated after a run's last record (never journaled, never sent)\n";
+  out << "replay: trade-list lines: " << thousands(r.trade_lines_journaled) << " journaled, "
+      << thousands(r.trade_lines_matched) << " equal\n";
   char hash[32];
   std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.output_hash));
   out << "replay: output hash " << hash << "\n";

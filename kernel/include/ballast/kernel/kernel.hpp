@@ -118,6 +118,10 @@ struct ReplayReport {
   std::uint64_t intents_journaled = 0;
   std::uint64_t intents_regenerated = 0;
   std::uint64_t intents_matched = 0;  ///< regenerated and equal to the journaled one
+  /// Lines of trade lists (ParentOrderRequested), journaled with the intents and compared like
+  /// them; not counted in the intents_* counts (order messages only).
+  std::uint64_t trade_lines_journaled = 0;
+  std::uint64_t trade_lines_matched = 0;
   /// Intents the replay regenerated after the last record of a run that ended without a clean
   /// stop (a crash): never journaled, so never sent.
   std::uint64_t unjournaled_at_crash = 0;

@@ -80,7 +80,7 @@ struct World : Base {
   }
 };
 
-TEST(Adv3EventLinks, RandomHandshakeFillsAndRetention) {
+TEST(EventLinksRandom, RandomHandshakeFillsAndRetention) {
   std::uint64_t cases = 0;
   for (std::uint32_t seed = 1; seed <= 60; ++seed) {
     std::mt19937_64 rng(seed);
@@ -88,7 +88,7 @@ TEST(Adv3EventLinks, RandomHandshakeFillsAndRetention) {
     const AccountId accts[2] = {w.a0, w.a1};
     const InstrumentId insts[2] = {w.d.spy, w.d.agg};
     std::map<std::uint32_t, std::int64_t> count;  // the rebalancer's per-account parent count
-    std::set<std::uint64_t> working;               // accepted, not refused by the slicer, not closed
+    std::set<std::uint64_t> working;              // accepted, not refused by the slicer, not closed
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::int64_t> start_pos, booked;
     for (AccountId a : accts)
       for (InstrumentId i : insts) start_pos[{a.value, i.value}] = w.d.book.position(a, i).raw;
@@ -300,10 +300,10 @@ TEST(Adv3EventLinks, RandomHandshakeFillsAndRetention) {
   EXPECT_EQ(cases, 60u * 500u);
 }
 
-// The defect Adv3StuckParent (tests/kernel) shows, at the slicer: past its finish-by time a parent
-// whose new child the gate denies for a reason waiting does not lift ends at its next step
+// The defect ParentPastHorizon (tests/kernel) shows, at the slicer: past its finish-by time a
+// parent whose new child the gate denies for a reason waiting does not lift ends at its next step
 // (ParentOrderClosed, the rest left over); an order-rate denial only delays it.
-TEST(Adv3EventLinks, ADenialPastTheHorizonEndsTheParentUnlessItIsTransient) {
+TEST(EventLinksRandom, ADenialPastTheHorizonEndsTheParentUnlessItIsTransient) {
   for (const DenyReason why : {DenyReason::kCashInsufficient, DenyReason::kOrderRate}) {
     World w(4, 4);
     ParentOrderRequested r{};

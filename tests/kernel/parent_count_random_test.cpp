@@ -25,7 +25,7 @@
 namespace ballast {
 namespace {
 
-TEST(Adv3KernelLinks, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer) {
+TEST(KernelParentCount, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer) {
   const std::string yaml =
       "instruments:\n"
       "  - {symbol: AAPL}\n"
@@ -46,7 +46,7 @@ TEST(Adv3KernelLinks, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer
       "execution: {horizon: 90s, interval: 10s}\n"
       "compliance: {max_adv_share: off, reference_stale_after: 30s}\n"
       "journal: {enabled: false}\n";
-  auto loaded = config::load_string(yaml, "adv3 desk");
+  auto loaded = config::load_string(yaml, "parent-count desk");
   ASSERT_TRUE(loaded.ok());
   std::uint64_t inputs = 0, requested_total = 0;
   for (std::uint32_t seed = 1; seed <= 6; ++seed) {
@@ -186,17 +186,8 @@ TEST(Adv3KernelLinks, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer
       if (::testing::Test::HasFatalFailure()) return;
     }
     for (const AccountId a : k.accounts()) {
-      EXPECT_EQ(count[a.value], 0) << "seed " << seed << " account " << a.value
-                                   << ": parents still counted after the end";
-    }
-    if (getenv("ADV3_DUMP")) {
-      for (std::size_t j = observed.size() > 40 ? observed.size() - 40 : 0; j < observed.size(); ++j) {
-        const Event& e = observed[j];
-        std::string extra;
-        if (const auto* d = std::get_if<OrderDenied>(&e)) extra = std::to_string(static_cast<int>(d->reason));
-        if (const auto* c = std::get_if<ChildOrderProposed>(&e)) extra = std::to_string(c->qty.raw) + " acct " + std::to_string(c->account.value);
-        printf("%s %s\n", event_name(e), extra.c_str());
-      }
+      EXPECT_EQ(count[a.value], 0)
+          << "seed " << seed << " account " << a.value << ": parents still counted after the end";
     }
     k.observe_offline(nullptr);
   }

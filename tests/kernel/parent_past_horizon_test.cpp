@@ -5,7 +5,7 @@
 // the slicing engine (on_horizon_end: cross re-proposes the remainder every interval, each denied),
 // so it never emits ParentOrderClosed: the rebalancer's per-account parent count never returns to
 // 0 and every later trigger of the account is deferred (RebalanceDeferred) -- the account never
-// rebalances again. The count itself agrees with the slicer (see adv3_kernel_links_random_test);
+// rebalances again. The count itself agrees with the slicer (see parent_count_random_test.cpp);
 // the parent has no way to end. (The same happened before the change through
 // SlicingEngine::has_active_parent: the defect predates 673982a but the event links keep it.)
 #include <gtest/gtest.h>
@@ -22,7 +22,7 @@
 namespace ballast {
 namespace {
 
-TEST(Adv3StuckParent, ABuyDeniedForGoodPastItsHorizonStillEnds) {
+TEST(ParentPastHorizon, ABuyDeniedForGoodPastItsHorizonStillEnds) {
   const std::string yaml =
       "instruments:\n"
       "  - {symbol: AAPL}\n"
@@ -78,7 +78,8 @@ TEST(Adv3StuckParent, ABuyDeniedForGoodPastItsHorizonStillEnds) {
         }
       }
       if (fill) {
-        for (const SubmitOrder& s : held) reports.push_back(test::fill_of(s, "F" + std::to_string(++exec)));
+        for (const SubmitOrder& s : held)
+          reports.push_back(test::fill_of(s, "F" + std::to_string(++exec)));
         held.clear();
       }
       for (const Event& r : reports) k.feed_offline(r, t, intents);
