@@ -77,14 +77,9 @@ void OrderManager::on_event(const Event& e, Timestamp now, Outbox& out) noexcept
 void OrderManager::on_parent_requested(const ParentOrderRequested& r, Outbox& out) {
   if (open_parent(r.parent, r.account, r.instrument, r.side, r.qty)) {
     // The slicing engine works it from here (or refuses it: then it is closed below).
-    ParentOrderAccepted ok{};
+    ParentOrderAccepted ok{r};
+    ok.hdr = EventHeader{};
     ok.hdr.event_time = now_;
-    ok.parent = r.parent;
-    ok.account = r.account;
-    ok.instrument = r.instrument;
-    ok.session = r.session;
-    ok.side = r.side;
-    ok.qty = r.qty;
     out.emit(ok);
     return;
   }

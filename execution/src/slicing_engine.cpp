@@ -19,9 +19,9 @@ SlicingEngine::SlicingEngine(const ExecutionConfig& cfg, const VolumeProfile& pr
   working_.reserve(max_parents);
 }
 
-std::optional<ParentRefusal> SlicingEngine::start_parent(const ParentRequest& r, Timestamp now,
-                                                         Outbox& out) {
-  if (r.quantity.raw <= 0) return ParentRefusal::kBadQuantity;
+std::optional<ParentRefusal> SlicingEngine::start_parent(const ParentOrderRequested& r,
+                                                         Timestamp now, Outbox& out) {
+  if (r.qty.raw <= 0) return ParentRefusal::kBadQuantity;
   if (!instruments_.contains(r.instrument) || !market_.has_mark(r.instrument)) {
     return ParentRefusal::kNoPrice;
   }
@@ -29,7 +29,7 @@ std::optional<ParentRefusal> SlicingEngine::start_parent(const ParentRequest& r,
   Parent p;
   p.req = r;
   p.st.side = r.side;
-  p.st.quantity = r.quantity;
+  p.st.quantity = r.qty;
   p.st.arrival = market_.mark_long(r.instrument);
   p.st.start = now;
   p.st.end = now + cfg_.horizon;
@@ -67,7 +67,7 @@ void SlicingEngine::schedule(Timestamp now, Outbox& out) {
 }
 
 bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
-  const ParentOrder* po = om_.parent(p.req.id);
+  const ParentOrder* po = om_.parent(p.req.parent);
   p.st.filled = po != nullptr ? po->filled : Qty{};
   const ChildOrder* child = p.live.valid() ? om_.child(p.live) : nullptr;
   if (child != nullptr && child->leaves().raw <= 0) {
@@ -82,7 +82,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
     drop(p);
     ParentOrderClosed done{};
     done.hdr.event_time = now;
-    done.parent = p.req.id;
+    done.parent = p.req.parent;
     done.account = p.req.account;
     done.filled = p.st.filled;
     out.emit(done);
@@ -105,7 +105,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
     ChildOrderProposed o{};
     o.hdr.event_time = now;
     o.order = ids_.next();
-    o.parent = p.req.id;
+    o.parent = p.req.parent;
     o.account = p.req.account;
     o.instrument = p.req.instrument;
     o.session = p.req.session;
@@ -155,7 +155,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
         // account's parents down.
         ParentOrderClosed done{};
         done.hdr.event_time = now;
-        done.parent = p.req.id;
+        done.parent = p.req.parent;
         done.account = p.req.account;
         done.filled = p.st.filled;
         out.emit(done);
@@ -167,14 +167,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
 
 void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (const auto* pa = std::get_if<ParentOrderAccepted>(&e)) {
-    ParentRequest r;
-    r.id = pa->parent;
-    r.account = pa->account;
-    r.instrument = pa->instrument;
-    r.session = pa->session;
-    r.side = pa->side;
-    r.quantity = pa->qty;
-    if (const auto why = start_parent(r, now, out)) {
+    if (const auto why = start_parent(*pa, now, out)) {
       // The order manager opened it: it closes it on this.
       ++c_.refused;
       ParentOrderRefused no{};

@@ -15,42 +15,17 @@
 #include "ballast/execution/order_manager.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/loop_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace test;
 
-struct Recorder {
-  std::vector<Event> out;
-  void on_event(const Event& e, Timestamp, Outbox&) { out.push_back(e); }
-  template <class T>
-  std::vector<T> all() const {
-    std::vector<T> v;
-    for (const Event& e : out)
-      if (const auto* p = std::get_if<T>(&e)) v.push_back(*p);
-    return v;
-  }
-};
-
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
-
 using Chain = ComponentChain<ComplianceGate, OrderManager, Recorder>;
 
-/// The desk and its account exist before the gate (it sizes its tables from the book).
-struct Accounts {
-  Desk d;
-  AccountId acct;
-  Accounts() {
-    d.price_all(ny(10, 0));
-    acct = d.account(d.model_60_40(), "0", "0", "1000000");
-  }
-};
-
-struct Rig : Accounts {
+// The desk and its account exist before the gate (it sizes its tables from the book).
+struct Rig : OneAccountDesk {
   ComplianceConfig cfg;
   ComplianceGate gate{cfg, d.instruments, d.book, d.market};
   OrderManager om{d.book, d.market};

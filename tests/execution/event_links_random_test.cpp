@@ -25,21 +25,15 @@
 #include "ballast/execution/order_manager.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/loop_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace test;
 
-struct Rec {
-  std::vector<Event> out;
-  void on_event(const Event& e, Timestamp, Outbox&) { out.push_back(e); }
-};
-
-struct Sink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
+using Rec = Recorder;
+using Sink = NullSink;
 
 using Chain = ComponentChain<MarketDataFilter, SlicingEngine, OrderManager, Rec>;
 

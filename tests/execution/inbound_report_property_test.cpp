@@ -31,6 +31,7 @@
 #include "ballast/fix/fix_log.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/loop_test_support.hpp"
 
 namespace ballast {
 namespace {
@@ -135,11 +136,6 @@ struct Recorder {
       out.push_back(e);
     }
   }
-};
-
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
 };
 
 /// The desk and its accounts exist before the gate (it sizes its tables from the book).

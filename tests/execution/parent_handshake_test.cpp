@@ -17,34 +17,16 @@
 #include "ballast/execution/order_manager.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/loop_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace test;
 
-struct Recorder {
-  std::vector<Event> out;
-  void on_event(const Event& e, Timestamp, Outbox&) { out.push_back(e); }
-};
-
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
-
 using Chain = ComponentChain<SlicingEngine, OrderManager, Recorder>;
 
-struct Accounts {
-  Desk d;
-  AccountId acct;
-  Accounts() {
-    d.price_all(ny(10, 0));
-    acct = d.account(d.model_60_40(), "0", "0", "1000000");
-  }
-};
-
-struct Rig : Accounts {
+struct Rig : OneAccountDesk {
   ExecutionConfig cfg;
   VolumeProfile profile = VolumeProfile::flat(570, 960);
   ClOrdIdGenerator ids{7};

@@ -117,8 +117,8 @@ inline std::vector<Event> sample_events() {
   v.push_back(KillSwitchTripped{hdr(++s), AccountId{}, KillReason::kRejectStorm});
   v.push_back(ParentOrderRequested{hdr(++s), OrderId{900}, AccountId{7}, InstrumentId{3},
                                    SessionId{1}, Side::kSell, Qty::parse("1200.5").value()});
-  v.push_back(ParentOrderAccepted{hdr(++s), OrderId{900}, AccountId{7}, InstrumentId{3},
-                                  SessionId{1}, Side::kSell, Qty::parse("1200.5").value()});
+  v.push_back(ParentOrderAccepted{{hdr(++s), OrderId{900}, AccountId{7}, InstrumentId{3},
+                                   SessionId{1}, Side::kSell, Qty::parse("1200.5").value()}});
   v.push_back(ParentOrderRefused{hdr(++s), OrderId{901}, AccountId{7}, InstrumentId{4},
                                  ParentRefusal::kSlicerFull});
   v.push_back(ParentOrderClosed{hdr(++s), OrderId{900}, AccountId{7}, Qty::parse("1200").value()});

@@ -63,15 +63,7 @@ TEST(ParentPastHorizon, ABuyDeniedForGoodPastItsHorizonStillEnds) {
         } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
           for (std::size_t i = 0; i < held.size(); ++i) {
             if (held[i].order != c->orig_order) continue;
-            ExecutionReported r{};
-            r.order = c->order;
-            r.orig_order = c->orig_order;
-            r.session = c->session;
-            r.side = held[i].side;
-            r.exec_type = ExecType::kCanceled;
-            r.status = OrdStatus::kCanceled;
-            r.exec_id.assign("C" + std::to_string(++exec));
-            reports.push_back(r);
+            reports.push_back(test::canceled_of(held[i], *c, "C" + std::to_string(++exec)));
             held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
             break;
           }

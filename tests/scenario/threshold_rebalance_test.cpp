@@ -19,6 +19,7 @@
 #include "ballast/engine/drift_monitor.hpp"
 #include "ballast/engine/market_data_filter.hpp"
 #include "support/data_paths.hpp"
+#include "support/loop_test_support.hpp"
 
 namespace ballast {
 namespace {
@@ -118,10 +119,7 @@ struct Rebalancer {
   }
 };
 
-struct NullSink {
-  void on_input(const Event&) {}
-  bool try_publish(const Event&) { return true; }
-};
+using test::NullSink;
 
 TEST(ThresholdRebalance, SixtyFortyOnRealDailyClosesMatchesAPlainComputation) {
   const auto days = read_plainly();

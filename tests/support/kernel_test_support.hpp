@@ -120,6 +120,22 @@ inline ExecutionReported fill_of(const SubmitOrder& s, const std::string& exec_i
   return r;
 }
 
+/// The broker's confirmation of cancel `c` of the held order `s` (ExecType and OrdStatus
+/// Canceled), with the order's filled quantity `cum`.
+inline ExecutionReported canceled_of(const SubmitOrder& s, const CancelOrder& c,
+                                     const std::string& exec_id, Qty cum = Qty{}) {
+  ExecutionReported r{};
+  r.order = c.order;
+  r.orig_order = c.orig_order;
+  r.session = c.session;
+  r.side = s.side;
+  r.exec_type = ExecType::kCanceled;
+  r.status = OrdStatus::kCanceled;
+  r.cum_qty = cum;
+  r.exec_id.assign(exec_id);
+  return r;
+}
+
 /// A two-sided quote `half_cents` either side of `mid_cents` at `t`.
 inline QuoteUpdated quote_of(InstrumentId i, Timestamp t, std::int64_t mid_cents,
                              std::int64_t half_cents = 1, std::int64_t size = 1'000) {

@@ -18,16 +18,6 @@
 
 namespace ballast {
 
-/// A parent order to work.
-struct ParentRequest {
-  OrderId id{};
-  AccountId account{};
-  InstrumentId instrument{};
-  SessionId session{};
-  Side side{Side::kBuy};
-  Qty quantity{};
-};
-
 /// Thread: the core thread only. Parents live in a table preallocated at construction; a
 /// finished parent's slot is reused, and timers, prints and denials visit only the parents being
 /// worked (in the order they started). A finished parent is closed in the order manager, which
@@ -72,7 +62,7 @@ class SlicingEngine {
 
  private:
   struct Parent {
-    ParentRequest req{};
+    ParentOrderRequested req{};  ///< as requested (ParentOrderAccepted)
     ParentState st{};
     OrderId live{};      ///< the current child (proposed or working), invalid when none
     OrderId replaced{};  ///< the child a proposed replace would replace (still working if denied)
@@ -84,7 +74,8 @@ class SlicingEngine {
     bool denied_past_end = false;
   };
   /// Starts working `r` now; the refusal's reason when it cannot.
-  std::optional<ParentRefusal> start_parent(const ParentRequest& r, Timestamp now, Outbox& out);
+  std::optional<ParentRefusal> start_parent(const ParentOrderRequested& r, Timestamp now,
+                                            Outbox& out);
   /// Takes a parent out of the active counts (finished or refused).
   void drop(Parent& p) noexcept;
   /// Steps one parent; false when it finished (its slot is free again).

@@ -145,13 +145,7 @@ void visit_fields(const ParentOrderRequested& e, F&& f) {
 }
 template <class F>
 void visit_fields(const ParentOrderAccepted& e, F&& f) {
-  visit_fields(e.hdr, f);
-  f("parent", e.parent);
-  f("account", e.account);
-  f("instrument", e.instrument);
-  f("session", e.session);
-  f("side", e.side);
-  f("qty", e.qty);
+  visit_fields(static_cast<const ParentOrderRequested&>(e), f);
 }
 template <class F>
 void visit_fields(const ParentOrderRefused& e, F&& f) {

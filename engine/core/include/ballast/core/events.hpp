@@ -414,15 +414,7 @@ struct ParentOrderRequested {
 
 /// The order manager opened a requested parent (same fields): the slicing engine starts working
 /// it, or refuses it (ParentOrderRefused, and the order manager closes it).
-struct ParentOrderAccepted {
-  EventHeader hdr{};
-  OrderId parent{};
-  AccountId account{};
-  InstrumentId instrument{};
-  SessionId session{};
-  Side side{Side::kBuy};
-  Qty qty{};
-};
+struct ParentOrderAccepted : ParentOrderRequested {};
 
 /// Why a requested parent was not worked.
 enum class ParentRefusal : std::uint8_t {

@@ -1,0 +1,46 @@
+// Pieces of a test's own core loop (components in a real CoreLoop, without the kernel): the
+// recorder last in the chain, a sink that publishes nowhere, and a priced desk with one cash
+// account.
+#pragma once
+
+#include <variant>
+#include <vector>
+
+#include "ballast/core/events.hpp"
+#include "ballast/engine/outbox.hpp"
+#include "engine/drift_fixtures.hpp"
+
+namespace ballast::test {
+
+/// Last in a test's chain: every event the components handled, in the loop's order.
+struct Recorder {
+  std::vector<Event> out;
+  void on_event(const Event& e, Timestamp, Outbox&) { out.push_back(e); }
+  /// The recorded events of type T.
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> v;
+    for (const Event& e : out)
+      if (const auto* p = std::get_if<T>(&e)) v.push_back(*p);
+    return v;
+  }
+};
+
+/// The loop's sink when nothing is journaled or sent.
+struct NullSink {
+  void on_input(const Event&) {}
+  bool try_publish(const Event&) { return true; }
+};
+
+/// Every instrument of the desk priced at 10:00 New York and one 60/40 account holding
+/// `cash` only. A base class, so that the desk exists before the components built on its book.
+struct OneAccountDesk {
+  Desk d;
+  AccountId acct;
+  explicit OneAccountDesk(const char* cash = "1000000") {
+    d.price_all(ny(10, 0));
+    acct = d.account(d.model_60_40(), "0", "0", cash);
+  }
+};
+
+}  // namespace ballast::test
