@@ -27,8 +27,8 @@
 #include "../fix_raw_peer.hpp"
 #include "ballast/fix/fix_decimal.hpp"
 #include "common/embedded.hpp"
-#include "micro_check.hpp"
 #include "common/fix_codec.hpp"
+#include "micro_check.hpp"
 
 namespace ballast {
 namespace micro {

@@ -39,9 +39,9 @@
 #include "ballast/fix/fix_log.hpp"
 #include "ballast/fix/fix_messages.hpp"
 #include "common/embedded.hpp"
+#include "common/fix_codec.hpp"
 #include "common/redacting_log.hpp"
 #include "fuzz_support.hpp"
-#include "common/fix_codec.hpp"
 
 namespace ballast {
 namespace fix {

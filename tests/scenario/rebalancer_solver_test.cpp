@@ -116,8 +116,7 @@ struct Harness {
   std::vector<std::tuple<std::uint32_t, int, std::int64_t>> parents(AccountId a) const {
     std::vector<std::tuple<std::uint32_t, int, std::int64_t>> v;
     for (const ParentOrderRequested& p : requested) {
-      if (p.account == a)
-        v.emplace_back(p.instrument.value, static_cast<int>(p.side), p.qty.raw);
+      if (p.account == a) v.emplace_back(p.instrument.value, static_cast<int>(p.side), p.qty.raw);
     }
     std::sort(v.begin(), v.end());
     return v;
