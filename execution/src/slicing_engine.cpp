@@ -50,10 +50,20 @@ std::optional<ParentRefusal> SlicingEngine::start_parent(const ParentOrderReques
   return std::nullopt;
 }
 
-void SlicingEngine::drop(Parent& p) noexcept {
+void SlicingEngine::finish(Parent& p, bool left_over, Timestamp now, Outbox& out) {
+  if (left_over) ++c_.left_over;
+  ++c_.finished;
   p.active = false;
   --active_;
   if (p.req.account.value < active_by_account_.size()) --active_by_account_[p.req.account.value];
+  // The order manager closes it (it leaves with its last child); the rebalancer counts the
+  // account's parents down.
+  ParentOrderClosed done{};
+  done.hdr.event_time = now;
+  done.parent = p.req.parent;
+  done.account = p.req.account;
+  done.filled = p.st.filled;
+  out.emit(done);
 }
 
 void SlicingEngine::schedule(Timestamp now, Outbox& out) {
@@ -77,15 +87,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   if (p.denied_past_end && child == nullptr) {
     // Past its horizon and its remainder denied by the gate: it ends with that left over.
     p.st.done = true;
-    if (p.st.quantity > p.st.filled) ++c_.left_over;
-    ++c_.finished;
-    drop(p);
-    ParentOrderClosed done{};
-    done.hdr.event_time = now;
-    done.parent = p.req.parent;
-    done.account = p.req.account;
-    done.filled = p.st.filled;
-    out.emit(done);
+    finish(p, p.st.quantity > p.st.filled, now, out);
     return false;
   }
   p.st.working = child != nullptr ? child->leaves() : Qty{};
@@ -147,19 +149,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       break;
     case SliceDecision::Action::kFinished:
       cancel_live();
-      if (d.left_over.raw > 0) ++c_.left_over;
-      ++c_.finished;
-      drop(p);
-      {
-        // The order manager closes it (it leaves with its last child); the rebalancer counts the
-        // account's parents down.
-        ParentOrderClosed done{};
-        done.hdr.event_time = now;
-        done.parent = p.req.parent;
-        done.account = p.req.account;
-        done.filled = p.st.filled;
-        out.emit(done);
-      }
+      finish(p, d.left_over.raw > 0, now, out);
       return false;
   }
   return true;

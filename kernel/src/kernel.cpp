@@ -64,11 +64,9 @@ class Audit {
  public:
   /// `keep_records`: a ParentRecord per parent for the run's slippage report (one session's
   /// parents: the demo); off, nothing grows with the number of parents.
-  Audit(LiveStats& live, const OrderManager& om, const ComplianceGate& gate,
-        const SlicingEngine& slicer, const SessionSupervisor& supervisor, std::size_t sessions,
-        bool keep_records)
+  Audit(LiveStats& live, const ComplianceGate& gate, const SlicingEngine& slicer,
+        const SessionSupervisor& supervisor, std::size_t sessions, bool keep_records)
       : live_(live),
-        om_(om),
         gate_(gate),
         slicer_(slicer),
         sup_(supervisor),
@@ -158,7 +156,6 @@ class Audit {
   void on(const T&, Timestamp) {}
 
   LiveStats& live_;
-  const OrderManager& om_;
   const ComplianceGate& gate_;
   const SlicingEngine& slicer_;
   const SessionSupervisor& sup_;
@@ -489,8 +486,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   m.rebalancer->set_router(&m.router);
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
-  m.audit = std::make_unique<Audit>(m.live, *m.om, *m.gate, *m.slicer, *m.supervisor,
-                                    policies.size(), m.opt.keep_parent_records);
+  m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.slicer, *m.supervisor, policies.size(),
+                                    m.opt.keep_parent_records);
   m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
                                     *m.rebalancer, *m.audit);
   m.sink.out = &m.outbound;

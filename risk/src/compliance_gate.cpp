@@ -489,18 +489,8 @@ void ComplianceGate::on_child_order_proposed(const ChildOrderProposed& o, Timest
     ++counters_.replaced;
     out.emit(r);
   } else {
-    SubmitOrder so;
+    SubmitOrder so = submit_of(o);
     so.hdr.event_time = now;
-    so.order = o.order;
-    so.parent = o.parent;
-    so.account = o.account;
-    so.instrument = o.instrument;
-    so.session = o.session;
-    so.side = o.side;
-    so.type = o.type;
-    so.tif = o.tif;
-    so.qty = o.qty;
-    so.limit = o.limit;
     ++counters_.submitted;
     out.emit(so);
   }

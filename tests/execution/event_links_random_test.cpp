@@ -131,14 +131,7 @@ TEST(EventLinksRandom, RandomHandshakeFillsAndRetention) {
             ack.cum_qty = old != nullptr ? old->cum_qty() : Qty{};
             w.loop.process(ack);
           } else {
-            SubmitOrder s{};
-            s.order = p->order;
-            s.parent = p->parent;
-            s.account = p->account;
-            s.instrument = p->instrument;
-            s.side = p->side;
-            s.qty = p->qty;
-            s.limit = p->limit;
+            const SubmitOrder s = submit_of(*p);
             w.loop.process(s);
           }
         } else if (const auto* cx = std::get_if<CancelOrder>(&e)) {

@@ -162,14 +162,7 @@ TEST(ParentHandshake, RandomRequestsKeepTheSlicerAndTheOrderManagerInStep) {
         }
         if (const auto* c = std::get_if<ParentOrderClosed>(&e)) working.erase(c->parent.value);
         if (const auto* p = std::get_if<ChildOrderProposed>(&e); p && !p->replaces.valid()) {
-          SubmitOrder s{};
-          s.order = p->order;
-          s.parent = p->parent;
-          s.account = p->account;
-          s.instrument = p->instrument;
-          s.side = p->side;
-          s.qty = p->qty;
-          s.limit = p->limit;
+          const SubmitOrder s = submit_of(*p);
           r.loop.process(s);
           ExecutionReported f{};
           f.order = p->order;

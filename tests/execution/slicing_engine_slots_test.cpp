@@ -121,15 +121,7 @@ SlicerRun work(int waves, int per_wave, std::uint32_t seed) {
           rep.session = SessionId{1};
           feed(rep);
         } else {
-          SubmitOrder s{};
-          s.order = p->order;
-          s.parent = p->parent;
-          s.account = p->account;
-          s.instrument = p->instrument;
-          s.session = p->session;
-          s.side = p->side;
-          s.qty = p->qty;
-          s.limit = p->limit;
+          const SubmitOrder s = submit_of(*p);
           feed(s);
         }
         const ChildOrder* c = om.child(p->order);

@@ -76,8 +76,9 @@ class SlicingEngine {
   /// Starts working `r` now; the refusal's reason when it cannot.
   std::optional<ParentRefusal> start_parent(const ParentOrderRequested& r, Timestamp now,
                                             Outbox& out);
-  /// Takes a parent out of the active counts (finished or refused).
-  void drop(Parent& p) noexcept;
+  /// Ends a parent being worked (its slot is freed by the caller): counts it, takes it out of the
+  /// active counts and emits ParentOrderClosed.
+  void finish(Parent& p, bool left_over, Timestamp now, Outbox& out);
   /// Steps one parent; false when it finished (its slot is free again).
   bool step(Parent& p, Timestamp now, Outbox& out);
   void schedule(Timestamp now, Outbox& out);

@@ -128,6 +128,23 @@ struct ChildOrderProposed {
   OrderId replaces{};  ///< valid: a cancel/replace of this working child (qty/limit change)
 };
 
+/// The order a proposal becomes when the compliance gate approves it: the same fields (the header
+/// left for the loop to stamp).
+inline SubmitOrder submit_of(const ChildOrderProposed& o) noexcept {
+  SubmitOrder s{};
+  s.order = o.order;
+  s.parent = o.parent;
+  s.account = o.account;
+  s.instrument = o.instrument;
+  s.session = o.session;
+  s.side = o.side;
+  s.type = o.type;
+  s.tif = o.tif;
+  s.qty = o.qty;
+  s.limit = o.limit;
+  return s;
+}
+
 /// Why the compliance gate refused a child order (one reason: the first rule broken, in the
 /// gate's fixed rule order).
 enum class DenyReason : std::uint8_t {
