@@ -1061,34 +1061,36 @@ int main(int argc, char** argv) {
   }
 
   // ---- shutdown, then the checks that the runs did what they claim
-  const fix::InitiatorCounters ic = ballast->kernel->fix_counters();
+  const std::uint64_t initiator_sent = ballast->kernel->fix_counters().sent.value();
   raw->stop();
   ballast->stop();
   const OrderManagerCounters& omc = ballast->kernel->orders().counters();
   const ComplianceCounters& gc = ballast->kernel->gate().counters();
-  const std::optional<JournalWriterStats> js = ballast->kernel->journal_stats();
+  const JournalWriterStats* js = ballast->kernel->journal_stats();
   std::uint64_t denied = 0;
   for (auto d : gc.denied) denied += d;
   std::printf(
       "\n  checks: ballast sent %llu orders (initiator), gate passed %llu and denied %llu, order "
       "manager booked %llu fills (%llu duplicates, %llu unknown), journal %s",
-      static_cast<unsigned long long>(ic.sent), static_cast<unsigned long long>(gc.submitted),
-      static_cast<unsigned long long>(denied), static_cast<unsigned long long>(omc.fills),
-      static_cast<unsigned long long>(omc.duplicates),
+      static_cast<unsigned long long>(initiator_sent),
+      static_cast<unsigned long long>(gc.submitted), static_cast<unsigned long long>(denied),
+      static_cast<unsigned long long>(omc.fills), static_cast<unsigned long long>(omc.duplicates),
       static_cast<unsigned long long>(omc.unknown_orders), js ? "" : "off");
   if (js) {
     std::printf(
-        "%llu records, %.1f MB, %llu fdatasyncs%s", static_cast<unsigned long long>(js->records),
-        static_cast<double>(js->bytes) / 1e6, static_cast<unsigned long long>(js->syncs),
+        "%llu records, %.1f MB, %llu fdatasyncs%s",
+        static_cast<unsigned long long>(js->records.value()),
+        static_cast<double>(js->bytes.value()) / 1e6,
+        static_cast<unsigned long long>(js->syncs.value()),
         ballast->kernel->journal_status().rfind("JOURNAL FAILED", 0) == 0 ? " (FAILED)" : "");
   }
   {
-    const kernel::IntentSenderCounters sc = ballast->kernel->sender_counters();
+    const kernel::IntentSenderCounters& sc = ballast->kernel->sender_counters();
     std::printf("; FIX sender: %llu sent, %llu waited for durability, %llu held back",
-                static_cast<unsigned long long>(sc.sent),
-                static_cast<unsigned long long>(sc.durable_waits),
-                static_cast<unsigned long long>(sc.held));
-    if (sc.held > 0) rc = 1;
+                static_cast<unsigned long long>(sc.sent.value()),
+                static_cast<unsigned long long>(sc.durable_waits.value()),
+                static_cast<unsigned long long>(sc.held.value()));
+    if (sc.held.value() > 0) rc = 1;
   }
   {
     // The book must hold exactly what the fills say: every order's fill booked once.

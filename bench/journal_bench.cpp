@@ -56,7 +56,8 @@ AppendResult append_all(const std::string& dir, FsyncPolicy policy, const std::v
     std::exit(1);
   }
   JournalWriter& j = *w.value();
-  const auto before = j.stats();  // open() fdatasyncs the new segment and the session start
+  // open() fdatasyncs the new segment and the session start
+  const std::uint64_t bytes0 = j.stats().bytes.value(), syncs0 = j.stats().syncs.value();
   const auto t0 = Clock::now();
   for (std::size_t i = 0; i < n; ++i) j.append_input(ev[i]);
   const std::uint64_t last = header(ev[n - 1]).seq;
@@ -66,14 +67,14 @@ AppendResult append_all(const std::string& dir, FsyncPolicy policy, const std::v
     j.wait_durable(last, std::chrono::seconds(600));
   }
   const auto t1 = Clock::now();
-  const auto st = j.stats();
+  const std::uint64_t bytes = j.stats().bytes.value() - bytes0;
+  const std::uint64_t syncs = j.stats().syncs.value() - syncs0;
   j.stop();
   if (j.failed()) {
     std::fprintf(stderr, "%s\n", j.error().c_str());
     std::exit(1);
   }
-  return AppendResult{secs(t1 - t0), st.bytes - before.bytes, st.syncs - before.syncs,
-                      st.queue_waits};
+  return AppendResult{secs(t1 - t0), bytes, syncs, j.stats().queue_waits.value()};
 }
 
 // The floor: the same number of bytes written with write() in 1 MiB chunks, one file.

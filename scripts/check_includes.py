@@ -6,6 +6,7 @@ Rules (docs/architecture.md, "Module dependencies"):
     C++14 targets drive real QuickFIX peers).
   * yaml-cpp headers (<yaml-cpp/...>) only under config/.
   * Each module includes only project headers of the modules below it:
+      base (base/, header-only, C++14) -> base; every module may include base
       core       -> core
       engine     -> core, engine
       journal    -> core, engine, journal
@@ -28,6 +29,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 SOURCE_EXT = ('.hpp', '.cpp', '.h', '.cc', '.hh', '.ipp')
 
 ALLOWED = {
+    'base': set(),
     'core': {'core'},
     'engine': {'core', 'engine'},
     'journal': {'core', 'engine', 'journal'},
@@ -42,6 +44,8 @@ ALLOWED = {
 
 
 def module_of(rel):
+    if rel.startswith('base/'):
+        return 'base'
     if rel.startswith('engine/core/'):
         return 'core'
     if rel.startswith('adapters/fix/'):
@@ -83,9 +87,9 @@ def check(root):
                         target = inc.split('/')[1]
                         if target.endswith('.hpp'):
                             target = 'generated'
-                        if target not in ALLOWED[mod]:
+                        if target != 'base' and target not in ALLOWED[mod] | {mod}:
                             problems.append(f'{where}: module {mod} may include only '
-                                            f'{", ".join(sorted(ALLOWED[mod]))}')
+                                            f'{", ".join(sorted(ALLOWED[mod] | {mod, "base"}))}')
     return problems
 
 
@@ -102,8 +106,11 @@ def self_test():
         'config/src/k.cpp': '#include "ballast/kernel/kernel.hpp"\n',
         'kernel/src/x.cpp': '#include <yaml-cpp/yaml.h>\n',
         'kernel/src/y.cpp': '#include <quickfix/Session.h>\n',
+        'base/include/ballast/base/x.hpp': '#include "ballast/core/ids.hpp"\n',
     }
     fine = {
+        'adapters/fix/src/y.cpp': '#include "ballast/base/counters.hpp"\n',
+        'engine/core/src/y.cpp': '#include "ballast/base/counters.hpp"\n',
         'adapters/fix/src/x.cpp': '#include <quickfix/Session.h>\n',
         'tests/fix/x_test.cpp': '#include <quickfix/Session.h>\n',
         'config/src/x.cpp': '#include <yaml-cpp/yaml.h>\n#include "ballast/adapters/a.hpp"\n',

@@ -333,7 +333,7 @@ void FixInbound::push(const Event& e) {
   if (p.try_push(e)) return;
   // Never drop a broker message: wait for the core to catch up.
   IdleStrategy idle;
-  c_.queue_waits.fetch_add(1, std::memory_order_relaxed);
+  ++c_.queue_waits;
   p.push_wait(e, idle);
 }
 
@@ -341,10 +341,10 @@ void FixInbound::on_execution_report(const fix::ExecutionReport& r) {
   ExecutionReported ev;
   const char* why = "";
   const bool bookable = to_event(r, ev, why);
-  if (r.rounded != 0) c_.rounded_reports.fetch_add(1, std::memory_order_relaxed);
+  if (r.rounded != 0) ++c_.rounded_reports;
   if (!bookable) {
     // Delivered anyway: the core journals it, books none of it and stops trading on the account.
-    c_.unbookable_reports.fetch_add(1, std::memory_order_relaxed);
+    ++c_.unbookable_reports;
     std::lock_guard<std::mutex> lock(mu_);
     status_[r.session] = std::string("execution report for ClOrdID '") + r.cl_ord_id +
                          "' ExecID '" + r.exec_id + "' cannot be booked (" + to_string(ev.issue) +
@@ -356,14 +356,14 @@ void FixInbound::on_execution_report(const fix::ExecutionReport& r) {
     status_[r.session] = std::string("execution report for ClOrdID '") + r.cl_ord_id +
                          "' ExecID '" + r.exec_id + "': " + r.problem;
   }
-  c_.reports.fetch_add(1, std::memory_order_relaxed);
+  ++c_.reports;
   push(ev);
 }
 
 void FixInbound::on_cancel_reject(const fix::CancelReject& r) {
   CancelRejected ev;
   to_event(r, ev);
-  c_.cancel_rejects.fetch_add(1, std::memory_order_relaxed);
+  ++c_.cancel_rejects;
   push(ev);
 }
 
@@ -376,7 +376,7 @@ bool refers_to_market_data_request(const char* ref_msg_type) noexcept {
 
 void FixInbound::on_session_reject(const fix::SessionReject& r) {
   if (refers_to_market_data_request(r.ref_msg_type)) {
-    c_.market_data_rejects.fetch_add(1, std::memory_order_relaxed);
+    ++c_.market_data_rejects;
     return;
   }
   MessageRejected ev{};
@@ -384,13 +384,13 @@ void FixInbound::on_session_reject(const fix::SessionReject& r) {
   ev.session = SessionId{r.session};
   ev.reason = r.reason;
   ev.business = false;
-  c_.rejects.fetch_add(1, std::memory_order_relaxed);
+  ++c_.rejects;
   push(ev);
 }
 
 void FixInbound::on_business_reject(const fix::BusinessReject& r) {
   if (refers_to_market_data_request(r.ref_msg_type)) {
-    c_.market_data_rejects.fetch_add(1, std::memory_order_relaxed);
+    ++c_.market_data_rejects;
     return;
   }
   MessageRejected ev{};
@@ -398,7 +398,7 @@ void FixInbound::on_business_reject(const fix::BusinessReject& r) {
   ev.session = SessionId{r.session};
   ev.reason = r.reason;
   ev.business = true;
-  c_.rejects.fetch_add(1, std::memory_order_relaxed);
+  ++c_.rejects;
   push(ev);
 }
 
@@ -422,17 +422,17 @@ void FixInbound::on_session_status(const fix::SessionStatus& s) {
     std::lock_guard<std::mutex> lock(mu_);
     status_[s.session] = s.text;
   }
-  c_.status.fetch_add(1, std::memory_order_relaxed);
+  ++c_.status;
   push(ev);
 }
 
 void FixInbound::on_market_data(const fix::MarketDataUpdate& m) {
   const auto it = symbols_.find(m.symbol);
   if (it == symbols_.end()) {
-    c_.unknown_symbols.fetch_add(1, std::memory_order_relaxed);
+    ++c_.unknown_symbols;
     return;
   }
-  c_.market_data.fetch_add(1, std::memory_order_relaxed);
+  ++c_.market_data;
   const Timestamp t{m.time_ns};
   if (market_time_ != nullptr && m.time_ns > 0) {
     std::int64_t cur = market_time_->load(std::memory_order_relaxed);

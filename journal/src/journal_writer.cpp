@@ -269,7 +269,7 @@ bool JournalWriter::create_segment(std::uint64_t index, std::uint64_t first_seq)
     set_failed("journal " + opt_.dir + ": fsync of the directory failed: " + errno_text(e));
     return false;
   }
-  segments_created_.fetch_add(1, std::memory_order_relaxed);
+  ++stats_.segments_created;
   return true;
 }
 
@@ -324,7 +324,7 @@ bool JournalWriter::write_out() {
   std::size_t off = 0;
   while (off < buf_len_) {
     const std::int64_t n = io_.write(fd_, buf_.get() + off, buf_len_ - off);
-    writes_.fetch_add(1, std::memory_order_relaxed);
+    ++stats_.writes;
     if (n <= 0) {
       // A partial record may now be on disk: recovery cuts it off as a torn tail.
       set_failed("journal write failed: " + seg_path_ + " at byte " + std::to_string(file_size_) +
@@ -335,9 +335,9 @@ bool JournalWriter::write_out() {
     }
     off += static_cast<std::size_t>(n);
     file_size_ += static_cast<std::uint64_t>(n);
-    bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+    stats_.bytes.add(static_cast<std::uint64_t>(n));
   }
-  records_.fetch_add(buf_last_seq_ - wr_last_seq_, std::memory_order_relaxed);
+  stats_.records.add(buf_last_seq_ - wr_last_seq_);
   buf_len_ = 0;
   wr_last_seq_ = buf_last_seq_;
   wr_last_event_ = buf_last_event_;
@@ -352,7 +352,7 @@ bool JournalWriter::write_out() {
 bool JournalWriter::sync_now() {
   if (!unsynced_) return true;
   const int e = io_.sync(fd_);
-  syncs_.fetch_add(1, std::memory_order_relaxed);
+  ++stats_.syncs;
   if (e < 0) {
     // Never retried: after a failed fsync the kernel may have dropped the dirty pages.
     set_failed("journal fsync failed: " + seg_path_ + " (" + std::to_string(file_size_) +
@@ -370,7 +370,7 @@ int JournalWriter::do_work() {
   PendingRecord r;
   if (failed()) {
     while (queue_.try_pop(r)) ++n;
-    if (n > 0) dropped_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+    if (n > 0) stats_.dropped.add(static_cast<std::uint64_t>(n));
     return n;
   }
   while (static_cast<std::size_t>(n) < opt_.batch && queue_.try_pop(r)) {
@@ -425,7 +425,7 @@ void JournalWriter::stop() {
 
 void JournalWriter::append(const PendingRecord& r) noexcept {
   const std::uint64_t waits = queue_.push_wait(r, producer_idle_);
-  if (waits > 0) queue_waits_.fetch_add(waits, std::memory_order_relaxed);
+  if (waits > 0) stats_.queue_waits.add(waits);
 }
 
 bool JournalWriter::try_append(const PendingRecord& r) noexcept {
@@ -449,18 +449,6 @@ DurableWait JournalWriter::wait_durable(std::uint64_t event_seq,
     if (std::chrono::steady_clock::now() >= deadline) return DurableWait::kTimedOut;
     idle.idle(0);
   }
-}
-
-JournalWriterStats JournalWriter::stats() const noexcept {
-  JournalWriterStats s;
-  s.records = records_.load(std::memory_order_relaxed);
-  s.bytes = bytes_.load(std::memory_order_relaxed);
-  s.writes = writes_.load(std::memory_order_relaxed);
-  s.syncs = syncs_.load(std::memory_order_relaxed);
-  s.segments_created = segments_created_.load(std::memory_order_relaxed);
-  s.queue_waits = queue_waits_.load(std::memory_order_relaxed);
-  s.dropped = dropped_.load(std::memory_order_relaxed);
-  return s;
 }
 
 }  // namespace ballast

@@ -20,14 +20,14 @@ void IntentSender::release(const Event& e) {
   if (gated_) {
     const std::uint64_t seq = header(e).seq;
     if (!journal_->is_durable(seq)) {
-      bump(durable_waits_);
+      ++c_.durable_waits;
       // Spin, yield or park per the configured strategy until the writer publishes this seq
       // (or fails): with group commit that is up to group_commit_us away.
       wait_.reset();
       while (!journal_->is_durable(seq) && !journal_->failed()) wait_.idle(0);
       // The writer may have made it durable just before it failed: decide on durability.
       if (!journal_->is_durable(seq)) {
-        bump(held_);
+        ++c_.held;
         if (!reported_.exchange(true, std::memory_order_acq_rel) && on_journal_failure_) {
           on_journal_failure_();
         }
@@ -36,7 +36,7 @@ void IntentSender::release(const Event& e) {
     }
   }
   out_.send(e);
-  bump(sent_);
+  ++c_.sent;
 }
 
 int IntentSender::do_work() {
@@ -60,15 +60,6 @@ void IntentSender::run() {
   idle_.reset();
   while (!stop_.load(std::memory_order_acquire)) idle_.idle(do_work());
   on_close();
-}
-
-IntentSenderCounters IntentSender::counters() const noexcept {
-  IntentSenderCounters c;
-  c.sent = sent_.load(std::memory_order_relaxed);
-  c.held = held_.load(std::memory_order_relaxed);
-  c.durable_waits = durable_waits_.load(std::memory_order_relaxed);
-  c.journal_failure_reported = reported_.load(std::memory_order_acquire);
-  return c;
 }
 
 }  // namespace ballast::kernel

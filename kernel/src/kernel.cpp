@@ -79,11 +79,11 @@ class Audit {
   }
 
   void on_event(const Event& e, Timestamp now, Outbox& out) {
-    live_.inputs.store(live_.inputs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    ++live_.inputs;
     live_.engine_time_ns.store(now.ns, std::memory_order_relaxed);
     std::visit([&](const auto& ev) { on(ev, now); }, e);
-    live_.working.store(gate_.working_orders(), std::memory_order_relaxed);
-    live_.active_parents.store(slicer_.active(), std::memory_order_relaxed);
+    live_.working.set(gate_.working_orders());
+    live_.active_parents.set(slicer_.active());
     if (probe != nullptr) probe->on_event(e, now, out);
   }
 
@@ -92,21 +92,18 @@ class Audit {
   const std::vector<ParentRecord>& records() const noexcept { return records_; }
 
  private:
-  static void bump(std::atomic<std::uint64_t>& a) {
-    a.store(a.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
-  void on(const QuoteUpdated&, Timestamp) { bump(live_.quotes); }
-  void on(const TradePrinted&, Timestamp) { bump(live_.trades); }
-  void on(const RebalanceTriggered&, Timestamp) { bump(live_.triggers); }
-  void on(const OrderDenied&, Timestamp) { bump(live_.denials); }
+  void on(const QuoteUpdated&, Timestamp) { ++live_.quotes; }
+  void on(const TradePrinted&, Timestamp) { ++live_.trades; }
+  void on(const RebalanceTriggered&, Timestamp) { ++live_.triggers; }
+  void on(const OrderDenied&, Timestamp) { ++live_.denials; }
   void on(const KillSwitchTripped& k, Timestamp) {
     live_.last_kill_account.store(k.account.valid() ? k.account.value : UINT32_MAX,
                                   std::memory_order_relaxed);
     live_.last_kill_reason.store(static_cast<std::uint8_t>(k.reason), std::memory_order_relaxed);
     live_.kills.store(live_.kills.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
-  void on(const MessageRejected&, Timestamp) { bump(live_.rejects); }
-  void on(const MarketDataHeld&, Timestamp) { bump(live_.held); }
+  void on(const MessageRejected&, Timestamp) { ++live_.rejects; }
+  void on(const MarketDataHeld&, Timestamp) { ++live_.held; }
   void on(const SessionStatusChanged&, Timestamp) {
     int up = 0;
     for (std::size_t s = 0; s < sessions_; ++s)
@@ -119,7 +116,7 @@ class Audit {
       // every parent seen.
       if (c.parent.value > last_parent_) {
         last_parent_ = c.parent.value;
-        bump(live_.parents);
+        ++live_.parents;
       }
       return;
     }
@@ -133,16 +130,16 @@ class Audit {
       r.arrival = c.reference;
       r.start = now;
       records_.push_back(r);
-      bump(live_.parents);
+      ++live_.parents;
     }
     ++records_[it->second].children;
   }
-  void on(const SubmitOrder&, Timestamp) { bump(live_.children); }
+  void on(const SubmitOrder&, Timestamp) { ++live_.children; }
   void on(const FillBooked& f, Timestamp now) {
     // The order manager booked it (a duplicate report books nothing); a block's fill books, and
     // counts, once per account it is allocated to.
     if (f.booking != BookingKind::kFill) return;
-    bump(live_.fills);
+    ++live_.fills;
     if (!keep_records_) return;
     const auto it = index_.find(f.parent.value);
     if (it == index_.end()) return;
@@ -883,7 +880,8 @@ std::string Kernel::journal_status() const {
   if (!m.journal) return "journal off";
   if (m.journal->failed()) {
     return "JOURNAL FAILED: " + m.journal->error() + "; new orders stopped, " +
-           std::to_string(m.sender ? m.sender->held() : 0) + " order messages held back";
+           std::to_string(m.sender ? m.sender->counters().held.value() : 0) +
+           " order messages held back";
   }
   return m.journal->recovery().summary(m.journal->dir());
 }
@@ -923,16 +921,21 @@ std::string Kernel::session_status(std::uint16_t s) const {
   return impl_->fix_in->last_status(s);
 }
 std::uint64_t Kernel::unbookable_reports() const noexcept {
-  return impl_->fix_in->counters().unbookable_reports.load(std::memory_order_relaxed);
+  return impl_->fix_in->counters().unbookable_reports.value();
 }
 std::uint64_t Kernel::market_data_rejects() const noexcept {
-  return impl_->fix_in->counters().market_data_rejects.load(std::memory_order_relaxed);
+  return impl_->fix_in->counters().market_data_rejects.value();
 }
 std::string Kernel::last_unbookable() const {
   return impl_->fix_in->last_unbookable();
 }
-fix::InitiatorCounters Kernel::fix_counters() const {
-  return impl_->initiator ? impl_->initiator->counters() : fix::InitiatorCounters{};
+namespace {
+// What a kernel without FIX sessions reports: zeros.
+const fix::InitiatorCounters kNoInitiator{};
+const IntentSenderCounters kNoSender{};
+}  // namespace
+const fix::InitiatorCounters& Kernel::fix_counters() const noexcept {
+  return impl_->initiator ? impl_->initiator->counters() : kNoInitiator;
 }
 void Kernel::disconnect(std::uint16_t s) {
   if (impl_->initiator) impl_->initiator->disconnect(s);
@@ -960,10 +963,6 @@ const std::vector<ParentRecord>& Kernel::parents() const noexcept {
 }
 std::uint64_t Kernel::rebalances() const noexcept {
   return impl_->rebalancer->counters().rebalances;
-}
-Kernel::SolverStats Kernel::solver_stats() const noexcept {
-  const auto& c = impl_->rebalancer->counters();
-  return SolverStats{c.solver_loads, c.solver_reuses, c.exact_warm, c.solve_errors};
 }
 const std::vector<AccountId>& Kernel::accounts() const noexcept {
   return impl_->desk.accounts;
@@ -1021,12 +1020,22 @@ std::uint64_t Kernel::parents_started() const noexcept {
 std::uint64_t Kernel::buys_queued() const noexcept {
   return impl_->rebalancer->counters().buys_waiting;
 }
-IntentSenderCounters Kernel::sender_counters() const noexcept {
-  return impl_->sender ? impl_->sender->counters() : IntentSenderCounters{};
+const IntentSenderCounters& Kernel::sender_counters() const noexcept {
+  return impl_->sender ? impl_->sender->counters() : kNoSender;
 }
-std::optional<JournalWriterStats> Kernel::journal_stats() const noexcept {
-  if (!impl_->journal) return std::nullopt;
-  return impl_->journal->stats();
+const JournalWriterStats* Kernel::journal_stats() const noexcept {
+  return impl_->journal ? &impl_->journal->stats() : nullptr;
+}
+std::vector<CounterReading> Kernel::counters() const {
+  const Impl& m = *impl_;
+  std::vector<CounterReading> out;
+  read_counters(m.live, "engine", out);
+  read_counters(sender_counters(), "sender", out);
+  if (m.journal) read_counters(m.journal->stats(), "journal", out);
+  read_counters(fix_counters(), "fix", out);
+  if (m.fix_in) read_counters(m.fix_in->counters(), "fix_in", out);
+  if (m.fix_out) read_counters(m.fix_out->counters(), "fix_out", out);
+  return out;
 }
 
 }  // namespace ballast::kernel

@@ -49,7 +49,7 @@ TEST(BridgeRejects, MarketDataRequestRejectsAreCountedNotPassedAsOrderRejects) {
     passed += !is_md;
     reached += drain(q);  // the core's side: the queue is bounded
   }
-  EXPECT_EQ(bridge.counters().market_data_rejects.load(), md);
+  EXPECT_EQ(bridge.counters().market_data_rejects.value(), md);
   EXPECT_EQ(reached, passed) << "every other reject reaches the core";
   EXPECT_GT(md, 100u);
   EXPECT_GT(passed, 100u);

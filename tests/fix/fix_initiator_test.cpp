@@ -181,11 +181,11 @@ TEST(FixInitiator, Fix44OrderCancelReplaceStatusRoundTripWithExactDecimals) {
   ASSERT_EQ(status.size(), 3u);
   EXPECT_EQ(status[2].exec_type, 'I');
 
-  const InitiatorCounters k = rig.initiator->counters();
-  EXPECT_EQ(k.sent, 4u);
-  EXPECT_EQ(k.send_failures, 0u);
-  EXPECT_EQ(k.received, 5u);
-  EXPECT_EQ(k.logons, 1u);
+  const InitiatorCounters& k = rig.initiator->counters();
+  EXPECT_EQ(k.sent.value(), 4u);
+  EXPECT_EQ(k.send_failures.value(), 0u);
+  EXPECT_EQ(k.received.value(), 5u);
+  EXPECT_EQ(k.logons.value(), 1u);
   EXPECT_TRUE(rig.listener.session_rejects().empty()) << "the acceptor validated every message";
 
   // stop() logs out (the acceptor sees the Logout) and reports the store's final numbers.
@@ -257,8 +257,8 @@ TEST(FixInitiator, RefusesToSendAnInvalidOrderAndCountsIt) {
   NewOrder unknown = order("Z3", "AAPL", '1', 1000000, 1000000000);
   unknown.session = 7;
   EXPECT_FALSE(rig.initiator->send(unknown));
-  EXPECT_EQ(rig.initiator->counters().send_failures, 4u);
-  EXPECT_EQ(rig.initiator->counters().sent, 0u);
+  EXPECT_EQ(rig.initiator->counters().send_failures.value(), 4u);
+  EXPECT_EQ(rig.initiator->counters().sent.value(), 0u);
 }
 
 // ----------------------------------------------------------------------------------- resends
@@ -293,7 +293,7 @@ TEST(FixInitiator, StaleResendBecomesAGapFill) {
   }
   EXPECT_EQ(d, 1);
   EXPECT_TRUE(rig.listener.ers_for("S1").empty());
-  EXPECT_EQ(rig.initiator->counters().stale_resends_suppressed, 1u);
+  EXPECT_EQ(rig.initiator->counters().stale_resends_suppressed.value(), 1u);
   bool gap_fill = false;
   for (const FIX::Message& m : rig.acceptor.admin_messages()) {
     if (m.getHeader().getField(35) == "4" && m.isSetField(123) && m.getField(123) == "Y")
@@ -313,7 +313,7 @@ TEST(FixInitiator, FreshResendStillGoesOutAsPossDup) {
   EXPECT_EQ(d->getField(11), "F1");
   EXPECT_EQ(d->getHeader().getField(43), "Y");
   EXPECT_TRUE(d->getHeader().isSetField(122)) << "OrigSendingTime";
-  EXPECT_EQ(rig.initiator->counters().stale_resends_suppressed, 0u);
+  EXPECT_EQ(rig.initiator->counters().stale_resends_suppressed.value(), 0u);
 }
 
 // --------------------------------------------------------------------------- sequence numbers
@@ -603,7 +603,7 @@ TEST(FixInitiator, NoExecutionReportVanishesRoundedOnesAreDeliveredRefusedOnesRe
   EXPECT_EQ(rig.listener.ers()[2].last_px, 1000000001);
   EXPECT_EQ(rig.listener.ers()[2].rounded, 0);
   EXPECT_EQ(rig.acceptor.count_admin("3"), 1) << "rounding is not a reason to refuse";
-  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 1u);
+  EXPECT_EQ(rig.initiator->counters().invalid_inbound.value(), 1u);
   EXPECT_TRUE(rig.initiator->logged_on(0));
   EXPECT_TRUE(rig.acceptor.logged_on());
 }
@@ -681,7 +681,7 @@ TEST(FixInitiator, NoReportIsRefusedForAnInformationalFieldAndBookingFieldsAreNa
     ASSERT_EQ(r.last_px, 223500000000LL) << what;
   }
   EXPECT_EQ(rig.acceptor.count_admin("3"), 0) << "no session Reject for any of them";
-  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 0u);
+  EXPECT_EQ(rig.initiator->counters().invalid_inbound.value(), 0u);
   EXPECT_TRUE(rig.initiator->logged_on(0));
 }
 
@@ -751,7 +751,7 @@ TEST(FixInitiator, SubscribesAfterLogonAndTurnsWAndXIntoTopOfBookUpdates) {
   EXPECT_TRUE(md[1].has_trade);
   EXPECT_EQ(md[1].trade_px, 100400000000LL);
   EXPECT_EQ(md[1].trade_size, 10000000);
-  EXPECT_EQ(rig.initiator->counters().invalid_inbound, 0u);
+  EXPECT_EQ(rig.initiator->counters().invalid_inbound.value(), 0u);
 }
 
 // ---------------------------------------------------------------------------------------- TLS

@@ -156,7 +156,7 @@ TEST(IntentSender, ReleasesIntentsInOrderOnlyOnceTheJournalHoldsThemDurably) {
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(rec.sent(), range(1, 5));
   EXPECT_EQ(rec.taken.load(), 6);
-  EXPECT_GE(sender.counters().durable_waits, 1u);
+  EXPECT_GE(sender.counters().durable_waits.value(), 1u);
 
   while (journal->do_work() > 0) {
   }
@@ -165,10 +165,10 @@ TEST(IntentSender, ReleasesIntentsInOrderOnlyOnceTheJournalHoldsThemDurably) {
   EXPECT_EQ(rec.not_durable.load(), 0);
 
   t.stop();
-  const IntentSenderCounters c = sender.counters();
-  EXPECT_EQ(c.sent, 10u);
-  EXPECT_EQ(c.held, 0u);
-  EXPECT_FALSE(c.journal_failure_reported);
+  const IntentSenderCounters& c = sender.counters();
+  EXPECT_EQ(c.sent.value(), 10u);
+  EXPECT_EQ(c.held.value(), 0u);
+  EXPECT_FALSE(sender.journal_failure_reported());
   EXPECT_EQ(trips.load(), 0);
   journal->stop();
 }
@@ -200,20 +200,22 @@ TEST(IntentSender, HoldsBackIntentsAndReportsOnceWhenTheJournalFails) {
   while (journal->do_work() > 0) {
   }
   ASSERT_TRUE(journal->failed());
-  ASSERT_TRUE(eventually([&] { return sender.held() == 3; })) << sender.held();
+  ASSERT_TRUE(eventually([&] { return sender.counters().held.value() == 3; }))
+      << sender.counters().held.value();
   // More intents after the failure (the core had not seen the kill switch yet): held too, and
   // the failure is not reported again.
   for (std::uint64_t s = 7; s <= 8; ++s) publish(sink, s);
-  ASSERT_TRUE(eventually([&] { return sender.held() == 5; })) << sender.held();
+  ASSERT_TRUE(eventually([&] { return sender.counters().held.value() == 5; }))
+      << sender.counters().held.value();
 
   t.stop();
   EXPECT_EQ(rec.sent(), range(1, 3));
   EXPECT_EQ(rec.not_durable.load(), 0);
   EXPECT_EQ(trips.load(), 1);
-  const IntentSenderCounters c = sender.counters();
-  EXPECT_EQ(c.sent, 3u);
-  EXPECT_EQ(c.held, 5u);
-  EXPECT_TRUE(c.journal_failure_reported);
+  const IntentSenderCounters& c = sender.counters();
+  EXPECT_EQ(c.sent.value(), 3u);
+  EXPECT_EQ(c.held.value(), 5u);
+  EXPECT_TRUE(sender.journal_failure_reported());
   journal->stop();
 }
 
@@ -232,7 +234,7 @@ TEST(IntentSender, DrainsWhatIsQueuedWhenStoppedWaitingForDurabilityFirst) {
   for (std::uint64_t s = 1; s <= 50; ++s) publish(sink, s);
   sender.request_stop();
   Running t(sender, journal.get());
-  ASSERT_TRUE(eventually([&] { return sender.counters().durable_waits >= 1; }));
+  ASSERT_TRUE(eventually([&] { return sender.counters().durable_waits.value() >= 1; }));
   EXPECT_FALSE(t.returned.load());  // waiting on intent 1, not dropping the queue
   EXPECT_EQ(rec.count(), 0u);
   while (journal->do_work() > 0) {
@@ -256,7 +258,7 @@ TEST(IntentSender, WithoutAJournalSendsAtOnceInOrder) {
   ASSERT_TRUE(eventually([&] { return rec.count() == 200; }));
   t.stop();
   EXPECT_EQ(rec.sent(), range(1, 200));
-  EXPECT_EQ(sender.counters().durable_waits, 0u);
+  EXPECT_EQ(sender.counters().durable_waits.value(), 0u);
 }
 
 TEST(IntentSender, ParksWhileWaitingForDurabilityWithTheBackOffStrategy) {
@@ -282,7 +284,7 @@ TEST(IntentSender, ParksWhileWaitingForDurabilityWithTheBackOffStrategy) {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
   };
   publish(sink, 1);
-  ASSERT_TRUE(eventually([&] { return sender.counters().durable_waits == 1; }));
+  ASSERT_TRUE(eventually([&] { return sender.counters().durable_waits.value() == 1; }));
   const std::int64_t c0 = cpu_ns();
   const auto w0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(300ms);

@@ -113,12 +113,12 @@ TEST_P(JspurefixInterop, OrderFilledInTwoPartsThenStatusThenLogout) {
   EXPECT_EQ(st.leaves_qty, 0);
   EXPECT_EQ(st.avg_px, px);
 
-  const auto c = initiator->counters();
-  EXPECT_EQ(c.sent, 2u);
-  EXPECT_EQ(c.send_failures, 0u);
-  EXPECT_GE(c.received, 4u);
-  EXPECT_EQ(c.invalid_inbound, 0u);
-  EXPECT_EQ(c.logons, 1u);
+  const auto& c = initiator->counters();
+  EXPECT_EQ(c.sent.value(), 2u);
+  EXPECT_EQ(c.send_failures.value(), 0u);
+  EXPECT_GE(c.received.value(), 4u);
+  EXPECT_EQ(c.invalid_inbound.value(), 0u);
+  EXPECT_EQ(c.logons.value(), 1u);
   EXPECT_TRUE(listener.session_rejects().empty());
   EXPECT_TRUE(listener.business_rejects().empty());
 

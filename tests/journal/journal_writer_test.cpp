@@ -201,7 +201,8 @@ TEST(JournalWriter, NonePolicyNeverSyncsUntilACleanStop) {
   }
   EXPECT_EQ(w->written_seq(), 200u);
   EXPECT_EQ(w->durable_seq(), 0u);
-  const int segment_syncs = static_cast<int>(w->stats().segments_created) - 1;  // new headers
+  const int segment_syncs =
+      static_cast<int>(w->stats().segments_created.value()) - 1;  // new headers
   EXPECT_GT(segment_syncs, 0);
   EXPECT_EQ(io.syncs.load(), segment_syncs);
   EXPECT_EQ(w->wait_durable(1, 5ms), DurableWait::kTimedOut);
@@ -258,7 +259,7 @@ TEST(JournalWriter, InjectedWriteErrorFailsTheWriterAndDurableSeqStopsAtTheLastP
     std::this_thread::sleep_for(2ms);
     EXPECT_EQ(w->durable_seq(), durable);  // stopped advancing
     w->stop();
-    EXPECT_GT(w->stats().dropped, 0u);
+    EXPECT_GT(w->stats().dropped.value(), 0u);
     EXPECT_EQ(w->durable_seq(), durable);  // stop() does not sync a failed writer
 
     // What is on disk: every durable record, then a torn tail.
@@ -304,7 +305,7 @@ TEST(JournalWriter, FsyncErrorFailsTheWriterWithoutRetrying) {
   w->do_work();
   w->stop();
   EXPECT_EQ(io.syncs.load(), 4);
-  EXPECT_EQ(w->stats().dropped, 6u);
+  EXPECT_EQ(w->stats().dropped.value(), 6u);
 }
 
 TEST(JournalWriter, OpenFailsCleanlyWhenTheFirstSegmentCannotBeWritten) {

@@ -423,10 +423,10 @@ TEST(KernelSettings, AShutdownCommandEndsTheCoreAndARecoveredRunStartsLive) {
     kernel::Kernel& eng = *k.value();
     ASSERT_TRUE(eng.start());
     // Recovery counted the earlier run's quote: count from here.
-    const std::uint64_t before = eng.live().quotes.load();
+    const std::uint64_t before = eng.live().quotes.value();
     auto feed = eng.make_feed();
     feed->push(quote_at(0, run));
-    EXPECT_TRUE(eventually([&] { return eng.live().quotes.load() > before; }))
+    EXPECT_TRUE(eventually([&] { return eng.live().quotes.value() > before; }))
         << "run " << run << ": the core takes inputs (a journaled shutdown of the run before "
         << "must not stop a recovered run)";
     EXPECT_FALSE(eng.core_finished());

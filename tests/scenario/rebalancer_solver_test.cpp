@@ -242,7 +242,7 @@ TEST(RebalancerSolvers, SolversAreBuiltWithTheConfiguredIterationLimitAndToleran
   EXPECT_DOUBLE_EQ(st.eps_abs, 1e-6);
   EXPECT_DOUBLE_EQ(st.eps_rel, 1e-6);
   EXPECT_EQ(k->rebalances(), 1u);
-  EXPECT_EQ(k->solver_stats().errors, 0u);
+  EXPECT_EQ(k->rebalancer().counters().solve_errors, 0u);
   EXPECT_FALSE(parents_of(*k, k->accounts().at(0)).empty());
   const auto d = run_to_ten(w, desk_yaml(w, acct, kAtTen));
   ASSERT_NE(d, nullptr);
@@ -256,17 +256,17 @@ TEST(RebalancerSolvers, AccountsOfOneModelShareASolverAndGetTheTradesAColdSolveG
   for (int a = 0; a < 6; ++a) accounts += account_yaml(w, "A" + std::to_string(a), drift_of(a));
   const auto shared = run_to_ten(w, desk_yaml(w, accounts, kAtTen));
   ASSERT_NE(shared, nullptr);
-  const auto c = shared->solver_stats();
+  const auto& c = shared->rebalancer().counters();
   EXPECT_EQ(shared->rebalances(), 6u);
-  EXPECT_EQ(c.errors, 0u);
-  EXPECT_EQ(c.loads, 1u);
-  EXPECT_EQ(c.reuses, 5u);
+  EXPECT_EQ(c.solve_errors, 0u);
+  EXPECT_EQ(c.solver_loads, 1u);
+  EXPECT_EQ(c.solver_reuses, 5u);
   std::size_t traded = 0;
   for (int a = 0; a < 6; ++a) {
     const auto cold =
         run_to_ten(w, desk_yaml(w, account_yaml(w, "A" + std::to_string(a), drift_of(a)), kAtTen));
     ASSERT_NE(cold, nullptr);
-    ASSERT_EQ(cold->solver_stats().loads, 1u);
+    ASSERT_EQ(cold->rebalancer().counters().solver_loads, 1u);
     const Trades expect = parents_of(*cold, cold->accounts().at(0));
     EXPECT_EQ(parents_of(*shared, shared->accounts().at(static_cast<std::size_t>(a))), expect)
         << "account " << a;
@@ -283,7 +283,7 @@ TEST(RebalancerSolvers, AnAccountWithARestrictedHoldingGetsASolverOfItsOwn) {
   ASSERT_NE(k, nullptr);
   const AccountId bid = k->accounts().at(1);
   ASSERT_EQ(k->book().slot_flags(k->book().first_slot(bid)), kSlotRestricted);
-  EXPECT_EQ(k->solver_stats().loads, 2u);
+  EXPECT_EQ(k->rebalancer().counters().solver_loads, 2u);
   const Trades got = parents_of(*k, bid);
   for (const auto& [inst, side, q] : got) EXPECT_NE(inst, 0u) << "traded a restricted name";
   const auto cold = run_to_ten(w, desk_yaml(w, b, kAtTen));
@@ -317,7 +317,7 @@ TEST(RebalancerSolvers, BandEdgeModeTradesOnlyTheBreachedInstrumentsBackToTheRea
   const AccountId a = k->accounts().at(0);
   EXPECT_DOUBLE_EQ(k->monitor().band(a, 0), 0.05);
   EXPECT_EQ(k->rebalances(), 1u);
-  ASSERT_EQ(k->solver_stats().errors, 0u);
+  ASSERT_EQ(k->rebalancer().counters().solve_errors, 0u);
   const Trades p = parents_of(*k, a);
   ASSERT_EQ(p.size(), 2u) << "only the two breached names trade";
   EXPECT_EQ(std::get<0>(p[0]), 0u);

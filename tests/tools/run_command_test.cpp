@@ -408,7 +408,9 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
                     (dir / "broker-sim.out").string());
   ASSERT_GT(sim.pid, 0);
   const std::string csv = (dir / "positions.csv").string();
-  Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv},
+  const std::string counters_csv = (dir / "counters.csv").string();
+  Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv,
+                     "--counters-out", counters_csv},
                     (dir / "run.out").string());
   ASSERT_GT(run.pid, 0);
   // engine.core_cpu: the core thread ("ballast-core") runs on CPU 0 alone.
@@ -479,6 +481,34 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
         f.count.count(a.id) ? static_cast<std::int64_t>(f.count.at(a.id)) : 0;
     EXPECT_LE(std::abs(b.cash.at(a.id) - expected), fills + 1) << a.id;
   }
+  // The counters (--counters-out): every thread's counters by name, checked against broker-sim's
+  // own record where it has one.
+  EXPECT_NE(out.find("\nCounters: " + counters_csv), std::string::npos) << out;
+  std::map<std::string, std::uint64_t> c;
+  {
+    std::ifstream in(counters_csv);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line)) << "empty " << counters_csv;
+    EXPECT_EQ(line, "counter,value");
+    while (std::getline(in, line)) {
+      const auto comma = line.find(',');
+      ASSERT_NE(comma, std::string::npos) << line;
+      ASSERT_TRUE(c.emplace(line.substr(0, comma), std::stoull(line.substr(comma + 1))).second)
+          << "counter named twice: " << line;
+    }
+  }
+  for (const char* name : {"engine.inputs", "engine.fills", "engine.children", "sender.sent",
+                           "sender.held", "journal.records", "journal.syncs", "fix.sent",
+                           "fix.logons", "fix_in.reports", "fix_out.new_orders"}) {
+    EXPECT_EQ(c.count(name), 1u) << name << " missing from\n" << slurp(counters_csv);
+  }
+  EXPECT_EQ(c["engine.fills"], f.fills) << "every fill broker-sim sent was booked once";
+  EXPECT_GE(c["fix_in.reports"], f.fills);
+  EXPECT_EQ(c["sender.held"], 0u);
+  EXPECT_GE(c["fix.logons"], 1u);
+  EXPECT_GT(c["journal.records"], c["engine.inputs"] / 2);
+  EXPECT_EQ(c["fix_out.new_orders"] + c["fix_out.send_failures"], c["engine.children"])
+      << "every child order the core approved went to the FIX sender";
 }
 
 /// A desk of three instruments trading the shipped tape through FIX session `session_yaml`.

@@ -37,7 +37,7 @@ using namespace demo_detail;
 void cancel_working_and_settle(kernel::Kernel& eng, std::chrono::milliseconds grace) {
   eng.control(ControlAction::kKillSwitchOn);
   const auto settle_deadline = Clock::now() + std::chrono::seconds(10);
-  while (Clock::now() < settle_deadline && eng.live().working.load() > 0) {
+  while (Clock::now() < settle_deadline && eng.live().working.value() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::this_thread::sleep_for(grace);
@@ -117,9 +117,9 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
     std::ostringstream p;
     p << "[demo] " << local_hms(Timestamp{tape_ns}, offset) << " ET  " << std::setw(7)
       << thousands(static_cast<std::uint64_t>(rate)) << " ev/s  triggers "
-      << thousands(l.triggers.load()) << "  orders " << thousands(l.children.load()) << "  fills "
-      << thousands(l.fills.load()) << "  denials " << thousands(l.denials.load()) << "  working "
-      << thousands(l.working.load());
+      << thousands(l.triggers.value()) << "  orders " << thousands(l.children.value()) << "  fills "
+      << thousands(l.fills.value()) << "  denials " << thousands(l.denials.value()) << "  working "
+      << thousands(l.working.value());
     return p.str();
   };
   const auto replay_start = Clock::now();
@@ -156,17 +156,17 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   // (Market data lost in a session drop never arrives: the wait also ends when the core has taken
   // nothing in for 10 s.)
   const std::int64_t tape_end_ns = header(tape.back()).event_time.ns / 1'000'000 * 1'000'000;
-  std::uint64_t seen_inputs = eng.live().inputs.load();
+  std::uint64_t seen_inputs = eng.live().inputs.value();
   auto progress_at = Clock::now();
   while (eng.live().engine_time_ns.load() < tape_end_ns &&
          Clock::now() - progress_at < std::chrono::seconds(10)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (const std::uint64_t n = eng.live().inputs.load(); n != seen_inputs) {
+    if (const std::uint64_t n = eng.live().inputs.value(); n != seen_inputs) {
       seen_inputs = n;
       progress_at = Clock::now();
     }
   }
-  const std::uint64_t working_at_close = eng.live().working.load();
+  const std::uint64_t working_at_close = eng.live().working.value();
   cancel_working_and_settle(eng, std::chrono::milliseconds(100));
   if (opt.progress) {
     err << (tty ? "\r" : "") << progress_line(header(tape.back()).event_time.ns, 0)
@@ -185,14 +185,14 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   add_drift_before(eng, d, md);
   const auto& l = eng.live();
   res.accounts = eng.accounts().size();
-  res.parents = l.parents.load();
-  res.children = l.children.load();
-  res.fills = l.fills.load();
-  res.denials = l.denials.load();
-  res.rejects = l.rejects.load();
-  res.still_working = l.working.load();
+  res.parents = l.parents.value();
+  res.children = l.children.value();
+  res.fills = l.fills.value();
+  res.denials = l.denials.value();
+  res.rejects = l.rejects.value();
+  res.still_working = l.working.value();
   res.sim_disconnects = sim->counters().disconnects;
-  res.logons = eng.fix_counters().logons;
+  res.logons = eng.fix_counters().logons.value();
   for (const auto& d : md) {
     res.accounts_outside_band_before += d.out_before;
     res.accounts_outside_band_after += d.out_after;
@@ -270,8 +270,8 @@ DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostre
     if (opt.progress && Clock::now() - last_progress >= std::chrono::seconds(5)) {
       const auto& l = eng.live();
       err << "[engine] " << local_hms(Timestamp{l.engine_time_ns.load()}, d.offset)
-          << " ET  orders " << l.children.load() << "  fills " << l.fills.load() << "  working "
-          << l.working.load() << "\n";
+          << " ET  orders " << l.children.value() << "  fills " << l.fills.value() << "  working "
+          << l.working.value() << "\n";
       last_progress = Clock::now();
     }
     if (up && Clock::now() - up_since >= std::chrono::seconds(2) && fs::exists(done_marker)) {
@@ -288,10 +288,10 @@ DemoResult run_demo_engine(const DemoOptions& opt, std::ostream& out, std::ostre
   cancel_working_and_settle(eng, std::chrono::milliseconds(200));
   eng.stop();
   res.accounts = eng.accounts().size();
-  res.children = eng.live().children.load();
-  res.fills = eng.live().fills.load();
-  res.still_working = eng.live().working.load();
-  res.logons = eng.fix_counters().logons;
+  res.children = eng.live().children.value();
+  res.fills = eng.live().fills.value();
+  res.still_working = eng.live().working.value();
+  res.logons = eng.fix_counters().logons.value();
   if (!reconcile(eng, s, res, out, err)) return fail("cannot reconcile: " + res.message_log);
   out << "Journal: " << eng.journal_status() << "\n";
   res.seconds = std::chrono::duration<double>(Clock::now() - wall_start).count();

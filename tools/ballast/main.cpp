@@ -158,6 +158,9 @@ int main(int argc, char** argv) {
   run->add_option("--positions-out", run_opt.positions_out,
                   "at stop, write every account's positions and cash to this CSV file "
                   "(account,instrument,qty,cash)");
+  run->add_option("--counters-out", run_opt.counters_out,
+                  "at stop, write every engine, FIX, journal and sender counter to this CSV file "
+                  "(counter,value; docs/run.md)");
 
   ballast::tools::BrokerSimOptions sim_opt;
   auto* sim = app.add_subcommand(

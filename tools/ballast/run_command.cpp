@@ -309,13 +309,16 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   for (const auto& src : s.market_data.sources) {
     if (src.kind == MarketDataKind::kDailyCloses && closes_src == nullptr) closes_src = &src;
   }
-  if (!opt.positions_out.empty()) {
-    // Refused before anything starts (no journal epoch consumed) rather than lost at the end.
-    const fs::path parent = fs::absolute(opt.positions_out).parent_path();
+  // Output files are refused before anything starts (no journal epoch consumed) rather than lost
+  // at the end.
+  for (const auto& [flag, path] : {std::pair{"--positions-out", &opt.positions_out},
+                                   std::pair{"--counters-out", &opt.counters_out}}) {
+    if (path->empty()) continue;
+    const fs::path parent = fs::absolute(*path).parent_path();
     std::error_code ec;
     if (!fs::is_directory(parent, ec)) {
-      err << "ballast run: --positions-out " << opt.positions_out << ": the directory "
-          << parent.string() << " does not exist\n";
+      err << "ballast run: " << flag << " " << *path << ": the directory " << parent.string()
+          << " does not exist\n";
       return 2;
     }
   }
@@ -423,7 +426,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
           << eng.last_unbookable() << "\n";
       unbookable_seen = u;
     }
-    if (!s.fix.sessions.empty() && !no_logon_said && eng.fix_counters().logons == 0 &&
+    if (!s.fix.sessions.empty() && !no_logon_said && eng.fix_counters().logons.value() == 0 &&
         SteadyClock::now() - started >= no_logon_after) {
       err << "ballast run: no FIX session has logged on after "
           << std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - started).count()
@@ -436,7 +439,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       }
       err << "\n";
       no_logon_said = true;
-    } else if (no_logon_said && eng.fix_counters().logons > 0) {
+    } else if (no_logon_said && eng.fix_counters().logons.value() > 0) {
       err << "ballast run: a FIX session logged on\n";
       no_logon_said = false;
     }
@@ -449,10 +452,10 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     }
     if (SteadyClock::now() - last >= std::chrono::seconds(5)) {
       const auto& l = eng.live();
-      err << "[run] sessions up " << l.sessions_up.load() << "  events " << l.inputs.load()
-          << "  triggers " << l.triggers.load() << "  orders " << l.children.load() << "  fills "
-          << l.fills.load() << "  denials " << l.denials.load() << "  working " << l.working.load()
-          << "\n";
+      err << "[run] sessions up " << l.sessions_up.load() << "  events " << l.inputs.value()
+          << "  triggers " << l.triggers.value() << "  orders " << l.children.value() << "  fills "
+          << l.fills.value() << "  denials " << l.denials.value() << "  working "
+          << l.working.value() << "\n";
       last = SteadyClock::now();
     }
   }
@@ -467,9 +470,9 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
   const auto& l = eng.live();
   out << "\nballast run: stopped after "
       << std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - started).count()
-      << " s; " << thousands(l.inputs.load()) << " events, " << thousands(l.triggers.load())
+      << " s; " << thousands(l.inputs.value()) << " events, " << thousands(l.triggers.value())
       << " triggers\n";
-  print_orders(eng, out, thousands(l.working.load()) + " still working");
+  print_orders(eng, out, thousands(l.working.value()) + " still working");
   print_denials(eng, out);
   print_fix_sessions(eng, out);
   print_stopped_accounts(eng, out);
@@ -480,6 +483,14 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       rc = 1;
     } else {
       out << "Positions: " << opt.positions_out << " (" << eng.accounts().size() << " accounts)\n";
+    }
+  }
+  if (!opt.counters_out.empty()) {
+    if (auto st = write_counters_csv(eng.counters(), opt.counters_out); !st) {
+      err << "ballast run: " << st.error().message << "\n";
+      rc = 1;
+    } else {
+      out << "Counters: " << opt.counters_out << "\n";
     }
   }
   out << "Journal: " << eng.journal_status() << "\n";

@@ -21,11 +21,15 @@ struct RunOptions {
   std::uint32_t epoch = 0;  ///< 0: chosen at start (docs/journal.md, ClOrdID uniqueness)
   /// At stop: every account's positions and cash as CSV (write_positions_csv); empty: none.
   std::string positions_out{};
+  /// At stop: every counter any thread may read (Kernel::counters()) as CSV "counter,value";
+  /// empty: none.
+  std::string counters_out{};
 };
 
 /// Runs until SIGINT/SIGTERM, then prints the stop summary (orders, fills, denials by reason, FIX
 /// counters, accounts in and out of band, drift per model). Exit codes: 0 clean stop, 1 runtime
-/// failure (or the positions file could not be written), 2 bad configuration or options.
+/// failure (or the positions or counters file could not be written), 2 bad configuration or
+/// options.
 int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err);
 
 /// What `ballast check-config` adds to the configuration's own checks: builds the engine `run`

@@ -7,6 +7,8 @@
 #include <iomanip>
 #include <ostream>
 
+#include "ballast/execution/rebalancer.hpp"
+
 namespace ballast::tools {
 
 std::string thousands(std::uint64_t v) {
@@ -74,10 +76,10 @@ void print_drift(const kernel::Kernel& eng, const std::vector<ModelDrift>& md, b
 
 void print_orders(const kernel::Kernel& eng, std::ostream& out, const std::string& working) {
   const auto& l = eng.live();
-  out << "Orders: " << thousands(eng.rebalances()) << " rebalances, " << thousands(l.parents.load())
-      << " parent orders, " << thousands(l.children.load()) << " child orders, "
-      << thousands(l.fills.load()) << " fills, " << thousands(l.rejects.load()) << " rejects; "
-      << working << "\n";
+  out << "Orders: " << thousands(eng.rebalances()) << " rebalances, "
+      << thousands(l.parents.value()) << " parent orders, " << thousands(l.children.value())
+      << " child orders, " << thousands(l.fills.value()) << " fills, "
+      << thousands(l.rejects.value()) << " rejects; " << working << "\n";
   const OrderManagerCounters& oc = eng.orders().counters();
   out << "Working tables: " << thousands(eng.orders().children_held()) << " child orders and "
       << thousands(eng.orders().parents_held()) << " parents held; "
@@ -91,11 +93,11 @@ void print_orders(const kernel::Kernel& eng, std::ostream& out, const std::strin
         << " orders dropped: the tables were full of live orders";
   }
   out << "\n";
-  const auto sv = eng.solver_stats();
-  out << "Optimizer: " << thousands(sv.loads + sv.reuses) << " solves, " << thousands(sv.loads)
-      << " cold (a new account shape), " << thousands(sv.reuses) << " warm on a kept solver ("
-      << thousands(sv.exact_warm) << " exact on the active-set path, no ADMM), "
-      << thousands(sv.errors) << " errors\n";
+  const auto& sv = eng.rebalancer().counters();
+  out << "Optimizer: " << thousands(sv.solver_loads + sv.solver_reuses) << " solves, "
+      << thousands(sv.solver_loads) << " cold (a new account shape), "
+      << thousands(sv.solver_reuses) << " warm on a kept solver (" << thousands(sv.exact_warm)
+      << " exact on the active-set path, no ADMM), " << thousands(sv.solve_errors) << " errors\n";
 }
 
 void print_denials(const kernel::Kernel& eng, std::ostream& out) {
@@ -116,12 +118,12 @@ void print_fix_sessions(const kernel::Kernel& eng, std::ostream& out) {
     out << "FIX: no sessions\n";
     return;
   }
-  const fix::InitiatorCounters c = eng.fix_counters();
-  out << "FIX: " << thousands(c.sent) << " application messages sent, " << thousands(c.received)
-      << " received, " << thousands(c.invalid_inbound) << " invalid inbound (rejected), "
-      << thousands(c.send_failures) << " send failures, " << thousands(c.stale_resends_suppressed)
-      << " stale resends gap-filled; " << c.logons << " logons, " << c.disconnects
-      << " disconnects\n";
+  const fix::InitiatorCounters& c = eng.fix_counters();
+  out << "FIX: " << thousands(c.sent.value()) << " application messages sent, "
+      << thousands(c.received.value()) << " received, " << thousands(c.invalid_inbound.value())
+      << " invalid inbound (rejected), " << thousands(c.send_failures.value()) << " send failures, "
+      << thousands(c.stale_resends_suppressed.value()) << " stale resends gap-filled; "
+      << c.logons.value() << " logons, " << c.disconnects.value() << " disconnects\n";
   if (const std::uint64_t md = eng.market_data_rejects(); md > 0) {
     out << "  market-data requests refused by the broker: " << thousands(md)
         << " (not order rejects: they do not count toward the reject-storm kill switch)\n";
@@ -206,6 +208,16 @@ Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& ins
 
 Status write_positions_csv(const kernel::Kernel& eng, const std::string& path) {
   return write_positions_csv(eng.book(), eng.instruments(), eng.accounts(), path);
+}
+
+Status write_counters_csv(const std::vector<CounterReading>& counters, const std::string& path) {
+  std::ofstream f(path, std::ios::trunc);
+  if (!f) return Error(path + ": cannot write the counters: " + std::strerror(errno));
+  f << "counter,value\n";
+  for (const CounterReading& c : counters) f << c.name << "," << c.value << "\n";
+  f.flush();
+  if (!f) return Error(path + ": cannot write the counters: " + std::strerror(errno));
+  return Ok{};
 }
 
 }  // namespace ballast::tools

@@ -50,5 +50,8 @@ Status write_positions_csv(const PortfolioBook& book, const InstrumentTable& ins
                            std::span<const AccountId> accounts, const std::string& path);
 /// The engine's final positions (after stop()), accounts in configuration order.
 Status write_positions_csv(const kernel::Kernel& eng, const std::string& path);
+/// Writes `counters` as CSV "counter,value", one line each in the order given (the names are
+/// [a-z_.] only). Error: the file cannot be written (path and reason).
+Status write_counters_csv(const std::vector<CounterReading>& counters, const std::string& path);
 
 }  // namespace ballast::tools

@@ -294,17 +294,7 @@ class InitiatorImpl final : public Initiator {
   void seqnums(std::uint16_t session, std::uint64_t& next_sender,
                std::uint64_t& next_target) const override;
   void disconnect(std::uint16_t session) override;
-  InitiatorCounters counters() const override {
-    InitiatorCounters c;
-    c.sent = sent_.load(std::memory_order_relaxed);
-    c.send_failures = send_failures_.load(std::memory_order_relaxed);
-    c.received = received_.load(std::memory_order_relaxed);
-    c.invalid_inbound = invalid_inbound_.load(std::memory_order_relaxed);
-    c.stale_resends_suppressed = stale_.load(std::memory_order_relaxed);
-    c.logons = logons_.load(std::memory_order_relaxed);
-    c.disconnects = disconnects_.load(std::memory_order_relaxed);
-    return c;
-  }
+  const InitiatorCounters& counters() const override { return c_; }
 
   // --- from QuickFIX's threads
   SessionRuntime* find(const FIX::SessionID& id) {
@@ -346,8 +336,7 @@ class InitiatorImpl final : public Initiator {
   bool control_stop_ = false;
   std::thread control_;
 
-  std::atomic<std::uint64_t> sent_{0}, send_failures_{0}, received_{0}, invalid_inbound_{0},
-      stale_{0}, logons_{0}, disconnects_{0};
+  InitiatorCounters c_;
 };
 
 // ------------------------------------------------------------------------------------- create
@@ -826,14 +815,14 @@ void InitiatorImpl::disconnect(std::uint16_t session) {
 template <typename M>
 bool InitiatorImpl::send_built(std::uint16_t index, const M& m) {
   if (index >= sessions_.size()) {
-    send_failures_.fetch_add(1, std::memory_order_relaxed);
+    ++c_.send_failures;
     return false;
   }
   SessionRuntime& rt = *sessions_[index];
   FIX::Message msg;
   std::string error;
   if (!codec::build(m, rt.version, msg, error)) {
-    send_failures_.fetch_add(1, std::memory_order_relaxed);
+    ++c_.send_failures;
     rt.session != nullptr ? rt.session->getLog()->onEvent("Ballast refused to send: " + error)
                           : void();
     return false;
@@ -843,14 +832,14 @@ bool InitiatorImpl::send_built(std::uint16_t index, const M& m) {
     std::lock_guard<std::mutex> lk(session_mu_);
     if (rt.session != nullptr) ok = rt.session->send(msg);
   }
-  (ok ? sent_ : send_failures_).fetch_add(1, std::memory_order_relaxed);
+  ++(ok ? c_.sent : c_.send_failures);
   return ok;
 }
 
 // ------------------------------------------------------------------------ QuickFIX callbacks
 
 void InitiatorImpl::on_logon(SessionRuntime& rt) {
-  logons_.fetch_add(1, std::memory_order_relaxed);
+  ++c_.logons;
   {
     std::lock_guard<std::mutex> lk(mu_);
     rt.backoff.on_logon();
@@ -876,7 +865,7 @@ void InitiatorImpl::on_logon(SessionRuntime& rt) {
 
 void InitiatorImpl::on_logout(SessionRuntime& rt) {
   const bool was = rt.logged_on.exchange(false);
-  if (was) disconnects_.fetch_add(1, std::memory_order_relaxed);
+  if (was) ++c_.disconnects;
   if (stopping_) return;  // stop() reports the final state itself
   std::string text;
   int delay = 0;
@@ -934,7 +923,7 @@ void InitiatorImpl::to_admin(SessionRuntime& rt, FIX::Message& msg) {
     if (!rt.cfg.password.empty()) msg.setField(554, rt.cfg.password);
   } else if (type == "3") {
     // QuickFIX rejects an inbound message that failed the dictionary or Ballast's field checks.
-    invalid_inbound_.fetch_add(1, std::memory_order_relaxed);
+    ++c_.invalid_inbound;
     // An ExecutionReport must never vanish: the engine hears of a refused one (its identifiers,
     // as far as they can be read) and stops trading on the account.
     const std::string ref_seq = msg.isSetField(45) ? msg.getField(45) : std::string();
@@ -979,7 +968,7 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
       const bool known = parse_utc_timestamp(t.data(), t.size(), sent_ns);
       const std::int64_t age = wall_now_ns() - sent_ns;
       if (!known || age > rt.cfg.stale_resend_max_age_ns) {
-        stale_.fetch_add(1, std::memory_order_relaxed);
+        ++c_.stale_resends_suppressed;
         rt.session->getLog()->onEvent(
             "Ballast: stale resend of " + type + " ClOrdID " + codec::cl_ord_id_of(msg) + " (" +
             (known ? std::to_string(age / 1000000) + " ms old" : "no send time") +
@@ -1017,7 +1006,7 @@ void InitiatorImpl::from_admin(SessionRuntime& rt, const FIX::Message& msg) {
 }
 
 void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
-  received_.fetch_add(1, std::memory_order_relaxed);
+  ++c_.received;
   const std::string& type = msg.getHeader().getField(35);
   if (type == "8") {
     ExecutionReport r;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ballast/base/counters.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/queue.hpp"
@@ -45,16 +46,30 @@ bool to_tape_event(const Event& e, const InstrumentTable& instruments, fix::Tape
 
 // ------------------------------------------------------------------------ inbound
 
-/// Counters of the inbound bridge (any thread, relaxed).
+/// Counters of the inbound bridge (base/counters.hpp): QuickFIX's threads add, any thread reads.
 struct FixInboundCounters {
-  std::atomic<std::uint64_t> reports{0}, cancel_rejects{0}, rejects{0}, status{0}, market_data{0};
-  std::atomic<std::uint64_t> unbookable_reports{0};  ///< delivered with an issue (never dropped)
-  std::atomic<std::uint64_t> rounded_reports{0};     ///< a number was rounded to the fixed point
-  std::atomic<std::uint64_t> unknown_symbols{0};     ///< market data for a symbol not traded
-  std::atomic<std::uint64_t> queue_waits{0};         ///< the core queue was full; waited
+  SharedCounter reports, cancel_rejects, rejects, status, market_data;
+  SharedCounter unbookable_reports;  ///< delivered with an issue (never dropped)
+  SharedCounter rounded_reports;     ///< a number was rounded to the fixed point
+  SharedCounter unknown_symbols;     ///< market data for a symbol not traded
+  SharedCounter queue_waits;         ///< the core queue was full; waited
   /// Rejects of our market-data requests (35=Y, or 35=j/3 referring to a 35=V): counted here,
   /// not passed to the core as order rejects (they must not feed the kill switch's reject storm).
-  std::atomic<std::uint64_t> market_data_rejects{0};
+  SharedCounter market_data_rejects;
+
+  template <class F>
+  void each(F&& f) const {
+    f("reports", reports.value());
+    f("cancel_rejects", cancel_rejects.value());
+    f("rejects", rejects.value());
+    f("status", status.value());
+    f("market_data", market_data.value());
+    f("unbookable_reports", unbookable_reports.value());
+    f("rounded_reports", rounded_reports.value());
+    f("unknown_symbols", unknown_symbols.value());
+    f("queue_waits", queue_waits.value());
+    f("market_data_rejects", market_data_rejects.value());
+  }
 };
 
 /// A fix::Listener that pushes events onto the core's inbound queue. Thread-safe: QuickFIX may
@@ -100,10 +115,21 @@ class FixInbound final : public fix::Listener {
 
 // ------------------------------------------------------------------------ outbound
 
+/// Counters of the outbound bridge: the FIX sender thread writes, any thread reads.
 struct FixOutboundCounters {
-  std::uint64_t new_orders = 0, cancels = 0, replaces = 0, status_requests = 0;
-  std::uint64_t send_failures = 0;   ///< the initiator refused (unknown session, bad field)
-  std::uint64_t unknown_orders = 0;  ///< cancel/replace/status for an order never sent
+  Counter new_orders, cancels, replaces, status_requests;
+  Counter send_failures;   ///< the initiator refused (unknown session, bad field)
+  Counter unknown_orders;  ///< cancel/replace/status for an order never sent
+
+  template <class F>
+  void each(F&& f) const {
+    f("new_orders", new_orders.value());
+    f("cancels", cancels.value());
+    f("replaces", replaces.value());
+    f("status_requests", status_requests.value());
+    f("send_failures", send_failures.value());
+    f("unknown_orders", unknown_orders.value());
+  }
 };
 
 /// Turns order intents into FIX messages and hands them to the initiator. One thread (the FIX

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "ballast/base/counters.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/engine/agent_runner.hpp"
 #include "ballast/engine/engine_config.hpp"
@@ -79,15 +80,27 @@ struct JournalRecovery {
   std::string summary(const std::string& dir) const;
 };
 
-/// Counters; readable from any thread.
+/// Counters (base/counters.hpp): the writer thread writes them (queue_waits: the producer), any
+/// thread reads them in place.
 struct JournalWriterStats {
-  std::uint64_t records = 0;  ///< records written (handed to the OS)
-  std::uint64_t bytes = 0;
-  std::uint64_t writes = 0;  ///< write() calls
-  std::uint64_t syncs = 0;   ///< fdatasync() calls on segment data
-  std::uint64_t segments_created = 0;
-  std::uint64_t queue_waits = 0;  ///< producer found the queue full (each retry)
-  std::uint64_t dropped = 0;      ///< records discarded after the writer failed
+  Counter records;  ///< records written (handed to the OS)
+  Counter bytes;
+  Counter writes;  ///< write() calls
+  Counter syncs;   ///< fdatasync() calls on segment data
+  Counter segments_created;
+  Counter queue_waits;  ///< producer found the queue full (each retry); written by the producer
+  Counter dropped;      ///< records discarded after the writer failed
+
+  template <class F>
+  void each(F&& f) const {
+    f("records", records.value());
+    f("bytes", bytes.value());
+    f("writes", writes.value());
+    f("syncs", syncs.value());
+    f("segments_created", segments_created.value());
+    f("queue_waits", queue_waits.value());
+    f("dropped", dropped.value());
+  }
 };
 
 /// Result of waiting for durability.
@@ -167,7 +180,8 @@ class JournalWriter {
   const JournalRecovery& recovery() const noexcept { return recovery_; }
   std::uint64_t epoch() const noexcept { return recovery_.epoch; }
   const std::string& dir() const noexcept { return opt_.dir; }
-  JournalWriterStats stats() const noexcept;
+  /// The counters (base/counters.hpp), read in place from any thread.
+  const JournalWriterStats& stats() const noexcept { return stats_; }
 
  private:
   JournalWriter(JournalWriterOptions opt, JournalIo& io);
@@ -206,7 +220,6 @@ class JournalWriter {
 
   // Producer-side.
   IdleStrategy producer_idle_;
-  std::atomic<std::uint64_t> queue_waits_{0};
 
   // Published.
   alignas(64) std::atomic<std::uint64_t> durable_seq_{0};
@@ -214,12 +227,7 @@ class JournalWriter {
   std::atomic<std::uint64_t> written_seq_{0};
   std::atomic<bool> failed_{false};
   std::string error_;  // written once before failed_ is set (release), read after (acquire)
-  alignas(64) std::atomic<std::uint64_t> records_{0};
-  std::atomic<std::uint64_t> bytes_{0};
-  std::atomic<std::uint64_t> writes_{0};
-  std::atomic<std::uint64_t> syncs_{0};
-  std::atomic<std::uint64_t> segments_created_{0};
-  std::atomic<std::uint64_t> dropped_{0};
+  alignas(64) JournalWriterStats stats_;
 
   /// The writer thread's agent: a pass is do_work(); the group commit's deadline is its own.
   struct Agent {

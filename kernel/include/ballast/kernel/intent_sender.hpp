@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "ballast/base/counters.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/engine/idle_strategy.hpp"
 #include "ballast/engine/queue.hpp"
@@ -96,12 +97,18 @@ struct IntentSenderOptions {
   bool release_after_durable = false;
 };
 
-/// Counters; any thread (relaxed).
+/// Counters (base/counters.hpp): written by the sender thread, read in place by any thread.
 struct IntentSenderCounters {
-  std::uint64_t sent = 0;           ///< handed to the destination
-  std::uint64_t held = 0;           ///< never sent: the journal failed before they were durable
-  std::uint64_t durable_waits = 0;  ///< intents that were not durable yet when taken
-  bool journal_failure_reported = false;  ///< the callback ran (at most once)
+  Counter sent;           ///< handed to the destination
+  Counter held;           ///< never sent: the journal failed before they were durable
+  Counter durable_waits;  ///< intents that were not durable yet when taken
+
+  template <class F>
+  void each(F&& f) const {
+    f("sent", sent.value());
+    f("held", held.value());
+    f("durable_waits", durable_waits.value());
+  }
 };
 
 /// The FIX sender thread's loop. One thread calls run(); any thread calls request_stop() and the
@@ -127,16 +134,15 @@ class IntentSender {
   /// Asks run() to drain the queue and return. Any thread; idempotent.
   void request_stop() noexcept { stop_.store(true, std::memory_order_release); }
 
-  IntentSenderCounters counters() const noexcept;
-  /// Intents never sent because the journal failed (JournalWriter::failed()).
-  std::uint64_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
+  const IntentSenderCounters& counters() const noexcept { return c_; }
+  /// The journal-failure callback ran (at most once).
+  bool journal_failure_reported() const noexcept {
+    return reported_.load(std::memory_order_acquire);
+  }
 
  private:
   /// Sends `e` once it is durable; holds it back when the journal failed first.
   void release(const Event& e);
-  static void bump(std::atomic<std::uint64_t>& a) noexcept {
-    a.store(a.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
 
   SpscQueue<Event>& queue_;
   IntentDestination& out_;
@@ -147,8 +153,7 @@ class IntentSender {
   std::function<void()> on_journal_failure_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reported_{false};
-  // Written by the sender thread only.
-  std::atomic<std::uint64_t> sent_{0}, held_{0}, durable_waits_{0};
+  IntentSenderCounters c_;
 };
 
 }  // namespace ballast::kernel

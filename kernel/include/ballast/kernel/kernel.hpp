@@ -38,13 +38,14 @@ class SlicingEngine;
 
 namespace ballast::kernel {
 
-/// What the progress line reads while the engine runs. Written by the core thread (relaxed).
+/// What the progress line reads while the engine runs: counts and gauges (base/counters.hpp)
+/// the core thread writes, read in place by any thread.
 struct LiveStats {
-  std::atomic<std::uint64_t> inputs{0}, quotes{0}, trades{0}, triggers{0}, parents{0};
-  std::atomic<std::uint64_t> children{0}, fills{0}, denials{0}, rejects{0}, held{0};
-  std::atomic<std::uint64_t> working{0};         ///< children live at brokers now
-  std::atomic<std::uint64_t> active_parents{0};  ///< parents the slicer is still working
-  std::atomic<std::int64_t> engine_time_ns{0};   ///< the core's clock at the last event
+  Counter inputs, quotes, trades, triggers, parents;
+  Counter children, fills, denials, rejects, held;
+  Counter working;                              ///< gauge: children live at brokers now
+  Counter active_parents;                       ///< gauge: parents the slicer is still working
+  std::atomic<std::int64_t> engine_time_ns{0};  ///< the core's clock at the last event
   std::atomic<int> sessions_up{0};
   /// Kill switches tripped (an account or all) and the last one's scope and reason: the scope is
   /// the account id's value, or UINT32_MAX for every account; the reason a KillReason. The
@@ -52,6 +53,24 @@ struct LiveStats {
   std::atomic<std::uint64_t> kills{0};
   std::atomic<std::uint32_t> last_kill_account{0};
   std::atomic<std::uint8_t> last_kill_reason{0};
+
+  template <class F>
+  void each(F&& f) const {
+    f("inputs", inputs.value());
+    f("quotes", quotes.value());
+    f("trades", trades.value());
+    f("triggers", triggers.value());
+    f("parents", parents.value());
+    f("children", children.value());
+    f("fills", fills.value());
+    f("denials", denials.value());
+    f("rejects", rejects.value());
+    f("held", held.value());
+    f("working", working.value());
+    f("active_parents", active_parents.value());
+    f("sessions_up", static_cast<std::uint64_t>(sessions_up.load(std::memory_order_relaxed)));
+    f("kills", kills.load(std::memory_order_relaxed));
+  }
 };
 
 /// One parent order as the audit saw it: for slippage reports.
@@ -205,7 +224,7 @@ class Kernel {
   const LiveStats& live() const noexcept;
   /// Text of the last status change of FIX session s.
   std::string session_status(std::uint16_t s) const;
-  fix::InitiatorCounters fix_counters() const;
+  const fix::InitiatorCounters& fix_counters() const noexcept;
   /// Execution reports delivered that could not be booked (each stopped its account), and the
   /// last one's explanation (ClOrdID, ExecID, why). Any thread.
   std::uint64_t unbookable_reports() const noexcept;
@@ -245,12 +264,6 @@ class Kernel {
   const std::vector<ParentRecord>& parents() const noexcept;
   /// Rebalances started, solve errors, triggers skipped while one was in progress.
   std::uint64_t rebalances() const noexcept;
-  /// The rebalancer's solver counters: solves that loaded a solver (cold), solves on a kept
-  /// one (warm), warm solves the active-set path answered alone, and solve errors.
-  struct SolverStats {
-    std::uint64_t loads = 0, reuses = 0, exact_warm = 0, errors = 0;
-  };
-  SolverStats solver_stats() const noexcept;
   /// The account ids in configuration order.
   const std::vector<AccountId>& accounts() const noexcept;
 
@@ -266,9 +279,13 @@ class Kernel {
   std::uint64_t parents_started() const noexcept;
   std::uint64_t buys_queued() const noexcept;
   /// The FIX sender thread's counters (zeros without FIX sessions). Any thread.
-  IntentSenderCounters sender_counters() const noexcept;
-  /// The journal writer's counters (none without a journal). Any thread.
-  std::optional<JournalWriterStats> journal_stats() const noexcept;
+  const IntentSenderCounters& sender_counters() const noexcept;
+  /// The journal writer's counters (null without a journal). Any thread.
+  const JournalWriterStats* journal_stats() const noexcept;
+  /// Every counter that any thread may read, by name (base/counters.hpp): "engine.*" (LiveStats),
+  /// "sender.*", "journal.*" (with a journal), "fix.*" (the initiator), "fix_in.*" and
+  /// "fix_out.*" (the FIX bridges), in that order. `ballast run --counters-out` writes them.
+  std::vector<CounterReading> counters() const;
 
   struct Impl;
 

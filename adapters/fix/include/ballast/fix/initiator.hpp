@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/base/counters.hpp"
 #include "ballast/fix/fix_messages.hpp"
 
 namespace ballast {
@@ -73,15 +74,27 @@ struct InitiatorConfig {
   std::vector<SessionConfig> sessions;  ///< the index in this vector is the session number
 };
 
-/// Counters; read from any thread (relaxed).
+/// Counters (base/counters.hpp): QuickFIX's threads and the sender write them, any thread reads
+/// them in place.
 struct InitiatorCounters {
-  std::uint64_t sent = 0;             ///< application messages handed to QuickFIX
-  std::uint64_t send_failures = 0;    ///< unknown session or QuickFIX refused
-  std::uint64_t received = 0;         ///< application messages received
-  std::uint64_t invalid_inbound = 0;  ///< failed dictionary/field checks (session Reject sent)
-  std::uint64_t stale_resends_suppressed = 0;  ///< resent orders turned into gap fills
-  std::uint64_t logons = 0;
-  std::uint64_t disconnects = 0;
+  SharedCounter sent;                      ///< application messages handed to QuickFIX
+  SharedCounter send_failures;             ///< unknown session or QuickFIX refused
+  SharedCounter received;                  ///< application messages received
+  SharedCounter invalid_inbound;           ///< failed dictionary/field checks (Reject sent)
+  SharedCounter stale_resends_suppressed;  ///< resent orders turned into gap fills
+  SharedCounter logons;
+  SharedCounter disconnects;
+
+  template <class F>
+  void each(F&& f) const {
+    f("sent", sent.value());
+    f("send_failures", send_failures.value());
+    f("received", received.value());
+    f("invalid_inbound", invalid_inbound.value());
+    f("stale_resends_suppressed", stale_resends_suppressed.value());
+    f("logons", logons.value());
+    f("disconnects", disconnects.value());
+  }
 };
 
 class Initiator {
@@ -118,7 +131,7 @@ class Initiator {
   /// Drops the session's TCP connection (tests, operator); it reconnects with back-off.
   /// Control thread.
   virtual void disconnect(std::uint16_t session) = 0;
-  virtual InitiatorCounters counters() const = 0;
+  virtual const InitiatorCounters& counters() const = 0;
 };
 
 }  // namespace fix
