@@ -80,6 +80,21 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   const ParentOrder* po = om_.parent(p.req.parent);
   p.st.filled = po != nullptr ? po->filled : Qty{};
   const ChildOrder* child = p.live.valid() ? om_.child(p.live) : nullptr;
+  if (child != nullptr && !child->active()) {
+    // A replacement the broker has not made live (FIX 35=G answered by neither Replaced nor 35=9
+    // yet): the order it replaces is what works at the broker until the answer. Nothing is decided
+    // meanwhile: a new child now would leave two working, and the parent could buy or sell more
+    // than its quantity. Refused (35=9), or the request withdrawn after a status answer (the order
+    // manager's wait for an unanswered request), the original works on.
+    const ChildOrder* orig = child->replaces().valid() ? om_.child(child->replaces()) : nullptr;
+    if (child->state() == OrderState::kPendingNew && orig != nullptr && orig->replace_pending() &&
+        orig->replaced_by() == child->id()) {
+      return true;
+    }
+    p.live = orig != nullptr ? orig->id() : OrderId{};
+    child = orig;
+  }
+  if (child != nullptr && child->request_pending()) return true;  // a cancel awaits its answer
   if (child != nullptr && child->leaves().raw <= 0) {
     p.live = OrderId{};  // done (filled, cancelled, rejected)
     child = nullptr;

@@ -47,7 +47,7 @@ void start_raw_peer(RawPeer& peer, const std::string& dir, const std::string& ta
                                "--start-seq",   std::to_string(start_seq)},
                               dir + "/" + tag + ".stderr", error))
       << error;
-  peer.port = peer.proc.wait_ready(10s, error);
+  peer.port = peer.proc.wait_ready(60s, error);
   ASSERT_GT(peer.port, 0) << error;
 }
 

@@ -35,10 +35,11 @@ TEST_P(JspurefixInterop, OrderFilledInTwoPartsThenStatusThenLogout) {
   std::string error;
   ASSERT_TRUE(broker.spawn(
       {node, interop_dir() + "/jspurefix_acceptor.js", "--port", "0", "--sender", "BROKER",
-       "--target", "BALLAST", "--log", broker_log, "--begin", begin, "--timeout", "30"},
+       "--target", "BALLAST", "--log", broker_log, "--begin", begin, "--timeout", "120"},
       tmp.path() + "/broker.stderr", error))
       << error;
-  const int port = broker.wait_ready(15s, error);
+  // Node loads jspurefix and its dictionaries before READY: seconds on a loaded CI machine.
+  const int port = broker.wait_ready(60s, error);
   ASSERT_GT(port, 0) << error;
 
   RecordingListener listener;

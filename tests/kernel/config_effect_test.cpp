@@ -17,6 +17,7 @@
 #include "ballast/engine/idle_strategy.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/market_context.hpp"
+#include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
@@ -80,9 +81,10 @@ struct Outcome {
 
 /// Builds the kernel from `yaml`, feeds `before` (e.g. daily bars of earlier days), then one
 /// two-sided quote per instrument at 10:00 New York time on the session date and a second round
-/// a minute later, `spread_bps` wide around the mids.
+/// a minute later, `spread_bps` wide around the mids. With `acks`, a broker acknowledges every
+/// new order and replace at once (fills nothing); without, nothing is ever answered.
 Outcome drive(const std::string& yaml, int spread_bps = 2, const std::vector<Event>& before = {},
-              const std::vector<Event>& after = {}) {
+              const std::vector<Event>& after = {}, bool acks = false) {
   auto loaded = config::load_string(yaml, "config effect test");
   EXPECT_TRUE(loaded.ok());
   if (!loaded.ok()) {
@@ -92,7 +94,7 @@ Outcome drive(const std::string& yaml, int spread_bps = 2, const std::vector<Eve
   auto ctx = context(*loaded.settings);
   EXPECT_TRUE(ctx) << (ctx ? "" : ctx.error().message);
   if (!ctx) return {};
-  kernel::KernelOptions o;
+  kernel::KernelOptions o = test::small_tables();  // a small desk: quick to build
   o.offline = true;
   o.market_clock = true;
   o.market_clock_speed = 0;
@@ -101,9 +103,34 @@ Outcome drive(const std::string& yaml, int spread_bps = 2, const std::vector<Eve
   EXPECT_TRUE(k) << (k ? "" : k.error().message);
   if (!k) return {};
   std::vector<Event> intents;
+  std::size_t acked = 0;
+  // Feeds `e`, then (with `acks`) the broker's acknowledgement of each order intent it led to.
+  auto feed = [&](const Event& e, Timestamp t) {
+    k.value()->feed_offline(e, t, intents);
+    while (acks && acked < intents.size()) {
+      const Event x = intents[acked++];
+      ExecutionReported ack{};
+      ack.hdr.event_time = t;
+      if (const auto* s = std::get_if<SubmitOrder>(&x)) {
+        ack.order = s->order;
+        ack.exec_type = ExecType::kNew;
+        ack.status = OrdStatus::kNew;
+        ack.leaves_qty = s->qty;
+      } else if (const auto* r = std::get_if<ReplaceOrder>(&x)) {
+        ack.order = r->order;
+        ack.orig_order = r->orig_order;
+        ack.exec_type = ExecType::kReplaced;
+        ack.status = OrdStatus::kNew;
+        ack.leaves_qty = r->qty;
+      } else {
+        continue;
+      }
+      k.value()->feed_offline(ack, t, intents);
+    }
+  };
   for (const Event& e : before) {
     const Timestamp t = std::visit([](const auto& x) { return x.hdr.event_time; }, e);
-    k.value()->feed_offline(e, t, intents);
+    feed(e, t);
   }
   for (int round = 0; round < 2; ++round) {
     const Timestamp t = us_eastern_to_utc(kSession, 10 * 60 + round);
@@ -115,12 +142,12 @@ Outcome drive(const std::string& yaml, int spread_bps = 2, const std::vector<Eve
       q.bid = Price::from_raw((kMids[i] * 100 - half) * (Price::kScale / 100));
       q.ask = Price::from_raw((kMids[i] * 100 + half) * (Price::kScale / 100));
       q.bid_size = q.ask_size = Qty::from_units(500);
-      k.value()->feed_offline(q, t, intents);
+      feed(q, t);
     }
   }
   for (const Event& e : after) {
     const Timestamp t = std::visit([](const auto& x) { return x.hdr.event_time; }, e);
-    k.value()->feed_offline(e, t, intents);
+    feed(e, t);
   }
   Outcome r;
   r.triggers = k.value()->monitor().counters().triggers;
@@ -164,7 +191,7 @@ Result<std::unique_ptr<kernel::Kernel>> build(const std::string& yaml) {
   if (!loaded.ok()) return Error("does not load");
   auto ctx = context(*loaded.settings);
   if (!ctx) return ctx.error();
-  kernel::KernelOptions o;
+  kernel::KernelOptions o = test::small_tables();  // a small desk: quick to build
   o.offline = true;
   o.market_clock = true;
   o.market = std::move(ctx.value());
@@ -544,11 +571,14 @@ TEST(ConfigEffect, TheArrivalCapHoldsABuysLimitWhenThePriceRunsAway) {
     const auto q = quotes_at(m, 22'460);
     up.insert(up.end(), q.begin(), q.end());
   }
+  // The broker acknowledges each child and replace: the slicer re-prices a child only once the
+  // broker has answered its last replace.
   const Outcome loose =
       drive(with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 500}"), 2,
-            {}, up);
-  const Outcome tight = drive(
-      with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 25}"), 2, {}, up);
+            {}, up, true);
+  const Outcome tight =
+      drive(with_execution(desk(kDrift), "limit: {policy: arrival_cap, arrival_cap_bps: 25}"), 2,
+            {}, up, true);
   ASSERT_GT(loose.orders[1], 0u);
   ASSERT_GT(tight.orders[1], 0u);
   EXPECT_EQ(loose.last_limit[1], 22'459 * (Price::kScale / 100)) << "the new bid";

@@ -384,7 +384,7 @@ TEST(KernelSettings, ManyReplayedSourcesEachGetAFeedWithoutAbort) {
   ASSERT_TRUE(loaded.ok());
   auto ctx = context(*loaded.settings);
   ASSERT_TRUE(ctx) << ctx.error().message;
-  kernel::KernelOptions o;
+  kernel::KernelOptions o = test::small_tables();  // a small desk: quick to build
   o.offline = true;
   o.market = std::move(ctx.value());
   auto k = kernel::Kernel::create(*loaded.settings, std::move(o));
@@ -415,7 +415,7 @@ TEST(KernelSettings, AShutdownCommandEndsTheCoreAndARecoveredRunStartsLive) {
   for (int run = 0; run < 2; ++run) {
     auto ctx = context(*loaded.settings);
     ASSERT_TRUE(ctx);
-    kernel::KernelOptions o;
+    kernel::KernelOptions o = test::small_tables();  // a small desk: quick to build
     o.market_clock = true;
     o.market = std::move(ctx.value());
     auto k = kernel::Kernel::create(*loaded.settings, std::move(o));

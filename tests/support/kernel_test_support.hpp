@@ -37,10 +37,22 @@ inline Result<kernel::MarketContext> kernel_context(const config::Settings& s) {
   return kernel::load_market_context(s, in);
 }
 
+/// Working tables sized for one small test desk (16,384 children, 1,024 parents, a why-log of
+/// 16,384 lines): a kernel quicker to build than with `run`'s defaults, for tests that build many.
+inline kernel::KernelOptions small_tables() {
+  kernel::KernelOptions o;
+  o.max_children = 1u << 14;
+  o.max_parents = 1u << 10;
+  o.max_exec_ids_per_day = 1u << 14;
+  o.why_log_lines = 1u << 14;
+  return o;
+}
+
 /// An offline kernel on the market clock (as fast as fed) built from `s`; `o` may set table
-/// sizes. Errors: the context or the kernel refused.
-inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(const config::Settings& s,
-                                                              kernel::KernelOptions o = {}) {
+/// sizes (default: small_tables(); `run`'s own sizes take about a second to build, faulting in
+/// hundreds of MB). Errors: the context or the kernel refused.
+inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(
+    const config::Settings& s, kernel::KernelOptions o = small_tables()) {
   auto ctx = kernel_context(s);
   if (!ctx) return ctx.error();
   o.offline = true;
@@ -72,21 +84,10 @@ inline kernel::MarketContext context_of(Eigen::MatrixXd covariance, Qty adv = Qt
   return c;
 }
 
-/// Working tables sized for one small test desk (16,384 children, 1,024 parents, a why-log of
-/// 16,384 lines): a kernel quicker to build than with `run`'s defaults, for tests that build many.
-inline kernel::KernelOptions small_tables() {
-  kernel::KernelOptions o;
-  o.max_children = 1u << 14;
-  o.max_parents = 1u << 10;
-  o.max_exec_ids_per_day = 1u << 14;
-  o.why_log_lines = 1u << 14;
-  return o;
-}
-
 /// An offline kernel on the market clock (as fast as fed) from `s` and the context `ctx`.
-inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(const config::Settings& s,
-                                                              kernel::MarketContext ctx,
-                                                              kernel::KernelOptions o = {}) {
+inline Result<std::unique_ptr<kernel::Kernel>> offline_kernel(
+    const config::Settings& s, kernel::MarketContext ctx,
+    kernel::KernelOptions o = small_tables()) {
   o.offline = true;
   o.market_clock = true;
   o.market_clock_speed = 0;
