@@ -15,46 +15,21 @@ bool is_env_var_name(std::string_view s) noexcept {
   });
 }
 
+// Each name falls back to what the code it replaced returned for a value outside the enum.
 const char* to_string(FixRole v) noexcept {
-  return v == FixRole::kAcceptor ? "acceptor" : "initiator";
+  return kFixRoleNames.name_or(v, "initiator");
 }
-
 const char* to_string(FixVersion v) noexcept {
-  return v == FixVersion::kFix42 ? "FIX.4.2" : "FIX.4.4";
+  return kFixVersionNames.name_or(v, "FIX.4.4");
 }
-
 const char* to_string(DisconnectAction v) noexcept {
-  return v == DisconnectAction::kCancel ? "cancel" : "requery";
+  return kDisconnectActionNames.name_or(v, "requery");
 }
-
 const char* to_string(MarketDataKind v) noexcept {
-  switch (v) {
-    case MarketDataKind::kLobster:
-      return "lobster";
-    case MarketDataKind::kTaq:
-      return "taq";
-    case MarketDataKind::kMinuteBars:
-      return "minute_bars";
-    case MarketDataKind::kDailyCloses:
-      return "daily_closes";
-    case MarketDataKind::kTape:
-      return "tape";
-    case MarketDataKind::kFix:
-      return "fix";
-  }
-  return "daily_closes";
+  return kMarketDataKindNames.name_or(v, "daily_closes");
 }
-
 const char* to_string(ReplayPace v) noexcept {
-  switch (v) {
-    case ReplayPace::kRecorded:
-      return "recorded";
-    case ReplayPace::kFast:
-      return "fast";
-    case ReplayPace::kSpeed:
-      return "speed";
-  }
-  return "recorded";
+  return kReplayPaceNames.name_or(v, "recorded");
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "ballast/base/enum_names.hpp"
+
 namespace ballast {
 
 Timestamp SteadyReplayClock::now() {
@@ -57,15 +59,9 @@ Duration ReplaySchedule::wall_offset(Duration since_first) const noexcept {
 }
 
 const char* to_string(ReplayEnd v) noexcept {
-  switch (v) {
-    case ReplayEnd::kEndOfData:
-      return "end of data";
-    case ReplayEnd::kStopped:
-      return "stopped";
-    case ReplayEnd::kReaderError:
-      return "reader error";
-  }
-  return "?";
+  static constexpr EnumNames<ReplayEnd, ReplayEnd::kReaderError> kNames{
+      {"end of data", "stopped", "reader error"}};
+  return kNames.name_or(v, "?");
 }
 
 ReplayPacer::ReplayPacer(ReplaySchedule schedule, ReplayClock& clock, Duration max_sleep) noexcept

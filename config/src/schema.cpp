@@ -8,9 +8,6 @@ namespace ballast::config::detail {
 
 namespace {
 
-/// Spells enum values of the modules for read_enum.
-constexpr auto kName = [](auto v) { return ballast::to_string(v); };
-
 /// Writing a block that has an `enabled` key switches it on unless it says `enabled: false`.
 void read_enabled(MapReader& m, bool& enabled) {
   enabled = true;
@@ -29,11 +26,9 @@ void read_string_list(Document& doc, const Field& f, std::vector<std::string>& o
 
 void read_engine(Document& doc, const Field& f, CoreLoopConfig& c) {
   MapReader m(doc, f);
-  m.get_enum("idle_strategy", c.idle_strategy,
-             {IdleKind::kBusySpin, IdleKind::kYield, IdleKind::kBackOff}, idle_kind_name);
+  m.get_enum("idle_strategy", c.idle_strategy, kIdleKindNames);
   IdleKind sender = IdleKind::kBackOff;
-  if (m.get_enum("sender_idle_strategy", sender,
-                 {IdleKind::kBusySpin, IdleKind::kYield, IdleKind::kBackOff}, idle_kind_name)) {
+  if (m.get_enum("sender_idle_strategy", sender, kIdleKindNames)) {
     c.sender_idle_strategy = sender;
   }
   if (auto b = m.take("back_off")) {
@@ -136,22 +131,16 @@ void read_band(Document& doc, MapReader& parent, std::string_view key, BandTrigg
 
 void read_triggers(Document& doc, const Field& f, TriggerConfig& t) {
   MapReader m(doc, f);
-  m.get_enum("combine", t.combine, {TriggerCombine::kAny, TriggerCombine::kAll}, kName);
+  m.get_enum("combine", t.combine, kTriggerCombineNames);
   read_band(doc, m, "absolute", t.absolute);
   read_band(doc, m, "relative", t.relative);
   if (auto c = m.take("calendar")) {
     MapReader r(doc, *c);
     read_enabled(r, t.calendar.enabled);
-    r.get_enum("frequency", t.calendar.frequency,
-               {CalendarFrequency::kDaily, CalendarFrequency::kWeekly, CalendarFrequency::kMonthly,
-                CalendarFrequency::kQuarterly},
-               kName);
+    r.get_enum("frequency", t.calendar.frequency, kCalendarFrequencyNames);
     r.get("at", t.calendar.at);
-    r.get_enum("weekday", t.calendar.weekday,
-               {Weekday::kMonday, Weekday::kTuesday, Weekday::kWednesday, Weekday::kThursday,
-                Weekday::kFriday},
-               kName);
-    r.get_enum("day", t.calendar.day, {PeriodDay::kFirst, PeriodDay::kLast}, kName);
+    r.get_enum("weekday", t.calendar.weekday, kWeekdayNames);
+    r.get_enum("day", t.calendar.day, kPeriodDayNames);
     r.get("hybrid", t.calendar.hybrid);
   }
   if (auto v = m.take("volatility_adaptive")) {
@@ -275,13 +264,12 @@ void read_market_data_quality(Document& doc, const Field& f, MarketDataQualityCo
   MapReader m(doc, f);
   m.get("stale_after", q.stale_after);
   m.get("max_move_bps", q.max_move_bps);
-  m.get_enum("mark", q.mark, {MarkPolicy::kMid, MarkPolicy::kLast, MarkPolicy::kBidForLongs},
-             kName);
+  m.get_enum("mark", q.mark, kMarkPolicyNames);
 }
 
 void read_optimizer(Document& doc, const Field& f, OptimizerConfig& o) {
   MapReader m(doc, f);
-  m.get_enum("mode", o.mode, {OptimizerMode::kFull, OptimizerMode::kBandEdge}, kName);
+  m.get_enum("mode", o.mode, kOptimizerModeNames);
   m.get("tracking_weight", o.tracking_weight);
   m.get("cost_weight", o.cost_weight);
   m.get("impact_weight", o.impact_weight);
@@ -293,10 +281,7 @@ void read_optimizer(Document& doc, const Field& f, OptimizerConfig& o) {
   m.get("tolerance", o.tolerance);
   if (auto r = m.take("risk_model")) {
     MapReader rm(doc, *r);
-    rm.get_enum("estimator", o.risk_model.estimator,
-                {CovarianceEstimator::kSample, CovarianceEstimator::kEwma,
-                 CovarianceEstimator::kLedoitWolf, CovarianceEstimator::kFactor},
-                kName);
+    rm.get_enum("estimator", o.risk_model.estimator, kCovarianceEstimatorNames);
     rm.get("ewma_decay", o.risk_model.ewma_decay);
     rm.get("factors", o.risk_model.factors);
     rm.get("lookback_days", o.risk_model.lookback_days);
@@ -305,7 +290,7 @@ void read_optimizer(Document& doc, const Field& f, OptimizerConfig& o) {
 
 void read_execution(Document& doc, const Field& f, ExecutionConfig& e) {
   MapReader m(doc, f);
-  m.get_enum("algo", e.algo, {ExecAlgo::kTwap, ExecAlgo::kVwap, ExecAlgo::kPov}, kName);
+  m.get_enum("algo", e.algo, kExecAlgoNames);
   m.get("horizon", e.horizon);
   m.get("interval", e.interval);
   if (auto j = m.take("jitter")) {
@@ -322,15 +307,12 @@ void read_execution(Document& doc, const Field& f, ExecutionConfig& e) {
   }
   if (auto l = m.take("limit")) {
     MapReader r(doc, *l);
-    r.get_enum("policy", e.limit.policy,
-               {LimitPolicy::kTouch, LimitPolicy::kMid, LimitPolicy::kCrossTicks,
-                LimitPolicy::kArrivalCap},
-               kName);
+    r.get_enum("policy", e.limit.policy, kLimitPolicyNames);
     r.get("cross_ticks", e.limit.cross_ticks);
     r.get("arrival_cap_bps", e.limit.arrival_cap_bps);
   }
   m.get("min_child_qty", e.min_child_qty);
-  m.get_enum("on_horizon_end", e.on_horizon_end, {HorizonEnd::kCross, HorizonEnd::kLeave}, kName);
+  m.get_enum("on_horizon_end", e.on_horizon_end, kHorizonEndNames);
   m.get("participation_cap", e.participation_cap);
   m.get("cash_allowance", e.cash_allowance);
   m.get("retention", e.retention);
@@ -400,8 +382,8 @@ void read_fix_session(Document& doc, const Field& item, FixSessionConfig& s) {
   MapReader m(doc, item);
   m.get_required("name", s.name);
   m.get("enabled", s.enabled);
-  m.get_enum("role", s.role, {FixRole::kInitiator, FixRole::kAcceptor}, kName);
-  m.get_enum("fix_version", s.fix_version, {FixVersion::kFix42, FixVersion::kFix44}, kName);
+  m.get_enum("role", s.role, kFixRoleNames);
+  m.get_enum("fix_version", s.fix_version, kFixVersionNames);
   m.get("host", s.host);
   m.get("port", s.port);
   m.get_required("sender_comp_id", s.sender_comp_id);
@@ -424,8 +406,7 @@ void read_fix_session(Document& doc, const Field& item, FixSessionConfig& s) {
     rr.get("min_backoff", s.reconnect.min_backoff);
     rr.get("max_backoff", s.reconnect.max_backoff);
   }
-  m.get_enum("on_disconnect", s.on_disconnect,
-             {DisconnectAction::kRequery, DisconnectAction::kCancel}, kName);
+  m.get_enum("on_disconnect", s.on_disconnect, kDisconnectActionNames);
   m.get("stale_resend_max_age", s.stale_resend_max_age);
 }
 
@@ -473,10 +454,7 @@ void read_market_data(Document& doc, const Field& f, MarketDataConfig& md) {
     MarketDataSourceConfig s;
     r.get_required("name", s.name);
     if (auto k = r.require("kind")) {
-      read_enum(doc, *k, s.kind,
-                {MarketDataKind::kLobster, MarketDataKind::kTaq, MarketDataKind::kMinuteBars,
-                 MarketDataKind::kDailyCloses, MarketDataKind::kFix, MarketDataKind::kTape},
-                kName);
+      read_enum(doc, *k, s.kind, kMarketDataKindNames);
     }
     const auto one = r.take("path");
     const auto many = r.take("paths");
@@ -500,8 +478,7 @@ void read_market_data(Document& doc, const Field& f, MarketDataConfig& md) {
                      });
     }
     r.get("session", s.session);
-    r.get_enum("pace", s.pace, {ReplayPace::kRecorded, ReplayPace::kFast, ReplayPace::kSpeed},
-               kName);
+    r.get_enum("pace", s.pace, kReplayPaceNames);
     r.get("speed", s.speed);
     md.sources.push_back(std::move(s));
   });
@@ -512,18 +489,14 @@ void read_journal(Document& doc, const Field& f, JournalConfig& j) {
   m.get("enabled", j.enabled);
   m.get("dir", j.dir);
   if (auto s = m.take("segment_size")) read_byte_size(doc, *s, j.segment_size);
-  m.get_enum("fsync", j.fsync, {FsyncPolicy::kPerEvent, FsyncPolicy::kGroup, FsyncPolicy::kNone},
-             kName);
+  m.get_enum("fsync", j.fsync, kFsyncPolicyNames);
   m.get("group_commit_us", j.group_commit_us);
   m.get("release_after_durable", j.release_after_durable);
 }
 
 void read_logging(Document& doc, const Field& f, LoggingConfig& l) {
   MapReader m(doc, f);
-  m.get_enum("level", l.level,
-             {LogLevel::kTrace, LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
-              LogLevel::kError, LogLevel::kCritical, LogLevel::kOff},
-             kName);
+  m.get_enum("level", l.level, kLogLevelNames);
   m.get("file", l.file);
   m.get("console", l.console);
 }

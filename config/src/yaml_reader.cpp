@@ -188,9 +188,8 @@ bool read(Document& doc, const Field& f, AssetClass& out) {
   auto r = parse_asset_class(*text);
   if (!r) {
     std::vector<std::string> names;
-    for (auto c : {AssetClass::kEquity, AssetClass::kFixedIncome, AssetClass::kCommodity,
-                   AssetClass::kRealEstate, AssetClass::kCash, AssetClass::kOther}) {
-      names.emplace_back(to_string(c));
+    for (std::size_t i = 0; i < kAssetClassNames.size(); ++i) {
+      names.emplace_back(kAssetClassNames.name_at(i));
     }
     std::string msg = r.error().message;
     if (auto near = closest_match(*text, names)) msg += concat({"; did you mean '", *near, "'?"});

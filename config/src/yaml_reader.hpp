@@ -16,6 +16,7 @@
 
 #include "ballast/config/config.hpp"
 #include "ballast/config/text.hpp"
+#include "ballast/base/enum_names.hpp"
 
 namespace ballast::config::detail {
 
@@ -133,25 +134,20 @@ bool read(Document& doc, const Field& f, std::optional<T>& out) {
   return true;
 }
 
-/// Reads one of `values`, spelled as `name(value)`; a near miss gets a "did you mean".
-template <class E, class NameFn>
-bool read_enum(Document& doc, const Field& f, E& out, std::initializer_list<E> values,
-               NameFn name) {
+/// Reads one of the values `table` names, spelled as its name (the same table the module's
+/// to_string() reads); a near miss gets a "did you mean".
+template <class E, E kLast, E kFirst>
+bool read_enum(Document& doc, const Field& f, E& out, const EnumNames<E, kLast, kFirst>& table) {
   std::vector<std::string> names;
-  for (E v : values) names.emplace_back(name(v));
   std::string expected = "one of ";
-  for (std::size_t i = 0; i < names.size(); ++i) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    names.emplace_back(table.name_at(i));
     if (i > 0) expected += ", ";
     expected += names[i];
   }
   const auto text = scalar_text(doc, f, expected);
   if (!text) return false;
-  for (E v : values) {
-    if (*text == name(v)) {
-      out = v;
-      return true;
-    }
-  }
+  if (table.parse(*text, out)) return true;
   std::string msg = concat({"'", *text, "' is not ", expected});
   if (auto near = closest_match(*text, names)) msg += concat({"; did you mean '", *near, "'?"});
   value_error(doc, f, msg);
@@ -239,10 +235,10 @@ class MapReader {
     auto f = require(key);
     return f && read(doc_, *f, out);
   }
-  template <class E, class NameFn>
-  bool get_enum(std::string_view key, E& out, std::initializer_list<E> values, NameFn name) {
+  template <class E, E kLast, E kFirst>
+  bool get_enum(std::string_view key, E& out, const EnumNames<E, kLast, kFirst>& table) {
     auto f = take(key);
-    return f && read_enum(doc_, *f, out, values, name);
+    return f && read_enum(doc_, *f, out, table);
   }
 
  private:

@@ -1,6 +1,7 @@
 // The drift/trigger monitor.
 #include "ballast/engine/drift_monitor.hpp"
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/engine/market_data_filter.hpp"
 
 #include <algorithm>
@@ -73,15 +74,9 @@ constexpr __int128 kMaxNavE15 = static_cast<__int128>(INT64_MAX - 1) * Price::kS
 }  // namespace
 
 const char* to_string(WhyExclusion e) noexcept {
-  switch (e) {
-    case WhyExclusion::kNone:
-      return "none";
-    case WhyExclusion::kNoPrice:
-      return "no_price";
-    case WhyExclusion::kStalePrice:
-      return "stale_price";
-  }
-  return "none";
+  static constexpr EnumNames<WhyExclusion, WhyExclusion::kStalePrice> kNames{
+      {"none", "no_price", "stale_price"}};
+  return kNames.name_or(e, "none");
 }
 
 Timestamp next_calendar_time(const CalendarTrigger& cal, Timestamp now) noexcept {

@@ -188,116 +188,36 @@ ConfigViolations new_trigger_violations(const TriggerConfig& effective,
 // ---------------------------------------------------------------------------------------------
 // Names
 
+// Each name falls back to what the switch it replaced returned for a value outside the enum.
 const char* idle_kind_name(IdleKind k) noexcept {
-  switch (k) {
-    case IdleKind::kBusySpin:
-      return "busy_spin";
-    case IdleKind::kYield:
-      return "yield";
-    case IdleKind::kBackOff:
-      return "back_off";
-  }
-  return "back_off";
+  return kIdleKindNames.name_or(k, "back_off");
 }
-
 const char* to_string(TriggerCombine v) noexcept {
-  return v == TriggerCombine::kAll ? "all" : "any";
+  return kTriggerCombineNames.name_or(v, "any");
 }
-
 const char* to_string(CalendarFrequency v) noexcept {
-  switch (v) {
-    case CalendarFrequency::kDaily:
-      return "daily";
-    case CalendarFrequency::kWeekly:
-      return "weekly";
-    case CalendarFrequency::kMonthly:
-      return "monthly";
-    case CalendarFrequency::kQuarterly:
-      return "quarterly";
-  }
-  return "monthly";
+  return kCalendarFrequencyNames.name_or(v, "monthly");
 }
-
 const char* to_string(Weekday v) noexcept {
-  switch (v) {
-    case Weekday::kMonday:
-      return "monday";
-    case Weekday::kTuesday:
-      return "tuesday";
-    case Weekday::kWednesday:
-      return "wednesday";
-    case Weekday::kThursday:
-      return "thursday";
-    case Weekday::kFriday:
-      return "friday";
-  }
-  return "friday";
+  return kWeekdayNames.name_or(v, "friday");
 }
-
 const char* to_string(PeriodDay v) noexcept {
-  return v == PeriodDay::kFirst ? "first" : "last";
+  return kPeriodDayNames.name_or(v, "last");
 }
-
 const char* to_string(MarkPolicy v) noexcept {
-  switch (v) {
-    case MarkPolicy::kMid:
-      return "mid";
-    case MarkPolicy::kLast:
-      return "last";
-    case MarkPolicy::kBidForLongs:
-      return "bid_for_longs";
-  }
-  return "mid";
+  return kMarkPolicyNames.name_or(v, "mid");
 }
-
 const char* to_string(OptimizerMode v) noexcept {
-  return v == OptimizerMode::kBandEdge ? "band_edge" : "full";
+  return kOptimizerModeNames.name_or(v, "full");
 }
-
 const char* to_string(CovarianceEstimator v) noexcept {
-  switch (v) {
-    case CovarianceEstimator::kSample:
-      return "sample";
-    case CovarianceEstimator::kEwma:
-      return "ewma";
-    case CovarianceEstimator::kLedoitWolf:
-      return "ledoit_wolf";
-    case CovarianceEstimator::kFactor:
-      return "factor";
-  }
-  return "ledoit_wolf";
+  return kCovarianceEstimatorNames.name_or(v, "ledoit_wolf");
 }
-
 const char* to_string(FsyncPolicy v) noexcept {
-  switch (v) {
-    case FsyncPolicy::kPerEvent:
-      return "per_event";
-    case FsyncPolicy::kGroup:
-      return "group";
-    case FsyncPolicy::kNone:
-      return "none";
-  }
-  return "group";
+  return kFsyncPolicyNames.name_or(v, "group");
 }
-
 const char* to_string(LogLevel v) noexcept {
-  switch (v) {
-    case LogLevel::kTrace:
-      return "trace";
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kCritical:
-      return "critical";
-    case LogLevel::kOff:
-      return "off";
-  }
-  return "info";
+  return kLogLevelNames.name_or(v, "info");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ballast/base/enum_names.hpp"
+
 namespace ballast {
 
 namespace {
@@ -1179,15 +1181,15 @@ Status rebalance_feasibility(const RebalanceProblem& p) {
 }
 
 const char* to_string(SolveStatus s) noexcept {
-  switch (s) {
-    case SolveStatus::kOptimal:
-      return "optimal";
-    case SolveStatus::kNotConverged:
-      return "not_converged";
-    case SolveStatus::kInfeasible:
-      return "infeasible";
-  }
-  return "?";
+  static constexpr EnumNames<SolveStatus, SolveStatus::kInfeasible> kNames{
+      {"optimal", "not_converged", "infeasible"}};
+  return kNames.name_or(s, "?");
+}
+
+const char* to_string(WeightStatus s) noexcept {
+  static constexpr EnumNames<WeightStatus, WeightStatus::kAtUpper> kNames{
+      {"bought", "sold", "no_trade", "at_lower", "at_upper"}};
+  return kNames.name_or(s, "?");
 }
 
 }  // namespace ballast

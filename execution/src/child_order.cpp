@@ -1,6 +1,8 @@
 // ChildOrder: FIX order state machine (rules in docs/execution.md, "Orders").
 #include "ballast/execution/child_order.hpp"
 
+#include "ballast/base/enum_names.hpp"
+
 namespace ballast {
 
 namespace {
@@ -23,31 +25,10 @@ OrderState terminal_of(OrdStatus st) noexcept {
 }  // namespace
 
 const char* to_string(OrderState s) noexcept {
-  switch (s) {
-    case OrderState::kPendingNew:
-      return "pending_new";
-    case OrderState::kNew:
-      return "new";
-    case OrderState::kPartiallyFilled:
-      return "partially_filled";
-    case OrderState::kFilled:
-      return "filled";
-    case OrderState::kPendingCancel:
-      return "pending_cancel";
-    case OrderState::kCanceled:
-      return "canceled";
-    case OrderState::kPendingReplace:
-      return "pending_replace";
-    case OrderState::kReplaced:
-      return "replaced";
-    case OrderState::kRejected:
-      return "rejected";
-    case OrderState::kExpired:
-      return "expired";
-    case OrderState::kDoneForDay:
-      return "done_for_day";
-  }
-  return "?";
+  static constexpr EnumNames<OrderState, OrderState::kDoneForDay> kNames{
+      {"pending_new", "new", "partially_filled", "filled", "pending_cancel", "canceled",
+       "pending_replace", "replaced", "rejected", "expired", "done_for_day"}};
+  return kNames.name_or(s, "?");
 }
 
 ChildOrder::ChildOrder(const SubmitOrder& s) noexcept

@@ -3,34 +3,15 @@
 
 namespace ballast {
 
+// Each name falls back to what the switch it replaced returned for a value outside the enum.
 const char* to_string(ExecAlgo v) noexcept {
-  switch (v) {
-    case ExecAlgo::kTwap:
-      return "twap";
-    case ExecAlgo::kVwap:
-      return "vwap";
-    case ExecAlgo::kPov:
-      return "pov";
-  }
-  return "twap";
+  return kExecAlgoNames.name_or(v, "twap");
 }
-
 const char* to_string(LimitPolicy v) noexcept {
-  switch (v) {
-    case LimitPolicy::kTouch:
-      return "touch";
-    case LimitPolicy::kMid:
-      return "mid";
-    case LimitPolicy::kCrossTicks:
-      return "cross_ticks";
-    case LimitPolicy::kArrivalCap:
-      return "arrival_cap";
-  }
-  return "touch";
+  return kLimitPolicyNames.name_or(v, "touch");
 }
-
 const char* to_string(HorizonEnd v) noexcept {
-  return v == HorizonEnd::kLeave ? "leave" : "cross";
+  return kHorizonEndNames.name_or(v, "cross");
 }
 
 ConfigViolations ExecutionConfig::validate() const {

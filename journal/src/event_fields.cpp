@@ -1,28 +1,38 @@
 // Names of the event enums, for dumps.
 #include "ballast/journal/event_fields.hpp"
 
+#include "ballast/base/enum_names.hpp"
+#include "ballast/core/event_names.hpp"
+
 namespace ballast {
 
-const char* enum_name(Side v) noexcept {
-  switch (v) {
-    case Side::kBuy:
-      return "buy";
-    case Side::kSell:
-      return "sell";
-  }
-  return nullptr;
-}
+namespace {
 
-const char* enum_name(OrdType v) noexcept {
-  switch (v) {
-    case OrdType::kMarket:
-      return "market";
-    case OrdType::kLimit:
-      return "limit";
-  }
-  return nullptr;
-}
+// The enums whose names only the dump prints; the reasons' names are core's (event_names.hpp).
+constexpr EnumNames<Side, Side::kSell, Side::kBuy> kSideNames{{"buy", "sell"}};
+constexpr EnumNames<OrdType, OrdType::kLimit, OrdType::kMarket> kOrdTypeNames{{"market", "limit"}};
+constexpr EnumNames<ExecType, ExecType::kCalculated> kExecTypeNames{
+    {"new", "partial_fill", "fill", "trade", "done_for_day", "canceled", "replaced",
+     "pending_cancel", "stopped", "rejected", "pending_new", "expired", "pending_replace",
+     "trade_correct", "trade_cancel", "order_status", "restated", "suspended", "calculated"}};
+constexpr EnumNames<OrdStatus, OrdStatus::kAcceptedForBidding> kOrdStatusNames{
+    {"pending_new", "new", "partially_filled", "filled", "done_for_day", "canceled",
+     "pending_cancel", "pending_replace", "replaced", "rejected", "expired", "stopped", "suspended",
+     "calculated", "accepted_for_bidding"}};
+constexpr EnumNames<CancelRejectResponseTo, CancelRejectResponseTo::kReplace,
+                    CancelRejectResponseTo::kCancel>
+    kResponseToNames{{"cancel", "replace"}};
+constexpr EnumNames<SessionState, SessionState::kLoggedOut> kSessionStateNames{
+    {"disconnected", "logged_on", "logged_out"}};
+constexpr EnumNames<BookingKind, BookingKind::kCorrection> kBookingKindNames{
+    {"fill", "bust", "correction"}};
+constexpr EnumNames<DeferReason, DeferReason::kInProgress> kDeferReasonNames{{"in_progress"}};
+constexpr EnumNames<ControlAction, ControlAction::kShutdown> kControlActionNames{
+    {"kill_switch_on", "kill_switch_off", "shutdown"}};
 
+}  // namespace
+
+// TimeInForce carries FIX's codes (0, 3, 1): not a run of values, so a switch.
 const char* enum_name(TimeInForce v) noexcept {
   switch (v) {
     case TimeInForce::kDay:
@@ -35,199 +45,51 @@ const char* enum_name(TimeInForce v) noexcept {
   return nullptr;
 }
 
-const char* enum_name(DenyReason v) noexcept {
-  return v < DenyReason::kCount ? to_string(v) : nullptr;
+// A value outside its enum has no name (nullptr): FieldWriter prints its number.
+const char* enum_name(Side v) noexcept {
+  return kSideNames.find(v);
 }
-
-const char* enum_name(KillReason v) noexcept {
-  switch (v) {
-    case KillReason::kOperator:
-    case KillReason::kRejectStorm:
-    case KillReason::kOrderRate:
-    case KillReason::kSentIntendedMismatch:
-    case KillReason::kUnbookableReport:
-    case KillReason::kBrokerMismatch:
-    case KillReason::kUnansweredRequest:
-    case KillReason::kUnknownOrder:
-      return to_string(v);
-  }
-  return nullptr;
+const char* enum_name(OrdType v) noexcept {
+  return kOrdTypeNames.find(v);
 }
-
 const char* enum_name(ExecType v) noexcept {
-  switch (v) {
-    case ExecType::kNew:
-      return "new";
-    case ExecType::kPartialFill:
-      return "partial_fill";
-    case ExecType::kFill:
-      return "fill";
-    case ExecType::kTrade:
-      return "trade";
-    case ExecType::kDoneForDay:
-      return "done_for_day";
-    case ExecType::kCanceled:
-      return "canceled";
-    case ExecType::kReplaced:
-      return "replaced";
-    case ExecType::kPendingCancel:
-      return "pending_cancel";
-    case ExecType::kStopped:
-      return "stopped";
-    case ExecType::kRejected:
-      return "rejected";
-    case ExecType::kPendingNew:
-      return "pending_new";
-    case ExecType::kExpired:
-      return "expired";
-    case ExecType::kPendingReplace:
-      return "pending_replace";
-    case ExecType::kTradeCorrect:
-      return "trade_correct";
-    case ExecType::kTradeCancel:
-      return "trade_cancel";
-    case ExecType::kOrderStatus:
-      return "order_status";
-    case ExecType::kRestated:
-      return "restated";
-    case ExecType::kSuspended:
-      return "suspended";
-    case ExecType::kCalculated:
-      return "calculated";
-  }
-  return nullptr;
+  return kExecTypeNames.find(v);
 }
-
 const char* enum_name(OrdStatus v) noexcept {
-  switch (v) {
-    case OrdStatus::kPendingNew:
-      return "pending_new";
-    case OrdStatus::kNew:
-      return "new";
-    case OrdStatus::kPartiallyFilled:
-      return "partially_filled";
-    case OrdStatus::kFilled:
-      return "filled";
-    case OrdStatus::kDoneForDay:
-      return "done_for_day";
-    case OrdStatus::kCanceled:
-      return "canceled";
-    case OrdStatus::kPendingCancel:
-      return "pending_cancel";
-    case OrdStatus::kPendingReplace:
-      return "pending_replace";
-    case OrdStatus::kReplaced:
-      return "replaced";
-    case OrdStatus::kRejected:
-      return "rejected";
-    case OrdStatus::kExpired:
-      return "expired";
-    case OrdStatus::kStopped:
-      return "stopped";
-    case OrdStatus::kSuspended:
-      return "suspended";
-    case OrdStatus::kCalculated:
-      return "calculated";
-    case OrdStatus::kAcceptedForBidding:
-      return "accepted_for_bidding";
-  }
-  return nullptr;
+  return kOrdStatusNames.find(v);
 }
-
 const char* enum_name(CancelRejectResponseTo v) noexcept {
-  switch (v) {
-    case CancelRejectResponseTo::kCancel:
-      return "cancel";
-    case CancelRejectResponseTo::kReplace:
-      return "replace";
-  }
-  return nullptr;
+  return kResponseToNames.find(v);
 }
-
 const char* enum_name(SessionState v) noexcept {
-  switch (v) {
-    case SessionState::kDisconnected:
-      return "disconnected";
-    case SessionState::kLoggedOn:
-      return "logged_on";
-    case SessionState::kLoggedOut:
-      return "logged_out";
-  }
-  return nullptr;
+  return kSessionStateNames.find(v);
 }
-
-const char* enum_name(HeldReason v) noexcept {
-  switch (v) {
-    case HeldReason::kZeroOrMissing:
-    case HeldReason::kCrossed:
-    case HeldReason::kOutlier:
-    case HeldReason::kStale:
-      return to_string(v);
-  }
-  return nullptr;
-}
-
-const char* enum_name(TriggerRule v) noexcept {
-  switch (v) {
-    case TriggerRule::kAbsoluteBand:
-    case TriggerRule::kRelativeBand:
-    case TriggerRule::kTrackingError:
-    case TriggerRule::kCalendar:
-    case TriggerRule::kHybrid:
-    case TriggerRule::kCashFlow:
-      return to_string(v);
-  }
-  return nullptr;
-}
-
-const char* enum_name(ReportIssue v) noexcept {
-  // core's names; a value this build does not know prints as its number (FieldWriter).
-  return static_cast<std::uint8_t>(v) <= static_cast<std::uint8_t>(ReportIssue::kRejectedBySession)
-             ? to_string(v)
-             : nullptr;
-}
-
-const char* enum_name(ParentRefusal v) noexcept {
-  switch (v) {
-    case ParentRefusal::kBadQuantity:
-    case ParentRefusal::kNoPrice:
-    case ParentRefusal::kSlicerFull:
-    case ParentRefusal::kOrderBook:
-      return to_string(v);
-  }
-  return nullptr;
-}
-
 const char* enum_name(BookingKind v) noexcept {
-  switch (v) {
-    case BookingKind::kFill:
-      return "fill";
-    case BookingKind::kBust:
-      return "bust";
-    case BookingKind::kCorrection:
-      return "correction";
-  }
-  return nullptr;
+  return kBookingKindNames.find(v);
 }
-
 const char* enum_name(DeferReason v) noexcept {
-  switch (v) {
-    case DeferReason::kInProgress:
-      return "in_progress";
-  }
-  return nullptr;
+  return kDeferReasonNames.find(v);
 }
-
 const char* enum_name(ControlAction v) noexcept {
-  switch (v) {
-    case ControlAction::kKillSwitchOn:
-      return "kill_switch_on";
-    case ControlAction::kKillSwitchOff:
-      return "kill_switch_off";
-    case ControlAction::kShutdown:
-      return "shutdown";
-  }
-  return nullptr;
+  return kControlActionNames.find(v);
+}
+const char* enum_name(DenyReason v) noexcept {
+  return kDenyReasonNames.find(v);
+}
+const char* enum_name(KillReason v) noexcept {
+  return kKillReasonNames.find(v);
+}
+const char* enum_name(HeldReason v) noexcept {
+  return kHeldReasonNames.find(v);
+}
+const char* enum_name(TriggerRule v) noexcept {
+  return kTriggerRuleNames.find(v);
+}
+const char* enum_name(ReportIssue v) noexcept {
+  return kReportIssueNames.find(v);
+}
+const char* enum_name(ParentRefusal v) noexcept {
+  return kParentRefusalNames.find(v);
 }
 
 }  // namespace ballast

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/journal/crc32c.hpp"
 
 namespace ballast {
@@ -84,19 +85,10 @@ static_assert(kFixCheckpointBody <= kMaxBodySize && kMaxNoteBytes <= kMaxBodySiz
 }  // namespace
 
 const char* to_string(RecordKind k) noexcept {
-  switch (k) {
-    case RecordKind::kInput:
-      return "input";
-    case RecordKind::kIntent:
-      return "intent";
-    case RecordKind::kSessionStart:
-      return "session_start";
-    case RecordKind::kFixSeqCheckpoint:
-      return "fix_seq_checkpoint";
-    case RecordKind::kNote:
-      return "note";
-  }
-  return "unknown";
+  static constexpr EnumNames<RecordKind, RecordKind::kNote, RecordKind::kInput> kNames{
+      {"input", "intent", "session_start", "fix_seq_checkpoint", "note"}};
+  static_assert(static_cast<int>(kNames.size()) == kRecordKindCount, "one name per record kind");
+  return kNames.name_or(k, "unknown");
 }
 
 void encode_segment_header(const SegmentHeader& h, unsigned char* out) noexcept {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/journal/crc32c.hpp"
 #include "ballast/journal/file_io.hpp"
 
@@ -34,27 +35,10 @@ std::string join_path(const std::string& dir, const std::string& name) {
 }  // namespace
 
 const char* to_string(JournalProblemKind k) noexcept {
-  switch (k) {
-    case JournalProblemKind::kIo:
-      return "io";
-    case JournalProblemKind::kNoSegments:
-      return "no_segments";
-    case JournalProblemKind::kHeader:
-      return "header";
-    case JournalProblemKind::kVersion:
-      return "version";
-    case JournalProblemKind::kLayout:
-      return "layout";
-    case JournalProblemKind::kMissingSegment:
-      return "missing_segment";
-    case JournalProblemKind::kCorruptRecord:
-      return "corrupt_record";
-    case JournalProblemKind::kSequence:
-      return "sequence";
-    case JournalProblemKind::kTornTail:
-      return "torn_tail";
-  }
-  return "unknown";
+  static constexpr EnumNames<JournalProblemKind, JournalProblemKind::kTornTail> kNames{
+      {"io", "no_segments", "header", "version", "layout", "missing_segment", "corrupt_record",
+       "sequence", "torn_tail"}};
+  return kNames.name_or(k, "unknown");
 }
 
 std::string JournalProblem::message() const {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -80,10 +81,14 @@ int main(int argc, char** argv) {
       "Documentation: README.md, docs/configuration.md, docs/architecture.md.");
 
   std::string log_level = "warn";
+  std::vector<std::string> log_level_names;
+  for (std::size_t i = 0; i < ballast::kLogLevelNames.size(); ++i) {
+    log_level_names.emplace_back(ballast::kLogLevelNames.name_at(i));
+  }
   app.add_option("--log-level", log_level,
                  "Log level on stderr until a configuration's logging section takes over "
                  "(run: the file's; demo: its built-in warn)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->check(CLI::IsMember(log_level_names))
       ->capture_default_str();
 
   std::string config_path;
@@ -251,11 +256,7 @@ int main(int argc, char** argv) {
   }
 
   ballast::LoggingConfig log_cfg;
-  for (auto l : {ballast::LogLevel::kTrace, ballast::LogLevel::kDebug, ballast::LogLevel::kInfo,
-                 ballast::LogLevel::kWarn, ballast::LogLevel::kError, ballast::LogLevel::kCritical,
-                 ballast::LogLevel::kOff}) {
-    if (log_level == ballast::to_string(l)) log_cfg.level = l;
-  }
+  (void)ballast::kLogLevelNames.parse(log_level, log_cfg.level);  // IsMember checked the name
   auto logger = ballast::tools::start_logging(log_cfg);
   if (!logger) {
     std::cerr << "ballast: " << logger.error().message << "\n";

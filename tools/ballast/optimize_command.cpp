@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ballast/adapters/market_data_files.hpp"
+#include "ballast/engine/engine_config.hpp"
 #include "ballast/engine/lot_rounding.hpp"
 #include "ballast/engine/optimizer.hpp"
 #include "ballast/risk/risk_model.hpp"
@@ -128,10 +129,8 @@ std::vector<std::uint8_t> flags(const json& root, const char* key, const Univers
 }
 
 CovarianceEstimator estimator_of(const std::string& s, const std::string& path) {
-  if (s == "sample") return CovarianceEstimator::kSample;
-  if (s == "ewma") return CovarianceEstimator::kEwma;
-  if (s == "ledoit_wolf") return CovarianceEstimator::kLedoitWolf;
-  if (s == "factor") return CovarianceEstimator::kFactor;
+  CovarianceEstimator e{};
+  if (kCovarianceEstimatorNames.parse(s, e)) return e;
   fail(path, "unknown estimator '" + s + "'; expected sample, ewma, ledoit_wolf or factor");
 }
 
@@ -220,22 +219,6 @@ Covariance covariance(const json& root, const Universe& u, const std::filesystem
     c.dense = rm.covariance;
   }
   return c;
-}
-
-const char* status_name(WeightStatus s) {
-  switch (s) {
-    case WeightStatus::kBought:
-      return "bought";
-    case WeightStatus::kSold:
-      return "sold";
-    case WeightStatus::kNoTrade:
-      return "no_trade";
-    case WeightStatus::kAtLower:
-      return "at_lower";
-    case WeightStatus::kAtUpper:
-      return "at_upper";
-  }
-  return "?";
 }
 
 int run(const std::string& input_path, std::ostream& out) {
@@ -511,7 +494,7 @@ int run(const std::string& input_path, std::ostream& out) {
               {"current", p.current[i]},
               {"target", p.target[i]},
               {"weight", s.weights[i]},
-              {"status", status_name(s.status[static_cast<std::size_t>(i)])}};
+              {"status", to_string(s.status[static_cast<std::size_t>(i)])}};
     if (in_shares && s.optimal()) {
       const Qty q = lots.trades[static_cast<std::size_t>(i)];
       r["trade_shares"] = q.to_string();

@@ -1,6 +1,8 @@
 // Event names for logs and dumps.
 #include "ballast/core/events.hpp"
 
+#include "ballast/core/event_names.hpp"
+
 namespace ballast {
 
 namespace {
@@ -41,140 +43,24 @@ BALLAST_EVENT_NAME(RebalanceDeferred)
 #undef BALLAST_EVENT_NAME
 }  // namespace
 
-const char* to_string(HeldReason r) noexcept {
-  switch (r) {
-    case HeldReason::kZeroOrMissing:
-      return "zero_or_missing";
-    case HeldReason::kCrossed:
-      return "crossed";
-    case HeldReason::kOutlier:
-      return "outlier";
-    case HeldReason::kStale:
-      return "stale";
-  }
-  return "unknown";
-}
-
-const char* to_string(TriggerRule r) noexcept {
-  switch (r) {
-    case TriggerRule::kAbsoluteBand:
-      return "absolute_band";
-    case TriggerRule::kRelativeBand:
-      return "relative_band";
-    case TriggerRule::kTrackingError:
-      return "tracking_error";
-    case TriggerRule::kCalendar:
-      return "calendar";
-    case TriggerRule::kHybrid:
-      return "hybrid";
-    case TriggerRule::kCashFlow:
-      return "cash_flow";
-  }
-  return "unknown";
-}
-
+// The names are in event_names.hpp; a value outside its enum (a damaged byte) reads "unknown".
 const char* to_string(DenyReason r) noexcept {
-  switch (r) {
-    case DenyReason::kKillSwitch:
-      return "kill_switch";
-    case DenyReason::kRestricted:
-      return "restricted";
-    case DenyReason::kNoBuy:
-      return "no_buy";
-    case DenyReason::kNoSell:
-      return "no_sell";
-    case DenyReason::kMaxQuantity:
-      return "max_quantity";
-    case DenyReason::kMaxNotional:
-      return "max_notional";
-    case DenyReason::kReferencePriceMissing:
-      return "reference_price_missing";
-    case DenyReason::kReferencePriceStale:
-      return "reference_price_stale";
-    case DenyReason::kPriceCollar:
-      return "price_collar";
-    case DenyReason::kAdvShare:
-      return "adv_share";
-    case DenyReason::kInstrumentWeightLimit:
-      return "instrument_weight_limit";
-    case DenyReason::kAssetClassWeightLimit:
-      return "asset_class_weight_limit";
-    case DenyReason::kShortSale:
-      return "short_sale";
-    case DenyReason::kOversell:
-      return "oversell";
-    case DenyReason::kCashInsufficient:
-      return "cash_insufficient";
-    case DenyReason::kMaxOpenOrders:
-      return "max_open_orders";
-    case DenyReason::kOrderRate:
-      return "order_rate";
-    case DenyReason::kDuplicate:
-      return "duplicate";
-    case DenyReason::kDailyGrossNotional:
-      return "daily_gross_notional";
-    case DenyReason::kCount:
-      break;
-  }
-  return "unknown";
+  return kDenyReasonNames.name_or(r, "unknown");
 }
-
 const char* to_string(KillReason r) noexcept {
-  switch (r) {
-    case KillReason::kOperator:
-      return "operator";
-    case KillReason::kRejectStorm:
-      return "reject_storm";
-    case KillReason::kOrderRate:
-      return "order_rate";
-    case KillReason::kSentIntendedMismatch:
-      return "sent_intended_mismatch";
-    case KillReason::kUnbookableReport:
-      return "unbookable_report";
-    case KillReason::kBrokerMismatch:
-      return "broker_mismatch";
-    case KillReason::kUnansweredRequest:
-      return "unanswered_request";
-    case KillReason::kUnknownOrder:
-      return "unknown_order";
-  }
-  return "unknown";
+  return kKillReasonNames.name_or(r, "unknown");
 }
-
 const char* to_string(ReportIssue r) noexcept {
-  switch (r) {
-    case ReportIssue::kNone:
-      return "none";
-    case ReportIssue::kUnknownExecType:
-      return "unknown_exec_type";
-    case ReportIssue::kUnknownOrdStatus:
-      return "unknown_ord_status";
-    case ReportIssue::kBadNumber:
-      return "bad_number";
-    case ReportIssue::kNegativeQuantity:
-      return "negative_quantity";
-    case ReportIssue::kMissingExecId:
-      return "missing_exec_id";
-    case ReportIssue::kBadIdentifier:
-      return "bad_identifier";
-    case ReportIssue::kRejectedBySession:
-      return "rejected_by_session";
-  }
-  return "unknown";
+  return kReportIssueNames.name_or(r, "unknown");
 }
-
+const char* to_string(HeldReason r) noexcept {
+  return kHeldReasonNames.name_or(r, "unknown");
+}
+const char* to_string(TriggerRule r) noexcept {
+  return kTriggerRuleNames.name_or(r, "unknown");
+}
 const char* to_string(ParentRefusal r) noexcept {
-  switch (r) {
-    case ParentRefusal::kBadQuantity:
-      return "bad_quantity";
-    case ParentRefusal::kNoPrice:
-      return "no_price";
-    case ParentRefusal::kSlicerFull:
-      return "slicer_full";
-    case ParentRefusal::kOrderBook:
-      return "order_book";
-  }
-  return "unknown";
+  return kParentRefusalNames.name_or(r, "unknown");
 }
 
 const char* event_name(const Event& e) noexcept {

@@ -4,30 +4,18 @@
 namespace ballast {
 
 const char* to_string(AssetClass c) noexcept {
-  switch (c) {
-    case AssetClass::kEquity:
-      return "equity";
-    case AssetClass::kFixedIncome:
-      return "fixed_income";
-    case AssetClass::kCommodity:
-      return "commodity";
-    case AssetClass::kRealEstate:
-      return "real_estate";
-    case AssetClass::kCash:
-      return "cash";
-    case AssetClass::kOther:
-      return "other";
-  }
-  return "other";
+  return kAssetClassNames.name_or(c, "other");
 }
 
 Result<AssetClass> parse_asset_class(std::string_view text) {
-  for (auto c : {AssetClass::kEquity, AssetClass::kFixedIncome, AssetClass::kCommodity,
-                 AssetClass::kRealEstate, AssetClass::kCash, AssetClass::kOther}) {
-    if (text == to_string(c)) return c;
+  AssetClass c{};
+  if (kAssetClassNames.parse(text, c)) return c;
+  std::string expected;
+  for (std::size_t i = 0; i < kAssetClassNames.size(); ++i) {
+    expected += i == 0 ? "" : ", ";
+    expected += kAssetClassNames.name_at(i);
   }
-  return Error{"unknown asset class '" + std::string(text) +
-               "'; expected one of equity, fixed_income, commodity, real_estate, cash, other"};
+  return Error{"unknown asset class '" + std::string(text) + "'; expected one of " + expected};
 }
 
 Result<InstrumentId> InstrumentTable::add(Instrument spec) {

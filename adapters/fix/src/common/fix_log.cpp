@@ -20,65 +20,31 @@
 #include <utility>
 #include <vector>
 
+#include "ballast/base/enum_names.hpp"
 #include "fix_log_internal.hpp"
 
 namespace ballast {
 namespace fix {
 
+// A value outside its enum reads "?".
 const char* to_string(FixLogKind kind) noexcept {
-  switch (kind) {
-    case FixLogKind::kInvalid:
-      return "invalid";
-    case FixLogKind::kSession:
-      return "session";
-    case FixLogKind::kExecutionReport:
-      return "execution_report";
-    case FixLogKind::kCancelReject:
-      return "cancel_reject";
-    case FixLogKind::kBusinessReject:
-      return "business_reject";
-    case FixLogKind::kSessionReject:
-      return "session_reject";
-    case FixLogKind::kMarketData:
-      return "market_data";
-    case FixLogKind::kNewOrder:
-      return "new_order";
-    case FixLogKind::kCancelRequest:
-      return "cancel_request";
-    case FixLogKind::kReplaceRequest:
-      return "replace_request";
-    case FixLogKind::kStatusRequest:
-      return "status_request";
-    case FixLogKind::kOther:
-      return "other";
-  }
-  return "?";
+  static constexpr EnumNames<FixLogKind, FixLogKind::kOther> kNames{
+      {"invalid", "session", "execution_report", "cancel_reject", "business_reject",
+       "session_reject", "market_data", "new_order", "cancel_request", "replace_request",
+       "status_request", "other"}};
+  return kNames.name_or(kind, "?");
 }
 
 const char* to_string(FixLogDirection direction) noexcept {
-  switch (direction) {
-    case FixLogDirection::kUnknown:
-      return "unknown";
-    case FixLogDirection::kReceived:
-      return "received";
-    case FixLogDirection::kSent:
-      return "sent";
-  }
-  return "?";
+  static constexpr EnumNames<FixLogDirection, FixLogDirection::kSent> kNames{
+      {"unknown", "received", "sent"}};
+  return kNames.name_or(direction, "?");
 }
 
 const char* to_string(FixLogTimeSource source) noexcept {
-  switch (source) {
-    case FixLogTimeSource::kNone:
-      return "none";
-    case FixLogTimeSource::kQuickFixLog:
-      return "quickfix_log";
-    case FixLogTimeSource::kBrokerSimTape:
-      return "broker_sim_tape";
-    case FixLogTimeSource::kSendingTime:
-      return "sending_time";
-  }
-  return "?";
+  static constexpr EnumNames<FixLogTimeSource, FixLogTimeSource::kSendingTime> kNames{
+      {"none", "quickfix_log", "broker_sim_tape", "sending_time"}};
+  return kNames.name_or(source, "?");
 }
 
 FixLogReader::FixLogReader() : impl_(new Impl) {}

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/core/time.hpp"
 #include "ballast/engine/engine_config.hpp"
@@ -46,6 +47,12 @@ enum class FixVersion : std::uint8_t { kFix42, kFix44 };
 /// What happens to working orders when a session drops: requery their status after logon, or
 /// cancel them after logon.
 enum class DisconnectAction : std::uint8_t { kRequery, kCancel };
+
+// Names (to_string() and config/'s parser read these tables), in each enum's order.
+constexpr EnumNames<FixRole, FixRole::kAcceptor> kFixRoleNames{{"initiator", "acceptor"}};
+constexpr EnumNames<FixVersion, FixVersion::kFix44> kFixVersionNames{{"FIX.4.2", "FIX.4.4"}};
+constexpr EnumNames<DisconnectAction, DisconnectAction::kCancel> kDisconnectActionNames{
+    {"requery", "cancel"}};
 
 const char* to_string(FixRole v) noexcept;
 /// Returns "FIX.4.2" or "FIX.4.4" (the BeginString).
@@ -143,6 +150,10 @@ enum class MarketDataKind : std::uint8_t {
 /// recorded: replay at the recorded pace. fast: as fast as the engine takes it. speed: recorded
 /// pace times `speed`.
 enum class ReplayPace : std::uint8_t { kRecorded, kFast, kSpeed };
+
+constexpr EnumNames<MarketDataKind, MarketDataKind::kTape> kMarketDataKindNames{
+    {"lobster", "taq", "minute_bars", "daily_closes", "fix", "tape"}};
+constexpr EnumNames<ReplayPace, ReplayPace::kSpeed> kReplayPaceNames{{"recorded", "fast", "speed"}};
 
 const char* to_string(MarketDataKind v) noexcept;
 const char* to_string(ReplayPace v) noexcept;

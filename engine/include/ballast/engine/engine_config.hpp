@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/core/fixed_point.hpp"
 #include "ballast/core/instrument.hpp"
 #include "ballast/core/time.hpp"
@@ -101,7 +102,10 @@ struct TimeOfDay {
 // ---------------------------------------------------------------------------------------------
 // Core loop (section `engine`)
 
-/// Returns "busy_spin", "yield" or "back_off".
+/// The names idle_kind_name() returns and config/ reads, in the enum's order.
+constexpr EnumNames<IdleKind, IdleKind::kBackOff> kIdleKindNames{
+    {"busy_spin", "yield", "back_off"}};
+/// Returns "busy_spin", "yield" or "back_off" ("back_off" for a value outside the enum).
 const char* idle_kind_name(IdleKind k) noexcept;
 
 /// Settings of the back-off idle strategy (ignored by busy_spin and yield).
@@ -162,6 +166,14 @@ enum class CalendarFrequency : std::uint8_t { kDaily, kWeekly, kMonthly, kQuarte
 enum class Weekday : std::uint8_t { kMonday, kTuesday, kWednesday, kThursday, kFriday };
 /// Which trading day of a month or quarter a monthly/quarterly calendar trigger uses.
 enum class PeriodDay : std::uint8_t { kFirst, kLast };
+
+// Names (to_string() and config/'s parser read these tables), in each enum's order.
+constexpr EnumNames<TriggerCombine, TriggerCombine::kAll> kTriggerCombineNames{{"any", "all"}};
+constexpr EnumNames<CalendarFrequency, CalendarFrequency::kQuarterly> kCalendarFrequencyNames{
+    {"daily", "weekly", "monthly", "quarterly"}};
+constexpr EnumNames<Weekday, Weekday::kFriday> kWeekdayNames{
+    {"monday", "tuesday", "wednesday", "thursday", "friday"}};
+constexpr EnumNames<PeriodDay, PeriodDay::kLast> kPeriodDayNames{{"first", "last"}};
 
 const char* to_string(TriggerCombine v) noexcept;
 const char* to_string(CalendarFrequency v) noexcept;
@@ -324,6 +336,8 @@ ConfigViolations validate_portfolios(const TriggerConfig& defaults,
 
 /// Which price marks a position to market.
 enum class MarkPolicy : std::uint8_t { kMid, kLast, kBidForLongs };
+constexpr EnumNames<MarkPolicy, MarkPolicy::kBidForLongs> kMarkPolicyNames{
+    {"mid", "last", "bid_for_longs"}};
 const char* to_string(MarkPolicy v) noexcept;
 
 /// When a quote is too old or too far from the last good one to be used.
@@ -342,6 +356,10 @@ struct MarketDataQualityConfig {
 /// edge of their band only.
 enum class OptimizerMode : std::uint8_t { kFull, kBandEdge };
 enum class CovarianceEstimator : std::uint8_t { kSample, kEwma, kLedoitWolf, kFactor };
+constexpr EnumNames<OptimizerMode, OptimizerMode::kBandEdge> kOptimizerModeNames{
+    {"full", "band_edge"}};
+constexpr EnumNames<CovarianceEstimator, CovarianceEstimator::kFactor> kCovarianceEstimatorNames{
+    {"sample", "ewma", "ledoit_wolf", "factor"}};
 const char* to_string(OptimizerMode v) noexcept;
 const char* to_string(CovarianceEstimator v) noexcept;
 
@@ -375,6 +393,8 @@ struct OptimizerConfig {
 
 /// per_event: fsync after every event. group: fsync every group_commit_us. none: rely on the OS.
 enum class FsyncPolicy : std::uint8_t { kPerEvent, kGroup, kNone };
+constexpr EnumNames<FsyncPolicy, FsyncPolicy::kNone> kFsyncPolicyNames{
+    {"per_event", "group", "none"}};
 const char* to_string(FsyncPolicy v) noexcept;
 
 /// The input journal (journal the input, then process).
@@ -390,6 +410,8 @@ struct JournalConfig {
 };
 
 enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+constexpr EnumNames<LogLevel, LogLevel::kOff> kLogLevelNames{
+    {"trace", "debug", "info", "warn", "error", "critical", "off"}};
 const char* to_string(LogLevel v) noexcept;
 
 /// The logger thread's sinks.

@@ -64,11 +64,13 @@ enum class SolveStatus : std::uint8_t {
   kNotConverged,  ///< a point was found but it fails the check: do not trade on it
   kInfeasible,    ///< no point meets every constraint; weights are the current ones (no trade)
 };
-/// "optimal", "not_converged", "infeasible".
+/// "optimal", "not_converged", "infeasible" ("?" for a value outside the enum).
 const char* to_string(SolveStatus s) noexcept;
 
 /// Where an instrument ended up relative to its constraints.
 enum class WeightStatus : std::uint8_t { kBought, kSold, kNoTrade, kAtLower, kAtUpper };
+/// "bought", "sold", "no_trade", "at_lower", "at_upper" ("?" for a value outside the enum).
+const char* to_string(WeightStatus s) noexcept;
 
 struct RebalanceSolution {
   Eigen::VectorXd weights;  ///< w, n

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/core/fixed_point.hpp"
 #include "ballast/core/time.hpp"
 #include "ballast/engine/engine_config.hpp"
@@ -19,6 +20,12 @@ enum class ExecAlgo : std::uint8_t { kTwap, kVwap, kPov };
 enum class LimitPolicy : std::uint8_t { kTouch, kMid, kCrossTicks, kArrivalCap };
 /// What happens to the unfilled rest when the horizon ends.
 enum class HorizonEnd : std::uint8_t { kCross, kLeave };
+
+// Names (to_string() and config/'s parser read these tables), in each enum's order.
+constexpr EnumNames<ExecAlgo, ExecAlgo::kPov> kExecAlgoNames{{"twap", "vwap", "pov"}};
+constexpr EnumNames<LimitPolicy, LimitPolicy::kArrivalCap> kLimitPolicyNames{
+    {"touch", "mid", "cross_ticks", "arrival_cap"}};
+constexpr EnumNames<HorizonEnd, HorizonEnd::kLeave> kHorizonEndNames{{"cross", "leave"}};
 
 const char* to_string(ExecAlgo v) noexcept;
 const char* to_string(LimitPolicy v) noexcept;

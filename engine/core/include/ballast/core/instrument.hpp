@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/core/fixed_point.hpp"
 #include "ballast/core/fixed_string.hpp"
 #include "ballast/core/ids.hpp"
@@ -25,6 +26,11 @@ enum class AssetClass : std::uint8_t {
   kOther,
 };
 
+/// The names to_string() and parse_asset_class() use, in the enum's order.
+constexpr EnumNames<AssetClass, AssetClass::kOther> kAssetClassNames{
+    {"equity", "fixed_income", "commodity", "real_estate", "cash", "other"}};
+
+/// Returns the class's name; "other" for a value outside the enum.
 const char* to_string(AssetClass c) noexcept;
 /// Parses "equity", "fixed_income", "commodity", "real_estate", "cash", "other".
 Result<AssetClass> parse_asset_class(std::string_view text);
