@@ -51,6 +51,25 @@ inline std::string desk_yaml(const KernelDesk& d) {
   return y;
 }
 
+/// The head of a desk on SPY and AGG (fixed income), up to its models: an absolute band of 5
+/// points, re-armed at `rearm_fraction` of it, and a cool-down of `cool_down`, no cash-flow or
+/// cost-benefit trigger; marks at mid, stale after 24 h, moves of up to `max_move_bps` accepted.
+inline std::string spy_agg_desk_head(const std::string& cool_down,
+                                     const std::string& rearm_fraction,
+                                     const std::string& max_move_bps) {
+  return "instruments:\n"
+         "  - {symbol: SPY}\n"
+         "  - {symbol: AGG, asset_class: fixed_income}\n"
+         "triggers:\n"
+         "  absolute: {band: 0.05}\n"
+         "  cash_flow: {enabled: false}\n"
+         "  cost_benefit: {enabled: false}\n"
+         "  cool_down: " +
+         cool_down + "\n  rearm_fraction: " + rearm_fraction +
+         "\nmarket_data_quality: {stale_after: 24h, max_move_bps: " + max_move_bps +
+         ", mark: mid}\n";
+}
+
 /// A broker stand-in for a kernel fed offline. `instant`: every order is acknowledged and filled
 /// in full at its limit as it comes; otherwise it is acknowledged and held, to be filled (in part
 /// or in full) or canceled later. A cancel of a held order is confirmed with the quantity filled
