@@ -32,6 +32,22 @@ using test::factor_from_real;
 using test::make_problem;
 using test::write_problem;
 
+/// Writes `problems` to `in_name` in the build directory and has cvxopt solve them
+/// (tests/scenario/cvxopt_rebalance.py) into `out_name` there, whose path `out` is.
+void solve_with_cvxopt(const std::vector<RebalanceProblem>& problems, const std::string& in_name,
+                       const std::string& out_name, std::string& out) {
+  const std::string in = std::string(BALLAST_BINARY_DIR) + "/" + in_name;
+  out = std::string(BALLAST_BINARY_DIR) + "/" + out_name;
+  {
+    std::ofstream f(in);
+    f << problems.size() << "\n";
+    for (const auto& p : problems) write_problem(f, p);
+  }
+  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
+                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
 TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
   if (std::system("/usr/bin/python3 -c 'import cvxopt' 2>/dev/null") != 0) {
     GTEST_FAIL() << "python3-cvxopt is missing: scripts/setup.sh installs it";
@@ -50,16 +66,9 @@ TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
     problems.push_back(make_problem(c50, 50, variant, rng));
     problems.push_back(make_problem(factor_from_real(real50, 200, rng), 200, variant, rng));
   }
-  const std::string in = std::string(BALLAST_BINARY_DIR) + "/cvxopt_problems.txt";
-  const std::string out = std::string(BALLAST_BINARY_DIR) + "/cvxopt_solutions.txt";
-  {
-    std::ofstream f(in);
-    f << problems.size() << "\n";
-    for (const auto& p : problems) write_problem(f, p);
-  }
-  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
-                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(
+      solve_with_cvxopt(problems, "cvxopt_problems.txt", "cvxopt_solutions.txt", out));
   std::ifstream f(out);
   for (const auto& p : problems) {
     std::string line;
@@ -96,16 +105,9 @@ TEST(OptimizerVsCvxopt, RandomProblemsAgreeWithCvxopt) {
     problems.push_back(gen.make(kind, true));
     ASSERT_EQ(kind, test::Built::kFeasible);
   }
-  const std::string in = std::string(BALLAST_BINARY_DIR) + "/cvxopt_random_problems.txt";
-  const std::string out = std::string(BALLAST_BINARY_DIR) + "/cvxopt_random_solutions.txt";
-  {
-    std::ofstream f(in);
-    f << problems.size() << "\n";
-    for (const auto& p : problems) write_problem(f, p);
-  }
-  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
-                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(solve_with_cvxopt(problems, "cvxopt_random_problems.txt",
+                                            "cvxopt_random_solutions.txt", out));
   std::ifstream f(out);
   int compared = 0;
   for (std::size_t k = 0; k < problems.size(); ++k) {
