@@ -32,6 +32,23 @@ using test::factor_from_real;
 using test::make_problem;
 using test::write_problem;
 
+/// One line of cvxopt's answers: its status, objective and seconds, and the rest of the line (the
+/// weights and the cash, when solved).
+struct CvxAnswer {
+  std::string status;
+  double objective = 0, seconds = 0;
+  std::istringstream rest;
+};
+
+/// Reads the next answer from `f`; false at the end.
+bool read_answer(std::istream& f, CvxAnswer& a) {
+  std::string line;
+  if (!std::getline(f, line)) return false;
+  a.rest.str(line);
+  a.rest >> a.status >> a.objective >> a.seconds;
+  return true;
+}
+
 /// Writes `problems` to `in_name` in the build directory and has cvxopt solve them
 /// (tests/scenario/cvxopt_rebalance.py) into `out_name` there, whose path `out` is.
 void solve_with_cvxopt(const std::vector<RebalanceProblem>& problems, const std::string& in_name,
@@ -71,12 +88,10 @@ TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
       solve_with_cvxopt(problems, "cvxopt_problems.txt", "cvxopt_solutions.txt", out));
   std::ifstream f(out);
   for (const auto& p : problems) {
-    std::string line;
-    ASSERT_TRUE(std::getline(f, line));
-    std::istringstream ls(line);
-    std::string status;
-    double cvx_obj, cvx_seconds;
-    ls >> status >> cvx_obj >> cvx_seconds;
+    CvxAnswer a;
+    ASSERT_TRUE(read_answer(f, a));
+    const std::string& status = a.status;
+    const double cvx_obj = a.objective;
     EXPECT_EQ(status, "optimal") << "n=" << p.size();
     RebalanceOptimizer opt;
     ASSERT_TRUE(opt.load(p).ok());
@@ -112,12 +127,10 @@ TEST(OptimizerVsCvxopt, RandomProblemsAgreeWithCvxopt) {
   int compared = 0;
   for (std::size_t k = 0; k < problems.size(); ++k) {
     const auto& p = problems[k];
-    std::string line;
-    ASSERT_TRUE(std::getline(f, line));
-    std::istringstream ls(line);
-    std::string status;
-    double cvx_obj, cvx_seconds;
-    ls >> status >> cvx_obj >> cvx_seconds;
+    CvxAnswer a;
+    ASSERT_TRUE(read_answer(f, a));
+    const std::string& status = a.status;
+    const double cvx_obj = a.objective;
     RebalanceOptimizer opt;
     ASSERT_TRUE(opt.load(p).ok());
     auto s = opt.solve();
@@ -127,9 +140,9 @@ TEST(OptimizerVsCvxopt, RandomProblemsAgreeWithCvxopt) {
     ++compared;
     const double ours = s.value().objective;
     Eigen::VectorXd cw(p.size());
-    for (Eigen::Index i = 0; i < p.size(); ++i) ls >> cw[i];
+    for (Eigen::Index i = 0; i < p.size(); ++i) a.rest >> cw[i];
     double cc = 0;
-    ls >> cc;
+    a.rest >> cc;
     const auto theirs = test::check_point(p, cw, cc, 0, 0);
     // cvxopt stops at feastol: on caps barely above the least turnover its point can break the
     // cap by ~3e-7 and so beat the optimum. Only points that keep the constraints compare.
