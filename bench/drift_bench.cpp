@@ -20,6 +20,7 @@
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/drift_monitor.hpp"
 #include "ballast/engine/market_data_filter.hpp"
+#include "bench_support.hpp"
 
 namespace {
 
@@ -64,28 +65,8 @@ BenchResult run(std::size_t n_accounts, std::size_t n_ticks) {
     (void)market.on_quote(qu, t0, out);
   }
   // Models: 20 distinct instruments each, equal-ish random weights summing to 1 - cash.
-  for (int m = 0; m < kModels; ++m) {
-    Model model;
-    model.key = "M" + std::to_string(m);
-    std::vector<bool> used(kInstruments, false);
-    double sum = 0;
-    std::vector<double> w;
-    while (model.instruments.size() < kHoldings) {
-      const int i = static_cast<int>(rng() % kInstruments);
-      if (used[static_cast<std::size_t>(i)]) continue;
-      used[static_cast<std::size_t>(i)] = true;
-      model.instruments.push_back(InstrumentId{static_cast<std::uint32_t>(i)});
-      w.push_back(1.0 + static_cast<double>(rng() % 100) / 100.0);
-      sum += w.back();
-    }
-    model.cash_weight = 0.02;
-    for (double& x : w) x = x / sum * 0.98;
-    double total = model.cash_weight;
-    for (double x : w) total += x;
-    w.back() += 1.0 - total;  // exact sum
-    model.weights = w;
-    (void)book.add_model(std::move(model)).value();
-  }
+  for (int m = 0; m < kModels; ++m)
+    (void)book.add_model(bench::random_model(rng, m, kInstruments, kHoldings)).value();
   // Accounts at their targets (whole shares), NAV 50k..500k.
   for (std::size_t a = 0; a < n_accounts; ++a) {
     const auto m = static_cast<std::uint32_t>(rng() % kModels);

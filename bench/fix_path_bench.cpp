@@ -68,6 +68,7 @@
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
 #include "ballast/risk/compliance.hpp"
+#include "bench_support.hpp"
 #include "fix_raw_peer.hpp"
 
 namespace {
@@ -112,30 +113,6 @@ struct Options {
 
 // ------------------------------------------------------------------------------- statistics
 
-struct Pct {
-  double p50 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
-  std::size_t n = 0;
-};
-
-Pct pct(std::vector<std::int64_t> v) {
-  Pct p;
-  p.n = v.size();
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
-    return static_cast<double>(v[std::min(k, v.size() - 1)]);
-  };
-  p.p50 = at(0.50);
-  p.p99 = at(0.99);
-  p.p999 = at(0.999);
-  p.max = static_cast<double>(v.back());
-  double s = 0;
-  for (auto x : v) s += static_cast<double>(x);
-  p.mean = s / static_cast<double>(v.size());
-  return p;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -144,7 +121,7 @@ double median(std::vector<double> v) {
 }
 
 double p50_of(const std::vector<std::int64_t>& v) {
-  return pct(v).p50;
+  return bench::percentiles(v).p50;
 }
 
 /// The process's threads (ids from /proc/self/task).
@@ -667,10 +644,10 @@ struct Side2 {
   // latency breakdown samples: raw uses send and wire
   std::vector<std::int64_t> send, wire, core_out, hop, durable, in_core;
   // computed at the end of the round
-  Pct lat;
+  bench::Percentiles lat;
   double tput = 0;  // round trips per second
   void finish() {
-    lat = pct(rtt);
+    lat = bench::percentiles(rtt);
     tput = tput_elapsed_ns > 0
                ? static_cast<double>(tput_orders) * 1e9 / static_cast<double>(tput_elapsed_ns)
                : 0;
@@ -687,7 +664,7 @@ struct Round {
   Side2 raw, ballast;
 };
 
-void print_lat(const char* name, const Pct& p) {
+void print_lat(const char* name, const bench::Percentiles& p) {
   std::printf("    %-8s n %7zu  p50 %8.2f  p99 %8.2f  p99.9 %8.2f  max %9.2f  mean %8.2f us\n",
               name, p.n, p.p50 / 1e3, p.p99 / 1e3, p.p999 / 1e3, p.max / 1e3, p.mean / 1e3);
 }

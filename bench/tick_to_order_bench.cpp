@@ -58,6 +58,7 @@
 #include "ballast/engine/optimizer.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
+#include "bench_support.hpp"
 #include "engine/drift_fixtures.hpp"
 #include "support/real_covariance.hpp"
 
@@ -246,27 +247,8 @@ struct BrokerStandIn {
 
 // ------------------------------------------------------------------------- statistics
 
-struct Percentiles {
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
-  std::size_t n = 0;
-};
-
-Percentiles percentiles(std::vector<std::int64_t> v) {
-  Percentiles p;
-  p.n = v.size();
-  if (v.empty()) return p;
-  std::sort(v.begin(), v.end());
-  auto at = [&](double q) {
-    const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
-    return static_cast<double>(v[std::min(k, v.size() - 1)]);
-  };
-  p.p50 = at(0.50);
-  p.p90 = at(0.90);
-  p.p99 = at(0.99);
-  p.p999 = at(0.999);
-  p.max = static_cast<double>(v.back());
-  return p;
-}
+using bench::Percentiles;
+using bench::percentiles;
 
 Percentiles median_of(const std::vector<Percentiles>& runs) {
   auto med = [&](double Percentiles::*f) {
@@ -359,28 +341,8 @@ Universe make_universe() {
     (void)u.instruments.add({.symbol = sym}).value();
     u.price_cents.push_back(2'000 + static_cast<std::int64_t>(rng() % 40'000));
   }
-  for (int m = 0; m < kModels; ++m) {
-    Model model;
-    model.key = "M" + std::to_string(m);
-    std::vector<bool> used(kInstruments, false);
-    double sum = 0;
-    std::vector<double> w;
-    while (model.instruments.size() < kHoldings) {
-      const int i = static_cast<int>(rng() % kInstruments);
-      if (used[static_cast<std::size_t>(i)]) continue;
-      used[static_cast<std::size_t>(i)] = true;
-      model.instruments.push_back(InstrumentId{static_cast<std::uint32_t>(i)});
-      w.push_back(1.0 + static_cast<double>(rng() % 100) / 100.0);
-      sum += w.back();
-    }
-    model.cash_weight = 0.02;
-    for (double& x : w) x = x / sum * 0.98;
-    double total = model.cash_weight;
-    for (double x : w) total += x;
-    w.back() += 1.0 - total;
-    model.weights = w;
-    u.models.push_back(model);
-  }
+  for (int m = 0; m < kModels; ++m)
+    u.models.push_back(bench::random_model(rng, m, kInstruments, kHoldings));
   u.quality.stale_after = 2h;  // one timed tick per simulated second spread over 100 names
   u.quality.max_move_bps = 1'000;
   u.quality.mark = MarkPolicy::kMid;

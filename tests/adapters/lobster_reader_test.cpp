@@ -17,11 +17,10 @@ using namespace std::chrono_literals;
 using test::contains;
 using test::px;
 
-constexpr std::chrono::minutes kEdt = -4h;
-
-/// The reader of `symbol`'s test file, or nullopt after a test failure naming the problem.
-std::optional<LobsterReader> open_lobster(const std::string& symbol, const InstrumentTable& table) {
-  auto src = lobster_source(test::lobster_test_message(symbol), kEdt);
+/// The reader of the message file `message`, or nullopt after a test failure naming the problem.
+std::optional<LobsterReader> open_lobster_file(const std::string& message,
+                                               const InstrumentTable& table) {
+  auto src = lobster_source(message, test::kEdt);
   if (!src) {
     ADD_FAILURE() << src.error().message;
     return std::nullopt;
@@ -32,6 +31,11 @@ std::optional<LobsterReader> open_lobster(const std::string& symbol, const Instr
     return std::nullopt;
   }
   return std::move(r).value();
+}
+
+/// The reader of `symbol`'s test file, or nullopt after a test failure naming the problem.
+std::optional<LobsterReader> open_lobster(const std::string& symbol, const InstrumentTable& table) {
+  return open_lobster_file(test::lobster_test_message(symbol), table);
 }
 
 Price e4(std::int64_t v) {
@@ -64,12 +68,13 @@ TEST(LobsterFileName, RejectsOtherNamesWithThePattern) {
 }
 
 TEST(LobsterSource, DerivesOrderbookPathSymbolAndDateFromTheMessageFile) {
-  auto src = lobster_source("/d/AMZN_2012-06-21_34200000_57600000_message_1.csv", kEdt);
+  auto src = lobster_source("/d/AMZN_2012-06-21_34200000_57600000_message_1.csv", test::kEdt);
   ASSERT_TRUE(src.ok()) << src.error().message;
   EXPECT_EQ(src.value().orderbook_path, "/d/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv");
   EXPECT_EQ(src.value().symbol, "AMZN");
-  EXPECT_EQ(src.value().session.utc_offset, kEdt);
-  EXPECT_FALSE(lobster_source("/d/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv", kEdt).ok());
+  EXPECT_EQ(src.value().session.utc_offset, test::kEdt);
+  EXPECT_FALSE(
+      lobster_source("/d/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv", test::kEdt).ok());
 }
 
 TEST(LobsterReader, PrintsOneTradePerVisibleOrHiddenExecutionInAapl) {
@@ -200,11 +205,9 @@ TEST(LobsterReader, ParsesShortFractionsOfASecondExactly) {
   dir.write("X_2012-06-21_0_1_orderbook_1.csv",
             "2239500,100,2238100,21\n2239500,100,2238100,26\n2239500,100,2238100,31\n");
   auto table = test::instruments({"X"});
-  auto src = lobster_source(msg, kEdt);
-  ASSERT_TRUE(src.ok());
-  auto r = LobsterReader::open(src.value(), table);
-  ASSERT_TRUE(r.ok());
-  const auto ev = test::drain(r.value());
+  auto r = open_lobster_file(msg, table);
+  ASSERT_TRUE(r);
+  const auto ev = test::drain(*r);
   ASSERT_EQ(ev.size(), 3u);
   EXPECT_EQ(header(ev[0]).event_time, test::utc(2012, 6, 21, 13, 30, 0, 189'607'670));
   EXPECT_EQ(header(ev[1]).event_time, test::utc(2012, 6, 21, 13, 30, 1));
@@ -226,12 +229,10 @@ TEST(LobsterReader, ReportsDummyPricesAsEmptySidesAndKeepsCrossedBooks) {
             "5853200,50,-9999999999,0\n"
             "9999999999,0,-9999999999,0\n");
   auto table = test::instruments({"X"});
-  auto src = lobster_source(msg, kEdt);
-  ASSERT_TRUE(src.ok());
-  auto r = LobsterReader::open(src.value(), table);
-  ASSERT_TRUE(r.ok());
-  const auto ev = test::drain(r.value());
-  ASSERT_TRUE(r.value().status().ok());
+  auto r = open_lobster_file(msg, table);
+  ASSERT_TRUE(r);
+  const auto ev = test::drain(*r);
+  ASSERT_TRUE(r->status().ok());
   ASSERT_EQ(ev.size(), 5u);
   const auto& q0 = std::get<QuoteUpdated>(ev[0]);
   EXPECT_EQ(q0.bid, px("585.33"));
@@ -256,7 +257,7 @@ TEST(LobsterReader, ReportsDummyPricesAsEmptySidesAndKeepsCrossedBooks) {
 
 TEST(LobsterReader, RejectsASymbolMissingFromTheInstrumentTable) {
   auto table = test::instruments({"MSFT"});
-  auto src = lobster_source(test::lobster_test_message("AAPL"), kEdt);
+  auto src = lobster_source(test::lobster_test_message("AAPL"), test::kEdt);
   ASSERT_TRUE(src.ok());
   auto r = LobsterReader::open(src.value(), table);
   ASSERT_FALSE(r.ok());

@@ -33,6 +33,9 @@ inline constexpr const char* kAlgoSeekNotShipped =
     "the project";
 
 inline const std::string kLobsterDir = data_path("intraday/lobster_nasdaq_2012-06-21/level1/");
+/// New York's offset from UTC in the summer (EDT), the test files' session zone.
+inline constexpr std::chrono::minutes kEdt{-4 * 60};
+
 inline const std::string kTickDir = data_path("intraday/lean_algoseek_us_equity/tick/");
 inline const std::string kMinuteDir = data_path("intraday/lean_algoseek_us_equity/minute/");
 

@@ -14,12 +14,11 @@ using namespace std::chrono_literals;
 using test::contains;
 using test::px;
 
-constexpr std::chrono::minutes kEdt = -4h;
 const std::string kIbmTrades = test::kTickDir + "20131008_ibm_Trade_Tick.csv";
 const std::string kIbmQuotes = test::kTickDir + "20131008_ibm_Quote_Tick.csv";
 
 LeanSource source(const std::string& path) {
-  auto s = lean_source(path, kEdt);
+  auto s = lean_source(path, test::kEdt);
   EXPECT_TRUE(s.ok()) << s.error().message;
   return s.value();
 }

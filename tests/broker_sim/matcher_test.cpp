@@ -9,40 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "tape_events.hpp"
+
 namespace ballast {
 namespace fix {
 namespace sim {
 namespace {
 
-constexpr std::int64_t kCent = 10000000;  // 0.01 in raw 1e-9 units
-constexpr std::int64_t px(std::int64_t cents) {
-  return cents * kCent;
-}
-constexpr std::int64_t sh(std::int64_t shares) {
-  return shares * 1000000;
-}
-
-TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz,
-                std::int64_t ask, std::int64_t ask_sz) {
-  TapeEvent e;
-  std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
-  e.time_ns = t;
-  e.bid = bid;
-  e.bid_size = bid_sz;
-  e.ask = ask;
-  e.ask_size = ask_sz;
-  return e;
-}
-
-TapeEvent trade(const char* sym, std::int64_t t, std::int64_t price, std::int64_t size) {
-  TapeEvent e;
-  std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
-  e.time_ns = t;
-  e.is_trade = true;
-  e.price = price;
-  e.size = size;
-  return e;
-}
+using test::px;
+using test::quote;
+using test::sh;
+using test::trade;
 
 NewOrderRequest order(const std::string& id, char side, std::int64_t qty, std::int64_t price,
                       char ord_type = '2', char tif = '0') {

@@ -38,42 +38,11 @@
 #include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/fix_decimal.hpp"
 #include "common/embedded.hpp"
+#include "tape_events.hpp"
 
 namespace ballast {
 namespace fix {
 namespace test {
-
-constexpr std::int64_t kCent = 10000000;  // 0.01 in raw 1e-9 units
-constexpr std::int64_t px(std::int64_t cents) {
-  return cents * kCent;
-}
-constexpr std::int64_t sh(std::int64_t shares) {
-  return shares * 1000000;
-}
-/// 2012-06-21 14:30:00 UTC, a plausible tape start.
-constexpr std::int64_t kT0 = 1340289000LL * 1000000000LL;
-
-inline TapeEvent quote(const char* sym, std::int64_t t, std::int64_t bid, std::int64_t bid_sz,
-                       std::int64_t ask, std::int64_t ask_sz) {
-  TapeEvent e;
-  std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
-  e.time_ns = t;
-  e.bid = bid;
-  e.bid_size = bid_sz;
-  e.ask = ask;
-  e.ask_size = ask_sz;
-  return e;
-}
-
-inline TapeEvent trade(const char* sym, std::int64_t t, std::int64_t price, std::int64_t size) {
-  TapeEvent e;
-  std::strncpy(e.symbol, sym, sizeof(e.symbol) - 1);
-  e.time_ns = t;
-  e.is_trade = true;
-  e.price = price;
-  e.size = size;
-  return e;
-}
 
 /// A fresh directory under /tmp, removed with everything in it when the object goes.
 class TempDir {

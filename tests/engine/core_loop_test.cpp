@@ -117,6 +117,14 @@ struct StatusQuerier {
 
 using TestChain = ComponentChain<OrderGenerator, StatusQuerier>;
 
+/// The components of these tests in their chain, and a sink recording what the loop publishes.
+struct ChainAndSink {
+  OrderGenerator gen;
+  StatusQuerier querier;
+  TestChain chain{gen, querier};
+  RecordingSink sink;
+};
+
 QuoteUpdated quote(std::uint32_t inst, std::int64_t bid_cents) {
   QuoteUpdated q{};
   q.instrument = InstrumentId{inst};
@@ -127,10 +135,8 @@ QuoteUpdated quote(std::uint32_t inst, std::int64_t bid_cents) {
 
 TEST(CoreLoop, DispatchesInFixedOrderAndRoutesEmittedEventsBreadthFirst) {
   ManualClock clock{Timestamp{1'000}};
-  OrderGenerator gen;
-  StatusQuerier querier;
-  TestChain chain(gen, querier);
-  RecordingSink sink;
+  ChainAndSink parts;
+  auto& [gen, querier, chain, sink] = parts;
   CoreLoop loop(clock, chain, sink);
   for (int i = 0; i < 3; ++i) loop.process(quote(0, 100 + i));
   // Third quote: generator emits SubmitOrder (+timer); querier sees the quote, then the
@@ -146,10 +152,8 @@ TEST(CoreLoop, DispatchesInFixedOrderAndRoutesEmittedEventsBreadthFirst) {
 
 TEST(CoreLoop, TurnsDueTimersIntoInputEvents) {
   ManualClock clock{Timestamp{1'000}};
-  OrderGenerator gen;
-  StatusQuerier querier;
-  TestChain chain(gen, querier);
-  RecordingSink sink;
+  ChainAndSink parts;
+  auto& [gen, querier, chain, sink] = parts;
   CoreLoop loop(clock, chain, sink);
   for (int i = 0; i < 3; ++i) loop.process(quote(0, 100));
   EXPECT_EQ(loop.do_work(), 0);
@@ -167,10 +171,8 @@ TEST(CoreLoop, TurnsDueTimersIntoInputEvents) {
 
 TEST(CoreLoop, WaitsOnAFullSinkAndDropsNothing) {
   ManualClock clock;
-  OrderGenerator gen;
-  StatusQuerier querier;
-  TestChain chain(gen, querier);
-  RecordingSink sink;
+  ChainAndSink parts;
+  auto& [gen, querier, chain, sink] = parts;
   sink.refuse_next = 5;
   CoreLoop loop(clock, chain, sink);
   for (int i = 0; i < 3; ++i) loop.process(quote(0, 100));
@@ -180,10 +182,8 @@ TEST(CoreLoop, WaitsOnAFullSinkAndDropsNothing) {
 
 TEST(CoreLoop, ShutdownDrainsEverythingAlreadyQueued) {
   LiveClock clock;
-  OrderGenerator gen;
-  StatusQuerier querier;
-  TestChain chain(gen, querier);
-  RecordingSink sink;
+  ChainAndSink parts;
+  auto& [gen, querier, chain, sink] = parts;
   CoreLoop loop(clock, chain, sink, {.batch_size = 4});
   SpscQueue<Event> q(1024);
   loop.add_inbound(q);
@@ -213,10 +213,8 @@ TEST(CoreLoopDeathTest, StopsLoudlyOnARunawayCascade) {
 TEST(CoreLoop, ReplayOfALiveMultiProducerRunGivesIdenticalOutputs) {
   constexpr int kPerProducer = 20'000;
   LiveClock live_clock;
-  OrderGenerator gen;
-  StatusQuerier querier;
-  TestChain chain(gen, querier);
-  RecordingSink live;
+  ChainAndSink parts;
+  auto& [gen, querier, chain, live] = parts;
   CoreLoop live_loop(live_clock, chain, live);
   SpscQueue<Event> market_a(256);
   SpscQueue<Event> market_b(256);

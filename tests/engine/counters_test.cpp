@@ -20,8 +20,7 @@ struct TwoCounters {
   SharedCounter b;
   template <class F>
   void each(F&& f) const {
-    f("a", a.value());
-    f("b", b.value());
+    name_counters(f, "a", a, "b", b);
   }
 };
 

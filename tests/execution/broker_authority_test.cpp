@@ -52,6 +52,19 @@ struct Rig : OneAccountDesk {
     EXPECT_EQ(gate.working_orders(), live()) << "after submit";
     return p.order;
   }
+  /// Order `id` of `q`, submitted and acknowledged (New) by the broker.
+  OrderId working(std::uint64_t id, const char* q) {
+    const OrderId o = submit(id, q);
+    loop.process(er(o, ExecType::kNew, OrdStatus::kNew, "0", q));
+    return o;
+  }
+  /// Asks to cancel `o` under ClOrdID `id`.
+  void cancel(OrderId o, std::uint64_t id) {
+    CancelOrder c{};
+    c.order = OrderId{id};
+    c.orig_order = o;
+    loop.process(c);
+  }
   ExecutionReported er(OrderId id, ExecType t, OrdStatus st, const char* cum, const char* leaves) {
     ExecutionReported r{};
     r.order = id;
@@ -93,12 +106,8 @@ struct Rig : OneAccountDesk {
 
 TEST(BrokerAuthority, CancelConfirmedWithoutOrigClOrdIdEndsTheOrderInTheGateToo) {
   Rig r;
-  const OrderId o = r.submit(1001, "100");
-  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
-  CancelOrder c{};
-  c.order = OrderId{2001};
-  c.orig_order = o;
-  r.loop.process(c);
+  const OrderId o = r.working(1001, "100");
+  r.cancel(o, 2001);
   // The broker confirms with the cancel's ClOrdID only (OrigClOrdID 41 absent).
   r.loop.process(r.er(OrderId{2001}, ExecType::kCanceled, OrdStatus::kCanceled, "0", "0"));
   EXPECT_EQ(r.om.child(o)->state(), OrderState::kCanceled);
@@ -108,12 +117,8 @@ TEST(BrokerAuthority, CancelConfirmedWithoutOrigClOrdIdEndsTheOrderInTheGateToo)
 
 TEST(BrokerAuthority, AnUnansweredCancelAsksForStatusThenWithdrawsWhenTheBrokerStillWorksIt) {
   Rig r;
-  const OrderId o = r.submit(1001, "100");
-  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
-  CancelOrder c{};
-  c.order = OrderId{2001};
-  c.orig_order = o;
-  r.loop.process(c);
+  const OrderId o = r.working(1001, "100");
+  r.cancel(o, 2001);
   EXPECT_EQ(r.om.child(o)->state(), OrderState::kPendingCancel);
   r.advance(std::chrono::seconds(4));
   EXPECT_TRUE(r.rec.all<QueryOrderStatus>().empty()) << "not before the timeout";
@@ -132,8 +137,7 @@ TEST(BrokerAuthority, AnUnansweredCancelAsksForStatusThenWithdrawsWhenTheBrokerS
 
 TEST(BrokerAuthority, ARequestUnansweredAfterEveryStatusRequestStopsTheAccount) {
   Rig r;
-  const OrderId o = r.submit(1001, "100");
-  r.loop.process(r.er(o, ExecType::kNew, OrdStatus::kNew, "0", "100"));
+  const OrderId o = r.working(1001, "100");
   ReplaceOrder rp{};
   rp.order = OrderId{1002};
   rp.orig_order = o;

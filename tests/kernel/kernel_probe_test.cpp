@@ -13,6 +13,7 @@
 #include "ballast/journal/journal_tool.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 #include "support/test_scale.hpp"
 
@@ -25,22 +26,15 @@ constexpr std::uint32_t kStartOwner = 0xB0B0u;
 /// first quotes trigger a rebalance; TWAP parents then send a child every 15 s.
 config::Settings desk() {
   auto loaded = config::load_string(
-      "instruments:\n"
-      "  - {symbol: AAPL}\n"
-      "  - {symbol: AMZN}\n"
-      "  - {symbol: GOOG}\n"
-      "triggers:\n"
-      "  absolute: {band: 0.05}\n"
-      "  cost_benefit: {enabled: false}\n"
-      "  trading_hours: {start: \"09:35\", end: \"15:55\"}\n"
-      "models:\n"
-      "  - {id: m, weights: {AAPL: 0.30, AMZN: 0.30, GOOG: 0.30}, cash_buffer: 0.10}\n"
-      "accounts:\n"
-      "  - {id: A1, model: m, cash: 1000.00, positions: {AAPL: 1000}}\n"
-      "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-      "execution: {algo: twap, horizon: 10m, interval: 15s, cash_allowance: 1.0}\n"
-      "compliance: {max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000}\n"
-      "journal: {enabled: false}\n",
+      test::desk_yaml(
+          {.band = "0.05",
+           .cool_down = "",
+           .hours = "{start: \"09:35\", end: \"15:55\"}",
+           .model = "weights: {AAPL: 0.30, AMZN: 0.30, GOOG: 0.30}, cash_buffer: 0.10",
+           .accounts = "  - {id: A1, model: m, cash: 1000.00, positions: {AAPL: 1000}}\n",
+           .execution = "{algo: twap, horizon: 10m, interval: 15s, cash_allowance: 1.0}",
+           .compliance =
+               "{max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000}"}),
       "kernel probe test");
   EXPECT_TRUE(loaded.ok());
   return *loaded.settings;
@@ -84,19 +78,20 @@ struct Recorder final : kernel::KernelProbe {
 };
 
 /// An offline kernel of desk() on the market clock, as test::offline_kernel builds it, with the
-/// market context loaded once for the whole file (it is the same every time).
-Result<std::unique_ptr<kernel::Kernel>> make(kernel::KernelOptions o = {}) {
+/// market context loaded once for the whole file (it is the same every time), watched by `probe`
+/// (none when null).
+Result<std::unique_ptr<kernel::Kernel>> make(Recorder* probe = nullptr) {
   static const config::Settings s = desk();
   static const Result<kernel::MarketContext> ctx = test::kernel_context(s);
   if (!ctx) return ctx.error();
-  o.offline = true;
-  o.market_clock = true;
-  o.market_clock_speed = 0;
-  o.market = ctx.value();
+  kernel::KernelOptions o;
+  o.probe = probe;
   o.max_children = 4096;  // small tables: the random test builds 2 kernels per case
   o.max_parents = 256;
   o.max_exec_ids_per_day = 4096;
-  return kernel::Kernel::create(s, std::move(o));
+  auto made = test::offline_kernel(s, ctx.value(), std::move(o));
+  if (made && probe != nullptr) probe->k = made.value().get();
+  return made;
 }
 
 std::vector<Event> intents_of(const std::vector<Event>& v) {
@@ -110,40 +105,33 @@ Timestamp at(int minute, int second = 0) {
   return Timestamp{us_eastern_to_utc(test::kKernelSession, minute).ns + second * 1'000'000'000LL};
 }
 
-/// Feeds `e` and answers every order with an ack and a full fill at its limit, until quiet.
-void feed_and_fill(kernel::Kernel& k, const Event& e, Timestamp t, std::vector<Event>& all,
-                   std::uint64_t& exec_seq) {
-  std::vector<Event> intents;
-  k.feed_offline(e, t, intents);
-  while (!intents.empty()) {
-    std::vector<Event> reports;
-    for (const Event& x : intents) {
-      all.push_back(x);
-      if (const auto* s = std::get_if<SubmitOrder>(&x)) {
-        reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec_seq)));
-        reports.push_back(test::fill_of(*s, "F" + std::to_string(++exec_seq)));
-      }
-    }
-    intents.clear();
-    for (const Event& r : reports) k.feed_offline(r, t, intents);
-  }
+/// A broker that answers every order with an ack and a full fill at its limit, and copies every
+/// intent it is sent to `all`.
+test::TestBroker filling_broker(std::vector<Event>& all) {
+  return test::TestBroker{.instant = true, .record = &all};
 }
 
-TEST(KernelProbe, SeesEveryPublishedIntentAndEveryFillAfterTheOrderManagerBookedIt) {
+/// A kernel of desk() watched by `rec`.
+class KernelProbe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto made = make(&rec);
+    ASSERT_TRUE(made) << made.error().message;
+    kernel_ = std::move(made.value());
+  }
   Recorder rec;
-  kernel::KernelOptions o;
-  o.probe = &rec;
-  auto made = make(std::move(o));
-  ASSERT_TRUE(made) << made.error().message;
-  kernel::Kernel& k = *made.value();
-  rec.k = &k;
+  std::unique_ptr<kernel::Kernel> kernel_;
+};
+
+TEST_F(KernelProbe, SeesEveryPublishedIntentAndEveryFillAfterTheOrderManagerBookedIt) {
+  kernel::Kernel& k = *kernel_;
   std::vector<Event> all;
-  std::uint64_t exec_seq = 0;
+  test::TestBroker broker = filling_broker(all);
   const std::int64_t mids[3] = {580, 220, 570};
   for (int s = 0; s < 600; s += 15) {
     for (std::uint32_t i = 0; i < 3; ++i) {
-      feed_and_fill(k, test::quote_of(InstrumentId{i}, at(10 * 60, s), mids[i] + s % 2),
-                    at(10 * 60, s), all, exec_seq);
+      broker.feed(k, test::quote_of(InstrumentId{i}, at(10 * 60, s), mids[i] + s % 2),
+                  at(10 * 60, s));
     }
   }
   ASSERT_GT(all.size(), 3u) << "the desk must have traded";
@@ -165,14 +153,8 @@ TEST(KernelProbe, SeesEveryPublishedIntentAndEveryFillAfterTheOrderManagerBooked
   EXPECT_EQ(k.orders().counters().fills, rec.fills.size());
 }
 
-TEST(KernelProbe, WhatTheProbeEmitsGoesThroughTheChainLikeAComponentsOutput) {
-  Recorder rec;
-  kernel::KernelOptions o;
-  o.probe = &rec;
-  auto made = make(std::move(o));
-  ASSERT_TRUE(made) << made.error().message;
-  kernel::Kernel& k = *made.value();
-  rec.k = &k;
+TEST_F(KernelProbe, WhatTheProbeEmitsGoesThroughTheChainLikeAComponentsOutput) {
+  kernel::Kernel& k = *kernel_;
   std::vector<Event> intents;
   // Prices first (the gate needs a reference), outside trading hours: nothing rebalances.
   for (std::uint32_t i = 0; i < 3; ++i)
@@ -198,20 +180,18 @@ TEST(KernelProbe, WhatTheProbeEmitsGoesThroughTheChainLikeAComponentsOutput) {
 // A probe that only watches changes no decision: random quote paths through two kernels, one
 // probed and one not, give the same intents byte for byte, and the probed one's published
 // intents are exactly what it handed out.
-TEST(KernelProbe, AWatchingProbeChangesNoDecisionOnRandomQuotePaths) {
+// (The fixture's own kernel and recorder are not used here: each case builds its pair.)
+TEST_F(KernelProbe, AWatchingProbeChangesNoDecisionOnRandomQuotePaths) {
   std::mt19937_64 rng(2014);
   const int cases = test::scaled_cases(12);
   int traded = 0;
   for (int c = 0; c < cases; ++c) {
-    Recorder rec;
-    kernel::KernelOptions o;
-    o.probe = &rec;
-    auto a = make(std::move(o));
+    Recorder probe;
+    auto a = make(&probe);
     auto b = make();
     ASSERT_TRUE(a && b);
-    rec.k = a.value().get();
     std::vector<Event> out_a, out_b;
-    std::uint64_t seq_a = 0, seq_b = 0;
+    test::TestBroker broker_a = filling_broker(out_a), broker_b = filling_broker(out_b);
     std::int64_t mids[3] = {580, 220, 570};
     const int steps = 20 + static_cast<int>(rng() % 30);
     int sec = 0;  // seconds after 10:00, moving on by 1-30 s per quote
@@ -222,13 +202,13 @@ TEST(KernelProbe, AWatchingProbeChangesNoDecisionOnRandomQuotePaths) {
       const Timestamp t = at(10 * 60, sec);
       const QuoteUpdated q =
           test::quote_of(InstrumentId{i}, t, mids[i], 1 + static_cast<std::int64_t>(rng() % 3));
-      feed_and_fill(*a.value(), q, t, out_a, seq_a);
-      feed_and_fill(*b.value(), q, t, out_b, seq_b);
+      broker_a.feed(*a.value(), q, t);
+      broker_b.feed(*b.value(), q, t);
     }
     ASSERT_EQ(out_a.size(), out_b.size()) << "case " << c;
     for (std::size_t i = 0; i < out_a.size(); ++i)
       ASSERT_EQ(describe_event_difference(out_a[i], out_b[i]), "") << "case " << c << " #" << i;
-    const std::vector<Event> seen = intents_of(rec.published);
+    const std::vector<Event> seen = intents_of(probe.published);
     ASSERT_EQ(seen.size(), out_a.size()) << "case " << c;
     for (std::size_t i = 0; i < seen.size(); ++i)
       ASSERT_EQ(describe_event_difference(out_a[i], seen[i]), "") << "case " << c << " #" << i;

@@ -20,32 +20,17 @@
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "ballast/kernel/kernel.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 TEST(KernelParentCount, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlicer) {
-  const std::string yaml =
-      "instruments:\n"
-      "  - {symbol: AAPL}\n"
-      "  - {symbol: AMZN}\n"
-      "  - {symbol: GOOG}\n"
-      "triggers:\n"
-      "  absolute: {band: 0.02}\n"
-      "  cost_benefit: {enabled: false}\n"
-      "  cool_down: 30s\n"
-      "  trading_hours: {start: \"09:30\", end: \"16:00\"}\n"
-      "models:\n"
-      "  - {id: m, weights: {AAPL: 0.4, AMZN: 0.3, GOOG: 0.3}}\n"
-      "accounts:\n"
-      "  - {id: CASH, model: m, cash: 1000000.00}\n"
-      "  - {id: HELD, model: m, cash: 10000.00, positions: {AAPL: 1000, AMZN: 500}}\n"
-      "  - {id: MIX, model: m, cash: 300000.00, positions: {GOOG: 800}}\n"
-      "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-      "execution: {horizon: 90s, interval: 10s}\n"
-      "compliance: {max_adv_share: off, reference_stale_after: 30s}\n"
-      "journal: {enabled: false}\n";
+  const std::string yaml = test::desk_yaml(
+      {.accounts = "  - {id: CASH, model: m, cash: 1000000.00}\n"
+                   "  - {id: HELD, model: m, cash: 10000.00, positions: {AAPL: 1000, AMZN: 500}}\n"
+                   "  - {id: MIX, model: m, cash: 300000.00, positions: {GOOG: 800}}\n"});
   auto loaded = config::load_string(yaml, "parent-count desk");
   ASSERT_TRUE(loaded.ok());
   std::uint64_t inputs = 0, requested_total = 0;
@@ -58,9 +43,7 @@ TEST(KernelParentCount, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlic
     k.observe_offline(&observed);
     std::map<std::uint32_t, std::int64_t> count;
     std::size_t seen = 0;
-    std::vector<SubmitOrder> held;
-    std::map<std::uint64_t, std::int64_t> cum;  // child -> filled so far
-    std::uint64_t exec = 0;
+    test::TestBroker broker;
     const auto check = [&](const char* where, int step) {
       for (; seen < observed.size(); ++seen) {
         const Event& e = observed[seen];
@@ -81,56 +64,22 @@ TEST(KernelParentCount, RandomRunsKeepTheRebalancersParentCountInStepWithTheSlic
             << " count " << n;
       }
     };
+    // The broker acknowledges every order and cancels on request; of each order it holds it
+    // fills, at random, nothing, half of what is left or all of it (everything when `fill_all`).
     const auto answer = [&](Timestamp t, bool fill_all) {
-      for (int guard = 0; guard < 100 && (!intents.empty() || (fill_all && !held.empty()));
-           ++guard) {
-        std::vector<Event> in_flight;
-        in_flight.swap(intents);
-        std::vector<Event> reports;
-        for (const Event& e : in_flight) {
-          if (const auto* s = std::get_if<SubmitOrder>(&e)) {
-            reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec)));
-            held.push_back(*s);
-          } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
-            for (std::size_t i = 0; i < held.size(); ++i) {
-              if (held[i].order != c->orig_order) continue;
-              reports.push_back(test::canceled_of(held[i], *c, "C" + std::to_string(++exec),
-                                                  Qty::from_raw(cum[held[i].order.value])));
-              held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
-              break;
-            }
-          }
-        }
-        for (std::size_t i = 0; i < held.size();) {
-          const unsigned roll = static_cast<unsigned>(rng() % 4);
-          if (!fill_all && roll < 2) {
-            ++i;  // sits on it
-            continue;
-          }
-          SubmitOrder& s = held[i];
-          const std::int64_t done = cum[s.order.value];
-          std::int64_t q = s.qty.raw - done;
-          if (!fill_all && roll == 2) q = std::max<std::int64_t>(q / 2, 1);
-          ExecutionReported f = test::fill_of(s, "F" + std::to_string(++exec));
-          f.last_qty = Qty::from_raw(q);
-          f.cum_qty = Qty::from_raw(done + q);
-          f.leaves_qty = Qty::from_raw(s.qty.raw - done - q);
-          f.status = f.leaves_qty.raw == 0 ? OrdStatus::kFilled : OrdStatus::kPartiallyFilled;
-          cum[s.order.value] = done + q;
-          reports.push_back(f);
-          if (f.leaves_qty.raw == 0) {
-            held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
-          } else {
-            ++i;
-          }
-        }
-        for (const Event& r : reports) {
-          k.feed_offline(r, t, intents);
-          ++inputs;
-          check("report", 0);
-          if (::testing::Test::HasFatalFailure()) return;
-        }
-      }
+      broker.answer(
+          k, t, intents, fill_all,
+          [&](std::int64_t left) -> std::int64_t {
+            const unsigned roll = static_cast<unsigned>(rng() % 4);
+            if (!fill_all && roll < 2) return 0;  // sits on it
+            if (!fill_all && roll == 2) return std::max<std::int64_t>(left / 2, 1);
+            return left;
+          },
+          [&](const Event&) {
+            ++inputs;
+            check("report", 0);
+            return !::testing::Test::HasFatalFailure();
+          });
     };
     std::int64_t mids[3] = {58000, 22000, 57000};  // cents
     const Timestamp open{us_eastern_to_utc(test::kKernelSession, 9 * 60 + 30).ns};

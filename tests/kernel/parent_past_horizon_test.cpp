@@ -17,30 +17,14 @@
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "ballast/kernel/kernel.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 
 namespace ballast {
 namespace {
 
 TEST(ParentPastHorizon, ABuyDeniedForGoodPastItsHorizonStillEnds) {
-  const std::string yaml =
-      "instruments:\n"
-      "  - {symbol: AAPL}\n"
-      "  - {symbol: AMZN}\n"
-      "  - {symbol: GOOG}\n"
-      "triggers:\n"
-      "  absolute: {band: 0.02}\n"
-      "  cost_benefit: {enabled: false}\n"
-      "  cool_down: 30s\n"
-      "  trading_hours: {start: \"09:30\", end: \"16:00\"}\n"
-      "models:\n"
-      "  - {id: m, weights: {AAPL: 0.4, AMZN: 0.3, GOOG: 0.3}}\n"
-      "accounts:\n"
-      "  - {id: CASH, model: m, cash: 1000000.00}\n"
-      "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-      "execution: {horizon: 90s, interval: 10s}\n"
-      "compliance: {max_adv_share: off, reference_stale_after: 30s}\n"
-      "journal: {enabled: false}\n";
+  const std::string yaml = test::desk_yaml({});
   auto loaded = config::load_string(yaml, "stuck parent desk");
   ASSERT_TRUE(loaded.ok());
   auto kr = test::offline_kernel(*loaded.settings, test::small_tables());
@@ -48,35 +32,9 @@ TEST(ParentPastHorizon, ABuyDeniedForGoodPastItsHorizonStillEnds) {
   kernel::Kernel& k = *kr.value();
   std::vector<Event> observed, intents;
   k.observe_offline(&observed);
-  std::vector<SubmitOrder> held;
-  std::uint64_t exec = 0;
-  // The broker acknowledges at once and fills (in full, at the limit) from `fill_from` seconds.
-  const auto answer = [&](Timestamp t, bool fill) {
-    for (int guard = 0; guard < 100 && (!intents.empty() || (fill && !held.empty())); ++guard) {
-      std::vector<Event> in_flight;
-      in_flight.swap(intents);
-      std::vector<Event> reports;
-      for (const Event& e : in_flight) {
-        if (const auto* s = std::get_if<SubmitOrder>(&e)) {
-          reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec)));
-          held.push_back(*s);
-        } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
-          for (std::size_t i = 0; i < held.size(); ++i) {
-            if (held[i].order != c->orig_order) continue;
-            reports.push_back(test::canceled_of(held[i], *c, "C" + std::to_string(++exec)));
-            held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
-            break;
-          }
-        }
-      }
-      if (fill) {
-        for (const SubmitOrder& s : held)
-          reports.push_back(test::fill_of(s, "F" + std::to_string(++exec)));
-        held.clear();
-      }
-      for (const Event& r : reports) k.feed_offline(r, t, intents);
-    }
-  };
+  // The broker acknowledges at once, cancels on request, and fills (in full, at the limit) from
+  // the third minute.
+  test::TestBroker broker;
   std::int64_t mids[3] = {58000, 22000, 57000};  // cents
   const Timestamp open{us_eastern_to_utc(test::kKernelSession, 9 * 60 + 30).ns};
   const AccountId cash = k.accounts()[0];
@@ -88,7 +46,7 @@ TEST(ParentPastHorizon, ABuyDeniedForGoodPastItsHorizonStillEnds) {
     }
     for (std::uint32_t i = 0; i < 3; ++i) {
       k.feed_offline(test::quote_of(InstrumentId{i}, t, mids[i]), t, intents);
-      answer(t, sec >= 120);  // nothing fills in the first two minutes
+      broker.answer(k, t, intents, sec >= 120);  // nothing fills in the first two minutes
     }
   }
   std::size_t denied_cash = 0, requested = 0, closed = 0, deferred = 0;

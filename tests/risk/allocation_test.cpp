@@ -14,12 +14,7 @@
 namespace ballast {
 namespace {
 
-/// The annualised Ledoit-Wolf covariance of the classic 12, 2016-2019.
-const Eigen::MatrixXd& cov12() {
-  static const Eigen::MatrixXd c =
-      ledoit_wolf(test::classic12_returns_2016_2019()).value().covariance * 252.0;
-  return c;
-}
+using test::cov12;
 
 /// The annualised sample covariance of the classic 12 over 2006-2023 (includes 2008 and 2020).
 const Eigen::MatrixXd& cov12_long() {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/risk/covariance.hpp"
 #include "ballast/risk/returns.hpp"
 #include "support/data_paths.hpp"
 
@@ -109,6 +110,13 @@ inline const Eigen::MatrixXd& classic12_returns_2016_2019() {
     return out;
   }();
   return r;
+}
+
+/// The annualised Ledoit-Wolf covariance of the classic 12, 2016-2019.
+inline const Eigen::MatrixXd& cov12() {
+  static const Eigen::MatrixXd c =
+      ledoit_wolf(classic12_returns_2016_2019()).value().covariance * 252.0;
+  return c;
 }
 
 }  // namespace ballast::test

@@ -13,12 +13,7 @@
 namespace ballast {
 namespace {
 
-/// The annualised Ledoit-Wolf covariance of the classic 12, 2016-2019.
-const Eigen::MatrixXd& cov12() {
-  static const Eigen::MatrixXd c =
-      ledoit_wolf(test::classic12_returns_2016_2019()).value().covariance * 252.0;
-  return c;
-}
+using test::cov12;
 
 double min_eigenvalue(const Eigen::MatrixXd& m) {
   return Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(m).eigenvalues().minCoeff();

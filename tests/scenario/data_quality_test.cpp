@@ -17,6 +17,16 @@ namespace {
 
 using namespace std::chrono;
 const std::string kData = test::shared_data_dir();
+/// AlgoSeek's IBM quotes of 2013-10-08 (../shared/data only).
+const std::string kIbmQuotes =
+    kData + "/intraday/lean_algoseek_us_equity/tick/20131008_ibm_Quote_Tick.csv";
+
+/// The reader of kIbmQuotes, in New York time, into `instruments`.
+Result<TaqQuoteReader> open_ibm_quotes(const InstrumentTable& instruments) {
+  auto src = lean_source(kIbmQuotes, us_eastern_utc_offset(CivilDate{year{2013} / 10 / 8}));
+  if (!src) return src.error();
+  return TaqQuoteReader::open(src.value(), instruments);
+}
 
 TriggerConfig tight_band(double band) {
   TriggerConfig t;
@@ -81,12 +91,8 @@ TEST(DataQualityOnRealTaq, OneSidedExchangeQuotesAreHeldAndNeverTrigger) {
   d.q.max_move_bps = 1e9;
   d.q.stale_after = hours(12);
   d.market = MarketState(1, d.q);
-  const std::string quotes =
-      kData + "/intraday/lean_algoseek_us_equity/tick/20131008_ibm_Quote_Tick.csv";
-  BALLAST_SKIP_WITHOUT_SHARED(quotes, "AlgoSeek data may be used for tests here, not shipped");
-  auto src = lean_source(quotes, us_eastern_utc_offset(CivilDate{year{2013} / 10 / 8}));
-  ASSERT_TRUE(src.ok()) << src.error().message;
-  auto reader = TaqQuoteReader::open(src.value(), d.instruments);
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmQuotes, "AlgoSeek data may be used for tests here, not shipped");
+  auto reader = open_ibm_quotes(d.instruments);
   ASSERT_TRUE(reader.ok()) << reader.error().message;
   // Price the account from the first two-sided moment so it is complete, then feed every raw quote.
   Outbox out;
@@ -120,13 +126,9 @@ TEST(DataQualityOnRealTaq, CrossedQuotesFromANaiveConsolidationAreHeldAndNeverTr
   // A naive feed handler pairs the latest bid and the latest ask from any exchange. On real data
   // that produces crossed books; the filter must hold every one and trigger nothing on them.
   OneStockDesk d("IBM");
-  const std::string quotes =
-      kData + "/intraday/lean_algoseek_us_equity/tick/20131008_ibm_Quote_Tick.csv";
-  BALLAST_SKIP_WITHOUT_SHARED(quotes, "AlgoSeek data may be used for tests here, not shipped");
-  auto src = lean_source(quotes, us_eastern_utc_offset(CivilDate{year{2013} / 10 / 8}));
-  ASSERT_TRUE(src.ok()) << src.error().message;
-  auto reader = TaqQuoteReader::open(src.value(), d.instruments);
-  ASSERT_TRUE(reader.ok());
+  BALLAST_SKIP_WITHOUT_SHARED(kIbmQuotes, "AlgoSeek data may be used for tests here, not shipped");
+  auto reader = open_ibm_quotes(d.instruments);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
   std::vector<QuoteUpdated> paired;
   QuoteUpdated last{};
   while (auto e = reader.value().next()) {

@@ -15,6 +15,7 @@
 #include "ballast/execution/rebalancer.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 
 namespace ballast {
@@ -27,19 +28,10 @@ using namespace test;
 std::string desk(const std::string& cash, const std::string& spy_w, const std::string& agg_w,
                  const std::string& algo, const std::string& horizon,
                  const std::string& extra = "") {
-  return "instruments:\n"
-         "  - {symbol: SPY}\n"
-         "  - {symbol: AGG, asset_class: fixed_income}\n"
-         "triggers:\n"
-         "  absolute: {band: 0.05}\n"
-         "  cash_flow: {enabled: false}\n"
-         "  cost_benefit: {enabled: false}\n"
-         "  cool_down: 15m\n"
-         // The optimizer may stop short of the targets where trading costs more than the
-         // tracking error it removes (here about 4 points of cash): the band re-arms anywhere
-         // inside it, so a later drift triggers again.
-         "  rearm_fraction: 1.0\n"
-         "market_data_quality: {stale_after: 24h, max_move_bps: 10000, mark: mid}\n"
+  // The optimizer may stop short of the targets where trading costs more than the tracking error
+  // it removes (here about 4 points of cash): the band re-arms anywhere inside it (1.0), so a
+  // later drift triggers again.
+  return spy_agg_desk_head("15m", "1.0", "10000") +
          "models:\n"
          "  - {id: m, weights: {SPY: " +
          spy_w + ", AGG: " + agg_w +

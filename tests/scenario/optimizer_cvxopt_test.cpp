@@ -32,6 +32,39 @@ using test::factor_from_real;
 using test::make_problem;
 using test::write_problem;
 
+/// One line of cvxopt's answers: its status, objective and seconds, and the rest of the line (the
+/// weights and the cash, when solved).
+struct CvxAnswer {
+  std::string status;
+  double objective = 0, seconds = 0;
+  std::istringstream rest;
+};
+
+/// Reads the next answer from `f`; false at the end.
+bool read_answer(std::istream& f, CvxAnswer& a) {
+  std::string line;
+  if (!std::getline(f, line)) return false;
+  a.rest.str(line);
+  a.rest >> a.status >> a.objective >> a.seconds;
+  return true;
+}
+
+/// Writes `problems` to `in_name` in the build directory and has cvxopt solve them
+/// (tests/scenario/cvxopt_rebalance.py) into `out_name` there, whose path `out` is.
+void solve_with_cvxopt(const std::vector<RebalanceProblem>& problems, const std::string& in_name,
+                       const std::string& out_name, std::string& out) {
+  const std::string in = std::string(BALLAST_BINARY_DIR) + "/" + in_name;
+  out = std::string(BALLAST_BINARY_DIR) + "/" + out_name;
+  {
+    std::ofstream f(in);
+    f << problems.size() << "\n";
+    for (const auto& p : problems) write_problem(f, p);
+  }
+  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
+                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
 TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
   if (std::system("/usr/bin/python3 -c 'import cvxopt' 2>/dev/null") != 0) {
     GTEST_FAIL() << "python3-cvxopt is missing: scripts/setup.sh installs it";
@@ -50,24 +83,15 @@ TEST(OptimizerVsCvxopt, ObjectivesAgreeOnRealDataProblems) {
     problems.push_back(make_problem(c50, 50, variant, rng));
     problems.push_back(make_problem(factor_from_real(real50, 200, rng), 200, variant, rng));
   }
-  const std::string in = std::string(BALLAST_BINARY_DIR) + "/cvxopt_problems.txt";
-  const std::string out = std::string(BALLAST_BINARY_DIR) + "/cvxopt_solutions.txt";
-  {
-    std::ofstream f(in);
-    f << problems.size() << "\n";
-    for (const auto& p : problems) write_problem(f, p);
-  }
-  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
-                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(
+      solve_with_cvxopt(problems, "cvxopt_problems.txt", "cvxopt_solutions.txt", out));
   std::ifstream f(out);
   for (const auto& p : problems) {
-    std::string line;
-    ASSERT_TRUE(std::getline(f, line));
-    std::istringstream ls(line);
-    std::string status;
-    double cvx_obj, cvx_seconds;
-    ls >> status >> cvx_obj >> cvx_seconds;
+    CvxAnswer a;
+    ASSERT_TRUE(read_answer(f, a));
+    const std::string& status = a.status;
+    const double cvx_obj = a.objective;
     EXPECT_EQ(status, "optimal") << "n=" << p.size();
     RebalanceOptimizer opt;
     ASSERT_TRUE(opt.load(p).ok());
@@ -96,26 +120,17 @@ TEST(OptimizerVsCvxopt, RandomProblemsAgreeWithCvxopt) {
     problems.push_back(gen.make(kind, true));
     ASSERT_EQ(kind, test::Built::kFeasible);
   }
-  const std::string in = std::string(BALLAST_BINARY_DIR) + "/cvxopt_random_problems.txt";
-  const std::string out = std::string(BALLAST_BINARY_DIR) + "/cvxopt_random_solutions.txt";
-  {
-    std::ofstream f(in);
-    f << problems.size() << "\n";
-    for (const auto& p : problems) write_problem(f, p);
-  }
-  const std::string cmd = "/usr/bin/python3 " + std::string(BALLAST_SOURCE_DIR) +
-                          "/tests/scenario/cvxopt_rebalance.py " + in + " " + out;
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(solve_with_cvxopt(problems, "cvxopt_random_problems.txt",
+                                            "cvxopt_random_solutions.txt", out));
   std::ifstream f(out);
   int compared = 0;
   for (std::size_t k = 0; k < problems.size(); ++k) {
     const auto& p = problems[k];
-    std::string line;
-    ASSERT_TRUE(std::getline(f, line));
-    std::istringstream ls(line);
-    std::string status;
-    double cvx_obj, cvx_seconds;
-    ls >> status >> cvx_obj >> cvx_seconds;
+    CvxAnswer a;
+    ASSERT_TRUE(read_answer(f, a));
+    const std::string& status = a.status;
+    const double cvx_obj = a.objective;
     RebalanceOptimizer opt;
     ASSERT_TRUE(opt.load(p).ok());
     auto s = opt.solve();
@@ -125,9 +140,9 @@ TEST(OptimizerVsCvxopt, RandomProblemsAgreeWithCvxopt) {
     ++compared;
     const double ours = s.value().objective;
     Eigen::VectorXd cw(p.size());
-    for (Eigen::Index i = 0; i < p.size(); ++i) ls >> cw[i];
+    for (Eigen::Index i = 0; i < p.size(); ++i) a.rest >> cw[i];
     double cc = 0;
-    ls >> cc;
+    a.rest >> cc;
     const auto theirs = test::check_point(p, cw, cc, 0, 0);
     // cvxopt stops at feastol: on caps barely above the least turnover its point can break the
     // cap by ~3e-7 and so beat the optimum. Only points that keep the constraints compare.

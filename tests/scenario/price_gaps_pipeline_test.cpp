@@ -23,6 +23,7 @@
 
 #include "ballast/execution/rebalancer.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 #include "support/test_scale.hpp"
 
@@ -152,16 +153,7 @@ struct Pipeline {
 /// The SPY/AGG desk of one 60/40 account (`position` and `cash` its opening holdings): an
 /// absolute band of 5 points re-armed at 80 %, no other trigger or gate.
 std::string sixty_forty(const std::string& position, const std::string& cash) {
-  return "instruments:\n"
-         "  - {symbol: SPY}\n"
-         "  - {symbol: AGG, asset_class: fixed_income}\n"
-         "triggers:\n"
-         "  absolute: {band: 0.05}\n"
-         "  cash_flow: {enabled: false}\n"
-         "  cost_benefit: {enabled: false}\n"
-         "  cool_down: 0s\n"
-         "  rearm_fraction: 0.8\n"
-         "market_data_quality: {stale_after: 24h, max_move_bps: 5000, mark: mid}\n"
+  return spy_agg_desk_head("0s", "0.8", "5000") +
          "models:\n"
          "  - {id: m6040, weights: {SPY: 0.6, AGG: 0.4}}\n"
          "accounts:\n"

@@ -11,6 +11,7 @@
 
 #include "ballast/execution/rebalancer.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 
 namespace ballast {
@@ -18,17 +19,8 @@ namespace {
 
 using namespace test;
 
-const char* const kDesk =
-    "instruments:\n"
-    "  - {symbol: SPY}\n"
-    "  - {symbol: AGG, asset_class: fixed_income}\n"
-    "triggers:\n"
-    "  absolute: {band: 0.05}\n"
-    "  cash_flow: {enabled: false}\n"
-    "  cost_benefit: {enabled: false}\n"
-    "  cool_down: 0s\n"
-    "  rearm_fraction: 1.0\n"
-    "market_data_quality: {stale_after: 24h, max_move_bps: 5000, mark: mid}\n"
+const std::string kDesk =
+    spy_agg_desk_head("0s", "1.0", "5000") +
     "models:\n"
     "  - {id: m6040, weights: {SPY: 0.6, AGG: 0.4}}\n"
     "accounts:\n"

@@ -22,6 +22,7 @@
 #include "ballast/config/config.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/kernel/kernel.hpp"
+#include "support/kernel_test_desk.hpp"
 #include "support/kernel_test_support.hpp"
 #include "support/test_scale.hpp"
 
@@ -40,64 +41,22 @@ double rss_mib() {
 }
 
 std::string desk(int accounts) {
-  std::string y =
-      "instruments:\n"
-      "  - {symbol: AAPL}\n"
-      "  - {symbol: AMZN}\n"
-      "  - {symbol: GOOG}\n"
-      "triggers:\n"
-      "  absolute: {band: 0.02}\n"
-      "  cool_down: 30m\n"
-      "  trading_hours: {start: \"09:35\", end: \"14:00\"}\n"
-      "models:\n"
-      "  - {id: m, weights: {AAPL: 0.30, AMZN: 0.30, GOOG: 0.30}, cash_buffer: 0.10}\n"
-      "accounts:\n";
-  for (int a = 0; a < accounts; ++a) {
-    y += "  - {id: A" + std::to_string(a) +
-         ", model: m, cash: " + std::to_string(40'000'000 + 10'000 * a) + ".00}\n";
+  std::string a;
+  for (int i = 0; i < accounts; ++i) {
+    a += "  - {id: A" + std::to_string(i) +
+         ", model: m, cash: " + std::to_string(40'000'000 + 10'000 * i) + ".00}\n";
   }
-  y += "optimizer: {risk_model: {estimator: ledoit_wolf, lookback_days: 200}}\n"
-       "execution: {algo: twap, horizon: 60m, interval: 15s, retention: 30m}\n"
-       "compliance: {max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000,\n"
-       "  max_orders_per_second: 100000, kill_switch: {order_rate_runaway: 1000000}}\n"
-       "journal: {enabled: false}\n";
-  return y;
+  return test::desk_yaml(
+      {.cost_benefit = "",
+       .cool_down = "30m",
+       .hours = "{start: \"09:35\", end: \"14:00\"}",
+       .model = "weights: {AAPL: 0.30, AMZN: 0.30, GOOG: 0.30}, cash_buffer: 0.10",
+       .accounts = a,
+       .execution = "{algo: twap, horizon: 60m, interval: 15s, retention: 30m}",
+       .compliance =
+           "{max_adv_share: off, reference_stale_after: 30m, price_collar_bps: 2000,\n"
+           "  max_orders_per_second: 100000, kill_switch: {order_rate_runaway: 1000000}}"});
 }
-
-/// A broker that fills every order at once, at its limit, and refuses every cancel and replace
-/// (the order is already filled). Remembers the signed quantity it filled per account and
-/// instrument (the other side's record).
-struct InstantBroker {
-  std::uint64_t exec_seq = 0;
-  std::uint64_t orders = 0;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::int64_t> filled;  // raw qty, buys +
-
-  void answer(const std::vector<Event>& intents, std::vector<Event>& reports) {
-    // A cancel or replace is refused: the order it asks about is filled already.
-    const auto refuse = [&](OrderId order, OrderId orig, SessionId session,
-                            CancelRejectResponseTo to) {
-      CancelRejected cr{};
-      cr.order = order;
-      cr.orig_order = orig;
-      cr.session = session;
-      cr.response_to = to;
-      reports.push_back(cr);
-    };
-    for (const Event& e : intents) {
-      if (const auto* s = std::get_if<SubmitOrder>(&e)) {
-        ++orders;
-        reports.push_back(test::ack_of(*s, "N" + std::to_string(++exec_seq)));
-        reports.push_back(test::fill_of(*s, "F" + std::to_string(++exec_seq)));
-        filled[{s->account.value, s->instrument.value}] +=
-            s->side == Side::kBuy ? s->qty.raw : -s->qty.raw;
-      } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
-        refuse(c->order, c->orig_order, c->session, CancelRejectResponseTo::kCancel);
-      } else if (const auto* rp = std::get_if<ReplaceOrder>(&e)) {
-        refuse(rp->order, rp->orig_order, rp->session, CancelRejectResponseTo::kReplace);
-      }
-    }
-  }
-};
 
 TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
   const int accounts = 180 / test::kSanitizerDivisor;
@@ -112,19 +71,12 @@ TEST(Soak, TenTradingDaysOverAMillionChildrenInFlatMemory) {
   ASSERT_TRUE(made) << made.error().message;
   kernel::Kernel& k = *made.value();
 
-  InstantBroker broker;
-  std::vector<Event> intents, reports, next;
-  const auto feed = [&](const Event& e, Timestamp t) {
-    intents.clear();
-    k.feed_offline(e, t, intents);
-    // Every answer goes back in, and so does whatever it caused, until the chain is quiet.
-    while (!intents.empty()) {
-      reports.clear();
-      broker.answer(intents, reports);
-      intents.clear();
-      for (const Event& r : reports) k.feed_offline(r, t, intents);
-    }
-  };
+  // A broker that fills every order at once, at its limit, and refuses every cancel and replace
+  // (the order is already filled); it remembers the signed quantity it filled per account and
+  // instrument (the other side's record). Every answer goes back in, and so does whatever it
+  // caused, until the chain is quiet.
+  test::TestBroker broker{.instant = true, .refuse_unknown = true};
+  const auto feed = [&](const Event& e, Timestamp t) { broker.feed(k, e, t); };
 
   const double base[3] = {580.0, 220.0, 570.0};
   std::vector<double> rss;

@@ -5,21 +5,22 @@
 // data path that is a FIFO blocked check-config forever.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 
+#include "process_test_support.hpp"
+
 namespace ballast {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(BALLAST_SOURCE_DIR) + "/data/";
-const std::string kCloses = kData + "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv";
+const std::string& kCloses = test::kShippedCloses;
 
 struct Outcome {
   int exit_code = -1;
@@ -47,31 +48,18 @@ class CheckConfigProcess : public ::testing::Test {
                            "  - {id: m, weights: {AAPL: 0.5, GOOG: 0.5}}\n"
                            "accounts:\n"
                            "  - {id: A1, model: m, cash: 100000}\n"
-                           "compliance: {max_adv_share: off}\n"
-                           "market_data:\n"
-                           "  sources:\n"
-                           "    - name: closes\n"
-                           "      kind: daily_closes\n"
-                           "      path: "
-                        << closes
-                        << "\n"
-                           "      pace: fast\n"
-                        << journal << extra;
+                        << test::closes_source_yaml(closes) << journal << extra;
     return path;
   }
 
   Outcome check(const std::string& cfg) {
-    // `timeout` bounds a check that would block (the FIFO case); 124 is its exit code.
-    const std::string cmd =
-        "timeout 60 '" + std::string(BALLAST_EXE) + "' check-config '" + cfg + "' 2>&1";
+    // The bound stops a check that would block (the FIFO case): the process is killed, -1.
+    const std::string out = (dir_ / "check.out").string();
+    test::Child c = test::spawn({BALLAST_EXE, "check-config", cfg}, out);
     Outcome o;
-    std::FILE* p = ::popen(cmd.c_str(), "r");
-    if (p == nullptr) return o;
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.output.append(buf, n);
-    const int status = ::pclose(p);
-    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (c.pid < 0) return o;
+    o.exit_code = test::wait_exit(c, std::chrono::seconds(60));
+    o.output = test::slurp(out);
     return o;
   }
 

@@ -1,40 +1,29 @@
 // `ballast run` applies the configuration's logging section (issue 13, item 10): the program is
 // run as a child process on a small paper desk (the shipped LOBSTER extract, no FIX session, no
 // journal) and its log file and stderr are read back.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
-extern char** environ;
+#include "process_test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 const std::string kData = std::string(BALLAST_SOURCE_DIR) + "/data/";
+namespace test = ballast::test;
 
 struct Outcome {
   int exit_code = -1;
   std::string out, err, log;
   bool log_exists = false;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class LoggingProcess : public ::testing::Test {
  protected:
@@ -61,16 +50,8 @@ class LoggingProcess : public ::testing::Test {
                                          "  - {id: m, weights: {AAPL: 0.5, GOOG: 0.5}}\n"
                                          "accounts:\n"
                                          "  - {id: A1, model: m, cash: 100000}\n"
-                                         "compliance: {max_adv_share: off}\n"
-                                         "market_data:\n"
-                                         "  sources:\n"
-                                         "    - name: closes\n"
-                                         "      kind: daily_closes\n"
-                                         "      path: "
-                                      << kData
-                                      << "daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv\n"
-                                         "      pace: fast\n"
-                                         "    - name: day\n"
+                                      << test::closes_source_yaml(test::kShippedCloses)
+                                      << "    - name: day\n"
                                          "      kind: lobster\n"
                                          "      pace: fast\n"
                                          "      paths:\n"
@@ -84,30 +65,19 @@ class LoggingProcess : public ::testing::Test {
                                       << logging;
     const std::string exe = BALLAST_EXE;
     const std::string cfg = (dir_ / "desk.yaml").string();
-    std::vector<std::string> args = {exe, "--log-level", "trace", "run", "--config", cfg};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
     const std::string out_path = (dir_ / "stdout").string(), err_path = (dir_ / "stderr").string();
-    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
     Outcome o;
-    const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << exe << ": " << std::strerror(rc);
+    test::Child c =
+        test::spawn({exe, "--log-level", "trace", "run", "--config", cfg}, out_path, err_path);
+    if (c.pid < 0) {
+      ADD_FAILURE() << "cannot start " << exe;
       return o;
     }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    o.out = slurp(out_path);
-    o.err = slurp(err_path);
+    o.exit_code = test::wait_exit(c, std::chrono::seconds(300));
+    o.out = test::slurp(out_path);
+    o.err = test::slurp(err_path);
     o.log_exists = fs::exists(dir_ / "log" / "ballast.log");
-    if (o.log_exists) o.log = slurp(dir_ / "log" / "ballast.log");
+    if (o.log_exists) o.log = test::slurp(log_path());
     return o;
   }
 

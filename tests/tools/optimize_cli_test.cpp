@@ -10,43 +10,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "optimize_test_support.hpp"
+
 namespace ballast::tools {
 namespace {
 
 using json = nlohmann::json;
 
-struct CliRun {
-  int rc;
-  std::string out, err;
-};
-
-CliRun run_file(const std::string& path) {
-  std::ostringstream out, err;
-  const int rc = optimize_main(path, out, err);
-  return {rc, out.str(), err.str()};
-}
-
-CliRun run_text(const std::string& text) {
-  // One file per process and call: ctest runs these tests as parallel processes.
-  static int calls = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("ballast_optimize_test_" + std::to_string(::getpid()) + "_" +
-                     std::to_string(calls++) + ".json");
-  std::ofstream(path) << text;
-  CliRun r = run_file(path.string());
-  std::filesystem::remove(path);
-  return r;
-}
-
-const char* kTwoAssets = R"({
-  "instruments": ["A", "B"],
-  "covariance": [[0.04, 0.01], [0.01, 0.0225]],
-  "current": {"weights": {"A": 0.7, "B": 0.3}, "cash": 0.0},
-  "targets": {"A": 0.6, "B": 0.4}
-})";
-
 TEST(OptimizeCommand, SolvesTheShippedExampleIntoWholeShareTrades) {
-  const CliRun r = run_file(std::string(BALLAST_SOURCE_DIR) + "/docs/examples/optimize_etf12.json");
+  const CliRun r =
+      run_optimize_file(std::string(BALLAST_SOURCE_DIR) + "/docs/examples/optimize_etf12.json");
   ASSERT_EQ(r.rc, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["status"], "optimal");
@@ -70,7 +43,7 @@ TEST(OptimizeCommand, SolvesTheShippedExampleIntoWholeShareTrades) {
 }
 
 TEST(OptimizeCommand, WithNoCostsTheSolutionIsTheTarget) {
-  const CliRun r = run_text(kTwoAssets);
+  const CliRun r = run_optimize_text(kTwoAssets);
   ASSERT_EQ(r.rc, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_NEAR(j["instruments"][0]["weight"].get<double>(), 0.6, 1e-12);
@@ -82,7 +55,7 @@ TEST(OptimizeCommand, ReportsAnInfeasibleProblemAsSuch) {
   json p = json::parse(kTwoAssets);
   p["no_sell"] = {"A"};
   p["upper"] = {{"A", 0.5}};
-  const CliRun r = run_text(p.dump());
+  const CliRun r = run_optimize_text(p.dump());
   EXPECT_EQ(r.rc, 1);
   const json j = json::parse(r.out);
   EXPECT_EQ(j["status"], "infeasible");
@@ -139,13 +112,13 @@ TEST(OptimizeCommand, BadInputNamesTheFieldAndExitsWithTwo) {
       {bad_file.dump(), "$.price_history.file"},
   };
   for (const auto& c : cases) {
-    const CliRun r = run_text(c.text);
+    const CliRun r = run_optimize_text(c.text);
     EXPECT_EQ(r.rc, 2) << c.expect;
     EXPECT_NE(r.err.find(c.expect), std::string::npos)
         << "expected '" << c.expect << "' in: " << r.err;
     EXPECT_TRUE(r.out.empty());
   }
-  const CliRun missing = run_file("/nonexistent/problem.json");
+  const CliRun missing = run_optimize_file("/nonexistent/problem.json");
   EXPECT_EQ(missing.rc, 2);
   EXPECT_NE(missing.err.find("cannot read the file"), std::string::npos);
 }

@@ -12,36 +12,19 @@
 #include <sstream>
 
 #include "optimize_command.hpp"
+#include "optimize_test_support.hpp"
 
 namespace ballast::tools {
 namespace {
 
 using json = nlohmann::json;
 
-struct CliRun {
-  int rc;
-  std::string out, err;
-};
-
 CliRun run_json(const json& j, const std::string& name = "ballast_optimize_status.json") {
-  // One file per process and call: ctest runs these tests as parallel processes.
-  static int calls = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    (std::to_string(::getpid()) + "_" + std::to_string(calls++) + "_" + name);
-  std::ofstream(path) << j.dump();
-  std::ostringstream out, err;
-  const int rc = optimize_main(path.string(), out, err);
-  std::filesystem::remove(path);
-  return {rc, out.str(), err.str()};
+  return run_optimize_text(j.dump(), name);
 }
 
 json two_assets() {
-  return json::parse(R"({
-    "instruments": ["A", "B"],
-    "covariance": [[0.04, 0.01], [0.01, 0.0225]],
-    "current": {"weights": {"A": 0.7, "B": 0.3}, "cash": 0.0},
-    "targets": {"A": 0.6, "B": 0.4}
-  })");
+  return json::parse(kTwoAssets);
 }
 
 TEST(OptimizeStatus, ACashBufferThatNeedsMoreSellingThanTheCapIsInfeasible) {

@@ -30,9 +30,8 @@
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/fix/fix_decimal.hpp"
 #include "ballast/fix/free_port.hpp"
+#include "process_test_support.hpp"
 #include "run_summary.hpp"
-
-extern char** environ;
 
 namespace ballast::tools {
 namespace {
@@ -176,56 +175,10 @@ TEST(PositionsCsv, AnUnwritablePathIsAnErrorNamingIt) {
 
 // ------------------------------------------------------------------------------- processes
 
-/// A child process with stdout and stderr in files.
-struct Child {
-  pid_t pid = -1;
-  std::string out_path;
-  bool running() const { return pid > 0 && ::kill(pid, 0) == 0; }
-};
-
-Child spawn(const std::vector<std::string>& args, const std::string& out_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  Child c;
-  c.out_path = out_path;
-  if (posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) c.pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return c;
-}
-
-/// Waits for the child's exit (up to `timeout`); its exit code, or -1 (still running: killed),
-/// or 128 + signal.
-int wait_exit(Child& c, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    const pid_t r = ::waitpid(c.pid, &status, WNOHANG);
-    if (r == c.pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(c.pid, SIGKILL);
-      ::waitpid(c.pid, &status, 0);
-      c.pid = -1;
-      return -1;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  c.pid = -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::Child;
+using test::slurp;
+using test::spawn;
+using test::wait_exit;
 
 /// The shipped tape up to `end_ns` after local midnight (headers kept).
 void cut_tape(const std::string& from, const std::string& to, std::int64_t end_ns) {
@@ -285,6 +238,75 @@ struct DeskAccount {
   std::map<std::string, std::int64_t> units;
 };
 
+/// The positions `run` exported (`b`) are each account's starting ones plus every fill broker-sim
+/// recorded (`f`), exactly; its cash the starting cash less every fill's notional (each rounded to
+/// the cent's 1e-4 at most).
+void expect_start_plus_fills(const std::vector<DeskAccount>& desk, const SimFills& f,
+                             const CsvBook& b) {
+  for (const DeskAccount& a : desk) {
+    for (const char* sym : {"AAPL", "AMZN", "GOOG"}) {
+      const auto start = a.units.count(sym) ? a.units.at(sym) * 1'000'000 : 0;
+      const auto filled = f.qty.count({a.id, sym}) ? f.qty.at({a.id, sym}) : 0;
+      const auto it = b.qty.find({a.id, sym});
+      EXPECT_EQ(it == b.qty.end() ? 0 : it->second, start + filled) << a.id << " " << sym;
+    }
+    const std::int64_t start_cash = Money::parse(a.cash).value().raw;
+    const __int128 spent_e15 = f.notional_e15.count(a.id) ? f.notional_e15.at(a.id) : 0;
+    const auto expected = static_cast<std::int64_t>(start_cash - spent_e15 / 1'000'000'000);
+    const std::int64_t fills =
+        f.count.count(a.id) ? static_cast<std::int64_t>(f.count.at(a.id)) : 0;
+    EXPECT_LE(std::abs(b.cash.at(a.id) - expected), fills + 1) << a.id;
+  }
+}
+
+/// The triggers of the desks that trade against broker-sim (`first` first, then a band of 3 points,
+/// 30 minutes' cool-down, 09:35-15:55, no cost-benefit test) and their model, `growth`.
+std::string growth_triggers_and_model(const std::string& first) {
+  return "triggers:\n" + first +
+         "  absolute: {band: 0.03}\n"
+         "  cool_down: 30m\n"
+         "  trading_hours: {start: \"09:35\", end: \"15:55\"}\n"
+         "  cost_benefit: {enabled: false}\n"
+         "models:\n"
+         "  - {id: growth, weights: {AAPL: 0.40, AMZN: 0.25, GOOG: 0.30}, cash_buffer: 0.05}\n";
+}
+
+/// broker-sim and `ballast run`, each its own process, and where run exports its positions and
+/// counters.
+struct SimAndRun {
+  Child sim, run;
+  std::string csv, counters;
+};
+
+/// Starts broker-sim on `port`, replaying dir/sim.tape.csv at 120x into dir/broker-sim (its output
+/// in dir/broker-sim.out), then `ballast run` on `config` (output in dir/run.out), exporting its
+/// positions to dir/positions.csv and its counters to dir/counters.csv when it stops.
+void start_sim_and_run(const fs::path& dir, int port, const std::string& config, SimAndRun& p) {
+  p.sim = spawn({BALLAST_EXE, "broker-sim", "--port", std::to_string(port), "--tape",
+                 (dir / "sim.tape.csv").string(), "--speed", "120", "--dir",
+                 (dir / "broker-sim").string(), "--wait-logon-s", "0"},
+                (dir / "broker-sim.out").string());
+  ASSERT_GT(p.sim.pid, 0);
+  p.csv = (dir / "positions.csv").string();
+  p.counters = (dir / "counters.csv").string();
+  p.run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", p.csv, "--counters-out",
+                 p.counters},
+                (dir / "run.out").string());
+  ASSERT_GT(p.run.pid, 0);
+}
+
+/// Waits for broker-sim to end its tape and exit 0, then stops `run` (still running) with SIGINT;
+/// it must exit 0. `out`: what run printed.
+void stop_run_after_sim(Child& sim, Child& run, std::string& out) {
+  const int sim_rc = wait_exit(sim, 120s);
+  EXPECT_EQ(sim_rc, 0) << slurp(sim.out_path);
+  ASSERT_TRUE(run.running()) << slurp(run.out_path);
+  ::kill(run.pid, SIGINT);
+  const int rc = wait_exit(run, 60s);
+  out = slurp(run.out_path);
+  ASSERT_EQ(rc, 0) << out;
+}
+
 TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBrokerSimFilled) {
   const fs::path dir = fs::path(BALLAST_BINARY_DIR) / "run-e2e";
   fs::remove_all(dir);
@@ -326,15 +348,7 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
        "  - {symbol: AAPL, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
        "  - {symbol: AMZN, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
        "  - {symbol: GOOG, tick_size: 0.01, lot_size: 1, currency: USD, asset_class: equity}\n"
-       "triggers:\n"
-       "  combine: any\n"
-       "  absolute: {band: 0.03}\n"
-       "  cool_down: 30m\n"
-       "  trading_hours: {start: \"09:35\", end: \"15:55\"}\n"
-       "  cost_benefit: {enabled: false}\n"
-       "models:\n"
-       "  - {id: growth, weights: {AAPL: 0.40, AMZN: 0.25, GOOG: 0.30}, cash_buffer: 0.05}\n"
-       "accounts:\n";
+    << growth_triggers_and_model("  combine: any\n") << "accounts:\n";
   for (const DeskAccount& a : desk) {
     y << "  - id: " << a.id << "\n    model: growth\n    cash: " << a.cash << "\n";
     y << "    positions: {";
@@ -402,17 +416,12 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   const std::string config = (dir / "desk.yaml").string();
   std::ofstream(config) << y.str();
 
-  Child sim = spawn({BALLAST_EXE, "broker-sim", "--port", std::to_string(port), "--tape",
-                     (dir / "sim.tape.csv").string(), "--speed", "120", "--dir",
-                     (dir / "broker-sim").string(), "--wait-logon-s", "0"},
-                    (dir / "broker-sim.out").string());
-  ASSERT_GT(sim.pid, 0);
-  const std::string csv = (dir / "positions.csv").string();
-  const std::string counters_csv = (dir / "counters.csv").string();
-  Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv,
-                     "--counters-out", counters_csv},
-                    (dir / "run.out").string());
-  ASSERT_GT(run.pid, 0);
+  SimAndRun p;
+  ASSERT_NO_FATAL_FAILURE(start_sim_and_run(dir, port, config, p));
+  Child& sim = p.sim;
+  Child& run = p.run;
+  const std::string& csv = p.csv;
+  const std::string& counters_csv = p.counters;
   // engine.core_cpu: the core thread ("ballast-core") runs on CPU 0 alone.
   std::string core_cpus;
   for (int k = 0; k < 100 && core_cpus.empty(); ++k) {
@@ -431,13 +440,8 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   }
   EXPECT_EQ(core_cpus, "0") << "the core thread's CPUs (engine.core_cpu: 0)";
   // broker-sim replays its 30 minutes at 120x (15 s), lingers 5 s and exits: no fill after that.
-  const int sim_rc = wait_exit(sim, 120s);
-  EXPECT_EQ(sim_rc, 0) << slurp(sim.out_path);
-  ASSERT_TRUE(run.running()) << slurp(run.out_path);
-  ::kill(run.pid, SIGINT);
-  const int rc = wait_exit(run, 60s);
-  const std::string out = slurp(run.out_path);
-  ASSERT_EQ(rc, 0) << out;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(stop_run_after_sim(sim, run, out));
 
   // The summary.
   const std::vector<std::string> lines = {"ballast run: stopped after ",
@@ -467,20 +471,7 @@ TEST(RunCommand, StoppedWithSigintItPrintsTheSummaryAndExportsThePositionsBroker
   const CsvBook b = read_positions(csv);
   ASSERT_EQ(b.error, "") << slurp(csv);
   ASSERT_EQ(b.accounts.size(), desk.size()) << slurp(csv);
-  for (const DeskAccount& a : desk) {
-    for (const char* sym : {"AAPL", "AMZN", "GOOG"}) {
-      const auto start = a.units.count(sym) ? a.units.at(sym) * 1'000'000 : 0;
-      const auto filled = f.qty.count({a.id, sym}) ? f.qty.at({a.id, sym}) : 0;
-      const auto it = b.qty.find({a.id, sym});
-      EXPECT_EQ(it == b.qty.end() ? 0 : it->second, start + filled) << a.id << " " << sym;
-    }
-    const std::int64_t start_cash = Money::parse(a.cash).value().raw;
-    const __int128 spent_e15 = f.notional_e15.count(a.id) ? f.notional_e15.at(a.id) : 0;
-    const auto expected = static_cast<std::int64_t>(start_cash - spent_e15 / 1'000'000'000);
-    const std::int64_t fills =
-        f.count.count(a.id) ? static_cast<std::int64_t>(f.count.at(a.id)) : 0;
-    EXPECT_LE(std::abs(b.cash.at(a.id) - expected), fills + 1) << a.id;
-  }
+  expect_start_plus_fills(desk, f, b);
   // The counters (--counters-out): every thread's counters by name, checked against broker-sim's
   // own record where it has one.
   EXPECT_NE(out.find("\nCounters: " + counters_csv), std::string::npos) << out;
@@ -658,14 +649,8 @@ std::string lean_desk(const fs::path& dir, int port, const std::string& kind,
   std::ostringstream y;
   y << "version: 1\n"
        "instruments:\n  - {symbol: AAPL}\n  - {symbol: AMZN}\n  - {symbol: GOOG}\n"
-       "triggers:\n"
-       "  absolute: {band: 0.03}\n"
-       "  cool_down: 30m\n"
-       "  trading_hours: {start: \"09:35\", end: \"15:55\"}\n"
-       "  cost_benefit: {enabled: false}\n"
-       "models:\n"
-       "  - {id: growth, weights: {AAPL: 0.40, AMZN: 0.25, GOOG: 0.30}, cash_buffer: 0.05}\n"
-       "accounts:\n"
+    << growth_triggers_and_model("")
+    << "accounts:\n"
        "  - {id: ACC-1, model: growth, cash: 100000.00, positions: {AAPL: 300}}\n"
        "  - {id: ACC-2, model: growth, cash: 250000.00, positions: {GOOG: 40}}\n"
        "market_data_quality: {stale_after: 30m, max_move_bps: 1000, mark: mid}\n"
@@ -710,15 +695,11 @@ void run_lean_source_against_broker_sim(const std::string& kind) {
   EXPECT_NE(slurp(check.out_path).find(std::string(", day: ") + kind + ")"), std::string::npos)
       << slurp(check.out_path);
 
-  Child sim = spawn({BALLAST_EXE, "broker-sim", "--port", std::to_string(port), "--tape",
-                     (dir / "sim.tape.csv").string(), "--speed", "120", "--dir",
-                     (dir / "broker-sim").string(), "--wait-logon-s", "0"},
-                    (dir / "broker-sim.out").string());
-  ASSERT_GT(sim.pid, 0);
-  const std::string csv = (dir / "positions.csv").string();
-  Child run = spawn({BALLAST_EXE, "run", "--config", config, "--positions-out", csv},
-                    (dir / "run.out").string());
-  ASSERT_GT(run.pid, 0);
+  SimAndRun p;
+  ASSERT_NO_FATAL_FAILURE(start_sim_and_run(dir, port, config, p));
+  Child& sim = p.sim;
+  Child& run = p.run;
+  const std::string& csv = p.csv;
   // The replay thread is an agent named for its source's index.
   bool md_thread = false;
   for (int k = 0; k < 100 && !md_thread && run.running(); ++k) {
@@ -729,13 +710,8 @@ void run_lean_source_against_broker_sim(const std::string& kind) {
     }
   }
   EXPECT_TRUE(md_thread) << "no thread ballast-md-0\n" << slurp(run.out_path);
-  const int sim_rc = wait_exit(sim, 120s);
-  EXPECT_EQ(sim_rc, 0) << slurp(sim.out_path);
-  ASSERT_TRUE(run.running()) << slurp(run.out_path);
-  ::kill(run.pid, SIGINT);
-  const int rc = wait_exit(run, 60s);
-  const std::string out = slurp(run.out_path);
-  ASSERT_EQ(rc, 0) << out;
+  std::string out;
+  ASSERT_NO_FATAL_FAILURE(stop_run_after_sim(sim, run, out));
   EXPECT_NE(out.find("1 file feeds"), std::string::npos) << out;
   // The journal's manifest has the trading date of the files' names.
   EXPECT_NE(slurp((dir / "journal/manifest.txt").string()).find("session_date=2012-06-21"),
@@ -749,20 +725,7 @@ void run_lean_source_against_broker_sim(const std::string& kind) {
   const std::vector<DeskAccount> desk = {{"ACC-1", "100000.00", {{"AAPL", 300}}},
                                          {"ACC-2", "250000.00", {{"GOOG", 40}}}};
   ASSERT_EQ(b.accounts.size(), desk.size()) << slurp(csv);
-  for (const DeskAccount& a : desk) {
-    for (const char* sym : {"AAPL", "AMZN", "GOOG"}) {
-      const auto start = a.units.count(sym) ? a.units.at(sym) * 1'000'000 : 0;
-      const auto filled = f.qty.count({a.id, sym}) ? f.qty.at({a.id, sym}) : 0;
-      const auto it = b.qty.find({a.id, sym});
-      EXPECT_EQ(it == b.qty.end() ? 0 : it->second, start + filled) << a.id << " " << sym;
-    }
-    const std::int64_t start_cash = Money::parse(a.cash).value().raw;
-    const __int128 spent_e15 = f.notional_e15.count(a.id) ? f.notional_e15.at(a.id) : 0;
-    const auto expected = static_cast<std::int64_t>(start_cash - spent_e15 / 1'000'000'000);
-    const std::int64_t fills =
-        f.count.count(a.id) ? static_cast<std::int64_t>(f.count.at(a.id)) : 0;
-    EXPECT_LE(std::abs(b.cash.at(a.id) - expected), fills + 1) << a.id;
-  }
+  expect_start_plus_fills(desk, f, b);
 
   // A damaged row: check-config and run refuse it alike, naming the file, line and field.
   {

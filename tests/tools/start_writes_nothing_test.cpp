@@ -12,6 +12,7 @@
 #include "ballast/config/config.hpp"
 #include "ballast/journal/journal_reader.hpp"
 #include "journal/journal_test_support.hpp"
+#include "process_test_support.hpp"
 #include "run_command.hpp"
 
 namespace ballast {
@@ -63,16 +64,8 @@ std::string write_config(const TempDir& d, const std::string& tape) {
        "    weights: {AAPL: 0.4, AMZN: 0.3, GOOG: 0.3}\n"
        "accounts:\n"
        "  - {id: ACC-1, model: m, cash: 100000.00}\n"
-       "compliance: {max_adv_share: off}\n"
-       "market_data:\n"
-       "  sources:\n"
-       "    - name: closes\n"
-       "      kind: daily_closes\n"
-       "      path: "
-    << kData
-    << "/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv\n"
-       "      pace: fast\n"
-       "    - name: day\n"
+    << test::closes_source_yaml(test::kShippedCloses)
+    << "    - name: day\n"
        "      kind: tape\n"
        "      path: "
     << tape

@@ -59,16 +59,11 @@ struct FixInboundCounters {
 
   template <class F>
   void each(F&& f) const {
-    f("reports", reports.value());
-    f("cancel_rejects", cancel_rejects.value());
-    f("rejects", rejects.value());
-    f("status", status.value());
-    f("market_data", market_data.value());
-    f("unbookable_reports", unbookable_reports.value());
-    f("rounded_reports", rounded_reports.value());
-    f("unknown_symbols", unknown_symbols.value());
-    f("queue_waits", queue_waits.value());
-    f("market_data_rejects", market_data_rejects.value());
+    name_counters(f, "reports", reports, "cancel_rejects", cancel_rejects, "rejects", rejects,
+                  "status", status, "market_data", market_data, "unbookable_reports",
+                  unbookable_reports, "rounded_reports", rounded_reports, "unknown_symbols",
+                  unknown_symbols, "queue_waits", queue_waits, "market_data_rejects",
+                  market_data_rejects);
   }
 };
 
@@ -123,12 +118,9 @@ struct FixOutboundCounters {
 
   template <class F>
   void each(F&& f) const {
-    f("new_orders", new_orders.value());
-    f("cancels", cancels.value());
-    f("replaces", replaces.value());
-    f("status_requests", status_requests.value());
-    f("send_failures", send_failures.value());
-    f("unknown_orders", unknown_orders.value());
+    name_counters(f, "new_orders", new_orders, "cancels", cancels, "replaces", replaces,
+                  "status_requests", status_requests, "send_failures", send_failures,
+                  "unknown_orders", unknown_orders);
   }
 };
 

@@ -4,9 +4,9 @@
 // threads) members of one struct and hands out a const reference to it (its counters()); readers
 // load each value in place, on any thread, whenever they like. No component copies its counts
 // into a snapshot struct of plain integers. The struct lists its counters by name once, in
-// `template <class F> void each(F&& f) const` calling f(name, value) per counter, which is what
-// readers by name use (read_counters below: `ballast run --counters-out`, the kernel's
-// Kernel::counters()).
+// `template <class F> void each(F&& f) const { name_counters(f, "a", a, "b", b); }` calling
+// f(name, value) per counter, which is what readers by name use (read_counters below: `ballast run
+// --counters-out`, the kernel's Kernel::counters()).
 //
 // Counts that only the core thread touches and that are read on it or after it stopped (the
 // engine components' decision counts) stay plain integers: the core is single-threaded.
@@ -65,6 +65,28 @@ class SharedCounter {
  private:
   std::atomic<std::uint64_t> v_{0};
 };
+
+/// A counter's value, for name_counters: Counter, SharedCounter or a std::atomic integer.
+inline std::uint64_t counter_value(const Counter& c) noexcept {
+  return c.value();
+}
+inline std::uint64_t counter_value(const SharedCounter& c) noexcept {
+  return c.value();
+}
+template <class T>
+std::uint64_t counter_value(const std::atomic<T>& a) noexcept {
+  return static_cast<std::uint64_t>(a.load(std::memory_order_relaxed));
+}
+
+/// What a counters struct's each(f) is made of: name_counters(f, "sent", sent, "held", held, ...)
+/// calls f(name, value) for each (name, counter) pair, in order.
+template <class F>
+void name_counters(F&) {}
+template <class F, class C, class... Rest>
+void name_counters(F& f, const char* name, const C& c, const Rest&... rest) {
+  f(name, counter_value(c));
+  name_counters(f, rest...);
+}
 
 /// One counter, read by name.
 struct CounterReading {

@@ -93,13 +93,9 @@ struct JournalWriterStats {
 
   template <class F>
   void each(F&& f) const {
-    f("records", records.value());
-    f("bytes", bytes.value());
-    f("writes", writes.value());
-    f("syncs", syncs.value());
-    f("segments_created", segments_created.value());
-    f("queue_waits", queue_waits.value());
-    f("dropped", dropped.value());
+    name_counters(f, "records", records, "bytes", bytes, "writes", writes, "syncs", syncs,
+                  "segments_created", segments_created, "queue_waits", queue_waits, "dropped",
+                  dropped);
   }
 };
 

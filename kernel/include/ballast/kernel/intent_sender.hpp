@@ -105,9 +105,7 @@ struct IntentSenderCounters {
 
   template <class F>
   void each(F&& f) const {
-    f("sent", sent.value());
-    f("held", held.value());
-    f("durable_waits", durable_waits.value());
+    name_counters(f, "sent", sent, "held", held, "durable_waits", durable_waits);
   }
 };
 

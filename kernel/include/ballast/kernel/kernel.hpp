@@ -56,20 +56,10 @@ struct LiveStats {
 
   template <class F>
   void each(F&& f) const {
-    f("inputs", inputs.value());
-    f("quotes", quotes.value());
-    f("trades", trades.value());
-    f("triggers", triggers.value());
-    f("parents", parents.value());
-    f("children", children.value());
-    f("fills", fills.value());
-    f("denials", denials.value());
-    f("rejects", rejects.value());
-    f("held", held.value());
-    f("working", working.value());
-    f("active_parents", active_parents.value());
-    f("sessions_up", static_cast<std::uint64_t>(sessions_up.load(std::memory_order_relaxed)));
-    f("kills", kills.load(std::memory_order_relaxed));
+    name_counters(f, "inputs", inputs, "quotes", quotes, "trades", trades, "triggers", triggers,
+                  "parents", parents, "children", children, "fills", fills, "denials", denials,
+                  "rejects", rejects, "held", held, "working", working, "active_parents",
+                  active_parents, "sessions_up", sessions_up, "kills", kills);
   }
 };
 

@@ -87,13 +87,9 @@ struct InitiatorCounters {
 
   template <class F>
   void each(F&& f) const {
-    f("sent", sent.value());
-    f("send_failures", send_failures.value());
-    f("received", received.value());
-    f("invalid_inbound", invalid_inbound.value());
-    f("stale_resends_suppressed", stale_resends_suppressed.value());
-    f("logons", logons.value());
-    f("disconnects", disconnects.value());
+    name_counters(f, "sent", sent, "send_failures", send_failures, "received", received,
+                  "invalid_inbound", invalid_inbound, "stale_resends_suppressed",
+                  stale_resends_suppressed, "logons", logons, "disconnects", disconnects);
   }
 };
 
