@@ -15,13 +15,16 @@ function(ballast_module name)
   endif()
 endfunction()
 
-# ballast_test(NAME [SERIAL gtest-filter] LIBS... [SOURCES files...]): one GoogleTest executable from
-# DIR/*_test.cpp (or the SOURCES given),
+# ballast_test(NAME [SERIAL gtest-filter] [COST n] LIBS... [SOURCES files...]): one GoogleTest
+# executable from DIR/*_test.cpp (or the SOURCES given),
 # registered with CTest test by test (gtest_discover_tests) and labelled with the module name.
 # Tests matching SERIAL run alone (RUN_SERIAL): the wall-paced end-to-end runs, whose outcome
 # depends on keeping up with a recorded tape replayed against the clock.
+# COST: CTest starts tests in descending cost where it has no timings of its own (a clean checkout:
+# CI), so the long process-level tests given a COST start first instead of last, when one of them
+# would hold the stage open with the cores idle (ctest -j; its measured times replace COST later).
 function(ballast_test name)
-  cmake_parse_arguments(ARG "" "SERIAL" "LIBS;SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "SERIAL;COST" "LIBS;SOURCES" ${ARGN})
   # Every *_test.cpp of the directory, or the SOURCES given.
   if(ARG_SOURCES)
     set(srcs ${ARG_SOURCES})
@@ -47,12 +50,18 @@ function(ballast_test name)
   elseif(BALLAST_SANITIZE STREQUAL "address")
     set(env "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
+  set(cost 0)
+  if(ARG_COST)
+    set(cost ${ARG_COST})
+  endif()
   if(ARG_SERIAL)
     gtest_discover_tests(${name} TEST_FILTER "${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS ${name} RUN_SERIAL TRUE ENVIRONMENT "${env}")
+                         PROPERTIES LABELS ${name} RUN_SERIAL TRUE ENVIRONMENT "${env}"
+                                    COST ${cost})
     gtest_discover_tests(${name} TEST_FILTER "-${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
+                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}" COST ${cost})
   else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name} ENVIRONMENT "${env}")
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}" COST ${cost})
   endif()
 endfunction()
