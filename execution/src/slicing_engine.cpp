@@ -80,6 +80,12 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   const ParentOrder* po = om_.parent(p.req.parent);
   p.st.filled = po != nullptr ? po->filled : Qty{};
   const ChildOrder* child = p.live.valid() ? om_.child(p.live) : nullptr;
+  if (child == nullptr && p.live.valid() && p.replaced.valid()) {
+    // The replacement left the order manager's tables (refused, then retired by the retention or
+    // a full table): the order it was to replace may still work.
+    p.live = p.replaced;
+    child = om_.child(p.live);
+  }
   if (child != nullptr && !child->active()) {
     // A replacement the broker has not made live (FIX 35=G answered by neither Replaced nor 35=9
     // yet): the order it replaces is what works at the broker until the answer. Nothing is decided
@@ -117,6 +123,7 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
   const VolumeProfile& prof = profiles_ != nullptr && p.req.instrument.value < profiles_->size()
                                   ? (*profiles_)[p.req.instrument.value]
                                   : profile_;
+  const bool was_done = p.st.done;  // finished earlier, while a child still worked
   const SliceDecision d = decide(cfg_, prof, p.st, m, now, minute);
   auto propose = [&](Qty qty, OrderId replaces) {
     ChildOrderProposed o{};
@@ -146,6 +153,16 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
     out.emit(c);
     ++c_.cancelled;
   };
+  if (was_done) {
+    // Its child is gone now: the parent ends. Still working (the cancel was refused, lost or
+    // withdrawn after a status answer): cancel it again.
+    if (child == nullptr) {
+      finish(p, p.st.quantity > p.st.filled, now, out);
+      return false;
+    }
+    cancel_live();
+    return true;
+  }
   switch (d.action) {
     case SliceDecision::Action::kNone:
       break;
@@ -163,7 +180,13 @@ bool SlicingEngine::step(Parent& p, Timestamp now, Outbox& out) {
       cancel_live();
       break;
     case SliceDecision::Action::kFinished:
-      cancel_live();
+      if (child != nullptr) {
+        // The parent ends once the broker has answered the cancel of its working child (the step
+        // above waits for it): a cancel lost, refused or withdrawn leaves the child working, and
+        // the next step cancels again rather than closing a parent whose order still trades.
+        cancel_live();
+        return true;
+      }
       finish(p, d.left_over.raw > 0, now, out);
       return false;
   }

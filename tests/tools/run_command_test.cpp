@@ -606,6 +606,23 @@ TEST(RunProcess, ABadConfigurationExitsTwoAndWritesNothing) {
     EXPECT_EQ(wait_exit(check, 60s), 2) << slurp(check.out_path);
     EXPECT_NE(slurp(check.out_path).find("engine.core_cpu"), std::string::npos);
   }
+  // Output files that cannot be written are refused before anything starts, naming the flag: a
+  // directory, or one file for both exports (found by the adversarial review: they failed at the
+  // stop, the counters lost).
+  const std::string good = small_desk(dir, "", session);
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--counters-out", dir.string()},
+            "--counters-out " + dir.string() + ": is a directory"},
+           {{"--positions-out", dir.string()}, "--positions-out " + dir.string()},
+           {{"--positions-out", (dir / "x.csv").string(), "--counters-out",
+             (dir / "x.csv").string()},
+            "name the same file"}}) {
+    std::vector<std::string> argv = {BALLAST_EXE, "run", "--config", good};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Child run = spawn(argv, (dir / "run.out").string());
+    EXPECT_EQ(wait_exit(run, 30s), 2) << slurp(run.out_path);
+    EXPECT_NE(slurp(run.out_path).find(says), std::string::npos) << slurp(run.out_path);
+  }
   EXPECT_FALSE(fs::exists(dir / "journal")) << "nothing written";
 }
 

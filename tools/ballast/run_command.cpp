@@ -321,6 +321,17 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
           << " does not exist\n";
       return 2;
     }
+    if (fs::is_directory(*path, ec)) {
+      err << "ballast run: " << flag << " " << *path << ": is a directory (a file is expected)\n";
+      return 2;
+    }
+  }
+  if (!opt.positions_out.empty() && !opt.counters_out.empty() &&
+      fs::absolute(opt.positions_out).lexically_normal() ==
+          fs::absolute(opt.counters_out).lexically_normal()) {
+    err << "ballast run: --positions-out and --counters-out name the same file "
+        << opt.positions_out << "\n";
+    return 2;
   }
   // Intraday file sources: one replay thread each. load_file (InputFiles::kRead) has already read
   // each to its end (every row checked, errors as file:line), so a bad row stopped the start
