@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "ballast/fix/fix_decimal.hpp"
@@ -281,6 +282,49 @@ TEST(FixCodec, RandomlyDamagedInboundMessagesThrowOnlyWhatFromAppAllows) {
       ++failures;
     }
   }
+}
+
+// Found by the initiator fuzzer (seed 20261207): a Logon with HeartBtInt 108=1.2.3 passed, and
+// QuickFIX's heartbeat timer converted it outside its own error handling (an exception out of
+// Session::next ends the connection's thread: a process abort). The initiator's fromAdmin refuses
+// such a Logon (RejectLogon naming the tag); QuickFIX logs out and drops the connection.
+TEST(FixCodec, ALogonWhoseHeartBtIntIsNotAWholeNumberIsRefusedNamingTheTag) {
+  auto logon = [](const std::string* v) {
+    FIX::Message m;
+    m.getHeader().setField(35, "A");
+    if (v != nullptr) m.setField(108, *v);
+    return m;
+  };
+  EXPECT_NO_THROW(codec::check_logon(logon(nullptr)));
+  std::mt19937_64 rng(20261207);
+  const std::string alphabet = "0123456789012345678901234567890123456789.-+e x";
+  int refused = 0, accepted = 0;
+  for (int k = 0; k < 20000; ++k) {
+    std::string v;
+    const std::size_t n = 1 + rng() % 12;
+    for (std::size_t j = 0; j < n; ++j) v += alphabet[rng() % alphabet.size()];
+    // The oracle: digits only, and the value fits QuickFIX's int.
+    bool whole = true;
+    for (char c : v) whole = whole && c >= '0' && c <= '9';
+    const bool fits = whole && v.size() <= 10 && std::stoll(v) <= 2147483647LL;
+    try {
+      codec::check_logon(logon(&v));
+      EXPECT_TRUE(fits) << "accepted '" << v << "'";
+      ++accepted;
+      // What QuickFIX's timer does with it must not throw then.
+      FIX::HeartBtInt h;
+      logon(&v).getField(h);
+      EXPECT_NO_THROW((void)h.getValue()) << v;
+    } catch (const FIX::RejectLogon& e) {
+      EXPECT_FALSE(fits) << "refused '" << v << "'";
+      EXPECT_NE(std::string(e.what()).find("HeartBtInt (108)"), std::string::npos) << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 1000);
+  EXPECT_GT(accepted, 1000);
+  const std::string bad = "1.2.3";
+  EXPECT_THROW(codec::check_logon(logon(&bad)), FIX::RejectLogon);
 }
 
 }  // namespace

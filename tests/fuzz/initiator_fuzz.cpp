@@ -72,7 +72,9 @@ class App : public FIX::Application {
                                               FIX::IncorrectTagValue, FIX::RejectLogon) override {
     try {
       const std::string& type = msg.getHeader().getField(35);
-      if (type == "3") {
+      if (type == "A") {
+        codec::check_logon(msg);  // as the initiator's fromAdmin does
+      } else if (type == "3") {
         SessionReject r;
         codec::parse(msg, r);
         ++g_stats.session_rejects;

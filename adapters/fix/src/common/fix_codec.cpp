@@ -805,6 +805,25 @@ void TopOfBook::apply(const FIX::Message& msg, std::uint16_t session,
   }
 }
 
+void check_logon(const FIX::Message& logon) {
+  if (!logon.isSetField(108)) return;
+  const std::string& v = logon.getField(108);
+  bool ok = !v.empty() && v.size() <= 10;
+  long long n = 0;
+  for (std::size_t k = 0; ok && k < v.size(); ++k) {
+    ok = v[k] >= '0' && v[k] <= '9';
+    n = n * 10 + (v[k] - '0');
+  }
+  if (!ok || n > 2147483647LL) {
+    std::string shown = v.substr(0, 32);
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+    }
+    throw FIX::RejectLogon("Logon HeartBtInt (108) is not a whole number of seconds: '" + shown +
+                           (v.size() > 32 ? "...'" : "'"));
+  }
+}
+
 }  // namespace codec
 }  // namespace fix
 }  // namespace ballast

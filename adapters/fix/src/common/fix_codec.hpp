@@ -69,6 +69,12 @@ void parse(const FIX::Message& msg, BusinessReject& out);
 /// MDReqID in business_ref_id.
 void parse_md_reject(const FIX::Message& msg, BusinessReject& out);
 void parse(const FIX::Message& msg, SessionReject& out);
+/// A Logon's fields QuickFIX keeps and converts later, outside its own error handling: HeartBtInt
+/// (108), read by its heartbeat timer, where a conversion error escapes Session::next and ends the
+/// connection's thread (a process abort). Throws FIX::RejectLogon naming the tag and the value
+/// unless 108 is absent or a whole number from 0 to 2,147,483,647 (the initiator's fromAdmin calls
+/// this: QuickFIX then logs out and drops the connection).
+void check_logon(const FIX::Message& logon);
 /// How the order parsers treat an absent field.
 enum class Need : std::uint8_t {
   kWhatIsThere,  ///< absent fields keep the struct's defaults (the FIX log reader)

@@ -988,7 +988,14 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
 
 void InitiatorImpl::from_admin(SessionRuntime& rt, const FIX::Message& msg) {
   const std::string& type = msg.getHeader().getField(35);
-  if (type == "3") {
+  if (type == "A") {
+    try {
+      codec::check_logon(msg);  // QuickFIX's timer would convert a bad 108 outside any catch
+    } catch (const FIX::RejectLogon&) {
+      ++c_.invalid_inbound;
+      throw;
+    }
+  } else if (type == "3") {
     SessionReject r;
     codec::parse(msg, r);
     r.session = rt.index;
