@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ballast/base/enum_names.hpp"
 #include "ballast/config/config.hpp"
 #include "ballast/config/text.hpp"
-#include "ballast/base/enum_names.hpp"
 
 namespace ballast::config::detail {
 

@@ -1,5 +1,6 @@
-// base/: one table of names for an enum whose values run without gaps: to_string(), journal dumps and
-// config parsing read the same strings. Plain C++14 (adapters/fix builds as C++14 for QuickFIX).
+// base/: one table of names for an enum whose values run without gaps: to_string(), journal dumps
+// and config parsing read the same strings. Plain C++14 (adapters/fix builds as C++14 for
+// QuickFIX).
 #pragma once
 
 #include <cstddef>
