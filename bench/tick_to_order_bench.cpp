@@ -55,6 +55,7 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/engine/drift_monitor.hpp"
 #include "ballast/engine/lot_rounding.hpp"
+#include "ballast/engine/market_data_filter.hpp"
 #include "ballast/engine/optimizer.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
@@ -604,6 +605,7 @@ AccountB make_account_b(const Universe& u, double w0 = 0.2495) {
 /// kernel.
 struct DiagDesk {
   MarketState market;
+  MarketDataFilter filter{market};
   PortfolioBook book;
   std::unique_ptr<DriftMonitor> monitor;
 
@@ -787,9 +789,12 @@ SolveBreakdown diagnose_b(const Universe& u, bool factor_form, std::size_t reps)
         std::exit(1);
       }
     }
-    // The tick through the monitor (it keeps the book's NAV); its RebalanceTriggered is dropped.
+    // The tick through the market-data filter (it writes the mark) and the monitor (it keeps the
+    // book's NAV), as in the kernel's chain; what they emit is dropped.
     Outbox out;
-    d->monitor->on_event(make_quote(InstrumentId{0}, up, t), t, out);
+    const Event tick = make_quote(InstrumentId{0}, up, t);
+    d->filter.on_event(tick, t, out);
+    d->monitor->on_event(tick, t, out);
     const std::int64_t c0 = steady_ns();
     const RebalanceProblem p = build_problem(u, d->book, d->market, factor_form, lines);
     const std::int64_t c1 = steady_ns();

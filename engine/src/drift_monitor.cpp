@@ -525,35 +525,36 @@ void DriftMonitor::fire(AccountId a, const DriftFigures& f, TriggerRule rule, st
       return WhyExclusion::kNone;
     return market_.has_mark(inst) ? WhyExclusion::kStalePrice : WhyExclusion::kNoPrice;
   };
-  for (std::uint32_t k = 0; k < n; ++k) {
-    const bool out_of_it = exclusion(first + k) != WhyExclusion::kNone;
-    c_.excluded += out_of_it;
-    excluded_[first + k] = out_of_it && book_.slot_target(first + k) > 0 ? 1 : 0;
-  }
-
-  // Why-record: every instrument's weight, target and the price used, plus cash.
+  // Why-record: every instrument's weight, target and the price used, plus cash. A record never
+  // wraps around the ring's end (why() hands out one contiguous span).
   const std::size_t cap = why_lines_.size();
+  const bool record = n + 1 <= cap;
   std::uint64_t why_id = 0;
-  if (n + 1 <= cap) {
+  std::uint64_t start = why_next_line_;
+  if (record && start % cap + n + 1 > cap) start += cap - start % cap;
+  WhyLine* const lines = record ? why_lines_.data() + start % cap : nullptr;
+  const double inv = 1.0 / f.nav;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t s = first + k;
+    const WhyExclusion why_out = exclusion(s);
+    const bool out_of_it = why_out != WhyExclusion::kNone;
+    c_.excluded += out_of_it;
+    excluded_[s] = out_of_it && book_.slot_target(s) > 0 ? 1 : 0;
+    if (lines == nullptr) continue;
+    const InstrumentId inst = book_.slot_instrument(s);
+    const std::int64_t q = book_.slot_qty_raw(s);
+    const Price px = market_.mark_for(inst, q);
+    WhyLine& l = lines[k];
+    l.instrument = inst;
+    l.weight = static_cast<double>(q) * static_cast<double>(px.raw) * 1e-15 * inv;
+    l.target = book_.slot_target(s);
+    l.price = px;
+    l.price_time = market_.mark_time(inst);
+    l.excluded = why_out;
+  }
+  if (record) {
     why_id = why_next_id_++;
-    // A record never wraps around the ring's end: why() hands out one contiguous span.
-    std::uint64_t start = why_next_line_;
-    if (start % cap + n + 1 > cap) start += cap - start % cap;
-    const double inv = 1.0 / f.nav;
-    for (std::uint32_t k = 0; k < n; ++k) {
-      const std::uint32_t s = first + k;
-      const InstrumentId inst = book_.slot_instrument(s);
-      const std::int64_t q = book_.slot_qty_raw(s);
-      const Price px = market_.mark_for(inst, q);
-      WhyLine& l = why_lines_[(start + k) % cap];
-      l.instrument = inst;
-      l.weight = static_cast<double>(q) * static_cast<double>(px.raw) * 1e-15 * inv;
-      l.target = book_.slot_target(s);
-      l.price = px;
-      l.price_time = market_.mark_time(inst);
-      l.excluded = exclusion(s);
-    }
-    WhyLine& c = why_lines_[(start + n) % cap];
+    WhyLine& c = lines[n];
     c = WhyLine{};
     c.weight = static_cast<double>(book_.cash(a).raw) * 1e-6 * inv;
     c.target = book_.cash_target(a);

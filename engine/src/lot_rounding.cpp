@@ -9,14 +9,28 @@ namespace ballast {
 
 LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
                         Money min_trade_value) {
-  const std::size_t n = lines.size();
+  LotWorkspace ws;
   LotResult r;
+  round_to_lots_into(lines, cash, cash_buffer, min_trade_value, ws, r);
+  return r;
+}
+
+void round_to_lots_into(std::span<const LotLine> lines, Money cash, double cash_buffer,
+                        Money min_trade_value, LotWorkspace& ws, LotResult& r) {
+  const std::size_t n = lines.size();
   r.trades.assign(n, Qty{});
   r.dropped.assign(n, 0);
+  r.cash_after = Money{};
+  r.bound_adjusted = r.buys_trimmed = r.dropped_small = r.sells_extended = r.unpriced = 0;
   Money nav = cash;
   for (const auto& l : lines) nav += notional(l.price, l.position, Rounding::kHalfEven);
   const double navd = nav.to_double();
-  std::vector<std::int64_t> k(n, 0), k_min(n, 0), k_max(n, 0);
+  ws.k.assign(n, 0);
+  ws.k_min.assign(n, 0);
+  ws.k_max.assign(n, 0);
+  std::vector<std::int64_t>& k = ws.k;
+  std::vector<std::int64_t>& k_min = ws.k_min;
+  std::vector<std::int64_t>& k_max = ws.k_max;
   for (std::size_t i = 0; i < n; ++i) {
     const LotLine& l = lines[i];
     if (l.price.raw <= 0 || l.lot.raw <= 0) {
@@ -135,7 +149,6 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
   }
   for (std::size_t i = 0; i < n; ++i) r.trades[i] = lines[i].lot * k[i];
   r.cash_after = c;
-  return r;
 }
 
 std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotResult& r, Money cash,

@@ -262,8 +262,8 @@ void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
   const std::uint32_t n = book_.slot_count(a);
   std::vector<LotLine>& lines = lines_;
   for (std::uint32_t k = 0; k < n; ++k) lines[k].target = sv->sol.weights[k];
-  const LotResult lots =
-      round_to_lots(lines, book_.cash(a), cfg_.cash_buffer, cfg_.min_trade_value);
+  round_to_lots_into(lines, book_.cash(a), cfg_.cash_buffer, cfg_.min_trade_value, lot_ws_, lots_);
+  const LotResult& lots = lots_;
   // The whole lots may break what the optimizer's point kept: trade, and say which and by how
   // much (the worst one). The configured limits are the hard ones (band-edge bands are not).
   const std::vector<LotViolation> broken = check_lots(

@@ -55,6 +55,16 @@ struct LotResult {
 LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_buffer,
                         Money min_trade_value = Money::zero());
 
+/// round_to_lots' scratch space, kept by a caller that rounds again and again (the rebalancer).
+struct LotWorkspace {
+  std::vector<std::int64_t> k, k_min, k_max;
+};
+
+/// The same rounding into `out`, with `ws` as scratch: once both have grown to the largest
+/// account's size, a call allocates nothing (the rebalancer's hot path).
+void round_to_lots_into(std::span<const LotLine> lines, Money cash, double cash_buffer,
+                        Money min_trade_value, LotWorkspace& ws, LotResult& out);
+
 /// The account-level limits the whole-lot trades are checked against.
 struct LotLimits {
   double cash_buffer = 0;

@@ -158,6 +158,8 @@ class Rebalancer {
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;
   std::vector<LotLine> lines_;
+  LotWorkspace lot_ws_;  // lot rounding's scratch and result, reused: no allocation per rebalance
+  LotResult lots_;
   std::vector<SolveNote> notes_ = std::vector<SolveNote>(kMaxNotes);
   std::uint64_t notes_written_ = 0;
   std::vector<std::uint8_t> fixed_;  // per slot of the account being solved: not tradable
