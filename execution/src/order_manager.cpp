@@ -621,6 +621,13 @@ void OrderManager::on_report(const ExecutionReported& r, Timestamp now, Outbox* 
       ++counters_.unknown_orders;
       return;
     }
+    if (repl == old && old->replaced_by().valid()) {
+      // ClOrdID (11) and OrigClOrdID (41) both name the old order: the replacement meant is the
+      // one the old order awaits (one replace at a time). Left unresolved, the old order was
+      // marked Replaced and its replacement never went live: the slicer sent a new child while
+      // the broker worked the replacement.
+      repl = find_child(old->replaced_by());
+    }
     const Qty old_leaves = old->leaves();
     const ReportOutcome o = old->on_report(r, ledger_);
     sync_pending(*old, old_leaves);
@@ -670,7 +677,14 @@ void OrderManager::on_cancel_rejected(const CancelRejected& r) noexcept {
     ChildOrder* repl = find_child(r.order);
     if (c == nullptr && repl != nullptr && repl->replaces().valid())
       c = find_child(repl->replaces());
-    if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
+    if (repl != nullptr && !repl->active()) {
+      (void)repl->on_message_rejected();
+    } else if (!r.order.valid() && c != nullptr) {
+      // No ClOrdID (11): the reject answers the replace the original awaits (one at a time), so
+      // its replacement dies as with 11 present; left alone it stayed PendingNew for good and its
+      // parent never left the tables.
+      reject_replacement(*c);
+    }
   } else {
     c = find_child(r.orig_order);
     if (c == nullptr) c = resolve(r.order);

@@ -3,18 +3,18 @@
 // order manager's view of a replace chain departs from the broker's, after which the slicer sends
 // a second child while the first still works (over-fill risk): a status answer that predates a
 // newer replace withdraws it (no request id ties an answer to its request); a Replaced report
-// after such a withdrawal does not revive the replacement; a Replaced report naming the old
-// ClOrdID in both 11 and 41; a bust of a fill on the replaced order does not reduce the
-// replacement's cum; a replace reject carrying only OrigClOrdID leaves the replacement pending.
-// Enable each when its defect is fixed. The others pass: the slicer's own rules (a refused
-// replacement retired before the next slice; a lost cancel at the horizon's end with `leave`)
-// and an honest in-order broker answering late.
-// Adversarial review of the slicer's "nothing is decided while a replace or cancel is unanswered"
-// rule (issue 14): the market-data filter, the slicing engine and the order manager in a real core
-// loop (the order manager's request timers fire, its status requests are answered), against a
-// broker model that knows which orders it works. Property: per parent, at most one order works at
-// the broker, and the broker's fills never exceed the parent's quantity; no order of a parent the
-// slicer closed is left working at the broker.
+// after such a withdrawal does not revive the replacement; a bust of a fill on the replaced order
+// does not reduce the replacement's cum. Enable each when its defect is fixed. (Fixed, tests
+// enabled: a replace reject carrying only OrigClOrdID left the replacement pending; a Replaced
+// report naming the old ClOrdID in both 11 and 41 never activated the replacement.) The others
+// pass: the slicer's own rules (a refused replacement retired before the next slice; a lost cancel
+// at the horizon's end with `leave`) and an honest in-order broker answering late. Adversarial
+// review of the slicer's "nothing is decided while a replace or cancel is unanswered" rule (issue
+// 14): the market-data filter, the slicing engine and the order manager in a real core loop (the
+// order manager's request timers fire, its status requests are answered), against a broker model
+// that knows which orders it works. Property: per parent, at most one order works at the broker,
+// and the broker's fills never exceed the parent's quantity; no order of a parent the slicer closed
+// is left working at the broker.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -410,10 +410,11 @@ TEST(AdvSlowBroker, DISABLED_ReplaceAppliedAfterAStatusAnswerWithdrewItLeavesTwo
 }
 
 // A broker whose Replaced report names the old order in both ClOrdID (11) and OrigClOrdID (41).
-// The order manager marks the old order Replaced but never activates the replacement (it stays
-// PendingNew, not live, for good); the slicer falls back to the old order, finds it closed and
-// sends a new child while the broker works the replacement.
-TEST(AdvSlowBroker, DISABLED_ReplacedReportNamingTheOldIdLeavesTheReplacementUnknownAndTwoWorking) {
+// The order manager used to mark the old order Replaced and never activate the replacement (it
+// stayed PendingNew for good); the slicer fell back to the old order, found it closed and sent a
+// new child while the broker worked the replacement. The replacement meant is the one the old
+// order awaits: it goes live, and one order works at the broker.
+TEST(AdvSlowBroker, AReplacedReportNamingTheOldIdInBothTagsActivatesTheReplacement) {
   Rig w;
   const OrderId parent = w.start(8002, w.d.spy, Side::kBuy, 300, w.a0);
   const auto [first, repl] = to_pending_replace(w, parent);
@@ -512,9 +513,9 @@ TEST(AdvSlowBroker, DISABLED_BustOfAFillOnTheReplacedOrderLeavesTheReplacementSh
 }
 
 // A broker that refuses a replace (35=9, CxlRejResponseTo 2) with OrigClOrdID set and no
-// ClOrdID. The original works on (correct), but the replacement is never rejected: it stays
-// PendingNew in the order manager for good, so its parent never leaves the table.
-TEST(AdvSlowBroker, DISABLED_ReplaceRejectWithoutClOrdIdLeavesTheReplacementHeldForGood) {
+// ClOrdID. The original works on; the replacement the original awaited is rejected too (it used
+// to stay PendingNew for good, so its parent never left the table).
+TEST(AdvSlowBroker, AReplaceRejectWithoutClOrdIdEndsThePendingReplacement) {
   Rig w(/*retention_ns=*/1'000'000'000);
   const OrderId parent = w.start(8005, w.d.spy, Side::kBuy, 300, w.a0);
   const auto [first, repl] = to_pending_replace(w, parent);
