@@ -677,14 +677,7 @@ void OrderManager::on_cancel_rejected(const CancelRejected& r) noexcept {
     ChildOrder* repl = find_child(r.order);
     if (c == nullptr && repl != nullptr && repl->replaces().valid())
       c = find_child(repl->replaces());
-    if (repl != nullptr && !repl->active()) {
-      (void)repl->on_message_rejected();
-    } else if (!r.order.valid() && c != nullptr) {
-      // No ClOrdID (11): the reject answers the replace the original awaits (one at a time), so
-      // its replacement dies as with 11 present; left alone it stayed PendingNew for good and its
-      // parent never left the tables.
-      reject_replacement(*c);
-    }
+    if (repl != nullptr && !repl->active()) (void)repl->on_message_rejected();
   } else {
     c = find_child(r.orig_order);
     if (c == nullptr) c = resolve(r.order);

@@ -4,8 +4,8 @@
 // a second child while the first still works (over-fill risk): a status answer that predates a
 // newer replace withdraws it (no request id ties an answer to its request); a Replaced report
 // after such a withdrawal does not revive the replacement; a bust of a fill on the replaced order
-// does not reduce the replacement's cum. Enable each when its defect is fixed. (Fixed, tests
-// enabled: a replace reject carrying only OrigClOrdID left the replacement pending; a Replaced
+// does not reduce the replacement's cum; a replace reject carrying only OrigClOrdID leaves the
+// replacement pending. Enable each when its defect is fixed. (Fixed, test enabled: a Replaced
 // report naming the old ClOrdID in both 11 and 41 never activated the replacement.) The others
 // pass: the slicer's own rules (a refused replacement retired before the next slice; a lost cancel
 // at the horizon's end with `leave`) and an honest in-order broker answering late. Adversarial
@@ -432,6 +432,10 @@ TEST(AdvSlowBroker, AReplacedReportNamingTheOldIdInBothTagsActivatesTheReplaceme
   ack.status = OrdStatus::kNew;
   ack.leaves_qty = ro.qty;
   w.report(ack);
+  const ChildOrder* r = w.om.child(repl);
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->live()) << "the broker works the replacement; the engine holds it "
+                         << to_string(r->state());
   for (int k = 0; k < 4; ++k) {
     w.tick(std::chrono::seconds(10));
     w.deliver_all();
@@ -439,10 +443,6 @@ TEST(AdvSlowBroker, AReplacedReportNamingTheOldIdInBothTagsActivatesTheReplaceme
         << "step " << k << ": parent has " << w.working_at_broker(parent.value)
         << " orders working at the broker";
   }
-  const ChildOrder* r = w.om.child(repl);
-  ASSERT_NE(r, nullptr);
-  EXPECT_TRUE(r->live() || is_terminal(r->state()))
-      << "replacement left " << to_string(r->state()) << " for good (nothing asks about it)";
 }
 
 // on_horizon_end: leave. At the finish-by time the slicer cancels the child and closes the parent
@@ -513,9 +513,12 @@ TEST(AdvSlowBroker, DISABLED_BustOfAFillOnTheReplacedOrderLeavesTheReplacementSh
 }
 
 // A broker that refuses a replace (35=9, CxlRejResponseTo 2) with OrigClOrdID set and no
-// ClOrdID. The original works on; the replacement the original awaited is rejected too (it used
-// to stay PendingNew for good, so its parent never left the table).
-TEST(AdvSlowBroker, AReplaceRejectWithoutClOrdIdEndsThePendingReplacement) {
+// ClOrdID. The original works on (correct), but the replacement is never rejected: it stays
+// PendingNew in the order manager for good, so its parent never leaves the table. Ending the
+// replacement the original awaits is not the fix: a duplicate or late reject without 11 would
+// then end a newer replacement the broker works (a review found it); the reject must be tied to
+// its request (the same gap as the stale status answer below).
+TEST(AdvSlowBroker, DISABLED_ReplaceRejectWithoutClOrdIdLeavesTheReplacementHeldForGood) {
   Rig w(/*retention_ns=*/1'000'000'000);
   const OrderId parent = w.start(8005, w.d.spy, Side::kBuy, 300, w.a0);
   const auto [first, repl] = to_pending_replace(w, parent);
