@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace ballast {
 
@@ -18,10 +19,14 @@ LotResult round_to_lots(std::span<const LotLine> lines, Money cash, double cash_
 void round_to_lots_into(std::span<const LotLine> lines, Money cash, double cash_buffer,
                         Money min_trade_value, LotWorkspace& ws, LotResult& r) {
   const std::size_t n = lines.size();
+  // A fresh result that keeps the vectors' storage (every other field back to its default).
+  std::vector<Qty> trades = std::move(r.trades);
+  std::vector<std::uint8_t> dropped = std::move(r.dropped);
+  r = LotResult{};
+  r.trades = std::move(trades);
+  r.dropped = std::move(dropped);
   r.trades.assign(n, Qty{});
   r.dropped.assign(n, 0);
-  r.cash_after = Money{};
-  r.bound_adjusted = r.buys_trimmed = r.dropped_small = r.sells_extended = r.unpriced = 0;
   Money nav = cash;
   for (const auto& l : lines) nav += notional(l.price, l.position, Rounding::kHalfEven);
   const double navd = nav.to_double();

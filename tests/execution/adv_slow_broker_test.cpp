@@ -123,17 +123,7 @@ struct Rig {
         closed_parents.insert(pc->parent.value);
       } else if (const auto* p = std::get_if<ChildOrderProposed>(&e)) {
         parent_of[p->order.value] = p->parent.value;
-        Event msg;
-        if (p->replaces.valid()) {
-          ReplaceOrder r{};
-          r.order = p->order;
-          r.orig_order = p->replaces;
-          r.qty = p->qty;
-          r.limit = p->limit;
-          msg = r;
-        } else {
-          msg = submit_of(*p);
-        }
+        const Event msg = intent_of(*p);
         loop.process(msg);
         say("engine sends", msg);
         wire.push_back(msg);

@@ -117,12 +117,7 @@ TEST(EventLinksRandom, RandomHandshakeFillsAndRetention) {
           booked[{f->account.value, f->instrument.value}] += f->qty.raw;
         } else if (const auto* p = std::get_if<ChildOrderProposed>(&e)) {
           if (p->replaces.valid()) {
-            ReplaceOrder r{};
-            r.order = p->order;
-            r.orig_order = p->replaces;
-            r.qty = p->qty;
-            r.limit = p->limit;
-            w.loop.process(r);
+            w.loop.process(replace_of(*p));
             const ChildOrder* old = w.om.child(p->replaces);
             ExecutionReported ack{};
             ack.order = p->order;
@@ -428,16 +423,7 @@ TEST(EventLinksRandom, SlowBrokerAnswersNeverLeaveTwoChildrenWorking) {
         }
         if (const auto* p = std::get_if<ChildOrderProposed>(&e)) {
           parent_of[p->order.value] = p->parent.value;
-          if (p->replaces.valid()) {
-            ReplaceOrder r{};
-            r.order = p->order;
-            r.orig_order = p->replaces;
-            r.qty = p->qty;
-            r.limit = p->limit;
-            msg = r;
-          } else {
-            msg = submit_of(*p);
-          }
+          msg = intent_of(*p);
         } else if (const auto* c = std::get_if<CancelOrder>(&e)) {
           msg = *c;
         } else {

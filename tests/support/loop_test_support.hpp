@@ -12,6 +12,24 @@
 
 namespace ballast::test {
 
+/// What the compliance gate sends for an approved proposal that replaces a working child (as
+/// ComplianceGate does; submit_of for a new order); the header is left for the loop to stamp.
+inline ReplaceOrder replace_of(const ChildOrderProposed& o) noexcept {
+  ReplaceOrder r{};
+  r.order = o.order;
+  r.orig_order = o.replaces;
+  r.session = o.session;
+  r.qty = o.qty;
+  r.limit = o.limit;
+  return r;
+}
+
+/// The order intent an approved proposal becomes: a replace or a new order.
+inline Event intent_of(const ChildOrderProposed& o) noexcept {
+  if (o.replaces.valid()) return replace_of(o);
+  return submit_of(o);
+}
+
 /// Last in a test's chain: every event the components handled, in the loop's order.
 struct Recorder {
   std::vector<Event> out;
