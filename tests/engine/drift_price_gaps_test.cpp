@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "ballast/engine/lot_rounding.hpp"
 #include "drift_fixtures.hpp"
@@ -44,6 +45,55 @@ TriggerConfig band_5() {
   TriggerConfig t = quiet_triggers();
   t.absolute = {true, 0.05};
   return t;
+}
+
+TEST(DriftPriceGaps, WhyRecordsInASmallRingNeverWrapAndExpireOldestFirst) {
+  // Five accounts trigger on one tick, three lines each (SPY, AGG, cash), into a ring of 7 lines:
+  // records start at lines 0, 3, then 7 (a record never wraps: line 6 is skipped), 10 and 14. The
+  // last two are whole and equal, line for line, to what a monitor with a large ring recorded for
+  // the same desk; the first three were overwritten and are gone.
+  struct Run {
+    Desk d;
+    std::unique_ptr<FilteredMonitor> mon;
+    std::vector<RebalanceTriggered> fired;
+    explicit Run(std::size_t ring) {
+      const auto m = d.model_60_40();
+      d.price_all(ny(9, 0));
+      const char* spy[] = {"10", "20", "30", "40", "50"};
+      for (const char* q : spy) (void)d.account(m, q, "0", "100000");
+      DriftMonitor::Options o;
+      o.why_log_lines = ring;
+      mon = std::make_unique<FilteredMonitor>(d.book, d.market, std::vector{band_5()}, nullptr, o);
+      fired = feed(*mon, quote(d.spy, "100.01", "100.03", ny(10, 0)), ny(10, 0));
+    }
+  };
+  Run small(7), large(1u << 10);
+  ASSERT_EQ(small.fired.size(), 5u);
+  ASSERT_EQ(large.fired.size(), 5u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    ASSERT_EQ(small.fired[k].account, large.fired[k].account);
+    const auto got = small.mon->why(small.fired[k].why_id);
+    if (k < 3) {
+      EXPECT_TRUE(got.empty()) << "record " << k << " was overwritten";
+      continue;
+    }
+    const auto want = large.mon->why(large.fired[k].why_id);
+    ASSERT_EQ(want.size(), 3u);
+    ASSERT_EQ(got.size(), 3u) << "record " << k;
+    for (std::size_t l = 0; l < 3; ++l) {
+      EXPECT_EQ(got[l].instrument, want[l].instrument) << k << "/" << l;
+      EXPECT_EQ(got[l].weight, want[l].weight) << k << "/" << l;
+      EXPECT_EQ(got[l].target, want[l].target) << k << "/" << l;
+      EXPECT_EQ(got[l].price, want[l].price) << k << "/" << l;
+      EXPECT_EQ(got[l].excluded, want[l].excluded) << k << "/" << l;
+    }
+    EXPECT_EQ(got[0].instrument, small.d.spy);
+    EXPECT_GT(got[0].weight, 0.0);
+    EXPECT_FALSE(got[2].instrument.valid()) << "the last line is cash";
+  }
+  // Distinct accounts, distinct records: the SPY weights differ.
+  EXPECT_NE(small.mon->why(small.fired[3].why_id)[0].weight,
+            small.mon->why(small.fired[4].why_id)[0].weight);
 }
 
 TEST(DriftPriceGaps, ACashOnlyAccountIsEvaluatedOnItsModelsTicksAndTriggers) {
