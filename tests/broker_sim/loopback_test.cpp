@@ -403,6 +403,23 @@ TEST(BrokerSimLoopback, DisconnectAfterOrdersThenResendOnReconnect) {
   for (const LogLine& l : lines)
     resent = resent || (l.get(17) == sim.fills()[2].exec_id && l.get(43) == "Y");
   EXPECT_TRUE(resent) << "the fill made while disconnected should go out as a resend";
+  // After each Logon answer a heartbeat follows, once the session counts itself logged on: a
+  // report QuickFIX stored unsent between its Logon answer and that point (it writes the answer
+  // before it marks the session logged on) shows as a sequence gap at once, not after HeartBtInt.
+  int logons_out = 0, hb_after_logon = 0;
+  bool want_hb = false;
+  for (const LogLine& l : lines) {
+    if (l.dir != "OUT") continue;
+    if (l.get(35) == "A") {
+      ++logons_out;
+      want_hb = true;
+    } else if (want_hb && l.get(35) == "0") {
+      ++hb_after_logon;
+      want_hb = false;
+    }
+  }
+  EXPECT_EQ(logons_out, 3);
+  EXPECT_EQ(hb_after_logon, logons_out);
   // Every ExecutionReport the sim produced reached the client exactly once as an app message
   // (QuickFIX drops a PossDup it already has).
   std::set<std::string> got;

@@ -595,8 +595,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     std::lock_guard<std::mutex> lk(mu_);
     logged_on_.insert(id.toString());
     ++counters_.logons;
-    // The worker checks, in order with what it sends, whether a report was stored unsent while
-    // this logon was under way (see send_all).
+    // The worker sends a heartbeat after the reports before this point (see send_all).
     OutItem it;
     it.logon = true;
     it.id = id;
@@ -974,25 +973,24 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       }
       if (it.logon) {
         // QuickFIX's acceptor writes its Logon answer before it counts itself logged on
-        // (Session::generateLogon sets sentLogon after sendRaw), so a report sent in between is
-        // stored with its sequence number but not written, although the peer already sees the
-        // session up; the peer only asks for it when a later message shows the gap, which on a
-        // quiet session is the next heartbeat, HeartBtInt seconds later. A heartbeat now shows
-        // the gap at once. (A report stored while the session was down is covered by the Logon
-        // answer's own sequence number; the heartbeat then costs one message and changes nothing.)
-        if (stored_unsent_.erase(it.id.toString()) > 0) {
-          FIX::Message hb;
-          hb.getHeader().setField(35, "0");
-          try {
-            FIX::Session::sendToTarget(hb, it.id);
-          } catch (const FIX::SessionNotFound&) {
-          }
+        // (Session::generateLogon sets sentLogon after sendRaw), and sendRaw stores an
+        // application message sent in between with its sequence number without writing it (and
+        // still returns true), although the peer already sees the session up. The peer asks for
+        // it only when a later message shows the gap: on a quiet session the next heartbeat,
+        // HeartBtInt seconds later. This item comes after any report sent in that window (onLogon
+        // runs once the session counts itself logged on), so a heartbeat now shows the gap at
+        // once; when there is none it is one more message the peer ignores.
+        FIX::Message hb;
+        hb.getHeader().setField(35, "0");
+        try {
+          FIX::Session::sendToTarget(hb, it.id);
+        } catch (const FIX::SessionNotFound&) {
         }
         continue;
       }
       t_out_tape_time = it.tape_ns;
       try {
-        if (!FIX::Session::sendToTarget(it.msg, it.id)) stored_unsent_.insert(it.id.toString());
+        FIX::Session::sendToTarget(it.msg, it.id);
         if (it.msg.getHeader().isSetField(34)) {
           mlog_.remember(it.id.toString(), std::atoi(it.msg.getHeader().getField(34).c_str()),
                          it.tape_ns);
@@ -1028,9 +1026,6 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   std::vector<sim::Report> reports_;
   std::map<std::string, SessionInfo> sessions_;  ///< const after construction
   std::set<std::string> logged_on_;
-  /// Sessions with a report stored but not written since the worker last saw them log on (the
-  /// worker's alone, no lock).
-  std::set<std::string> stored_unsent_;
   std::deque<Inbound> inbound_;
   std::deque<OutItem> outbox_;
   std::vector<MdSub> subs_;
