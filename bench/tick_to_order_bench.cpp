@@ -568,8 +568,8 @@ CaseAResult run_case_a(const Universe& u, const config::Settings& s, std::size_t
 /// Case B's timed region as a function of its own, never inlined, so a profiler can take exactly
 /// it: `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*timed_case_b*'`
 /// (docs/BENCHMARKS.md, "where case B's extra time goes"). The stamps are taken inside.
-template <class F>
-[[gnu::noinline]] void timed_case_b(F&& region) {
+template <int Variant, class F>
+[[gnu::noipa]] void timed_case_b(F& region) {
   region();
 }
 
@@ -693,12 +693,23 @@ CaseBResult run_case_b(const Universe& u, std::size_t samples, WarmB warm = Warm
     const QuoteUpdated tq = make_quote(moved, up, t);
     d->stamps.arm();
     std::int64_t t0ns = 0, t1ns = 0;
-    timed_case_b([&] {
+    auto region = [&] {
       t0ns = steady_ns();
       d->feed(tq, t);
       t1ns = steady_ns();
       d->advance(t + advance);
-    });
+    };
+    switch (warm) {  // one instantiation per variant: a profiler can take one alone
+      case WarmB::kCold:
+        timed_case_b<0>(region);
+        break;
+      case WarmB::kOtherAccount:
+        timed_case_b<1>(region);
+        break;
+      case WarmB::kSameAccount:
+        timed_case_b<2>(region);
+        break;
+    }
     const std::int64_t pub = d->stamps.first_intent_ns;
     if (k < 2) continue;  // warm-up
     r.denied += d->stamps.denied;

@@ -391,6 +391,8 @@ Status RebalanceOptimizer::load(const RebalanceProblem& p) {
   ws_.tk1.resize(kf);
   ws_.tk2.resize(kf);
   for (auto* v : {&ws_.v1, &ws_.v2, &ws_.v3}) v->resize(n + 1);
+  ws_.cand_sdt.resize(n);
+  ws_.cand_sdt_fresh = false;
   ws_.b.resize(n);
   ws_.dinv.resize(n);
   for (auto* mtx : {&ws_.rhs, &ws_.rhsd, &ws_.solm}) mtx->resize(n, 3);
@@ -715,6 +717,7 @@ void RebalanceOptimizer::classify_previous(const RebalanceSolution& prev, Active
 
 bool RebalanceOptimizer::solve_active_set(const ActiveSet& a, RebalanceSolution& sol) {
   (void)sol;
+  ws_.cand_sdt_fresh = false;  // a new candidate follows
   const Index n = p_.size();
   const VectorXd& fixed = a.fixed;
   const VectorXd& sign = a.sign;
@@ -880,7 +883,12 @@ bool RebalanceOptimizer::active_set_solve(ActiveSet& a, RebalanceSolution& sol) 
 }
 
 bool RebalanceOptimizer::accept_candidate(RebalanceSolution& sol) const {
-  const double kkt = kkt_residual(cand_w_, cand_cash_, cand_nu_, std::max(cand_mu_, 0.0));
+  const Index n = p_.size();
+  auto sdt = ws_.cand_sdt.head(n);
+  sigma_dt_into(cand_w_, sdt);
+  ws_.cand_sdt_fresh = true;
+  const double kkt =
+      kkt_core(p_, sdt, cand_w_, cand_cash_, cand_nu_, std::max(cand_mu_, 0.0)).worst();
   if (!(kkt <= 1e-9) || cand_mu_ < -1e-12) return false;
   sol.weights = cand_w_;
   sol.cash = cand_cash_;
@@ -899,7 +907,18 @@ bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
   x.head(n) = cand_w_;
   x[n] = cand_cash_;
   VectorXd& g = ws_.v2;
-  apply_p_into(x, g);
+  if (ws_.cand_sdt_fresh) {
+    // P x from the candidate's Sigma (w - t), which its KKT check took: Sigma w = that + Sigma t.
+    if (lambda_te_ > 0) {
+      g.head(n) = (2.0 * lambda_te_) * (ws_.cand_sdt + ws_.sigma_t);
+    } else {
+      g.head(n).setZero();
+    }
+    g.head(n) += mdiag_.head(n).cwiseProduct(x.head(n));
+    g[n] = 0.0;
+  } else {
+    apply_p_into(x, g);
+  }
   g += q_;  // + nu below
   const double mu = std::max(cand_mu_, 0.0);
   double turnover = 0;
@@ -968,14 +987,18 @@ bool RebalanceOptimizer::refine_active_set(ActiveSet& a) const {
 
 // ------------------------------------------------------------------ results
 
-void RebalanceOptimizer::finish(RebalanceSolution& sol) const {
+void RebalanceOptimizer::finish(RebalanceSolution& sol, bool candidate_sdt) const {
   const Index n = p_.size();
   const VectorXd& w = sol.weights;
   auto dt = ws_.v1.head(n);
   auto sdt = ws_.v2.head(n);
   dt = w - p_.target;
   if (lambda_te_ > 0) {
-    p_.sigma.multiply_into(dt, sdt, ws_.tk1, ws_.tk2);
+    if (candidate_sdt && ws_.cand_sdt_fresh) {
+      sdt = ws_.cand_sdt;
+    } else {
+      p_.sigma.multiply_into(dt, sdt, ws_.tk1, ws_.tk2);
+    }
     sol.tracking_term = lambda_te_ * dt.dot(sdt);
   } else {
     sdt.setZero();
@@ -1049,17 +1072,14 @@ void RebalanceOptimizer::certify(RebalanceSolution& sol,
   sol.reason = std::move(why);
 }
 
-double RebalanceOptimizer::kkt_residual(const VectorXd& w, double cash, double nu,
-                                        double mu) const {
+void RebalanceOptimizer::sigma_dt_into(const VectorXd& w, Eigen::Ref<VectorXd> out) const {
   const Index n = p_.size();
-  auto sdt = ws_.v3.head(n);
   if (lambda_te_ > 0) {
-    ws_.v2.head(n) = w - p_.target;
-    p_.sigma.multiply_into(ws_.v2.head(n), sdt, ws_.tk1, ws_.tk2);
+    ws_.v2.head(n) = w.head(n) - p_.target;
+    p_.sigma.multiply_into(ws_.v2.head(n), out, ws_.tk1, ws_.tk2);
   } else {
-    sdt.setZero();
+    out.setZero();
   }
-  return kkt_core(p_, sdt, w, cash, nu, mu).worst();
 }
 
 Result<RebalanceSolution> RebalanceOptimizer::solve() {
@@ -1073,7 +1093,7 @@ Status RebalanceOptimizer::accept_exact(RebalanceSolution& sol, bool warm) {
   ++c_.active_set_hits;
   sol.polished = true;
   sol.converged = true;
-  finish(sol);
+  finish(sol, true);  // the candidate active_set_solve() just accepted
   // Keep ADMM's state consistent with the new solution for the next warm start; a warm start
   // keeps its duals (the next ADMM fallback converges faster with them).
   z_.head(p_.size()) = sol.weights;
@@ -1125,6 +1145,7 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
     if (active_set_solve(as_, sol)) return accept_exact(sol, warm);
   }
   bool ok = run_admm(sol, warm);
+  bool polished_now = false;
   if (warm) {
     ++c_.warm;
     if (!ok) {
@@ -1138,14 +1159,15 @@ Status RebalanceOptimizer::solve_into(RebalanceSolution& sol) {
   sol.converged = ok;
   if (settings_.polish) {
     classify_point(as_);
-    if (active_set_solve(as_, sol)) {
+    polished_now = active_set_solve(as_, sol);
+    if (polished_now) {
       sol.polished = true;
       sol.converged = true;
     } else {
       ++c_.polish_rejected;
     }
   }
-  finish(sol);
+  finish(sol, polished_now);  // polished: the candidate active_set_solve() just accepted
   have_solution_ = true;
   last_ = sol;
   return Ok{};

@@ -182,8 +182,11 @@ class RebalanceOptimizer {
   /// Finishes a solve answered exactly by the active-set path (no ADMM).
   Status accept_exact(RebalanceSolution& sol, bool warm);
   void apply_p_into(const Eigen::VectorXd& x, Eigen::VectorXd& out) const;
-  double kkt_residual(const Eigen::VectorXd& w, double cash, double nu, double mu) const;
-  void finish(RebalanceSolution& sol) const;
+  /// Sigma (w - t) into `out` (zero without a tracking term).
+  void sigma_dt_into(const Eigen::VectorXd& w, Eigen::Ref<Eigen::VectorXd> out) const;
+  /// `candidate_sdt`: sol.weights are the candidate accept_candidate() just checked, whose
+  /// Sigma (w - t) is in ws_.cand_sdt (the product is not taken again).
+  void finish(RebalanceSolution& sol, bool candidate_sdt = false) const;
   /// Sets sol.outcome (and reason) from the check of the returned point.
   void certify(RebalanceSolution& sol, const Eigen::Ref<const Eigen::VectorXd>& sdt) const;
   /// Makes an ADMM point meet the budget exactly (cash first, then trades toward w0).
@@ -222,6 +225,11 @@ class RebalanceOptimizer {
     Eigen::LLT<Eigen::MatrixXd> core_llt;
     Eigen::MatrixXd mff;      // n x n (dense covariance only)
     Eigen::VectorXd sigma_t;  // Sigma t
+    /// Sigma (w - t) of the candidate accept_candidate() last checked, while `cand_sdt_fresh`
+    /// (solve_active_set() makes a new candidate and clears it): the refinement step and
+    /// finish() use it instead of multiplying by Sigma again.
+    mutable Eigen::VectorXd cand_sdt;  // n
+    mutable bool cand_sdt_fresh = false;
   };
   mutable Workspace ws_;
   Eigen::VectorXd k_inv_ones_;
