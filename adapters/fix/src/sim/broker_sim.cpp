@@ -964,7 +964,9 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       if (it.disconnect) {
         for (const auto& s : sessions_) {
           FIX::Session* session = FIX::Session::lookupSession(s.second.id);
-          if (session != nullptr && session->isLoggedOn()) {
+          // receivedLogon, not isLoggedOn: a session between its Logon answer and counting
+          // itself logged on (see the logon item below) is up for the peer and is dropped too.
+          if (session != nullptr && session->receivedLogon()) {
             session->disconnect();
             ++dropped;
           }
