@@ -7,6 +7,7 @@
 
 #include "ballast/base/enum_names.hpp"
 #include "ballast/journal/crc32c.hpp"
+#include "ballast/journal/event_fields.hpp"
 
 namespace ballast {
 
@@ -77,6 +78,41 @@ constexpr auto kStore = store_table(std::make_index_sequence<kAlternatives>{});
 constexpr auto kLoad = load_table(std::make_index_sequence<kAlternatives>{});
 constexpr auto kSizes = size_table(std::make_index_sequence<kAlternatives>{});
 static_assert(kAlternatives < 256, "the event type is one byte in a record");
+
+/// A loaded event's bytes are its fields' values, each as this build would have written it:
+/// a bool is 0 or 1 (any other byte is not a bool value: reading it is undefined), an enum
+/// holds a code with a name. The record's CRC only says the bytes are the ones written; a
+/// journal from a broken or hostile writer can still carry such a byte. Returns what is wrong
+/// (in a per-thread buffer), or nullptr.
+const char* check_fields(const Event& e) noexcept {
+  thread_local char why[160];
+  const char* bad = nullptr;
+  std::visit(
+      [&](const auto& ev) {
+        visit_fields(ev, [&](const char* name, const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if (bad != nullptr) return;
+          if constexpr (std::is_same_v<V, bool>) {
+            unsigned char b = 0;
+            std::memcpy(&b, &v, 1);  // the object's byte, not its (undefined) value
+            if (b > 1) {
+              std::snprintf(why, sizeof why, "%s field %s holds byte %u, not a bool (0 or 1)",
+                            event_name(e), name, static_cast<unsigned>(b));
+              bad = why;
+            }
+          } else if constexpr (std::is_enum_v<V>) {
+            if (enum_name(v) == nullptr) {
+              std::snprintf(why, sizeof why, "%s field %s holds %u, not a code of its type",
+                            event_name(e), name,
+                            static_cast<unsigned>(static_cast<std::underlying_type_t<V>>(v)));
+              bad = why;
+            }
+          }
+        });
+      },
+      e);
+  return bad;
+}
 
 constexpr std::size_t kSessionStartBody = 24;   // u64 epoch, i64 wall ns, u32 pid, u32 zero
 constexpr std::size_t kFixCheckpointBody = 32;  // u32 session, u32 zero, u64, u64, i64 time
@@ -224,7 +260,7 @@ const char* decode_payload(const unsigned char* p, std::size_t n, JournalRecord&
       Event* e = std::get_if<Event>(&out.body);
       if (e == nullptr) e = &out.body.emplace<Event>();
       kLoad[type](body, *e);
-      return nullptr;
+      return check_fields(*e);
     }
     case static_cast<std::uint8_t>(RecordKind::kSessionStart): {
       if (type != 0 || len != kSessionStartBody) return "session_start body is not 24 bytes";

@@ -80,6 +80,65 @@ TEST(JournalFormat, DecodeRejectsUnknownKindTypeAndWrongBodySize) {
   EXPECT_EQ(decode_payload(p, n - 8, r), nullptr);
 }
 
+// A record's CRC only says its bytes are the ones written: a broken or hostile writer can still
+// put a byte in a bool field that is not 0 or 1 (reading it as a bool is undefined) or a code in
+// an enum field that has no name. Every such byte of every event is refused, naming the event
+// and the field; every valid one decodes. The oracle is the field's own type: 0/1 for a bool,
+// enum_name() for an enum.
+TEST(JournalFormat, DecodeRefusesABoolOrEnumFieldHoldingAValueOfNoneOfItsType) {
+  int refused = 0, accepted = 0, fields = 0;
+  for (const Event& e : test::sample_events()) {
+    unsigned char buf[kMaxRecordSize];
+    const std::size_t n = encode_record(7, PendingRecord{RecordKind::kInput, e}, buf);
+    unsigned char* body = buf + kRecordFrameSize + kPayloadHeaderSize;
+    std::visit(
+        [&](const auto& ev) {
+          visit_fields(ev, [&](const char* name, const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, bool> || std::is_enum_v<V>) {
+              ++fields;
+              const std::size_t off =
+                  static_cast<std::size_t>(reinterpret_cast<const unsigned char*>(&v) -
+                                           reinterpret_cast<const unsigned char*>(&ev));
+              unsigned char saved[sizeof(V)];
+              std::memcpy(saved, body + off, sizeof(V));
+              for (unsigned b = 0; b < 256; ++b) {
+                std::memset(body + off, 0, sizeof(V));
+                body[off] = static_cast<unsigned char>(b);  // little-endian: the low byte
+                bool valid = false;
+                if constexpr (std::is_same_v<V, bool>) {
+                  valid = b <= 1;
+                } else {
+                  V code{};
+                  std::memcpy(&code, body + off, sizeof(V));
+                  valid = enum_name(code) != nullptr;
+                }
+                JournalRecord r;
+                const char* why = decode_payload(buf + kRecordFrameSize, n - kRecordFrameSize, r);
+                if (valid) {
+                  ++accepted;
+                  EXPECT_EQ(why, nullptr) << event_name(e) << "." << name << " = " << b;
+                } else {
+                  ++refused;
+                  ASSERT_NE(why, nullptr) << event_name(e) << "." << name << " = " << b;
+                  EXPECT_NE(std::string(why).find(std::string(event_name(e)) + " field " + name),
+                            std::string::npos)
+                      << why;
+                }
+              }
+              std::memcpy(body + off, saved, sizeof(V));
+            }
+          });
+        },
+        e);
+    JournalRecord r;
+    EXPECT_EQ(decode_payload(buf + kRecordFrameSize, n - kRecordFrameSize, r), nullptr);
+  }
+  EXPECT_GT(fields, 20);
+  EXPECT_GT(refused, 20 * 200);
+  EXPECT_GT(accepted, 20);
+}
+
 TEST(JournalFormat, SegmentHeaderRoundTripsAndRefusesOtherVersionsAndLayouts) {
   SegmentHeader h;
   h.first_seq = 1001;
