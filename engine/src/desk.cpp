@@ -1,6 +1,7 @@
 // Configuration -> portfolio book.
 #include "ballast/engine/desk.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace ballast {
@@ -8,7 +9,8 @@ namespace ballast {
 Result<DeskBuild> build_desk(const InstrumentTable& instruments,
                              const std::vector<ModelConfig>& models,
                              const std::vector<AccountConfig>& accounts, const MarketState& market,
-                             PortfolioBook& book) {
+                             PortfolioBook& book,
+                             const std::vector<std::string>& restricted_everywhere) {
   if (book.accounts() != 0 || book.models() != 0) return Error{"build_desk: the book is not empty"};
   DeskBuild out;
   auto resolve = [&](const std::string& symbol, const std::string& owner) -> Result<InstrumentId> {
@@ -55,6 +57,13 @@ Result<DeskBuild> build_desk(const InstrumentTable& instruments,
       auto id = resolve(r, owner);
       if (!id) return id.error();
       spec.restricted.push_back(id.value());
+    }
+    for (const std::string& r : restricted_everywhere) {
+      auto id = resolve(r, "compliance.restricted");
+      if (!id) return id.error();
+      if (std::find(spec.restricted.begin(), spec.restricted.end(), id.value()) ==
+          spec.restricted.end())
+        spec.restricted.push_back(id.value());
     }
     for (const BandOverride& b : ac.overrides.bands) {
       auto id = resolve(b.symbol, owner);

@@ -159,8 +159,8 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
     l.price = mark;
     l.lot = instruments_[inst].lot_size;
     l.position = Qty{q};
-    l.lower = 0;  // long-only: the optimizer's lower bounds are 0 too
-    l.upper = 1;
+    l.lower = 0;                   // long-only: the optimizer's lower bounds are 0 too
+    l.upper = weight_bound(inst);  // the optimizer's upper bounds too
     l.no_buy = l.no_sell = v->restricted[k] != 0;
     l.cost_rate = v->cost[k];
   }
@@ -187,7 +187,8 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
     p.current = v->current;
     p.cost = v->cost;
     p.current_cash = current_cash;
-    p.upper = Eigen::VectorXd::Ones(n);
+    p.upper.resize(n);
+    for (std::uint32_t k = 0; k < n; ++k) p.upper[k] = weight_bound(InstrumentId{slots[k].inst});
     p.lower = Eigen::VectorXd::Zero(n);
     p.no_buy.assign(v->restricted.begin(), v->restricted.end());
     p.no_sell.assign(v->restricted.begin(), v->restricted.end());

@@ -338,7 +338,10 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   Impl& m = *impl;
   const config::Settings& s = m.s;
 
-  auto desk = build_desk(s.instruments, s.models, s.accounts, m.market, m.book);
+  // compliance.restricted reaches the book (every account leaves those instruments out), so the
+  // rebalancer never plans an order the gate denies for it.
+  auto desk =
+      build_desk(s.instruments, s.models, s.accounts, m.market, m.book, s.compliance.restricted);
   if (!desk) return desk.error();
   m.desk = std::move(desk.value());
   // The tracking-error model of the tracking_error trigger and the cost-benefit gate: the risk
@@ -481,6 +484,16 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
                                               m.opt.market.covariance, s.execution.cash_allowance,
                                               m.opt.market.commission_bps, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
+  {
+    // compliance.max_weight's default and per-instrument caps bound the optimizer (asset-class
+    // caps are sums over instruments, which its box bounds cannot say: the gate alone holds them).
+    std::vector<double> caps(s.instruments.size(), s.compliance.max_weight.default_max);
+    for (const auto& l : s.compliance.max_weight.instruments) {
+      const InstrumentId i = s.instruments.find(l.symbol);
+      if (i.valid()) caps[i.value] = l.max_weight;
+    }
+    m.rebalancer->set_max_weights(std::move(caps));
+  }
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
   m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.slicer, *m.supervisor, policies.size(),

@@ -23,9 +23,14 @@ struct DeskBuild {
 /// it); anything the book still refuses comes back as an error naming the model or account.
 /// An account whose base currency differs from one of its instruments' currency is refused:
 /// valuation across currencies needs FX rates, which the book does not model yet.
+/// `restricted_everywhere` (compliance.restricted): symbols no account trades, restricted in every
+/// account as its own overrides.restricted are (left out of drift and of the optimizer, the
+/// target spread pro rata over the others), so the rebalancer never proposes what the compliance
+/// gate would deny.
 Result<DeskBuild> build_desk(const InstrumentTable& instruments,
                              const std::vector<ModelConfig>& models,
                              const std::vector<AccountConfig>& accounts, const MarketState& market,
-                             PortfolioBook& book);
+                             PortfolioBook& book,
+                             const std::vector<std::string>& restricted_everywhere = {});
 
 }  // namespace ballast

@@ -5,6 +5,7 @@
 // list.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -66,6 +67,15 @@ class Rebalancer {
   /// Routes parents by account and instrument (the router must outlive the rebalancer); without
   /// one every parent goes to the session given at construction.
   void set_router(const SessionRouter* router) noexcept { router_ = router; }
+
+  /// Upper bounds on post-trade weights, by instrument id (compliance.max_weight: its default and
+  /// per-instrument caps), for the optimizer and the lot rounding: a rebalance never plans a buy
+  /// the compliance gate would deny for its weight (planned to 99 % of the cap: see
+  /// weight_bound). Missing entries are 1. Before the first solve (a shape's bounds are set when
+  /// its solver is loaded).
+  void set_max_weights(std::vector<double> by_instrument) {
+    max_weight_ = std::move(by_instrument);
+  }
 
   /// Why a rebalance traded nothing, or traded on whole lots that break a constraint (the
   /// optimizer's status is decided by its check of the returned point, docs/optimizer.md):
@@ -137,6 +147,12 @@ class Rebalancer {
   void release(Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
   void parent_done(AccountId a) noexcept;
+  /// The optimizer's upper bound for `i`: its cap less 1 % of it (the gate values a buy at the
+  /// slicer's reference price, not the mark the plan used), or 1 with no cap.
+  double weight_bound(InstrumentId i) const noexcept {
+    if (i.value >= max_weight_.size() || !(max_weight_[i.value] < 1.0)) return 1.0;
+    return std::max(max_weight_[i.value], 0.0) * 0.99;
+  }
   bool has_active_parent(AccountId a) const noexcept {
     return a.value < active_by_account_.size() && active_by_account_[a.value] != 0;
   }
@@ -151,6 +167,7 @@ class Rebalancer {
   ClOrdIdGenerator& ids_;
   SessionId session_;
   const SessionRouter* router_ = nullptr;
+  std::vector<double> max_weight_;  ///< by instrument id; see set_max_weights
   const DriftMonitor* monitor_ = nullptr;
   /// Parents requested and not yet closed or refused, per account (from the events).
   std::vector<std::uint32_t> active_by_account_;
