@@ -47,8 +47,30 @@ detail::Location position_of(std::string_view text, std::size_t pos) {
 
 }  // namespace
 
+namespace {
+
+/// Appends `text` with control bytes (below 0x20, and 0x7f) written as \xNN: a diagnostic
+/// echoes values from the file, and a value holding ESC sequences or newlines must not drive the
+/// terminal or forge lines of the report. Other bytes (UTF-8 included) are kept.
+void append_printable(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char ch : text) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 || b == 0x7f) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+}
+
+}  // namespace
+
 std::string format(const Diagnostic& d) {
-  std::string s = d.file;
+  std::string s;
+  append_printable(s, d.file);
   if (d.line > 0) {
     s += ':';
     s += std::to_string(d.line);
@@ -58,7 +80,7 @@ std::string format(const Diagnostic& d) {
     }
   }
   s += ": ";
-  s += d.message;
+  append_printable(s, d.message);
   return s;
 }
 

@@ -470,6 +470,42 @@ TEST(Robustness, OddYamlGivesDiagnosticsNotCrashes) {
   EXPECT_FALSE(load(std::string(5000, '[')).ok());
 }
 
+TEST(Robustness, DiagnosticsEchoNoControlBytesFromTheFile) {
+  // A value holding terminal escapes or a newline, echoed by a diagnostic, is written as \xNN:
+  // check-config's report cannot drive the terminal or forge a line of its own. Every control
+  // byte, in a key, a value and an unknown symbol.
+  for (int b = 1; b < 0x20; ++b) {
+    if (b == '\n' || b == '\r' || b == '\t') continue;  // YAML itself cannot carry them raw here
+    const std::string ctl(1, static_cast<char>(b));
+    const std::string texts[] = {
+        "instruments:\n  - {symbol: SPY}\nmodels:\n  - {id: m, weights: {\"X" + ctl +
+            "Y\": 1.0}}\n",
+        "instruments:\n  - {symbol: SPY, curr" + ctl + "ency: USD}\n",
+    };
+    for (const std::string& text : texts) {
+      const LoadResult r = load(text);
+      ASSERT_FALSE(r.diagnostics.empty()) << b;
+      for (const auto& d : r.diagnostics) {
+        const std::string f = format(d);
+        for (const char ch : f)
+          EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) << b << ": " << f;
+      }
+    }
+  }
+  // The escapes YAML decodes inside double quotes (ESC, newline, DEL) likewise.
+  const LoadResult r = load(
+      "instruments:\n  - {symbol: SPY}\nmodels:\n  - {id: m, weights: {\"A\\e[2J\\nB\\x7f\": "
+      "1.0}}\n");
+  ASSERT_FALSE(r.diagnostics.empty());
+  bool named = false;
+  for (const auto& d : r.diagnostics) {
+    const std::string f = format(d);
+    for (const char ch : f) EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) << f;
+    named = named || f.find("A\\x1b[2J\\x0aB\\x7f") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << format(r.diagnostics[0]);
+}
+
 }  // namespace
 }  // namespace ballast::config
 
