@@ -5,6 +5,7 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +105,37 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
   append_violations(out, "optimizer", s.optimizer.validate());
   append_violations(out, "execution", s.execution.validate());
   append_violations(out, "compliance", s.compliance.validate(s.instruments));
+  // A model target above its instrument's weight cap can never be reached (the gate denies the
+  // buys, the optimizer plans to the cap) and its drift never closes, so the account's drift
+  // triggers stay spent: refused. The target is the one the book holds, after the weight of
+  // compliance.restricted instruments is spread over the others pro rata.
+  for (std::size_t mi = 0; mi < s.models.size(); ++mi) {
+    const ModelConfig& m = s.models[mi];
+    auto restricted = [&](const std::string& sym) {
+      return std::find(s.compliance.restricted.begin(), s.compliance.restricted.end(), sym) !=
+             s.compliance.restricted.end();
+    };
+    double restricted_w = 0;
+    for (const TargetWeight& tw : m.weights)
+      if (restricted(tw.symbol)) restricted_w += tw.weight;
+    const double free_w = 1.0 - m.cash_buffer - restricted_w;
+    const double scale = free_w > 0 ? (1.0 - m.cash_buffer) / free_w : 0.0;
+    for (const TargetWeight& tw : m.weights) {
+      if (restricted(tw.symbol)) continue;
+      double cap = s.compliance.max_weight.default_max;
+      for (const auto& l : s.compliance.max_weight.instruments)
+        if (l.symbol == tw.symbol) cap = l.max_weight;
+      const double target = tw.weight * scale;
+      if (target > cap + 1e-12) {
+        check.fail(
+            "models[" + m.id + "].weights." + tw.symbol,
+            concat({"target ", std::to_string(target),
+                    restricted_w > 0 ? " (with compliance.restricted's weight spread)" : "",
+                    " is above compliance.max_weight ", std::to_string(cap), " for ", tw.symbol,
+                    ": the gate would deny every buy to it and the drift never closes"}));
+      }
+    }
+  }
   append_violations(out, "fix", s.fix.validate(s.instruments, s.accounts));
   append_violations(out, "market_data", s.market_data.validate(s.instruments, s.fix));
   append_violations(out, "journal", s.journal.validate());

@@ -36,6 +36,39 @@ struct KktCheck {
   double worst() const noexcept { return std::max(primal, dual); }
 };
 
+/// Instrument i's box [lo, hi] from every bound the problem states, and which bound each end
+/// is (for the status reason). The solver (build_box) and the check of its answer (kkt_core) both
+/// take it from here.
+struct Box {
+  double lo, hi;
+  const char* lo_what;
+  const char* hi_what;
+};
+Box box_of(const RebalanceProblem& p, Index i) {
+  Box b{p.lower.size() ? p.lower[i] : 0.0, p.upper.size() ? p.upper[i] : 1.0, "lower", "upper"};
+  const double w0 = p.current[i];
+  if (p.upper_caps_buys_only && w0 > b.hi) b.hi = w0;  // a cap on buys: a weight above it stays
+  if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)] && w0 > b.lo) {
+    b.lo = w0;
+    b.lo_what = "no_sell";
+  }
+  if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)] && w0 < b.hi) {
+    b.hi = w0;
+    b.hi_what = "no_buy";
+  }
+  if (p.mode == RebalanceMode::kBandEdge) {
+    if (p.target[i] - p.band[i] > b.lo) b.lo_what = "band";
+    if (p.target[i] + p.band[i] < b.hi) b.hi_what = "band";
+    b.lo = std::max(b.lo, p.target[i] - p.band[i]);
+    b.hi = std::min(b.hi, p.target[i] + p.band[i]);
+    if (p.upper_caps_buys_only && b.lo > b.hi) {
+      b.lo = std::max(b.hi, 0.0);  // the cap, not the band
+      b.lo_what = "upper";
+    }
+  }
+  return b;
+}
+
 KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& sigma_dt,
                   const VectorXd& w, double cash, double nu, double mu) {
   const Index n = p.size();
@@ -65,24 +98,10 @@ KktCheck kkt_core(const RebalanceProblem& p, const Eigen::Ref<const VectorXd>& s
     double gi = 2.0 * lte * sigma_dt[i] + 2.0 * p.impact_weight * m * dw + 2.0 * eps * dw + nu;
     if (p.alpha.size()) gi -= p.alpha[i];
     turnover += std::fabs(dw);
-    double lo = p.lower.size() ? p.lower[i] : 0.0;
-    double hi = p.upper.size() ? p.upper[i] : 1.0;
-    const char* lo_what = "lower";
-    const char* hi_what = "upper";
-    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)] && p.current[i] > lo) {
-      lo = p.current[i];
-      lo_what = "no_sell";
-    }
-    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)] && p.current[i] < hi) {
-      hi = p.current[i];
-      hi_what = "no_buy";
-    }
-    if (band) {
-      if (p.target[i] - p.band[i] > lo) lo_what = "band";
-      if (p.target[i] + p.band[i] < hi) hi_what = "band";
-      lo = std::max(lo, p.target[i] - p.band[i]);
-      hi = std::min(hi, p.target[i] + p.band[i]);
-    }
+    const Box b = box_of(p, i);
+    const double lo = b.lo, hi = b.hi;
+    const char* lo_what = b.lo_what;
+    const char* hi_what = b.hi_what;
     const double s = p.cost_weight * p.cost[i] + mu;
     const double tol = 1e-10;
     // Primal feasibility.
@@ -285,24 +304,17 @@ Status RebalanceProblem::validate() const {
 // ------------------------------------------------------------------ set-up
 
 void RebalanceOptimizer::build_box() {
+  ws_.cand_sdt_fresh = false;  // the problem changed (every load, update and freeze comes here)
   const Index n = p_.size();
   lo_.resize(n + 1);
   hi_.resize(n + 1);
   w0_.resize(n + 1);
   cbar_.resize(n + 1);
   for (Index i = 0; i < n; ++i) {
-    double lo = p_.lower.size() ? p_.lower[i] : 0.0;
-    double hi = p_.upper.size() ? p_.upper[i] : 1.0;
-    const double w0 = p_.current[i];
-    if (!p_.no_sell.empty() && p_.no_sell[static_cast<std::size_t>(i)]) lo = std::max(lo, w0);
-    if (!p_.no_buy.empty() && p_.no_buy[static_cast<std::size_t>(i)]) hi = std::min(hi, w0);
-    if (p_.mode == RebalanceMode::kBandEdge) {
-      lo = std::max(lo, p_.target[i] - p_.band[i]);
-      hi = std::min(hi, p_.target[i] + p_.band[i]);
-    }
-    lo_[i] = lo;
-    hi_[i] = hi;
-    w0_[i] = w0;
+    const Box b = box_of(p_, i);
+    lo_[i] = b.lo;
+    hi_[i] = b.hi;
+    w0_[i] = p_.current[i];
     cbar_[i] = p_.cost_weight * p_.cost[i];
   }
   lo_[n] = p_.cash_buffer;

@@ -153,14 +153,16 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
     targets_changed = targets_changed || v->target[k] != target;
     v->target[k] = target;
     v->cost[k] = market_.half_spread(inst) + commission_;
-    if (band_edge) v->band[k] = band_at(k);
+    // A left-out or restricted slot is frozen at its weight: no band may ask it to move.
+    if (band_edge) v->band[k] = fixed_[k] != 0 ? 1.0 : band_at(k);
     LotLine& l = lines_[k];
     l = LotLine{};
     l.price = mark;
     l.lot = instruments_[inst].lot_size;
     l.position = Qty{q};
-    l.lower = 0;                   // long-only: the optimizer's lower bounds are 0 too
-    l.upper = weight_bound(inst);  // the optimizer's upper bounds too
+    l.lower = 0;  // long-only: the optimizer's lower bounds are 0 too
+    // The optimizer's upper bound too: a cap on buys; a weight already above it may stay.
+    l.upper = std::max(weight_bound(inst), v->current[k]);
     l.no_buy = l.no_sell = v->restricted[k] != 0;
     l.cost_rate = v->cost[k];
   }
@@ -189,6 +191,7 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
     p.current_cash = current_cash;
     p.upper.resize(n);
     for (std::uint32_t k = 0; k < n; ++k) p.upper[k] = weight_bound(InstrumentId{slots[k].inst});
+    p.upper_caps_buys_only = true;
     p.lower = Eigen::VectorXd::Zero(n);
     p.no_buy.assign(v->restricted.begin(), v->restricted.end());
     p.no_sell.assign(v->restricted.begin(), v->restricted.end());
@@ -253,6 +256,11 @@ std::vector<Rebalancer::SolveNote> Rebalancer::notes() const {
 
 bool Rebalancer::warm_up(AccountId a) {
   return solve(a, nullptr) != nullptr;
+}
+
+void Rebalancer::set_max_weights(std::vector<double> by_instrument) {
+  max_weight_ = std::move(by_instrument);
+  solvers_.clear();  // a kept solver holds the bounds it was loaded with
 }
 
 void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {

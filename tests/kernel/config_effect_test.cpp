@@ -208,11 +208,10 @@ TEST(ConfigEffect, AnAccountsRestrictedInstrumentIsNeverOrdered) {
 }
 
 TEST(ConfigEffect, TheDefaultMaxWeightBoundsTheRebalancesBuys) {
-  // compliance.max_weight.default: without a cap the buys of AMZN and GOOG (targets 0.30, in one
-  // slice) leave each at over 16% of NAV. With a default cap of 0.15 the optimizer plans them to
-  // the cap (its upper bounds are the caps, less 1 %), so they go out and the gate denies none;
-  // before the optimizer knew the cap they were planned to 30 % and every one was denied
-  // (instrument_weight_limit). A cap of 0.50 changes nothing. The AAPL sale goes out either way.
+  // compliance.max_weight.default at the targets (0.30): the optimizer plans AMZN's and GOOG's
+  // buys (in one slice) to the cap less 1 % (its upper bounds; the gate values a buy at the
+  // reference price, the plan at the mark), under what it buys with no cap, and the gate denies
+  // none. A cap of 0.50 changes nothing. A cap below a model target is refused (next test).
   const auto one_slice = [](std::string y) {
     const std::string from = "execution: {cash_allowance: 1.0}";
     y.replace(y.find(from), from.size(),
@@ -220,28 +219,56 @@ TEST(ConfigEffect, TheDefaultMaxWeightBoundsTheRebalancesBuys) {
     return y;
   };
   const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
-  // The cap binds AAPL too (held at 100 %): selling it down to 15 % takes 0.85 of the default
-  // turnover cap of 1, which would leave room for one of the two buys only; a turnover cap of 2
-  // lets both reach the weight cap.
+  // Selling AAPL from 100 % to 30 % and buying the other two is 1.3 of NAV: over the default
+  // turnover cap of 1.
   const std::string turnover = ", turnover_cap: 2";
   const auto run = [&](const std::string& caps) {
     return drive(one_slice(desk(kDrift, comp + caps + "}\n", "", turnover)));
   };
   const Outcome base = run("");
-  const Outcome capped = run(", max_weight: {default: 0.15}");
+  const Outcome capped = run(", max_weight: {default: 0.30}");
   const Outcome loose = run(", max_weight: {default: 0.50}");
   const double nav = 580.0 * 1000 + 1000.0;
-  EXPECT_LE((1000.0 - capped.sold[0]) * static_cast<double>(kMids[0]) / nav, 0.15);
   for (int i = 1; i < 3; ++i) {
-    EXPECT_GT(base.bought[i] * static_cast<double>(kMids[i]) / nav, 0.16) << i;
     const double w = capped.bought[i] * static_cast<double>(kMids[i]) / nav;
-    EXPECT_LE(w, 0.15) << i;
-    EXPECT_GT(w, 0.14) << i << ": bought up to the cap, less its margin and a lot";
+    EXPECT_LE(w, 0.30 * 0.99 + 1e-9) << i;
+    EXPECT_GT(w, 0.29) << i << ": bought up to the cap, less its margin and a lot";
+    EXPECT_LT(capped.bought[i], base.bought[i]) << i;
     EXPECT_EQ(loose.bought[i], base.bought[i]) << i;
   }
   EXPECT_EQ(capped.denials, "");
   EXPECT_EQ(loose.denials, "");
   EXPECT_GT(capped.sold[0], 0.0);
+}
+
+TEST(ConfigEffect, AModelTargetAboveItsWeightCapIsRefused) {
+  // A target the gate would never let the account reach (every buy to it denied, its drift never
+  // closing) is refused by check-config and run, naming the model, the instrument and the cap;
+  // so is one pushed over the cap by compliance.restricted's weight spread over the others.
+  const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
+  auto refusal = [](const std::string& yaml) {
+    const auto loaded = config::load_string(yaml, "cap test");
+    std::string all;
+    for (const auto& d : loaded.diagnostics) all += config::format(d) + "\n";
+    return std::make_pair(loaded.ok(), all);
+  };
+  const auto [ok1, why1] = refusal(desk(kDrift, comp + ", max_weight: {default: 0.15}}\n"));
+  EXPECT_FALSE(ok1);
+  EXPECT_NE(why1.find("models[m].weights.AMZN"), std::string::npos) << why1;
+  EXPECT_NE(why1.find("above compliance.max_weight 0.15"), std::string::npos) << why1;
+  const auto [ok2, why2] =
+      refusal(desk(kDrift, comp + ", max_weight: {instruments: {GOOG: 0.20}}}\n"));
+  EXPECT_FALSE(ok2);
+  EXPECT_NE(why2.find("models[m].weights.GOOG"), std::string::npos) << why2;
+  EXPECT_EQ(why2.find("weights.AMZN"), std::string::npos) << why2;
+  // 0.30 of 0.90 invested; GOOG restricted: AMZN's share becomes 0.45.
+  const auto [ok3, why3] = refusal(
+      desk(kDrift, comp + ", restricted: [GOOG], max_weight: {instruments: {AMZN: 0.40}}}\n"));
+  EXPECT_FALSE(ok3);
+  EXPECT_NE(why3.find("compliance.restricted's weight spread"), std::string::npos) << why3;
+  const auto [ok4, why4] = refusal(
+      desk(kDrift, comp + ", restricted: [GOOG], max_weight: {instruments: {AMZN: 0.45}}}\n"));
+  EXPECT_TRUE(ok4) << why4;
 }
 
 TEST(ConfigEffect, AGloballyRestrictedInstrumentIsLeftOutOfEveryRebalance) {
@@ -513,10 +540,10 @@ TEST(ConfigEffect, AWeeklyCalendarFiresOnItsWeekdayOnly) {
 // ---------------------------------------------------------------- compliance
 
 TEST(ConfigEffect, PerInstrumentCapsBoundTheBuysAndAssetClassCapsDenyThem) {
-  // compliance.max_weight.instruments {AMZN: 0.15}: AMZN is bought to its cap, not beyond (the
-  // optimizer's bound), GOOG as before. max_weight.asset_classes with GOOG a commodity (a sum over
-  // a class's instruments, which the optimizer's box bounds cannot say: the gate holds it):
-  // {commodity: 0.15} denies GOOG's buy, not AMZN's; {commodity: 0.5} denies nothing.
+  // compliance.max_weight.instruments {AMZN: 0.30}: AMZN is bought to its cap less 1 %, not
+  // beyond (the optimizer's bound), GOOG as before. max_weight.asset_classes with GOOG a commodity
+  // (a sum over a class's instruments, which the optimizer's box bounds cannot say: the gate holds
+  // it): {commodity: 0.15} denies GOOG's buy, not AMZN's; {commodity: 0.5} denies nothing.
   const auto one_slice = [](std::string y) {
     const std::string from = "execution: {cash_allowance: 1.0}";
     y.replace(y.find(from), from.size(),
@@ -527,15 +554,16 @@ TEST(ConfigEffect, PerInstrumentCapsBoundTheBuysAndAssetClassCapsDenyThem) {
   };
   const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
   const Outcome inst =
-      drive(one_slice(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.15}}}\n")));
+      drive(one_slice(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.30}}}\n")));
   const Outcome cls =
       drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.15}}}\n")));
   const Outcome loose =
       drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.5}}}\n")));
-  // The per-instrument cap bounds the optimizer: AMZN bought to just under 15 %, nothing denied.
+  // The per-instrument cap bounds the optimizer: AMZN bought to just under 30 %, nothing denied.
   const double nav = 580.0 * 1000 + 1000.0;
-  EXPECT_LE(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.15) << inst.denials;
-  EXPECT_GT(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.14) << inst.denials;
+  EXPECT_LE(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.30 * 0.99 + 1e-9)
+      << inst.denials;
+  EXPECT_GT(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.25) << inst.denials;
   EXPECT_GT(inst.bought[2], 0.0) << inst.denials;
   EXPECT_EQ(inst.denials.find("instrument_weight_limit"), std::string::npos) << inst.denials;
   EXPECT_GT(cls.bought[1], 0.0) << cls.denials;

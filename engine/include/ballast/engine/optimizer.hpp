@@ -41,8 +41,12 @@ struct RebalanceProblem {
   Eigen::VectorXd alpha;    ///< expected returns, n (empty = none)
   Eigen::VectorXd lower;    ///< l, n (empty = 0: long-only)
   Eigen::VectorXd upper;    ///< u, n (empty = 1)
-  double cash_buffer = 0;   ///< w_c >= cash_buffer
-  double cash_max = 1;      ///< w_c <= cash_max (0 = fully invested)
+  /// `upper` caps buys only (a compliance weight cap, which the gate checks on buys): a weight
+  /// already above it may stay (the bound is max(u, w0)), and it wins over a band-edge band's
+  /// lower edge.
+  bool upper_caps_buys_only = false;
+  double cash_buffer = 0;  ///< w_c >= cash_buffer
+  double cash_max = 1;     ///< w_c <= cash_max (0 = fully invested)
   double turnover_cap = std::numeric_limits<double>::infinity();  ///< sum |w - w0| <= T
   std::vector<std::uint8_t> no_buy;                               ///< n flags or empty
   std::vector<std::uint8_t> no_sell;                              ///< n flags or empty

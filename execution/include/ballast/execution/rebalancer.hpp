@@ -71,11 +71,9 @@ class Rebalancer {
   /// Upper bounds on post-trade weights, by instrument id (compliance.max_weight: its default and
   /// per-instrument caps), for the optimizer and the lot rounding: a rebalance never plans a buy
   /// the compliance gate would deny for its weight (planned to 99 % of the cap: see
-  /// weight_bound). Missing entries are 1. Before the first solve (a shape's bounds are set when
-  /// its solver is loaded).
-  void set_max_weights(std::vector<double> by_instrument) {
-    max_weight_ = std::move(by_instrument);
-  }
+  /// weight_bound). Like the gate it caps buys only: a holding above its cap may stay (prices
+  /// moved it there), and the cap wins over a band-edge band. Missing entries are 1.
+  void set_max_weights(std::vector<double> by_instrument);
 
   /// Why a rebalance traded nothing, or traded on whole lots that break a constraint (the
   /// optimizer's status is decided by its check of the returned point, docs/optimizer.md):
