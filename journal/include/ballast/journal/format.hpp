@@ -147,8 +147,11 @@ std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) noex
 /// size. Event bodies have their padding zeroed. No allocation.
 std::size_t encode_record(std::uint64_t seq, const PendingRecord& r, unsigned char* out) noexcept;
 
-/// Decodes a payload whose CRC was checked. Returns nullptr, or a static description of what is
-/// wrong (unknown kind/type, a body size that does not match the type, nonzero reserved bytes).
+/// Decodes a payload whose CRC was checked. Returns nullptr, or a description of what is wrong
+/// (unknown kind/type, a body size that does not match the type, nonzero reserved bytes, a bool
+/// field that is not 0/1 or an enum field with a code of no name): static text, or for a field a
+/// per-thread buffer valid until this thread's next decode. On a refusal `out` holds nothing
+/// usable.
 const char* decode_payload(const unsigned char* payload, std::size_t n,
                            JournalRecord& out) noexcept;
 
