@@ -105,15 +105,18 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
   append_violations(out, "optimizer", s.optimizer.validate());
   append_violations(out, "execution", s.execution.validate());
   append_violations(out, "compliance", s.compliance.validate(s.instruments));
-  // A model target above its instrument's weight cap can never be reached (the gate denies the
-  // buys, the optimizer plans to the cap) and its drift never closes, so the account's drift
-  // triggers stay spent: refused. The target is the one the book holds, after the weight of
-  // compliance.restricted instruments is spread over the others pro rata.
-  for (std::size_t mi = 0; mi < s.models.size(); ++mi) {
-    const ModelConfig& m = s.models[mi];
+  // A target above its instrument's weight cap can never be reached (the gate denies the buys,
+  // the optimizer plans to 99 % of the cap) and its drift never closes, so the account's drift
+  // triggers stay spent: refused. The target is the one the book holds, after the weight of the
+  // restricted instruments (compliance.restricted, and an account's own overrides.restricted) is
+  // spread over the others pro rata, as PortfolioBook::add_account does. (A target within 1 % of
+  // its cap keeps a drift of at most 1 % of the cap.)
+  auto check_targets = [&](const ModelConfig& m, const std::vector<std::string>& extra,
+                           const std::string& path, const char* spread_by) {
     auto restricted = [&](const std::string& sym) {
       return std::find(s.compliance.restricted.begin(), s.compliance.restricted.end(), sym) !=
-             s.compliance.restricted.end();
+                 s.compliance.restricted.end() ||
+             std::find(extra.begin(), extra.end(), sym) != extra.end();
     };
     double restricted_w = 0;
     for (const TargetWeight& tw : m.weights)
@@ -128,12 +131,23 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
       const double target = tw.weight * scale;
       if (target > cap + 1e-12) {
         check.fail(
-            "models[" + m.id + "].weights." + tw.symbol,
-            concat({"target ", std::to_string(target),
-                    restricted_w > 0 ? " (with compliance.restricted's weight spread)" : "",
+            path + tw.symbol,
+            concat({"target ", std::to_string(target), restricted_w > 0 ? spread_by : "",
                     " is above compliance.max_weight ", std::to_string(cap), " for ", tw.symbol,
                     ": the gate would deny every buy to it and the drift never closes"}));
       }
+    }
+  };
+  for (const ModelConfig& m : s.models)
+    check_targets(m, {}, "models[" + m.id + "].weights.",
+                  " (with compliance.restricted's weight spread)");
+  for (const AccountConfig& ac : s.accounts) {
+    if (ac.overrides.restricted.empty()) continue;
+    for (const ModelConfig& m : s.models) {
+      if (m.id != ac.model) continue;
+      check_targets(m, ac.overrides.restricted,
+                    "accounts[" + ac.id + "].overrides.restricted: model " + m.id + " weight ",
+                    " (with the account's restricted instruments' weight spread)");
     }
   }
   append_violations(out, "fix", s.fix.validate(s.instruments, s.accounts));

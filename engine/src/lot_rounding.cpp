@@ -51,6 +51,7 @@ void round_to_lots_into(std::span<const LotLine> lines, Money cash, double cash_
     const double slack = 1e-12;
     double lo = std::ceil((l.lower * navd / p - pos) / lot - slack);
     double hi = std::floor((l.upper * navd / p - pos) / lot + slack);
+    if (l.caps_buys_only) hi = std::max(hi, 0.0);  // a cap on buys never forces a sale
     if (l.no_buy) hi = std::min(hi, 0.0);
     if (l.no_sell) lo = std::max(lo, 0.0);
     // No single trade may be worth more than a quarter of Money's range (the sums stay in range
@@ -176,7 +177,9 @@ std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotRe
     const double tw = notional(l.price, t, Rounding::kHalfEven).to_double() / navd;
     traded += std::fabs(tw);
     add("lower", i, l.lower, w, l.lower - w);
-    add("upper", i, l.upper, w, w - l.upper);
+    const double w_before = notional(l.price, l.position, Rounding::kHalfEven).to_double() / navd;
+    const double upper = l.caps_buys_only ? std::max(l.upper, w_before) : l.upper;
+    add("upper", i, upper, w, w - upper);
     if (l.no_buy && t.raw > 0) add("no_buy", i, 0, tw, tw);
     if (l.no_sell && t.raw < 0) add("no_sell", i, 0, tw, -tw);
   }

@@ -57,14 +57,14 @@ Box box_of(const RebalanceProblem& p, Index i) {
     b.hi_what = "no_buy";
   }
   if (p.mode == RebalanceMode::kBandEdge) {
-    if (p.target[i] - p.band[i] > b.lo) b.lo_what = "band";
+    // A cap on buys wins over the band's lower edge (the band cannot ask for a buy the cap
+    // forbids); any other empty range stays empty, for feasibility() to report.
+    double band_lo = p.target[i] - p.band[i];
+    if (p.upper_caps_buys_only) band_lo = std::min(band_lo, b.hi);
+    if (band_lo > b.lo) b.lo_what = "band";
     if (p.target[i] + p.band[i] < b.hi) b.hi_what = "band";
-    b.lo = std::max(b.lo, p.target[i] - p.band[i]);
+    b.lo = std::max(b.lo, band_lo);
     b.hi = std::min(b.hi, p.target[i] + p.band[i]);
-    if (p.upper_caps_buys_only && b.lo > b.hi) {
-      b.lo = std::max(b.hi, 0.0);  // the cap, not the band
-      b.lo_what = "upper";
-    }
   }
   return b;
 }
@@ -1199,16 +1199,9 @@ Status rebalance_feasibility(const RebalanceProblem& p) {
   const Index n = p.size();
   VectorXd lo(n), hi(n);
   for (Index i = 0; i < n; ++i) {
-    lo[i] = p.lower.size() ? p.lower[i] : 0.0;
-    hi[i] = p.upper.size() ? p.upper[i] : 1.0;
-    if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)])
-      lo[i] = std::max(lo[i], p.current[i]);
-    if (!p.no_buy.empty() && p.no_buy[static_cast<std::size_t>(i)])
-      hi[i] = std::min(hi[i], p.current[i]);
-    if (p.mode == RebalanceMode::kBandEdge) {
-      lo[i] = std::max(lo[i], p.target[i] - p.band[i]);
-      hi[i] = std::min(hi[i], p.target[i] + p.band[i]);
-    }
+    const Box b = box_of(p, i);  // the solver's own box
+    lo[i] = b.lo;
+    hi[i] = b.hi;
   }
   return feasibility(n, lo.data(), hi.data(), p.current.data(), p.cash_buffer, p.cash_max,
                      p.turnover_cap);

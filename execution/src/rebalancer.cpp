@@ -162,7 +162,8 @@ Rebalancer::Solver* Rebalancer::solve(AccountId a, const Timestamp* now) {
     l.position = Qty{q};
     l.lower = 0;  // long-only: the optimizer's lower bounds are 0 too
     // The optimizer's upper bound too: a cap on buys; a weight already above it may stay.
-    l.upper = std::max(weight_bound(inst), v->current[k]);
+    l.upper = weight_bound(inst);
+    l.caps_buys_only = true;
     l.no_buy = l.no_sell = v->restricted[k] != 0;
     l.cost_rate = v->cost[k];
   }

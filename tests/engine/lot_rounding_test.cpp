@@ -43,6 +43,27 @@ TEST(LotRounding, RoundsAwayFromZeroWhenABoundRequiresIt) {
   EXPECT_EQ(r2.trades[0], Qty::from_units(-10));
 }
 
+TEST(LotRounding, ACapOnBuysNeverForcesASaleAndStopsBuysAtTheCap) {
+  // Holding 25 shares (25 % of NAV 10,000 at 100) against a buys-only cap of 20 %: the position
+  // may stay (a target of 25 % trades nothing, where a plain upper bound sells 5), with no
+  // violation reported; a position of 10 shares with a target of 30 % buys only to the cap.
+  LotLine above = line("100", "1", "25", 0.25, 0.0, 0.2);
+  above.caps_buys_only = true;
+  LotLine plain = line("100", "1", "25", 0.25, 0.0, 0.2);
+  const LotLine lines_a[] = {above};
+  const LotLine lines_p[] = {plain};
+  const auto ra = round_to_lots(lines_a, Money::from_units(7'500), 0.0);
+  const auto rp = round_to_lots(lines_p, Money::from_units(7'500), 0.0);
+  EXPECT_EQ(ra.trades[0], Qty{});
+  EXPECT_EQ(rp.trades[0], Qty::from_units(-5));
+  EXPECT_TRUE(check_lots(lines_a, ra, Money::from_units(7'500), LotLimits{0.0, 1.0, 2.0}).empty());
+  LotLine below = line("100", "1", "10", 0.30, 0.0, 0.2);
+  below.caps_buys_only = true;
+  const LotLine lines_b[] = {below};
+  const auto rb = round_to_lots(lines_b, Money::from_units(9'000), 0.0);
+  EXPECT_EQ(rb.trades[0], Qty::from_units(10));  // to 20 shares: 20 % of 10,000
+}
+
 TEST(LotRounding, TrimsBuysToKeepTheCashFloor) {
   const LotLine lines[] = {line("50", "1", "0", 0.6), line("25", "1", "0", 0.4)};
   const auto r = round_to_lots(lines, Money::from_units(10'000), 0.05);

@@ -299,5 +299,45 @@ TEST(OptimizerStatus, ACapOnBuysSolvesLikeTheBoundRaisedToTheCurrentWeight) {
   EXPECT_GT(above, 300);
 }
 
+// Band-edge mode with a cap on buys: the cap wins over a band's lower edge above it (the answer
+// buys to the cap, optimal), and nothing else is relaxed: an instrument that may not be sold
+// (no_sell) above its band's upper edge leaves the range empty, reported infeasible, never sold.
+TEST(OptimizerStatus, ABuyCapWinsOverABandsLowerEdgeAndNothingElse) {
+  RebalanceProblem p;
+  const int n = 3;
+  p.sigma.dense = Eigen::MatrixXd::Identity(n, n) * 0.04;
+  p.target = VectorXd::Constant(n, 0.30);
+  p.current = VectorXd::Constant(n, 0.20);
+  p.current_cash = 0.40;
+  p.cost = VectorXd::Constant(n, 0.001);
+  p.upper = VectorXd::Constant(n, 1.0);
+  p.upper[0] = 0.22;  // cap below the band's lower edge (0.30 - 0.05)
+  p.upper_caps_buys_only = true;
+  p.mode = RebalanceMode::kBandEdge;
+  p.band = VectorXd::Constant(n, 0.05);
+  RebalanceOptimizer opt;
+  ASSERT_TRUE(opt.load(p).ok());
+  RebalanceSolution sol;
+  ASSERT_TRUE(opt.solve_into(sol).ok()) << sol.reason;
+  EXPECT_TRUE(sol.optimal()) << sol.reason;
+  EXPECT_NEAR(sol.weights[0], 0.22, 1e-9);
+  EXPECT_GE(sol.weights[1], 0.25 - 1e-9);
+  // no_sell with the holding above target + band: still an empty range.
+  RebalanceProblem q = p;
+  q.upper[0] = 1.0;
+  q.current[0] = 0.40;
+  q.current_cash = 0.20;
+  q.no_sell.assign(n, 0);
+  q.no_sell[0] = 1;
+  RebalanceOptimizer opt2;
+  ASSERT_TRUE(opt2.load(q).ok());
+  RebalanceSolution s2;
+  EXPECT_FALSE(opt2.solve_into(s2).ok());
+  EXPECT_EQ(s2.outcome, SolveStatus::kInfeasible);
+  EXPECT_EQ(s2.weights[0], 0.40);
+  EXPECT_FALSE(rebalance_feasibility(q).ok());
+  EXPECT_TRUE(rebalance_feasibility(p).ok());
+}
+
 }  // namespace
 }  // namespace ballast

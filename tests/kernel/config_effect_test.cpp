@@ -269,6 +269,13 @@ TEST(ConfigEffect, AModelTargetAboveItsWeightCapIsRefused) {
   const auto [ok4, why4] = refusal(
       desk(kDrift, comp + ", restricted: [GOOG], max_weight: {instruments: {AMZN: 0.45}}}\n"));
   EXPECT_TRUE(ok4) << why4;
+  // An account's own restriction spreads the same way: AMZN's 0.45 in A1 is over a cap of 0.40.
+  const auto [ok5, why5] =
+      refusal(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.40}}}\n",
+                   ", overrides: {restricted: [GOOG]}"));
+  EXPECT_FALSE(ok5);
+  EXPECT_NE(why5.find("accounts[A1].overrides.restricted"), std::string::npos) << why5;
+  EXPECT_NE(why5.find("AMZN"), std::string::npos) << why5;
 }
 
 TEST(ConfigEffect, AGloballyRestrictedInstrumentIsLeftOutOfEveryRebalance) {

@@ -18,6 +18,9 @@ struct LotLine {
   double target = 0;  ///< the optimizer's post-trade weight
   double lower = 0;   ///< bounds on the post-trade weight
   double upper = 1;
+  /// `upper` caps buys only (a compliance weight cap): a position above it may stay, never is it
+  /// sold because of the cap; the post-trade check tests max(upper, the weight before).
+  bool caps_buys_only = false;
   bool no_buy = false;
   bool no_sell = false;
   double cost_rate = 0;  ///< estimated cost per unit of traded value (cash reserve for fees)
