@@ -2,19 +2,10 @@
 # Pairwise comparison of a scripts/bench_alternate.sh output directory: per case, the median p50
 # of each side and the median of the per-pair ratios new/prev (each pair ran back to back, so a
 # slow spell of the VM hits both). Usage: scripts/bench_pairs.py OUT_DIR
-import glob, os, re, statistics, sys
+import glob, os, statistics, sys
 
-def parse(f):
-    res, sec = {}, None
-    for l in open(f).read().split('\n'):
-        if l.startswith('case A'): sec = 'A'
-        elif l.startswith(' cold:'): sec = 'B_cold'
-        elif l.startswith(' warm: another'): sec = 'B_warm_other'
-        elif l.startswith(' warm: this'): sec = 'B_warm_same'
-        m = re.match(r'\s+(tick -> order|baseline: tick alone)\s+n\s+\d+\s+p50\s+(\d+)', l)
-        if m and sec:
-            res.setdefault(sec if m.group(1).startswith('tick') else sec + '_baseline', int(m.group(2)))
-    return res
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_medians import parse  # noqa: E402 (one parser for both scripts)
 
 out = sys.argv[1]
 pairs = {}
