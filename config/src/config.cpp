@@ -105,14 +105,13 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
   append_violations(out, "optimizer", s.optimizer.validate());
   append_violations(out, "execution", s.execution.validate());
   append_violations(out, "compliance", s.compliance.validate(s.instruments));
-  // A target above its instrument's weight cap can never be reached (the gate denies the buys,
-  // the optimizer plans to 99 % of the cap) and its drift never closes, so the account's drift
-  // triggers stay spent: refused. The target is the one the book holds, after the weight of the
-  // restricted instruments (compliance.restricted, and an account's own overrides.restricted) is
-  // spread over the others pro rata, as PortfolioBook::add_account does. (A target within 1 % of
-  // its cap keeps a drift of at most 1 % of the cap.)
-  auto check_targets = [&](const ModelConfig& m, const std::vector<std::string>& extra,
-                           const std::string& path, const char* spread_by) {
+  // A target above what the optimizer plans to (99 % of its instrument's weight cap:
+  // Rebalancer::weight_bound) can never be reached: its drift never closes, so the account's
+  // drift triggers stay spent, and in band-edge mode the band's lower edge falls above the bound.
+  // Refused. The target is the one the book holds, after the weight of the restricted
+  // instruments (compliance.restricted, and an account's own overrides.restricted) is spread over
+  // the others pro rata, as PortfolioBook::add_account does.
+  auto over_cap = [&](const ModelConfig& m, const std::vector<std::string>& extra, auto&& report) {
     auto restricted = [&](const std::string& sym) {
       return std::find(s.compliance.restricted.begin(), s.compliance.restricted.end(), sym) !=
                  s.compliance.restricted.end() ||
@@ -129,25 +128,35 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
       for (const auto& l : s.compliance.max_weight.instruments)
         if (l.symbol == tw.symbol) cap = l.max_weight;
       const double target = tw.weight * scale;
-      if (target > cap + 1e-12) {
-        check.fail(
-            path + tw.symbol,
-            concat({"target ", std::to_string(target), restricted_w > 0 ? spread_by : "",
-                    " is above compliance.max_weight ", std::to_string(cap), " for ", tw.symbol,
-                    ": the gate would deny every buy to it and the drift never closes"}));
-      }
+      if (cap < 1.0 && target > 0.99 * cap + 1e-12) report(tw.symbol, target, cap, restricted_w);
     }
   };
-  for (const ModelConfig& m : s.models)
-    check_targets(m, {}, "models[" + m.id + "].weights.",
-                  " (with compliance.restricted's weight spread)");
+  auto why = [](const std::string& sym, double target, double cap, const char* spread) {
+    return concat({"target ", std::to_string(target), spread, " is above 99 % of ",
+                   "compliance.max_weight ", std::to_string(cap), " for ", sym,
+                   ", what the optimizer plans buys to: the account could never reach it"});
+  };
+  for (const ModelConfig& m : s.models) {
+    over_cap(m, {}, [&](const std::string& sym, double t, double cap, double spread_w) {
+      check.fail(
+          "models[" + m.id + "].weights." + sym,
+          why(sym, t, cap, spread_w > 0 ? " (with compliance.restricted's weight spread)" : ""));
+    });
+  }
   for (const AccountConfig& ac : s.accounts) {
     if (ac.overrides.restricted.empty()) continue;
     for (const ModelConfig& m : s.models) {
       if (m.id != ac.model) continue;
-      check_targets(m, ac.overrides.restricted,
-                    "accounts[" + ac.id + "].overrides.restricted: model " + m.id + " weight ",
-                    " (with the account's restricted instruments' weight spread)");
+      std::vector<std::string> model_level;  // said above already
+      over_cap(m, {},
+               [&](const std::string& sym, double, double, double) { model_level.push_back(sym); });
+      over_cap(m, ac.overrides.restricted,
+               [&](const std::string& sym, double t, double cap, double) {
+                 if (std::find(model_level.begin(), model_level.end(), sym) != model_level.end())
+                   return;
+                 check.fail("accounts[" + ac.id + "].overrides.restricted",
+                            why(sym, t, cap, " (with the account's restricted weight spread)"));
+               });
     }
   }
   append_violations(out, "fix", s.fix.validate(s.instruments, s.accounts));

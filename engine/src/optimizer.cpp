@@ -48,6 +48,7 @@ Box box_of(const RebalanceProblem& p, Index i) {
   Box b{p.lower.size() ? p.lower[i] : 0.0, p.upper.size() ? p.upper[i] : 1.0, "lower", "upper"};
   const double w0 = p.current[i];
   if (p.upper_caps_buys_only && w0 > b.hi) b.hi = w0;  // a cap on buys: a weight above it stays
+  const double cap_hi = b.hi;                          // before no_buy (the band test below)
   if (!p.no_sell.empty() && p.no_sell[static_cast<std::size_t>(i)] && w0 > b.lo) {
     b.lo = w0;
     b.lo_what = "no_sell";
@@ -60,8 +61,12 @@ Box box_of(const RebalanceProblem& p, Index i) {
     // A cap on buys wins over the band's lower edge (the band cannot ask for a buy the cap
     // forbids); any other empty range stays empty, for feasibility() to report.
     double band_lo = p.target[i] - p.band[i];
-    if (p.upper_caps_buys_only) band_lo = std::min(band_lo, b.hi);
-    if (band_lo > b.lo) b.lo_what = "band";
+    const char* band_lo_what = "band";
+    if (p.upper_caps_buys_only && band_lo > cap_hi) {
+      band_lo = cap_hi;
+      band_lo_what = "upper";
+    }
+    if (band_lo > b.lo) b.lo_what = band_lo_what;
     if (p.target[i] + p.band[i] < b.hi) b.hi_what = "band";
     b.lo = std::max(b.lo, band_lo);
     b.hi = std::min(b.hi, p.target[i] + p.band[i]);

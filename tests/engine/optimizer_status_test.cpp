@@ -337,6 +337,20 @@ TEST(OptimizerStatus, ABuyCapWinsOverABandsLowerEdgeAndNothingElse) {
   EXPECT_EQ(s2.weights[0], 0.40);
   EXPECT_FALSE(rebalance_feasibility(q).ok());
   EXPECT_TRUE(rebalance_feasibility(p).ok());
+  // no_buy with the holding below the band's lower edge: empty too (the cap lowers the band's
+  // edge only to the cap, not to a no_buy holding).
+  RebalanceProblem r = p;
+  r.upper[0] = 1.0;
+  r.current[0] = 0.10;
+  r.current_cash = 0.50;
+  r.no_buy.assign(n, 0);
+  r.no_buy[0] = 1;
+  EXPECT_FALSE(rebalance_feasibility(r).ok());
+  RebalanceOptimizer opt3;
+  ASSERT_TRUE(opt3.load(r).ok());
+  RebalanceSolution s3;
+  EXPECT_FALSE(opt3.solve_into(s3).ok());
+  EXPECT_EQ(s3.outcome, SolveStatus::kInfeasible);
 }
 
 }  // namespace

@@ -207,11 +207,12 @@ TEST(ConfigEffect, AnAccountsRestrictedInstrumentIsNeverOrdered) {
   EXPECT_GT(restricted.orders[1], 0u);
 }
 
-TEST(ConfigEffect, TheDefaultMaxWeightBoundsTheRebalancesBuys) {
-  // compliance.max_weight.default at the targets (0.30): the optimizer plans AMZN's and GOOG's
-  // buys (in one slice) to the cap less 1 % (its upper bounds; the gate values a buy at the
-  // reference price, the plan at the mark), under what it buys with no cap, and the gate denies
-  // none. A cap of 0.50 changes nothing. A cap below a model target is refused (next test).
+TEST(ConfigEffect, AWeightCapOverTheTargetsLetsTheRebalanceBuyToThemUndenied) {
+  // compliance.max_weight.default 0.31, over every target (0.30) by more than the optimizer's 1 %
+  // margin: the optimizer's upper bounds (the caps, as caps on buys) do not bind, so AMZN and GOOG
+  // are bought (in one slice) exactly as with no cap, and the gate denies none of it. A cap the
+  // targets cannot be reached under is refused (next test); one holding drifts over is held by
+  // the gate (compliance tests) and never forces a sale (optimizer and lot-rounding tests).
   const auto one_slice = [](std::string y) {
     const std::string from = "execution: {cash_allowance: 1.0}";
     y.replace(y.find(from), from.size(),
@@ -219,26 +220,17 @@ TEST(ConfigEffect, TheDefaultMaxWeightBoundsTheRebalancesBuys) {
     return y;
   };
   const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
-  // Selling AAPL from 100 % to 30 % and buying the other two is 1.3 of NAV: over the default
-  // turnover cap of 1.
-  const std::string turnover = ", turnover_cap: 2";
   const auto run = [&](const std::string& caps) {
-    return drive(one_slice(desk(kDrift, comp + caps + "}\n", "", turnover)));
+    return drive(one_slice(desk(kDrift, comp + caps + "}\n")));
   };
   const Outcome base = run("");
-  const Outcome capped = run(", max_weight: {default: 0.30}");
-  const Outcome loose = run(", max_weight: {default: 0.50}");
-  const double nav = 580.0 * 1000 + 1000.0;
+  const Outcome capped = run(", max_weight: {default: 0.31}");
   for (int i = 1; i < 3; ++i) {
-    const double w = capped.bought[i] * static_cast<double>(kMids[i]) / nav;
-    EXPECT_LE(w, 0.30 * 0.99 + 1e-9) << i;
-    EXPECT_GT(w, 0.29) << i << ": bought up to the cap, less its margin and a lot";
-    EXPECT_LT(capped.bought[i], base.bought[i]) << i;
-    EXPECT_EQ(loose.bought[i], base.bought[i]) << i;
+    EXPECT_GT(base.bought[i], 0.0) << i;
+    EXPECT_EQ(capped.bought[i], base.bought[i]) << i;
   }
+  EXPECT_EQ(capped.sold[0], base.sold[0]);
   EXPECT_EQ(capped.denials, "");
-  EXPECT_EQ(loose.denials, "");
-  EXPECT_GT(capped.sold[0], 0.0);
 }
 
 TEST(ConfigEffect, AModelTargetAboveItsWeightCapIsRefused) {
@@ -255,7 +247,7 @@ TEST(ConfigEffect, AModelTargetAboveItsWeightCapIsRefused) {
   const auto [ok1, why1] = refusal(desk(kDrift, comp + ", max_weight: {default: 0.15}}\n"));
   EXPECT_FALSE(ok1);
   EXPECT_NE(why1.find("models[m].weights.AMZN"), std::string::npos) << why1;
-  EXPECT_NE(why1.find("above compliance.max_weight 0.15"), std::string::npos) << why1;
+  EXPECT_NE(why1.find("above 99 % of compliance.max_weight 0.15"), std::string::npos) << why1;
   const auto [ok2, why2] =
       refusal(desk(kDrift, comp + ", max_weight: {instruments: {GOOG: 0.20}}}\n"));
   EXPECT_FALSE(ok2);
@@ -267,7 +259,7 @@ TEST(ConfigEffect, AModelTargetAboveItsWeightCapIsRefused) {
   EXPECT_FALSE(ok3);
   EXPECT_NE(why3.find("compliance.restricted's weight spread"), std::string::npos) << why3;
   const auto [ok4, why4] = refusal(
-      desk(kDrift, comp + ", restricted: [GOOG], max_weight: {instruments: {AMZN: 0.45}}}\n"));
+      desk(kDrift, comp + ", restricted: [GOOG], max_weight: {instruments: {AMZN: 0.46}}}\n"));
   EXPECT_TRUE(ok4) << why4;
   // An account's own restriction spreads the same way: AMZN's 0.45 in A1 is over a cap of 0.40.
   const auto [ok5, why5] =
@@ -546,11 +538,12 @@ TEST(ConfigEffect, AWeeklyCalendarFiresOnItsWeekdayOnly) {
 
 // ---------------------------------------------------------------- compliance
 
-TEST(ConfigEffect, PerInstrumentCapsBoundTheBuysAndAssetClassCapsDenyThem) {
-  // compliance.max_weight.instruments {AMZN: 0.30}: AMZN is bought to its cap less 1 %, not
-  // beyond (the optimizer's bound), GOOG as before. max_weight.asset_classes with GOOG a commodity
-  // (a sum over a class's instruments, which the optimizer's box bounds cannot say: the gate holds
-  // it): {commodity: 0.15} denies GOOG's buy, not AMZN's; {commodity: 0.5} denies nothing.
+TEST(ConfigEffect, PerInstrumentCapsOverTheTargetsDenyNothingAndAssetClassCapsDenyTheBuys) {
+  // compliance.max_weight.instruments {AMZN: 0.31}: over AMZN's target by more than the
+  // optimizer's margin, so AMZN is bought as without it and nothing is denied; GOOG as before.
+  // max_weight.asset_classes with GOOG a commodity (a sum over a class's instruments, which the
+  // optimizer's box bounds cannot say: the gate holds it): {commodity: 0.15} denies GOOG's buy,
+  // not AMZN's; {commodity: 0.5} denies nothing.
   const auto one_slice = [](std::string y) {
     const std::string from = "execution: {cash_allowance: 1.0}";
     y.replace(y.find(from), from.size(),
@@ -561,16 +554,13 @@ TEST(ConfigEffect, PerInstrumentCapsBoundTheBuysAndAssetClassCapsDenyThem) {
   };
   const std::string comp = "compliance: {max_adv_share: off, reference_stale_after: 30m";
   const Outcome inst =
-      drive(one_slice(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.30}}}\n")));
+      drive(one_slice(desk(kDrift, comp + ", max_weight: {instruments: {AMZN: 0.31}}}\n")));
   const Outcome cls =
       drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.15}}}\n")));
   const Outcome loose =
       drive(one_slice(desk(kDrift, comp + ", max_weight: {asset_classes: {commodity: 0.5}}}\n")));
-  // The per-instrument cap bounds the optimizer: AMZN bought to just under 30 %, nothing denied.
-  const double nav = 580.0 * 1000 + 1000.0;
-  EXPECT_LE(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.30 * 0.99 + 1e-9)
-      << inst.denials;
-  EXPECT_GT(inst.bought[1] * static_cast<double>(kMids[1]) / nav, 0.25) << inst.denials;
+  EXPECT_GT(inst.bought[1], 0.0) << inst.denials;
+  EXPECT_EQ(inst.bought[1], loose.bought[1]) << inst.denials;
   EXPECT_GT(inst.bought[2], 0.0) << inst.denials;
   EXPECT_EQ(inst.denials.find("instrument_weight_limit"), std::string::npos) << inst.denials;
   EXPECT_GT(cls.bought[1], 0.0) << cls.denials;
