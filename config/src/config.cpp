@@ -15,6 +15,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "ballast/engine/portfolio_book.hpp"
+#include "ballast/risk/compliance_config.hpp"
 #include "data_files.hpp"
 #include "schema.hpp"
 #include "yaml_reader.hpp"
@@ -105,12 +107,12 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
   append_violations(out, "optimizer", s.optimizer.validate());
   append_violations(out, "execution", s.execution.validate());
   append_violations(out, "compliance", s.compliance.validate(s.instruments));
-  // A target above what the optimizer plans to (99 % of its instrument's weight cap:
-  // Rebalancer::weight_bound) can never be reached: its drift never closes, so the account's
+  // A target above what the optimizer plans buys to (planned_weight_bound of its instrument's
+  // weight cap) can never be reached: its drift never closes, so the account's
   // drift triggers stay spent, and in band-edge mode the band's lower edge falls above the bound.
   // Refused. The target is the one the book holds, after the weight of the restricted
   // instruments (compliance.restricted, and an account's own overrides.restricted) is spread over
-  // the others pro rata, as PortfolioBook::add_account does.
+  // the others pro rata (restricted_spread_scale, as PortfolioBook::add_account).
   auto over_cap = [&](const ModelConfig& m, const std::vector<std::string>& extra, auto&& report) {
     auto restricted = [&](const std::string& sym) {
       return std::find(s.compliance.restricted.begin(), s.compliance.restricted.end(), sym) !=
@@ -120,15 +122,12 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
     double restricted_w = 0;
     for (const TargetWeight& tw : m.weights)
       if (restricted(tw.symbol)) restricted_w += tw.weight;
-    const double free_w = 1.0 - m.cash_buffer - restricted_w;
-    const double scale = free_w > 0 ? (1.0 - m.cash_buffer) / free_w : 0.0;
+    const double scale = restricted_spread_scale(m.cash_buffer, restricted_w);
     for (const TargetWeight& tw : m.weights) {
       if (restricted(tw.symbol)) continue;
-      double cap = s.compliance.max_weight.default_max;
-      for (const auto& l : s.compliance.max_weight.instruments)
-        if (l.symbol == tw.symbol) cap = l.max_weight;
+      const double cap = s.compliance.max_weight.cap_of(tw.symbol);
       const double target = tw.weight * scale;
-      if (cap < 1.0 && target > 0.99 * cap + 1e-12) report(tw.symbol, target, cap, restricted_w);
+      if (target > planned_weight_bound(cap) + 1e-12) report(tw.symbol, target, cap, restricted_w);
     }
   };
   auto why = [](const std::string& sym, double target, double cap, const char* spread) {

@@ -75,8 +75,7 @@ Result<AccountId> PortfolioBook::add_account(const AccountSpec& spec, const Mark
   for (std::size_t k = 0; k < m.instruments.size(); ++k) {
     if (is_restricted(m.instruments[k])) restricted_w += m.weights[k];
   }
-  const double free_w = 1.0 - m.cash_weight - restricted_w;
-  const double scale = free_w > 0 ? (1.0 - m.cash_weight) / free_w : 0.0;
+  const double scale = restricted_spread_scale(m.cash_weight, restricted_w);
 
   auto push_slot = [&](InstrumentId inst, double target) {
     const bool restricted = is_restricted(inst);

@@ -487,11 +487,9 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   {
     // compliance.max_weight's default and per-instrument caps bound the optimizer (asset-class
     // caps are sums over instruments, which its box bounds cannot say: the gate alone holds them).
-    std::vector<double> caps(s.instruments.size(), s.compliance.max_weight.default_max);
-    for (const auto& l : s.compliance.max_weight.instruments) {
-      const InstrumentId i = s.instruments.find(l.symbol);
-      if (i.valid()) caps[i.value] = l.max_weight;
-    }
+    std::vector<double> caps(s.instruments.size(), 1.0);
+    for (const auto& in : s.instruments)
+      caps[in.id.value] = s.compliance.max_weight.cap_of(in.symbol);
     m.rebalancer->set_max_weights(std::move(caps));
   }
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands

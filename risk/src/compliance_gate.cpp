@@ -80,10 +80,8 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
     const InstrumentId i = instruments.find(sym);
     if (i.valid()) global_flags_[i.value] |= kComplianceRestricted;
   }
-  for (const auto& l : cfg.max_weight.instruments) {
-    const InstrumentId i = instruments.find(l.symbol);
-    if (i.valid()) weight_ppb_[i.value] = to_ppb(l.max_weight);
-  }
+  for (const auto& in : instruments)
+    weight_ppb_[in.id.value] = to_ppb(cfg.max_weight.cap_of(in.symbol));
   if (cfg.max_order_qty) lim_.max_order_qty_raw = cfg.max_order_qty->raw;
   if (cfg.max_order_notional) lim_.max_order_notional_raw = cfg.max_order_notional->raw;
   if (cfg.daily_gross_notional_limit)

@@ -20,6 +20,14 @@
 
 namespace ballast {
 
+/// The factor a model's free targets are scaled by when `restricted_weight` of its targets is on
+/// restricted instruments: the restricted weight goes to the others pro rata, the cash target
+/// unchanged (0 when nothing is free).
+inline double restricted_spread_scale(double cash_weight, double restricted_weight) noexcept {
+  const double free_w = 1.0 - cash_weight - restricted_weight;
+  return free_w > 0 ? (1.0 - cash_weight) / free_w : 0.0;
+}
+
 /// A model portfolio: target weights shared by the accounts that follow it.
 struct Model {
   ModelId id{};

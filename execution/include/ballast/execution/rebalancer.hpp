@@ -5,7 +5,6 @@
 // list.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/execution/order_id.hpp"
 #include "ballast/execution/session_router.hpp"
+#include "ballast/risk/compliance_config.hpp"
 
 namespace ballast {
 
@@ -70,9 +70,9 @@ class Rebalancer {
 
   /// Upper bounds on post-trade weights, by instrument id (compliance.max_weight: its default and
   /// per-instrument caps), for the optimizer and the lot rounding: a rebalance never plans a buy
-  /// the compliance gate would deny for its weight (planned to 99 % of the cap: see
-  /// weight_bound). Like the gate it caps buys only: a holding above its cap may stay (prices
-  /// moved it there), and the cap wins over a band-edge band. Missing entries are 1.
+  /// the compliance gate would deny for its weight (planned to planned_weight_bound of the cap).
+  /// Like the gate it caps buys only: a holding above its cap may stay (prices moved it there), and
+  /// the cap wins over a band-edge band. Missing entries are 1.
   void set_max_weights(std::vector<double> by_instrument);
 
   /// Why a rebalance traded nothing, or traded on whole lots that break a constraint (the
@@ -145,11 +145,9 @@ class Rebalancer {
   void release(Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
   void parent_done(AccountId a) noexcept;
-  /// The optimizer's upper bound for `i`: its cap less 1 % of it (the gate values a buy at the
-  /// slicer's reference price, not the mark the plan used), or 1 with no cap.
+  /// The optimizer's upper bound for `i` (planned_weight_bound of its cap).
   double weight_bound(InstrumentId i) const noexcept {
-    if (i.value >= max_weight_.size() || !(max_weight_[i.value] < 1.0)) return 1.0;
-    return std::max(max_weight_[i.value], 0.0) * 0.99;
+    return i.value < max_weight_.size() ? planned_weight_bound(max_weight_[i.value]) : 1.0;
   }
   bool has_active_parent(AccountId a) const noexcept {
     return a.value < active_by_account_.size() && active_by_account_[a.value] != 0;

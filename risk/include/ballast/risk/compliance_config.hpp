@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ballast/core/fixed_point.hpp"
@@ -31,7 +32,22 @@ struct WeightLimits {
   double default_max = 1.0;  ///< every instrument without its own entry
   std::vector<InstrumentWeightLimit> instruments;
   std::vector<AssetClassWeightLimit> asset_classes;
+
+  /// The cap of the instrument `symbol`: its own entry (the last, if repeated), else the default.
+  double cap_of(std::string_view symbol) const noexcept {
+    double cap = default_max;
+    for (const auto& l : instruments)
+      if (l.symbol == symbol) cap = l.max_weight;
+    return cap;
+  }
 };
+
+/// What a rebalance plans buys to under a weight cap: 99 % of it (the gate values a buy at the
+/// slicer's reference price, the plan at the mark); 1 with no cap. A target above it is refused
+/// (config), since the account could never reach it.
+inline double planned_weight_bound(double cap) noexcept {
+  return cap < 1.0 ? (cap > 0.0 ? cap : 0.0) * 0.99 : 1.0;
+}
 
 /// Conditions that trip the kill switch by themselves (it then cancels and blocks all orders).
 struct KillSwitchConfig {
