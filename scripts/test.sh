@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command (and .ci/run): installs what is missing, builds, and passes:
 #   1. the include-direction check,
-#   2. Release build: every unit and scenario test; then again with the shared data set
-#      (../shared/data) hidden through $BALLAST_SHARED_DATA, as in a clone that has none,
+#   2. Release build: every unit and scenario test, with the shared data set (../shared/data),
 #   3. ASan+UBSan build: every test but the kill -9 ones and those that run no Ballast binary,
-#      then the FIX fuzz targets for a bounded time (30 s each) (tests/fuzz),
+#      with the shared data set hidden through $BALLAST_SHARED_DATA, as in a clone that has none,
+#      then those that skipped for want of it, with it; then the FIX fuzz targets for a bounded
+#      time (30 s each) (tests/fuzz),
 #   4. TSan build: the threaded pieces on their own: queues, core loop and agent runner
 #      (engine_thread_tests), the journal writer thread (journal_tests), the FIX sender thread's
 #      loop (intent_sender_tests).
@@ -65,10 +66,13 @@ stage_done "Release tests"
 
 # A clone has no ../shared: the tests must pass (or skip, saying why) without it. Tests find the
 # shared data set through $BALLAST_SHARED_DATA (default ../shared/data); pointing it at a directory
-# that does not exist hides it. The crash test reads only the shipped data/ and is not repeated.
-# Only the test directories that can see the shared set run again (found from the sources: those
-# including tests/support/data_paths.hpp or naming BALLAST_SHARED_DATA); the others read nothing
-# from it and already passed above.
+# that does not exist hides it. The Release pass above ran with it; the ASan pass below runs
+# without it (every test but the kill -9 and no-binary ones: what a clone runs, under the
+# sanitizers), so the suite is not run a third time. The no-binary tests of the directories that
+# can see the shared set (found from their sources: those including tests/support/data_paths.hpp
+# or naming BALLAST_SHARED_DATA; e.g. the shipped extracts' checks against their sources) run here
+# without it, and the kill -9 tests read only the shipped data/.
+no_shared="$PWD/build/no-shared-data"
 if [ -d ../shared/data ]; then
   labels=""
   for d in $(grep -rlE 'data_paths\.hpp|market_data_test_support\.hpp|shared_data\(|BALLAST_SHARED_DATA' \
@@ -77,10 +81,10 @@ if [ -d ../shared/data ]; then
     case "$d" in broker_sim) l=broker_sim ;; *) l="${d}_tests" ;; esac
     labels="${labels:+$labels|}$l"
   done
-  echo "== Release tests without the shared data set (BALLAST_SHARED_DATA=<missing directory>): $labels"
-  BALLAST_SHARED_DATA="$PWD/build/no-shared-data" \
-    ctest --test-dir build --output-on-failure -j "$jobs" -L "^($labels)\$" -LE crash_tests
-  stage_done "Release tests without the shared data"
+  echo "== Release no-binary tests without the shared data set (BALLAST_SHARED_DATA=<missing directory>): $labels"
+  BALLAST_SHARED_DATA="$no_shared" \
+    ctest --test-dir build --output-on-failure -j "$jobs" -L no_binary -L "^($labels)\$"
+  stage_done "Release no-binary tests without the shared data"
 else
   echo "== no ../shared/data here: the Release pass above already ran without it"
 fi
@@ -96,7 +100,25 @@ bg_build tsan --target engine_thread_tests journal_tests intent_sender_tests
 # (e2e_tests). They were 183 s of the ASan pass's test time. Tests labelled no_binary run no
 # Ballast binary at all (python and node self-checks, the header compile checks, the data
 # extracts' checks): the Release pass ran them; another 70 s of test time.
-ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE '^(crash_tests|no_binary)$'
+echo "== ASan tests, without the shared data set (BALLAST_SHARED_DATA=<missing directory>)"
+BALLAST_SHARED_DATA="$no_shared" \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE '^(crash_tests|no_binary)$' \
+        --output-junit "$PWD/build-asan/tests_without_shared_data.xml"
+if [ -d ../shared/data ]; then
+  # Every test that skipped for want of the data (the whole-file readers of the shared set) runs
+  # again under ASan with it, so no reader of real files goes without the sanitizers.
+  skipped=$(python3 - "$PWD/build-asan/tests_without_shared_data.xml" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+names = [tc.get('name') for tc in ET.parse(sys.argv[1]).getroot().iter('testcase')
+         if tc.get('status') == 'notrun' and tc.find('skipped') is not None]
+print('|'.join(re.escape(n) for n in names))
+PY
+)
+  if [ -n "$skipped" ]; then
+    echo "== ASan tests that skipped without the shared data set, again with it"
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -R "^($skipped)\$"
+  fi
+fi
 stage_done "ASan tests"
 
 echo "== Fuzzing under ASan+UBSan: the FIX parser paths of the initiator and broker-sim, 30 s each, side by side"

@@ -792,8 +792,9 @@ Status check_core_cpu(int cpu) {
   if (cpu < CPU_SETSIZE && CPU_ISSET(static_cast<std::size_t>(cpu), &allowed)) return Ok{};
   std::string list;
   for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(static_cast<std::size_t>(c), &allowed))
-      list += (list.empty() ? "" : ",") + std::to_string(c);
+    if (!CPU_ISSET(static_cast<std::size_t>(c), &allowed)) continue;
+    if (!list.empty()) list += ',';
+    list += std::to_string(c);
   }
   return Error("engine.core_cpu: CPU " + std::to_string(cpu) +
                " is not one this process may run on (allowed: " + list + ")");

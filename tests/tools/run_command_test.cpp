@@ -105,6 +105,27 @@ CsvBook read_positions(const std::string& path) {
   return b;
 }
 
+TEST(RunSummary, ThousandsGroupsEveryThreeDigitsFromTheRight) {
+  EXPECT_EQ(thousands(0), "0");
+  EXPECT_EQ(thousands(999), "999");
+  EXPECT_EQ(thousands(1000), "1,000");
+  EXPECT_EQ(thousands(123456), "123,456");
+  EXPECT_EQ(thousands(1234567), "1,234,567");
+  EXPECT_EQ(thousands(UINT64_MAX), "18,446,744,073,709,551,615");
+  // Against a plain oracle: the digits back, with a comma before each group of three.
+  std::mt19937_64 rng(7);
+  for (int k = 0; k < 2000; ++k) {
+    const std::uint64_t v = rng() >> (rng() % 64);
+    std::string digits = std::to_string(v), want;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      want += digits[i];
+      const std::size_t left = digits.size() - 1 - i;
+      if (left > 0 && left % 3 == 0) want += ',';
+    }
+    ASSERT_EQ(thousands(v), want) << v;
+  }
+}
+
 TEST(PositionsCsv, EveryRowReadsBackToTheBookExactlyOverRandomBooks) {
   std::mt19937_64 rng(20261206);
   const char* alphabet = "ABCXYZ-_.,\" 019";

@@ -60,8 +60,13 @@ int whole(const json& j, const std::string& path, int lo, int hi) {
   const double v = number(j, path);
   if (v != std::floor(v)) fail(path, "expected a whole number, got " + j.dump());
   if (v < lo || v > hi) {
-    fail(path, "expected a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                   ", got " + j.dump());
+    std::string msg = "expected a whole number in ";
+    msg += std::to_string(lo);
+    msg += "..";
+    msg += std::to_string(hi);
+    msg += ", got ";
+    msg += j.dump();
+    fail(path, msg);
   }
   return static_cast<int>(v);
 }

@@ -12,9 +12,13 @@
 namespace ballast::tools {
 
 std::string thousands(std::uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
+  const std::string d = std::to_string(v);
+  std::string s;
+  s.reserve(d.size() + d.size() / 3);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) s += ',';
+    s += d[i];
+  }
   return s;
 }
 
