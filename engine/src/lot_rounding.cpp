@@ -181,7 +181,8 @@ std::vector<LotViolation> check_lots(std::span<const LotLine> lines, const LotRe
     if (l.caps_buys_only && w - upper > noise) {
       // Only over the cap is the weight before the trade wanted (a held weight over a cap on buys
       // is allowed): computed then alone, so a line inside its bounds costs what it did before.
-      upper = std::max(upper, notional(l.price, l.position, Rounding::kHalfEven).to_double() / navd);
+      upper =
+          std::max(upper, notional(l.price, l.position, Rounding::kHalfEven).to_double() / navd);
     }
     add("upper", i, upper, w, w - upper);
     if (l.no_buy && t.raw > 0) add("no_buy", i, 0, tw, tw);

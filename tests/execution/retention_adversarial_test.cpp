@@ -274,7 +274,8 @@ std::uint64_t key_with_home(std::size_t home, std::size_t mask, std::uint64_t sa
 TEST(FlatIdMapAdversarial, OneRunWrappingTheTableEndSurvivesEveryEraseOrder) {
   // A quarter of the seeds under a sanitizer (all its work is in this file: at -O0 under ASan the
   // 300 seeds took 54 s).
-  for (std::uint32_t seed = 1; seed <= static_cast<std::uint32_t>(test::scaled_cases(300)); ++seed) {
+  for (std::uint32_t seed = 1; seed <= static_cast<std::uint32_t>(test::scaled_cases(300));
+       ++seed) {
     std::mt19937_64 rng(seed);
     const std::size_t max_keys = 8 + rng() % 120;
     FlatIdMap m(max_keys);
