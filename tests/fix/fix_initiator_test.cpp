@@ -85,8 +85,16 @@ struct Rig {
     EXPECT_TRUE(ok) << error;
     return ok;
   }
+  /// Both ends logged on and the listener told so: the initiator counts itself logged on before
+  /// its callback reaches the listener (a test reading the listener at once raced it under load).
   bool wait_logged_on(int ms = 5000) {
-    return wait_until([this] { return initiator->logged_on(0) && acceptor.logged_on(); }, ms);
+    return wait_until(
+        [this] {
+          const std::vector<SessionStatus> st = listener.statuses();
+          return initiator->logged_on(0) && acceptor.logged_on() && !st.empty() &&
+                 st.back().state == SessionState::kLoggedOn;
+        },
+        ms);
   }
 
   TempDir dir;
