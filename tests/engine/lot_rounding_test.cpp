@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 namespace ballast {
 namespace {
@@ -150,6 +152,61 @@ TEST(LotRounding, NeverBreaksCashOrBoundsOnRandomAccounts) {
   }
   EXPECT_EQ(accounts, 5'000);
   EXPECT_GT(checked_lines, 40'000);
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+// check_lots' upper bound on a buys-only line, against a plain oracle over random holdings and
+// trades: broken exactly when the post-trade weight is past both the cap and the weight before
+// the trade (a holding over its cap may stay, or shrink; a buy may not take it further), and the
+// violation reports that larger bound. Lines without the flag: past the cap alone.
+TEST(LotRounding, BuysOnlyUpperCheckMatchesAnOracleOnRandomLines) {
+  std::mt19937_64 rng(20261207);
+  int flagged = 0, allowed_over_cap = 0;
+  for (int k = 0; k < 4000; ++k) {
+    LotLine l;
+    l.price =
+        Price::from_double(1.0 + static_cast<double>(rng() % 50'000) / 100.0, Rounding::kHalfEven)
+            .value();
+    l.lot = Qty::from_units(1);
+    l.position = Qty::from_units(static_cast<std::int64_t>(rng() % 2'000));
+    l.upper = static_cast<double>(rng() % 1'000) / 1'000.0;
+    l.caps_buys_only = rng() % 4 != 0;
+    const std::int64_t trade = static_cast<std::int64_t>(rng() % 800) - 400;
+    const std::int64_t t = std::max<std::int64_t>(trade, -l.position.raw / Qty::kScale);
+    const Money cash = Money::from_units(static_cast<std::int64_t>(rng() % 500'000));
+    LotResult r;
+    r.trades = {Qty::from_units(t)};
+    r.cash_after = cash - notional(l.price, r.trades[0], Rounding::kHalfEven);
+    const LotLine lines[] = {l};
+    const auto v = check_lots(lines, r, cash, LotLimits{-1e9, 1e9});
+
+    const double nav = (cash + notional(l.price, l.position, Rounding::kHalfEven)).to_double();
+    if (!(nav > 0)) continue;
+    const double before = notional(l.price, l.position, Rounding::kHalfEven).to_double() / nav;
+    const double after =
+        notional(l.price, l.position + r.trades[0], Rounding::kHalfEven).to_double() / nav;
+    const double bound = l.caps_buys_only ? std::max(l.upper, before) : l.upper;
+    const bool want = after - bound > 1e-12;
+    const LotViolation* up = nullptr;
+    for (const auto& x : v)
+      if (std::string(x.constraint) == "upper") up = &x;
+    ASSERT_EQ(up != nullptr, want) << "case " << k << ": upper " << l.upper << " before " << before
+                                   << " after " << after << " buys-only " << l.caps_buys_only;
+    if (up != nullptr) {
+      EXPECT_DOUBLE_EQ(up->limit, bound) << "case " << k;
+      ++flagged;
+    } else if (l.caps_buys_only && after > l.upper + 1e-12) {
+      ++allowed_over_cap;
+    }
+  }
+  // Both branches were taken many times.
+  EXPECT_GT(flagged, 200);
+  EXPECT_GT(allowed_over_cap, 200);
 }
 
 }  // namespace
