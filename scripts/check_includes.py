@@ -5,6 +5,8 @@ Rules (docs/architecture.md, "Module dependencies"):
   * QuickFIX headers (<quickfix/...>) only under adapters/fix/ (and in tests/ and bench/, whose
     C++14 targets drive real QuickFIX peers).
   * yaml-cpp headers (<yaml-cpp/...>) only under config/.
+  * Boost.Beast and Boost.Asio headers (<boost/beast...>, <boost/asio...>) only under http/src/:
+    the HTTP module's public headers name no Boost type.
   * Each module includes only project headers of the modules below it:
       base (base/, header-only, C++14) -> base; every module may include base
       core       -> core
@@ -14,8 +16,10 @@ Rules (docs/architecture.md, "Module dependencies"):
       execution  -> core, engine, risk, execution
       adapters   -> core, engine, risk, execution, adapters, fix, journal
       fix (adapters/fix/, C++14) -> fix only (engine headers are C++20)
-      config     -> everything except kernel and tools
-      kernel     -> everything except tools (yaml-cpp and QuickFIX headers stay out)
+      http       -> core, engine, http
+      config     -> everything except kernel, operator and tools
+      kernel     -> everything except operator and tools (yaml-cpp and QuickFIX headers stay out)
+      operator   -> everything except tools
       tools, tests, bench -> anything
 Usage: check_includes.py [ROOT]      check the tree at ROOT (default: the repository)
        check_includes.py --self-test  prove the check catches each kind of violation
@@ -37,9 +41,13 @@ ALLOWED = {
     'execution': {'core', 'engine', 'risk', 'execution'},
     'adapters': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'journal'},
     'fix': {'fix'},
-    'config': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config', 'journal'},
+    'http': {'core', 'engine', 'http'},
+    'config': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config', 'journal',
+               'http'},
     'kernel': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config', 'journal',
-               'kernel'},
+               'kernel', 'http'},
+    'operator': {'core', 'engine', 'risk', 'execution', 'adapters', 'fix', 'config', 'journal',
+                 'kernel', 'http', 'operator', 'generated'},
 }
 
 
@@ -51,7 +59,8 @@ def module_of(rel):
     if rel.startswith('adapters/fix/'):
         return 'fix'
     top = rel.split('/', 1)[0]
-    if top in ('engine', 'journal', 'risk', 'execution', 'adapters', 'config', 'kernel'):
+    if top in ('engine', 'journal', 'risk', 'execution', 'adapters', 'config', 'kernel', 'http',
+               'operator'):
         return top
     if top in ('tools', 'tests', 'bench'):
         return 'free'
@@ -83,6 +92,10 @@ def check(root):
                                         '(tests and benchmarks may use them to drive a peer)')
                     if inc.startswith('yaml-cpp/') and mod != 'config':
                         problems.append(f'{where}: yaml-cpp headers belong in config/ only')
+                    if (inc.startswith(('boost/beast', 'boost/asio')) and mod != 'free' and
+                            not rel.startswith('http/src/')):
+                        problems.append(f'{where}: Boost.Beast and Asio headers belong in '
+                                        'http/src/ only')
                     if inc.startswith('ballast/') and mod != 'free':
                         target = inc.split('/')[1]
                         if target.endswith('.hpp'):
@@ -107,6 +120,10 @@ def self_test():
         'kernel/src/x.cpp': '#include <yaml-cpp/yaml.h>\n',
         'kernel/src/y.cpp': '#include <quickfix/Session.h>\n',
         'base/include/ballast/base/x.hpp': '#include "ballast/core/ids.hpp"\n',
+        'http/include/ballast/http/x.hpp': '#include <boost/beast/http.hpp>\n',
+        'kernel/src/w.cpp': '#include <boost/asio.hpp>\n',
+        'http/src/k.cpp': '#include "ballast/kernel/kernel.hpp"\n',
+        'kernel/src/o.cpp': '#include "ballast/operator/operator_service.hpp"\n',
     }
     fine = {
         'adapters/fix/src/y.cpp': '#include "ballast/base/counters.hpp"\n',
@@ -119,6 +136,9 @@ def self_test():
         'config/src/y.cpp': '#include "ballast/journal/journal_writer.hpp"\n',
         'adapters/src/y.cpp': '#include "ballast/journal/journal_reader.hpp"\n',
         'kernel/src/z.cpp': '#include "ballast/config/config.hpp"\n#include "ballast/fix/initiator.hpp"\n',
+        'http/src/s.cpp': '#include <boost/beast/http.hpp>\n#include "ballast/http/server.hpp"\n',
+        'operator/src/o.cpp': '#include "ballast/kernel/kernel.hpp"\n#include "ballast/http/server.hpp"\n',
+        'config/src/h.cpp': '#include "ballast/http/http_config.hpp"\n',
     }
     with tempfile.TemporaryDirectory() as d:
         for rel, text in {**cases, **fine}.items():

@@ -8,13 +8,6 @@
 
 namespace ballast {
 
-bool is_env_var_name(std::string_view s) noexcept {
-  if (s.empty() || (s.front() >= '0' && s.front() <= '9')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
 // Each name falls back to what the code it replaced returned for a value outside the enum.
 const char* to_string(FixRole v) noexcept {
   return kFixRoleNames.name_or(v, "initiator");
@@ -50,22 +43,6 @@ void check_comp_id(ConfigCheck& check, std::string_view path, std::string_view i
   }
 }
 
-void check_env_reference(ConfigCheck& check, bool enabled, std::string_view key,
-                         const std::string& var, bool resolved) {
-  if (var.empty()) return;
-  if (!is_env_var_name(var)) {
-    check.fail(std::string(key),
-               concat({"'", var,
-                       "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*); write the "
-                       "name of the variable that holds the secret, not the secret"}));
-    return;
-  }
-  if (enabled && !resolved) {
-    check.fail(std::string(key), concat({"environment variable '", var,
-                                         "' is not set or empty (the session is enabled)"}));
-  }
-}
-
 bool is_file_kind(MarketDataKind k) noexcept {
   return k != MarketDataKind::kFix;
 }
@@ -91,8 +68,10 @@ ConfigViolations FixSessionConfig::validate() const {
                concat({"must differ from sender_comp_id ('", sender_comp_id, "')"}));
   }
   check.integer("heartbeat_s", heartbeat_s, 1, 3'600);
-  check_env_reference(check, enabled, "username_env", username_env, !username.empty());
-  check_env_reference(check, enabled, "password_env", password_env, !password.empty());
+  check_env_reference(check, enabled, "username_env", username_env, !username.empty(),
+                      "the session is enabled");
+  check_env_reference(check, enabled, "password_env", password_env, !password.empty(),
+                      "the session is enabled");
   if (tls.enabled) {
     if (role == FixRole::kInitiator && tls.ca_file.empty()) {
       check.fail("tls.ca_file",

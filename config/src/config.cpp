@@ -162,6 +162,7 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
   append_violations(out, "market_data", s.market_data.validate(s.instruments, s.fix));
   append_violations(out, "journal", s.journal.validate());
   append_violations(out, "logging", s.logging.validate());
+  append_violations(out, "operator.http", s.operator_http.validate());
   return out;
 }
 
@@ -227,6 +228,7 @@ LoadResult load_text(std::string_view yaml_text, const std::string& name, const 
     detail::read_settings(doc, root, settings);
     if (base_dir != nullptr) detail::resolve_input_paths(settings, *base_dir);
     settings.fix.resolve_secrets(env);
+    settings.operator_http.resolve_secrets(env);
     const auto written = [&doc](std::string_view path) { return doc.has(path); };
     for (const auto& v : validate_settings(settings, written)) {
       if (doc.already_reported(v.path)) continue;
@@ -384,6 +386,14 @@ std::string summary(const Settings& s) {
   if (!s.logging.file.empty()) o << " to " << s.logging.file;
   if (s.logging.console) o << (s.logging.file.empty() ? " to the console" : " and the console");
   o << '\n';
+  const auto& h = s.operator_http;
+  if (h.enabled) {
+    o << "operator: http://" << (h.bind.find(':') != std::string::npos ? "[" + h.bind + "]" : h.bind)
+      << ":" << (h.port == 0 ? std::string("(any free port)") : std::to_string(h.port))
+      << ", read token from $" << h.read_token_env;
+    if (!h.control_token_env.empty()) o << ", control token from $" << h.control_token_env;
+    o << '\n';
+  }
   return o.str();
 }
 

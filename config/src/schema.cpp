@@ -501,6 +501,29 @@ void read_logging(Document& doc, const Field& f, LoggingConfig& l) {
   m.get("console", l.console);
 }
 
+// ---------------------------------------------------------------------------------------------
+// operator
+
+void read_operator(Document& doc, const Field& f, http::HttpConfig& h) {
+  MapReader m(doc, f);
+  auto hf = m.take("http");
+  if (!hf) return;
+  MapReader r(doc, *hf);
+  read_enabled(r, h.enabled);
+  r.get("bind", h.bind);
+  r.get("port", h.port);
+  r.get("read_token_env", h.read_token_env);
+  r.get("control_token_env", h.control_token_env);
+  r.get("max_connections", h.max_connections);
+  r.get("request_timeout", h.request_timeout);
+  r.get("idle_timeout", h.idle_timeout);
+  if (auto t = r.take("tls")) {
+    value_error(doc, *t,
+                "not supported yet: the operator server speaks plain HTTP on a loopback address; "
+                "put a TLS-terminating proxy in front for remote access (docs/operator.md)");
+  }
+}
+
 }  // namespace
 
 void read_settings(Document& doc, const YAML::Node& root, Settings& s) {
@@ -526,6 +549,7 @@ void read_settings(Document& doc, const YAML::Node& root, Settings& s) {
   if (auto f = top.take("market_data")) read_market_data(doc, *f, s.market_data);
   if (auto f = top.take("journal")) read_journal(doc, *f, s.journal);
   if (auto f = top.take("logging")) read_logging(doc, *f, s.logging);
+  if (auto f = top.take("operator")) read_operator(doc, *f, s.operator_http);
 }
 
 }  // namespace ballast::config::detail

@@ -296,9 +296,12 @@ void MapReader::report_unknown() {
     const Location where = location_of(e.key_node.Mark());
     std::string msg;
     if (is_secret_key(e.key)) {
+      // The key that names the variable instead: the operator's tokens have their own.
+      const bool op = starts_with_segment(path_, "operator") || path_ == "operator";
       msg = concat({"'", e.key,
                     "': secrets must not be written in the file; put the name of an environment "
-                    "variable in password_env"});
+                    "variable in ",
+                    op ? "read_token_env or control_token_env" : "password_env"});
     } else if (e.key == "<<") {
       msg = "YAML merge keys (<<) are not supported; write the keys out";
     } else {

@@ -11,6 +11,30 @@
 
 namespace ballast {
 
+bool is_env_var_name(std::string_view s) noexcept {
+  if (s.empty() || (s.front() >= '0' && s.front() <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+void check_env_reference(ConfigCheck& check, bool required, std::string_view key,
+                         const std::string& var, bool resolved, std::string_view why) {
+  if (var.empty()) return;
+  if (!is_env_var_name(var)) {
+    check.fail(std::string(key),
+               concat({"'", var,
+                       "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*); write the "
+                       "name of the variable that holds the secret, not the secret"}));
+    return;
+  }
+  if (required && !resolved) {
+    check.fail(std::string(key),
+               concat({"environment variable '", var, "' is not set or empty",
+                       why.empty() ? "" : " (", why, why.empty() ? "" : ")"}));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 

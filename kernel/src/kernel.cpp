@@ -101,14 +101,25 @@ class Audit {
                                   std::memory_order_relaxed);
     live_.last_kill_reason.store(static_cast<std::uint8_t>(k.reason), std::memory_order_relaxed);
     live_.kills.store(live_.kills.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    publish_kill_state();
+  }
+  void on(const ControlCommand&, Timestamp) { publish_kill_state(); }
+  void publish_kill_state() {
+    live_.kill_global.store(gate_.kill_global() ? 1 : 0, std::memory_order_relaxed);
+    live_.accounts_killed.set(gate_.accounts_killed());
   }
   void on(const MessageRejected&, Timestamp) { ++live_.rejects; }
   void on(const MarketDataHeld&, Timestamp) { ++live_.held; }
   void on(const SessionStatusChanged&, Timestamp) {
     int up = 0;
-    for (std::size_t s = 0; s < sessions_; ++s)
-      up += sup_.logged_on(SessionId{static_cast<std::uint16_t>(s)});
+    std::uint64_t mask = 0;
+    for (std::size_t s = 0; s < sessions_; ++s) {
+      const bool on = sup_.logged_on(SessionId{static_cast<std::uint16_t>(s)});
+      up += on;
+      if (on && s < 64) mask |= std::uint64_t{1} << s;
+    }
     live_.sessions_up.store(up, std::memory_order_relaxed);
+    live_.sessions_up_mask.store(mask, std::memory_order_relaxed);
   }
   void on(const ChildOrderProposed& c, Timestamp now) {
     if (!keep_records_) {
@@ -924,6 +935,29 @@ void Kernel::control(ControlAction action, AccountId account) {
   c.account = account;
   c.hdr.event_time = impl_->clock.now();
   impl_->control_feed->push(c);
+}
+
+namespace {
+class QueueControlChannel final : public Kernel::ControlChannel {
+ public:
+  QueueControlChannel(InboundQueue& q, const RuntimeClock& clock)
+      : producer_(q.make_producer()), clock_(clock) {}
+  bool try_send(ControlAction action, AccountId account) override {
+    ControlCommand c{};
+    c.action = action;
+    c.account = account;
+    c.hdr.event_time = clock_.now();
+    return producer_.try_push(Event{c});
+  }
+
+ private:
+  InboundQueue::Producer producer_;
+  const RuntimeClock& clock_;
+};
+}  // namespace
+
+std::unique_ptr<Kernel::ControlChannel> Kernel::make_control_channel() {
+  return std::make_unique<QueueControlChannel>(impl_->inbound, impl_->clock);
 }
 
 const LiveStats& Kernel::live() const noexcept {

@@ -607,6 +607,12 @@ void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
   note_reject(now, out);
 }
 
+std::size_t ComplianceGate::accounts_killed() const noexcept {
+  std::size_t n = 0;
+  for (const std::uint8_t k : kill_account_) n += k != 0;
+  return n;
+}
+
 void ComplianceGate::on_control_command(const ControlCommand& c, Timestamp now,
                                         ComplianceOutbox& out) {
   if (c.action == ControlAction::kKillSwitchOn) {

@@ -20,6 +20,7 @@
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/market_context.hpp"
 #include "ballast/kernel/market_data_replay.hpp"
+#include "ballast/operator/operator_service.hpp"
 #include "run_summary.hpp"
 #include "stop_signal.hpp"
 
@@ -397,6 +398,21 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
       return 1;
     }
   }
+  // The operator's HTTP server (operator.http): after the engine started, stopped before it.
+  std::unique_ptr<ops::OperatorService> operator_api;
+  if (s.operator_http.enabled) {
+    auto api = ops::OperatorService::start(eng);
+    if (!api) {
+      err << "ballast run: " << api.error().message << "\n";
+      request_stop();
+      replay.stop();
+      eng.stop();
+      return 1;
+    }
+    operator_api = std::move(api.value());
+    out << "ballast run: operator API on " << operator_api->address()
+        << " (metrics, status, kill switch; docs/operator.md)" << std::endl;
+  }
   out << "ballast run: " << eng.journal_status() << "\n";
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()
       << " FIX sessions, " << readers.size() << " file feeds; SIGINT or SIGTERM stops\n";
@@ -471,6 +487,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     }
   }
   request_stop();
+  if (operator_api) operator_api->stop();
   replay.stop();
   eng.stop();
   int rc = 0;

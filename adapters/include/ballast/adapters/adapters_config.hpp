@@ -18,26 +18,7 @@
 
 namespace ballast {
 
-/// A credential read from the environment. It has no operator<< and summaries never show it; only
-/// the FIX logon calls reveal().
-class Secret {
- public:
-  Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
-
-  bool empty() const noexcept { return value_.empty(); }
-  const std::string& reveal() const noexcept { return value_; }
-
- private:
-  std::string value_;
-};
-
-/// Looks up an environment variable by name; nullopt when it is not set. Injected so tests do not
-/// depend on the real environment.
-using SecretLookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-/// Returns true when `s` is a POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*.
-bool is_env_var_name(std::string_view s) noexcept;
+// Secret, SecretLookup and is_env_var_name: engine/engine_config.hpp.
 
 // ---------------------------------------------------------------------------------------------
 // FIX sessions and routing

@@ -15,6 +15,7 @@
 #include "ballast/core/instrument.hpp"
 #include "ballast/engine/engine_config.hpp"
 #include "ballast/execution/execution_config.hpp"
+#include "ballast/http/http_config.hpp"
 #include "ballast/risk/compliance_config.hpp"
 
 namespace ballast::config {
@@ -49,6 +50,7 @@ struct Settings {
   MarketDataConfig market_data;                 ///< `market_data`
   JournalConfig journal;                        ///< `journal`
   LoggingConfig logging;                        ///< `logging`
+  http::HttpConfig operator_http;               ///< `operator.http`
 };
 
 /// Runs every module's validate() (and the cross-section checks) on `s`; paths are full key paths

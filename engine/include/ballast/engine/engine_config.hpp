@@ -88,6 +88,34 @@ class ConfigCheck {
   ConfigViolations& out_;
 };
 
+/// A credential read from the environment. It has no operator<< and summaries never show it; only
+/// the FIX logon calls reveal().
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+
+  bool empty() const noexcept { return value_.empty(); }
+  const std::string& reveal() const noexcept { return value_; }
+
+ private:
+  std::string value_;
+};
+
+/// Looks up an environment variable by name; nullopt when it is not set. Injected so tests do not
+/// depend on the real environment.
+using SecretLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// Returns true when `s` is a POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool is_env_var_name(std::string_view s) noexcept;
+
+/// Checks a `*_env` key naming the environment variable that holds a secret: `var` must be a
+/// variable name (not the secret itself), and when `required` the variable must have been set and
+/// not empty (`resolved`); `why` (when not empty) says in parentheses why it is required. Empty
+/// `var`: nothing to check.
+void check_env_reference(ConfigCheck& check, bool required, std::string_view key,
+                         const std::string& var, bool resolved, std::string_view why = {});
+
 /// A local exchange time of day, minutes after midnight (0..1439). Time-zone free on purpose: the
 /// engine runs one exchange calendar and the clock it is given.
 struct TimeOfDay {

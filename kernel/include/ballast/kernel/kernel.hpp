@@ -47,19 +47,27 @@ struct LiveStats {
   Counter active_parents;                       ///< gauge: parents the slicer is still working
   std::atomic<std::int64_t> engine_time_ns{0};  ///< the core's clock at the last event
   std::atomic<int> sessions_up{0};
+  /// Bit s: FIX session s (the kernel's index, enabled initiators in order) is logged on; the
+  /// first 64 sessions.
+  std::atomic<std::uint64_t> sessions_up_mask{0};
   /// Kill switches tripped (an account or all) and the last one's scope and reason: the scope is
   /// the account id's value, or UINT32_MAX for every account; the reason a KillReason. The
   /// count is stored last (release): a reader that sees it changed reads the pair after it.
   std::atomic<std::uint64_t> kills{0};
   std::atomic<std::uint32_t> last_kill_account{0};
   std::atomic<std::uint8_t> last_kill_reason{0};
+  /// The kill switch as it stands (gauges, set after every trip and every operator command):
+  /// the global one on (1) or off (0), and how many accounts have their own on.
+  std::atomic<std::uint8_t> kill_global{0};
+  Counter accounts_killed;
 
   template <class F>
   void each(F&& f) const {
     name_counters(f, "inputs", inputs, "quotes", quotes, "trades", trades, "triggers", triggers,
                   "parents", parents, "children", children, "fills", fills, "denials", denials,
                   "rejects", rejects, "held", held, "working", working, "active_parents",
-                  active_parents, "sessions_up", sessions_up, "kills", kills);
+                  active_parents, "sessions_up", sessions_up, "kills", kills, "kill_global",
+                  kill_global, "accounts_killed", accounts_killed);
   }
 };
 
@@ -239,6 +247,16 @@ class Kernel {
   std::unique_ptr<Feed> make_feed();
   /// Sends an operator command to the core (kill switch on/off, shutdown). Control thread.
   void control(ControlAction action, AccountId account = AccountId{});
+  /// An operator's way into the core from a thread of its own (the HTTP server): each command
+  /// goes on the core's inbound queue as a ControlCommand (journaled with every input, so a
+  /// replay repeats it). Made on the control thread; then used by one thread.
+  class ControlChannel {
+   public:
+    virtual ~ControlChannel() = default;
+    /// False when the core's inbound queue is full (nothing was sent; the caller says so).
+    virtual bool try_send(ControlAction action, AccountId account) = 0;
+  };
+  std::unique_ptr<ControlChannel> make_control_channel();
 
   // Reads below: only after stop(), or before start() (the core thread owns the state).
   const config::Settings& settings() const noexcept;

@@ -216,6 +216,8 @@ class ComplianceGate {
   KillReason kill_global_reason() const noexcept { return kill_global_reason_; }
   /// Working children known to the gate.
   std::size_t working_orders() const noexcept { return orders_.size(); }
+  /// Accounts whose own kill switch is on now (O(accounts): for status reports, not per order).
+  std::size_t accounts_killed() const noexcept;
   /// Working orders of account a in instrument i.
   std::uint32_t open_orders(AccountId a, InstrumentId i) const noexcept;
   /// Gross notional sent today (Money, rounded down to 1e-6).

@@ -1,0 +1,49 @@
+// The operator HTTP server's settings: section `operator.http` (docs/operator.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ballast/core/time.hpp"
+#include "ballast/engine/engine_config.hpp"
+
+namespace ballast::http {
+
+/// Limits a request must keep (docs/operator.md, "Limits"): fixed, not configurable.
+inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+/// The shortest token accepted: a bearer token is a password sent with every request.
+inline constexpr std::size_t kMinTokenChars = 16;
+
+/// `operator.http`: the server `ballast run` and `ballast demo` start when the section is present.
+struct HttpConfig {
+  bool enabled = false;  ///< the section is present (and not `enabled: false`)
+  /// The address to listen on: a numeric IPv4 or IPv6 loopback address (127.0.0.0/8, ::1). Other
+  /// addresses are refused until the server speaks TLS (the tokens would cross the network in
+  /// clear).
+  std::string bind = "127.0.0.1";
+  /// 0: any free port (the program prints the one it got).
+  std::uint32_t port = 8080;
+  /// Environment variables holding the tokens (never the tokens themselves): read_token_env is
+  /// required and gives read-only access (metrics, status); control_token_env, when set, also
+  /// gives the control endpoints (kill switch). The two must differ.
+  std::string read_token_env;
+  std::string control_token_env;
+  Secret read_token;     ///< resolved by resolve_secrets()
+  Secret control_token;  ///< resolved by resolve_secrets()
+  /// Connections open at once; one more is answered 503 and closed.
+  std::uint32_t max_connections = 64;
+  /// From a request's first byte to its last: a slower peer (slowloris) is cut off.
+  Duration request_timeout = std::chrono::seconds(5);
+  /// A kept-alive connection with no request for this long is closed.
+  Duration idle_timeout = std::chrono::seconds(60);
+
+  /// Reads the tokens from the environment variables named (left empty when not set).
+  void resolve_secrets(const SecretLookup& lookup);
+  ConfigViolations validate() const;
+};
+
+/// Whether `address` is a numeric loopback address (127.0.0.0/8 or ::1).
+bool is_loopback_address(const std::string& address) noexcept;
+
+}  // namespace ballast::http

@@ -1,0 +1,319 @@
+// The operator's HTTP server against hostile clients (issue 17, "Security"): every refusal has
+// its status, and the server keeps serving after each one.
+#include "ballast/http/server.hpp"
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/http_client.hpp"
+
+namespace ballast::http {
+namespace {
+
+using namespace std::chrono_literals;
+using test::Client;
+using test::get;
+using test::post;
+using test::status_of;
+
+const std::string kRead = "read-token-0123456789abcdef";
+const std::string kControl = "control-token-0123456789abcdef";
+
+HttpConfig config() {
+  HttpConfig c;
+  c.enabled = true;
+  c.bind = "127.0.0.1";
+  c.port = 0;
+  c.read_token_env = "R";
+  c.control_token_env = "C";
+  c.read_token = Secret(kRead);
+  c.control_token = Secret(kControl);
+  c.max_connections = 8;
+  c.request_timeout = 1s;
+  c.idle_timeout = 2s;
+  return c;
+}
+
+std::vector<Route> routes() {
+  std::vector<Route> r;
+  r.push_back({"GET", "/metrics", Access::kRead, [](const Request& q, Response& out) {
+                 out.content_type = "text/plain";
+                 out.body = "ok " + std::string(q.path) + " " + std::string(q.query) + "\n";
+               }});
+  r.push_back({"POST", "/control", Access::kControl, [](const Request& q, Response& out) {
+                 out.status = 202;
+                 out.body = "got " + std::to_string(q.body.size()) + "\n";
+               }});
+  r.push_back({"GET", "/files/", Access::kRead, [](const Request& q, Response& out) {
+                 out.body = std::string(q.path);
+               }});
+  r.push_back({"GET", "/throws", Access::kRead,
+               [](const Request&, Response&) { throw std::runtime_error("boom"); }});
+  return r;
+}
+
+struct ServerTest : ::testing::Test {
+  void SetUp() override {
+    auto s = HttpServer::start(config(), routes());
+    ASSERT_TRUE(s) << s.error().message;
+    server = std::move(s.value());
+  }
+  /// One request on a new connection; the whole answer.
+  std::string once(const std::string& request) {
+    Client c(server->port());
+    EXPECT_TRUE(c.connected());
+    c.send(request);
+    return c.read_all();
+  }
+  /// The server still answers a good request.
+  void expect_serving() {
+    const std::string r = once(get("/metrics", kRead));
+    EXPECT_EQ(status_of(r), 200) << r;
+  }
+  std::unique_ptr<HttpServer> server;
+};
+
+TEST_F(ServerTest, TokensGrantReadAndControlAndNothingElse) {
+  std::string r = once(get("/metrics?x=1", kRead));
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find("ok /metrics x=1"), std::string::npos) << r;
+  EXPECT_NE(r.find("Cache-Control: no-store"), std::string::npos) << r;
+
+  r = once(get("/metrics", ""));
+  EXPECT_EQ(status_of(r), 401) << r;
+  EXPECT_NE(r.find("WWW-Authenticate: Bearer"), std::string::npos) << r;
+  r = once(get("/metrics", "read-token-0123456789abcdeX"));
+  EXPECT_EQ(status_of(r), 401) << r;
+  r = once(get("/metrics", kRead + "x"));
+  EXPECT_EQ(status_of(r), 401) << r;
+  r = once("GET /metrics HTTP/1.1\r\nConnection: close\r\nAuthorization: Basic " + kRead +
+           "\r\n\r\n");
+  EXPECT_EQ(status_of(r), 401) << r;
+  // The token never comes back in an answer.
+  EXPECT_EQ(r.find(kRead), std::string::npos) << r;
+
+  r = once(post("/control", kRead, "{}"));
+  EXPECT_EQ(status_of(r), 403) << r;
+  r = once(post("/control", kControl, "{}"));
+  EXPECT_EQ(status_of(r), 202) << r;
+  EXPECT_NE(r.find("got 2"), std::string::npos) << r;
+  // The control token reads too; the scheme's case does not matter.
+  r = once("GET /metrics HTTP/1.1\r\nConnection: close\r\nAuthorization: bEaReR  " + kControl +
+           " \r\n\r\n");
+  EXPECT_EQ(status_of(r), 200) << r;
+
+  const auto& c = server->counters();
+  EXPECT_EQ(c.unauthorized.value(), 4u);
+  EXPECT_EQ(c.forbidden.value(), 1u);
+}
+
+TEST_F(ServerTest, UnknownPathsAndMethodsAreRefusedAndHandlerErrorsAre500) {
+  EXPECT_EQ(status_of(once(get("/nope", kRead))), 404);
+  std::string r = once(post("/metrics", kControl, ""));
+  EXPECT_EQ(status_of(r), 405) << r;
+  EXPECT_NE(r.find("Allow: GET"), std::string::npos) << r;
+  r = once(get("/files/a/b", kRead));
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find("/files/a/b"), std::string::npos) << r;
+  r = once(get("/throws", kRead));
+  EXPECT_EQ(status_of(r), 500) << r;
+  expect_serving();
+}
+
+TEST_F(ServerTest, OversizedHeadersAndBodiesAreRefused) {
+  std::string big = "GET /metrics HTTP/1.1\r\nAuthorization: Bearer " + kRead +
+                    "\r\nX-Pad: " + std::string(kMaxHeaderBytes, 'a') + "\r\n\r\n";
+  std::string r = once(big);
+  EXPECT_EQ(status_of(r), 431) << r.substr(0, 200);
+  // A body announced over the limit is refused before it is read.
+  r = once("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+           "\r\nContent-Length: " + std::to_string(kMaxBodyBytes + 1) + "\r\n\r\n");
+  EXPECT_EQ(status_of(r), 413) << r;
+  // And one sent in chunks that add up to more.
+  std::string chunked = "POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+                        "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 20; ++i) chunked += "1000\r\n" + std::string(0x1000, 'b') + "\r\n";
+  chunked += "0\r\n\r\n";
+  r = once(chunked);
+  EXPECT_EQ(status_of(r), 413) << r.substr(0, 200);
+  // Exactly at the limit is fine.
+  r = once(post("/control", kControl, std::string(kMaxBodyBytes, 'c')));
+  EXPECT_EQ(status_of(r), 202) << r.substr(0, 200);
+  EXPECT_EQ(server->counters().too_large.value(), 3u);
+  expect_serving();
+}
+
+TEST_F(ServerTest, MalformedRequestsAre400) {
+  for (const std::string& bad :
+       {std::string("GARBAGE\r\n\r\n"), std::string("GET /metrics HTTP/9.9\r\n\r\n"),
+        std::string("GET /metrics HTTP/1.1\r\nNo colon here\r\n\r\n"),
+        std::string("GET\x01 / HTTP/1.1\r\n\r\n"),
+        std::string("POST /control HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
+        std::string("POST /control HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")}) {
+    const std::string r = once(bad);
+    EXPECT_EQ(status_of(r), 400) << bad << " -> " << r;
+  }
+  expect_serving();
+}
+
+TEST_F(ServerTest, ASlowPeerIsCutOffAndAnIdleOneClosed) {
+  // Slowloris: a header byte every 150 ms never completes the request; the request timeout
+  // (1 s) closes the connection. Meanwhile the server answers others.
+  Client slow(server->port());
+  ASSERT_TRUE(slow.connected());
+  const std::string req = get("/metrics", kRead, false);
+  const auto t0 = std::chrono::steady_clock::now();
+  bool cut = false;
+  for (std::size_t i = 0; i < req.size() - 2; ++i) {
+    if (!slow.send(req.substr(i, 1))) {
+      cut = true;
+      break;
+    }
+    if (i == 5) expect_serving();
+    if (slow.closed_within(150ms)) {
+      cut = true;
+      break;
+    }
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(cut);
+  EXPECT_LT(took, 4s);
+  // Idle: connected, nothing sent: closed after idle_timeout (2 s).
+  Client idle(server->port());
+  ASSERT_TRUE(idle.connected());
+  EXPECT_TRUE(idle.closed_within(5s));
+  EXPECT_GE(server->counters().timeouts.value(), 2u);
+  expect_serving();
+}
+
+TEST_F(ServerTest, AFloodOfConnectionsIsCappedAndServingResumes) {
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 0; i < 8; ++i) {
+    held.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  // Let the server accept them all before the next one.
+  for (int i = 0; i < 100 && server->counters().connections_open.value() < 8; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(server->counters().connections_open.value(), 8u);
+  for (int i = 0; i < 20; ++i) {
+    Client extra(server->port());
+    ASSERT_TRUE(extra.connected());
+    const std::string r = extra.read_all();
+    EXPECT_EQ(status_of(r), 503) << r;
+  }
+  EXPECT_EQ(server->counters().refused.value(), 20u);
+  // The held ones are still served.
+  held[3]->send(get("/metrics", kRead));
+  EXPECT_EQ(status_of(held[3]->read_all()), 200);
+  held.clear();
+  for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  expect_serving();
+}
+
+TEST_F(ServerTest, KeptAliveAndPipelinedRequestsAreEachAnswered) {
+  Client c(server->port());
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 3; ++i) {
+    c.send(get("/metrics?n=" + std::to_string(i), kRead, false));
+    const std::string r = c.read_response();
+    EXPECT_EQ(status_of(r), 200) << r;
+    EXPECT_NE(r.find("n=" + std::to_string(i)), std::string::npos) << r;
+  }
+  // Two requests in one write: two answers, in order.
+  c.send(get("/metrics?n=a", kRead, false) + get("/metrics?n=b", kRead, false));
+  const std::string a = c.read_response();
+  const std::string b = c.read_response();
+  EXPECT_NE(a.find("n=a"), std::string::npos) << a;
+  EXPECT_NE(b.find("n=b"), std::string::npos) << b;
+}
+
+// Property: whatever bytes a client sends, the server answers with a status or closes, and
+// keeps serving. Random byte strings, mutations of a good request, and truncations of it.
+TEST_F(ServerTest, RandomBytesNeverStopTheServer) {
+  std::mt19937_64 rng(20261207);
+  const std::string good = post("/control", kControl, "{\"action\":\"engage\"}");
+  const int cases = 300;
+  for (int i = 0; i < cases; ++i) {
+    std::string msg;
+    switch (i % 3) {
+      case 0: {
+        msg.resize(rng() % 600);
+        for (char& ch : msg) ch = static_cast<char>(rng() & 0xff);
+        break;
+      }
+      case 1: {
+        msg = good;
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 8); k < n; ++k) {
+          msg[rng() % msg.size()] = static_cast<char>(rng() & 0xff);
+        }
+        break;
+      }
+      default:
+        msg = good.substr(0, rng() % good.size()) + "\r\n\r\n";
+    }
+    Client c(server->port());
+    ASSERT_TRUE(c.connected());
+    c.send(msg);
+    c.shutdown_write();  // the server reads the end: it answers or closes at once
+    const std::string r = c.read_all(2500ms);
+    if (!r.empty()) {
+      const int st = status_of(r);
+      EXPECT_TRUE(st == 202 || st == 400 || st == 401 || st == 403 || st == 404 || st == 405 ||
+                  st == 413 || st == 431)
+          << st << " for case " << i;
+    }
+  }
+  expect_serving();
+  EXPECT_EQ(server->counters().responses_5xx.value(), 0u);
+}
+
+TEST(ServerStart, APortInUseIsAnErrorNamingTheAddress) {
+  auto first = HttpServer::start(config(), routes());
+  ASSERT_TRUE(first);
+  HttpConfig c = config();
+  c.port = first.value()->port();
+  auto second = HttpServer::start(c, routes());
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("127.0.0.1:" + std::to_string(c.port)), std::string::npos)
+      << second.error().message;
+  // stop() is idempotent and the destructor stops a running server.
+  first.value()->stop();
+  first.value()->stop();
+}
+
+TEST(TokenEqual, EqualOnlyForTheSameBytesOverRandomPairs) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20'000; ++i) {
+    std::string a(rng() % 40, 'x');
+    for (char& ch : a) ch = static_cast<char>('a' + rng() % 3);
+    std::string b = a;
+    switch (rng() % 4) {
+      case 0:
+        break;
+      case 1:
+        if (!b.empty()) b[rng() % b.size()] ^= static_cast<char>(1 + rng() % 7);
+        break;
+      case 2:
+        b.push_back('a');
+        break;
+      default:
+        if (!b.empty()) b.pop_back();
+    }
+    EXPECT_EQ(token_equal(b, a), a == b) << a << " / " << b;
+  }
+  EXPECT_FALSE(token_equal("", "x"));
+  EXPECT_TRUE(token_equal("", ""));
+  EXPECT_FALSE(token_equal(std::string_view("ab\0", 3), "ab"));
+}
+
+}  // namespace
+}  // namespace ballast::http
