@@ -11,7 +11,7 @@ PACKAGES=(
   libconcurrentqueue-dev libreaderwriterqueue-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-scipy python3-cvxopt
+  python3 python3-numpy python3-scipy python3-cvxopt python3-prometheus-client
 )
 
 # Node.js and npm run the jspurefix interop peer; a machine that already has them (from any

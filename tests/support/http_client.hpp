@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace ballast::test {
 
@@ -62,9 +63,10 @@ class Client {
     }
     return out;
   }
-  /// One response (headers and a Content-Length body).
+  /// One response (headers and a Content-Length body); bytes after it (a pipelined answer) are
+  /// kept for the next call.
   std::string read_response(std::chrono::milliseconds wait = 3000ms) {
-    std::string out;
+    std::string& out = pending_;
     char buf[4096];
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -72,8 +74,14 @@ class Client {
       if (head_end != std::string::npos) {
         const auto cl = out.find("Content-Length: ");
         const std::size_t len =
-            cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16, out.find("\r\n", cl)));
-        if (out.size() >= head_end + 4 + len) return out.substr(0, head_end + 4 + len);
+            cl == std::string::npos || cl > head_end
+                ? 0
+                : std::stoul(out.substr(cl + 16, out.find("\r\n", cl)));
+        if (out.size() >= head_end + 4 + len) {
+          std::string one = out.substr(0, head_end + 4 + len);
+          out.erase(0, head_end + 4 + len);
+          return one;
+        }
       }
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;
@@ -81,7 +89,7 @@ class Client {
       if (n <= 0) break;
       out.append(buf, static_cast<std::size_t>(n));
     }
-    return out;
+    return std::exchange(out, std::string());
   }
   /// Whether the peer closed within `wait` (reads and drops whatever comes first).
   bool closed_within(std::chrono::milliseconds wait) {
@@ -99,6 +107,7 @@ class Client {
  private:
   int fd_ = -1;
   bool connected_ = false;
+  std::string pending_;  // read past the last response
 };
 
 /// The status code of a response ("HTTP/1.1 200 ..."), or -1.

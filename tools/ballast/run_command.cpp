@@ -84,8 +84,9 @@ struct RunSetup {
 /// ADV, volume profiles) for the session date: `date` (a journal's manifest, --session-date) or
 /// the one its sources give (session_date). Exit-code-2 errors.
 Result<RunSetup> run_setup(const std::string& config_path,
-                           std::optional<CivilDate> date_given = std::nullopt) {
-  auto loaded = config::load_file(config_path);
+                           std::optional<CivilDate> date_given = std::nullopt,
+                           const config::EnvLookup& env = config::process_env()) {
+  auto loaded = config::load_file(config_path, env);
   if (!loaded.ok()) {
     std::string why;
     for (const auto& d : loaded.diagnostics) why += (why.empty() ? "" : "\n") + config::format(d);
@@ -161,6 +162,16 @@ Manifest run_manifest(const std::string& config_path, const RunSetup& r) {
   return m;
 }
 
+/// The environment of an offline engine (a replay): it neither logs on to a broker nor serves
+/// the operator API, so the secrets a configuration names (FIX passwords, operator tokens) are
+/// never used, and a replay must not depend on the environment it runs in. Every variable reads
+/// as a stand-in, distinct per name.
+config::EnvLookup offline_secrets() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    return "offline-stand-in-for-" + name;
+  };
+}
+
 }  // namespace
 
 Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m) {
@@ -175,7 +186,7 @@ Result<std::unique_ptr<kernel::Kernel>> run_replay_engine(const Manifest& m) {
     date = parse_iso_date(d);
     if (!date) return Error("manifest: session_date '" + d + "' is not a date (YYYY-MM-DD)");
   }
-  auto r = run_setup(config_path, date);
+  auto r = run_setup(config_path, date, offline_secrets());
   if (!r) return r.error();
   if (file_hash(r.value().closes_path) != m.get("closes_hash")) {
     return Error(r.value().closes_path + " is not the price history the journal was written with");
@@ -204,7 +215,7 @@ Result<std::unique_ptr<kernel::Kernel>> offline_engine(RunSetup r) {
 
 Result<std::unique_ptr<kernel::Kernel>> run_offline_engine(const std::string& config_path,
                                                            std::optional<CivilDate> session) {
-  auto r = run_setup(config_path, session);
+  auto r = run_setup(config_path, session, offline_secrets());
   if (!r) return r.error();
   return offline_engine(std::move(r.value()));
 }

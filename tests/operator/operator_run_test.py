@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""`ballast run` with operator.http, against broker-sim, as a desk's monitoring and operator would
+use it (issue 17):
+
+  * /metrics is scraped while the desk trades and parsed by Prometheus's own Python parser
+    (prometheus_client.parser): every family typed, counters never go down from one scrape to the
+    next, and the numbers agree with /api/v1/status;
+  * hostile requests (no token, a wrong one, the read token on a control route, 9 KiB of headers,
+    a 65 KiB body, garbage, a slowloris peer, a flood of connections) are each refused with their
+    status and the process keeps serving;
+  * the global kill switch engaged over HTTP stops new orders (the broker's own log shows no
+    NewOrderSingle after it) and cancels the working ones;
+  * SIGINT stops the run cleanly, the tokens appear in no output, log or journal file, and
+    `ballast replay --verify` regenerates every order from the journal (the HTTP command included).
+
+usage: operator_run_test.py BALLAST SOURCE_DIR WORK_DIR
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    print('FAIL python3-prometheus-client is not installed for ' + sys.executable +
+          ' (scripts/setup.sh installs it: apt-get install python3-prometheus-client)')
+    sys.exit(1)
+
+BALLAST, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+READ = 'read-' + os.urandom(12).hex()
+CONTROL = 'control-' + os.urandom(12).hex()
+
+DESK = """\
+version: 1
+instruments:
+  - {{symbol: AAPL}}
+  - {{symbol: AMZN}}
+  - {{symbol: GOOG}}
+triggers:
+  absolute: {{band: 0.05}}
+  cool_down: 5m
+  trading_hours: {{start: "09:31", end: "15:55"}}
+models:
+  - {{id: m, weights: {{AAPL: 0.3, AMZN: 0.3, GOOG: 0.3}}, cash_buffer: 0.1}}
+accounts:
+  - {{id: A1, model: m, cash: 1000000.00}}
+  - {{id: A2, model: m, cash: 500000.00}}
+  - {{id: A3, model: m, cash: 2000000.00, positions: {{AAPL: 1000}}}}
+  - {{id: A4, model: m, cash: 300000.00}}
+execution: {{algo: twap, horizon: 60m, interval: 1m}}
+compliance: {{max_adv_share: off}}
+fix:
+  sessions:
+    - {{name: sim, fix_version: FIX.4.4, host: 127.0.0.1, port: {port}, sender_comp_id: BALLAST,
+        target_comp_id: BROKERSIM, heartbeat_s: 30, store_dir: fix/store, log_dir: fix/log}}
+market_data:
+  sources:
+    - {{name: closes, kind: daily_closes, pace: fast,
+        path: {src}/data/daily/pyportfolioopt_closes_2011-06-01_2012-06-20.csv}}
+    - {{name: tape, kind: tape, pace: speed, speed: 30,
+        path: {src}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv}}
+journal: {{dir: journal}}
+operator:
+  http: {{port: 0, read_token_env: BALLAST_TEST_READ, control_token_env: BALLAST_TEST_CONTROL,
+          max_connections: 16, request_timeout: 1s, idle_timeout: 5s}}
+"""
+
+failures = []
+
+
+def check(cond, what):
+    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def request(port, path, token=None, method='GET', body=None, timeout=10):
+    """(status, body text) of one request."""
+    req = urllib.request.Request(f'http://127.0.0.1:{port}{path}', method=method,
+                                 data=body.encode() if body is not None else None)
+    if token:
+        req.add_header('Authorization', 'Bearer ' + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def raw(port, data, wait=3.0):
+    """What the server answers to raw bytes (until it closes or `wait` passes)."""
+    s = socket.create_connection(('127.0.0.1', port))
+    s.settimeout(wait)
+    out = b''
+    try:
+        s.sendall(data)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except (socket.timeout, ConnectionResetError, BrokenPipeError):
+        pass
+    s.close()
+    return out.decode(errors='replace')
+
+
+def status_of(text):
+    m = re.match(r'HTTP/1\.1 (\d{3})', text)
+    return int(m.group(1)) if m else None
+
+
+def scrape(port):
+    """{sample name (with labels): value} of /metrics, through Prometheus's parser; and the
+    families' types."""
+    st, text = request(port, '/metrics', READ)
+    if st != 200:
+        raise RuntimeError(f'/metrics answered {st}: {text[:200]}')
+    samples, types = {}, {}
+    for fam in text_string_to_metric_families(text):
+        types[fam.name] = fam.type
+        for s in fam.samples:
+            labels = ','.join(f'{k}={v}' for k, v in sorted(s.labels.items()))
+            samples[s.name + ('{' + labels + '}' if labels else '')] = s.value
+    return samples, types
+
+
+def serving(port, what):
+    st, _ = request(port, '/metrics', READ)
+    check(st == 200, f'still serving after {what}')
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+env = dict(os.environ, BALLAST_TEST_READ=READ, BALLAST_TEST_CONTROL=CONTROL)
+
+sim = run = None
+try:
+    for attempt in range(5):
+        fix_port = free_port()
+        sim_out = open(os.path.join(WORK, 'sim.out'), 'w')
+        sim = subprocess.Popen([BALLAST, 'broker-sim', '--port', str(fix_port), '--tape',
+                                f'{SRC}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv',
+                                '--speed', '30', '--dir', 'sim', '--wait-logon-s', '20',
+                                '--sender', 'BROKERSIM', '--target', 'BALLAST'],
+                               cwd=WORK, stdout=sim_out, stderr=subprocess.STDOUT)
+        time.sleep(0.5)
+        if sim.poll() is None:
+            break
+    check(sim.poll() is None, 'broker-sim started')
+    with open(os.path.join(WORK, 'desk.yaml'), 'w') as f:
+        f.write(DESK.format(port=fix_port, src=SRC))
+    out = open(os.path.join(WORK, 'run.out'), 'w')
+    err = open(os.path.join(WORK, 'run.err'), 'w')
+    run = subprocess.Popen([BALLAST, 'run', '--config', 'desk.yaml'], cwd=WORK, stdout=out,
+                           stderr=err, env=env)
+    port = None
+    for _ in range(300):
+        m = re.search(r'operator API on http://127\.0\.0\.1:(\d+)/',
+                      open(os.path.join(WORK, 'run.out')).read())
+        if m or run.poll() is not None:
+            port = int(m.group(1)) if m else None
+            break
+        time.sleep(0.1)
+    if not check(port is not None, 'run printed the operator address'):
+        raise SystemExit
+    print(f'--- operator API on port {port}', flush=True)
+
+    # Scrapes while the desk trades: parsed, typed, monotonic.
+    prev, seen_working = None, False
+    for i in range(120):
+        samples, types = scrape(port)
+        if i == 0:
+            check(types.get('ballast_engine_inputs') == 'counter',
+                  f'counters are typed counter ({types.get("ballast_engine_inputs")})')
+            check(types.get('ballast_engine_working') == 'gauge', 'gauges are typed gauge')
+            check('ballast_fix_session_up{session=sim}' in samples, 'a FIX session gauge')
+            check(all(t in ('counter', 'gauge') for t in types.values()),
+                  f'every family is a counter or a gauge ({set(types.values())})')
+        if prev is not None:
+            down = [k for k, v in samples.items()
+                    if k.endswith('_total') and k in prev and v < prev[k]]
+            if not check(not down, f'scrape {i}: no counter went down'):
+                break
+        prev = samples
+        if samples.get('ballast_engine_working', 0) > 0 and \
+                samples.get('ballast_engine_fills_total', 0) > 0:
+            seen_working = True
+            break
+        time.sleep(0.5)
+    check(seen_working, 'orders working at the broker and fills booked while scraping')
+    check(prev.get('ballast_fix_session_up{session=sim}') == 1.0, 'the FIX session is up')
+
+    st, body = request(port, '/api/v1/status', READ)
+    status = json.loads(body)
+    samples, _ = scrape(port)
+    check(st == 200 and status['fix_sessions'][0]['name'] == 'sim', 'status names the session')
+    for name in ('engine.inputs', 'engine.children', 'engine.fills', 'fix.sent'):
+        metric = 'ballast_' + name.replace('.', '_') + '_total'
+        check(prev[metric] <= status['counters'][name] <= samples[metric],
+              f'status agrees with /metrics on {name} ({prev[metric]} <= '
+              f'{status["counters"][name]} <= {samples[metric]})')
+
+    # Hostile requests: each refused with its status; the process keeps serving.
+    check(request(port, '/metrics')[0] == 401, 'no token: 401')
+    check(request(port, '/metrics', READ + 'x')[0] == 401, 'a wrong token: 401')
+    check(request(port, '/api/v1/kill-switch', READ, 'POST', '{"action":"engage"}')[0] == 403,
+          'the read token on a control route: 403')
+    r = raw(port, (f'GET /metrics HTTP/1.1\r\nAuthorization: Bearer {READ}\r\nX-Pad: ' +
+                   'a' * 9000 + '\r\n\r\n').encode())
+    check(status_of(r) == 431, f'9 KiB of headers: 431 ({status_of(r)})')
+    r = raw(port, (f'POST /api/v1/kill-switch HTTP/1.1\r\nAuthorization: Bearer {CONTROL}\r\n'
+                   f'Content-Length: {65 * 1024}\r\n\r\n').encode() + b'x' * 65 * 1024)
+    check(status_of(r) == 413, f'a 65 KiB body: 413 ({status_of(r)})')
+    r = raw(port, b'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n')
+    check(status_of(r) == 400, f'garbage (a TLS hello): 400 ({status_of(r)})')
+    serving(port, 'refused requests')
+    # A slowloris peer: cut off after request_timeout (1 s), however slowly it keeps sending.
+    s = socket.create_connection(('127.0.0.1', port))
+    t0 = time.monotonic()
+    cut = False
+    for ch in f'GET /metrics HTTP/1.1\r\nAuthorization: Bearer {READ}\r\n':
+        try:
+            s.sendall(ch.encode())
+            s.settimeout(0.2)
+            if s.recv(1) == b'':
+                cut = True
+                break
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            cut = True
+            break
+    s.close()
+    check(cut and time.monotonic() - t0 < 5, f'a slowloris peer is cut off '
+          f'({time.monotonic() - t0:.1f} s)')
+    # A flood: 40 connections held open against a cap of 16; the ones over it get 503.
+    held = [socket.create_connection(('127.0.0.1', port)) for _ in range(40)]
+    time.sleep(0.5)
+    refused = 0
+    for c in held:
+        c.settimeout(0.5)
+        try:
+            if c.recv(100).startswith(b'HTTP/1.1 503'):
+                refused += 1
+        except socket.timeout:
+            pass
+    for c in held:
+        c.close()
+    check(refused >= 24, f'a flood over max_connections is answered 503 ({refused} of 40)')
+    time.sleep(0.3)
+    serving(port, 'a flood')
+
+    # The global kill switch: no new orders after it, working ones cancelled.
+    st, body = request(port, '/api/v1/kill-switch', CONTROL, 'POST', '{"action":"engage"}')
+    check(st == 202 and json.loads(body)['scope'] == 'global', f'kill switch engaged ({st} {body})')
+    engaged_at = time.monotonic()
+    done = False
+    while time.monotonic() - engaged_at < 30:
+        samples, _ = scrape(port)
+        if samples.get('ballast_engine_kill_global') == 1 and \
+                samples.get('ballast_engine_working') == 0:
+            done = True
+            break
+        time.sleep(0.2)
+    check(done, f'the kill switch is on and nothing is working '
+          f'({samples.get("ballast_engine_kill_global")}, {samples.get("ballast_engine_working")})')
+    after_kill = samples
+    time.sleep(6)  # 3 market minutes at 30x: TWAP slices and new triggers would be due
+    samples, _ = scrape(port)
+    check(samples['ballast_fix_out_new_orders_total'] == after_kill['ballast_fix_out_new_orders_total'],
+          f'no new order after the kill switch ({after_kill["ballast_fix_out_new_orders_total"]} '
+          f'-> {samples["ballast_fix_out_new_orders_total"]})')
+    check(samples['ballast_engine_denials_total'] >= after_kill['ballast_engine_denials_total'],
+          'denials counted')
+    st, body = request(port, '/api/v1/status', READ)
+    ks = json.loads(body)['kill_switch']
+    check(ks['global'] and ks['last']['reason'] == 'operator', f'status shows the kill ({ks})')
+    new_orders = int(samples['ballast_fix_out_new_orders_total'])
+    cancels = int(samples['ballast_fix_out_cancels_total'])
+    check(cancels > 0, f'working orders were cancelled ({cancels} cancels)')
+finally:
+    rc = None
+    if run is not None:
+        run.send_signal(signal.SIGINT)
+        try:
+            rc = run.wait(60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            rc = -9
+    if sim is not None:
+        sim.terminate()
+        try:
+            sim.wait(20)
+        except subprocess.TimeoutExpired:
+            sim.kill()
+
+check(rc == 0, f'run stopped cleanly on SIGINT (exit {rc})')
+# The broker's own record: as many NewOrderSingle as the engine sent, none after the kill.
+msgs = open(os.path.join(WORK, 'sim', 'messages.log'), errors='replace').read().splitlines()
+d_in = [l for l in msgs if '|35=D|' in l and ' IN ' in l]
+check(len(d_in) == new_orders, f'the broker received every NewOrderSingle and no more '
+      f'({len(d_in)} vs {new_orders})')
+# The tokens are nowhere on disk.
+leaks = []
+for root, _, files in os.walk(WORK):
+    for name in files:
+        path = os.path.join(root, name)
+        data = open(path, 'rb').read()
+        if READ.encode() in data or CONTROL.encode() in data:
+            leaks.append(path)
+check(not leaks, f'no token in any output, log or journal file ({leaks})')
+rep = subprocess.run([BALLAST, 'replay', '--journal', 'journal', '--verify'], cwd=WORK,
+                     capture_output=True, text=True)
+check(rep.returncode == 0 and 'verify: no divergence' in rep.stdout,
+      f'the journal (with the HTTP command) replays to the same orders\n{rep.stdout[-1500:]}'
+      f'{rep.stderr[-500:]}')
+sys.exit(1 if failures else 0)
