@@ -55,6 +55,7 @@ SECTIONS = {
     "market_data.sources": "market_data.sources[]",
     "journal": "journal",
     "logging": "logging",
+    "operator.http": "operator.http",
 }
 
 # A key's parent (last path segment before the leaf) -> typed config structs holding its fields.
@@ -79,6 +80,7 @@ STRUCTS = {
     "routing": ["RoutingConfig"],
     "journal": ["JournalConfig"],
     "logging": ["LoggingConfig"],
+    "http": ["HttpConfig"],
 }
 
 # YAML key -> the typed field's name where they differ.
