@@ -10,7 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <exception>
+#include <list>
 #include <optional>
 #include <thread>
 
@@ -64,11 +66,16 @@ bool token_equal(std::string_view given, std::string_view expected) noexcept {
   return diff == 0;
 }
 
+namespace {
+class Session;
+}
+
 struct HttpServer::Impl {
   HttpConfig cfg;
   std::vector<Route> routes;
   HttpCounters counters;
   std::size_t open = 0;  // Sessions alive
+  std::list<Session*> sessions;  // alive, oldest first (eviction at the cap)
   bool stopping = false;
   std::uint16_t port = 0;
   // Declared after what the sessions touch: destroying the io_context destroys the sessions its
@@ -80,6 +87,9 @@ struct HttpServer::Impl {
 
   void accept();
   void refuse(tcp::socket s);
+  /// At the cap: closes the oldest connection that has not yet sent an authorised request, so a
+  /// client that holds connections without a token cannot lock the desk out. False: none.
+  bool evict_one();
   void run() noexcept;
 };
 
@@ -91,10 +101,21 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(s)), srv_(srv), buffer_(kBufferBytes) {
     ++srv_.open;
     srv_.counters.connections_open.set(srv_.open);
+    self_ = srv_.sessions.insert(srv_.sessions.end(), this);
   }
   ~Session() {
+    srv_.sessions.erase(self_);
     --srv_.open;
     srv_.counters.connections_open.set(srv_.open);
+  }
+
+  /// Whether it may be evicted for a new connection: it has not sent an authorised request.
+  bool evictable() const noexcept { return !authorised_ && !evicted_; }
+  void evict() {
+    evicted_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
   }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -102,14 +123,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() { wait_for_request(); }
 
  private:
-  // A connection waits up to idle_timeout for a request's first byte, then up to
-  // request_timeout for the whole of it.
+  // A kept-alive connection waits up to idle_timeout for the next request's first byte (a new
+  // one: request_timeout, so connections that never send cannot hold the slots), then up to
+  // request_timeout for the whole request.
   void wait_for_request() {
     if (buffer_.size() > 0) {  // pipelined: the next request has begun already
       read_request();
       return;
     }
-    stream_.expires_after(srv_.cfg.idle_timeout);
+    stream_.expires_after(answered_ ? srv_.cfg.idle_timeout : srv_.cfg.request_timeout);
     stream_.async_read_some(buffer_.prepare(1024),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->on_first_bytes(ec, n);
@@ -130,6 +152,48 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     parser_->body_limit(kMaxBodyBytes);
     stream_.expires_after(srv_.cfg.request_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
+  }
+
+  // The header is in: the framing is checked before any of the body is read.
+  void on_header(beast::error_code ec) {
+    if (ec) return on_request(ec);
+    const auto& req = parser_->get();
+    // Transfer-Encoding must be exactly "chunked" (RFC 9112 6.3): with another final coding the
+    // body's length is unknown, and a parser that took it as empty would read the body as the
+    // next request (request smuggling behind a proxy); other codings are not implemented.
+    std::size_t te_fields = 0;
+    for (auto it = req.find(bhttp::field::transfer_encoding);
+         it != req.end() && it->name() == bhttp::field::transfer_encoding; ++it) {
+      ++te_fields;
+    }
+    if (te_fields > 0) {
+      const std::string_view te = req[bhttp::field::transfer_encoding];
+      if (te_fields > 1 || !beast::iequals(te, "chunked")) {
+        ++srv_.counters.malformed;
+        return parser_->chunked()
+                   ? fail(501, "transfer codings other than chunked are not implemented\n")
+                   : fail(400, "Transfer-Encoding must end in chunked\n");
+      }
+    }
+    if (parser_->is_done()) return on_request({});
+    // A client that asks before sending its body is told to go on.
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](beast::error_code e, std::size_t) {
+                          if (e) return;
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_request(ec);
@@ -154,9 +218,21 @@ class Session : public std::enable_shared_from_this<Session> {
       ++srv_.counters.malformed;
       return fail(400, "malformed HTTP request: " + ec.message() + "\n");
     }
-    if (ec) return;  // the connection failed (reset): nothing to answer
+    if (ec) return;  // the connection failed (reset) or was evicted: nothing to answer
     ++srv_.counters.requests;
     handle(parser_->get());
+  }
+
+  /// The path of a target in origin form ("/x?y") or absolute form ("http://host:port/x?y").
+  static std::string_view origin_form(std::string_view target) {
+    if (!target.empty() && target.front() == '/') return target;
+    for (const std::string_view scheme : {"http://", "https://"}) {
+      if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+        const auto slash = target.find('/', scheme.size());
+        return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+      }
+    }
+    return target;  // no route matches it: 404
   }
 
   void handle(const bhttp::request<bhttp::string_body>& req) {
@@ -167,6 +243,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool is_read = !token.empty() && token_equal(token, read);
     const bool is_control = !token.empty() && !control.empty() && token_equal(token, control);
     keep_alive_ = req.keep_alive();
+    version_ = req.version() == 10 ? 10 : 11;
+    head_ = req.method() == bhttp::verb::head;
     Response out;
     out.content_type = "text/plain; charset=utf-8";
     if (!is_read && !is_control) {
@@ -176,10 +254,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                : "the token is not valid\n";
       return respond(std::move(out), true);
     }
-    const std::string_view target = req.target();
+    authorised_ = true;
+    const std::string_view target = origin_form(req.target());
     const auto q = target.find('?');
     Request r;
-    r.method = req.method_string();
+    // HEAD is GET without the body (RFC 9110 9.3.2).
+    r.method = head_ ? std::string_view("GET") : req.method_string();
     r.path = target.substr(0, q);
     r.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
     r.body = req.body();
@@ -215,18 +295,19 @@ class Session : public std::enable_shared_from_this<Session> {
     try {
       out.content_type = "application/json";
       hit->handle(r, out);
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {
       out = Response{};
       out.status = 500;
       out.content_type = "text/plain; charset=utf-8";
-      out.body = std::string("internal error: ") + e.what() + "\n";
+      out.body = "internal error\n";
     }
     respond(std::move(out), false);
   }
 
-  /// Answers a request that could not be read whole, and closes.
+  /// Answers a request that could not be read whole, and closes (lingering: see on_written).
   void fail(unsigned status, std::string body) {
     keep_alive_ = false;
+    linger_ = true;
     Response out;
     out.status = status;
     out.content_type = "text/plain; charset=utf-8";
@@ -244,7 +325,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     close_after_ = close || !keep_alive_ || srv_.stopping;
     res_ = {};
-    res_.version(11);
+    res_.version(version_);
     res_.result(out.status);
     res_.set(bhttp::field::server, "ballast");
     res_.set(bhttp::field::content_type, out.content_type);
@@ -253,9 +334,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (out.status == 401) res_.set(bhttp::field::www_authenticate, "Bearer realm=\"ballast\"");
     if (out.status == 405 && !allow_.empty()) res_.set(bhttp::field::allow, allow_);
     allow_.clear();
-    res_.body() = std::move(out.body);
     res_.keep_alive(!close_after_);
-    res_.prepare_payload();
+    if (head_) {
+      res_.content_length(out.body.size());  // what a GET would carry, without it
+    } else {
+      res_.body() = std::move(out.body);
+      res_.prepare_payload();
+    }
+    head_ = false;
     // A peer that does not read its answer is cut off like one that does not send its request.
     stream_.expires_after(srv_.cfg.request_timeout);
     bhttp::async_write(stream_, res_,
@@ -269,12 +355,27 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec == beast::error::timeout) ++srv_.counters.timeouts;
       return;
     }
+    answered_ = true;
     if (close_after_) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      // After a refused request the peer may still be sending (a body over the limit): closing
+      // with unread input would reset the connection and could destroy the answer before the
+      // peer read it. Read and drop for a moment first.
+      if (linger_) drain();
       return;
     }
     wait_for_request();
+  }
+
+  void drain() {
+    if (drained_ == 0) stream_.expires_after(std::chrono::seconds(1));
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (1u << 20)) return;
+                              self->drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -283,8 +384,17 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::string allow_;
+  std::list<Session*>::iterator self_;
+  std::array<char, 4096> scratch_{};
+  std::size_t drained_ = 0;
+  unsigned version_ = 11;
   bool keep_alive_ = false;
   bool close_after_ = false;
+  bool head_ = false;
+  bool linger_ = false;
+  bool answered_ = false;    // a response was written: later waits use idle_timeout
+  bool authorised_ = false;  // a request with a valid token came in
+  bool evicted_ = false;
 };
 
 }  // namespace
@@ -303,7 +413,7 @@ void HttpServer::Impl::accept() {
     ++counters.connections;
     beast::error_code ignored;
     s.set_option(tcp::no_delay(true), ignored);
-    if (open >= cfg.max_connections) {
+    if (open >= cfg.max_connections && !evict_one()) {
       ++counters.refused;
       refuse(std::move(s));
     } else {
@@ -311,6 +421,16 @@ void HttpServer::Impl::accept() {
     }
     accept();
   });
+}
+
+bool HttpServer::Impl::evict_one() {
+  for (Session* x : sessions) {
+    if (!x->evictable()) continue;
+    x->evict();
+    ++counters.evicted;
+    return true;
+  }
+  return false;
 }
 
 void HttpServer::Impl::refuse(tcp::socket s) {

@@ -32,7 +32,7 @@ constexpr std::size_t kMaxControlBody = 1024;
 void json_error(http::Response& res, unsigned status, const std::string& message) {
   res.status = status;
   res.content_type = "application/json";
-  res.body = json{{"error", message}}.dump() + "\n";
+  res.body = json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
@@ -126,14 +126,29 @@ struct OperatorService::Impl {
     j["journal"] = k.journal_status();
     j["unbookable_reports"] = k.unbookable_reports();
     if (k.unbookable_reports() > 0) j["last_unbookable"] = k.last_unbookable();
-    res.body = j.dump(2) + "\n";
+    // Texts from brokers (a Logout's Text, a report's ClOrdID) may hold any bytes: invalid UTF-8
+    // is written as U+FFFD rather than failing the whole answer.
+    res.body = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   }
 
   void kill_switch(const http::Request& req, http::Response& res) {
     if (req.body.size() > kMaxControlBody) {
       return json_error(res, 413, "a control body is at most 1 KiB");
     }
-    const json body = json::parse(req.body, nullptr, false);
+    // A key given twice is refused, not resolved by whichever comes last.
+    std::vector<std::string> keys;
+    bool duplicate = false;
+    const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t ev,
+                                                  json& parsed) {
+      if (ev == json::parse_event_t::key && depth == 1 && parsed.is_string()) {
+        const auto& k = parsed.get_ref<const std::string&>();
+        if (std::find(keys.begin(), keys.end(), k) != keys.end()) duplicate = true;
+        keys.push_back(k);
+      }
+      return true;
+    };
+    const json body = json::parse(req.body, note_keys, false);
+    if (duplicate) return json_error(res, 400, "a field is given twice");
     if (body.is_discarded() || !body.is_object()) {
       return json_error(res, 400,
                         "expected a JSON object such as {\"action\": \"engage\", \"account\": "
@@ -174,7 +189,7 @@ struct OperatorService::Impl {
     res.status = 202;
     json j = {{"accepted", true}, {"action", action}, {"scope", scope}};
     if (account.valid()) j["account"] = body["account"];
-    res.body = j.dump() + "\n";
+    res.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   }
 };
 

@@ -191,17 +191,37 @@ TEST_F(ServerTest, ASlowPeerIsCutOffAndAnIdleOneClosed) {
   expect_serving();
 }
 
-TEST_F(ServerTest, AFloodOfConnectionsIsCappedAndServingResumes) {
+TEST_F(ServerTest, ConnectionsWithoutATokenCannotLockTheDeskOut) {
+  // 40 connections that send nothing, against a cap of 8: each new one closes the oldest that
+  // has not sent an authorised request, so a client with a token always gets in.
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 40; ++i) {
+    idle.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  for (int i = 0; i < 200 && server->counters().connections.value() < 40; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_LE(server->counters().connections_open.value(), 8u);
+  expect_serving();
+  EXPECT_GE(server->counters().evicted.value(), 32u);
+  EXPECT_EQ(server->counters().refused.value(), 0u);
+  // A connection that never sends is closed after request_timeout (1 s), not idle_timeout.
+  Client quiet(server->port());
+  ASSERT_TRUE(quiet.connected());
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(quiet.closed_within(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1900ms);
+}
+
+TEST_F(ServerTest, AtTheCapWithEveryConnectionAuthorisedANewOneIs503) {
   std::vector<std::unique_ptr<Client>> held;
   for (int i = 0; i < 8; ++i) {
     held.push_back(std::make_unique<Client>(server->port()));
     ASSERT_TRUE(held.back()->connected());
+    held.back()->send(get("/metrics", kRead, false));  // kept alive, authorised
+    ASSERT_EQ(status_of(held.back()->read_response()), 200);
   }
-  // Let the server accept them all before the next one.
-  for (int i = 0; i < 100 && server->counters().connections_open.value() < 8; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(server->counters().connections_open.value(), 8u);
   for (int i = 0; i < 20; ++i) {
     Client extra(server->port());
     ASSERT_TRUE(extra.connected());
@@ -209,12 +229,77 @@ TEST_F(ServerTest, AFloodOfConnectionsIsCappedAndServingResumes) {
     EXPECT_EQ(status_of(r), 503) << r;
   }
   EXPECT_EQ(server->counters().refused.value(), 20u);
+  EXPECT_EQ(server->counters().evicted.value(), 0u);
   // The held ones are still served.
   held[3]->send(get("/metrics", kRead));
   EXPECT_EQ(status_of(held[3]->read_all()), 200);
   held.clear();
   for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
     std::this_thread::sleep_for(10ms);
+  }
+  expect_serving();
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanChunkedNeverSmuggleARequest) {
+  // The body of each is a whole second request: it must never be answered as one.
+  const std::string smuggled = get("/metrics?smuggled", kRead, false);
+  for (const char* te : {"gzip", "identity", "xchunked", "chunked, chunked", "gzip, chunked",
+                               "chunked\r\nTransfer-Encoding: chunked"}) {
+    const std::string r =
+        once("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+             "\r\nTransfer-Encoding: " + std::string(te) + "\r\n\r\n" + smuggled);
+    const int st = status_of(r);
+    EXPECT_TRUE(st == 400 || st == 501) << te << " -> " << r;
+    EXPECT_EQ(r.find("smuggled"), std::string::npos) << te << " -> " << r;
+    EXPECT_EQ(r.find("HTTP/1.1", 5), std::string::npos) << "a second answer for " << te;
+  }
+  // Plain chunked is read as the body.
+  const std::string r = once("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+                             "\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n"
+                             "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(status_of(r), 202) << r;
+  EXPECT_NE(r.find("got 3"), std::string::npos) << r;
+  expect_serving();
+}
+
+TEST_F(ServerTest, ContinueHeadAbsoluteTargetsAndHttp10AreServed) {
+  Client c(server->port());
+  ASSERT_TRUE(c.connected());
+  c.send("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+         "\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  const std::string cont = c.read_response();
+  EXPECT_EQ(status_of(cont), 100) << cont;
+  c.send("abcd");
+  std::string r = c.read_response();
+  EXPECT_EQ(status_of(r), 202) << r;
+  EXPECT_NE(r.find("got 4"), std::string::npos) << r;
+
+  r = once("HEAD /metrics HTTP/1.1\r\nAuthorization: Bearer " + kRead +
+           "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find("Content-Length: 13"), std::string::npos) << r;  // "ok /metrics \n"
+  EXPECT_EQ(r.find("ok /metrics"), std::string::npos) << r;         // no body
+
+  r = once("GET http://127.0.0.1:1/metrics?q HTTP/1.1\r\nAuthorization: Bearer " + kRead +
+           "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find("ok /metrics q"), std::string::npos) << r;
+
+  r = once("GET /metrics HTTP/1.0\r\nAuthorization: Bearer " + kRead + "\r\n\r\n");
+  EXPECT_EQ(r.rfind("HTTP/1.0 200", 0), 0u) << r;
+}
+
+TEST_F(ServerTest, AnOversizedBodyStillGetsIts413) {
+  // The client keeps sending after the server refused: the answer must reach it (no reset).
+  for (int i = 0; i < 20; ++i) {
+    Client c(server->port());
+    ASSERT_TRUE(c.connected());
+    std::string big = "POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+                      "\r\nContent-Length: 2000000\r\n\r\n";
+    big += std::string(2000000, ' ');
+    c.send(big);
+    const std::string r = c.read_all();
+    EXPECT_EQ(status_of(r), 413) << "try " << i << ": " << r.substr(0, 100);
   }
   expect_serving();
 }

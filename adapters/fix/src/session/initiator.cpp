@@ -79,7 +79,10 @@ std::int64_t wall_now_ns() {
 /// Status text is for people: a text longer than the struct's array is cut with "...".
 void set_status_text(SessionStatus& s, const std::string& text) {
   if (!set_text(s.text, text)) {
-    const std::size_t n = sizeof(s.text) - 4;
+    // Cut on a character boundary: the text may hold a broker's UTF-8 (a Logout's Text), and
+    // half a character would make the operator's JSON status invalid.
+    std::size_t n = sizeof(s.text) - 4;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
     set_text(s.text, text.substr(0, n) + "...");
   }
 }

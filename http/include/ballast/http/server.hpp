@@ -5,8 +5,12 @@
 //   a missing or unknown token is 401, the read-only token on a control route 403;
 // - limits: 8 KiB of headers (431), 64 KiB of body (413), a malformed request 400; a request
 //   must arrive whole within request_timeout of its first byte and a kept-alive connection is
-//   closed after idle_timeout without one (a slowloris peer is cut off); beyond max_connections a
-//   new connection is answered 503 and closed;
+//   closed after idle_timeout without one (a slowloris peer is cut off; a new connection gets
+//   request_timeout for its first byte); at max_connections a new connection closes the oldest one
+//   that has not sent an authorised request, or, when there is none, is answered 503 and closed;
+// - Transfer-Encoding exactly "chunked" or absent (400, or 501 for other codings), so a body is
+//   never taken for the next request; `Expect: 100-continue` is answered; HEAD is GET without
+//   the body; absolute-form targets are accepted;
 // - one request at a time per connection, its response written before the next is read.
 //
 // Routes run on the server's thread: they must not block for long (reads of counters and
@@ -57,7 +61,8 @@ struct Route {
 struct HttpCounters {
   Counter connections;        ///< accepted
   Counter connections_open;   ///< gauge
-  Counter refused;            ///< over max_connections: 503 and closed
+  Counter refused;            ///< over max_connections, none evictable: 503 and closed
+  Counter evicted;            ///< closed at the cap for a new one: never sent an authorised request
   Counter requests;           ///< complete requests read
   Counter responses_2xx, responses_4xx, responses_5xx;
   Counter unauthorized;       ///< 401: no token or an unknown one
@@ -69,7 +74,7 @@ struct HttpCounters {
   template <class F>
   void each(F&& f) const {
     name_counters(f, "connections", connections, "connections_open", connections_open,
-                  "refused", refused, "requests", requests, "responses_2xx", responses_2xx,
+                  "refused", refused, "evicted", evicted, "requests", requests, "responses_2xx", responses_2xx,
                   "responses_4xx", responses_4xx, "responses_5xx", responses_5xx, "unauthorized",
                   unauthorized, "forbidden", forbidden, "malformed", malformed, "too_large",
                   too_large, "timeouts", timeouts);
