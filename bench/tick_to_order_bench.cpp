@@ -36,10 +36,16 @@
 // case runs --runs times (default 3); the median of each percentile over the runs is what is
 // judged.
 //
+// --scrape-hz N (issue 17): case A runs twice per run, alternately without and with a desk's
+// monitoring attached to each kernel: the operator API server (its own thread), a Prometheus
+// stand-in scraping /metrics N times a second over a kept-alive connection and a dashboard
+// stand-in reading /api/v1/status once a second. Target: p50 and p99 no more than 5 % worse.
+//
 // Usage: tick_to_order_bench [--samples-a N] [--samples-b N] [--runs N] [--parents N]
-//                            [--rebuild-every N] [--quick] [--json FILE]
+//                            [--rebuild-every N] [--scrape-hz N] [--quick] [--json FILE]
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -49,6 +55,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ballast/config/config.hpp"
@@ -59,8 +66,10 @@
 #include "ballast/engine/optimizer.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
+#include "ballast/operator/operator_service.hpp"
 #include "bench_support.hpp"
 #include "engine/drift_fixtures.hpp"
+#include "support/http_client.hpp"
 #include "support/real_covariance.hpp"
 
 namespace {
@@ -443,6 +452,73 @@ config::Settings desk_settings(const Universe& u, const std::vector<Model>& mode
   return s;
 }
 
+// ------------------------------------------------------------------------- monitoring
+
+const std::string kBenchToken = "bench-read-token-0123456789abcdef";
+
+/// The desk's monitoring of a kernel (--scrape-hz): the operator API on it, /metrics scraped
+/// `hz` times a second and /api/v1/status read once a second, each over its own kept-alive
+/// connection, from a thread of its own.
+class Monitoring {
+ public:
+  explicit Monitoring(int hz) : hz_(hz) {}
+  void attach(kernel::Kernel& k) {
+    auto api = ops::OperatorService::start(k);
+    if (!api) {
+      std::fprintf(stderr, "operator API: %s\n", api.error().message.c_str());
+      std::exit(1);
+    }
+    api_ = std::move(api.value());
+    stop_.store(false);
+    thread_ = std::thread([this, port = api_->port()] { run(port); });
+  }
+  void detach() {
+    stop_.store(true);
+    thread_.join();
+    api_->stop();
+    api_.reset();
+  }
+  std::uint64_t scrapes = 0, statuses = 0, failures = 0;
+
+ private:
+  void run(std::uint16_t port) {
+    test::Client prom(port), dash(port);
+    auto next_status = std::chrono::steady_clock::now();
+    const auto period = std::chrono::microseconds(1'000'000 / hz_);
+    while (!stop_.load()) {
+      prom.send(test::get("/metrics", kBenchToken, false));
+      if (test::status_of(prom.read_response()) == 200) {
+        ++scrapes;
+      } else {
+        ++failures;
+      }
+      if (std::chrono::steady_clock::now() >= next_status) {
+        dash.send(test::get("/api/v1/status", kBenchToken, false));
+        if (test::status_of(dash.read_response()) == 200) {
+          ++statuses;
+        } else {
+          ++failures;
+        }
+        next_status += std::chrono::seconds(1);
+      }
+      std::this_thread::sleep_for(period);
+    }
+  }
+  int hz_;
+  std::unique_ptr<ops::OperatorService> api_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+/// `s` with the operator API configured (loopback, any port, the bench's read token).
+config::Settings with_operator_api(config::Settings s) {
+  s.operator_http.enabled = true;
+  s.operator_http.port = 0;
+  s.operator_http.read_token_env = "BALLAST_BENCH_READ";
+  s.operator_http.read_token = Secret(kBenchToken);
+  return s;
+}
+
 // ------------------------------------------------------------------------- case A
 
 struct CaseAResult {
@@ -452,7 +528,8 @@ struct CaseAResult {
 };
 
 CaseAResult run_case_a(const Universe& u, const config::Settings& s, std::size_t samples,
-                       std::size_t n_parents, std::size_t rebuild_every, std::uint64_t seed) {
+                       std::size_t n_parents, std::size_t rebuild_every, std::uint64_t seed,
+                       Monitoring* monitoring = nullptr) {
   CaseAResult r;
   r.total.reserve(samples);
   r.tick_part.reserve(samples);
@@ -483,6 +560,7 @@ CaseAResult run_case_a(const Universe& u, const config::Settings& s, std::size_t
     auto d = std::make_unique<Engine>();
     build_kernel(*d, s, cov, sizes);
     ++r.rebuilds;
+    if (monitoring != nullptr) monitoring->attach(*d->k);
     std::vector<std::uint8_t> flick(kInstruments,
                                     0);  // per instrument: mid is base + 1 cent when set
     auto flicker = [&](InstrumentId i, Timestamp t) {
@@ -556,6 +634,7 @@ CaseAResult run_case_a(const Universe& u, const config::Settings& s, std::size_t
       r.tick_part.push_back(t1ns - t0ns);
       r.order_part.push_back(pub - t1ns);
     }
+    if (monitoring != nullptr) monitoring->detach();
     r.denied += d->stamps.denied;
     r.triggers += d->k->monitor().counters().triggers;
     r.capacity += d->k->orders().counters().capacity_exhausted;
@@ -899,7 +978,7 @@ std::size_t arg_size(int& i, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::size_t samples_a = 1'000'000, samples_b = 10'000, runs = 3, parents = 10,
-              rebuild_every = 5'000;
+              rebuild_every = 5'000, scrape_hz = 0;
   std::string json;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -913,6 +992,8 @@ int main(int argc, char** argv) {
       parents = std::max<std::size_t>(1, arg_size(i, argc, argv));
     } else if (a == "--rebuild-every") {
       rebuild_every = std::max<std::size_t>(1, arg_size(i, argc, argv));
+    } else if (a == "--scrape-hz") {
+      scrape_hz = std::min<std::size_t>(1'000, arg_size(i, argc, argv));
     } else if (a == "--quick") {
       samples_a = 50'000;
       samples_b = 1'000;
@@ -921,7 +1002,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: tick_to_order_bench [--samples-a N] [--samples-b N] [--runs N] "
-                   "[--parents N] [--rebuild-every N] [--quick] [--json FILE]\n");
+                   "[--parents N] [--rebuild-every N] [--scrape-hz N] [--quick] [--json FILE]\n");
       return 2;
     }
   }
@@ -974,6 +1055,38 @@ int main(int argc, char** argv) {
     print_row("baseline: tick alone", a_base.back());
     a_all.insert(a_all.end(), r.total.begin(), r.total.end());
     last_a = std::move(r);
+  }
+  // With the desk's monitoring attached, alternating with a run without (the same seeds).
+  std::vector<Percentiles> m_tot, p_tot;
+  if (scrape_hz > 0) {
+    const config::Settings desk_m = with_operator_api(desk_a);
+    std::printf("\ncase A with and without monitoring: /metrics %zu times a second, "
+                "/api/v1/status once a second, alternating runs\n",
+                scrape_hz);
+    for (std::size_t run = 0; run < runs; ++run) {
+      for (int with = 0; with < 2; ++with) {
+        const bool monitored = (with == 1) != (run % 2 == 1);  // alternate which goes first
+        Monitoring mon(static_cast<int>(scrape_hz));
+        CaseAResult r = run_case_a(u, monitored ? desk_m : desk_a, samples_a, parents,
+                                   rebuild_every, 100 + run, monitored ? &mon : nullptr);
+        (monitored ? m_tot : p_tot).push_back(percentiles(r.total));
+        print_row(monitored ? "tick -> order, monitored" : "tick -> order, not monitored",
+                  (monitored ? m_tot : p_tot).back());
+        if (monitored) {
+          std::printf("   %llu scrapes, %llu status reads, %llu failures\n",
+                      static_cast<unsigned long long>(mon.scrapes),
+                      static_cast<unsigned long long>(mon.statuses),
+                      static_cast<unsigned long long>(mon.failures));
+        }
+      }
+    }
+    const Percentiles mm = median_of(m_tot), pm = median_of(p_tot);
+    std::printf(" median of %zu runs each:\n", runs);
+    print_row("tick -> order, not monitored", pm);
+    print_row("tick -> order, monitored", mm);
+    const double d50 = 100.0 * (mm.p50 / pm.p50 - 1), d99 = 100.0 * (mm.p99 / pm.p99 - 1);
+    std::printf(" monitoring costs p50 %+.1f %%, p99 %+.1f %%: %s (target: at most +5 %%)\n", d50,
+                d99, d50 <= 5 && d99 <= 5 ? "PASS" : "FAIL");
   }
   const Percentiles am = median_of(a_tot);
   std::printf(" median of %zu runs:\n", runs);
