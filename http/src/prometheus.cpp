@@ -91,4 +91,22 @@ void write_sample(std::string& out, std::string_view name, std::initializer_list
   out += '\n';
 }
 
+void write_histogram(std::string& out, std::string_view name, std::string_view help,
+                     const LatencyHistogram& h) {
+  write_family(out, name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  std::uint64_t cumulative = 0;
+  char le[32];
+  for (std::size_t i = 0; i < h.edges(); ++i) {
+    cumulative += h.bucket(i);
+    const auto r = std::to_chars(le, le + sizeof le, static_cast<double>(h.edge(i)) / 1e9);
+    write_sample(out, bucket, {{"le", std::string_view(le, static_cast<std::size_t>(r.ptr - le))}},
+                 cumulative);
+  }
+  cumulative += h.bucket(h.edges());
+  write_sample(out, bucket, {{"le", "+Inf"}}, cumulative);
+  write_sample(out, std::string(name) + "_sum", {}, static_cast<double>(h.sum_ns()) / 1e9);
+  write_sample(out, std::string(name) + "_count", {}, cumulative);
+}
+
 }  // namespace ballast::http

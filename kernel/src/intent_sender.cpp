@@ -1,8 +1,17 @@
 #include "ballast/kernel/intent_sender.hpp"
 
+#include <ctime>
 #include <utility>
 
 namespace ballast::kernel {
+
+namespace {
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
 
 IntentSender::IntentSender(SpscQueue<Event>& queue, IntentDestination& destination,
                            JournalWriter* journal, IntentSenderOptions options,
@@ -23,8 +32,10 @@ void IntentSender::release(const Event& e) {
       ++c_.durable_waits;
       // Spin, yield or park per the configured strategy until the writer publishes this seq
       // (or fails): with group commit that is up to group_commit_us away.
+      const std::int64_t t0 = monotonic_ns();
       wait_.reset();
       while (!journal_->is_durable(seq) && !journal_->failed()) wait_.idle(0);
+      c_.durable_wait.record(monotonic_ns() - t0);
       // The writer may have made it durable just before it failed: decide on durability.
       if (!journal_->is_durable(seq)) {
         ++c_.held;

@@ -174,26 +174,57 @@ class Audit {
   std::uint64_t last_parent_ = 0;
 };
 
-/// The FIX sender thread's destination: FixOutbound (-> fix::Initiator).
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// A component of the chain whose handling of one event type is timed into a histogram (the
+/// operator's /metrics): two clock reads per such event, nothing for the others.
+template <class C, class Timed>
+class TimedComponent {
+ public:
+  TimedComponent(C& c, LatencyHistogram& h) noexcept : c_(c), h_(h) {}
+  template <class Out>
+  void on_event(const Event& e, Timestamp now, Out& out) {
+    if (!std::holds_alternative<Timed>(e)) {
+      c_.on_event(e, now, out);
+      return;
+    }
+    const std::int64_t t0 = monotonic_ns();
+    c_.on_event(e, now, out);
+    h_.record(monotonic_ns() - t0);
+  }
+
+ private:
+  C& c_;
+  LatencyHistogram& h_;
+};
+
+/// The FIX sender thread's destination: FixOutbound (-> fix::Initiator). On a wall-clock engine
+/// it records each order's time from the core taking its input in (the intent's receive_time, the
+/// core's wall clock then) to the order handed to FIX.
 class FixOutboundDestination final : public IntentDestination {
  public:
-  FixOutboundDestination(FixOutbound& out, KernelProbe* probe) : out_(out), probe_(probe) {}
+  FixOutboundDestination(FixOutbound& out, KernelProbe* probe, LatencyHistogram* tick_to_order)
+      : out_(out), probe_(probe), tick_to_order_(tick_to_order) {}
   void on_taken(const Event& e) override {
     if (probe_ != nullptr) probe_->on_intent_taken(e);
   }
   void send(const Event& e) override {
-    if (probe_ == nullptr) {
-      out_.on_event(e);
-      return;
-    }
-    probe_->on_intent_released(e);
+    if (probe_ != nullptr) probe_->on_intent_released(e);
     out_.on_event(e);
-    probe_->on_intent_sent(e);
+    if (probe_ != nullptr) probe_->on_intent_sent(e);
+    if (tick_to_order_ != nullptr && std::holds_alternative<SubmitOrder>(e)) {
+      tick_to_order_->record(LiveClock{}.now().ns - header(e).receive_time.ns);
+    }
   }
 
  private:
   FixOutbound& out_;
   KernelProbe* probe_;
+  LatencyHistogram* tick_to_order_;
 };
 
 /// The core loop as an agent (engine/agent_runner.hpp): a pass is CoreLoop::do_work(); a
@@ -213,8 +244,10 @@ struct CoreAgent {
 
 /// The event chain, declared once (docs/architecture.md, "Event chain"): every event goes through
 /// these in this order, and what one emits goes through all of them after the event in hand.
-using Chain = ComponentChain<MarketDataFilter, DriftMonitor, SlicingEngine, ComplianceGate,
-                             OrderManager, SessionSupervisor, Rebalancer, Audit>;
+using TimedGate = TimedComponent<ComplianceGate, ChildOrderProposed>;
+using TimedRebalancer = TimedComponent<Rebalancer, RebalanceTriggered>;
+using Chain = ComponentChain<MarketDataFilter, DriftMonitor, SlicingEngine, TimedGate, OrderManager,
+                             SessionSupervisor, TimedRebalancer, Audit>;
 
 struct Kernel::Impl {
   config::Settings s;
@@ -239,6 +272,8 @@ struct Kernel::Impl {
   std::unique_ptr<Rebalancer> rebalancer;
   std::unique_ptr<SessionSupervisor> supervisor;
   std::unique_ptr<Audit> audit;
+  std::unique_ptr<TimedGate> timed_gate;
+  std::unique_ptr<TimedRebalancer> timed_rebalancer;
   std::unique_ptr<Chain> chain;
 
   std::unique_ptr<JournalWriter> journal;
@@ -507,8 +542,10 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
   m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.slicer, *m.supervisor, policies.size(),
                                     m.opt.keep_parent_records);
-  m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.gate, *m.om, *m.supervisor,
-                                    *m.rebalancer, *m.audit);
+  m.timed_gate = std::make_unique<TimedGate>(*m.gate, m.live.gate_check);
+  m.timed_rebalancer = std::make_unique<TimedRebalancer>(*m.rebalancer, m.live.rebalance);
+  m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.timed_gate, *m.om,
+                                    *m.supervisor, *m.timed_rebalancer, *m.audit);
   m.sink.out = &m.outbound;
   m.sink.journal = m.journal.get();
   if (m.opt.market_clock) m.clock.market = &m.market_time;
@@ -860,7 +897,8 @@ Status Kernel::start() {
     IntentSenderOptions so;
     so.idle = m.s.engine.sender_idle_params();
     so.release_after_durable = m.journal != nullptr && m.s.journal.release_after_durable;
-    m.sender_out = std::make_unique<FixOutboundDestination>(*m.fix_out, m.opt.probe);
+    m.sender_out = std::make_unique<FixOutboundDestination>(
+        *m.fix_out, m.opt.probe, m.opt.market_clock ? nullptr : &m.live.tick_to_order);
     m.sender =
         std::make_unique<IntentSender>(m.outbound, *m.sender_out, m.journal.get(), so, [trip_feed] {
           ControlCommand c{};
@@ -1072,6 +1110,23 @@ const IntentSenderCounters& Kernel::sender_counters() const noexcept {
 const JournalWriterStats* Kernel::journal_stats() const noexcept {
   return impl_->journal ? &impl_->journal->stats() : nullptr;
 }
+std::vector<NamedHistogram> Kernel::histograms() const {
+  const Impl& m = *impl_;
+  return {
+      {"engine.gate_check", "The compliance gate's check of one proposed child order.",
+       &m.live.gate_check},
+      {"engine.rebalance",
+       "The rebalancer's handling of one trigger: the solve, lot rounding, the parents.",
+       &m.live.rebalance},
+      {"engine.tick_to_order",
+       "From the core taking an input in to the order it caused handed to FIX (wall-clock "
+       "engines; empty on a replayed tape's market clock).",
+       &m.live.tick_to_order},
+      {"sender.durable_wait", "How long an order waited for its input to be durable in the journal.",
+       &sender_counters().durable_wait},
+  };
+}
+
 std::vector<CounterReading> Kernel::counters() const {
   const Impl& m = *impl_;
   std::vector<CounterReading> out;

@@ -58,6 +58,7 @@ struct OperatorService::Impl {
     std::string& out = res.body;
     out.reserve(16 * 1024);
     using http::write_family;
+    using http::write_histogram;
     using http::write_sample;
     write_family(out, "ballast_build_info", "gauge", "The running build (label: version).");
     write_sample(out, "ballast_build_info", {{"version", kVersion}}, std::uint64_t{1});
@@ -75,6 +76,10 @@ struct OperatorService::Impl {
                    std::string(gauge ? "Level " : "Count ") + r.name +
                        " (docs/operator.md, \"Metrics\").");
       write_sample(out, name, {}, r.value);
+    }
+    for (const NamedHistogram& h : k.histograms()) {
+      write_histogram(out, "ballast_" + http::metric_name(h.name) + "_seconds", h.help,
+                      *h.histogram);
     }
     write_family(out, "ballast_fix_session_up", "gauge",
                  "1 when the FIX session is logged on (label: the session's name).");

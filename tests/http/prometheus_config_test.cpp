@@ -22,6 +22,29 @@ TEST(Prometheus, NamesAreMadeValidAndLabelValuesEscaped) {
             "m{s=\"a\\\"b\\\\c\\nd\"} 42\nm 0.25\nm{a=\"1\",b=\"2\"} +Inf\n");
 }
 
+TEST(Prometheus, AHistogramIsCumulativeInSecondsWithItsSumAndCount) {
+  LatencyHistogram h{1'000, 250'000, 1'000'000};
+  for (std::int64_t ns : {0, 1'000, 1'001, 250'000, 999'999, 5'000'000, -7}) h.record(ns);
+  EXPECT_EQ(h.edges(), 3u);
+  EXPECT_EQ(h.bucket(0), 3u);  // 0, 1000 (edges are inclusive), -7 as 0
+  EXPECT_EQ(h.bucket(1), 2u);
+  EXPECT_EQ(h.bucket(2), 1u);
+  EXPECT_EQ(h.bucket(3), 1u);
+  EXPECT_EQ(h.sum_ns(), 1'000u + 1'001 + 250'000 + 999'999 + 5'000'000);
+  std::string out;
+  write_histogram(out, "x_seconds", "help", h);
+  EXPECT_EQ(out,
+            "# HELP x_seconds help\n# TYPE x_seconds histogram\n"
+            "x_seconds_bucket{le=\"1e-06\"} 3\nx_seconds_bucket{le=\"0.00025\"} 5\n"
+            "x_seconds_bucket{le=\"0.001\"} 6\nx_seconds_bucket{le=\"+Inf\"} 7\n"
+            "x_seconds_sum 0.006252\nx_seconds_count 7\n");
+  // At most 16 edges are kept.
+  LatencyHistogram many{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
+  EXPECT_EQ(many.edges(), LatencyHistogram::kMaxEdges);
+  many.record(100);
+  EXPECT_EQ(many.bucket(LatencyHistogram::kMaxEdges), 1u);
+}
+
 HttpConfig good() {
   HttpConfig c;
   c.enabled = true;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -69,7 +71,7 @@ std::map<std::string, double> samples(const std::string& text) {
       std::istringstream t(line.substr(7));
       std::string name, type;
       t >> name >> type;
-      EXPECT_TRUE(type == "counter" || type == "gauge") << line;
+      EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
       EXPECT_EQ(types.count(name), 0u) << "family declared twice: " << line;
       types[name] = type;
       continue;
@@ -77,7 +79,17 @@ std::map<std::string, double> samples(const std::string& text) {
     if (line.empty() || line[0] == '#') continue;
     const auto sp = line.rfind(' ');
     const std::string series = line.substr(0, sp);
-    const std::string name = series.substr(0, series.find('{'));
+    std::string name = series.substr(0, series.find('{'));
+    for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string base = name.size() > suffix.size()
+                                   ? name.substr(0, name.size() - suffix.size())
+                                   : std::string();
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          types.count(base) == 1 && types[base] == "histogram") {
+        name = base;
+      }
+    }
     EXPECT_EQ(types.count(name), 1u) << "no # TYPE before " << line;
     if (types[name] == "counter") {
       EXPECT_TRUE(name.size() > 6 && name.substr(name.size() - 6) == "_total") << line;
@@ -128,6 +140,24 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   EXPECT_EQ(m["ballast_build_info{version=\"0.1.0\"}"], 1.0);
   EXPECT_GT(m["ballast_journal_records_total"], 0.0);
   EXPECT_EQ(m.count("ballast_http_requests_total"), 1u);
+  // The latency histograms: every family there, cumulative buckets ending in +Inf = _count.
+  for (const NamedHistogram& h : eng.histograms()) {
+    std::string n = "ballast_" + std::string(h.name) + "_seconds";
+    for (char& ch : n) ch = ch == '.' ? '_' : ch;
+    double last = 0;
+    for (std::size_t i = 0; i < h.histogram->edges(); ++i) {
+      const double le = static_cast<double>(h.histogram->edge(i)) / 1e9;
+      const auto it = std::find_if(m.begin(), m.end(), [&](const auto& kv) {
+        return kv.first.rfind(n + "_bucket{le=\"", 0) == 0 && kv.first.find("+Inf") == std::string::npos &&
+               std::abs(std::stod(kv.first.substr(n.size() + 12)) - le) <= 1e-12 * le;
+      });
+      ASSERT_NE(it, m.end()) << n << " le=" << le;
+      EXPECT_GE(it->second, last) << n;
+      last = it->second;
+    }
+    EXPECT_EQ(m[n + "_bucket{le=\"+Inf\"}"], m[n + "_count"]) << n;
+    EXPECT_GE(m[n + "_count"], last) << n;
+  }
   // Every engine counter is there, by name.
   for (const CounterReading& c : eng.counters()) {
     const std::string base = "ballast_" + c.name;

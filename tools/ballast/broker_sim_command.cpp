@@ -85,6 +85,23 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
     return 1;
   }
   install_stop_signal_handlers();
+  // The opening book: the tape up to every symbol's first quote goes in before anyone
+  // subscribes, so a market-data request made while broker-sim waits for it finds its symbols
+  // (a symbol the tape has not shown yet is refused as unknown) and gets a snapshot.
+  {
+    std::vector<bool> quoted(instruments.size(), false);
+    std::size_t missing = instruments.size();
+    while (missing > 0) {
+      const auto e = reader.value().next();
+      if (!e) break;
+      fix::TapeEvent te;
+      if (to_tape_event(*e, instruments, te)) sim->on_tape(te);
+      if (const auto* q = std::get_if<QuoteUpdated>(&*e); q && !quoted[q->instrument.value]) {
+        quoted[q->instrument.value] = true;
+        --missing;
+      }
+    }
+  }
   out << "broker-sim: listening on 127.0.0.1:" << opt.port << " (" << opt.fix_version << ", "
       << opt.sender << " <- " << opt.target << "), message log " << sc.message_log << std::endl;
   const auto deadline = SteadyClock::now() + std::chrono::seconds(opt.wait_logon_s);

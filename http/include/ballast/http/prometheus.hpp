@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include "ballast/base/histogram.hpp"
+
 namespace ballast::http {
 
 /// The Content-Type of the format.
@@ -29,5 +31,11 @@ void write_sample(std::string& out, std::string_view name, std::initializer_list
                   std::uint64_t value);
 void write_sample(std::string& out, std::string_view name, std::initializer_list<Label> labels,
                   double value);
+
+/// A histogram family in seconds: `name_bucket{le="..."}` cumulative up to `+Inf`, `name_sum`,
+/// `name_count` (the buckets' total, so the family is consistent however the writer raced the
+/// read).
+void write_histogram(std::string& out, std::string_view name, std::string_view help,
+                     const LatencyHistogram& h);
 
 }  // namespace ballast::http

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ballast/base/counters.hpp"
+#include "ballast/base/histogram.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/engine/idle_strategy.hpp"
 #include "ballast/engine/queue.hpp"
@@ -102,6 +103,9 @@ struct IntentSenderCounters {
   Counter sent;           ///< handed to the destination
   Counter held;           ///< never sent: the journal failed before they were durable
   Counter durable_waits;  ///< intents that were not durable yet when taken
+  /// How long each of those waited for the journal (base/histogram.hpp).
+  LatencyHistogram durable_wait{10'000,  50'000,    100'000,   250'000,    500'000,
+                                1'000'000, 2'500'000, 10'000'000, 100'000'000};
 
   template <class F>
   void each(F&& f) const {

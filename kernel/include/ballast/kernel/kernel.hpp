@@ -18,6 +18,7 @@
 
 #include <Eigen/Core>
 
+#include "ballast/base/histogram.hpp"
 #include "ballast/config/config.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/engine/drift_monitor.hpp"
@@ -60,6 +61,18 @@ struct LiveStats {
   /// the global one on (1) or off (0), and how many accounts have their own on.
   std::atomic<std::uint8_t> kill_global{0};
   Counter accounts_killed;
+  /// Latency histograms (docs/operator.md, "Metrics"). The core thread records the compliance
+  /// gate's check of each proposed child and the rebalancer's handling of each trigger (solve,
+  /// lots, parents); the FIX sender thread, on a wall-clock engine, the time from the core taking
+  /// the input in to the order handed to FIX (the market clock of a replayed tape is not the
+  /// wall's: nothing is recorded there).
+  LatencyHistogram gate_check{250, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000,
+                              1'000'000};
+  LatencyHistogram rebalance{10'000,    25'000,    50'000,     100'000,    250'000,
+                             500'000,   1'000'000, 2'500'000,  5'000'000,  10'000'000,
+                             25'000'000, 100'000'000};
+  LatencyHistogram tick_to_order{2'000,   5'000,   10'000,    20'000,    50'000,     100'000,
+                                 250'000, 500'000, 1'000'000, 2'500'000, 10'000'000, 100'000'000};
 
   template <class F>
   void each(F&& f) const {
@@ -294,6 +307,9 @@ class Kernel {
   /// "sender.*", "journal.*" (with a journal), "fix.*" (the initiator), "fix_in.*" and
   /// "fix_out.*" (the FIX bridges), in that order. `ballast run --counters-out` writes them.
   std::vector<CounterReading> counters() const;
+  /// Every latency histogram any thread may read, by name: "engine.gate_check",
+  /// "engine.rebalance", "engine.tick_to_order", "sender.durable_wait". Any thread.
+  std::vector<NamedHistogram> histograms() const;
 
   struct Impl;
 
