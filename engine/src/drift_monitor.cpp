@@ -351,6 +351,12 @@ void DriftMonitor::evaluate(AccountId a, Timestamp now, Context ctx, Outbox& out
   const TriggerConfig& prof = profiles_[book_.trigger_profile(a)];
   AccountTriggerState& st = state_[a.value];
   st.bounds_valid = false;
+  if (paused(a)) {
+    // Nothing fires; a rebalance waiting for a price keeps waiting. The bounds stay invalid, so
+    // every tick evaluates it again and the first after the pause is lifted can trigger.
+    ++c_.paused;
+    return;
+  }
   // A rebalance held back for a price (below) is re-asked for what first asked for it.
   const bool was_waiting = st.waiting;
   st.waiting = false;
@@ -672,6 +678,28 @@ void DriftMonitor::schedule_timers(Timestamp now, Outbox& out) {
   }
 }
 
+std::size_t DriftMonitor::accounts_paused() const noexcept {
+  std::size_t n = 0;
+  for (std::uint32_t a = 0; a < book_.accounts(); ++a) n += paused(AccountId{a});
+  return n;
+}
+
+void DriftMonitor::on_control(const ControlCommand& c) {
+  if (c.action != ControlAction::kPauseTriggers && c.action != ControlAction::kResumeTriggers) return;
+  const std::uint8_t on = c.action == ControlAction::kPauseTriggers ? 1 : 0;
+  const ModelId m = control_model(c);
+  if (c.account.valid()) {
+    if (c.account.value >= book_.accounts()) return;
+    if (paused_account_.size() < book_.accounts()) paused_account_.resize(book_.accounts(), 0);
+    paused_account_[c.account.value] = on;
+  } else if (m.valid()) {
+    if (paused_model_.size() <= m.value) paused_model_.resize(m.value + 1, 0);
+    paused_model_[m.value] = on;
+  } else {
+    paused_all_ = on != 0;
+  }
+}
+
 void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (!timers_started_) {
     timers_started_ = true;
@@ -687,6 +715,8 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
     if (fb->account.value < book_.accounts()) invalidate(fb->account);
   } else if (const auto* d = std::get_if<RebalanceDeferred>(&e)) {
     if (d->account.value < book_.accounts()) rearm(d->account);
+  } else if (const auto* cc = std::get_if<ControlCommand>(&e)) {
+    on_control(*cc);
   } else if (const auto* cf = std::get_if<CashFlowReceived>(&e)) {
     if (cf->account.value >= book_.accounts()) return;
     book_.apply_cash_flow(cf->account, cf->amount);

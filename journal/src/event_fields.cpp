@@ -27,8 +27,8 @@ constexpr EnumNames<SessionState, SessionState::kLoggedOut> kSessionStateNames{
 constexpr EnumNames<BookingKind, BookingKind::kCorrection> kBookingKindNames{
     {"fill", "bust", "correction"}};
 constexpr EnumNames<DeferReason, DeferReason::kInProgress> kDeferReasonNames{{"in_progress"}};
-constexpr EnumNames<ControlAction, ControlAction::kShutdown> kControlActionNames{
-    {"kill_switch_on", "kill_switch_off", "shutdown"}};
+constexpr EnumNames<ControlAction, ControlAction::kResumeTriggers> kControlActionNames{
+    {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers"}};
 
 }  // namespace
 

@@ -64,10 +64,12 @@ class Audit {
  public:
   /// `keep_records`: a ParentRecord per parent for the run's slippage report (one session's
   /// parents: the demo); off, nothing grows with the number of parents.
-  Audit(LiveStats& live, const ComplianceGate& gate, const SlicingEngine& slicer,
-        const SessionSupervisor& supervisor, std::size_t sessions, bool keep_records)
+  Audit(LiveStats& live, const ComplianceGate& gate, const DriftMonitor& monitor,
+        const SlicingEngine& slicer, const SessionSupervisor& supervisor, std::size_t sessions,
+        bool keep_records)
       : live_(live),
         gate_(gate),
+        monitor_(monitor),
         slicer_(slicer),
         sup_(supervisor),
         sessions_(sessions),
@@ -103,7 +105,11 @@ class Audit {
     live_.kills.store(live_.kills.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     publish_kill_state();
   }
-  void on(const ControlCommand&, Timestamp) { publish_kill_state(); }
+  void on(const ControlCommand&, Timestamp) {
+    publish_kill_state();
+    live_.triggers_paused_global.store(monitor_.paused_all() ? 1 : 0, std::memory_order_relaxed);
+    live_.accounts_paused.set(monitor_.accounts_paused());
+  }
   void publish_kill_state() {
     live_.kill_global.store(gate_.kill_global() ? 1 : 0, std::memory_order_relaxed);
     live_.accounts_killed.set(gate_.accounts_killed());
@@ -165,6 +171,7 @@ class Audit {
 
   LiveStats& live_;
   const ComplianceGate& gate_;
+  const DriftMonitor& monitor_;
   const SlicingEngine& slicer_;
   const SessionSupervisor& sup_;
   std::size_t sessions_;
@@ -540,8 +547,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   }
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
-  m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.slicer, *m.supervisor, policies.size(),
-                                    m.opt.keep_parent_records);
+  m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.monitor, *m.slicer, *m.supervisor,
+                                    policies.size(), m.opt.keep_parent_records);
   m.timed_gate = std::make_unique<TimedGate>(*m.gate, m.live.gate_check);
   m.timed_rebalancer = std::make_unique<TimedRebalancer>(*m.rebalancer, m.live.rebalance);
   m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.timed_gate, *m.om,
@@ -980,10 +987,13 @@ class QueueControlChannel final : public Kernel::ControlChannel {
  public:
   QueueControlChannel(InboundQueue& q, const RuntimeClock& clock)
       : producer_(q.make_producer()), clock_(clock) {}
-  bool try_send(ControlAction action, AccountId account) override {
+  bool try_send(ControlAction action, AccountId account, ModelId model) override {
     ControlCommand c{};
     c.action = action;
     c.account = account;
+    if (!account.valid() && model.valid() && model.value < 0xFFFF) {
+      c.model_plus_one = static_cast<std::uint16_t>(model.value + 1);
+    }
     c.hdr.event_time = clock_.now();
     return producer_.try_push(Event{c});
   }

@@ -18,8 +18,9 @@ using nlohmann::json;
 /// The counters of Kernel::counters() that are levels, not counts: exposed as gauges (no
 /// `_total`). Every other one is a counter.
 constexpr std::string_view kGauges[] = {
-    "engine.working",     "engine.active_parents",   "engine.sessions_up",
-    "engine.kill_global", "engine.accounts_killed",
+    "engine.working",     "engine.active_parents",  "engine.sessions_up",
+    "engine.kill_global", "engine.accounts_killed", "engine.triggers_paused_global",
+    "engine.accounts_paused",
 };
 
 bool is_gauge(std::string_view name) {
@@ -43,6 +44,8 @@ struct OperatorService::Impl {
   std::vector<std::string> sessions;
   /// Account id in the configuration -> the engine's id.
   std::unordered_map<std::string, AccountId> accounts;
+  /// Model id in the configuration -> the engine's id (configuration order).
+  std::unordered_map<std::string, ModelId> models;
   std::vector<std::string> account_names;  // by the engine's id value (reports)
   std::unique_ptr<kernel::Kernel::ControlChannel> control;
   std::unique_ptr<http::HttpServer> server;
@@ -128,6 +131,9 @@ struct OperatorService::Impl {
                          live.last_kill_reason.load(std::memory_order_relaxed)))}};
     }
     j["kill_switch"] = std::move(kill);
+    j["triggers"] = {
+        {"paused_global", live.triggers_paused_global.load(std::memory_order_relaxed) != 0},
+        {"accounts_paused", live.accounts_paused.value()}};
     j["journal"] = k.journal_status();
     j["unbookable_reports"] = k.unbookable_reports();
     if (k.unbookable_reports() > 0) j["last_unbookable"] = k.last_unbookable();
@@ -136,9 +142,27 @@ struct OperatorService::Impl {
     res.body = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   }
 
-  void kill_switch(const http::Request& req, http::Response& res) {
+  /// A command's body: {"action": ..., "account": "ID"} or {"model": "ID"} (neither: every
+  /// account). Answers an error and returns false when it is not one; `actions` maps the
+  /// accepted action names.
+  struct Command {
+    std::string action;
+    ControlAction what{};
+    AccountId account{};
+    ModelId model{};
+    std::string scope = "global", id;
+  };
+  bool parse_command(const http::Request& req, http::Response& res,
+                     std::initializer_list<std::pair<const char*, ControlAction>> actions,
+                     bool models_allowed, Command& c) const {
+    std::string expected;
+    for (const auto& [name, a] : actions) {
+      (void)a;
+      expected += (expected.empty() ? "\"" : " or \"") + std::string(name) + "\"";
+    }
     if (req.body.size() > kMaxControlBody) {
-      return json_error(res, 413, "a control body is at most 1 KiB");
+      json_error(res, 413, "a control body is at most 1 KiB");
+      return false;
     }
     // A key given twice is refused, not resolved by whichever comes last.
     std::vector<std::string> keys;
@@ -153,48 +177,108 @@ struct OperatorService::Impl {
       return true;
     };
     const json body = json::parse(req.body, note_keys, false);
-    if (duplicate) return json_error(res, 400, "a field is given twice");
+    if (duplicate) {
+      json_error(res, 400, "a field is given twice");
+      return false;
+    }
     if (body.is_discarded() || !body.is_object()) {
-      return json_error(res, 400,
-                        "expected a JSON object such as {\"action\": \"engage\", \"account\": "
-                        "\"A1\"} (no account: every account)");
+      json_error(res, 400,
+                 "expected a JSON object such as {\"action\": " + expected +
+                     ", \"account\": \"A1\"} (no account" +
+                     (models_allowed ? " and no model" : "") + ": every account)");
+      return false;
     }
     for (const auto& [key, value] : body.items()) {
-      if (key != "action" && key != "account") {
-        return json_error(res, 400, "unknown field '" + key + "'; expected action and account");
+      if (key != "action" && key != "account" && !(models_allowed && key == "model")) {
+        json_error(res, 400,
+                   "unknown field '" + key + "'; expected action" +
+                       (models_allowed ? ", and account or model" : " and account"));
+        return false;
       }
     }
     const auto action_it = body.find("action");
     if (action_it == body.end() || !action_it->is_string()) {
-      return json_error(res, 400, "field 'action' is required: \"engage\" or \"release\"");
+      json_error(res, 400, "field 'action' is required: " + expected);
+      return false;
     }
-    const std::string action = action_it->get<std::string>();
-    ControlAction a;
-    if (action == "engage") {
-      a = ControlAction::kKillSwitchOn;
-    } else if (action == "release") {
-      a = ControlAction::kKillSwitchOff;
-    } else {
-      return json_error(res, 400,
-                        "field 'action' is '" + action + "'; expected \"engage\" or \"release\"");
+    c.action = action_it->get<std::string>();
+    bool known = false;
+    for (const auto& [name, a] : actions) {
+      if (c.action == name) {
+        c.what = a;
+        known = true;
+      }
     }
-    AccountId account{};
-    std::string scope = "global";
-    if (const auto acc = body.find("account"); acc != body.end()) {
-      if (!acc->is_string()) return json_error(res, 400, "field 'account' must be a string");
-      const std::string id = acc->get<std::string>();
-      const auto it = accounts.find(id);
-      if (it == accounts.end()) return json_error(res, 404, "no account '" + id + "'");
-      account = it->second;
-      scope = "account";
+    if (!known) {
+      json_error(res, 400, "field 'action' is '" + c.action + "'; expected " + expected);
+      return false;
     }
-    if (!control->try_send(a, account)) {
+    const auto acc = body.find("account");
+    const auto mod = body.find("model");
+    if (acc != body.end() && mod != body.end()) {
+      json_error(res, 400, "give an account or a model, not both");
+      return false;
+    }
+    if (acc != body.end()) {
+      if (!acc->is_string()) {
+        json_error(res, 400, "field 'account' must be a string");
+        return false;
+      }
+      c.id = acc->get<std::string>();
+      const auto it = accounts.find(c.id);
+      if (it == accounts.end()) {
+        json_error(res, 404, "no account '" + c.id + "'");
+        return false;
+      }
+      c.account = it->second;
+      c.scope = "account";
+    } else if (mod != body.end()) {
+      if (!mod->is_string()) {
+        json_error(res, 400, "field 'model' must be a string");
+        return false;
+      }
+      c.id = mod->get<std::string>();
+      const auto it = models.find(c.id);
+      if (it == models.end()) {
+        json_error(res, 404, "no model '" + c.id + "'");
+        return false;
+      }
+      c.model = it->second;
+      c.scope = "model";
+    }
+    return true;
+  }
+
+  void send(const Command& c, http::Response& res) {
+    if (!control->try_send(c.what, c.account, c.model)) {
       return json_error(res, 503, "the engine's inbound queue is full; try again");
     }
     res.status = 202;
-    json j = {{"accepted", true}, {"action", action}, {"scope", scope}};
-    if (account.valid()) j["account"] = body["account"];
+    json j = {{"accepted", true}, {"action", c.action}, {"scope", c.scope}};
+    if (c.scope != "global") j[c.scope] = c.id;
     res.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+
+  void kill_switch(const http::Request& req, http::Response& res) {
+    Command c;
+    if (!parse_command(req, res,
+                       {{"engage", ControlAction::kKillSwitchOn},
+                        {"release", ControlAction::kKillSwitchOff}},
+                       false, c)) {
+      return;
+    }
+    send(c, res);
+  }
+
+  void triggers(const http::Request& req, http::Response& res) {
+    Command c;
+    if (!parse_command(req, res,
+                       {{"pause", ControlAction::kPauseTriggers},
+                        {"resume", ControlAction::kResumeTriggers}},
+                       true, c)) {
+      return;
+    }
+    send(c, res);
   }
 };
 
@@ -209,6 +293,9 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
   const config::Settings& s = kernel.settings();
   for (const auto& f : s.fix.sessions) {
     if (f.enabled && f.role == FixRole::kInitiator) impl->sessions.push_back(f.name);
+  }
+  for (std::size_t i = 0; i < s.models.size(); ++i) {
+    impl->models.emplace(s.models[i].id, ModelId{static_cast<std::uint32_t>(i)});
   }
   const auto& ids = kernel.accounts();
   for (std::size_t i = 0; i < ids.size() && i < s.accounts.size(); ++i) {
@@ -225,6 +312,8 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
                     [p](const http::Request& q, http::Response& r) { p->status(q, r); }});
   routes.push_back({"POST", "/api/v1/kill-switch", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->kill_switch(q, r); }});
+  routes.push_back({"POST", "/api/v1/triggers", http::Access::kControl,
+                    [p](const http::Request& q, http::Response& r) { p->triggers(q, r); }});
   auto server = http::HttpServer::start(s.operator_http, std::move(routes));
   if (!server) return server.error();
   impl->server = std::move(server.value());

@@ -5,6 +5,7 @@ use it (issue 17):
   * /metrics is scraped while the desk trades and parsed by Prometheus's own Python parser
     (prometheus_client.parser): every family typed, counters never go down from one scrape to the
     next, and the numbers agree with /api/v1/status;
+  * triggers paused over HTTP stop every rebalance until resumed;
   * hostile requests (no token, a wrong one, the read token on a control route, 9 KiB of headers,
     a 65 KiB body, garbage, a slowloris peer, a flood of connections) are each refused with their
     status and the process keeps serving;
@@ -182,6 +183,24 @@ try:
     if not check(port is not None, 'run printed the operator address'):
         raise SystemExit
     print(f'--- operator API on port {port}', flush=True)
+
+    # Pause every account's triggers at once (before or about when the trading hours open): no
+    # rebalance starts while paused, however far the accounts (all cash) are from their targets.
+    st, body = request(port, '/api/v1/triggers', CONTROL, 'POST', '{"action":"pause"}')
+    check(st == 202 and json.loads(body)['scope'] == 'global', f'triggers paused ({st} {body})')
+    for _ in range(50):
+        samples, _ = scrape(port)
+        if samples.get('ballast_engine_triggers_paused_global') == 1:
+            break
+        time.sleep(0.1)
+    paused_at = samples['ballast_engine_triggers_total']
+    check(samples.get('ballast_engine_accounts_paused') == 4, 'all 4 accounts paused')
+    time.sleep(6)  # 3 market minutes at 30x, past 09:31
+    samples, _ = scrape(port)
+    check(samples['ballast_engine_triggers_total'] == paused_at,
+          f'no trigger while paused ({paused_at} -> {samples["ballast_engine_triggers_total"]})')
+    st, body = request(port, '/api/v1/triggers', CONTROL, 'POST', '{"action":"resume"}')
+    check(st == 202, f'triggers resumed ({st} {body})')
 
     # Scrapes while the desk trades: parsed, typed, monotonic.
     prev, seen_working = None, False

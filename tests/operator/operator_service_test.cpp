@@ -217,8 +217,48 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   ASSERT_TRUE(eventually([&] { return eng.live().kill_global.load() == 0; }));
   EXPECT_EQ(eng.live().accounts_killed.value(), 1u);  // the account's own switch stays on
 
+  // Triggers: paused and resumed by model, account or globally; the gauges say so.
+  const std::string tr = "/api/v1/triggers";
+  EXPECT_EQ(status_of(http_once(port, post(tr, kRead, "{\"action\":\"pause\"}"))), 403);
+  r = http_once(port, post(tr, kControl, "{\"action\":\"pause\",\"model\":\"m\"}"));
+  EXPECT_EQ(status_of(r), 202) << r;
+  EXPECT_EQ(json::parse(body_of(r))["scope"], "model");
+  ASSERT_TRUE(eventually([&] { return eng.live().accounts_paused.value() == 2; }));
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
+                                           "{\"action\":\"pause\",\"model\":\"m\","
+                                           "\"account\":\"A1\"}"))),
+            400);
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
+                                           "{\"action\":\"pause\",\"model\":\"zz\"}"))),
+            404);
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl, "{\"action\":\"engage\"}"))), 400);
+  EXPECT_EQ(status_of(http_once(port, post(ks, kControl,
+                                           "{\"action\":\"engage\",\"model\":\"m\"}"))),
+            400)
+      << "the kill switch has no model scope";
+  r = http_once(port, post(tr, kControl, "{\"action\":\"pause\"}"));
+  EXPECT_EQ(status_of(r), 202) << r;
+  ASSERT_TRUE(eventually([&] { return eng.live().triggers_paused_global.load() == 1; }));
+  st = json::parse(body_of(http_once(port, get("/api/v1/status", kRead))));
+  EXPECT_EQ(st["triggers"]["paused_global"], true);
+  EXPECT_EQ(st["triggers"]["accounts_paused"], 2);
+  m = samples(body_of(http_once(port, get("/metrics", kRead))));
+  EXPECT_EQ(m["ballast_engine_triggers_paused_global"], 1.0);
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl, "{\"action\":\"resume\"}"))), 202);
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
+                                           "{\"action\":\"resume\",\"model\":\"m\"}"))),
+            202);
+  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
+                                           "{\"action\":\"pause\",\"account\":\"A1\"}"))),
+            202);
+  ASSERT_TRUE(eventually([&] {
+    return eng.live().triggers_paused_global.load() == 0 && eng.live().accounts_paused.value() == 1;
+  }));
+
   api.value()->stop();
   eng.stop();
+  EXPECT_TRUE(eng.monitor().paused(eng.accounts()[0]));
+  EXPECT_FALSE(eng.monitor().paused(eng.accounts()[1]));
   EXPECT_TRUE(eng.gate().kill_active(eng.accounts()[1]));
   EXPECT_FALSE(eng.gate().kill_active(eng.accounts()[0]));
 
@@ -232,6 +272,8 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   EXPECT_TRUE(again.value()->gate().kill_active(again.value()->accounts()[1]));
   EXPECT_FALSE(again.value()->gate().kill_active(again.value()->accounts()[0]));
   EXPECT_EQ(again.value()->gate().accounts_killed(), 1u);
+  EXPECT_TRUE(again.value()->monitor().paused(again.value()->accounts()[0]));
+  EXPECT_FALSE(again.value()->monitor().paused(again.value()->accounts()[1]));
 }
 
 }  // namespace

@@ -138,10 +138,29 @@ class DriftMonitor {
     std::uint64_t excluded = 0;       ///< instruments left out of fired rebalances (no price)
     std::uint64_t gated_hours = 0, gated_cool_down = 0, gated_rearm = 0, gated_cost = 0,
                   gated_pending = 0;
+    std::uint64_t paused = 0;  ///< evaluations skipped: the operator paused the account's triggers
   };
   const Counters& counters() const noexcept { return c_; }
 
+  /// Whether the operator has paused account `a`'s triggers (every account's, its model's or its
+  /// own: a ControlCommand kPauseTriggers; kResumeTriggers of the same scope lifts it). Drift is
+  /// still tracked; the first evaluation after the pause is lifted may trigger.
+  bool paused(AccountId a) const noexcept {
+    if (paused_all_) return true;
+    if (a.value < paused_account_.size() && paused_account_[a.value] != 0) return true;
+    const ModelId m = book_.model_of(a);
+    return m.value < paused_model_.size() && paused_model_[m.value] != 0;
+  }
+  bool paused_all() const noexcept { return paused_all_; }
+  /// Accounts paused now, by any scope (O(accounts): for status, not per tick).
+  std::size_t accounts_paused() const noexcept;
+
  private:
+  void on_control(const ControlCommand& c);
+  bool paused_all_ = false;
+  std::vector<std::uint8_t> paused_account_;  // grown on the first command (cold)
+  std::vector<std::uint8_t> paused_model_;
+
   enum class Context : std::uint8_t { kTick, kCalendar, kCashFlow };
   /// Per-account trigger state. [nav_lo, nav_hi] is the NAV range within which every holding
   /// whose price did not change since the last full evaluation stays inside its band (with a

@@ -280,6 +280,7 @@ template <class F>
 void visit_fields(const ControlCommand& e, F&& f) {
   visit_fields(e.hdr, f);
   f("action", e.action);
+  f("model_plus_one", e.model_plus_one);
   f("account", e.account);
 }
 

@@ -61,6 +61,10 @@ struct LiveStats {
   /// the global one on (1) or off (0), and how many accounts have their own on.
   std::atomic<std::uint8_t> kill_global{0};
   Counter accounts_killed;
+  /// The operator's pause of triggers as it stands (gauges, set after every operator command):
+  /// every account's paused (1) or not, and how many accounts are paused by any scope.
+  std::atomic<std::uint8_t> triggers_paused_global{0};
+  Counter accounts_paused;
   /// Latency histograms (docs/operator.md, "Metrics"). The core thread records the compliance
   /// gate's check of each proposed child and the rebalancer's handling of each trigger (solve,
   /// lots, parents); the FIX sender thread, on a wall-clock engine, the time from the core taking
@@ -80,7 +84,8 @@ struct LiveStats {
                   "parents", parents, "children", children, "fills", fills, "denials", denials,
                   "rejects", rejects, "held", held, "working", working, "active_parents",
                   active_parents, "sessions_up", sessions_up, "kills", kills, "kill_global",
-                  kill_global, "accounts_killed", accounts_killed);
+                  kill_global, "accounts_killed", accounts_killed, "triggers_paused_global",
+                  triggers_paused_global, "accounts_paused", accounts_paused);
   }
 };
 
@@ -266,8 +271,9 @@ class Kernel {
   class ControlChannel {
    public:
     virtual ~ControlChannel() = default;
-    /// False when the core's inbound queue is full (nothing was sent; the caller says so).
-    virtual bool try_send(ControlAction action, AccountId account) = 0;
+    /// The scope: `account` when valid, else `model` when valid, else every account. False when
+    /// the core's inbound queue is full (nothing was sent; the caller says so).
+    virtual bool try_send(ControlAction action, AccountId account, ModelId model = ModelId{}) = 0;
   };
   std::unique_ptr<ControlChannel> make_control_channel();
 

@@ -496,15 +496,27 @@ struct RebalanceDeferred {
 enum class ControlAction : std::uint8_t {
   kKillSwitchOn,  ///< block new orders, cancel working children (global or one account)
   kKillSwitchOff,
-  kShutdown,  ///< stop taking new work, drain, exit
+  kShutdown,        ///< stop taking new work, drain, exit
+  kPauseTriggers,   ///< no rebalance is triggered (global, one model or one account)
+  kResumeTriggers,  ///< lifts a pause of the same scope
 };
 
-/// An operator command (CLI, signal handler, HTTP).
+/// An operator command (CLI, signal handler, HTTP). Its scope: `account` when valid, else the
+/// model in `model_plus_one` when not 0, else every account.
 struct ControlCommand {
   EventHeader hdr{};
   ControlAction action{ControlAction::kShutdown};
+  /// 1 + the model's id; 0: no model. It sits where the struct had padding before models could
+  /// be named, which journals zeroed: their commands read "no model".
+  std::uint16_t model_plus_one{0};
   AccountId account;  ///< invalid = global
 };
+static_assert(sizeof(ControlCommand) == 32, "the journal's record of a ControlCommand");
+
+/// The model a command is scoped to (invalid: none).
+constexpr ModelId control_model(const ControlCommand& c) noexcept {
+  return c.model_plus_one == 0 ? ModelId{} : ModelId{static_cast<std::uint32_t>(c.model_plus_one - 1)};
+}
 
 /// All events, in one variant. Adding a type here is how a new message enters the engine.
 using Event =
