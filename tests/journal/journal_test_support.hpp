@@ -99,7 +99,6 @@ inline std::vector<Event> sample_events() {
   v.push_back(MessageRejected{hdr(++s), OrderId{1003}, SessionId{2}, 5, true});
   v.push_back(SessionStatusChanged{hdr(++s), SessionId{2}, SessionState::kLoggedOn});
   v.push_back(ControlCommand{hdr(++s), ControlAction::kKillSwitchOn, 0, AccountId{7}});
-  v.push_back(ControlCommand{hdr(++s), ControlAction::kPauseTriggers, 3, AccountId{}});
   v.push_back(MarketDataHeld{hdr(++s), InstrumentId{3}, HeldReason::kOutlier,
                              Price::parse("99").value(), Price::parse("99.5").value(),
                              Price::parse("99.2").value(), Price::parse("101.25").value(),
