@@ -69,7 +69,9 @@ ConfigViolations HttpConfig::validate() const {
                        "' hold the same token: the control token must differ from the read-only "
                        "one"}));
   }
-  check.integer("max_connections", max_connections, 1, 4'096);
+  // QuickFIX's select() aborts the process on a socket numbered 1024 or more: the operator's
+  // connections must leave the engine's own descriptors well below that.
+  check.integer("max_connections", max_connections, 1, 256);
   check.duration("request_timeout", request_timeout, std::chrono::milliseconds(100),
                  std::chrono::minutes(10));
   check.duration("idle_timeout", idle_timeout, std::chrono::milliseconds(100),

@@ -109,8 +109,16 @@ class Session : public std::enable_shared_from_this<Session> {
     srv_.counters.connections_open.set(srv_.open);
   }
 
-  /// Whether it may be evicted for a new connection: it has not sent an authorised request.
-  bool evictable() const noexcept { return !authorised_ && !evicted_; }
+  /// How readily it gives its slot to a new connection at the cap (docs/operator.md, "Limits"):
+  /// 0, first: it has sent nothing and no token; 1: kept alive between requests with the read
+  /// token; 2: part of a request without a token yet (the oldest first: a slow peer's); -1: never
+  /// (the control token: the kill switch must stay reachable; a request whose token was accepted
+  /// and is being read or answered; already evicted).
+  int eviction_class() const noexcept {
+    if (evicted_ || access_ == Level::kControl) return -1;
+    if (access_ == Level::kRead) return idle_ ? 1 : -1;
+    return bytes_seen_ ? 2 : 0;
+  }
   void evict() {
     evicted_ = true;
     beast::error_code ignored;
@@ -132,6 +140,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     stream_.expires_after(answered_ ? srv_.cfg.idle_timeout : srv_.cfg.request_timeout);
+    idle_ = true;
     stream_.async_read_some(buffer_.prepare(1024),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->on_first_bytes(ec, n);
@@ -139,10 +148,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
+    idle_ = false;
     if (ec) {
       if (ec == beast::error::timeout) ++srv_.counters.timeouts;
       return;  // idle or closed by the peer: the session ends with this handler
     }
+    bytes_seen_ = true;
     buffer_.commit(n);
     read_request();
   }
@@ -179,6 +190,30 @@ class Session : public std::enable_shared_from_this<Session> {
                    : fail(400, "Transfer-Encoding must end in chunked\n");
       }
     }
+    // The token, before any of the body is read (or a 100 Continue sent): a client without one
+    // is answered 401 and closed, and one with one is never evicted mid-request.
+    const std::string_view token = bearer_token(req[bhttp::field::authorization]);
+    const std::string& read = srv_.cfg.read_token.reveal();
+    const std::string& control = srv_.cfg.control_token.reveal();
+    // Both compared, always: the time taken says nothing about which one (or how much) matched.
+    const bool is_read = !token.empty() && token_equal(token, read);
+    const bool is_control = !token.empty() && !control.empty() && token_equal(token, control);
+    if (!is_read && !is_control) {
+      ++srv_.counters.requests;
+      ++srv_.counters.unauthorized;
+      keep_alive_ = false;
+      linger_ = true;
+      version_ = req.version() == 10 ? 10 : 11;
+      Response out;
+      out.status = 401;
+      out.content_type = "text/plain; charset=utf-8";
+      out.body = token.empty() ? "a bearer token is required (Authorization: Bearer ...)\n"
+                               : "the token is not valid\n";
+      return respond(std::move(out), true);
+    }
+    // A connection that once showed the control token keeps its slot.
+    if (access_ != Level::kControl) access_ = is_control ? Level::kControl : Level::kRead;
+    request_access_ = is_control ? Access::kControl : Access::kRead;
     if (parser_->is_done()) return on_request({});
     // A client that asks before sending its body is told to go on.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
@@ -236,25 +271,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle(const bhttp::request<bhttp::string_body>& req) {
-    const std::string_view token = bearer_token(req[bhttp::field::authorization]);
-    const std::string& read = srv_.cfg.read_token.reveal();
-    const std::string& control = srv_.cfg.control_token.reveal();
-    // Both compared, always: the time taken says nothing about which one (or how much) matched.
-    const bool is_read = !token.empty() && token_equal(token, read);
-    const bool is_control = !token.empty() && !control.empty() && token_equal(token, control);
     keep_alive_ = req.keep_alive();
     version_ = req.version() == 10 ? 10 : 11;
     head_ = req.method() == bhttp::verb::head;
     Response out;
     out.content_type = "text/plain; charset=utf-8";
-    if (!is_read && !is_control) {
-      ++srv_.counters.unauthorized;
-      out.status = 401;
-      out.body = token.empty() ? "a bearer token is required (Authorization: Bearer ...)\n"
-                               : "the token is not valid\n";
-      return respond(std::move(out), true);
-    }
-    authorised_ = true;
     const std::string_view target = origin_form(req.target());
     const auto q = target.find('?');
     Request r;
@@ -263,7 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
     r.path = target.substr(0, q);
     r.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
     r.body = req.body();
-    r.access = is_control ? Access::kControl : Access::kRead;
+    r.access = request_access_;
     r.server = &srv_.counters;
     const Route* hit = nullptr;
     std::string allowed;
@@ -392,8 +413,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   bool head_ = false;
   bool linger_ = false;
+  enum class Level : std::uint8_t { kNone, kRead, kControl };
   bool answered_ = false;    // a response was written: later waits use idle_timeout
-  bool authorised_ = false;  // a request with a valid token came in
+  bool idle_ = false;        // waiting for a request's first byte
+  bool bytes_seen_ = false;  // the peer has sent something
+  Level access_ = Level::kNone;             // the best token this connection has shown
+  Access request_access_ = Access::kRead;   // the token of the request in hand
   bool evicted_ = false;
 };
 
@@ -424,13 +449,21 @@ void HttpServer::Impl::accept() {
 }
 
 bool HttpServer::Impl::evict_one() {
+  // The first connection (oldest first) of the most readily evicted class.
+  Session* pick = nullptr;
+  int best = 3;
   for (Session* x : sessions) {
-    if (!x->evictable()) continue;
-    x->evict();
-    ++counters.evicted;
-    return true;
+    const int c = x->eviction_class();
+    if (c >= 0 && c < best) {
+      best = c;
+      pick = x;
+      if (c == 0) break;
+    }
   }
-  return false;
+  if (pick == nullptr) return false;
+  pick->evict();
+  ++counters.evicted;
+  return true;
 }
 
 void HttpServer::Impl::refuse(tcp::socket s) {

@@ -991,7 +991,10 @@ class QueueControlChannel final : public Kernel::ControlChannel {
     ControlCommand c{};
     c.action = action;
     c.account = account;
-    if (!account.valid() && model.valid() && model.value < 0xFFFF) {
+    if (!account.valid() && model.valid()) {
+      // 16 bits carry the model: one beyond them is not sent at all (never widened to every
+      // account); the operator API refuses it before it gets here.
+      if (model.value >= 0xFFFF) return false;
       c.model_plus_one = static_cast<std::uint16_t>(model.value + 1);
     }
     c.hdr.event_time = clock_.now();

@@ -243,6 +243,14 @@ struct OperatorService::Impl {
         json_error(res, 404, "no model '" + c.id + "'");
         return false;
       }
+      if (it->second.value >= 0xFFFF) {
+        // The command carries a model in 16 bits (events.hpp, ControlCommand).
+        json_error(res, 400,
+                   "model '" + c.id +
+                       "' is beyond the first 65,535 models of the configuration, which are "
+                       "all a command can name; pause its accounts one by one");
+        return false;
+      }
       c.model = it->second;
       c.scope = "model";
     }

@@ -104,7 +104,9 @@ TEST(HttpConfigRules, AGoodSectionPassesAndEachRuleFailsOnItsKey) {
   fails(c, "control_token_env", "must differ");
   c = good();
   c.max_connections = 0;
-  fails(c, "max_connections", "1..4096");
+  fails(c, "max_connections", "1..256");
+  c.max_connections = 257;
+  fails(c, "max_connections", "1..256");
   c = good();
   c.request_timeout = std::chrono::milliseconds(1);
   fails(c, "request_timeout", "between");

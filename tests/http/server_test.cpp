@@ -2,7 +2,9 @@
 // its status, and the server keeps serving after each one.
 #include "ballast/http/server.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <deque>
 #include <random>
 #include <string>
 #include <thread>
@@ -214,30 +216,76 @@ TEST_F(ServerTest, ConnectionsWithoutATokenCannotLockTheDeskOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1900ms);
 }
 
-TEST_F(ServerTest, AtTheCapWithEveryConnectionAuthorisedANewOneIs503) {
+TEST_F(ServerTest, AtTheCapTheControlTokensConnectionsStayAndReadOnesMakeRoom) {
+  // 8 kept-alive connections with the read token: each new connection takes the slot of the
+  // oldest of them (the read token cannot lock the control token out) ...
+  std::vector<std::unique_ptr<Client>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_TRUE(readers.back()->connected());
+    readers.back()->send(get("/metrics", kRead, false));
+    ASSERT_EQ(status_of(readers.back()->read_response()), 200);
+  }
+  std::string r = once(post("/control", kControl, "{}"));
+  EXPECT_EQ(status_of(r), 202) << r;
+  EXPECT_GE(server->counters().evicted.value(), 1u);
+  readers.clear();
+  // ... while connections that showed the control token are never evicted: with 8 of them the
+  // next is 503.
+  for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
   std::vector<std::unique_ptr<Client>> held;
   for (int i = 0; i < 8; ++i) {
     held.push_back(std::make_unique<Client>(server->port()));
     ASSERT_TRUE(held.back()->connected());
-    held.back()->send(get("/metrics", kRead, false));  // kept alive, authorised
+    held.back()->send(get("/metrics", kControl, false));
     ASSERT_EQ(status_of(held.back()->read_response()), 200);
   }
+  const std::uint64_t evicted = server->counters().evicted.value();
   for (int i = 0; i < 20; ++i) {
     Client extra(server->port());
     ASSERT_TRUE(extra.connected());
-    const std::string r = extra.read_all();
+    r = extra.read_all();
     EXPECT_EQ(status_of(r), 503) << r;
   }
   EXPECT_EQ(server->counters().refused.value(), 20u);
-  EXPECT_EQ(server->counters().evicted.value(), 0u);
-  // The held ones are still served.
-  held[3]->send(get("/metrics", kRead));
+  EXPECT_EQ(server->counters().evicted.value(), evicted);
+  held[3]->send(get("/metrics", kControl));
   EXPECT_EQ(status_of(held[3]->read_all()), 200);
   held.clear();
   for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
     std::this_thread::sleep_for(10ms);
   }
   expect_serving();
+}
+
+TEST_F(ServerTest, AClientSendingItsRequestInPiecesIsNotEvictedByAChurnOfSilentOnes) {
+  // A client whose request arrives in two pieces 30 ms apart, while another opens connection
+  // after connection and sends nothing: the silent ones make room for each other.
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    // More silent connections open at any time than the cap (8): it is always full.
+    std::deque<std::unique_ptr<Client>> open;
+    while (!stop.load()) {
+      open.push_back(std::make_unique<Client>(server->port()));
+      if (open.size() > 12) open.pop_front();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  int ok = 0;
+  for (int i = 0; i < 10; ++i) {
+    Client c(server->port());
+    ASSERT_TRUE(c.connected());
+    const std::string req = get("/metrics", kRead);
+    c.send(req.substr(0, 20));
+    std::this_thread::sleep_for(30ms);
+    c.send(req.substr(20));
+    ok += status_of(c.read_all()) == 200;
+  }
+  stop.store(true);
+  churn.join();
+  EXPECT_EQ(ok, 10);
 }
 
 TEST_F(ServerTest, TransferCodingsOtherThanChunkedNeverSmuggleARequest) {

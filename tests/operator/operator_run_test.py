@@ -295,17 +295,26 @@ try:
     serving(port, 'a flood of silent connections')
     for c in held:
         c.close()
-    # ... and with every slot taken by an authorised keep-alive client, one more is answered 503.
-    keep = []
-    for _ in range(16):
-        c = socket.create_connection(('127.0.0.1', port))
-        c.sendall(f'GET /metrics HTTP/1.1\r\nAuthorization: Bearer {READ}\r\n\r\n'.encode())
-        c.settimeout(5)
-        c.recv(65536)
-        keep.append(c)
-    time.sleep(0.3)
+    # ... nor can 16 kept-alive clients with the read token lock the control token out ...
+    def full_house(token):
+        held = []
+        for _ in range(16):
+            c = socket.create_connection(('127.0.0.1', port))
+            c.sendall(f'GET /metrics HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\r\n'.encode())
+            c.settimeout(5)
+            c.recv(65536)
+            held.append(c)
+        time.sleep(0.3)
+        return held
+    keep = full_house(READ)
+    check(request(port, '/api/v1/status', CONTROL)[0] == 200,
+          'a full house of read-token clients makes room for the control token')
+    for c in keep:
+        c.close()
+    # ... while with every slot held by the control token, one more is answered 503.
+    keep = full_house(CONTROL)
     r = raw(port, b'', wait=2.0)
-    check(status_of(r) == 503, f'over max_connections, all authorised: 503 ({r[:40]!r})')
+    check(status_of(r) == 503, f'over max_connections, all control: 503 ({r[:40]!r})')
     for c in keep:
         c.close()
     time.sleep(0.3)
@@ -423,4 +432,33 @@ check(md >= 100, f'live market data over FIX reaches the engine ({md} updates)')
 check(rc == 0, f'the live run stopped cleanly ({rc})')
 msgs = open(os.path.join(live, 'sim', 'messages.log'), errors='replace').read()
 check('unknown symbol' not in msgs, 'no subscription refused as unknown symbol')
+
+# The demo serves the API too (--operator-port) and prints its address.
+demo_dir = os.path.join(WORK, 'demo')
+demo_env = dict(os.environ, BALLAST_OPERATOR_READ_TOKEN=READ)
+demo = subprocess.Popen([BALLAST, 'demo', '--accounts', '20', '--speed', '60', '--until', '09:40',
+                         '--no-progress', '--dir', demo_dir, '--operator-port', '0'],
+                        cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                        env=demo_env)
+demo_port, scraped = None, None
+for line in demo.stdout:
+    m = re.search(r'operator API on http://127\.0\.0\.1:(\d+)/', line)
+    if m:
+        demo_port = int(m.group(1))
+        time.sleep(1)
+        scraped, _ = scrape(demo_port)
+        break
+rest = demo.stdout.read()
+demo_rc = demo.wait(120)
+check(demo_port is not None, 'the demo printed the operator address')
+check(scraped is not None and scraped.get('ballast_engine_inputs_total', 0) > 0,
+      'the demo answers /metrics with its counters')
+check(demo_rc == 0, f'the demo ran to its end ({demo_rc})\n{rest[-800:]}')
+# Without the read token's variable the demo refuses to start, naming it.
+r = subprocess.run([BALLAST, 'demo', '--accounts', '5', '--until', '09:35', '--no-progress',
+                    '--dir', demo_dir, '--operator-port', '0'], cwd=WORK, capture_output=True,
+                   text=True, env={k: v for k, v in os.environ.items()
+                                   if not k.startswith('BALLAST_OPERATOR')})
+check(r.returncode != 0 and 'BALLAST_OPERATOR_READ_TOKEN' in r.stderr,
+      f'the demo names the missing token variable ({r.returncode}: {r.stderr[-300:]})')
 sys.exit(1 if failures else 0)

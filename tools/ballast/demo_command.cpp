@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "ballast/fix/broker_sim.hpp"
 #include "ballast/fix/free_port.hpp"
 #include "ballast/kernel/kernel.hpp"
+#include "ballast/operator/operator_service.hpp"
 #include "demo_internal.hpp"
 #include "paced_replay.hpp"
 #include "run_summary.hpp"
@@ -60,6 +62,21 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   if (!setup) return fail(setup.error().message);
   DemoSetup& d = setup.value();
   config::Settings& s = d.s;
+  if (opt.operator_port >= 0) {
+    // The operator API on the built-in desk: its section made here, checked as check-config
+    // would check a file's.
+    http::HttpConfig& h = s.operator_http;
+    h.enabled = true;
+    h.port = static_cast<std::uint32_t>(opt.operator_port);
+    h.read_token_env = "BALLAST_OPERATOR_READ_TOKEN";
+    if (std::getenv("BALLAST_OPERATOR_CONTROL_TOKEN") != nullptr) {
+      h.control_token_env = "BALLAST_OPERATOR_CONTROL_TOKEN";
+    }
+    h.resolve_secrets(config::process_env());
+    for (const ConfigViolation& v : h.validate()) {
+      return fail("--operator-port: operator.http." + v.path + ": " + v.message);
+    }
+  }
   auto& fsess = s.fix.sessions.at(0);
   const std::vector<Event>& tape = d.tape;
   const auto offset = d.offset;
@@ -107,6 +124,19 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
     sim->stop();
     return fail("the engine did not log on to broker-sim within 15 s" +
                 (why.empty() ? std::string() : ": " + why));
+  }
+  // The operator API, from here to the end (destroyed, so stopped, before the engine).
+  std::unique_ptr<ops::OperatorService> operator_api;
+  if (s.operator_http.enabled) {
+    auto api = ops::OperatorService::start(eng);
+    if (!api) {
+      eng.stop();
+      sim->stop();
+      return fail(api.error().message);
+    }
+    operator_api = std::move(api.value());
+    out << "demo: operator API on " << operator_api->address()
+        << " (read token from $BALLAST_OPERATOR_READ_TOKEN; docs/operator.md)" << std::endl;
   }
 
   // -- replay

@@ -42,6 +42,10 @@ struct DemoOptions {
   double linger_s = 600;
   /// Tests: the engine journal's file operations (injected write failures); null: POSIX.
   JournalIo* journal_io = nullptr;
+  /// The operator API (docs/operator.md) on this port of 127.0.0.1 (0: any free one), with the
+  /// read token from $BALLAST_OPERATOR_READ_TOKEN and, when set, the control token from
+  /// $BALLAST_OPERATOR_CONTROL_TOKEN; -1: no API. Role "all" only.
+  int operator_port = -1;
 };
 
 struct DemoResult {

@@ -132,6 +132,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   demo->add_flag("!--no-progress", demo_opt.progress, "no live progress line");
+  demo->add_option("--operator-port", demo_opt.operator_port,
+                   "serve the operator API on this port of 127.0.0.1 (0: any free one); the read "
+                   "token from $BALLAST_OPERATOR_READ_TOKEN, the control token (optional) from "
+                   "$BALLAST_OPERATOR_CONTROL_TOKEN (docs/operator.md)")
+      ->check(CLI::Range(0, 65535));
   demo->add_option("--role", demo_opt.role,
                    "all: broker-sim and engine in this process; broker / engine: one half each, "
                    "as separate processes sharing --dir and --port (crash tests; neither wipes "

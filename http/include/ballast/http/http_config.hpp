@@ -31,7 +31,9 @@ struct HttpConfig {
   std::string control_token_env;
   Secret read_token;     ///< resolved by resolve_secrets()
   Secret control_token;  ///< resolved by resolve_secrets()
-  /// Connections open at once; one more is answered 503 and closed.
+  /// Connections open at once (server.hpp: which one makes room for a new one, or 503). At most
+  /// 256: QuickFIX waits on its sockets with select(), which cannot watch a descriptor numbered
+  /// 1024 or more, and every connection is a descriptor of the process.
   std::uint32_t max_connections = 64;
   /// From a request's first byte to its last: a slower peer (slowloris) is cut off.
   Duration request_timeout = std::chrono::seconds(5);

@@ -6,8 +6,13 @@
 // - limits: 8 KiB of headers (431), 64 KiB of body (413), a malformed request 400; a request
 //   must arrive whole within request_timeout of its first byte and a kept-alive connection is
 //   closed after idle_timeout without one (a slowloris peer is cut off; a new connection gets
-//   request_timeout for its first byte); at max_connections a new connection closes the oldest one
-//   that has not sent an authorised request, or, when there is none, is answered 503 and closed;
+//   request_timeout for its first byte); at max_connections a new connection takes the slot of
+//   (oldest first) a connection that has sent nothing, else a read-token connection idle between
+//   requests, else one part-way through a request without a token yet; a connection that showed
+//   the control token, or whose request's token was accepted, is never evicted; with nothing to
+//   evict the new one is answered 503 and closed;
+// - the token is checked once the request's header is in, before its body is read: without one
+//   the answer is 401 and the connection closed;
 // - Transfer-Encoding exactly "chunked" or absent (400, or 501 for other codings), so a body is
 //   never taken for the next request; `Expect: 100-continue` is answered; HEAD is GET without
 //   the body; absolute-form targets are accepted;
@@ -62,7 +67,7 @@ struct HttpCounters {
   Counter connections;        ///< accepted
   Counter connections_open;   ///< gauge
   Counter refused;            ///< over max_connections, none evictable: 503 and closed
-  Counter evicted;            ///< closed at the cap for a new one: never sent an authorised request
+  Counter evicted;            ///< closed at the cap for a new one (server.hpp: which)
   Counter requests;           ///< complete requests read
   Counter responses_2xx, responses_4xx, responses_5xx;
   Counter unauthorized;       ///< 401: no token or an unknown one

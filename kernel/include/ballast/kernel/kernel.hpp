@@ -272,7 +272,8 @@ class Kernel {
    public:
     virtual ~ControlChannel() = default;
     /// The scope: `account` when valid, else `model` when valid, else every account. False when
-    /// the core's inbound queue is full (nothing was sent; the caller says so).
+    /// the core's inbound queue is full, or the model's id does not fit a command (65,535 and
+    /// above): nothing was sent.
     virtual bool try_send(ControlAction action, AccountId account, ModelId model = ModelId{}) = 0;
   };
   std::unique_ptr<ControlChannel> make_control_channel();
