@@ -53,6 +53,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -457,11 +458,17 @@ config::Settings desk_settings(const Universe& u, const std::vector<Model>& mode
 const std::string kBenchToken = "bench-read-token-0123456789abcdef";
 
 /// The desk's monitoring of a kernel (--scrape-hz): the operator API on it, /metrics scraped
-/// `hz` times a second and /api/v1/status read once a second, each over its own kept-alive
-/// connection, from a thread of its own.
+/// `hz` times a second and /api/v1/status read once a second (every `hz`-th tick), each over its
+/// own kept-alive connection, from one thread that lives across kernel rebuilds (the case
+/// rebuilds its kernel every few thousand samples: the API moves with it, the request rate
+/// does not).
 class Monitoring {
  public:
-  explicit Monitoring(int hz) : hz_(hz) {}
+  explicit Monitoring(int hz) : hz_(hz), thread_([this] { run(); }) {}
+  ~Monitoring() {
+    stop_.store(true);
+    thread_.join();
+  }
   void attach(kernel::Kernel& k) {
     auto api = ops::OperatorService::start(k);
     if (!api) {
@@ -469,45 +476,48 @@ class Monitoring {
       std::exit(1);
     }
     api_ = std::move(api.value());
-    stop_.store(false);
-    thread_ = std::thread([this, port = api_->port()] { run(port); });
+    port_.store(api_->port());
   }
   void detach() {
-    stop_.store(true);
-    thread_.join();
+    port_.store(0);
+    while (busy_.load()) std::this_thread::yield();  // a request in flight finishes first
     api_->stop();
     api_.reset();
   }
-  std::uint64_t scrapes = 0, statuses = 0, failures = 0;
+  std::atomic<std::uint64_t> scrapes{0}, statuses{0}, failures{0};
 
  private:
-  void run(std::uint16_t port) {
-    test::Client prom(port), dash(port);
-    auto next_status = std::chrono::steady_clock::now();
+  void run() {
+    std::unique_ptr<test::Client> prom, dash;
+    std::uint16_t connected = 0;
     const auto period = std::chrono::microseconds(1'000'000 / hz_);
-    while (!stop_.load()) {
-      prom.send(test::get("/metrics", kBenchToken, false));
-      if (test::status_of(prom.read_response()) == 200) {
-        ++scrapes;
-      } else {
-        ++failures;
-      }
-      if (std::chrono::steady_clock::now() >= next_status) {
-        dash.send(test::get("/api/v1/status", kBenchToken, false));
-        if (test::status_of(dash.read_response()) == 200) {
-          ++statuses;
-        } else {
-          ++failures;
-        }
-        next_status += std::chrono::seconds(1);
-      }
+    for (std::uint64_t tick = 1; !stop_.load(); ++tick) {
       std::this_thread::sleep_for(period);
+      busy_.store(true);
+      const std::uint16_t port = port_.load();
+      if (port == 0) {
+        busy_.store(false);
+        continue;
+      }
+      if (port != connected) {
+        prom = std::make_unique<test::Client>(port);
+        dash = std::make_unique<test::Client>(port);
+        connected = port;
+      }
+      prom->send(test::get("/metrics", kBenchToken, false));
+      ++(test::status_of(prom->read_response()) == 200 ? scrapes : failures);
+      if (tick % static_cast<std::uint64_t>(hz_) == 0) {
+        dash->send(test::get("/api/v1/status", kBenchToken, false));
+        ++(test::status_of(dash->read_response()) == 200 ? statuses : failures);
+      }
+      busy_.store(false);
     }
   }
   int hz_;
   std::unique_ptr<ops::OperatorService> api_;
+  std::atomic<std::uint16_t> port_{0};
+  std::atomic<bool> busy_{false}, stop_{false};
   std::thread thread_;
-  std::atomic<bool> stop_{false};
 };
 
 /// `s` with the operator API configured (loopback, any port, the bench's read token).
@@ -1066,17 +1076,19 @@ int main(int argc, char** argv) {
     for (std::size_t run = 0; run < runs; ++run) {
       for (int with = 0; with < 2; ++with) {
         const bool monitored = (with == 1) != (run % 2 == 1);  // alternate which goes first
-        Monitoring mon(static_cast<int>(scrape_hz));
+        std::optional<Monitoring> mon_holder;
+        if (monitored) mon_holder.emplace(static_cast<int>(scrape_hz));
+        Monitoring* mon = mon_holder ? &*mon_holder : nullptr;
         CaseAResult r = run_case_a(u, monitored ? desk_m : desk_a, samples_a, parents,
-                                   rebuild_every, 100 + run, monitored ? &mon : nullptr);
+                                   rebuild_every, 100 + run, mon);
         (monitored ? m_tot : p_tot).push_back(percentiles(r.total));
         print_row(monitored ? "tick -> order, monitored" : "tick -> order, not monitored",
                   (monitored ? m_tot : p_tot).back());
-        if (monitored) {
+        if (mon != nullptr) {
           std::printf("   %llu scrapes, %llu status reads, %llu failures\n",
-                      static_cast<unsigned long long>(mon.scrapes),
-                      static_cast<unsigned long long>(mon.statuses),
-                      static_cast<unsigned long long>(mon.failures));
+                      static_cast<unsigned long long>(mon->scrapes.load()),
+                      static_cast<unsigned long long>(mon->statuses.load()),
+                      static_cast<unsigned long long>(mon->failures.load()));
         }
       }
     }
