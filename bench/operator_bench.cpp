@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto loaded = config::load_string(desk(1'000), "bench desk",
-                                    [](const std::string&) -> std::optional<std::string> {
-                                      return kRead;
-                                    });
+  auto loaded =
+      config::load_string(desk(1'000), "bench desk",
+                          [](const std::string&) -> std::optional<std::string> { return kRead; });
   if (!loaded.ok()) {
-    for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", config::format(d).c_str());
+    for (const auto& d : loaded.diagnostics)
+      std::fprintf(stderr, "%s\n", config::format(d).c_str());
     return 1;
   }
   auto k = test::offline_kernel(*loaded.settings,
@@ -101,9 +101,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::uint16_t port = api.value()->port();
-  std::printf("operator API throughput on loopback (issue 17): one kept-alive client, %.1f s per "
-              "measure, %d runs, alternating\n",
-              seconds, runs);
+  std::printf(
+      "operator API throughput on loopback (issue 17): one kept-alive client, %.1f s per "
+      "measure, %d runs, alternating\n",
+      seconds, runs);
   std::vector<double> floor_r, metrics_r, status_r;
   std::size_t floor_b = 0, metrics_b = 0, status_b = 0;
   for (int run = 0; run < runs; ++run) {
@@ -118,9 +119,10 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   const double f = median(floor_r), m = median(metrics_r), st = median(status_r);
-  std::printf(" median: floor %.0f/s (%zu bytes)   /metrics %.0f/s (%zu bytes, %.2f of the floor)   "
-              "/api/v1/status %.0f/s (%zu bytes, %.2f of the floor)\n",
-              f, floor_b, m, metrics_b, m / f, st, status_b, st / f);
+  std::printf(
+      " median: floor %.0f/s (%zu bytes)   /metrics %.0f/s (%zu bytes, %.2f of the floor)   "
+      "/api/v1/status %.0f/s (%zu bytes, %.2f of the floor)\n",
+      f, floor_b, m, metrics_b, m / f, st, status_b, st / f);
   std::printf(" target /metrics >= 5,000 requests/s: %s (%.0f)\n", m >= 5'000 ? "PASS" : "FAIL", m);
   api.value()->stop();
   return 0;

@@ -1070,9 +1070,10 @@ int main(int argc, char** argv) {
   std::vector<Percentiles> m_tot, p_tot;
   if (scrape_hz > 0) {
     const config::Settings desk_m = with_operator_api(desk_a);
-    std::printf("\ncase A with and without monitoring: /metrics %zu times a second, "
-                "/api/v1/status once a second, alternating runs\n",
-                scrape_hz);
+    std::printf(
+        "\ncase A with and without monitoring: /metrics %zu times a second, "
+        "/api/v1/status once a second, alternating runs\n",
+        scrape_hz);
     for (std::size_t run = 0; run < runs; ++run) {
       for (int with = 0; with < 2; ++with) {
         const bool monitored = (with == 1) != (run % 2 == 1);  // alternate which goes first

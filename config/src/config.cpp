@@ -388,8 +388,9 @@ std::string summary(const Settings& s) {
   o << '\n';
   const auto& h = s.operator_http;
   if (h.enabled) {
-    o << "operator: http://" << (h.bind.find(':') != std::string::npos ? "[" + h.bind + "]" : h.bind)
-      << ":" << (h.port == 0 ? std::string("(any free port)") : std::to_string(h.port))
+    o << "operator: http://"
+      << (h.bind.find(':') != std::string::npos ? "[" + h.bind + "]" : h.bind) << ":"
+      << (h.port == 0 ? std::string("(any free port)") : std::to_string(h.port))
       << ", read token from $" << h.read_token_env;
     if (!h.control_token_env.empty()) o << ", control token from $" << h.control_token_env;
     o << '\n';

@@ -685,7 +685,8 @@ std::size_t DriftMonitor::accounts_paused() const noexcept {
 }
 
 void DriftMonitor::on_control(const ControlCommand& c) {
-  if (c.action != ControlAction::kPauseTriggers && c.action != ControlAction::kResumeTriggers) return;
+  if (c.action != ControlAction::kPauseTriggers && c.action != ControlAction::kResumeTriggers)
+    return;
   const std::uint8_t on = c.action == ControlAction::kPauseTriggers ? 1 : 0;
   const ModelId m = control_model(c);
   if (c.account.valid()) {

@@ -29,9 +29,8 @@ void check_env_reference(ConfigCheck& check, bool required, std::string_view key
     return;
   }
   if (required && !resolved) {
-    check.fail(std::string(key),
-               concat({"environment variable '", var, "' is not set or empty",
-                       why.empty() ? "" : " (", why, why.empty() ? "" : ")"}));
+    check.fail(std::string(key), concat({"environment variable '", var, "' is not set or empty",
+                                         why.empty() ? "" : " (", why, why.empty() ? "" : ")"}));
   }
 }
 

@@ -34,7 +34,8 @@ ConfigViolations HttpConfig::validate() const {
   ConfigCheck check(v);
   in_addr v4{};
   in6_addr v6{};
-  if (::inet_pton(AF_INET, bind.c_str(), &v4) != 1 && ::inet_pton(AF_INET6, bind.c_str(), &v6) != 1) {
+  if (::inet_pton(AF_INET, bind.c_str(), &v4) != 1 &&
+      ::inet_pton(AF_INET6, bind.c_str(), &v6) != 1) {
     check.fail("bind", concat({"'", bind,
                                "' is not a numeric IP address; write 127.0.0.1 or ::1 (host names "
                                "are not resolved)"}));
@@ -51,8 +52,7 @@ ConfigViolations HttpConfig::validate() const {
                "(every request needs a token)");
   }
   check_env_reference(check, true, "read_token_env", read_token_env, !read_token.empty());
-  check_env_reference(check, true, "control_token_env", control_token_env,
-                      !control_token.empty());
+  check_env_reference(check, true, "control_token_env", control_token_env, !control_token.empty());
   auto token_length = [&](const char* key, const std::string& var, const Secret& t) {
     if (!t.empty() && t.reveal().size() < kMinTokenChars) {
       check.fail(key, concat({"the token in '", var, "' has ", std::to_string(t.reveal().size()),

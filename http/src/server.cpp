@@ -74,7 +74,7 @@ struct HttpServer::Impl {
   HttpConfig cfg;
   std::vector<Route> routes;
   HttpCounters counters;
-  std::size_t open = 0;  // Sessions alive
+  std::size_t open = 0;          // Sessions alive
   std::list<Session*> sessions;  // alive, oldest first (eviction at the cap)
   bool stopping = false;
   std::uint16_t port = 0;
@@ -163,10 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     parser_->body_limit(kMaxBodyBytes);
     stream_.expires_after(srv_.cfg.request_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   // The header is in: the framing is checked before any of the body is read.
@@ -229,10 +228,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_request(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(beast::error_code ec) {
@@ -262,7 +260,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static std::string_view origin_form(std::string_view target) {
     if (!target.empty() && target.front() == '/') return target;
     for (const std::string_view scheme : {"http://", "https://"}) {
-      if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      if (target.size() > scheme.size() &&
+          beast::iequals(target.substr(0, scheme.size()), scheme)) {
         const auto slash = target.find('/', scheme.size());
         return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
       }
@@ -290,8 +289,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string allowed;
     for (const Route& route : srv_.routes) {
       const bool prefix = !route.path.empty() && route.path.back() == '/';
-      const bool match = prefix ? r.path.substr(0, route.path.size()) == route.path
-                                : r.path == route.path;
+      const bool match =
+          prefix ? r.path.substr(0, route.path.size()) == route.path : r.path == route.path;
       if (!match) continue;
       if (route.method == r.method) {
         hit = &route;
@@ -365,10 +364,9 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = false;
     // A peer that does not read its answer is cut off like one that does not send its request.
     stream_.expires_after(srv_.cfg.request_timeout);
-    bhttp::async_write(stream_, res_,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->on_written(ec);
-                       });
+    bhttp::async_write(
+        stream_, res_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
   }
 
   void on_written(beast::error_code ec) {
@@ -414,11 +412,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   bool linger_ = false;
   enum class Level : std::uint8_t { kNone, kRead, kControl };
-  bool answered_ = false;    // a response was written: later waits use idle_timeout
-  bool idle_ = false;        // waiting for a request's first byte
-  bool bytes_seen_ = false;  // the peer has sent something
-  Level access_ = Level::kNone;             // the best token this connection has shown
-  Access request_access_ = Access::kRead;   // the token of the request in hand
+  bool answered_ = false;                  // a response was written: later waits use idle_timeout
+  bool idle_ = false;                      // waiting for a request's first byte
+  bool bytes_seen_ = false;                // the peer has sent something
+  Level access_ = Level::kNone;            // the best token this connection has shown
+  Access request_access_ = Access::kRead;  // the token of the request in hand
   bool evicted_ = false;
 };
 

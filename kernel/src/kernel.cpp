@@ -1135,7 +1135,8 @@ std::vector<NamedHistogram> Kernel::histograms() const {
        "From the core taking an input in to the order it caused handed to FIX (wall-clock "
        "engines; empty on a replayed tape's market clock).",
        &m.live.tick_to_order},
-      {"sender.durable_wait", "How long an order waited for its input to be durable in the journal.",
+      {"sender.durable_wait",
+       "How long an order waited for its input to be durable in the journal.",
        &sender_counters().durable_wait},
   };
 }

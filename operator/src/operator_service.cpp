@@ -18,8 +18,8 @@ using nlohmann::json;
 /// The counters of Kernel::counters() that are levels, not counts: exposed as gauges (no
 /// `_total`). Every other one is a counter.
 constexpr std::string_view kGauges[] = {
-    "engine.working",     "engine.active_parents",  "engine.sessions_up",
-    "engine.kill_global", "engine.accounts_killed", "engine.triggers_paused_global",
+    "engine.working",         "engine.active_parents",  "engine.sessions_up",
+    "engine.kill_global",     "engine.accounts_killed", "engine.triggers_paused_global",
     "engine.accounts_paused",
 };
 
@@ -75,9 +75,9 @@ struct OperatorService::Impl {
       const bool gauge = is_gauge(r.name);
       const std::string name =
           "ballast_" + http::metric_name(r.name) + (gauge ? std::string() : "_total");
-      write_family(out, name, gauge ? "gauge" : "counter",
-                   std::string(gauge ? "Level " : "Count ") + r.name +
-                       " (docs/operator.md, \"Metrics\").");
+      write_family(
+          out, name, gauge ? "gauge" : "counter",
+          std::string(gauge ? "Level " : "Count ") + r.name + " (docs/operator.md, \"Metrics\").");
       write_sample(out, name, {}, r.value);
     }
     for (const NamedHistogram& h : k.histograms()) {
@@ -124,11 +124,10 @@ struct OperatorService::Impl {
                  {"trips", trips}};
     if (trips > 0) {
       const std::uint32_t a = live.last_kill_account.load(std::memory_order_relaxed);
-      kill["last"] = {
-          {"scope", a == UINT32_MAX ? "global" : "account"},
-          {"account", account_name(a)},
-          {"reason", to_string(static_cast<KillReason>(
-                         live.last_kill_reason.load(std::memory_order_relaxed)))}};
+      kill["last"] = {{"scope", a == UINT32_MAX ? "global" : "account"},
+                      {"account", account_name(a)},
+                      {"reason", to_string(static_cast<KillReason>(
+                                     live.last_kill_reason.load(std::memory_order_relaxed)))}};
     }
     j["kill_switch"] = std::move(kill);
     j["triggers"] = {
@@ -167,8 +166,7 @@ struct OperatorService::Impl {
     // A key given twice is refused, not resolved by whichever comes last.
     std::vector<std::string> keys;
     bool duplicate = false;
-    const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t ev,
-                                                  json& parsed) {
+    const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t ev, json& parsed) {
       if (ev == json::parse_event_t::key && depth == 1 && parsed.is_string()) {
         const auto& k = parsed.get_ref<const std::string&>();
         if (std::find(keys.begin(), keys.end(), k) != keys.end()) duplicate = true;
@@ -269,10 +267,10 @@ struct OperatorService::Impl {
 
   void kill_switch(const http::Request& req, http::Response& res) {
     Command c;
-    if (!parse_command(req, res,
-                       {{"engage", ControlAction::kKillSwitchOn},
-                        {"release", ControlAction::kKillSwitchOff}},
-                       false, c)) {
+    if (!parse_command(
+            req, res,
+            {{"engage", ControlAction::kKillSwitchOn}, {"release", ControlAction::kKillSwitchOff}},
+            false, c)) {
       return;
     }
     send(c, res);
@@ -280,10 +278,10 @@ struct OperatorService::Impl {
 
   void triggers(const http::Request& req, http::Response& res) {
     Command c;
-    if (!parse_command(req, res,
-                       {{"pause", ControlAction::kPauseTriggers},
-                        {"resume", ControlAction::kResumeTriggers}},
-                       true, c)) {
+    if (!parse_command(
+            req, res,
+            {{"pause", ControlAction::kPauseTriggers}, {"resume", ControlAction::kResumeTriggers}},
+            true, c)) {
       return;
     }
     send(c, res);

@@ -51,9 +51,8 @@ std::vector<Route> routes() {
                  out.status = 202;
                  out.body = "got " + std::to_string(q.body.size()) + "\n";
                }});
-  r.push_back({"GET", "/files/", Access::kRead, [](const Request& q, Response& out) {
-                 out.body = std::string(q.path);
-               }});
+  r.push_back({"GET", "/files/", Access::kRead,
+               [](const Request& q, Response& out) { out.body = std::string(q.path); }});
   r.push_back({"GET", "/throws", Access::kRead,
                [](const Request&, Response&) { throw std::runtime_error("boom"); }});
   return r;
@@ -292,10 +291,9 @@ TEST_F(ServerTest, TransferCodingsOtherThanChunkedNeverSmuggleARequest) {
   // The body of each is a whole second request: it must never be answered as one.
   const std::string smuggled = get("/metrics?smuggled", kRead, false);
   for (const char* te : {"gzip", "identity", "xchunked", "chunked, chunked", "gzip, chunked",
-                               "chunked\r\nTransfer-Encoding: chunked"}) {
-    const std::string r =
-        once("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
-             "\r\nTransfer-Encoding: " + std::string(te) + "\r\n\r\n" + smuggled);
+                         "chunked\r\nTransfer-Encoding: chunked"}) {
+    const std::string r = once("POST /control HTTP/1.1\r\nAuthorization: Bearer " + kControl +
+                               "\r\nTransfer-Encoding: " + std::string(te) + "\r\n\r\n" + smuggled);
     const int st = status_of(r);
     EXPECT_TRUE(st == 400 || st == 501) << te << " -> " << r;
     EXPECT_EQ(r.find("smuggled"), std::string::npos) << te << " -> " << r;

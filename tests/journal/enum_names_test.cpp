@@ -45,10 +45,10 @@ TEST(JournalEnumNames, DumpNamesEveryEventEnumValueAndNothingElse) {
       names_are<SessionState>(enum_name, {"disconnected", "logged_on", "logged_out"}, nullptr));
   EXPECT_TRUE(names_are<BookingKind>(enum_name, {"fill", "bust", "correction"}, nullptr));
   EXPECT_TRUE(names_are<DeferReason>(enum_name, {"in_progress"}, nullptr));
-  EXPECT_TRUE(names_are<ControlAction>(enum_name,
-                                       {"kill_switch_on", "kill_switch_off", "shutdown",
-                                        "pause_triggers", "resume_triggers"},
-                                       nullptr));
+  EXPECT_TRUE(names_are<ControlAction>(
+      enum_name,
+      {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers"},
+      nullptr));
   // The reasons: core's names (tests/core/enum_names_test.cpp pins them), nullptr outside.
   for (int v = 0; v < 256; ++v) {
     const auto same = [](const char* dump, const char* core) {

@@ -81,9 +81,8 @@ std::map<std::string, double> samples(const std::string& text) {
     const std::string series = line.substr(0, sp);
     std::string name = series.substr(0, series.find('{'));
     for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
-      const std::string base = name.size() > suffix.size()
-                                   ? name.substr(0, name.size() - suffix.size())
-                                   : std::string();
+      const std::string base =
+          name.size() > suffix.size() ? name.substr(0, name.size() - suffix.size()) : std::string();
       if (name.size() > suffix.size() &&
           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
           types.count(base) == 1 && types[base] == "histogram") {
@@ -127,8 +126,8 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
 
   // A quote in: the counters move, and /metrics says so.
   auto feed = eng.make_feed();
-  feed->push(test::quote_of(InstrumentId{0}, us_eastern_to_utc(test::kKernelSession, 10 * 60),
-                            10000));
+  feed->push(
+      test::quote_of(InstrumentId{0}, us_eastern_to_utc(test::kKernelSession, 10 * 60), 10000));
   ASSERT_TRUE(eventually([&] { return eng.live().quotes.value() == 1; }));
   std::string r = http_once(port, get("/metrics", kRead));
   ASSERT_EQ(status_of(r), 200) << r;
@@ -148,7 +147,8 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
     for (std::size_t i = 0; i < h.histogram->edges(); ++i) {
       const double le = static_cast<double>(h.histogram->edge(i)) / 1e9;
       const auto it = std::find_if(m.begin(), m.end(), [&](const auto& kv) {
-        return kv.first.rfind(n + "_bucket{le=\"", 0) == 0 && kv.first.find("+Inf") == std::string::npos &&
+        return kv.first.rfind(n + "_bucket{le=\"", 0) == 0 &&
+               kv.first.find("+Inf") == std::string::npos &&
                std::abs(std::stod(kv.first.substr(n.size() + 12)) - le) <= 1e-12 * le;
       });
       ASSERT_NE(it, m.end()) << n << " le=" << le;
@@ -182,17 +182,17 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   // Control: refused without the control token, with bad bodies and unknown accounts.
   const std::string ks = "/api/v1/kill-switch";
   EXPECT_EQ(status_of(http_once(port, post(ks, kRead, "{\"action\":\"engage\"}"))), 403);
-  for (const char* bad : {"", "{", "[]", "{\"action\":1}", "{\"action\":\"stop\"}",
-                                "{\"action\":\"engage\",\"account\":7}",
-                                "{\"action\":\"engage\",\"why\":\"x\"}", "null"}) {
+  for (const char* bad :
+       {"", "{", "[]", "{\"action\":1}", "{\"action\":\"stop\"}",
+        "{\"action\":\"engage\",\"account\":7}", "{\"action\":\"engage\",\"why\":\"x\"}", "null"}) {
     r = http_once(port, post(ks, kControl, std::string(bad)));
     EXPECT_EQ(status_of(r), 400) << bad << " -> " << r;
     EXPECT_TRUE(json::parse(body_of(r), nullptr, false).contains("error")) << r;
   }
   r = http_once(port, post(ks, kControl, "{\"action\":\"engage\",\"account\":\"ZZ\"}"));
   EXPECT_EQ(status_of(r), 404) << r;
-  r = http_once(port, post(ks, kControl, "{\"action\":\"engage\",\"pad\":\"" +
-                                             std::string(2000, 'x') + "\"}"));
+  r = http_once(port, post(ks, kControl,
+                           "{\"action\":\"engage\",\"pad\":\"" + std::string(2000, 'x') + "\"}"));
   EXPECT_EQ(status_of(r), 413) << r;
   EXPECT_EQ(eng.live().kills.load(), 0u);
 
@@ -228,13 +228,13 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
                                            "{\"action\":\"pause\",\"model\":\"m\","
                                            "\"account\":\"A1\"}"))),
             400);
-  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
-                                           "{\"action\":\"pause\",\"model\":\"zz\"}"))),
-            404);
+  EXPECT_EQ(
+      status_of(http_once(port, post(tr, kControl, "{\"action\":\"pause\",\"model\":\"zz\"}"))),
+      404);
   EXPECT_EQ(status_of(http_once(port, post(tr, kControl, "{\"action\":\"engage\"}"))), 400);
-  EXPECT_EQ(status_of(http_once(port, post(ks, kControl,
-                                           "{\"action\":\"engage\",\"model\":\"m\"}"))),
-            400)
+  EXPECT_EQ(
+      status_of(http_once(port, post(ks, kControl, "{\"action\":\"engage\",\"model\":\"m\"}"))),
+      400)
       << "the kill switch has no model scope";
   r = http_once(port, post(tr, kControl, "{\"action\":\"pause\"}"));
   EXPECT_EQ(status_of(r), 202) << r;
@@ -245,12 +245,12 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   m = samples(body_of(http_once(port, get("/metrics", kRead))));
   EXPECT_EQ(m["ballast_engine_triggers_paused_global"], 1.0);
   EXPECT_EQ(status_of(http_once(port, post(tr, kControl, "{\"action\":\"resume\"}"))), 202);
-  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
-                                           "{\"action\":\"resume\",\"model\":\"m\"}"))),
-            202);
-  EXPECT_EQ(status_of(http_once(port, post(tr, kControl,
-                                           "{\"action\":\"pause\",\"account\":\"A1\"}"))),
-            202);
+  EXPECT_EQ(
+      status_of(http_once(port, post(tr, kControl, "{\"action\":\"resume\",\"model\":\"m\"}"))),
+      202);
+  EXPECT_EQ(
+      status_of(http_once(port, post(tr, kControl, "{\"action\":\"pause\",\"account\":\"A1\"}"))),
+      202);
   ASSERT_TRUE(eventually([&] {
     return eng.live().triggers_paused_global.load() == 0 && eng.live().accounts_paused.value() == 1;
   }));

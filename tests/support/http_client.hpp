@@ -73,10 +73,9 @@ class Client {
       const auto head_end = out.find("\r\n\r\n");
       if (head_end != std::string::npos) {
         const auto cl = out.find("Content-Length: ");
-        const std::size_t len =
-            cl == std::string::npos || cl > head_end
-                ? 0
-                : std::stoul(out.substr(cl + 16, out.find("\r\n", cl)));
+        const std::size_t len = cl == std::string::npos || cl > head_end
+                                    ? 0
+                                    : std::stoul(out.substr(cl + 16, out.find("\r\n", cl)));
         if (out.size() >= head_end + 4 + len) {
           std::string one = out.substr(0, head_end + 4 + len);
           out.erase(0, head_end + 4 + len);
@@ -125,7 +124,8 @@ inline std::string get(const std::string& path, const std::string& token, bool c
 }
 
 /// A POST with a bearer token and a body.
-inline std::string post(const std::string& path, const std::string& token, const std::string& body) {
+inline std::string post(const std::string& path, const std::string& token,
+                        const std::string& body) {
   return "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
          body;

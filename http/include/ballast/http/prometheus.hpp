@@ -13,7 +13,8 @@
 namespace ballast::http {
 
 /// The Content-Type of the format.
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 using Label = std::pair<std::string_view, std::string_view>;
 

@@ -45,7 +45,7 @@ struct Request {
   std::string_view path;    ///< the target up to '?'
   std::string_view query;   ///< after '?' (without it); empty when none
   std::string_view body;
-  Access access = Access::kRead;  ///< what the request's token grants
+  Access access = Access::kRead;         ///< what the request's token grants
   const HttpCounters* server = nullptr;  ///< the serving server's counters
 };
 
@@ -64,22 +64,22 @@ struct Route {
 
 /// What the server did; written by its thread only, read from any.
 struct HttpCounters {
-  Counter connections;        ///< accepted
-  Counter connections_open;   ///< gauge
-  Counter refused;            ///< over max_connections, none evictable: 503 and closed
-  Counter evicted;            ///< closed at the cap for a new one (server.hpp: which)
-  Counter requests;           ///< complete requests read
+  Counter connections;       ///< accepted
+  Counter connections_open;  ///< gauge
+  Counter refused;           ///< over max_connections, none evictable: 503 and closed
+  Counter evicted;           ///< closed at the cap for a new one (server.hpp: which)
+  Counter requests;          ///< complete requests read
   Counter responses_2xx, responses_4xx, responses_5xx;
-  Counter unauthorized;       ///< 401: no token or an unknown one
-  Counter forbidden;          ///< 403: the read-only token on a control route
-  Counter malformed;          ///< 400: not HTTP/1.x
-  Counter too_large;          ///< 413 and 431
-  Counter timeouts;           ///< connections cut off by request_timeout or idle_timeout
+  Counter unauthorized;  ///< 401: no token or an unknown one
+  Counter forbidden;     ///< 403: the read-only token on a control route
+  Counter malformed;     ///< 400: not HTTP/1.x
+  Counter too_large;     ///< 413 and 431
+  Counter timeouts;      ///< connections cut off by request_timeout or idle_timeout
 
   template <class F>
   void each(F&& f) const {
-    name_counters(f, "connections", connections, "connections_open", connections_open,
-                  "refused", refused, "evicted", evicted, "requests", requests, "responses_2xx", responses_2xx,
+    name_counters(f, "connections", connections, "connections_open", connections_open, "refused",
+                  refused, "evicted", evicted, "requests", requests, "responses_2xx", responses_2xx,
                   "responses_4xx", responses_4xx, "responses_5xx", responses_5xx, "unauthorized",
                   unauthorized, "forbidden", forbidden, "malformed", malformed, "too_large",
                   too_large, "timeouts", timeouts);
@@ -93,7 +93,8 @@ class HttpServer {
  public:
   /// Binds cfg.bind:cfg.port and starts the server's thread. Errors: the address cannot be bound
   /// (in use, not local), with the address and the system's reason.
-  static Result<std::unique_ptr<HttpServer>> start(const HttpConfig& cfg, std::vector<Route> routes);
+  static Result<std::unique_ptr<HttpServer>> start(const HttpConfig& cfg,
+                                                   std::vector<Route> routes);
   ~HttpServer();  ///< stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -104,7 +104,7 @@ struct IntentSenderCounters {
   Counter held;           ///< never sent: the journal failed before they were durable
   Counter durable_waits;  ///< intents that were not durable yet when taken
   /// How long each of those waited for the journal (base/histogram.hpp).
-  LatencyHistogram durable_wait{10'000,  50'000,    100'000,   250'000,    500'000,
+  LatencyHistogram durable_wait{10'000,    50'000,    100'000,    250'000,    500'000,
                                 1'000'000, 2'500'000, 10'000'000, 100'000'000};
 
   template <class F>

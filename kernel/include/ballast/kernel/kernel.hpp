@@ -70,11 +70,10 @@ struct LiveStats {
   /// lots, parents); the FIX sender thread, on a wall-clock engine, the time from the core taking
   /// the input in to the order handed to FIX (the market clock of a replayed tape is not the
   /// wall's: nothing is recorded there).
-  LatencyHistogram gate_check{250, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000,
-                              1'000'000};
-  LatencyHistogram rebalance{10'000,    25'000,    50'000,     100'000,    250'000,
-                             500'000,   1'000'000, 2'500'000,  5'000'000,  10'000'000,
-                             25'000'000, 100'000'000};
+  LatencyHistogram gate_check{250,    500,    1'000,  2'000,   5'000,
+                              10'000, 20'000, 50'000, 100'000, 1'000'000};
+  LatencyHistogram rebalance{10'000,    25'000,    50'000,    100'000,    250'000,    500'000,
+                             1'000'000, 2'500'000, 5'000'000, 10'000'000, 25'000'000, 100'000'000};
   LatencyHistogram tick_to_order{2'000,   5'000,   10'000,    20'000,    50'000,     100'000,
                                  250'000, 500'000, 1'000'000, 2'500'000, 10'000'000, 100'000'000};
 

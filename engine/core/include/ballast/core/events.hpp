@@ -515,7 +515,8 @@ static_assert(sizeof(ControlCommand) == 32, "the journal's record of a ControlCo
 
 /// The model a command is scoped to (invalid: none).
 constexpr ModelId control_model(const ControlCommand& c) noexcept {
-  return c.model_plus_one == 0 ? ModelId{} : ModelId{static_cast<std::uint32_t>(c.model_plus_one - 1)};
+  return c.model_plus_one == 0 ? ModelId{}
+                               : ModelId{static_cast<std::uint32_t>(c.model_plus_one - 1)};
 }
 
 /// All events, in one variant. Adding a type here is how a new message enters the engine.
