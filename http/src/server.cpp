@@ -481,7 +481,7 @@ void HttpServer::Impl::run() noexcept {
       ioc.run();
       return;
     } catch (const std::exception&) {
-      ++counters.responses_5xx;
+      ++counters.internal_errors;
     }
   }
 }

@@ -148,6 +148,33 @@ def serving(port, what):
     check(st == 200, f'still serving after {what}')
 
 
+def start_sim(cwd, port):
+    """broker-sim on `port` replaying the shipped tape at 30x, in `cwd`."""
+    return subprocess.Popen([BALLAST, 'broker-sim', '--port', str(port), '--tape',
+                             f'{SRC}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv',
+                             '--speed', '30', '--dir', 'sim', '--wait-logon-s', '20',
+                             '--sender', 'BROKERSIM', '--target', 'BALLAST'],
+                            cwd=cwd, stdout=open(os.path.join(cwd, 'sim.out'), 'w'),
+                            stderr=subprocess.STDOUT)
+
+
+def start_run(cwd):
+    """`ballast run` on cwd/desk.yaml (output in cwd/run.out, run.err); the process and the
+    operator API's port it printed (None: it printed none and stopped, or took 30 s)."""
+    proc = subprocess.Popen([BALLAST, 'run', '--config', 'desk.yaml'], cwd=cwd,
+                            stdout=open(os.path.join(cwd, 'run.out'), 'w'),
+                            stderr=open(os.path.join(cwd, 'run.err'), 'w'), env=env)
+    for _ in range(300):
+        m = re.search(r'operator API on http://127\.0\.0\.1:(\d+)/',
+                      open(os.path.join(cwd, 'run.out')).read())
+        if m:
+            return proc, int(m.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    return proc, None
+
+
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 env = dict(os.environ, BALLAST_TEST_READ=READ, BALLAST_TEST_CONTROL=CONTROL)
@@ -156,30 +183,14 @@ sim = run = None
 try:
     for attempt in range(5):
         fix_port = free_port()
-        sim_out = open(os.path.join(WORK, 'sim.out'), 'w')
-        sim = subprocess.Popen([BALLAST, 'broker-sim', '--port', str(fix_port), '--tape',
-                                f'{SRC}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv',
-                                '--speed', '30', '--dir', 'sim', '--wait-logon-s', '20',
-                                '--sender', 'BROKERSIM', '--target', 'BALLAST'],
-                               cwd=WORK, stdout=sim_out, stderr=subprocess.STDOUT)
+        sim = start_sim(WORK, fix_port)
         time.sleep(0.5)
         if sim.poll() is None:
             break
     check(sim.poll() is None, 'broker-sim started')
     with open(os.path.join(WORK, 'desk.yaml'), 'w') as f:
         f.write(DESK.format(port=fix_port, src=SRC))
-    out = open(os.path.join(WORK, 'run.out'), 'w')
-    err = open(os.path.join(WORK, 'run.err'), 'w')
-    run = subprocess.Popen([BALLAST, 'run', '--config', 'desk.yaml'], cwd=WORK, stdout=out,
-                           stderr=err, env=env)
-    port = None
-    for _ in range(300):
-        m = re.search(r'operator API on http://127\.0\.0\.1:(\d+)/',
-                      open(os.path.join(WORK, 'run.out')).read())
-        if m or run.poll() is not None:
-            port = int(m.group(1)) if m else None
-            break
-        time.sleep(0.1)
+    run, port = start_run(WORK)
     if not check(port is not None, 'run printed the operator address'):
         raise SystemExit
     print(f'--- operator API on port {port}', flush=True)
@@ -396,25 +407,11 @@ os.makedirs(live)
 with open(os.path.join(live, 'desk.yaml'), 'w') as f:
     f.write(re.sub(r'    - \{\{name: tape.*?\}\}\n', '    - {{name: live, kind: fix, session: sim}}\n',
                    DESK, flags=re.S).format(port=(fix_port := free_port()), src=SRC))
-sim = subprocess.Popen([BALLAST, 'broker-sim', '--port', str(fix_port), '--tape',
-                        f'{SRC}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv',
-                        '--speed', '30', '--dir', 'sim', '--wait-logon-s', '20',
-                        '--sender', 'BROKERSIM', '--target', 'BALLAST'],
-                       cwd=live, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+sim = start_sim(live, fix_port)
 time.sleep(0.5)
-run = subprocess.Popen([BALLAST, 'run', '--config', 'desk.yaml'], cwd=live,
-                       stdout=open(os.path.join(live, 'run.out'), 'w'),
-                       stderr=open(os.path.join(live, 'run.err'), 'w'), env=env)
 md = 0
+run, port = start_run(live)
 try:
-    port = None
-    for _ in range(300):
-        m = re.search(r'operator API on http://127\.0\.0\.1:(\d+)/',
-                      open(os.path.join(live, 'run.out')).read())
-        if m or run.poll() is not None:
-            port = int(m.group(1)) if m else None
-            break
-        time.sleep(0.1)
     for _ in range(100):
         if port is None:
             break

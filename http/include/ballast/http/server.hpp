@@ -75,6 +75,9 @@ struct HttpCounters {
   Counter malformed;     ///< 400: not HTTP/1.x
   Counter too_large;     ///< 413 and 431
   Counter timeouts;      ///< connections cut off by request_timeout or idle_timeout
+  /// Exceptions out of the server's own code (out of memory, say): the connection in hand is
+  /// dropped unanswered and the server goes on. A route's exception is a 500 instead.
+  Counter internal_errors;
 
   template <class F>
   void each(F&& f) const {
@@ -82,7 +85,7 @@ struct HttpCounters {
                   refused, "evicted", evicted, "requests", requests, "responses_2xx", responses_2xx,
                   "responses_4xx", responses_4xx, "responses_5xx", responses_5xx, "unauthorized",
                   unauthorized, "forbidden", forbidden, "malformed", malformed, "too_large",
-                  too_large, "timeouts", timeouts);
+                  too_large, "timeouts", timeouts, "internal_errors", internal_errors);
   }
 };
 
