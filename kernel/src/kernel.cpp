@@ -27,6 +27,7 @@
 #include "ballast/journal/journal_writer.hpp"
 #include "ballast/kernel/intent_sender.hpp"
 #include "ballast/kernel/start_guard.hpp"
+#include "desk_view_builder.hpp"
 
 namespace ballast::kernel {
 
@@ -90,14 +91,29 @@ class Audit {
   }
 
   KernelProbe* probe = nullptr;  // KernelOptions::probe: last in the chain, after the audit
+  /// The desk view's records (desk_view_builder.hpp); null: none kept.
+  DeskRecorder* recorder = nullptr;
+  /// Record latencies: set by start() (a replay's times are the recorded ones). `wall_clock`:
+  /// the core's clock is the wall clock (fix_round_trip needs it; the kill command's origin is
+  /// then its event time, else the wall clock when the core took it).
+  bool timing = false;
+  bool wall_clock = false;
 
   const std::vector<ParentRecord>& records() const noexcept { return records_; }
 
  private:
   void on(const QuoteUpdated&, Timestamp) { ++live_.quotes; }
   void on(const TradePrinted&, Timestamp) { ++live_.trades; }
-  void on(const RebalanceTriggered&, Timestamp) { ++live_.triggers; }
-  void on(const OrderDenied&, Timestamp) { ++live_.denials; }
+  void on(const RebalanceTriggered& t, Timestamp now) {
+    ++live_.triggers;
+    if (recorder != nullptr) recorder->on(t, now);
+  }
+  void on(const OrderDenied& d, Timestamp now) {
+    ++live_.denials;
+    const auto r = static_cast<std::size_t>(d.reason);
+    if (r < live_.denials_by_reason.size()) ++live_.denials_by_reason[r];
+    if (recorder != nullptr) recorder->on(d, now);
+  }
   void on(const KillSwitchTripped& k, Timestamp) {
     live_.last_kill_account.store(k.account.valid() ? k.account.value : UINT32_MAX,
                                   std::memory_order_relaxed);
@@ -105,7 +121,12 @@ class Audit {
     live_.kills.store(live_.kills.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     publish_kill_state();
   }
-  void on(const ControlCommand&, Timestamp) {
+  void on(const ControlCommand& c, Timestamp now) {
+    if (timing && c.action == ControlAction::kKillSwitchOn) {
+      live_.kill_origin_ns.store(wall_clock ? c.hdr.event_time.ns : LiveClock{}.now().ns,
+                                 std::memory_order_relaxed);
+      live_.kill_taken_ns.store(now.ns, std::memory_order_release);
+    }
     publish_kill_state();
     live_.triggers_paused_global.store(monitor_.paused_all() ? 1 : 0, std::memory_order_relaxed);
     live_.accounts_paused.set(monitor_.accounts_paused());
@@ -151,8 +172,26 @@ class Audit {
     }
     ++records_[it->second].children;
   }
-  void on(const SubmitOrder&, Timestamp) { ++live_.children; }
+  void on(const SubmitOrder& o, Timestamp now) {
+    ++live_.children;
+    if (timing && wall_clock) {
+      RoundTrip& slot = round_trips_[round_trip_slot(o.order)];
+      slot.order = o.order.value;
+      slot.sent_ns = now.ns;
+    }
+  }
+  void on(const ExecutionReported& r, Timestamp now) {
+    if (!timing || !wall_clock) return;
+    RoundTrip& slot = round_trips_[round_trip_slot(r.order)];
+    if (slot.order != r.order.value || !r.order.valid()) return;
+    live_.fix_round_trip.record(now.ns - slot.sent_ns);
+    slot.order = OrderId::kInvalidValue;
+  }
+  static std::size_t round_trip_slot(OrderId id) noexcept {
+    return static_cast<std::size_t>((id.value * 0x9E3779B97F4A7C15ull) >> 52);  // 4,096 slots
+  }
   void on(const FillBooked& f, Timestamp now) {
+    if (recorder != nullptr) recorder->on(f, now);
     // The order manager booked it (a duplicate report books nothing); a block's fill books, and
     // counts, once per account it is allocated to.
     if (f.booking != BookingKind::kFill) return;
@@ -179,6 +218,13 @@ class Audit {
   std::vector<ParentRecord> records_;
   std::unordered_map<std::uint64_t, std::size_t> index_;
   std::uint64_t last_parent_ = 0;
+  /// New orders awaiting their first report (fix_round_trip): a fixed table by the order id's
+  /// hash; an order whose slot a later one took is not timed (rare: 4,096 slots).
+  struct RoundTrip {
+    std::uint64_t order = OrderId::kInvalidValue;
+    std::int64_t sent_ns = 0;
+  };
+  std::array<RoundTrip, 4096> round_trips_{};
 };
 
 std::int64_t monotonic_ns() noexcept {
@@ -214,8 +260,11 @@ class TimedComponent {
 /// core's wall clock then) to the order handed to FIX.
 class FixOutboundDestination final : public IntentDestination {
  public:
-  FixOutboundDestination(FixOutbound& out, KernelProbe* probe, LatencyHistogram* tick_to_order)
-      : out_(out), probe_(probe), tick_to_order_(tick_to_order) {}
+  /// `tick_to_order`: null on a market-clock engine. `live`: the kill command's times and the
+  /// sender's kill gauges.
+  FixOutboundDestination(FixOutbound& out, KernelProbe* probe, LatencyHistogram* tick_to_order,
+                         LiveStats* live)
+      : out_(out), probe_(probe), tick_to_order_(tick_to_order), live_(live) {}
   void on_taken(const Event& e) override {
     if (probe_ != nullptr) probe_->on_intent_taken(e);
   }
@@ -225,6 +274,14 @@ class FixOutboundDestination final : public IntentDestination {
     if (probe_ != nullptr) probe_->on_intent_sent(e);
     if (tick_to_order_ != nullptr && std::holds_alternative<SubmitOrder>(e)) {
       tick_to_order_->record(LiveClock{}.now().ns - header(e).receive_time.ns);
+    } else if (live_ != nullptr && std::holds_alternative<CancelOrder>(e) &&
+               header(e).receive_time.ns == live_->kill_taken_ns.load(std::memory_order_acquire)) {
+      // A cancel the last kill-switch command caused.
+      const std::int64_t ns =
+          LiveClock{}.now().ns - live_->kill_origin_ns.load(std::memory_order_relaxed);
+      live_->kill_to_cancel.record(ns);
+      live_->kill_last_cancel_ns.store(ns, std::memory_order_relaxed);
+      ++live_->kill_cancels_sent;
     }
   }
 
@@ -232,6 +289,7 @@ class FixOutboundDestination final : public IntentDestination {
   FixOutbound& out_;
   KernelProbe* probe_;
   LatencyHistogram* tick_to_order_;
+  LiveStats* live_;
 };
 
 /// The core loop as an agent (engine/agent_runner.hpp): a pass is CoreLoop::do_work(); a
@@ -239,7 +297,34 @@ class FixOutboundDestination final : public IntentDestination {
 template <class Loop>
 struct CoreAgent {
   Loop* loop = nullptr;
-  int do_work() { return loop->do_work(); }
+  /// The desk view (desk_view.hpp): built when a reader asked, at the first idle pass, or 50 ms
+  /// after the request when the core does not idle; at most once per 100 ms.
+  DeskViewExchange* views = nullptr;
+  std::function<void(DeskView&)> build_view;
+  std::int64_t asked_ns = 0;  // when the core first saw the request in hand (0: none seen)
+  std::int64_t built_ns = 0;  // when it last built one
+  std::uint64_t view_seq = 0;
+
+  int do_work() {
+    const int work = loop->do_work();
+    if (views != nullptr && views->wanted()) answer_view(work);
+    return work;
+  }
+  void answer_view(int work) {
+    const std::int64_t t = monotonic_ns();
+    if (asked_ns == 0) asked_ns = t;
+    if (work != 0 && t - asked_ns < 50'000'000) return;
+    if (t - built_ns < 100'000'000) return;
+    const std::uint64_t seen = views->requests();
+    DeskView& v = views->back();
+    build_view(v);
+    const std::int64_t done = monotonic_ns();
+    v.seq = ++view_seq;
+    v.built_ns = done - t;
+    views->publish(seen);
+    built_ns = done;
+    asked_ns = 0;
+  }
   bool done() const noexcept { return loop->stop_requested(); }
   void on_close() {
     while (loop->do_work() > 0) {
@@ -278,7 +363,9 @@ struct Kernel::Impl {
   SessionRouter router;
   std::unique_ptr<Rebalancer> rebalancer;
   std::unique_ptr<SessionSupervisor> supervisor;
+  std::unique_ptr<DeskRecorder> recorder;
   std::unique_ptr<Audit> audit;
+  DeskViewExchange views;
   std::unique_ptr<TimedGate> timed_gate;
   std::unique_ptr<TimedRebalancer> timed_rebalancer;
   std::unique_ptr<Chain> chain;
@@ -547,8 +634,10 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   }
   m.rebalancer->set_drift_monitor(m.monitor.get());  // band-edge mode's bands
   m.supervisor = std::make_unique<SessionSupervisor>(*m.om, m.child_ids, policies);
+  m.recorder = std::make_unique<DeskRecorder>(m.book.accounts());
   m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.monitor, *m.slicer, *m.supervisor,
                                     policies.size(), m.opt.keep_parent_records);
+  m.audit->recorder = m.recorder.get();
   m.timed_gate = std::make_unique<TimedGate>(*m.gate, m.live.gate_check);
   m.timed_rebalancer = std::make_unique<TimedRebalancer>(*m.rebalancer, m.live.rebalance);
   m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.timed_gate, *m.om,
@@ -885,6 +974,13 @@ Status Kernel::start() {
   // The core thread: named for the operator (top -H, /proc/<pid>/task/*/comm) and pinned to
   // engine.core_cpu.
   m.core_agent.loop = m.loop.get();
+  m.core_agent.views = &m.views;
+  m.core_agent.build_view = [&m](DeskView& v) {
+    build_desk_view(DeskSources{m.book, *m.monitor, *m.gate, *m.om, m.market, *m.recorder},
+                    m.clock.now(), v);
+  };
+  m.audit->timing = true;
+  m.audit->wall_clock = !m.opt.market_clock;
   AgentOptions core;
   core.name = "ballast-core";
   core.cpu = m.s.engine.core_cpu;
@@ -905,7 +1001,7 @@ Status Kernel::start() {
     so.idle = m.s.engine.sender_idle_params();
     so.release_after_durable = m.journal != nullptr && m.s.journal.release_after_durable;
     m.sender_out = std::make_unique<FixOutboundDestination>(
-        *m.fix_out, m.opt.probe, m.opt.market_clock ? nullptr : &m.live.tick_to_order);
+        *m.fix_out, m.opt.probe, m.opt.market_clock ? nullptr : &m.live.tick_to_order, &m.live);
     m.sender =
         std::make_unique<IntentSender>(m.outbound, *m.sender_out, m.journal.get(), so, [trip_feed] {
           ControlCommand c{};
@@ -1006,6 +1102,10 @@ class QueueControlChannel final : public Kernel::ControlChannel {
   const RuntimeClock& clock_;
 };
 }  // namespace
+
+DeskViewExchange* Kernel::desk_views() noexcept {
+  return impl_->opt.offline ? nullptr : &impl_->views;
+}
 
 std::unique_ptr<Kernel::ControlChannel> Kernel::make_control_channel() {
   return std::make_unique<QueueControlChannel>(impl_->inbound, impl_->clock);
@@ -1135,6 +1235,13 @@ std::vector<NamedHistogram> Kernel::histograms() const {
        "From the core taking an input in to the order it caused handed to FIX (wall-clock "
        "engines; empty on a replayed tape's market clock).",
        &m.live.tick_to_order},
+      {"engine.fix_round_trip",
+       "From the core emitting a new order to it taking in the broker's first execution report "
+       "for it: queue, journal durability, FIX both ways, the broker (wall-clock engines).",
+       &m.live.fix_round_trip},
+      {"engine.kill_to_cancel",
+       "From a kill-switch command to each cancel it caused handed to FIX.",
+       &m.live.kill_to_cancel},
       {"sender.durable_wait",
        "How long an order waited for its input to be durable in the journal.",
        &sender_counters().durable_wait},

@@ -3,9 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
+#include "ballast/engine/drift_monitor.hpp"
+#include "ballast/execution/child_order.hpp"
+#include "ballast/execution/order_id.hpp"
 #include "ballast/http/prometheus.hpp"
 #include "ballast/version.hpp"
 
@@ -34,6 +41,95 @@ void json_error(http::Response& res, unsigned status, const std::string& message
   res.status = status;
   res.content_type = "application/json";
   res.body = json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+/// UTC text of an engine time ("2024-01-02T14:30:00.123456789Z"); null for none.
+json time_json(Timestamp t) {
+  if (t.ns <= 0) return nullptr;
+  const std::time_t secs = static_cast<std::time_t>(t.ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(t.ns % 1'000'000'000));
+  return std::string(buf);
+}
+
+/// A finite double, or null (an absent band is +infinity).
+json number_json(double x) {
+  if (!std::isfinite(x)) return nullptr;
+  return x;
+}
+
+/// Decodes %XX escapes (and '+' in a query) of a URL component; false on a bad escape.
+bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
+  auto hex = [](char h) -> int {
+    if (h >= '0' && h <= '9') return h - '0';
+    if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+    if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+    return -1;
+  };
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '%') {
+      if (in.size() - i < 3) return false;
+      const int hi = hex(in[i + 1]);
+      const int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return true;
+}
+
+/// The query's parameters (`a=1&b=x`), decoded. False (and an answer) on a bad one.
+bool parse_query(std::string_view q, std::unordered_map<std::string, std::string>& out,
+                 std::string& error) {
+  while (!q.empty()) {
+    const std::size_t amp = q.find('&');
+    const std::string_view part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (part.empty()) continue;
+    const std::size_t eq = part.find('=');
+    std::string key, value;
+    if (!url_decode(part.substr(0, eq), key, true) ||
+        (eq != std::string_view::npos && !url_decode(part.substr(eq + 1), value, true))) {
+      error = "a query parameter has a bad %-escape";
+      return false;
+    }
+    if (out.count(key) != 0) {
+      error = "query parameter '" + key + "' is given twice";
+      return false;
+    }
+    out.emplace(std::move(key), std::move(value));
+  }
+  return true;
+}
+
+/// A non-negative integer parameter within [0, max]; false (with the error) otherwise.
+bool uint_param(const std::unordered_map<std::string, std::string>& q, const char* name,
+                std::size_t def, std::size_t max, std::size_t& out, std::string& error) {
+  const auto it = q.find(name);
+  if (it == q.end()) {
+    out = def;
+    return true;
+  }
+  const std::string& v = it->second;
+  std::size_t n = 0;
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
+      (n = std::stoul(v)) > max) {
+    error = "query parameter '" + std::string(name) + "' is '" + v +
+            "'; expected an integer from 0 to " + std::to_string(max);
+    return false;
+  }
+  out = n;
+  return true;
 }
 
 }  // namespace
@@ -84,6 +180,19 @@ struct OperatorService::Impl {
       write_histogram(out, "ballast_" + http::metric_name(h.name) + "_seconds", h.help,
                       *h.histogram);
     }
+    write_family(out, "ballast_denials_by_reason_total", "counter",
+                 "Child orders the compliance gate refused, by its reason (label: reason).");
+    for (std::size_t r = 0; r < live.denials_by_reason.size(); ++r) {
+      write_sample(out, "ballast_denials_by_reason_total",
+                   {{"reason", to_string(static_cast<DenyReason>(r))}},
+                   live.denials_by_reason[r].value());
+    }
+    write_family(out, "ballast_kill_last_cancel_seconds", "gauge",
+                 "From the last kill-switch command to the latest cancel it caused handed to "
+                 "FIX (0: none yet).");
+    write_sample(
+        out, "ballast_kill_last_cancel_seconds", {},
+        static_cast<double>(live.kill_last_cancel_ns.load(std::memory_order_relaxed)) * 1e-9);
     write_family(out, "ballast_fix_session_up", "gauge",
                  "1 when the FIX session is logged on (label: the session's name).");
     const std::uint64_t mask = live.sessions_up_mask.load(std::memory_order_relaxed);
@@ -139,6 +248,328 @@ struct OperatorService::Impl {
     // Texts from brokers (a Logout's Text, a report's ClOrdID) may hold any bytes: invalid UTF-8
     // is written as U+FFFD rather than failing the whole answer.
     res.body = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+
+  // ---- the desk views (kernel/desk_view.hpp) ----------------------------------------------
+
+  std::string symbol(InstrumentId i) const {
+    const InstrumentTable& t = k.instruments();
+    return t.contains(i) ? t[i].symbol : std::string();
+  }
+  std::string model_name(ModelId m) const {
+    const auto& ms = k.settings().models;
+    return m.value < ms.size() ? ms[m.value].id : std::string();
+  }
+
+  /// The newest desk view, fresh when the core answers within 50 ms (it builds one at its next
+  /// idle pass); else the one before (its `as_of` says how old). Null (and a 503) when the engine
+  /// has none yet.
+  const kernel::DeskView* view(http::Response& res) {
+    kernel::DeskViewExchange* ex = k.desk_views();
+    if (ex == nullptr) {
+      json_error(res, 503, "this engine has no core thread to describe the desk");
+      return nullptr;
+    }
+    const std::uint64_t before = ex->latest().seq;
+    ex->request();
+    // The first view may take a busy core longer; later ones fall back to the previous view.
+    const auto limit = std::chrono::milliseconds(before == 0 ? 1000 : 50);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (ex->latest().seq == before && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    const kernel::DeskView& v = ex->latest();
+    if (v.seq == 0) {
+      json_error(res, 503, "the engine has not described the desk yet; try again");
+      return nullptr;
+    }
+    return &v;
+  }
+
+  json view_header(const kernel::DeskView& v) const {
+    return {{"as_of", time_json(v.as_of)},
+            {"as_of_ns", v.as_of.ns},
+            {"view", v.seq},
+            {"build_seconds", static_cast<double>(v.built_ns) * 1e-9}};
+  }
+
+  static void answer(http::Response& res, const json& j) {
+    res.body = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+
+  json account_summary(const kernel::DeskView& v, const kernel::AccountView& a) const {
+    json j = {{"id", account_name(a.account.value)},
+              {"model", model_name(a.model)},
+              {"nav", a.nav},
+              {"cash", a.cash.to_string()},
+              {"complete", a.complete},
+              {"max_abs_drift", a.max_abs_drift},
+              {"band_utilization", a.band_utilization},
+              {"half_turnover", a.half_turnover},
+              {"outside_band", a.outside_band},
+              {"worst", a.worst.valid() ? json(symbol(a.worst)) : json("cash")},
+              {"paused", a.paused},
+              {"killed", a.killed},
+              {"rebalancing", a.rebalancing},
+              {"working_orders", a.working},
+              {"triggers", a.triggers}};
+    if (a.tracking_error >= 0) j["tracking_error"] = a.tracking_error;
+    if (a.triggers > 0) j["last_trigger"] = time_json(a.last_trigger);
+    (void)v;
+    return j;
+  }
+
+  void models_view(const http::Request&, http::Response& res) {
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    json j = view_header(*v);
+    json list = json::array();
+    const auto& ms = k.settings().models;
+    for (const kernel::ModelView& m : v->models) {
+      json model = {{"id", model_name(m.model)},
+                    {"accounts", m.accounts},
+                    {"outside_band", m.outside_band},
+                    {"incomplete", m.incomplete},
+                    {"paused", m.paused},
+                    {"killed", m.killed},
+                    {"max_band_utilization", m.max_utilization}};
+      json hist = json::array();
+      for (std::size_t b = 0; b < m.utilization.size(); ++b) {
+        hist.push_back(
+            {{"le", b < kernel::kUtilizationEdges.size() ? json(kernel::kUtilizationEdges[b])
+                                                         : json("+Inf")},
+             {"accounts", m.utilization[b]}});
+      }
+      model["band_utilization_histogram"] = std::move(hist);
+      if (m.model.value < ms.size()) {
+        const auto& mc = ms[m.model.value];
+        model["name"] = mc.name;
+        json targets = json::array();
+        for (const auto& t : mc.weights) {
+          targets.push_back({{"symbol", t.symbol}, {"weight", t.weight}});
+        }
+        model["targets"] = std::move(targets);
+        model["cash_weight"] = mc.cash_buffer;
+      }
+      list.push_back(std::move(model));
+    }
+    j["models"] = std::move(list);
+    answer(res, j);
+  }
+
+  void accounts_view(const http::Request& req, http::Response& res) {
+    std::unordered_map<std::string, std::string> q;
+    std::string err;
+    std::size_t limit = 0, offset = 0;
+    if (!parse_query(req.query, q, err) || !uint_param(q, "limit", 100, 5000, limit, err) ||
+        !uint_param(q, "offset", 0, 100'000'000, offset, err)) {
+      return json_error(res, 400, err);
+    }
+    for (const auto& [key, value] : q) {
+      if (key != "limit" && key != "offset" && key != "model" && key != "outside_band" &&
+          key != "sort") {
+        return json_error(res, 400,
+                          "unknown query parameter '" + key +
+                              "'; expected model, outside_band, sort, limit, offset");
+      }
+      (void)value;
+    }
+    ModelId model{};
+    if (const auto it = q.find("model"); it != q.end()) {
+      const auto m = models.find(it->second);
+      if (m == models.end()) return json_error(res, 404, "no model '" + it->second + "'");
+      model = m->second;
+    }
+    bool outside_only = false;
+    if (const auto it = q.find("outside_band"); it != q.end()) {
+      if (it->second != "true" && it->second != "false") {
+        return json_error(res, 400, "query parameter 'outside_band' must be true or false");
+      }
+      outside_only = it->second == "true";
+    }
+    std::string sort = "drift";
+    if (const auto it = q.find("sort"); it != q.end()) {
+      if (it->second != "drift" && it->second != "id") {
+        return json_error(res, 400, "query parameter 'sort' must be drift or id");
+      }
+      sort = it->second;
+    }
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    std::vector<const kernel::AccountView*> picked;
+    for (const kernel::AccountView& a : v->accounts) {
+      if (model.valid() && a.model.value != model.value) continue;
+      if (outside_only && !a.outside_band) continue;
+      picked.push_back(&a);
+    }
+    if (sort == "drift") {
+      std::stable_sort(picked.begin(), picked.end(), [](const auto* x, const auto* y) {
+        return x->band_utilization > y->band_utilization;
+      });
+    } else {
+      std::stable_sort(picked.begin(), picked.end(), [this](const auto* x, const auto* y) {
+        return account_name(x->account.value) < account_name(y->account.value);
+      });
+    }
+    json j = view_header(*v);
+    j["total"] = picked.size();
+    j["offset"] = offset;
+    json list = json::array();
+    for (std::size_t i = offset; i < picked.size() && list.size() < limit; ++i) {
+      list.push_back(account_summary(*v, *picked[i]));
+    }
+    j["accounts"] = std::move(list);
+    answer(res, j);
+  }
+
+  void account_view(const http::Request& req, http::Response& res) {
+    constexpr std::string_view prefix = "/api/v1/accounts/";
+    std::string id;
+    if (!url_decode(req.path.substr(prefix.size()), id, false) || id.empty()) {
+      return json_error(res, 400, "expected /api/v1/accounts/<account id> (%-escaped)");
+    }
+    const auto it = accounts.find(id);
+    if (it == accounts.end()) return json_error(res, 404, "no account '" + id + "'");
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    if (it->second.value >= v->accounts.size())
+      return json_error(res, 404, "no account '" + id + "'");
+    const kernel::AccountView& a = v->accounts[it->second.value];
+    json j = view_header(*v);
+    j["account"] = account_summary(*v, a);
+    json pos = json::array();
+    for (std::uint32_t p = a.first_position; p < a.first_position + a.positions; ++p) {
+      const kernel::PositionView& x = v->positions[p];
+      json line = {{"symbol", symbol(x.instrument)},
+                   {"qty", x.qty.to_string()},
+                   {"pending", x.pending.to_string()},
+                   {"mark", x.mark.raw != 0 ? json(x.mark.to_string()) : json(nullptr)},
+                   {"weight", x.weight},
+                   {"target", x.target},
+                   {"drift", x.weight - x.target},
+                   {"band", number_json(x.band)}};
+      if (x.restricted) line["restricted"] = true;
+      pos.push_back(std::move(line));
+    }
+    j["positions"] = std::move(pos);
+    if (a.triggers > 0) {
+      json why = {{"time", time_json(a.last_trigger)},
+                  {"rule", to_string(a.last_rule)},
+                  {"max_abs_drift", a.last_max_abs_drift},
+                  {"band_utilization", a.last_band_utilization}};
+      json lines = json::array();
+      for (std::uint32_t w = a.first_why; w < a.first_why + a.why_lines; ++w) {
+        const kernel::WhyView& x = v->why[w];
+        json line = {{"symbol", x.instrument.valid() ? json(symbol(x.instrument)) : json("cash")},
+                     {"weight", x.weight},
+                     {"target", x.target}};
+        if (x.instrument.valid()) {
+          line["price"] = x.price.to_string();
+          line["price_time"] = time_json(x.price_time);
+        }
+        if (x.excluded != 0) {
+          line["excluded"] = to_string(static_cast<WhyExclusion>(x.excluded));
+        }
+        lines.push_back(std::move(line));
+      }
+      why["lines"] = std::move(lines);
+      if (a.why_lines == 0) why["note"] = "the why-log ring has overwritten this record";
+      j["last_trigger"] = std::move(why);
+    }
+    answer(res, j);
+  }
+
+  void orders_view(const http::Request& req, http::Response& res) {
+    std::unordered_map<std::string, std::string> q;
+    std::string err;
+    std::size_t limit = 0;
+    if (!parse_query(req.query, q, err) ||
+        !uint_param(q, "limit", 1000, kernel::DeskView::kMaxOrders, limit, err)) {
+      return json_error(res, 400, err);
+    }
+    AccountId account{};
+    for (const auto& [key, value] : q) {
+      if (key == "account") {
+        const auto it = accounts.find(value);
+        if (it == accounts.end()) return json_error(res, 404, "no account '" + value + "'");
+        account = it->second;
+      } else if (key != "limit") {
+        return json_error(res, 400,
+                          "unknown query parameter '" + key + "'; expected account, limit");
+      }
+    }
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    json j = view_header(*v);
+    j["working"] = v->orders_total;
+    json list = json::array();
+    for (const kernel::OrderView& o : v->orders) {
+      if (list.size() >= limit) break;
+      if (account.valid() && o.account.value != account.value) continue;
+      list.push_back(
+          {{"cl_ord_id", to_cl_ord_id(o.order)},
+           {"parent", to_cl_ord_id(o.parent)},
+           {"account", account_name(o.account.valid() ? o.account.value : UINT32_MAX)},
+           {"symbol", symbol(o.instrument)},
+           {"side", to_string(o.side)},
+           {"qty", o.qty.to_string()},
+           {"filled", o.filled.to_string()},
+           {"limit", o.limit.raw != 0 ? json(o.limit.to_string()) : json(nullptr)},
+           {"state", to_string(static_cast<OrderState>(o.state))},
+           {"session", o.session.value < sessions.size() ? json(sessions[o.session.value])
+                                                         : json(o.session.value)}});
+    }
+    j["orders"] = std::move(list);
+    if (v->orders_total > v->orders.size()) {
+      j["note"] =
+          "the view holds the first " + std::to_string(v->orders.size()) + " working orders";
+    }
+    answer(res, j);
+  }
+
+  void denials_view(const http::Request&, http::Response& res) {
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    json j = view_header(*v);
+    j["total"] = v->denials_total;
+    json list = json::array();
+    for (auto it = v->denials.rbegin(); it != v->denials.rend(); ++it) {
+      const kernel::DenialView& d = *it;
+      list.push_back({{"time", time_json(d.time)},
+                      {"cl_ord_id", to_cl_ord_id(d.order)},
+                      {"account", account_name(d.account.valid() ? d.account.value : UINT32_MAX)},
+                      {"symbol", symbol(d.instrument)},
+                      {"side", to_string(d.side)},
+                      {"qty", d.qty.to_string()},
+                      {"limit", d.limit.raw != 0 ? json(d.limit.to_string()) : json(nullptr)},
+                      {"reason", to_string(d.reason)}});
+    }
+    j["denials"] = std::move(list);  // newest first
+    answer(res, j);
+  }
+
+  void fills_view(const http::Request&, http::Response& res) {
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    json j = view_header(*v);
+    j["total"] = v->fills_total;
+    json list = json::array();
+    for (auto it = v->fills.rbegin(); it != v->fills.rend(); ++it) {
+      const kernel::FillView& f = *it;
+      const char* kind = f.booking == BookingKind::kFill   ? "fill"
+                         : f.booking == BookingKind::kBust ? "bust"
+                                                           : "correction";
+      list.push_back({{"time", time_json(f.time)},
+                      {"cl_ord_id", to_cl_ord_id(f.order)},
+                      {"account", account_name(f.account.valid() ? f.account.value : UINT32_MAX)},
+                      {"symbol", symbol(f.instrument)},
+                      {"side", f.qty.raw >= 0 ? "buy" : "sell"},
+                      {"qty", Qty{f.qty.raw < 0 ? -f.qty.raw : f.qty.raw}.to_string()},
+                      {"px", f.px.to_string()},
+                      {"booking", kind}});
+    }
+    j["fills"] = std::move(list);  // newest first
+    answer(res, j);
   }
 
   /// A command's body: {"action": ..., "account": "ID"} or {"model": "ID"} (neither: every
@@ -316,6 +747,18 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
                     [p](const http::Request& q, http::Response& r) { p->metrics(q, r); }});
   routes.push_back({"GET", "/api/v1/status", http::Access::kRead,
                     [p](const http::Request& q, http::Response& r) { p->status(q, r); }});
+  routes.push_back({"GET", "/api/v1/models", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->models_view(q, r); }});
+  routes.push_back({"GET", "/api/v1/accounts", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->accounts_view(q, r); }});
+  routes.push_back({"GET", "/api/v1/accounts/", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->account_view(q, r); }});
+  routes.push_back({"GET", "/api/v1/orders", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->orders_view(q, r); }});
+  routes.push_back({"GET", "/api/v1/denials", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->denials_view(q, r); }});
+  routes.push_back({"GET", "/api/v1/fills", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->fills_view(q, r); }});
   routes.push_back({"POST", "/api/v1/kill-switch", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->kill_switch(q, r); }});
   routes.push_back({"POST", "/api/v1/triggers", http::Access::kControl,

@@ -266,6 +266,56 @@ try:
               f'status agrees with /metrics on {name} ({prev[metric]} <= '
               f'{status["counters"][name]} <= {samples[metric]})')
 
+    # The desk's views (JSON): models, accounts, one account's positions and why-record, the
+    # working orders, fills; each consistent in itself and with /metrics.
+    st, body = request(port, '/api/v1/models', READ)
+    models = json.loads(body) if st == 200 else {}
+    m = (models.get('models') or [{}])[0]
+    check(st == 200 and m.get('id') == 'm' and m.get('accounts') == 4 and
+          sum(b['accounts'] for b in m['band_utilization_histogram']) + m['incomplete'] == 4 and
+          [t['symbol'] for t in m['targets']] == ['AAPL', 'AMZN', 'GOOG'],
+          f'/api/v1/models describes the model ({st} {body[:600]})')
+    st, body = request(port, '/api/v1/accounts?sort=id', READ)
+    accts = json.loads(body) if st == 200 else {}
+    check(st == 200 and accts.get('total') == 4 and
+          [a['id'] for a in accts['accounts']] == ['A1', 'A2', 'A3', 'A4'],
+          f'/api/v1/accounts lists the 4 accounts ({st} {body[:400]})')
+    st, body = request(port, '/api/v1/accounts?limit=2', READ)
+    top = json.loads(body)['accounts'] if st == 200 else []
+    check(len(top) == 2 and top[0]['band_utilization'] >= top[1]['band_utilization'],
+          f'accounts sorted by band utilisation, limited ({body[:300]})')
+    st, body = request(port, '/api/v1/accounts/A3', READ)
+    a3 = json.loads(body) if st == 200 else {}
+    pos = {p['symbol']: p for p in a3.get('positions', [])}
+    check(st == 200 and set(pos) == {'AAPL', 'AMZN', 'GOOG'}, f'A3 has its positions ({body[:500]})')
+    if st == 200 and a3['account']['complete']:
+        nav = a3['account']['nav']
+        total = sum(p['weight'] for p in pos.values()) + float(a3['account']['cash']) / nav
+        check(abs(total - 1) < 1e-6, f'A3 weights and cash sum to 1 ({total})')
+        aapl = pos['AAPL']
+        check(abs(float(aapl['qty']) * float(aapl['mark']) / nav - aapl['weight']) < 1e-9,
+              f'A3 AAPL weight = qty x mark / NAV ({aapl})')
+    check('last_trigger' in a3 and a3['last_trigger']['rule'] and
+          {l['symbol'] for l in a3['last_trigger']['lines']} >= {'AAPL', 'AMZN', 'GOOG', 'cash'},
+          f'A3 shows its last why-record ({json.dumps(a3.get("last_trigger"))[:500]})')
+    st, body = request(port, '/api/v1/orders', READ)
+    orders = json.loads(body) if st == 200 else {}
+    check(st == 200 and orders['working'] == len(orders['orders']) and
+          all(o['account'] in ('A1', 'A2', 'A3', 'A4') and o['session'] == 'sim' and
+              o['cl_ord_id'].startswith('B') for o in orders['orders']),
+          f'/api/v1/orders lists the working orders ({body[:500]})')
+    st, body = request(port, '/api/v1/fills', READ)
+    fills_view = json.loads(body) if st == 200 else {}
+    check(st == 200 and fills_view['total'] >= len(fills_view['fills']) > 0,
+          f'/api/v1/fills lists fills ({body[:400]})')
+    for path, want in (('/api/v1/accounts/NOPE', 404), ('/api/v1/accounts/%zz', 400),
+                       ('/api/v1/accounts?limit=abc', 400), ('/api/v1/accounts?bogus=1', 400),
+                       ('/api/v1/accounts?model=nope', 404), ('/api/v1/orders?limit=99999999', 400),
+                       ('/api/v1/accounts?limit=1&limit=2', 400)):
+        got = request(port, path, READ)[0]
+        check(got == want, f'{path}: {want} ({got})')
+    check(request(port, '/api/v1/models')[0] == 401, 'the views need a token')
+
     # Hostile requests: each refused with its status; the process keeps serving.
     check(request(port, '/metrics')[0] == 401, 'no token: 401')
     check(request(port, '/metrics', READ + 'x')[0] == 401, 'a wrong token: 401')
@@ -362,6 +412,25 @@ try:
     new_orders = int(samples['ballast_fix_out_new_orders_total'])
     cancels = int(samples['ballast_fix_out_cancels_total'])
     check(cancels > 0, f'working orders were cancelled ({cancels} cancels)')
+    # The time from the kill command to its last cancel handed to FIX is a metric.
+    check(samples['ballast_engine_kill_cancels_sent_total'] > 0 and
+          0 < samples['ballast_kill_last_cancel_seconds'] < 1.0 and
+          samples['ballast_engine_kill_to_cancel_seconds_count'] ==
+          samples['ballast_engine_kill_cancels_sent_total'],
+          f'kill to last cancel measured ({samples["ballast_engine_kill_cancels_sent_total"]} '
+          f'cancels, last after {samples["ballast_kill_last_cancel_seconds"]} s)')
+    # Children the slicer proposed after the kill were denied, and say why.
+    st, body = request(port, '/api/v1/denials', READ)
+    denials = json.loads(body) if st == 200 else {}
+    by_reason = {k: v for k, v in samples.items() if k.startswith('ballast_denials_by_reason_total')}
+    check(st == 200 and denials['total'] == samples['ballast_engine_denials_total'] ==
+          sum(by_reason.values()), f'denials: view, total and by-reason agree ({body[:300]}, '
+          f'{samples["ballast_engine_denials_total"]}, {by_reason})')
+    if denials.get('denials'):
+        check(denials['denials'][0]['reason'] == 'kill_switch' and
+              by_reason.get('ballast_denials_by_reason_total{reason=kill_switch}', 0) > 0,
+              f'the newest denial is the kill switch ({denials["denials"][0]})')
+    fills_seen = json.loads(request(port, '/api/v1/fills', READ)[1])['fills']
 finally:
     rc = None
     if run is not None:
@@ -384,6 +453,17 @@ msgs = open(os.path.join(WORK, 'sim', 'messages.log'), errors='replace').read().
 d_in = [l for l in msgs if '|35=D|' in l and ' IN ' in l]
 check(len(d_in) == new_orders, f'the broker received every NewOrderSingle and no more '
       f'({len(d_in)} vs {new_orders})')
+# Every fill the API showed is one the broker reported (ClOrdID, LastQty, LastPx).
+reported = set()
+for l in msgs:
+    if '|35=8|' in l and ' OUT ' in l:
+        f = dict(x.split('=', 1) for x in l.split('|') if '=' in x)
+        if f.get('150') in ('F', '1', '2') and '11' in f:
+            reported.add((f['11'], float(f.get('32', 0)), float(f.get('31', 0))))
+missing = [x for x in fills_seen
+           if (x['cl_ord_id'], float(x['qty']), float(x['px'])) not in reported]
+check(fills_seen and not missing, f'every fill shown is one the broker reported '
+      f'({len(fills_seen)} shown, missing {missing[:3]}; {len(reported)} reported)')
 # The tokens are nowhere on disk.
 leaks = []
 for root, _, files in os.walk(WORK):

@@ -8,6 +8,7 @@
 // control thread (initiator start/stop). Nothing but queues connects them.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,7 @@
 #include "ballast/execution/slicer.hpp"
 #include "ballast/fix/initiator.hpp"
 #include "ballast/journal/file_io.hpp"
+#include "ballast/kernel/desk_view.hpp"
 #include "ballast/kernel/intent_sender.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
 #include "ballast/kernel/market_context.hpp"
@@ -76,6 +78,29 @@ struct LiveStats {
                              1'000'000, 2'500'000, 5'000'000, 10'000'000, 25'000'000, 100'000'000};
   LatencyHistogram tick_to_order{2'000,   5'000,   10'000,    20'000,    50'000,     100'000,
                                  250'000, 500'000, 1'000'000, 2'500'000, 10'000'000, 100'000'000};
+  /// Wall-clock engines: from the core emitting a new order to the core taking in the broker's
+  /// first execution report for it (ack, reject or fill): the sender's queue, the journal's
+  /// durability wait, FIX both ways and the broker. The core thread records it.
+  LatencyHistogram fix_round_trip{100'000,    250'000,     500'000,     1'000'000,
+                                  2'500'000,  5'000'000,   10'000'000,  25'000'000,
+                                  50'000'000, 100'000'000, 250'000'000, 1'000'000'000};
+  /// From a kill-switch command (on the wall clock its event time, when the operator's thread
+  /// sent it; on a market clock, when the core took it) to each cancel it caused handed to FIX;
+  /// the FIX sender thread records it. The last cancel of the last command: kill_last_cancel_ns.
+  LatencyHistogram kill_to_cancel{100'000,    250'000,     500'000,      1'000'000,
+                                  2'500'000,  5'000'000,   10'000'000,   25'000'000,
+                                  50'000'000, 100'000'000, 1'000'000'000};
+  /// The last kill-switch command the core took: its origin (above) in wall-clock ns, and the
+  /// core's time taking it (the receive time its cancels carry). Written by the core
+  /// (origin first, taken last with release); read by the sender thread.
+  std::atomic<std::int64_t> kill_origin_ns{0};
+  std::atomic<std::int64_t> kill_taken_ns{0};
+  /// Gauges written by the sender thread: time from the last kill command to the latest cancel
+  /// it caused handed to FIX (so, once they are all sent, to the last), and how many were sent.
+  std::atomic<std::int64_t> kill_last_cancel_ns{0};
+  Counter kill_cancels_sent;
+  /// Denials by reason (DenyReason), counted by the core.
+  std::array<Counter, static_cast<std::size_t>(DenyReason::kCount)> denials_by_reason{};
 
   template <class F>
   void each(F&& f) const {
@@ -84,7 +109,8 @@ struct LiveStats {
                   "rejects", rejects, "held", held, "working", working, "active_parents",
                   active_parents, "sessions_up", sessions_up, "kills", kills, "kill_global",
                   kill_global, "accounts_killed", accounts_killed, "triggers_paused_global",
-                  triggers_paused_global, "accounts_paused", accounts_paused);
+                  triggers_paused_global, "accounts_paused", accounts_paused, "kill_cancels_sent",
+                  kill_cancels_sent);
   }
 };
 
@@ -276,6 +302,9 @@ class Kernel {
     virtual bool try_send(ControlAction action, AccountId account, ModelId model = ModelId{}) = 0;
   };
   std::unique_ptr<ControlChannel> make_control_channel();
+  /// The desk as the core last described it, for one reader thread (the operator's HTTP server):
+  /// request() one, take latest() (desk_view.hpp). Null on offline runtimes (no core thread).
+  DeskViewExchange* desk_views() noexcept;
 
   // Reads below: only after stop(), or before start() (the core thread owns the state).
   const config::Settings& settings() const noexcept;
@@ -314,7 +343,8 @@ class Kernel {
   /// "fix_out.*" (the FIX bridges), in that order. `ballast run --counters-out` writes them.
   std::vector<CounterReading> counters() const;
   /// Every latency histogram any thread may read, by name: "engine.gate_check",
-  /// "engine.rebalance", "engine.tick_to_order", "sender.durable_wait". Any thread.
+  /// "engine.rebalance", "engine.tick_to_order", "engine.fix_round_trip",
+  /// "engine.kill_to_cancel", "sender.durable_wait". Any thread.
   std::vector<NamedHistogram> histograms() const;
 
   struct Impl;
