@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-cvxopt python3-prometheus-client
+  chromium
 )
 
 # Node.js and npm run the jspurefix interop peer; a machine that already has them (from any
@@ -46,21 +47,23 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# npm packages of the interop tests (jspurefix, an independent FIX engine), exactly as locked in
-# tests/interop/package-lock.json; skipped when already installed from this lock file. Without
-# npm (or when npm ci fails) the jspurefix interop tests skip and say why.
-interop=tests/interop
-if [[ -f $interop/node_modules/.package-lock.json && $interop/node_modules/.package-lock.json -nt $interop/package-lock.json ]]; then
-  echo "setup: npm packages of $interop present"
-elif command -v npm >/dev/null 2>&1; then
-  echo "setup: npm ci in $interop"
-  if ! (cd "$interop" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); then
-    rm -rf "$interop/node_modules"
-    echo "setup: npm ci failed in $interop; the jspurefix interop tests will be skipped" >&2
+# npm packages of the tests that run Node.js, exactly as locked in their package-lock.json:
+# tests/interop (jspurefix, an independent FIX engine) and tests/dashboard (playwright-core, which
+# drives Debian's Chromium; it downloads no browser). Skipped when already installed from the lock
+# file. Without npm (or when npm ci fails) those tests skip and say why.
+for dir in tests/interop tests/dashboard; do
+  if [[ -f $dir/node_modules/.package-lock.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+    echo "setup: npm packages of $dir present"
+  elif command -v npm >/dev/null 2>&1; then
+    echo "setup: npm ci in $dir"
+    if ! (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); then
+      rm -rf "$dir/node_modules"
+      echo "setup: npm ci failed in $dir; its Node.js tests will be skipped" >&2
+    fi
+  else
+    echo "setup: npm not found; the tests in $dir that run Node.js will be skipped" >&2
   fi
-else
-  echo "setup: npm not found; the jspurefix interop tests will be skipped" >&2
-fi
+done
 
 [[ "${1:-}" == "--deps" ]] && exit 0
 exec scripts/build.sh release

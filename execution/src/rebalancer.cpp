@@ -363,6 +363,14 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
     // Refused by the slicing engine or the order manager (each emits at most one per parent).
     ++c_.parents_refused;
     parent_done(rf->account);
+  } else if (const auto* cc = std::get_if<ControlCommand>(&e)) {
+    if (cc->action != ControlAction::kCancelAll) return;
+    // The operator's cancel-all: buys queued for cash in scope never start.
+    const auto gone = std::remove_if(waiting_.begin(), waiting_.end(), [&](const WaitingBuy& w) {
+      return !cc->account.valid() || w.account == cc->account;
+    });
+    c_.buys_dropped += static_cast<std::uint64_t>(waiting_.end() - gone);
+    waiting_.erase(gone, waiting_.end());
   } else if (std::holds_alternative<ExecutionReported>(e) && !waiting_.empty()) {
     release(now, out);  // fills change cash: waiting buys may go
   }

@@ -221,6 +221,17 @@ void SlicingEngine::on_event(const Event& e, Timestamp now, Outbox& out) {
     }
     working_.resize(kept);
     if (active_ > 0) schedule(now, out);
+  } else if (const auto* cc = std::get_if<ControlCommand>(&e)) {
+    if (cc->action != ControlAction::kCancelAll) return;
+    // The operator's cancel-all: the parents in scope end. The compliance gate cancels their
+    // working children (after this, in the chain); each parent's next step waits for its child's
+    // cancel to be answered and then closes it, proposing nothing more.
+    for (const std::uint32_t slot : working_) {
+      Parent& p = parents_[slot];
+      if (p.st.done || (cc->account.valid() && p.req.account != cc->account)) continue;
+      p.st.done = true;
+      ++c_.cancelled_by_operator;
+    }
   } else if (const auto* tr = std::get_if<TradePrinted>(&e)) {
     for (const std::uint32_t slot : working_) {
       Parent& p = parents_[slot];

@@ -27,8 +27,9 @@ constexpr EnumNames<SessionState, SessionState::kLoggedOut> kSessionStateNames{
 constexpr EnumNames<BookingKind, BookingKind::kCorrection> kBookingKindNames{
     {"fill", "bust", "correction"}};
 constexpr EnumNames<DeferReason, DeferReason::kInProgress> kDeferReasonNames{{"in_progress"}};
-constexpr EnumNames<ControlAction, ControlAction::kResumeTriggers> kControlActionNames{
-    {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers"}};
+constexpr EnumNames<ControlAction, ControlAction::kCancelAll> kControlActionNames{
+    {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers",
+     "cancel_all"}};
 
 }  // namespace
 

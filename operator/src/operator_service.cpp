@@ -677,7 +677,7 @@ struct OperatorService::Impl {
         json_error(res, 400,
                    "model '" + c.id +
                        "' is beyond the first 65,535 models of the configuration, which are "
-                       "all a command can name; pause its accounts one by one");
+                       "all a command can name; name its accounts one by one");
         return false;
       }
       c.model = it->second;
@@ -701,9 +701,15 @@ struct OperatorService::Impl {
     if (!parse_command(
             req, res,
             {{"engage", ControlAction::kKillSwitchOn}, {"release", ControlAction::kKillSwitchOff}},
-            false, c)) {
+            true, c)) {
       return;
     }
+    send(c, res);
+  }
+
+  void cancel_all(const http::Request& req, http::Response& res) {
+    Command c;
+    if (!parse_command(req, res, {{"cancel", ControlAction::kCancelAll}}, false, c)) return;
     send(c, res);
   }
 
@@ -761,6 +767,8 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
                     [p](const http::Request& q, http::Response& r) { p->fills_view(q, r); }});
   routes.push_back({"POST", "/api/v1/kill-switch", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->kill_switch(q, r); }});
+  routes.push_back({"POST", "/api/v1/cancel-all", http::Access::kControl,
+                    [p](const http::Request& q, http::Response& r) { p->cancel_all(q, r); }});
   routes.push_back({"POST", "/api/v1/triggers", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->triggers(q, r); }});
   auto server = http::HttpServer::start(s.operator_http, std::move(routes));

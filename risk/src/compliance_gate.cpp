@@ -260,6 +260,10 @@ void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, Compli
     k.reason = why;
     out.emit(k);
   }
+  cancel_working(scope, now, out);
+}
+
+void ComplianceGate::cancel_working(AccountId scope, Timestamp now, ComplianceOutbox& out) {
   orders_.for_each([&](Working& w) {
     if (w.cancel_sent || (scope.valid() && w.account != scope.value)) return;
     w.cancel_sent = true;
@@ -615,7 +619,23 @@ std::size_t ComplianceGate::accounts_killed() const noexcept {
 
 void ComplianceGate::on_control_command(const ControlCommand& c, Timestamp now,
                                         ComplianceOutbox& out) {
-  if (c.action == ControlAction::kKillSwitchOn) {
+  const ModelId model = control_model(c);
+  if (!c.account.valid() && model.valid() &&
+      (c.action == ControlAction::kKillSwitchOn || c.action == ControlAction::kKillSwitchOff)) {
+    // A model's kill switch is each of its accounts' own (released the same way).
+    for (std::uint32_t a = 0; a < kill_account_.size(); ++a) {
+      if (book_.model_of(AccountId{a}).value != model.value) continue;
+      if (c.action == ControlAction::kKillSwitchOff) {
+        kill_account_[a] = 0;
+      } else if (kill_account_[a] == 0) {
+        trip(AccountId{a}, KillReason::kOperator, now, out);
+      }
+    }
+    return;
+  }
+  if (c.action == ControlAction::kCancelAll) {
+    cancel_working(c.account, now, out);
+  } else if (c.action == ControlAction::kKillSwitchOn) {
     trip(c.account, KillReason::kOperator, now, out);
   } else if (c.action == ControlAction::kKillSwitchOff) {
     if (c.account.valid()) {

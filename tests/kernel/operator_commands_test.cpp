@@ -4,10 +4,12 @@
 // as the core takes them from its queue (the HTTP server's commands arrive the same way).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "ballast/execution/slicing_engine.hpp"
 #include "support/kernel_test_support.hpp"
 
 namespace ballast {
@@ -106,6 +108,111 @@ TEST(OperatorCommands, PausingTriggersStopsRebalancesInItsScopeOnly) {
   d.command(ControlAction::kPauseTriggers, {}, n);
   EXPECT_FALSE(d.k->monitor().paused(a1));
   EXPECT_TRUE(d.k->monitor().paused(a2));
+}
+
+/// Runs the desk until every account has children working at the broker (each acknowledged):
+/// the orders sent, by id.
+std::map<std::uint64_t, SubmitOrder> trade_until_working(Driver& d) {
+  std::map<std::uint64_t, SubmitOrder> sent;
+  int acks = 0;
+  for (int step = 0; step < 20; ++step) {
+    d.tick();
+    std::vector<Event> out;
+    d.k->advance_market_clock_offline(d.now(), out);
+    for (const Event& e : d.intents) out.push_back(e);
+    d.intents.clear();
+    for (const Event& e : out) {
+      if (const auto* so = std::get_if<SubmitOrder>(&e)) {
+        sent[so->order.value] = *so;
+        d.k->feed_offline(test::ack_of(*so, "ACK" + std::to_string(++acks)), d.now(), d.intents);
+      }
+    }
+    std::set<std::uint32_t> with_orders;
+    for (const auto& [id, so] : sent) with_orders.insert(so.account.value);
+    if (with_orders.size() == 3) break;
+  }
+  return sent;
+}
+
+TEST(OperatorCommands, CancelAllCancelsAnAccountsWorkingOrdersAndEndsItsParents) {
+  auto s = test::settings_of(kDesk);
+  ASSERT_TRUE(s);
+  Driver d(*s);
+  const AccountId a1 = d.k->accounts()[0];
+  auto sent = trade_until_working(d);
+  std::set<std::uint64_t> a1_working;
+  d.k->orders().for_each_live_child([&](const ChildOrder& c) {
+    if (c.account() == a1) a1_working.insert(c.id().value);
+  });
+  ASSERT_FALSE(a1_working.empty()) << "A1 has orders working";
+  ASSERT_TRUE(d.k->slicer().has_active_parent(a1));
+
+  d.intents.clear();
+  d.command(ControlAction::kCancelAll, a1);
+  std::set<std::uint64_t> cancelled;
+  std::vector<CancelOrder> cancels;
+  for (const Event& e : d.intents) {
+    if (const auto* c = std::get_if<CancelOrder>(&e)) {
+      cancelled.insert(c->orig_order.value);
+      cancels.push_back(*c);
+    }
+  }
+  EXPECT_EQ(cancelled, a1_working) << "every working order of A1, and only those, cancelled";
+
+  // Minutes on: A1 gets no new order (its parents are ending); the others trade on.
+  d.intents.clear();
+  std::set<std::uint32_t> new_for;
+  for (int i = 0; i < 5; ++i) {
+    d.minute += 1;
+    d.k->advance_market_clock_offline(d.now(), d.intents);
+  }
+  for (const Event& e : d.intents) {
+    if (const auto* so = std::get_if<SubmitOrder>(&e)) new_for.insert(so->account.value);
+  }
+  EXPECT_EQ(new_for.count(a1.value), 0u) << "no new order for A1 after its cancel-all";
+  EXPECT_TRUE(d.k->slicer().has_active_parent(a1)) << "its parents wait for the cancels' answers";
+
+  // The broker confirms the cancels: A1's parents close at their next step.
+  int n = 0;
+  for (const CancelOrder& c : cancels) {
+    d.k->feed_offline(test::canceled_of(sent.at(c.orig_order.value), c, "CXL" + std::to_string(++n)),
+                      d.now(), d.intents);
+  }
+  d.observed.clear();
+  d.minute += 2;
+  d.k->advance_market_clock_offline(d.now(), d.intents);
+  EXPECT_FALSE(d.k->slicer().has_active_parent(a1)) << "A1's parents closed";
+  EXPECT_GT(d.k->slicer().counters().cancelled_by_operator, 0u);
+  bool closed = false;
+  for (const Event& e : d.observed) {
+    if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) closed = closed || pc->account == a1;
+  }
+  EXPECT_TRUE(closed);
+}
+
+TEST(OperatorCommands, AModelsKillSwitchStopsItsAccountsOnly) {
+  auto s = test::settings_of(kDesk);
+  ASSERT_TRUE(s);
+  Driver d(*s);
+  const AccountId a1 = d.k->accounts()[0], a2 = d.k->accounts()[1], a3 = d.k->accounts()[2];
+  const ModelId n{1};
+  auto sent = trade_until_working(d);
+  d.intents.clear();
+  d.command(ControlAction::kKillSwitchOn, {}, n);
+  EXPECT_TRUE(d.k->gate().kill_active(a2));
+  EXPECT_FALSE(d.k->gate().kill_active(a1));
+  EXPECT_FALSE(d.k->gate().kill_active(a3));
+  EXPECT_FALSE(d.k->gate().kill_global());
+  std::set<std::uint32_t> cancelled_accounts;
+  for (const Event& e : d.intents) {
+    if (const auto* c = std::get_if<CancelOrder>(&e)) {
+      cancelled_accounts.insert(sent.at(c->orig_order.value).account.value);
+    }
+  }
+  EXPECT_EQ(cancelled_accounts, (std::set<std::uint32_t>{a2.value}))
+      << "model n's working orders (A2's), and no other, cancelled";
+  d.command(ControlAction::kKillSwitchOff, {}, n);
+  EXPECT_FALSE(d.k->gate().kill_active(a2));
 }
 
 }  // namespace

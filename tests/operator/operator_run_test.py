@@ -316,6 +316,51 @@ try:
         check(got == want, f'{path}: {want} ({got})')
     check(request(port, '/api/v1/models')[0] == 401, 'the views need a token')
 
+    # A model's kill switch is each of its accounts' own; released the same way.
+    st, body = request(port, '/api/v1/kill-switch', CONTROL, 'POST',
+                       '{"action":"engage","model":"m"}')
+    check(st == 202 and json.loads(body)['scope'] == 'model', f'model kill engaged ({st} {body})')
+    for _ in range(50):
+        ks = json.loads(request(port, '/api/v1/status', READ)[1])['kill_switch']
+        if ks['accounts_killed'] == 4:
+            break
+        time.sleep(0.1)
+    check(ks['accounts_killed'] == 4 and not ks['global'], f'model m: its 4 accounts killed ({ks})')
+    st, body = request(port, '/api/v1/kill-switch', CONTROL, 'POST',
+                       '{"action":"release","model":"m"}')
+    for _ in range(50):
+        ks = json.loads(request(port, '/api/v1/status', READ)[1])['kill_switch']
+        if ks['accounts_killed'] == 0:
+            break
+        time.sleep(0.1)
+    check(st == 202 and ks['accounts_killed'] == 0, f'model m released ({ks})')
+
+    # Cancel-all for the account with the most working orders: they are cancelled and it gets
+    # no new order (its parents end); the others keep theirs.
+    for _ in range(100):
+        orders = json.loads(request(port, '/api/v1/orders', READ)[1])['orders']
+        if orders:
+            break
+        time.sleep(0.2)
+    by_acct = {}
+    for o in orders:
+        by_acct.setdefault(o['account'], []).append(o['cl_ord_id'])
+    victim = max(by_acct, key=lambda a: len(by_acct[a])) if by_acct else 'A1'
+    st, body = request(port, '/api/v1/cancel-all', CONTROL, 'POST',
+                       json.dumps({'action': 'cancel', 'account': victim}))
+    check(st == 202 and json.loads(body)['account'] == victim, f'cancel-all {victim} ({st} {body})')
+    left = None
+    for _ in range(50):
+        left = json.loads(request(port, f'/api/v1/orders?account={victim}', READ)[1])['orders']
+        if not left:
+            break
+        time.sleep(0.1)
+    check(by_acct and not left, f'{victim}: its {len(by_acct.get(victim, []))} working orders '
+          f'cancelled ({left})')
+    cancel_all_ids = set(by_acct.get(victim, []))
+    st, body = request(port, '/api/v1/cancel-all', CONTROL, 'POST', '{"action":"cancel","model":"m"}')
+    check(st == 400, f'cancel-all takes an account or nothing, not a model ({st})')
+
     # Hostile requests: each refused with its status; the process keeps serving.
     check(request(port, '/metrics')[0] == 401, 'no token: 401')
     check(request(port, '/metrics', READ + 'x')[0] == 401, 'a wrong token: 401')
@@ -453,6 +498,11 @@ msgs = open(os.path.join(WORK, 'sim', 'messages.log'), errors='replace').read().
 d_in = [l for l in msgs if '|35=D|' in l and ' IN ' in l]
 check(len(d_in) == new_orders, f'the broker received every NewOrderSingle and no more '
       f'({len(d_in)} vs {new_orders})')
+# The broker saw a cancel (35=F) for each order of the cancel-all.
+f_in = {dict(x.split('=', 1) for x in l.split('|') if '=' in x).get('41')
+        for l in msgs if '|35=F|' in l and ' IN ' in l}
+check(cancel_all_ids and cancel_all_ids <= f_in,
+      f'the broker got a cancel for every order of the cancel-all ({cancel_all_ids - f_in})')
 # Every fill the API showed is one the broker reported (ClOrdID, LastQty, LastPx).
 reported = set()
 for l in msgs:

@@ -135,8 +135,10 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
       return fail(api.error().message);
     }
     operator_api = std::move(api.value());
-    out << "demo: operator API on " << operator_api->address()
-        << " (read token from $BALLAST_OPERATOR_READ_TOKEN; docs/operator.md)" << std::endl;
+    out << "demo: dashboard and operator API on " << operator_api->address()
+        << " (log in with the token in $BALLAST_OPERATOR_READ_TOKEN, or the control token in "
+           "$BALLAST_OPERATOR_CONTROL_TOKEN; docs/operator.md)"
+        << std::endl;
   }
 
   // -- replay

@@ -422,7 +422,7 @@ int run_main(const RunOptions& opt, std::ostream& out, std::ostream& err) {
     }
     operator_api = std::move(api.value());
     out << "ballast run: operator API on " << operator_api->address()
-        << " (metrics, status, kill switch; docs/operator.md)" << std::endl;
+        << " (the dashboard at /, metrics, views, control; docs/operator.md)" << std::endl;
   }
   out << "ballast run: " << eng.journal_status() << "\n";
   out << "ballast run: " << s.accounts.size() << " accounts, " << s.fix.sessions.size()

@@ -108,6 +108,7 @@ class Rebalancer {
     std::uint64_t skipped_no_price = 0;  ///< a held instrument (or working order) had no price
     std::uint64_t skipped_no_nav = 0;    ///< NAV <= 0 or beyond the Money range: no weights
     std::uint64_t excluded = 0;          ///< instruments left out of rebalances for want of a price
+    std::uint64_t buys_dropped = 0;      ///< queued buys dropped by an operator's cancel-all
   };
   const Counters& counters() const noexcept { return c_; }
   /// The settings every solver is built with: optimizer.max_iterations and optimizer.tolerance

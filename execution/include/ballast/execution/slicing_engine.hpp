@@ -50,6 +50,7 @@ class SlicingEngine {
     std::uint64_t proposed = 0, replaced = 0, cancelled = 0, denied = 0, finished = 0;
     std::uint64_t left_over = 0;  ///< parents finished with quantity left (on_horizon_end: leave)
     std::uint64_t refused = 0;    ///< parents refused (ParentOrderRefused emitted)
+    std::uint64_t cancelled_by_operator = 0;  ///< parents ended by a cancel-all command
   };
   const Counters& counters() const noexcept { return c_; }
 

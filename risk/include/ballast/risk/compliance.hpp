@@ -283,6 +283,9 @@ class ComplianceGate {
   void deny(const ChildOrderProposed& o, DenyReason r, Timestamp now, ComplianceOutbox& out);
   void trip(AccountId scope, KillReason why, Timestamp now, ComplianceOutbox& out,
             bool emit = true);
+  /// Cancels every working order of `scope` (every account when invalid) not already being
+  /// cancelled: the kill switch's cancels, and the operator's cancel-all.
+  void cancel_working(AccountId scope, Timestamp now, ComplianceOutbox& out);
   void release(Working& w, std::int64_t qty_raw) noexcept;
   void remove(std::uint64_t id) noexcept;
   /// The working entry a report is about: by ClOrdID, OrigClOrdID, or our cancel's ClOrdID.

@@ -494,11 +494,14 @@ struct RebalanceDeferred {
 // ---------------------------------------------------------------- control
 
 enum class ControlAction : std::uint8_t {
-  kKillSwitchOn,  ///< block new orders, cancel working children (global or one account)
+  kKillSwitchOn,  ///< block new orders, cancel working children (global, a model or an account)
   kKillSwitchOff,
   kShutdown,        ///< stop taking new work, drain, exit
   kPauseTriggers,   ///< no rebalance is triggered (global, one model or one account)
   kResumeTriggers,  ///< lifts a pause of the same scope
+  /// Cancels every working child order in scope (one account, or every account) and ends their
+  /// parents (no new child; queued buys dropped); triggers stay armed (docs/operator.md).
+  kCancelAll,
 };
 
 /// An operator command (CLI, signal handler, HTTP). Its scope: `account` when valid, else the
