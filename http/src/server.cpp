@@ -212,14 +212,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection& operator=(const Connection&) = delete;
 
   /// How readily it gives its slot to a new connection at the cap (docs/operator.md, "Limits"):
-  /// 0, first: it has sent nothing and no token; 1: the read token, kept alive between requests
-  /// or subscribed to an event stream; 2: part of a request (or of a TLS handshake) without a
-  /// token yet (the oldest first: a slow peer's); -1: never (the control token: the kill switch
-  /// must stay reachable; a request whose token was accepted and is being read or answered;
-  /// already closed).
+  /// 0, first: it has sent nothing and no token; 1: the read token, kept alive between requests;
+  /// 2: part of a request (or of a TLS handshake) without a token yet (the oldest first: a slow
+  /// peer's); 3: the read token, subscribed to an event stream (after the tokenless ones, so a
+  /// client without a token cannot push a dashboard off while it holds connections of its own);
+  /// -1: never (the control token: the kill switch must stay reachable; a request whose token
+  /// was accepted and is being read or answered; already closed).
   int eviction_class() const noexcept {
     if (evicted_ || dropped_ || access_ == Level::kControl) return -1;
-    if (access_ == Level::kRead) return idle_ || streaming_ ? 1 : -1;
+    if (access_ == Level::kRead) return streaming_ ? 3 : idle_ ? 1 : -1;
     return bytes_seen_ ? 2 : 0;
   }
   /// Closes it now for a new connection (counted by the caller).
@@ -452,6 +453,7 @@ class Session final : public Connection {
       }
     }
     const bool get_like = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+    head_ = req.method() == bhttp::verb::head;  // a refusal below carries no body either
     const std::string_view target = origin_form(req.target());
     const std::string_view path = target.substr(0, target.find('?'));
     target_ = srv_.find(get_like ? std::string_view("GET") : req.method_string(), path);
@@ -781,7 +783,9 @@ class Session final : public Connection {
     std::string head = version_ == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
     head +=
         "Server: ballast\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n\r\n";
+        "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n\r\n"
+        // An EventSource dropped or evicted reconnects after this many milliseconds.
+        "retry: 2000\n\n";
     channel_ = &ch;
     write_event(std::make_shared<const std::string>(std::move(head)));
     srv_.subscribe(ch, shared_from_this());
@@ -978,7 +982,7 @@ void HttpServer::Impl::accept() {
 bool HttpServer::Impl::evict_one() {
   // The first connection (oldest first) of the most readily evicted class.
   Connection* pick = nullptr;
-  int best = 3;
+  int best = 4;
   for (Connection* x : sessions) {
     const int c = x->eviction_class();
     if (c >= 0 && c < best) {

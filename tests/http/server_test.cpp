@@ -338,6 +338,10 @@ TEST_P(ServerTest, ContinueHeadAbsoluteTargetsAndHttp10AreServed) {
   EXPECT_EQ(status_of(r), 200) << r;
   EXPECT_NE(r.find("Content-Length: 13"), std::string::npos) << r;  // "ok /metrics \n"
   EXPECT_EQ(r.find("ok /metrics"), std::string::npos) << r;         // no body
+  // A HEAD refused at its header has no body either.
+  r = once("HEAD /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 401) << r;
+  EXPECT_EQ(test::body_of(r), "") << r;
 
   r = once("GET http://127.0.0.1:1/metrics?q HTTP/1.1\r\nAuthorization: Bearer " + kRead +
            "\r\nConnection: close\r\n\r\n");

@@ -38,7 +38,8 @@ std::vector<std::string> events_of(const std::string& bytes) {
   while (true) {
     const std::size_t end = bytes.find("\n\n", at);
     if (end == std::string::npos) break;
-    out.push_back(bytes.substr(at, end + 2 - at));
+    // The stream's first block sets the reconnection delay: not an event.
+    if (bytes.compare(at, 7, "retry: ") != 0) out.push_back(bytes.substr(at, end + 2 - at));
     at = end + 2;
   }
   return out;
@@ -108,6 +109,7 @@ TEST_P(StreamTest, EverySubscriberGetsTheSameEventsAsDataLines) {
   EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
   EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
   EXPECT_EQ(head.find("Connection: close"), std::string::npos) << head;
+  EXPECT_EQ(ra.compare(head.size(), 13, "retry: 2000\n\n"), 0) << ra;
   const auto ea = events_of(ra);
   const auto eb = events_of(rb);
   ASSERT_GE(ea.size(), 3u) << ra;
@@ -272,6 +274,29 @@ TEST_P(StreamTest, ReadStreamsMakeRoomAtTheCapAndControlOnesNeverDo) {
   EXPECT_EQ(server->counters().evicted.value(), evicted);
   for (auto& c : controls) {
     r = c->read_for(100ms);
+    EXPECT_NE(r.find("data: tick"), std::string::npos) << r;
+  }
+}
+
+TEST_P(StreamTest, ClientsWithoutATokenCannotPushAStreamOffWhileTheyHoldConnections) {
+  // Four dashboards stream; a client without a token opens connection after connection at the
+  // cap (8), each sending the start of a request and holding it. A newcomer takes the slot of
+  // a silent connection, then of a tokenless part-sent one: never a stream's while such remain.
+  std::vector<std::unique_ptr<Conn>> streams;
+  for (int i = 0; i < 4; ++i) {
+    streams.push_back(subscriber("/events", kRead));
+    ASSERT_NE(streams.back()->read_until("data: ").find("data: "), std::string::npos);
+  }
+  std::vector<std::unique_ptr<Conn>> holders;
+  for (int i = 0; i < 24; ++i) {
+    holders.push_back(h.connect());
+    holders.back()->send("GET /events HTTP/1.1\r\n");
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(server->counters().evicted.value(), 16u);
+  EXPECT_EQ(server->counters().streams_open.value(), 4u);
+  for (auto& c : streams) {
+    const std::string r = c->read_for(100ms);
     EXPECT_NE(r.find("data: tick"), std::string::npos) << r;
   }
 }
