@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libquickfix-dev libyaml-cpp-dev libeigen3-dev libboost-dev
+  libquickfix-dev libyaml-cpp-dev libeigen3-dev libboost-dev libssl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -388,7 +388,7 @@ std::string summary(const Settings& s) {
   o << '\n';
   const auto& h = s.operator_http;
   if (h.enabled) {
-    o << "operator: http://"
+    o << "operator: " << (h.tls.enabled ? "https://" : "http://")
       << (h.bind.find(':') != std::string::npos ? "[" + h.bind + "]" : h.bind) << ":"
       << (h.port == 0 ? std::string("(any free port)") : std::to_string(h.port))
       << ", read token from $" << h.read_token_env;

@@ -16,6 +16,7 @@
 #include "ballast/adapters/tape_file.hpp"
 #include "ballast/core/exchange_time.hpp"
 #include "ballast/execution/slicer.hpp"
+#include "ballast/http/http_config.hpp"
 
 namespace ballast::config::detail {
 
@@ -205,6 +206,8 @@ void resolve_input_paths(Settings& s, const fs::path& base_dir) {
     resolve(f.tls.key_file, base_dir);
     resolve(f.data_dictionary, base_dir);
   }
+  resolve(s.operator_http.tls.cert_file, base_dir);
+  resolve(s.operator_http.tls.key_file, base_dir);
 }
 
 void check_input_files(Document& doc, const Settings& s, bool contents) {
@@ -256,6 +259,26 @@ void check_input_files(Document& doc, const Settings& s, bool contents) {
       check(base + ".tls.key_file", f.tls.key_file);
     }
     check(base + ".data_dictionary", f.data_dictionary);
+  }
+  // The operator server's certificate and key: each opens, then both load as the server loads
+  // them (PEM, the key unencrypted and matching the certificate, the certificate in its dates).
+  if (const auto& h = s.operator_http; h.enabled && h.tls.enabled) {
+    bool opened = true;
+    for (const auto& [key, path] : {std::pair{"operator.http.tls.cert_file", &h.tls.cert_file},
+                                    std::pair{"operator.http.tls.key_file", &h.tls.key_file}}) {
+      if (path->empty()) {
+        opened = false;  // validate() names the missing key
+      } else if (const auto why = open_problem(*path); !why.empty()) {
+        report(doc, key, *path, why);
+        opened = false;
+      }
+    }
+    if (opened) {
+      for (const auto& v : http::check_tls_files(h.tls)) {
+        const std::string& file = v.path == "tls.key_file" ? h.tls.key_file : h.tls.cert_file;
+        report(doc, "operator.http." + v.path, file, v.message);
+      }
+    }
   }
 }
 

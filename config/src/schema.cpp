@@ -518,9 +518,10 @@ void read_operator(Document& doc, const Field& f, http::HttpConfig& h) {
   r.get("request_timeout", h.request_timeout);
   r.get("idle_timeout", h.idle_timeout);
   if (auto t = r.take("tls")) {
-    value_error(doc, *t,
-                "not supported yet: the operator server speaks plain HTTP on a loopback address; "
-                "put a TLS-terminating proxy in front for remote access (docs/operator.md)");
+    MapReader tr(doc, *t);
+    read_enabled(tr, h.tls.enabled);
+    tr.get("cert_file", h.tls.cert_file);
+    tr.get("key_file", h.tls.key_file);
   }
 }
 

@@ -39,11 +39,22 @@ ConfigViolations HttpConfig::validate() const {
     check.fail("bind", concat({"'", bind,
                                "' is not a numeric IP address; write 127.0.0.1 or ::1 (host names "
                                "are not resolved)"}));
-  } else if (!is_loopback_address(bind)) {
+  } else if (!is_loopback_address(bind) && !tls.enabled) {
     check.fail("bind", concat({"'", bind,
-                               "' is not a loopback address: the server has no TLS yet, so bearer "
-                               "tokens would cross the network in clear; bind 127.0.0.1 and put a "
-                               "TLS-terminating proxy in front (docs/operator.md)"}));
+                               "' is not a loopback address and TLS is off: the tokens would "
+                               "cross the network in clear; configure operator.http.tls "
+                               "(cert_file, key_file) or bind 127.0.0.1 (docs/operator.md, "
+                               "\"TLS\")"}));
+  }
+  if (tls.enabled) {
+    if (tls.cert_file.empty()) {
+      check.fail("tls.cert_file",
+                 "required with TLS on: the server's certificate (PEM, leaf first, then any "
+                 "intermediates)");
+    }
+    if (tls.key_file.empty()) {
+      check.fail("tls.key_file", "required with TLS on: the certificate's private key (PEM)");
+    }
   }
   check.integer("port", port, 0, 65'535);
   if (read_token_env.empty()) {

@@ -1,20 +1,31 @@
 // The operator's HTTP server on Boost.Beast (server.hpp). Every handler runs on the server's one
-// thread: no locks; a connection is one Session, alive while an operation of its is pending.
+// thread: no locks. A connection is one Session over TCP or over TLS on TCP, alive while an
+// operation of its is pending or an event stream holds it.
 #include "ballast/http/server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <array>
+#include <deque>
 #include <exception>
 #include <list>
 #include <optional>
+#include <set>
 #include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "ballast/http/browser.hpp"
+#include "tls.hpp"
 
 namespace ballast::http {
 
@@ -23,17 +34,37 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 /// The buffer of one connection holds at most a whole request (headers, body) and a little of
 /// the next one a pipelining client sent behind it.
 constexpr std::size_t kBufferBytes = kMaxHeaderBytes + kMaxBodyBytes + 4096;
 
-/// What an over-the-limit connection is told before it is closed.
+/// What an over-the-limit connection is told before it is closed (plain HTTP only: over TLS a
+/// handshake for it would let a flood hold descriptors).
 constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nServer: ballast\r\nContent-Type: text/plain\r\n"
     "Content-Length: 41\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
     "too many connections to the operator API\n";
+
+/// What a plain-HTTP client on the TLS port is told, in plain text.
+constexpr std::string_view kPlainOnTls =
+    "HTTP/1.1 400 Bad Request\r\nServer: ballast\r\nContent-Type: text/plain\r\n"
+    "Content-Length: 37\r\nConnection: close\r\n\r\n"
+    "this port speaks HTTPS: use https://\n";
+static_assert(kPlainOnTls.size() - kPlainOnTls.find("\r\n\r\n") - 4 == 37);
+static_assert(kBusy.size() - kBusy.find("\r\n\r\n") - 4 == 41);
+
+/// The built-in pages (the login form) load nothing and may be framed by nobody.
+constexpr std::string_view kPagePolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'";
+
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
 
 /// "Bearer <token>" (the scheme in any case, spaces around the token ignored); empty when the
 /// header is another scheme.
@@ -55,6 +86,65 @@ bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
 
+/// The path of a target in origin form ("/x?y") or absolute form ("http://host:port/x?y").
+std::string_view origin_form(std::string_view target) {
+  if (!target.empty() && target.front() == '/') return target;
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const auto slash = target.find('/', scheme.size());
+      return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
+  return target;  // no route matches it: 404
+}
+
+class Connection;
+
+/// One StreamRoute: its timer runs while it has subscribers.
+struct Channel {
+  Channel(asio::io_context& ioc, StreamRoute r) : route(std::move(r)), timer(ioc) {}
+  StreamRoute route;
+  asio::steady_timer timer;
+  std::vector<std::shared_ptr<Connection>> subscribers;
+  std::shared_ptr<const std::string> last;  // the latest event, for a new subscriber
+  bool running = false;
+};
+
+/// What a request's method and path name.
+struct Target {
+  enum class Kind : std::uint8_t { kNone, kLoginForm, kLogin, kLogout, kRoute, kStream, kAsset };
+  Kind kind = Kind::kNone;
+  const Route* route = nullptr;
+  Channel* channel = nullptr;
+  const StaticAsset* asset = nullptr;
+  const std::string* etag = nullptr;
+  Access needs = Access::kRead;
+  bool page = false;    // a GET of a page: without a token, the login form
+  std::string allowed;  // the path's methods, for a 405
+
+  /// The built-in login endpoints: no token needed.
+  bool open() const noexcept {
+    return kind == Kind::kLoginForm || kind == Kind::kLogin || kind == Kind::kLogout;
+  }
+};
+
+/// An answer before it is written: a route's Response and the server's own headers.
+struct Answer {
+  unsigned status = 200;
+  std::string content_type{kText};
+  std::string body;
+  std::string cache_control = "no-store";
+  std::vector<std::pair<std::string_view, std::string>> headers;
+  bool page_policy = false;  // a built-in page: Content-Security-Policy
+};
+
+Answer text(unsigned status, std::string body) {
+  Answer a;
+  a.status = status;
+  a.body = std::move(body);
+  return a;
+}
+
 }  // namespace
 
 bool token_equal(std::string_view given, std::string_view expected) noexcept {
@@ -66,71 +156,212 @@ bool token_equal(std::string_view given, std::string_view expected) noexcept {
   return diff == 0;
 }
 
-namespace {
-class Session;
-}
-
 struct HttpServer::Impl {
   HttpConfig cfg;
   std::vector<Route> routes;
+  std::vector<StaticAsset> assets;
+  std::vector<std::string> etags;  // of assets[i]
   HttpCounters counters;
-  std::size_t open = 0;          // Sessions alive
-  std::list<Session*> sessions;  // alive, oldest first (eviction at the cap)
+  std::size_t open = 0;             // Sessions alive
+  std::size_t streams = 0;          // of them, event-stream subscribers
+  std::list<Connection*> sessions;  // alive, oldest first (eviction at the cap)
   bool stopping = false;
   std::uint16_t port = 0;
+  std::unique_ptr<ssl::context> tls;  // with TLS on; outlives the streams that use it
   // Declared after what the sessions touch: destroying the io_context destroys the sessions its
   // pending handlers hold, and they count themselves out in counters and `open`.
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::steady_timer accept_retry{ioc};
+  // After the io_context: destroyed before it (their timers), and emptied by stop().
+  std::vector<std::unique_ptr<Channel>> channels;
   std::thread thread;
 
   void accept();
   void refuse(tcp::socket s);
-  /// At the cap: closes the oldest connection that has not yet sent an authorised request, so a
-  /// client that holds connections without a token cannot lock the desk out. False: none.
+  /// At the cap: closes the oldest connection of the most readily evicted class, so a client
+  /// that holds connections without a token cannot lock the desk out. False: none.
   bool evict_one();
+  Target find(std::string_view method, std::string_view path);
+  void subscribe(Channel& ch, std::shared_ptr<Connection> c);
+  /// Produces one event of `ch`, sends it to every subscriber and arms the next.
+  void tick(Channel& ch);
   void run() noexcept;
 };
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+/// A connection, whatever carries it: what eviction, streams and stop() see.
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Session(tcp::socket s, HttpServer::Impl& srv)
-      : stream_(std::move(s)), srv_(srv), buffer_(kBufferBytes) {
+  explicit Connection(HttpServer::Impl& srv) : srv_(srv) {
     ++srv_.open;
     srv_.counters.connections_open.set(srv_.open);
     self_ = srv_.sessions.insert(srv_.sessions.end(), this);
   }
-  ~Session() {
+  virtual ~Connection() {
     srv_.sessions.erase(self_);
     --srv_.open;
     srv_.counters.connections_open.set(srv_.open);
+    if (streaming_) {
+      --srv_.streams;
+      srv_.counters.streams_open.set(srv_.streams);
+    }
   }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   /// How readily it gives its slot to a new connection at the cap (docs/operator.md, "Limits"):
-  /// 0, first: it has sent nothing and no token; 1: kept alive between requests with the read
-  /// token; 2: part of a request without a token yet (the oldest first: a slow peer's); -1: never
-  /// (the control token: the kill switch must stay reachable; a request whose token was accepted
-  /// and is being read or answered; already evicted).
+  /// 0, first: it has sent nothing and no token; 1: the read token, kept alive between requests;
+  /// 2: part of a request (or of a TLS handshake) without a token yet (the oldest first: a slow
+  /// peer's); 3: the read token, subscribed to an event stream (after the tokenless ones, so a
+  /// client without a token cannot push a dashboard off while it holds connections of its own);
+  /// -1: never (the control token: the kill switch must stay reachable; a request whose token
+  /// was accepted and is being read or answered; already closed).
   int eviction_class() const noexcept {
-    if (evicted_ || access_ == Level::kControl) return -1;
-    if (access_ == Level::kRead) return idle_ ? 1 : -1;
+    if (evicted_ || dropped_ || access_ == Level::kControl) return -1;
+    if (access_ == Level::kRead) return streaming_ ? 3 : idle_ ? 1 : -1;
     return bytes_seen_ ? 2 : 0;
   }
-  void evict() {
-    evicted_ = true;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  /// Closes it now for a new connection (counted by the caller).
+  virtual void evict() = 0;
+  /// Closes the socket (stop()); what is pending fails.
+  virtual void close_now() noexcept = 0;
+  /// Queues an event of the channel it is subscribed to; closes it when its queue is full.
+  virtual void push(const std::shared_ptr<const std::string>& event) = 0;
 
-  void start() { wait_for_request(); }
+ protected:
+  enum class Level : std::uint8_t { kNone, kRead, kControl };
+
+  /// Leaves its channel (which may hold the last reference to it: callers hold one).
+  void leave_stream() {
+    Channel* ch = std::exchange(channel_, nullptr);
+    if (ch == nullptr) return;
+    auto& v = ch->subscribers;
+    v.erase(std::remove_if(v.begin(), v.end(), [this](const auto& p) { return p.get() == this; }),
+            v.end());
+  }
+
+  HttpServer::Impl& srv_;
+  std::list<Connection*>::iterator self_;
+  Channel* channel_ = nullptr;   // subscribed to
+  Level access_ = Level::kNone;  // the best token this connection has shown
+  bool idle_ = false;            // waiting for a request's first byte
+  bool bytes_seen_ = false;      // the peer has sent something
+  bool evicted_ = false;
+  bool streaming_ = false;  // an event stream's subscriber
+  bool dropped_ = false;    // closed for not keeping up with its stream
+};
+
+/// One connection: plain TCP (PlainStream) or TLS (TlsStream).
+template <class Stream>
+class Session final : public Connection {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(tcp::socket s, HttpServer::Impl& srv)
+      : Connection(srv), stream_(make_stream(std::move(s), srv)), buffer_(kBufferBytes) {}
+
+  void start() {
+    if constexpr (kTls) {
+      read_hello();
+    } else {
+      wait_for_request();
+    }
+  }
+
+  void evict() override {
+    const auto keep = shared_from_this();
+    evicted_ = true;
+    close_now();
+    leave_stream();
+  }
+
+  void close_now() noexcept override {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
+  }
+
+  // One write in flight; at most kStreamQueueEvents behind it. A reader that falls further
+  // behind is closed: it never holds the server, the other subscribers or memory.
+  void push(const std::shared_ptr<const std::string>& event) override {
+    if (dropped_ || evicted_ || !streaming_) return;
+    if (!writing_) return write_event(event);
+    if (queue_.size() >= kStreamQueueEvents) {
+      dropped_ = true;
+      ++srv_.counters.stream_dropped;
+      close_now();
+      queue_.clear();
+      leave_stream();
+      return;
+    }
+    queue_.push_back(event);
+  }
 
  private:
+  static Stream make_stream(tcp::socket s, HttpServer::Impl& srv) {
+    if constexpr (kTls) {
+      return Stream(std::move(s), *srv.tls);
+    } else {
+      return Stream(std::move(s));
+    }
+  }
+  beast::tcp_stream& lowest() noexcept { return beast::get_lowest_layer(stream_); }
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+
+  // TLS: the first bytes of a new connection must be a TLS record (a handshake, 0x16) within
+  // request_timeout, and the handshake must end within request_timeout of them. A plain-HTTP
+  // request is told to use https:// and closed.
+  void read_hello() {
+    lowest().expires_after(srv_.cfg.request_timeout);
+    idle_ = true;
+    lowest().async_read_some(
+        buffer_.prepare(1024),
+        [self = self()](beast::error_code ec, std::size_t n) { self->on_hello(ec, n); });
+  }
+
+  void on_hello(beast::error_code ec, std::size_t n) {
+    idle_ = false;
+    if (ec) {
+      if (ec == beast::error::timeout) ++srv_.counters.timeouts;
+      return;
+    }
+    bytes_seen_ = true;
+    buffer_.commit(n);
+    if (static_cast<const unsigned char*>(buffer_.data().data())[0] != 0x16) {
+      ++srv_.counters.tls_failed;
+      ++srv_.counters.responses_4xx;
+      asio::async_write(lowest(), asio::buffer(kPlainOnTls.data(), kPlainOnTls.size()),
+                        [self = self()](beast::error_code e, std::size_t) {
+                          if (e) return;
+                          beast::error_code ignored;
+                          self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->drain(self->lowest());
+                        });
+      return;
+    }
+    lowest().expires_after(srv_.cfg.request_timeout);
+    if constexpr (kTls) {
+      stream_.async_handshake(
+          ssl::stream_base::server, buffer_.data(),
+          [self = self()](beast::error_code e, std::size_t used) { self->on_handshake(e, used); });
+    }
+  }
+
+  void on_handshake(beast::error_code ec, std::size_t used) {
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        ++srv_.counters.timeouts;
+      } else if (!evicted_ && !srv_.stopping) {
+        ++srv_.counters.tls_failed;
+      }
+      return;
+    }
+    buffer_.consume(used);
+    wait_for_request();
+  }
+
   // A kept-alive connection waits up to idle_timeout for the next request's first byte (a new
   // one: request_timeout, so connections that never send cannot hold the slots), then up to
   // request_timeout for the whole request.
@@ -139,12 +370,11 @@ class Session : public std::enable_shared_from_this<Session> {
       read_request();
       return;
     }
-    stream_.expires_after(answered_ ? srv_.cfg.idle_timeout : srv_.cfg.request_timeout);
+    lowest().expires_after(answered_ ? srv_.cfg.idle_timeout : srv_.cfg.request_timeout);
     idle_ = true;
-    stream_.async_read_some(buffer_.prepare(1024),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->on_first_bytes(ec, n);
-                            });
+    stream_.async_read_some(
+        buffer_.prepare(1024),
+        [self = self()](beast::error_code ec, std::size_t n) { self->on_first_bytes(ec, n); });
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -162,16 +392,49 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
     parser_->body_limit(kMaxBodyBytes);
-    stream_.expires_after(srv_.cfg.request_timeout);
+    lowest().expires_after(srv_.cfg.request_timeout);
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+        [self = self()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
-  // The header is in: the framing is checked before any of the body is read.
+  /// A token's grade: both tokens compared, always, so the time taken says nothing about which
+  /// one (or how much) matched.
+  Level grade(std::string_view token) const noexcept {
+    const std::string& read = srv_.cfg.read_token.reveal();
+    const std::string& control = srv_.cfg.control_token.reveal();
+    const bool is_read = !token.empty() && token_equal(token, read);
+    const bool is_control = !token.empty() && !control.empty() && token_equal(token, control);
+    return is_control ? Level::kControl : is_read ? Level::kRead : Level::kNone;
+  }
+
+  struct Credential {
+    Level level = Level::kNone;
+    bool by_cookie = false;
+    bool presented = false;  // a token was given (right or wrong)
+  };
+
+  /// A bearer token decides alone; without one, the best of the login cookies sent.
+  Credential credential(const bhttp::request<bhttp::string_body>& req) const {
+    const std::string_view bearer = bearer_token(req[bhttp::field::authorization]);
+    if (!bearer.empty()) return {grade(bearer), false, true};
+    Credential c;
+    const auto [from, to] = req.equal_range(bhttp::field::cookie);
+    for (auto it = from; it != to; ++it) {
+      for (const std::string& v : cookie_values(it->value(), kTokenCookie)) {
+        c.presented = true;
+        c.level = std::max(c.level, grade(v));
+      }
+    }
+    c.by_cookie = c.level != Level::kNone;
+    return c;
+  }
+
+  // The header is in: the framing and the token are checked before any of the body is read.
   void on_header(beast::error_code ec) {
     if (ec) return on_request(ec);
     const auto& req = parser_->get();
+    version_ = req.version() == 10 ? 10 : 11;
     // Transfer-Encoding must be exactly "chunked" (RFC 9112 6.3): with another final coding the
     // body's length is unknown, and a parser that took it as empty would read the body as the
     // next request (request smuggling behind a proxy); other codings are not implemented.
@@ -189,36 +452,65 @@ class Session : public std::enable_shared_from_this<Session> {
                    : fail(400, "Transfer-Encoding must end in chunked\n");
       }
     }
-    // The token, before any of the body is read (or a 100 Continue sent): a client without one
-    // is answered 401 and closed, and one with one is never evicted mid-request.
-    const std::string_view token = bearer_token(req[bhttp::field::authorization]);
-    const std::string& read = srv_.cfg.read_token.reveal();
-    const std::string& control = srv_.cfg.control_token.reveal();
-    // Both compared, always: the time taken says nothing about which one (or how much) matched.
-    const bool is_read = !token.empty() && token_equal(token, read);
-    const bool is_control = !token.empty() && !control.empty() && token_equal(token, control);
-    if (!is_read && !is_control) {
+    const bool get_like = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+    head_ = req.method() == bhttp::verb::head;  // a refusal below carries no body either
+    const std::string_view target = origin_form(req.target());
+    const std::string_view path = target.substr(0, target.find('?'));
+    target_ = srv_.find(get_like ? std::string_view("GET") : req.method_string(), path);
+    const Credential cred = credential(req);
+    if (target_.open()) {
+      // The login endpoints take no token; their body is small.
+      if (req.payload_size() && *req.payload_size() > kMaxLoginBodyBytes) {
+        ++srv_.counters.too_large;
+        return fail(413, "a login body is at most 4 KiB\n");
+      }
+      request_access_ = Access::kRead;
+      by_cookie_ = false;
+    } else if (cred.level == Level::kNone) {
+      // Before any of the body is read (or a 100 Continue sent): a client without a token is
+      // answered 401 and closed, and one with one is never evicted mid-request.
       ++srv_.counters.requests;
       ++srv_.counters.unauthorized;
       keep_alive_ = false;
       linger_ = true;
-      version_ = req.version() == 10 ? 10 : 11;
-      Response out;
-      out.status = 401;
-      out.content_type = "text/plain; charset=utf-8";
-      out.body = token.empty() ? "a bearer token is required (Authorization: Bearer ...)\n"
-                               : "the token is not valid\n";
+      Answer out =
+          text(401, !cred.presented ? "a bearer token is required (Authorization: Bearer ...)\n"
+                                    : "the token is not valid\n");
+      if (get_like && target_.page) {
+        out.content_type = kHtml;
+        out.page_policy = true;
+        out.body =
+            login_page(target, cred.presented ? "That token is no longer valid: sign in again."
+                                              : "Sign in with the read or the control token.");
+      }
       return respond(std::move(out), true);
+    } else {
+      // A cookie rides along on requests a browser makes for other sites' pages; a form or a
+      // script of another origin cannot add this header (a script would need a CORS preflight,
+      // which is never granted), so a state-changing request authenticated by the cookie alone
+      // must carry it.
+      if (cred.by_cookie && !get_like && req[kRequestHeader] != "1") {
+        ++srv_.counters.requests;
+        ++srv_.counters.forbidden;
+        keep_alive_ = false;
+        linger_ = true;
+        return respond(text(403,
+                            "a request authenticated by the login cookie must carry the "
+                            "header X-Ballast-Request: 1 (a cross-site request is "
+                            "refused)\n"),
+                       true);
+      }
+      // A connection that once showed the control token keeps its slot.
+      if (access_ != Level::kControl) access_ = cred.level;
+      request_access_ = cred.level == Level::kControl ? Access::kControl : Access::kRead;
+      by_cookie_ = cred.by_cookie;
     }
-    // A connection that once showed the control token keeps its slot.
-    if (access_ != Level::kControl) access_ = is_control ? Level::kControl : Level::kRead;
-    request_access_ = is_control ? Access::kControl : Access::kRead;
     if (parser_->is_done()) return on_request({});
     // A client that asks before sending its body is told to go on.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](beast::error_code e, std::size_t) {
+                        [self = self()](beast::error_code e, std::size_t) {
                           if (e) return;
                           self->read_body();
                         });
@@ -228,9 +520,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = self()](beast::error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(beast::error_code ec) {
@@ -256,25 +547,9 @@ class Session : public std::enable_shared_from_this<Session> {
     handle(parser_->get());
   }
 
-  /// The path of a target in origin form ("/x?y") or absolute form ("http://host:port/x?y").
-  static std::string_view origin_form(std::string_view target) {
-    if (!target.empty() && target.front() == '/') return target;
-    for (const std::string_view scheme : {"http://", "https://"}) {
-      if (target.size() > scheme.size() &&
-          beast::iequals(target.substr(0, scheme.size()), scheme)) {
-        const auto slash = target.find('/', scheme.size());
-        return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-      }
-    }
-    return target;  // no route matches it: 404
-  }
-
   void handle(const bhttp::request<bhttp::string_body>& req) {
     keep_alive_ = req.keep_alive();
-    version_ = req.version() == 10 ? 10 : 11;
     head_ = req.method() == bhttp::verb::head;
-    Response out;
-    out.content_type = "text/plain; charset=utf-8";
     const std::string_view target = origin_form(req.target());
     const auto q = target.find('?');
     Request r;
@@ -285,42 +560,129 @@ class Session : public std::enable_shared_from_this<Session> {
     r.body = req.body();
     r.access = request_access_;
     r.server = &srv_.counters;
-    const Route* hit = nullptr;
-    std::string allowed;
-    for (const Route& route : srv_.routes) {
-      const bool prefix = !route.path.empty() && route.path.back() == '/';
-      const bool match =
-          prefix ? r.path.substr(0, route.path.size()) == route.path : r.path == route.path;
-      if (!match) continue;
-      if (route.method == r.method) {
-        hit = &route;
-        break;
+    r.by_cookie = by_cookie_;
+    const Target& t = target_;
+    switch (t.kind) {
+      case Target::Kind::kNone: {
+        Answer out = t.allowed.empty()
+                         ? text(404, "no such endpoint (docs/operator.md lists them)\n")
+                         : text(405, "method not allowed here; allowed: " + t.allowed + "\n");
+        if (!t.allowed.empty()) out.headers.emplace_back("Allow", t.allowed);
+        return respond(std::move(out), false);
       }
-      if (!allowed.empty()) allowed += ", ";
-      allowed += route.method;
+      case Target::Kind::kLoginForm: {
+        Answer out;
+        out.content_type = kHtml;
+        out.page_policy = true;
+        out.body = login_page(form_value(r.query, "next").value_or("/"),
+                              "Sign in with the read or the control token.");
+        return respond(std::move(out), false);
+      }
+      case Target::Kind::kLogin:
+        return login(req, r);
+      case Target::Kind::kLogout:
+        return logout(r);
+      default:
+        break;
     }
-    if (hit == nullptr) {
-      out.status = allowed.empty() ? 404 : 405;
-      out.body = allowed.empty() ? "no such endpoint (docs/operator.md lists them)\n"
-                                 : "method not allowed here; allowed: " + allowed + "\n";
-      allow_ = std::move(allowed);
-      return respond(std::move(out), false);
-    }
-    if (hit->needs == Access::kControl && r.access != Access::kControl) {
+    if (t.needs == Access::kControl && r.access != Access::kControl) {
       ++srv_.counters.forbidden;
-      out.status = 403;
-      out.body = "this endpoint needs the control token; the read-only token was given\n";
+      return respond(
+          text(403, "this endpoint needs the control token; the read-only token was given\n"),
+          false);
+    }
+    if (t.kind == Target::Kind::kStream) {
+      if (!head_) return begin_stream(*t.channel);
+      Answer out;
+      out.content_type = "text/event-stream";
       return respond(std::move(out), false);
     }
-    try {
-      out.content_type = "application/json";
-      hit->handle(r, out);
-    } catch (const std::exception&) {
-      out = Response{};
-      out.status = 500;
-      out.content_type = "text/plain; charset=utf-8";
-      out.body = "internal error\n";
+    if (t.kind == Target::Kind::kAsset) {
+      Answer out;
+      out.cache_control = "no-cache";
+      out.headers.emplace_back("ETag", *t.etag);
+      if (etag_matches(req[bhttp::field::if_none_match], *t.etag)) {
+        out.status = 304;
+        out.content_type.clear();
+      } else {
+        out.content_type = t.asset->content_type;
+        out.body = std::string(t.asset->bytes);
+      }
+      return respond(std::move(out), false);
     }
+    Response res;
+    try {
+      t.route->handle(r, res);
+    } catch (const std::exception&) {
+      res = Response{};
+      res.status = 500;
+      res.content_type = kText;
+      res.body = "internal error\n";
+    }
+    Answer out;
+    out.status = res.status;
+    out.content_type = std::move(res.content_type);
+    out.body = std::move(res.body);
+    respond(std::move(out), false);
+  }
+
+  /// `; Secure` under TLS: the browser sends the cookie over HTTPS only.
+  static constexpr std::string_view cookie_attributes() {
+    return kTls ? "; Path=/; HttpOnly; SameSite=Strict; Secure"
+                : "; Path=/; HttpOnly; SameSite=Strict";
+  }
+
+  // POST /login: token=...&next=/path. The token comes back only in the Set-Cookie header.
+  void login(const bhttp::request<bhttp::string_body>& req, const Request& r) {
+    const std::string_view type = req[bhttp::field::content_type];
+    constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+    if (!type.empty() && !beast::iequals(type.substr(0, kForm.size()), kForm)) {
+      keep_alive_ = false;
+      return respond(text(415,
+                          "POST /login takes a form: token=...&next=/path "
+                          "(application/x-www-form-urlencoded)\n"),
+                     true);
+    }
+    if (r.body.size() > kMaxLoginBodyBytes) {
+      ++srv_.counters.too_large;
+      keep_alive_ = false;
+      return respond(text(413, "a login body is at most 4 KiB\n"), true);
+    }
+    const auto token = form_value(r.body, "token");
+    const std::string next = local_redirect(form_value(r.body, "next").value_or("/"));
+    const Level level = token ? grade(*token) : Level::kNone;
+    if (level == Level::kNone) {
+      ++srv_.counters.unauthorized;
+      keep_alive_ = false;
+      Answer out;
+      out.status = 401;
+      out.content_type = kHtml;
+      out.page_policy = true;
+      out.body = login_page(next, "That token is not valid.");
+      return respond(std::move(out), true);
+    }
+    ++srv_.counters.logins;
+    Answer out = text(303, "signed in\n");
+    out.headers.emplace_back("Location", next);
+    std::string cookie(kTokenCookie);
+    cookie += '=';
+    cookie += cookie_encode(*token);
+    cookie += cookie_attributes();
+    out.headers.emplace_back("Set-Cookie", std::move(cookie));
+    respond(std::move(out), false);
+  }
+
+  // POST /logout: the cookie cleared; back to `next` (a form field or the query) or "/".
+  void logout(const Request& r) {
+    auto next = form_value(r.body, "next");
+    if (!next) next = form_value(r.query, "next");
+    Answer out = text(303, "signed out\n");
+    out.headers.emplace_back("Location", local_redirect(next.value_or("/")));
+    std::string cookie(kTokenCookie);
+    cookie += "=";
+    cookie += cookie_attributes();
+    cookie += "; Max-Age=0";
+    out.headers.emplace_back("Set-Cookie", std::move(cookie));
     respond(std::move(out), false);
   }
 
@@ -328,16 +690,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail(unsigned status, std::string body) {
     keep_alive_ = false;
     linger_ = true;
-    Response out;
-    out.status = status;
-    out.content_type = "text/plain; charset=utf-8";
-    out.body = std::move(body);
-    respond(std::move(out), true);
+    respond(text(status, std::move(body)), true);
   }
 
-  void respond(Response out, bool close) {
+  void respond(Answer out, bool close) {
     if (out.status < 300) {
       ++srv_.counters.responses_2xx;
+    } else if (out.status < 400) {
+      ++srv_.counters.responses_3xx;
     } else if (out.status < 500) {
       ++srv_.counters.responses_4xx;
     } else {
@@ -348,14 +708,17 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.version(version_);
     res_.result(out.status);
     res_.set(bhttp::field::server, "ballast");
-    res_.set(bhttp::field::content_type, out.content_type);
-    res_.set(bhttp::field::cache_control, "no-store");
+    if (!out.content_type.empty()) res_.set(bhttp::field::content_type, out.content_type);
+    res_.set(bhttp::field::cache_control, out.cache_control);
     res_.set("X-Content-Type-Options", "nosniff");
+    res_.set("X-Frame-Options", "DENY");
+    if (out.page_policy) res_.set("Content-Security-Policy", kPagePolicy);
     if (out.status == 401) res_.set(bhttp::field::www_authenticate, "Bearer realm=\"ballast\"");
-    if (out.status == 405 && !allow_.empty()) res_.set(bhttp::field::allow, allow_);
-    allow_.clear();
+    for (auto& [name, value] : out.headers) res_.set(name, value);
     res_.keep_alive(!close_after_);
-    if (head_) {
+    if (out.status == 304) {
+      // No body and no length: a 304's Content-Length would be the full answer's.
+    } else if (head_) {
       res_.content_length(out.body.size());  // what a GET would carry, without it
     } else {
       res_.body() = std::move(out.body);
@@ -363,10 +726,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     head_ = false;
     // A peer that does not read its answer is cut off like one that does not send its request.
-    stream_.expires_after(srv_.cfg.request_timeout);
-    bhttp::async_write(
-        stream_, res_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
+    lowest().expires_after(srv_.cfg.request_timeout);
+    bhttp::async_write(stream_, res_, [self = self()](beast::error_code ec, std::size_t) {
+      self->on_written(ec);
+    });
   }
 
   void on_written(beast::error_code ec) {
@@ -375,35 +738,93 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     answered_ = true;
-    if (close_after_) {
+    if (!close_after_) return wait_for_request();
+    // After a refused request the peer may still be sending (a body over the limit): closing
+    // with unread input would reset the connection and could destroy the answer before the
+    // peer read it. Read and drop for a moment first.
+    if constexpr (kTls) {
+      if (!linger_) {
+        // close_notify, then up to a second for the peer's.
+        lowest().expires_after(std::chrono::seconds(1));
+        stream_.async_shutdown([self = self()](beast::error_code) {});
+        return;
+      }
+      // A close_notify now would make OpenSSL refuse the records still coming (a fatal alert,
+      // then a reset that could destroy the answer): the end of TCP instead, then the drain.
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      // After a refused request the peer may still be sending (a body over the limit): closing
-      // with unread input would reset the connection and could destroy the answer before the
-      // peer read it. Read and drop for a moment first.
-      if (linger_) drain();
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      drain(stream_);
+    } else {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (linger_) drain(stream_);
+    }
+  }
+
+  template <class S>
+  void drain(S& s) {
+    if (drained_ == 0) lowest().expires_after(std::chrono::seconds(1));
+    s.async_read_some(asio::buffer(scratch_),
+                      [self = self(), &s](beast::error_code ec, std::size_t n) {
+                        self->drained_ += n;
+                        if (ec || self->drained_ > (1u << 20)) return;
+                        self->drain(s);
+                      });
+  }
+
+  // An event stream: the response header, then the channel's events as they come; nothing more
+  // is read from the connection.
+  void begin_stream(Channel& ch) {
+    ++srv_.counters.responses_2xx;
+    streaming_ = true;
+    answered_ = true;
+    ++srv_.streams;
+    srv_.counters.streams_open.set(srv_.streams);
+    std::string head = version_ == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+    head +=
+        "Server: ballast\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n\r\n"
+        // An EventSource dropped or evicted reconnects after this many milliseconds.
+        "retry: 2000\n\n";
+    channel_ = &ch;
+    write_event(std::make_shared<const std::string>(std::move(head)));
+    srv_.subscribe(ch, shared_from_this());
+  }
+
+  void write_event(std::shared_ptr<const std::string> event) {
+    writing_ = true;
+    // A write that takes this long is a reader that stopped reading.
+    lowest().expires_after(srv_.cfg.request_timeout);
+    const auto bytes = asio::buffer(*event);
+    asio::async_write(stream_, bytes,
+                      [self = self(), event = std::move(event)](beast::error_code ec, std::size_t) {
+                        self->on_event_written(ec);
+                      });
+  }
+
+  void on_event_written(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      if (ec == beast::error::timeout && !dropped_ && !evicted_) {
+        dropped_ = true;
+        ++srv_.counters.stream_dropped;
+      }
+      queue_.clear();
+      leave_stream();
       return;
     }
-    wait_for_request();
+    if (queue_.empty()) return;
+    auto next = std::move(queue_.front());
+    queue_.pop_front();
+    write_event(std::move(next));
   }
 
-  void drain() {
-    if (drained_ == 0) stream_.expires_after(std::chrono::seconds(1));
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > (1u << 20)) return;
-                              self->drain();
-                            });
-  }
-
-  beast::tcp_stream stream_;
-  HttpServer::Impl& srv_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
-  std::string allow_;
-  std::list<Session*>::iterator self_;
+  Target target_;
+  std::deque<std::shared_ptr<const std::string>> queue_;  // events behind the one in flight
   std::array<char, 4096> scratch_{};
   std::size_t drained_ = 0;
   unsigned version_ = 11;
@@ -411,16 +832,126 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   bool head_ = false;
   bool linger_ = false;
-  enum class Level : std::uint8_t { kNone, kRead, kControl };
   bool answered_ = false;                  // a response was written: later waits use idle_timeout
-  bool idle_ = false;                      // waiting for a request's first byte
-  bool bytes_seen_ = false;                // the peer has sent something
-  Level access_ = Level::kNone;            // the best token this connection has shown
+  bool writing_ = false;                   // an event-stream write is in flight
+  bool by_cookie_ = false;                 // the request in hand's token came from the cookie
   Access request_access_ = Access::kRead;  // the token of the request in hand
-  bool evicted_ = false;
 };
 
 }  // namespace
+
+Target HttpServer::Impl::find(std::string_view method, std::string_view path) {
+  Target t;
+  std::vector<std::string_view> allowed;
+  auto allow = [&](std::string_view m) {
+    if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) allowed.push_back(m);
+  };
+  auto done = [&] {
+    for (const auto m : allowed) {
+      if (!t.allowed.empty()) t.allowed += ", ";
+      t.allowed += m;
+    }
+    return t;
+  };
+  if (path == "/login") {
+    if (method == "GET") {
+      t.kind = Target::Kind::kLoginForm;
+    } else if (method == "POST") {
+      t.kind = Target::Kind::kLogin;
+    } else {
+      allow("GET");
+      allow("POST");
+    }
+    return done();
+  }
+  if (path == "/logout") {
+    if (method == "POST") {
+      t.kind = Target::Kind::kLogout;
+    } else {
+      allow("POST");
+    }
+    return done();
+  }
+  for (auto& ch : channels) {
+    if (ch->route.path != path) continue;
+    if (method == "GET") {
+      t.kind = Target::Kind::kStream;
+      t.channel = ch.get();
+      t.needs = ch->route.needs;
+      return t;
+    }
+    allow("GET");
+  }
+  for (std::size_t i = 0; i < assets.size(); ++i) {
+    if (assets[i].path != path) continue;
+    if (method == "GET") {
+      t.kind = Target::Kind::kAsset;
+      t.asset = &assets[i];
+      t.etag = &etags[i];
+      t.needs = assets[i].needs;
+      t.page = assets[i].page;
+      return t;
+    }
+    allow("GET");
+  }
+  for (const Route& route : routes) {
+    const bool prefix = !route.path.empty() && route.path.back() == '/';
+    const bool match =
+        prefix ? path.substr(0, route.path.size()) == route.path : path == route.path;
+    if (!match) continue;
+    if (route.method == method) {
+      t.kind = Target::Kind::kRoute;
+      t.route = &route;
+      t.needs = route.needs;
+      t.page = route.page && method == "GET";
+      return t;
+    }
+    allow(route.method);
+  }
+  return done();
+}
+
+void HttpServer::Impl::subscribe(Channel& ch, std::shared_ptr<Connection> c) {
+  ch.subscribers.push_back(c);
+  if (ch.running) {
+    if (ch.last) c->push(ch.last);
+    return;
+  }
+  ch.running = true;
+  tick(ch);
+}
+
+void HttpServer::Impl::tick(Channel& ch) {
+  if (ch.subscribers.empty() || stopping) {
+    ch.running = false;
+    ch.last.reset();
+    return;
+  }
+  std::string data;
+  std::string event;
+  try {
+    ch.route.produce(data);
+    append_event(event, data);
+  } catch (...) {
+    ++counters.internal_errors;
+    event = ": error\n\n";
+  }
+  ++counters.stream_events;
+  auto ev = std::make_shared<const std::string>(std::move(event));
+  ch.last = ev;
+  // A copy: a subscriber that falls behind leaves the channel's list on the way.
+  const auto subscribers = ch.subscribers;
+  for (const auto& s : subscribers) s->push(ev);
+  // A fixed rate; after a stall the next event is an interval from now, not a burst.
+  const auto now = asio::steady_timer::clock_type::now();
+  auto next = ch.timer.expiry() + ch.route.interval;
+  if (next <= now) next = now + ch.route.interval;
+  ch.timer.expires_at(next);
+  ch.timer.async_wait([this, &ch](beast::error_code ec) {
+    if (ec || stopping) return;
+    tick(ch);
+  });
+}
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket s) {
@@ -439,8 +970,10 @@ void HttpServer::Impl::accept() {
     if (open >= cfg.max_connections && !evict_one()) {
       ++counters.refused;
       refuse(std::move(s));
+    } else if (tls) {
+      std::make_shared<Session<TlsStream>>(std::move(s), *this)->start();
     } else {
-      std::make_shared<Session>(std::move(s), *this)->start();
+      std::make_shared<Session<PlainStream>>(std::move(s), *this)->start();
     }
     accept();
   });
@@ -448,9 +981,9 @@ void HttpServer::Impl::accept() {
 
 bool HttpServer::Impl::evict_one() {
   // The first connection (oldest first) of the most readily evicted class.
-  Session* pick = nullptr;
-  int best = 3;
-  for (Session* x : sessions) {
+  Connection* pick = nullptr;
+  int best = 4;
+  for (Connection* x : sessions) {
     const int c = x->eviction_class();
     if (c >= 0 && c < best) {
       best = c;
@@ -459,18 +992,24 @@ bool HttpServer::Impl::evict_one() {
     }
   }
   if (pick == nullptr) return false;
-  pick->evict();
+  pick->evict();  // may end it: `sessions` is not touched after
   ++counters.evicted;
   return true;
 }
 
 void HttpServer::Impl::refuse(tcp::socket s) {
+  beast::error_code ignored;
+  if (tls) {
+    s.shutdown(tcp::socket::shutdown_both, ignored);
+    s.close(ignored);
+    return;
+  }
   auto stream = std::make_shared<beast::tcp_stream>(std::move(s));
   stream->expires_after(std::chrono::seconds(1));
   asio::async_write(*stream, asio::buffer(kBusy.data(), kBusy.size()),
                     [stream](beast::error_code, std::size_t) {
-                      beast::error_code ignored;
-                      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+                      beast::error_code e;
+                      stream->socket().shutdown(tcp::socket::shutdown_send, e);
                     });
 }
 
@@ -494,9 +1033,64 @@ HttpServer::~HttpServer() {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpConfig& cfg,
                                                       std::vector<Route> routes) {
+  Endpoints e;
+  e.routes = std::move(routes);
+  return start(cfg, std::move(e));
+}
+
+namespace {
+
+/// Why the endpoints cannot be served, or empty.
+std::string endpoint_problem(const Endpoints& e) {
+  std::set<std::string> exact;  // paths of streams and assets
+  auto reserved = [](const std::string& p) { return p == "/login" || p == "/logout"; };
+  for (const Route& r : e.routes) {
+    if (reserved(r.path)) return "'" + r.path + "' is reserved for the login form";
+  }
+  for (const StreamRoute& s : e.streams) {
+    if (s.path.empty() || s.path.front() != '/') return "stream path '" + s.path + "' not absolute";
+    if (reserved(s.path)) return "'" + s.path + "' is reserved for the login form";
+    if (!exact.insert(s.path).second) return "'" + s.path + "' is served twice";
+    if (!s.produce) return "stream '" + s.path + "' has no produce function";
+    if (s.interval < std::chrono::milliseconds(10) || s.interval > std::chrono::hours(1)) {
+      return "stream '" + s.path + "': the interval must be between 10 ms and 1 h";
+    }
+  }
+  for (const StaticAsset& a : e.assets) {
+    if (a.path.empty() || a.path.front() != '/') return "asset path '" + a.path + "' not absolute";
+    if (reserved(a.path)) return "'" + a.path + "' is reserved for the login form";
+    if (!exact.insert(a.path).second) return "'" + a.path + "' is served twice";
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpConfig& cfg, Endpoints endpoints) {
+  if (const std::string why = endpoint_problem(endpoints); !why.empty()) {
+    return Error{"operator.http: " + why};
+  }
   auto impl = std::make_unique<Impl>();
   impl->cfg = cfg;
-  impl->routes = std::move(routes);
+  impl->routes = std::move(endpoints.routes);
+  impl->assets = std::move(endpoints.assets);
+  for (const StaticAsset& a : impl->assets) impl->etags.push_back(detail::sha256_etag(a.bytes));
+  for (StreamRoute& s : endpoints.streams) {
+    impl->channels.push_back(std::make_unique<Channel>(impl->ioc, std::move(s)));
+  }
+  if (cfg.tls.enabled) {
+    impl->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    const ConfigViolations v = detail::configure_tls(impl->tls->native_handle(), cfg.tls);
+    if (!v.empty()) {
+      std::string m;
+      for (const auto& x : v) {
+        const std::string& file = x.path == "tls.key_file" ? cfg.tls.key_file : cfg.tls.cert_file;
+        if (!m.empty()) m += "; ";
+        m += "operator.http." + x.path + ": '" + file + "': " + x.message;
+      }
+      return Error{m};
+    }
+  }
   const std::string where = cfg.bind + ":" + std::to_string(cfg.port);
   beast::error_code ec;
   const auto address = asio::ip::make_address(cfg.bind, ec);
@@ -525,6 +1119,10 @@ std::uint16_t HttpServer::port() const noexcept {
   return impl_->port;
 }
 
+bool HttpServer::tls() const noexcept {
+  return impl_->tls != nullptr;
+}
+
 const HttpCounters& HttpServer::counters() const noexcept {
   return impl_->counters;
 }
@@ -537,6 +1135,16 @@ void HttpServer::stop() {
     beast::error_code ignored;
     p->acceptor.close(ignored);
     p->accept_retry.cancel();
+    // Every connection closed now (an event stream's client sees the end at once), then the
+    // channels let go of their subscribers.
+    for (Connection* c : p->sessions) c->close_now();
+    for (auto& ch : p->channels) {
+      ch->timer.cancel();
+      ch->running = false;
+      ch->last.reset();
+      auto subscribers = std::move(ch->subscribers);
+      ch->subscribers.clear();
+    }
     p->ioc.stop();
   });
   p->thread.join();
