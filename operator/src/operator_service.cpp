@@ -15,6 +15,7 @@
 #include "ballast/execution/order_id.hpp"
 #include "ballast/http/prometheus.hpp"
 #include "ballast/version.hpp"
+#include "web_assets.hpp"
 
 namespace ballast::ops {
 
@@ -201,8 +202,7 @@ struct OperatorService::Impl {
                    std::uint64_t{(mask >> s) & 1u});
     }
     req.server->each([&](const char* n, std::uint64_t v) {
-      const std::string_view c(n);
-      const bool gauge = c == "connections_open";
+      const bool gauge = http::HttpCounters::is_gauge(n);
       const std::string name = std::string("ballast_http_") + n + (gauge ? "" : "_total");
       write_family(out, name, gauge ? "gauge" : "counter",
                    std::string("The operator HTTP server: ") + n + ".");
@@ -534,15 +534,7 @@ struct OperatorService::Impl {
     j["total"] = v->denials_total;
     json list = json::array();
     for (auto it = v->denials.rbegin(); it != v->denials.rend(); ++it) {
-      const kernel::DenialView& d = *it;
-      list.push_back({{"time", time_json(d.time)},
-                      {"cl_ord_id", to_cl_ord_id(d.order)},
-                      {"account", account_name(d.account.valid() ? d.account.value : UINT32_MAX)},
-                      {"symbol", symbol(d.instrument)},
-                      {"side", to_string(d.side)},
-                      {"qty", d.qty.to_string()},
-                      {"limit", d.limit.raw != 0 ? json(d.limit.to_string()) : json(nullptr)},
-                      {"reason", to_string(d.reason)}});
+      list.push_back(denial_json(*it));
     }
     j["denials"] = std::move(list);  // newest first
     answer(res, j);
@@ -570,6 +562,150 @@ struct OperatorService::Impl {
     }
     j["fills"] = std::move(list);  // newest first
     answer(res, j);
+  }
+
+  // ---- the dashboard's stream ---------------------------------------------------------------
+
+  /// The upper bound (seconds) of the bucket holding quantile q of `h`; null when empty. Above
+  /// the last edge: the last edge (a lower bound then, marked by the caller's reading of it).
+  static json quantile(const LatencyHistogram& h, double q) {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i <= h.edges(); ++i) total += h.bucket(i);
+    if (total == 0) return nullptr;
+    const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i <= h.edges(); ++i) {
+      seen += h.bucket(i);
+      if (seen >= rank) {
+        const std::size_t e = i < h.edges() ? i : h.edges() - 1;
+        return static_cast<double>(h.edge(e)) * 1e-9;
+      }
+    }
+    return nullptr;
+  }
+
+  json fill_json(const kernel::FillView& f) const {
+    return {{"time", time_json(f.time)},
+            {"cl_ord_id", to_cl_ord_id(f.order)},
+            {"account", account_name(f.account.valid() ? f.account.value : UINT32_MAX)},
+            {"symbol", symbol(f.instrument)},
+            {"side", f.qty.raw >= 0 ? "buy" : "sell"},
+            {"qty", Qty{f.qty.raw < 0 ? -f.qty.raw : f.qty.raw}.to_string()},
+            {"px", f.px.to_string()},
+            {"booking", f.booking == BookingKind::kFill   ? "fill"
+                        : f.booking == BookingKind::kBust ? "bust"
+                                                          : "correction"}};
+  }
+  json denial_json(const kernel::DenialView& d) const {
+    return {{"time", time_json(d.time)},
+            {"cl_ord_id", to_cl_ord_id(d.order)},
+            {"account", account_name(d.account.valid() ? d.account.value : UINT32_MAX)},
+            {"symbol", symbol(d.instrument)},
+            {"side", to_string(d.side)},
+            {"qty", d.qty.to_string()},
+            {"limit", d.limit.raw != 0 ? json(d.limit.to_string()) : json(nullptr)},
+            {"reason", to_string(d.reason)}};
+  }
+  json order_json(const kernel::OrderView& o) const {
+    return {{"cl_ord_id", to_cl_ord_id(o.order)},
+            {"parent", to_cl_ord_id(o.parent)},
+            {"account", account_name(o.account.valid() ? o.account.value : UINT32_MAX)},
+            {"symbol", symbol(o.instrument)},
+            {"side", to_string(o.side)},
+            {"qty", o.qty.to_string()},
+            {"filled", o.filled.to_string()},
+            {"limit", o.limit.raw != 0 ? json(o.limit.to_string()) : json(nullptr)},
+            {"state", to_string(static_cast<OrderState>(o.state))},
+            {"session", o.session.value < sessions.size() ? json(sessions[o.session.value])
+                                                          : json(o.session.value)}};
+  }
+
+  /// One event of /api/v1/stream: everything the dashboard shows. On the server's thread, once a
+  /// second while a dashboard is connected; it never waits for the core (the desk view is the
+  /// latest the core published, and it is asked for the next).
+  void stream(std::string& out) {
+    const auto& live = k.live();
+    json d;
+    d["version"] = kVersion;
+    d["wall_time"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count()) *
+                     1e-6;
+    d["engine_time"] = time_json(Timestamp{live.engine_time_ns.load(std::memory_order_relaxed)});
+    d["counters"] = {{"inputs", live.inputs.value()},     {"triggers", live.triggers.value()},
+                     {"children", live.children.value()}, {"working", live.working.value()},
+                     {"fills", live.fills.value()},       {"denials", live.denials.value()},
+                     {"parents", live.parents.value()},   {"rejects", live.rejects.value()}};
+    d["kill"] = {{"global", live.kill_global.load(std::memory_order_relaxed) != 0},
+                 {"accounts_killed", live.accounts_killed.value()}};
+    d["triggers"] = {
+        {"paused_global", live.triggers_paused_global.load(std::memory_order_relaxed) != 0},
+        {"accounts_paused", live.accounts_paused.value()}};
+    json sess = json::array();
+    const std::uint64_t mask = live.sessions_up_mask.load(std::memory_order_relaxed);
+    for (std::size_t s = 0; s < sessions.size(); ++s) {
+      sess.push_back({{"name", sessions[s]},
+                      {"logged_on", s < 64 && ((mask >> s) & 1u) != 0},
+                      {"last_status", k.session_status(static_cast<std::uint16_t>(s))}});
+    }
+    d["sessions"] = std::move(sess);
+    json lat = json::array();
+    for (const NamedHistogram& h : k.histograms()) {
+      std::uint64_t n = 0;
+      for (std::size_t i = 0; i <= h.histogram->edges(); ++i) n += h.histogram->bucket(i);
+      lat.push_back({{"name", h.name},
+                     {"count", n},
+                     {"p50", quantile(*h.histogram, 0.50)},
+                     {"p99", quantile(*h.histogram, 0.99)}});
+    }
+    d["latency"] = std::move(lat);
+    d["utilization_edges"] = kernel::kUtilizationEdges;
+    json models_j = json::array(), outside = json::array(), fills = json::array(),
+         denials = json::array(), orders = json::array();
+    std::size_t outside_total = 0, working = 0;
+    kernel::DeskViewExchange* ex = k.desk_views();
+    if (ex != nullptr) {
+      ex->request();
+      const kernel::DeskView& v = ex->latest();
+      d["view_as_of"] = time_json(v.as_of);
+      for (const kernel::ModelView& m : v.models) {
+        models_j.push_back({{"id", model_name(m.model)},
+                            {"accounts", m.accounts},
+                            {"outside_band", m.outside_band},
+                            {"incomplete", m.incomplete},
+                            {"paused", m.paused},
+                            {"killed", m.killed},
+                            {"histogram", m.utilization}});
+      }
+      std::vector<const kernel::AccountView*> out_accts;
+      for (const kernel::AccountView& a : v.accounts) {
+        if (a.outside_band) out_accts.push_back(&a);
+      }
+      outside_total = out_accts.size();
+      const std::size_t top = std::min<std::size_t>(out_accts.size(), 20);
+      std::partial_sort(
+          out_accts.begin(), out_accts.begin() + static_cast<std::ptrdiff_t>(top), out_accts.end(),
+          [](const auto* x, const auto* y) { return x->band_utilization > y->band_utilization; });
+      for (std::size_t i = 0; i < top; ++i) outside.push_back(account_summary(v, *out_accts[i]));
+      for (std::size_t i = 0; i < v.fills.size() && i < 15; ++i) {
+        fills.push_back(fill_json(v.fills[v.fills.size() - 1 - i]));
+      }
+      for (std::size_t i = 0; i < v.denials.size() && i < 15; ++i) {
+        denials.push_back(denial_json(v.denials[v.denials.size() - 1 - i]));
+      }
+      for (std::size_t i = 0; i < v.orders.size() && i < 20; ++i) {
+        orders.push_back(order_json(v.orders[i]));
+      }
+      working = v.orders_total;
+    }
+    d["models"] = std::move(models_j);
+    d["outside"] = std::move(outside);
+    d["outside_total"] = outside_total;
+    d["fills"] = std::move(fills);
+    d["denials"] = std::move(denials);
+    d["orders"] = std::move(orders);
+    d["working"] = working;
+    out = d.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
   /// A command's body: {"action": ..., "account": "ID"} or {"model": "ID"} (neither: every
@@ -771,7 +907,19 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
                     [p](const http::Request& q, http::Response& r) { p->cancel_all(q, r); }});
   routes.push_back({"POST", "/api/v1/triggers", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->triggers(q, r); }});
-  auto server = http::HttpServer::start(s.operator_http, std::move(routes));
+  http::Endpoints endpoints;
+  endpoints.routes = std::move(routes);
+  endpoints.streams.push_back({"/api/v1/stream", http::Access::kRead, std::chrono::seconds(1),
+                               [p](std::string& data) { p->stream(data); }});
+  // The dashboard: its page at / (a browser without the cookie gets the login form), its script
+  // and style sheet beside it; all compiled in (operator/web/).
+  for (std::size_t i = 0; i < web::kAssetCount; ++i) {
+    const web::Asset& a = web::kAssets[i];
+    const bool page = std::string_view(a.name) == "dashboard.html";
+    endpoints.assets.push_back({page ? "/" : "/" + std::string(a.name), a.content_type, a.bytes,
+                                http::Access::kRead, page});
+  }
+  auto server = http::HttpServer::start(s.operator_http, std::move(endpoints));
   if (!server) return server.error();
   impl->server = std::move(server.value());
   return std::unique_ptr<OperatorService>(new OperatorService(std::move(impl)));

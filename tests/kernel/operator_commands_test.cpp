@@ -110,17 +110,33 @@ TEST(OperatorCommands, PausingTriggersStopsRebalancesInItsScopeOnly) {
   EXPECT_TRUE(d.k->monitor().paused(a2));
 }
 
+/// One market minute on: fresh quotes for every instrument every 4 s (a mark older than
+/// market_data_quality.stale_after, 5 s, is stale), and each timer fired at its due time; what the
+/// core emitted goes to `out`.
+void minute_on(Driver& d, std::vector<Event>& out) {
+  const std::int64_t start = d.now().ns;
+  d.minute += 1;
+  const std::int64_t mids[3] = {58'000, 22'000, 57'000};
+  for (int sec = 4; sec <= 60; sec += 4) {
+    const Timestamp t{start + sec * 1'000'000'000LL};
+    while (const auto due = d.k->next_timer_due_offline()) {
+      if (*due > t) break;
+      d.k->advance_market_clock_offline(*due, out);
+    }
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      d.k->feed_offline(test::quote_of(InstrumentId{i}, t, mids[i] + (sec / 4) % 3), t, out);
+    }
+  }
+}
+
 /// Runs the desk until every account has children working at the broker (each acknowledged):
 /// the orders sent, by id.
 std::map<std::uint64_t, SubmitOrder> trade_until_working(Driver& d) {
   std::map<std::uint64_t, SubmitOrder> sent;
   int acks = 0;
   for (int step = 0; step < 20; ++step) {
-    d.tick();
     std::vector<Event> out;
-    d.k->advance_market_clock_offline(d.now(), out);
-    for (const Event& e : d.intents) out.push_back(e);
-    d.intents.clear();
+    minute_on(d, out);
     for (const Event& e : out) {
       if (const auto* so = std::get_if<SubmitOrder>(&e)) {
         sent[so->order.value] = *so;
@@ -162,10 +178,7 @@ TEST(OperatorCommands, CancelAllCancelsAnAccountsWorkingOrdersAndEndsItsParents)
   // Minutes on: A1 gets no new order (its parents are ending); the others trade on.
   d.intents.clear();
   std::set<std::uint32_t> new_for;
-  for (int i = 0; i < 5; ++i) {
-    d.minute += 1;
-    d.k->advance_market_clock_offline(d.now(), d.intents);
-  }
+  for (int i = 0; i < 5; ++i) minute_on(d, d.intents);
   for (const Event& e : d.intents) {
     if (const auto* so = std::get_if<SubmitOrder>(&e)) new_for.insert(so->account.value);
   }
@@ -175,13 +188,18 @@ TEST(OperatorCommands, CancelAllCancelsAnAccountsWorkingOrdersAndEndsItsParents)
   // The broker confirms the cancels: A1's parents close at their next step.
   int n = 0;
   for (const CancelOrder& c : cancels) {
-    d.k->feed_offline(test::canceled_of(sent.at(c.orig_order.value), c, "CXL" + std::to_string(++n)),
-                      d.now(), d.intents);
+    d.k->feed_offline(
+        test::canceled_of(sent.at(c.orig_order.value), c, "CXL" + std::to_string(++n)), d.now(),
+        d.intents);
   }
   d.observed.clear();
-  d.minute += 2;
-  d.k->advance_market_clock_offline(d.now(), d.intents);
+  d.intents.clear();
+  for (int i = 0; i < 3; ++i) minute_on(d, d.intents);
   EXPECT_FALSE(d.k->slicer().has_active_parent(a1)) << "A1's parents closed";
+  for (const Event& e : d.intents) {
+    const auto* so = std::get_if<SubmitOrder>(&e);
+    EXPECT_FALSE(so != nullptr && so->account == a1) << "A1's ended parents send nothing more";
+  }
   EXPECT_GT(d.k->slicer().counters().cancelled_by_operator, 0u);
   bool closed = false;
   for (const Event& e : d.observed) {
