@@ -105,6 +105,7 @@ ConfigViolations validate_settings(const Settings& s, const WrittenKey& written)
                     validate_portfolios(s.triggers, s.models, s.accounts, s.instruments, written));
   append_violations(out, "market_data_quality", s.market_data_quality.validate());
   append_violations(out, "optimizer", s.optimizer.validate());
+  append_violations(out, "approval", s.approval.validate());
   append_violations(out, "execution", s.execution.validate());
   append_violations(out, "compliance", s.compliance.validate(s.instruments));
   // A target above what the optimizer plans buys to (planned_weight_bound of its instrument's

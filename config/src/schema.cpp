@@ -288,6 +288,13 @@ void read_optimizer(Document& doc, const Field& f, OptimizerConfig& o) {
   }
 }
 
+void read_approval(Document& doc, const Field& f, ApprovalConfig& a) {
+  MapReader m(doc, f);
+  m.get_enum("mode", a.mode, kApprovalModeNames);
+  a.above_value_set = m.get("above_value", a.above_value);
+  m.get("expire_after", a.expire_after);
+}
+
 void read_execution(Document& doc, const Field& f, ExecutionConfig& e) {
   MapReader m(doc, f);
   m.get_enum("algo", e.algo, kExecAlgoNames);
@@ -544,6 +551,7 @@ void read_settings(Document& doc, const YAML::Node& root, Settings& s) {
     read_market_data_quality(doc, *f, s.market_data_quality);
   }
   if (auto f = top.take("optimizer")) read_optimizer(doc, *f, s.optimizer);
+  if (auto f = top.take("approval")) read_approval(doc, *f, s.approval);
   if (auto f = top.take("execution")) read_execution(doc, *f, s.execution);
   if (auto f = top.take("compliance")) read_compliance(doc, *f, s.compliance);
   if (auto f = top.take("fix")) read_fix(doc, *f, s.fix);

@@ -715,7 +715,14 @@ void DriftMonitor::on_event(const Event& e, Timestamp now, Outbox& out) {
     // The order manager booked into the account: its cached bounds are stale.
     if (fb->account.value < book_.accounts()) invalidate(fb->account);
   } else if (const auto* d = std::get_if<RebalanceDeferred>(&e)) {
-    if (d->account.value < book_.accounts()) rearm(d->account);
+    if (d->account.value >= book_.accounts()) return;
+    if (d->reason == DeferReason::kNotApproved) {
+      // Its trade list was turned down: a drift that persists fires again after the cool-down.
+      state_[d->account.value].armed = true;
+      state_[d->account.value].bounds_valid = false;
+    } else {
+      rearm(d->account);
+    }
   } else if (const auto* cc = std::get_if<ControlCommand>(&e)) {
     on_control(*cc);
   } else if (const auto* cf = std::get_if<CashFlowReceived>(&e)) {

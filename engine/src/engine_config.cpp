@@ -484,6 +484,27 @@ ConfigViolations MarketDataQualityConfig::validate() const {
   return out;
 }
 
+const char* to_string(ApprovalMode v) noexcept {
+  return kApprovalModeNames.name_or(v, "auto");
+}
+
+ConfigViolations ApprovalConfig::validate() const {
+  ConfigViolations out;
+  ConfigCheck check(out);
+  if (mode == ApprovalMode::kAboveValue) {
+    if (!above_value_set || above_value.raw <= 0) {
+      check.fail("above_value",
+                 "mode above_value needs above_value: a gross trade-list value > 0 "
+                 "above which a rebalance waits for approval");
+    }
+  } else if (above_value_set) {
+    check.fail("above_value", concat({"applies to mode above_value only (mode is ", to_string(mode),
+                                      "): remove it or change the mode"}));
+  }
+  check.duration("expire_after", expire_after, std::chrono::seconds(1), std::chrono::hours(24));
+  return out;
+}
+
 ConfigViolations OptimizerConfig::validate() const {
   ConfigViolations out;
   ConfigCheck check(out);

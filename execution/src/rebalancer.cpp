@@ -293,21 +293,90 @@ void Rebalancer::rebalance(AccountId a, Timestamp now, Outbox& out) {
     nt.by = worst->by;
     note(nt);
   }
-  // Sells start now; buys wait for the cash the sells raise (release()).
+  Proposal& p = scratch_;
+  p.account = a;
+  p.time = now;
+  p.gross = Money{};
+  p.lines.clear();
   for (std::uint32_t k = 0; k < n; ++k) {
     const Qty t = lots.trades[k];
-    const InstrumentId inst{slots[k].inst};
-    if (t.raw < 0) {
-      start(a, inst, Side::kSell, -t, now, out);
-    } else if (t.raw > 0) {
-      const Money v = notional(lines[k].price, t, Rounding::kUp);
+    if (t.raw == 0) continue;
+    Proposal::Line l;
+    l.instrument = InstrumentId{slots[k].inst};
+    l.qty = t;
+    l.price = lines[k].price;
+    const Money v = notional(lines[k].price, Qty{t.raw < 0 ? -t.raw : t.raw}, Rounding::kUp);
+    p.gross = p.gross + v;
+    if (t.raw > 0) {
       const Money fee =
           Money::from_double(v.to_double() * lines[k].cost_rate, Rounding::kUp).value_or(Money{});
-      waiting_.push_back({a, inst, t, v + fee});
+      l.notional = v + fee;
+    }
+    p.lines.push_back(l);
+  }
+  const bool hold =
+      !p.lines.empty() &&
+      (approval_.mode == ApprovalMode::kManual ||
+       (approval_.mode == ApprovalMode::kAboveValue && p.gross > approval_.above_value));
+  if (hold) {
+    ++c_.held_for_approval;
+    proposals_.push_back(p);
+    return;
+  }
+  execute(p, now, out);
+}
+
+void Rebalancer::execute(const Proposal& p, Timestamp now, Outbox& out) {
+  // Sells start now; buys wait for the cash the sells raise (release()).
+  for (const Proposal::Line& l : p.lines) {
+    if (l.qty.raw < 0) {
+      start(p.account, l.instrument, Side::kSell, Qty{-l.qty.raw}, now, out);
+    } else {
+      waiting_.push_back({p.account, l.instrument, l.qty, l.notional});
       ++c_.buys_waiting;
     }
   }
   release(now, out);
+}
+
+void Rebalancer::rearm_if_cancelled(AccountId a, Timestamp now, Outbox& out) {
+  if (a.value >= rearm_on_close_.size() || rearm_on_close_[a.value] == 0 || has_active_parent(a)) {
+    return;
+  }
+  rearm_on_close_[a.value] = 0;
+  RebalanceDeferred d{};
+  d.hdr.event_time = now;
+  d.account = a;
+  d.reason = DeferReason::kNotApproved;
+  out.emit(d);
+}
+
+void Rebalancer::on_approval(const ControlCommand& c, Timestamp now, Outbox& out) {
+  const bool approve = c.action == ControlAction::kApproveRebalance;
+  std::size_t kept = 0;
+  std::vector<Proposal> acted;
+  for (std::size_t i = 0; i < proposals_.size(); ++i) {
+    if (c.account.valid() && proposals_[i].account != c.account) {
+      if (kept != i) proposals_[kept] = std::move(proposals_[i]);
+      ++kept;
+      continue;
+    }
+    acted.push_back(std::move(proposals_[i]));
+  }
+  proposals_.resize(kept);
+  for (const Proposal& p : acted) {
+    if (approve && now - p.time <= approval_.expire_after) {
+      ++c_.approved;
+      execute(p, now, out);
+      continue;
+    }
+    ++(approve ? c_.expired : c_.rejected);
+    RebalanceDeferred d{};
+    d.hdr.event_time = now;
+    d.account = p.account;
+    d.reason = DeferReason::kNotApproved;
+    out.emit(d);
+  }
 }
 
 void Rebalancer::release(Timestamp now, Outbox& out) {
@@ -346,6 +415,7 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
   if (const auto* r = std::get_if<RebalanceTriggered>(&e)) {
     bool queued = false;
     for (const auto& w : waiting_) queued = queued || w.account == r->account;
+    for (const auto& p : proposals_) queued = queued || p.account == r->account;
     if (book_.has_pending(r->account) || queued || has_active_parent(r->account)) {
       ++c_.skipped_in_progress;
       // Not acted on: the drift monitor re-arms the account, so it may fire again.
@@ -359,12 +429,30 @@ void Rebalancer::on_event(const Event& e, Timestamp now, Outbox& out) {
     rebalance(r->account, now, out);
   } else if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) {
     parent_done(pc->account);
+    rearm_if_cancelled(pc->account, now, out);
   } else if (const auto* rf = std::get_if<ParentOrderRefused>(&e)) {
     // Refused by the slicing engine or the order manager (each emits at most one per parent).
     ++c_.parents_refused;
     parent_done(rf->account);
+    rearm_if_cancelled(rf->account, now, out);
   } else if (const auto* cc = std::get_if<ControlCommand>(&e)) {
+    if (cc->action == ControlAction::kApproveRebalance ||
+        cc->action == ControlAction::kRejectRebalance) {
+      on_approval(*cc, now, out);
+      return;
+    }
     if (cc->action != ControlAction::kCancelAll) return;
+    // Once their ended parents have closed, the accounts in scope may trigger again (after the
+    // cool-down): a drift that persists is decided on afresh, not left disarmed for the day.
+    for (std::size_t a = 0; a < active_by_account_.size(); ++a) {
+      if (active_by_account_[a] == 0 || (cc->account.valid() && cc->account.value != a)) continue;
+      if (rearm_on_close_.size() <= a) rearm_on_close_.resize(active_by_account_.size(), 0);
+      rearm_on_close_[a] = 1;
+    }
+    // Nothing of the accounts in scope goes to the market: their waiting lists are dropped too.
+    ControlCommand reject = *cc;
+    reject.action = ControlAction::kRejectRebalance;
+    on_approval(reject, now, out);
     // The operator's cancel-all: buys queued for cash in scope never start.
     const auto gone = std::remove_if(waiting_.begin(), waiting_.end(), [&](const WaitingBuy& w) {
       return !cc->account.valid() || w.account == cc->account;

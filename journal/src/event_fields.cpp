@@ -26,10 +26,11 @@ constexpr EnumNames<SessionState, SessionState::kLoggedOut> kSessionStateNames{
     {"disconnected", "logged_on", "logged_out"}};
 constexpr EnumNames<BookingKind, BookingKind::kCorrection> kBookingKindNames{
     {"fill", "bust", "correction"}};
-constexpr EnumNames<DeferReason, DeferReason::kInProgress> kDeferReasonNames{{"in_progress"}};
-constexpr EnumNames<ControlAction, ControlAction::kCancelAll> kControlActionNames{
+constexpr EnumNames<DeferReason, DeferReason::kNotApproved> kDeferReasonNames{
+    {"in_progress", "not_approved"}};
+constexpr EnumNames<ControlAction, ControlAction::kRejectRebalance> kControlActionNames{
     {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers",
-     "cancel_all"}};
+     "cancel_all", "approve_rebalance", "reject_rebalance"}};
 
 }  // namespace
 

@@ -126,6 +126,14 @@ void build_desk_view(const DeskSources& src, Timestamp now, DeskView& v) {
       mv.killed += av.killed;
     }
   }
+  v.proposals.clear();
+  v.proposal_lines.clear();
+  for (const Rebalancer::Proposal& p : src.rebalancer.proposals()) {
+    v.proposals.push_back(ProposalView{p.account, p.time, p.gross,
+                                       static_cast<std::uint32_t>(v.proposal_lines.size()),
+                                       static_cast<std::uint32_t>(p.lines.size())});
+    for (const auto& l : p.lines) v.proposal_lines.push_back({l.instrument, l.qty, l.price});
+  }
   src.recorder.copy_denials(v.denials);
   src.recorder.copy_fills(v.fills);
   v.denials_total = src.recorder.denials_total();

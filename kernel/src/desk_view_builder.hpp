@@ -11,6 +11,7 @@
 #include "ballast/engine/market_state.hpp"
 #include "ballast/engine/portfolio_book.hpp"
 #include "ballast/execution/order_manager.hpp"
+#include "ballast/execution/rebalancer.hpp"
 #include "ballast/kernel/desk_view.hpp"
 #include "ballast/risk/compliance.hpp"
 
@@ -74,6 +75,7 @@ struct DeskSources {
   const OrderManager& om;
   const MarketState& market;
   const DeskRecorder& recorder;
+  const Rebalancer& rebalancer;
 };
 
 /// Fills `v` (its vectors cleared and refilled, their capacity kept) with the desk as it stands at

@@ -87,12 +87,15 @@ class Audit {
     std::visit([&](const auto& ev) { on(ev, now); }, e);
     live_.working.set(gate_.working_orders());
     live_.active_parents.set(slicer_.active());
+    if (rebalancer != nullptr) live_.approvals_waiting.set(rebalancer->proposals().size());
     if (probe != nullptr) probe->on_event(e, now, out);
   }
 
   KernelProbe* probe = nullptr;  // KernelOptions::probe: last in the chain, after the audit
   /// The desk view's records (desk_view_builder.hpp); null: none kept.
   DeskRecorder* recorder = nullptr;
+  /// For the approvals_waiting gauge.
+  const Rebalancer* rebalancer = nullptr;
   /// Record latencies: set by start() (a replay's times are the recorded ones). `wall_clock`:
   /// the core's clock is the wall clock (fix_round_trip needs it; the kill command's origin is
   /// then its event time, else the wall clock when the core took it).
@@ -297,33 +300,41 @@ class FixOutboundDestination final : public IntentDestination {
 template <class Loop>
 struct CoreAgent {
   Loop* loop = nullptr;
-  /// The desk view (desk_view.hpp): built when a reader asked, at the first idle pass, or 50 ms
-  /// after the request when the core does not idle; at most once per 100 ms.
+  /// The desk view (desk_view.hpp): while a reader has asked within the last 5 s, the core
+  /// publishes a fresh one every max(250 ms, 20 x the last build's time) (at most 5 % of the
+  /// core), at an idle pass, or 50 ms after it is due when the core does not idle. Readers never
+  /// wait for it: they take the latest.
   DeskViewExchange* views = nullptr;
   std::function<void(DeskView&)> build_view;
-  std::int64_t asked_ns = 0;  // when the core first saw the request in hand (0: none seen)
-  std::int64_t built_ns = 0;  // when it last built one
+  std::uint64_t requests_seen = 0;
+  std::int64_t interested_until = 0;  // monotonic ns
+  std::int64_t next_build = 0;
   std::uint64_t view_seq = 0;
 
   int do_work() {
     const int work = loop->do_work();
-    if (views != nullptr && views->wanted()) answer_view(work);
+    if (views != nullptr && (interested_until != 0 || views->wanted())) answer_view(work);
     return work;
   }
   void answer_view(int work) {
     const std::int64_t t = monotonic_ns();
-    if (asked_ns == 0) asked_ns = t;
-    if (work != 0 && t - asked_ns < 50'000'000) return;
-    if (t - built_ns < 100'000'000) return;
-    const std::uint64_t seen = views->requests();
+    const std::uint64_t asked = views->requests();
+    if (asked != requests_seen) {
+      requests_seen = asked;
+      interested_until = t + 5'000'000'000;
+    }
+    if (t >= interested_until) {
+      interested_until = 0;  // nobody is reading: stop building
+      return;
+    }
+    if (t < next_build || (work != 0 && t < next_build + 50'000'000)) return;
     DeskView& v = views->back();
     build_view(v);
     const std::int64_t done = monotonic_ns();
     v.seq = ++view_seq;
     v.built_ns = done - t;
-    views->publish(seen);
-    built_ns = done;
-    asked_ns = 0;
+    views->publish(asked);
+    next_build = done + std::max<std::int64_t>(250'000'000, 20 * v.built_ns);
   }
   bool done() const noexcept { return loop->stop_requested(); }
   void on_close() {
@@ -624,6 +635,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
                                               m.opt.market.covariance, s.execution.cash_allowance,
                                               m.opt.market.commission_bps, m.parent_ids, def);
   m.rebalancer->set_router(&m.router);
+  m.rebalancer->set_approval(s.approval);
   {
     // compliance.max_weight's default and per-instrument caps bound the optimizer (asset-class
     // caps are sums over instruments, which its box bounds cannot say: the gate alone holds them).
@@ -638,6 +650,7 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
   m.audit = std::make_unique<Audit>(m.live, *m.gate, *m.monitor, *m.slicer, *m.supervisor,
                                     policies.size(), m.opt.keep_parent_records);
   m.audit->recorder = m.recorder.get();
+  m.audit->rebalancer = m.rebalancer.get();
   m.timed_gate = std::make_unique<TimedGate>(*m.gate, m.live.gate_check);
   m.timed_rebalancer = std::make_unique<TimedRebalancer>(*m.rebalancer, m.live.rebalance);
   m.chain = std::make_unique<Chain>(*m.filter, *m.monitor, *m.slicer, *m.timed_gate, *m.om,
@@ -976,8 +989,9 @@ Status Kernel::start() {
   m.core_agent.loop = m.loop.get();
   m.core_agent.views = &m.views;
   m.core_agent.build_view = [&m](DeskView& v) {
-    build_desk_view(DeskSources{m.book, *m.monitor, *m.gate, *m.om, m.market, *m.recorder},
-                    m.clock.now(), v);
+    build_desk_view(
+        DeskSources{m.book, *m.monitor, *m.gate, *m.om, m.market, *m.recorder, *m.rebalancer},
+        m.clock.now(), v);
   };
   m.audit->timing = true;
   m.audit->wall_clock = !m.opt.market_clock;

@@ -26,9 +26,9 @@ using nlohmann::json;
 /// The counters of Kernel::counters() that are levels, not counts: exposed as gauges (no
 /// `_total`). Every other one is a counter.
 constexpr std::string_view kGauges[] = {
-    "engine.working",         "engine.active_parents",  "engine.sessions_up",
-    "engine.kill_global",     "engine.accounts_killed", "engine.triggers_paused_global",
-    "engine.accounts_paused",
+    "engine.working",         "engine.active_parents",    "engine.sessions_up",
+    "engine.kill_global",     "engine.accounts_killed",   "engine.triggers_paused_global",
+    "engine.accounts_paused", "engine.approvals_waiting",
 };
 
 bool is_gauge(std::string_view name) {
@@ -123,8 +123,8 @@ bool uint_param(const std::unordered_map<std::string, std::string>& q, const cha
   }
   const std::string& v = it->second;
   std::size_t n = 0;
-  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
-      (n = std::stoul(v)) > max) {
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos ||
+      (n = std::stoull(v)) > max) {
     error = "query parameter '" + std::string(name) + "' is '" + v +
             "'; expected an integer from 0 to " + std::to_string(max);
     return false;
@@ -261,22 +261,21 @@ struct OperatorService::Impl {
     return m.value < ms.size() ? ms[m.value].id : std::string();
   }
 
-  /// The newest desk view, fresh when the core answers within 50 ms (it builds one at its next
-  /// idle pass); else the one before (its `as_of` says how old). Null (and a 503) when the engine
-  /// has none yet.
+  /// The newest desk view the core published (it publishes one every 250 ms or so while anyone
+  /// reads them; its `as_of` says when it was built). Never waits, except for the very first
+  /// view after start-up (250 ms at most). Null (and a 503) when there is none yet.
   const kernel::DeskView* view(http::Response& res) {
     kernel::DeskViewExchange* ex = k.desk_views();
     if (ex == nullptr) {
       json_error(res, 503, "this engine has no core thread to describe the desk");
       return nullptr;
     }
-    const std::uint64_t before = ex->latest().seq;
     ex->request();
-    // The first view may take a busy core longer; later ones fall back to the previous view.
-    const auto limit = std::chrono::milliseconds(before == 0 ? 1000 : 50);
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (ex->latest().seq == before && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (ex->latest().seq == 0) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
+      while (ex->latest().seq == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
     }
     const kernel::DeskView& v = ex->latest();
     if (v.seq == 0) {
@@ -284,6 +283,13 @@ struct OperatorService::Impl {
       return nullptr;
     }
     return &v;
+  }
+
+  /// For views that take no query parameters: false (and a 400) when some are given.
+  static bool no_query(const http::Request& req, http::Response& res) {
+    if (req.query.empty()) return true;
+    json_error(res, 400, "this view takes no query parameters");
+    return false;
   }
 
   json view_header(const kernel::DeskView& v) const {
@@ -319,7 +325,8 @@ struct OperatorService::Impl {
     return j;
   }
 
-  void models_view(const http::Request&, http::Response& res) {
+  void models_view(const http::Request& req, http::Response& res) {
+    if (!no_query(req, res)) return;
     const kernel::DeskView* v = view(res);
     if (v == nullptr) return;
     json j = view_header(*v);
@@ -430,6 +437,7 @@ struct OperatorService::Impl {
     }
     const auto it = accounts.find(id);
     if (it == accounts.end()) return json_error(res, 404, "no account '" + id + "'");
+    if (!no_query(req, res)) return;
     const kernel::DeskView* v = view(res);
     if (v == nullptr) return;
     if (it->second.value >= v->accounts.size())
@@ -527,7 +535,8 @@ struct OperatorService::Impl {
     answer(res, j);
   }
 
-  void denials_view(const http::Request&, http::Response& res) {
+  void denials_view(const http::Request& req, http::Response& res) {
+    if (!no_query(req, res)) return;
     const kernel::DeskView* v = view(res);
     if (v == nullptr) return;
     json j = view_header(*v);
@@ -540,7 +549,50 @@ struct OperatorService::Impl {
     answer(res, j);
   }
 
-  void fills_view(const http::Request&, http::Response& res) {
+  json proposal_json(const kernel::DeskView& v, const kernel::ProposalView& p) const {
+    json lines = json::array();
+    for (std::uint32_t i = p.first_line; i < p.first_line + p.lines; ++i) {
+      const kernel::ProposalLineView& l = v.proposal_lines[i];
+      lines.push_back({{"symbol", symbol(l.instrument)},
+                       {"side", l.qty.raw >= 0 ? "buy" : "sell"},
+                       {"qty", Qty{l.qty.raw < 0 ? -l.qty.raw : l.qty.raw}.to_string()},
+                       {"price", l.price.to_string()}});
+    }
+    const std::int64_t age = v.as_of.ns - p.time.ns;
+    const Duration expire = k.settings().approval.expire_after;
+    return {{"account", account_name(p.account.value)},
+            {"time", time_json(p.time)},
+            {"gross_value", p.gross.to_string()},
+            {"age_seconds", static_cast<double>(age) * 1e-9},
+            {"expired", age > expire.count()},
+            {"lines", std::move(lines)}};
+  }
+
+  void approvals_view(const http::Request& req, http::Response& res) {
+    if (!no_query(req, res)) return;
+    const kernel::DeskView* v = view(res);
+    if (v == nullptr) return;
+    json j = view_header(*v);
+    j["mode"] = to_string(k.settings().approval.mode);
+    json list = json::array();
+    for (const kernel::ProposalView& p : v->proposals) list.push_back(proposal_json(*v, p));
+    j["waiting"] = std::move(list);
+    answer(res, j);
+  }
+
+  void approvals(const http::Request& req, http::Response& res) {
+    Command c;
+    if (!parse_command(req, res,
+                       {{"approve", ControlAction::kApproveRebalance},
+                        {"reject", ControlAction::kRejectRebalance}},
+                       false, c)) {
+      return;
+    }
+    send(c, res);
+  }
+
+  void fills_view(const http::Request& req, http::Response& res) {
+    if (!no_query(req, res)) return;
     const kernel::DeskView* v = view(res);
     if (v == nullptr) return;
     json j = view_header(*v);
@@ -697,7 +749,14 @@ struct OperatorService::Impl {
         orders.push_back(order_json(v.orders[i]));
       }
       working = v.orders_total;
+      json props = json::array();
+      for (std::size_t i = 0; i < v.proposals.size() && i < 50; ++i) {
+        props.push_back(proposal_json(v, v.proposals[i]));
+      }
+      d["approvals"] = std::move(props);
+      d["approvals_waiting"] = v.proposals.size();
     }
+    d["approval_mode"] = to_string(k.settings().approval.mode);
     d["models"] = std::move(models_j);
     d["outside"] = std::move(outside);
     d["outside_total"] = outside_total;
@@ -903,6 +962,10 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
                     [p](const http::Request& q, http::Response& r) { p->fills_view(q, r); }});
   routes.push_back({"POST", "/api/v1/kill-switch", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->kill_switch(q, r); }});
+  routes.push_back({"GET", "/api/v1/approvals", http::Access::kRead,
+                    [p](const http::Request& q, http::Response& r) { p->approvals_view(q, r); }});
+  routes.push_back({"POST", "/api/v1/approvals", http::Access::kControl,
+                    [p](const http::Request& q, http::Response& r) { p->approvals(q, r); }});
   routes.push_back({"POST", "/api/v1/cancel-all", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->cancel_all(q, r); }});
   routes.push_back({"POST", "/api/v1/triggers", http::Access::kControl,

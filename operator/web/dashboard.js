@@ -116,8 +116,49 @@ function render(d) {
   fillTable('denials', d.denials, (x) => [timeOf(x.time), x.account, x.side, x.qty, x.symbol, x.reason]);
   fillTable('orders', d.orders, (o) => [o.cl_ord_id, o.account, o.side, o.qty, o.filled, o.symbol,
     o.limit || 'market', o.state]);
+  drawApprovals(d);
   setText('working-note', d.working > d.orders.length ? `(the first ${d.orders.length} of ${d.working})` : '');
   document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+}
+
+async function command(what, body) {
+  const r = await fetch('/api/v1/' + what, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-Ballast-Request': '1' },
+    body: JSON.stringify(body),
+  });
+  const j = await r.json().catch(() => ({}));
+  return r.ok ? `accepted (${j.scope || ''})` : `refused: ${r.status} ${j.error || ''}`;
+}
+
+function drawApprovals(d) {
+  setText('approval-mode', `(mode: ${d.approval_mode}; ${fmt(d.approvals_waiting || 0)} waiting)`);
+  const body = $('approvals').tBodies[0];
+  const frag = document.createDocumentFragment();
+  for (const p of d.approvals || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.account = p.account;
+    const lines = p.lines.map((l) => `${l.side} ${l.qty} ${l.symbol}`).join(', ');
+    for (const t of [p.account, timeOf(p.time) + (p.expired ? ' (expired)' : ''), p.gross_value, lines]) {
+      const td = document.createElement('td');
+      td.textContent = t;
+      tr.appendChild(td);
+    }
+    const td = document.createElement('td');
+    for (const [label, action] of [['approve', 'approve'], ['reject', 'reject']]) {
+      const b = document.createElement('button');
+      b.textContent = label;
+      b.className = action;
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        $('ctl-result').textContent = await command('approvals', { action, account: p.account });
+      });
+      td.appendChild(b);
+    }
+    tr.appendChild(td);
+    frag.appendChild(tr);
+  }
+  body.replaceChildren(frag);
 }
 
 function connect() {
@@ -138,13 +179,7 @@ $('control').addEventListener('submit', async (ev) => {
   if (scope) body[scope] = $('ctl-id').value;
   const out = $('ctl-result');
   try {
-    const r = await fetch('/api/v1/' + what, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-Ballast-Request': '1' },
-      body: JSON.stringify(body),
-    });
-    const j = await r.json().catch(() => ({}));
-    out.textContent = r.ok ? `accepted (${j.scope || ''})` : `refused: ${r.status} ${j.error || ''}`;
+    out.textContent = await command(what, body);
   } catch (e) {
     out.textContent = 'failed: ' + e;
   }

@@ -65,6 +65,7 @@ ComplianceGate::ComplianceGate(const ComplianceConfig& cfg, const InstrumentTabl
       slot_(book.slots()),
       pend_buy_notional_(book.accounts(), 0),
       kill_account_(book.accounts(), 0),
+      kill_by_model_(book.accounts(), 0),
       orders_(opts.max_working_orders, kMinMapSlots),
       cancels_(opts.max_working_orders, kMinMapSlots),
       retired_(std::max<std::size_t>(opts.max_retired_orders, 1), kMinMapSlots),
@@ -623,12 +624,16 @@ void ComplianceGate::on_control_command(const ControlCommand& c, Timestamp now,
   if (!c.account.valid() && model.valid() &&
       (c.action == ControlAction::kKillSwitchOn || c.action == ControlAction::kKillSwitchOff)) {
     // A model's kill switch is each of its accounts' own (released the same way).
+    // Releasing it lifts only the kills it made: an account stopped on its own (by the operator
+    // or by a rule) before stays stopped.
     for (std::uint32_t a = 0; a < kill_account_.size(); ++a) {
       if (book_.model_of(AccountId{a}).value != model.value) continue;
       if (c.action == ControlAction::kKillSwitchOff) {
-        kill_account_[a] = 0;
+        if (kill_by_model_[a] != 0) kill_account_[a] = 0;
+        kill_by_model_[a] = 0;
       } else if (kill_account_[a] == 0) {
         trip(AccountId{a}, KillReason::kOperator, now, out);
+        kill_by_model_[a] = 1;
       }
     }
     return;
@@ -636,10 +641,17 @@ void ComplianceGate::on_control_command(const ControlCommand& c, Timestamp now,
   if (c.action == ControlAction::kCancelAll) {
     cancel_working(c.account, now, out);
   } else if (c.action == ControlAction::kKillSwitchOn) {
+    // An account's own command owns its kill from now on (a model's release leaves it).
+    if (c.account.valid() && c.account.value < kill_by_model_.size()) {
+      kill_by_model_[c.account.value] = 0;
+    }
     trip(c.account, KillReason::kOperator, now, out);
   } else if (c.action == ControlAction::kKillSwitchOff) {
     if (c.account.valid()) {
-      if (c.account.value < kill_account_.size()) kill_account_[c.account.value] = 0;
+      if (c.account.value < kill_account_.size()) {
+        kill_account_[c.account.value] = 0;
+        kill_by_model_[c.account.value] = 0;
+      }
     } else {
       kill_global_ = false;
       // A fresh start: old rejects and proposals must not re-trip the switch at once.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/execution/rebalancer.hpp"
 #include "ballast/execution/slicing_engine.hpp"
 #include "support/kernel_test_support.hpp"
 
@@ -192,20 +193,37 @@ TEST(OperatorCommands, CancelAllCancelsAnAccountsWorkingOrdersAndEndsItsParents)
         test::canceled_of(sent.at(c.orig_order.value), c, "CXL" + std::to_string(++n)), d.now(),
         d.intents);
   }
+  // The minutes after: A1's parents close, nothing new is proposed for them, and once the last
+  // has closed A1 (still far from its targets, its cool-down long past) is re-armed and triggers
+  // again rather than staying disarmed for the day.
+  std::vector<Event> all;
   d.observed.clear();
-  d.intents.clear();
-  for (int i = 0; i < 3; ++i) minute_on(d, d.intents);
-  EXPECT_FALSE(d.k->slicer().has_active_parent(a1)) << "A1's parents closed";
-  for (const Event& e : d.intents) {
-    const auto* so = std::get_if<SubmitOrder>(&e);
-    EXPECT_FALSE(so != nullptr && so->account == a1) << "A1's ended parents send nothing more";
+  for (int i = 0; i < 5; ++i) {
+    minute_on(d, d.intents);
+    all.insert(all.end(), d.observed.begin(), d.observed.end());
+    d.observed.clear();
   }
   EXPECT_GT(d.k->slicer().counters().cancelled_by_operator, 0u);
-  bool closed = false;
-  for (const Event& e : d.observed) {
-    if (const auto* pc = std::get_if<ParentOrderClosed>(&e)) closed = closed || pc->account == a1;
+  std::ptrdiff_t last_close = -1, retrigger = -1, first_child = -1;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (const auto* pc = std::get_if<ParentOrderClosed>(&all[i]); pc && pc->account == a1) {
+      last_close = static_cast<std::ptrdiff_t>(i);
+    }
+    if (const auto* t = std::get_if<RebalanceTriggered>(&all[i]);
+        t && t->account == a1 && retrigger < 0) {
+      retrigger = static_cast<std::ptrdiff_t>(i);
+    }
+    if (const auto* c = std::get_if<ChildOrderProposed>(&all[i]);
+        c && c->account == a1 && first_child < 0) {
+      first_child = static_cast<std::ptrdiff_t>(i);
+    }
   }
-  EXPECT_TRUE(closed);
+  EXPECT_GE(last_close, 0) << "A1's parents closed";
+  EXPECT_GT(retrigger, last_close) << "A1 re-armed once its cancelled parents closed";
+  EXPECT_TRUE(first_child < 0 || first_child > retrigger)
+      << "no child for A1 before its new rebalance";
+  const bool again = retrigger > last_close;
+  EXPECT_TRUE(again) << "A1 re-armed once its cancelled parents closed";
 }
 
 TEST(OperatorCommands, AModelsKillSwitchStopsItsAccountsOnly) {
@@ -231,6 +249,104 @@ TEST(OperatorCommands, AModelsKillSwitchStopsItsAccountsOnly) {
       << "model n's working orders (A2's), and no other, cancelled";
   d.command(ControlAction::kKillSwitchOff, {}, n);
   EXPECT_FALSE(d.k->gate().kill_active(a2));
+  // Releasing a model lifts only the kills its command made: A1, stopped on its own before,
+  // stays stopped; A3 is released.
+  const ModelId m{0};
+  d.command(ControlAction::kKillSwitchOn, a1);
+  d.command(ControlAction::kKillSwitchOn, {}, m);
+  EXPECT_TRUE(d.k->gate().kill_active(a1));
+  EXPECT_TRUE(d.k->gate().kill_active(a3));
+  d.command(ControlAction::kKillSwitchOff, {}, m);
+  EXPECT_TRUE(d.k->gate().kill_active(a1)) << "A1's own kill outlives its model's release";
+  EXPECT_FALSE(d.k->gate().kill_active(a3));
+}
+
+/// The parents requested in `events`, by account.
+std::set<std::uint32_t> accounts_requested(const std::vector<Event>& events) {
+  std::set<std::uint32_t> out;
+  for (const Event& e : events) {
+    if (const auto* r = std::get_if<ParentOrderRequested>(&e)) out.insert(r->account.value);
+  }
+  return out;
+}
+
+TEST(OperatorCommands, ManualApprovalHoldsTradeListsUntilApprovedOrRejected) {
+  auto s = test::settings_of(kDesk + "approval: {mode: manual, expire_after: 10m}\n");
+  ASSERT_TRUE(s);
+  Driver d(*s);
+  const AccountId a1 = d.k->accounts()[0], a2 = d.k->accounts()[1], a3 = d.k->accounts()[2];
+  std::vector<Event> out;
+  minute_on(d, out);
+  EXPECT_EQ(d.k->rebalancer().proposals().size(), 3u) << "every account's list waits";
+  EXPECT_TRUE(accounts_requested(d.observed).empty()) << "nothing goes to the market";
+  EXPECT_EQ(d.k->live().approvals_waiting.value(), 3u);
+  // A later trigger of a waiting account waits too (no second list).
+  minute_on(d, out);
+  minute_on(d, out);
+  EXPECT_EQ(d.k->rebalancer().proposals().size(), 3u);
+
+  d.observed.clear();
+  d.command(ControlAction::kApproveRebalance, a1);
+  EXPECT_EQ(accounts_requested(d.observed), (std::set<std::uint32_t>{a1.value}))
+      << "approving A1 sends its list, and only its";
+  d.observed.clear();
+  d.command(ControlAction::kRejectRebalance, a2);
+  EXPECT_TRUE(accounts_requested(d.observed).empty());
+  bool deferred = false;
+  for (const Event& e : d.observed) {
+    if (const auto* r = std::get_if<RebalanceDeferred>(&e)) {
+      deferred = deferred || (r->account == a2 && r->reason == DeferReason::kNotApproved);
+    }
+  }
+  EXPECT_TRUE(deferred) << "a rejected list lets the account trigger again";
+  EXPECT_EQ(d.k->rebalancer().proposals().size(), 1u);
+  EXPECT_EQ(d.k->rebalancer().counters().approved, 1u);
+  EXPECT_EQ(d.k->rebalancer().counters().rejected, 1u);
+  // Past the cool-down A2, still far from its targets, proposes again.
+  d.observed.clear();
+  for (int i = 0; i < 3; ++i) minute_on(d, out);
+  bool a2_again = false;
+  for (const auto& p : d.k->rebalancer().proposals()) a2_again = a2_again || p.account == a2;
+  EXPECT_TRUE(a2_again) << "A2 proposed again after its rejection";
+
+  // A3's list is older than expire_after when approved: dropped, not sent.
+  for (int i = 0; i < 11; ++i) minute_on(d, out);
+  d.observed.clear();
+  d.command(ControlAction::kApproveRebalance, a3);
+  EXPECT_EQ(accounts_requested(d.observed).count(a3.value), 0u) << "an expired list is not sent";
+  EXPECT_EQ(d.k->rebalancer().counters().expired, 1u);
+}
+
+TEST(OperatorCommands, AboveValueApprovalHoldsOnlyLargeTradeLists) {
+  // A2 is ten times the others: only its list is above the threshold.
+  std::string desk = kDesk;
+  const std::string a2 = "  - {id: A2, model: n, cash: 100000.00}\n";
+  desk.replace(desk.find(a2), a2.size(), "  - {id: A2, model: n, cash: 1000000.00}\n");
+  auto s = test::settings_of(desk + "approval: {mode: above_value, above_value: 500000.00}\n");
+  ASSERT_TRUE(s);
+  Driver d(*s);
+  std::vector<Event> out;
+  minute_on(d, out);
+  ASSERT_EQ(d.k->rebalancer().proposals().size(), 1u);
+  EXPECT_EQ(d.k->rebalancer().proposals()[0].account, d.k->accounts()[1]);
+  EXPECT_GT(d.k->rebalancer().proposals()[0].gross, Money::from_units(500'000));
+  EXPECT_EQ(accounts_requested(d.observed),
+            (std::set<std::uint32_t>{d.k->accounts()[0].value, d.k->accounts()[2].value}));
+}
+
+TEST(OperatorCommands, ApprovalSettingsAreChecked) {
+  auto refused = [](const std::string& section, const std::string& says) {
+    const auto loaded = config::load_string(kDesk + section, "test desk");
+    std::string all;
+    for (const auto& d : loaded.diagnostics) all += config::format(d) + "\n";
+    EXPECT_FALSE(loaded.ok()) << section;
+    EXPECT_NE(all.find(says), std::string::npos) << all;
+  };
+  refused("approval: {mode: above_value}\n", "approval.above_value");
+  refused("approval: {mode: manual, above_value: 100.00}\n", "applies to mode above_value only");
+  refused("approval: {mode: sometimes}\n", "approval.mode");
+  refused("approval: {mode: manual, expire_after: 0s}\n", "approval.expire_after");
+  EXPECT_TRUE(config::load_string(kDesk + "approval: {mode: auto}\n", "test desk").ok());
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ struct Settings {
   std::vector<AccountConfig> accounts;          ///< `accounts`
   MarketDataQualityConfig market_data_quality;  ///< `market_data_quality`
   OptimizerConfig optimizer;                    ///< `optimizer`
+  ApprovalConfig approval;                      ///< `approval`
   ExecutionConfig execution;                    ///< `execution`
   ComplianceConfig compliance;                  ///< `compliance`
   FixConfig fix;                                ///< `fix`

@@ -417,6 +417,30 @@ struct OptimizerConfig {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Approval of rebalances (section `approval`, docs/operator.md "Approval")
+
+/// auto: every trade list goes to the market as the rebalancer decides it. manual: every one
+/// waits for an operator's approval. above_value: one whose gross value (the sum of its lines'
+/// |quantity| x price) is above `above_value` waits; smaller ones go.
+enum class ApprovalMode : std::uint8_t { kAuto, kManual, kAboveValue };
+constexpr EnumNames<ApprovalMode, ApprovalMode::kAboveValue> kApprovalModeNames{
+    {"auto", "manual", "above_value"}};
+const char* to_string(ApprovalMode v) noexcept;
+
+struct ApprovalConfig {
+  ApprovalMode mode = ApprovalMode::kAuto;
+  /// above_value only (and required there): the gross value above which a list waits, in the
+  /// account's currency.
+  Money above_value = Money::zero();
+  bool above_value_set = false;  ///< the key was given (refused unless mode is above_value)
+  /// A waiting list not approved within this is dropped when an operator acts on it (its prices
+  /// are old): approving it is refused; the account may trigger again.
+  Duration expire_after = std::chrono::minutes(15);
+
+  ConfigViolations validate() const;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Journal and logging (sections `journal`, `logging`)
 
 /// per_event: fsync after every event. group: fsync every group_commit_us. none: rely on the OS.

@@ -59,6 +59,29 @@ class Rebalancer {
   /// again after the cool-down.
   void set_drift_monitor(const DriftMonitor* monitor) noexcept { monitor_ = monitor; }
 
+  /// Approval mode (docs/operator.md, "Approval"): a trade list the mode holds back waits,
+  /// one per account, until a ControlCommand kApproveRebalance sends it (sells at once, buys as
+  /// cash allows, as without approval) or kRejectRebalance drops it; one acted on after
+  /// expire_after is dropped instead of sent. A dropped list emits RebalanceDeferred
+  /// kNotApproved (the account may trigger again); a waiting one makes later triggers of its
+  /// account wait (in progress). Before the first event.
+  void set_approval(const ApprovalConfig& a) noexcept { approval_ = a; }
+  /// A trade list waiting for approval.
+  struct Proposal {
+    AccountId account{};
+    Timestamp time{};  ///< when it was decided
+    Money gross{};     ///< sum of |qty| x price over its lines
+    struct Line {
+      InstrumentId instrument{};
+      Qty qty{};  ///< signed: buys +, sells -
+      Price price{};
+      Money notional{};  ///< buys: at the price with the cost rate (the cash check's)
+    };
+    std::vector<Line> lines;
+  };
+  /// Waiting trade lists, oldest first.
+  const std::vector<Proposal>& proposals() const noexcept { return proposals_; }
+
   /// Solves account `a`'s problem as it stands and keeps the solver warm, without starting any
   /// order (start of day: the first trigger of each account shape is then warm). False when the
   /// account cannot be solved now (no NAV, or the optimizer's error).
@@ -109,6 +132,8 @@ class Rebalancer {
     std::uint64_t skipped_no_nav = 0;    ///< NAV <= 0 or beyond the Money range: no weights
     std::uint64_t excluded = 0;          ///< instruments left out of rebalances for want of a price
     std::uint64_t buys_dropped = 0;      ///< queued buys dropped by an operator's cancel-all
+    std::uint64_t held_for_approval = 0;  ///< trade lists that waited for approval
+    std::uint64_t approved = 0, rejected = 0, expired = 0;
   };
   const Counters& counters() const noexcept { return c_; }
   /// The settings every solver is built with: optimizer.max_iterations and optimizer.tolerance
@@ -144,6 +169,12 @@ class Rebalancer {
   Solver* find_solver(const Slot* slots, const std::uint8_t* fixed, std::uint32_t n) noexcept;
   void rebalance(AccountId a, Timestamp now, Outbox& out);
   void release(Timestamp now, Outbox& out);
+  /// Sends a trade list: sells at once, buys queued for cash (release()).
+  void execute(const Proposal& p, Timestamp now, Outbox& out);
+  void on_approval(const ControlCommand& c, Timestamp now, Outbox& out);
+  /// After a cancel-all ended account a's parents: once the last has closed, the account is
+  /// re-armed (RebalanceDeferred kNotApproved).
+  void rearm_if_cancelled(AccountId a, Timestamp now, Outbox& out);
   void start(AccountId a, InstrumentId i, Side side, Qty qty, Timestamp now, Outbox& out);
   void parent_done(AccountId a) noexcept;
   /// The optimizer's upper bound for `i` (planned_weight_bound of its cap).
@@ -169,6 +200,10 @@ class Rebalancer {
   /// Parents requested and not yet closed or refused, per account (from the events).
   std::vector<std::uint32_t> active_by_account_;
   std::vector<WaitingBuy> waiting_;
+  ApprovalConfig approval_{};
+  std::vector<Proposal> proposals_;
+  std::vector<std::uint8_t> rearm_on_close_;  ///< by account: a cancel-all ended its parents
+  Proposal scratch_;                          // the list being decided (its lines' capacity reused)
   std::vector<std::unique_ptr<Solver>> solvers_;
   std::uint64_t use_clock_ = 0;
   std::vector<LotLine> lines_;

@@ -118,6 +118,20 @@ struct FillView {
   Price px{};
 };
 
+/// A trade list waiting for an operator's approval (approval mode): its lines are
+/// [first_line, first_line + lines) of DeskView::proposal_lines.
+struct ProposalView {
+  AccountId account{};
+  Timestamp time{};
+  Money gross{};
+  std::uint32_t first_line = 0, lines = 0;
+};
+struct ProposalLineView {
+  InstrumentId instrument{};
+  Qty qty{};  ///< buys +, sells -
+  Price price{};
+};
+
 /// The latest denials and fills the view carries (the newest last).
 inline constexpr std::size_t kRecentDenials = 256;
 inline constexpr std::size_t kRecentFills = 256;
@@ -135,6 +149,8 @@ struct DeskView {
   std::vector<DenialView> denials;  ///< oldest first
   std::vector<FillView> fills;      ///< oldest first
   std::uint64_t denials_total = 0, fills_total = 0;  ///< since start
+  std::vector<ProposalView> proposals;               ///< waiting for approval, oldest first
+  std::vector<ProposalLineView> proposal_lines;
   static constexpr std::size_t kMaxOrders = 10'000;
 };
 

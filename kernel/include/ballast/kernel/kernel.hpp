@@ -67,6 +67,8 @@ struct LiveStats {
   /// every account's paused (1) or not, and how many accounts are paused by any scope.
   std::atomic<std::uint8_t> triggers_paused_global{0};
   Counter accounts_paused;
+  /// Gauge: trade lists waiting for an operator's approval (approval mode).
+  Counter approvals_waiting;
   /// Latency histograms (docs/operator.md, "Metrics"). The core thread records the compliance
   /// gate's check of each proposed child and the rebalancer's handling of each trigger (solve,
   /// lots, parents); the FIX sender thread, on a wall-clock engine, the time from the core taking
@@ -110,7 +112,7 @@ struct LiveStats {
                   active_parents, "sessions_up", sessions_up, "kills", kills, "kill_global",
                   kill_global, "accounts_killed", accounts_killed, "triggers_paused_global",
                   triggers_paused_global, "accounts_paused", accounts_paused, "kill_cancels_sent",
-                  kill_cancels_sent);
+                  kill_cancels_sent, "approvals_waiting", approvals_waiting);
   }
 };
 

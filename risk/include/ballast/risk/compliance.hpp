@@ -317,6 +317,7 @@ class ComplianceGate {
   std::vector<SlotState> slot_;
   std::vector<__int128> pend_buy_notional_;  ///< per account, 1e-15 units
   std::vector<std::uint8_t> kill_account_;   ///< 0: off; else 1 + the first KillReason
+  std::vector<std::uint8_t> kill_by_model_;  ///< 1: the account's kill came from its model's
   bool kill_global_ = false;
   KillReason kill_global_reason_{KillReason::kOperator};
   FixedMap<Working> orders_;

@@ -481,6 +481,10 @@ struct FillBooked {
 /// Why the rebalancer did not act on a trigger.
 enum class DeferReason : std::uint8_t {
   kInProgress,  ///< orders working, parents being sliced or buys queued for the account
+  /// Its trade list waited for approval and was rejected, or had expired when acted on, or the
+  /// operator's cancel-all ended its parents: the account may trigger again (after the
+  /// cool-down).
+  kNotApproved,
 };
 
 /// The rebalancer did not act on a trigger: the drift monitor re-arms the account so that a drift
@@ -502,6 +506,10 @@ enum class ControlAction : std::uint8_t {
   /// Cancels every working child order in scope (one account, or every account) and ends their
   /// parents (no new child; queued buys dropped); triggers stay armed (docs/operator.md).
   kCancelAll,
+  /// Approval mode (docs/operator.md, "Approval"): sends the trade list waiting for approval of
+  /// the account in scope (every waiting list when none), or drops it.
+  kApproveRebalance,
+  kRejectRebalance,
 };
 
 /// An operator command (CLI, signal handler, HTTP). Its scope: `account` when valid, else the
