@@ -43,6 +43,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 /// the next one a pipelining client sent behind it.
 constexpr std::size_t kBufferBytes = kMaxHeaderBytes + kMaxBodyBytes + 4096;
 
+/// The kernel's send buffer of an event-stream connection (Linux keeps twice this): fixed, so a
+/// subscriber that stops reading holds a bounded amount of kernel memory and its queue fills
+/// after that much, instead of after the megabytes the kernel's autotuning would allow.
+constexpr int kStreamSendBufferBytes = 64 * 1024;
+
 /// What an over-the-limit connection is told before it is closed (plain HTTP only: over TLS a
 /// handshake for it would let a flood hold descriptors).
 constexpr std::string_view kBusy =
@@ -786,6 +791,9 @@ class Session final : public Connection {
         "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n\r\n"
         // An EventSource dropped or evicted reconnects after this many milliseconds.
         "retry: 2000\n\n";
+    beast::error_code ignored;
+    lowest().socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBufferBytes),
+                                 ignored);
     channel_ = &ch;
     write_event(std::make_shared<const std::string>(std::move(head)));
     srv_.subscribe(ch, shared_from_this());
