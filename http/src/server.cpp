@@ -581,7 +581,8 @@ class Session final : public Connection {
         out.page_policy = true;
         out.body = login_page(form_value(r.query, "next").value_or("/"),
                               "Sign in with the read or the control token.");
-        return respond(std::move(out), false);
+        // A connection that never showed a token is not kept: as after a 401.
+        return respond(std::move(out), access_ == Level::kNone);
       }
       case Target::Kind::kLogin:
         return login(req, r);
@@ -667,6 +668,8 @@ class Session final : public Connection {
       return respond(std::move(out), true);
     }
     ++srv_.counters.logins;
+    // The connection proved the token: it keeps the slot that token earns.
+    if (access_ != Level::kControl) access_ = level;
     Answer out = text(303, "signed in\n");
     out.headers.emplace_back("Location", next);
     std::string cookie(kTokenCookie);
@@ -688,7 +691,7 @@ class Session final : public Connection {
     cookie += cookie_attributes();
     cookie += "; Max-Age=0";
     out.headers.emplace_back("Set-Cookie", std::move(cookie));
-    respond(std::move(out), false);
+    respond(std::move(out), access_ == Level::kNone);
   }
 
   /// Answers a request that could not be read whole, and closes (lingering: see on_written).
