@@ -43,6 +43,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 /// the next one a pipelining client sent behind it.
 constexpr std::size_t kBufferBytes = kMaxHeaderBytes + kMaxBodyBytes + 4096;
 
+/// The kernel's send buffer of an event-stream connection (Linux keeps twice this): fixed, so a
+/// subscriber that stops reading holds a bounded amount of kernel memory and its queue fills
+/// after that much, instead of after the megabytes the kernel's autotuning would allow.
+constexpr int kStreamSendBufferBytes = 64 * 1024;
+
 /// What an over-the-limit connection is told before it is closed (plain HTTP only: over TLS a
 /// handshake for it would let a flood hold descriptors).
 constexpr std::string_view kBusy =
@@ -576,7 +581,8 @@ class Session final : public Connection {
         out.page_policy = true;
         out.body = login_page(form_value(r.query, "next").value_or("/"),
                               "Sign in with the read or the control token.");
-        return respond(std::move(out), false);
+        // A connection that never showed a token is not kept: as after a 401.
+        return respond(std::move(out), access_ == Level::kNone);
       }
       case Target::Kind::kLogin:
         return login(req, r);
@@ -662,6 +668,8 @@ class Session final : public Connection {
       return respond(std::move(out), true);
     }
     ++srv_.counters.logins;
+    // The connection proved the token: it keeps the slot that token earns.
+    if (access_ != Level::kControl) access_ = level;
     Answer out = text(303, "signed in\n");
     out.headers.emplace_back("Location", next);
     std::string cookie(kTokenCookie);
@@ -683,7 +691,7 @@ class Session final : public Connection {
     cookie += cookie_attributes();
     cookie += "; Max-Age=0";
     out.headers.emplace_back("Set-Cookie", std::move(cookie));
-    respond(std::move(out), false);
+    respond(std::move(out), access_ == Level::kNone);
   }
 
   /// Answers a request that could not be read whole, and closes (lingering: see on_written).
@@ -786,6 +794,9 @@ class Session final : public Connection {
         "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\n\r\n"
         // An EventSource dropped or evicted reconnects after this many milliseconds.
         "retry: 2000\n\n";
+    beast::error_code ignored;
+    lowest().socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBufferBytes),
+                                 ignored);
     channel_ = &ch;
     write_event(std::make_shared<const std::string>(std::move(head)));
     srv_.subscribe(ch, shared_from_this());

@@ -227,6 +227,30 @@ TEST_F(BrowserTest, APageWithoutCredentialsGetsTheLoginFormAndNoData) {
   EXPECT_NE(r.find("name=\"next\" value=\"/a&#39;b\""), std::string::npos) << r;
 }
 
+TEST_F(BrowserTest, AConnectionWithoutATokenIsNotKeptAfterTheLoginEndpoints) {
+  // The form and the logout need no token, but a connection that showed none is closed after
+  // the answer (as after a 401): it cannot hold a slot for idle_timeout.
+  auto c = h.connect();
+  c->send(get("/login", "", false));
+  EXPECT_EQ(status_code(c->read_response()), 200);
+  EXPECT_TRUE(c->closed_within(1s));
+  c = h.connect();
+  c->send("POST /logout HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(status_code(c->read_response()), 303);
+  EXPECT_TRUE(c->closed_within(1s));
+  // A successful login proved the token: the connection is kept and serves the next request.
+  c = h.connect();
+  const std::string form = "token=" + kRead + "&next=/dash";
+  c->send(
+      "POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " +
+      std::to_string(form.size()) + "\r\n\r\n" + form);
+  EXPECT_EQ(status_code(c->read_response()), 303);
+  c->send("GET /dash HTTP/1.1\r\nCookie: ballast_token=" + kRead + "\r\n\r\n");
+  const std::string r = c->read_response();
+  EXPECT_EQ(status_code(r), 200) << r;
+}
+
 TEST_F(BrowserTest, LogoutClearsTheCookie) {
   const std::string r =
       h.once("POST /logout HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");

@@ -59,13 +59,15 @@ struct StreamTest : ::testing::TestWithParam<Transport> {
                            d = "tick " + std::to_string(++produced) + "\nline two";
                          }});
     e.streams.push_back(
-        {"/big", Access::kRead, 10ms, [](std::string& d) { d.assign(64 * 1024, 'x'); }});
+        {"/big", Access::kRead, 100ms, [](std::string& d) { d.assign(64 * 1024, 'x'); }});
     e.streams.push_back(
         {"/control-events", Access::kControl, 20ms, [](std::string& d) { d = "for control"; }});
     e.streams.push_back({"/throws", Access::kRead, 20ms,
                          [](std::string&) { throw std::runtime_error("no data"); }});
     e.streams.push_back(
         {"/slow", Access::kRead, 1s, [this](std::string& d) { d = std::to_string(++slow); }});
+    e.streams.push_back(
+        {"/small", Access::kRead, 10ms, [](std::string& d) { d.assign(1024, 's'); }});
     e.streams.push_back({"/huge", Access::kRead, 1s, [this](std::string& d) {
                            ++huge;
                            d.assign(4 << 20, 'y');
@@ -164,7 +166,7 @@ TEST_P(StreamTest, ASubscriberThatNeverReadsIsDroppedWhileOthersAndRequestsGoOn)
   HttpConfig cfg = test_config(GetParam());
   cfg.request_timeout = 30s;
   start(cfg);
-  // 64 KiB every 10 ms. `stuck` reads nothing (a 4 KiB receive buffer): its socket fills, its
+  // 64 KiB every 100 ms. `stuck` reads nothing (a 4 KiB receive buffer): its socket fills, its
   // queue fills, it is closed. `reader` reads all along and keeps getting events.
   auto stuck = subscriber("/big", kRead, 4096);
   auto reader = subscriber("/big", kRead);
@@ -193,6 +195,25 @@ TEST_P(StreamTest, ASubscriberThatNeverReadsIsDroppedWhileOthersAndRequestsGoOn)
   // The dropped one finds its end after what it had buffered.
   EXPECT_TRUE(stuck->closed_within(5s));
   EXPECT_EQ(server->counters().streams_open.value(), 1u);
+  expect_serving();
+}
+
+TEST_P(StreamTest, ASubscriberOfSmallEventsThatNeverReadsIsDroppedToo) {
+  // 1 KiB every 10 ms: each write fits in the kernel's buffer at once, so only a bounded
+  // buffer lets the queue fill (the kernel's autotuning would take megabytes, minutes of it).
+  h.server.reset();
+  HttpConfig cfg = test_config(GetParam());
+  cfg.request_timeout = 30s;
+  start(cfg);
+  auto stuck = subscriber("/small", kRead, 4096);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (server->counters().stream_dropped.value() == 0 &&
+         std::chrono::steady_clock::now() - t0 < 10s) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(server->counters().stream_dropped.value(), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+  EXPECT_TRUE(stuck->closed_within(5s));
   expect_serving();
 }
 
