@@ -226,8 +226,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int eviction_class() const noexcept {
     if (evicted_ || dropped_ || access_ == Level::kControl) return -1;
     if (access_ == Level::kRead) return streaming_ ? 3 : idle_ ? 1 : -1;
-    return bytes_seen_ ? 2 : 0;
+    // Bytes the server has not read yet count as sent: a burst of silent connections accepted
+    // one after another must not evict one whose request (or TLS hello) is already waiting.
+    return bytes_seen_ || bytes_waiting() ? 2 : 0;
   }
+  /// Whether bytes have arrived that the server has not read yet.
+  virtual bool bytes_waiting() const noexcept = 0;
   /// Closes it now for a new connection (counted by the caller).
   virtual void evict() = 0;
   /// Closes the socket (stop()); what is pending fails.
@@ -273,6 +277,12 @@ class Session final : public Connection {
     } else {
       wait_for_request();
     }
+  }
+
+  bool bytes_waiting() const noexcept override {
+    beast::error_code ec;
+    const std::size_t n = beast::get_lowest_layer(stream_).socket().available(ec);
+    return !ec && n > 0;
   }
 
   void evict() override {

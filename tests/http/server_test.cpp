@@ -211,7 +211,9 @@ TEST_P(ServerTest, ConnectionsWithoutATokenCannotLockTheDeskOut) {
   }
   EXPECT_LE(server->counters().connections_open.value(), 8u);
   expect_serving();
-  EXPECT_GE(server->counters().evicted.value(), 32u);
+  // Each one past the cap made room for the next, or (a handshake each, on a loaded machine:
+  // slower than request_timeout) had been closed by request_timeout already.
+  EXPECT_GE(server->counters().evicted.value() + server->counters().timeouts.value(), 32u);
   EXPECT_EQ(server->counters().refused.value(), 0u);
   // A connection that never sends is closed after request_timeout (1 s), not idle_timeout.
   auto quiet = conn();
@@ -222,6 +224,15 @@ TEST_P(ServerTest, ConnectionsWithoutATokenCannotLockTheDeskOut) {
 }
 
 TEST_P(ServerTest, AtTheCapTheControlTokensConnectionsStayAndReadOnesMakeRoom) {
+  // Kept-alive connections that must not time out while the slots fill up (slow on a loaded
+  // machine, a handshake each over TLS).
+  h.server.reset();
+  HttpConfig cfg = test_config(GetParam());
+  cfg.idle_timeout = 60s;
+  Endpoints e;
+  e.routes = routes();
+  h.start(GetParam(), std::move(e), cfg);
+  server = h.server.get();
   // 8 kept-alive connections with the read token: each new connection takes the slot of the
   // oldest of them (the read token cannot lock the control token out) ...
   std::vector<std::unique_ptr<Conn>> readers;
@@ -275,7 +286,16 @@ TEST_P(ServerTest, AClientSendingItsRequestInPiecesIsNotEvictedByAChurnOfSilentO
   // A client whose request arrives in two pieces 30 ms apart, while another opens connection
   // after connection and sends nothing: the silent ones make room for each other.
   std::atomic<bool> stop{false};
-  std::thread churn([&] {
+  std::thread churn;
+  struct Join {  // an ASSERT below returns early: the thread is stopped and joined all the same
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Join() {
+      stop.store(true);
+      if (t.joinable()) t.join();
+    }
+  } join{stop, churn};
+  churn = std::thread([&] {
     // More silent connections open at any time than the cap (8): it is always full.
     std::deque<std::unique_ptr<Conn>> open;
     while (!stop.load()) {
@@ -286,7 +306,11 @@ TEST_P(ServerTest, AClientSendingItsRequestInPiecesIsNotEvictedByAChurnOfSilentO
   });
   int ok = 0;
   for (int i = 0; i < 10; ++i) {
+    // A TLS connection closed before its hello reached the server had sent nothing, the silent
+    // ones' class (the client descheduled right after its connect on a loaded machine): it
+    // connects again. A request once begun must never be cut.
     auto c = conn();
+    for (int retry = 0; retry < 5 && !c->connected(); ++retry) c = conn();
     ASSERT_TRUE(c->connected()) << c->tls_error();
     const std::string req = get("/metrics", kRead);
     c->send(req.substr(0, 20));
@@ -294,8 +318,6 @@ TEST_P(ServerTest, AClientSendingItsRequestInPiecesIsNotEvictedByAChurnOfSilentO
     c->send(req.substr(20));
     ok += status_of(c->read_all()) == 200;
   }
-  stop.store(true);
-  churn.join();
   EXPECT_EQ(ok, 10);
 }
 

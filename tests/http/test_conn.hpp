@@ -44,6 +44,26 @@ class Conn {
       return true;
     }();
     (void)no_sigpipe;
+    // TLS is made ready before connecting, as a real client's is: the hello goes out at once
+    // (a connection silent for long after its connect is first in line for eviction at the cap).
+    if (tls != nullptr) {
+      ctx_ = SSL_CTX_new(TLS_client_method());
+      if (tls->min_version != 0) {
+        // Old versions are below OpenSSL's default security level: allow them, to see the
+        // server refuse them.
+        SSL_CTX_set_security_level(ctx_, 0);
+        SSL_CTX_set_cipher_list(ctx_, "DEFAULT@SECLEVEL=0");
+        SSL_CTX_set_min_proto_version(ctx_, tls->min_version);
+      }
+      if (tls->max_version != 0) SSL_CTX_set_max_proto_version(ctx_, tls->max_version);
+      if (!tls->ca_file.empty()) {
+        SSL_CTX_load_verify_locations(ctx_, tls->ca_file.c_str(), nullptr);
+        SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+      }
+      ssl_ = SSL_new(ctx_);
+      SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
+    }
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     sockaddr_in a{};
@@ -58,22 +78,6 @@ class Conn {
       connected_ = true;
       return;
     }
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    if (tls->min_version != 0) {
-      // Old versions are below OpenSSL's default security level: allow them, to see the
-      // server refuse them.
-      SSL_CTX_set_security_level(ctx_, 0);
-      SSL_CTX_set_cipher_list(ctx_, "DEFAULT@SECLEVEL=0");
-      SSL_CTX_set_min_proto_version(ctx_, tls->min_version);
-    }
-    if (tls->max_version != 0) SSL_CTX_set_max_proto_version(ctx_, tls->max_version);
-    if (!tls->ca_file.empty()) {
-      SSL_CTX_load_verify_locations(ctx_, tls->ca_file.c_str(), nullptr);
-      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    }
-    ssl_ = SSL_new(ctx_);
-    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
     SSL_set_fd(ssl_, fd_);
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {
