@@ -333,6 +333,7 @@ struct CoreAgent {
     const std::int64_t done = monotonic_ns();
     v.seq = ++view_seq;
     v.built_ns = done - t;
+    v.published_mono_ns = done;
     views->publish(asked);
     next_build = done + std::max<std::int64_t>(250'000'000, 20 * v.built_ns);
   }

@@ -35,6 +35,11 @@ bool is_gauge(std::string_view name) {
   return std::find(std::begin(kGauges), std::end(kGauges), name) != std::end(kGauges);
 }
 
+/// The most accounts or orders one view answer lists: an answer is serialised on the server's
+/// one thread, so its size bounds how long a command can wait behind it (1,000 accounts: about
+/// 0.5 MB, tens of milliseconds). Page with offset.
+constexpr std::size_t kMaxPage = 1000;
+
 /// A control body is a small flat object: bounding it bounds the parser's work and nesting.
 constexpr std::size_t kMaxControlBody = 1024;
 
@@ -261,9 +266,11 @@ struct OperatorService::Impl {
     return m.value < ms.size() ? ms[m.value].id : std::string();
   }
 
-  /// The newest desk view the core published (it publishes one every 250 ms or so while anyone
-  /// reads them; its `as_of` says when it was built). Never waits, except for the very first
-  /// view after start-up (250 ms at most). Null (and a 503) when there is none yet.
+  /// The newest desk view the core published. While anyone reads views the core publishes one
+  /// every 250 ms or so, and a request takes the latest without waiting. After a quiet spell
+  /// (the latest over 1 s old) the request waits for a fresh one, 300 ms at most (the first
+  /// after start-up 1 s), so a view read after a pause is not the one from before it; its
+  /// `as_of` says when it was built. Null (and a 503) when there is none.
   const kernel::DeskView* view(http::Response& res) {
     kernel::DeskViewExchange* ex = k.desk_views();
     if (ex == nullptr) {
@@ -271,9 +278,14 @@ struct OperatorService::Impl {
       return nullptr;
     }
     ex->request();
-    if (ex->latest().seq == 0) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
-      while (ex->latest().seq == 0 && std::chrono::steady_clock::now() < deadline) {
+    const std::uint64_t seq = ex->latest().seq;
+    const std::int64_t published = ex->latest().published_mono_ns;
+    const auto now = std::chrono::steady_clock::now();
+    const std::int64_t now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    if (seq == 0 || now_ns - published > 1'000'000'000) {
+      const auto deadline = now + std::chrono::milliseconds(seq == 0 ? 1000 : 300);
+      while (ex->latest().seq == seq && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }
@@ -368,7 +380,7 @@ struct OperatorService::Impl {
     std::unordered_map<std::string, std::string> q;
     std::string err;
     std::size_t limit = 0, offset = 0;
-    if (!parse_query(req.query, q, err) || !uint_param(q, "limit", 100, 5000, limit, err) ||
+    if (!parse_query(req.query, q, err) || !uint_param(q, "limit", 100, kMaxPage, limit, err) ||
         !uint_param(q, "offset", 0, 100'000'000, offset, err)) {
       return json_error(res, 400, err);
     }
@@ -491,8 +503,7 @@ struct OperatorService::Impl {
     std::unordered_map<std::string, std::string> q;
     std::string err;
     std::size_t limit = 0;
-    if (!parse_query(req.query, q, err) ||
-        !uint_param(q, "limit", 1000, kernel::DeskView::kMaxOrders, limit, err)) {
+    if (!parse_query(req.query, q, err) || !uint_param(q, "limit", 200, kMaxPage, limit, err)) {
       return json_error(res, 400, err);
     }
     AccountId account{};
@@ -991,7 +1002,8 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
 std::string OperatorService::address() const {
   const std::string& b = impl_->k.settings().operator_http.bind;
   const std::string host = b.find(':') != std::string::npos ? "[" + b + "]" : b;
-  return "http://" + host + ":" + std::to_string(port()) + "/";
+  return std::string(impl_->server->tls() ? "https://" : "http://") + host + ":" +
+         std::to_string(port()) + "/";
 }
 
 std::uint16_t OperatorService::port() const noexcept {

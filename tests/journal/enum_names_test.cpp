@@ -44,10 +44,11 @@ TEST(JournalEnumNames, DumpNamesEveryEventEnumValueAndNothingElse) {
   EXPECT_TRUE(
       names_are<SessionState>(enum_name, {"disconnected", "logged_on", "logged_out"}, nullptr));
   EXPECT_TRUE(names_are<BookingKind>(enum_name, {"fill", "bust", "correction"}, nullptr));
-  EXPECT_TRUE(names_are<DeferReason>(enum_name, {"in_progress"}, nullptr));
+  EXPECT_TRUE(names_are<DeferReason>(enum_name, {"in_progress", "not_approved"}, nullptr));
   EXPECT_TRUE(names_are<ControlAction>(
       enum_name,
-      {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers"},
+      {"kill_switch_on", "kill_switch_off", "shutdown", "pause_triggers", "resume_triggers",
+       "cancel_all", "approve_rebalance", "reject_rebalance"},
       nullptr));
   // The reasons: core's names (tests/core/enum_names_test.cpp pins them), nullptr outside.
   for (int v = 0; v < 256; ++v) {

@@ -232,10 +232,17 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
       status_of(http_once(port, post(tr, kControl, "{\"action\":\"pause\",\"model\":\"zz\"}"))),
       404);
   EXPECT_EQ(status_of(http_once(port, post(tr, kControl, "{\"action\":\"engage\"}"))), 400);
+  // A model's kill switch engages its accounts' own; its release lifts only those it engaged
+  // (the account stopped on its own before stays stopped).
+  const std::size_t killed_before = eng.live().accounts_killed.value();
   EXPECT_EQ(
       status_of(http_once(port, post(ks, kControl, "{\"action\":\"engage\",\"model\":\"m\"}"))),
-      400)
-      << "the kill switch has no model scope";
+      202);
+  ASSERT_TRUE(eventually([&] { return eng.live().accounts_killed.value() == 2; }));
+  EXPECT_EQ(
+      status_of(http_once(port, post(ks, kControl, "{\"action\":\"release\",\"model\":\"m\"}"))),
+      202);
+  ASSERT_TRUE(eventually([&] { return eng.live().accounts_killed.value() == killed_before; }));
   r = http_once(port, post(tr, kControl, "{\"action\":\"pause\"}"));
   EXPECT_EQ(status_of(r), 202) << r;
   ASSERT_TRUE(eventually([&] { return eng.live().triggers_paused_global.load() == 1; }));
@@ -327,11 +334,11 @@ TEST(OperatorConfig, EveryKeyIsReadAndCheckConfigRefusesWhatRunCannotDo) {
   ASSERT_TRUE(r.ok()) << diagnostics(r);
   EXPECT_FALSE(r.settings->operator_http.enabled);
 
-  // Each with file:line: TLS (not built), a token written in the file, a public address, a
-  // variable not set, an unknown key.
+  // Each with file:line: TLS without its key, a token written in the file, a public address
+  // (without TLS), a variable not set, an unknown key.
   const std::pair<std::string, std::string> bad[] = {
       {"  http: {read_token_env: OP_READ, tls: {cert_file: c.pem}}\n",
-       "op.yaml:8:35: operator.http.tls: not supported yet"},
+       "op.yaml:8:35: operator.http.tls.key_file: required with TLS on"},
       {"  http: {read_token_env: OP_READ, token: abc}\n",
        "op.yaml:8:35: operator.http: 'token': secrets must not be written in the file; put the "
        "name of an environment variable in read_token_env or control_token_env"},

@@ -137,11 +137,12 @@ inline constexpr std::size_t kRecentDenials = 256;
 inline constexpr std::size_t kRecentFills = 256;
 
 struct DeskView {
-  std::uint64_t seq = 0;              ///< 1 for the first view built, then +1 per view
-  Timestamp as_of{};                  ///< the core's clock when it was built
-  std::int64_t built_ns = 0;          ///< time to build it (the core's monotonic clock)
-  std::vector<ModelView> models;      ///< by the engine's model id
-  std::vector<AccountView> accounts;  ///< by the engine's account id
+  std::uint64_t seq = 0;               ///< 1 for the first view built, then +1 per view
+  Timestamp as_of{};                   ///< the core's clock when it was built
+  std::int64_t built_ns = 0;           ///< time to build it (the core's monotonic clock)
+  std::int64_t published_mono_ns = 0;  ///< CLOCK_MONOTONIC when it was published
+  std::vector<ModelView> models;       ///< by the engine's model id
+  std::vector<AccountView> accounts;   ///< by the engine's account id
   std::vector<PositionView> positions;
   std::vector<WhyView> why;
   std::vector<OrderView> orders;    ///< working children, in the order manager's slot order
