@@ -525,18 +525,7 @@ struct OperatorService::Impl {
     for (const kernel::OrderView& o : v->orders) {
       if (list.size() >= limit) break;
       if (account.valid() && o.account.value != account.value) continue;
-      list.push_back(
-          {{"cl_ord_id", to_cl_ord_id(o.order)},
-           {"parent", to_cl_ord_id(o.parent)},
-           {"account", account_name(o.account.valid() ? o.account.value : UINT32_MAX)},
-           {"symbol", symbol(o.instrument)},
-           {"side", to_string(o.side)},
-           {"qty", o.qty.to_string()},
-           {"filled", o.filled.to_string()},
-           {"limit", o.limit.raw != 0 ? json(o.limit.to_string()) : json(nullptr)},
-           {"state", to_string(static_cast<OrderState>(o.state))},
-           {"session", o.session.value < sessions.size() ? json(sessions[o.session.value])
-                                                         : json(o.session.value)}});
+      list.push_back(order_json(o));
     }
     j["orders"] = std::move(list);
     if (v->orders_total > v->orders.size()) {
@@ -609,20 +598,7 @@ struct OperatorService::Impl {
     json j = view_header(*v);
     j["total"] = v->fills_total;
     json list = json::array();
-    for (auto it = v->fills.rbegin(); it != v->fills.rend(); ++it) {
-      const kernel::FillView& f = *it;
-      const char* kind = f.booking == BookingKind::kFill   ? "fill"
-                         : f.booking == BookingKind::kBust ? "bust"
-                                                           : "correction";
-      list.push_back({{"time", time_json(f.time)},
-                      {"cl_ord_id", to_cl_ord_id(f.order)},
-                      {"account", account_name(f.account.valid() ? f.account.value : UINT32_MAX)},
-                      {"symbol", symbol(f.instrument)},
-                      {"side", f.qty.raw >= 0 ? "buy" : "sell"},
-                      {"qty", Qty{f.qty.raw < 0 ? -f.qty.raw : f.qty.raw}.to_string()},
-                      {"px", f.px.to_string()},
-                      {"booking", kind}});
-    }
+    for (auto it = v->fills.rbegin(); it != v->fills.rend(); ++it) list.push_back(fill_json(*it));
     j["fills"] = std::move(list);  // newest first
     answer(res, j);
   }
