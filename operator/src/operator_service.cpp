@@ -315,7 +315,7 @@ struct OperatorService::Impl {
     res.body = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   }
 
-  json account_summary(const kernel::DeskView& v, const kernel::AccountView& a) const {
+  json account_summary(const kernel::AccountView& a) const {
     json j = {{"id", account_name(a.account.value)},
               {"model", model_name(a.model)},
               {"nav", a.nav},
@@ -333,7 +333,6 @@ struct OperatorService::Impl {
               {"triggers", a.triggers}};
     if (a.tracking_error >= 0) j["tracking_error"] = a.tracking_error;
     if (a.triggers > 0) j["last_trigger"] = time_json(a.last_trigger);
-    (void)v;
     return j;
   }
 
@@ -435,7 +434,7 @@ struct OperatorService::Impl {
     j["offset"] = offset;
     json list = json::array();
     for (std::size_t i = offset; i < picked.size() && list.size() < limit; ++i) {
-      list.push_back(account_summary(*v, *picked[i]));
+      list.push_back(account_summary(*picked[i]));
     }
     j["accounts"] = std::move(list);
     answer(res, j);
@@ -456,7 +455,7 @@ struct OperatorService::Impl {
       return json_error(res, 404, "no account '" + id + "'");
     const kernel::AccountView& a = v->accounts[it->second.value];
     json j = view_header(*v);
-    j["account"] = account_summary(*v, a);
+    j["account"] = account_summary(a);
     json pos = json::array();
     for (std::uint32_t p = a.first_position; p < a.first_position + a.positions; ++p) {
       const kernel::PositionView& x = v->positions[p];
@@ -725,7 +724,7 @@ struct OperatorService::Impl {
       std::partial_sort(
           out_accts.begin(), out_accts.begin() + static_cast<std::ptrdiff_t>(top), out_accts.end(),
           [](const auto* x, const auto* y) { return x->band_utilization > y->band_utilization; });
-      for (std::size_t i = 0; i < top; ++i) outside.push_back(account_summary(v, *out_accts[i]));
+      for (std::size_t i = 0; i < top; ++i) outside.push_back(account_summary(*out_accts[i]));
       for (std::size_t i = 0; i < v.fills.size() && i < 15; ++i) {
         fills.push_back(fill_json(v.fills[v.fills.size() - 1 - i]));
       }
