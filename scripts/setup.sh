@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config lld
   libquickfix-dev libyaml-cpp-dev libeigen3-dev libboost-dev libssl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
