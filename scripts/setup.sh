@@ -2,11 +2,14 @@
 # Installs the Debian packages Ballast needs (idempotent), then configures and builds Release.
 #   scripts/setup.sh            install + build (build/)
 #   scripts/setup.sh --deps     install only
+#   scripts/setup.sh --debian   install only the Debian packages
+#   scripts/setup.sh --npm      install only the Node.js tests' npm packages (scripts/test.sh runs it
+#                               beside the Release build: it is ~15 s of waiting on the network)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config lld
   libquickfix-dev libyaml-cpp-dev libeigen3-dev libboost-dev libssl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
@@ -21,31 +24,35 @@ if ! command -v npm >/dev/null 2>&1; then
   PACKAGES+=(nodejs npm)
 fi
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+mode=${1:-}
+if [[ $mode != --npm ]]; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
 
-if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -eq 0 ]]; then
-    APT=(apt-get)
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    APT=(sudo apt-get)
+  if ((${#missing[@]} > 0)); then
+    if [[ $(id -u) -eq 0 ]]; then
+      APT=(apt-get)
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      APT=(sudo apt-get)
+    else
+      echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+      echo "setup: installing them needs root or password-less sudo; run as root:" >&2
+      echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${APT[@]}" update -qq
+    "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
   else
-    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
-    echo "setup: installing them needs root or password-less sudo; run as root:" >&2
-    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 1
+    echo "setup: all Debian packages present"
   fi
-  echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${APT[@]}" update -qq
-  "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "setup: all Debian packages present"
 fi
+[[ $mode == --debian ]] && exit 0
 
 # npm packages of the tests that run Node.js, exactly as locked in their package-lock.json:
 # tests/interop (jspurefix, an independent FIX engine) and tests/dashboard (playwright-core, which
@@ -65,5 +72,5 @@ for dir in tests/interop tests/dashboard; do
   fi
 done
 
-[[ "${1:-}" == "--deps" ]] && exit 0
+[[ $mode == --deps || $mode == --npm ]] && exit 0
 exec scripts/build.sh release

@@ -25,7 +25,12 @@ stage_done() {
 # after N seconds), which leave the cores idle (measured on 2 cores: Release 246 s -> 167 s,
 # ASan 345 s -> 269 s, every test passing). Tests that measure speed live in bench/, not here.
 jobs=$(( $(nproc) * 2 ))
-scripts/setup.sh --deps
+scripts/setup.sh --debian
+# The Node.js tests' npm packages (interop, dashboard) install beside the Release build (npm ci was
+# most of the setup stage), and are waited for before the first test runs.
+mkdir -p build
+scripts/setup.sh --npm >build/npm-setup.log 2>&1 &
+npm_pid=$!
 stage_done "setup"
 
 echo "== include-direction check"
@@ -38,7 +43,8 @@ stage_done "include check"
 # about 1/70 of a core against them), and the compiler takes the time they leave idle waiting on
 # wall-clock pacing. The build's output goes to its log, printed if it fails.
 bg_pid=""
-trap 'if [ -n "$bg_pid" ]; then kill -- -"$bg_pid" 2>/dev/null || true; fi' EXIT
+trap 'if [ -n "$bg_pid" ]; then kill -- -"$bg_pid" 2>/dev/null || true; fi
+      kill "$npm_pid" 2>/dev/null || true' EXIT
 bg_build() {  # flavour [cmake --build args...]: starts scripts/build.sh in its own process group
   local flavour=$1
   shift
@@ -59,6 +65,8 @@ wait_build() {  # flavour
 
 echo "== Release build and tests (the ASan build compiles meanwhile, at the lowest priority)"
 scripts/build.sh release
+wait "$npm_pid" || { cat build/npm-setup.log; echo "== setup.sh --npm failed (above)" >&2; exit 1; }
+cat build/npm-setup.log
 stage_done "Release build"
 bg_build asan
 ctest --test-dir build --output-on-failure -j "$jobs"
