@@ -3,6 +3,7 @@
 // operation of its is pending or an event stream holds it.
 #include "ballast/http/server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -181,6 +182,12 @@ struct HttpServer::Impl {
   // After the io_context: destroyed before it (their timers), and emptied by stop().
   std::vector<std::unique_ptr<Channel>> channels;
   std::thread thread;
+  // The worker thread of the routes and streams marked `offload` (started only if there are
+  // any). Its jobs hold their connections: declared after the io_context, so jobs it never ran
+  // (dropped at stop) are destroyed while the sockets' io_context still exists.
+  asio::io_context work{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard;
+  std::thread worker;
 
   void accept();
   void refuse(tcp::socket s);
@@ -189,8 +196,10 @@ struct HttpServer::Impl {
   bool evict_one();
   Target find(std::string_view method, std::string_view path);
   void subscribe(Channel& ch, std::shared_ptr<Connection> c);
-  /// Produces one event of `ch`, sends it to every subscriber and arms the next.
+  /// Produces one event of `ch` (on the worker thread for an offloaded stream), then publish().
   void tick(Channel& ch);
+  /// Sends `event` (`failed`: produce threw) to every subscriber of `ch` and arms the next tick.
+  void publish(Channel& ch, std::string event, bool failed);
   void run() noexcept;
 };
 
@@ -626,20 +635,61 @@ class Session final : public Connection {
       }
       return respond(std::move(out), false);
     }
+    if (t.route->offload) return offload(*t.route, r);
+    answer(run_route(*t.route, r));
+  }
+
+  /// A route's Response (a 500 when it throws).
+  static Response run_route(const Route& route, const Request& r) {
     Response res;
     try {
-      t.route->handle(r, res);
+      route.handle(r, res);
     } catch (const std::exception&) {
       res = Response{};
       res.status = 500;
       res.content_type = kText;
       res.body = "internal error\n";
     }
+    return res;
+  }
+
+  void answer(Response res) {
     Answer out;
     out.status = res.status;
     out.content_type = std::move(res.content_type);
     out.body = std::move(res.body);
     respond(std::move(out), false);
+  }
+
+  /// Runs `route` on the worker thread with copies of the request's parts, and answers from the
+  /// server's thread. The connection reads nothing more meanwhile (one request at a time) and is
+  /// never evicted (its token was accepted); closed by stop(), its answer fails to write. The
+  /// worker never holds the last reference to it: the connection is destroyed on the server's
+  /// thread (or, after stop(), with the io_contexts).
+  void offload(const Route& route, const Request& r) {
+    struct Job {
+      std::string method, path, query, body;
+      Access access;
+      bool by_cookie;
+    };
+    auto job = std::make_shared<const Job>(Job{std::string(r.method), std::string(r.path),
+                                               std::string(r.query), std::string(r.body), r.access,
+                                               r.by_cookie});
+    HttpServer::Impl& srv = srv_;
+    asio::post(srv.work, [self = self(), &route, &srv, job]() mutable {
+      Request q;
+      q.method = job->method;
+      q.path = job->path;
+      q.query = job->query;
+      q.body = job->body;
+      q.access = job->access;
+      q.server = &srv.counters;
+      q.by_cookie = job->by_cookie;
+      Response res = run_route(route, q);
+      asio::post(srv.ioc, [self = std::move(self), res = std::move(res)]() mutable {
+        self->answer(std::move(res));
+      });
+    });
   }
 
   /// `; Secure` under TLS: the browser sends the cookie over HTTPS only.
@@ -948,15 +998,39 @@ void HttpServer::Impl::tick(Channel& ch) {
     ch.last.reset();
     return;
   }
-  std::string data;
-  std::string event;
-  try {
-    ch.route.produce(data);
-    append_event(event, data);
-  } catch (...) {
-    ++counters.internal_errors;
-    event = ": error\n\n";
+  // The event's text, or false when produce threw. Counters are the server thread's to write.
+  auto produce = [&ch](std::string& event) {
+    try {
+      std::string data;
+      ch.route.produce(data);
+      append_event(event, data);
+      return true;
+    } catch (...) {
+      event = ": error\n\n";
+      return false;
+    }
+  };
+  if (!ch.route.offload) {
+    std::string event;
+    const bool ok = produce(event);
+    return publish(ch, std::move(event), !ok);
   }
+  asio::post(work, [this, &ch, produce] {
+    std::string event;
+    const bool ok = produce(event);
+    asio::post(ioc, [this, &ch, ok, event = std::move(event)]() mutable {
+      publish(ch, std::move(event), !ok);
+    });
+  });
+}
+
+void HttpServer::Impl::publish(Channel& ch, std::string event, bool failed) {
+  if (ch.subscribers.empty() || stopping) {  // all left while it was produced
+    ch.running = false;
+    ch.last.reset();
+    return;
+  }
+  if (failed) ++counters.internal_errors;
   ++counters.stream_events;
   auto ev = std::make_shared<const std::string>(std::move(event));
   ch.last = ev;
@@ -1132,6 +1206,24 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpConfig& cfg, End
   if (ec) return failed("read the port of");
   impl->accept();
   Impl* p = impl.get();
+  const bool offloads = std::any_of(impl->routes.begin(), impl->routes.end(),
+                                    [](const Route& r) { return r.offload; }) ||
+                        std::any_of(impl->channels.begin(), impl->channels.end(),
+                                    [](const auto& c) { return c->route.offload; });
+  if (offloads) {
+    impl->work_guard.emplace(impl->work.get_executor());
+    impl->worker = std::thread([p] {
+      // A route's exception is its 500 (run_route), a stream's its ": error" event: what could
+      // still escape is the server's own (out of memory, say): the job is lost, not the thread.
+      while (true) {
+        try {
+          p->work.run();
+          return;
+        } catch (...) {
+        }
+      }
+    });
+  }
   impl->thread = std::thread([p] { p->run(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -1169,6 +1261,13 @@ void HttpServer::stop() {
     p->ioc.stop();
   });
   p->thread.join();
+  // Then the worker: a job it is running finishes (its answer is posted to the stopped
+  // io_context and dropped with it); those queued behind it are dropped.
+  if (p->worker.joinable()) {
+    p->work_guard.reset();
+    p->work.stop();
+    p->worker.join();
+  }
 }
 
 }  // namespace ballast::http

@@ -65,10 +65,9 @@ void build_desk_view(const DeskSources& src, Timestamp now, DeskView& v) {
     if (prof.relative.enabled) util = std::max(util, f.rel_utilization);
     av.band_utilization = util;
     av.outside_band = f.complete && util >= 1.0;
-    av.worst =
-        f.worst_slot >= 0
-            ? book.slot_instrument(book.first_slot(a) + static_cast<std::uint32_t>(f.worst_slot))
-            : InstrumentId{};
+    // worst_slot is the book's slot index (the account's first slot already added), -1 for cash.
+    av.worst = f.worst_slot >= 0 ? book.slot_instrument(static_cast<std::uint32_t>(f.worst_slot))
+                                 : InstrumentId{};
     av.paused = src.monitor.paused(a);
     av.killed = src.gate.kill_active(a);
     av.rebalancing = av.working > 0 || book.has_pending(a);

@@ -1208,6 +1208,13 @@ void Kernel::advance_market_clock_offline(Timestamp t, std::vector<Event>& inten
 std::optional<Timestamp> Kernel::next_timer_due_offline() {
   return impl_->loop->next_timer_due();
 }
+void Kernel::describe_offline(DeskView& out) {
+  Impl& m = *impl_;
+  if (m.started) return;
+  build_desk_view(
+      DeskSources{m.book, *m.monitor, *m.gate, *m.om, m.market, *m.recorder, *m.rebalancer},
+      m.clock.now(), out);
+}
 void Kernel::observe_offline(std::vector<Event>* events) {
   if (!impl_->started) impl_->sink.observed = events;
 }

@@ -35,9 +35,10 @@ bool is_gauge(std::string_view name) {
   return std::find(std::begin(kGauges), std::end(kGauges), name) != std::end(kGauges);
 }
 
-/// The most accounts or orders one view answer lists: an answer is serialised on the server's
-/// one thread, so its size bounds how long a command can wait behind it (1,000 accounts: about
-/// 0.5 MB, tens of milliseconds). Page with offset.
+/// The most accounts or orders one view answer lists: views are serialised on the server's
+/// worker thread (Route::offload) one after another, so a page's size bounds how long one client
+/// holds the other view readers back (1,000 accounts: about 0.5 MB, tens of milliseconds);
+/// commands never wait behind views. Page with offset.
 constexpr std::size_t kMaxPage = 1000;
 
 /// A control body is a small flat object: bounding it bounds the parser's work and nesting.
@@ -658,8 +659,9 @@ struct OperatorService::Impl {
                                                           : json(o.session.value)}};
   }
 
-  /// One event of /api/v1/stream: everything the dashboard shows. On the server's thread, once a
-  /// second while a dashboard is connected; it never waits for the core (the desk view is the
+  /// One event of /api/v1/stream: everything the dashboard shows. On the server's worker thread
+  /// (the one reader of the desk views, with the view routes), once a second while a dashboard
+  /// is connected; it never waits for the core (the desk view is the
   /// latest the core published, and it is asked for the next).
   void stream(std::string& out) {
     const auto& live = k.live();
@@ -935,21 +937,28 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
   routes.push_back({"GET", "/api/v1/status", http::Access::kRead,
                     [p](const http::Request& q, http::Response& r) { p->status(q, r); }});
   routes.push_back({"GET", "/api/v1/models", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->models_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->models_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"GET", "/api/v1/accounts", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->accounts_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->accounts_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"GET", "/api/v1/accounts/", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->account_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->account_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"GET", "/api/v1/orders", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->orders_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->orders_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"GET", "/api/v1/denials", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->denials_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->denials_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"GET", "/api/v1/fills", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->fills_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->fills_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"POST", "/api/v1/kill-switch", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->kill_switch(q, r); }});
   routes.push_back({"GET", "/api/v1/approvals", http::Access::kRead,
-                    [p](const http::Request& q, http::Response& r) { p->approvals_view(q, r); }});
+                    [p](const http::Request& q, http::Response& r) { p->approvals_view(q, r); },
+                    /*page=*/false, /*offload=*/true});
   routes.push_back({"POST", "/api/v1/approvals", http::Access::kControl,
                     [p](const http::Request& q, http::Response& r) { p->approvals(q, r); }});
   routes.push_back({"POST", "/api/v1/cancel-all", http::Access::kControl,
@@ -959,7 +968,7 @@ Result<std::unique_ptr<OperatorService>> OperatorService::start(kernel::Kernel& 
   http::Endpoints endpoints;
   endpoints.routes = std::move(routes);
   endpoints.streams.push_back({"/api/v1/stream", http::Access::kRead, std::chrono::seconds(1),
-                               [p](std::string& data) { p->stream(data); }});
+                               [p](std::string& data) { p->stream(data); }, /*offload=*/true});
   // The dashboard: its page at / (a browser without the cookie gets the login form), its script
   // and style sheet beside it; all compiled in (operator/web/).
   for (std::size_t i = 0; i < web::kAssetCount; ++i) {

@@ -26,14 +26,16 @@ struct DriftFigures {
   std::uint32_t unpriced = 0;
   /// Slots left out of the account's last rebalance for want of a price that now have one.
   std::uint32_t repriced = 0;
-  double max_abs = 0;            ///< max |w - t| over instruments and cash
-  double max_rel = 0;            ///< max |w - t| / t over targets > 0 (zero targets excluded)
-  double half_turnover = 0;      ///< 0.5 * sum |w - t| over instruments and cash
-  double abs_utilization = 0;    ///< max |w - t| / band (absolute bands)
-  double rel_utilization = 0;    ///< max |w - t| / (band * t) (relative bands)
-  double tracking_error = -1;    ///< annualised; -1 when not computed
-  double est_cost = 0;           ///< estimated one-way cost of trading back, fraction of NAV
-  std::int64_t worst_slot = -1;  ///< slot with the largest |w - t|; -1 = cash
+  double max_abs = 0;          ///< max |w - t| over instruments and cash
+  double max_rel = 0;          ///< max |w - t| / t over targets > 0 (zero targets excluded)
+  double half_turnover = 0;    ///< 0.5 * sum |w - t| over instruments and cash
+  double abs_utilization = 0;  ///< max |w - t| / band (absolute bands)
+  double rel_utilization = 0;  ///< max |w - t| / (band * t) (relative bands)
+  double tracking_error = -1;  ///< annualised; -1 when not computed
+  double est_cost = 0;         ///< estimated one-way cost of trading back, fraction of NAV
+  /// The book's slot (PortfolioBook::slot_instrument(worst_slot); the account's first slot
+  /// included) with the largest |w - t|; -1 = cash.
+  std::int64_t worst_slot = -1;
   double worst_weight = 0;
   double worst_target = 0;
 };

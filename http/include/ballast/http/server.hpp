@@ -30,7 +30,12 @@
 //   in stream_dropped, so a slow reader never holds the server or the other subscribers back.
 //
 // Routes run on the server's thread: they must not block for long (reads of counters and
-// snapshots, pushes onto a queue). The token never appears in a response, a log or a counter
+// snapshots, pushes onto a queue). A route or stream marked `offload` (a read that may take long:
+// serialising a large view, waiting for a fresh one) runs on the server's one worker thread
+// instead, in arrival order, and its answer is written from the server's thread: a control
+// command or a /metrics scrape never waits behind it, however many such reads are queued. The
+// offloaded routes and streams share that one thread, so what only they read needs no lock
+// against each other. The token never appears in a response, a log or a counter
 // (the Set-Cookie header of a successful login is the one intended exception).
 #pragma once
 
@@ -78,6 +83,9 @@ struct Route {
   /// A document a browser navigates to: a GET without a valid token or cookie is answered 401
   /// with the built-in login form (no data in it), which posts to /login and comes back here.
   bool page = false;
+  /// Runs on the server's worker thread, not its own (see the header comment). The Request's
+  /// views point into copies that live until `handle` returns.
+  bool offload = false;
 };
 
 /// Events a queued subscriber may fall behind by before it is closed (the one being written
@@ -89,12 +97,15 @@ inline constexpr std::size_t kStreamQueueEvents = 4;
 /// first subscriber at once) and sends what it wrote to every subscriber as one event: each line
 /// a `data:` line, an empty payload a `: keepalive` comment; a new subscriber gets the latest
 /// event at once. A `produce` that throws sends `: error` instead (counted in internal_errors).
-/// `produce` must be quick, like a route: it runs on the server's thread.
+/// `produce` must be quick, like a route: it runs on the server's thread (unless `offload`).
 struct StreamRoute {
   std::string path;  ///< exact match; GET only
   Access needs = Access::kRead;
   Duration interval = std::chrono::seconds(1);     ///< 10 ms .. 1 h
   std::function<void(std::string& data)> produce;  ///< `data` is empty when it is called
+  /// `produce` runs on the server's worker thread (as Route::offload); the event is sent from
+  /// the server's thread once it returns, and the next is produced an interval after.
+  bool offload = false;
 };
 
 /// Bytes served as they are (a script, a style sheet, the dashboard's page), with the usual

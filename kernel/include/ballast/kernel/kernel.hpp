@@ -307,6 +307,9 @@ class Kernel {
   /// The desk as the core last described it, for one reader thread (the operator's HTTP server):
   /// request() one, take latest() (desk_view.hpp). Null on offline runtimes (no core thread).
   DeskViewExchange* desk_views() noexcept;
+  /// Offline drivers (tests, benchmarks), before start(): builds into `out` the view the core
+  /// thread builds for readers (the same builder), at the kernel's clock.
+  void describe_offline(DeskView& out);
 
   // Reads below: only after stop(), or before start() (the core thread owns the state).
   const config::Settings& settings() const noexcept;
