@@ -27,16 +27,11 @@ function(ballast_test_options target)
                          $<$<AND:$<CONFIG:Debug>,$<STREQUAL:${BALLAST_SANITIZE},address>>:-O0>)
 endfunction()
 
-# ballast_test(NAME [SERIAL gtest-filter] [COST n] LIBS... [SOURCES files...]): one GoogleTest
-# executable from DIR/*_test.cpp (or the SOURCES given),
-# registered with CTest test by test (gtest_discover_tests) and labelled with the module name.
-# Tests matching SERIAL run alone (RUN_SERIAL): the wall-paced end-to-end runs, whose outcome
-# depends on keeping up with a recorded tape replayed against the clock.
-# COST: CTest starts tests in descending cost where it has no timings of its own (a clean checkout:
-# CI), so the long process-level tests given a COST start first instead of last, when one of them
-# would hold the stage open with the cores idle (ctest -j; its measured times replace COST later).
+# ballast_test(NAME [SERIAL gtest-filter] [PER_TEST] [SHARDS n] [COST n] LIBS...
+#              [SOURCES files...]): one GoogleTest executable from DIR/*_test.cpp (or the SOURCES
+# given), labelled with the module name, registered with CTest by ballast_gtest_register below.
 function(ballast_test name)
-  cmake_parse_arguments(ARG "" "SERIAL;COST" "LIBS;SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "PER_TEST" "SERIAL;COST;SHARDS" "LIBS;SOURCES" ${ARGN})
   # Every *_test.cpp of the directory, or the SOURCES given.
   if(ARG_SOURCES)
     set(srcs ${ARG_SOURCES})
@@ -56,24 +51,81 @@ function(ballast_test name)
     BALLAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     BALLAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
     BALLAST_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  set(pass "")
+  if(ARG_PER_TEST)
+    list(APPEND pass PER_TEST)
+  endif()
+  foreach(k SERIAL COST SHARDS)
+    if(DEFINED ARG_${k})
+      list(APPEND pass ${k} "${ARG_${k}}")
+    endif()
+  endforeach()
+  ballast_gtest_register(${name} LABEL ${name} ${pass})
+endfunction()
+
+# The sanitizer's options for a test process of this build (a list for ENVIRONMENT).
+function(ballast_sanitizer_env out)
   set(env "")
   if(BALLAST_SANITIZE STREQUAL "thread")
     set(env "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp")
   elseif(BALLAST_SANITIZE STREQUAL "address")
-    set(env "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+    set(env "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1" "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
   endif()
+  set(${out} "${env}" PARENT_SCOPE)
+endfunction()
+
+# ballast_gtest_register(TARGET LABEL label [SERIAL gtest-filter] [PER_TEST] [SHARDS n] [COST n]):
+# how CTest runs a GoogleTest program.
+# - By default the program runs whole, as SHARDS processes (default 1) that each run every n-th
+#   test (GoogleTest's GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX): CTest entries NAME, or
+#   NAME.shardIofN. A process per test cost more than most unit tests themselves: under ASan a
+#   test process starts in ~0.25 s of CPU (risk_tests' 113 tests: 33 s of CPU as 113 processes,
+#   5.3 s as one), ~950 tests in all. Each process writes GoogleTest's XML report to
+#   <build>/gtest-results/ENTRY.xml, where scripts/test.sh finds the tests that skipped.
+# - PER_TEST: a CTest entry per test (gtest_discover_tests), for programs whose tests are long
+#   processes of their own (tools, e2e), so CTest spreads them over the cores.
+# - Tests matching SERIAL (a per-test program) run alone (RUN_SERIAL): the wall-paced end-to-end
+#   runs, whose outcome depends on keeping up with a recorded tape replayed against the clock.
+# - COST: CTest starts tests in descending cost where it has no timings of its own (a clean
+#   checkout: CI), so the long process-level tests given a COST start first instead of last, when
+#   one of them would hold the stage open with the cores idle (its measured times replace COST
+#   later).
+function(ballast_gtest_register name)
+  cmake_parse_arguments(ARG "PER_TEST" "LABEL;SERIAL;COST;SHARDS" "" ${ARGN})
+  ballast_sanitizer_env(env)
   set(cost 0)
   if(ARG_COST)
     set(cost ${ARG_COST})
   endif()
   if(ARG_SERIAL)
     gtest_discover_tests(${name} TEST_FILTER "${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS ${name} RUN_SERIAL TRUE ENVIRONMENT "${env}"
+                         PROPERTIES LABELS ${ARG_LABEL} RUN_SERIAL TRUE ENVIRONMENT "${env}"
                                     COST ${cost})
     gtest_discover_tests(${name} TEST_FILTER "-${ARG_SERIAL}" DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}" COST ${cost})
-  else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS ${name} ENVIRONMENT "${env}" COST ${cost})
+                         PROPERTIES LABELS ${ARG_LABEL} ENVIRONMENT "${env}" COST ${cost})
+    return()
   endif()
+  if(ARG_PER_TEST)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                         PROPERTIES LABELS ${ARG_LABEL} ENVIRONMENT "${env}" COST ${cost})
+    return()
+  endif()
+  set(shards 1)
+  if(ARG_SHARDS)
+    set(shards ${ARG_SHARDS})
+  endif()
+  math(EXPR last "${shards} - 1")
+  foreach(i RANGE 0 ${last})
+    if(shards EQUAL 1)
+      set(entry ${name})
+      set(shard_env "")
+    else()
+      set(entry ${name}.shard${i}of${shards})
+      set(shard_env GTEST_TOTAL_SHARDS=${shards} GTEST_SHARD_INDEX=${i})
+    endif()
+    add_test(NAME ${entry} COMMAND ${name})
+    set_tests_properties(${entry} PROPERTIES
+      LABELS ${ARG_LABEL} COST ${cost}
+      ENVIRONMENT "${env};${shard_env};GTEST_OUTPUT=xml:${PROJECT_BINARY_DIR}/gtest-results/${entry}.xml")
+  endforeach()
 endfunction()

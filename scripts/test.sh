@@ -109,12 +109,17 @@ bg_build tsan --target engine_thread_tests journal_tests intent_sender_tests
 # Ballast binary at all (python and node self-checks, the header compile checks, the data
 # extracts' checks): the Release pass ran them; another 70 s of test time.
 echo "== ASan tests, without the shared data set (BALLAST_SHARED_DATA=<missing directory>)"
+# GoogleTest programs run whole (or in a few shards: cmake/BallastModule.cmake) and each process
+# writes its XML report here; the tests that skipped are found in them below.
+rm -rf build-asan/gtest-results
 BALLAST_SHARED_DATA="$no_shared" \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE '^(crash_tests|no_binary)$' \
         --output-junit "$PWD/build-asan/tests_without_shared_data.xml"
 if [ -d ../shared/data ]; then
   # Every test that skipped for want of the data (the whole-file readers of the shared set) runs
-  # again under ASan with it, so no reader of real files goes without the sanitizers.
+  # again under ASan with it, so no reader of real files goes without the sanitizers: CTest
+  # entries that skipped (scripts, tests registered one by one), and the tests GoogleTest's
+  # reports of the whole-program entries list as skipped (run by their program, filtered).
   skipped=$(python3 - "$PWD/build-asan/tests_without_shared_data.xml" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 names = [tc.get('name') for tc in ET.parse(sys.argv[1]).getroot().iter('testcase')
@@ -126,6 +131,24 @@ PY
     echo "== ASan tests that skipped without the shared data set, again with it"
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -R "^($skipped)\$"
   fi
+  python3 - build-asan/gtest-results >build-asan/gtest-skipped.txt <<'PY'
+import collections, glob, os, sys, xml.etree.ElementTree as ET
+by_program = collections.defaultdict(list)
+for f in sorted(glob.glob(os.path.join(sys.argv[1], '*.xml'))):
+    program = os.path.basename(f).split('.')[0]
+    for tc in ET.parse(f).getroot().iter('testcase'):
+        if tc.get('result') == 'skipped':
+            by_program[program].append(tc.get('classname') + '.' + tc.get('name'))
+for program, names in sorted(by_program.items()):
+    print(program, ':'.join(names))
+PY
+  while read -r program filter; do
+    exe=$(find build-asan/tests -name "$program" -type f -perm -u+x | head -n 1)
+    echo "== ASan: $program's tests that skipped without the shared data set, again with it"
+    (cd "$(dirname "$exe")" &&
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "./$program" --gtest_filter="$filter")
+  done <build-asan/gtest-skipped.txt
 fi
 stage_done "ASan tests"
 
