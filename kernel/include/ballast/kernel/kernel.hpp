@@ -97,8 +97,9 @@ struct LiveStats {
   /// (origin first, taken last with release); read by the sender thread.
   std::atomic<std::int64_t> kill_origin_ns{0};
   std::atomic<std::int64_t> kill_taken_ns{0};
-  /// Gauges written by the sender thread: time from the last kill command to the latest cancel
-  /// it caused handed to FIX (so, once they are all sent, to the last), and how many were sent.
+  /// Written by the sender thread: the time from the last kill command to the latest cancel it
+  /// caused handed to FIX (so, once they are all sent, to the last: a gauge), and the count of
+  /// cancels kill commands caused, since start (a counter).
   std::atomic<std::int64_t> kill_last_cancel_ns{0};
   Counter kill_cancels_sent;
   /// Denials by reason (DenyReason), counted by the core.
