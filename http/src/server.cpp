@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <deque>
 #include <exception>
 #include <list>
@@ -230,11 +231,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// 2: part of a request (or of a TLS handshake) without a token yet (the oldest first: a slow
   /// peer's); 3: the read token, subscribed to an event stream (after the tokenless ones, so a
   /// client without a token cannot push a dashboard off while it holds connections of its own);
-  /// -1: never (the control token: the kill switch must stay reachable; a request whose token
-  /// was accepted and is being read or answered; already closed).
+  /// a read-token request waiting for the worker thread (Route::offload: it may wait behind many
+  /// views) counts with them; -1: never (the control token: the kill switch must stay reachable;
+  /// any other request whose token was accepted and is being read or answered; already closed).
   int eviction_class() const noexcept {
     if (evicted_ || dropped_ || access_ == Level::kControl) return -1;
-    if (access_ == Level::kRead) return streaming_ ? 3 : idle_ ? 1 : -1;
+    if (access_ == Level::kRead) return streaming_ || offloaded_ ? 3 : idle_ ? 1 : -1;
     // Bytes the server has not read yet count as sent: a burst of silent connections accepted
     // one after another must not evict one whose request (or TLS hello) is already waiting.
     return bytes_seen_ || bytes_waiting() ? 2 : 0;
@@ -269,6 +271,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool evicted_ = false;
   bool streaming_ = false;  // an event stream's subscriber
   bool dropped_ = false;    // closed for not keeping up with its stream
+  bool offloaded_ = false;  // its request is with the worker thread
+  // Set when it is evicted while its request is with the worker: the worker skips the route.
+  std::shared_ptr<std::atomic<bool>> offload_cancelled_;
 };
 
 /// One connection: plain TCP (PlainStream) or TLS (TlsStream).
@@ -297,6 +302,7 @@ class Session final : public Connection {
   void evict() override {
     const auto keep = shared_from_this();
     evicted_ = true;
+    if (offload_cancelled_) offload_cancelled_->store(true, std::memory_order_relaxed);
     close_now();
     leave_stream();
   }
@@ -654,6 +660,9 @@ class Session final : public Connection {
   }
 
   void answer(Response res) {
+    offloaded_ = false;
+    offload_cancelled_.reset();
+    if (evicted_) return;  // closed for a new connection while the worker had it
     Answer out;
     out.status = res.status;
     out.content_type = std::move(res.content_type);
@@ -662,8 +671,10 @@ class Session final : public Connection {
   }
 
   /// Runs `route` on the worker thread with copies of the request's parts, and answers from the
-  /// server's thread. The connection reads nothing more meanwhile (one request at a time) and is
-  /// never evicted (its token was accepted); closed by stop(), its answer fails to write. The
+  /// server's thread. The connection reads nothing more meanwhile (one request at a time). With
+  /// the read token it may be evicted at the cap meanwhile (eviction_class: a queue of views must
+  /// not lock a command out): the worker then skips the route, and nothing is written; closed by
+  /// stop(), its answer fails to write. The
   /// worker never holds the last reference to it: the connection is destroyed on the server's
   /// thread (or, after stop(), with the io_contexts).
   void offload(const Route& route, const Request& r) {
@@ -676,20 +687,29 @@ class Session final : public Connection {
                                                std::string(r.query), std::string(r.body), r.access,
                                                r.by_cookie});
     HttpServer::Impl& srv = srv_;
-    asio::post(srv.work, [self = self(), &route, &srv, job]() mutable {
-      Request q;
-      q.method = job->method;
-      q.path = job->path;
-      q.query = job->query;
-      q.body = job->body;
-      q.access = job->access;
-      q.server = &srv.counters;
-      q.by_cookie = job->by_cookie;
-      Response res = run_route(route, q);
-      asio::post(srv.ioc, [self = std::move(self), res = std::move(res)]() mutable {
-        self->answer(std::move(res));
-      });
-    });
+    offloaded_ = true;
+    offload_cancelled_ = std::make_shared<std::atomic<bool>>(false);
+    asio::post(srv.work,
+               [self = self(), &route, &srv, job, cancelled = offload_cancelled_]() mutable {
+                 if (cancelled->load(std::memory_order_relaxed)) {
+                   // Evicted meanwhile: no answer to compute; the connection is let go on its
+                   // thread.
+                   asio::post(srv.ioc, [self = std::move(self)] {});
+                   return;
+                 }
+                 Request q;
+                 q.method = job->method;
+                 q.path = job->path;
+                 q.query = job->query;
+                 q.body = job->body;
+                 q.access = job->access;
+                 q.server = &srv.counters;
+                 q.by_cookie = job->by_cookie;
+                 Response res = run_route(route, q);
+                 asio::post(srv.ioc, [self = std::move(self), res = std::move(res)]() mutable {
+                   self->answer(std::move(res));
+                 });
+               });
   }
 
   /// `; Secure` under TLS: the browser sends the cookie over HTTPS only.

@@ -54,7 +54,7 @@ void build_desk_view(const DeskSources& src, Timestamp now, DeskView& v) {
     av.model = book.model_of(a);
     av.cash = book.cash(a);
     const DriftFigures f = src.monitor.figures(a, now);
-    av.nav = f.nav;
+    av.nav = book.nav(a);
     av.complete = f.complete;
     av.max_abs_drift = f.max_abs;
     av.half_turnover = f.half_turnover;

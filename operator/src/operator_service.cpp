@@ -319,7 +319,7 @@ struct OperatorService::Impl {
   json account_summary(const kernel::AccountView& a) const {
     json j = {{"id", account_name(a.account.value)},
               {"model", model_name(a.model)},
-              {"nav", a.nav},
+              {"nav", a.nav.to_string()},
               {"cash", a.cash.to_string()},
               {"complete", a.complete},
               {"max_abs_drift", a.max_abs_drift},

@@ -55,7 +55,8 @@ class Gate {
 };
 
 struct OffloadTest : ::testing::TestWithParam<Transport> {
-  void SetUp() override {
+  void SetUp() override { SetUp(test_config(GetParam())); }
+  void SetUp(const HttpConfig& cfg) {
     Endpoints e;
     // A view that waits at the gate (the first request only), then answers which it was.
     e.routes.push_back({"GET", "/view", Access::kRead,
@@ -89,7 +90,7 @@ struct OffloadTest : ::testing::TestWithParam<Transport> {
                          true});
     e.streams.push_back(
         {"/bad", Access::kRead, 20ms, [](std::string&) { throw std::runtime_error("no"); }, true});
-    h.start(GetParam(), std::move(e), test_config(GetParam()));
+    h.start(GetParam(), std::move(e), cfg);
   }
   void TearDown() override { gate.open(); }
 
@@ -210,6 +211,45 @@ TEST_P(OffloadTest, AnOffloadedStreamIsProducedOnTheWorkerAndNeverHoldsCommandsB
   got = bad->read_until(": error\n\n", 3000ms);
   EXPECT_NE(got.find(": error\n\n"), std::string::npos) << got;
   EXPECT_TRUE(Harness::reaches(h.server->counters().internal_errors, 1));
+}
+
+TEST_P(OffloadTest, ViewsWaitingForTheWorkerAtTheCapMakeRoomForACommand) {
+  // A cap of 4, all four connections read-token views: one held at the gate, three queued.
+  h.server.reset();
+  HttpConfig cfg = test_config(GetParam());
+  cfg.max_connections = 4;
+  SetUp(cfg);
+  std::vector<std::unique_ptr<test::Conn>> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.push_back(h.connect());
+    ASSERT_TRUE(readers.back()->connected());
+    readers.back()->send(get("/view?" + std::to_string(i), kRead));
+    ASSERT_TRUE(Harness::reaches(h.server->counters().requests, static_cast<std::uint64_t>(i + 1)));
+  }
+  ASSERT_TRUE(gate.reached(1));
+  // A command gets in, taking the slot of the oldest waiting view (the one the worker is
+  // running), and its connection stays open; then a scrape takes the next one's.
+  auto control = h.connect();
+  ASSERT_TRUE(control->connected());
+  control->send("POST /control HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kControl +
+                "\r\nContent-Length: 4\r\n\r\nkill");
+  const std::string c = control->read_response();
+  EXPECT_EQ(status_code(c), 202) << c;
+  EXPECT_EQ(status_code(h.once(get("/metrics", kRead))), 200);
+  EXPECT_EQ(h.server->counters().refused.value(), 0u);
+  EXPECT_GE(h.server->counters().evicted.value(), 2u);
+  EXPECT_TRUE(readers[0]->closed_within(3000ms)) << "the oldest waiting view keeps its slot";
+  EXPECT_TRUE(readers[1]->closed_within(3000ms));
+  gate.open();
+  // The views not evicted are answered; the route of the one evicted while queued is skipped
+  // (the one evicted while running finishes, unanswered).
+  for (std::size_t i = 2; i < 4; ++i) {
+    const std::string r = readers[i]->read_all();
+    EXPECT_EQ(status_code(r), 200) << r;
+    EXPECT_EQ(test::body_of(r), "view " + std::to_string(i));
+  }
+  std::lock_guard lock(m);
+  EXPECT_EQ(order, (std::vector<std::string>{"0", "2", "3"}));
 }
 
 TEST_P(OffloadTest, StopWithAViewRunningAndOthersQueuedEndsEveryConnection) {

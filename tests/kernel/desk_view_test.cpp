@@ -73,7 +73,8 @@ TEST(DeskView, EveryAccountsPositionsWeightsAndWorstHoldingMatchTheDesk) {
       SCOPED_TRACE("account A" + std::to_string(a));
       const kernel::AccountView& av = v.accounts[static_cast<std::size_t>(a)];
       ASSERT_TRUE(av.complete);
-      ASSERT_GT(av.nav, 0);
+      ASSERT_GT(av.nav.raw, 0);
+      const double nav = static_cast<double>(av.nav.raw) * 1e-6;
       // Positions: the configured quantities (an instrument not held: none, or zero).
       std::vector<std::int64_t> seen(kInstruments, 0);
       double held_weight = 0;
@@ -88,7 +89,7 @@ TEST(DeskView, EveryAccountsPositionsWeightsAndWorstHoldingMatchTheDesk) {
         if (pv.qty.raw != 0) {
           ASSERT_GT(pv.mark.raw, 0);
           const double w = static_cast<double>(pv.qty.raw) * 1e-6 *
-                           static_cast<double>(pv.mark.raw) * 1e-9 / av.nav;
+                           static_cast<double>(pv.mark.raw) * 1e-9 / nav;
           EXPECT_NEAR(pv.weight, w, 1e-9);
         }
         held_weight += pv.weight;
@@ -104,7 +105,7 @@ TEST(DeskView, EveryAccountsPositionsWeightsAndWorstHoldingMatchTheDesk) {
             << kSymbols[i];
       }
       // Cash: the rest of the NAV, against the model's cash buffer.
-      const double cash_w = static_cast<double>(av.cash.raw) * 1e-6 / av.nav;
+      const double cash_w = static_cast<double>(av.cash.raw) * 1e-6 / nav;
       EXPECT_NEAR(held_weight + cash_w, 1.0, 1e-9);
       if (std::fabs(cash_w - 0.10) > worst_dev) worst = InstrumentId{};
       EXPECT_EQ(av.worst, worst) << "the view's worst holding is not the largest |w - t|";

@@ -289,7 +289,7 @@ try:
     pos = {p['symbol']: p for p in a3.get('positions', [])}
     check(st == 200 and set(pos) == {'AAPL', 'AMZN', 'GOOG'}, f'A3 has its positions ({body[:500]})')
     if st == 200 and a3['account']['complete']:
-        nav = a3['account']['nav']
+        nav = float(a3['account']['nav'])  # money: an exact decimal string
         total = sum(p['weight'] for p in pos.values()) + float(a3['account']['cash']) / nav
         check(abs(total - 1) < 1e-6, f'A3 weights and cash sum to 1 ({total})')
         aapl = pos['AAPL']

@@ -249,7 +249,7 @@ DemoResult run_demo_all(const DemoOptions& opt, std::ostream& out, std::ostream&
   out << "Journal: " << eng.journal_status() << "\n";
   out << "Files: " << res.message_log << " (every FIX message), " << fsess.log_dir << ", "
       << s.journal.dir << " (ballast journal verify|dump)\n";
-  out << std::setprecision(1) << "Done in " << res.seconds << " s.\n";
+  out << std::fixed << std::setprecision(1) << "Done in " << res.seconds << " s.\n";
   if (res.position_mismatches != 0 || res.duplicate_cl_ord_ids != 0) res.exit_code = 1;
   return res;
 }

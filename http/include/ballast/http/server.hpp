@@ -15,7 +15,8 @@
 //   request_timeout for its first byte and, with TLS, for its handshake); at max_connections a
 //   new connection takes the slot of (oldest first) a connection that has sent nothing, else a
 //   read-token connection idle between requests, else one part-way through a request (or a TLS
-//   handshake) without a token yet, else a read-token event-stream subscriber; a connection
+//   handshake) without a token yet, else a read-token event-stream subscriber or a read-token
+//   request waiting for the worker thread (Route::offload); a connection
 //   that showed the control token, or whose request's token was accepted, is never evicted;
 //   with nothing to evict the new one is answered 503 (closed at once with TLS) and closed;
 // - the token is checked once the request's header is in, before its body is read: without one

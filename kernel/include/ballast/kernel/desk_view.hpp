@@ -5,9 +5,10 @@
 // The core thread builds DeskViews only while readers ask for them (DeskViewExchange::request
 // within the last 5 s): one every max(250 ms, 20 x the last build's time), at an idle pass (50 ms
 // late at most when the core never idles; kernel.cpp, CoreAgent), into a buffer it reuses: after
-// the first few views, building one allocates nothing unless the desk grew. Readers take the latest whole view from a triple buffer: no lock,
-// neither side ever waits for the other. Building reads the core's state and changes nothing, so
-// it is not an input: the journal and a replay never see it.
+// the first few views, building one allocates nothing unless the desk grew. Readers take the latest
+// whole view from a triple buffer: no lock, neither side ever waits for the other. Building reads
+// the core's state and changes nothing, so it is not an input: the journal and a replay never see
+// it.
 #pragma once
 
 #include <array>
@@ -39,7 +40,7 @@ struct ModelView {
 struct AccountView {
   AccountId account{};
   ModelId model{};
-  double nav = 0;  ///< in the account's currency; held instruments at their marks
+  Money nav{};  ///< in the account's currency, exact; held instruments at their marks
   Money cash{};
   bool complete = false;  ///< DriftFigures::complete
   bool outside_band = false;
