@@ -96,7 +96,7 @@ compliance:
 fix:
   sessions:
     - {{name: sim, fix_version: FIX.4.4, host: 127.0.0.1, port: {port}, sender_comp_id: BALLAST,
-        target_comp_id: BROKERSIM, heartbeat_s: 30, store_dir: fix/store, log_dir: fix/log}}
+        target_comp_id: BROKERSIM, heartbeat_s: 30, store_dir: fix/store, log_dir: fix/log{mass}}}
 market_data:
   sources:
     - {{name: closes, kind: daily_closes, pace: fast,
@@ -240,7 +240,9 @@ class Desk:
             self.sim = subprocess.Popen(
                 [self.args.ballast, 'broker-sim', '--port', str(fix_port), '--tape', tape,
                  '--speed', '1', '--dir', 'sim', '--wait-logon-s', '0', '--sender', 'BROKERSIM',
-                 '--target', 'BALLAST'], cwd=self.work,
+                 '--target', 'BALLAST', '--mass-cancel',
+                 'accept' if self.args.mass_cancel == 'off' else self.args.mass_cancel],
+                cwd=self.work,
                 stdout=open(os.path.join(self.work, 'sim.out'), 'w'), stderr=subprocess.STDOUT)
             time.sleep(0.5)
             if self.sim.poll() is None:
@@ -252,7 +254,9 @@ class Desk:
                           for i in range(self.accounts))
         with open(os.path.join(self.work, 'desk.yaml'), 'w') as f:
             f.write(DESK.format(accounts=accts, interval=self.args.interval, port=fix_port,
-                                src=SRC, speed=self.args.speed))
+                                src=SRC, speed=self.args.speed,
+                                mass='' if self.args.mass_cancel == 'off' else
+                                ', mass_cancel: true, mass_cancel_timeout: 500ms'))
         env = dict(os.environ, BALLAST_BENCH_READ=READ, BALLAST_BENCH_CONTROL=CONTROL)
         self.run = subprocess.Popen([self.args.ballast, 'run', '--config', 'desk.yaml'],
                                     cwd=self.work, env=env,
@@ -340,32 +344,76 @@ class Desk:
                                  f'handed to FIX, {s.get("ballast_engine_working")} working')
             time.sleep(0.05)
         last = s['ballast_kill_last_cancel_seconds']
-        # broker-sim's own log: one 35=F per order working at the kill, no more; and the
-        # SendingTime the engine's FIX session stamped on the last of them.
-        f_ids, f_count, first_sent, last_sent = set(), 0, None, 0
+        # broker-sim's own log: per order working at the kill, one 35=F (or, with mass_cancel,
+        # one 35=q for all, and 35=Fs only if the broker refused it), and one Canceled report
+        # (150=4) each; the SendingTime the engine's FIX session stamped on the last cancel
+        # message.
+        f_ids, f_count, q_count, first_sent, last_sent = set(), 0, 0, None, 0
+        cancelled = set()
         deadline = time.monotonic() + 10
-        while True:
-            for line in self.log.new_lines():
-                if ' IN ' in line and '|35=F|' in line:
+
+        def take(lines):
+            nonlocal f_count, q_count, first_sent, last_sent
+            for line in lines:
+                if ' IN ' in line and ('|35=F|' in line or '|35=q|' in line):
                     f = fix_fields(line)
-                    f_count += 1
-                    f_ids.add(f.get('41'))
+                    if f.get('35') == 'F':
+                        f_count += 1
+                        f_ids.add(f.get('41'))
+                    else:
+                        q_count += 1
                     t = sending_time_ns(f['52'])
                     last_sent = max(last_sent, t)
                     first_sent = t if first_sent is None else min(first_sent, t)
-            if f_count >= sent or time.monotonic() > deadline:
+                elif ' OUT ' in line and '|35=8|' in line and '|150=4|' in line:
+                    f = fix_fields(line)
+                    cancelled.add(f.get('41') or f.get('11'))
+
+        while True:
+            take(self.log.new_lines())
+            if len(cancelled) >= working or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
         time.sleep(0.2)
-        for line in self.log.new_lines():  # anything late would be a defect: count it
-            if ' IN ' in line and '|35=F|' in line:
-                f_count += 1
-                f_ids.add(fix_fields(line).get('41'))
+        take(self.log.new_lines())  # anything late would be a defect: count it
         e2e = (last_sent - t0) / 1e9 if last_sent else float('nan')
         first = (first_sent - t0) / 1e9 if first_sent else float('nan')
         kill_command(self.port, 'release')
         return {'last': last, 'e2e': e2e, 'first': first, 'working': working, 'sent': int(sent),
-                'broker_f': f_count, 'broker_orders': len(f_ids)}
+                'broker_f': f_count, 'broker_q': q_count, 'broker_orders': len(f_ids),
+                'broker_cancelled': len(cancelled)}
+
+
+def cycle_ok(args, c):
+    """What the broker's log must show for one kill: every order working at the kill cancelled
+    once; the engine handed one cancel per order to FIX; on the wire, one 35=F per order (no
+    mass cancel, or a refused one after its 35=q) or one 35=q and no 35=F (accepted)."""
+    if not (c['sent'] == c['working'] == c['broker_cancelled']):
+        return False
+    if args.mass_cancel == 'off':
+        return c['broker_q'] == 0 and c['broker_f'] == c['broker_orders'] == c['working']
+    if args.mass_cancel == 'accept':
+        return c['broker_q'] == 1 and c['broker_f'] == 0
+    return c['broker_q'] == 1 and c['broker_f'] == c['broker_orders'] == c['working']
+
+
+MASS_COUNTERS = ('ballast_fix_out_mass_cancels_total', 'ballast_fix_mass_cancels_total',
+                 'ballast_fix_mass_cancels_accepted_total', 'ballast_fix_mass_cancels_refused_total',
+                 'ballast_fix_mass_covered_total', 'ballast_fix_mass_fallback_cancels_total')
+
+
+def counters_ok(args, m, cycles):
+    """The engine's own account of its mass cancels (/metrics) agrees with the mode: one 35=q a
+    kill, settled the way broker-sim was told to, every cancel covered (accepted) or sent on its
+    own after the refusal."""
+    kills, cancels = len(cycles), sum(c['sent'] for c in cycles)
+    got = [m.get(k, 0) for k in MASS_COUNTERS]
+    if args.mass_cancel == 'off':
+        return got[0] == got[1] == 0
+    if args.mass_cancel == 'accept':
+        return got == [kills, kills, kills, 0, cancels, 0]
+    # Refused: every cancel went on its own; those covered before the refusal came were held.
+    return got[:4] == [kills, kills, 0, kills] and got[4] <= cancels and got[5] == cancels
 
 
 def run_size(args, name, orders, cycles):
@@ -379,13 +427,18 @@ def run_size(args, name, orders, cycles):
         for k in range(cycles):
             c = desk.cycle(orders, k == 0)
             out['cycles'].append(c)
-            ok = c['sent'] == c['working'] == c['broker_f'] == c['broker_orders']
+            c['ok'] = ok = cycle_ok(args, c)
             print(f'  kill {k + 1:2d}: {c["working"]:5d} working, {c["sent"]:5d} cancels to FIX, '
-                  f'broker got {c["broker_f"]:5d} F ({c["broker_orders"]} orders)'
+                  f'broker got {c["broker_q"]} q, {c["broker_f"]:5d} F ({c["broker_orders"]} '
+                  f'orders), cancelled {c["broker_cancelled"]}'
                   f'{"" if ok else " MISMATCH"}; last cancel {c["last"] * 1e3:7.3f} ms '
                   f'(engine), {c["e2e"] * 1e3:4.0f} ms (POST -> SendingTime; the first '
                   f'{c["first"] * 1e3:.0f} ms)', flush=True)
-        out['metrics'] = scrape(desk.port)
+        out['metrics'] = m = scrape(desk.port)
+        out['counters_ok'] = counters_ok(args, m, out['cycles'])
+        if not out['counters_ok']:
+            print('  MISMATCH: the engine\'s mass-cancel counters (/metrics) say ' +
+                  ', '.join(f'{k} {m.get(k)}' for k in MASS_COUNTERS), flush=True)
     finally:
         out['rc'] = desk.stop()
     return out
@@ -438,6 +491,15 @@ def main():
     ap.add_argument('--interval', default='1m', help='TWAP interval on the market clock (the '
                     'kills fall between two slicing bursts: interval / speed of wall time)')
     ap.add_argument('--no-check', action='store_true', help='report only')
+    ap.add_argument('--counts-only', action='store_true',
+                    help='judge only what the broker\'s log shows (every working order cancelled '
+                         'once, the messages the mode sends), not the time (the process test '
+                         'tests/operator/mass_cancel_run_test runs it so)')
+    ap.add_argument('--mass-cancel', choices=('accept', 'reject', 'ignore', 'off'),
+                    default='accept',
+                    help='the session\'s mass_cancel (docs/fix.md, "Mass cancel"): on, with '
+                         'broker-sim accepting the 35=q (default), refusing it (35=r 531=0), or '
+                         'ignoring it (the 500 ms timeout); off: one 35=F per order')
     args = ap.parse_args()
     args.ballast = os.path.abspath(args.ballast)
     if not os.access(args.ballast, os.X_OK):
@@ -458,7 +520,8 @@ def main():
     print(f'\nload average at the end {os.getloadavg()[0]:.2f}')
     p99s = [report(r) for r in results]
     mismatched = [(r['name'], i + 1) for r in results for i, c in enumerate(r['cycles'])
-                  if not c['sent'] == c['working'] == c['broker_f'] == c['broker_orders']]
+                  if not c['ok']] + [(r['name'], 'counters') for r in results
+                                     if not r.get('counters_ok', False)]
     unclean = [(r['name'], r['rc']) for r in results if r['rc'] != 0]
     print(f'\nlarge vs baseline p99: {p99s[1] * 1e3:.3f} ms vs {p99s[0] * 1e3:.3f} ms '
           f'({p99s[1] / p99s[0]:.1f}x)' if p99s[0] > 0 else '')
@@ -481,6 +544,8 @@ def main():
         print(f'work directory kept: {args.work}')
     if args.no_check:
         return 0
+    if args.counts_only:
+        return 0 if not mismatched and not unclean else 1
     return 0 if met and not mismatched else 1
 
 

@@ -2,7 +2,8 @@
 """Trims a QuickFIX data dictionary (FIX42.xml, FIX44.xml) to the messages Ballast uses.
 
 Kept: the header, the trailer, the session-level (admin) messages 0,1,2,3,4,5,A, the
-application messages D, F, G, H, 8, 9, j, V, W, X, Y, and every component, group and field they
+application messages D, F, G, H, 8, 9, j, V, W, X, Y (and q, r where the version has them:
+FIX 4.3+), and every component, group and field they
 reference (recursively). Field definitions (numbers, types, enum values) are copied unchanged.
 
 The result is Ballast's "rules of engagement" dictionary: QuickFIX validates every inbound message
@@ -19,6 +20,9 @@ import xml.etree.ElementTree as ET
 ADMIN_TYPES = ["0", "1", "2", "3", "4", "5", "A"]
 APP_TYPES = ["D", "F", "G", "H", "8", "9", "j", "V", "W", "X", "Y"]
 KEEP_TYPES = set(ADMIN_TYPES + APP_TYPES)
+# Kept where the version has them (FIX 4.3 and later): OrderMassCancelRequest and its report, for
+# the kill switch's mass cancel (docs/fix.md, "Mass cancel").
+OPTIONAL_TYPES = {"q", "r"}
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SRC = os.path.join(ROOT, "..", "shared", "data", "fix", "dictionaries_quickfix")
@@ -48,11 +52,11 @@ def trim(src_path, out_path):
 
     found = set()
     for msg in list(messages):
-        if msg.get("msgtype") in KEEP_TYPES:
+        if msg.get("msgtype") in KEEP_TYPES or msg.get("msgtype") in OPTIONAL_TYPES:
             found.add(msg.get("msgtype"))
         else:
             messages.remove(msg)
-    missing = KEEP_TYPES - found
+    missing = KEEP_TYPES - (found - OPTIONAL_TYPES)
     if missing:
         raise SystemExit("%s: message types not found: %s" % (src_path, sorted(missing)))
 
@@ -114,7 +118,7 @@ def trim(src_path, out_path):
         "  QuickFIX Software License, Version 1.0: see QUICKFIX_LICENSE.txt next to this file.\n"
         "-->\n"
         % (root.get("major"), root.get("minor"), os.path.basename(src_path), ",".join(ADMIN_TYPES),
-           ",".join(APP_TYPES),
+           ",".join(APP_TYPES + sorted(OPTIONAL_TYPES & found)),
            ("  Added (as FIX 4.3+ defines them): optional %s (553/554) on the Logon.\n" % "/".join(added))
            if added else ""))
     with open(out_path, "w", encoding="utf-8") as f:

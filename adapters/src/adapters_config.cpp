@@ -98,6 +98,16 @@ ConfigViolations FixSessionConfig::validate() const {
   }
   check.duration("stale_resend_max_age", stale_resend_max_age, std::chrono::milliseconds(1),
                  std::chrono::hours(24));
+  if (mass_cancel && fix_version == FixVersion::kFix42) {
+    check.fail(
+        "mass_cancel",
+        "OrderMassCancelRequest (35=q) does not exist in FIX 4.2: needs fix_version FIX.4.4");
+  }
+  if (mass_cancel && role != FixRole::kInitiator) {
+    check.fail("mass_cancel", "applies to initiator sessions only (the engine's order routes)");
+  }
+  check.duration("mass_cancel_timeout", mass_cancel_timeout, std::chrono::milliseconds(10),
+                 std::chrono::minutes(1));
   return out;
 }
 

@@ -503,8 +503,12 @@ void put_id(char (&dst)[N], OrderId id) noexcept {
 }  // namespace
 
 FixOutbound::FixOutbound(const InstrumentTable& instruments, std::vector<std::string> account_keys,
-                         fix::Initiator& initiator)
-    : instruments_(instruments), accounts_(std::move(account_keys)), initiator_(initiator) {
+                         fix::Initiator& initiator, std::vector<bool> mass_cancel)
+    : instruments_(instruments),
+      accounts_(std::move(account_keys)),
+      initiator_(initiator),
+      mass_(mass_cancel.size()) {
+  for (std::size_t i = 0; i < mass_cancel.size(); ++i) mass_[i].enabled = mass_cancel[i];
   sent_.reserve(1u << 16);
 }
 
@@ -558,6 +562,31 @@ bool FixOutbound::on_event(const Event& e) {
     m.qty = o.qty.raw;
     m.transact_time_ns = c->hdr.event_time.ns;
     ++c_.cancels;
+    if (c->sweep != 0 && m.session < mass_.size() && mass_[m.session].enabled) {
+      // A sweep of every working order: the session's first cancel of it sends one 35=q for all,
+      // and each cancel of the sweep is covered by it (sent on its own only if the broker
+      // refuses the 35=q).
+      Mass& ms = mass_[m.session];
+      if (ms.sweep != c->sweep) {
+        ms.sweep = c->sweep;
+        fix::MassCancelRequest q;
+        q.session = m.session;
+        q.cl_ord_id[0] = fix::kMassIdPrefix;
+        const std::size_t n = format_cl_ord_id(c->order, q.cl_ord_id + 1);
+        q.cl_ord_id[n + 1] = '\0';
+        q.transact_time_ns = c->hdr.event_time.ns;
+        ms.open = initiator_.send_mass_cancel(q);
+        if (ms.open) {
+          std::memcpy(ms.id, q.cl_ord_id, sizeof(ms.id));
+          ++c_.mass_cancels;
+        }
+      }
+      if (ms.open) {
+        if (initiator_.send_covered(ms.id, m)) return true;
+        ++c_.send_failures;
+        return false;
+      }
+    }
     if (initiator_.send(m)) return true;
     ++c_.send_failures;
     return false;

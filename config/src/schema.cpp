@@ -415,6 +415,8 @@ void read_fix_session(Document& doc, const Field& item, FixSessionConfig& s) {
   }
   m.get_enum("on_disconnect", s.on_disconnect, kDisconnectActionNames);
   m.get("stale_resend_max_age", s.stale_resend_max_age);
+  m.get("mass_cancel", s.mass_cancel);
+  m.get("mass_cancel_timeout", s.mass_cancel_timeout);
 }
 
 void read_fix(Document& doc, const Field& f, FixConfig& fix) {

@@ -392,6 +392,7 @@ struct Kernel::Impl {
   std::unique_ptr<fix::Initiator> initiator;
   std::unique_ptr<FixOutbound> fix_out;
   std::vector<std::string> session_names;
+  std::vector<bool> mass_cancel;  ///< per initiator session: fix.sessions[].mass_cancel
 
   std::unique_ptr<Kernel::Feed> control_feed;
   CoreAgent<CoreLoop<RuntimeClock, Chain, OutboundSink>> core_agent;
@@ -582,6 +583,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     c.reconnect_max_ms = static_cast<int>(
         std::chrono::duration_cast<std::chrono::milliseconds>(fs.reconnect.max_backoff).count());
     c.stale_resend_max_age_ns = fs.stale_resend_max_age.count();
+    c.mass_cancel_timeout_ns = fs.mass_cancel_timeout.count();
+    m.mass_cancel.push_back(fs.mass_cancel);
     for (const MarketDataSourceConfig& src : s.market_data.sources) {
       if (src.kind != MarketDataKind::kFix || src.session != fs.name) continue;
       if (src.symbols.empty()) {
@@ -690,7 +693,8 @@ Result<std::unique_ptr<Kernel>> Kernel::create(const config::Settings& settings,
     keys.reserve(m.book.accounts());
     for (std::uint32_t a = 0; a < m.book.accounts(); ++a)
       keys.push_back(m.book.account_key(AccountId{a}));
-    m.fix_out = std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator);
+    m.fix_out =
+        std::make_unique<FixOutbound>(s.instruments, std::move(keys), *m.initiator, m.mass_cancel);
   }
   // Recovery: a journal with earlier runs is replayed into the core before anything connects,
   // so the order book, positions and working orders are what the last run left (docs/journal.md).

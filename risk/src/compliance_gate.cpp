@@ -265,6 +265,8 @@ void ComplianceGate::trip(AccountId scope, KillReason why, Timestamp now, Compli
 }
 
 void ComplianceGate::cancel_working(AccountId scope, Timestamp now, ComplianceOutbox& out) {
+  // A global sweep is numbered: a session with mass_cancel covers it with one 35=q.
+  const std::uint32_t sweep = scope.valid() ? 0 : ++sweeps_;
   orders_.for_each([&](Working& w) {
     if (w.cancel_sent || (scope.valid() && w.account != scope.value)) return;
     w.cancel_sent = true;
@@ -273,6 +275,7 @@ void ComplianceGate::cancel_working(AccountId scope, Timestamp now, ComplianceOu
     c.order = OrderId{next_cancel_id_++};
     c.orig_order = OrderId{w.id};
     c.session = SessionId{w.session};
+    c.sweep = sweep;
     ++counters_.cancels_sent;
     out.emit(c);
   });

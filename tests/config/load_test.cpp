@@ -326,6 +326,40 @@ TEST(Load, ChecksFixSessionRules) {
             nullptr);
 }
 
+TEST(Load, MassCancelIsForFix44InitiatorsWithATimeoutInRange) {
+  const LoadResult r = load(
+      "instruments:\n  - symbol: SPY\n"
+      "fix:\n  routing: {default_session: a}\n  sessions:\n"
+      "    - {name: a, host: h, port: 1, sender_comp_id: ME, target_comp_id: B, "
+      "fix_version: FIX.4.2, mass_cancel: true}\n"
+      "    - {name: b, host: h, port: 2, sender_comp_id: ME, target_comp_id: C, role: acceptor, "
+      "mass_cancel: true}\n"
+      "    - {name: c, host: h, port: 3, sender_comp_id: ME, target_comp_id: D, "
+      "mass_cancel_timeout: 5ms}\n");
+  EXPECT_NE(find(r,
+                 "fix.sessions[0].mass_cancel: OrderMassCancelRequest (35=q) does not exist "
+                 "in FIX 4.2"),
+            nullptr)
+      << all_messages(r);
+  EXPECT_NE(find(r, "fix.sessions[1].mass_cancel: applies to initiator sessions only"), nullptr)
+      << all_messages(r);
+  EXPECT_NE(find(r, "fix.sessions[2].mass_cancel_timeout: must be between 10ms and 1m, got 5ms"),
+            nullptr)
+      << all_messages(r);
+  const LoadResult ok = load(
+      "instruments:\n  - symbol: SPY\n"
+      "fix:\n  sessions:\n"
+      "    - {name: a, host: h, port: 1, sender_comp_id: ME, target_comp_id: B, "
+      "mass_cancel: true, mass_cancel_timeout: 750ms}\n");
+  ASSERT_TRUE(ok.settings.has_value()) << all_messages(ok);
+  EXPECT_TRUE(ok.settings->fix.sessions[0].mass_cancel);
+  EXPECT_EQ(ok.settings->fix.sessions[0].mass_cancel_timeout, std::chrono::milliseconds(750));
+  const LoadResult dflt = load(kSession, {{"BROKER_USER", "u"}, {"BROKER_PASSWORD", "p"}});
+  ASSERT_TRUE(dflt.settings.has_value()) << all_messages(dflt);
+  EXPECT_FALSE(dflt.settings->fix.sessions[0].mass_cancel) << "off unless the broker takes 35=q";
+  EXPECT_EQ(dflt.settings->fix.sessions[0].mass_cancel_timeout, std::chrono::seconds(2));
+}
+
 TEST(Load, ChecksMarketDataSources) {
   const LoadResult r =
       load(kSession +

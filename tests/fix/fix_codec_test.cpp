@@ -147,6 +147,65 @@ TEST(FixCodec, IncrementalBeforeSnapshotAndSeveralSymbolsInOneMessage) {
                FIX::IncorrectDataFormat);
 }
 
+TEST(FixCodec, MassCancelRequestAndReportBothWaysAndNotInFix42) {
+  MassCancelRequest q;
+  set_text(q.cl_ord_id, std::string("MB0000000000001"));
+  q.transact_time_ns = 1704205800250000000LL;
+  FIX::Message m;
+  std::string error;
+  ASSERT_TRUE(codec::build(q, codec::Version::kFix44, m, error)) << error;
+  EXPECT_EQ(m.getHeader().getField(35), "q");
+  EXPECT_EQ(m.getField(11), "MB0000000000001");
+  EXPECT_EQ(m.getField(530), "7");
+  EXPECT_FALSE(m.isSetField(55));
+  EXPECT_EQ(m.getField(60), "20240102-14:30:00.250");
+  MassCancelRequest back;
+  codec::parse(m, back, codec::Need::kToExecute);
+  EXPECT_STREQ(back.cl_ord_id, q.cl_ord_id);
+  EXPECT_STREQ(back.symbol, "");
+  set_text(q.symbol, std::string("AAPL"));
+  ASSERT_TRUE(codec::build(q, codec::Version::kFix44, m, error)) << error;
+  EXPECT_EQ(m.getField(530), "1");
+  EXPECT_EQ(m.getField(55), "AAPL");
+  codec::parse(m, back, codec::Need::kToExecute);
+  EXPECT_STREQ(back.symbol, "AAPL");
+  EXPECT_FALSE(codec::build(q, codec::Version::kFix42, m, error));
+  EXPECT_NE(error.find("FIX 4.2"), std::string::npos) << error;
+  // A broker's reading: 11 is needed; a type other than 1 and 7 is refused, naming 530.
+  FIX::Message bad;
+  bad.getHeader().setField(35, "q");
+  bad.setField(530, "7");
+  EXPECT_THROW(codec::parse(bad, back, codec::Need::kToExecute), FIX::FieldNotFound);
+  bad.setField(11, "X");
+  bad.setField(530, "5");
+  EXPECT_THROW(codec::parse(bad, back, codec::Need::kToExecute), FIX::IncorrectTagValue);
+
+  MassCancelReport r;
+  set_text(r.cl_ord_id, std::string("MB0000000000001"));
+  set_text(r.order_id, std::string("MASS-1"));
+  r.response = '7';
+  r.affected = 1002;
+  ASSERT_TRUE(codec::build(r, codec::Version::kFix44, m, error)) << error;
+  MassCancelReport rb;
+  codec::parse(m, rb);
+  EXPECT_STREQ(rb.cl_ord_id, "MB0000000000001");
+  EXPECT_EQ(rb.response, '7');
+  EXPECT_EQ(rb.affected, 1002);
+  EXPECT_EQ(rb.reject_reason, -1);
+  // Never throws on what a broker sends: unreadable numbers read -1, an unreadable 531 reads
+  // '0' (refused: the sender falls back to single cancels).
+  m.setField(533, "lots");
+  m.setField(532, "x");
+  m.setField(531, "77");
+  codec::parse(m, rb);
+  EXPECT_EQ(rb.affected, -1);
+  EXPECT_EQ(rb.reject_reason, -1);
+  EXPECT_EQ(rb.response, '0');
+  m.removeField(531);
+  codec::parse(m, rb);
+  EXPECT_EQ(rb.response, '0');
+}
+
 TEST(FixCodec, OutboundStructsBecomeExactText) {
   NewOrder o;
   set_text(o.cl_ord_id, std::string("N1"));

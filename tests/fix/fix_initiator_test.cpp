@@ -868,6 +868,191 @@ TEST(FixInitiator, ConfigurationErrorsNameTheSessionAndTheSetting) {
   EXPECT_NE(error.find("same BeginString"), std::string::npos) << error;
 }
 
+// ------------------------------------------------------------------------------- mass cancel
+
+CancelRequest cancel_of(const char* cl, const char* orig) {
+  CancelRequest c;
+  set_text(c.cl_ord_id, std::string(cl));
+  set_text(c.orig_cl_ord_id, std::string(orig));
+  set_text(c.symbol, std::string("AAPL"));
+  c.qty = 1000000;
+  c.transact_time_ns = now_ns();
+  return c;
+}
+
+MassCancelRequest mass_of(const char* cl) {
+  MassCancelRequest q;
+  set_text(q.cl_ord_id, std::string(cl));
+  q.transact_time_ns = now_ns();
+  return q;
+}
+
+/// The broker's OrderMassCancelReport for `q` (531 = response).
+FIX::Message mass_report(const FIX::Message& q, const std::string& response) {
+  FIX::Message r;
+  r.getHeader().setField(35, "r");
+  r.setField(11, q.getField(11));
+  r.setField(37, "MASS-1");
+  r.setField(530, "7");
+  r.setField(531, response);
+  if (response == "0") r.setField(532, "0");
+  return r;
+}
+
+/// A rig with three resting orders (acked, not filled) and the acceptor answering nothing more.
+struct MassRig : Rig {
+  explicit MassRig(const char* tag, std::int64_t timeout_ns = 30000000000LL) : Rig("FIX.4.4", tag) {
+    cfg.mass_cancel_timeout_ns = timeout_ns;
+  }
+  bool ready() {
+    if (!start() || !wait_logged_on()) return false;
+    acceptor.auto_respond = false;
+    for (const char* id : {"O1", "O2", "O3"}) {
+      if (!initiator->send(order(id, "AAPL", '1', 1000000, 1000000000))) return false;
+    }
+    return wait_until([&] { return acceptor.count_app("D") >= 3; }, 3000);
+  }
+  /// Sends the mass cancel M1 and covers C1..C3 (cancels of O1..O3) with it.
+  bool mass_and_cover() {
+    if (!initiator->send_mass_cancel(mass_of("M1"))) return false;
+    return initiator->send_covered("M1", cancel_of("C1", "O1")) &&
+           initiator->send_covered("M1", cancel_of("C2", "O2")) &&
+           initiator->send_covered("M1", cancel_of("C3", "O3"));
+  }
+  std::vector<std::string> cancels_received() {
+    std::vector<std::string> out;
+    for (const FIX::Message& m : acceptor.app_messages()) {
+      if (m.getHeader().getField(35) == "F") out.push_back(m.getField(11) + "/" + m.getField(41));
+    }
+    return out;
+  }
+};
+
+TEST(FixMassCancel, OneRequestCoversEveryCancelAndAnAcceptedOneSendsNoSingleCancel) {
+  MassRig rig("mass_ok");
+  ASSERT_TRUE(rig.ready());
+  ASSERT_TRUE(rig.mass_and_cover());
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+  const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+  EXPECT_EQ(q->getField(11), "M1");
+  EXPECT_EQ(q->getField(530), "7");
+  EXPECT_TRUE(q->isSetField(60));
+  ASSERT_TRUE(
+      rig.acceptor.send(*std::unique_ptr<FIX::Message>(new FIX::Message(mass_report(*q, "7")))));
+  ASSERT_TRUE(wait_until(
+      [&] { return rig.initiator->counters().mass_cancels_accepted.value() == 1; }, 3000));
+  // Covered after the acceptance: dropped too (the broker cancelled the session's orders).
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C4", "O1")));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(rig.cancels_received().empty());
+  EXPECT_EQ(rig.acceptor.count_app("q"), 1);
+  const InitiatorCounters& k = rig.initiator->counters();
+  EXPECT_EQ(k.mass_cancels.value(), 1u);
+  EXPECT_EQ(k.mass_covered.value(), 4u);
+  EXPECT_EQ(k.mass_cancels_refused.value(), 0u);
+  EXPECT_EQ(k.mass_fallback_cancels.value(), 0u);
+  EXPECT_TRUE(rig.listener.business_rejects().empty());
+  EXPECT_TRUE(rig.listener.session_rejects().empty());
+
+  // A broker reporting a mass-cancelled order under the mass cancel's ClOrdID, the order's in
+  // OrigClOrdID: delivered as the order's report.
+  FIX::Message er;
+  er.getHeader().setField(35, "8");
+  er.setField(37, "ORD-O2");
+  er.setField(17, "EX-MASS-2");
+  er.setField(150, "4");
+  er.setField(39, "4");
+  er.setField(11, "M1");
+  er.setField(41, "O2");
+  er.setField(55, "AAPL");
+  er.setField(54, "1");
+  er.setField(14, "0");
+  er.setField(151, "0");
+  er.setField(6, "0");
+  ASSERT_TRUE(rig.acceptor.send(er));
+  ASSERT_TRUE(wait_until([&] { return !rig.listener.ers_for("O2").empty(); }, 3000));
+  EXPECT_EQ(rig.listener.ers_for("O2").back().exec_type, '4');
+  EXPECT_STREQ(rig.listener.ers_for("O2").back().orig_cl_ord_id, "");
+  EXPECT_TRUE(rig.listener.ers_for("M1").empty());
+}
+
+TEST(FixMassCancel, ARejectedMassCancelSendsEveryCoveredCancelOnItsOwn) {
+  MassRig rig("mass_rej");
+  ASSERT_TRUE(rig.ready());
+  ASSERT_TRUE(rig.mass_and_cover());
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_TRUE(rig.cancels_received().empty()) << "held while the broker has not answered";
+  const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+  FIX::Message rep = mass_report(*q, "0");
+  ASSERT_TRUE(rig.acceptor.send(rep));
+  ASSERT_TRUE(wait_until([&] { return rig.cancels_received().size() >= 3; }, 3000));
+  EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C1/O1", "C2/O2", "C3/O3"}));
+  // Covered after the refusal: sent at once.
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C4", "O1")));
+  ASSERT_TRUE(wait_until([&] { return rig.cancels_received().size() >= 4; }, 3000));
+  EXPECT_EQ(rig.cancels_received().back(), "C4/O1");
+  const InitiatorCounters& k = rig.initiator->counters();
+  EXPECT_EQ(k.mass_cancels_refused.value(), 1u);
+  EXPECT_EQ(k.mass_fallback_cancels.value(), 4u);
+  EXPECT_TRUE(rig.listener.business_rejects().empty());
+}
+
+TEST(FixMassCancel, ABusinessOrSessionRejectOfTheRequestIsARefusalNotAnOrderReject) {
+  for (const char* how : {"j", "3"}) {
+    SCOPED_TRACE(how);
+    MassRig rig(how[0] == 'j' ? "mass_j" : "mass_3");
+    ASSERT_TRUE(rig.ready());
+    ASSERT_TRUE(rig.mass_and_cover());
+    ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+    const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+    FIX::Message rej;
+    rej.getHeader().setField(35, how);
+    rej.setField(45, q->getHeader().getField(34));
+    rej.setField(372, "q");
+    if (how[0] == 'j') {
+      rej.setField(379, "M1");
+      rej.setField(380, "3");  // unsupported message type
+    } else {
+      rej.setField(373, "11");  // invalid MsgType
+    }
+    rej.setField(58, "no mass cancel here");
+    ASSERT_TRUE(rig.acceptor.send(rej));
+    ASSERT_TRUE(wait_until([&] { return rig.cancels_received().size() >= 3; }, 3000));
+    EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C1/O1", "C2/O2", "C3/O3"}));
+    EXPECT_TRUE(rig.listener.business_rejects().empty());
+    EXPECT_TRUE(rig.listener.session_rejects().empty());
+  }
+}
+
+TEST(FixMassCancel, AnUnansweredMassCancelFallsBackAfterTheTimeout) {
+  MassRig rig("mass_to", 300000000LL);
+  ASSERT_TRUE(rig.ready());
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(rig.mass_and_cover());
+  ASSERT_TRUE(wait_until([&] { return rig.cancels_received().size() >= 3; }, 5000));
+  EXPECT_GE(Clock::now() - t0, milliseconds(300));
+  EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C1/O1", "C2/O2", "C3/O3"}));
+  EXPECT_EQ(rig.initiator->counters().mass_cancels_refused.value(), 1u);
+  // A late acceptance changes nothing (the cancels went).
+  const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+  FIX::Message rep = mass_report(*q, "7");
+  ASSERT_TRUE(rig.acceptor.send(rep));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(rig.initiator->counters().mass_cancels_accepted.value(), 0u);
+}
+
+TEST(FixMassCancel, Fix42HasNoMassCancelAndAnUnknownOneSendsTheCancel) {
+  Rig rig("FIX.4.2", "mass42");
+  ASSERT_TRUE(rig.start());
+  ASSERT_TRUE(rig.wait_logged_on());
+  EXPECT_FALSE(rig.initiator->send_mass_cancel(mass_of("M1")));
+  ASSERT_TRUE(rig.initiator->send(order("O1", "AAPL", '1', 1000000, 1000000000)));
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C1", "O1")));
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("F") >= 1; }, 3000));
+  EXPECT_EQ(rig.acceptor.count_app("q"), 0);
+}
+
 }  // namespace
 }  // namespace fix
 }  // namespace ballast

@@ -281,6 +281,42 @@ TEST(ComplianceKillSwitch, AccountKillTouchesOnlyThatAccount) {
   EXPECT_EQ(denial(d.propose(d.order(6, 1, d.spy, Side::kBuy, "3"))), std::nullopt);
 }
 
+TEST(ComplianceKillSwitch, AGlobalSweepNumbersItsCancelsAndAnAccountsCancelsAreNoSweep) {
+  // CancelOrder::sweep: one number for every cancel of a global kill or cancel-all (a session
+  // with mass_cancel covers them with one 35=q), a new one per sweep; 0 for an account's.
+  Desk d;
+  (void)d.propose(d.order(1, 0, d.spy, Side::kBuy, "1"));
+  (void)d.propose(d.order(2, 1, d.spy, Side::kBuy, "1"));
+  (void)d.propose(d.order(3, 1, d.agg, Side::kBuy, "1"));
+  const auto sweeps = [&] {
+    std::vector<std::uint32_t> v;
+    for (const auto& e : d.out) {
+      if (const auto* c = std::get_if<CancelOrder>(&e)) v.push_back(c->sweep);
+    }
+    return v;
+  };
+  d.out.clear();
+  d.gate->on_control_command(d.kill(ControlAction::kKillSwitchOn, d.accts[1]), kNow, d.out);
+  EXPECT_EQ(sweeps(), (std::vector<std::uint32_t>{0, 0}));
+  d.out.clear();
+  d.gate->on_control_command(d.kill(ControlAction::kKillSwitchOn), kNow, d.out);
+  EXPECT_EQ(sweeps(), (std::vector<std::uint32_t>{1})) << "the one order not being cancelled";
+  d.out.clear();
+  d.gate->on_control_command(d.kill(ControlAction::kKillSwitchOn), kNow, d.out);
+  EXPECT_EQ(sweeps(), (std::vector<std::uint32_t>{})) << "nothing left to cancel";
+
+  Desk e;
+  (void)e.propose(e.order(4, 0, e.spy, Side::kBuy, "1"));
+  (void)e.propose(e.order(5, 1, e.agg, Side::kBuy, "1"));
+  e.out.clear();
+  e.gate->on_control_command(e.kill(ControlAction::kCancelAll), kNow, e.out);
+  std::vector<std::uint32_t> v;
+  for (const auto& ev : e.out) {
+    if (const auto* c = std::get_if<CancelOrder>(&ev)) v.push_back(c->sweep);
+  }
+  EXPECT_EQ(v, (std::vector<std::uint32_t>{1, 1})) << "a global cancel-all is a sweep";
+}
+
 TEST(ComplianceKillSwitch, TripsOnARejectStorm) {
   ComplianceConfig c;
   c.kill_switch.reject_storm_count = 3;

@@ -78,6 +78,9 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
   sc.max_message_bytes = opt.max_message_bytes;
   sc.logon_timeout_ms = opt.logon_timeout_ms;
   sc.max_pending_connections = opt.max_pending_connections;
+  sc.mass_cancel = opt.mass_cancel == "reject"   ? fix::BrokerSimConfig::MassCancel::kReject
+                   : opt.mass_cancel == "ignore" ? fix::BrokerSimConfig::MassCancel::kIgnore
+                                                 : fix::BrokerSimConfig::MassCancel::kAccept;
   std::string error;
   auto sim = fix::BrokerSim::create(sc, error);
   if (!sim || !sim->start(error)) {

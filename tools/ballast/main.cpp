@@ -207,6 +207,11 @@ int main(int argc, char** argv) {
   sim->add_option("--disconnect-after", sim_opt.disconnect_after_orders,
                   "drop every session after this many orders (0 = never)")
       ->capture_default_str();
+  sim->add_option("--mass-cancel", sim_opt.mass_cancel,
+                  "OrderMassCancelRequest (35=q): accept (cancel the session's orders), reject "
+                  "(35=r 531=0) or ignore (no answer)")
+      ->check(CLI::IsMember({"accept", "reject", "ignore"}))
+      ->capture_default_str();
   sim->add_option("--wait-logon-s", sim_opt.wait_logon_s,
                   "seconds to wait for a subscriber before replaying")
       ->capture_default_str();

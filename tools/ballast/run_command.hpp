@@ -63,6 +63,7 @@ struct BrokerSimOptions {
   std::size_t max_message_bytes = 64 * 1024;  ///< BrokerSimConfig's limits (docs/fix.md)
   int logon_timeout_ms = 10000;
   int max_pending_connections = 16;
+  std::string mass_cancel = "accept";  ///< accept | reject | ignore (BrokerSimConfig::MassCancel)
 };
 
 /// Serves until the tape ends (then 5 s more) or SIGINT/SIGTERM.

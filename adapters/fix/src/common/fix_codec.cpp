@@ -284,6 +284,36 @@ bool build(const StatusRequest& m, Version, FIX::Message& out, std::string& erro
       .ok();
 }
 
+bool build(const MassCancelRequest& m, Version v, FIX::Message& out, std::string& error) {
+  Writer w(out, "q", "OrderMassCancelRequest", error);
+  if (v == Version::kFix42) {
+    error = "OrderMassCancelRequest: MsgType (35) q does not exist in FIX 4.2";
+    return false;
+  }
+  w.text(11, "ClOrdID", m.cl_ord_id, true);
+  if (m.symbol[0] == '\0') {
+    w.fixed(530, "7");  // cancel all orders
+  } else {
+    w.fixed(530, "1").text(55, "Symbol", m.symbol, true);  // cancel orders for a security
+  }
+  return w.time(60, m.transact_time_ns).ok();
+}
+
+bool build(const MassCancelReport& m, Version v, FIX::Message& out, std::string& error) {
+  Writer w(out, "r", "OrderMassCancelReport", error);
+  if (v == Version::kFix42) {
+    error = "OrderMassCancelReport: MsgType (35) r does not exist in FIX 4.2";
+    return false;
+  }
+  w.text(11, "ClOrdID", m.cl_ord_id, true)
+      .text(37, "OrderID", m.order_id, true)
+      .chr(530, "MassCancelRequestType", m.request_type)
+      .chr(531, "MassCancelResponse", m.response);
+  if (m.reject_reason >= 0) w.count(532, "MassCancelRejectReason", m.reject_reason);
+  if (m.affected >= 0) w.count(533, "TotalAffectedOrders", m.affected);
+  return w.text(58, "Text", m.text, false).ok();
+}
+
 bool build(const ExecutionReport& m, Version v, FIX::Message& out, std::string& error) {
   Writer w(out, "8", "ExecutionReport", error);
   w.text(37, "OrderID", m.order_id, true)
@@ -531,6 +561,32 @@ void parse(const FIX::Message& msg, BusinessReject& out) {
   get_free_text(msg, 58, out.text);
 }
 
+void parse(const FIX::Message& msg, MassCancelReport& out) {
+  out = MassCancelReport{};
+  get_info_id(msg, 11, out.cl_ord_id);
+  get_info_id(msg, 37, out.order_id);
+  out.request_type = '\0';
+  out.response = '0';
+  try {
+    out.request_type = get_char(msg, 530, '\0');
+  } catch (const FIX::Exception&) {
+  }
+  try {
+    out.response = get_char(msg, 531, '0');
+  } catch (const FIX::Exception&) {
+    out.response = '0';
+  }
+  try {
+    out.reject_reason = get_int(msg, 532, -1);
+  } catch (const FIX::Exception&) {
+  }
+  try {
+    out.affected = get_int(msg, 533, -1);
+  } catch (const FIX::Exception&) {
+  }
+  get_free_text(msg, 58, out.text);
+}
+
 void parse_md_reject(const FIX::Message& msg, BusinessReject& out) {
   out = BusinessReject{};
   set_text(out.ref_msg_type, std::string("V"));
@@ -576,6 +632,18 @@ void parse(const FIX::Message& msg, ReplaceRequest& out, Need n) {
 void parse(const FIX::Message& msg, StatusRequest& out, Need n) {
   out = StatusRequest{};
   get_request_head(msg, out, n);
+}
+
+void parse(const FIX::Message& msg, MassCancelRequest& out, Need n) {
+  out = MassCancelRequest{};
+  get_id(msg, 11, out.cl_ord_id, n);
+  const char type = get_char(msg, 530, '7', n);
+  if (type == '1') {
+    get_id(msg, 55, out.symbol, n);
+  } else if (type != '7') {
+    throw FIX::IncorrectTagValue(530);  // only "all orders" and "one security" are supported
+  }
+  out.transact_time_ns = get_info_time(msg, 60);
 }
 
 // ---------------------------------------------------------------------------- checked entry

@@ -35,6 +35,11 @@ bool build(const NewOrder& m, Version v, FIX::Message& out, std::string& error);
 bool build(const CancelRequest& m, Version v, FIX::Message& out, std::string& error);
 bool build(const ReplaceRequest& m, Version v, FIX::Message& out, std::string& error);
 bool build(const StatusRequest& m, Version v, FIX::Message& out, std::string& error);
+/// OrderMassCancelRequest (q): 11, 530 ('7', or '1' with 55), 60. FIX 4.4 only (false in 4.2).
+bool build(const MassCancelRequest& m, Version v, FIX::Message& out, std::string& error);
+/// OrderMassCancelReport (r): 11, 37, 530, 531 always; 532 when reject_reason >= 0, 533 when
+/// affected >= 0, 58 when not empty (broker-sim's answer).
+bool build(const MassCancelReport& m, Version v, FIX::Message& out, std::string& error);
 /// ExecutionReport (8). Sent: 37, 17, 150, 39, 54, 151, 14, 6, 60 always; 20 (ExecTransType)
 /// in 4.2 only; 11, 41, 19, 1, 55, 58 when not empty; 38 when order_qty != 0, 40 when ord_type is
 /// set, 44 when price != 0, 32 and 31 together when either is != 0, 103 when ord_rej_reason >= 0.
@@ -65,6 +70,9 @@ bool parse_refused_report(const std::string& raw, int ref_tag, const std::string
 /// or read leaves the field empty/0 (a broker's long OrderID never gets a reject refused).
 void parse(const FIX::Message& msg, CancelReject& out);
 void parse(const FIX::Message& msg, BusinessReject& out);
+/// OrderMassCancelReport (r). Never throws: an unreadable 532/533 reads -1, an absent or
+/// unreadable 531 reads '0' (rejected: the safe reading, the sender falls back to single cancels).
+void parse(const FIX::Message& msg, MassCancelReport& out);
 /// MarketDataRequestReject (35=Y), reported as a BusinessReject with ref_msg_type "V" and the
 /// MDReqID in business_ref_id.
 void parse_md_reject(const FIX::Message& msg, BusinessReject& out);
@@ -89,6 +97,9 @@ void parse(const FIX::Message& msg, NewOrder& out, Need need = Need::kWhatIsTher
 void parse(const FIX::Message& msg, CancelRequest& out, Need need = Need::kWhatIsThere);
 void parse(const FIX::Message& msg, ReplaceRequest& out, Need need = Need::kWhatIsThere);
 void parse(const FIX::Message& msg, StatusRequest& out, Need need = Need::kWhatIsThere);
+/// OrderMassCancelRequest (q), a broker's reading: 11 and 530 needed with kToExecute; 55 with
+/// 530=1.
+void parse(const FIX::Message& msg, MassCancelRequest& out, Need need = Need::kWhatIsThere);
 
 /// One raw message (SOH-delimited, "8=...|9=...|35=..." to "10=nnn|") into `out`, BodyLength and
 /// CheckSum checked. False with `error` ("tag 10 (CheckSum): ...") when it is not a message.

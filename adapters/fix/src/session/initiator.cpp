@@ -46,6 +46,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -175,6 +176,17 @@ struct SessionRuntime {
   static constexpr std::size_t kRing = 4096;
   std::vector<std::pair<std::uint64_t, std::string>> ring =
       std::vector<std::pair<std::uint64_t, std::string>>(kRing);
+  // Mass cancels (35=q) sent on this session, the latest last; settled ones are kept (a few) so
+  // that late covered cancels and reports still find them. Guarded by InitiatorImpl::mu_.
+  struct MassCancel {
+    enum class State : std::uint8_t { kAwaiting, kAccepted, kRefused };
+    std::string id;  // its ClOrdID
+    State state = State::kAwaiting;
+    Clock::time_point deadline{};
+    std::vector<CancelRequest> held;  // the covered cancels while awaiting
+  };
+  std::deque<MassCancel> mass;
+  static constexpr std::size_t kMassKept = 8;
 };
 
 // ---------------------------------------------------------------- QuickFIX callbacks -> impl
@@ -291,6 +303,8 @@ class InitiatorImpl final : public Initiator {
   bool send(const CancelRequest& m) override { return send_built(m.session, m); }
   bool send(const ReplaceRequest& m) override { return send_built(m.session, m); }
   bool send(const StatusRequest& m) override { return send_built(m.session, m); }
+  bool send_mass_cancel(const MassCancelRequest& m) override;
+  bool send_covered(const char* mass_cl_ord_id, const CancelRequest& m) override;
   bool logged_on(std::uint16_t session) const override {
     return session < sessions_.size() && sessions_[session]->logged_on.load();
   }
@@ -323,6 +337,14 @@ class InitiatorImpl final : public Initiator {
   bool build_group(TransportGroup& g, std::string& error);
   void control_loop();
   void wake_quickfix(FIX::Session* s);
+  /// The broker answered (or will never answer) mass cancel `id` on `rt` (empty id: the latest
+  /// one awaiting an answer). Refused: its held cancels go to the control thread, which sends
+  /// them (never sent from QuickFIX's callback: send_built takes session_mu_). False: no such
+  /// mass cancel awaiting an answer. Takes mu_.
+  bool settle_mass_cancel(SessionRuntime& rt, const std::string& id, bool accepted,
+                          const std::string& why);
+  /// Under mu_: the mass cancel `id` of `rt` (empty: the latest awaiting), or nullptr.
+  SessionRuntime::MassCancel* find_mass(SessionRuntime& rt, const std::string& id);
 
   Listener& listener_;
   App app_;
@@ -338,6 +360,8 @@ class InitiatorImpl final : public Initiator {
   std::condition_variable cv_;
   bool control_stop_ = false;
   std::thread control_;
+  // Covered cancels of refused mass cancels, for the control thread to send. Guarded by mu_.
+  std::vector<CancelRequest> fallback_;
 
   InitiatorCounters c_;
 };
@@ -759,6 +783,38 @@ void InitiatorImpl::control_loop() {
   while (!control_stop_) {
     const auto now = Clock::now();
     auto next = Clock::time_point::max();
+    // Mass cancels unanswered past their deadline are refused: their cancels go out one by one.
+    for (auto& p : sessions_) {
+      for (SessionRuntime::MassCancel& mc : p->mass) {
+        if (mc.state != SessionRuntime::MassCancel::State::kAwaiting) continue;
+        if (mc.deadline <= now) {
+          mc.state = SessionRuntime::MassCancel::State::kRefused;
+          ++c_.mass_cancels_refused;
+          for (const CancelRequest& c : mc.held) fallback_.push_back(c);
+          const std::size_t n = mc.held.size();
+          mc.held.clear();
+          mc.held.shrink_to_fit();
+          if (p->session != nullptr) {
+            p->session->getLog()->onEvent("Ballast: mass cancel " + mc.id +
+                                          " unanswered in time: sending its " + std::to_string(n) +
+                                          " covered cancels one by one");
+          }
+        } else {
+          next = std::min(next, mc.deadline);
+        }
+      }
+    }
+    if (!fallback_.empty()) {
+      std::vector<CancelRequest> out;
+      out.swap(fallback_);
+      lk.unlock();
+      for (const CancelRequest& c : out) {
+        ++c_.mass_fallback_cancels;
+        send_built(c.session, c);
+      }
+      lk.lock();
+      continue;
+    }
     std::vector<FIX::Session*> enable;
     for (auto& p : sessions_) {
       if (!p->reenable_pending) continue;
@@ -837,6 +893,99 @@ bool InitiatorImpl::send_built(std::uint16_t index, const M& m) {
   }
   ++(ok ? c_.sent : c_.send_failures);
   return ok;
+}
+
+// ----------------------------------------------------------------------------- mass cancel
+
+bool InitiatorImpl::send_mass_cancel(const MassCancelRequest& m) {
+  if (m.session >= sessions_.size() || m.cl_ord_id[0] == '\0') {
+    ++c_.send_failures;
+    return false;
+  }
+  SessionRuntime& rt = *sessions_[m.session];
+  {
+    // Opened before the send: the broker's answer may come back before send() returns.
+    std::lock_guard<std::mutex> lk(mu_);
+    while (rt.mass.size() >= SessionRuntime::kMassKept &&
+           rt.mass.front().state != SessionRuntime::MassCancel::State::kAwaiting) {
+      rt.mass.pop_front();
+    }
+    SessionRuntime::MassCancel mc;
+    mc.id = m.cl_ord_id;
+    mc.deadline = Clock::now() + std::chrono::nanoseconds(rt.cfg.mass_cancel_timeout_ns);
+    rt.mass.push_back(std::move(mc));
+  }
+  cv_.notify_all();  // the control thread watches the deadline
+  if (send_built(m.session, m)) {
+    ++c_.mass_cancels;
+    return true;
+  }
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto it = rt.mass.begin(); it != rt.mass.end(); ++it) {
+    if (it->id == m.cl_ord_id) {
+      rt.mass.erase(it);
+      break;
+    }
+  }
+  return false;
+}
+
+SessionRuntime::MassCancel* InitiatorImpl::find_mass(SessionRuntime& rt, const std::string& id) {
+  for (auto it = rt.mass.rbegin(); it != rt.mass.rend(); ++it) {
+    if (id.empty() ? it->state == SessionRuntime::MassCancel::State::kAwaiting : it->id == id)
+      return &*it;
+  }
+  return nullptr;
+}
+
+bool InitiatorImpl::send_covered(const char* mass_cl_ord_id, const CancelRequest& m) {
+  if (m.session < sessions_.size() && mass_cl_ord_id != nullptr && mass_cl_ord_id[0] != '\0') {
+    SessionRuntime& rt = *sessions_[m.session];
+    std::lock_guard<std::mutex> lk(mu_);
+    SessionRuntime::MassCancel* mc = find_mass(rt, mass_cl_ord_id);
+    if (mc != nullptr && mc->state == SessionRuntime::MassCancel::State::kAwaiting) {
+      mc->held.push_back(m);
+      ++c_.mass_covered;
+      return true;
+    }
+    if (mc != nullptr && mc->state == SessionRuntime::MassCancel::State::kAccepted) {
+      ++c_.mass_covered;  // the broker cancelled every order of the session
+      return true;
+    }
+    if (mc != nullptr) ++c_.mass_fallback_cancels;  // refused: this one goes on its own
+  }
+  return send_built(m.session, m);
+}
+
+bool InitiatorImpl::settle_mass_cancel(SessionRuntime& rt, const std::string& id, bool accepted,
+                                       const std::string& why) {
+  std::size_t held = 0;
+  std::string which;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    SessionRuntime::MassCancel* mc = find_mass(rt, id);
+    if (mc == nullptr || mc->state != SessionRuntime::MassCancel::State::kAwaiting) return false;
+    which = mc->id;
+    held = mc->held.size();
+    if (accepted) {
+      mc->state = SessionRuntime::MassCancel::State::kAccepted;
+      ++c_.mass_cancels_accepted;
+    } else {
+      mc->state = SessionRuntime::MassCancel::State::kRefused;
+      ++c_.mass_cancels_refused;
+      for (const CancelRequest& c : mc->held) fallback_.push_back(c);
+    }
+    mc->held.clear();
+    mc->held.shrink_to_fit();
+  }
+  if (!accepted) cv_.notify_all();
+  if (rt.session != nullptr) {
+    rt.session->getLog()->onEvent(
+        "Ballast: mass cancel " + which + (accepted ? " accepted (" : " refused (") + why +
+        (accepted ? "): the " + std::to_string(held) + " cancels it covered are not sent"
+                  : "): sending its " + std::to_string(held) + " covered cancels one by one"));
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------------ QuickFIX callbacks
@@ -981,7 +1130,7 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
     }
     return;
   }
-  if (type == "D" || type == "F" || type == "G" || type == "H") {
+  if (type == "D" || type == "F" || type == "G" || type == "H" || type == "q") {
     const std::uint64_t seq =
         static_cast<std::uint64_t>(std::strtoull(h.getField(34).c_str(), nullptr, 10));
     std::lock_guard<std::mutex> lk(rt.ring_mu);
@@ -1007,6 +1156,13 @@ void InitiatorImpl::from_admin(SessionRuntime& rt, const FIX::Message& msg) {
       const auto& e = rt.ring[r.ref_seq_num % SessionRuntime::kRing];
       if (e.first == r.ref_seq_num && r.ref_seq_num != 0) set_text(r.cl_ord_id, e.second);
     }
+    if (std::string(r.ref_msg_type) == "q" || r.cl_ord_id[0] == kMassIdPrefix) {
+      // The session layer refused our OrderMassCancelRequest: its cancels go one by one. Not an
+      // order reject (it must not count toward the reject storm).
+      if (settle_mass_cancel(rt, r.cl_ord_id[0] == kMassIdPrefix ? r.cl_ord_id : "", false,
+                             std::string("session Reject: ") + r.text))
+        return;
+    }
     listener_.on_session_reject(r);
   } else if (type == "5") {
     const std::string text = msg.isSetField(58) ? msg.getField(58) : std::string();
@@ -1022,6 +1178,19 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
     ExecutionReport r;
     codec::parse(msg, r);
     r.session = rt.index;
+    if (r.cl_ord_id[0] == kMassIdPrefix && r.orig_cl_ord_id[0] != '\0') {
+      // A broker that reports a mass-cancelled order under the mass cancel's ClOrdID (11), with
+      // the order's in OrigClOrdID (41): the report is the order's.
+      bool mass = false;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        mass = find_mass(rt, r.cl_ord_id) != nullptr;
+      }
+      if (mass) {
+        std::memcpy(r.cl_ord_id, r.orig_cl_ord_id, sizeof(r.cl_ord_id));
+        r.orig_cl_ord_id[0] = '\0';
+      }
+    }
     if (r.problem[0] != '\0') {
       // Rounded numbers and unreadable fields are logged here, in the session's event log.
       rt.session->getLog()->onEvent(std::string("Ballast: ExecutionReport ClOrdID ") + r.cl_ord_id +
@@ -1038,7 +1207,28 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
     BusinessReject r;
     codec::parse(msg, r);
     r.session = rt.index;
+    if (std::string(r.ref_msg_type) == "q") {
+      const std::string id = r.business_ref_id[0] == kMassIdPrefix ? r.business_ref_id : "";
+      if (settle_mass_cancel(rt, id, false, std::string("BusinessMessageReject: ") + r.text))
+        return;
+    }
     listener_.on_business_reject(r);
+  } else if (type == "r") {
+    MassCancelReport r;
+    codec::parse(msg, r);
+    r.session = rt.index;
+    const bool accepted = r.response != '0';
+    std::string why = std::string("MassCancelResponse ") + r.response;
+    if (r.affected >= 0) why += ", TotalAffectedOrders " + std::to_string(r.affected);
+    if (r.reject_reason >= 0) why += ", MassCancelRejectReason " + std::to_string(r.reject_reason);
+    if (r.text[0] != '\0') why += std::string(", ") + r.text;
+    if (!settle_mass_cancel(rt, r.cl_ord_id, accepted, why) &&
+        !settle_mass_cancel(rt, "", accepted, why)) {
+      rt.session->getLog()->onEvent(std::string("Ballast: OrderMassCancelReport for ") +
+                                    (r.cl_ord_id[0] != '\0' ? r.cl_ord_id : "no ClOrdID") +
+                                    " matches no mass cancel awaiting an answer (" + why +
+                                    "): ignored");
+    }
   } else if (type == "W" || type == "X") {
     std::vector<MarketDataUpdate> updates;
     rt.book.apply(msg, rt.index, updates);

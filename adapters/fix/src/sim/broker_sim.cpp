@@ -645,6 +645,14 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
       case 'H':
         read_request<StatusRequest>(msg, key, in.status);
         break;
+      case 'q': {
+        MassCancelRequest q;
+        codec::parse(msg, q, codec::Need::kToExecute);
+        in.mass.session = key;
+        in.mass.cl_ord_id = q.cl_ord_id;
+        in.mass.symbol = q.symbol;
+        break;
+      }
       case 'V':
         on_market_data_request(msg, id);
         cv_.notify_all();
@@ -672,6 +680,9 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
     sim::CancelOrderRequest cancel;
     sim::ReplaceOrderRequest replace;
     sim::StatusOrderRequest status;
+    struct {
+      std::string session, cl_ord_id, symbol;
+    } mass;
   };
   struct OutItem {
     bool disconnect = false;
@@ -791,10 +802,40 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
         ++counters_.status_requests;
         matcher_.status(in.status, reports_);
         break;
+      case 'q':
+        apply_mass_cancel(in);
+        return;
       default:
         return;
     }
     queue_reports(reports_);
+  }
+
+  void apply_mass_cancel(const Inbound& in) {
+    ++counters_.mass_cancels;
+    if (cfg_.mass_cancel == BrokerSimConfig::MassCancel::kIgnore) return;
+    auto s = sessions_.find(in.mass.session);
+    if (s == sessions_.end()) return;
+    MassCancelReport rep;
+    set_text(rep.cl_ord_id, in.mass.cl_ord_id);
+    set_text(rep.order_id, "MASS-" + std::to_string(++mass_reports_));
+    rep.request_type = in.mass.symbol.empty() ? '7' : '1';
+    if (cfg_.mass_cancel == BrokerSimConfig::MassCancel::kReject) {
+      rep.response = '0';
+      rep.reject_reason = 0;  // mass cancel not supported
+      set_text(rep.text, "broker-sim: mass cancel refused (--mass-cancel reject)");
+    } else {
+      rep.response = rep.request_type;
+      rep.affected =
+          static_cast<long long>(matcher_.mass_cancel(in.mass.session, in.mass.symbol, reports_));
+      queue_reports(reports_);
+    }
+    FIX::Message m;
+    std::string error;
+    if (codec::build(rep, s->second.fix44 ? codec::Version::kFix44 : codec::Version::kFix42, m,
+                     error)) {
+      push(s->second.id, std::move(m), matcher_.tape_time_ns());
+    }
   }
 
   void on_market_data_request(const FIX::Message& msg, const FIX::SessionID& id) {
@@ -1035,6 +1076,7 @@ class BrokerSimImpl final : public BrokerSim, public FIX::Application {
   BrokerSimCounters counters_;
   std::vector<bool> disconnect_fired_;
   std::uint64_t accepted_orders_ = 0;
+  std::uint64_t mass_reports_ = 0;  // OrderIDs of the 35=r answers
   bool after_orders_fired_ = false;
 };
 

@@ -374,6 +374,26 @@ void Matcher::cancel(const CancelOrderRequest& req, std::vector<Report>& out) {
   out.push_back(std::move(r));
 }
 
+std::size_t Matcher::mass_cancel(const std::string& session, const std::string& symbol,
+                                 std::vector<Report>& out) {
+  std::vector<std::uint64_t> keys;
+  for (const auto& kv : orders_) {
+    const Order& o = kv.second;
+    if (o.open && o.session == session && (symbol.empty() || o.symbol == symbol))
+      keys.push_back(kv.first);
+  }
+  std::sort(keys.begin(), keys.end());  // keys rise with arrival: the same order every run
+  for (const std::uint64_t k : keys) {
+    Order& o = orders_.at(k);
+    close(o, books_[o.symbol]);
+    o.ord_status = '4';
+    Report r = base_report(o, ReportType::kCanceled);
+    r.exec_id = next_exec_id();
+    out.push_back(std::move(r));
+  }
+  return keys.size();
+}
+
 void Matcher::replace(const ReplaceOrderRequest& req, std::vector<Report>& out) {
   Report rej;
   Order* o = amendable('2', req.session, req.cl_ord_id, req.orig_cl_ord_id, req.symbol, req.side,

@@ -167,6 +167,10 @@ class Matcher {
   void cancel(const CancelOrderRequest& r, std::vector<Report>& out);
   void replace(const ReplaceOrderRequest& r, std::vector<Report>& out);
   void status(const StatusOrderRequest& r, std::vector<Report>& out);
+  /// OrderMassCancelRequest: cancels every open order of `session` (of `symbol` when not empty),
+  /// oldest first, one kCanceled report each (ClOrdID: the order's own). Returns how many.
+  std::size_t mass_cancel(const std::string& session, const std::string& symbol,
+                          std::vector<Report>& out);
 
   std::int64_t tape_time_ns() const noexcept { return tape_time_ns_; }
   TopOfBook top(const std::string& symbol) const;

@@ -78,6 +78,13 @@ struct FixSessionConfig {
   DisconnectAction on_disconnect = DisconnectAction::kRequery;
   /// A resent order older than this goes out as a gap fill instead (it is stale by then).
   Duration stale_resend_max_age = std::chrono::seconds(5);
+  /// The broker takes OrderMassCancelRequest (35=q, FIX 4.4): a global kill switch or cancel-all
+  /// sends one 35=q (cancel all orders) on this session instead of one 35=F per working order,
+  /// and falls back to the 35=Fs if the broker refuses it (35=r with 531=0, a session or business
+  /// reject of the q) or does not answer it within mass_cancel_timeout (docs/fix.md, "Mass
+  /// cancel"). Off by default: only for a broker that supports it. Initiators only.
+  bool mass_cancel = false;
+  Duration mass_cancel_timeout = std::chrono::seconds(2);
 
   /// Checks one session on its own. A variable named by username_env/password_env that resolved
   /// to nothing is a violation only when the session is enabled.

@@ -115,12 +115,13 @@ struct FixOutboundCounters {
   Counter new_orders, cancels, replaces, status_requests;
   Counter send_failures;   ///< the initiator refused (unknown session, bad field)
   Counter unknown_orders;  ///< cancel/replace/status for an order never sent
+  Counter mass_cancels;    ///< OrderMassCancelRequests (35=q) sent for sweeps
 
   template <class F>
   void each(F&& f) const {
     name_counters(f, "new_orders", new_orders, "cancels", cancels, "replaces", replaces,
                   "status_requests", status_requests, "send_failures", send_failures,
-                  "unknown_orders", unknown_orders);
+                  "unknown_orders", unknown_orders, "mass_cancels", mass_cancels);
   }
 };
 
@@ -129,9 +130,11 @@ struct FixOutboundCounters {
 /// cancels, replaces and status requests that refer to it.
 class FixOutbound {
  public:
-  /// `account_keys[a]` is the Account (1) sent for AccountId a.
+  /// `account_keys[a]` is the Account (1) sent for AccountId a. `mass_cancel[s]`: session s takes
+  /// OrderMassCancelRequest (35=q): a sweep's cancels (CancelOrder::sweep != 0) on it go as one
+  /// 35=q that covers them (fix::Initiator::send_covered); missing entries are false.
   FixOutbound(const InstrumentTable& instruments, std::vector<std::string> account_keys,
-              fix::Initiator& initiator);
+              fix::Initiator& initiator, std::vector<bool> mass_cancel = {});
 
   /// Sends what `e` asks for when it is an order intent (SubmitOrder, CancelOrder, ReplaceOrder,
   /// QueryOrderStatus); ignores other events. False when the initiator refused it (counted).
@@ -153,9 +156,17 @@ class FixOutbound {
     TimeInForce tif{TimeInForce::kDay};
     Qty qty{};
   };
+  /// A session's mass-cancel state: the sweep its last 35=q was for.
+  struct Mass {
+    bool enabled = false;
+    bool open = false;  ///< the 35=q of `sweep` went out (else the sweep's cancels go one by one)
+    std::uint32_t sweep = 0;
+    char id[24] = {};  ///< the 35=q's ClOrdID
+  };
   const InstrumentTable& instruments_;
   std::vector<std::string> accounts_;
   fix::Initiator& initiator_;
+  std::vector<Mass> mass_;
   std::unordered_map<std::uint64_t, Sent> sent_;
   FixOutboundCounters c_;
 };

@@ -185,6 +185,7 @@ void visit_fields(const CancelOrder& e, F&& f) {
   f("order", e.order);
   f("orig_order", e.orig_order);
   f("session", e.session);
+  f("sweep", e.sweep);
 }
 template <class F>
 void visit_fields(const ReplaceOrder& e, F&& f) {

@@ -335,6 +335,7 @@ class ComplianceGate {
   __int128 daily_gross_e15_ = 0;
   std::int64_t day_ = INT64_MIN;
   std::uint64_t next_cancel_id_ = 0;
+  std::uint32_t sweeps_ = 0;  ///< global cancel sweeps so far (CancelOrder::sweep)
   ComplianceCounters counters_;
 };
 

@@ -47,6 +47,12 @@ struct BrokerSimConfig {
   std::vector<std::int64_t> disconnect_at_ns;
   /// After this many accepted new orders (counted over the run), disconnect once; 0 = never.
   std::uint64_t disconnect_after_orders = 0;
+  /// OrderMassCancelRequest (35=q, FIX 4.4): "accept" cancels the session's orders (each with a
+  /// Canceled report under its own ClOrdID) and answers 35=r 531=7 (or 1) with the count;
+  /// "reject" answers 35=r 531=0 (MassCancelRejectReason 0, not supported) and cancels nothing;
+  /// "ignore" answers nothing (a broker that drops the message).
+  enum class MassCancel : std::uint8_t { kAccept, kReject, kIgnore };
+  MassCancel mass_cancel = MassCancel::kAccept;
 
   // Limits on what a peer can make the sim hold (docs/fix.md, "Hostile peers").
   /// Largest BodyLength (9) accepted: a larger one closes the connection before the body is read
@@ -89,7 +95,8 @@ struct BrokerSimCounters {
   std::uint64_t orders = 0, cancels = 0, replaces = 0, status_requests = 0;
   std::uint64_t rejects = 0, unsolicited_cancels = 0, fills = 0, disconnects = 0;
   std::uint64_t md_subscriptions = 0, md_messages = 0, logons = 0;
-  std::uint64_t resting = 0;  ///< orders working now
+  std::uint64_t mass_cancels = 0;  ///< OrderMassCancelRequests received
+  std::uint64_t resting = 0;       ///< orders working now
   /// Connections accepted; closed at once (max_pending_connections); closed by the sim for bad
   /// bytes, a protocol error or the logon timeout (each with its reason in the QuickFIX event
   /// log); of those, closed for the logon timeout.

@@ -63,6 +63,27 @@ struct CancelRequest {
   std::int64_t transact_time_ns = 0;
 };
 
+/// OrderMassCancelRequest (35=q, FIX 4.3 and later): cancel every order of the session
+/// (MassCancelRequestType 530=7), or of one symbol (530=1, `symbol` set).
+struct MassCancelRequest {
+  std::uint16_t session = 0;
+  char cl_ord_id[24] = {};
+  char symbol[16] = {};  ///< empty: every order (530=7); set: that symbol's orders (530=1)
+  std::int64_t transact_time_ns = 0;
+};
+
+/// OrderMassCancelReport (35=r): the broker's answer to a 35=q.
+struct MassCancelReport {
+  std::uint16_t session = 0;
+  char cl_ord_id[24] = {};  ///< ClOrdID (11) of the request answered
+  char order_id[32] = {};   ///< OrderID (37)
+  char request_type = '7';  ///< MassCancelRequestType (530)
+  char response = '0';      ///< MassCancelResponse (531): '0' rejected, else the type done
+  int reject_reason = -1;   ///< MassCancelRejectReason (532), -1 when absent
+  long long affected = -1;  ///< TotalAffectedOrders (533), -1 when absent
+  char text[128] = {};
+};
+
 /// OrderCancelReplaceRequest (35=G).
 struct ReplaceRequest {
   std::uint16_t session = 0;

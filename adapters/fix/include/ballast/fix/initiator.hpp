@@ -20,6 +20,10 @@
 namespace ballast {
 namespace fix {
 
+/// The first character of a mass cancel's ClOrdID (Initiator::send_mass_cancel): the engine's own
+/// order ClOrdIDs never begin with it, so a report or reject naming one is told apart at once.
+constexpr char kMassIdPrefix = 'M';
+
 /// Receives everything that comes in. Called on QuickFIX's threads; implementations must be
 /// thread-safe and quick (copy and enqueue).
 class Listener {
@@ -68,6 +72,9 @@ struct SessionConfig {
   bool seqnums_at_least = false;
   std::uint64_t expected_next_sender_seq = 0;
   std::uint64_t expected_next_target_seq = 0;
+  /// A mass cancel (send_mass_cancel) the broker has not answered within this long is taken as
+  /// refused: the cancels it covers go out one by one.
+  std::int64_t mass_cancel_timeout_ns = 2000000000LL;
 };
 
 struct InitiatorConfig {
@@ -84,12 +91,21 @@ struct InitiatorCounters {
   SharedCounter stale_resends_suppressed;  ///< resent orders turned into gap fills
   SharedCounter logons;
   SharedCounter disconnects;
+  SharedCounter mass_cancels;           ///< OrderMassCancelRequests (35=q) sent
+  SharedCounter mass_cancels_accepted;  ///< answered by a 35=r with 531 != 0
+  /// Refused (35=r with 531=0, a session or business reject of the q) or unanswered in time.
+  SharedCounter mass_cancels_refused;
+  SharedCounter mass_covered;           ///< single cancels a mass cancel covered (not sent)
+  SharedCounter mass_fallback_cancels;  ///< covered cancels sent on their own after a refusal
 
   template <class F>
   void each(F&& f) const {
     name_counters(f, "sent", sent, "send_failures", send_failures, "received", received,
                   "invalid_inbound", invalid_inbound, "stale_resends_suppressed",
-                  stale_resends_suppressed, "logons", logons, "disconnects", disconnects);
+                  stale_resends_suppressed, "logons", logons, "disconnects", disconnects,
+                  "mass_cancels", mass_cancels, "mass_cancels_accepted", mass_cancels_accepted,
+                  "mass_cancels_refused", mass_cancels_refused, "mass_covered", mass_covered,
+                  "mass_fallback_cancels", mass_fallback_cancels);
   }
 };
 
@@ -119,6 +135,17 @@ class Initiator {
   virtual bool send(const CancelRequest& m) = 0;
   virtual bool send(const ReplaceRequest& m) = 0;
   virtual bool send(const StatusRequest& m) = 0;
+  /// Sends an OrderMassCancelRequest (35=q, FIX 4.4) and opens a mass cancel under its ClOrdID:
+  /// the cancels handed to send_covered() for it are held until the broker answers. False: as
+  /// send() (and FIX 4.2, which has no 35=q); the caller then sends its cancels one by one.
+  virtual bool send_mass_cancel(const MassCancelRequest& m) = 0;
+  /// A single cancel (35=F) that the open mass cancel `mass_cl_ord_id` on m.session covers. While
+  /// the broker has not answered it is held; once the broker accepted it (35=r, 531 != 0) it is
+  /// dropped (the broker cancelled the order); when the broker refused it (35=r with 531=0, a
+  /// session Reject or a BusinessMessageReject of the q) or did not answer within the session's
+  /// mass_cancel_timeout_ns, every held cancel is sent then, and later ones at once. An unknown
+  /// mass cancel: sent at once. False: as send().
+  virtual bool send_covered(const char* mass_cl_ord_id, const CancelRequest& m) = 0;
 
   virtual bool logged_on(std::uint16_t session) const = 0;
   /// Next outgoing / expected incoming sequence numbers of the session's store.

@@ -212,6 +212,12 @@ struct CancelOrder {
   OrderId order;       ///< the new request id (ClOrdID of the cancel)
   OrderId orig_order;  ///< the order to cancel
   SessionId session{};
+  /// Non-zero: this cancel is one of a sweep that cancels every working order (a global kill
+  /// switch or a global cancel-all), numbered by the compliance gate from 1. A session configured
+  /// with `mass_cancel` sends one OrderMassCancelRequest (35=q) for the sweep and covers each
+  /// cancel with it (falling back to this cancel's own 35=F if the broker refuses the mass cancel;
+  /// docs/fix.md, "Mass cancel"). 0: an ordinary cancel.
+  std::uint32_t sweep{0};
 };
 
 /// Replaces quantity and/or limit of a working child order.
