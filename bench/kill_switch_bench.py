@@ -39,6 +39,17 @@ The kills fall between two slicing bursts (TWAP every --interval of market time,
 recorded: 6 s of wall time with the defaults; each burst replaces every child), so no replace is
 in flight when the switch is engaged.
 
+Mass cancel (--mass-cancel, default accept; docs/fix.md, "Mass cancel"): the desk's session has
+`mass_cancel: true` (timeout 500 ms) and broker-sim accepts the OrderMassCancelRequest (35=q), so
+each kill is one 35=q on the wire that covers every cancel (the engine counts a covered cancel as
+handed to FIX once the 35=q that carries it has been sent and the cancel itself is durable in the
+journal); each cycle checks that broker-sim's log shows one 35=q, no 35=F and a Canceled report
+for every order working at the kill, and the engine's mass-cancel counters on /metrics.
+`reject` and `ignore` make broker-sim refuse the 35=q or not answer it (the fallback: one 35=F per
+order after the 35=r or the timeout; the engine's figure then stops at the covered cancels, the
+bench's wire figure shows the fallback); `off`: no mass cancel, one 35=F per order (the figures
+before mass cancel existed).
+
 Prints per desk size p50/p99/max of both figures, the cancels per kill, and the per-cancel
 histogram `ballast_engine_kill_to_cancel_seconds` from /metrics; exits 1 when the engine's p99 with
 --orders working is over 10 ms or a cycle's cancels do not match (--no-check: report only), 2 when
@@ -46,7 +57,8 @@ the bench cannot run.
 
 usage: /usr/bin/python3 bench/kill_switch_bench.py [--ballast build/tools/ballast] [--cycles 20]
            [--orders 1000] [--baseline-orders 10] [--baseline-cycles 10] [--work DIR]
-           [--speed 10] [--interval 1m] [--no-check]
+           [--speed 10] [--interval 1m] [--mass-cancel accept|reject|ignore|off] [--no-check]
+           [--counts-only]
 Standard library only. Takes about 3-4 minutes with the defaults.
 """
 import argparse
@@ -461,10 +473,10 @@ def report(res):
           f'max {max(lasts) * 1e3:.3f} ms')
     if e2es:
         firsts = [c['first'] for c in res['cycles'] if not math.isnan(c['first'])]
-        print(f'  POST written -> last 35=F SendingTime (bench, 1 ms resolution):          '
+        print(f'  POST written -> last 35=q/F SendingTime (bench, 1 ms resolution):        '
               f'p50 {pctl(e2es, .5) * 1e3:.0f} ms  p99 {pctl(e2es, .99) * 1e3:.0f} ms  '
               f'max {max(e2es) * 1e3:.0f} ms')
-        print(f'  POST written -> first 35=F SendingTime:                                  '
+        print(f'  POST written -> first 35=q/F SendingTime:                                '
               f'p50 {pctl(firsts, .5) * 1e3:.0f} ms  p99 {pctl(firsts, .99) * 1e3:.0f} ms  '
               f'max {max(firsts) * 1e3:.0f} ms')
     buckets, count, total = histogram(res.get('metrics', {}),

@@ -6,6 +6,9 @@
 //     full fill, all at the limit price (market orders at --market-px),
 //   - answers each OrderStatusRequest (35=H) with an ExecutionReport (4.4: ExecType I; 4.2:
 //     ExecTransType 3) carrying the order's current state,
+//   - answers each OrderMassCancelRequest (35=q, FIX 4.4) with an OrderMassCancelReport (35=r):
+//     accepted (MassCancelResponse = the request's type), TotalAffectedOrders = the orders still
+//     open (none: every order is filled at once), after cancelling them,
 //   - writes every message it receives and sends to --log, one per line:
 //       IN <msg>      or      OUT <msg>       (SOH shown as '|')
 //   - prints "READY <port>" on stdout once it listens,
@@ -137,6 +140,7 @@ class ScriptedBroker extends AsciiSession {
     switch (msgType) {
       case 'D': this.onNewOrder(view); break
       case 'H': this.onStatusRequest(view); break
+      case 'q': this.onMassCancel(view); break
       default: this.logger.info(`ignoring application message ${msgType}`)
     }
   }
@@ -204,6 +208,25 @@ class ScriptedBroker extends AsciiSession {
       // FIX 4.4: ExecType F (trade); FIX 4.2: ExecType = 1 partial / 2 fill.
       this.report(o, fix44 ? 'F' : o.status, q)
     }
+  }
+
+  onMassCancel (view) {
+    const type = view.getString(530)
+    let affected = 0
+    for (const o of orders.values()) {
+      if (o.status === '0' || o.status === '1') {
+        o.status = '4'
+        this.report(o, '4', null)
+        ++affected
+      }
+    }
+    this.send('r', {
+      ClOrdID: view.getString(11),
+      OrderID: `JSPF${process.pid}-MASS-${++orderSeq}`,
+      MassCancelRequestType: type,
+      MassCancelResponse: type,
+      TotalAffectedOrders: affected
+    })
   }
 
   onStatusRequest (view) {

@@ -114,8 +114,30 @@ TEST_P(JspurefixInterop, OrderFilledInTwoPartsThenStatusThenLogout) {
   EXPECT_EQ(st.leaves_qty, 0);
   EXPECT_EQ(st.avg_px, px);
 
+  if (fix44) {
+    // OrderMassCancelRequest (the kill switch's mass cancel, docs/fix.md): jspurefix reads it
+    // under QuickFIX's stock dictionary and answers with its own OrderMassCancelReport, which
+    // Ballast reads as accepted; the cancel the q covers is not sent.
+    fix::MassCancelRequest q;
+    fix::set_text(q.cl_ord_id, std::string("MINTEROP-K1"));
+    q.transact_time_ns = 1704205800000000000LL;
+    ASSERT_TRUE(initiator->send_mass_cancel(q));
+    fix::CancelRequest cr;
+    fix::set_text(cr.cl_ord_id, std::string("INTEROP-C1"));
+    fix::set_text(cr.orig_cl_ord_id, std::string("INTEROP-1"));
+    fix::set_text(cr.symbol, std::string("SPY"));
+    cr.qty = 101 * kQty;
+    cr.transact_time_ns = q.transact_time_ns;
+    ASSERT_TRUE(initiator->send_covered("MINTEROP-K1", cr));
+    ASSERT_TRUE(
+        wait_until([&] { return initiator->counters().mass_cancels_accepted.value() == 1; }, 10s))
+        << record_text(broker_log) << fix_logs(tmp.path());
+    EXPECT_EQ(initiator->counters().mass_covered.value(), 1u);
+    EXPECT_EQ(initiator->counters().mass_fallback_cancels.value(), 0u);
+  }
+
   const auto& c = initiator->counters();
-  EXPECT_EQ(c.sent.value(), 2u);
+  EXPECT_EQ(c.sent.value(), fix44 ? 3u : 2u);
   EXPECT_EQ(c.send_failures.value(), 0u);
   EXPECT_GE(c.received.value(), 4u);
   EXPECT_EQ(c.invalid_inbound.value(), 0u);
@@ -152,6 +174,14 @@ TEST_P(JspurefixInterop, OrderFilledInTwoPartsThenStatusThenLogout) {
     EXPECT_TRUE(orders[0].has(21)) << "FIX 4.2 NewOrderSingle needs HandlInst";
   }
   EXPECT_EQ(messages(rec, "IN", "H").size(), 1u);
+  if (fix44) {
+    const auto qs = messages(rec, "IN", "q");
+    ASSERT_EQ(qs.size(), 1u) << record_text(broker_log);
+    EXPECT_EQ(qs[0].get(11), "MINTEROP-K1");
+    EXPECT_EQ(qs[0].get(530), "7");
+    EXPECT_EQ(messages(rec, "OUT", "r").size(), 1u);
+    EXPECT_TRUE(messages(rec, "IN", "F").empty()) << "the covered cancel was not sent";
+  }
   EXPECT_EQ(messages(rec, "IN", "5").size(), 1u);
   EXPECT_EQ(messages(rec, "OUT", "8").size(), 4u);
   EXPECT_TRUE(messages(rec, "OUT", "3").empty()) << "jspurefix rejected a message from Ballast:\n"
