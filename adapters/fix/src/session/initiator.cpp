@@ -1112,7 +1112,8 @@ void InitiatorImpl::to_app(SessionRuntime& rt, FIX::Message& msg) {
         throw FIX::DoNotSend();
       }
     }
-    if (type == "D" || type == "F" || type == "G") {
+    if (type == "D" || type == "F" || type == "G" || type == "q") {
+      // A mass cancel too: resent long after, it would cancel orders the engine works by then.
       std::int64_t sent_ns = 0;
       const int tag = h.isSetField(122) ? 122 : 60;
       const std::string t =
