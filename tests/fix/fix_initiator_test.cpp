@@ -1042,6 +1042,23 @@ TEST(FixMassCancel, AnUnansweredMassCancelFallsBackAfterTheTimeout) {
   EXPECT_EQ(rig.initiator->counters().mass_cancels_accepted.value(), 0u);
 }
 
+TEST(FixMassCancel, AStaleResentMassCancelGoesOutAsAGapFill) {
+  // Resent long after a disconnect, a 35=q would cancel orders the engine works by then.
+  Rig rig("FIX.4.4", "mass_stale");
+  rig.cfg.stale_resend_max_age_ns = 20 * 1000000LL;  // reconnecting takes >= 300 ms
+  ASSERT_TRUE(rig.start());
+  ASSERT_TRUE(rig.wait_logged_on());
+  rig.initiator->disconnect(0);
+  ASSERT_TRUE(wait_until([&] { return !rig.initiator->logged_on(0); }, 3000));
+  ASSERT_TRUE(rig.initiator->send_mass_cancel(mass_of("MSTALE"))) << "stored for resend";
+  ASSERT_TRUE(wait_until(
+      [&] { return rig.acceptor.logons.load() >= 2 && rig.initiator->logged_on(0); }, 5000));
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_admin("4") >= 1; }, 3000));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(rig.acceptor.count_app("q"), 0);
+  EXPECT_GE(rig.initiator->counters().stale_resends_suppressed.value(), 1u);
+}
+
 TEST(FixMassCancel, Fix42HasNoMassCancelAndAnUnknownOneSendsTheCancel) {
   Rig rig("FIX.4.2", "mass42");
   ASSERT_TRUE(rig.start());
