@@ -31,17 +31,35 @@
 // diagnostic of the compliance gate's cost against the session's order rate.
 // Results and the command: docs/BENCHMARKS.md.
 //
+// --dashboard (issue 17) is another benchmark on the same live kernel and acceptor: tick to order
+// (a quote pushed onto the kernel's inbound queue -> the child it causes sent by the FIX sender)
+// on a desk of 1,000 idle accounts, open-loop, in slices that alternate without and with a desk's
+// monitoring attached (a /metrics scraper at 10/s and a dashboard on the /api/v1/stream events,
+// against the operator API running on the kernel, so the core builds desk views); judged: with /
+// without <= 1.05 at p50 and p99. The raw initiator is not used there. See run_dashboard below.
+//
 // Usage: fix_path_bench [--rounds N] [--orders N] [--tput-orders N] [--window W] [--slices N]
 //                       [--acceptor lean|sim] [--journal handoff|group|per_event|off]
 //                       [--idle back_off|yield|busy_spin] [--sender-idle back_off|yield|busy_spin]
 //                       [--spins N] [--yields N] [--max-park-us N] [--quick] [--keep]
 //                       [--json FILE]
+//        fix_path_bench --dashboard [--rounds N (5)] [--slices PAIRS (3)] [--slice-seconds S (4)]
+//                       [--cool-down S (5.5)] [--order-hz N (500)] [--bg-hz N (2000)]
+//                       [--scrape-hz N (10)] [--dash-accounts N (1000)] [--journal ...]
+//                       [--idle ...] [--control] [--no-check] [--keep] [--json FILE]
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -52,6 +70,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,9 +86,11 @@
 #include "ballast/journal/journal_tap.hpp"
 #include "ballast/kernel/kernel.hpp"
 #include "ballast/kernel/kernel_probe.hpp"
+#include "ballast/operator/operator_service.hpp"
 #include "ballast/risk/compliance.hpp"
 #include "bench_support.hpp"
 #include "fix_raw_peer.hpp"
+#include "support/http_client.hpp"
 
 namespace {
 
@@ -109,6 +130,17 @@ struct Options {
   BackOffConfig back_off{};  // core and sender threads (the runtime's defaults)
   bool keep = false;
   std::string json;
+  // --dashboard (tick to order without and with a desk's monitoring; see run_dashboard)
+  bool dashboard = false;
+  std::size_t dash_accounts = 1'000;
+  double order_hz = 500;     // AAPL quotes a second, one child each
+  double bg_hz = 2'000;      // quotes a second on the idle desk's instruments
+  int scrape_hz = 10;        // /metrics scrapes a second
+  double slice_s = 4;        // seconds per slice
+  double cool_down_s = 5.5;  // after a monitored slice: the core builds views 5 s after a read
+  bool no_check = false;
+  bool control = false;  // --control: an A/A run, the "with" slices attach nothing
+  bool rounds_given = false, slices_given = false;
 };
 
 // ------------------------------------------------------------------------------- statistics
@@ -687,8 +719,1004 @@ int usage() {
                "                      [--idle back_off|yield|busy_spin] [--sender-idle "
                "back_off|yield|busy_spin]\n"
                "                      [--spins N] [--yields N] [--max-park-us N]\n"
-               "                      [--quick] [--keep] [--json FILE]\n");
+               "                      [--quick] [--keep] [--json FILE]\n"
+               "       fix_path_bench --dashboard [--rounds N] [--slices PAIRS] "
+               "[--slice-seconds S] [--cool-down S]\n"
+               "                      [--order-hz N] [--bg-hz N] [--scrape-hz N] "
+               "[--dash-accounts N] [--journal ...] [--idle ...]\n"
+               "                      [--control] [--no-check] [--keep] [--json FILE]\n");
   return 2;
+}
+
+// ------------------------------------------------------------------------------- --dashboard
+//
+// Tick to order on the live kernel, without and with a desk's monitoring attached (issue 17).
+// The desk: the bench account (ACC1, AAPL) and --dash-accounts idle accounts (default 1,000) of
+// 20 holdings each in 50 models over 100 more instruments, all at their targets and inside
+// their 5-point bands, so the desk views the core builds for the dashboard cost what they cost
+// on a desk. The market data is open-loop: the main thread pushes quotes onto the kernel's
+// inbound queue at Poisson times (--order-hz AAPL quotes and --bg-hz quotes on the other 100
+// instruments a second), each stamped with the wall clock as its event time just before the
+// push; the core takes each through the whole chain (filter, drift monitor: every account
+// holding the instrument, ...), and the strategy, last in the chain, proposes one child for each
+// AAPL quote (ChildOrderProposed -> gate -> order manager -> the outbound sink -> FIX sender ->
+// acceptor, which fills it). Tick to order is the push of the quote to Initiator::send returning
+// on the FIX sender thread (the order on the wire); also reported: to the outbound sink (core
+// thread) and to the fill booked. Open-loop on purpose: a quote that arrives while the core is
+// building a view waits for the build, as it would on a desk; a closed loop (one order in flight,
+// the next sent when the last fills) would see one delayed sample per build whatever its length.
+//
+// Slices alternate the arms in pairs (without-with, with-without, ...); a round pools its slices.
+// "With": a Prometheus stand-in scraping /metrics --scrape-hz times a second over one kept-alive
+// connection, and a dashboard stand-in subscribed to /api/v1/stream (the server-sent events the
+// shipped dashboard's EventSource reads: its only request once the page is loaded), counting the
+// events and the desk views they carry; the operator API (ops::OperatorService: its server thread
+// and offload worker) runs on the kernel throughout, idle while nobody is connected. Before an
+// unmonitored slice that follows a monitored one, a cool-down (background quotes flowing) lets the
+// core stop building views: the server notices the stream closed at its next write, and the core
+// builds views for 5 s after the last ask. The core's count of views built
+// (ballast_engine_desk_views_total) proves both: views built during an unmonitored slice, a
+// request served then, no stream event with a view, no view built or no scrape while monitored:
+// the run is invalid and exits non-zero. Each quote also records that count when pushed and when
+// the core takes it: the quotes between which it changed waited for a view build (printed).
+// Judged: median over rounds of (with / without) for p50 and p99 of tick to order (to the FIX
+// send), each <= 1.05; exit 1 when missed unless --no-check. --control runs the same schedule
+// with nothing attached in the "with" slices: the ratios of an A/A run are the machine's noise.
+
+constexpr int kDashSymbols = 100;  // S000..S099, beside AAPL (instrument 0)
+constexpr int kDashModels = 50;
+constexpr std::size_t kDashHoldings = 20;
+const std::string kDashToken = "bench-read-token-0123456789abcdef";
+
+/// Adds the idle desk to `s` (bench_settings' desk): kDashSymbols instruments, kDashModels models
+/// of kDashHoldings holdings drawn from them and AAPL, `accounts` accounts of $50k-$500k at their
+/// targets in whole shares (every weight within half a share of it: inside every band) with a
+/// 5-point absolute band trigger, and the operator API (loopback, any port, the bench's read
+/// token). `cents`: each instrument's base mid in cents (AAPL's is the bench quote's).
+bool add_idle_desk(config::Settings& s, std::size_t accounts, std::vector<std::int64_t>& cents,
+                   std::string& error) {
+  std::mt19937_64 rng(42);
+  cents.assign(1, 10'000);
+  for (int i = 0; i < kDashSymbols; ++i) {
+    char sym[8];
+    std::snprintf(sym, sizeof sym, "S%03d", i);
+    (void)s.instruments.add({.symbol = sym}).value();
+    cents.push_back(2'000 + static_cast<std::int64_t>(rng() % 40'000));
+  }
+  TriggerConfig trig = s.triggers;  // bench_settings': every condition off
+  trig.absolute = {true, 0.05};
+  trig.cool_down = std::chrono::minutes(15);
+  std::vector<Model> models;
+  for (int m = 0; m < kDashModels; ++m) {
+    Model model = bench::random_model(rng, m, kDashSymbols + 1, kDashHoldings);
+    ModelConfig mc;
+    mc.id = mc.name = model.key;
+    mc.cash_buffer = model.cash_weight;
+    mc.triggers = trig;
+    for (std::size_t k = 0; k < model.instruments.size(); ++k)
+      mc.weights.push_back({s.instruments[model.instruments[k]].symbol, model.weights[k]});
+    s.models.push_back(std::move(mc));
+    models.push_back(std::move(model));
+  }
+  for (std::size_t a = 0; a < accounts; ++a) {
+    const Model& model = models[rng() % kDashModels];
+    const double nav = 50'000.0 + static_cast<double>(rng() % 450'000);
+    AccountConfig ac;
+    ac.id = ac.name = "D" + std::to_string(a);
+    ac.model = model.key;
+    ac.triggers = trig;
+    double invested = 0;
+    for (std::size_t k = 0; k < model.instruments.size(); ++k) {
+      const InstrumentId i = model.instruments[k];
+      const double px = static_cast<double>(cents[i.value]) / 100.0;
+      const auto shares = std::llround(model.weights[k] * nav / px);
+      ac.positions.push_back({s.instruments[i].symbol, Qty::from_units(shares)});
+      invested += static_cast<double>(shares) * px;
+    }
+    ac.cash = Money::from_double(nav - invested, Rounding::kHalfEven).value();
+    s.accounts.push_back(std::move(ac));
+  }
+  s.operator_http.enabled = true;
+  s.operator_http.port = 0;
+  s.operator_http.read_token_env = "BALLAST_BENCH_READ";
+  s.operator_http.read_token = Secret(kDashToken);
+  if (const auto v = config::validate(s); !v.empty())
+    return fail(error, "settings: " + v[0].path + ": " + v[0].message);
+  return true;
+}
+
+/// Wall-clock ns (the clock the ticks' event times are stamped with).
+std::int64_t wall_ns() noexcept {
+  return LiveClock{}.now().ns;
+}
+
+/// The --dashboard strategy, the kernel's probe: one child per AAPL quote taken in during a
+/// phase, and the times from each quote's push (its event time) to the order handed to the
+/// outbound sink (core thread), sent by the FIX sender (its thread) and filled (core thread).
+class TickStrategy final : public kernel::KernelProbe {
+ public:
+  TickStrategy() : ids_(7), parents_(6) {}
+  /// The core's count of desk views built (LiveStats::desk_views): read when a quote is taken.
+  const Counter* views = nullptr;
+
+  /// Main thread, between phases (the core and the FIX sender are done with the last one).
+  void prepare(std::uint64_t orders) {
+    orders_ = orders;
+    tick_ns.assign(orders, 0);
+    views_at_push.assign(orders, 0);
+    views_at_take.assign(orders, 0);
+    to_sink.assign(orders, -1);
+    to_fill.assign(orders, -1);
+    if (sent_cap_ < orders) {
+      to_sent = std::make_unique<std::atomic<std::int64_t>[]>(orders);
+      sent_cap_ = orders;
+    }
+    for (std::uint64_t i = 0; i < orders; ++i) to_sent[i].store(-1, std::memory_order_relaxed);
+    sent.store(0, std::memory_order_relaxed);
+    seen = finished = fills = denied = rejected = other = 0;
+    phase_orders_.store(orders, std::memory_order_relaxed);
+    done.store(false, std::memory_order_release);
+  }
+
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> sent{0};  // to_sent entries stored
+  std::vector<std::int64_t> tick_ns, to_sink, to_fill;
+  /// Views the core had built when quote i was pushed (written by the feeder before the push)
+  /// and when the core took it: a quote whose two differ waited for (part of) a view build.
+  std::vector<std::uint64_t> views_at_push, views_at_take;
+  std::unique_ptr<std::atomic<std::int64_t>[]> to_sent;
+  std::uint64_t seen = 0, finished = 0, fills = 0, denied = 0, rejected = 0, other = 0;
+  DenyReason last_denial = DenyReason::kKillSwitch;
+  /// Orders finished over all phases (bench_order numbers 1..orders_done()).
+  std::uint64_t orders_done() const noexcept { return global_ - 1; }
+
+  // Core thread: the intent handed to the outbound sink.
+  void on_published(const Event& e) override {
+    if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+      const std::uint64_t i = index(s->order, first_.value);
+      if (i < orders_) to_sink[i] = wall_ns() - tick_ns[i];
+    }
+  }
+  // FIX sender thread: Initiator::send returned. tick_ns[i] was written by the core before the
+  // intent was pushed on the queue this thread took it from.
+  void on_intent_sent(const Event& e) override {
+    if (const auto* s = std::get_if<SubmitOrder>(&e)) {
+      const std::uint64_t i = index(s->order, first_sent_.load(std::memory_order_acquire));
+      if (i < phase_orders_.load(std::memory_order_relaxed)) {
+        to_sent[i].store(wall_ns() - tick_ns[i], std::memory_order_relaxed);
+        sent.fetch_add(1, std::memory_order_release);
+      }
+    }
+  }
+
+  void on_event(const Event& e, Timestamp, Outbox& out) override {
+    if (const auto* t = std::get_if<TimerFired>(&e)) {
+      if (t->owner == kBenchOwner) start();
+      return;
+    }
+    if (!active_) return;
+    if (const auto* q = std::get_if<QuoteUpdated>(&e)) {
+      if (q->instrument.value != 0 || seen >= orders_) return;
+      const std::uint64_t i = seen++;
+      tick_ns[i] = q->hdr.event_time.ns;
+      if (views != nullptr) views_at_take[i] = views->value();
+      propose(i, *q, out);
+      return;
+    }
+    if (const auto* d = std::get_if<OrderDenied>(&e)) {
+      if (index(d->order, first_.value) >= orders_) return;
+      ++denied;
+      last_denial = d->reason;
+      finish_one();
+      return;
+    }
+    if (const auto* r = std::get_if<ExecutionReported>(&e)) {
+      const std::uint64_t i = index(r->order, first_.value);
+      if (i >= orders_) return;
+      if (r->exec_type == ExecType::kRejected) {
+        ++rejected;
+        finish_one();
+        return;
+      }
+      if (r->exec_type != ExecType::kTrade || r->status != OrdStatus::kFilled) {
+        ++other;
+        return;
+      }
+      ++fills;
+      to_fill[i] = wall_ns() - tick_ns[i];
+      finish_one();
+    }
+  }
+
+ private:
+  static std::uint64_t index(OrderId id, std::uint64_t first) noexcept {
+    return id.value >= first ? id.value - first : UINT64_MAX;
+  }
+  void start() {
+    first_ = ids_.next();  // ids are sequential: the phase's order k is first_ + k
+    first_sent_.store(first_.value, std::memory_order_release);
+    pending_first_ = true;
+    active_ = true;
+    for (int k = 0; k < 2; ++k) parent_[k] = parents_.next();
+  }
+  void propose(std::uint64_t i, const QuoteUpdated& q, Outbox& out) {
+    const benchfix::BenchOrder o = benchfix::bench_order(global_ + i);
+    ChildOrderProposed p{};
+    p.order = pending_first_ ? first_ : ids_.next();
+    pending_first_ = false;
+    p.parent = parent_[o.side == '1' ? 0 : 1];
+    p.account = AccountId{0};
+    p.instrument = InstrumentId{0};
+    p.session = SessionId{0};
+    p.side = o.side == '1' ? Side::kBuy : Side::kSell;
+    p.type = OrdType::kLimit;
+    p.tif = TimeInForce::kDay;
+    p.qty = Qty::from_raw(o.qty);
+    p.limit = Price::from_raw(o.price);
+    p.reference = Price::from_raw((q.bid.raw + q.ask.raw) / 2);
+    out.emit(p);
+  }
+  void finish_one() {
+    if (++finished == orders_) {
+      global_ += orders_;
+      active_ = false;
+      done.store(true, std::memory_order_release);
+    }
+  }
+
+  ClOrdIdGenerator ids_;
+  ClOrdIdGenerator parents_;
+  OrderId first_{};
+  OrderId parent_[2] = {};
+  bool pending_first_ = false;
+  bool active_ = false;
+  std::uint64_t orders_ = 0;  // this phase's (core thread; set before the start command)
+  std::uint64_t global_ = 1;
+  std::uint64_t sent_cap_ = 0;
+  std::atomic<std::uint64_t> first_sent_{UINT64_MAX};
+  std::atomic<std::uint64_t> phase_orders_{0};
+};
+
+/// One quote to push: when (ns after the phase's start) and on which instrument.
+struct Arrival {
+  std::int64_t at_ns = 0;
+  std::uint32_t instrument = 0;
+};
+
+/// Poisson arrivals over `seconds`: AAPL quotes at `order_hz` (counted in `orders`), quotes on
+/// the other instruments (uniformly) at `bg_hz`.
+std::vector<Arrival> arrivals(std::mt19937_64& rng, double seconds, double order_hz, double bg_hz,
+                              std::uint64_t& orders) {
+  std::vector<Arrival> out;
+  orders = 0;
+  const double rate = order_hz + bg_hz;
+  if (rate <= 0) return out;
+  std::exponential_distribution<double> gap(rate);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (double t = gap(rng); t < seconds; t += gap(rng)) {
+    Arrival a;
+    a.at_ns = static_cast<std::int64_t>(t * 1e9);
+    if (u(rng) * rate < order_hz) {
+      a.instrument = 0;
+      ++orders;
+    } else {
+      a.instrument = 1 + static_cast<std::uint32_t>(rng() % kDashSymbols);
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+/// Pushes quotes onto the kernel's inbound queue from the main thread; each instrument's mid
+/// flickers by a cent (AAPL between the bench quote and a cent above it).
+class TickFeeder {
+ public:
+  TickFeeder(kernel::Kernel::Feed& feed, const std::vector<std::int64_t>& cents)
+      : feed_(feed), cents_(cents), flick_(cents.size(), 0) {}
+  /// The AAPL quotes pushed from now on record `views`' count in `at_push` (one each, in order).
+  void stamp_views(std::vector<std::uint64_t>* at_push, const Counter* views) {
+    at_push_ = at_push;
+    views_ = views;
+    next_ = 0;
+  }
+
+  void push(std::uint32_t inst) {
+    QuoteUpdated q{};
+    q.instrument = InstrumentId{inst};
+    const std::int64_t f = (flick_[inst] ^= 1);
+    if (inst == 0) {
+      q.bid = Price::from_raw(benchfix::kBenchBid + f * 10'000'000);
+      q.ask = Price::from_raw(benchfix::kBenchAsk + f * 10'000'000);
+      q.bid_size = q.ask_size = Qty::from_raw(benchfix::kBenchSize);
+      if (at_push_ != nullptr && next_ < at_push_->size()) (*at_push_)[next_++] = views_->value();
+    } else {
+      const std::int64_t mid = cents_[inst] + f;
+      q.bid = Price::from_raw((mid - 1) * 10'000'000);
+      q.ask = Price::from_raw((mid + 1) * 10'000'000);
+      q.bid_size = q.ask_size = Qty::from_units(500);
+    }
+    q.hdr.event_time = LiveClock{}.now();
+    feed_.push(q);
+  }
+  /// Pushes each arrival at its time (slept to; a late one goes at once).
+  void run(const std::vector<Arrival>& sched) {
+    const std::int64_t t0 = mono_ns();
+    for (const Arrival& a : sched) {
+      const std::int64_t due = t0 + a.at_ns;
+      if (mono_ns() < due) {
+        timespec ts{static_cast<time_t>(due / 1'000'000'000),
+                    static_cast<long>(due % 1'000'000'000)};
+        while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+        }
+      }
+      push(a.instrument);
+    }
+  }
+
+ private:
+  kernel::Kernel::Feed& feed_;
+  const std::vector<std::int64_t>& cents_;
+  std::vector<std::uint8_t> flick_;
+  std::vector<std::uint64_t>* at_push_ = nullptr;
+  const Counter* views_ = nullptr;
+  std::size_t next_ = 0;
+};
+
+/// The desk's monitoring: the operator API on the kernel, started once and left running (an
+/// OperatorService takes a producer slot of the core's inbound queue for its commands and does
+/// not give it back: a kernel cannot start one per slice), and while attached a Prometheus
+/// stand-in (GET /metrics `hz` times a second over one kept-alive connection) and a dashboard
+/// stand-in (GET /api/v1/stream, reading the server-sent events), each on its own thread.
+class DeskMonitoring {
+ public:
+  DeskMonitoring(kernel::Kernel& k, int hz) : k_(k), hz_(hz) {}
+  ~DeskMonitoring() { stop(); }
+  /// Detaches the clients and stops the server. Idempotent.
+  void stop() {
+    if (attached_) detach();
+    if (api_) api_->stop();
+  }
+
+  std::atomic<std::uint64_t> scrapes{0}, scrape_failures{0}, metrics_bytes{0};
+  std::atomic<std::uint64_t> events{0}, events_with_view{0}, distinct_views{0}, stream_bytes{0};
+  std::atomic<std::uint64_t> stream_failures{0};
+  std::atomic<std::int64_t> client_cpu_ns{0};  // both clients' threads, every attachment
+
+  bool start(std::string& error) {
+    auto api = ops::OperatorService::start(k_);
+    if (!api) return fail(error, "operator API: " + api.error().message);
+    api_ = std::move(api.value());
+    return true;
+  }
+  const http::HttpCounters& server() const { return api_->counters(); }
+  std::uint16_t port() const { return api_->port(); }
+
+  void attach() {
+    stop_.store(false);
+    const std::uint16_t port = api_->port();
+    scraper_ = std::thread([this, port] {
+      scrape(port);
+      client_cpu_ns += thread_cpu_now();
+    });
+    dashboard_ = std::thread([this, port] {
+      watch(port);
+      client_cpu_ns += thread_cpu_now();
+    });
+    attached_ = true;
+  }
+  /// Stops both clients (each closes its connection).
+  void detach() {
+    stop_.store(true);
+    scraper_.join();
+    dashboard_.join();
+    attached_ = false;
+  }
+
+ private:
+  static std::int64_t thread_cpu_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  }
+  void scrape(std::uint16_t port) {
+    test::Client c(port);
+    if (!c.connected()) {
+      ++scrape_failures;
+      return;
+    }
+    const auto period = std::chrono::nanoseconds(1'000'000'000 / hz_);
+    auto next = std::chrono::steady_clock::now();
+    while (true) {
+      next += period;
+      std::this_thread::sleep_until(next);
+      if (stop_.load()) break;
+      if (!c.send(test::get("/metrics", kDashToken, false))) {
+        ++scrape_failures;
+        break;
+      }
+      const std::string r = c.read_response();
+      if (test::status_of(r) == 200 && r.find("ballast_engine_") != std::string::npos) {
+        ++scrapes;
+        metrics_bytes += r.size();
+      } else {
+        ++scrape_failures;
+      }
+    }
+  }
+
+  void watch(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ++stream_failures;
+      if (fd >= 0) ::close(fd);
+      return;
+    }
+    const std::string req = "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                            kDashToken + "\r\nAccept: text/event-stream\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+      ++stream_failures;
+      ::close(fd);
+      return;
+    }
+    std::string buf, last_view;
+    bool head = false;
+    char chunk[16384];
+    while (!stop_.load()) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        ++stream_failures;  // the server closed the stream while we were attached
+        break;
+      }
+      stream_bytes += static_cast<std::uint64_t>(n);
+      buf.append(chunk, static_cast<std::size_t>(n));
+      if (!head) {
+        const auto h = buf.find("\r\n\r\n");
+        if (h == std::string::npos) continue;
+        if (test::status_of(buf) != 200 || buf.find("text/event-stream") == std::string::npos) {
+          ++stream_failures;
+          break;
+        }
+        head = true;
+        buf.erase(0, h + 4);
+      }
+      // Events end with a blank line; a data event carries the dashboard's JSON.
+      for (auto e = buf.find("\n\n"); e != std::string::npos; e = buf.find("\n\n")) {
+        const std::string ev = buf.substr(0, e);
+        buf.erase(0, e + 2);
+        if (ev.rfind("data:", 0) != 0 && ev.find("\ndata:") == std::string::npos) continue;
+        ++events;
+        const auto v = ev.find("\"view_as_of\":\"");
+        if (v == std::string::npos) continue;
+        ++events_with_view;
+        const std::string as_of = ev.substr(v + 14, ev.find('"', v + 14) - (v + 14));
+        if (as_of != last_view) {
+          ++distinct_views;
+          last_view = as_of;
+        }
+      }
+    }
+    ::close(fd);
+  }
+
+  kernel::Kernel& k_;
+  int hz_;
+  std::unique_ptr<ops::OperatorService> api_;
+  std::atomic<bool> stop_{false};
+  bool attached_ = false;
+  std::thread scraper_, dashboard_;
+};
+
+/// One arm's samples in one round, pooled over its slices (ns).
+struct DashArm {
+  std::vector<std::int64_t> sent, sink, fill;
+  std::vector<std::uint8_t> behind_view;    // the quote waited for a view build
+  std::map<std::string, std::int64_t> cpu;  // CPU ns by thread role over the measured phases
+  std::int64_t wall_ns = 0;                 // the measured phases' length
+  bench::Percentiles p_sent, p_sink, p_fill;
+  void finish() {
+    p_sent = bench::percentiles(sent);
+    p_sink = bench::percentiles(sink);
+    p_fill = bench::percentiles(fill);
+  }
+  /// Samples of `v` whose quote did (`behind` true) or did not wait for a view build.
+  std::vector<std::int64_t> split(const std::vector<std::int64_t>& v, bool behind) const {
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if ((behind_view[i] != 0) == behind) out.push_back(v[i]);
+    return out;
+  }
+  std::size_t over(std::int64_t ns) const {
+    return static_cast<std::size_t>(
+        std::count_if(sent.begin(), sent.end(), [ns](std::int64_t x) { return x > ns; }));
+  }
+};
+
+std::string load_average() {
+  std::string s;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    char buf[128] = {};
+    if (std::fgets(buf, sizeof buf, f) != nullptr) s = buf;
+    std::fclose(f);
+  }
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+int run_dashboard(const Options& opt, const std::string& dir, const std::string& dictionary) {
+  std::string error;
+  std::printf(
+      "Tick to order on a live kernel, without and with a desk's monitoring attached (issue 17)\n"
+      "  desk: ACC1 (AAPL) + %zu idle accounts of %zu holdings in %d models over %d more "
+      "instruments; quotes open-loop: %.0f/s AAPL (one child each) + %.0f/s on the others\n"
+      "  monitoring: operator API + /metrics scraped %d/s (kept alive) + a dashboard on "
+      "/api/v1/stream; journal: %s; idle: core %s, FIX sender %s\n"
+      "  %zu rounds x %llu slice pairs of %.1f s each arm (without/with alternating), before "
+      "an unmonitored slice that follows a monitored one a cool-down (the stream closed + "
+      "%.1f s); temp dir %s\n"
+      "  load average at start: %s\n",
+      opt.dash_accounts, kDashHoldings, kDashModels, kDashSymbols, opt.order_hz, opt.bg_hz,
+      opt.scrape_hz, journal_name(opt.journal), idle_kind_name(opt.idle),
+      idle_kind_name(opt.sender_idle.value_or(opt.idle)), opt.rounds,
+      static_cast<unsigned long long>(opt.slices), opt.slice_s, opt.cool_down_s, dir.c_str(),
+      load_average().c_str());
+  if (opt.control) {
+    std::printf(
+        "  CONTROL RUN (--control): the \"with\" slices attach nothing (same timing, lead-in and "
+        "cool-downs): an A/A measurement of the noise between two identical arms\n");
+  }
+  std::fflush(stdout);
+
+  // ---- the acceptor
+  benchfix::LeanAcceptorConfig lc;
+  lc.clients = {"RAW", "BALLAST"};
+  lc.store_dir = dir + "/acceptor/store";
+  lc.log_dir = dir + "/acceptor/log";
+  lc.dictionary = dictionary;
+  std::filesystem::create_directories(lc.log_dir);
+  ThreadRoles roles;
+  roles.set(::gettid(), "main (pushes the quotes)");
+  roles.mark_before();
+  auto lean = benchfix::LeanAcceptor::create(lc, error);
+  if (!lean || !lean->start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  roles.mark_after("acceptor (QuickFIX)");
+
+  // ---- the kernel, as `ballast run` builds it, with the strategy as its probe
+  config::Settings s;
+  std::vector<std::int64_t> cents;
+  if (!bench_settings(dir, lean->port(), opt, s, error) ||
+      !add_idle_desk(s, opt.dash_accounts, cents, error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  const auto n_inst = static_cast<Eigen::Index>(cents.size());
+  const double measured_s =
+      static_cast<double>(opt.rounds * opt.slices) * 2 * opt.slice_s + 4 * opt.slice_s;
+  const auto max_orders = static_cast<std::size_t>(opt.order_hz * measured_s * 1.5) + 10'000;
+  TickStrategy strategy;
+  kernel::KernelOptions ko;
+  ko.market.covariance = Eigen::MatrixXd::Identity(n_inst, n_inst) * 0.04;
+  ko.market.adv.assign(cents.size(), Qty::from_units(1'000'000'000'000));
+  ko.max_children = max_orders;
+  ko.max_exec_ids_per_day = 2 * max_orders;
+  ko.max_parents = 4096;
+  ko.probe = &strategy;
+  roles.mark_before();
+  auto created = kernel::Kernel::create(s, std::move(ko));
+  if (!created) {
+    std::fprintf(stderr, "Kernel::create: %s\n", created.error().message.c_str());
+    return 1;
+  }
+  std::unique_ptr<kernel::Kernel> k = std::move(created.value());
+  strategy.views = &k->live().desk_views;
+  std::unique_ptr<kernel::Kernel::Feed> feed = k->make_feed();
+  if (auto st = k->start(); !st) {
+    std::fprintf(stderr, "start: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  roles.mark_after_by_name({{"ballast-core", "ballast core loop"},
+                            {"ballast-send", "ballast FIX sender"},
+                            {"ballast-journal", "ballast journal writer"}},
+                           "ballast QuickFIX initiator (+control)");
+  const auto logon_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (k->live().sessions_up.load() == 0) {
+    if (std::chrono::steady_clock::now() > logon_deadline) {
+      std::fprintf(stderr, "no logon within 20 s\n");
+      k->stop();
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  TickFeeder feeder(*feed, cents);
+  for (std::uint32_t i = 0; i < cents.size(); ++i) feeder.push(i);  // every instrument's mark
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  std::mt19937_64 rng(2026);
+  int rc = 0;
+  // Background quotes only, for `seconds` (cool-downs, the monitoring's connection).
+  auto background = [&](double seconds) {
+    std::uint64_t none = 0;
+    feeder.run(arrivals(rng, seconds, 0, opt.bg_hz, none));
+  };
+  // One measured phase: the start command, then `seconds` of quotes; waits for every order to be
+  // filled and stamped by the FIX sender.
+  auto phase = [&](double seconds, DashArm* arm) {
+    const auto cpu0 = roles.snapshot();
+    const std::int64_t w0 = mono_ns();
+    std::uint64_t n = 0;
+    const std::vector<Arrival> sched = arrivals(rng, seconds, opt.order_hz, opt.bg_hz, n);
+    if (n > 0) {
+      strategy.prepare(n);
+      feeder.stamp_views(&strategy.views_at_push, &k->live().desk_views);
+      TimerFired go{};
+      go.owner = kBenchOwner;
+      feed->push(go);
+    }
+    feeder.run(sched);
+    feeder.stamp_views(nullptr, nullptr);
+    if (n == 0) return true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!strategy.done.load(std::memory_order_acquire) ||
+           strategy.sent.load(std::memory_order_acquire) < n) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        error = "phase timed out: " + std::to_string(strategy.finished) + " of " +
+                std::to_string(n) + " finished, " + std::to_string(strategy.sent.load()) +
+                " stamped sent";
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (strategy.denied + strategy.rejected > 0) {
+      error = std::to_string(strategy.denied) +
+              " orders denied (last: " + to_string(strategy.last_denial) + "), " +
+              std::to_string(strategy.rejected) + " rejected";
+      return false;
+    }
+    if (arm != nullptr) {
+      arm->wall_ns += mono_ns() - w0;
+      for (const auto& [role, ns] : roles.snapshot()) {
+        const auto it = cpu0.find(role);
+        arm->cpu[role] += ns - (it == cpu0.end() ? 0 : it->second);
+      }
+      for (std::uint64_t i = 0; i < n; ++i) {
+        arm->sent.push_back(strategy.to_sent[i].load(std::memory_order_relaxed));
+        arm->sink.push_back(strategy.to_sink[i]);
+        arm->fill.push_back(strategy.to_fill[i]);
+        arm->behind_view.push_back(strategy.views_at_take[i] != strategy.views_at_push[i]);
+      }
+    }
+    return true;
+  };
+
+  DeskMonitoring mon(*k, opt.scrape_hz);
+  roles.mark_before();
+  const bool api_started = mon.start(error);
+  roles.mark_after("operator HTTP server (+ offload worker)");
+  if (!api_started) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    k->stop();
+    return 1;
+  }
+  const Counter& desk_views = k->live().desk_views;
+  struct WithStats {
+    std::uint64_t scrapes = 0, scrape_failures = 0, events = 0, events_with_view = 0,
+                  distinct_views = 0, stream_failures = 0, views = 0;
+    double attached_s = 0;
+    std::int64_t client_cpu_ns = 0;
+    std::vector<double> build_ms;  // the latest view's build time at the end of each slice
+  } with_total;
+  std::uint64_t views_without = 0, requests_without = 0;
+  bool cool_needed = false;      // a monitored slice came last: cool down before the next without
+  std::uint64_t views_cool = 0;  // views built in the cool-downs
+  // A monitored slice: the clients attach, 0.3 s of background quotes (they connect, the first
+  // stream event), the measured phase; then the latest view's build time is read as an operator
+  // would (GET /api/v1/models, after the phase: not measured) and the clients leave.
+  auto with_slice = [&](double seconds, DashArm* arm, WithStats& st) {
+    const std::uint64_t v0 = desk_views.value();
+    const std::uint64_t sc0 = mon.scrapes, sf0 = mon.scrape_failures, ev0 = mon.events,
+                        evv0 = mon.events_with_view, dv0 = mon.distinct_views,
+                        stf0 = mon.stream_failures;
+    const std::int64_t a0 = mono_ns(), cc0 = mon.client_cpu_ns;
+    if (!opt.control) mon.attach();
+    background(0.3);
+    const bool ok = phase(seconds, arm);
+    if (!opt.control) {
+      const std::string r = test::http_once(mon.port(), test::get("/api/v1/models", kDashToken));
+      if (const auto b = r.find("\"build_seconds\":"); test::status_of(r) == 200 && b != r.npos)
+        st.build_ms.push_back(std::strtod(r.c_str() + b + 16, nullptr) * 1e3);
+      mon.detach();
+    }
+    st.attached_s += static_cast<double>(mono_ns() - a0) * 1e-9;
+    st.client_cpu_ns += mon.client_cpu_ns - cc0;
+    const std::uint64_t v1 = desk_views.value();
+    st.views += v1 - v0;
+    st.scrapes += mon.scrapes - sc0;
+    st.scrape_failures += mon.scrape_failures - sf0;
+    st.events += mon.events - ev0;
+    st.events_with_view += mon.events_with_view - evv0;
+    st.distinct_views += mon.distinct_views - dv0;
+    st.stream_failures += mon.stream_failures - stf0;
+    cool_needed = true;
+    return ok;
+  };
+  // Before an unmonitored slice that follows a monitored one: the cool-down, background quotes
+  // until the core has stopped building views. The server reads nothing from a stream's
+  // connection: it notices the dashboard left when a write fails, and asks the core for views
+  // until then; the core builds them for 5 s after the last ask.
+  auto cool_down = [&] {
+    if (!cool_needed) return;
+    const std::uint64_t v1 = desk_views.value();
+    for (int i = 0; i < 40 && mon.server().streams_open.value() > 0; ++i) background(0.25);
+    background(opt.cool_down_s);
+    views_cool += desk_views.value() - v1;
+    cool_needed = false;
+  };
+  // An unmonitored slice: the server is up and idle; nobody connected, no view built.
+  auto without_slice = [&](double seconds, DashArm* arm) {
+    cool_down();
+    const std::uint64_t v0 = desk_views.value(), q0 = mon.server().requests.value();
+    const bool ok = phase(seconds, arm);
+    views_without += desk_views.value() - v0;
+    requests_without += mon.server().requests.value() - q0;
+    return ok;
+  };
+
+  // ---- warm-up (discarded): one slice of each arm
+  WithStats warm;
+  bool ok = without_slice(std::min(2.0, opt.slice_s), nullptr) &&
+            with_slice(std::min(2.0, opt.slice_s), nullptr, warm);
+  if (ok) {
+    std::printf(
+        "  warm-up: %llu views built, the latest in %.2f ms; %llu stream events (%llu with a "
+        "view)\n",
+        static_cast<unsigned long long>(warm.views),
+        warm.build_ms.empty() ? 0.0 : warm.build_ms.back(),
+        static_cast<unsigned long long>(warm.events),
+        static_cast<unsigned long long>(warm.events_with_view));
+    std::fflush(stdout);
+  }
+
+  struct DashRound {
+    DashArm off, on;
+  };
+  std::vector<DashRound> rounds;
+  std::map<std::string, std::int64_t> cpu_off, cpu_on;
+  std::int64_t wall_off = 0, wall_on = 0;
+  for (std::size_t r = 0; ok && r < opt.rounds; ++r) {
+    DashRound rd;
+    WithStats st;
+    std::string order;
+    for (std::uint64_t p = 0; ok && p < opt.slices; ++p) {
+      const bool with_first = ((r + p) % 2) == 1;
+      for (int j = 0; ok && j < 2; ++j) {
+        const bool with = (j == 0) == with_first;
+        ok = with ? with_slice(opt.slice_s, &rd.on, st) : without_slice(opt.slice_s, &rd.off);
+        order += with ? " with" : " without";
+      }
+    }
+    if (!ok) break;
+    rd.off.finish();
+    rd.on.finish();
+    std::printf("\n  round %zu (slices:%s)\n", r + 1, order.c_str());
+    auto row = [](const char* name, const bench::Percentiles& p) {
+      std::printf("    %-28s n %6zu  p50 %8.2f  p99 %8.2f  p99.9 %8.2f  max %9.2f  mean %8.2f us\n",
+                  name, p.n, p.p50 / 1e3, p.p99 / 1e3, p.p999 / 1e3, p.max / 1e3, p.mean / 1e3);
+    };
+    row("without: tick -> FIX send", rd.off.p_sent);
+    row("with:    tick -> FIX send", rd.on.p_sent);
+    std::printf(
+        "    with / without: p50 %.3f, p99 %.3f;  tick -> sink (core) p50 %.2f / %.2f, p99 %.2f / "
+        "%.2f us;  tick -> fill p50 %.2f / %.2f, p99 %.2f / %.2f us\n",
+        rd.on.p_sent.p50 / rd.off.p_sent.p50, rd.on.p_sent.p99 / rd.off.p_sent.p99,
+        rd.off.p_sink.p50 / 1e3, rd.on.p_sink.p50 / 1e3, rd.off.p_sink.p99 / 1e3,
+        rd.on.p_sink.p99 / 1e3, rd.off.p_fill.p50 / 1e3, rd.on.p_fill.p50 / 1e3,
+        rd.off.p_fill.p99 / 1e3, rd.on.p_fill.p99 / 1e3);
+    std::printf(
+        "    over 1 ms: without %zu, with %zu;  monitored %.1f s: %llu scrapes (%llu failed), "
+        "%llu stream events (%llu with a view, %llu distinct views), %llu views built (the "
+        "latest at the end of each slice took %s ms)\n",
+        rd.off.over(1'000'000), rd.on.over(1'000'000), st.attached_s,
+        static_cast<unsigned long long>(st.scrapes),
+        static_cast<unsigned long long>(st.scrape_failures),
+        static_cast<unsigned long long>(st.events),
+        static_cast<unsigned long long>(st.events_with_view),
+        static_cast<unsigned long long>(st.distinct_views),
+        static_cast<unsigned long long>(st.views),
+        [&] {
+          std::string b;
+          for (double x : st.build_ms) {
+            char t[24];
+            std::snprintf(t, sizeof t, "%s%.2f", b.empty() ? "" : " ", x);
+            b += t;
+          }
+          return b;
+        }()
+            .c_str());
+    {
+      // Where the difference comes from: the quotes that waited for a view build (the core
+      // built one between their push and taking them in) and the others.
+      const bench::Percentiles b = bench::percentiles(rd.on.split(rd.on.sink, true));
+      const bench::Percentiles o = bench::percentiles(rd.on.split(rd.on.sink, false));
+      const bench::Percentiles os = bench::percentiles(rd.on.split(rd.on.sent, false));
+      std::printf(
+          "    with: %zu of %zu quotes waited for a view build (tick -> sink p50 %.2f, max %.2f "
+          "us); the others: tick -> sink p99 %.2f us (without: %.2f), tick -> FIX send p50 "
+          "%.2f, p99 %.2f us (without: %.2f, %.2f)\n",
+          b.n, rd.on.sink.size(), b.p50 / 1e3, b.max / 1e3, o.p99 / 1e3, rd.off.p_sink.p99 / 1e3,
+          os.p50 / 1e3, os.p99 / 1e3, rd.off.p_sent.p50 / 1e3, rd.off.p_sent.p99 / 1e3);
+    }
+    std::fflush(stdout);
+    with_total.scrapes += st.scrapes;
+    with_total.scrape_failures += st.scrape_failures;
+    with_total.events += st.events;
+    with_total.events_with_view += st.events_with_view;
+    with_total.distinct_views += st.distinct_views;
+    with_total.stream_failures += st.stream_failures;
+    with_total.views += st.views;
+    with_total.attached_s += st.attached_s;
+    with_total.client_cpu_ns += st.client_cpu_ns;
+    for (const auto& [role, ns] : rd.off.cpu) cpu_off[role] += ns;
+    for (const auto& [role, ns] : rd.on.cpu) cpu_on[role] += ns;
+    wall_off += rd.off.wall_ns;
+    wall_on += rd.on.wall_ns;
+    with_total.build_ms.insert(with_total.build_ms.end(), st.build_ms.begin(), st.build_ms.end());
+    rounds.push_back(std::move(rd));
+  }
+  if (!ok) {
+    std::fprintf(stderr, "dashboard run failed: %s\n", error.c_str());
+    rc = 1;
+  }
+
+  // ---- shutdown and the checks that the run did what it claims
+  const std::uint64_t initiator_sent = k->fix_counters().sent.value();
+  const std::uint64_t server_events = mon.server().stream_events.value();
+  mon.stop();  // the API stops before the kernel
+  k->stop();
+  lean->stop();
+  const OrderManagerCounters& omc = k->orders().counters();
+  {
+    __int128 pos = Qty::from_units(1'000'000).raw;
+    for (std::uint64_t i = 1; i <= strategy.orders_done(); ++i) {
+      const benchfix::BenchOrder o = benchfix::bench_order(i);
+      pos += o.side == '1' ? o.qty : -o.qty;
+    }
+    const Qty got = k->book().position(AccountId{0}, InstrumentId{0});
+    const bool book_ok = got.raw == pos && omc.fills == strategy.orders_done();
+    std::printf(
+        "\n  checks: %llu orders sent (initiator), %llu filled and booked by the order manager "
+        "(%llu duplicates), ACC1's AAPL position %s: %s; children held at the end %zu; lean "
+        "acceptor %llu orders\n",
+        static_cast<unsigned long long>(initiator_sent), static_cast<unsigned long long>(omc.fills),
+        static_cast<unsigned long long>(omc.duplicates), got.to_string().c_str(),
+        book_ok ? "as the fills say" : "MISMATCH", k->orders().children_held(),
+        static_cast<unsigned long long>(lean->orders()));
+    if (!book_ok) rc = 1;
+  }
+  std::vector<double> built = with_total.build_ms;
+  std::sort(built.begin(), built.end());
+  std::printf(
+      "  monitoring, all measured rounds: %.1f s attached, %llu /metrics scrapes (%llu failed), "
+      "%llu stream events received (%llu with a desk view, %llu distinct views; the server "
+      "produced %llu over the whole run), %llu stream failures; the core built %llu views "
+      "while attached (%.1f/s), %llu in the cool-downs, %llu during unmonitored slices (%llu "
+      "HTTP requests then); the latest view's build time at the end of each slice: median "
+      "%.2f ms, max %.2f ms\n",
+      with_total.attached_s, static_cast<unsigned long long>(with_total.scrapes),
+      static_cast<unsigned long long>(with_total.scrape_failures),
+      static_cast<unsigned long long>(with_total.events),
+      static_cast<unsigned long long>(with_total.events_with_view),
+      static_cast<unsigned long long>(with_total.distinct_views),
+      static_cast<unsigned long long>(server_events),
+      static_cast<unsigned long long>(with_total.stream_failures),
+      static_cast<unsigned long long>(with_total.views),
+      with_total.attached_s > 0 ? static_cast<double>(with_total.views) / with_total.attached_s
+                                : 0.0,
+      static_cast<unsigned long long>(views_cool), static_cast<unsigned long long>(views_without),
+      static_cast<unsigned long long>(requests_without), built.empty() ? 0.0 : median(built),
+      built.empty() ? 0.0 : built.back());
+  // The dashboard must really have been live, and the unmonitored slices really unmonitored.
+  bool live_ok = true;
+  auto require = [&](bool cond, const char* what) {
+    if (!cond) {
+      std::printf("  INVALID RUN: %s\n", what);
+      live_ok = false;
+    }
+  };
+  if (!rounds.empty() && !opt.control) {
+    require(with_total.scrapes > 0, "no /metrics scrape succeeded");
+    require(with_total.scrape_failures == 0, "a /metrics scrape failed");
+    require(with_total.events > 0, "the dashboard's stream received no event");
+    require(with_total.events_with_view > 0, "no stream event carried a desk view");
+    require(with_total.views > 0, "the core built no desk view while monitored");
+    require(with_total.stream_failures == 0, "the stream failed or was closed while attached");
+    require(views_without == 0, "the core built desk views during an unmonitored slice");
+    require(requests_without == 0, "the server had requests during an unmonitored slice");
+  }
+  if (!live_ok) rc = 1;
+
+  if (wall_off > 0 && wall_on > 0) {
+    std::printf(
+        "\n  CPU by thread over the measured phases, %% of one core (schedstat; the clients' "
+        "threads: their own CPU clock, over the whole monitored slices)\n    %-44s %9s %9s\n",
+        "thread", "without", "with");
+    std::map<std::string, int> names;
+    for (const auto& m : {cpu_off, cpu_on})
+      for (const auto& [role, ns] : m) names[role] = 1;
+    double tot_off = 0, tot_on = 0;
+    for (const auto& [role, one] : names) {
+      (void)one;
+      const double a = 100.0 * static_cast<double>(cpu_off[role]) / static_cast<double>(wall_off);
+      const double b = 100.0 * static_cast<double>(cpu_on[role]) / static_cast<double>(wall_on);
+      tot_off += a;
+      tot_on += b;
+      std::printf("    %-44s %9.1f %9.1f\n", role.c_str(), a, b);
+    }
+    const double cl =
+        100.0 * static_cast<double>(with_total.client_cpu_ns) / (with_total.attached_s * 1e9);
+    std::printf("    %-44s %9.1f %9.1f\n    %-44s %9.1f %9.1f\n",
+                "bench clients (scraper, dashboard)", 0.0, cl, "all", tot_off, tot_on + cl);
+  }
+  std::printf("  load average at the end: %s\n", load_average().c_str());
+  if (!rounds.empty()) {
+    std::vector<double> off50, on50, off99, on99, r50, r99, s50, s99;
+    for (const DashRound& r : rounds) {
+      off50.push_back(r.off.p_sent.p50);
+      on50.push_back(r.on.p_sent.p50);
+      off99.push_back(r.off.p_sent.p99);
+      on99.push_back(r.on.p_sent.p99);
+      r50.push_back(r.on.p_sent.p50 / r.off.p_sent.p50);
+      r99.push_back(r.on.p_sent.p99 / r.off.p_sent.p99);
+      s50.push_back(r.on.p_sink.p50 / r.off.p_sink.p50);
+      s99.push_back(r.on.p_sink.p99 / r.off.p_sink.p99);
+    }
+    const double m50 = median(r50), m99 = median(r99);
+    std::printf(
+        "\n  median of %zu rounds, tick -> FIX send (us)   without       with   with/without\n",
+        rounds.size());
+    std::printf("    p50                                  %10.2f %10.2f   %.3f\n",
+                median(off50) / 1e3, median(on50) / 1e3, m50);
+    std::printf("    p99                                  %10.2f %10.2f   %.3f\n",
+                median(off99) / 1e3, median(on99) / 1e3, m99);
+    std::printf("    (tick -> outbound sink, core thread: p50 %.3f, p99 %.3f)\n", median(s50),
+                median(s99));
+    const bool met = m50 <= 1.05 && m99 <= 1.05;
+    std::printf("  target: with / without <= 1.05 for p50 and p99: %s (p50 %.3f, p99 %.3f)%s\n",
+                met ? "PASS" : "MISS", m50, m99, opt.no_check ? " (--no-check)" : "");
+    if (opt.control) {
+      std::printf(
+          "  CONTROL RUN (--control): both arms unmonitored; the ratios above are this "
+          "machine's noise between two identical arms, not a cost\n");
+    } else if (!met && !opt.no_check) {
+      rc = 1;
+    }
+    if (!opt.json.empty()) {
+      if (FILE* f = std::fopen(opt.json.c_str(), "w")) {
+        std::fprintf(f,
+                     "{\"mode\": \"dashboard\", \"rounds\": %zu, \"accounts\": %zu, \"order_hz\": "
+                     "%.0f, \"bg_hz\": %.0f, \"scrape_hz\": %d, \"without_p50_ns\": %.0f, "
+                     "\"with_p50_ns\": %.0f, \"without_p99_ns\": %.0f, \"with_p99_ns\": %.0f, "
+                     "\"ratio_p50\": %.4f, \"ratio_p99\": %.4f, \"scrapes\": %llu, "
+                     "\"stream_events\": %llu, \"views_built\": %llu, \"met\": %s, "
+                     "\"valid\": %s, \"control\": %s}\n",
+                     rounds.size(), opt.dash_accounts, opt.order_hz, opt.bg_hz, opt.scrape_hz,
+                     median(off50), median(on50), median(off99), median(on99), m50, m99,
+                     static_cast<unsigned long long>(with_total.scrapes),
+                     static_cast<unsigned long long>(with_total.events),
+                     static_cast<unsigned long long>(with_total.views), met ? "true" : "false",
+                     live_ok ? "true" : "false", opt.control ? "true" : "false");
+        std::fclose(f);
+      }
+    }
+  }
+  return rc;
 }
 
 }  // namespace
@@ -701,6 +1729,7 @@ int main(int argc, char** argv) {
     if (a == "--rounds") {
       if (!arg_num(i, argc, argv, v)) return usage();
       opt.rounds = std::max<std::uint64_t>(1, v);
+      opt.rounds_given = true;
     } else if (a == "--orders") {
       if (!arg_num(i, argc, argv, v)) return usage();
       opt.lat_orders = std::max<std::uint64_t>(100, v);
@@ -713,6 +1742,7 @@ int main(int argc, char** argv) {
     } else if (a == "--slices") {
       if (!arg_num(i, argc, argv, v)) return usage();
       opt.slices = std::max<std::uint64_t>(1, v);
+      opt.slices_given = true;
     } else if (a == "--warmup") {
       if (!arg_num(i, argc, argv, v)) return usage();
       opt.warmup = v;
@@ -762,6 +1792,27 @@ int main(int argc, char** argv) {
       opt.warmup = 500;
     } else if (a == "--keep") {
       opt.keep = true;
+    } else if (a == "--dashboard") {
+      opt.dashboard = true;
+    } else if (a == "--no-check") {
+      opt.no_check = true;
+    } else if (a == "--control") {
+      opt.control = true;
+    } else if (a == "--dash-accounts") {
+      if (!arg_num(i, argc, argv, v)) return usage();
+      opt.dash_accounts = static_cast<std::size_t>(v);
+    } else if (a == "--scrape-hz") {
+      if (!arg_num(i, argc, argv, v)) return usage();
+      opt.scrape_hz = static_cast<int>(std::clamp<std::uint64_t>(v, 1, 1000));
+    } else if ((a == "--order-hz" || a == "--bg-hz" || a == "--slice-seconds" ||
+                a == "--cool-down") &&
+               i + 1 < argc) {
+      const double x = std::strtod(argv[++i], nullptr);
+      if (!(x >= 0) || x > 1e6) return usage();
+      (a == "--order-hz"        ? opt.order_hz
+       : a == "--bg-hz"         ? opt.bg_hz
+       : a == "--slice-seconds" ? opt.slice_s
+                                : opt.cool_down_s) = x;
     } else if (a == "--json" && i + 1 < argc) {
       opt.json = argv[++i];
     } else {
@@ -786,6 +1837,12 @@ int main(int argc, char** argv) {
   } cleanup{dir, opt.keep};
   const std::string dictionary =
       std::string(BALLAST_SOURCE_DIR) + "/adapters/fix/dictionaries/FIX44.xml";
+  if (opt.dashboard) {
+    if (!opt.lean || opt.order_hz < 1 || opt.slice_s < 0.5) return usage();
+    if (!opt.rounds_given) opt.rounds = 5;
+    if (!opt.slices_given) opt.slices = 3;
+    return run_dashboard(opt, dir, dictionary);
+  }
   std::string error;
   int rc = 0;
 

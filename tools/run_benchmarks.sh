@@ -46,3 +46,10 @@ if ((quick)); then
 else
   build/bench/fix_path_bench --json build/bench-results/fix_path.json || true
 fi
+echo "== tick to order with a dashboard connected, live kernel (issue 17)"
+if ((quick)); then
+  build/bench/fix_path_bench --dashboard --rounds 1 --slices 1 --slice-seconds 2 --no-check \
+    --json build/bench-results/dashboard.json || true
+else
+  build/bench/fix_path_bench --dashboard --json build/bench-results/dashboard.json || true
+fi

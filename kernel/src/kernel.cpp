@@ -306,6 +306,7 @@ struct CoreAgent {
   /// wait for it: they take the latest.
   DeskViewExchange* views = nullptr;
   std::function<void(DeskView&)> build_view;
+  Counter* built = nullptr;  // LiveStats::desk_views
   std::uint64_t requests_seen = 0;
   std::int64_t interested_until = 0;  // monotonic ns
   std::int64_t next_build = 0;
@@ -334,6 +335,7 @@ struct CoreAgent {
     v.seq = ++view_seq;
     v.built_ns = done - t;
     v.published_mono_ns = done;
+    if (built != nullptr) ++*built;  // before the view is published: a reader sees its count
     views->publish(asked);
     next_build = done + std::max<std::int64_t>(250'000'000, 20 * v.built_ns);
   }
@@ -993,6 +995,7 @@ Status Kernel::start() {
   // engine.core_cpu.
   m.core_agent.loop = m.loop.get();
   m.core_agent.views = &m.views;
+  m.core_agent.built = &m.live.desk_views;
   m.core_agent.build_view = [&m](DeskView& v) {
     build_desk_view(
         DeskSources{m.book, *m.monitor, *m.gate, *m.om, m.market, *m.recorder, *m.rebalancer},

@@ -179,6 +179,19 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   EXPECT_EQ(st["kill_switch"]["global"], false);
   EXPECT_EQ(st["kill_switch"]["trips"], 0);
 
+  // Desk views: none built while nobody reads one; a read makes the core build them, and
+  // ballast_engine_desk_views_total counts every build (the view read is one of them).
+  EXPECT_EQ(m["ballast_engine_desk_views_total"], 0.0);
+  EXPECT_EQ(eng.live().desk_views.value(), 0u);
+  r = http_once(port, get("/api/v1/models", kRead));
+  ASSERT_EQ(status_of(r), 200) << r;
+  const auto view = json::parse(body_of(r))["view"].get<std::uint64_t>();
+  EXPECT_GE(view, 1u);
+  EXPECT_GE(eng.live().desk_views.value(), view);
+  r = http_once(port, get("/metrics", kRead));
+  ASSERT_EQ(status_of(r), 200) << r;
+  EXPECT_GE(samples(body_of(r))["ballast_engine_desk_views_total"], static_cast<double>(view));
+
   // Control: refused without the control token, with bad bodies and unknown accounts.
   const std::string ks = "/api/v1/kill-switch";
   EXPECT_EQ(status_of(http_once(port, post(ks, kRead, "{\"action\":\"engage\"}"))), 403);

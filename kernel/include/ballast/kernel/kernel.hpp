@@ -69,6 +69,8 @@ struct LiveStats {
   Counter accounts_paused;
   /// Gauge: trade lists waiting for an operator's approval (approval mode).
   Counter approvals_waiting;
+  /// Desk views the core thread built for readers (desk_view.hpp: while one asked within 5 s).
+  Counter desk_views;
   /// Latency histograms (docs/operator.md, "Metrics"). The core thread records the compliance
   /// gate's check of each proposed child and the rebalancer's handling of each trigger (solve,
   /// lots, parents); the FIX sender thread, on a wall-clock engine, the time from the core taking
@@ -113,7 +115,8 @@ struct LiveStats {
                   active_parents, "sessions_up", sessions_up, "kills", kills, "kill_global",
                   kill_global, "accounts_killed", accounts_killed, "triggers_paused_global",
                   triggers_paused_global, "accounts_paused", accounts_paused, "kill_cancels_sent",
-                  kill_cancels_sent, "approvals_waiting", approvals_waiting);
+                  kill_cancels_sent, "approvals_waiting", approvals_waiting, "desk_views",
+                  desk_views);
   }
 };
 
