@@ -1042,6 +1042,86 @@ TEST(FixMassCancel, AnUnansweredMassCancelFallsBackAfterTheTimeout) {
   EXPECT_EQ(rig.initiator->counters().mass_cancels_accepted.value(), 0u);
 }
 
+/// The broker's Canceled report for order `cl` (its own ClOrdID in 11).
+FIX::Message cancelled_report(const std::string& cl) {
+  FIX::Message er;
+  er.getHeader().setField(35, "8");
+  er.setField(37, "ORD-" + cl);
+  er.setField(17, "EX-MC-" + cl);
+  er.setField(150, "4");
+  er.setField(39, "4");
+  er.setField(11, cl);
+  er.setField(55, "AAPL");
+  er.setField(54, "1");
+  er.setField(14, "0");
+  er.setField(151, "0");
+  er.setField(6, "0");
+  return er;
+}
+
+TEST(FixMassCancel, AnAcceptedMassCancelIsTrustedOrderByOrder) {
+  // 531=7, but the broker cancels only O1 and O2: O3's cancel goes out on its own one timeout
+  // after the acceptance (hostile review D2: "accepted" was trusted for every order).
+  MassRig rig("mass_partial", 300000000LL);
+  ASSERT_TRUE(rig.ready());
+  ASSERT_TRUE(rig.mass_and_cover());
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+  const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+  for (const char* id : {"O1", "O2"}) {
+    FIX::Message er = cancelled_report(id);
+    ASSERT_TRUE(rig.acceptor.send(er));
+  }
+  FIX::Message rep = mass_report(*q, "7");
+  ASSERT_TRUE(rig.acceptor.send(rep));
+  ASSERT_TRUE(wait_until([&] { return !rig.cancels_received().empty(); }, 3000));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C3/O3"}));
+  const InitiatorCounters& k = rig.initiator->counters();
+  EXPECT_EQ(k.mass_cancels_accepted.value(), 1u);
+  EXPECT_EQ(k.mass_unconfirmed.value(), 1u);
+  EXPECT_EQ(k.mass_fallback_cancels.value(), 1u);
+}
+
+TEST(FixMassCancel, ReportsThatCloseTheOrdersBeforeALateAnswerLeaveNothingToSend) {
+  // The broker cancels everything at once but answers the 35=q after the timeout: no cancel
+  // goes out for an order already reported closed (hostile review D3: 21 needless 35=F, 21
+  // rejects, a reject-storm kill). A 35=r naming another ClOrdID answers nothing (D1).
+  MassRig rig("mass_late", 300000000LL);
+  ASSERT_TRUE(rig.ready());
+  ASSERT_TRUE(rig.initiator->send_mass_cancel(mass_of("M1")));
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+  // O1's report comes before its cover reaches the initiator; O2's after.
+  FIX::Message er1 = cancelled_report("O1");
+  ASSERT_TRUE(rig.acceptor.send(er1));
+  ASSERT_TRUE(wait_until([&] { return !rig.listener.ers_for("O1").empty(); }, 3000));
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C1", "O1")));
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C2", "O2")));
+  ASSERT_TRUE(rig.initiator->send_covered("M1", cancel_of("C3", "O3")));
+  FIX::Message er2 = cancelled_report("O2");
+  ASSERT_TRUE(rig.acceptor.send(er2));
+  const std::unique_ptr<FIX::Message> q = last_of(rig.acceptor.app_messages(), "q");
+  FIX::Message other = mass_report(*q, "7");
+  other.setField(11, "MSOMETHINGELSE");
+  ASSERT_TRUE(rig.acceptor.send(other));
+  ASSERT_TRUE(wait_until([&] { return !rig.cancels_received().empty(); }, 3000));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C3/O3"}))
+      << "the answer for another ClOrdID settled nothing; only O3 was still open at the timeout";
+  EXPECT_EQ(rig.initiator->counters().mass_cancels_accepted.value(), 0u);
+  EXPECT_EQ(rig.initiator->counters().mass_cancels_refused.value(), 1u);
+}
+
+TEST(FixMassCancel, StoppingWithAMassCancelUnsettledSendsItsCancels) {
+  // A kill, then a stop before the broker answered: the orders must not stay working (D4).
+  MassRig rig("mass_stop");
+  ASSERT_TRUE(rig.ready());
+  ASSERT_TRUE(rig.mass_and_cover());
+  ASSERT_TRUE(wait_until([&] { return rig.acceptor.count_app("q") >= 1; }, 3000));
+  rig.initiator->stop();
+  ASSERT_TRUE(wait_until([&] { return rig.cancels_received().size() >= 3; }, 3000));
+  EXPECT_EQ(rig.cancels_received(), (std::vector<std::string>{"C1/O1", "C2/O2", "C3/O3"}));
+}
+
 TEST(FixMassCancel, AStaleResentMassCancelGoesOutAsAGapFill) {
   // Resent long after a disconnect, a 35=q would cancel orders the engine works by then.
   Rig rig("FIX.4.4", "mass_stale");

@@ -50,6 +50,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "ballast/fix/fix_decimal.hpp"
 #include "ballast/fix/fix_raw.hpp"
@@ -178,12 +180,23 @@ struct SessionRuntime {
       std::vector<std::pair<std::uint64_t, std::string>>(kRing);
   // Mass cancels (35=q) sent on this session, the latest last; settled ones are kept (a few) so
   // that late covered cancels and reports still find them. Guarded by InitiatorImpl::mu_.
+  //
+  // A covered cancel is held until its order is reported closed (an ExecutionReport with a
+  // terminal OrdStatus or ExecType for the order's ClOrdID): only then is it known that the broker
+  // did what the 35=q asked. kAwaiting: no 35=r yet (deadline: the answer's). kAccepted: the 35=r
+  // said yes (deadline: the confirmation's, one timeout later; whatever is still open then goes
+  // out on its own: the broker did not cancel that order). kDone: refused, or the deadline passed;
+  // what was open went out on its own, and a later cover goes at once unless its order closed.
   struct MassCancel {
-    enum class State : std::uint8_t { kAwaiting, kAccepted, kRefused };
+    enum class State : std::uint8_t { kAwaiting, kAccepted, kDone };
     std::string id;  // its ClOrdID
     State state = State::kAwaiting;
     Clock::time_point deadline{};
-    std::vector<CancelRequest> held;  // the covered cancels while awaiting
+    std::vector<CancelRequest> held;                        // covered cancels, in arrival order
+    std::vector<bool> closed;                               // held[i]'s order reported closed
+    std::unordered_map<std::string, std::size_t> by_order;  // order ClOrdID -> index in held
+    std::unordered_set<std::string> closed_orders;  // closed before (or without) their cover
+    std::size_t open = 0;                           // held entries not closed
   };
   std::deque<MassCancel> mass;
   static constexpr std::size_t kMassKept = 8;
@@ -343,6 +356,13 @@ class InitiatorImpl final : public Initiator {
   /// mass cancel awaiting an answer. Takes mu_.
   bool settle_mass_cancel(SessionRuntime& rt, const std::string& id, bool accepted,
                           const std::string& why);
+  /// Under mu_: the open held cancels of `mc` go to fallback_; mc is kDone.
+  void release_held(SessionRuntime::MassCancel& mc);
+  /// An ExecutionReport closed order `cl_ord_id` (or `orig`) on `rt`: its covered cancel is done.
+  void note_closed(SessionRuntime& rt, const char* cl_ord_id, const char* orig);
+  /// Under mu_ (released around the sends): sends every held cancel of every live mass cancel
+  /// now (stop(): the kill's cancels must not vanish with the process).
+  void flush_held(std::unique_lock<std::mutex>& lk);
   /// Under mu_: the mass cancel `id` of `rt` (empty: the latest awaiting), or nullptr.
   SessionRuntime::MassCancel* find_mass(SessionRuntime& rt, const std::string& id);
 
@@ -360,8 +380,12 @@ class InitiatorImpl final : public Initiator {
   std::condition_variable cv_;
   bool control_stop_ = false;
   std::thread control_;
-  // Covered cancels of refused mass cancels, for the control thread to send. Guarded by mu_.
+  // Covered cancels of refused (or unconfirmed) mass cancels, for the control thread to send.
+  // Guarded by mu_.
   std::vector<CancelRequest> fallback_;
+  // Mass cancels awaiting an answer or a confirmation, over all sessions (ExecutionReports look
+  // for their order in them only while this is non-zero). Written under mu_.
+  std::atomic<int> mass_live_{0};
 
   InitiatorCounters c_;
 };
@@ -726,6 +750,12 @@ void InitiatorImpl::wake_quickfix(FIX::Session* s) {
 
 void InitiatorImpl::stop() {
   if (!started_) return;
+  {
+    // A kill's cancels held for a mass cancel the broker has not settled go out now, while the
+    // sessions are still up: stopping right after a kill must not leave the orders working.
+    std::unique_lock<std::mutex> lk(mu_);
+    flush_held(lk);
+  }
   stopping_ = true;
   {
     std::lock_guard<std::mutex> lk(mu_);
@@ -783,24 +813,38 @@ void InitiatorImpl::control_loop() {
   while (!control_stop_) {
     const auto now = Clock::now();
     auto next = Clock::time_point::max();
-    // Mass cancels unanswered past their deadline are refused: their cancels go out one by one.
+    // Mass cancels past their deadline: unanswered ones count as refused, accepted ones whose
+    // orders did not all close were not (wholly) done. Their open cancels go out one by one. The
+    // clock runs only while the session is logged on (the broker cannot answer otherwise).
     for (auto& p : sessions_) {
       for (SessionRuntime::MassCancel& mc : p->mass) {
-        if (mc.state != SessionRuntime::MassCancel::State::kAwaiting) continue;
-        if (mc.deadline <= now) {
-          mc.state = SessionRuntime::MassCancel::State::kRefused;
-          ++c_.mass_cancels_refused;
-          for (const CancelRequest& c : mc.held) fallback_.push_back(c);
-          const std::size_t n = mc.held.size();
-          mc.held.clear();
-          mc.held.shrink_to_fit();
-          if (p->session != nullptr) {
-            p->session->getLog()->onEvent("Ballast: mass cancel " + mc.id +
-                                          " unanswered in time: sending its " + std::to_string(n) +
-                                          " covered cancels one by one");
-          }
-        } else {
+        if (mc.state == SessionRuntime::MassCancel::State::kDone) continue;
+        if (!p->logged_on) {
+          mc.deadline =
+              std::max(mc.deadline, now + std::chrono::nanoseconds(p->cfg.mass_cancel_timeout_ns));
           next = std::min(next, mc.deadline);
+          continue;
+        }
+        if (mc.deadline > now) {
+          next = std::min(next, mc.deadline);
+          continue;
+        }
+        const bool accepted = mc.state == SessionRuntime::MassCancel::State::kAccepted;
+        const std::size_t n = mc.open;
+        if (accepted) {
+          c_.mass_unconfirmed.add(n);
+        } else {
+          ++c_.mass_cancels_refused;
+        }
+        release_held(mc);
+        if (p->session != nullptr && (n > 0 || !accepted)) {
+          p->session->getLog()->onEvent(
+              "Ballast: mass cancel " + mc.id +
+              (accepted ? " accepted, but " + std::to_string(n) +
+                              " of its orders were not reported closed in time: sending their "
+                              "cancels one by one"
+                        : " unanswered in time: sending its " + std::to_string(n) +
+                              " open covered cancels one by one"));
         }
       }
     }
@@ -914,6 +958,7 @@ bool InitiatorImpl::send_mass_cancel(const MassCancelRequest& m) {
     mc.id = m.cl_ord_id;
     mc.deadline = Clock::now() + std::chrono::nanoseconds(rt.cfg.mass_cancel_timeout_ns);
     rt.mass.push_back(std::move(mc));
+    ++mass_live_;
   }
   cv_.notify_all();  // the control thread watches the deadline
   if (send_built(m.session, m)) {
@@ -923,11 +968,66 @@ bool InitiatorImpl::send_mass_cancel(const MassCancelRequest& m) {
   std::lock_guard<std::mutex> lk(mu_);
   for (auto it = rt.mass.begin(); it != rt.mass.end(); ++it) {
     if (it->id == m.cl_ord_id) {
+      if (it->state != SessionRuntime::MassCancel::State::kDone) --mass_live_;
       rt.mass.erase(it);
       break;
     }
   }
   return false;
+}
+
+void InitiatorImpl::release_held(SessionRuntime::MassCancel& mc) {
+  for (std::size_t i = 0; i < mc.held.size(); ++i) {
+    if (!mc.closed[i]) fallback_.push_back(mc.held[i]);
+  }
+  mc.held.clear();
+  mc.held.shrink_to_fit();
+  mc.closed.clear();
+  mc.by_order.clear();
+  mc.open = 0;
+  if (mc.state != SessionRuntime::MassCancel::State::kDone) --mass_live_;
+  mc.state = SessionRuntime::MassCancel::State::kDone;
+}
+
+void InitiatorImpl::note_closed(SessionRuntime& rt, const char* cl_ord_id, const char* orig) {
+  if (mass_live_.load() == 0) return;
+  std::lock_guard<std::mutex> lk(mu_);
+  for (SessionRuntime::MassCancel& mc : rt.mass) {
+    if (mc.state == SessionRuntime::MassCancel::State::kDone) continue;
+    for (const char* id : {cl_ord_id, orig}) {
+      if (id == nullptr || id[0] == '\0') continue;
+      const auto it = mc.by_order.find(id);
+      if (it == mc.by_order.end()) {
+        mc.closed_orders.insert(id);
+      } else if (!mc.closed[it->second]) {
+        mc.closed[it->second] = true;
+        --mc.open;
+      }
+    }
+  }
+}
+
+void InitiatorImpl::flush_held(std::unique_lock<std::mutex>& lk) {
+  for (auto& p : sessions_) {
+    for (SessionRuntime::MassCancel& mc : p->mass) {
+      if (mc.state == SessionRuntime::MassCancel::State::kDone) continue;
+      const std::size_t n = mc.open;
+      release_held(mc);
+      if (n > 0 && p->session != nullptr) {
+        p->session->getLog()->onEvent("Ballast: stopping with mass cancel " + mc.id +
+                                      " unsettled: sending its " + std::to_string(n) +
+                                      " open covered cancels one by one");
+      }
+    }
+  }
+  std::vector<CancelRequest> out;
+  out.swap(fallback_);
+  lk.unlock();
+  for (const CancelRequest& c : out) {
+    ++c_.mass_fallback_cancels;
+    send_built(c.session, c);
+  }
+  lk.lock();
 }
 
 SessionRuntime::MassCancel* InitiatorImpl::find_mass(SessionRuntime& rt, const std::string& id) {
@@ -943,47 +1043,55 @@ bool InitiatorImpl::send_covered(const char* mass_cl_ord_id, const CancelRequest
     SessionRuntime& rt = *sessions_[m.session];
     std::lock_guard<std::mutex> lk(mu_);
     SessionRuntime::MassCancel* mc = find_mass(rt, mass_cl_ord_id);
-    if (mc != nullptr && mc->state == SessionRuntime::MassCancel::State::kAwaiting) {
-      mc->held.push_back(m);
-      ++c_.mass_covered;
-      return true;
+    if (mc != nullptr) {
+      if (mc->closed_orders.count(m.orig_cl_ord_id) != 0) {
+        ++c_.mass_covered;  // its order was reported closed already: nothing to send
+        return true;
+      }
+      if (mc->state != SessionRuntime::MassCancel::State::kDone) {
+        const std::size_t i = mc->held.size();
+        mc->held.push_back(m);
+        mc->closed.push_back(false);
+        mc->by_order[m.orig_cl_ord_id] = i;
+        ++mc->open;
+        ++c_.mass_covered;
+        return true;
+      }
+      ++c_.mass_fallback_cancels;  // refused or unconfirmed: this one goes on its own
     }
-    if (mc != nullptr && mc->state == SessionRuntime::MassCancel::State::kAccepted) {
-      ++c_.mass_covered;  // the broker cancelled every order of the session
-      return true;
-    }
-    if (mc != nullptr) ++c_.mass_fallback_cancels;  // refused: this one goes on its own
   }
   return send_built(m.session, m);
 }
 
 bool InitiatorImpl::settle_mass_cancel(SessionRuntime& rt, const std::string& id, bool accepted,
                                        const std::string& why) {
-  std::size_t held = 0;
+  std::size_t open = 0, closed = 0;
   std::string which;
   {
     std::lock_guard<std::mutex> lk(mu_);
     SessionRuntime::MassCancel* mc = find_mass(rt, id);
     if (mc == nullptr || mc->state != SessionRuntime::MassCancel::State::kAwaiting) return false;
     which = mc->id;
-    held = mc->held.size();
+    open = mc->open;
+    closed = mc->held.size() - mc->open;
     if (accepted) {
+      // Trusted order by order: a cancel whose order is not reported closed within one more
+      // timeout goes out on its own (the control thread).
       mc->state = SessionRuntime::MassCancel::State::kAccepted;
+      mc->deadline = Clock::now() + std::chrono::nanoseconds(rt.cfg.mass_cancel_timeout_ns);
       ++c_.mass_cancels_accepted;
     } else {
-      mc->state = SessionRuntime::MassCancel::State::kRefused;
       ++c_.mass_cancels_refused;
-      for (const CancelRequest& c : mc->held) fallback_.push_back(c);
+      release_held(*mc);
     }
-    mc->held.clear();
-    mc->held.shrink_to_fit();
   }
-  if (!accepted) cv_.notify_all();
+  cv_.notify_all();
   if (rt.session != nullptr) {
     rt.session->getLog()->onEvent(
         "Ballast: mass cancel " + which + (accepted ? " accepted (" : " refused (") + why +
-        (accepted ? "): the " + std::to_string(held) + " cancels it covered are not sent"
-                  : "): sending its " + std::to_string(held) + " covered cancels one by one"));
+        "): " + std::to_string(closed) + " covered orders reported closed so far" +
+        (accepted ? ", " + std::to_string(open) + " awaited"
+                  : "; sending the other " + std::to_string(open) + " cancels one by one"));
   }
   return true;
 }
@@ -1192,6 +1300,11 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
         r.orig_cl_ord_id[0] = '\0';
       }
     }
+    if (std::strchr("248C3", r.ord_status) != nullptr && r.ord_status != '\0') {
+      // The order is closed at the broker (filled, cancelled, rejected, expired, done for the
+      // day): a mass cancel's cover for it has nothing left to do.
+      note_closed(rt, r.cl_ord_id, r.orig_cl_ord_id);
+    }
     if (r.problem[0] != '\0') {
       // Rounded numbers and unreadable fields are logged here, in the session's event log.
       rt.session->getLog()->onEvent(std::string("Ballast: ExecutionReport ClOrdID ") + r.cl_ord_id +
@@ -1223,8 +1336,8 @@ void InitiatorImpl::from_app(SessionRuntime& rt, const FIX::Message& msg) {
     if (r.affected >= 0) why += ", TotalAffectedOrders " + std::to_string(r.affected);
     if (r.reject_reason >= 0) why += ", MassCancelRejectReason " + std::to_string(r.reject_reason);
     if (r.text[0] != '\0') why += std::string(", ") + r.text;
-    if (!settle_mass_cancel(rt, r.cl_ord_id, accepted, why) &&
-        !settle_mass_cancel(rt, "", accepted, why)) {
+    // Matched by its ClOrdID (11); only a report without one answers the latest awaiting.
+    if (!settle_mass_cancel(rt, r.cl_ord_id, accepted, why)) {
       rt.session->getLog()->onEvent(std::string("Ballast: OrderMassCancelReport for ") +
                                     (r.cl_ord_id[0] != '\0' ? r.cl_ord_id : "no ClOrdID") +
                                     " matches no mass cancel awaiting an answer (" + why +

@@ -95,8 +95,12 @@ struct InitiatorCounters {
   SharedCounter mass_cancels_accepted;  ///< answered by a 35=r with 531 != 0
   /// Refused (35=r with 531=0, a session or business reject of the q) or unanswered in time.
   SharedCounter mass_cancels_refused;
-  SharedCounter mass_covered;           ///< single cancels a mass cancel covered (not sent)
-  SharedCounter mass_fallback_cancels;  ///< covered cancels sent on their own after a refusal
+  SharedCounter mass_covered;  ///< single cancels a mass cancel covered (not sent)
+  /// Covered cancels sent on their own: after a refusal, for an order an accepted mass cancel did
+  /// not close in time, or at stop() while unsettled.
+  SharedCounter mass_fallback_cancels;
+  /// Of those: orders of an accepted mass cancel not reported closed within the timeout.
+  SharedCounter mass_unconfirmed;
 
   template <class F>
   void each(F&& f) const {
@@ -105,7 +109,8 @@ struct InitiatorCounters {
                   stale_resends_suppressed, "logons", logons, "disconnects", disconnects,
                   "mass_cancels", mass_cancels, "mass_cancels_accepted", mass_cancels_accepted,
                   "mass_cancels_refused", mass_cancels_refused, "mass_covered", mass_covered,
-                  "mass_fallback_cancels", mass_fallback_cancels);
+                  "mass_fallback_cancels", mass_fallback_cancels, "mass_unconfirmed",
+                  mass_unconfirmed);
   }
 };
 
@@ -139,12 +144,13 @@ class Initiator {
   /// the cancels handed to send_covered() for it are held until the broker answers. False: as
   /// send() (and FIX 4.2, which has no 35=q); the caller then sends its cancels one by one.
   virtual bool send_mass_cancel(const MassCancelRequest& m) = 0;
-  /// A single cancel (35=F) that the open mass cancel `mass_cl_ord_id` on m.session covers. While
-  /// the broker has not answered it is held; once the broker accepted it (35=r, 531 != 0) it is
-  /// dropped (the broker cancelled the order); when the broker refused it (35=r with 531=0, a
-  /// session Reject or a BusinessMessageReject of the q) or did not answer within the session's
-  /// mass_cancel_timeout_ns, every held cancel is sent then, and later ones at once. An unknown
-  /// mass cancel: sent at once. False: as send().
+  /// A single cancel (35=F) that the open mass cancel `mass_cl_ord_id` on m.session covers. It is
+  /// held until an ExecutionReport reports its order (m.orig_cl_ord_id) closed, and then dropped.
+  /// Held cancels go out on their own when the broker refuses the mass cancel (35=r with 531=0, a
+  /// session Reject or a BusinessMessageReject of the q), does not answer it within the session's
+  /// mass_cancel_timeout_ns (counted while logged on), or accepts it (35=r, 531 != 0) but leaves
+  /// the order unreported for one more timeout; and at stop(). A cover after that goes at once
+  /// (unless its order closed). An unknown mass cancel: sent at once. False: as send().
   virtual bool send_covered(const char* mass_cl_ord_id, const CancelRequest& m) = 0;
 
   virtual bool logged_on(std::uint16_t session) const = 0;
