@@ -363,6 +363,8 @@ class InitiatorImpl final : public Initiator {
   /// Under mu_ (released around the sends): sends every held cancel of every live mass cancel
   /// now (stop(): the kill's cancels must not vanish with the process).
   void flush_held(std::unique_lock<std::mutex>& lk);
+  /// Under mu_ (released around the sends): sends what fallback_ holds.
+  void send_fallback(std::unique_lock<std::mutex>& lk);
   /// Under mu_: the mass cancel `id` of `rt` (empty: the latest awaiting), or nullptr.
   SessionRuntime::MassCancel* find_mass(SessionRuntime& rt, const std::string& id);
 
@@ -849,14 +851,7 @@ void InitiatorImpl::control_loop() {
       }
     }
     if (!fallback_.empty()) {
-      std::vector<CancelRequest> out;
-      out.swap(fallback_);
-      lk.unlock();
-      for (const CancelRequest& c : out) {
-        ++c_.mass_fallback_cancels;
-        send_built(c.session, c);
-      }
-      lk.lock();
+      send_fallback(lk);
       continue;
     }
     std::vector<FIX::Session*> enable;
@@ -1020,6 +1015,10 @@ void InitiatorImpl::flush_held(std::unique_lock<std::mutex>& lk) {
       }
     }
   }
+  send_fallback(lk);
+}
+
+void InitiatorImpl::send_fallback(std::unique_lock<std::mutex>& lk) {
   std::vector<CancelRequest> out;
   out.swap(fallback_);
   lk.unlock();
