@@ -818,6 +818,9 @@ void InitiatorImpl::control_loop() {
     // Mass cancels past their deadline: unanswered ones count as refused, accepted ones whose
     // orders did not all close were not (wholly) done. Their open cancels go out one by one. The
     // clock runs only while the session is logged on (the broker cannot answer otherwise).
+    // The session's event log is written after mu_ is released: QuickFIX holds its session lock
+    // when it calls the log hook that takes mu_.
+    std::vector<std::pair<FIX::Session*, std::string>> notes;
     for (auto& p : sessions_) {
       for (SessionRuntime::MassCancel& mc : p->mass) {
         if (mc.state == SessionRuntime::MassCancel::State::kDone) continue;
@@ -840,15 +843,21 @@ void InitiatorImpl::control_loop() {
         }
         release_held(mc);
         if (p->session != nullptr && (n > 0 || !accepted)) {
-          p->session->getLog()->onEvent(
+          notes.emplace_back(
+              p->session,
               "Ballast: mass cancel " + mc.id +
-              (accepted ? " accepted, but " + std::to_string(n) +
-                              " of its orders were not reported closed in time: sending their "
-                              "cancels one by one"
-                        : " unanswered in time: sending its " + std::to_string(n) +
-                              " open covered cancels one by one"));
+                  (accepted ? " accepted, but " + std::to_string(n) +
+                                  " of its orders were not reported closed in time: sending their "
+                                  "cancels one by one"
+                            : " unanswered in time: sending its " + std::to_string(n) +
+                                  " open covered cancels one by one"));
         }
       }
+    }
+    if (!notes.empty()) {
+      lk.unlock();
+      for (const auto& n : notes) n.first->getLog()->onEvent(n.second);
+      lk.lock();
     }
     if (!fallback_.empty()) {
       send_fallback(lk);
@@ -1003,17 +1012,23 @@ void InitiatorImpl::note_closed(SessionRuntime& rt, const char* cl_ord_id, const
 }
 
 void InitiatorImpl::flush_held(std::unique_lock<std::mutex>& lk) {
+  std::vector<std::pair<FIX::Session*, std::string>> notes;  // logged without mu_ (see above)
   for (auto& p : sessions_) {
     for (SessionRuntime::MassCancel& mc : p->mass) {
       if (mc.state == SessionRuntime::MassCancel::State::kDone) continue;
       const std::size_t n = mc.open;
       release_held(mc);
       if (n > 0 && p->session != nullptr) {
-        p->session->getLog()->onEvent("Ballast: stopping with mass cancel " + mc.id +
-                                      " unsettled: sending its " + std::to_string(n) +
-                                      " open covered cancels one by one");
+        notes.emplace_back(p->session, "Ballast: stopping with mass cancel " + mc.id +
+                                           " unsettled: sending its " + std::to_string(n) +
+                                           " open covered cancels one by one");
       }
     }
+  }
+  if (!notes.empty()) {
+    lk.unlock();
+    for (const auto& n : notes) n.first->getLog()->onEvent(n.second);
+    lk.lock();
   }
   send_fallback(lk);
 }
