@@ -97,6 +97,25 @@ namespace {
 using namespace ballast;
 using benchfix::mono_ns;
 
+/// The child order a strategy of this benchmark proposes for bench order `o`: account 0,
+/// instrument 0, session 0, a day limit order; `parents[0]` buys, `parents[1]` sells.
+ChildOrderProposed bench_proposal(const benchfix::BenchOrder& o, OrderId id,
+                                  const OrderId (&parents)[2], std::int64_t reference_raw) {
+  ChildOrderProposed p{};
+  p.order = id;
+  p.parent = parents[o.side == '1' ? 0 : 1];
+  p.account = AccountId{0};
+  p.instrument = InstrumentId{0};
+  p.session = SessionId{0};
+  p.side = o.side == '1' ? Side::kBuy : Side::kSell;
+  p.type = OrdType::kLimit;
+  p.tif = TimeInForce::kDay;
+  p.qty = Qty::from_raw(o.qty);
+  p.limit = Price::from_raw(o.price);
+  p.reference = Price::from_raw(reference_raw);
+  return p;
+}
+
 constexpr std::uint32_t kBenchOwner = 0xB0B0u;  // TimerFired.owner of the strategy's start command
 
 // ------------------------------------------------------------------------------- options
@@ -348,20 +367,10 @@ class Strategy final : public kernel::KernelProbe {
 
   void propose(Timestamp, Outbox& out) {
     const std::uint64_t i = plan.sent++;
-    const benchfix::BenchOrder o = benchfix::bench_order(global_ + i);
-    ChildOrderProposed p{};
-    p.order = pending_first_ ? first_ : ids_.next();
+    ChildOrderProposed p =
+        bench_proposal(benchfix::bench_order(global_ + i), pending_first_ ? first_ : ids_.next(),
+                       parent_, (benchfix::kBenchBid + benchfix::kBenchAsk) / 2);
     pending_first_ = false;
-    p.parent = parent_[o.side == '1' ? 0 : 1];
-    p.account = AccountId{0};
-    p.instrument = InstrumentId{0};
-    p.session = SessionId{0};
-    p.side = o.side == '1' ? Side::kBuy : Side::kSell;
-    p.type = OrdType::kLimit;
-    p.tif = TimeInForce::kDay;
-    p.qty = Qty::from_raw(o.qty);
-    p.limit = Price::from_raw(o.price);
-    p.reference = Price::from_raw((benchfix::kBenchBid + benchfix::kBenchAsk) / 2);
     plan.t0[i] = mono_ns();
     out.emit(p);
   }
@@ -940,20 +949,10 @@ class TickStrategy final : public kernel::KernelProbe {
     for (int k = 0; k < 2; ++k) parent_[k] = parents_.next();
   }
   void propose(std::uint64_t i, const QuoteUpdated& q, Outbox& out) {
-    const benchfix::BenchOrder o = benchfix::bench_order(global_ + i);
-    ChildOrderProposed p{};
-    p.order = pending_first_ ? first_ : ids_.next();
+    ChildOrderProposed p =
+        bench_proposal(benchfix::bench_order(global_ + i), pending_first_ ? first_ : ids_.next(),
+                       parent_, (q.bid.raw + q.ask.raw) / 2);
     pending_first_ = false;
-    p.parent = parent_[o.side == '1' ? 0 : 1];
-    p.account = AccountId{0};
-    p.instrument = InstrumentId{0};
-    p.session = SessionId{0};
-    p.side = o.side == '1' ? Side::kBuy : Side::kSell;
-    p.type = OrdType::kLimit;
-    p.tif = TimeInForce::kDay;
-    p.qty = Qty::from_raw(o.qty);
-    p.limit = Price::from_raw(o.price);
-    p.reference = Price::from_raw((q.bid.raw + q.ask.raw) / 2);
     out.emit(p);
   }
   void finish_one() {
