@@ -899,6 +899,23 @@ FIX::Message mass_report(const FIX::Message& q, const std::string& response) {
   return r;
 }
 
+/// The broker's Canceled report for order `cl` (its own ClOrdID in 11).
+FIX::Message cancelled_report(const std::string& cl) {
+  FIX::Message er;
+  er.getHeader().setField(35, "8");
+  er.setField(37, "ORD-" + cl);
+  er.setField(17, "EX-MC-" + cl);
+  er.setField(150, "4");
+  er.setField(39, "4");
+  er.setField(11, cl);
+  er.setField(55, "AAPL");
+  er.setField(54, "1");
+  er.setField(14, "0");
+  er.setField(151, "0");
+  er.setField(6, "0");
+  return er;
+}
+
 /// A rig with three resting orders (acked, not filled) and the acceptor answering nothing more.
 struct MassRig : Rig {
   explicit MassRig(const char* tag, std::int64_t timeout_ns = 30000000000LL) : Rig("FIX.4.4", tag) {
@@ -956,19 +973,9 @@ TEST(FixMassCancel, OneRequestCoversEveryCancelAndAnAcceptedOneSendsNoSingleCanc
 
   // A broker reporting a mass-cancelled order under the mass cancel's ClOrdID, the order's in
   // OrigClOrdID: delivered as the order's report.
-  FIX::Message er;
-  er.getHeader().setField(35, "8");
-  er.setField(37, "ORD-O2");
-  er.setField(17, "EX-MASS-2");
-  er.setField(150, "4");
-  er.setField(39, "4");
+  FIX::Message er = cancelled_report("O2");
   er.setField(11, "M1");
   er.setField(41, "O2");
-  er.setField(55, "AAPL");
-  er.setField(54, "1");
-  er.setField(14, "0");
-  er.setField(151, "0");
-  er.setField(6, "0");
   ASSERT_TRUE(rig.acceptor.send(er));
   ASSERT_TRUE(wait_until([&] { return !rig.listener.ers_for("O2").empty(); }, 3000));
   EXPECT_EQ(rig.listener.ers_for("O2").back().exec_type, '4');
@@ -1040,23 +1047,6 @@ TEST(FixMassCancel, AnUnansweredMassCancelFallsBackAfterTheTimeout) {
   ASSERT_TRUE(rig.acceptor.send(rep));
   std::this_thread::sleep_for(milliseconds(200));
   EXPECT_EQ(rig.initiator->counters().mass_cancels_accepted.value(), 0u);
-}
-
-/// The broker's Canceled report for order `cl` (its own ClOrdID in 11).
-FIX::Message cancelled_report(const std::string& cl) {
-  FIX::Message er;
-  er.getHeader().setField(35, "8");
-  er.setField(37, "ORD-" + cl);
-  er.setField(17, "EX-MC-" + cl);
-  er.setField(150, "4");
-  er.setField(39, "4");
-  er.setField(11, cl);
-  er.setField(55, "AAPL");
-  er.setField(54, "1");
-  er.setField(14, "0");
-  er.setField(151, "0");
-  er.setField(6, "0");
-  return er;
 }
 
 TEST(FixMassCancel, AnAcceptedMassCancelIsTrustedOrderByOrder) {
