@@ -356,6 +356,17 @@ class Desk:
                                  f'handed to FIX, {s.get("ballast_engine_working")} working')
             time.sleep(0.05)
         last = s['ballast_kill_last_cancel_seconds']
+        # Where the time went, from the engine's counters over this kill (the trading before the
+        # kill is quiet: no slicing burst falls in the window): the journal's fsyncs and the
+        # intents that waited for one (with mass cancel or a sweep: the sweep's first cancel).
+        waits = s.get('ballast_sender_durable_waits_total', 0) - before.get(
+            'ballast_sender_durable_waits_total', 0)
+        wait_s = s.get('ballast_sender_durable_wait_seconds_sum', 0) - before.get(
+            'ballast_sender_durable_wait_seconds_sum', 0)
+        syncs = s.get('ballast_journal_syncs_total', 0) - before.get(
+            'ballast_journal_syncs_total', 0)
+        swept = s.get('ballast_sender_swept_total', 0) - before.get(
+            'ballast_sender_swept_total', 0)
         # broker-sim's own log: per order working at the kill, one 35=F (or, with mass_cancel,
         # one 35=q for all, and 35=Fs only if the broker refused it), and one Canceled report
         # (150=4) each; the SendingTime the engine's FIX session stamped on the last cancel
@@ -393,7 +404,8 @@ class Desk:
         kill_command(self.port, 'release')
         return {'last': last, 'e2e': e2e, 'first': first, 'working': working, 'sent': int(sent),
                 'broker_f': f_count, 'broker_q': q_count, 'broker_orders': len(f_ids),
-                'broker_cancelled': len(cancelled)}
+                'broker_cancelled': len(cancelled), 'waits': int(waits), 'wait_s': wait_s,
+                'syncs': int(syncs), 'swept': int(swept)}
 
 
 def cycle_ok(args, c):
@@ -445,7 +457,9 @@ def run_size(args, name, orders, cycles):
                   f'orders), cancelled {c["broker_cancelled"]}'
                   f'{"" if ok else " MISMATCH"}; last cancel {c["last"] * 1e3:7.3f} ms '
                   f'(engine), {c["e2e"] * 1e3:4.0f} ms (POST -> SendingTime; the first '
-                  f'{c["first"] * 1e3:.0f} ms)', flush=True)
+                  f'{c["first"] * 1e3:.0f} ms); journal: {c["syncs"]} fsyncs, {c["waits"]} '
+                  f'intents waited {c["wait_s"] * 1e3:.2f} ms in all, {c["swept"]} swept',
+                  flush=True)
         out['metrics'] = m = scrape(desk.port)
         out['counters_ok'] = counters_ok(args, m, out['cycles'])
         if not out['counters_ok']:

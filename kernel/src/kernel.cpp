@@ -300,35 +300,27 @@ class FixOutboundDestination final : public IntentDestination {
 template <class Loop>
 struct CoreAgent {
   Loop* loop = nullptr;
-  /// The desk view (desk_view.hpp): while a reader has asked within the last 5 s, the core
-  /// publishes a fresh one every max(250 ms, 20 x the last build's time) (at most 5 % of the
-  /// core), at an idle pass, or 50 ms after it is due when the core does not idle. Readers never
-  /// wait for it: they take the latest.
+  /// The desk view (desk_view.hpp), built on demand: only when a reader has asked since the last
+  /// build (DeskViewExchange::wanted()), at most one every max(250 ms, 100 x the last build's
+  /// time) (so at most 1 % of the core), at an idle pass, or 50 ms after it is due when the core
+  /// does not idle. One view answers every request made before it was started.
   DeskViewExchange* views = nullptr;
   std::function<void(DeskView&)> build_view;
   Counter* built = nullptr;  // LiveStats::desk_views
-  std::uint64_t requests_seen = 0;
-  std::int64_t interested_until = 0;  // monotonic ns
+  std::int64_t due = 0;      // monotonic ns when the pending request may be answered; 0: none
   std::int64_t next_build = 0;
   std::uint64_t view_seq = 0;
 
   int do_work() {
     const int work = loop->do_work();
-    if (views != nullptr && (interested_until != 0 || views->wanted())) answer_view(work);
+    if (views != nullptr && (due != 0 || views->wanted())) answer_view(work);
     return work;
   }
   void answer_view(int work) {
     const std::int64_t t = monotonic_ns();
+    if (due == 0) due = std::max(t, next_build);
+    if (t < due || (work != 0 && t < due + 50'000'000)) return;
     const std::uint64_t asked = views->requests();
-    if (asked != requests_seen) {
-      requests_seen = asked;
-      interested_until = t + 5'000'000'000;
-    }
-    if (t >= interested_until) {
-      interested_until = 0;  // nobody is reading: stop building
-      return;
-    }
-    if (t < next_build || (work != 0 && t < next_build + 50'000'000)) return;
     DeskView& v = views->back();
     build_view(v);
     const std::int64_t done = monotonic_ns();
@@ -337,7 +329,8 @@ struct CoreAgent {
     v.published_mono_ns = done;
     if (built != nullptr) ++*built;  // before the view is published: a reader sees its count
     views->publish(asked);
-    next_build = done + std::max<std::int64_t>(250'000'000, 20 * v.built_ns);
+    due = 0;
+    next_build = done + std::max<std::int64_t>(250'000'000, 100 * v.built_ns);
   }
   bool done() const noexcept { return loop->stop_requested(); }
   void on_close() {

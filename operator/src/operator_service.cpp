@@ -267,30 +267,32 @@ struct OperatorService::Impl {
     return m.value < ms.size() ? ms[m.value].id : std::string();
   }
 
-  /// The newest desk view the core published. While anyone reads views the core publishes one
-  /// every 250 ms or so, and a request takes the latest without waiting. After a quiet spell
-  /// (the latest over 1 s old) the request waits for a fresh one, 300 ms at most (the first
-  /// after start-up 1 s), so a view read after a pause is not the one from before it; its
-  /// `as_of` says when it was built. Null (and a 503) when there is none.
+  /// A desk view no older than 250 ms: the latest the core published when it is that young;
+  /// otherwise the core is asked for a new one (it builds views only when asked: desk_view.hpp)
+  /// and this waits for it, 300 ms at most (the first after start-up 1 s), then takes the latest
+  /// whatever its age; its `as_of` says when it was built. On the server's worker thread.
+  const kernel::DeskView& fresh_view(kernel::DeskViewExchange& ex) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::int64_t now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    const std::uint64_t seq = ex.latest().seq;
+    if (seq != 0 && now_ns - ex.latest().published_mono_ns < 250'000'000) return ex.latest();
+    ex.request();
+    const auto deadline = now + std::chrono::milliseconds(seq == 0 ? 1000 : 300);
+    while (ex.latest().seq == seq && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return ex.latest();
+  }
+
+  /// The desk view a view route answers (fresh_view). Null (and a 503) when there is none.
   const kernel::DeskView* view(http::Response& res) {
     kernel::DeskViewExchange* ex = k.desk_views();
     if (ex == nullptr) {
       json_error(res, 503, "this engine has no core thread to describe the desk");
       return nullptr;
     }
-    ex->request();
-    const std::uint64_t seq = ex->latest().seq;
-    const std::int64_t published = ex->latest().published_mono_ns;
-    const auto now = std::chrono::steady_clock::now();
-    const std::int64_t now_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-    if (seq == 0 || now_ns - published > 1'000'000'000) {
-      const auto deadline = now + std::chrono::milliseconds(seq == 0 ? 1000 : 300);
-      while (ex->latest().seq == seq && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    }
-    const kernel::DeskView& v = ex->latest();
+    const kernel::DeskView& v = fresh_view(*ex);
     if (v.seq == 0) {
       json_error(res, 503, "the engine has not described the desk yet; try again");
       return nullptr;
@@ -661,8 +663,7 @@ struct OperatorService::Impl {
 
   /// One event of /api/v1/stream: everything the dashboard shows. On the server's worker thread
   /// (the one reader of the desk views, with the view routes), once a second while a dashboard
-  /// is connected; it never waits for the core (the desk view is the
-  /// latest the core published, and it is asked for the next).
+  /// is connected. Its desk view is fresh_view's: the core builds one per event.
   void stream(std::string& out) {
     const auto& live = k.live();
     json d;
@@ -705,8 +706,7 @@ struct OperatorService::Impl {
     std::size_t outside_total = 0, working = 0;
     kernel::DeskViewExchange* ex = k.desk_views();
     if (ex != nullptr) {
-      ex->request();
-      const kernel::DeskView& v = ex->latest();
+      const kernel::DeskView& v = fresh_view(*ex);
       d["view_as_of"] = time_json(v.as_of);
       for (const kernel::ModelView& m : v.models) {
         models_j.push_back({{"id", model_name(m.model)},

@@ -173,6 +173,54 @@ TEST(IntentSender, ReleasesIntentsInOrderOnlyOnceTheJournalHoldsThemDurably) {
   journal->stop();
 }
 
+CancelOrder sweep_cancel(std::uint64_t seq, std::uint32_t sweep) {
+  CancelOrder c{};
+  c.hdr.seq = seq;
+  c.order = OrderId{5'000 + seq};
+  c.orig_order = OrderId{1'000 + seq};
+  c.sweep = sweep;
+  return c;
+}
+
+// A kill sweep's cancels are one input's intents: once its first cancel is durable, so is the
+// command that made them (the journal is durable as a prefix), and the rest go without waiting
+// for their own records. An ordinary cancel, or the first of the next sweep, still waits.
+TEST(IntentSender, ReleasesTheCancelsOfASweepOnceItsFirstCancelIsDurable) {
+  test::TempDir dir;
+  auto journal = open_journal(dir.sub("journal"), posix_journal_io());
+  ASSERT_NE(journal, nullptr);
+  SpscQueue<Event> queue(1024);
+  OutboundSink sink;
+  sink.out = &queue;
+  sink.journal = journal.get();
+  Recorder rec(journal.get());
+  IntentSender sender(queue, rec, journal.get(), gated());
+  Running t(sender, journal.get());
+
+  // Sweep 3's first cancel durable; the rest of sweep 3, an ordinary cancel and sweep 4's first
+  // cancel journaled but not written.
+  ASSERT_TRUE(sink.try_publish(sweep_cancel(1, 3)));
+  while (journal->do_work() > 0) {
+  }
+  for (std::uint64_t s = 2; s <= 5; ++s) ASSERT_TRUE(sink.try_publish(sweep_cancel(s, 3)));
+  ASSERT_TRUE(sink.try_publish(sweep_cancel(6, 0)));
+  ASSERT_TRUE(sink.try_publish(sweep_cancel(7, 4)));
+  ASSERT_TRUE(eventually([&] { return rec.taken.load() == 6; })) << rec.taken.load();
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(rec.sent(), range(1, 5));
+  EXPECT_EQ(rec.not_durable.load(), 4);  // 2..5
+  EXPECT_EQ(sender.counters().swept.value(), 4u);
+
+  while (journal->do_work() > 0) {
+  }
+  ASSERT_TRUE(eventually([&] { return rec.count() == 7; })) << rec.count();
+  EXPECT_EQ(rec.sent(), range(1, 7));
+  t.stop();
+  EXPECT_EQ(sender.counters().sent.value(), 7u);
+  EXPECT_EQ(sender.counters().swept.value(), 4u);
+  journal->stop();
+}
+
 TEST(IntentSender, HoldsBackIntentsAndReportsOnceWhenTheJournalFails) {
   test::TempDir dir;
   test::FaultyIo io;

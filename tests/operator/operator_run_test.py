@@ -16,6 +16,7 @@ use it (issue 17):
 
 usage: operator_run_test.py BALLAST SOURCE_DIR WORK_DIR
 """
+import datetime
 import json
 import os
 import re
@@ -27,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zoneinfo
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -148,12 +150,12 @@ def serving(port, what):
     check(st == 200, f'still serving after {what}')
 
 
-def start_sim(cwd, port):
+def start_sim(cwd, port, extra=()):
     """broker-sim on `port` replaying the shipped tape at 30x, in `cwd`."""
     return subprocess.Popen([BALLAST, 'broker-sim', '--port', str(port), '--tape',
                              f'{SRC}/data/intraday/nasdaq_2012-06-21_aapl_amzn_goog.tape.csv',
                              '--speed', '30', '--dir', 'sim', '--wait-logon-s', '20',
-                             '--sender', 'BROKERSIM', '--target', 'BALLAST'],
+                             '--sender', 'BROKERSIM', '--target', 'BALLAST', *extra],
                             cwd=cwd, stdout=open(os.path.join(cwd, 'sim.out'), 'w'),
                             stderr=subprocess.STDOUT)
 
@@ -533,23 +535,34 @@ check(rep.returncode == 0 and 'verify: no divergence' in rep.stdout,
 
 # Live market data over FIX (the engine on the wall clock): broker-sim primes its opening book
 # before anyone subscribes, so the engine's subscription made while it waits is accepted and the
-# quotes flow; /metrics shows them.
+# quotes flow. broker-sim stamps them with the wall clock (--stamp-now), so they are fresh to the
+# engine, whose clock is the wall clock with a `fix` source: the desk (trading all day) trades,
+# and the wall-clock latency histograms (tick to order, FIX round trip) fill, read from /metrics
+# through Prometheus's parser.
 live = os.path.join(WORK, 'live')
 os.makedirs(live)
+et = datetime.datetime.now(zoneinfo.ZoneInfo('America/New_York'))
+if et.hour == 23 and et.minute >= 57:  # the all-day window ends at 23:59 exchange time
+    time.sleep((60 - et.minute) * 60 + 30 - et.second)
 with open(os.path.join(live, 'desk.yaml'), 'w') as f:
     f.write(re.sub(r'    - \{\{name: tape.*?\}\}\n', '    - {{name: live, kind: fix, session: sim}}\n',
-                   DESK, flags=re.S).format(port=(fix_port := free_port()), src=SRC))
-sim = start_sim(live, fix_port)
+                   DESK, flags=re.S)
+            .replace('trading_hours: {{start: "09:31", end: "15:55"}}',
+                     'trading_hours: {{start: "00:00", end: "23:59"}}')
+            .replace('horizon: 60m, interval: 1m', 'horizon: 30s, interval: 1s')
+            .format(port=(fix_port := free_port()), src=SRC))
+sim = start_sim(live, fix_port, ['--stamp-now'])
 time.sleep(0.5)
-md = 0
+md, h = 0, {}
 run, port = start_run(live)
 try:
-    for _ in range(100):
+    for _ in range(150):
         if port is None:
             break
-        samples, _ = scrape(port)
-        md = samples.get('ballast_fix_in_market_data_total', 0)
-        if md >= 100:
+        h, _ = scrape(port)
+        md = h.get('ballast_fix_in_market_data_total', 0)
+        if (md >= 100 and h.get('ballast_engine_tick_to_order_seconds_count', 0) > 0 and
+                h.get('ballast_engine_fix_round_trip_seconds_count', 0) > 0):
             break
         time.sleep(0.2)
 finally:
@@ -558,9 +571,24 @@ finally:
     sim.terminate()
     sim.wait(20)
 check(md >= 100, f'live market data over FIX reaches the engine ({md} updates)')
+sent = h.get('ballast_fix_out_new_orders_total', 0)
+t2o = h.get('ballast_engine_tick_to_order_seconds_count', 0)
+rtt = h.get('ballast_engine_fix_round_trip_seconds_count', 0)
+check(sent > 0, f'the desk trades on the live feed ({sent} orders)')
+check(0 < t2o <= h.get('ballast_engine_children_total', 0),
+      f'tick to order timed on the wall clock: {t2o} orders of '
+      f'{h.get("ballast_engine_children_total", 0)}')
+check(0 < rtt <= h.get('ballast_engine_children_total', 0),
+      f'FIX round trips timed: {rtt} (first execution reports)')
+for name, n in (('ballast_engine_tick_to_order_seconds', t2o),
+                ('ballast_engine_fix_round_trip_seconds', rtt)):
+    mean = h.get(name + '_sum', 0) / n if n else float('nan')
+    check(0 < mean < 1.0, f'{name}: a mean of {mean * 1e3:.3f} ms (wall clock, under a second)')
+    check(h.get(name + '_bucket{le=+Inf}') == n, f'{name}: the +Inf bucket holds every sample')
 check(rc == 0, f'the live run stopped cleanly ({rc})')
 msgs = open(os.path.join(live, 'sim', 'messages.log'), errors='replace').read()
 check('unknown symbol' not in msgs, 'no subscription refused as unknown symbol')
+check(' IN ' in msgs and '|35=D|' in msgs, 'broker-sim got the orders')
 
 # Approval mode (manual): every trade list waits in /api/v1/approvals; nothing reaches the broker
 # until one is approved, and then only that account's orders; a rejected list leaves; the journal

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -191,6 +192,15 @@ TEST(OperatorService, MetricsAndStatusSayWhatTheEngineCountsAndTheKillSwitchWork
   r = http_once(port, get("/metrics", kRead));
   ASSERT_EQ(status_of(r), 200) << r;
   EXPECT_GE(samples(body_of(r))["ballast_engine_desk_views_total"], static_cast<double>(view));
+  // On demand: the core builds no view nobody asked for (it used to go on building one every
+  // 250 ms for 5 s after a read), and the next read after a pause gets a view built after it.
+  const std::uint64_t built = eng.live().desk_views.value();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(eng.live().desk_views.value(), built);
+  r = http_once(port, get("/api/v1/models", kRead));
+  ASSERT_EQ(status_of(r), 200) << r;
+  EXPECT_GT(json::parse(body_of(r))["view"].get<std::uint64_t>(), view);
+  EXPECT_EQ(eng.live().desk_views.value(), built + 1);
 
   // Control: refused without the control token, with bad bodies and unknown accounts.
   const std::string ks = "/api/v1/kill-switch";

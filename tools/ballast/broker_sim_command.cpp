@@ -1,5 +1,6 @@
 // `ballast broker-sim`: the simulator on its own (a QuickFIX acceptor replaying a tape), for a
 // separate engine process. Declared in run_command.hpp.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,18 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
     return 1;
   }
   install_stop_signal_handlers();
+  // --stamp-now: the wall clock's time replaces the tape's (never going back: the simulator's
+  // clock is its tape's).
+  std::int64_t last_stamp = 0;
+  auto stamped = [&](fix::TapeEvent& te) -> fix::TapeEvent& {
+    if (opt.stamp_now) {
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+      last_stamp = te.time_ns = std::max(now, last_stamp);
+    }
+    return te;
+  };
   // The opening book: the tape up to every symbol's first quote goes in before anyone
   // subscribes, so a market-data request made while broker-sim waits for it finds its symbols
   // (a symbol the tape has not shown yet is refused as unknown) and gets a snapshot.
@@ -98,7 +111,7 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
       const auto e = reader.value().next();
       if (!e) break;
       fix::TapeEvent te;
-      if (to_tape_event(*e, instruments, te)) sim->on_tape(te);
+      if (to_tape_event(*e, instruments, te)) sim->on_tape(stamped(te));
       if (const auto* q = std::get_if<QuoteUpdated>(&*e); q && !quoted[q->instrument.value]) {
         quoted[q->instrument.value] = true;
         --missing;
@@ -124,7 +137,7 @@ int broker_sim_main(const BrokerSimOptions& opt, std::ostream& out, std::ostream
       paced_replay(reader.value(), schedule.value(), &stop_flag(), [&](const Event& e) {
         fix::TapeEvent te;
         if (!to_tape_event(e, instruments, te)) return;
-        sim->on_tape(te);
+        sim->on_tape(stamped(te));
       }).status;
   const auto linger = SteadyClock::now() + std::chrono::seconds(5);
   while (!stop_requested() && SteadyClock::now() < linger) {

@@ -212,6 +212,9 @@ int main(int argc, char** argv) {
                   "(35=r 531=0) or ignore (no answer)")
       ->check(CLI::IsMember({"accept", "reject", "ignore"}))
       ->capture_default_str();
+  sim->add_flag("--stamp-now", sim_opt.stamp_now,
+                "stamp each tape event with the wall clock as it is replayed (a live feed for an "
+                "engine on the wall clock); the tape's times still pace it");
   sim->add_option("--wait-logon-s", sim_opt.wait_logon_s,
                   "seconds to wait for a subscriber before replaying")
       ->capture_default_str();

@@ -64,6 +64,9 @@ struct BrokerSimOptions {
   int logon_timeout_ms = 10000;
   int max_pending_connections = 16;
   std::string mass_cancel = "accept";  ///< accept | reject | ignore (BrokerSimConfig::MassCancel)
+  /// Stamps every tape event with the wall clock when it is replayed, not the tape's time: a live
+  /// feed for an engine on the wall clock (a `fix` market-data source), still paced by the tape.
+  bool stamp_now = false;
 };
 
 /// Serves until the tape ends (then 5 s more) or SIGINT/SIGTERM.

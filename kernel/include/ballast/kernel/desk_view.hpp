@@ -2,13 +2,13 @@
 // dashboard, docs/operator.md): models, accounts with their drift and positions, the last "why"
 // record of each account's last trigger, working orders, and the latest denials and fills.
 //
-// The core thread builds DeskViews only while readers ask for them (DeskViewExchange::request
-// within the last 5 s): one every max(250 ms, 20 x the last build's time), at an idle pass (50 ms
-// late at most when the core never idles; kernel.cpp, CoreAgent), into a buffer it reuses: after
-// the first few views, building one allocates nothing unless the desk grew. Readers take the latest
-// whole view from a triple buffer: no lock, neither side ever waits for the other. Building reads
-// the core's state and changes nothing, so it is not an input: the journal and a replay never see
-// it.
+// The core thread builds a DeskView only when a reader has asked for one since its last build
+// (DeskViewExchange::request), at most one every max(250 ms, 100 x the last build's time), at an
+// idle pass (50 ms late at most when the core never idles; kernel.cpp, CoreAgent), into a buffer
+// it reuses: after the first few views, building one allocates nothing unless the desk grew.
+// Readers take the latest whole view from a triple buffer: no lock, and the core never waits for a
+// reader (a reader that wants a fresh view polls for it: operator_service.cpp). Building reads the
+// core's state and changes nothing, so it is not an input: the journal and a replay never see it.
 #pragma once
 
 #include <array>

@@ -5,7 +5,8 @@
 //                  components see it; every order intent journaled, then pushed on the SPSC
 //                  outbound queue.
 //   sender thread: IntentSender::run(): takes the intents off that queue in order, holds each
-//                  until the journal reports it durable (journal.release_after_durable), hands it
+//                  until the journal reports it durable (journal.release_after_durable; the
+//                  cancels of a kill sweep once its first cancel is: release()), hands it
 //                  to its destination (the runtime's: FixOutbound -> fix::Initiator). When the
 //                  journal fails, the intent is held back (never sent), and new orders are stopped
 //                  once (the caller's callback trips the kill switch). On stop it drains the queue.
@@ -103,13 +104,16 @@ struct IntentSenderCounters {
   Counter sent;           ///< handed to the destination
   Counter held;           ///< never sent: the journal failed before they were durable
   Counter durable_waits;  ///< intents that were not durable yet when taken
+  /// Cancels of a sweep (a global kill or cancel-all) sent without waiting for their own record:
+  /// the sweep's first cancel was durable, so the input that made them all is.
+  Counter swept;
   /// How long each of those waited for the journal (base/histogram.hpp).
   LatencyHistogram durable_wait{10'000,    50'000,    100'000,    250'000,    500'000,
                                 1'000'000, 2'500'000, 10'000'000, 100'000'000};
 
   template <class F>
   void each(F&& f) const {
-    name_counters(f, "sent", sent, "held", held, "durable_waits", durable_waits);
+    name_counters(f, "sent", sent, "held", held, "durable_waits", durable_waits, "swept", swept);
   }
 };
 
@@ -156,6 +160,7 @@ class IntentSender {
   std::atomic<bool> stop_{false};
   std::atomic<bool> reported_{false};
   IntentSenderCounters c_;
+  std::uint32_t durable_sweep_ = 0;  // the sweep whose first cancel was released durable
 };
 
 }  // namespace ballast::kernel

@@ -69,7 +69,7 @@ struct LiveStats {
   Counter accounts_paused;
   /// Gauge: trade lists waiting for an operator's approval (approval mode).
   Counter approvals_waiting;
-  /// Desk views the core thread built for readers (desk_view.hpp: while one asked within 5 s).
+  /// Desk views the core thread built for readers (desk_view.hpp: one per request, on demand).
   Counter desk_views;
   /// Latency histograms (docs/operator.md, "Metrics"). The core thread records the compliance
   /// gate's check of each proposed child and the rebalancer's handling of each trigger (solve,
