@@ -110,6 +110,39 @@ TEST(MpscQueue, IsBoundedAndReportsFullness) {
   EXPECT_EQ(popped, accepted);
 }
 
+// A producer's place comes back when its handle is destroyed: a kernel's operator API started
+// and stopped over and over (each start makes a control channel) used to abort at the 6th start
+// ("more producers than configured"). The recycled share is still bounded, and what a producer
+// queued before it went is still delivered.
+TEST(MpscQueue, ADestroyedProducersPlaceIsTakenOverBoundedAndNothingIsLost) {
+  MpscQueue<Item, 64> q(2);
+  auto kept = q.make_producer();
+  ASSERT_TRUE(kept.try_push({0, 0}));
+  std::uint64_t queued = 1;
+  for (std::uint32_t round = 1; round <= 20; ++round) {
+    auto p = q.make_producer();
+    ASSERT_TRUE(p.try_push({round, 0}));
+    ++queued;
+    auto moved = std::move(p);  // a move hands the place over, not twice
+    ASSERT_TRUE(moved.try_push({round, 1}));
+    ++queued;
+  }
+  // Twenty handles made and destroyed on a queue sized for two: the next one fits, and its share
+  // is one producer's (what the destroyed ones left queued counts against it).
+  auto last = q.make_producer();
+  std::uint64_t accepted = 0;
+  while (last.try_push({99, accepted})) {
+    ++accepted;
+    ASSERT_LT(accepted, 1'000'000u) << "a recycled producer grew without bound";
+  }
+  EXPECT_LE(accepted, q.per_producer_capacity());
+  EXPECT_GE(accepted, q.per_producer_capacity() - 2 * 20);
+  Item it{};
+  std::uint64_t popped = 0;
+  while (q.try_pop(it)) ++popped;
+  EXPECT_EQ(popped, queued + accepted);
+}
+
 TEST(SpscQueue, CarriesEngineEvents) {
   SpscQueue<Event> q(4);
   ASSERT_TRUE(q.try_push(QuoteUpdated{.hdr = {},

@@ -101,9 +101,25 @@ class MpscQueue {
   using Inner = moodycamel::ConcurrentQueue<T, Traits>;
 
  public:
-  /// A producer's handle; each producer thread makes its own and keeps it.
+  /// A producer's handle; each producer thread makes its own and keeps it. Destroying it gives
+  /// its place back: the next make_producer() takes over its share (moodycamel recycles the
+  /// inactive explicit producer, blocks and all), and what it queued is still popped.
   class Producer {
    public:
+    Producer(Producer&& o) noexcept : q_(o.q_), token_(std::move(o.token_)) { o.q_ = nullptr; }
+    Producer& operator=(Producer&& o) noexcept {
+      if (this != &o) {
+        release();
+        q_ = o.q_;
+        o.q_ = nullptr;
+        token_ = std::move(o.token_);
+      }
+      return *this;
+    }
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+    ~Producer() { release(); }
+
     /// Appends `v`; false (and counted) when this producer's share is full. Never allocates.
     [[nodiscard]] bool try_push(const T& v) noexcept {
       if (q_->q_.try_enqueue(token_, v)) return true;
@@ -125,7 +141,11 @@ class MpscQueue {
    private:
     friend class MpscQueue;
     explicit Producer(MpscQueue* q) : q_(q), token_(q->q_) {}
-    MpscQueue* q_;
+    void release() noexcept {
+      if (q_ != nullptr) q_->producers_.fetch_sub(1, std::memory_order_relaxed);
+      q_ = nullptr;
+    }
+    MpscQueue* q_;  // null: moved from
     typename Inner::producer_token_t token_;
   };
 
@@ -135,7 +155,8 @@ class MpscQueue {
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
 
-  /// Makes a producer handle (cold path: allocates its token). At most max_producers.
+  /// Makes a producer handle (cold path: allocates its token). At most max_producers alive at
+  /// once (more is the program's bug: the queue is sized for them).
   Producer make_producer() {
     const auto n = producers_.fetch_add(1, std::memory_order_relaxed);
     BALLAST_INVARIANT(n < max_producers_, "MpscQueue: more producers than configured");
