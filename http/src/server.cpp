@@ -231,12 +231,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// 2: part of a request (or of a TLS handshake) without a token yet (the oldest first: a slow
   /// peer's); 3: the read token, subscribed to an event stream (after the tokenless ones, so a
   /// client without a token cannot push a dashboard off while it holds connections of its own);
-  /// a read-token request waiting for the worker thread (Route::offload: it may wait behind many
-  /// views) counts with them; -1: never (the control token: the kill switch must stay reachable;
-  /// any other request whose token was accepted and is being read or answered; already closed).
+  /// any other read-token request, being read, waiting for the worker thread (Route::offload: it
+  /// may wait behind many views) or being answered (a peer that pipelines requests and never
+  /// reads its answers holds its slot here), counts with them; -1: never (a connection that
+  /// showed the control token: the kill switch must stay reachable; one already closed).
   int eviction_class() const noexcept {
     if (evicted_ || dropped_ || access_ == Level::kControl) return -1;
-    if (access_ == Level::kRead) return streaming_ || offloaded_ ? 3 : idle_ ? 1 : -1;
+    if (access_ == Level::kRead) return idle_ ? 1 : 3;
     // Bytes the server has not read yet count as sent: a burst of silent connections accepted
     // one after another must not evict one whose request (or TLS hello) is already waiting.
     return bytes_seen_ || bytes_waiting() ? 2 : 0;

@@ -45,6 +45,10 @@ std::vector<Route> routes() {
                }});
   r.push_back({"GET", "/files/", Access::kRead,
                [](const Request& q, Response& out) { out.body = std::string(q.path); }});
+  r.push_back({"GET", "/big", Access::kRead, [](const Request&, Response& out) {
+                 out.content_type = "text/plain";
+                 out.body.assign(8u << 20, 'x');  // more than the socket buffers hold
+               }});
   r.push_back({"GET", "/throws", Access::kRead,
                [](const Request&, Response&) { throw std::runtime_error("boom"); }});
   return r;
@@ -276,6 +280,42 @@ TEST_P(ServerTest, AtTheCapTheControlTokensConnectionsStayAndReadOnesMakeRoom) {
   held[3]->send(get("/metrics", kControl));
   EXPECT_EQ(status_of(held[3]->read_all()), 200);
   held.clear();
+  for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  expect_serving();
+}
+
+// A read-token peer that pipelines requests and never reads the answers holds its slot while
+// the server writes to it. At the cap such connections make room for the control token like
+// idle ones: 8 of them used to lock every command out until request_timeout (hostile review).
+TEST_P(ServerTest, AtTheCapReadTokenPeersThatNeverReadTheirAnswersMakeRoomForTheControlToken) {
+  h.server.reset();
+  HttpConfig cfg = test_config(GetParam());
+  cfg.request_timeout = 60s;  // nothing is cut for being slow while the test runs
+  cfg.idle_timeout = 60s;
+  Endpoints e;
+  e.routes = routes();
+  h.start(GetParam(), std::move(e), cfg);
+  server = h.server.get();
+  std::vector<std::unique_ptr<Conn>> hogs;
+  for (int i = 0; i < 8; ++i) {
+    hogs.push_back(conn());
+    ASSERT_TRUE(hogs.back()->connected());
+    for (int k = 0; k < 3; ++k) hogs.back()->send(get("/big", kRead, false));
+  }
+  // Every slot taken by a connection whose answer is being written and never read.
+  for (int i = 0; i < 300 && server->counters().requests.value() < 8; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GE(server->counters().requests.value(), 8u);
+  ASSERT_EQ(server->counters().connections_open.value(), 8u);
+  for (int i = 0; i < 3; ++i) {
+    const std::string r = once(post("/control", kControl, "{}"));
+    EXPECT_EQ(status_of(r), 202) << r;
+  }
+  EXPECT_GE(server->counters().evicted.value(), 1u);
+  hogs.clear();
   for (int i = 0; i < 200 && server->counters().connections_open.value() > 0; ++i) {
     std::this_thread::sleep_for(10ms);
   }
