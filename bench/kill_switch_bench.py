@@ -269,6 +269,11 @@ class Desk:
                                 src=SRC, speed=self.args.speed,
                                 mass='' if self.args.mass_cancel == 'off' else
                                 ', mass_cancel: true, mass_cancel_timeout: 500ms'))
+        self.start_engine()
+
+    def start_engine(self):
+        """`ballast run` on the desk written by start() (again, after a crash: the same journal
+        and FIX store); sets the operator API's port."""
         env = dict(os.environ, BALLAST_BENCH_READ=READ, BALLAST_BENCH_CONTROL=CONTROL)
         self.run = subprocess.Popen([self.args.ballast, 'run', '--config', 'desk.yaml'],
                                     cwd=self.work, env=env,

@@ -120,6 +120,22 @@ void OrderManager::dispatch(const Event& e, Timestamp now, Outbox& out) noexcept
     on_cancel_rejected(*cr);
   } else if (const auto* mr = std::get_if<MessageRejected>(&e)) {
     on_message_rejected(*mr);
+  } else if (const auto* ss = std::get_if<SessionStatusChanged>(&e);
+             ss != nullptr && ss->state == SessionState::kLoggedOn) {
+    on_logon(ss->session);
+  }
+}
+
+void OrderManager::on_logon(SessionId s) noexcept {
+  // A cancel or replace sent before the connection went (or by a run that crashed after
+  // journaling it, before or while sending it) either reached the broker or never will: stale
+  // resends are gap-filled. The session supervisor asks the status of every live order now, and
+  // that answer decides, as after a request timeout: an order the broker works as before (no
+  // request pending) had its request lost (kFlagRequestLost; follow_up tells the gate).
+  for (ChildOrder& c : children_) {
+    if (!c.id().valid() || !c.live() || c.session() != s || !c.request_pending()) continue;
+    touch(&c);
+    c.on_request_timeout();
   }
 }
 
@@ -567,6 +583,20 @@ void OrderManager::follow_up(ChildOrder& c, const ExecutionReported& r, std::uin
       cr.reason = -1;  // not the broker's: Ballast's timeout and status request
       out->emit(cr);
     }
+  }
+  if ((f & kFlagRequestLost) != 0 && !c.replaced_by().valid() && out != nullptr) {
+    // A cancel that never reached the broker: the gate hears it as a refused cancel that is not
+    // the broker's (reason -1) and cancels again where it must (a kill switch covers the order).
+    const ChildMeta& m = child_meta_[slot_of(c)];
+    CancelRejected cr{};
+    cr.hdr.event_time = now;
+    if (m.n_cancels > 0) cr.order = OrderId{m.cancels[(m.n_cancels - 1) % kCancelIdsPerChild]};
+    cr.orig_order = c.id();
+    cr.session = c.session();
+    cr.response_to = CancelRejectResponseTo::kCancel;
+    cr.reason = -1;  // not the broker's: a status answer showed no cancel pending
+    ++counters_.cancels_lost;
+    out->emit(cr);
   }
   if ((f & kFlagCumMismatch) == 0) return;
   ++counters_.cum_mismatches;

@@ -269,8 +269,9 @@ struct OperatorService::Impl {
 
   /// A desk view no older than 250 ms: the latest the core published when it is that young;
   /// otherwise the core is asked for a new one (it builds views only when asked: desk_view.hpp)
-  /// and this waits for it, 300 ms at most (the first after start-up 1 s), then takes the latest
-  /// whatever its age; its `as_of` says when it was built. On the server's worker thread.
+  /// and this waits for it, 300 ms at most (the first after start-up 1 s; not at all when the
+  /// last wait for the same view's successor ran out), then takes the latest whatever its age;
+  /// its `as_of` says when it was built. On the server's worker thread.
   const kernel::DeskView& fresh_view(kernel::DeskViewExchange& ex) {
     const auto now = std::chrono::steady_clock::now();
     const std::int64_t now_ns =
@@ -278,12 +279,18 @@ struct OperatorService::Impl {
     const std::uint64_t seq = ex.latest().seq;
     if (seq != 0 && now_ns - ex.latest().published_mono_ns < 250'000'000) return ex.latest();
     ex.request();
+    // A wait for this view's successor already ran out: the core builds slowly (a large desk:
+    // one build every 100 x its time). Requests queued behind it take the latest at once
+    // instead of waiting 300 ms each in turn.
+    if (seq != 0 && seq == timed_out_seq_) return ex.latest();
     const auto deadline = now + std::chrono::milliseconds(seq == 0 ? 1000 : 300);
     while (ex.latest().seq == seq && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    if (ex.latest().seq == seq) timed_out_seq_ = seq;
     return ex.latest();
   }
+  std::uint64_t timed_out_seq_ = 0;  // fresh_view's: the worker thread's only
 
   /// The desk view a view route answers (fresh_view). Null (and a 503) when there is none.
   const kernel::DeskView* view(http::Response& res) {

@@ -597,6 +597,29 @@ void ComplianceGate::on_message_rejected(const MessageRejected& e, Timestamp now
 
 void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
                                         ComplianceOutbox& out) {
+  if (e.response_to == CancelRejectResponseTo::kCancel && e.reason == -1) {
+    // The order manager's finding, not the broker's refusal: a status answer showed the order
+    // working with no cancel pending, so the cancel never arrived (lost with a connection, or
+    // journaled by a run that crashed before sending it). The order is not being cancelled; under
+    // a kill switch it is cancelled again at once.
+    Working* w = orders_.find(e.orig_order.value);
+    if (w == nullptr || !w->cancel_sent) return;
+    if (w->cancel_id != 0) cancels_.erase(w->cancel_id);
+    w->cancel_id = 0;
+    w->cancel_sent = false;
+    if (kill_global_ || (w->account < kill_account_.size() && kill_account_[w->account] != 0)) {
+      w->cancel_sent = true;
+      CancelOrder c{};
+      c.hdr.event_time = now;
+      c.order = OrderId{next_cancel_id_++};
+      c.orig_order = OrderId{w->id};
+      c.session = SessionId{w->session};
+      ++counters_.cancels_sent;
+      ++counters_.cancels_resent;
+      out.emit(c);
+    }
+    return;
+  }
   // A refused replace never lived at the broker: stop counting the replacement as working
   // (typically the original filled first). The original's own entry was released when the
   // replace went out, so the gate stops counting it too; fills on it still reach the book through
@@ -612,7 +635,7 @@ void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
       }
     }
   }
-  note_reject(now, out);
+  if (e.reason != -1) note_reject(now, out);  // -1: lost, found by a status answer, not refused
 }
 
 std::size_t ComplianceGate::accounts_killed() const noexcept {

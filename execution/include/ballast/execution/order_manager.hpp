@@ -102,6 +102,7 @@ struct OrderManagerCounters {
   std::uint64_t cum_mismatches{0};       ///< broker CumQty != fills booked (status asked)
   std::uint64_t status_requests{0};      ///< QueryOrderStatus emitted (mismatch or timeout)
   std::uint64_t requests_lost{0};        ///< unanswered cancels/replaces withdrawn on a status
+  std::uint64_t cancels_lost{0};         ///< of them cancels: told to the gate (CancelRejected -1)
   std::uint64_t requests_unanswered{0};  ///< still unanswered after max_status_requests: stopped
   std::uint64_t retired_children{0};     ///< closed children that left the table
   std::uint64_t retired_parents{0};      ///< finished parents that left the table
@@ -125,9 +126,10 @@ struct OrderManagerCounters {
 /// request timeout), QueryOrderStatus when a request times out or the broker's CumQty disagrees
 /// with the fills booked, KillSwitchTripped for an account whose reports cannot be booked
 /// (ExecutionReported::issue), whose broker CumQty is below the fills booked, or whose request
-/// stays unanswered (the gate applies it), and CancelRejected (reason -1) for a replace a status
-/// answer showed lost (so the gate counts the original as working again). Results are queries
-/// and counters.
+/// stays unanswered (the gate applies it), and CancelRejected (reason -1) for a replace or cancel
+/// a status answer showed lost (so the gate counts the original as working again, or cancels it
+/// again under a kill switch). The status answers asked for at a logon decide every request
+/// pending on that session (on_logon). Results are queries and counters.
 /// Pending quantities in the PortfolioBook: the manager is their only writer. A single-account
 /// child's leaves are pending while it is live; a block's accounts have their unallocated
 /// requests pending until close_block().
@@ -263,6 +265,8 @@ class OrderManager {
   void maybe_retire_parent(std::uint32_t slot) noexcept;
   void roll_day(Timestamp now) noexcept;
   void on_timer(const TimerFired& t, Timestamp now, Outbox& out) noexcept;
+  /// A session logged on: the status answers the supervisor asks for decide its pending requests.
+  void on_logon(SessionId s) noexcept;
   void arm_request_timer(const ChildOrder& c, std::uint32_t attempt, Timestamp now,
                          Outbox& out) noexcept;
   std::uint32_t request_seq_of(OrderId id) const noexcept;

@@ -136,6 +136,9 @@ struct ComplianceCounters {
   std::uint64_t replaced = 0;
   std::uint64_t kill_trips = 0;
   std::uint64_t cancels_sent = 0;
+  /// Of them, cancels sent again under a kill switch because the first was lost (the order
+  /// manager's CancelRejected with reason -1).
+  std::uint64_t cancels_resent = 0;
 };
 
 /// The inline compliance gate and kill switch. Turns each ChildOrderProposed into a SubmitOrder or
