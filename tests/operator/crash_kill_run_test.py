@@ -43,7 +43,8 @@ def check(cond, what):
 
 
 def broker_live(work):
-    """ClOrdIDs broker-sim acknowledged and has not closed (its message log)."""
+    """ClOrdIDs broker-sim acknowledged (or made live by a replace) and has not closed or
+    replaced (its message log)."""
     live, closed = set(), set()
     for line in open(os.path.join(work, 'sim', 'messages.log'), errors='replace'):
         if ' OUT ' not in line or '|35=8|' not in line:
@@ -51,6 +52,9 @@ def broker_live(work):
         f = ksb.fix_fields(line)
         if f.get('39') == '0' and f.get('150') == '0':
             live.add(f.get('11'))
+        if f.get('150') == '5':  # Replaced: the replacement works, the original is done
+            live.add(f.get('11'))
+            closed.add(f.get('41'))
         if f.get('39') in ('2', '3', '4', '8', 'C'):
             closed.add(f.get('11'))
             closed.add(f.get('41'))
