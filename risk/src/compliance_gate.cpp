@@ -269,16 +269,21 @@ void ComplianceGate::cancel_working(AccountId scope, Timestamp now, ComplianceOu
   const std::uint32_t sweep = scope.valid() ? 0 : ++sweeps_;
   orders_.for_each([&](Working& w) {
     if (w.cancel_sent || (scope.valid() && w.account != scope.value)) return;
-    w.cancel_sent = true;
-    CancelOrder c{};
-    c.hdr.event_time = now;
-    c.order = OrderId{next_cancel_id_++};
-    c.orig_order = OrderId{w.id};
-    c.session = SessionId{w.session};
-    c.sweep = sweep;
-    ++counters_.cancels_sent;
-    out.emit(c);
+    send_cancel(w, sweep, now, out);
   });
+}
+
+void ComplianceGate::send_cancel(Working& w, std::uint32_t sweep, Timestamp now,
+                                 ComplianceOutbox& out) {
+  w.cancel_sent = true;
+  CancelOrder c{};
+  c.hdr.event_time = now;
+  c.order = OrderId{next_cancel_id_++};
+  c.orig_order = OrderId{w.id};
+  c.session = SessionId{w.session};
+  c.sweep = sweep;
+  ++counters_.cancels_sent;
+  out.emit(c);
 }
 
 void ComplianceGate::release(Working& w, std::int64_t qty_raw) noexcept {
@@ -608,15 +613,8 @@ void ComplianceGate::on_cancel_rejected(const CancelRejected& e, Timestamp now,
     w->cancel_id = 0;
     w->cancel_sent = false;
     if (kill_global_ || (w->account < kill_account_.size() && kill_account_[w->account] != 0)) {
-      w->cancel_sent = true;
-      CancelOrder c{};
-      c.hdr.event_time = now;
-      c.order = OrderId{next_cancel_id_++};
-      c.orig_order = OrderId{w->id};
-      c.session = SessionId{w->session};
-      ++counters_.cancels_sent;
       ++counters_.cancels_resent;
-      out.emit(c);
+      send_cancel(*w, 0, now, out);
     }
     return;
   }

@@ -289,6 +289,8 @@ class ComplianceGate {
   /// Cancels every working order of `scope` (every account when invalid) not already being
   /// cancelled: the kill switch's cancels, and the operator's cancel-all.
   void cancel_working(AccountId scope, Timestamp now, ComplianceOutbox& out);
+  /// Emits a cancel of `w` (one of sweep `sweep`, 0: none) and marks it sent.
+  void send_cancel(Working& w, std::uint32_t sweep, Timestamp now, ComplianceOutbox& out);
   void release(Working& w, std::int64_t qty_raw) noexcept;
   void remove(std::uint64_t id) noexcept;
   /// The working entry a report is about: by ClOrdID, OrigClOrdID, or our cancel's ClOrdID.
